@@ -1,0 +1,7 @@
+//! Business rules of the ERP: aggregates, their commands, events and errors.
+//!
+//! Pure: no SQL, no HTTP, no clock. Time and identifiers come in through commands, so handling a
+//! command is deterministic and every aggregate is tested with nothing started.
+
+pub mod partner;
+pub mod text;

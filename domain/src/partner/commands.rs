@@ -1,0 +1,34 @@
+//! What a user can ask of a partner.
+
+use super::values::{PartnerChanges, PartnerDetails};
+
+/// A command to a partner. `expected_version`, when given, is the version the user's form
+/// showed: the command is refused if the partner has changed since.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PartnerCommand {
+    CreatePartner {
+        details: PartnerDetails,
+    },
+    UpdatePartner {
+        expected_version: Option<u64>,
+        changes: PartnerChanges,
+    },
+    ArchivePartner {
+        expected_version: Option<u64>,
+    },
+    UnarchivePartner {
+        expected_version: Option<u64>,
+    },
+}
+
+impl PartnerCommand {
+    /// The command's name, recorded in every event's metadata.
+    pub fn name(&self) -> &'static str {
+        match self {
+            PartnerCommand::CreatePartner { .. } => "CreatePartner",
+            PartnerCommand::UpdatePartner { .. } => "UpdatePartner",
+            PartnerCommand::ArchivePartner { .. } => "ArchivePartner",
+            PartnerCommand::UnarchivePartner { .. } => "UnarchivePartner",
+        }
+    }
+}

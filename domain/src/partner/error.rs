@@ -1,0 +1,18 @@
+//! Why a partner command was refused.
+
+use thiserror::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PartnerError {
+    #[error("a partner with this id already exists")]
+    AlreadyExists,
+    #[error("no partner with this id")]
+    NotFound,
+    #[error("the partner is archived: restore it before changing it")]
+    Archived,
+    #[error(
+        "the partner was changed by someone else: your form shows version {expected}, \
+         it is now at version {actual}; reload it and make your change again"
+    )]
+    StaleVersion { expected: u64, actual: u64 },
+}

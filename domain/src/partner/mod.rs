@@ -1,0 +1,124 @@
+//! Partners: the customers and suppliers a company deals with.
+
+mod commands;
+mod error;
+mod events;
+mod values;
+
+pub use commands::PartnerCommand;
+pub use error::PartnerError;
+pub use events::PartnerEvent;
+pub use values::{
+    Address, AddressError, Email, PartnerChanges, PartnerDetails, PartnerName, Phone, VatNumber,
+    NAME_MAX,
+};
+
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::Aggregate;
+use serde::{Deserialize, Serialize};
+
+/// A partner as far as deciding on commands goes.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Partner {
+    /// How many events the partner has: what a client sends back as `expected_version`.
+    version: u64,
+    current: Option<Current>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Current {
+    details: PartnerDetails,
+    archived: bool,
+}
+
+impl Partner {
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The partner as it stands, if it exists and is at the version the user saw.
+    fn existing(&self, expected_version: Option<u64>) -> Result<&Current, PartnerError> {
+        let current = self.current.as_ref().ok_or(PartnerError::NotFound)?;
+        match expected_version {
+            Some(expected) if expected != self.version => Err(PartnerError::StaleVersion {
+                expected,
+                actual: self.version,
+            }),
+            _ => Ok(current),
+        }
+    }
+
+    /// The event a command leads to: `None` when it changes nothing (archiving an archived
+    /// partner, an update to the values it already has).
+    fn decide(&self, command: PartnerCommand) -> Result<Option<PartnerEvent>, PartnerError> {
+        let event = match command {
+            PartnerCommand::CreatePartner { details } => {
+                if self.current.is_some() {
+                    return Err(PartnerError::AlreadyExists);
+                }
+                Some(PartnerEvent::PartnerCreated { details })
+            }
+            PartnerCommand::UpdatePartner {
+                expected_version,
+                changes,
+            } => {
+                let current = self.existing(expected_version)?;
+                if current.archived {
+                    return Err(PartnerError::Archived);
+                }
+                let details = changes.applied_to(&current.details);
+                (details != current.details).then_some(PartnerEvent::PartnerUpdated { details })
+            }
+            PartnerCommand::ArchivePartner { expected_version } => {
+                let current = self.existing(expected_version)?;
+                (!current.archived).then_some(PartnerEvent::PartnerArchived {})
+            }
+            PartnerCommand::UnarchivePartner { expected_version } => {
+                let current = self.existing(expected_version)?;
+                current
+                    .archived
+                    .then_some(PartnerEvent::PartnerUnarchived {})
+            }
+        };
+        Ok(event)
+    }
+}
+
+impl Aggregate for Partner {
+    const TYPE: &'static str = "Partner";
+    type Command = PartnerCommand;
+    type Event = PartnerEvent;
+    type Error = PartnerError;
+    type Services = ();
+
+    async fn handle(
+        &mut self,
+        command: Self::Command,
+        _services: &Self::Services,
+        sink: &EventSink<Self>,
+    ) -> Result<(), Self::Error> {
+        if let Some(event) = self.decide(command)? {
+            sink.write(event, self).await;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, event: Self::Event) {
+        self.version += 1;
+        match event {
+            PartnerEvent::PartnerCreated { details } | PartnerEvent::PartnerUpdated { details } => {
+                let archived = self.current.as_ref().is_some_and(|c| c.archived);
+                self.current = Some(Current { details, archived });
+            }
+            PartnerEvent::PartnerArchived {} | PartnerEvent::PartnerUnarchived {} => {
+                let archived = matches!(event, PartnerEvent::PartnerArchived {});
+                if let Some(current) = self.current.as_mut() {
+                    current.archived = archived;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
