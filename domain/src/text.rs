@@ -58,7 +58,10 @@ mod tests {
 
     #[test]
     fn trims_and_keeps_inner_spaces() {
-        assert_eq!(single_line("  Agrolait  SA ", 20), Ok("Agrolait  SA".to_owned()));
+        assert_eq!(
+            single_line("  Agrolait  SA ", 20),
+            Ok("Agrolait  SA".to_owned())
+        );
     }
 
     #[test]

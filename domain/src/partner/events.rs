@@ -7,9 +7,13 @@ use super::values::PartnerDetails;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum PartnerEvent {
-    PartnerCreated { details: PartnerDetails },
+    PartnerCreated {
+        details: PartnerDetails,
+    },
     /// Carries every detail as it now stands, so a reader needs no earlier event to show it.
-    PartnerUpdated { details: PartnerDetails },
+    PartnerUpdated {
+        details: PartnerDetails,
+    },
     PartnerArchived {},
     PartnerUnarchived {},
 }

@@ -101,8 +101,8 @@ impl VatNumber {
         let mut chars = normalised.chars();
         let prefix_ok = chars.by_ref().take(2).all(|c| c.is_ascii_alphabetic());
         let rest: Vec<char> = chars.collect();
-        let rest_ok = (2..=VAT_MAX - 2).contains(&rest.len())
-            && rest.iter().all(char::is_ascii_alphanumeric);
+        let rest_ok =
+            (2..=VAT_MAX - 2).contains(&rest.len()) && rest.iter().all(char::is_ascii_alphanumeric);
         if !prefix_ok || !rest_ok {
             return Err(TextError::Invalid(format!(
                 "'{text}' is not a VAT number (two-letter country code, then 2 to 18 letters or digits)"
@@ -151,7 +151,7 @@ impl Address {
         let street = line("street", street, ADDRESS_LINE_MAX);
         let city = line("city", city, ADDRESS_LINE_MAX);
         let zip = line("zip", zip, ZIP_MAX);
-        let country = line("country", country, 2).map(|c| c.to_uppercase());
+        let country = line("country", country, ADDRESS_LINE_MAX).map(|c| c.to_uppercase());
         if let Some(code) = &country {
             if code.len() != 2 || !code.chars().all(|c| c.is_ascii_alphabetic()) {
                 errors.push(AddressError {
@@ -226,7 +226,14 @@ mod tests {
             Email::parse(" Info@Agrolait.BE ").map(|e| e.as_str().to_owned()),
             Ok("Info@agrolait.be".to_owned())
         );
-        for bad in ["agrolait.be", "a@b", "@agrolait.be", "a b@x.be", "a@x..be", "a@x.be."] {
+        for bad in [
+            "agrolait.be",
+            "a@b",
+            "@agrolait.be",
+            "a b@x.be",
+            "a@x..be",
+            "a@x.be.",
+        ] {
             assert!(
                 matches!(Email::parse(bad), Err(TextError::Invalid(_))),
                 "{bad} accepted"

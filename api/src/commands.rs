@@ -1,0 +1,130 @@
+//! The command side: every command goes through here to its aggregate and into the log, with
+//! the metadata that says who sent it and why.
+
+use std::collections::HashMap;
+
+use cqrs_es::persist::PersistedEventStore;
+use cqrs_es::{Aggregate, AggregateError, CqrsFramework};
+use domain::partner::{Partner, PartnerCommand, PartnerError};
+use postgres_es::PostgresEventRepository;
+use projections::log::latest_of_aggregate;
+use projections::{Checkpoint, Wake};
+use sqlx::PgPool;
+use thiserror::Error;
+use tracing::instrument;
+use uuid::Uuid;
+
+type Cqrs<A> = CqrsFramework<A, PersistedEventStore<PostgresEventRepository, A>>;
+
+/// Who sent a command, and in the course of what. Recorded in every event's metadata.
+#[derive(Debug, Clone)]
+pub struct CommandContext {
+    /// The acting user's login.
+    pub user: String,
+    /// Ties together everything done for one user action (a request, or a chain of commands).
+    pub correlation_id: Uuid,
+    /// The message that caused this command, when it is not the user's request itself.
+    pub causation_id: Option<Uuid>,
+    /// The client program, as it names itself (its User-Agent).
+    pub client: Option<String>,
+}
+
+impl CommandContext {
+    /// A context for work the system does on its own (demo data, migrations of data).
+    pub fn system(user: &str) -> Self {
+        Self {
+            user: user.to_owned(),
+            correlation_id: Uuid::now_v7(),
+            causation_id: None,
+            client: Some(concat!("erp/", env!("CARGO_PKG_VERSION")).to_owned()),
+        }
+    }
+
+    fn metadata(&self, command: &str) -> HashMap<String, String> {
+        let command_id = Uuid::now_v7();
+        let mut metadata = HashMap::from([
+            ("user".to_owned(), self.user.clone()),
+            ("command".to_owned(), command.to_owned()),
+            ("command_id".to_owned(), command_id.to_string()),
+            ("correlation_id".to_owned(), self.correlation_id.to_string()),
+            (
+                "causation_id".to_owned(),
+                self.causation_id.unwrap_or(self.correlation_id).to_string(),
+            ),
+        ]);
+        if let Some(client) = &self.client {
+            metadata.insert("client".to_owned(), client.clone());
+        }
+        metadata
+    }
+}
+
+/// Why a command did not go through.
+#[derive(Debug, Error)]
+pub enum CommandError<E: std::error::Error> {
+    /// The aggregate refused it: the user can fix this.
+    #[error(transparent)]
+    Refused(E),
+    /// Someone else changed the same record at the same moment; nothing was written.
+    #[error("the record was changed by someone else at the same moment")]
+    Conflict,
+    /// Anything else (database down, unreadable event): nothing was written.
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// Sends commands to aggregates and reports where their events landed in the log.
+pub struct CommandBus {
+    pool: PgPool,
+    wake: Wake,
+    partners: Cqrs<Partner>,
+}
+
+impl CommandBus {
+    pub fn new(pool: PgPool, wake: Wake) -> Self {
+        let store = |pool: &PgPool| {
+            PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone()))
+        };
+        Self {
+            partners: CqrsFramework::new(store(&pool), vec![], ()),
+            pool,
+            wake,
+        }
+    }
+
+    /// Executes a partner command. On success, returns the log position the partner's events
+    /// reached: read models that have got there show the change.
+    #[instrument(skip_all, fields(aggregate_id = %id, command = command.name()))]
+    pub async fn partner(
+        &self,
+        id: Uuid,
+        command: PartnerCommand,
+        context: &CommandContext,
+    ) -> Result<Checkpoint, CommandError<PartnerError>> {
+        let metadata = context.metadata(command.name());
+        self.execute(&self.partners, &id.to_string(), command, metadata)
+            .await
+    }
+
+    async fn execute<A: Aggregate>(
+        &self,
+        cqrs: &Cqrs<A>,
+        id: &str,
+        command: A::Command,
+        metadata: HashMap<String, String>,
+    ) -> Result<Checkpoint, CommandError<A::Error>> {
+        let result = cqrs.execute_with_metadata(id, command, metadata).await;
+        // a failed attempt may have held back the log readers' horizon: let them look again.
+        self.wake.nudge();
+        match result {
+            Ok(()) => {}
+            Err(AggregateError::UserError(e)) => return Err(CommandError::Refused(e)),
+            Err(AggregateError::AggregateConflict) => return Err(CommandError::Conflict),
+            Err(other) => return Err(CommandError::Internal(other.to_string())),
+        }
+        let at = latest_of_aggregate(&self.pool, A::TYPE, id)
+            .await
+            .map_err(|e| CommandError::Internal(e.to_string()))?;
+        Ok(at.unwrap_or_default())
+    }
+}

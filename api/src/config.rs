@@ -1,0 +1,67 @@
+//! The command line of `erp`. Every option can also come from the environment.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// An event-sourced ERP backend: GraphQL over HTTP on PostgreSQL.
+#[derive(Debug, Parser)]
+#[command(name = "erp", version, about)]
+pub struct Cli {
+    /// PostgreSQL database to use, as a URL (postgres://user:password@host:port/database); it is
+    /// created if missing. Without it, erp runs its own PostgreSQL cluster under --data-dir.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Folder of the embedded PostgreSQL cluster (used when no --database-url is given).
+    #[arg(long, env = "ERP_DATA_DIR", default_value = ".erp", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Port the embedded PostgreSQL cluster listens on, on 127.0.0.1.
+    #[arg(long, env = "ERP_PG_PORT", default_value_t = 54329, global = true)]
+    pub pg_port: u16,
+
+    /// Name of the database in the embedded cluster.
+    #[arg(long, env = "ERP_DATABASE", default_value = "erp", global = true, value_parser = database_name)]
+    pub database: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve GraphQL over HTTP (GraphiQL for a browser at the same address).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "ERP_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+
+        /// Load demo data when the database has none.
+        #[arg(long, env = "ERP_DEMO")]
+        demo: bool,
+    },
+    /// Create the database if needed, apply migrations, and exit.
+    Migrate,
+    /// Stop the embedded PostgreSQL cluster.
+    StopPostgres,
+}
+
+/// A database name we can use unquoted everywhere: lower-case letters, digits and `_`.
+fn database_name(raw: &str) -> Result<String, String> {
+    let valid = !raw.is_empty()
+        && raw.len() <= 63
+        && raw.starts_with(|c: char| c.is_ascii_lowercase())
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if valid {
+        Ok(raw.to_owned())
+    } else {
+        Err(
+            "a database name is 1 to 63 lower-case letters, digits or _, starting with a letter"
+                .to_owned(),
+        )
+    }
+}

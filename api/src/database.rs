@@ -1,0 +1,100 @@
+//! Connecting to a database of the server: creating it when it is missing, and migrating it.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum DatabaseError {
+    #[error("invalid database URL: {0}")]
+    Url(sqlx::Error),
+    #[error("cannot connect to {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("cannot create database {name}: {source}")]
+    Create { name: String, source: sqlx::Error },
+    #[error("cannot migrate the database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(options: &PgConnectOptions) -> String {
+    format!(
+        "postgres://{}@{}:{}/{}",
+        options.get_username(),
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or("")
+    )
+}
+
+/// Connects to the database at `url`, creating it first if it does not exist, and applies every
+/// migration.
+pub async fn open(url: &str, max_connections: u32) -> Result<PgPool, DatabaseError> {
+    let options = PgConnectOptions::from_str(url).map_err(DatabaseError::Url)?;
+    create_if_missing(&options).await?;
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options.clone())
+        .await
+        .map_err(|source| DatabaseError::Connect {
+            url: redact(&options),
+            source,
+        })?;
+    migrations::MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+async fn create_if_missing(options: &PgConnectOptions) -> Result<(), DatabaseError> {
+    let Some(name) = options.get_database().map(str::to_owned) else {
+        return Ok(());
+    };
+    // reaching the database itself is the usual case: nothing to create.
+    if let Ok(conn) = options.clone().connect().await {
+        let _ = conn.close().await;
+        return Ok(());
+    }
+    let admin = options.clone().database("postgres");
+    let mut conn: PgConnection =
+        admin
+            .connect()
+            .await
+            .map_err(|source| DatabaseError::Connect {
+                url: redact(&admin),
+                source,
+            })?;
+    let exists: bool =
+        sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut conn)
+            .await
+            .map_err(|source| DatabaseError::Create {
+                name: name.clone(),
+                source,
+            })?;
+    if !exists {
+        let created = sqlx::query(&format!("create database {}", quote_ident(&name)))
+            .execute(&mut conn)
+            .await;
+        // another process may have created it meanwhile: that is fine.
+        if let Err(source) = created {
+            let duplicate = source
+                .as_database_error()
+                .and_then(|e| e.code())
+                .is_some_and(|code| code == "42P04");
+            if !duplicate {
+                return Err(DatabaseError::Create { name, source });
+            }
+        }
+    }
+    let _ = conn.close().await;
+    Ok(())
+}
+
+/// Quotes an SQL identifier.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}

@@ -1,0 +1,143 @@
+//! The GraphQL schema: queries read read models, mutations send commands.
+
+mod event;
+mod partner;
+
+use std::fmt::Display;
+
+use async_graphql::{EmptySubscription, Enum, MergedObject, Schema, SimpleObject};
+use domain::text::TextError;
+use uuid::Uuid;
+
+use crate::AppState;
+
+pub use event::Event;
+pub use partner::Partner;
+
+/// The most rows a page of any list may ask for.
+pub const MAX_PAGE_SIZE: usize = 100;
+/// Rows in a page when the client asks for no size.
+pub const DEFAULT_PAGE_SIZE: usize = 20;
+
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(partner::PartnerQuery);
+
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(partner::PartnerMutation);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// The schema, with the state every resolver reads from.
+pub fn schema(state: AppState) -> AppSchema {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(state)
+    .limit_depth(12)
+    .limit_complexity(20_000)
+    .extension(async_graphql::extensions::Tracing)
+    .finish()
+}
+
+/// What the HTTP layer knows of the request, for resolvers.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub request_id: Uuid,
+    pub user: String,
+    pub correlation_id: Uuid,
+    pub client: Option<String>,
+}
+
+impl RequestContext {
+    /// A request that says nothing of itself (a schema call without HTTP).
+    pub fn anonymous() -> Self {
+        let request_id = Uuid::now_v7();
+        Self {
+            request_id,
+            user: "anonymous".to_owned(),
+            correlation_id: request_id,
+            client: None,
+        }
+    }
+
+    pub fn command_context(&self) -> crate::commands::CommandContext {
+        crate::commands::CommandContext {
+            user: self.user.clone(),
+            correlation_id: self.correlation_id,
+            causation_id: Some(self.request_id),
+            client: self.client.clone(),
+        }
+    }
+}
+
+/// A problem with a mutation's input that the user can fix. The mutation wrote nothing.
+#[derive(Debug, Clone, PartialEq, SimpleObject)]
+pub struct UserError {
+    /// Path to the input field at fault, from the mutation's argument (`["input", "email"]`);
+    /// null when no single field is at fault.
+    pub field: Option<Vec<String>>,
+    /// A sentence for the user.
+    pub message: String,
+    /// A stable code for programs.
+    pub code: UserErrorCode,
+}
+
+impl UserError {
+    pub fn new(field: &[&str], message: impl Into<String>, code: UserErrorCode) -> Self {
+        Self {
+            field: (!field.is_empty()).then(|| field.iter().map(|f| (*f).to_owned()).collect()),
+            message: message.into(),
+            code,
+        }
+    }
+
+    pub fn from_text(field: &[&str], error: &TextError) -> Self {
+        let code = match error {
+            TextError::Empty => UserErrorCode::Required,
+            TextError::TooLong { .. } => UserErrorCode::TooLong,
+            TextError::ControlCharacter | TextError::Invalid(_) => UserErrorCode::Invalid,
+        };
+        Self::new(field, error.to_string(), code)
+    }
+}
+
+/// Stable codes of [`UserError`]s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum UserErrorCode {
+    /// A required value is missing or blank.
+    Required,
+    /// A value is longer than allowed.
+    TooLong,
+    /// A value is not of the expected form.
+    Invalid,
+    /// No record has this id.
+    NotFound,
+    /// A record with this id exists already.
+    AlreadyExists,
+    /// The record is archived and must be restored first.
+    Archived,
+    /// The record changed since the version the client showed: reload it.
+    StaleVersion,
+    /// Someone else changed the record at the same moment: reload it and try again.
+    Conflict,
+}
+
+/// Logs an unexpected failure once, with the request id, and gives the client a message that
+/// names the request id but leaks nothing.
+pub fn internal(ctx: &async_graphql::Context<'_>, error: impl Display) -> async_graphql::Error {
+    let request_id = ctx
+        .data_opt::<RequestContext>()
+        .map(|r| r.request_id.to_string())
+        .unwrap_or_default();
+    tracing::error!(%request_id, %error, "request failed");
+    async_graphql::Error::new(format!(
+        "internal error; the server log has the details under request id {request_id}"
+    ))
+}
+
+/// Parses a record id given by a client.
+pub fn parse_id(raw: &async_graphql::ID) -> Option<Uuid> {
+    Uuid::parse_str(raw.as_str()).ok()
+}

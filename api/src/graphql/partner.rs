@@ -1,0 +1,668 @@
+//! Partners in GraphQL: the form, the list, the history, and the mutations.
+
+use async_graphql::connection::{query_with, Connection, Edge, OpaqueCursor};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use cqrs_es::Aggregate;
+use domain::partner::{
+    Address as DomainAddress, Email, Partner as PartnerAggregate, PartnerChanges, PartnerCommand,
+    PartnerDetails, PartnerError, PartnerName, Phone, VatNumber, NAME_MAX,
+};
+use domain::text::TextError;
+use projections::partner::{
+    self as read_model, PartnerFilter, PartnerPage, PartnerRow, PartnerSort, SortKey,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{
+    internal, parse_id, Event, RequestContext, UserError, UserErrorCode, DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+};
+use crate::commands::CommandError;
+use crate::AppState;
+
+/// A customer or supplier, as its form shows it.
+pub struct Partner(pub PartnerRow);
+
+/// A postal address.
+#[derive(SimpleObject)]
+pub struct Address {
+    pub street: Option<String>,
+    pub city: Option<String>,
+    pub zip: Option<String>,
+    /// ISO 3166-1 alpha-2 code (`BE`).
+    pub country: Option<String>,
+}
+
+/// Fields a connection has beside its edges.
+#[derive(SimpleObject)]
+pub struct TotalCount {
+    /// How many records the filter selects, over all pages.
+    pub total_count: i64,
+}
+
+#[Object]
+impl Partner {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+
+    async fn address(&self) -> Address {
+        Address {
+            street: self.0.street.clone(),
+            city: self.0.city.clone(),
+            zip: self.0.zip.clone(),
+            country: self.0.country.clone(),
+        }
+    }
+
+    /// VAT number, normalised (`BE0477472701`).
+    async fn vat(&self) -> Option<&str> {
+        self.0.vat.as_deref()
+    }
+
+    async fn is_customer(&self) -> bool {
+        self.0.is_customer
+    }
+
+    async fn is_supplier(&self) -> bool {
+        self.0.is_supplier
+    }
+
+    /// Archived partners are kept with their history but left out of lists by default.
+    async fn archived(&self) -> bool {
+        self.0.archived
+    }
+
+    /// How many changes the partner has had. Send it back as `expectedVersion` so a change made
+    /// on a stale form is refused instead of overwriting someone else's.
+    async fn version(&self) -> i64 {
+        self.0.version
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// Every event of the partner, oldest first: what happened, when, and who did it.
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<i64, Event, TotalCount>> {
+        let state = ctx.data::<AppState>()?;
+        let id = self.0.id.to_string();
+        query_with::<i64, _, _, _, _>(after, None, first, None, |after, _, first, _| async move {
+            let limit = page_size(first)?;
+            let after = after.unwrap_or(0);
+            let aggregate = PartnerAggregate::TYPE;
+            let events = projections::history::events_of(
+                &state.pool,
+                aggregate,
+                &id,
+                after,
+                limit as i64 + 1,
+            )
+            .await
+            .map_err(|e| internal(ctx, e))?;
+            let total_count = projections::history::count_of(&state.pool, aggregate, &id)
+                .await
+                .map_err(|e| internal(ctx, e))?;
+            let more = events.len() > limit;
+            let mut connection =
+                Connection::with_additional_fields(after > 0, more, TotalCount { total_count });
+            connection.edges.extend(
+                events
+                    .into_iter()
+                    .take(limit)
+                    .map(|e| Edge::new(e.sequence, Event::from(e))),
+            );
+            Ok::<_, async_graphql::Error>(connection)
+        })
+        .await
+    }
+}
+
+fn page_size(requested: Option<usize>) -> Result<usize> {
+    match requested {
+        Some(n) if n > MAX_PAGE_SIZE => {
+            Err(format!("a page holds at most {MAX_PAGE_SIZE} records; ask for fewer").into())
+        }
+        Some(n) => Ok(n),
+        None => Ok(DEFAULT_PAGE_SIZE),
+    }
+}
+
+/// Which partners a list shows. Fields left out do not filter.
+#[derive(InputObject, Default)]
+pub struct PartnerWhere {
+    /// A fragment of the name, matched without regard to case.
+    pub name_contains: Option<String>,
+    pub is_customer: Option<bool>,
+    pub is_supplier: Option<bool>,
+    /// `false` (the default): active partners; `true`: archived ones; `null`: both.
+    #[graphql(default_with = "Some(false)")]
+    pub archived: Option<bool>,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PartnerOrderField {
+    /// By name, without regard to case.
+    #[default]
+    Name,
+    /// In the order the partners were created.
+    CreatedAt,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrderDirection {
+    #[default]
+    Asc,
+    Desc,
+}
+
+#[derive(InputObject, Default)]
+pub struct PartnerOrderBy {
+    #[graphql(default)]
+    pub field: PartnerOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+/// What a partner list cursor holds: where its row stands in the list's order.
+#[derive(Serialize, Deserialize)]
+enum PartnerCursor {
+    #[serde(rename = "n")]
+    Name(String, Uuid),
+    #[serde(rename = "c")]
+    CreatedAt(i64),
+}
+
+impl From<SortKey> for PartnerCursor {
+    fn from(key: SortKey) -> Self {
+        match key {
+            SortKey::Name { name_sort, id } => PartnerCursor::Name(name_sort, id),
+            SortKey::CreatedAt { position } => PartnerCursor::CreatedAt(position),
+        }
+    }
+}
+
+impl PartnerCursor {
+    fn into_key(self, sort: PartnerSort) -> Result<SortKey> {
+        match (self, sort) {
+            (PartnerCursor::Name(name_sort, id), PartnerSort::Name) => {
+                Ok(SortKey::Name { name_sort, id })
+            }
+            (PartnerCursor::CreatedAt(position), PartnerSort::CreatedAt) => {
+                Ok(SortKey::CreatedAt { position })
+            }
+            _ => Err("this cursor belongs to a list sorted another way".into()),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct PartnerQuery;
+
+#[Object]
+impl PartnerQuery {
+    /// One partner, archived or not; null if no partner has this id.
+    async fn partner(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Partner>> {
+        let state = ctx.data::<AppState>()?;
+        let Some(id) = parse_id(&id) else {
+            return Err(format!("'{}' is not a partner id", id.as_str()).into());
+        };
+        let row = read_model::get(&state.pool, id)
+            .await
+            .map_err(|e| internal(ctx, e))?;
+        Ok(row.map(Partner))
+    }
+
+    /// Partners, a page at a time: `first`/`after` forwards, `last`/`before` backwards, at
+    /// most 100 per page.
+    async fn partners(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        #[graphql(name = "where")] filter: Option<PartnerWhere>,
+        order_by: Option<PartnerOrderBy>,
+    ) -> Result<Connection<OpaqueCursor<PartnerCursor>, Partner, TotalCount>> {
+        let state = ctx.data::<AppState>()?;
+        let filter = filter.unwrap_or(PartnerWhere {
+            archived: Some(false),
+            ..PartnerWhere::default()
+        });
+        if filter
+            .name_contains
+            .as_ref()
+            .is_some_and(|f| f.chars().count() > NAME_MAX)
+        {
+            return Err(format!(
+                "nameContains is longer than a name can be ({NAME_MAX} characters)"
+            )
+            .into());
+        }
+        let order_by = order_by.unwrap_or_default();
+        let sort = match order_by.field {
+            PartnerOrderField::Name => PartnerSort::Name,
+            PartnerOrderField::CreatedAt => PartnerSort::CreatedAt,
+        };
+        let filter = PartnerFilter {
+            name_contains: filter.name_contains,
+            is_customer: filter.is_customer,
+            is_supplier: filter.is_supplier,
+            archived: filter.archived,
+        };
+        query_with::<OpaqueCursor<PartnerCursor>, _, _, _, _>(
+            after,
+            before,
+            first,
+            last,
+            |after, before, first, last| async move {
+                if first.is_some() && last.is_some() {
+                    return Err("give either first or last, not both".into());
+                }
+                let from_end = last.is_some();
+                let limit = page_size(first.or(last))?;
+                let after = after.map(|c| c.0.into_key(sort)).transpose()?;
+                let before = before.map(|c| c.0.into_key(sort)).transpose()?;
+                let page = PartnerPage {
+                    filter,
+                    sort,
+                    descending: order_by.direction == OrderDirection::Desc,
+                    after,
+                    before,
+                    limit,
+                    from_end,
+                };
+                let (rows, more) = read_model::list(&state.pool, &page)
+                    .await
+                    .map_err(|e| internal(ctx, e))?;
+                let total_count = read_model::count(&state.pool, &page.filter)
+                    .await
+                    .map_err(|e| internal(ctx, e))?;
+                let (has_previous, has_next) = if from_end {
+                    (more, page.before.is_some())
+                } else {
+                    (page.after.is_some(), more)
+                };
+                let mut connection = Connection::with_additional_fields(
+                    has_previous,
+                    has_next,
+                    TotalCount { total_count },
+                );
+                connection.edges.extend(rows.into_iter().map(|row| {
+                    Edge::new(OpaqueCursor(SortKey::of(&row, sort).into()), Partner(row))
+                }));
+                Ok::<_, async_graphql::Error>(connection)
+            },
+        )
+        .await
+    }
+}
+
+/// A postal address as a client sends it. Blank lines mean "none".
+#[derive(InputObject, Default)]
+pub struct AddressInput {
+    pub street: Option<String>,
+    pub city: Option<String>,
+    pub zip: Option<String>,
+    /// ISO 3166-1 alpha-2 code (`BE`).
+    pub country: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct CreatePartnerInput {
+    /// The new partner's id, if the client chooses it (a UUID); the server makes one otherwise.
+    /// Sending the same id twice creates one partner and refuses the second.
+    pub id: Option<ID>,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<AddressInput>,
+    pub vat: Option<String>,
+    #[graphql(default)]
+    pub is_customer: bool,
+    #[graphql(default)]
+    pub is_supplier: bool,
+}
+
+/// A change to a partner. Fields left out stay as they are; `null` clears an optional field.
+#[derive(InputObject)]
+pub struct UpdatePartnerInput {
+    pub id: ID,
+    /// The `version` the client's form shows: the change is refused if the partner has changed
+    /// since. Leave it out to change whatever the current version is.
+    pub expected_version: Option<i64>,
+    pub name: Option<String>,
+    pub email: MaybeUndefined<String>,
+    pub phone: MaybeUndefined<String>,
+    /// Replaces the whole address.
+    pub address: MaybeUndefined<AddressInput>,
+    pub vat: MaybeUndefined<String>,
+    pub is_customer: Option<bool>,
+    pub is_supplier: Option<bool>,
+}
+
+/// Names one partner, at the version the client's form shows.
+#[derive(InputObject)]
+pub struct PartnerRefInput {
+    pub id: ID,
+    pub expected_version: Option<i64>,
+}
+
+/// What a partner mutation returns: the partner as it now stands, or why nothing changed.
+#[derive(SimpleObject)]
+pub struct PartnerPayload {
+    /// The partner after the change (or, when refused, as it is), if it exists.
+    pub partner: Option<Partner>,
+    /// Empty when the change went through.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Collects every problem with an input, so a client learns all of them at once.
+#[derive(Default)]
+struct Problems(Vec<UserError>);
+
+impl Problems {
+    fn text<T>(&mut self, field: &[&str], parsed: Result<T, TextError>) -> Option<T> {
+        parsed
+            .map_err(|e| self.0.push(UserError::from_text(field, &e)))
+            .ok()
+    }
+
+    fn id(&mut self, raw: &ID) -> Option<Uuid> {
+        let id = parse_id(raw);
+        if id.is_none() {
+            self.0.push(UserError::new(
+                &["input", "id"],
+                format!("'{}' is not a partner id (a UUID)", raw.as_str()),
+                UserErrorCode::Invalid,
+            ));
+        }
+        id
+    }
+
+    fn version(&mut self, raw: Option<i64>) -> Option<u64> {
+        let version = raw.map(u64::try_from).transpose();
+        version
+            .map_err(|_| {
+                self.0.push(UserError::new(
+                    &["input", "expectedVersion"],
+                    "a version is never negative",
+                    UserErrorCode::Invalid,
+                ))
+            })
+            .ok()
+            .flatten()
+    }
+
+    fn address(&mut self, input: AddressInput) -> Option<DomainAddress> {
+        DomainAddress::parse(
+            input.street.as_deref(),
+            input.city.as_deref(),
+            input.zip.as_deref(),
+            input.country.as_deref(),
+        )
+        .map_err(|errors| {
+            for e in errors {
+                self.0.push(UserError::from_text(
+                    &["input", "address", e.field],
+                    &e.error,
+                ));
+            }
+        })
+        .ok()
+    }
+
+    fn finish<T>(self, value: Option<T>) -> Result<T, Vec<UserError>> {
+        match value {
+            Some(value) if self.0.is_empty() => Ok(value),
+            _ => Err(self.0),
+        }
+    }
+}
+
+/// Parses an optional text field: absent or blank means none.
+fn optional<T>(
+    raw: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, TextError>,
+) -> Result<Option<T>, TextError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => parse(text).map(Some),
+    }
+}
+
+/// Parses a field of an update: absent keeps it, null or blank clears it.
+fn change<T>(
+    raw: &MaybeUndefined<String>,
+    parse: impl FnOnce(&str) -> Result<T, TextError>,
+) -> Result<Option<Option<T>>, TextError> {
+    match raw {
+        MaybeUndefined::Undefined => Ok(None),
+        MaybeUndefined::Null => Ok(Some(None)),
+        MaybeUndefined::Value(text) => optional(Some(text), parse).map(Some),
+    }
+}
+
+impl CreatePartnerInput {
+    fn parse(self) -> Result<(Uuid, PartnerCommand), Vec<UserError>> {
+        let mut problems = Problems::default();
+        let id = match &self.id {
+            Some(raw) => problems.id(raw),
+            None => Some(Uuid::now_v7()),
+        };
+        let name = problems.text(&["input", "name"], PartnerName::parse(&self.name));
+        let email = problems.text(
+            &["input", "email"],
+            optional(self.email.as_deref(), Email::parse),
+        );
+        let phone = problems.text(
+            &["input", "phone"],
+            optional(self.phone.as_deref(), Phone::parse),
+        );
+        let vat = problems.text(
+            &["input", "vat"],
+            optional(self.vat.as_deref(), VatNumber::parse),
+        );
+        let address = problems.address(self.address.unwrap_or_default());
+        let parsed = (|| {
+            Some((
+                id?,
+                PartnerCommand::CreatePartner {
+                    details: PartnerDetails {
+                        name: name?,
+                        email: email?,
+                        phone: phone?,
+                        address: address?,
+                        vat: vat?,
+                        is_customer: self.is_customer,
+                        is_supplier: self.is_supplier,
+                    },
+                },
+            ))
+        })();
+        problems.finish(parsed)
+    }
+}
+
+impl UpdatePartnerInput {
+    fn parse(self) -> Result<(Uuid, PartnerCommand), Vec<UserError>> {
+        let mut problems = Problems::default();
+        let id = problems.id(&self.id);
+        let expected_version = problems.version(self.expected_version);
+        let name = match &self.name {
+            Some(name) => problems
+                .text(&["input", "name"], PartnerName::parse(name))
+                .map(Some),
+            None => Some(None),
+        };
+        let email = problems.text(&["input", "email"], change(&self.email, Email::parse));
+        let phone = problems.text(&["input", "phone"], change(&self.phone, Phone::parse));
+        let vat = problems.text(&["input", "vat"], change(&self.vat, VatNumber::parse));
+        let address = match self.address {
+            MaybeUndefined::Undefined => Some(None),
+            MaybeUndefined::Null => Some(Some(DomainAddress::default())),
+            MaybeUndefined::Value(input) => problems.address(input).map(Some),
+        };
+        let parsed = (|| {
+            Some((
+                id?,
+                PartnerCommand::UpdatePartner {
+                    expected_version,
+                    changes: PartnerChanges {
+                        name: name?,
+                        email: email?,
+                        phone: phone?,
+                        address: address?,
+                        vat: vat?,
+                        is_customer: self.is_customer,
+                        is_supplier: self.is_supplier,
+                    },
+                },
+            ))
+        })();
+        problems.finish(parsed)
+    }
+}
+
+impl PartnerRefInput {
+    fn parse(
+        self,
+        command: fn(Option<u64>) -> PartnerCommand,
+    ) -> Result<(Uuid, PartnerCommand), Vec<UserError>> {
+        let mut problems = Problems::default();
+        let id = problems.id(&self.id);
+        let expected_version = problems.version(self.expected_version);
+        let parsed = id.map(|id| (id, command(expected_version)));
+        problems.finish(parsed)
+    }
+}
+
+fn refusal(error: &PartnerError) -> UserError {
+    let (field, code): (&[&str], _) = match error {
+        PartnerError::AlreadyExists => (&["input", "id"], UserErrorCode::AlreadyExists),
+        PartnerError::NotFound => (&["input", "id"], UserErrorCode::NotFound),
+        PartnerError::Archived => (&["input", "id"], UserErrorCode::Archived),
+        PartnerError::StaleVersion { .. } => {
+            (&["input", "expectedVersion"], UserErrorCode::StaleVersion)
+        }
+    };
+    UserError::new(field, error.to_string(), code)
+}
+
+/// Sends a parsed command and answers with the partner as the read model has it afterwards.
+async fn send(
+    ctx: &Context<'_>,
+    parsed: Result<(Uuid, PartnerCommand), Vec<UserError>>,
+) -> Result<PartnerPayload> {
+    let state = ctx.data::<AppState>()?;
+    let (id, command) = match parsed {
+        Ok(parsed) => parsed,
+        Err(user_errors) => {
+            return Ok(PartnerPayload {
+                partner: None,
+                user_errors,
+            })
+        }
+    };
+    let request = ctx
+        .data_opt::<RequestContext>()
+        .cloned()
+        .unwrap_or_else(RequestContext::anonymous);
+    let user_errors = match state.bus.partner(id, command, &request.command_context()).await {
+        Ok(at) => {
+            // read-your-writes: the payload shows the change, not the read model of a moment ago.
+            if !state.partner_progress.wait_for(at, state.read_your_writes_timeout).await {
+                tracing::warn!(?at, "the partner read model did not catch up in time; the payload may be stale");
+            }
+            vec![]
+        }
+        Err(CommandError::Refused(error)) => vec![refusal(&error)],
+        Err(CommandError::Conflict) => vec![UserError::new(
+            &[],
+            "someone else changed this partner at the same moment; nothing was saved: reload it and try again",
+            UserErrorCode::Conflict,
+        )],
+        Err(CommandError::Internal(error)) => return Err(internal(ctx, error)),
+    };
+    let partner = read_model::get(&state.pool, id)
+        .await
+        .map_err(|e| internal(ctx, e))?;
+    Ok(PartnerPayload {
+        partner: partner.map(Partner),
+        user_errors,
+    })
+}
+
+#[derive(Default)]
+pub struct PartnerMutation;
+
+#[Object]
+impl PartnerMutation {
+    /// Creates a customer or supplier.
+    async fn create_partner(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePartnerInput,
+    ) -> Result<PartnerPayload> {
+        send(ctx, input.parse()).await
+    }
+
+    /// Changes some of a partner's details.
+    async fn update_partner(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdatePartnerInput,
+    ) -> Result<PartnerPayload> {
+        send(ctx, input.parse()).await
+    }
+
+    /// Archives a partner: it leaves the lists but keeps its history. Archiving twice is a no-op.
+    async fn archive_partner(
+        &self,
+        ctx: &Context<'_>,
+        input: PartnerRefInput,
+    ) -> Result<PartnerPayload> {
+        send(
+            ctx,
+            input.parse(|expected_version| PartnerCommand::ArchivePartner { expected_version }),
+        )
+        .await
+    }
+
+    /// Brings an archived partner back. Restoring an active partner is a no-op.
+    async fn unarchive_partner(
+        &self,
+        ctx: &Context<'_>,
+        input: PartnerRefInput,
+    ) -> Result<PartnerPayload> {
+        send(
+            ctx,
+            input.parse(|expected_version| PartnerCommand::UnarchivePartner { expected_version }),
+        )
+        .await
+    }
+}

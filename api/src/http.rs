@@ -1,0 +1,342 @@
+//! The HTTP face of the server: GraphQL over HTTP (the GraphQL Foundation's specification) at
+//! `/graphql`, and GraphiQL there for a browser.
+//!
+//! - POST with `Content-Type: application/json` runs any operation; GET runs queries only
+//!   (a mutation over GET gets 405).
+//! - The response is `application/graphql-response+json` when the client accepts it, with 400
+//!   for a document that does not parse or validate; `application/json` otherwise, always 200
+//!   for a well-formed request.
+//! - A malformed request (bad JSON, no query, variables that are not an object, a media type we
+//!   do not speak) gets a clear 4xx and runs nothing.
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{Response as GqlResponse, Variables};
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE, USER_AGENT};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::graphql::{AppSchema, RequestContext};
+
+/// The path GraphQL is served at.
+pub const GRAPHQL_PATH: &str = "/graphql";
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+/// The whole HTTP application for one schema.
+pub fn app(schema: AppSchema) -> Router {
+    Router::new()
+        .route(GRAPHQL_PATH, get(graphql_get).post(graphql_post))
+        .route("/", get(|| async { Redirect::temporary(GRAPHQL_PATH) }))
+        .with_state(schema)
+}
+
+/// The media type a response is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MediaType {
+    GraphqlResponseJson,
+    Json,
+}
+
+impl MediaType {
+    fn as_str(self) -> &'static str {
+        match self {
+            MediaType::GraphqlResponseJson => GRAPHQL_RESPONSE_JSON,
+            MediaType::Json => JSON,
+        }
+    }
+
+    /// Picks what to answer in from the Accept header: the GraphQL response type when the client
+    /// takes it, plain JSON when it takes that (or anything, or says nothing), else none.
+    fn negotiate(headers: &HeaderMap) -> Option<Self> {
+        let Some(accept) = headers.get(ACCEPT) else {
+            return Some(MediaType::Json);
+        };
+        let accept = accept.to_str().ok()?;
+        let mut json = false;
+        for range in accept.split(',') {
+            let mut parts = range.split(';').map(str::trim);
+            let media = parts.next().unwrap_or("").to_ascii_lowercase();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            if refused {
+                continue;
+            }
+            match media.as_str() {
+                GRAPHQL_RESPONSE_JSON => return Some(MediaType::GraphqlResponseJson),
+                JSON | "application/*" | "*/*" => json = true,
+                _ => {}
+            }
+        }
+        json.then_some(MediaType::Json)
+    }
+}
+
+/// A request the server refuses before running anything.
+fn reject(status: StatusCode, media: MediaType, message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message }] });
+    let mut response = (status, body.to_string()).into_response();
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(media.as_str()));
+    response
+}
+
+fn not_acceptable() -> Response {
+    reject(
+        StatusCode::NOT_ACCEPTABLE,
+        MediaType::Json,
+        "this endpoint answers in application/graphql-response+json or application/json; \
+         the Accept header allows neither",
+    )
+}
+
+/// The parameters of a GraphQL request, however they came.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Params {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<Value>,
+    #[allow(dead_code)]
+    extensions: Option<Value>,
+}
+
+/// GET parameters arrive as strings; variables and extensions are JSON inside them.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetParams {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+async fn graphql_get(
+    State(schema): State<AppSchema>,
+    headers: HeaderMap,
+    params: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let wants_html = headers
+        .get(ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    let params = params.ok().map(|Query(p)| p);
+    if wants_html && params.as_ref().is_none_or(|p| p.query.is_none()) {
+        return Html(GraphiQLSource::build().endpoint(GRAPHQL_PATH).finish()).into_response();
+    }
+    let Some(media) = MediaType::negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let Some(params) = params else {
+        return reject(
+            StatusCode::BAD_REQUEST,
+            media,
+            "the query string cannot be read",
+        );
+    };
+    let json_param = |name: &str, raw: Option<String>| -> Result<Option<Value>, Response> {
+        raw.map(|raw| {
+            serde_json::from_str(&raw).map_err(|e| {
+                reject(
+                    StatusCode::BAD_REQUEST,
+                    media,
+                    &format!("the `{name}` parameter is not JSON: {e}"),
+                )
+            })
+        })
+        .transpose()
+    };
+    let variables = match json_param("variables", params.variables) {
+        Ok(v) => v,
+        Err(response) => return response,
+    };
+    let extensions = match json_param("extensions", params.extensions) {
+        Ok(v) => v,
+        Err(response) => return response,
+    };
+    let params = Params {
+        query: params.query,
+        operation_name: params.operation_name,
+        variables,
+        extensions,
+    };
+    if let Some(query) = &params.query {
+        if is_mutation(query, params.operation_name.as_deref()) {
+            let mut response = reject(
+                StatusCode::METHOD_NOT_ALLOWED,
+                media,
+                "mutations are sent with POST; GET runs queries only",
+            );
+            response
+                .headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("POST"));
+            return response;
+        }
+    }
+    execute(&schema, &headers, media, params).await
+}
+
+async fn graphql_post(
+    State(schema): State<AppSchema>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(media) = MediaType::negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|c| c.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .map(|c| c.trim().to_ascii_lowercase());
+    if content_type.as_deref() != Some(JSON) {
+        return reject(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
+            "send the request as Content-Type: application/json",
+        );
+    }
+    let params: Params = match serde_json::from_slice::<Value>(&body) {
+        Ok(Value::Object(map)) => match serde_json::from_value(Value::Object(map)) {
+            Ok(params) => params,
+            Err(e) => {
+                return reject(
+                    StatusCode::BAD_REQUEST,
+                    media,
+                    &format!("the request is not a GraphQL request: {e}"),
+                )
+            }
+        },
+        Ok(Value::Array(_)) => {
+            return reject(
+                StatusCode::BAD_REQUEST,
+                media,
+                "batched requests are not supported: send one request per POST",
+            )
+        }
+        Ok(_) => {
+            return reject(
+                StatusCode::BAD_REQUEST,
+                media,
+                "the request body must be a JSON object",
+            )
+        }
+        Err(e) => {
+            return reject(
+                StatusCode::BAD_REQUEST,
+                media,
+                &format!("the request body is not valid JSON: {e}"),
+            )
+        }
+    };
+    execute(&schema, &headers, media, params).await
+}
+
+fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(query) else {
+        return false;
+    };
+    let operation = match (&document.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
+        (DocumentOperations::Multiple(_), None) => None,
+    };
+    operation.is_some_and(|op| op.node.ty == OperationType::Mutation)
+}
+
+async fn execute(
+    schema: &AppSchema,
+    headers: &HeaderMap,
+    media: MediaType,
+    params: Params,
+) -> Response {
+    let Some(query) = params.query.filter(|q| !q.trim().is_empty()) else {
+        return reject(StatusCode::BAD_REQUEST, media, "the request has no `query`");
+    };
+    let variables = match params.variables {
+        None | Some(Value::Null) => Variables::default(),
+        Some(value @ Value::Object(_)) => Variables::from_json(value),
+        Some(_) => {
+            return reject(
+                StatusCode::BAD_REQUEST,
+                media,
+                "`variables` must be a JSON object",
+            )
+        }
+    };
+    let context = request_context(headers);
+    let request_id = context.request_id;
+    let mut request = async_graphql::Request::new(query)
+        .variables(variables)
+        .data(context);
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    let response = schema.execute(request).await;
+    respond(response, media, request_id)
+}
+
+/// Reads who is asking from the headers. Until logins exist, the acting user is whatever the
+/// `X-Erp-User` header says (`anonymous` without it).
+fn request_context(headers: &HeaderMap) -> RequestContext {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let request_id = Uuid::now_v7();
+    RequestContext {
+        request_id,
+        user: header("x-erp-user")
+            .map(|u| u.chars().take(100).collect())
+            .unwrap_or_else(|| "anonymous".to_owned()),
+        correlation_id: header("x-correlation-id")
+            .and_then(|c| Uuid::parse_str(c).ok())
+            .unwrap_or(request_id),
+        client: headers
+            .get(USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|u| u.chars().take(200).collect()),
+    }
+}
+
+fn respond(response: GqlResponse, media: MediaType, request_id: Uuid) -> Response {
+    // a document that did not parse or validate produced no data and no error with a path:
+    // the request itself was at fault, and the response must not have a `data` entry.
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let body = if request_error {
+        serde_json::to_string(&json!({ "errors": response.errors }))
+    } else {
+        serde_json::to_string(&response)
+    };
+    let body = body.unwrap_or_else(|_| {
+        r#"{"errors":[{"message":"the response could not be written"}]}"#.to_owned()
+    });
+    let status = match media {
+        MediaType::GraphqlResponseJson if request_error => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    };
+    let mut http = (status, body).into_response();
+    let headers = http.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(media.as_str()));
+    if let Ok(id) = HeaderValue::from_str(&request_id.to_string()) {
+        headers.insert("x-request-id", id);
+    }
+    http
+}

@@ -1,0 +1,119 @@
+//! Reading the event log in global order without ever skipping an event.
+//!
+//! Positions are handed out at insert, not at commit: a transaction that inserted position 8 can
+//! commit after another one that inserted position 9. A reader that remembered "I am at 9" would
+//! never see 8. So the log is read in `(transaction_id, position)` order, and only events whose
+//! writing transaction is below the xmin of the reader's snapshot: every such transaction has
+//! ended, so no event can appear later in front of what was read. Events of transactions still
+//! running are picked up on a later read; nothing waits on a timeout.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::{PgConnection, PgExecutor};
+
+/// A point in the log, in the reader's order: `(transaction_id, position)`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Checkpoint {
+    pub transaction_id: i64,
+    pub position: i64,
+}
+
+/// One event as it is stored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct StoredEvent {
+    pub position: i64,
+    pub transaction_id: i64,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub sequence: i64,
+    pub event_type: String,
+    pub event_version: String,
+    pub payload: Value,
+    pub metadata: Value,
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl StoredEvent {
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            transaction_id: self.transaction_id,
+            position: self.position,
+        }
+    }
+
+    /// A metadata entry (`user`, `correlation_id`, ...), if the event has it.
+    pub fn metadata_str(&self, key: &str) -> Option<&str> {
+        self.metadata.get(key).and_then(Value::as_str)
+    }
+}
+
+/// The columns of [`StoredEvent`], for every query that reads events.
+pub(crate) const EVENT_COLUMNS: &str = "position, transaction_id::text::bigint as transaction_id, \
+     aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata, recorded_at";
+
+/// What one read of the log found.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Events after the checkpoint, in order, all of them final.
+    pub events: Vec<StoredEvent>,
+    /// Committed events exist after the checkpoint that are not safe to read yet, because an
+    /// older transaction is still running: read again soon.
+    pub held_back: bool,
+}
+
+/// Reads up to `limit` events after `after`, in log order, stopping at the safe horizon.
+pub async fn read_batch(
+    conn: &mut PgConnection,
+    after: Checkpoint,
+    limit: i64,
+) -> Result<Batch, sqlx::Error> {
+    let events: Vec<StoredEvent> = sqlx::query_as(&format!(
+        "select {EVENT_COLUMNS} from events
+          where (transaction_id, position) > ($1::bigint::text::xid8, $2)
+            and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          order by transaction_id, position
+          limit $3"
+    ))
+    .bind(after.transaction_id)
+    .bind(after.position)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let held_back = if (events.len() as i64) < limit {
+        let from = events.last().map_or(after, StoredEvent::checkpoint);
+        sqlx::query_scalar(
+            "select exists (select 1 from events
+              where (transaction_id, position) > ($1::bigint::text::xid8, $2)
+                and transaction_id >= pg_snapshot_xmin(pg_current_snapshot()))",
+        )
+        .bind(from.transaction_id)
+        .bind(from.position)
+        .fetch_one(&mut *conn)
+        .await?
+    } else {
+        false
+    };
+    Ok(Batch { events, held_back })
+}
+
+/// Where the latest event of one aggregate stands in the log: what a client that just wrote to
+/// it waits for to read its own write.
+pub async fn latest_of_aggregate(
+    executor: impl PgExecutor<'_>,
+    aggregate_type: &str,
+    aggregate_id: &str,
+) -> Result<Option<Checkpoint>, sqlx::Error> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "select transaction_id::text::bigint, position from events
+          where aggregate_type = $1 and aggregate_id = $2
+          order by sequence desc limit 1",
+    )
+    .bind(aggregate_type)
+    .bind(aggregate_id)
+    .fetch_optional(executor)
+    .await?;
+    Ok(row.map(|(transaction_id, position)| Checkpoint {
+        transaction_id,
+        position,
+    }))
+}

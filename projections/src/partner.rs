@@ -1,0 +1,305 @@
+//! The `partner` read model: one row per partner, read by the partner form and the partner list.
+
+use chrono::{DateTime, Utc};
+use cqrs_es::Aggregate;
+use domain::partner::{Partner, PartnerDetails, PartnerEvent};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use crate::log::StoredEvent;
+use crate::runner::{Projection, ProjectionError};
+
+/// A partner as the form and the list show it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct PartnerRow {
+    pub id: Uuid,
+    pub name: String,
+    pub name_sort: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub street: Option<String>,
+    pub city: Option<String>,
+    pub zip: Option<String>,
+    pub country: Option<String>,
+    pub vat: Option<String>,
+    pub is_customer: bool,
+    pub is_supplier: bool,
+    pub archived: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub created_position: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Keeps the `partner` table in step with the log.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PartnerProjection;
+
+impl Projection for PartnerProjection {
+    fn name(&self) -> &'static str {
+        "partner"
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut PgConnection,
+        events: &[StoredEvent],
+    ) -> Result<(), ProjectionError> {
+        for event in events.iter().filter(|e| e.aggregate_type == Partner::TYPE) {
+            let Ok(id) = Uuid::parse_str(&event.aggregate_id) else {
+                tracing::warn!(position = event.position, id = %event.aggregate_id, "partner event with a non-uuid id; not shown in the partner list");
+                continue;
+            };
+            let payload: PartnerEvent = serde_json::from_value(event.payload.clone())
+                .map_err(|e| ProjectionError::payload(event, e))?;
+            apply_one(tx, id, event, payload).await?;
+        }
+        Ok(())
+    }
+}
+
+async fn apply_one(
+    tx: &mut PgConnection,
+    id: Uuid,
+    event: &StoredEvent,
+    payload: PartnerEvent,
+) -> Result<(), sqlx::Error> {
+    // Every write is guarded by the version, so applying an event twice changes nothing.
+    match payload {
+        PartnerEvent::PartnerCreated { details } => {
+            sqlx::query(
+                "insert into partner (id, name, name_sort, email, phone, street, city, zip, country,
+                                      vat, is_customer, is_supplier, version, created_at,
+                                      created_position, updated_at)
+                 values ($1, $2, lower($2), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13)
+                 on conflict (id) do nothing",
+            )
+            .bind(id)
+            .bind(details.name.as_str())
+            .bind(details.email.as_ref().map(|e| e.as_str()))
+            .bind(details.phone.as_ref().map(|p| p.as_str()))
+            .bind(&details.address.street)
+            .bind(&details.address.city)
+            .bind(&details.address.zip)
+            .bind(&details.address.country)
+            .bind(details.vat.as_ref().map(|v| v.as_str()))
+            .bind(details.is_customer)
+            .bind(details.is_supplier)
+            .bind(event.sequence)
+            .bind(event.recorded_at)
+            .bind(event.position)
+            .execute(tx)
+            .await?;
+        }
+        PartnerEvent::PartnerUpdated { details } => update_details(tx, id, event, &details).await?,
+        PartnerEvent::PartnerArchived {} | PartnerEvent::PartnerUnarchived {} => {
+            let archived = matches!(payload, PartnerEvent::PartnerArchived {});
+            sqlx::query(
+                "update partner set archived = $2, version = $3, updated_at = $4
+                  where id = $1 and version < $3",
+            )
+            .bind(id)
+            .bind(archived)
+            .bind(event.sequence)
+            .bind(event.recorded_at)
+            .execute(tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn update_details(
+    tx: &mut PgConnection,
+    id: Uuid,
+    event: &StoredEvent,
+    details: &PartnerDetails,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update partner
+            set name = $2, name_sort = lower($2), email = $3, phone = $4, street = $5, city = $6,
+                zip = $7, country = $8, vat = $9, is_customer = $10, is_supplier = $11,
+                version = $12, updated_at = $13
+          where id = $1 and version < $12",
+    )
+    .bind(id)
+    .bind(details.name.as_str())
+    .bind(details.email.as_ref().map(|e| e.as_str()))
+    .bind(details.phone.as_ref().map(|p| p.as_str()))
+    .bind(&details.address.street)
+    .bind(&details.address.city)
+    .bind(&details.address.zip)
+    .bind(&details.address.country)
+    .bind(details.vat.as_ref().map(|v| v.as_str()))
+    .bind(details.is_customer)
+    .bind(details.is_supplier)
+    .bind(event.sequence)
+    .bind(event.recorded_at)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// One partner, archived or not.
+pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<PartnerRow>, sqlx::Error> {
+    sqlx::query_as("select * from partner where id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Which partners a list shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PartnerFilter {
+    /// Case-insensitive fragment of the name.
+    pub name_contains: Option<String>,
+    pub is_customer: Option<bool>,
+    pub is_supplier: Option<bool>,
+    /// `Some(false)` (the usual): active partners only; `Some(true)`: archived only; `None`: all.
+    pub archived: Option<bool>,
+}
+
+/// What a list is sorted by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PartnerSort {
+    /// By name, case-insensitively; ties broken by id.
+    #[default]
+    Name,
+    /// In the order the partners were created.
+    CreatedAt,
+}
+
+/// Where a row stands in a sorted list: what a cursor holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SortKey {
+    Name { name_sort: String, id: Uuid },
+    CreatedAt { position: i64 },
+}
+
+impl SortKey {
+    pub fn of(row: &PartnerRow, sort: PartnerSort) -> Self {
+        match sort {
+            PartnerSort::Name => SortKey::Name {
+                name_sort: row.name_sort.clone(),
+                id: row.id,
+            },
+            PartnerSort::CreatedAt => SortKey::CreatedAt {
+                position: row.created_position,
+            },
+        }
+    }
+}
+
+/// One page of a sorted, filtered list, read with keyset bounds.
+#[derive(Debug, Clone, Default)]
+pub struct PartnerPage {
+    pub filter: PartnerFilter,
+    pub sort: PartnerSort,
+    pub descending: bool,
+    /// Only rows after this key (in the list's order).
+    pub after: Option<SortKey>,
+    /// Only rows before this key (in the list's order).
+    pub before: Option<SortKey>,
+    /// At most this many rows...
+    pub limit: usize,
+    /// ...taken from the end of the range rather than its start.
+    pub from_end: bool,
+}
+
+/// The rows of a page, in the list's order, and whether more rows lie beyond the end the page
+/// was taken from.
+pub async fn list(
+    pool: &PgPool,
+    page: &PartnerPage,
+) -> Result<(Vec<PartnerRow>, bool), sqlx::Error> {
+    let mut sql = QueryBuilder::<Postgres>::new("select * from partner where true");
+    push_filter(&mut sql, &page.filter);
+    if let Some(key) = &page.after {
+        push_bound(
+            &mut sql,
+            page.sort,
+            key,
+            if page.descending { "<" } else { ">" },
+        );
+    }
+    if let Some(key) = &page.before {
+        push_bound(
+            &mut sql,
+            page.sort,
+            key,
+            if page.descending { ">" } else { "<" },
+        );
+    }
+    // read from the end by reversing the order, then put the rows back.
+    let reverse = page.descending != page.from_end;
+    let direction = if reverse { " desc" } else { " asc" };
+    match page.sort {
+        PartnerSort::Name => {
+            sql.push(format!(" order by name_sort{direction}, id{direction}"));
+        }
+        PartnerSort::CreatedAt => {
+            sql.push(format!(" order by created_position{direction}"));
+        }
+    }
+    sql.push(" limit ").push_bind(page.limit as i64 + 1);
+    let mut rows: Vec<PartnerRow> = sql.build_query_as().fetch_all(pool).await?;
+    let more = rows.len() > page.limit;
+    rows.truncate(page.limit);
+    if page.from_end {
+        rows.reverse();
+    }
+    Ok((rows, more))
+}
+
+/// How many partners the filter selects, whatever the page.
+pub async fn count(pool: &PgPool, filter: &PartnerFilter) -> Result<i64, sqlx::Error> {
+    let mut sql = QueryBuilder::<Postgres>::new("select count(*) from partner where true");
+    push_filter(&mut sql, filter);
+    sql.build_query_scalar().fetch_one(pool).await
+}
+
+fn push_filter(sql: &mut QueryBuilder<'_, Postgres>, filter: &PartnerFilter) {
+    if let Some(fragment) = filter.name_contains.as_deref().filter(|f| !f.is_empty()) {
+        sql.push(" and name ilike ")
+            .push_bind(format!("%{}%", escape_like(fragment)));
+    }
+    if let Some(flag) = filter.is_customer {
+        sql.push(" and is_customer = ").push_bind(flag);
+    }
+    if let Some(flag) = filter.is_supplier {
+        sql.push(" and is_supplier = ").push_bind(flag);
+    }
+    if let Some(flag) = filter.archived {
+        sql.push(" and archived = ").push_bind(flag);
+    }
+}
+
+fn push_bound(sql: &mut QueryBuilder<'_, Postgres>, sort: PartnerSort, key: &SortKey, op: &str) {
+    match (sort, key) {
+        (PartnerSort::Name, SortKey::Name { name_sort, id }) => {
+            sql.push(format!(" and (name_sort, id) {op} ("))
+                .push_bind(name_sort.clone())
+                .push(", ")
+                .push_bind(*id)
+                .push(")");
+        }
+        (PartnerSort::CreatedAt, SortKey::CreatedAt { position }) => {
+            sql.push(format!(" and created_position {op} "))
+                .push_bind(*position);
+        }
+        // a cursor taken from a list sorted otherwise: it bounds nothing in this order.
+        _ => {}
+    }
+}
+
+/// Escapes `%`, `_` and `\` so a user's fragment matches literally in ILIKE.
+fn escape_like(fragment: &str) -> String {
+    let mut escaped = String::with_capacity(fragment.len());
+    for c in fragment.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
