@@ -1,1 +1,312 @@
-//! x
+//! The test harness: a real PostgreSQL, one fresh database per test, and the application on it.
+//!
+//! The server is the embedded cluster under `<workspace>/.erp` (started on first use, exactly as
+//! `erp serve` does), or the one `ERP_TEST_DATABASE_URL` points at (any database of that server;
+//! tests create their own next to it). The schema is migrated once into a template database
+//! named after the migrations' fingerprint; each test gets `CREATE DATABASE ... TEMPLATE`
+//! (milliseconds), so tests run in parallel and never see each other's data. A test's database
+//! is dropped when the test ends. Set `TEST_LOG=debug` to see the application's logs.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use api::Backend;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
+use tower::ServiceExt;
+
+/// The URL of the test server's `postgres` database, set up once per process.
+fn server() -> PgConnectOptions {
+    static SERVER: OnceLock<String> = OnceLock::new();
+    let url = SERVER.get_or_init(|| {
+        init_logs();
+        if let Ok(url) = std::env::var("ERP_TEST_DATABASE_URL") {
+            return url;
+        }
+        let data_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.erp");
+        let port = std::env::var("ERP_PG_PORT")
+            .ok()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(54329);
+        match api::pg::LocalCluster::ensure(&data_dir, port) {
+            Ok(cluster) => cluster.url("postgres"),
+            Err(e) => panic!("cannot start PostgreSQL for the tests: {e}"),
+        }
+    });
+    PgConnectOptions::from_str(url)
+        .expect("a valid test server URL")
+        .database("postgres")
+}
+
+fn init_logs() {
+    if let Ok(filter) = std::env::var("TEST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    }
+}
+
+async fn admin() -> PgConnection {
+    server()
+        .connect()
+        .await
+        .expect("connect to the test server")
+}
+
+/// Makes sure the migrated template exists, and returns its name.
+async fn template() -> String {
+    let name = format!("erp_tpl_{}", migrations::fingerprint());
+    let mut conn = admin().await;
+    // one process builds the template; the others wait for it.
+    sqlx::query("select pg_advisory_lock(727272)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let exists: bool =
+        sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    if !exists {
+        let building = format!("{name}_wip");
+        sqlx::query(&format!("drop database if exists {building} with (force)"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query(&format!("create database {building}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(server().database(&building))
+            .await
+            .unwrap();
+        migrations::MIGRATOR
+            .run(&pool)
+            .await
+            .expect("migrations apply");
+        pool.close().await;
+        sqlx::query(&format!("alter database {building} rename to {name}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sweep_old_databases(&mut conn).await;
+    }
+    sqlx::query("select pg_advisory_unlock(727272)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let _ = conn.close().await;
+    name
+}
+
+/// Drops test databases left behind by runs that crashed more than an hour ago.
+async fn sweep_old_databases(conn: &mut PgConnection) {
+    let names: Vec<String> =
+        sqlx::query_scalar("select datname from pg_database where datname like 'erp_t\\_%'")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap_or_default();
+    let now = unix_now();
+    for name in names {
+        let created: Option<u64> = name.split('_').nth(2).and_then(|t| t.parse().ok());
+        if created.is_some_and(|t| t + 3600 < now) {
+            let _ = sqlx::query(&format!("drop database if exists {name} with (force)"))
+                .execute(&mut *conn)
+                .await;
+        }
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// A fresh, migrated database of its own; dropped when the value is dropped.
+pub struct TestDb {
+    pub name: String,
+    pub pool: PgPool,
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        let template = template().await;
+        let name = format!("erp_t_{}_{}", unix_now(), uuid::Uuid::new_v4().simple());
+        let mut conn = admin().await;
+        sqlx::query(&format!("create database {name} template {template}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let _ = conn.close().await;
+        let pool = Self::connect_to(&name, 10).await;
+        Self { name, pool }
+    }
+
+    async fn connect_to(name: &str, max_connections: u32) -> PgPool {
+        PgPoolOptions::new()
+            .max_connections(max_connections)
+            .connect_with(server().database(name))
+            .await
+            .unwrap()
+    }
+
+    /// Another pool on the same database (for a second runtime, or a second "process").
+    pub async fn connect(&self, max_connections: u32) -> PgPool {
+        Self::connect_to(&self.name, max_connections).await
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop runs outside any async context we could use: drop the database from a thread with
+        // its own runtime. `with (force)` ends connections still open.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let mut conn = admin().await;
+                sqlx::query(&format!("drop database if exists {name} with (force)"))
+                    .execute(&mut conn)
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+    }
+}
+
+/// The whole application on a fresh database, answering HTTP requests without a socket.
+pub struct TestApp {
+    pub router: Router,
+    pub backend: Backend,
+    pub db: TestDb,
+}
+
+/// An HTTP response, read whole.
+#[derive(Debug)]
+pub struct HttpResponse {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl HttpResponse {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        let db = TestDb::new().await;
+        let backend = Backend::start(db.pool.clone()).await.unwrap();
+        let router = api::app(backend.schema());
+        Self {
+            router,
+            backend,
+            db,
+        }
+    }
+
+    /// Sends one HTTP request to the application.
+    pub async fn http(
+        &self,
+        method: Method,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Body>,
+    ) -> HttpResponse {
+        let mut request = Request::builder().method(method).uri(uri);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = self
+            .router
+            .clone()
+            .oneshot(request.body(body.into()).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let content_type = headers
+            .get("content-type")
+            .and_then(|c| c.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        HttpResponse {
+            status,
+            content_type,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// POSTs a GraphQL operation as `user` and returns the whole response document; panics on a
+    /// transport failure.
+    pub async fn graphql_as(&self, user: &str, query: &str, variables: Value) -> Value {
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        let response = self
+            .http(
+                Method::POST,
+                "/graphql",
+                &[("content-type", "application/json"), ("x-erp-user", user)],
+                body,
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+        response.json()
+    }
+
+    /// Like [`Self::graphql_as`], for user `tester`, and insists there are no top-level errors.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let response = self.graphql_as("tester", query, variables).await;
+        assert!(response.get("errors").is_none(), "errors: {response}");
+        response["data"].clone()
+    }
+
+    /// How many events the log holds.
+    pub async fn event_count(&self) -> i64 {
+        sqlx::query_scalar("select count(*) from events")
+            .fetch_one(&self.db.pool)
+            .await
+            .unwrap()
+    }
+}
+
+/// Waits up to `timeout` for `check` to hold, polling.
+pub async fn eventually<F, Fut>(timeout: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if check().await {
+            return true;
+        }
+        if tokio::time::Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
