@@ -5,13 +5,13 @@
 //! tests create their own next to it). The schema is migrated once into a template database
 //! named after the migrations' fingerprint; each test gets `CREATE DATABASE ... TEMPLATE`
 //! (milliseconds), so tests run in parallel and never see each other's data. A test's database
-//! is dropped when the test ends. Set `TEST_LOG=debug` to see the application's logs.
+//! is dropped once the test has ended. Set `TEST_LOG=debug` to see the application's logs.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use api::Backend;
@@ -102,8 +102,8 @@ async fn template() -> String {
             .execute(&mut conn)
             .await
             .unwrap();
-        sweep_old_databases(&mut conn).await;
     }
+    sweep_old_databases(&mut conn).await;
     sqlx::query("select pg_advisory_unlock(727272)")
         .execute(&mut conn)
         .await
@@ -112,7 +112,7 @@ async fn template() -> String {
     name
 }
 
-/// Drops test databases left behind by runs that crashed more than an hour ago.
+/// Drops test databases left behind by earlier runs (created more than ten minutes ago).
 async fn sweep_old_databases(conn: &mut PgConnection) {
     let names: Vec<String> =
         sqlx::query_scalar("select datname from pg_database where datname like 'erp_t\\_%'")
@@ -122,10 +122,12 @@ async fn sweep_old_databases(conn: &mut PgConnection) {
     let now = unix_now();
     for name in names {
         let created: Option<u64> = name.split('_').nth(2).and_then(|t| t.parse().ok());
-        if created.is_some_and(|t| t + 3600 < now) {
-            let _ = sqlx::query(&format!("drop database if exists {name} with (force)"))
-                .execute(&mut *conn)
-                .await;
+        if created.is_some_and(|t| t + 600 < now) {
+            let _ = serialized(
+                conn,
+                &format!("drop database if exists {name} with (force)"),
+            )
+            .await;
         }
     }
 }
@@ -135,6 +137,23 @@ fn unix_now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+/// Runs a CREATE or DROP DATABASE under a server-wide lock: two DROP DATABASE at once can each
+/// wait on the other's signal barrier for a minute. The lock is taken by trying in a loop, not
+/// by waiting in the server: a backend asleep on a lock does not answer the barrier either.
+async fn serialized(conn: &mut PgConnection, statement: &str) -> Result<(), sqlx::Error> {
+    while !sqlx::query_scalar::<_, bool>("select pg_try_advisory_lock(727273)")
+        .fetch_one(&mut *conn)
+        .await?
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let result = sqlx::query(statement).execute(&mut *conn).await;
+    sqlx::query("select pg_advisory_unlock(727273)")
+        .execute(&mut *conn)
+        .await?;
+    result.map(|_| ())
 }
 
 /// A fresh, migrated database of its own; dropped when the value is dropped.
@@ -148,10 +167,13 @@ impl TestDb {
         let template = template().await;
         let name = format!("erp_t_{}_{}", unix_now(), uuid::Uuid::new_v4().simple());
         let mut conn = admin().await;
-        sqlx::query(&format!("create database {name} template {template}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
+        drop_finished_databases(&mut conn).await;
+        serialized(
+            &mut conn,
+            &format!("create database {name} template {template}"),
+        )
+        .await
+        .unwrap();
         let _ = conn.close().await;
         let pool = Self::connect_to(&name, 10).await;
         Self { name, pool }
@@ -173,23 +195,29 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let name = self.name.clone();
-        // Drop runs outside any async context we could use: drop the database from a thread with
-        // its own runtime. `with (force)` ends connections still open.
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            runtime.block_on(async {
-                let mut conn = admin().await;
-                sqlx::query(&format!("drop database if exists {name} with (force)"))
-                    .execute(&mut conn)
-                    .await
-                    .ok()
-            })
-        })
-        .join();
+        // Dropping the database here would block this test's runtime while its own connections
+        // may still be half-open, and DROP DATABASE waits for those. The next test to start (or
+        // the next run, by age) drops it, once this test's runtime and connections are gone.
+        if let Ok(mut pending) = PENDING_DROPS.lock() {
+            pending.push(self.name.clone());
+        }
+    }
+}
+
+/// Databases of finished tests, to drop.
+static PENDING_DROPS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+async fn drop_finished_databases(conn: &mut PgConnection) {
+    let names = PENDING_DROPS
+        .lock()
+        .map(|mut pending| std::mem::take(&mut *pending))
+        .unwrap_or_default();
+    for name in names {
+        let _ = serialized(
+            conn,
+            &format!("drop database if exists {name} with (force)"),
+        )
+        .await;
     }
 }
 
