@@ -13,9 +13,10 @@ create table events
     -- global order of insertion. Identity values are handed out at insert, not at commit, so on
     -- its own it is not safe to read "after position N": see `transaction_id`.
     position       bigint generated always as identity,
-    -- the writing transaction. Readers only read events whose transaction is below the xmin of
-    -- their snapshot (every such transaction has ended), in (transaction_id, position) order, so
-    -- an event whose transaction commits late is never skipped.
+    -- the writing transaction. Readers only read events whose transaction is below the lowest
+    -- transaction still running in this database (every such transaction has ended), in
+    -- (transaction_id, position) order, so an event whose transaction commits late is never
+    -- skipped.
     transaction_id xid8        not null default pg_current_xact_id(),
     -- when the database recorded the event.
     recorded_at    timestamptz not null default clock_timestamp(),

@@ -3,7 +3,7 @@
 //! Positions are handed out at insert, not at commit: a transaction that inserted position 8 can
 //! commit after another one that inserted position 9. A reader that remembered "I am at 9" would
 //! never see 8. So the log is read in `(transaction_id, position)` order, and only events whose
-//! writing transaction is below the xmin of the reader's snapshot: every such transaction has
+//! writing transaction is below a safe horizon (see [`HORIZON`]): every such transaction has
 //! ended, so no event can appear later in front of what was read. Events of transactions still
 //! running are picked up on a later read; nothing waits on a timeout.
 
@@ -61,21 +61,41 @@ pub struct Batch {
     pub held_back: bool,
 }
 
+/// The safe horizon: every event with a transaction id below it is final. It is the lowest
+/// transaction still running when the snapshot was taken, leaving out transactions known to run
+/// in other databases of the server (they cannot write this database's log, and a long one in a
+/// test database must not stall production). Transactions that started after the snapshot are
+/// above its xmax, which caps the horizon.
+///
+/// Must run in its own statement, before the statement that reads the events: those then see
+/// every transaction below the horizon as ended.
+const HORIZON: &str = "select coalesce(
+        (select min(x) from pg_snapshot_xip(pg_current_snapshot()) x
+          where x::xid not in (select backend_xid from pg_stat_activity
+                                where backend_xid is not null
+                                  and datname is distinct from current_database())),
+        pg_snapshot_xmax(pg_current_snapshot()))::text::bigint";
+
 /// Reads up to `limit` events after `after`, in log order, stopping at the safe horizon.
+///
+/// `conn` must be in READ COMMITTED (the default), so that reading the horizon and reading the
+/// events take two snapshots, in that order.
 pub async fn read_batch(
     conn: &mut PgConnection,
     after: Checkpoint,
     limit: i64,
 ) -> Result<Batch, sqlx::Error> {
+    let horizon: i64 = sqlx::query_scalar(HORIZON).fetch_one(&mut *conn).await?;
     let events: Vec<StoredEvent> = sqlx::query_as(&format!(
         "select {EVENT_COLUMNS} from events
           where (transaction_id, position) > ($1::bigint::text::xid8, $2)
-            and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+            and transaction_id < $3::bigint::text::xid8
           order by transaction_id, position
-          limit $3"
+          limit $4"
     ))
     .bind(after.transaction_id)
     .bind(after.position)
+    .bind(horizon)
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
@@ -84,10 +104,11 @@ pub async fn read_batch(
         sqlx::query_scalar(
             "select exists (select 1 from events
               where (transaction_id, position) > ($1::bigint::text::xid8, $2)
-                and transaction_id >= pg_snapshot_xmin(pg_current_snapshot()))",
+                and transaction_id >= $3::bigint::text::xid8)",
         )
         .bind(from.transaction_id)
         .bind(from.position)
+        .bind(horizon)
         .fetch_one(&mut *conn)
         .await?
     } else {

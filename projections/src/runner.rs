@@ -227,8 +227,8 @@ async fn run_batch<P: Projection>(
 ) -> Result<Outcome, ProjectionError> {
     let mut tx = pool.begin().await?;
     // One batch at a time per projection, across processes. An advisory lock, not `select ...
-    // for update`: a row lock would give this transaction an id before it reads the log, and
-    // the reader's horizon (the snapshot's xmin) would then stop at this very transaction.
+    // for update`: a row lock would give this transaction an id (and a place among the running
+    // transactions that hold back every other reader's horizon) for the whole batch.
     sqlx::query("select pg_advisory_xact_lock(hashtextextended('erp projection ' || $1, 0))")
         .bind(projection.name())
         .execute(&mut *tx)

@@ -175,21 +175,13 @@ impl TestDb {
         .await
         .unwrap();
         let _ = conn.close().await;
-        let pool = Self::connect_to(&name, 10).await;
+        let pool = connect_database(&name, 10).await;
         Self { name, pool }
     }
 
-    async fn connect_to(name: &str, max_connections: u32) -> PgPool {
-        PgPoolOptions::new()
-            .max_connections(max_connections)
-            .connect_with(server().database(name))
-            .await
-            .unwrap()
-    }
-
-    /// Another pool on the same database (for a second runtime, or a second "process").
+    /// Another pool on the same database (for a second "process").
     pub async fn connect(&self, max_connections: u32) -> PgPool {
-        Self::connect_to(&self.name, max_connections).await
+        connect_database(&self.name, max_connections).await
     }
 }
 
@@ -219,6 +211,16 @@ async fn drop_finished_databases(conn: &mut PgConnection) {
         )
         .await;
     }
+}
+
+/// A pool on the test database `name`; for a runtime of its own, where a [`TestDb`]'s pool
+/// cannot go.
+pub async fn connect_database(name: &str, max_connections: u32) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .connect_with(server().database(name))
+        .await
+        .unwrap()
 }
 
 /// The whole application on a fresh database, answering HTTP requests without a socket.
