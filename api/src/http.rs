@@ -145,25 +145,21 @@ async fn graphql_get(
             "the query string cannot be read",
         );
     };
-    let json_param = |name: &str, raw: Option<String>| -> Result<Option<Value>, Response> {
+    let json_param = |name: &str, raw: Option<String>| -> Result<Option<Value>, String> {
         raw.map(|raw| {
-            serde_json::from_str(&raw).map_err(|e| {
-                reject(
-                    StatusCode::BAD_REQUEST,
-                    media,
-                    &format!("the `{name}` parameter is not JSON: {e}"),
-                )
-            })
+            serde_json::from_str(&raw)
+                .map_err(|e| format!("the `{name}` parameter is not JSON: {e}"))
         })
         .transpose()
     };
-    let variables = match json_param("variables", params.variables) {
-        Ok(v) => v,
-        Err(response) => return response,
-    };
-    let extensions = match json_param("extensions", params.extensions) {
-        Ok(v) => v,
-        Err(response) => return response,
+    let (variables, extensions) = match (
+        json_param("variables", params.variables),
+        json_param("extensions", params.extensions),
+    ) {
+        (Ok(variables), Ok(extensions)) => (variables, extensions),
+        (Err(message), _) | (_, Err(message)) => {
+            return reject(StatusCode::BAD_REQUEST, media, &message)
+        }
     };
     let params = Params {
         query: params.query,

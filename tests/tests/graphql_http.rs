@@ -82,7 +82,15 @@ async fn a_browser_gets_graphiql() {
 async fn malformed_requests_get_a_clear_4xx_and_run_nothing() {
     let app = TestApp::new().await;
     let mutation = r#"mutation { createPartner(input: { name: "Agrolait" }) { partner { id } } }"#;
-    let cases: Vec<(&str, Vec<(&str, &str)>, String, StatusCode, &str)> = vec![
+    // (case, headers, body, expected status, what the message says)
+    type Case<'a> = (
+        &'a str,
+        Vec<(&'a str, &'a str)>,
+        String,
+        StatusCode,
+        &'a str,
+    );
+    let cases: Vec<Case> = vec![
         (
             "no content type",
             vec![],
