@@ -66,32 +66,9 @@ async fn apply_one(
 ) -> Result<(), sqlx::Error> {
     // Every write is guarded by the version, so applying an event twice changes nothing.
     match payload {
-        PartnerEvent::PartnerCreated { details } => {
-            sqlx::query(
-                "insert into partner (id, name, name_sort, email, phone, street, city, zip, country,
-                                      vat, is_customer, is_supplier, version, created_at,
-                                      created_position, updated_at)
-                 values ($1, $2, lower($2), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13)
-                 on conflict (id) do nothing",
-            )
-            .bind(id)
-            .bind(details.name.as_str())
-            .bind(details.email.as_ref().map(|e| e.as_str()))
-            .bind(details.phone.as_ref().map(|p| p.as_str()))
-            .bind(&details.address.street)
-            .bind(&details.address.city)
-            .bind(&details.address.zip)
-            .bind(&details.address.country)
-            .bind(details.vat.as_ref().map(|v| v.as_str()))
-            .bind(details.is_customer)
-            .bind(details.is_supplier)
-            .bind(event.sequence)
-            .bind(event.recorded_at)
-            .bind(event.position)
-            .execute(tx)
-            .await?;
+        PartnerEvent::PartnerCreated { details } | PartnerEvent::PartnerUpdated { details } => {
+            write_details(tx, id, event, &details).await?;
         }
-        PartnerEvent::PartnerUpdated { details } => update_details(tx, id, event, &details).await?,
         PartnerEvent::PartnerArchived {} | PartnerEvent::PartnerUnarchived {} => {
             let archived = matches!(payload, PartnerEvent::PartnerArchived {});
             sqlx::query(
@@ -109,18 +86,26 @@ async fn apply_one(
     Ok(())
 }
 
-async fn update_details(
+/// Writes a partner's details as an event states them: the first event creates the row (and
+/// says when the partner was created), later ones overwrite the details.
+async fn write_details(
     tx: &mut PgConnection,
     id: Uuid,
     event: &StoredEvent,
     details: &PartnerDetails,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "update partner
-            set name = $2, name_sort = lower($2), email = $3, phone = $4, street = $5, city = $6,
-                zip = $7, country = $8, vat = $9, is_customer = $10, is_supplier = $11,
-                version = $12, updated_at = $13
-          where id = $1 and version < $12",
+        "insert into partner (id, name, name_sort, email, phone, street, city, zip, country, vat,
+                              is_customer, is_supplier, version, created_at, created_position,
+                              updated_at)
+         values ($1, $2, lower($2), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13)
+         on conflict (id) do update
+            set name = excluded.name, name_sort = excluded.name_sort, email = excluded.email,
+                phone = excluded.phone, street = excluded.street, city = excluded.city,
+                zip = excluded.zip, country = excluded.country, vat = excluded.vat,
+                is_customer = excluded.is_customer, is_supplier = excluded.is_supplier,
+                version = excluded.version, updated_at = excluded.updated_at
+          where partner.version < excluded.version",
     )
     .bind(id)
     .bind(details.name.as_str())
@@ -135,6 +120,7 @@ async fn update_details(
     .bind(details.is_supplier)
     .bind(event.sequence)
     .bind(event.recorded_at)
+    .bind(event.position)
     .execute(tx)
     .await?;
     Ok(())

@@ -236,3 +236,37 @@ async fn under_concurrent_writers_and_held_transactions_every_event_is_projected
         "no transaction committed out of position order; the test proved nothing"
     );
 }
+
+#[tokio::test]
+async fn a_commit_by_another_process_wakes_the_runner_through_notify() {
+    let db = TestDb::new().await;
+    sqlx::query("create table seen (n bigserial primary key, position bigint not null, aggregate_id text not null, sequence bigint not null)")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let wake = Wake::default();
+    let _listener = wake.listen(db.pool.clone());
+    // polling alone would take a minute: only the notification can wake the runner in time.
+    let options = RunnerOptions {
+        batch_size: 100,
+        poll_interval: Duration::from_secs(60),
+    };
+    let (progress, _runner) = runner::spawn(db.pool.clone(), Recorder, &wake, options)
+        .await
+        .unwrap();
+    // let the runner go to sleep on an empty log, and the listener connect.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // "another process": its own connection, no nudge from this process's command bus.
+    let other = db.connect(1).await;
+    let mut tx = other.begin().await.unwrap();
+    let position = append(&mut tx, "from-elsewhere", 1).await;
+    tx.commit().await.unwrap();
+
+    let woke = eventually(Duration::from_secs(5), || async {
+        progress.current().position >= position
+    })
+    .await;
+    assert!(woke, "the runner did not wake on NOTIFY");
+    assert_eq!(count(&db.pool, "select count(*) from seen").await, 1);
+}

@@ -8,32 +8,27 @@ use tests::TestApp;
 const PARTNER_FIELDS: &str = "id name email phone vat isCustomer isSupplier archived version
     address { street city zip country }";
 
-async fn create(app: &TestApp, input: Value) -> Value {
+/// Runs partner mutation `name` (taking a `type_` input) and returns its payload.
+async fn mutate(app: &TestApp, name: &str, type_: &str, input: Value) -> Value {
     let data = app
         .graphql(
             &format!(
-                "mutation($input: CreatePartnerInput!) {{
-                   createPartner(input: $input) {{ partner {{ {PARTNER_FIELDS} }} userErrors {{ field message code }} }}
+                "mutation($input: {type_}!) {{
+                   {name}(input: $input) {{ partner {{ {PARTNER_FIELDS} }} userErrors {{ field message code }} }}
                  }}"
             ),
             json!({ "input": input }),
         )
         .await;
-    data["createPartner"].clone()
+    data[name].clone()
+}
+
+async fn create(app: &TestApp, input: Value) -> Value {
+    mutate(app, "createPartner", "CreatePartnerInput", input).await
 }
 
 async fn update(app: &TestApp, input: Value) -> Value {
-    let data = app
-        .graphql(
-            &format!(
-                "mutation($input: UpdatePartnerInput!) {{
-                   updatePartner(input: $input) {{ partner {{ {PARTNER_FIELDS} }} userErrors {{ field message code }} }}
-                 }}"
-            ),
-            json!({ "input": input }),
-        )
-        .await;
-    data["updatePartner"].clone()
+    mutate(app, "updatePartner", "UpdatePartnerInput", input).await
 }
 
 async fn form(app: &TestApp, id: &str) -> Value {
