@@ -47,6 +47,12 @@ fn server() -> PgConnectOptions {
         .database("postgres")
 }
 
+/// The URL of the test server (its `postgres` database), for harnesses that make their own
+/// databases.
+pub fn server_url() -> String {
+    server().to_url_lossy().to_string()
+}
+
 fn init_logs() {
     if let Ok(filter) = std::env::var("TEST_LOG") {
         let _ = tracing_subscriber::fmt()

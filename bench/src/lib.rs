@@ -1,0 +1,478 @@
+//! The benchmark harness: every workload measured next to raw PostgreSQL doing the minimum SQL for
+//! the same effect, in the same run, at the same concurrency, over several interleaved rounds.
+//!
+//! It creates its own databases (on the embedded cluster, or the server `--database-url` names),
+//! runs the workloads, drops the databases, and reports medians with their range.
+
+mod fixtures;
+mod http_client;
+pub mod stats;
+mod workloads;
+
+use std::future::Future;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use api::commands::{CommandBus, CommandContext};
+use projections::Wake;
+use serde::Serialize;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection, PgPool};
+use uuid::Uuid;
+
+use stats::Spread;
+use workloads::{Read, Server};
+
+/// How big a run is.
+#[derive(Debug, Clone, Copy)]
+pub struct Size {
+    pub rounds: usize,
+    pub single_client_ops: usize,
+    pub multi_client_ops: usize,
+    pub clients: usize,
+    pub rebuild_events: usize,
+    pub rebuild_rounds: usize,
+    pub long_stream: usize,
+    pub loads: usize,
+    pub read_partners: usize,
+    pub reads: usize,
+}
+
+impl Size {
+    /// The full run (a few minutes).
+    pub fn full(rounds: usize) -> Self {
+        Self {
+            rounds,
+            single_client_ops: 1000,
+            multi_client_ops: 3000,
+            clients: 8,
+            rebuild_events: 200_000,
+            rebuild_rounds: rounds.min(3),
+            long_stream: 1000,
+            loads: 30,
+            read_partners: 1000,
+            reads: 4000,
+        }
+    }
+
+    /// A run of seconds that exercises every workload, so the harness cannot rot.
+    pub fn smoke() -> Self {
+        Self {
+            rounds: 1,
+            single_client_ops: 10,
+            multi_client_ops: 24,
+            clients: 8,
+            rebuild_events: 2_000,
+            rebuild_rounds: 1,
+            long_stream: 1000,
+            loads: 3,
+            read_partners: 60,
+            reads: 40,
+        }
+    }
+}
+
+/// One line of the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub id: &'static str,
+    pub workload: String,
+    pub unit: &'static str,
+    pub ours: Spread,
+    pub raw: Option<Spread>,
+    /// ours / raw, on medians.
+    pub ratio: Option<f64>,
+    pub target: &'static str,
+    /// Whether the target is met; `None` when it cannot be measured yet.
+    pub met: Option<bool>,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub started_at: String,
+    pub machine: String,
+    pub postgres: String,
+    pub rounds: usize,
+    pub seconds: f64,
+    pub rows: Vec<Row>,
+}
+
+/// Measures `ours` and `raw` over `rounds` rounds, alternating which goes first.
+async fn interleaved<O, R, FO, FR>(
+    rounds: usize,
+    mut ours: FO,
+    mut raw: FR,
+) -> anyhow::Result<(Spread, Spread)>
+where
+    FO: FnMut() -> O,
+    FR: FnMut() -> R,
+    O: Future<Output = anyhow::Result<f64>>,
+    R: Future<Output = anyhow::Result<f64>>,
+{
+    let (mut o, mut r) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        if round % 2 == 0 {
+            r.push(raw().await?);
+            o.push(ours().await?);
+        } else {
+            o.push(ours().await?);
+            r.push(raw().await?);
+        }
+    }
+    Ok((Spread::of(&o), Spread::of(&r)))
+}
+
+fn row(
+    id: &'static str,
+    workload: String,
+    unit: &'static str,
+    (ours, raw): (Spread, Spread),
+    target: &'static str,
+    met: impl Fn(f64, f64) -> bool,
+) -> Row {
+    let ratio = ours.median / raw.median;
+    Row {
+        id,
+        workload,
+        unit,
+        ours,
+        raw: Some(raw),
+        ratio: Some(ratio),
+        target,
+        met: Some(met(ours.median, ratio)),
+    }
+}
+
+/// A database made for the run, dropped at its end.
+struct BenchDb {
+    admin: PgConnectOptions,
+    name: String,
+    pool: PgPool,
+}
+
+impl BenchDb {
+    async fn create(server_url: &str, name: String) -> anyhow::Result<Self> {
+        let admin = PgConnectOptions::from_str(server_url)?.database("postgres");
+        let url = admin.clone().database(&name).to_url_lossy().to_string();
+        let pool = api::database::open(&url, 20).await?;
+        Ok(Self { admin, name, pool })
+    }
+
+    async fn drop(self) -> anyhow::Result<()> {
+        self.pool.close().await;
+        let mut conn = self.admin.connect().await?;
+        sqlx::query(&format!(
+            "drop database if exists {} with (force)",
+            api::database::quote_ident(&self.name)
+        ))
+        .execute(&mut conn)
+        .await?;
+        let _ = conn.close().await;
+        Ok(())
+    }
+}
+
+/// Runs every workload against the server at `server_url` (any database of it; the harness
+/// makes its own). `progress` hears of each workload as it starts.
+pub async fn run(server_url: &str, size: Size, progress: impl Fn(&str)) -> anyhow::Result<Report> {
+    let started = Instant::now();
+    let stamp = chrono::Utc::now();
+    let name = format!("erp_bench_{}", stamp.timestamp());
+    let db = BenchDb::create(server_url, name.clone()).await?;
+    let reads_db = BenchDb::create(server_url, format!("{name}_reads")).await?;
+    let result = run_in(&db.pool, &reads_db.pool, size, &progress).await;
+    let postgres: String = sqlx::query_scalar("select version()")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap_or_default();
+    db.drop().await?;
+    reads_db.drop().await?;
+    Ok(Report {
+        started_at: stamp.to_rfc3339(),
+        machine: machine(),
+        postgres,
+        rounds: size.rounds,
+        seconds: started.elapsed().as_secs_f64(),
+        rows: result?,
+    })
+}
+
+async fn run_in(
+    pool: &PgPool,
+    reads_pool: &PgPool,
+    size: Size,
+    progress: &impl Fn(&str),
+) -> anyhow::Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    let bus = Arc::new(CommandBus::new(pool.clone(), Wake::default()));
+    let Size {
+        rounds,
+        single_client_ops: one,
+        multi_client_ops: many,
+        clients,
+        ..
+    } = size;
+
+    progress("W1 new aggregate, 1 client");
+    let spread = interleaved(
+        rounds,
+        || workloads::create_partners(bus.clone(), 1, one),
+        || workloads::raw_inserts(pool.clone(), 1, one),
+    )
+    .await?;
+    rows.push(row(
+        "W1",
+        "new aggregate, one event per command, 1 client".into(),
+        "commands/s",
+        spread,
+        "≥ 80 % of raw INSERT",
+        |_, r| r >= 0.8,
+    ));
+
+    progress("W2 new aggregate, 8 clients");
+    let spread = interleaved(
+        rounds,
+        || workloads::create_partners(bus.clone(), clients, many),
+        || workloads::raw_inserts(pool.clone(), clients, many),
+    )
+    .await?;
+    rows.push(row(
+        "W2",
+        format!("new aggregate, one event per command, {clients} clients"),
+        "commands/s",
+        spread,
+        "≥ 70 % of raw INSERT",
+        |_, r| r >= 0.7,
+    ));
+
+    progress("W3 existing aggregate of 5 events");
+    let spread = interleaved(
+        rounds,
+        || workloads::update_partners(bus.clone(), pool, one),
+        || workloads::raw_read_then_insert(pool.clone(), one),
+    )
+    .await?;
+    rows.push(row(
+        "W3",
+        "command on an aggregate of 4 events: load, decide, append the 5th".into(),
+        "commands/s",
+        spread,
+        "≥ 80 % of raw SELECT then INSERT",
+        |_, r| r >= 0.8,
+    ));
+
+    progress("W6 load an aggregate of 1,000 events");
+    let id = workloads::prepare_long_stream(pool, size.long_stream).await?;
+    let spread = interleaved(
+        rounds,
+        || workloads::load_aggregate(pool, &id, size.loads),
+        || workloads::raw_read_stream(pool, &id, size.loads),
+    )
+    .await?;
+    rows.push(row(
+        "W6",
+        format!(
+            "load an aggregate of {} events (median of {} loads)",
+            size.long_stream, size.loads
+        ),
+        "ms",
+        spread,
+        "≤ 1.5 × the raw read",
+        |_, r| r <= 1.5,
+    ));
+    rows.push(Row {
+        id: "W6s",
+        workload: "load the same aggregate from a snapshot".into(),
+        unit: "ms",
+        ours: Spread::of(&[]),
+        raw: None,
+        ratio: None,
+        target: "≤ 1 ms",
+        met: None,
+    });
+
+    progress("W4 through GraphQL over HTTP");
+    {
+        let server = Server::start(pool.clone()).await?;
+        let spread = interleaved(
+            rounds,
+            || workloads::create_partners_over_http(&server, 1, one),
+            || workloads::raw_inserts(pool.clone(), 1, one),
+        )
+        .await?;
+        rows.push(row(
+            "W4a",
+            "W1 through GraphQL over HTTP (mutation in, projected payload out), 1 client".into(),
+            "commands/s",
+            spread,
+            "≥ 60 % of raw INSERT",
+            |_, r| r >= 0.6,
+        ));
+        let spread = interleaved(
+            rounds,
+            || workloads::create_partners_over_http(&server, clients, many),
+            || workloads::raw_inserts(pool.clone(), clients, many),
+        )
+        .await?;
+        rows.push(row(
+            "W4b",
+            format!("W2 through GraphQL over HTTP, {clients} clients"),
+            "commands/s",
+            spread,
+            "≥ 60 % of raw INSERT",
+            |_, r| r >= 0.6,
+        ));
+    }
+
+    progress("W5 projection rebuild");
+    workloads::prepare_rebuild(pool, size.rebuild_events).await?;
+    let spread = interleaved(
+        size.rebuild_rounds,
+        || workloads::rebuild(pool),
+        || workloads::raw_scan(pool),
+    )
+    .await?;
+    rows.push(row(
+        "W5",
+        "projection rebuild into a one-row-per-event read model (the whole log)".into(),
+        "events/s",
+        spread,
+        "≥ 50 % of a raw ordered scan and ≥ 100,000 events/s",
+        |ours, r| r >= 0.5 && ours >= 100_000.0,
+    ));
+
+    progress("W7 GraphQL reads");
+    {
+        let server = Server::start(reads_pool.clone()).await?;
+        let context = CommandContext::system("bench");
+        let mut ids = Vec::with_capacity(size.read_partners);
+        for n in 0..size.read_partners {
+            let id = Uuid::now_v7();
+            server
+                .backend
+                .state
+                .bus
+                .partner(id, fixtures_read_partner(n)?, &context)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            ids.push(id);
+        }
+        let ids = Arc::new(ids);
+        for (read, id, what) in [
+            (Read::Form, "W7a", "form read (one partner)"),
+            (
+                Read::List,
+                "W7b",
+                "list read (page of 50 by name fragment, with totalCount)",
+            ),
+        ] {
+            let spread = interleaved(
+                rounds,
+                || workloads::graphql_reads(&server, ids.clone(), read, clients, size.reads),
+                || workloads::raw_reads(reads_pool.clone(), ids.clone(), read, clients, size.reads),
+            )
+            .await?;
+            rows.push(row(
+                id,
+                format!("GraphQL {what}, {clients} clients, p99"),
+                "ms",
+                spread,
+                "p99 ≤ 5 ms",
+                |ours, _| ours <= 5.0,
+            ));
+        }
+        let rss = workloads::resident_mb();
+        rows.push(Row {
+            id: "W7m",
+            workload: "resident memory of the process (server and benchmark clients) after W7"
+                .into(),
+            unit: "MB",
+            ours: Spread::of(&[rss]),
+            raw: None,
+            ratio: None,
+            target: "≤ 150 MB",
+            met: Some(rss <= 150.0),
+        });
+    }
+    Ok(rows)
+}
+
+/// Partners for the read workloads: varied names, about half of them containing "an".
+fn fixtures_read_partner(n: usize) -> anyhow::Result<domain::partner::PartnerCommand> {
+    const WORDS: [&str; 8] = [
+        "Agrolait",
+        "Camptocamp",
+        "Axelor",
+        "Seagate",
+        "Bank Wealthy",
+        "Delta PC",
+        "Mediapole",
+        "Think Big",
+    ];
+    let mut details = fixtures::details(n as u64)?;
+    details.name = domain::partner::PartnerName::parse(&format!("{} {n}", WORDS[n % WORDS.len()]))?;
+    Ok(domain::partner::PartnerCommand::CreatePartner { details })
+}
+
+fn machine() -> String {
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_default();
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .next()
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(String::new(), |kb| {
+            format!(", {:.0} GiB", kb / 1024.0 / 1024.0)
+        });
+    format!("{cpus} cores ({model}){memory}")
+}
+
+/// The report as a table a person reads.
+pub fn table(report: &Report) -> String {
+    let mut out = format!(
+        "machine: {}\n{}\nrounds: {} (medians, [min–max]); took {:.0} s\n\n| id | workload | unit | ours | raw PostgreSQL | ours/raw | target | met |\n|---|---|---|---|---|---|---|---|\n",
+        report.machine, report.postgres, report.rounds, report.seconds
+    );
+    let fmt = |s: &Spread| {
+        if s.median.is_nan() {
+            "–".to_owned()
+        } else if s.median >= 100.0 {
+            format!("{:.0} [{:.0}–{:.0}]", s.median, s.min, s.max)
+        } else {
+            format!("{:.2} [{:.2}–{:.2}]", s.median, s.min, s.max)
+        }
+    };
+    for row in &report.rows {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            row.id,
+            row.workload,
+            row.unit,
+            fmt(&row.ours),
+            row.raw.as_ref().map_or("–".to_owned(), fmt),
+            row.ratio
+                .map_or("–".to_owned(), |r| format!("{:.0} %", r * 100.0)),
+            row.target,
+            match row.met {
+                Some(true) => "yes",
+                Some(false) => "NO",
+                None => "not measured",
+            }
+        ));
+    }
+    out
+}

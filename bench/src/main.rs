@@ -1,0 +1,68 @@
+//! `bench`: runs every workload next to raw PostgreSQL and prints (and saves) the report.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use bench::Size;
+use clap::Parser;
+
+/// Benchmarks of the event store, projections and GraphQL, side by side with raw PostgreSQL.
+#[derive(Debug, Parser)]
+#[command(name = "bench")]
+struct Args {
+    /// PostgreSQL server to run on, as a URL (any database of it: the harness makes its own and
+    /// drops it). Without it, the embedded cluster under --data-dir.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+
+    /// Folder of the embedded PostgreSQL cluster.
+    #[arg(long, env = "ERP_DATA_DIR", default_value = ".erp")]
+    data_dir: PathBuf,
+
+    /// Port of the embedded PostgreSQL cluster.
+    #[arg(long, env = "ERP_PG_PORT", default_value_t = 54329)]
+    pg_port: u16,
+
+    /// Rounds of each workload (ours and raw interleaved).
+    #[arg(long, default_value_t = 5)]
+    rounds: usize,
+
+    /// A run of seconds with tiny sizes, to check that the harness works.
+    #[arg(long)]
+    smoke: bool,
+
+    /// Where to write the report as JSON.
+    #[arg(long, default_value = "bench-results/latest.json")]
+    json: PathBuf,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let server_url = match args.database_url {
+        Some(url) => url,
+        None => {
+            let (dir, port) = (args.data_dir.clone(), args.pg_port);
+            tokio::task::spawn_blocking(move || api::pg::LocalCluster::ensure(&dir, port))
+                .await??
+                .url("postgres")
+        }
+    };
+    let size = if args.smoke {
+        Size::smoke()
+    } else {
+        Size::full(args.rounds.max(1))
+    };
+    let report = bench::run(&server_url, size, |workload| {
+        eprintln!("running {workload}...")
+    })
+    .await?;
+    println!("{}", bench::table(&report));
+    if let Some(parent) = args.json.parent() {
+        std::fs::create_dir_all(parent).ok();
+    }
+    std::fs::write(&args.json, serde_json::to_string_pretty(&report)?)
+        .with_context(|| format!("writing {}", args.json.display()))?;
+    eprintln!("report written to {}", args.json.display());
+    Ok(())
+}

@@ -1,0 +1,511 @@
+//! The workloads, each with its raw-PostgreSQL twin doing the minimum SQL for the same effect.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use api::commands::{CommandBus, CommandContext};
+use api::Backend;
+use cqrs_es::persist::PersistedEventStore;
+use cqrs_es::EventStore;
+use domain::partner::{Partner, PartnerChanges, PartnerCommand, PartnerName};
+use futures::TryStreamExt;
+use hyper::body::Bytes;
+use postgres_es::PostgresEventRepository;
+use projections::runner::{self, RunnerOptions};
+use projections::{Checkpoint, Projection, ProjectionError, StoredEvent, Wake};
+use serde_json::json;
+use sqlx::{PgConnection, PgPool};
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+use crate::fixtures::{self, RawEvent};
+use crate::http_client::Client;
+use crate::stats::percentile;
+
+/// Runs `ops` operations split over `clients` concurrent tasks; returns operations per second.
+async fn rate<F, Fut>(clients: usize, ops: usize, op: F) -> anyhow::Result<f64>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+{
+    let op = Arc::new(op);
+    let started = Instant::now();
+    let tasks: Vec<JoinHandle<anyhow::Result<()>>> = (0..clients)
+        .map(|client| {
+            let op = op.clone();
+            tokio::spawn(async move {
+                let mut n = client;
+                while n < ops {
+                    op(n).await?;
+                    n += clients;
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await??;
+    }
+    Ok(ops as f64 / started.elapsed().as_secs_f64())
+}
+
+/// W1, W2 (ours): one new partner per command, through the command bus.
+pub async fn create_partners(
+    bus: Arc<CommandBus>,
+    clients: usize,
+    ops: usize,
+) -> anyhow::Result<f64> {
+    let commands: Arc<Vec<PartnerCommand>> = Arc::new(
+        (0..ops)
+            .map(|n| fixtures::create_command(n as u64))
+            .collect::<anyhow::Result<_>>()?,
+    );
+    rate(clients, ops, move |n| {
+        let bus = bus.clone();
+        let commands = commands.clone();
+        async move {
+            let context = CommandContext::system("bench");
+            bus.partner(Uuid::now_v7(), commands[n].clone(), &context)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(())
+        }
+    })
+    .await
+}
+
+/// W1, W2, W4 (raw): one INSERT of the same row, in its own transaction.
+pub async fn raw_inserts(pool: PgPool, clients: usize, ops: usize) -> anyhow::Result<f64> {
+    let event = Arc::new(RawEvent::created(1)?);
+    rate(clients, ops, move |_| {
+        let pool = pool.clone();
+        let event = event.clone();
+        async move {
+            raw_insert(&pool, &Uuid::now_v7().to_string(), 1, &event).await?;
+            Ok(())
+        }
+    })
+    .await
+}
+
+async fn raw_insert(
+    pool: &PgPool,
+    id: &str,
+    sequence: i64,
+    event: &RawEvent,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+         values ('RawPartner', $1, $2, $3, '1.0', $4, $5)",
+    )
+    .bind(id)
+    .bind(sequence)
+    .bind(&event.event_type)
+    .bind(&event.payload)
+    .bind(&event.metadata)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// W3 (ours): a change to an existing partner of 4 events: load, decide, append the 5th.
+pub async fn update_partners(
+    bus: Arc<CommandBus>,
+    pool: &PgPool,
+    ops: usize,
+) -> anyhow::Result<f64> {
+    let ids = Arc::new(fixtures::fill(pool, "Partner", ops, 4).await?);
+    rate(1, ops, move |n| {
+        let bus = bus.clone();
+        let ids = ids.clone();
+        async move {
+            let id = Uuid::parse_str(&ids[n])?;
+            let changes = PartnerChanges {
+                name: Some(PartnerName::parse(&format!("Renamed {n}"))?),
+                ..PartnerChanges::default()
+            };
+            let command = PartnerCommand::UpdatePartner {
+                expected_version: Some(4),
+                changes,
+            };
+            bus.partner(id, command, &CommandContext::system("bench"))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(())
+        }
+    })
+    .await
+}
+
+/// W3 (raw): SELECT the stream of 4 events, then INSERT the 5th.
+pub async fn raw_read_then_insert(pool: PgPool, ops: usize) -> anyhow::Result<f64> {
+    let ids = Arc::new(fixtures::fill(&pool, "RawPartner", ops, 4).await?);
+    let event = Arc::new(RawEvent::updated(5)?);
+    rate(1, ops, move |n| {
+        let pool = pool.clone();
+        let ids = ids.clone();
+        let event = event.clone();
+        async move {
+            let rows = sqlx::query(
+                "select aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata
+                   from events where aggregate_type = 'RawPartner' and aggregate_id = $1 order by sequence",
+            )
+            .bind(&ids[n])
+            .fetch_all(&pool)
+            .await?;
+            raw_insert(&pool, &ids[n], rows.len() as i64 + 1, &event).await
+        }
+    })
+    .await
+}
+
+/// A server on a socket, as clients see it.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub backend: Backend,
+    task: JoinHandle<()>,
+}
+
+impl Server {
+    pub async fn start(pool: PgPool) -> anyhow::Result<Self> {
+        let backend = Backend::start(pool).await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let app = api::app(backend.schema());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Self {
+            addr,
+            backend,
+            task,
+        })
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// W4 (ours): `createPartner` mutations over HTTP, each answered with the projected partner.
+pub async fn create_partners_over_http(
+    server: &Server,
+    clients: usize,
+    ops: usize,
+) -> anyhow::Result<f64> {
+    let mut connections = Vec::new();
+    for _ in 0..clients {
+        connections.push(Client::connect(server.addr).await?);
+    }
+    let started = Instant::now();
+    let tasks: Vec<JoinHandle<anyhow::Result<()>>> = connections
+        .into_iter()
+        .enumerate()
+        .map(|(client, mut connection)| {
+            tokio::spawn(async move {
+                let mut n = client;
+                while n < ops {
+                    let body = create_mutation(n as u64)?;
+                    let data = connection.graphql(&body).await?;
+                    anyhow::ensure!(
+                        data["createPartner"]["partner"]["id"].is_string(),
+                        "the payload does not show the new partner: {data}"
+                    );
+                    n += clients;
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await??;
+    }
+    Ok(ops as f64 / started.elapsed().as_secs_f64())
+}
+
+fn create_mutation(n: u64) -> anyhow::Result<Bytes> {
+    let details = fixtures::details(n)?;
+    let body = json!({
+        "query": "mutation($input: CreatePartnerInput!) { createPartner(input: $input) {
+            partner { id name email phone vat isCustomer isSupplier version address { street city zip country } }
+            userErrors { field message code } } }",
+        "variables": { "input": {
+            "name": details.name.as_str(),
+            "email": details.email.as_ref().map(|e| e.as_str()),
+            "phone": details.phone.as_ref().map(|p| p.as_str()),
+            "vat": details.vat.as_ref().map(|v| v.as_str()),
+            "address": {
+                "street": details.address.street, "city": details.address.city,
+                "zip": details.address.zip, "country": details.address.country,
+            },
+            "isCustomer": details.is_customer,
+            "isSupplier": details.is_supplier,
+        } }
+    });
+    Ok(Bytes::from(body.to_string()))
+}
+
+/// The read model of W5: one row per event.
+pub struct EventRows;
+
+impl Projection for EventRows {
+    fn name(&self) -> &'static str {
+        "bench_event_rows"
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut PgConnection,
+        events: &[StoredEvent],
+    ) -> Result<(), ProjectionError> {
+        let positions: Vec<i64> = events.iter().map(|e| e.position).collect();
+        let types: Vec<&str> = events.iter().map(|e| e.aggregate_type.as_str()).collect();
+        let ids: Vec<&str> = events.iter().map(|e| e.aggregate_id.as_str()).collect();
+        let event_types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+        let users: Vec<Option<&str>> = events.iter().map(|e| e.metadata_str("user")).collect();
+        sqlx::query(
+            "insert into bench_event_rows (position, aggregate_type, aggregate_id, event_type, acting_user)
+             select * from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])",
+        )
+        .bind(&positions)
+        .bind(&types)
+        .bind(&ids)
+        .bind(&event_types)
+        .bind(&users)
+        .execute(tx)
+        .await?;
+        Ok(())
+    }
+}
+
+/// W5 setup: the log filled with `events` standard events (in transactions of 1,000), and the
+/// read model's table.
+pub async fn prepare_rebuild(pool: &PgPool, events: usize) -> anyhow::Result<()> {
+    fixtures::fill(pool, "BenchLog", events / 100, 100).await?;
+    sqlx::query(
+        "create table if not exists bench_event_rows (position bigint not null, aggregate_type text not null,
+            aggregate_id text not null, event_type text not null, acting_user text)",
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// W5 (ours): rebuilds the one-row-per-event read model from the first event; events per second.
+pub async fn rebuild(pool: &PgPool) -> anyhow::Result<f64> {
+    sqlx::query("truncate bench_event_rows")
+        .execute(pool)
+        .await?;
+    sqlx::query("delete from projection_checkpoints where projection = 'bench_event_rows'")
+        .execute(pool)
+        .await?;
+    let total: i64 = sqlx::query_scalar("select count(*) from events")
+        .fetch_one(pool)
+        .await?;
+    let (transaction_id, position): (i64, i64) = sqlx::query_as(
+        "select transaction_id::text::bigint, position from events
+          order by transaction_id desc, position desc limit 1",
+    )
+    .fetch_one(pool)
+    .await?;
+    let last = Checkpoint {
+        transaction_id,
+        position,
+    };
+    let started = Instant::now();
+    let (progress, task) = runner::spawn(
+        pool.clone(),
+        EventRows,
+        &Wake::default(),
+        RunnerOptions::default(),
+    )
+    .await?;
+    let done = progress.wait_for(last, Duration::from_secs(300)).await;
+    let elapsed = started.elapsed();
+    task.abort();
+    anyhow::ensure!(done, "the rebuild stalled at {:?}", progress.current());
+    let rows: i64 = sqlx::query_scalar("select count(*) from bench_event_rows")
+        .fetch_one(pool)
+        .await?;
+    anyhow::ensure!(
+        rows == total,
+        "the rebuild wrote {rows} rows for {total} events"
+    );
+    Ok(total as f64 / elapsed.as_secs_f64())
+}
+
+/// W5 (raw): the same rows, scanned in the same order; events per second.
+pub async fn raw_scan(pool: &PgPool) -> anyhow::Result<f64> {
+    let started = Instant::now();
+    let mut rows = sqlx::query(
+        "select position, transaction_id::text::bigint, aggregate_type, aggregate_id, sequence, event_type,
+                event_version, payload, metadata, recorded_at
+           from events order by transaction_id, position",
+    )
+    .fetch(pool);
+    let mut count = 0u64;
+    while rows.try_next().await?.is_some() {
+        count += 1;
+    }
+    Ok(count as f64 / started.elapsed().as_secs_f64())
+}
+
+/// W6 setup: one partner with `events` events.
+pub async fn prepare_long_stream(pool: &PgPool, events: usize) -> anyhow::Result<String> {
+    let ids = fixtures::fill(pool, "Partner", 1, events).await?;
+    ids.into_iter().next().context("no stream was made")
+}
+
+/// W6 (ours): milliseconds to load the aggregate from its events (median of `times` loads).
+pub async fn load_aggregate(pool: &PgPool, id: &str, times: usize) -> anyhow::Result<f64> {
+    let store: PersistedEventStore<PostgresEventRepository, Partner> =
+        PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone()));
+    let mut samples = Vec::with_capacity(times);
+    for _ in 0..times {
+        let started = Instant::now();
+        let context = store.load_aggregate(id).await?;
+        samples.push(started.elapsed().as_secs_f64() * 1000.0);
+        std::hint::black_box(context);
+    }
+    Ok(percentile(&mut samples, 50.0))
+}
+
+/// W6 (raw): milliseconds to read the same rows (median of `times` reads).
+pub async fn raw_read_stream(pool: &PgPool, id: &str, times: usize) -> anyhow::Result<f64> {
+    let mut samples = Vec::with_capacity(times);
+    for _ in 0..times {
+        let started = Instant::now();
+        let rows = sqlx::query(
+            "select aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata
+               from events where aggregate_type = 'Partner' and aggregate_id = $1 order by sequence",
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
+        samples.push(started.elapsed().as_secs_f64() * 1000.0);
+        std::hint::black_box(rows);
+    }
+    Ok(percentile(&mut samples, 50.0))
+}
+
+/// W7: the p99 latency in milliseconds of `ops` requests from `clients` clients.
+async fn latencies<F, Fut>(clients: usize, ops: usize, op: F) -> anyhow::Result<f64>
+where
+    F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+{
+    let op = Arc::new(op);
+    let tasks: Vec<JoinHandle<anyhow::Result<Vec<f64>>>> = (0..clients)
+        .map(|client| {
+            let op = op.clone();
+            tokio::spawn(async move {
+                let mut samples = Vec::new();
+                let mut n = client;
+                while n < ops {
+                    let started = Instant::now();
+                    op(client, n).await?;
+                    samples.push(started.elapsed().as_secs_f64() * 1000.0);
+                    n += clients;
+                }
+                Ok(samples)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await??);
+    }
+    Ok(percentile(&mut all, 99.0))
+}
+
+/// What W7 reads: a form by id, or a page of 50 partners whose name contains "a".
+#[derive(Clone, Copy)]
+pub enum Read {
+    Form,
+    List,
+}
+
+/// W7 (ours): GraphQL reads over HTTP, `clients` keep-alive connections; p99 in ms.
+pub async fn graphql_reads(
+    server: &Server,
+    ids: Arc<Vec<Uuid>>,
+    read: Read,
+    clients: usize,
+    ops: usize,
+) -> anyhow::Result<f64> {
+    let mut connections = Vec::new();
+    for _ in 0..clients {
+        connections.push(tokio::sync::Mutex::new(Client::connect(server.addr).await?));
+    }
+    let connections = Arc::new(connections);
+    latencies(clients, ops, move |client, n| {
+        let connections = connections.clone();
+        let ids = ids.clone();
+        async move {
+            let body = match read {
+                Read::Form => json!({
+                    "query": "query($id: ID!) { partner(id: $id) { id name email phone vat isCustomer isSupplier archived version address { street city zip country } } }",
+                    "variables": { "id": ids[n % ids.len()] },
+                }),
+                Read::List => json!({
+                    "query": "{ partners(first: 50, where: { nameContains: \"a\" }) { totalCount edges { cursor node { id name email isCustomer isSupplier version } } } }",
+                }),
+            };
+            let data = connections[client].lock().await.graphql(&Bytes::from(body.to_string())).await?;
+            std::hint::black_box(data);
+            Ok(())
+        }
+    })
+    .await
+}
+
+/// W7 (raw): the same reads as plain SQL through the pool; p99 in ms.
+pub async fn raw_reads(
+    pool: PgPool,
+    ids: Arc<Vec<Uuid>>,
+    read: Read,
+    clients: usize,
+    ops: usize,
+) -> anyhow::Result<f64> {
+    latencies(clients, ops, move |_, n| {
+        let pool = pool.clone();
+        let ids = ids.clone();
+        async move {
+            match read {
+                Read::Form => {
+                    let row = sqlx::query("select * from partner where id = $1").bind(ids[n % ids.len()]).fetch_optional(&pool).await?;
+                    std::hint::black_box(row);
+                }
+                Read::List => {
+                    let rows = sqlx::query("select * from partner where name ilike '%a%' and archived = false order by name_sort, id limit 51")
+                        .fetch_all(&pool)
+                        .await?;
+                    let count: i64 = sqlx::query_scalar("select count(*) from partner where name ilike '%a%' and archived = false")
+                        .fetch_one(&pool)
+                        .await?;
+                    std::hint::black_box((rows, count));
+                }
+            }
+            Ok(())
+        }
+    })
+    .await
+}
+
+/// The resident memory of this process, in MB.
+pub fn resident_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}

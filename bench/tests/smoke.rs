@@ -1,0 +1,26 @@
+//! The harness in its smoke size: every workload runs, and every figure is a real measurement.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_workload_runs_and_reports_a_figure_next_to_raw() {
+    let report = bench::run(&tests::server_url(), bench::Size::smoke(), |_| {})
+        .await
+        .unwrap();
+    let ids: Vec<&str> = report.rows.iter().map(|r| r.id).collect();
+    assert_eq!(
+        ids,
+        ["W1", "W2", "W3", "W6", "W6s", "W4a", "W4b", "W5", "W7a", "W7b", "W7m"]
+    );
+    for row in report.rows.iter().filter(|r| r.id != "W6s") {
+        assert!(
+            row.ours.median.is_finite() && row.ours.median > 0.0,
+            "{row:?}"
+        );
+        if let Some(raw) = &row.raw {
+            assert!(raw.median.is_finite() && raw.median > 0.0, "{row:?}");
+        }
+    }
+    let table = bench::table(&report);
+    assert!(table.contains("| W5 |"), "{table}");
+}
