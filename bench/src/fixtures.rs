@@ -24,7 +24,7 @@ pub fn details(n: u64) -> anyhow::Result<PartnerDetails> {
         },
         vat: Some(VatNumber::parse("BE0477472701")?),
         is_customer: true,
-        is_supplier: n % 3 == 0,
+        is_supplier: n.is_multiple_of(3),
     })
 }
 
