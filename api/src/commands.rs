@@ -6,15 +6,17 @@ use std::collections::HashMap;
 use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::{Aggregate, AggregateError, CqrsFramework};
 use domain::partner::{Partner, PartnerCommand, PartnerError};
-use postgres_es::PostgresEventRepository;
 use projections::log::latest_of_aggregate;
+use projections::runner::Announcer;
 use projections::{Checkpoint, Wake};
 use sqlx::PgPool;
 use thiserror::Error;
 use tracing::instrument;
 use uuid::Uuid;
 
-type Cqrs<A> = CqrsFramework<A, PersistedEventStore<PostgresEventRepository, A>>;
+use crate::event_store::{tracking_append, EventRepository};
+
+type Cqrs<A> = CqrsFramework<A, PersistedEventStore<EventRepository, A>>;
 
 /// Who sent a command, and in the course of what. Recorded in every event's metadata.
 #[derive(Debug, Clone)]
@@ -77,16 +79,20 @@ pub enum CommandError<E: std::error::Error> {
 pub struct CommandBus {
     pool: PgPool,
     wake: Wake,
+    announcer: Announcer,
     partners: Cqrs<Partner>,
 }
 
 impl CommandBus {
+    /// A bus on `pool` that nudges `wake`'s runners after each command and announces appends
+    /// to other processes.
     pub fn new(pool: PgPool, wake: Wake) -> Self {
         let store = |pool: &PgPool| {
-            PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone()))
+            PersistedEventStore::new_event_store(EventRepository::new(pool.clone()))
         };
         Self {
             partners: CqrsFramework::new(store(&pool), vec![], ()),
+            announcer: wake.announcer(pool.clone()),
             pool,
             wake,
         }
@@ -113,15 +119,23 @@ impl CommandBus {
         command: A::Command,
         metadata: HashMap<String, String>,
     ) -> Result<Checkpoint, CommandError<A::Error>> {
-        let result = cqrs.execute_with_metadata(id, command, metadata).await;
-        // a failed attempt may have held back the log readers' horizon: let them look again.
+        let (result, appended) =
+            tracking_append(cqrs.execute_with_metadata(id, command, metadata)).await;
+        // the local projections look at once; other processes hear of it too (a failed
+        // attempt may also have held back the readers' horizon until now).
         self.wake.nudge();
+        self.announcer.announce();
         match result {
             Ok(()) => {}
             Err(AggregateError::UserError(e)) => return Err(CommandError::Refused(e)),
             Err(AggregateError::AggregateConflict) => return Err(CommandError::Conflict),
             Err(other) => return Err(CommandError::Internal(other.to_string())),
         }
+        if let Some(at) = appended {
+            return Ok(at);
+        }
+        // nothing appended (the command changed nothing): the aggregate's latest event is what
+        // the read models must show.
         let at = latest_of_aggregate(&self.pool, A::TYPE, id)
             .await
             .map_err(|e| CommandError::Internal(e.to_string()))?;

@@ -5,6 +5,7 @@ pub mod commands;
 pub mod config;
 pub mod database;
 pub mod demo;
+pub mod event_store;
 pub mod graphql;
 pub mod http;
 pub mod pg;

@@ -169,8 +169,30 @@ pub struct Server {
 }
 
 impl Server {
+    /// Starts the server and waits until its projections have caught up with the log, so
+    /// measurements do not include catching up with earlier workloads.
     pub async fn start(pool: PgPool) -> anyhow::Result<Self> {
+        let last: Option<(i64, i64)> = sqlx::query_as(
+            "select transaction_id::text::bigint, position from events
+              order by transaction_id desc, position desc limit 1",
+        )
+        .fetch_optional(&pool)
+        .await?;
         let backend = Backend::start(pool).await?;
+        if let Some((transaction_id, position)) = last {
+            let caught_up = backend
+                .state
+                .partner_progress
+                .wait_for(
+                    Checkpoint {
+                        transaction_id,
+                        position,
+                    },
+                    Duration::from_secs(600),
+                )
+                .await;
+            anyhow::ensure!(caught_up, "the projections did not catch up with the log");
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let app = api::app(backend.schema());

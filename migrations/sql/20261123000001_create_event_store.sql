@@ -43,24 +43,6 @@ create trigger events_append_only
     for each statement
 execute function events_are_append_only();
 
--- wake the projection runners of every process on every commit that appended events.
--- notifications are delivered at commit and folded per transaction, so this costs one
--- notification per command, not per event.
-create function events_notify() returns trigger
-    language plpgsql as
-$$
-begin
-    perform pg_notify('erp_events', '');
-    return null;
-end
-$$;
-
-create trigger events_notify
-    after insert
-    on events
-    for each statement
-execute function events_notify();
-
 -- where each projection stands in the log. Written in the same transaction as the projection's
 -- read-model changes, so after a crash it resumes with nothing missing and nothing doubled.
 create table projection_checkpoints

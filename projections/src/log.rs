@@ -90,7 +90,7 @@ pub async fn read_batch(
         "select {EVENT_COLUMNS} from events
           where (transaction_id, position) > ($1::bigint::text::xid8, $2)
             and transaction_id < $3::bigint::text::xid8
-          order by transaction_id, position
+          order by events.transaction_id, events.position
           limit $4"
     ))
     .bind(after.transaction_id)

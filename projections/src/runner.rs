@@ -5,18 +5,20 @@
 //! rolls all of it back, so the next run starts where the last commit left off: nothing missing,
 //! nothing doubled. A lock per projection keeps two processes from applying the same batch.
 //!
-//! The runner wakes on `NOTIFY erp_events` (sent by a trigger at every commit that appends
-//! events), on a nudge from this process's command bus, and by polling as a fallback.
+//! The runner wakes on a nudge from this process's command bus, on `NOTIFY erp_events` from
+//! other processes' command buses, and by polling as a fallback.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::PgListener;
 use sqlx::{PgConnection, PgPool};
 use thiserror::Error;
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 use tracing::{debug, error, warn};
+use uuid::Uuid;
 
 use crate::log::{read_batch, Checkpoint, StoredEvent};
 
@@ -59,39 +61,48 @@ pub trait Projection: Send + Sync + 'static {
 
 /// Wakes projection runners when events may have arrived.
 #[derive(Debug, Clone)]
-pub struct Wake(watch::Sender<u64>);
+pub struct Wake {
+    nudges: watch::Sender<u64>,
+    /// Names this process in its notifications, so it does not wake itself twice.
+    origin: Arc<str>,
+}
 
 impl Default for Wake {
     fn default() -> Self {
-        Self(watch::Sender::new(0))
+        Self {
+            nudges: watch::Sender::new(0),
+            origin: Uuid::new_v4().to_string().into(),
+        }
     }
 }
 
 impl Wake {
-    /// Tells every runner to look at the log now.
+    /// Tells every runner of this process to look at the log now.
     pub fn nudge(&self) {
-        self.0.send_modify(|n| *n = n.wrapping_add(1));
+        self.nudges.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     fn subscribe(&self) -> watch::Receiver<u64> {
-        self.0.subscribe()
+        self.nudges.subscribe()
     }
 
-    /// Listens for `NOTIFY erp_events` from every process writing to this database, and nudges.
-    /// Reconnects on error; polling covers what is missed meanwhile.
+    /// Listens for `NOTIFY erp_events` from the other processes writing to this database, and
+    /// nudges. Reconnects on error; polling covers what is missed meanwhile.
     pub fn listen(&self, pool: PgPool) -> JoinHandle<()> {
         let wake = self.clone();
         tokio::spawn(async move {
             loop {
                 match PgListener::connect_with(&pool).await {
                     Ok(mut listener) => {
-                        if let Err(e) = listener.listen("erp_events").await {
+                        if let Err(e) = listener.listen(CHANNEL).await {
                             warn!(error = %e, "cannot LISTEN for new events; polling only");
                         } else {
                             // after (re)connecting, whatever was notified meanwhile is unknown.
                             wake.nudge();
-                            while let Ok(_notification) = listener.recv().await {
-                                wake.nudge();
+                            while let Ok(notification) = listener.recv().await {
+                                if notification.payload() != &*wake.origin {
+                                    wake.nudge();
+                                }
                             }
                         }
                     }
@@ -100,6 +111,57 @@ impl Wake {
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         })
+    }
+
+    /// Starts announcing this process's appends to the others (`NOTIFY erp_events`).
+    ///
+    /// Not a trigger on `events`: a transaction that notifies holds a database-wide lock from
+    /// its commit until it ends, which would make concurrent commands wait for each other's disk
+    /// flush. Here a notification goes out after the append, on its own, and bursts of appends
+    /// fold into one.
+    pub fn announcer(&self, pool: PgPool) -> Announcer {
+        let pending = Arc::new(Notify::new());
+        let origin = self.origin.clone();
+        let task = tokio::spawn({
+            let pending = pending.clone();
+            async move {
+                loop {
+                    pending.notified().await;
+                    let sent = sqlx::query("select pg_notify($1, $2)")
+                        .bind(CHANNEL)
+                        .bind(&*origin)
+                        .execute(&pool)
+                        .await;
+                    if let Err(e) = sent {
+                        debug!(error = %e, "cannot notify other processes; they will poll");
+                    }
+                }
+            }
+        });
+        Announcer { pending, task }
+    }
+}
+
+/// The channel appends are announced on.
+const CHANNEL: &str = "erp_events";
+
+/// Announces appends to runners in other processes; see [`Wake::announcer`]. Stops when dropped.
+#[derive(Debug)]
+pub struct Announcer {
+    pending: Arc<Notify>,
+    task: JoinHandle<()>,
+}
+
+impl Announcer {
+    /// Something was appended: tell the other processes (soon, folded with other appends).
+    pub fn announce(&self) {
+        self.pending.notify_one();
+    }
+}
+
+impl Drop for Announcer {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 
@@ -229,10 +291,17 @@ async fn run_batch<P: Projection>(
     // One batch at a time per projection, across processes. An advisory lock, not `select ...
     // for update`: a row lock would give this transaction an id (and a place among the running
     // transactions that hold back every other reader's horizon) for the whole batch.
-    sqlx::query("select pg_advisory_xact_lock(hashtextextended('erp projection ' || $1, 0))")
-        .bind(projection.name())
-        .execute(&mut *tx)
-        .await?;
+    //
+    // The read model is derived from the log, which is durable: its commit need not wait for the
+    // disk. If a crash loses it, the checkpoint (in the same transaction) is lost with it, and
+    // the batch is applied again.
+    sqlx::query(
+        "select pg_advisory_xact_lock(hashtextextended('erp projection ' || $1, 0)),
+                set_config('synchronous_commit', 'off', true)",
+    )
+    .bind(projection.name())
+    .execute(&mut *tx)
+    .await?;
     let (transaction_id, position): (i64, i64) = sqlx::query_as(
         "select transaction_id, position from projection_checkpoints where projection = $1",
     )

@@ -257,11 +257,27 @@ async fn a_commit_by_another_process_wakes_the_runner_through_notify() {
     // let the runner go to sleep on an empty log, and the listener connect.
     tokio::time::sleep(Duration::from_millis(500)).await;
 
-    // "another process": its own connection, no nudge from this process's command bus.
-    let other = db.connect(1).await;
-    let mut tx = other.begin().await.unwrap();
-    let position = append(&mut tx, "from-elsewhere", 1).await;
-    tx.commit().await.unwrap();
+    // "another process": its own pool, its own command bus, its own (unrelated) wake.
+    let other = db.connect(2).await;
+    let other_bus = CommandBus::new(other, Wake::default());
+    let details = PartnerDetails {
+        name: PartnerName::parse("Written elsewhere").unwrap(),
+        email: None,
+        phone: None,
+        address: Address::default(),
+        vat: None,
+        is_customer: true,
+        is_supplier: false,
+    };
+    let position = other_bus
+        .partner(
+            Uuid::new_v4(),
+            PartnerCommand::CreatePartner { details },
+            &CommandContext::system("elsewhere"),
+        )
+        .await
+        .unwrap()
+        .position;
 
     let woke = eventually(Duration::from_secs(5), || async {
         progress.current().position >= position
