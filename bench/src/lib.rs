@@ -176,13 +176,18 @@ impl BenchDb {
 
 /// Runs every workload against the server at `server_url` (any database of it; the harness
 /// makes its own). `progress` hears of each workload as it starts.
-pub async fn run(server_url: &str, size: Size, progress: impl Fn(&str)) -> anyhow::Result<Report> {
+pub async fn run(
+    server_url: &str,
+    size: Size,
+    only: Option<&str>,
+    progress: impl Fn(&str),
+) -> anyhow::Result<Report> {
     let started = Instant::now();
     let stamp = chrono::Utc::now();
     let name = format!("erp_bench_{}", stamp.timestamp());
     let db = BenchDb::create(server_url, name.clone()).await?;
     let reads_db = BenchDb::create(server_url, format!("{name}_reads")).await?;
-    let result = run_in(&db.pool, &reads_db.pool, size, &progress).await;
+    let result = run_in(&db.pool, &reads_db.pool, size, only, &progress).await;
     let postgres: String = sqlx::query_scalar("select version()")
         .fetch_one(&db.pool)
         .await
@@ -203,9 +208,11 @@ async fn run_in(
     pool: &PgPool,
     reads_pool: &PgPool,
     size: Size,
+    only: Option<&str>,
     progress: &impl Fn(&str),
 ) -> anyhow::Result<Vec<Row>> {
     let mut rows = Vec::new();
+    let wanted = |id: &str| only.is_none_or(|only| only.split(',').any(|w| w.trim() == id));
     let bus = Arc::new(CommandBus::new(pool.clone(), Wake::default()));
     let Size {
         rounds,
@@ -215,186 +222,209 @@ async fn run_in(
         ..
     } = size;
 
-    progress("W1 new aggregate, 1 client");
-    let spread = interleaved(
-        rounds,
-        || workloads::create_partners(bus.clone(), 1, one),
-        || workloads::raw_inserts(pool.clone(), 1, one),
-    )
-    .await?;
-    rows.push(row(
-        "W1",
-        "new aggregate, one event per command, 1 client".into(),
-        "commands/s",
-        spread,
-        "≥ 80 % of raw INSERT",
-        |_, r| r >= 0.8,
-    ));
-
-    progress("W2 new aggregate, 8 clients");
-    let spread = interleaved(
-        rounds,
-        || workloads::create_partners(bus.clone(), clients, many),
-        || workloads::raw_inserts(pool.clone(), clients, many),
-    )
-    .await?;
-    rows.push(row(
-        "W2",
-        format!("new aggregate, one event per command, {clients} clients"),
-        "commands/s",
-        spread,
-        "≥ 70 % of raw INSERT",
-        |_, r| r >= 0.7,
-    ));
-
-    progress("W3 existing aggregate of 5 events");
-    let spread = interleaved(
-        rounds,
-        || workloads::update_partners(bus.clone(), pool, one),
-        || workloads::raw_read_then_insert(pool.clone(), one),
-    )
-    .await?;
-    rows.push(row(
-        "W3",
-        "command on an aggregate of 4 events: load, decide, append the 5th".into(),
-        "commands/s",
-        spread,
-        "≥ 80 % of raw SELECT then INSERT",
-        |_, r| r >= 0.8,
-    ));
-
-    progress("W6 load an aggregate of 1,000 events");
-    let id = workloads::prepare_long_stream(pool, size.long_stream).await?;
-    let spread = interleaved(
-        rounds,
-        || workloads::load_aggregate(pool, &id, size.loads),
-        || workloads::raw_read_stream(pool, &id, size.loads),
-    )
-    .await?;
-    rows.push(row(
-        "W6",
-        format!(
-            "load an aggregate of {} events (median of {} loads)",
-            size.long_stream, size.loads
-        ),
-        "ms",
-        spread,
-        "≤ 1.5 × the raw read",
-        |_, r| r <= 1.5,
-    ));
-    rows.push(Row {
-        id: "W6s",
-        workload: "load the same aggregate from a snapshot".into(),
-        unit: "ms",
-        ours: Spread::of(&[]),
-        raw: None,
-        ratio: None,
-        target: "≤ 1 ms",
-        met: None,
-    });
-
-    progress("W4 through GraphQL over HTTP");
-    {
-        let server = Server::start(pool.clone()).await?;
+    if wanted("W1") {
+        progress("W1 new aggregate, 1 client");
         let spread = interleaved(
             rounds,
-            || workloads::create_partners_over_http(&server, 1, one),
+            || workloads::create_partners(bus.clone(), 1, one),
             || workloads::raw_inserts(pool.clone(), 1, one),
         )
         .await?;
         rows.push(row(
-            "W4a",
-            "W1 through GraphQL over HTTP (mutation in, projected payload out), 1 client".into(),
+            "W1",
+            "new aggregate, one event per command, 1 client".into(),
             "commands/s",
             spread,
-            "≥ 60 % of raw INSERT",
-            |_, r| r >= 0.6,
+            "≥ 80 % of raw INSERT",
+            |_, r| r >= 0.8,
         ));
+    }
+    if wanted("W2") {
+        progress("W2 new aggregate, 8 clients");
         let spread = interleaved(
             rounds,
-            || workloads::create_partners_over_http(&server, clients, many),
+            || workloads::create_partners(bus.clone(), clients, many),
             || workloads::raw_inserts(pool.clone(), clients, many),
         )
         .await?;
         rows.push(row(
-            "W4b",
-            format!("W2 through GraphQL over HTTP, {clients} clients"),
+            "W2",
+            format!("new aggregate, one event per command, {clients} clients"),
             "commands/s",
             spread,
-            "≥ 60 % of raw INSERT",
-            |_, r| r >= 0.6,
+            "≥ 70 % of raw INSERT",
+            |_, r| r >= 0.7,
         ));
     }
-
-    progress("W5 projection rebuild");
-    workloads::prepare_rebuild(pool, size.rebuild_events).await?;
-    let spread = interleaved(
-        size.rebuild_rounds,
-        || workloads::rebuild(pool),
-        || workloads::raw_scan(pool),
-    )
-    .await?;
-    rows.push(row(
-        "W5",
-        "projection rebuild into a one-row-per-event read model (the whole log)".into(),
-        "events/s",
-        spread,
-        "≥ 50 % of a raw ordered scan and ≥ 100,000 events/s",
-        |ours, r| r >= 0.5 && ours >= 100_000.0,
-    ));
-
-    progress("W7 GraphQL reads");
-    {
-        let server = Server::start(reads_pool.clone()).await?;
-        let context = CommandContext::system("bench");
-        let mut ids = Vec::with_capacity(size.read_partners);
-        for n in 0..size.read_partners {
-            let id = Uuid::now_v7();
-            server
-                .backend
-                .state
-                .bus
-                .partner(id, fixtures_read_partner(n)?, &context)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            ids.push(id);
-        }
-        let ids = Arc::new(ids);
-        for (read, id, what) in [
-            (Read::Form, "W7a", "form read (one partner)"),
-            (
-                Read::List,
-                "W7b",
-                "list read (page of 50 by name fragment, with totalCount)",
+    if wanted("W3") {
+        progress("W3 existing aggregate of 5 events");
+        let spread = interleaved(
+            rounds,
+            || workloads::update_partners(bus.clone(), pool, one),
+            || workloads::raw_read_then_insert(pool.clone(), one),
+        )
+        .await?;
+        rows.push(row(
+            "W3",
+            "command on an aggregate of 4 events: load, decide, append the 5th".into(),
+            "commands/s",
+            spread,
+            "≥ 80 % of raw SELECT then INSERT",
+            |_, r| r >= 0.8,
+        ));
+    }
+    if wanted("W6") {
+        progress("W6 load an aggregate of 1,000 events");
+        let id = workloads::prepare_long_stream(pool, size.long_stream).await?;
+        let spread = interleaved(
+            rounds,
+            || workloads::load_aggregate(pool, &id, size.loads),
+            || workloads::raw_read_stream(pool, &id, size.loads),
+        )
+        .await?;
+        rows.push(row(
+            "W6",
+            format!(
+                "load an aggregate of {} events (median of {} loads)",
+                size.long_stream, size.loads
             ),
-        ] {
+            "ms",
+            spread,
+            "≤ 1.5 × the raw read",
+            |_, r| r <= 1.5,
+        ));
+        rows.push(Row {
+            id: "W6s",
+            workload: "load the same aggregate from a snapshot".into(),
+            unit: "ms",
+            ours: Spread::of(&[]),
+            raw: None,
+            ratio: None,
+            target: "≤ 1 ms",
+            met: None,
+        });
+    }
+    if wanted("W4") {
+        progress("W4 through GraphQL over HTTP");
+        {
+            let server = Server::start(pool.clone()).await?;
             let spread = interleaved(
                 rounds,
-                || workloads::graphql_reads(&server, ids.clone(), read, clients, size.reads),
-                || workloads::raw_reads(reads_pool.clone(), ids.clone(), read, clients, size.reads),
+                || workloads::create_partners_over_http(&server, 1, one),
+                || workloads::raw_inserts(pool.clone(), 1, one),
             )
             .await?;
             rows.push(row(
-                id,
-                format!("GraphQL {what}, {clients} clients, p99"),
-                "ms",
+                "W4a",
+                "W1 through GraphQL over HTTP (mutation in, projected payload out), 1 client"
+                    .into(),
+                "commands/s",
                 spread,
-                "p99 ≤ 5 ms",
-                |ours, _| ours <= 5.0,
+                "≥ 60 % of raw INSERT",
+                |_, r| r >= 0.6,
+            ));
+            let spread = interleaved(
+                rounds,
+                || workloads::create_partners_over_http(&server, clients, many),
+                || workloads::raw_inserts(pool.clone(), clients, many),
+            )
+            .await?;
+            rows.push(row(
+                "W4b",
+                format!("W2 through GraphQL over HTTP, {clients} clients"),
+                "commands/s",
+                spread,
+                "≥ 60 % of raw INSERT",
+                |_, r| r >= 0.6,
             ));
         }
-        let rss = workloads::resident_mb();
-        rows.push(Row {
-            id: "W7m",
-            workload: "resident memory of the process (server and benchmark clients) after W7"
-                .into(),
-            unit: "MB",
-            ours: Spread::of(&[rss]),
-            raw: None,
-            ratio: None,
-            target: "≤ 150 MB",
-            met: Some(rss <= 150.0),
-        });
+    }
+    if wanted("W5") {
+        progress("W5 projection rebuild");
+        workloads::prepare_rebuild(pool, size.rebuild_events).await?;
+        let spread = interleaved(
+            size.rebuild_rounds,
+            || workloads::rebuild(pool),
+            || workloads::raw_scan(pool),
+        )
+        .await?;
+        rows.push(row(
+            "W5",
+            "projection rebuild into a one-row-per-event read model (the whole log)".into(),
+            "events/s",
+            spread,
+            "≥ 50 % of a raw ordered scan and ≥ 100,000 events/s",
+            |ours, r| r >= 0.5 && ours >= 100_000.0,
+        ));
+    }
+    if wanted("W7") {
+        progress("W7 GraphQL reads");
+        {
+            let server = Server::start(reads_pool.clone()).await?;
+            let context = CommandContext::system("bench");
+            let mut ids = Vec::with_capacity(size.read_partners);
+            for n in 0..size.read_partners {
+                let id = Uuid::now_v7();
+                server
+                    .backend
+                    .state
+                    .bus
+                    .partner(id, fixtures_read_partner(n)?, &context)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                ids.push(id);
+            }
+            let ids = Arc::new(ids);
+            let reads = [
+                (Read::Form, "W7a", "form read (one partner)"),
+                (
+                    Read::List,
+                    "W7b",
+                    "list read (first page of 50 by name, with totalCount)",
+                ),
+                (
+                    Read::Search,
+                    "W7c",
+                    "list read (page of 50 by name fragment, with totalCount)",
+                ),
+            ];
+            for (read, id, what) in reads {
+                let spread = interleaved(
+                    rounds,
+                    || workloads::graphql_reads(&server, ids.clone(), read, clients, size.reads),
+                    || {
+                        workloads::raw_reads(
+                            reads_pool.clone(),
+                            ids.clone(),
+                            read,
+                            clients,
+                            size.reads,
+                        )
+                    },
+                )
+                .await?;
+                rows.push(row(
+                    id,
+                    format!("GraphQL {what}, {clients} clients, p99"),
+                    "ms",
+                    spread,
+                    "p99 ≤ 5 ms",
+                    |ours, _| ours <= 5.0,
+                ));
+            }
+            let rss = workloads::resident_mb();
+            rows.push(Row {
+                id: "W7m",
+                workload: "resident memory of the process (server and benchmark clients) after W7"
+                    .into(),
+                unit: "MB",
+                ours: Spread::of(&[rss]),
+                raw: None,
+                ratio: None,
+                target: "≤ 150 MB",
+                met: Some(rss <= 150.0),
+            });
+        }
     }
     Ok(rows)
 }

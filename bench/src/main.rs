@@ -31,6 +31,10 @@ struct Args {
     #[arg(long)]
     smoke: bool,
 
+    /// Run only these workloads (comma-separated: W1,W4,...).
+    #[arg(long)]
+    only: Option<String>,
+
     /// Where to write the report as JSON.
     #[arg(long, default_value = "bench-results/latest.json")]
     json: PathBuf,
@@ -53,7 +57,7 @@ async fn main() -> anyhow::Result<()> {
     } else {
         Size::full(args.rounds.max(1))
     };
-    let report = bench::run(&server_url, size, |workload| {
+    let report = bench::run(&server_url, size, args.only.as_deref(), |workload| {
         eprintln!("running {workload}...")
     })
     .await?;

@@ -444,11 +444,13 @@ where
     Ok(percentile(&mut all, 99.0))
 }
 
-/// What W7 reads: a form by id, or a page of 50 partners whose name contains "a".
+/// What W7 reads: a form by id, the first page of 50 partners by name, or a page of 50 whose
+/// name contains "an"; lists with their total count.
 #[derive(Clone, Copy)]
 pub enum Read {
     Form,
     List,
+    Search,
 }
 
 /// W7 (ours): GraphQL reads over HTTP, `clients` keep-alive connections; p99 in ms.
@@ -474,7 +476,10 @@ pub async fn graphql_reads(
                     "variables": { "id": ids[n % ids.len()] },
                 }),
                 Read::List => json!({
-                    "query": "{ partners(first: 50, where: { nameContains: \"a\" }) { totalCount edges { cursor node { id name email isCustomer isSupplier version } } } }",
+                    "query": "{ partners(first: 50) { totalCount edges { cursor node { id name email isCustomer isSupplier version } } } }",
+                }),
+                Read::Search => json!({
+                    "query": "{ partners(first: 50, where: { nameContains: \"an\" }) { totalCount edges { cursor node { id name email isCustomer isSupplier version } } } }",
                 }),
             };
             let data = connections[client].lock().await.graphql(&Bytes::from(body.to_string())).await?;
@@ -499,16 +504,27 @@ pub async fn raw_reads(
         async move {
             match read {
                 Read::Form => {
-                    let row = sqlx::query("select * from partner where id = $1").bind(ids[n % ids.len()]).fetch_optional(&pool).await?;
+                    let row = sqlx::query("select * from partner where id = $1")
+                        .bind(ids[n % ids.len()])
+                        .fetch_optional(&pool)
+                        .await?;
                     std::hint::black_box(row);
                 }
-                Read::List => {
-                    let rows = sqlx::query("select * from partner where name ilike '%a%' and archived = false order by name_sort, id limit 51")
-                        .fetch_all(&pool)
-                        .await?;
-                    let count: i64 = sqlx::query_scalar("select count(*) from partner where name ilike '%a%' and archived = false")
-                        .fetch_one(&pool)
-                        .await?;
+                Read::List | Read::Search => {
+                    let filter = if matches!(read, Read::Search) {
+                        "name ilike '%an%' and archived = false"
+                    } else {
+                        "archived = false"
+                    };
+                    let rows = sqlx::query(&format!(
+                        "select * from partner where {filter} order by name_sort, id limit 51"
+                    ))
+                    .fetch_all(&pool)
+                    .await?;
+                    let count: i64 =
+                        sqlx::query_scalar(&format!("select count(*) from partner where {filter}"))
+                            .fetch_one(&pool)
+                            .await?;
                     std::hint::black_box((rows, count));
                 }
             }

@@ -4,13 +4,13 @@
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_workload_runs_and_reports_a_figure_next_to_raw() {
-    let report = bench::run(&tests::server_url(), bench::Size::smoke(), |_| {})
+    let report = bench::run(&tests::server_url(), bench::Size::smoke(), None, |_| {})
         .await
         .unwrap();
     let ids: Vec<&str> = report.rows.iter().map(|r| r.id).collect();
     assert_eq!(
         ids,
-        ["W1", "W2", "W3", "W6", "W6s", "W4a", "W4b", "W5", "W7a", "W7b", "W7m"]
+        ["W1", "W2", "W3", "W6", "W6s", "W4a", "W4b", "W5", "W7a", "W7b", "W7c", "W7m"]
     );
     for row in report.rows.iter().filter(|r| r.id != "W6s") {
         assert!(
