@@ -3,7 +3,7 @@
 //! Positions are handed out at insert, not at commit: a transaction that inserted position 8 can
 //! commit after another one that inserted position 9. A reader that remembered "I am at 9" would
 //! never see 8. So the log is read in `(transaction_id, position)` order, and only events whose
-//! writing transaction is below a safe horizon (see [`HORIZON`]): every such transaction has
+//! writing transaction is below a safe horizon (see [`horizon`]): every such transaction has
 //! ended, so no event can appear later in front of what was read. Events of transactions still
 //! running are picked up on a later read; nothing waits on a timeout.
 
@@ -61,32 +61,58 @@ pub struct Batch {
     pub held_back: bool,
 }
 
-/// The safe horizon: every event with a transaction id below it is final. It is the lowest
-/// transaction still running when the snapshot was taken, leaving out transactions known to run
-/// in other databases of the server (they cannot write this database's log, and a long one in a
-/// test database must not stall production). Transactions that started after the snapshot are
-/// above its xmax, which caps the horizon.
-///
-/// Must run in its own statement, before the statement that reads the events: those then see
-/// every transaction below the horizon as ended.
-const HORIZON: &str = "select coalesce(
-        (select min(x) from pg_snapshot_xip(pg_current_snapshot()) x
-          where x::xid not in (select backend_xid from pg_stat_activity
-                                where backend_xid is not null
-                                  and datname is distinct from current_database())),
-        pg_snapshot_xmax(pg_current_snapshot()))::text::bigint";
+/// The safe horizon after a checkpoint: every event with a transaction id below it is final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Horizon {
+    /// Events of transactions below this id can be read.
+    pub transaction_id: i64,
+    /// Committed events exist after the checkpoint that are not safe to read yet, because an
+    /// older transaction is still running: read again soon.
+    pub held_back: bool,
+}
 
-/// Reads up to `limit` events after `after`, in log order, stopping at the safe horizon.
+/// Takes the safe horizon, for a reader whose checkpoint is below every earlier horizon.
 ///
-/// `conn` must be in READ COMMITTED (the default), so that reading the horizon and reading the
-/// events take two snapshots, in that order.
-pub async fn read_batch(
+/// The horizon is the lowest transaction still running when the snapshot was taken, leaving out
+/// transactions known to run in other databases of the server (they cannot write this database's
+/// log, and a long one in a test database must not stall production). Transactions that started
+/// after the snapshot are above its xmax, which caps the horizon.
+///
+/// Must run in its own statement, before the statement that reads the events: that one then sees
+/// every transaction below the horizon as ended. Hence two functions, and `conn` in READ
+/// COMMITTED (the default), where each statement takes a new snapshot.
+pub async fn horizon(conn: &mut PgConnection) -> Result<Horizon, sqlx::Error> {
+    let (transaction_id, held_back): (i64, bool) = sqlx::query_as(
+        "with h as (
+           select coalesce(
+             (select min(x) from pg_snapshot_xip(pg_current_snapshot()) x
+               where x::xid not in (select backend_xid from pg_stat_activity
+                                     where backend_xid is not null
+                                       and datname is distinct from current_database())),
+             pg_snapshot_xmax(pg_current_snapshot())) as horizon)
+         select h.horizon::text::bigint,
+                -- the checkpoint is below every horizon (it was read below an earlier one, and
+                -- horizons only grow), so any event at or above this one is after it.
+                -- (the newest transaction of the log, by index, not a scan of what is after it)
+                coalesce((select max(transaction_id) from events) >= h.horizon, false)
+           from h",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Horizon {
+        transaction_id,
+        held_back,
+    })
+}
+
+/// Reads up to `limit` events after `after` and below `horizon`, in log order.
+pub async fn events_below(
     conn: &mut PgConnection,
     after: Checkpoint,
+    horizon: &Horizon,
     limit: i64,
-) -> Result<Batch, sqlx::Error> {
-    let horizon: i64 = sqlx::query_scalar(HORIZON).fetch_one(&mut *conn).await?;
-    let events: Vec<StoredEvent> = sqlx::query_as(&format!(
+) -> Result<Vec<StoredEvent>, sqlx::Error> {
+    sqlx::query_as(&format!(
         "select {EVENT_COLUMNS} from events
           where (transaction_id, position) > ($1::bigint::text::xid8, $2)
             and transaction_id < $3::bigint::text::xid8
@@ -95,26 +121,24 @@ pub async fn read_batch(
     ))
     .bind(after.transaction_id)
     .bind(after.position)
-    .bind(horizon)
+    .bind(horizon.transaction_id)
     .bind(limit)
     .fetch_all(&mut *conn)
-    .await?;
-    let held_back = if (events.len() as i64) < limit {
-        let from = events.last().map_or(after, StoredEvent::checkpoint);
-        sqlx::query_scalar(
-            "select exists (select 1 from events
-              where (transaction_id, position) > ($1::bigint::text::xid8, $2)
-                and transaction_id >= $3::bigint::text::xid8)",
-        )
-        .bind(from.transaction_id)
-        .bind(from.position)
-        .bind(horizon)
-        .fetch_one(&mut *conn)
-        .await?
-    } else {
-        false
-    };
-    Ok(Batch { events, held_back })
+    .await
+}
+
+/// Reads up to `limit` final events after `after`: [`horizon`], then [`events_below`].
+pub async fn read_batch(
+    conn: &mut PgConnection,
+    after: Checkpoint,
+    limit: i64,
+) -> Result<Batch, sqlx::Error> {
+    let horizon = horizon(&mut *conn).await?;
+    let events = events_below(&mut *conn, after, &horizon, limit).await?;
+    Ok(Batch {
+        events,
+        held_back: horizon.held_back,
+    })
 }
 
 /// Where the latest event of one aggregate stands in the log: what a client that just wrote to

@@ -1,9 +1,10 @@
 //! The projection runner: feeds each projection the log in order, exactly once.
 //!
-//! Every batch runs in one transaction that takes the projection's lock, reads its checkpoint, reads the
-//! events after it, applies them to the read model and moves the checkpoint. A crash anywhere
-//! rolls all of it back, so the next run starts where the last commit left off: nothing missing,
-//! nothing doubled. A lock per projection keeps two processes from applying the same batch.
+//! A batch reads the events after the projection's checkpoint that are safe to read, then, in one
+//! transaction, applies them to the read model and moves the checkpoint, on condition that the
+//! checkpoint is still where the batch started. A crash anywhere rolls the transaction back, so
+//! the next run starts where the last commit left off: nothing missing, nothing doubled; and of
+//! two processes applying the same batch, only one commits.
 //!
 //! The runner wakes on a nudge from this process's command bus, on `NOTIFY erp_events` from
 //! other processes' command buses, and by polling as a fallback.
@@ -20,7 +21,7 @@ use tokio::task::JoinHandle;
 use tracing::{debug, error, warn};
 use uuid::Uuid;
 
-use crate::log::{read_batch, Checkpoint, StoredEvent};
+use crate::log::{events_below, horizon, Checkpoint, StoredEvent};
 
 /// Why a projection could not apply a batch. The batch is rolled back and tried again later:
 /// an event is never skipped.
@@ -117,8 +118,8 @@ impl Wake {
     ///
     /// Not a trigger on `events`: a transaction that notifies holds a database-wide lock from
     /// its commit until it ends, which would make concurrent commands wait for each other's disk
-    /// flush. Here a notification goes out after the append, on its own, and bursts of appends
-    /// fold into one.
+    /// flush. Here a notification goes out after the append, on its own, and the appends of
+    /// each 100 ms fold into one.
     pub fn announcer(&self, pool: PgPool) -> Announcer {
         let pending = Arc::new(Notify::new());
         let origin = self.origin.clone();
@@ -135,12 +136,18 @@ impl Wake {
                     if let Err(e) = sent {
                         debug!(error = %e, "cannot notify other processes; they will poll");
                     }
+                    // a notifying transaction holds back every reader's horizon while it runs:
+                    // one per interval is enough to wake other processes promptly.
+                    tokio::time::sleep(ANNOUNCE_INTERVAL).await;
                 }
             }
         });
         Announcer { pending, task }
     }
 }
+
+/// The shortest time between two announcements: how late another process may hear of an append.
+const ANNOUNCE_INTERVAL: Duration = Duration::from_millis(100);
 
 /// The channel appends are announced on.
 const CHANNEL: &str = "erp_events";
@@ -220,30 +227,48 @@ pub async fn spawn<P: Projection>(
     let (progress_tx, progress_rx) = watch::channel(start);
     let mut wake_rx = wake.subscribe();
     let task = tokio::spawn(async move {
+        let mut at = start;
         let mut backoff = Duration::ZERO;
         loop {
             wake_rx.mark_unchanged();
-            match run_batch(&pool, &projection, options.batch_size).await {
-                Ok(outcome) => {
-                    progress_tx.send_if_modified(|at| {
-                        let moved = outcome.checkpoint > *at;
-                        if moved {
-                            *at = outcome.checkpoint;
-                        }
-                        moved
-                    });
-                    if outcome.applied as i64 == options.batch_size {
+            match run_batch(&pool, &projection, at, options.batch_size).await {
+                Ok(Outcome::Applied {
+                    to,
+                    count,
+                    held_back,
+                }) => {
+                    at = to;
+                    progress_tx.send_replace(at);
+                    if count as i64 == options.batch_size {
                         backoff = Duration::ZERO;
                         continue;
                     }
-                    if outcome.held_back {
-                        // an older transaction is still open: look again soon, then less often.
-                        backoff = (backoff * 2)
-                            .clamp(Duration::from_millis(1), options.poll_interval / 10);
+                    if held_back {
+                        backoff = held_back_pause(backoff, options);
                         tokio::time::sleep(backoff).await;
                         continue;
                     }
                     backoff = Duration::ZERO;
+                }
+                Ok(Outcome::Nothing { held_back: true }) => {
+                    // an older transaction is still open: look again soon, then less often.
+                    backoff = held_back_pause(backoff, options);
+                    tokio::time::sleep(backoff).await;
+                    continue;
+                }
+                Ok(Outcome::Nothing { held_back: false }) => backoff = Duration::ZERO,
+                Ok(Outcome::Overtaken) => {
+                    // another process applied this batch first: carry on from where it got.
+                    match load_checkpoint(&pool, projection.name()).await {
+                        Ok(checkpoint) => {
+                            at = checkpoint;
+                            progress_tx.send_replace(at);
+                        }
+                        Err(e) => {
+                            error!(projection = projection.name(), error = %e, "cannot read the checkpoint")
+                        }
+                    }
+                    continue;
                 }
                 Err(e) => {
                     backoff =
@@ -262,10 +287,21 @@ pub async fn spawn<P: Projection>(
     Ok((Progress(progress_rx), task))
 }
 
-struct Outcome {
-    checkpoint: Checkpoint,
-    applied: usize,
-    held_back: bool,
+fn held_back_pause(previous: Duration, options: RunnerOptions) -> Duration {
+    (previous * 2).clamp(Duration::from_millis(1), options.poll_interval / 10)
+}
+
+enum Outcome {
+    /// Events up to `to` were applied and the checkpoint moved there.
+    Applied {
+        to: Checkpoint,
+        count: usize,
+        held_back: bool,
+    },
+    /// Nothing new is safe to read.
+    Nothing { held_back: bool },
+    /// Another process moved the checkpoint meanwhile; nothing was applied.
+    Overtaken,
 }
 
 async fn load_checkpoint(pool: &PgPool, name: &str) -> Result<Checkpoint, sqlx::Error> {
@@ -281,62 +317,54 @@ async fn load_checkpoint(pool: &PgPool, name: &str) -> Result<Checkpoint, sqlx::
     })
 }
 
+/// Reads the events after `at` that are safe to read and, if there are any, applies them and
+/// moves the checkpoint, in one transaction.
 #[tracing::instrument(skip_all, fields(projection = projection.name()))]
 async fn run_batch<P: Projection>(
     pool: &PgPool,
     projection: &P,
+    at: Checkpoint,
     batch_size: i64,
 ) -> Result<Outcome, ProjectionError> {
-    let mut tx = pool.begin().await?;
-    // One batch at a time per projection, across processes. An advisory lock, not `select ...
-    // for update`: a row lock would give this transaction an id (and a place among the running
-    // transactions that hold back every other reader's horizon) for the whole batch.
-    //
-    // The read model is derived from the log, which is durable: its commit need not wait for the
-    // disk. If a crash loses it, the checkpoint (in the same transaction) is lost with it, and
-    // the batch is applied again.
-    sqlx::query(
-        "select pg_advisory_xact_lock(hashtextextended('erp projection ' || $1, 0)),
-                set_config('synchronous_commit', 'off', true)",
-    )
-    .bind(projection.name())
-    .execute(&mut *tx)
-    .await?;
-    let (transaction_id, position): (i64, i64) = sqlx::query_as(
-        "select transaction_id, position from projection_checkpoints where projection = $1",
-    )
-    .bind(projection.name())
-    .fetch_one(&mut *tx)
-    .await?;
-    let from = Checkpoint {
-        transaction_id,
-        position,
-    };
-    let batch = read_batch(&mut tx, from, batch_size).await?;
-    let Some(last) = batch.events.last().map(StoredEvent::checkpoint) else {
-        tx.rollback().await?;
-        return Ok(Outcome {
-            checkpoint: from,
-            applied: 0,
-            held_back: batch.held_back,
+    let mut conn = pool.acquire().await?;
+    let horizon = horizon(&mut conn).await?;
+    let events = events_below(&mut conn, at, &horizon, batch_size).await?;
+    let Some(last) = events.last().map(StoredEvent::checkpoint) else {
+        return Ok(Outcome::Nothing {
+            held_back: horizon.held_back,
         });
     };
-    projection.apply(&mut tx, &batch.events).await?;
-    sqlx::query(
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    projection.apply(&mut tx, &events).await?;
+    // Moves the checkpoint only from where this batch started: if another process (or an
+    // earlier incarnation of this one) moved it meanwhile, nothing is applied twice. The row
+    // lock also makes a concurrent runner wait for this commit, then see the change.
+    //
+    // The read model is derived from the log, which is durable, so this commit need not wait
+    // for the disk: if a crash loses it, the checkpoint is lost with it and the batch is
+    // applied again.
+    let moved = sqlx::query(
         "update projection_checkpoints
             set transaction_id = $2, position = $3, updated_at = now()
-          where projection = $1",
+          where projection = $1 and transaction_id = $4 and position = $5
+         returning set_config('synchronous_commit', 'off', true)",
     )
     .bind(projection.name())
     .bind(last.transaction_id)
     .bind(last.position)
-    .execute(&mut *tx)
+    .bind(at.transaction_id)
+    .bind(at.position)
+    .fetch_optional(&mut *tx)
     .await?;
+    if moved.is_none() {
+        tx.rollback().await?;
+        return Ok(Outcome::Overtaken);
+    }
     tx.commit().await?;
-    debug!(applied = batch.events.len(), ?last, "batch applied");
-    Ok(Outcome {
-        checkpoint: last,
-        applied: batch.events.len(),
-        held_back: batch.held_back,
+    debug!(applied = events.len(), ?last, "batch applied");
+    Ok(Outcome::Applied {
+        to: last,
+        count: events.len(),
+        held_back: horizon.held_back,
     })
 }
