@@ -143,3 +143,53 @@ async fn a_projection_killed_mid_batch_resumes_exactly_where_it_committed() {
         "no injected failure happened"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_running_one_projection_apply_each_event_once() {
+    let db = TestDb::new().await;
+    sqlx::query("create table seen (position bigint not null)")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    for t in 0..20 {
+        sqlx::query(
+            "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+             select 'Test', 'record-' || (g % 50), g / 50 + 1, 'Tested', '1.0', '{}', '{}'
+               from generate_series($1::bigint, $1::bigint + 99) g",
+        )
+        .bind(t * 100)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    }
+    let options = RunnerOptions {
+        batch_size: 16,
+        poll_interval: Duration::from_millis(20),
+    };
+    // two "processes": their own pools and wakes, the same projection and checkpoint.
+    let mut runners = Vec::new();
+    for _ in 0..2 {
+        let pool = db.connect(3).await;
+        let projection = SlowRecorder {
+            batches: Arc::new(AtomicUsize::new(1)),
+        };
+        runners.push(
+            runner::spawn(pool, projection, &Wake::default(), options)
+                .await
+                .unwrap(),
+        );
+    }
+    let done = tests::eventually(Duration::from_secs(60), || async {
+        checkpoint(&db.pool).await == 2000
+    })
+    .await;
+    for (_, task) in &runners {
+        task.abort();
+    }
+    assert!(done, "the projection did not reach the end of the log");
+    assert_eq!(
+        seen(&db.pool).await,
+        (2000, 2000),
+        "every event applied exactly once"
+    );
+}
