@@ -288,16 +288,14 @@ impl Projection for EventRows {
         let types: Vec<&str> = events.iter().map(|e| e.aggregate_type.as_str()).collect();
         let ids: Vec<&str> = events.iter().map(|e| e.aggregate_id.as_str()).collect();
         let event_types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
-        let users: Vec<Option<&str>> = events.iter().map(|e| e.metadata_str("user")).collect();
         sqlx::query(
-            "insert into bench_event_rows (position, aggregate_type, aggregate_id, event_type, acting_user)
-             select * from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])",
+            "insert into bench_event_rows (position, aggregate_type, aggregate_id, event_type)
+             select * from unnest($1::bigint[], $2::text[], $3::text[], $4::text[])",
         )
         .bind(&positions)
         .bind(&types)
         .bind(&ids)
         .bind(&event_types)
-        .bind(&users)
         .execute(tx)
         .await?;
         Ok(())
@@ -310,7 +308,7 @@ pub async fn prepare_rebuild(pool: &PgPool, events: usize) -> anyhow::Result<()>
     fixtures::fill(pool, "BenchLog", events / 100, 100).await?;
     sqlx::query(
         "create table if not exists bench_event_rows (position bigint not null, aggregate_type text not null,
-            aggregate_id text not null, event_type text not null, acting_user text)",
+            aggregate_id text not null, event_type text not null)",
     )
     .execute(pool)
     .await?;

@@ -8,6 +8,7 @@
 //! running are picked up on a later read; nothing waits on a timeout.
 
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sqlx::{PgConnection, PgExecutor};
 
@@ -28,8 +29,10 @@ pub struct StoredEvent {
     pub sequence: i64,
     pub event_type: String,
     pub event_version: String,
-    pub payload: Value,
-    pub metadata: Value,
+    /// The payload's JSON text as stored: parsed only by who needs it, straight into its type.
+    pub payload: String,
+    /// The metadata's JSON text as stored.
+    pub metadata: String,
     pub recorded_at: DateTime<Utc>,
 }
 
@@ -41,15 +44,26 @@ impl StoredEvent {
         }
     }
 
-    /// A metadata entry (`user`, `correlation_id`, ...), if the event has it.
-    pub fn metadata_str(&self, key: &str) -> Option<&str> {
-        self.metadata.get(key).and_then(Value::as_str)
+    /// The payload as the event type it is.
+    pub fn payload_as<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(&self.payload)
+    }
+
+    /// The payload as a JSON value (null if it does not parse, which the database prevents).
+    pub fn payload_value(&self) -> Value {
+        serde_json::from_str(&self.payload).unwrap_or(Value::Null)
+    }
+
+    /// The metadata as a JSON value (null if it does not parse, which the database prevents).
+    pub fn metadata_value(&self) -> Value {
+        serde_json::from_str(&self.metadata).unwrap_or(Value::Null)
     }
 }
 
 /// The columns of [`StoredEvent`], for every query that reads events.
 pub(crate) const EVENT_COLUMNS: &str = "position, transaction_id::text::bigint as transaction_id, \
-     aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata, recorded_at";
+     aggregate_type, aggregate_id, sequence, event_type, event_version, payload::text as payload, \
+     metadata::text as metadata, recorded_at";
 
 /// What one read of the log found.
 #[derive(Debug, Default)]

@@ -50,7 +50,8 @@ impl Projection for PartnerProjection {
                 tracing::warn!(position = event.position, id = %event.aggregate_id, "partner event with a non-uuid id; not shown in the partner list");
                 continue;
             };
-            let payload: PartnerEvent = serde_json::from_value(event.payload.clone())
+            let payload: PartnerEvent = event
+                .payload_as()
                 .map_err(|e| ProjectionError::payload(event, e))?;
             apply_one(tx, id, event, payload).await?;
         }

@@ -53,6 +53,7 @@ impl Event {
 
 impl From<StoredEvent> for Event {
     fn from(event: StoredEvent) -> Self {
+        let (payload, metadata) = (event.payload_value(), event.metadata_value());
         Self {
             position: event.position,
             sequence: event.sequence,
@@ -61,8 +62,8 @@ impl From<StoredEvent> for Event {
             aggregate_type: event.aggregate_type,
             aggregate_id: event.aggregate_id,
             recorded_at: event.recorded_at,
-            payload: Json(event.payload),
-            metadata: Json(event.metadata),
+            payload: Json(payload),
+            metadata: Json(metadata),
         }
     }
 }
