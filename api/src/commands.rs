@@ -108,7 +108,8 @@ impl CommandBus {
         context: &CommandContext,
     ) -> Result<Checkpoint, CommandError<PartnerError>> {
         let metadata = context.metadata(command.name());
-        self.execute(&self.partners, &id.to_string(), command, metadata)
+        let creates = command.creates();
+        self.execute(&self.partners, &id.to_string(), command, creates, metadata)
             .await
     }
 
@@ -117,10 +118,23 @@ impl CommandBus {
         cqrs: &Cqrs<A>,
         id: &str,
         command: A::Command,
+        creates: bool,
         metadata: HashMap<String, String>,
-    ) -> Result<Checkpoint, CommandError<A::Error>> {
-        let (result, appended) =
-            tracking_append(cqrs.execute_with_metadata(id, command, metadata)).await;
+    ) -> Result<Checkpoint, CommandError<A::Error>>
+    where
+        A::Command: Clone,
+    {
+        // a creation is decided without reading the (almost always empty) stream; should the
+        // id be taken, the append conflicts, and the command is decided again on the stream.
+        let (mut result, mut appended) = tracking_append(
+            creates,
+            cqrs.execute_with_metadata(id, command.clone(), metadata.clone()),
+        )
+        .await;
+        if creates && matches!(result, Err(AggregateError::AggregateConflict)) {
+            (result, appended) =
+                tracking_append(false, cqrs.execute_with_metadata(id, command, metadata)).await;
+        }
         // the local projections look at once; other processes hear of it too (a failed
         // attempt may also have held back the readers' horizon until now).
         self.wake.nudge();

@@ -19,19 +19,32 @@ use projections::Checkpoint;
 use serde_json::Value;
 use sqlx::PgPool;
 
+/// What the store and the command bus tell each other about the command under way.
+struct CommandScope {
+    /// The stream is taken to be empty without reading it.
+    assume_new: bool,
+    /// Where the command's events landed.
+    appended: Mutex<Option<Checkpoint>>,
+}
+
 tokio::task_local! {
-    /// Where the current command's events landed, for the command bus that sent it.
-    static APPENDED: Arc<Mutex<Option<Checkpoint>>>;
+    static COMMAND: Arc<CommandScope>;
 }
 
 /// Runs `command` (a future that executes one command) and returns its output with the log
-/// position its events reached, if it appended any.
+/// position its events reached, if it appended any. With `assume_new`, the aggregate's stream
+/// is not read: the command is decided on an empty aggregate, and if the stream was not empty
+/// after all, the append conflicts on the log's key (the caller then tries again, reading it).
 pub async fn tracking_append<T>(
+    assume_new: bool,
     command: impl std::future::Future<Output = T>,
 ) -> (T, Option<Checkpoint>) {
-    let slot = Arc::new(Mutex::new(None));
-    let output = APPENDED.scope(slot.clone(), command).await;
-    let appended = slot.lock().ok().and_then(|at| *at);
+    let scope = Arc::new(CommandScope {
+        assume_new,
+        appended: Mutex::new(None),
+    });
+    let output = COMMAND.scope(scope.clone(), command).await;
+    let appended = scope.appended.lock().ok().and_then(|at| *at);
     (output, appended)
 }
 
@@ -112,6 +125,9 @@ impl PersistedEventRepository for EventRepository {
         &self,
         aggregate_id: &str,
     ) -> Result<Vec<SerializedEvent>, PersistenceError> {
+        if COMMAND.try_with(|scope| scope.assume_new).unwrap_or(false) {
+            return Ok(Vec::new());
+        }
         self.reads.get_events::<A>(aggregate_id).await
     }
 
@@ -144,8 +160,8 @@ impl PersistedEventRepository for EventRepository {
             ));
         }
         let landed = self.append(A::TYPE, events).await?;
-        let _ = APPENDED.try_with(|slot| {
-            if let Ok(mut at) = slot.lock() {
+        let _ = COMMAND.try_with(|scope| {
+            if let Ok(mut at) = scope.appended.lock() {
                 *at = landed;
             }
         });

@@ -583,3 +583,20 @@ async fn a_writer_that_loses_the_race_at_commit_gets_a_conflict_and_writes_nothi
         .unwrap();
     assert_eq!(names, ["PartnerCreated", "PartnerArchived"]);
 }
+
+#[tokio::test]
+async fn creating_with_an_id_already_taken_is_refused_and_writes_nothing() {
+    let app = TestApp::new().await;
+    let id = uuid::Uuid::new_v4().to_string();
+    let first = create(&app, json!({ "id": id, "name": "Agrolait" })).await;
+    assert_eq!(first["userErrors"], json!([]));
+    assert_eq!(first["partner"]["id"], id.as_str());
+    let second = create(&app, json!({ "id": id, "name": "Someone else" })).await;
+    assert_eq!(second["userErrors"][0]["code"], "ALREADY_EXISTS");
+    assert_eq!(second["userErrors"][0]["field"], json!(["input", "id"]));
+    assert_eq!(
+        second["partner"]["name"], "Agrolait",
+        "the existing partner is untouched"
+    );
+    assert_eq!(app.event_count().await, 1);
+}

@@ -22,6 +22,13 @@ pub enum PartnerCommand {
 }
 
 impl PartnerCommand {
+    /// Whether the command can only succeed on a partner that has no events yet. The store may
+    /// then skip reading the stream: if it is not empty after all, the append of event 1 is
+    /// refused by the log's key.
+    pub fn creates(&self) -> bool {
+        matches!(self, PartnerCommand::CreatePartner { .. })
+    }
+
     /// The command's name, recorded in every event's metadata.
     pub fn name(&self) -> &'static str {
         match self {
