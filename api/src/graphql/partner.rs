@@ -110,22 +110,25 @@ impl Partner {
     ) -> Result<Connection<i64, Event, TotalCount>> {
         let state = ctx.data::<AppState>()?;
         let id = self.0.id.to_string();
+        let wants_total = ctx.look_ahead().field("totalCount").exists();
         query_with::<i64, _, _, _, _>(after, None, first, None, |after, _, first, _| async move {
             let limit = page_size(first)?;
             let after = after.unwrap_or(0);
             let aggregate = PartnerAggregate::TYPE;
-            let events = projections::history::events_of(
-                &state.pool,
-                aggregate,
-                &id,
-                after,
-                limit as i64 + 1,
+            let (events, total_count) = tokio::try_join!(
+                projections::history::events_of(
+                    &state.pool,
+                    aggregate,
+                    &id,
+                    after,
+                    limit as i64 + 1,
+                ),
+                count_if(
+                    wants_total,
+                    projections::history::count_of(&state.pool, aggregate, &id)
+                ),
             )
-            .await
             .map_err(|e| internal(ctx, e))?;
-            let total_count = projections::history::count_of(&state.pool, aggregate, &id)
-                .await
-                .map_err(|e| internal(ctx, e))?;
             let more = events.len() > limit;
             let mut connection =
                 Connection::with_additional_fields(after > 0, more, TotalCount { total_count });
@@ -138,6 +141,18 @@ impl Partner {
             Ok::<_, async_graphql::Error>(connection)
         })
         .await
+    }
+}
+
+/// Runs a count only when the client asked for it (0 otherwise, which is never shown).
+async fn count_if(
+    wanted: bool,
+    count: impl std::future::Future<Output = Result<i64, sqlx::Error>>,
+) -> Result<i64, sqlx::Error> {
+    if wanted {
+        count.await
+    } else {
+        Ok(0)
     }
 }
 
@@ -250,6 +265,7 @@ impl PartnerQuery {
         order_by: Option<PartnerOrderBy>,
     ) -> Result<Connection<OpaqueCursor<PartnerCursor>, Partner, TotalCount>> {
         let state = ctx.data::<AppState>()?;
+        let wants_total = ctx.look_ahead().field("totalCount").exists();
         let filter = filter.unwrap_or(PartnerWhere {
             archived: Some(false),
             ..PartnerWhere::default()
@@ -297,12 +313,12 @@ impl PartnerQuery {
                     limit,
                     from_end,
                 };
-                let (rows, more) = read_model::list(&state.pool, &page)
-                    .await
-                    .map_err(|e| internal(ctx, e))?;
-                let total_count = read_model::count(&state.pool, &page.filter)
-                    .await
-                    .map_err(|e| internal(ctx, e))?;
+                // the page and the count at once, on two connections; the count only if asked.
+                let ((rows, more), total_count) = tokio::try_join!(
+                    read_model::list(&state.pool, &page),
+                    count_if(wants_total, read_model::count(&state.pool, &page.filter)),
+                )
+                .map_err(|e| internal(ctx, e))?;
                 let (has_previous, has_next) = if from_end {
                     (more, page.before.is_some())
                 } else {
