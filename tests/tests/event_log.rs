@@ -123,6 +123,31 @@ impl Projection for Recorder {
     }
 }
 
+/// The table [`Recorder`] writes to: `n` numbers the deliveries in the order they happened.
+async fn create_seen_table(pool: &PgPool) {
+    sqlx::query(
+        "create table seen (n bigserial primary key, position bigint not null,
+                            aggregate_id text not null, sequence bigint not null)",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+fn customer(name: &str) -> PartnerCommand {
+    PartnerCommand::CreatePartner {
+        details: PartnerDetails {
+            name: PartnerName::parse(name).unwrap(),
+            email: None,
+            phone: None,
+            address: Address::default(),
+            vat: None,
+            is_customer: true,
+            is_supplier: false,
+        },
+    }
+}
+
 async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
@@ -130,10 +155,7 @@ async fn count(pool: &PgPool, sql: &str) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn under_concurrent_writers_and_held_transactions_every_event_is_projected_exactly_once() {
     let db = TestDb::new().await;
-    sqlx::query("create table seen (n bigserial primary key, position bigint not null, aggregate_id text not null, sequence bigint not null)")
-        .execute(&db.pool)
-        .await
-        .unwrap();
+    create_seen_table(&db.pool).await;
     let wake = Wake::default();
     let _listener = wake.listen(db.pool.clone());
     let options = RunnerOptions {
@@ -153,18 +175,9 @@ async fn under_concurrent_writers_and_held_transactions_every_event_is_projected
         tasks.push(tokio::spawn(async move {
             let context = CommandContext::system(&format!("client-{client}"));
             for n in 0..30 {
-                let details = PartnerDetails {
-                    name: PartnerName::parse(&format!("Partner {client}-{n}")).unwrap(),
-                    email: None,
-                    phone: None,
-                    address: Address::default(),
-                    vat: None,
-                    is_customer: true,
-                    is_supplier: false,
-                };
                 bus.partner(
                     Uuid::new_v4(),
-                    PartnerCommand::CreatePartner { details },
+                    customer(&format!("Partner {client}-{n}")),
                     &context,
                 )
                 .await
@@ -240,10 +253,7 @@ async fn under_concurrent_writers_and_held_transactions_every_event_is_projected
 #[tokio::test]
 async fn a_commit_by_another_process_wakes_the_runner_through_notify() {
     let db = TestDb::new().await;
-    sqlx::query("create table seen (n bigserial primary key, position bigint not null, aggregate_id text not null, sequence bigint not null)")
-        .execute(&db.pool)
-        .await
-        .unwrap();
+    create_seen_table(&db.pool).await;
     let wake = Wake::default();
     let _listener = wake.listen(db.pool.clone());
     // polling alone would take a minute: only the notification can wake the runner in time.
@@ -260,19 +270,10 @@ async fn a_commit_by_another_process_wakes_the_runner_through_notify() {
     // "another process": its own pool, its own command bus, its own (unrelated) wake.
     let other = db.connect(2).await;
     let other_bus = CommandBus::new(other, Wake::default());
-    let details = PartnerDetails {
-        name: PartnerName::parse("Written elsewhere").unwrap(),
-        email: None,
-        phone: None,
-        address: Address::default(),
-        vat: None,
-        is_customer: true,
-        is_supplier: false,
-    };
     let position = other_bus
         .partner(
             Uuid::new_v4(),
-            PartnerCommand::CreatePartner { details },
+            customer("Written elsewhere"),
             &CommandContext::system("elsewhere"),
         )
         .await

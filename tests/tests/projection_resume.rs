@@ -49,6 +49,25 @@ impl Projection for SlowRecorder {
     }
 }
 
+/// The `seen` table, and a log of `transactions` transactions of 100 events over 50 records.
+async fn prepare(pool: &PgPool, transactions: i64) {
+    sqlx::query("create table seen (position bigint not null)")
+        .execute(pool)
+        .await
+        .unwrap();
+    for t in 0..transactions {
+        sqlx::query(
+            "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+             select 'Test', 'record-' || (g % 50), g / 50 + 1, 'Tested', '1.0', '{}', '{}'
+               from generate_series($1::bigint, $1::bigint + 99) g",
+        )
+        .bind(t * 100)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+}
+
 async fn checkpoint(pool: &PgPool) -> i64 {
     sqlx::query_scalar(
         "select position from projection_checkpoints where projection = 'slow_recorder'",
@@ -69,22 +88,7 @@ async fn seen(pool: &PgPool) -> (i64, i64) {
 #[tokio::test]
 async fn a_projection_killed_mid_batch_resumes_exactly_where_it_committed() {
     let db = TestDb::new().await;
-    sqlx::query("create table seen (position bigint not null)")
-        .execute(&db.pool)
-        .await
-        .unwrap();
-    // 30 transactions of 100 events over 50 records.
-    for t in 0..30 {
-        sqlx::query(
-            "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
-             select 'Test', 'record-' || (g % 50), g / 50 + 1, 'Tested', '1.0', '{}', '{}'
-               from generate_series($1::bigint, $1::bigint + 99) g",
-        )
-        .bind(t * 100)
-        .execute(&db.pool)
-        .await
-        .unwrap();
-    }
+    prepare(&db.pool, 30).await;
 
     let batches = Arc::new(AtomicUsize::new(0));
     let mut partial_kills = 0;
@@ -147,21 +151,7 @@ async fn a_projection_killed_mid_batch_resumes_exactly_where_it_committed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_running_one_projection_apply_each_event_once() {
     let db = TestDb::new().await;
-    sqlx::query("create table seen (position bigint not null)")
-        .execute(&db.pool)
-        .await
-        .unwrap();
-    for t in 0..20 {
-        sqlx::query(
-            "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
-             select 'Test', 'record-' || (g % 50), g / 50 + 1, 'Tested', '1.0', '{}', '{}'
-               from generate_series($1::bigint, $1::bigint + 99) g",
-        )
-        .bind(t * 100)
-        .execute(&db.pool)
-        .await
-        .unwrap();
-    }
+    prepare(&db.pool, 20).await;
     let options = RunnerOptions {
         batch_size: 16,
         poll_interval: Duration::from_millis(20),
