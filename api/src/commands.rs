@@ -126,19 +126,21 @@ impl CommandBus {
     {
         // a creation is decided without reading the (almost always empty) stream; should the
         // id be taken, the append conflicts, and the command is decided again on the stream.
-        let (mut result, mut appended) = tracking_append(
-            creates,
-            cqrs.execute_with_metadata(id, command.clone(), metadata.clone()),
-        )
-        .await;
-        if creates && matches!(result, Err(AggregateError::AggregateConflict)) {
+        let retry = creates.then(|| (command.clone(), metadata.clone()));
+        let (mut result, mut appended) =
+            tracking_append(creates, cqrs.execute_with_metadata(id, command, metadata)).await;
+        if let (Some((command, metadata)), Err(AggregateError::AggregateConflict)) =
+            (retry, &result)
+        {
             (result, appended) =
                 tracking_append(false, cqrs.execute_with_metadata(id, command, metadata)).await;
         }
-        // the local projections look at once; other processes hear of it too (a failed
-        // attempt may also have held back the readers' horizon until now).
+        // the local projections look at once (a failed attempt may also have held back their
+        // horizon until now); other processes hear of appends.
         self.wake.nudge();
-        self.announcer.announce();
+        if appended.is_some() {
+            self.announcer.announce();
+        }
         match result {
             Ok(()) => {}
             Err(AggregateError::UserError(e)) => return Err(CommandError::Refused(e)),
