@@ -21,6 +21,7 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::graphql::{AppSchema, RequestContext};
@@ -277,10 +278,22 @@ async fn execute(
     let mut request = async_graphql::Request::new(query)
         .variables(variables)
         .data(context);
+    let operation = params.operation_name.clone().unwrap_or_default();
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }
-    let response = schema.execute(request).await;
+    // one span per request (not per field: a span for every field of every row of a list
+    // costs more than resolving it).
+    let span = tracing::info_span!("graphql", %request_id, operation = %operation);
+    let started = std::time::Instant::now();
+    let response = schema.execute(request).instrument(span.clone()).await;
+    span.in_scope(|| {
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            errors = response.errors.len(),
+            "request answered"
+        )
+    });
     respond(response, media, request_id)
 }
 
