@@ -24,31 +24,72 @@ use crate::fixtures::{self, RawEvent};
 use crate::http_client::Client;
 use crate::stats::percentile;
 
-/// Runs `ops` operations split over `clients` concurrent tasks; returns operations per second.
+/// Runs `ops` operations split over `clients` concurrent tasks (client `c` runs operations `c`,
+/// `c + clients`, ...); returns every operation's latency in milliseconds, and the wall time.
+async fn spread_over<F, Fut>(
+    clients: usize,
+    ops: usize,
+    op: F,
+) -> anyhow::Result<(Vec<f64>, Duration)>
+where
+    F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+{
+    let op = Arc::new(op);
+    let started = Instant::now();
+    let tasks: Vec<JoinHandle<anyhow::Result<Vec<f64>>>> = (0..clients)
+        .map(|client| {
+            let op = op.clone();
+            tokio::spawn(async move {
+                let mut samples = Vec::new();
+                let mut n = client;
+                while n < ops {
+                    let at = Instant::now();
+                    op(client, n).await?;
+                    samples.push(at.elapsed().as_secs_f64() * 1000.0);
+                    n += clients;
+                }
+                Ok(samples)
+            })
+        })
+        .collect();
+    let mut all = Vec::with_capacity(ops);
+    for task in tasks {
+        all.extend(task.await??);
+    }
+    Ok((all, started.elapsed()))
+}
+
+/// Operations per second of [`spread_over`].
 async fn rate<F, Fut>(clients: usize, ops: usize, op: F) -> anyhow::Result<f64>
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
 {
-    let op = Arc::new(op);
-    let started = Instant::now();
-    let tasks: Vec<JoinHandle<anyhow::Result<()>>> = (0..clients)
-        .map(|client| {
-            let op = op.clone();
-            tokio::spawn(async move {
-                let mut n = client;
-                while n < ops {
-                    op(n).await?;
-                    n += clients;
-                }
-                Ok(())
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await??;
+    let (_, elapsed) = spread_over(clients, ops, move |_, n| op(n)).await?;
+    Ok(ops as f64 / elapsed.as_secs_f64())
+}
+
+/// The p99 latency in milliseconds of [`spread_over`].
+async fn latencies<F, Fut>(clients: usize, ops: usize, op: F) -> anyhow::Result<f64>
+where
+    F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+{
+    let (mut samples, _) = spread_over(clients, ops, op).await?;
+    Ok(percentile(&mut samples, 99.0))
+}
+
+/// One keep-alive connection per client, for the HTTP workloads.
+async fn connections(
+    server: &Server,
+    clients: usize,
+) -> anyhow::Result<Arc<Vec<tokio::sync::Mutex<Client>>>> {
+    let mut connections = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        connections.push(tokio::sync::Mutex::new(Client::connect(server.addr).await?));
     }
-    Ok(ops as f64 / started.elapsed().as_secs_f64())
+    Ok(Arc::new(connections))
 }
 
 /// W1, W2 (ours): one new partner per command, through the command bus.
@@ -219,34 +260,21 @@ pub async fn create_partners_over_http(
     clients: usize,
     ops: usize,
 ) -> anyhow::Result<f64> {
-    let mut connections = Vec::new();
-    for _ in 0..clients {
-        connections.push(Client::connect(server.addr).await?);
-    }
-    let started = Instant::now();
-    let tasks: Vec<JoinHandle<anyhow::Result<()>>> = connections
-        .into_iter()
-        .enumerate()
-        .map(|(client, mut connection)| {
-            tokio::spawn(async move {
-                let mut n = client;
-                while n < ops {
-                    let body = create_mutation(n as u64)?;
-                    let data = connection.graphql(&body).await?;
-                    anyhow::ensure!(
-                        data["createPartner"]["partner"]["id"].is_string(),
-                        "the payload does not show the new partner: {data}"
-                    );
-                    n += clients;
-                }
-                Ok(())
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await??;
-    }
-    Ok(ops as f64 / started.elapsed().as_secs_f64())
+    let connections = connections(server, clients).await?;
+    let (_, elapsed) = spread_over(clients, ops, move |client, n| {
+        let connections = connections.clone();
+        async move {
+            let body = create_mutation(n as u64)?;
+            let data = connections[client].lock().await.graphql(&body).await?;
+            anyhow::ensure!(
+                data["createPartner"]["partner"]["id"].is_string(),
+                "the payload does not show the new partner: {data}"
+            );
+            Ok(())
+        }
+    })
+    .await?;
+    Ok(ops as f64 / elapsed.as_secs_f64())
 }
 
 fn create_mutation(n: u64) -> anyhow::Result<Bytes> {
@@ -412,36 +440,6 @@ pub async fn raw_read_stream(pool: &PgPool, id: &str, times: usize) -> anyhow::R
     Ok(percentile(&mut samples, 50.0))
 }
 
-/// W7: the p99 latency in milliseconds of `ops` requests from `clients` clients.
-async fn latencies<F, Fut>(clients: usize, ops: usize, op: F) -> anyhow::Result<f64>
-where
-    F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
-{
-    let op = Arc::new(op);
-    let tasks: Vec<JoinHandle<anyhow::Result<Vec<f64>>>> = (0..clients)
-        .map(|client| {
-            let op = op.clone();
-            tokio::spawn(async move {
-                let mut samples = Vec::new();
-                let mut n = client;
-                while n < ops {
-                    let started = Instant::now();
-                    op(client, n).await?;
-                    samples.push(started.elapsed().as_secs_f64() * 1000.0);
-                    n += clients;
-                }
-                Ok(samples)
-            })
-        })
-        .collect();
-    let mut all = Vec::new();
-    for task in tasks {
-        all.extend(task.await??);
-    }
-    Ok(percentile(&mut all, 99.0))
-}
-
 /// What W7 reads: a form by id, the first page of 50 partners by name, or a page of 50 whose
 /// name contains "an"; lists with their total count.
 #[derive(Clone, Copy)]
@@ -459,11 +457,7 @@ pub async fn graphql_reads(
     clients: usize,
     ops: usize,
 ) -> anyhow::Result<f64> {
-    let mut connections = Vec::new();
-    for _ in 0..clients {
-        connections.push(tokio::sync::Mutex::new(Client::connect(server.addr).await?));
-    }
-    let connections = Arc::new(connections);
+    let connections = connections(server, clients).await?;
     latencies(clients, ops, move |client, n| {
         let connections = connections.clone();
         let ids = ids.clone();

@@ -3,7 +3,7 @@
 
 use thiserror::Error;
 
-/// Why a text input was refused. Each variant has a stable code for clients.
+/// Why a text input was refused. (The API maps each variant to a stable code, in one place.)
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum TextError {
     #[error("must not be empty")]
@@ -14,17 +14,6 @@ pub enum TextError {
     ControlCharacter,
     #[error("{0}")]
     Invalid(String),
-}
-
-impl TextError {
-    /// The stable code a client can switch on.
-    pub fn code(&self) -> &'static str {
-        match self {
-            TextError::Empty => "REQUIRED",
-            TextError::TooLong { .. } => "TOO_LONG",
-            TextError::ControlCharacter | TextError::Invalid(_) => "INVALID",
-        }
-    }
 }
 
 /// Trims `raw` and checks it is non-empty, at most `max` characters and free of control
