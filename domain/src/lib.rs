@@ -3,5 +3,7 @@
 //! Pure: no SQL, no HTTP, no clock. Time and identifiers come in through commands, so handling a
 //! command is deterministic and every aggregate is tested with nothing started.
 
+pub mod configuration;
 pub mod partner;
 pub mod text;
+pub mod user;

@@ -1,0 +1,45 @@
+//! Why a configuration command was refused. Each says what to do about it.
+
+use thiserror::Error;
+
+use super::catalogue::ModuleVersion;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ConfigurationError {
+    #[error("there is no module named '{0}'")]
+    UnknownModule(String),
+    #[error("module '{module}' {version} is a development version (odd middle number); a production database installs it only when forced")]
+    DevelopmentVersion {
+        module: String,
+        version: ModuleVersion,
+    },
+    #[error("module '{0}' is the base of every other and cannot be uninstalled")]
+    EssentialModule(String),
+    #[error("module '{module}' is needed by {}: uninstall them first, or uninstall with its dependents", .dependents.join(", "))]
+    RequiredBy {
+        module: String,
+        dependents: Vec<String>,
+    },
+    #[error("this needs module '{0}', which is not installed")]
+    ModuleNotInstalled(String),
+    #[error("there is no sequence '{0}'")]
+    UnknownSequence(String),
+    #[error("there is no tax '{0}'")]
+    UnknownTax(String),
+    #[error("there is no currency '{0}'; add it first")]
+    UnknownCurrency(String),
+    #[error("currency '{0}' is the company's currency and cannot be removed")]
+    CompanyCurrency(String),
+    #[error("there is no form '{0}'")]
+    UnknownForm(String),
+    #[error("form '{form}' has no field '{field}'")]
+    UnknownField { form: String, field: String },
+    #[error("there is no group '{0}'")]
+    UnknownGroup(String),
+    #[error("group 'admin' is built in: its members may do everything, and it cannot be changed")]
+    ReservedGroup,
+    #[error("there is already a stage named '{0}'")]
+    DuplicateStage(String),
+    #[error("there is no stage named '{0}'")]
+    UnknownStage(String),
+}

@@ -1,0 +1,121 @@
+//! What happened to the configuration. The variant names are stored as event types: never
+//! rename one.
+
+use chrono::NaiveDate;
+use cqrs_es::DomainEvent;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::catalogue::{Model, ModuleVersion};
+use super::values::{Code, Company, Currency, CurrencyCode, Group, Rights, Sequence, Tax};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ConfigurationEvent {
+    /// `requested` is false for a module installed because another one needs it.
+    ModuleInstalled {
+        name: String,
+        version: ModuleVersion,
+        requested: bool,
+    },
+    ModuleUninstalled {
+        name: String,
+    },
+    /// The database was marked as production (or back as a test database).
+    DatabaseMarked {
+        production: bool,
+    },
+    /// Carries the whole company as it now stands.
+    CompanyUpdated {
+        company: Company,
+    },
+    SequenceSet {
+        code: Code,
+        sequence: Sequence,
+    },
+    SequenceRemoved {
+        code: Code,
+    },
+    TaxSet {
+        code: Code,
+        tax: Tax,
+    },
+    TaxRemoved {
+        code: Code,
+    },
+    /// Carries the whole currency, its rates included.
+    CurrencySet {
+        code: CurrencyCode,
+        currency: Currency,
+    },
+    CurrencyRateSet {
+        code: CurrencyCode,
+        date: NaiveDate,
+        rate: Decimal,
+    },
+    CurrencyRemoved {
+        code: CurrencyCode,
+    },
+    LabelSet {
+        form: String,
+        field: String,
+        label: String,
+    },
+    /// The field shows its default label again.
+    LabelReset {
+        form: String,
+        field: String,
+    },
+    /// Carries the whole group, its rights included.
+    GroupSet {
+        code: Code,
+        group: Group,
+    },
+    GroupRemoved {
+        code: Code,
+    },
+    AccessSet {
+        group: Code,
+        model: Model,
+        rights: Rights,
+    },
+    /// The log up to here is a named stage; the configuration here is its snapshot.
+    StageCreated {
+        name: String,
+        note: String,
+    },
+    /// The events since the previous `StageCreated`/`StageRestored` brought the configuration
+    /// back to stage `name`.
+    StageRestored {
+        name: String,
+    },
+}
+
+impl DomainEvent for ConfigurationEvent {
+    fn event_type(&self) -> String {
+        match self {
+            ConfigurationEvent::ModuleInstalled { .. } => "ModuleInstalled",
+            ConfigurationEvent::ModuleUninstalled { .. } => "ModuleUninstalled",
+            ConfigurationEvent::DatabaseMarked { .. } => "DatabaseMarked",
+            ConfigurationEvent::CompanyUpdated { .. } => "CompanyUpdated",
+            ConfigurationEvent::SequenceSet { .. } => "SequenceSet",
+            ConfigurationEvent::SequenceRemoved { .. } => "SequenceRemoved",
+            ConfigurationEvent::TaxSet { .. } => "TaxSet",
+            ConfigurationEvent::TaxRemoved { .. } => "TaxRemoved",
+            ConfigurationEvent::CurrencySet { .. } => "CurrencySet",
+            ConfigurationEvent::CurrencyRateSet { .. } => "CurrencyRateSet",
+            ConfigurationEvent::CurrencyRemoved { .. } => "CurrencyRemoved",
+            ConfigurationEvent::LabelSet { .. } => "LabelSet",
+            ConfigurationEvent::LabelReset { .. } => "LabelReset",
+            ConfigurationEvent::GroupSet { .. } => "GroupSet",
+            ConfigurationEvent::GroupRemoved { .. } => "GroupRemoved",
+            ConfigurationEvent::AccessSet { .. } => "AccessSet",
+            ConfigurationEvent::StageCreated { .. } => "StageCreated",
+            ConfigurationEvent::StageRestored { .. } => "StageRestored",
+        }
+        .to_owned()
+    }
+
+    fn event_version(&self) -> String {
+        "1.0".to_owned()
+    }
+}

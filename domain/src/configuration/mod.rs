@@ -1,0 +1,303 @@
+//! Configuration: installed modules, company settings, sequences, taxes, currencies, labels,
+//! groups and access rights, and the stages an implementer can go back to. One stream for the
+//! whole database: configuration changes are rare, and one stream gives every change a place in
+//! one order, which is what the configuration version counts.
+
+pub mod catalogue;
+mod commands;
+mod error;
+mod events;
+mod settings;
+mod values;
+
+pub use catalogue::{Model, ModuleSpec, ModuleVersion};
+pub use commands::ConfigurationCommand;
+pub use error::ConfigurationError;
+pub use events::ConfigurationEvent;
+pub use settings::{changes, restoration, Area, Change, InUse, Restoration, Settings};
+pub use values::{
+    currency_rate, display_name, label, note, stage_name, Code, Company, Currency, CurrencyCode,
+    FiscalYearStart, Group, Right, Rights, Sequence, Tax, ADMIN_GROUP, DECIMALS_MAX, PADDING_MAX,
+};
+
+use std::collections::BTreeSet;
+
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::Aggregate;
+use serde::{Deserialize, Serialize};
+
+/// The id of the configuration's stream.
+pub const CONFIGURATION_ID: &str = "configuration";
+
+/// The configuration as far as deciding on commands goes.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Configuration {
+    /// How many events the configuration has: the configuration version.
+    version: u64,
+    settings: Settings,
+    production: bool,
+    stages: BTreeSet<String>,
+}
+
+impl Configuration {
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.production
+    }
+
+    fn require_module(&self, module: &str) -> Result<(), ConfigurationError> {
+        if self.settings.is_installed(module) {
+            Ok(())
+        } else {
+            Err(ConfigurationError::ModuleNotInstalled(module.to_owned()))
+        }
+    }
+
+    fn editable_group(&self, code: &Code) -> Result<&Group, ConfigurationError> {
+        if code.as_str() == ADMIN_GROUP {
+            return Err(ConfigurationError::ReservedGroup);
+        }
+        self.settings
+            .groups
+            .get(code)
+            .ok_or_else(|| ConfigurationError::UnknownGroup(code.to_string()))
+    }
+
+    /// The events a command leads to; none when it changes nothing.
+    pub fn decide(
+        &self,
+        command: ConfigurationCommand,
+    ) -> Result<Vec<ConfigurationEvent>, ConfigurationError> {
+        use ConfigurationCommand as C;
+        use ConfigurationError as Error;
+        use ConfigurationEvent as E;
+        let settings = &self.settings;
+        let event = match command {
+            C::InstallModule { name, force } => {
+                let order = catalogue::install_order(&name, &settings.installed())
+                    .ok_or_else(|| Error::UnknownModule(name.clone()))?;
+                let mut events = Vec::with_capacity(order.len());
+                for spec in order {
+                    if self.production && spec.version.is_development() && !force {
+                        return Err(Error::DevelopmentVersion {
+                            module: spec.name.to_owned(),
+                            version: spec.version,
+                        });
+                    }
+                    events.push(E::ModuleInstalled {
+                        name: spec.name.to_owned(),
+                        version: spec.version,
+                        requested: spec.name == name,
+                    });
+                }
+                return Ok(events);
+            }
+            C::UninstallModule {
+                name,
+                with_dependents,
+            } => {
+                if catalogue::module(&name).is_none() {
+                    return Err(Error::UnknownModule(name));
+                }
+                if name == "base" {
+                    return Err(Error::EssentialModule(name));
+                }
+                if !settings.is_installed(&name) {
+                    return Ok(vec![]);
+                }
+                let dependents = catalogue::installed_dependents(&name, &settings.installed());
+                if !dependents.is_empty() && !with_dependents {
+                    return Err(Error::RequiredBy {
+                        module: name,
+                        dependents,
+                    });
+                }
+                let mut events: Vec<E> = dependents
+                    .into_iter()
+                    .map(|name| E::ModuleUninstalled { name })
+                    .collect();
+                events.push(E::ModuleUninstalled { name });
+                return Ok(events);
+            }
+            C::MarkDatabase { production } => {
+                (production != self.production).then_some(E::DatabaseMarked { production })
+            }
+            C::UpdateCompany { company } => {
+                if !settings.currencies.contains_key(&company.currency) {
+                    return Err(Error::UnknownCurrency(company.currency.to_string()));
+                }
+                (company != settings.company).then_some(E::CompanyUpdated { company })
+            }
+            C::SetSequence { code, sequence } => (settings.sequences.get(&code)
+                != Some(&sequence))
+            .then_some(E::SequenceSet { code, sequence }),
+            C::RemoveSequence { code } => {
+                if !settings.sequences.contains_key(&code) {
+                    return Err(Error::UnknownSequence(code.to_string()));
+                }
+                Some(E::SequenceRemoved { code })
+            }
+            C::SetTax { code, tax } => {
+                self.require_module("account")?;
+                (settings.taxes.get(&code) != Some(&tax)).then_some(E::TaxSet { code, tax })
+            }
+            C::RemoveTax { code } => {
+                self.require_module("account")?;
+                if !settings.taxes.contains_key(&code) {
+                    return Err(Error::UnknownTax(code.to_string()));
+                }
+                Some(E::TaxRemoved { code })
+            }
+            C::SetCurrency { code, mut currency } => {
+                currency.rates = settings
+                    .currencies
+                    .get(&code)
+                    .map(|c| c.rates.clone())
+                    .unwrap_or_default();
+                (settings.currencies.get(&code) != Some(&currency))
+                    .then_some(E::CurrencySet { code, currency })
+            }
+            C::SetCurrencyRate { code, date, rate } => {
+                let currency = settings
+                    .currencies
+                    .get(&code)
+                    .ok_or_else(|| Error::UnknownCurrency(code.to_string()))?;
+                (currency.rates.get(&date) != Some(&rate))
+                    .then_some(E::CurrencyRateSet { code, date, rate })
+            }
+            C::RemoveCurrency { code } => {
+                if !settings.currencies.contains_key(&code) {
+                    return Err(Error::UnknownCurrency(code.to_string()));
+                }
+                if settings.company.currency == code {
+                    return Err(Error::CompanyCurrency(code.to_string()));
+                }
+                Some(E::CurrencyRemoved { code })
+            }
+            C::SetLabel { form, field, label } => {
+                let spec =
+                    catalogue::form(&form).ok_or_else(|| Error::UnknownForm(form.clone()))?;
+                self.require_module(spec.module)?;
+                let Some((_, default)) = spec.fields.iter().find(|(name, _)| *name == field)
+                else {
+                    return Err(Error::UnknownField { form, field });
+                };
+                let renamed = settings.labels.get(&format!("{form}.{field}"));
+                match label {
+                    Some(label) if label != *default => (renamed != Some(&label))
+                        .then_some(E::LabelSet { form, field, label }),
+                    _ => renamed.map(|_| E::LabelReset { form, field }),
+                }
+            }
+            C::SetGroup { code, name } => {
+                if code.as_str() == ADMIN_GROUP {
+                    return Err(Error::ReservedGroup);
+                }
+                let mut group = settings.groups.get(&code).cloned().unwrap_or_default();
+                (group.name != name).then(|| {
+                    group.name = name;
+                    E::GroupSet { code, group }
+                })
+            }
+            C::RemoveGroup { code } => {
+                self.editable_group(&code)?;
+                Some(E::GroupRemoved { code })
+            }
+            C::SetAccess {
+                group,
+                model,
+                rights,
+            } => {
+                let current = self
+                    .editable_group(&group)?
+                    .rights
+                    .get(&model)
+                    .copied()
+                    .unwrap_or_default();
+                (current != rights).then_some(E::AccessSet {
+                    group,
+                    model,
+                    rights,
+                })
+            }
+            C::CreateStage { name, note } => {
+                if self.stages.contains(&name) {
+                    return Err(Error::DuplicateStage(name));
+                }
+                Some(E::StageCreated { name, note })
+            }
+            C::RestoreStage {
+                name,
+                target,
+                in_use,
+            } => {
+                if !self.stages.contains(&name) {
+                    return Err(Error::UnknownStage(name));
+                }
+                let mut events = restoration(settings, &target, &in_use).events;
+                if !events.is_empty() {
+                    events.push(E::StageRestored { name });
+                }
+                return Ok(events);
+            }
+            C::Batch(commands) => {
+                let mut scratch = self.clone();
+                let mut events = Vec::new();
+                for command in commands {
+                    for event in scratch.decide(command)? {
+                        scratch.fold(event.clone());
+                        events.push(event);
+                    }
+                }
+                return Ok(events);
+            }
+        };
+        Ok(event.into_iter().collect())
+    }
+
+    fn fold(&mut self, event: ConfigurationEvent) {
+        self.version += 1;
+        self.settings.apply(&event);
+        match event {
+            ConfigurationEvent::DatabaseMarked { production } => self.production = production,
+            ConfigurationEvent::StageCreated { name, .. } => {
+                self.stages.insert(name);
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Aggregate for Configuration {
+    const TYPE: &'static str = "Configuration";
+    type Command = ConfigurationCommand;
+    type Event = ConfigurationEvent;
+    type Error = ConfigurationError;
+    type Services = ();
+
+    async fn handle(
+        &mut self,
+        command: Self::Command,
+        _services: &Self::Services,
+        sink: &EventSink<Self>,
+    ) -> Result<(), Self::Error> {
+        for event in self.decide(command)? {
+            sink.write(event, self).await;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, event: Self::Event) {
+        self.fold(event);
+    }
+}
+
+#[cfg(test)]
+mod tests;

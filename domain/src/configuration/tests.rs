@@ -1,0 +1,436 @@
+//! Given earlier events, when a command arrives, then these events (or this error).
+
+use cqrs_es::test::TestFramework;
+use rust_decimal::Decimal;
+
+use super::*;
+
+type ConfigurationTest = TestFramework<Configuration>;
+
+fn installed(name: &str, requested: bool) -> ConfigurationEvent {
+    ConfigurationEvent::ModuleInstalled {
+        name: name.to_owned(),
+        version: catalogue::module(name).unwrap().version,
+        requested,
+    }
+}
+
+fn uninstalled(name: &str) -> ConfigurationEvent {
+    ConfigurationEvent::ModuleUninstalled {
+        name: name.to_owned(),
+    }
+}
+
+fn code(raw: &str) -> Code {
+    Code::parse(raw).unwrap()
+}
+
+fn vat(rate: i64) -> Tax {
+    Tax::new(&format!("VAT {rate}%"), Decimal::new(rate, 0), false).unwrap()
+}
+
+fn install(name: &str) -> ConfigurationCommand {
+    ConfigurationCommand::InstallModule {
+        name: name.to_owned(),
+        force: false,
+    }
+}
+
+fn with_base() -> Vec<ConfigurationEvent> {
+    vec![installed("base", true)]
+}
+
+#[test]
+fn installing_sale_installs_what_it_needs_first() {
+    ConfigurationTest::with(())
+        .given(with_base())
+        .when(install("sale"))
+        .then_expect_events(vec![
+            installed("product", false),
+            installed("account", false),
+            installed("sale", true),
+        ]);
+}
+
+#[test]
+fn installing_an_installed_module_changes_nothing() {
+    ConfigurationTest::with(())
+        .given(vec![installed("base", true), installed("product", true)])
+        .when(install("product"))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn installing_an_unknown_module_is_refused() {
+    ConfigurationTest::with(())
+        .given(with_base())
+        .when(install("payroll"))
+        .then_expect_error(ConfigurationError::UnknownModule("payroll".into()));
+}
+
+#[test]
+fn a_production_database_refuses_a_development_version_unless_forced() {
+    let production = vec![
+        installed("base", true),
+        ConfigurationEvent::DatabaseMarked { production: true },
+    ];
+    ConfigurationTest::with(())
+        .given(production.clone())
+        .when(install("crm"))
+        .then_expect_error(ConfigurationError::DevelopmentVersion {
+            module: "crm".into(),
+            version: ModuleVersion::new(0, 1, 0),
+        });
+    ConfigurationTest::with(())
+        .given(production)
+        .when(ConfigurationCommand::InstallModule {
+            name: "crm".into(),
+            force: true,
+        })
+        .then_expect_events(vec![
+            installed("product", false),
+            installed("account", false),
+            installed("sale", false),
+            installed("crm", true),
+        ]);
+}
+
+#[test]
+fn a_test_database_takes_a_development_version() {
+    ConfigurationTest::with(())
+        .given(vec![
+            installed("base", true),
+            installed("product", true),
+            installed("account", true),
+            installed("sale", true),
+        ])
+        .when(install("crm"))
+        .then_expect_events(vec![installed("crm", true)]);
+}
+
+fn with_sales() -> Vec<ConfigurationEvent> {
+    vec![
+        installed("base", true),
+        installed("product", false),
+        installed("account", false),
+        installed("sale", true),
+        installed("stock", true),
+    ]
+}
+
+#[test]
+fn uninstalling_a_module_others_need_is_refused_with_their_names() {
+    ConfigurationTest::with(())
+        .given(with_sales())
+        .when(ConfigurationCommand::UninstallModule {
+            name: "product".into(),
+            with_dependents: false,
+        })
+        .then_expect_error(ConfigurationError::RequiredBy {
+            module: "product".into(),
+            dependents: vec!["sale".into(), "stock".into()],
+        });
+}
+
+#[test]
+fn uninstalling_with_dependents_removes_them_first() {
+    ConfigurationTest::with(())
+        .given(with_sales())
+        .when(ConfigurationCommand::UninstallModule {
+            name: "product".into(),
+            with_dependents: true,
+        })
+        .then_expect_events(vec![
+            uninstalled("sale"),
+            uninstalled("stock"),
+            uninstalled("product"),
+        ]);
+}
+
+#[test]
+fn base_cannot_be_uninstalled() {
+    ConfigurationTest::with(())
+        .given(with_base())
+        .when(ConfigurationCommand::UninstallModule {
+            name: "base".into(),
+            with_dependents: true,
+        })
+        .then_expect_error(ConfigurationError::EssentialModule("base".into()));
+}
+
+#[test]
+fn taxes_need_the_account_module() {
+    ConfigurationTest::with(())
+        .given(with_base())
+        .when(ConfigurationCommand::SetTax {
+            code: code("vat21"),
+            tax: vat(21),
+        })
+        .then_expect_error(ConfigurationError::ModuleNotInstalled("account".into()));
+    ConfigurationTest::with(())
+        .given(with_sales())
+        .when(ConfigurationCommand::SetTax {
+            code: code("vat21"),
+            tax: vat(21),
+        })
+        .then_expect_events(vec![ConfigurationEvent::TaxSet {
+            code: code("vat21"),
+            tax: vat(21),
+        }]);
+}
+
+#[test]
+fn a_label_is_renamed_and_setting_the_default_again_resets_it() {
+    let renamed = ConfigurationEvent::LabelSet {
+        form: "partner".into(),
+        field: "vat".into(),
+        label: "VAT number".into(),
+    };
+    ConfigurationTest::with(())
+        .given(with_base())
+        .when(ConfigurationCommand::SetLabel {
+            form: "partner".into(),
+            field: "vat".into(),
+            label: Some("VAT number".into()),
+        })
+        .then_expect_events(vec![renamed.clone()]);
+    ConfigurationTest::with(())
+        .given(vec![installed("base", true), renamed])
+        .when(ConfigurationCommand::SetLabel {
+            form: "partner".into(),
+            field: "vat".into(),
+            label: Some("Tax ID".into()),
+        })
+        .then_expect_events(vec![ConfigurationEvent::LabelReset {
+            form: "partner".into(),
+            field: "vat".into(),
+        }]);
+    ConfigurationTest::with(())
+        .given(with_base())
+        .when(ConfigurationCommand::SetLabel {
+            form: "partner".into(),
+            field: "shoeSize".into(),
+            label: Some("Size".into()),
+        })
+        .then_expect_error(ConfigurationError::UnknownField {
+            form: "partner".into(),
+            field: "shoeSize".into(),
+        });
+}
+
+#[test]
+fn the_admin_group_cannot_be_changed() {
+    ConfigurationTest::with(())
+        .given(with_base())
+        .when(ConfigurationCommand::SetAccess {
+            group: code(ADMIN_GROUP),
+            model: Model::Partner,
+            rights: Rights::default(),
+        })
+        .then_expect_error(ConfigurationError::ReservedGroup);
+}
+
+#[test]
+fn the_company_currency_must_exist_and_cannot_be_removed() {
+    let eur = ConfigurationEvent::CurrencySet {
+        code: CurrencyCode::parse("EUR").unwrap(),
+        currency: Currency::new("Euro", "€", 2).unwrap(),
+    };
+    let mut company = Company::default();
+    company.currency = CurrencyCode::parse("USD").unwrap();
+    ConfigurationTest::with(())
+        .given(vec![installed("base", true), eur.clone()])
+        .when(ConfigurationCommand::UpdateCompany { company })
+        .then_expect_error(ConfigurationError::UnknownCurrency("USD".into()));
+    ConfigurationTest::with(())
+        .given(vec![installed("base", true), eur])
+        .when(ConfigurationCommand::RemoveCurrency {
+            code: CurrencyCode::parse("EUR").unwrap(),
+        })
+        .then_expect_error(ConfigurationError::CompanyCurrency("EUR".into()));
+}
+
+#[test]
+fn a_batch_applies_all_or_nothing() {
+    ConfigurationTest::with(())
+        .given(with_base())
+        .when(ConfigurationCommand::Batch(vec![
+            install("account"),
+            ConfigurationCommand::SetTax {
+                code: code("vat21"),
+                tax: vat(21),
+            },
+        ]))
+        .then_expect_events(vec![
+            installed("account", true),
+            ConfigurationEvent::TaxSet {
+                code: code("vat21"),
+                tax: vat(21),
+            },
+        ]);
+    ConfigurationTest::with(())
+        .given(with_base())
+        .when(ConfigurationCommand::Batch(vec![
+            install("account"),
+            install("payroll"),
+        ]))
+        .then_expect_error(ConfigurationError::UnknownModule("payroll".into()));
+}
+
+fn stage_a() -> ConfigurationEvent {
+    ConfigurationEvent::StageCreated {
+        name: "A".into(),
+        note: String::new(),
+    }
+}
+
+#[test]
+fn stage_names_are_unique() {
+    ConfigurationTest::with(())
+        .given(vec![installed("base", true), stage_a()])
+        .when(ConfigurationCommand::CreateStage {
+            name: "A".into(),
+            note: "again".into(),
+        })
+        .then_expect_error(ConfigurationError::DuplicateStage("A".into()));
+}
+
+/// The settings after `events`, folded by hand from what each event says.
+fn settings_after(events: &[ConfigurationEvent]) -> Settings {
+    let mut settings = Settings::default();
+    for event in events {
+        settings.apply(event);
+    }
+    settings
+}
+
+#[test]
+fn restoring_a_stage_undoes_what_came_after_and_says_so() {
+    let at_a = vec![installed("base", true), stage_a()];
+    let mut later = at_a.clone();
+    later.extend([
+        installed("account", true),
+        ConfigurationEvent::TaxSet {
+            code: code("vat21"),
+            tax: vat(21),
+        },
+    ]);
+    ConfigurationTest::with(())
+        .given(later)
+        .when(ConfigurationCommand::RestoreStage {
+            name: "A".into(),
+            target: Box::new(settings_after(&at_a)),
+            in_use: InUse::default(),
+        })
+        .then_expect_events(vec![
+            uninstalled("account"),
+            ConfigurationEvent::TaxRemoved {
+                code: code("vat21"),
+            },
+            ConfigurationEvent::StageRestored { name: "A".into() },
+        ]);
+}
+
+#[test]
+fn restoring_a_stage_twice_changes_nothing_the_second_time() {
+    let at_a = vec![installed("base", true), stage_a()];
+    let mut restored = at_a.clone();
+    restored.extend([
+        installed("account", true),
+        uninstalled("account"),
+        ConfigurationEvent::StageRestored { name: "A".into() },
+    ]);
+    ConfigurationTest::with(())
+        .given(restored)
+        .when(ConfigurationCommand::RestoreStage {
+            name: "A".into(),
+            target: Box::new(settings_after(&at_a)),
+            in_use: InUse::default(),
+        })
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn restoring_an_unknown_stage_is_refused() {
+    ConfigurationTest::with(())
+        .given(with_base())
+        .when(ConfigurationCommand::RestoreStage {
+            name: "Z".into(),
+            target: Box::default(),
+            in_use: InUse::default(),
+        })
+        .then_expect_error(ConfigurationError::UnknownStage("Z".into()));
+}
+
+#[test]
+fn a_restore_keeps_taxes_in_use_and_never_lowers_a_sequence() {
+    let orders = |next| ConfigurationEvent::SequenceSet {
+        code: code("sale.order"),
+        sequence: Sequence::new("Sales orders", "SO", 4, next).unwrap(),
+    };
+    let stage = settings_after(&[installed("base", true), installed("account", true), orders(1)]);
+    let now = settings_after(&[
+        installed("base", true),
+        installed("account", true),
+        orders(57),
+        ConfigurationEvent::TaxSet {
+            code: code("vat21"),
+            tax: vat(21),
+        },
+        ConfigurationEvent::TaxSet {
+            code: code("vat6"),
+            tax: vat(6),
+        },
+    ]);
+    let in_use = InUse {
+        taxes: [code("vat21")].into(),
+        ..InUse::default()
+    };
+    let plan = restoration(&now, &stage, &in_use);
+    assert_eq!(
+        plan.events,
+        vec![ConfigurationEvent::TaxRemoved { code: code("vat6") }]
+    );
+    assert_eq!(
+        plan.kept,
+        vec![Change {
+            area: Area::Tax,
+            key: "vat21".into(),
+            before: Some("VAT 21% (21%)".into()),
+            after: None,
+        }]
+    );
+}
+
+#[test]
+fn changes_between_two_configurations_read_as_sentences() {
+    let before = settings_after(&[installed("base", true)]);
+    let after = settings_after(&[
+        installed("base", true),
+        installed("account", true),
+        ConfigurationEvent::TaxSet {
+            code: code("vat21"),
+            tax: Tax::new("VAT", Decimal::new(21, 0), true).unwrap(),
+        },
+        ConfigurationEvent::LabelSet {
+            form: "partner".into(),
+            field: "vat".into(),
+            label: "VAT number".into(),
+        },
+    ]);
+    let change = |area, key: &str, after: &str| Change {
+        area,
+        key: key.into(),
+        before: None,
+        after: Some(after.into()),
+    };
+    assert_eq!(
+        changes(&before, &after),
+        vec![
+            change(Area::Module, "account", "1.0.0"),
+            change(Area::Tax, "vat21", "VAT (21%, included in price)"),
+            change(Area::Label, "partner.vat", "VAT number"),
+        ]
+    );
+    assert!(changes(&after, &after).is_empty());
+}

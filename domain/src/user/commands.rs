@@ -1,0 +1,42 @@
+//! What an administrator can ask of a user account.
+
+use std::collections::BTreeSet;
+
+use super::values::{Login, PasswordHash, UserName};
+use crate::configuration::Code;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum UserCommand {
+    CreateUser {
+        login: Login,
+        name: UserName,
+        password_hash: PasswordHash,
+        groups: BTreeSet<Code>,
+    },
+    /// Changes what is given; `None` keeps it.
+    UpdateUser {
+        name: Option<UserName>,
+        groups: Option<BTreeSet<Code>>,
+    },
+    ChangePassword {
+        password_hash: PasswordHash,
+    },
+    DeactivateUser,
+    ActivateUser,
+}
+
+impl UserCommand {
+    pub fn creates(&self) -> bool {
+        matches!(self, UserCommand::CreateUser { .. })
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            UserCommand::CreateUser { .. } => "CreateUser",
+            UserCommand::UpdateUser { .. } => "UpdateUser",
+            UserCommand::ChangePassword { .. } => "ChangePassword",
+            UserCommand::DeactivateUser => "DeactivateUser",
+            UserCommand::ActivateUser => "ActivateUser",
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! Users: who may sign in, and the groups that give them their rights. A user's stream id is
+//! derived from the login (the API does it), so two users can never share a login.
+
+mod commands;
+mod error;
+mod events;
+mod values;
+
+pub use commands::UserCommand;
+pub use error::UserError;
+pub use events::UserEvent;
+pub use values::{Login, PasswordHash, UserName};
+
+use std::collections::BTreeSet;
+
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::Aggregate;
+use serde::{Deserialize, Serialize};
+
+use crate::configuration::Code;
+
+/// A user as far as deciding on commands goes.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    version: u64,
+    current: Option<Current>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Current {
+    name: UserName,
+    groups: BTreeSet<Code>,
+    active: bool,
+}
+
+impl User {
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    fn decide(&self, command: UserCommand) -> Result<Option<UserEvent>, UserError> {
+        if let UserCommand::CreateUser {
+            login,
+            name,
+            password_hash,
+            groups,
+        } = command
+        {
+            if self.current.is_some() {
+                return Err(UserError::AlreadyExists);
+            }
+            return Ok(Some(UserEvent::UserCreated {
+                login,
+                name,
+                password_hash,
+                groups,
+            }));
+        }
+        let current = self.current.as_ref().ok_or(UserError::NotFound)?;
+        let event = match command {
+            UserCommand::CreateUser { .. } => None,
+            UserCommand::UpdateUser { name, groups } => {
+                let name = name.unwrap_or_else(|| current.name.clone());
+                let groups = groups.unwrap_or_else(|| current.groups.clone());
+                (name != current.name || groups != current.groups)
+                    .then_some(UserEvent::UserUpdated { name, groups })
+            }
+            UserCommand::ChangePassword { password_hash } => {
+                Some(UserEvent::PasswordChanged { password_hash })
+            }
+            UserCommand::DeactivateUser => current.active.then_some(UserEvent::UserDeactivated {}),
+            UserCommand::ActivateUser => (!current.active).then_some(UserEvent::UserActivated {}),
+        };
+        Ok(event)
+    }
+}
+
+impl Aggregate for User {
+    const TYPE: &'static str = "User";
+    type Command = UserCommand;
+    type Event = UserEvent;
+    type Error = UserError;
+    type Services = ();
+
+    async fn handle(
+        &mut self,
+        command: Self::Command,
+        _services: &Self::Services,
+        sink: &EventSink<Self>,
+    ) -> Result<(), Self::Error> {
+        if let Some(event) = self.decide(command)? {
+            sink.write(event, self).await;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, event: Self::Event) {
+        self.version += 1;
+        match event {
+            UserEvent::UserCreated { name, groups, .. } => {
+                self.current = Some(Current {
+                    name,
+                    groups,
+                    active: true,
+                });
+            }
+            UserEvent::UserUpdated { name, groups } => {
+                if let Some(current) = self.current.as_mut() {
+                    current.name = name;
+                    current.groups = groups;
+                }
+            }
+            UserEvent::PasswordChanged { .. } => {}
+            UserEvent::UserDeactivated {} | UserEvent::UserActivated {} => {
+                if let Some(current) = self.current.as_mut() {
+                    current.active = matches!(event, UserEvent::UserActivated {});
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,77 @@
+//! The values a user account is made of.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::text::{single_line, TextError};
+
+const LOGIN_MAX: usize = 64;
+const NAME_MAX: usize = 100;
+
+/// What a user signs in with: lower-case letters, digits and `. _ @ -`; compared lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Login(String);
+
+impl Login {
+    pub fn parse(raw: &str) -> Result<Self, TextError> {
+        let text = single_line(raw, LOGIN_MAX)?.to_lowercase();
+        let valid = text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._@-".contains(c));
+        if !valid {
+            return Err(TextError::Invalid(format!(
+                "'{text}' is not a login (letters, digits and . _ @ - only)"
+            )));
+        }
+        Ok(Self(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Login {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A user's name as others see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserName(String);
+
+impl UserName {
+    pub fn parse(raw: &str) -> Result<Self, TextError> {
+        single_line(raw, NAME_MAX).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A password hash in PHC string form (`$argon2id$...`). Hashing happens outside the domain,
+/// which stays free of randomness.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PasswordHash(String);
+
+impl PasswordHash {
+    pub fn from_phc(phc: String) -> Self {
+        Self(phc)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordHash(..)")
+    }
+}
