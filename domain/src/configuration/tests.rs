@@ -236,8 +236,10 @@ fn the_company_currency_must_exist_and_cannot_be_removed() {
         code: CurrencyCode::parse("EUR").unwrap(),
         currency: Currency::new("Euro", "€", 2).unwrap(),
     };
-    let mut company = Company::default();
-    company.currency = CurrencyCode::parse("USD").unwrap();
+    let company = Company {
+        currency: CurrencyCode::parse("USD").unwrap(),
+        ..Company::default()
+    };
     ConfigurationTest::with(())
         .given(vec![installed("base", true), eur.clone()])
         .when(ConfigurationCommand::UpdateCompany { company })
