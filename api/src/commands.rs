@@ -5,7 +5,11 @@ use std::collections::HashMap;
 
 use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::{Aggregate, AggregateError, CqrsFramework};
+use domain::configuration::{
+    Configuration, ConfigurationCommand, ConfigurationError, CONFIGURATION_ID,
+};
 use domain::partner::{Partner, PartnerCommand, PartnerError};
+use domain::user::{User, UserCommand, UserError};
 use projections::log::latest_of_aggregate;
 use projections::runner::Announcer;
 use projections::{Checkpoint, Wake};
@@ -17,6 +21,10 @@ use uuid::Uuid;
 use crate::event_store::{tracking_append, EventRepository};
 
 type Cqrs<A> = CqrsFramework<A, PersistedEventStore<EventRepository, A>>;
+
+fn store<A: Aggregate>(pool: &PgPool) -> PersistedEventStore<EventRepository, A> {
+    PersistedEventStore::new_event_store(EventRepository::new(pool.clone()))
+}
 
 /// Who sent a command, and in the course of what. Recorded in every event's metadata.
 #[derive(Debug, Clone)]
@@ -81,17 +89,18 @@ pub struct CommandBus {
     wake: Wake,
     announcer: Announcer,
     partners: Cqrs<Partner>,
+    configuration: Cqrs<Configuration>,
+    users: Cqrs<User>,
 }
 
 impl CommandBus {
     /// A bus on `pool` that nudges `wake`'s runners after each command and announces appends
     /// to other processes.
     pub fn new(pool: PgPool, wake: Wake) -> Self {
-        let store = |pool: &PgPool| {
-            PersistedEventStore::new_event_store(EventRepository::new(pool.clone()))
-        };
         Self {
             partners: CqrsFramework::new(store(&pool), vec![], ()),
+            configuration: CqrsFramework::new(store(&pool), vec![], ()),
+            users: CqrsFramework::new(store(&pool), vec![], ()),
             announcer: wake.announcer(pool.clone()),
             pool,
             wake,
@@ -110,6 +119,38 @@ impl CommandBus {
         let metadata = context.metadata(command.name());
         let creates = command.creates();
         self.execute(&self.partners, &id.to_string(), command, creates, metadata)
+            .await
+    }
+
+    /// Executes a configuration command; returns the log position its events reached.
+    #[instrument(skip_all, fields(command = command.name()))]
+    pub async fn configure(
+        &self,
+        command: ConfigurationCommand,
+        context: &CommandContext,
+    ) -> Result<Checkpoint, CommandError<ConfigurationError>> {
+        let metadata = context.metadata(command.name());
+        self.execute(
+            &self.configuration,
+            CONFIGURATION_ID,
+            command,
+            false,
+            metadata,
+        )
+        .await
+    }
+
+    /// Executes a command on user `id`; returns the log position its events reached.
+    #[instrument(skip_all, fields(aggregate_id = %id, command = command.name()))]
+    pub async fn user(
+        &self,
+        id: Uuid,
+        command: UserCommand,
+        context: &CommandContext,
+    ) -> Result<Checkpoint, CommandError<UserError>> {
+        let metadata = context.metadata(command.name());
+        let creates = command.creates();
+        self.execute(&self.users, &id.to_string(), command, creates, metadata)
             .await
     }
 

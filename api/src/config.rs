@@ -26,6 +26,16 @@ pub struct Cli {
     #[arg(long, env = "ERP_DATABASE", default_value = "erp", global = true, value_parser = database_name)]
     pub database: String,
 
+    /// Password of the first administrator (login `admin`), used when a database is created.
+    /// Without it, a random one is generated and written to `<data-dir>/admin-password-<db>`.
+    #[arg(
+        long,
+        env = "ERP_ADMIN_PASSWORD",
+        global = true,
+        hide_env_values = true
+    )]
+    pub admin_password: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }

@@ -277,7 +277,7 @@ async fn execute(
     let request_id = context.request_id;
     let mut request = async_graphql::Request::new(query)
         .variables(variables)
-        .data(context);
+        .data(context.clone());
     let operation = params.operation_name.clone().unwrap_or_default();
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
@@ -286,7 +286,14 @@ async fn execute(
     // costs more than resolving it).
     let span = tracing::info_span!("graphql", %request_id, operation = %operation);
     let started = std::time::Instant::now();
-    let response = schema.execute(request).instrument(span.clone()).await;
+    let mut response = schema.execute(request).instrument(span.clone()).await;
+    // the configuration version the answer was computed at: a client whose cached forms are
+    // older reloads them.
+    if let Some(version) = context.configuration_version() {
+        response
+            .extensions
+            .insert("configurationVersion".to_owned(), version.into());
+    }
     span.in_scope(|| {
         tracing::debug!(
             elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
@@ -297,8 +304,8 @@ async fn execute(
     respond(response, media, request_id)
 }
 
-/// Reads who is asking from the headers. Until logins exist, the acting user is whatever the
-/// `X-Erp-User` header says (`anonymous` without it).
+/// Reads who is asking from the headers: the bearer token of `Authorization`, the correlation
+/// id a client may send, and the client's name (its User-Agent).
 fn request_context(headers: &HeaderMap) -> RequestContext {
     let header = |name: &str| {
         headers
@@ -307,20 +314,20 @@ fn request_context(headers: &HeaderMap) -> RequestContext {
             .map(str::trim)
             .filter(|v| !v.is_empty())
     };
-    let request_id = Uuid::now_v7();
-    RequestContext {
-        request_id,
-        user: header("x-erp-user")
-            .map(|u| u.chars().take(100).collect())
-            .unwrap_or_else(|| "anonymous".to_owned()),
-        correlation_id: header("x-correlation-id")
-            .and_then(|c| Uuid::parse_str(c).ok())
-            .unwrap_or(request_id),
-        client: headers
+    let token = header("authorization").and_then(|value| {
+        let (scheme, token) = value.split_once(' ')?;
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().chars().take(200).collect())
+    });
+    RequestContext::new(
+        token,
+        header("x-correlation-id").and_then(|c| Uuid::parse_str(c).ok()),
+        headers
             .get(USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|u| u.chars().take(200).collect()),
-    }
+    )
 }
 
 fn respond(response: GqlResponse, media: MediaType, request_id: Uuid) -> Response {

@@ -1,6 +1,8 @@
 //! The `erp` server: configuration, PostgreSQL provisioning, the HTTP server and the GraphQL
 //! schema. Tests build the same [`app`] and [`graphql::schema`] and talk to them without a socket.
 
+pub mod auth;
+pub mod bootstrap;
 pub mod commands;
 pub mod config;
 pub mod database;
@@ -13,8 +15,10 @@ pub mod pg;
 use std::sync::Arc;
 use std::time::Duration;
 
+use projections::configuration::ConfigurationProjection;
 use projections::partner::PartnerProjection;
 use projections::runner::{self, RunnerOptions};
+use projections::user::UserProjection;
 use projections::{Progress, Wake};
 use sqlx::PgPool;
 use tokio::task::JoinHandle;
@@ -29,6 +33,10 @@ pub struct AppState {
     pub pool: PgPool,
     pub bus: Arc<CommandBus>,
     pub partner_progress: Progress,
+    pub configuration_progress: Progress,
+    pub user_progress: Progress,
+    /// The configuration as last read, for rights checks.
+    pub config: Arc<auth::ConfigCache>,
     /// How long a mutation waits for the read model to show its change.
     pub read_your_writes_timeout: Duration,
 }
@@ -52,16 +60,62 @@ impl Backend {
             RunnerOptions::default(),
         )
         .await?;
+        let (configuration_progress, configuration_runner) = runner::spawn(
+            pool.clone(),
+            ConfigurationProjection,
+            &wake,
+            RunnerOptions::default(),
+        )
+        .await?;
+        let (user_progress, user_runner) = runner::spawn(
+            pool.clone(),
+            UserProjection,
+            &wake,
+            RunnerOptions::default(),
+        )
+        .await?;
         let bus = Arc::new(CommandBus::new(pool.clone(), wake));
         Ok(Self {
             state: AppState {
                 pool,
                 bus,
                 partner_progress,
+                configuration_progress,
+                user_progress,
+                config: Arc::default(),
                 read_your_writes_timeout: Duration::from_secs(5),
             },
-            tasks: vec![listener, partner_runner],
+            tasks: vec![listener, partner_runner, configuration_runner, user_runner],
         })
+    }
+
+    /// Waits (up to `timeout`) until every read model shows the log as it is now; false if
+    /// they did not get there in time.
+    pub async fn catch_up(&self, timeout: Duration) -> Result<bool, sqlx::Error> {
+        let last: Option<(i64, i64)> = sqlx::query_as(
+            "select transaction_id::text::bigint, position from events
+              order by transaction_id desc, position desc limit 1",
+        )
+        .fetch_optional(&self.state.pool)
+        .await?;
+        let Some((transaction_id, position)) = last else {
+            return Ok(true);
+        };
+        let at = projections::Checkpoint {
+            transaction_id,
+            position,
+        };
+        let state = &self.state;
+        for progress in [
+            &state.partner_progress,
+            &state.configuration_progress,
+            &state.user_progress,
+        ] {
+            if !progress.wait_for(at, timeout).await {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     pub fn schema(&self) -> graphql::AppSchema {

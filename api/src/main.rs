@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use api::config::{Cli, Command};
-use api::{database, demo, pg, Backend};
+use api::{bootstrap, database, demo, pg, Backend};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -68,7 +68,63 @@ async fn open(cli: &Cli) -> anyhow::Result<sqlx::PgPool> {
             cluster.url(&cli.database)
         }
     };
-    Ok(database::open(&url, 16).await?)
+    let pool = database::open(&url, 16).await?;
+    if bootstrap::needs_initialization(&pool).await? {
+        let (password, written) = match &cli.admin_password {
+            Some(password) => (password.clone(), None),
+            None => {
+                let password = random_password();
+                let name = sqlx::query_scalar::<_, String>("select current_database()")
+                    .fetch_one(&pool)
+                    .await?;
+                let path = cli.data_dir.join(format!("admin-password-{name}"));
+                write_secret(&path, &password)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                (password, Some(path))
+            }
+        };
+        if bootstrap::initialize(&pool, &password).await? {
+            match written {
+                Some(path) => println!(
+                    "New database: sign in as `{}` with the password in {} (and change it).",
+                    bootstrap::ADMIN_LOGIN,
+                    path.display()
+                ),
+                None => println!(
+                    "New database: sign in as `{}` with the password you gave.",
+                    bootstrap::ADMIN_LOGIN
+                ),
+            }
+        }
+    }
+    Ok(pool)
+}
+
+/// 20 random letters and digits.
+fn random_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..20)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
+}
+
+/// Writes `secret` to `path`, readable by its owner only.
+fn write_secret(path: &std::path::Path, secret: &str) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    use std::io::Write;
+    let mut file = options.open(path)?;
+    writeln!(file, "{secret}")
 }
 
 async fn shutdown_signal() {

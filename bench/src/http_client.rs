@@ -12,10 +12,12 @@ use tokio::net::TcpStream;
 
 pub struct Client {
     sender: SendRequest<Full<Bytes>>,
+    authorization: String,
 }
 
 impl Client {
-    pub async fn connect(addr: SocketAddr) -> anyhow::Result<Self> {
+    /// A connection to `addr` whose requests carry the session `token`.
+    pub async fn connect(addr: SocketAddr, token: &str) -> anyhow::Result<Self> {
         let stream = TcpStream::connect(addr)
             .await
             .context("connecting to the server")?;
@@ -23,7 +25,10 @@ impl Client {
         let (sender, connection) =
             hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
         tokio::spawn(connection);
-        Ok(Self { sender })
+        Ok(Self {
+            sender,
+            authorization: format!("Bearer {token}"),
+        })
     }
 
     /// POSTs a GraphQL request and returns the `data` of the response; fails on any error.
@@ -33,6 +38,7 @@ impl Client {
             .header("host", "localhost")
             .header("content-type", "application/json")
             .header("accept", "application/graphql-response+json")
+            .header("authorization", &self.authorization)
             .body(Full::new(body.clone()))?;
         let response = self.sender.send_request(request).await?;
         let status = response.status();

@@ -157,6 +157,11 @@ impl BenchDb {
         let admin = PgConnectOptions::from_str(server_url)?.database("postgres");
         let url = admin.clone().database(&name).to_url_lossy().to_string();
         let pool = api::database::open(&url, 20).await?;
+        // a password nobody needs: the harness opens its sessions directly.
+        let password: String = (0..4)
+            .map(|_| uuid::Uuid::new_v4().simple().to_string())
+            .collect();
+        api::bootstrap::initialize(&pool, &password).await?;
         Ok(Self { admin, name, pool })
     }
 

@@ -87,7 +87,9 @@ async fn connections(
 ) -> anyhow::Result<Arc<Vec<tokio::sync::Mutex<Client>>>> {
     let mut connections = Vec::with_capacity(clients);
     for _ in 0..clients {
-        connections.push(tokio::sync::Mutex::new(Client::connect(server.addr).await?));
+        connections.push(tokio::sync::Mutex::new(
+            Client::connect(server.addr, &server.token).await?,
+        ));
     }
     Ok(Arc::new(connections))
 }
@@ -206,6 +208,8 @@ pub async fn raw_read_then_insert(pool: PgPool, ops: usize) -> anyhow::Result<f6
 pub struct Server {
     pub addr: SocketAddr,
     pub backend: Backend,
+    /// A session of `admin`, for the clients.
+    pub token: String,
     task: JoinHandle<()>,
 }
 
@@ -213,27 +217,11 @@ impl Server {
     /// Starts the server and waits until its projections have caught up with the log, so
     /// measurements do not include catching up with earlier workloads.
     pub async fn start(pool: PgPool) -> anyhow::Result<Self> {
-        let last: Option<(i64, i64)> = sqlx::query_as(
-            "select transaction_id::text::bigint, position from events
-              order by transaction_id desc, position desc limit 1",
-        )
-        .fetch_optional(&pool)
-        .await?;
-        let backend = Backend::start(pool).await?;
-        if let Some((transaction_id, position)) = last {
-            let caught_up = backend
-                .state
-                .partner_progress
-                .wait_for(
-                    Checkpoint {
-                        transaction_id,
-                        position,
-                    },
-                    Duration::from_secs(600),
-                )
-                .await;
-            anyhow::ensure!(caught_up, "the projections did not catch up with the log");
-        }
+        let backend = Backend::start(pool.clone()).await?;
+        let caught_up = backend.catch_up(Duration::from_secs(600)).await?;
+        anyhow::ensure!(caught_up, "the projections did not catch up with the log");
+        let (token, _) =
+            api::auth::open_session(&pool, api::auth::user_id(api::bootstrap::ADMIN_LOGIN)).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let app = api::app(backend.schema());
@@ -243,6 +231,7 @@ impl Server {
         Ok(Self {
             addr,
             backend,
+            token,
             task,
         })
     }

@@ -24,6 +24,11 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 use tower::ServiceExt;
 
+/// The password of `admin` in every test database.
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+/// The password of the users [`TestApp::user`] creates.
+pub const USER_PASSWORD: &str = "user-password-for-tests";
+
 /// The URL of the test server's `postgres` database, set up once per process.
 fn server() -> PgConnectOptions {
     static SERVER: OnceLock<String> = OnceLock::new();
@@ -71,7 +76,11 @@ async fn admin() -> PgConnection {
 
 /// Makes sure the migrated template exists, and returns its name.
 async fn template() -> String {
-    let name = format!("erp_tpl_{}", migrations::fingerprint());
+    let name = format!(
+        "erp_tpl_{}_{}",
+        migrations::fingerprint(),
+        api::bootstrap::REVISION
+    );
     let mut conn = admin().await;
     // one process builds the template; the others wait for it.
     sqlx::query("select pg_advisory_lock(727272)")
@@ -103,6 +112,9 @@ async fn template() -> String {
             .run(&pool)
             .await
             .expect("migrations apply");
+        api::bootstrap::initialize(&pool, ADMIN_PASSWORD)
+            .await
+            .expect("the first configuration and administrator");
         pool.close().await;
         sqlx::query(&format!("alter database {building} rename to {name}"))
             .execute(&mut conn)
@@ -234,6 +246,10 @@ pub struct TestApp {
     pub router: Router,
     pub backend: Backend,
     pub db: TestDb,
+    /// A session of `admin`.
+    pub admin_token: String,
+    /// Events the database had when the application started.
+    initial_events: i64,
 }
 
 /// An HTTP response, read whole.
@@ -252,15 +268,33 @@ impl HttpResponse {
 }
 
 impl TestApp {
+    /// The application on a fresh database, with `admin` signed in.
     pub async fn new() -> Self {
         let db = TestDb::new().await;
+        Self::on(db).await
+    }
+
+    /// The application on `db`, with `admin` signed in.
+    pub async fn on(db: TestDb) -> Self {
         let backend = Backend::start(db.pool.clone()).await.unwrap();
+        assert!(
+            backend.catch_up(Duration::from_secs(30)).await.unwrap(),
+            "the read models did not catch up with the new database's log"
+        );
         let router = api::app(backend.schema());
-        Self {
+        let initial_events = sqlx::query_scalar("select count(*) from events")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        let mut app = Self {
             router,
             backend,
             db,
-        }
+            admin_token: String::new(),
+            initial_events,
+        };
+        app.admin_token = app.login("admin", ADMIN_PASSWORD).await;
+        app
     }
 
     /// Sends one HTTP request to the application.
@@ -272,8 +306,17 @@ impl TestApp {
         body: impl Into<Body>,
     ) -> HttpResponse {
         let mut request = Request::builder().method(method).uri(uri);
+        // as `admin` unless the caller says otherwise (an empty value: no authorization).
+        let authorized = headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("authorization"));
+        if !authorized && !self.admin_token.is_empty() {
+            request = request.header("authorization", format!("Bearer {}", self.admin_token));
+        }
         for (name, value) in headers {
-            request = request.header(*name, *value);
+            if !value.is_empty() {
+                request = request.header(*name, *value);
+            }
         }
         let response = self
             .router
@@ -297,35 +340,68 @@ impl TestApp {
         }
     }
 
-    /// POSTs a GraphQL operation as `user` and returns the whole response document; panics on a
-    /// transport failure.
-    pub async fn graphql_as(&self, user: &str, query: &str, variables: Value) -> Value {
+    /// POSTs a GraphQL operation with `token` (none if empty) and returns the whole response
+    /// document; panics on a transport failure.
+    pub async fn graphql_with(&self, token: &str, query: &str, variables: Value) -> Value {
         let body = json!({ "query": query, "variables": variables }).to_string();
-        let response = self
-            .http(
-                Method::POST,
-                "/graphql",
-                &[("content-type", "application/json"), ("x-erp-user", user)],
-                body,
-            )
-            .await;
+        let bearer = if token.is_empty() {
+            String::new()
+        } else {
+            format!("Bearer {token}")
+        };
+        let headers = [
+            ("content-type", "application/json"),
+            ("authorization", bearer.as_str()),
+        ];
+        let response = self.http(Method::POST, "/graphql", &headers, body).await;
         assert_eq!(response.status, StatusCode::OK, "{}", response.body);
         response.json()
     }
 
-    /// Like [`Self::graphql_as`], for user `tester`, and insists there are no top-level errors.
+    /// Like [`Self::graphql_with`], as `admin`, and insists there are no top-level errors.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
-        let response = self.graphql_as("tester", query, variables).await;
+        let response = self.graphql_with(&self.admin_token, query, variables).await;
         assert!(response.get("errors").is_none(), "errors: {response}");
         response["data"].clone()
     }
 
-    /// How many events the log holds.
+    /// Signs in through the `login` mutation and returns the token.
+    pub async fn login(&self, login: &str, password: &str) -> String {
+        let response = self
+            .graphql_with(
+                "",
+                "mutation($login: String!, $password: String!) {
+                    login(input: { login: $login, password: $password }) { token userErrors { message } } }",
+                json!({ "login": login, "password": password }),
+            )
+            .await;
+        response["data"]["login"]["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{login} cannot sign in: {response}"))
+            .to_owned()
+    }
+
+    /// Creates user `login` in `groups` (as `admin`) and returns their token.
+    pub async fn user(&self, login: &str, groups: &[&str]) -> String {
+        let created = self
+            .graphql(
+                "mutation($input: CreateUserInput!) { createUser(input: $input) { userErrors { message } } }",
+                json!({ "input": {
+                    "login": login, "name": login, "password": USER_PASSWORD, "groups": groups
+                } }),
+            )
+            .await;
+        assert_eq!(created["createUser"]["userErrors"], json!([]), "{created}");
+        self.login(login, USER_PASSWORD).await
+    }
+
+    /// How many events the log holds beyond those every new database starts with.
     pub async fn event_count(&self) -> i64 {
-        sqlx::query_scalar("select count(*) from events")
+        let all: i64 = sqlx::query_scalar("select count(*) from events")
             .fetch_one(&self.db.pool)
             .await
-            .unwrap()
+            .unwrap();
+        all - self.initial_events
     }
 }
 

@@ -369,8 +369,8 @@ async fn page_sizes_and_cursors_are_checked() {
     let app = TestApp::new().await;
     created_id(&app, "Agrolait").await;
     let too_big = app
-        .graphql_as(
-            "tester",
+        .graphql_with(
+            &app.admin_token,
             "{ partners(first: 101) { totalCount } }",
             json!({}),
         )
@@ -383,8 +383,8 @@ async fn page_sizes_and_cursors_are_checked() {
         "{too_big}"
     );
     let bad_cursor = app
-        .graphql_as(
-            "tester",
+        .graphql_with(
+            &app.admin_token,
             r#"{ partners(after: "garbage!") { totalCount } }"#,
             json!({}),
         )
@@ -395,8 +395,8 @@ async fn page_sizes_and_cursors_are_checked() {
         .await["partners"]["edges"][0]["cursor"]
         .clone();
     let other_order = app
-        .graphql_as(
-            "tester",
+        .graphql_with(
+            &app.admin_token,
             "query($after: String) { partners(after: $after, orderBy: { field: CREATED_AT }) { totalCount } }",
             json!({ "after": cursor }),
         )
@@ -413,9 +413,11 @@ async fn page_sizes_and_cursors_are_checked() {
 #[tokio::test]
 async fn history_lists_every_event_with_its_user_and_command() {
     let app = TestApp::new().await;
+    let alice = app.user("alice", &["user"]).await;
+    let bob = app.user("bob", &["user"]).await;
     let created = app
-        .graphql_as(
-            "alice",
+        .graphql_with(
+            &alice,
             "mutation { createPartner(input: { name: \"Agrolait\" }) { partner { id } } }",
             json!({}),
         )
@@ -425,15 +427,15 @@ async fn history_lists_every_event_with_its_user_and_command() {
         .unwrap()
         .to_owned();
     let renamed = app
-        .graphql_as(
-            "bob",
+        .graphql_with(
+            &bob,
             "mutation($id: ID!) { updatePartner(input: { id: $id, name: \"Agrolait SA\" }) { userErrors { code } } }",
             json!({ "id": id }),
         )
         .await;
     assert_eq!(renamed["data"]["updatePartner"]["userErrors"], json!([]));
-    app.graphql_as(
-        "alice",
+    app.graphql_with(
+        &alice,
         "mutation($id: ID!) { archivePartner(input: { id: $id }) { userErrors { code } } }",
         json!({ "id": id }),
     )
@@ -548,6 +550,7 @@ async fn a_writer_that_loses_the_race_at_commit_gets_a_conflict_and_writes_nothi
     let ours = tokio::spawn({
         let router = app.router.clone();
         let id = id.clone();
+        let token = app.admin_token.clone();
         async move {
             use tower::ServiceExt;
             let body = json!({
@@ -556,6 +559,7 @@ async fn a_writer_that_loses_the_race_at_commit_gets_a_conflict_and_writes_nothi
             });
             let request = axum::http::Request::post("/graphql")
                 .header("content-type", "application/json")
+                .header("authorization", format!("Bearer {token}"))
                 .body(axum::body::Body::from(body.to_string()))
                 .unwrap();
             let response = router.oneshot(request).await.unwrap();
@@ -577,10 +581,12 @@ async fn a_writer_that_loses_the_race_at_commit_gets_a_conflict_and_writes_nothi
         .unwrap()
         .contains("reload"));
     assert_eq!(app.event_count().await, 2);
-    let names: Vec<String> = sqlx::query_scalar("select event_type from events order by position")
-        .fetch_all(&app.db.pool)
-        .await
-        .unwrap();
+    let names: Vec<String> = sqlx::query_scalar(
+        "select event_type from events where aggregate_type = 'Partner' order by position",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
     assert_eq!(names, ["PartnerCreated", "PartnerArchived"]);
 }
 

@@ -31,6 +31,11 @@ impl Projection for SlowRecorder {
         events: &[StoredEvent],
     ) -> Result<(), ProjectionError> {
         let batch = self.batches.fetch_add(1, Ordering::SeqCst);
+        // the test's own events, not those every new database starts with.
+        let events: Vec<&StoredEvent> = events
+            .iter()
+            .filter(|e| e.aggregate_type == "Test")
+            .collect();
         for (i, event) in events.iter().enumerate() {
             sqlx::query("insert into seen (position) values ($1)")
                 .bind(event.position)
@@ -66,6 +71,14 @@ async fn prepare(pool: &PgPool, transactions: i64) {
         .await
         .unwrap();
     }
+}
+
+/// The log's last position.
+async fn end_of_log(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("select max(position) from events")
+        .fetch_one(pool)
+        .await
+        .unwrap()
 }
 
 async fn checkpoint(pool: &PgPool) -> i64 {
@@ -127,7 +140,7 @@ async fn a_projection_killed_mid_batch_resumes_exactly_where_it_committed() {
             rows, distinct,
             "an event was applied twice after {rounds} restarts"
         );
-        if checkpoint(&db.pool).await == EVENTS {
+        if checkpoint(&db.pool).await == end_of_log(&db.pool).await {
             assert_eq!(
                 rows, EVENTS,
                 "the checkpoint reached the end but events are missing"
@@ -170,7 +183,7 @@ async fn two_processes_running_one_projection_apply_each_event_once() {
         );
     }
     let done = tests::eventually(Duration::from_secs(60), || async {
-        checkpoint(&db.pool).await == 2000
+        checkpoint(&db.pool).await == end_of_log(&db.pool).await
     })
     .await;
     for (_, task) in &runners {

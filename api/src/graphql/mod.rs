@@ -1,14 +1,20 @@
 //! The GraphQL schema: queries read read models, mutations send commands.
 
+pub mod configuration;
 mod event;
 mod partner;
+mod stage;
+mod user;
 
 use std::fmt::Display;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 
 use async_graphql::{EmptySubscription, Enum, MergedObject, Schema, SimpleObject};
 use domain::text::TextError;
 use uuid::Uuid;
 
+use crate::auth::Session;
 use crate::AppState;
 
 pub use event::Event;
@@ -20,10 +26,20 @@ pub const MAX_PAGE_SIZE: usize = 100;
 pub const DEFAULT_PAGE_SIZE: usize = 20;
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(partner::PartnerQuery);
+pub struct QueryRoot(
+    partner::PartnerQuery,
+    configuration::ConfigurationQuery,
+    stage::StageQuery,
+    user::UserQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(partner::PartnerMutation);
+pub struct MutationRoot(
+    partner::PartnerMutation,
+    configuration::ConfigurationMutation,
+    stage::StageMutation,
+    user::UserMutation,
+);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
@@ -45,30 +61,58 @@ pub fn schema(state: AppState) -> AppSchema {
 #[derive(Debug, Clone)]
 pub struct RequestContext {
     pub request_id: Uuid,
-    pub user: String,
+    /// The bearer token the request came with.
+    pub token: Option<String>,
     pub correlation_id: Uuid,
     pub client: Option<String>,
+    /// The signed-in user, looked up on first need.
+    pub session: Arc<Session>,
+    /// The newest configuration version the request saw (0: none).
+    configuration_version: Arc<AtomicI64>,
 }
 
 impl RequestContext {
-    /// A request that says nothing of itself (a schema call without HTTP).
-    pub fn anonymous() -> Self {
+    pub fn new(
+        token: Option<String>,
+        correlation_id: Option<Uuid>,
+        client: Option<String>,
+    ) -> Self {
         let request_id = Uuid::now_v7();
         Self {
             request_id,
-            user: "anonymous".to_owned(),
-            correlation_id: request_id,
-            client: None,
+            token,
+            correlation_id: correlation_id.unwrap_or(request_id),
+            client,
+            session: Arc::default(),
+            configuration_version: Arc::default(),
         }
     }
 
-    pub fn command_context(&self) -> crate::commands::CommandContext {
+    /// A request that says nothing of itself (a schema call without HTTP).
+    pub fn anonymous() -> Self {
+        Self::new(None, None, None)
+    }
+
+    /// The context of a command `user` sends in this request.
+    pub fn command_context(&self, user: &str) -> crate::commands::CommandContext {
         crate::commands::CommandContext {
-            user: self.user.clone(),
+            user: user.to_owned(),
             correlation_id: self.correlation_id,
             causation_id: Some(self.request_id),
             client: self.client.clone(),
         }
+    }
+
+    /// Notes that the request read or wrote configuration `version`.
+    pub fn saw_configuration(&self, version: i64) {
+        self.configuration_version
+            .fetch_max(version, Ordering::Relaxed);
+    }
+
+    /// The newest configuration version the request saw, if it looked at any.
+    pub fn configuration_version(&self) -> Option<i64> {
+        let version = self.configuration_version.load(Ordering::Relaxed);
+        (version > 0).then_some(version)
     }
 }
 
@@ -122,6 +166,44 @@ pub enum UserErrorCode {
     StaleVersion,
     /// Someone else changed the record at the same moment: reload it and try again.
     Conflict,
+    /// The operation needs a module that is not installed.
+    ModuleNotInstalled,
+    /// Other installed modules need this one.
+    RequiredByOthers,
+    /// A development version, refused by a production database unless forced.
+    DevelopmentVersion,
+    /// Business records or other settings use it.
+    InUse,
+    /// Built in: it cannot be changed.
+    Reserved,
+    /// The login or the password is wrong.
+    InvalidCredentials,
+}
+
+/// The problems found while parsing a mutation's input: all of them are reported at once.
+#[derive(Debug, Default)]
+pub struct Problems(pub Vec<UserError>);
+
+impl Problems {
+    /// The parsed value, or `None` with the error noted against `field`.
+    pub fn text<T>(&mut self, field: &[&str], parsed: Result<T, TextError>) -> Option<T> {
+        parsed
+            .map_err(|e| self.0.push(UserError::from_text(field, &e)))
+            .ok()
+    }
+
+    /// Notes a problem.
+    pub fn add(&mut self, field: &[&str], message: impl Into<String>, code: UserErrorCode) {
+        self.0.push(UserError::new(field, message, code));
+    }
+
+    /// `value` if nothing was wrong, every problem otherwise.
+    pub fn finish<T>(self, value: Option<T>) -> Result<T, Vec<UserError>> {
+        match value {
+            Some(value) if self.0.is_empty() => Ok(value),
+            _ => Err(self.0),
+        }
+    }
 }
 
 /// Logs an unexpected failure once, with the request id, and gives the client a message that

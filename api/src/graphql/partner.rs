@@ -16,11 +16,13 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    internal, parse_id, Event, RequestContext, UserError, UserErrorCode, DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
+    internal, parse_id, Event, Problems, RequestContext, UserError, UserErrorCode,
+    DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
 };
+use crate::auth::require;
 use crate::commands::CommandError;
 use crate::AppState;
+use domain::configuration::{Model, Right};
 
 /// A customer or supplier, as its form shows it.
 pub struct Partner(pub PartnerRow);
@@ -241,6 +243,7 @@ pub struct PartnerQuery;
 impl PartnerQuery {
     /// One partner, archived or not; null if no partner has this id.
     async fn partner(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Partner>> {
+        require(ctx, Model::Partner, Right::Read).await?;
         let state = ctx.data::<AppState>()?;
         let Some(id) = parse_id(&id) else {
             return Err(format!("'{}' is not a partner id", id.as_str()).into());
@@ -264,6 +267,7 @@ impl PartnerQuery {
         #[graphql(name = "where")] filter: Option<PartnerWhere>,
         order_by: Option<PartnerOrderBy>,
     ) -> Result<Connection<OpaqueCursor<PartnerCursor>, Partner, TotalCount>> {
+        require(ctx, Model::Partner, Right::Read).await?;
         let state = ctx.data::<AppState>()?;
         let wants_total = ctx.look_ahead().field("totalCount").exists();
         let filter = filter.unwrap_or(PartnerWhere {
@@ -399,16 +403,7 @@ pub struct PartnerPayload {
 }
 
 /// Collects every problem with an input, so a client learns all of them at once.
-#[derive(Default)]
-struct Problems(Vec<UserError>);
-
 impl Problems {
-    fn text<T>(&mut self, field: &[&str], parsed: Result<T, TextError>) -> Option<T> {
-        parsed
-            .map_err(|e| self.0.push(UserError::from_text(field, &e)))
-            .ok()
-    }
-
     fn id(&mut self, raw: &ID) -> Option<Uuid> {
         let id = parse_id(raw);
         if id.is_none() {
@@ -451,13 +446,6 @@ impl Problems {
             }
         })
         .ok()
-    }
-
-    fn finish<T>(self, value: Option<T>) -> Result<T, Vec<UserError>> {
-        match value {
-            Some(value) if self.0.is_empty() => Ok(value),
-            _ => Err(self.0),
-        }
     }
 }
 
@@ -593,8 +581,10 @@ fn refusal(error: &PartnerError) -> UserError {
 /// Sends a parsed command and answers with the partner as the read model has it afterwards.
 async fn send(
     ctx: &Context<'_>,
+    right: Right,
     parsed: Result<(Uuid, PartnerCommand), Vec<UserError>>,
 ) -> Result<PartnerPayload> {
+    let actor = require(ctx, Model::Partner, right).await?;
     let state = ctx.data::<AppState>()?;
     let (id, command) = match parsed {
         Ok(parsed) => parsed,
@@ -609,7 +599,10 @@ async fn send(
         .data_opt::<RequestContext>()
         .cloned()
         .unwrap_or_else(RequestContext::anonymous);
-    let user_errors = match state.bus.partner(id, command, &request.command_context()).await {
+    let user_errors = match state
+        .bus
+        .partner(id, command, &request.command_context(&actor.login))
+        .await {
         Ok(at) => {
             // read-your-writes: the payload shows the change, not the read model of a moment ago.
             if !state.partner_progress.wait_for(at, state.read_your_writes_timeout).await {
@@ -645,7 +638,7 @@ impl PartnerMutation {
         ctx: &Context<'_>,
         input: CreatePartnerInput,
     ) -> Result<PartnerPayload> {
-        send(ctx, input.parse()).await
+        send(ctx, Right::Create, input.parse()).await
     }
 
     /// Changes some of a partner's details.
@@ -654,7 +647,7 @@ impl PartnerMutation {
         ctx: &Context<'_>,
         input: UpdatePartnerInput,
     ) -> Result<PartnerPayload> {
-        send(ctx, input.parse()).await
+        send(ctx, Right::Write, input.parse()).await
     }
 
     /// Archives a partner: it leaves the lists but keeps its history. Archiving twice is a no-op.
@@ -665,6 +658,7 @@ impl PartnerMutation {
     ) -> Result<PartnerPayload> {
         send(
             ctx,
+            Right::Write,
             input.parse(|expected_version| PartnerCommand::ArchivePartner { expected_version }),
         )
         .await
@@ -678,6 +672,7 @@ impl PartnerMutation {
     ) -> Result<PartnerPayload> {
         send(
             ctx,
+            Right::Write,
             input.parse(|expected_version| PartnerCommand::UnarchivePartner { expected_version }),
         )
         .await

@@ -169,9 +169,7 @@ pub fn installed_dependents(name: &str, installed: &BTreeSet<String>) -> Vec<Str
 }
 
 /// The models access rights are given on.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Model {
     /// Customers and suppliers.
@@ -294,7 +292,11 @@ mod tests {
         for (i, spec) in MODULES.iter().enumerate() {
             for dependency in spec.depends {
                 let at = MODULES.iter().position(|m| m.name == *dependency);
-                assert!(at.is_some_and(|at| at < i), "{} needs {dependency}", spec.name);
+                assert!(
+                    at.is_some_and(|at| at < i),
+                    "{} needs {dependency}",
+                    spec.name
+                );
             }
         }
     }

@@ -11,15 +11,35 @@ use super::values::{Code, Company, Currency, CurrencyCode, Rights, Sequence, Tax
 pub enum ConfigurationCommand {
     /// Installs a module and whatever it needs. `force` lets a production database take a
     /// development version.
-    InstallModule { name: String, force: bool },
+    InstallModule {
+        name: String,
+        force: bool,
+    },
     /// Uninstalls a module; with `with_dependents`, the installed modules that need it first.
-    UninstallModule { name: String, with_dependents: bool },
-    MarkDatabase { production: bool },
-    UpdateCompany { company: Company },
-    SetSequence { code: Code, sequence: Sequence },
-    RemoveSequence { code: Code },
-    SetTax { code: Code, tax: Tax },
-    RemoveTax { code: Code },
+    UninstallModule {
+        name: String,
+        with_dependents: bool,
+    },
+    MarkDatabase {
+        production: bool,
+    },
+    UpdateCompany {
+        company: Company,
+    },
+    SetSequence {
+        code: Code,
+        sequence: Sequence,
+    },
+    RemoveSequence {
+        code: Code,
+    },
+    SetTax {
+        code: Code,
+        tax: Tax,
+    },
+    RemoveTax {
+        code: Code,
+    },
     /// Adds a currency, or changes its name, symbol or decimals; its rates stay (those of
     /// `currency` are not looked at).
     SetCurrency {
@@ -31,7 +51,9 @@ pub enum ConfigurationCommand {
         date: NaiveDate,
         rate: Decimal,
     },
-    RemoveCurrency { code: CurrencyCode },
+    RemoveCurrency {
+        code: CurrencyCode,
+    },
     /// Renames a field's label; `None` puts the default back.
     SetLabel {
         form: String,
@@ -39,14 +61,22 @@ pub enum ConfigurationCommand {
         label: Option<String>,
     },
     /// Adds a group, or renames it; its rights stay.
-    SetGroup { code: Code, name: String },
-    RemoveGroup { code: Code },
+    SetGroup {
+        code: Code,
+        name: String,
+    },
+    RemoveGroup {
+        code: Code,
+    },
     SetAccess {
         group: Code,
         model: Model,
         rights: Rights,
     },
-    CreateStage { name: String, note: String },
+    CreateStage {
+        name: String,
+        note: String,
+    },
     /// Brings the settings back to `target`, the snapshot of stage `name`, keeping what
     /// `in_use` names.
     RestoreStage {

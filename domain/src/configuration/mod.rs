@@ -135,9 +135,8 @@ impl Configuration {
                 }
                 (company != settings.company).then_some(E::CompanyUpdated { company })
             }
-            C::SetSequence { code, sequence } => (settings.sequences.get(&code)
-                != Some(&sequence))
-            .then_some(E::SequenceSet { code, sequence }),
+            C::SetSequence { code, sequence } => (settings.sequences.get(&code) != Some(&sequence))
+                .then_some(E::SequenceSet { code, sequence }),
             C::RemoveSequence { code } => {
                 if !settings.sequences.contains_key(&code) {
                     return Err(Error::UnknownSequence(code.to_string()));
@@ -169,8 +168,11 @@ impl Configuration {
                     .currencies
                     .get(&code)
                     .ok_or_else(|| Error::UnknownCurrency(code.to_string()))?;
-                (currency.rates.get(&date) != Some(&rate))
-                    .then_some(E::CurrencyRateSet { code, date, rate })
+                (currency.rates.get(&date) != Some(&rate)).then_some(E::CurrencyRateSet {
+                    code,
+                    date,
+                    rate,
+                })
             }
             C::RemoveCurrency { code } => {
                 if !settings.currencies.contains_key(&code) {
@@ -185,14 +187,14 @@ impl Configuration {
                 let spec =
                     catalogue::form(&form).ok_or_else(|| Error::UnknownForm(form.clone()))?;
                 self.require_module(spec.module)?;
-                let Some((_, default)) = spec.fields.iter().find(|(name, _)| *name == field)
-                else {
+                let Some((_, default)) = spec.fields.iter().find(|(name, _)| *name == field) else {
                     return Err(Error::UnknownField { form, field });
                 };
                 let renamed = settings.labels.get(&format!("{form}.{field}"));
                 match label {
-                    Some(label) if label != *default => (renamed != Some(&label))
-                        .then_some(E::LabelSet { form, field, label }),
+                    Some(label) if label != *default => {
+                        (renamed != Some(&label)).then_some(E::LabelSet { form, field, label })
+                    }
                     _ => renamed.map(|_| E::LabelReset { form, field }),
                 }
             }

@@ -216,7 +216,13 @@ pub fn changes(from: &Settings, to: &Settings) -> Vec<Change> {
         &to.sequences,
         describe_sequence,
     );
-    compare(&mut changes, Area::Tax, &from.taxes, &to.taxes, describe_tax);
+    compare(
+        &mut changes,
+        Area::Tax,
+        &from.taxes,
+        &to.taxes,
+        describe_tax,
+    );
     let strip = |s: &Settings| -> BTreeMap<CurrencyCode, Currency> {
         s.currencies
             .iter()
@@ -348,7 +354,11 @@ pub fn restoration(current: &Settings, target: &Settings, in_use: &InUse) -> Res
             continue;
         }
         if in_use.currencies.contains(code) {
-            kept(Area::Currency, code.to_string(), describe_currency(currency));
+            kept(
+                Area::Currency,
+                code.to_string(),
+                describe_currency(currency),
+            );
         } else {
             events.push(E::CurrencyRemoved { code: code.clone() });
         }
@@ -372,7 +382,11 @@ pub fn restoration(current: &Settings, target: &Settings, in_use: &InUse) -> Res
             continue;
         }
         if in_use.sequences.contains(code) {
-            kept(Area::Sequence, code.to_string(), describe_sequence(sequence));
+            kept(
+                Area::Sequence,
+                code.to_string(),
+                describe_sequence(sequence),
+            );
         } else {
             events.push(E::SequenceRemoved { code: code.clone() });
         }

@@ -370,7 +370,11 @@ fn a_restore_keeps_taxes_in_use_and_never_lowers_a_sequence() {
         code: code("sale.order"),
         sequence: Sequence::new("Sales orders", "SO", 4, next).unwrap(),
     };
-    let stage = settings_after(&[installed("base", true), installed("account", true), orders(1)]);
+    let stage = settings_after(&[
+        installed("base", true),
+        installed("account", true),
+        orders(1),
+    ]);
     let now = settings_after(&[
         installed("base", true),
         installed("account", true),

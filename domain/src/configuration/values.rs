@@ -122,7 +122,10 @@ pub fn note(raw: &str) -> Result<String, TextError> {
     if len > NOTE_MAX {
         return Err(TextError::TooLong { max: NOTE_MAX, len });
     }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(TextError::ControlCharacter);
     }
     Ok(text.to_owned())
@@ -221,7 +224,9 @@ impl Sequence {
             )));
         }
         if next_number == 0 {
-            return Err(TextError::Invalid("the next number must be at least 1".into()));
+            return Err(TextError::Invalid(
+                "the next number must be at least 1".into(),
+            ));
         }
         Ok(Self {
             name: display_name(name)?,

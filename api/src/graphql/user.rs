@@ -1,0 +1,442 @@
+//! Users in GraphQL: signing in and out, the user list, and the mutations on accounts.
+
+use std::collections::BTreeSet;
+
+use async_graphql::connection::{query_with, Connection, Edge};
+use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use domain::configuration::{Code, Model, Right, ADMIN_GROUP};
+use domain::user::{Login, UserCommand, UserError as DomainUserError, UserName};
+use projections::user::{self as read_model, UserRow};
+use uuid::Uuid;
+
+use super::partner::TotalCount;
+use super::{
+    internal, parse_id, Problems, RequestContext, UserError, UserErrorCode, MAX_PAGE_SIZE,
+};
+use crate::auth::{self, actor, require, user_id, Actor, PasswordError};
+use crate::commands::CommandError;
+use crate::AppState;
+
+/// A user account.
+pub struct User(pub UserRow);
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn login(&self) -> &str {
+        &self.0.login
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Codes of the user's groups.
+    async fn groups(&self) -> &[String] {
+        &self.0.groups
+    }
+
+    /// An inactive user cannot sign in, and their sessions stop working.
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+
+    async fn version(&self) -> i64 {
+        self.0.version
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+#[derive(InputObject)]
+pub struct LoginInput {
+    pub login: String,
+    pub password: String,
+}
+
+/// A session: send the token as `Authorization: Bearer <token>` with every request.
+#[derive(SimpleObject)]
+pub struct LoginPayload {
+    pub token: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub user: Option<User>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct LogoutPayload {
+    /// Whether a session was open with the token.
+    pub logged_out: bool,
+}
+
+#[derive(InputObject)]
+pub struct CreateUserInput {
+    pub login: String,
+    pub name: String,
+    /// At least 8 characters. Stored only as an argon2 hash.
+    pub password: String,
+    /// Codes of the user's groups.
+    #[graphql(default)]
+    pub groups: Vec<String>,
+}
+
+/// Only the fields given change.
+#[derive(InputObject)]
+pub struct UpdateUserInput {
+    pub id: ID,
+    pub name: Option<String>,
+    pub groups: Option<Vec<String>>,
+}
+
+#[derive(InputObject)]
+pub struct SetUserPasswordInput {
+    pub id: ID,
+    pub password: String,
+}
+
+#[derive(InputObject)]
+pub struct UserRefInput {
+    pub id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct UserPayload {
+    pub user: Option<User>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(Default)]
+pub struct UserQuery;
+
+#[Object]
+impl UserQuery {
+    /// The signed-in user.
+    async fn me(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let actor = actor(ctx).await?;
+        let state = ctx.data::<AppState>()?;
+        let row = read_model::get(&state.pool, actor.user_id)
+            .await
+            .map_err(|e| internal(ctx, e))?;
+        Ok(row.map(User))
+    }
+
+    /// Users by login, a page at a time (at most 100).
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, User, TotalCount>> {
+        require(ctx, Model::User, Right::Read).await?;
+        let state = ctx.data::<AppState>()?;
+        query_with::<String, _, _, _, _>(
+            after,
+            None,
+            first,
+            None,
+            |after, _, first, _| async move {
+                let limit = first.unwrap_or(MAX_PAGE_SIZE).min(MAX_PAGE_SIZE);
+                let (rows, total_count) = tokio::try_join!(
+                    read_model::list(&state.pool, after.as_deref(), limit as i64 + 1),
+                    read_model::count(&state.pool),
+                )
+                .map_err(|e| internal(ctx, e))?;
+                let has_next = rows.len() > limit;
+                let mut connection = Connection::with_additional_fields(
+                    after.is_some(),
+                    has_next,
+                    TotalCount { total_count },
+                );
+                connection.edges.extend(
+                    rows.into_iter()
+                        .take(limit)
+                        .map(|row| Edge::new(row.login.clone(), User(row))),
+                );
+                Ok::<_, async_graphql::Error>(connection)
+            },
+        )
+        .await
+    }
+}
+
+fn refusal(error: &DomainUserError) -> UserError {
+    match error {
+        DomainUserError::AlreadyExists => UserError::new(
+            &["input", "login"],
+            error.to_string(),
+            UserErrorCode::AlreadyExists,
+        ),
+        DomainUserError::NotFound => {
+            UserError::new(&["input", "id"], error.to_string(), UserErrorCode::NotFound)
+        }
+    }
+}
+
+fn password_problem(problems: &mut Problems, error: PasswordError) {
+    problems.add(
+        &["input", "password"],
+        error.to_string(),
+        UserErrorCode::Invalid,
+    );
+}
+
+/// The groups named in `raw`, each of which must exist (or be `admin`).
+fn groups(problems: &mut Problems, actor: &Actor, raw: &[String]) -> Option<BTreeSet<Code>> {
+    let known = &actor.config.configuration.settings().groups;
+    let mut groups = BTreeSet::new();
+    for name in raw {
+        let Some(code) = problems.text(&["input", "groups"], Code::parse(name)) else {
+            continue;
+        };
+        if code.as_str() != ADMIN_GROUP && !known.contains_key(&code) {
+            problems.add(
+                &["input", "groups"],
+                format!("there is no group '{code}'"),
+                UserErrorCode::NotFound,
+            );
+            continue;
+        }
+        groups.insert(code);
+    }
+    Some(groups)
+}
+
+fn user_ref(problems: &mut Problems, raw: &ID) -> Option<Uuid> {
+    let id = parse_id(raw);
+    if id.is_none() {
+        problems.add(
+            &["input", "id"],
+            format!("'{}' is not a user id (a UUID)", raw.as_str()),
+            UserErrorCode::Invalid,
+        );
+    }
+    id
+}
+
+async fn send(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    parsed: Result<(Uuid, UserCommand), Vec<UserError>>,
+) -> Result<UserPayload> {
+    let state = ctx.data::<AppState>()?;
+    let (id, command) = match parsed {
+        Ok(parsed) => parsed,
+        Err(user_errors) => {
+            return Ok(UserPayload {
+                user: None,
+                user_errors,
+            })
+        }
+    };
+    let request = ctx
+        .data_opt::<RequestContext>()
+        .cloned()
+        .unwrap_or_else(RequestContext::anonymous);
+    let user_errors = match state
+        .bus
+        .user(id, command, &request.command_context(&actor.login))
+        .await
+    {
+        Ok(at) => {
+            if !state
+                .user_progress
+                .wait_for(at, state.read_your_writes_timeout)
+                .await
+            {
+                tracing::warn!(?at, "the user read model did not catch up in time");
+            }
+            vec![]
+        }
+        Err(CommandError::Refused(error)) => vec![refusal(&error)],
+        Err(CommandError::Conflict) => vec![UserError::new(
+            &[],
+            "someone else changed this user at the same moment; nothing was saved: try again",
+            UserErrorCode::Conflict,
+        )],
+        Err(CommandError::Internal(error)) => return Err(internal(ctx, error)),
+    };
+    let row = read_model::get(&state.pool, id)
+        .await
+        .map_err(|e| internal(ctx, e))?;
+    Ok(UserPayload {
+        user: row.map(User),
+        user_errors,
+    })
+}
+
+#[derive(Default)]
+pub struct UserMutation;
+
+#[Object]
+impl UserMutation {
+    /// Signs in. A wrong login and a wrong password get the same answer.
+    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<LoginPayload> {
+        let state = ctx.data::<AppState>()?;
+        let login = Login::parse(&input.login).ok();
+        let row = match &login {
+            Some(login) => read_model::by_login(&state.pool, login.as_str())
+                .await
+                .map_err(|e| internal(ctx, e))?,
+            None => None,
+        };
+        let row = row.filter(|r| r.active);
+        let matches = auth::verify_password(
+            &input.password,
+            row.as_ref().map(|r| r.password_hash.clone()),
+        )
+        .await;
+        let Some(row) = row.filter(|_| matches) else {
+            return Ok(LoginPayload {
+                token: None,
+                expires_at: None,
+                user: None,
+                user_errors: vec![UserError::new(
+                    &[],
+                    "the login or the password is wrong (or the user is inactive)",
+                    UserErrorCode::InvalidCredentials,
+                )],
+            });
+        };
+        let (token, expires_at) = auth::open_session(&state.pool, row.id)
+            .await
+            .map_err(|e| internal(ctx, e))?;
+        Ok(LoginPayload {
+            token: Some(token),
+            expires_at: Some(expires_at),
+            user: Some(User(row)),
+            user_errors: vec![],
+        })
+    }
+
+    /// Ends the session of the token the request came with.
+    async fn logout(&self, ctx: &Context<'_>) -> Result<LogoutPayload> {
+        let state = ctx.data::<AppState>()?;
+        let token = ctx
+            .data_opt::<RequestContext>()
+            .and_then(|r| r.token.clone());
+        let logged_out = match token {
+            Some(token) => auth::close_session(&state.pool, &token)
+                .await
+                .map_err(|e| internal(ctx, e))?,
+            None => false,
+        };
+        Ok(LogoutPayload { logged_out })
+    }
+
+    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<UserPayload> {
+        let actor = require(ctx, Model::User, Right::Create).await?;
+        let mut problems = Problems::default();
+        let login = problems.text(&["input", "login"], Login::parse(&input.login));
+        let name = problems.text(&["input", "name"], UserName::parse(&input.name));
+        let groups = groups(&mut problems, &actor, &input.groups);
+        // hashing is slow: only for otherwise valid input.
+        let password_hash = if problems.0.is_empty() {
+            match auth::hash_password(&input.password).await {
+                Ok(hash) => Some(hash),
+                Err(e) => {
+                    password_problem(&mut problems, e);
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let parsed = (|| {
+            let login = login?;
+            Some((
+                user_id(login.as_str()),
+                UserCommand::CreateUser {
+                    login,
+                    name: name?,
+                    password_hash: password_hash?,
+                    groups: groups?,
+                },
+            ))
+        })();
+        send(ctx, &actor, problems.finish(parsed)).await
+    }
+
+    async fn update_user(&self, ctx: &Context<'_>, input: UpdateUserInput) -> Result<UserPayload> {
+        let actor = require(ctx, Model::User, Right::Write).await?;
+        let mut problems = Problems::default();
+        let id = user_ref(&mut problems, &input.id);
+        let name = match &input.name {
+            Some(name) => problems
+                .text(&["input", "name"], UserName::parse(name))
+                .map(Some),
+            None => Some(None),
+        };
+        let groups = match &input.groups {
+            Some(raw) => groups(&mut problems, &actor, raw).map(Some),
+            None => Some(None),
+        };
+        let parsed = (|| {
+            Some((
+                id?,
+                UserCommand::UpdateUser {
+                    name: name?,
+                    groups: groups?,
+                },
+            ))
+        })();
+        send(ctx, &actor, problems.finish(parsed)).await
+    }
+
+    /// Sets a user's password. Users may set their own; others' need the write right on users.
+    async fn set_user_password(
+        &self,
+        ctx: &Context<'_>,
+        input: SetUserPasswordInput,
+    ) -> Result<UserPayload> {
+        let me = actor(ctx).await?;
+        let own = parse_id(&input.id) == Some(me.user_id);
+        let actor = if own {
+            me
+        } else {
+            require(ctx, Model::User, Right::Write).await?
+        };
+        let mut problems = Problems::default();
+        let id = user_ref(&mut problems, &input.id);
+        let hash = match auth::hash_password(&input.password).await {
+            Ok(hash) => Some(hash),
+            Err(e) => {
+                password_problem(&mut problems, e);
+                None
+            }
+        };
+        let parsed = id
+            .zip(hash)
+            .map(|(id, password_hash)| (id, UserCommand::ChangePassword { password_hash }));
+        send(ctx, &actor, problems.finish(parsed)).await
+    }
+
+    /// Deactivates a user: they cannot sign in, and their sessions stop working at once.
+    async fn deactivate_user(&self, ctx: &Context<'_>, input: UserRefInput) -> Result<UserPayload> {
+        let actor = require(ctx, Model::User, Right::Write).await?;
+        let mut problems = Problems::default();
+        let id = user_ref(&mut problems, &input.id);
+        if id == Some(actor.user_id) {
+            problems.add(
+                &["input", "id"],
+                "you cannot deactivate yourself",
+                UserErrorCode::Invalid,
+            );
+        }
+        let parsed = id.map(|id| (id, UserCommand::DeactivateUser));
+        send(ctx, &actor, problems.finish(parsed)).await
+    }
+
+    async fn activate_user(&self, ctx: &Context<'_>, input: UserRefInput) -> Result<UserPayload> {
+        let actor = require(ctx, Model::User, Right::Write).await?;
+        let mut problems = Problems::default();
+        let id = user_ref(&mut problems, &input.id);
+        let parsed = id.map(|id| (id, UserCommand::ActivateUser));
+        send(ctx, &actor, problems.finish(parsed)).await
+    }
+}

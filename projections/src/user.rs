@@ -1,0 +1,162 @@
+//! The `app_user` read model: one row per user, read by sign-in, the rights check of every
+//! request, and the user list.
+
+use chrono::{DateTime, Utc};
+use cqrs_es::Aggregate;
+use domain::user::{User, UserEvent};
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use crate::log::StoredEvent;
+use crate::runner::{Projection, ProjectionError};
+
+/// A user as sign-in and the user list see it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub login: String,
+    pub name: String,
+    pub password_hash: String,
+    pub groups: Vec<String>,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Keeps `app_user` in step with the log.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct UserProjection;
+
+impl Projection for UserProjection {
+    fn name(&self) -> &'static str {
+        "user"
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut PgConnection,
+        events: &[StoredEvent],
+    ) -> Result<(), ProjectionError> {
+        for event in events.iter().filter(|e| e.aggregate_type == User::TYPE) {
+            let Ok(id) = Uuid::parse_str(&event.aggregate_id) else {
+                tracing::warn!(position = event.position, id = %event.aggregate_id, "user event with a non-uuid id; skipped");
+                continue;
+            };
+            let payload: UserEvent = event
+                .payload_as()
+                .map_err(|e| ProjectionError::payload(event, e))?;
+            apply_one(tx, id, event, payload).await?;
+        }
+        Ok(())
+    }
+}
+
+async fn apply_one(
+    tx: &mut PgConnection,
+    id: Uuid,
+    event: &StoredEvent,
+    payload: UserEvent,
+) -> Result<(), sqlx::Error> {
+    // every write is guarded by the version, so applying an event twice changes nothing.
+    let update = |set: &'static str| {
+        format!(
+            "update app_user set {set}, version = $2, updated_at = $3
+              where id = $1 and version < $2"
+        )
+    };
+    match payload {
+        UserEvent::UserCreated {
+            login,
+            name,
+            password_hash,
+            groups,
+        } => {
+            sqlx::query(
+                "insert into app_user (id, login, name, password_hash, groups, active, version,
+                                       created_at, updated_at)
+                 values ($1, $2, $3, $4, $5, true, $6, $7, $7)
+                 on conflict (id) do nothing",
+            )
+            .bind(id)
+            .bind(login.as_str())
+            .bind(name.as_str())
+            .bind(password_hash.as_str())
+            .bind(groups.iter().map(|g| g.to_string()).collect::<Vec<_>>())
+            .bind(event.sequence)
+            .bind(event.recorded_at)
+            .execute(tx)
+            .await?;
+        }
+        UserEvent::UserUpdated { name, groups } => {
+            sqlx::query(&update("name = $4, groups = $5"))
+                .bind(id)
+                .bind(event.sequence)
+                .bind(event.recorded_at)
+                .bind(name.as_str())
+                .bind(groups.iter().map(|g| g.to_string()).collect::<Vec<_>>())
+                .execute(tx)
+                .await?;
+        }
+        UserEvent::PasswordChanged { password_hash } => {
+            sqlx::query(&update("password_hash = $4"))
+                .bind(id)
+                .bind(event.sequence)
+                .bind(event.recorded_at)
+                .bind(password_hash.as_str())
+                .execute(tx)
+                .await?;
+        }
+        UserEvent::UserDeactivated {} | UserEvent::UserActivated {} => {
+            sqlx::query(&update("active = $4"))
+                .bind(id)
+                .bind(event.sequence)
+                .bind(event.recorded_at)
+                .bind(matches!(payload, UserEvent::UserActivated {}))
+                .execute(tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The user who signs in with `login`.
+pub async fn by_login<'e>(
+    db: impl PgExecutor<'e>,
+    login: &str,
+) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as("select * from app_user where login = $1")
+        .bind(login)
+        .fetch_optional(db)
+        .await
+}
+
+/// One user.
+pub async fn get<'e>(db: impl PgExecutor<'e>, id: Uuid) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as("select * from app_user where id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// Up to `limit` users by login, after login `after`.
+pub async fn list<'e>(
+    db: impl PgExecutor<'e>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<UserRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select * from app_user where $1::text is null or login > $1 order by login limit $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// How many users there are.
+pub async fn count<'e>(db: impl PgExecutor<'e>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("select count(*) from app_user")
+        .fetch_one(db)
+        .await
+}
