@@ -56,6 +56,35 @@ pub enum Command {
     Migrate,
     /// Stop the embedded PostgreSQL cluster.
     StopPostgres,
+    /// Configuration stages: name the current point, list, compare, go back.
+    Stage {
+        #[command(subcommand)]
+        command: StageCommand,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum StageCommand {
+    /// Name the current point of the log and keep the configuration there.
+    Create {
+        name: String,
+        /// What the stage is (shown in the list).
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// List the stages, oldest first, with what changed at each.
+    List,
+    /// What changed in configuration from stage FROM to stage TO (to now without TO).
+    Diff { from: String, to: Option<String> },
+    /// Bring the configuration back to a stage in place (business data stays), or with
+    /// --into, make a new database holding the log up to the stage.
+    Restore {
+        name: String,
+        /// A new database (on the same server) to hold the log up to the stage; the current
+        /// one is left untouched.
+        #[arg(long, value_parser = database_name)]
+        into: Option<String>,
+    },
 }
 
 /// A database name we can use unquoted everywhere: lower-case letters, digits and `_`.

@@ -1,6 +1,7 @@
 //! The `erp` server: configuration, PostgreSQL provisioning, the HTTP server and the GraphQL
 //! schema. Tests build the same [`app`] and [`graphql::schema`] and talk to them without a socket.
 
+pub mod admin;
 pub mod auth;
 pub mod bootstrap;
 pub mod commands;
@@ -8,6 +9,7 @@ pub mod config;
 pub mod database;
 pub mod demo;
 pub mod event_store;
+pub mod fork;
 pub mod graphql;
 pub mod http;
 pub mod pg;

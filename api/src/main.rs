@@ -1,8 +1,10 @@
 //! `erp`: starts the server, or runs one administrative command.
 
 use anyhow::Context;
-use api::config::{Cli, Command};
-use api::{bootstrap, database, demo, pg, Backend};
+use api::config::{Cli, Command, StageCommand};
+use std::time::Duration;
+
+use api::{admin, bootstrap, database, demo, fork, pg, Backend};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -14,13 +16,13 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse();
-    match cli.command {
+    match &cli.command {
         Command::Serve { listen, demo } => {
             let pool = open(&cli).await?;
             let backend = Backend::start(pool.clone())
                 .await
                 .context("starting the projections")?;
-            if demo {
+            if *demo {
                 let created = demo::load(&pool, &backend.state.bus)
                     .await
                     .context("loading demo data")?;
@@ -47,6 +49,10 @@ async fn main() -> anyhow::Result<()> {
             open(&cli).await?;
             println!("The database is up to date.");
         }
+        Command::Stage { command } => {
+            let (url, pool) = open_with_url(&cli).await?;
+            stage(command.clone(), &url, pool).await?;
+        }
         Command::StopPostgres => {
             pg::stop(&cli.data_dir).context("stopping PostgreSQL")?;
             println!("PostgreSQL stopped.");
@@ -57,6 +63,11 @@ async fn main() -> anyhow::Result<()> {
 
 /// Opens (creating and migrating if needed) the configured database.
 async fn open(cli: &Cli) -> anyhow::Result<sqlx::PgPool> {
+    Ok(open_with_url(cli).await?.1)
+}
+
+/// Like [`open`], with the database's URL.
+async fn open_with_url(cli: &Cli) -> anyhow::Result<(String, sqlx::PgPool)> {
     let url = match &cli.database_url {
         Some(url) => url.clone(),
         None => {
@@ -97,7 +108,7 @@ async fn open(cli: &Cli) -> anyhow::Result<sqlx::PgPool> {
             }
         }
     }
-    Ok(pool)
+    Ok((url, pool))
 }
 
 /// 20 random letters and digits.
@@ -146,4 +157,164 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// Runs a `stage` subcommand on the database at `url`.
+async fn stage(command: StageCommand, url: &str, pool: sqlx::PgPool) -> anyhow::Result<()> {
+    use serde_json::json;
+    let backend = Backend::start(pool.clone())
+        .await
+        .context("starting the projections")?;
+    anyhow::ensure!(
+        backend.catch_up(Duration::from_secs(600)).await?,
+        "the read models did not catch up with the log"
+    );
+    let changes = "changes { area key before after }";
+    match command {
+        StageCommand::Create { name, note } => {
+            let data = admin::execute(
+                &backend,
+                "mutation($name: String!, $note: String!) {
+                    createStage(input: { name: $name, note: $note }) {
+                        stage { name position } userErrors { message } } }",
+                json!({ "name": name, "note": note }),
+            )
+            .await?;
+            let payload = &data["createStage"];
+            refuse_on_user_errors(payload)?;
+            println!(
+                "Stage {} created at log position {}.",
+                payload["stage"]["name"], payload["stage"]["position"]
+            );
+        }
+        StageCommand::List => {
+            let data = admin::execute(
+                &backend,
+                &format!("{{ stages {{ name note position createdAt createdBy {changes} }} }}"),
+                json!({}),
+            )
+            .await?;
+            let stages = data["stages"].as_array().cloned().unwrap_or_default();
+            if stages.is_empty() {
+                println!("No stages yet.");
+            }
+            for stage in stages {
+                println!(
+                    "{}  position {}  {} by {}",
+                    text(&stage["name"]),
+                    stage["position"],
+                    text(&stage["createdAt"]),
+                    text(&stage["createdBy"])
+                );
+                if !text(&stage["note"]).is_empty() {
+                    println!("    {}", text(&stage["note"]));
+                }
+                print_changes(&stage["changes"]);
+            }
+        }
+        StageCommand::Diff { from, to } => {
+            let data = admin::execute(
+                &backend,
+                "query($from: String!, $to: String) {
+                    stageDiff(from: $from, to: $to) { area key before after } }",
+                json!({ "from": from, "to": to }),
+            )
+            .await?;
+            print_changes(&data["stageDiff"]);
+        }
+        StageCommand::Restore { name, into: None } => {
+            let data = admin::execute(
+                &backend,
+                "mutation($name: String!) { restoreStage(input: { name: $name }) {
+                    restored kept { area key before after } userErrors { message }
+                    configuration { version } } }",
+                json!({ "name": name }),
+            )
+            .await?;
+            let payload = &data["restoreStage"];
+            refuse_on_user_errors(payload)?;
+            if payload["restored"] == json!(true) {
+                println!(
+                    "Configuration restored to stage {name} (configuration version {}).",
+                    payload["configuration"]["version"]
+                );
+            } else {
+                println!("The configuration is already that of stage {name}: nothing to do.");
+            }
+            if payload["kept"].as_array().is_some_and(|k| !k.is_empty()) {
+                println!("Kept because business records use them:");
+                print_changes(&payload["kept"]);
+            }
+        }
+        StageCommand::Restore {
+            name,
+            into: Some(target),
+        } => {
+            let stage = projections::configuration::stage(&pool, &name)
+                .await?
+                .with_context(|| format!("there is no stage named '{name}'"))?;
+            let target_url = {
+                use sqlx::ConnectOptions;
+                <sqlx::postgres::PgConnectOptions as std::str::FromStr>::from_str(url)?
+                    .database(&target)
+                    .to_url_lossy()
+                    .to_string()
+            };
+            let started = std::time::Instant::now();
+            let (fork_pool, copied) = fork::fork(&pool, stage.position, &target_url, |p| {
+                let rate = p.copied as f64 / started.elapsed().as_secs_f64().max(1e-3);
+                eprint!(
+                    "\rcopying the log: {}/{} events ({rate:.0} events/s)   ",
+                    p.copied, p.total
+                );
+            })
+            .await?;
+            eprintln!();
+            let fork_backend = Backend::start(fork_pool).await?;
+            eprintln!("rebuilding the read models of {target}...");
+            anyhow::ensure!(
+                fork_backend.catch_up(Duration::from_secs(3600)).await?,
+                "the read models of {target} did not catch up"
+            );
+            println!(
+                "Database {target} holds the log up to stage {name} ({copied} events, position {}); the source is untouched.",
+                stage.position
+            );
+        }
+    }
+    Ok(())
+}
+
+fn text(value: &serde_json::Value) -> String {
+    value.as_str().unwrap_or_default().to_owned()
+}
+
+fn refuse_on_user_errors(payload: &serde_json::Value) -> anyhow::Result<()> {
+    let errors: Vec<String> = payload["userErrors"]
+        .as_array()
+        .map(|errors| errors.iter().map(|e| text(&e["message"])).collect())
+        .unwrap_or_default();
+    anyhow::ensure!(errors.is_empty(), "refused: {}", errors.join("; "));
+    Ok(())
+}
+
+fn print_changes(changes: &serde_json::Value) {
+    let changes = changes.as_array().cloned().unwrap_or_default();
+    if changes.is_empty() {
+        println!("    (no configuration changes)");
+    }
+    for change in changes {
+        let (before, after) = (&change["before"], &change["after"]);
+        let what = match (before.as_str(), after.as_str()) {
+            (None, Some(after)) => format!("added: {after}"),
+            (Some(before), None) => format!("removed: {before}"),
+            (Some(before), Some(after)) => format!("{before} -> {after}"),
+            (None, None) => String::new(),
+        };
+        println!(
+            "    {} {}: {what}",
+            text(&change["area"]).to_lowercase(),
+            text(&change["key"])
+        );
+    }
 }

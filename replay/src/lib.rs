@@ -1,4 +1,7 @@
-//! Rebuilds, verification, point-in-time replay, stages, and backup and restore of event logs.
+//! Point-in-time replay: the configuration as it stood at any position (from the nearest stage's
+//! snapshot), and copies of the log up to a point, for databases forked at a stage.
 //!
-//! Empty for now: the walking skeleton reads the log only through `projections`. Replay and audit
-//! (issue 6) and configuration stages (issue 4) land here.
+//! Rebuilds, verification and export (issue 6) land here too.
+
+pub mod configuration;
+pub mod fork;

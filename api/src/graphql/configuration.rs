@@ -377,10 +377,26 @@ pub struct ConfigurationQuery;
 
 #[Object]
 impl ConfigurationQuery {
-    /// The configuration as it now stands.
-    async fn configuration(&self, ctx: &Context<'_>) -> Result<Configuration> {
+    /// The configuration as it now stands, or as it stood at log position `asOf` (replayed
+    /// from the latest stage at or before it).
+    async fn configuration(&self, ctx: &Context<'_>, as_of: Option<i64>) -> Result<Configuration> {
         let actor = require(ctx, Model::Configuration, Right::Read).await?;
-        Ok(Configuration(actor.config))
+        let Some(position) = as_of else {
+            return Ok(Configuration(actor.config));
+        };
+        if position < 0 {
+            return Err("asOf is a log position: never negative".into());
+        }
+        let state = ctx.data::<AppState>()?;
+        let mut conn = state.pool.acquire().await.map_err(|e| internal(ctx, e))?;
+        let (configuration, _) = replay::configuration::configuration_at(&mut conn, position)
+            .await
+            .map_err(|e| internal(ctx, e))?;
+        Ok(Configuration(Arc::new(ConfigView {
+            version: i64::try_from(configuration.version()).unwrap_or(i64::MAX),
+            position,
+            configuration,
+        })))
     }
 
     /// The forms of the installed modules with their labels, for drawing them. Any signed-in

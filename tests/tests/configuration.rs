@@ -1,0 +1,469 @@
+//! Configuration through GraphQL: modules and their dependencies, settings, labels, users,
+//! sign-in and rights.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::{json, Value};
+use tests::{TestApp, USER_PASSWORD};
+
+const MODULES: &str = "modules { name installedVersion }";
+
+async fn install(app: &TestApp, name: &str, force: bool) -> Value {
+    app.graphql(
+        &format!(
+            "mutation($name: String!, $force: Boolean!) {{ installModule(input: {{ name: $name, force: $force }}) {{
+                configuration {{ {MODULES} }} userErrors {{ field message code }} }} }}"
+        ),
+        json!({ "name": name, "force": force }),
+    )
+    .await["installModule"]
+        .clone()
+}
+
+async fn uninstall(app: &TestApp, name: &str, with_dependents: bool) -> Value {
+    app.graphql(
+        &format!(
+            "mutation($name: String!, $with: Boolean!) {{ uninstallModule(input: {{ name: $name, withDependents: $with }}) {{
+                configuration {{ {MODULES} }} userErrors {{ field message code }} }} }}"
+        ),
+        json!({ "name": name, "with": with_dependents }),
+    )
+    .await["uninstallModule"]
+        .clone()
+}
+
+/// The names of the installed modules in a payload's configuration, sorted.
+fn installed(payload: &Value) -> Vec<String> {
+    let mut names: Vec<String> = payload["configuration"]["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| !m["installedVersion"].is_null())
+        .map(|m| m["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn installing_sale_brings_its_dependencies_and_uninstalling_respects_dependents() {
+    let app = TestApp::new().await;
+    let payload = install(&app, "sale", false).await;
+    assert_eq!(payload["userErrors"], json!([]));
+    assert_eq!(installed(&payload), ["account", "base", "product", "sale"]);
+
+    let refused = uninstall(&app, "product", false).await;
+    assert_eq!(refused["userErrors"][0]["code"], "REQUIRED_BY_OTHERS");
+    assert!(refused["userErrors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("sale"));
+    assert_eq!(installed(&refused), ["account", "base", "product", "sale"]);
+
+    let both = uninstall(&app, "product", true).await;
+    assert_eq!(both["userErrors"], json!([]));
+    assert_eq!(installed(&both), ["account", "base"]);
+
+    let base = uninstall(&app, "base", true).await;
+    assert_eq!(base["userErrors"][0]["code"], "RESERVED");
+    let unknown = install(&app, "payroll", false).await;
+    assert_eq!(unknown["userErrors"][0]["code"], "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn a_production_database_refuses_a_development_module_unless_forced() {
+    let app = TestApp::new().await;
+    let marked = app
+        .graphql(
+            "mutation { markDatabase(input: { production: true }) { configuration { production } userErrors { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        marked["markDatabase"]["configuration"]["production"],
+        json!(true)
+    );
+    let before = app.event_count().await;
+    let refused = install(&app, "crm", false).await;
+    assert_eq!(refused["userErrors"][0]["code"], "DEVELOPMENT_VERSION");
+    assert_eq!(refused["userErrors"][0]["field"], json!(["input", "force"]));
+    assert_eq!(installed(&refused), ["base"], "nothing of it installed");
+    assert_eq!(app.event_count().await, before, "nothing written");
+
+    let forced = install(&app, "crm", true).await;
+    assert_eq!(forced["userErrors"], json!([]));
+    assert_eq!(
+        installed(&forced),
+        ["account", "base", "crm", "product", "sale"]
+    );
+}
+
+#[tokio::test]
+async fn a_test_database_takes_a_development_module() {
+    let app = TestApp::new().await;
+    let payload = install(&app, "crm", false).await;
+    assert_eq!(payload["userErrors"], json!([]));
+    assert!(installed(&payload).contains(&"crm".to_owned()));
+}
+
+#[tokio::test]
+async fn operations_of_a_module_not_installed_get_a_clear_error() {
+    let app = TestApp::new().await;
+    let taxes = app
+        .graphql_with(
+            &app.admin_token,
+            "{ configuration { taxes { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        taxes["errors"][0]["extensions"]["code"], "MODULE_NOT_INSTALLED",
+        "{taxes}"
+    );
+    assert!(taxes["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("account"));
+    let set_tax = "mutation($rate: Decimal!) { setTax(input: { code: \"vat21\", name: \"VAT 21%\", rate: $rate }) {
+        configuration { taxes { code name rate priceIncluded } } userErrors { field code message } } }";
+    let refused = app
+        .graphql_with(&app.admin_token, set_tax, json!({ "rate": "21" }))
+        .await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"],
+        "MODULE_NOT_INSTALLED"
+    );
+
+    install(&app, "account", false).await;
+    let set = app.graphql(set_tax, json!({ "rate": "21.00" })).await;
+    assert_eq!(set["setTax"]["userErrors"], json!([]));
+    assert_eq!(
+        set["setTax"]["configuration"]["taxes"],
+        json!([{ "code": "vat21", "name": "VAT 21%", "rate": "21", "priceIncluded": false }])
+    );
+    let before = app.event_count().await;
+    let too_high = app.graphql(set_tax, json!({ "rate": "121" })).await;
+    assert_eq!(too_high["setTax"]["userErrors"][0]["code"], "INVALID");
+    assert_eq!(
+        too_high["setTax"]["userErrors"][0]["field"],
+        json!(["input", "rate"])
+    );
+    assert_eq!(app.event_count().await, before);
+}
+
+#[tokio::test]
+async fn a_renamed_label_shows_in_the_forms_and_the_version_grows() {
+    let app = TestApp::new().await;
+    let forms = "{ forms { name fields { field label defaultLabel } } configurationVersion }";
+    let vat_label = |data: &Value| {
+        data["forms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == "partner")
+            .unwrap()["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["field"] == "vat")
+            .unwrap()
+            .clone()
+    };
+    let before = app.graphql(forms, json!({})).await;
+    assert_eq!(
+        vat_label(&before),
+        json!({ "field": "vat", "label": "Tax ID", "defaultLabel": "Tax ID" })
+    );
+    let form_names: Vec<&str> = before["forms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        !form_names.contains(&"tax"),
+        "the tax form belongs to module account, not installed"
+    );
+
+    let renamed = app
+        .graphql_with(
+            &app.admin_token,
+            "mutation { setLabel(input: { form: \"partner\", field: \"vat\", label: \"VAT number\" }) {
+                configuration { version } userErrors { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(renamed["data"]["setLabel"]["userErrors"], json!([]));
+    let version = renamed["data"]["setLabel"]["configuration"]["version"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        version,
+        before["configurationVersion"].as_i64().unwrap() + 1
+    );
+    assert_eq!(renamed["extensions"]["configurationVersion"], version);
+
+    let after = app.graphql(forms, json!({})).await;
+    assert_eq!(
+        vat_label(&after),
+        json!({ "field": "vat", "label": "VAT number", "defaultLabel": "Tax ID" })
+    );
+    let unknown = app
+        .graphql(
+            "mutation { setLabel(input: { form: \"partner\", field: \"shoeSize\", label: \"Size\" }) { userErrors { code field } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        unknown["setLabel"]["userErrors"],
+        json!([{ "code": "NOT_FOUND", "field": ["input", "field"] }])
+    );
+}
+
+#[tokio::test]
+async fn company_sequences_and_currencies_are_set_and_checked() {
+    let app = TestApp::new().await;
+    let data = app
+        .graphql(
+            "mutation {
+                a: setCurrency(input: { code: \"usd\", name: \"US Dollar\", symbol: \"$\" }) { userErrors { code } }
+                b: setCurrencyRate(input: { code: \"USD\", date: \"2026-01-01\", rate: \"1.0821\" }) { userErrors { code } }
+                c: updateCompany(input: { name: \"Agrolait Group\", currency: \"USD\", city: \"Wavre\", country: \"be\", fiscalYearStart: \"04-01\" }) { userErrors { code } }
+                d: setSequence(input: { code: \"sale.order\", name: \"Sales orders\", prefix: \"SO\", padding: 4, nextNumber: 42 }) { userErrors { code } }
+            }",
+            json!({}),
+        )
+        .await;
+    for key in ["a", "b", "c", "d"] {
+        assert_eq!(data[key]["userErrors"], json!([]), "{key}: {data}");
+    }
+    let configuration = app
+        .graphql(
+            "{ configuration { company { name currency address { city country } fiscalYearStart }
+                sequences { code prefix nextPreview } currencies { code rates { date rate } } } }",
+            json!({}),
+        )
+        .await["configuration"]
+        .clone();
+    assert_eq!(
+        configuration["company"],
+        json!({ "name": "Agrolait Group", "currency": "USD",
+                "address": { "city": "Wavre", "country": "BE" }, "fiscalYearStart": "04-01" })
+    );
+    assert_eq!(
+        configuration["sequences"],
+        json!([{ "code": "sale.order", "prefix": "SO", "nextPreview": "SO0042" }])
+    );
+    assert_eq!(
+        configuration["currencies"],
+        json!([{ "code": "EUR", "rates": [] },
+               { "code": "USD", "rates": [{ "date": "2026-01-01", "rate": "1.0821" }] }])
+    );
+
+    let before = app.event_count().await;
+    let refused = app
+        .graphql(
+            "mutation {
+                a: removeCurrency(input: { code: \"USD\" }) { userErrors { code } }
+                b: updateCompany(input: { fiscalYearStart: \"02-29\" }) { userErrors { code field } }
+                c: updateCompany(input: { currency: \"JPY\" }) { userErrors { code field } }
+                d: setCurrencyRate(input: { code: \"EUR\", date: \"2026-01-01\", rate: \"-1\" }) { userErrors { code field } }
+            }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(refused["a"]["userErrors"][0]["code"], "IN_USE");
+    assert_eq!(
+        refused["b"]["userErrors"],
+        json!([{ "code": "INVALID", "field": ["input", "fiscalYearStart"] }])
+    );
+    assert_eq!(
+        refused["c"]["userErrors"],
+        json!([{ "code": "NOT_FOUND", "field": ["input", "currency"] }])
+    );
+    assert_eq!(
+        refused["d"]["userErrors"],
+        json!([{ "code": "INVALID", "field": ["input", "rate"] }])
+    );
+    assert_eq!(app.event_count().await, before, "refusals write nothing");
+}
+
+fn error_code(response: &Value) -> &str {
+    response["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {response}"))
+}
+
+#[tokio::test]
+async fn rights_are_enforced_on_queries_and_mutations() {
+    let app = TestApp::new().await;
+    let nobody = app.user("nobody", &[]).await;
+    let clerk = app.user("clerk", &["user"]).await;
+    let create = "mutation { createPartner(input: { name: \"Agrolait\" }) { partner { name } userErrors { code } } }";
+
+    let before = app.event_count().await;
+    let read = app
+        .graphql_with(&nobody, "{ partners { totalCount } }", json!({}))
+        .await;
+    assert_eq!(error_code(&read), "FORBIDDEN");
+    assert!(read["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("may not read partner"));
+    let write = app.graphql_with(&nobody, create, json!({})).await;
+    assert_eq!(error_code(&write), "FORBIDDEN");
+    assert_eq!(
+        app.event_count().await,
+        before,
+        "a refused command writes nothing"
+    );
+
+    // the everyday group may work with partners but not change configuration.
+    let created = app.graphql_with(&clerk, create, json!({})).await;
+    assert_eq!(
+        created["data"]["createPartner"]["partner"]["name"],
+        "Agrolait"
+    );
+    let configure = app
+        .graphql_with(
+            &clerk,
+            "mutation { setLabel(input: { form: \"partner\", field: \"vat\", label: \"VAT\" }) { userErrors { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&configure), "FORBIDDEN");
+    let configuration = "{ configuration { version } }";
+    let refused = app.graphql_with(&clerk, configuration, json!({})).await;
+    assert_eq!(error_code(&refused), "FORBIDDEN");
+
+    // a right given to the group takes effect for its members at once.
+    let granted = app
+        .graphql(
+            "mutation { setAccess(input: { group: \"user\", model: CONFIGURATION, read: true }) { userErrors { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(granted["setAccess"]["userErrors"], json!([]));
+    let allowed = app.graphql_with(&clerk, configuration, json!({})).await;
+    assert!(allowed.get("errors").is_none(), "{allowed}");
+
+    let anonymous = app
+        .graphql_with("", "{ partners { totalCount } }", json!({}))
+        .await;
+    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+    let forged = app
+        .graphql_with("not-a-token", "{ partners { totalCount } }", json!({}))
+        .await;
+    assert_eq!(error_code(&forged), "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn sign_in_sign_out_and_deactivation() {
+    let app = TestApp::new().await;
+    let token = app.user("alice", &["user"]).await;
+    let me = "{ me { login name groups active } }";
+    let data = app.graphql_with(&token, me, json!({})).await;
+    assert_eq!(
+        data["data"]["me"],
+        json!({ "login": "alice", "name": "alice", "groups": ["user"], "active": true })
+    );
+
+    let wrong = app
+        .graphql_with(
+            "",
+            "mutation { login(input: { login: \"alice\", password: \"wrong password\" }) { token userErrors { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(wrong["data"]["login"]["token"], Value::Null);
+    assert_eq!(
+        wrong["data"]["login"]["userErrors"][0]["code"],
+        "INVALID_CREDENTIALS"
+    );
+
+    // the password is kept only as an argon2 hash, in the read model and in the log.
+    let hash: String =
+        sqlx::query_scalar("select password_hash from app_user where login = 'alice'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    let leaked: i64 =
+        sqlx::query_scalar("select count(*) from events where payload::text like '%' || $1 || '%'")
+            .bind(USER_PASSWORD)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(leaked, 0);
+
+    let second = app.login("alice", USER_PASSWORD).await;
+    let out = app
+        .graphql_with(&second, "mutation { logout { loggedOut } }", json!({}))
+        .await;
+    assert_eq!(out["data"]["logout"]["loggedOut"], json!(true));
+    let after_logout = app.graphql_with(&second, me, json!({})).await;
+    assert_eq!(error_code(&after_logout), "UNAUTHENTICATED");
+    assert!(app
+        .graphql_with(&token, me, json!({}))
+        .await
+        .get("errors")
+        .is_none());
+
+    let id = app
+        .graphql("{ users { edges { node { id login } } } }", json!({}))
+        .await["users"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["login"] == "alice")
+        .unwrap()["node"]["id"]
+        .clone();
+    let deactivated = app
+        .graphql(
+            "mutation($id: ID!) { deactivateUser(input: { id: $id }) { user { active } userErrors { code } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        deactivated["deactivateUser"]["user"]["active"],
+        json!(false)
+    );
+    let locked_out = app.graphql_with(&token, me, json!({})).await;
+    assert_eq!(error_code(&locked_out), "UNAUTHENTICATED");
+    let again = app
+        .graphql_with(
+            "",
+            "mutation($p: String!) { login(input: { login: \"alice\", password: $p }) { token userErrors { code } } }",
+            json!({ "p": USER_PASSWORD }),
+        )
+        .await;
+    assert_eq!(
+        again["data"]["login"]["userErrors"][0]["code"],
+        "INVALID_CREDENTIALS"
+    );
+}
+
+#[tokio::test]
+async fn every_configuration_event_records_who_made_it() {
+    let app = TestApp::new().await;
+    let admin = app.user("implementer", &["admin"]).await;
+    let renamed = app
+        .graphql_with(
+            &admin,
+            "mutation { setLabel(input: { form: \"partner\", field: \"name\", label: \"Company name\" }) { userErrors { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(renamed["data"]["setLabel"]["userErrors"], json!([]));
+    let (user, command): (String, String) = sqlx::query_as(
+        "select metadata->>'user', metadata->>'command' from events
+          where event_type = 'LabelSet' order by position desc limit 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (user.as_str(), command.as_str()),
+        ("implementer", "SetLabel")
+    );
+}
