@@ -264,8 +264,14 @@ pub async fn actor(ctx: &Context<'_>) -> async_graphql::Result<Actor> {
         .await;
     match outcome {
         Ok(actor) => {
+            let mut actor = actor.clone();
+            // a mutation earlier in the same request may have changed the configuration.
+            let latest = state.config.cached().await;
+            if latest.version > actor.config.version {
+                actor.config = latest;
+            }
             request.saw_configuration(actor.config.version);
-            Ok(actor.clone())
+            Ok(actor)
         }
         Err(AuthFailure::NotSignedIn) => Err(coded(
             "sign in first: send `Authorization: Bearer <token>` with a token from the login mutation (the token may have expired, or the user been deactivated)",

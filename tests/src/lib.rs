@@ -183,7 +183,7 @@ pub struct TestDb {
 impl TestDb {
     pub async fn new() -> Self {
         let template = template().await;
-        let name = format!("erp_t_{}_{}", unix_now(), uuid::Uuid::new_v4().simple());
+        let name = Self::fresh_name();
         let mut conn = admin().await;
         drop_finished_databases(&mut conn).await;
         serialized(
@@ -195,6 +195,25 @@ impl TestDb {
         let _ = conn.close().await;
         let pool = connect_database(&name, 10).await;
         Self { name, pool }
+    }
+
+    /// A database name no test has used, for a test that creates a database itself.
+    pub fn fresh_name() -> String {
+        format!("erp_t_{}_{}", unix_now(), uuid::Uuid::new_v4().simple())
+    }
+
+    /// The URL of database `name` on the test server.
+    pub fn url_of(name: &str) -> String {
+        server().database(name).to_url_lossy().to_string()
+    }
+
+    /// Takes over database `name`, made by the test; dropped like any test database.
+    pub async fn adopt(name: &str) -> Self {
+        let pool = connect_database(name, 10).await;
+        Self {
+            name: name.to_owned(),
+            pool,
+        }
     }
 
     /// Another pool on the same database (for a second "process").
