@@ -37,6 +37,8 @@ pub struct CommandContext {
     pub causation_id: Option<Uuid>,
     /// The client program, as it names itself (its User-Agent).
     pub client: Option<String>,
+    /// The data module (`name@version`) the command comes from, when it comes from one.
+    pub data_module: Option<String>,
 }
 
 impl CommandContext {
@@ -47,6 +49,7 @@ impl CommandContext {
             correlation_id: Uuid::now_v7(),
             causation_id: None,
             client: Some(concat!("erp/", env!("CARGO_PKG_VERSION")).to_owned()),
+            data_module: None,
         }
     }
 
@@ -64,6 +67,9 @@ impl CommandContext {
         ]);
         if let Some(client) = &self.client {
             metadata.insert("client".to_owned(), client.clone());
+        }
+        if let Some(module) = &self.data_module {
+            metadata.insert("data_module".to_owned(), module.clone());
         }
         metadata
     }

@@ -56,10 +56,26 @@ pub enum Command {
     Migrate,
     /// Stop the embedded PostgreSQL cluster.
     StopPostgres,
+    /// Data modules: files of records loaded as commands.
+    Data {
+        #[command(subcommand)]
+        command: DataCommand,
+    },
     /// Configuration stages: name the current point, list, compare, go back.
     Stage {
         #[command(subcommand)]
         command: StageCommand,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum DataCommand {
+    /// Load a data module (JSON Lines; see the README). Loading it again changes nothing.
+    Load {
+        file: PathBuf,
+        /// Say what would be created or changed, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod commands;
 pub mod config;
+pub mod data_module;
 pub mod database;
 pub mod demo;
 pub mod event_store;

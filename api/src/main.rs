@@ -1,10 +1,10 @@
 //! `erp`: starts the server, or runs one administrative command.
 
 use anyhow::Context;
-use api::config::{Cli, Command, StageCommand};
+use api::config::{Cli, Command, DataCommand, StageCommand};
 use std::time::Duration;
 
-use api::{admin, bootstrap, database, demo, fork, pg, Backend};
+use api::{admin, bootstrap, data_module, database, demo, fork, pg, Backend};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -48,6 +48,52 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => {
             open(&cli).await?;
             println!("The database is up to date.");
+        }
+        Command::Data {
+            command: DataCommand::Load { file, dry_run },
+        } => {
+            let bytes =
+                std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+            let text = String::from_utf8(bytes).map_err(|e| {
+                anyhow::anyhow!(
+                    "{} is not UTF-8 text (byte {})",
+                    file.display(),
+                    e.utf8_error().valid_up_to()
+                )
+            })?;
+            let module = data_module::DataModule::parse(&text).map_err(|refusal| {
+                anyhow::anyhow!("{}: {refusal}; nothing was loaded", file.display())
+            })?;
+            let pool = open(&cli).await?;
+            let backend = Backend::start(pool)
+                .await
+                .context("starting the projections")?;
+            anyhow::ensure!(
+                backend.catch_up(Duration::from_secs(600)).await?,
+                "the read models did not catch up with the log"
+            );
+            let report = data_module::load(&backend, &module, *dry_run, "erp-cli")
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was loaded", file.display()))?;
+            let verb = if *dry_run { "would" } else { "did" };
+            if report.is_empty() {
+                println!("{}: nothing to change.", module.key());
+            } else {
+                println!("{} {verb} change:", module.key());
+                for change in &report.configuration {
+                    let (before, after) = (change.before.as_deref(), change.after.as_deref());
+                    let what = match (before, after) {
+                        (None, Some(after)) => format!("add {after}"),
+                        (Some(before), None) => format!("remove {before}"),
+                        (Some(before), Some(after)) => format!("{before} -> {after}"),
+                        (None, None) => String::new(),
+                    };
+                    println!("    {:?} {}: {what}", change.area, change.key);
+                }
+                for partner in &report.partners {
+                    println!("    {partner}");
+                }
+            }
         }
         Command::Stage { command } => {
             let (url, pool) = open_with_url(&cli).await?;

@@ -100,6 +100,7 @@ impl RequestContext {
             correlation_id: self.correlation_id,
             causation_id: Some(self.request_id),
             client: self.client.clone(),
+            data_module: None,
         }
     }
 

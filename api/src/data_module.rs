@@ -1,0 +1,550 @@
+//! Data modules: files of records (taxes, currencies, sequences, labels, groups, partners)
+//! loaded as commands. A dry run says what would change; loading twice changes nothing the
+//! second time; every event records the module and version it came from.
+//!
+//! The format is JSON Lines (one JSON object per line; blank lines and lines starting with `#`
+//! are skipped), so an error names its line. The first record is the header:
+//!
+//! ```text
+//! {"data_module": "l10n_be", "version": "1.0.0", "requires": ["account"]}
+//! {"tax": "vat21", "name": "VAT 21%", "rate": "21", "price_included": false}
+//! {"currency": "USD", "name": "US Dollar", "symbol": "$", "decimals": 2}
+//! {"currency_rate": "USD", "date": "2026-01-01", "rate": "1.0821"}
+//! {"sequence": "sale.order", "name": "Sales orders", "prefix": "SO", "padding": 4, "next_number": 1}
+//! {"label": "partner.vat", "text": "VAT number"}
+//! {"group": "sales", "name": "Sales", "rights": {"partner": "crw"}}
+//! {"partner": "agrolait", "name": "Agrolait", "email": "info@agrolait.be", "is_customer": true}
+//! ```
+//!
+//! Modules in `requires` are installed with the records. A partner's key (`agrolait`) is its
+//! external id: the module's name and the key give the partner its id, so loading the module
+//! again updates that partner instead of making another.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::NaiveDate;
+use cqrs_es::Aggregate;
+use domain::configuration::{
+    changes, currency_rate, display_name, label, Change, Code, Configuration, ConfigurationCommand,
+    Currency, CurrencyCode, Model, ModuleVersion, Rights, Sequence, Tax,
+};
+use domain::partner::{
+    Address, Email, PartnerChanges, PartnerCommand, PartnerDetails, PartnerName, Phone, VatNumber,
+};
+use domain::text::TextError;
+use rust_decimal::Decimal;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::commands::{CommandContext, CommandError};
+use crate::Backend;
+
+/// Partners' ids come from their data module and key.
+const PARTNER_NAMESPACE: Uuid = Uuid::from_u128(0x3a7d_91c4_5e2b_4f6a_8c1d_0b9e_7f24_6d18);
+
+/// Why a file was refused. Nothing of it was applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// 1-based line of the file; 0 when no single line is at fault.
+    pub line: usize,
+    pub reason: String,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}", self.reason)
+        } else {
+            write!(f, "line {}: {}", self.line, self.reason)
+        }
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+fn refuse(line: usize, reason: impl Into<String>) -> Refusal {
+    Refusal {
+        line,
+        reason: reason.into(),
+    }
+}
+
+/// A parsed data module, every record valid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataModule {
+    pub name: String,
+    pub version: ModuleVersion,
+    pub requires: Vec<String>,
+    configuration: Vec<(usize, ConfigurationCommand)>,
+    partners: Vec<(usize, Uuid, PartnerDetails)>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Header {
+    data_module: String,
+    version: String,
+    #[serde(default)]
+    requires: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TaxRecord {
+    tax: String,
+    name: String,
+    rate: Decimal,
+    #[serde(default)]
+    price_included: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CurrencyRecord {
+    currency: String,
+    name: String,
+    symbol: String,
+    #[serde(default = "two")]
+    decimals: u8,
+}
+
+fn two() -> u8 {
+    2
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RateRecord {
+    currency_rate: String,
+    date: NaiveDate,
+    rate: Decimal,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SequenceRecord {
+    sequence: String,
+    name: String,
+    #[serde(default)]
+    prefix: String,
+    #[serde(default)]
+    padding: u8,
+    #[serde(default = "one")]
+    next_number: u64,
+}
+
+fn one() -> u64 {
+    1
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LabelRecord {
+    label: String,
+    text: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupRecord {
+    group: String,
+    name: String,
+    /// Model name → letters among `c r w d`.
+    #[serde(default)]
+    rights: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartnerRecord {
+    partner: String,
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    street: Option<String>,
+    city: Option<String>,
+    zip: Option<String>,
+    country: Option<String>,
+    vat: Option<String>,
+    #[serde(default)]
+    is_customer: bool,
+    #[serde(default)]
+    is_supplier: bool,
+}
+
+/// The kinds of record a data module can hold, by the key that names them.
+const KINDS: &[&str] = &[
+    "tax",
+    "currency",
+    "currency_rate",
+    "sequence",
+    "label",
+    "group",
+    "partner",
+];
+
+fn record<T: DeserializeOwned>(line: usize, value: Value) -> Result<T, Refusal> {
+    serde_json::from_value(value).map_err(|e| refuse(line, e.to_string()))
+}
+
+fn text<T>(line: usize, field: &str, parsed: Result<T, TextError>) -> Result<T, Refusal> {
+    parsed.map_err(|e| refuse(line, format!("{field}: {e}")))
+}
+
+fn optional<T>(
+    line: usize,
+    field: &str,
+    raw: Option<&str>,
+    parse: fn(&str) -> Result<T, TextError>,
+) -> Result<Option<T>, Refusal> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(None),
+        Some(raw) => text(line, field, parse(raw)).map(Some),
+    }
+}
+
+fn rights(line: usize, raw: &BTreeMap<String, String>) -> Result<Vec<(Model, Rights)>, Refusal> {
+    raw.iter()
+        .map(|(model, letters)| {
+            let model = Model::ALL
+                .into_iter()
+                .find(|m| m.as_str() == model)
+                .ok_or_else(|| refuse(line, format!("rights: there is no model '{model}'")))?;
+            if let Some(bad) = letters.chars().find(|c| !"crwd".contains(*c)) {
+                return Err(refuse(
+                    line,
+                    format!(
+                        "rights: '{bad}' is not one of c (create), r (read), w (write), d (delete)"
+                    ),
+                ));
+            }
+            Ok((
+                model,
+                Rights {
+                    create: letters.contains('c'),
+                    read: letters.contains('r'),
+                    write: letters.contains('w'),
+                    delete: letters.contains('d'),
+                },
+            ))
+        })
+        .collect()
+}
+
+impl DataModule {
+    /// Parses a whole file; the first problem found refuses it.
+    pub fn parse(file: &str) -> Result<Self, Refusal> {
+        let mut header: Option<(String, ModuleVersion, Vec<String>)> = None;
+        let mut configuration = Vec::new();
+        let mut partners = Vec::new();
+        for (index, raw) in file.lines().enumerate() {
+            let line = index + 1;
+            let raw = raw.trim();
+            if raw.is_empty() || raw.starts_with('#') {
+                continue;
+            }
+            let value: Value =
+                serde_json::from_str(raw).map_err(|e| refuse(line, format!("not JSON: {e}")))?;
+            if !value.is_object() {
+                return Err(refuse(line, "a record is a JSON object"));
+            }
+            let Some((name, _, _)) = &header else {
+                let parsed: Header = record(line, value).map_err(|e| {
+                    refuse(
+                        line,
+                        format!("the first record must be the header {{\"data_module\": ..., \"version\": ...}} ({})", e.reason),
+                    )
+                })?;
+                let name = text(line, "data_module", Code::parse(&parsed.data_module))?;
+                let version: ModuleVersion = parsed
+                    .version
+                    .parse()
+                    .map_err(|e: String| refuse(line, format!("version: {e}")))?;
+                header = Some((name.to_string(), version, parsed.requires));
+                continue;
+            };
+            let kind = KINDS
+                .iter()
+                .find(|k| value.get(**k).is_some())
+                .ok_or_else(|| {
+                    refuse(
+                        line,
+                        format!(
+                            "unknown record: a record has one of the keys {}",
+                            KINDS.join(", ")
+                        ),
+                    )
+                })?;
+            let command = match *kind {
+                "tax" => {
+                    let r: TaxRecord = record(line, value)?;
+                    ConfigurationCommand::SetTax {
+                        code: text(line, "tax", Code::parse(&r.tax))?,
+                        tax: text(line, "rate", Tax::new(&r.name, r.rate, r.price_included))?,
+                    }
+                }
+                "currency" => {
+                    let r: CurrencyRecord = record(line, value)?;
+                    ConfigurationCommand::SetCurrency {
+                        code: text(line, "currency", CurrencyCode::parse(&r.currency))?,
+                        currency: text(
+                            line,
+                            "currency",
+                            Currency::new(&r.name, &r.symbol, r.decimals),
+                        )?,
+                    }
+                }
+                "currency_rate" => {
+                    let r: RateRecord = record(line, value)?;
+                    ConfigurationCommand::SetCurrencyRate {
+                        code: text(line, "currency_rate", CurrencyCode::parse(&r.currency_rate))?,
+                        date: r.date,
+                        rate: text(line, "rate", currency_rate(r.rate))?,
+                    }
+                }
+                "sequence" => {
+                    let r: SequenceRecord = record(line, value)?;
+                    ConfigurationCommand::SetSequence {
+                        code: text(line, "sequence", Code::parse(&r.sequence))?,
+                        sequence: text(
+                            line,
+                            "sequence",
+                            Sequence::new(&r.name, &r.prefix, r.padding, r.next_number),
+                        )?,
+                    }
+                }
+                "label" => {
+                    let r: LabelRecord = record(line, value)?;
+                    let Some((form, field)) = r.label.split_once('.') else {
+                        return Err(refuse(
+                            line,
+                            "label: name the field as form.field (partner.vat)",
+                        ));
+                    };
+                    ConfigurationCommand::SetLabel {
+                        form: form.to_owned(),
+                        field: field.to_owned(),
+                        label: Some(text(line, "text", label(&r.text))?),
+                    }
+                }
+                "group" => {
+                    let r: GroupRecord = record(line, value)?;
+                    let code = text(line, "group", Code::parse(&r.group))?;
+                    let mut commands = vec![ConfigurationCommand::SetGroup {
+                        code: code.clone(),
+                        name: text(line, "name", display_name(&r.name))?,
+                    }];
+                    for (model, rights) in rights(line, &r.rights)? {
+                        commands.push(ConfigurationCommand::SetAccess {
+                            group: code.clone(),
+                            model,
+                            rights,
+                        });
+                    }
+                    ConfigurationCommand::Batch(commands)
+                }
+                _ => {
+                    let r: PartnerRecord = record(line, value)?;
+                    let key = text(line, "partner", Code::parse(&r.partner))?;
+                    let address = Address::parse(
+                        r.street.as_deref(),
+                        r.city.as_deref(),
+                        r.zip.as_deref(),
+                        r.country.as_deref(),
+                    )
+                    .map_err(|errors| {
+                        let reasons: Vec<String> = errors
+                            .iter()
+                            .map(|e| format!("{}: {}", e.field, e.error))
+                            .collect();
+                        refuse(line, reasons.join("; "))
+                    })?;
+                    let details = PartnerDetails {
+                        name: text(line, "name", PartnerName::parse(&r.name))?,
+                        email: optional(line, "email", r.email.as_deref(), Email::parse)?,
+                        phone: optional(line, "phone", r.phone.as_deref(), Phone::parse)?,
+                        address,
+                        vat: optional(line, "vat", r.vat.as_deref(), VatNumber::parse)?,
+                        is_customer: r.is_customer,
+                        is_supplier: r.is_supplier,
+                    };
+                    let id = Uuid::new_v5(&PARTNER_NAMESPACE, format!("{name}.{key}").as_bytes());
+                    if partners.iter().any(|(_, other, _)| *other == id) {
+                        return Err(refuse(line, format!("partner '{key}' appears twice")));
+                    }
+                    partners.push((line, id, details));
+                    continue;
+                }
+            };
+            configuration.push((line, command));
+        }
+        let Some((name, version, requires)) = header else {
+            return Err(refuse(0, "the file has no records (not even the header)"));
+        };
+        Ok(Self {
+            name,
+            version,
+            requires,
+            configuration,
+            partners,
+        })
+    }
+
+    /// `name@version`, as events record it.
+    pub fn key(&self) -> String {
+        format!("{}@{}", self.name, self.version)
+    }
+}
+
+/// What loading a data module did, or would do.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Report {
+    /// Configuration changes, as the stage diff shows them.
+    pub configuration: Vec<Change>,
+    /// One sentence per partner created or changed.
+    pub partners: Vec<String>,
+    /// Whether the changes were made (false for a dry run).
+    pub applied: bool,
+}
+
+impl Report {
+    pub fn is_empty(&self) -> bool {
+        self.configuration.is_empty() && self.partners.is_empty()
+    }
+}
+
+/// Why loading failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{0}")]
+    Refused(Refusal),
+    #[error("{0}")]
+    Internal(String),
+}
+
+fn internal(e: impl fmt::Display) -> LoadError {
+    LoadError::Internal(e.to_string())
+}
+
+/// Works out what `module` changes (every command decided on the configuration as it stands)
+/// and, unless `dry_run`, makes the changes as user `user`.
+pub async fn load(
+    backend: &Backend,
+    module: &DataModule,
+    dry_run: bool,
+    user: &str,
+) -> Result<Report, LoadError> {
+    let state = &backend.state;
+    let current = projections::configuration::current(&state.pool)
+        .await
+        .map_err(internal)?
+        .map(|row| row.configuration)
+        .unwrap_or_default();
+    // every command is decided in order on a scratch copy: a refusal names its line.
+    let mut scratch: Configuration = current.clone();
+    let mut commands = Vec::new();
+    let requirements = module.requires.iter().map(|name| {
+        (
+            0,
+            ConfigurationCommand::InstallModule {
+                name: name.clone(),
+                force: false,
+            },
+        )
+    });
+    for (line, command) in requirements.chain(module.configuration.iter().cloned()) {
+        let events = scratch
+            .decide(command.clone())
+            .map_err(|e| LoadError::Refused(refuse(line, e.to_string())))?;
+        for event in events {
+            scratch.apply(event);
+        }
+        commands.push(command);
+    }
+    let mut report = Report {
+        configuration: changes(current.settings(), scratch.settings()),
+        ..Report::default()
+    };
+    let mut partner_commands = Vec::new();
+    for (line, id, details) in &module.partners {
+        let row = projections::partner::get(&state.pool, *id)
+            .await
+            .map_err(internal)?;
+        let name = details.name.as_str();
+        match row {
+            None => {
+                report.partners.push(format!("create partner '{name}'"));
+                partner_commands.push((
+                    *id,
+                    PartnerCommand::CreatePartner {
+                        details: details.clone(),
+                    },
+                ));
+            }
+            Some(row) if row.archived => {
+                return Err(LoadError::Refused(refuse(
+                    *line,
+                    format!("partner '{name}' is archived: restore it first"),
+                )));
+            }
+            Some(row) => {
+                let same = row.name == name
+                    && row.email.as_deref() == details.email.as_ref().map(|e| e.as_str())
+                    && row.phone.as_deref() == details.phone.as_ref().map(|p| p.as_str())
+                    && row.street == details.address.street
+                    && row.city == details.address.city
+                    && row.zip == details.address.zip
+                    && row.country == details.address.country
+                    && row.vat.as_deref() == details.vat.as_ref().map(|v| v.as_str())
+                    && row.is_customer == details.is_customer
+                    && row.is_supplier == details.is_supplier;
+                if !same {
+                    report.partners.push(format!("update partner '{name}'"));
+                    let details = details.clone();
+                    partner_commands.push((
+                        *id,
+                        PartnerCommand::UpdatePartner {
+                            expected_version: None,
+                            changes: PartnerChanges {
+                                name: Some(details.name),
+                                email: Some(details.email),
+                                phone: Some(details.phone),
+                                address: Some(details.address),
+                                vat: Some(details.vat),
+                                is_customer: Some(details.is_customer),
+                                is_supplier: Some(details.is_supplier),
+                            },
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    if dry_run || report.is_empty() {
+        return Ok(report);
+    }
+    let mut context = CommandContext::system(user);
+    context.data_module = Some(module.key());
+    if !report.configuration.is_empty() {
+        state
+            .bus
+            .configure(ConfigurationCommand::Batch(commands), &context)
+            .await
+            .map_err(|e| match e {
+                CommandError::Refused(e) => LoadError::Refused(refuse(0, e.to_string())),
+                other => internal(other),
+            })?;
+    }
+    for (id, command) in partner_commands {
+        state
+            .bus
+            .partner(id, command, &context)
+            .await
+            .map_err(internal)?;
+    }
+    report.applied = true;
+    Ok(report)
+}
