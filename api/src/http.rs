@@ -10,9 +10,12 @@
 //!   do not speak) gets a clear 4xx and runs nothing.
 
 use async_graphql::http::GraphiQLSource;
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{Response as GqlResponse, Variables};
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::body::Bytes;
+use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Query, State};
 use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE, USER_AGENT};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -28,6 +31,10 @@ use crate::graphql::{AppSchema, RequestContext};
 
 /// The path GraphQL is served at.
 pub const GRAPHQL_PATH: &str = "/graphql";
+/// The path of GraphQL subscriptions, over WebSocket (`graphql-transport-ws` or `graphql-ws`).
+/// The token goes in the `connection_init` payload as `{"authorization": "Bearer <token>"}`
+/// (or in the upgrade request's Authorization header).
+pub const SUBSCRIPTIONS_PATH: &str = "/graphql/ws";
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
 
@@ -35,8 +42,43 @@ const JSON: &str = "application/json";
 pub fn app(schema: AppSchema) -> Router {
     Router::new()
         .route(GRAPHQL_PATH, get(graphql_get).post(graphql_post))
+        .route(SUBSCRIPTIONS_PATH, get(subscriptions))
         .route("/", get(|| async { Redirect::temporary(GRAPHQL_PATH) }))
         .with_state(schema)
+}
+
+async fn subscriptions(
+    State(schema): State<AppSchema>,
+    protocol: GraphQLProtocol,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let from_headers = request_context(&headers);
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    let token = payload
+                        .get("authorization")
+                        .or_else(|| payload.get("Authorization"))
+                        .and_then(Value::as_str)
+                        .and_then(bearer)
+                        .or(from_headers.token);
+                    let mut data = async_graphql::Data::default();
+                    data.insert(RequestContext::new(token, None, from_headers.client));
+                    Ok(data)
+                })
+                .serve()
+        })
+}
+
+/// The token of an `Authorization: Bearer <token>` value.
+fn bearer(value: &str) -> Option<String> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().chars().take(200).collect())
 }
 
 /// The media type a response is written in.
@@ -314,12 +356,7 @@ fn request_context(headers: &HeaderMap) -> RequestContext {
             .map(str::trim)
             .filter(|v| !v.is_empty())
     };
-    let token = header("authorization").and_then(|value| {
-        let (scheme, token) = value.split_once(' ')?;
-        scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| token.trim().chars().take(200).collect())
-    });
+    let token = header("authorization").and_then(bearer);
     RequestContext::new(
         token,
         header("x-correlation-id").and_then(|c| Uuid::parse_str(c).ok()),

@@ -230,7 +230,8 @@ async fn stage(command: StageCommand, url: &str, pool: sqlx::PgPool) -> anyhow::
             refuse_on_user_errors(payload)?;
             println!(
                 "Stage {} created at log position {}.",
-                payload["stage"]["name"], payload["stage"]["position"]
+                text(&payload["stage"]["name"]),
+                payload["stage"]["position"]
             );
         }
         StageCommand::List => {

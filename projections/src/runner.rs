@@ -177,6 +177,11 @@ impl Drop for Announcer {
 pub struct Progress(watch::Receiver<Checkpoint>);
 
 impl Progress {
+    /// A receiver that wakes at every checkpoint the runner reaches.
+    pub fn subscribe(&self) -> watch::Receiver<Checkpoint> {
+        self.0.clone()
+    }
+
     /// The checkpoint of the last batch this process committed or saw committed.
     pub fn current(&self) -> Checkpoint {
         *self.0.borrow()

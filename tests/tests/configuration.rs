@@ -467,3 +467,55 @@ async fn every_configuration_event_records_who_made_it() {
         ("implementer", "SetLabel")
     );
 }
+
+#[tokio::test]
+async fn a_subscriber_hears_of_each_configuration_change() {
+    use futures::StreamExt;
+
+    let app = TestApp::new().await;
+    let version = app.graphql("{ configurationVersion }", json!({})).await["configurationVersion"]
+        .as_i64()
+        .unwrap();
+    let schema = app.backend.schema();
+    let subscribe = |token: Option<String>| {
+        async_graphql::Request::new(
+            "subscription { configurationChanged { version changes { area key before after } } }",
+        )
+        .data(api::graphql::RequestContext::new(token, None, None))
+    };
+    let mut stream = schema.execute_stream(subscribe(Some(app.admin_token.clone())));
+    let heard = tokio::spawn(async move { stream.next().await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let renamed = app
+        .graphql(
+            "mutation { setLabel(input: { form: \"partner\", field: \"vat\", label: \"VAT number\" }) { userErrors { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(renamed["setLabel"]["userErrors"], json!([]));
+    let announcement = tokio::time::timeout(std::time::Duration::from_secs(10), heard)
+        .await
+        .expect("announced in time")
+        .unwrap()
+        .expect("an announcement");
+    assert!(announcement.errors.is_empty(), "{:?}", announcement.errors);
+    assert_eq!(
+        announcement.data.into_json().unwrap(),
+        json!({ "configurationChanged": {
+            "version": version + 1,
+            "changes": [{ "area": "LABEL", "key": "partner.vat", "before": null, "after": "VAT number" }]
+        } })
+    );
+
+    let mut anonymous = schema.execute_stream(subscribe(None));
+    let refused = anonymous.next().await.unwrap();
+    assert_eq!(
+        refused.errors[0]
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("code"))
+            .cloned(),
+        Some(async_graphql::Value::from("UNAUTHENTICATED"))
+    );
+}

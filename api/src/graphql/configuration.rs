@@ -3,14 +3,16 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, Subscription};
 use chrono::NaiveDate;
 use domain::configuration::{
-    catalogue, currency_rate, display_name, label, Area, Change, Code, Company as DomainCompany,
-    ConfigurationCommand, ConfigurationError, Currency as DomainCurrency, CurrencyCode,
-    FiscalYearStart, Model, Right, Rights, Sequence as DomainSequence, Tax as DomainTax,
+    catalogue, changes, currency_rate, display_name, label, Area, Change, Code,
+    Company as DomainCompany, ConfigurationCommand, ConfigurationError, Currency as DomainCurrency,
+    CurrencyCode, FiscalYearStart, Model, Right, Rights, Sequence as DomainSequence,
+    Tax as DomainTax,
 };
 use domain::partner::Address;
+use futures::Stream;
 use rust_decimal::Decimal;
 
 use super::partner::Address as AddressObject;
@@ -942,5 +944,64 @@ impl ConfigurationMutation {
             rights,
         }));
         configure(ctx, parsed).await
+    }
+}
+
+/// A configuration change, as subscribers hear of it.
+#[derive(SimpleObject)]
+pub struct ConfigurationChanged {
+    /// The configuration version now.
+    pub version: i64,
+    /// The log position of the latest configuration event.
+    pub position: i64,
+    /// What changed since the previous announcement (or since the subscription started).
+    pub changes: Vec<ConfigurationChange>,
+}
+
+pub struct ConfigurationSubscription;
+
+#[Subscription]
+impl ConfigurationSubscription {
+    /// Announces every configuration change (modules, settings, labels, rights, restores), so a
+    /// client reloads its forms instead of showing stale ones. Any signed-in user may listen.
+    async fn configuration_changed(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = ConfigurationChanged>> {
+        let actor = actor(ctx).await?;
+        let state = ctx.data::<AppState>()?.clone();
+        let progress = state.configuration_progress.subscribe();
+        let start = actor.config.clone();
+        Ok(futures::stream::unfold(
+            (state, progress, start),
+            |(state, mut progress, mut seen)| async move {
+                loop {
+                    // the projection reached a new checkpoint: did the configuration change?
+                    progress.changed().await.ok()?;
+                    let latest = match state.config.at_least(&state.pool, seen.version + 1).await {
+                        Ok(latest) => latest,
+                        Err(error) => {
+                            tracing::warn!(%error, "configuration subscription: cannot read the configuration");
+                            continue;
+                        }
+                    };
+                    if latest.version > seen.version {
+                        let announcement = ConfigurationChanged {
+                            version: latest.version,
+                            position: latest.position,
+                            changes: changes(
+                                seen.configuration.settings(),
+                                latest.configuration.settings(),
+                            )
+                            .into_iter()
+                            .map(Into::into)
+                            .collect(),
+                        };
+                        seen = latest;
+                        return Some((announcement, (state, progress, seen)));
+                    }
+                }
+            },
+        ))
     }
 }

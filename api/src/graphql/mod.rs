@@ -10,7 +10,7 @@ use std::fmt::Display;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, Enum, MergedObject, Schema, SimpleObject};
+use async_graphql::{Enum, MergedObject, Schema, SimpleObject};
 use domain::text::TextError;
 use uuid::Uuid;
 
@@ -41,14 +41,14 @@ pub struct MutationRoot(
     user::UserMutation,
 );
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, configuration::ConfigurationSubscription>;
 
 /// The schema, with the state every resolver reads from.
 pub fn schema(state: AppState) -> AppSchema {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        configuration::ConfigurationSubscription,
     )
     .data(state)
     .limit_depth(12)
