@@ -37,6 +37,7 @@ pub struct Size {
     pub loads: usize,
     pub read_partners: usize,
     pub reads: usize,
+    pub configuration_events: usize,
 }
 
 impl Size {
@@ -53,6 +54,7 @@ impl Size {
             loads: 30,
             read_partners: 1000,
             reads: 4000,
+            configuration_events: 20_000,
         }
     }
 
@@ -69,6 +71,7 @@ impl Size {
             loads: 3,
             read_partners: 60,
             reads: 40,
+            configuration_events: 1_000,
         }
     }
 }
@@ -361,6 +364,44 @@ async fn run_in(
             "≥ 50 % of a raw ordered scan and ≥ 100,000 events/s",
             |ours, r| r >= 0.5 && ours >= 100_000.0,
         ));
+    }
+    if wanted("W8") {
+        progress("W8 configuration at a stage");
+        let position =
+            workloads::prepare_configuration_history(pool, size.configuration_events, 20).await?;
+        for (id, how, what, target) in [
+            (
+                "W8a",
+                workloads::ConfigurationReplay::FromSnapshot,
+                "from the stage's snapshot and the 20 events after it",
+                "≤ 3 × reading those rows; flat as the log grows",
+            ),
+            (
+                "W8b",
+                workloads::ConfigurationReplay::FromBeginning,
+                "folded from the first event (what the snapshot saves)",
+                "context: grows with the whole configuration log",
+            ),
+        ] {
+            let spread = interleaved(
+                rounds,
+                || workloads::configuration_at(pool, position, how, size.loads),
+                || workloads::raw_configuration_rows(pool, position, how, size.loads),
+            )
+            .await?;
+            let snapshot = matches!(how, workloads::ConfigurationReplay::FromSnapshot);
+            rows.push(row(
+                id,
+                format!(
+                    "configuration at a stage {} configuration events into the log, {what}",
+                    size.configuration_events
+                ),
+                "ms",
+                spread,
+                target,
+                move |_, r| !snapshot || r <= 3.0,
+            ));
+        }
     }
     if wanted("W7") {
         progress("W7 GraphQL reads");

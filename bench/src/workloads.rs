@@ -528,3 +528,143 @@ pub fn resident_mb() -> f64 {
         })
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
+
+/// W8: a configuration history of `events` events (renamed labels and changed taxes, in
+/// batches), then a stage, then `tail` more events. Returns the position of the last one.
+pub async fn prepare_configuration_history(
+    pool: &PgPool,
+    events: usize,
+    tail: usize,
+) -> anyhow::Result<i64> {
+    use domain::configuration::{Code, ConfigurationCommand, Tax};
+    let bus = CommandBus::new(pool.clone(), Wake::default());
+    let context = CommandContext::system("bench");
+    let configure = |command| async {
+        bus.configure(command, &context)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    };
+    configure(ConfigurationCommand::InstallModule {
+        name: "account".into(),
+        force: false,
+    })
+    .await?;
+    let change = |n: usize| -> anyhow::Result<ConfigurationCommand> {
+        Ok(if n % 2 == 0 {
+            ConfigurationCommand::SetLabel {
+                form: "partner".into(),
+                field: "name".into(),
+                label: Some(format!("Name {n}")),
+            }
+        } else {
+            ConfigurationCommand::SetTax {
+                code: Code::parse(&format!("tax{}", n % 50))?,
+                tax: Tax::new(
+                    &format!("Tax {n}"),
+                    rust_decimal::Decimal::new((n % 100) as i64, 0),
+                    false,
+                )?,
+            }
+        })
+    };
+    for chunk in (0..events).collect::<Vec<_>>().chunks(500) {
+        let commands = chunk
+            .iter()
+            .map(|n| change(*n))
+            .collect::<anyhow::Result<_>>()?;
+        configure(ConfigurationCommand::Batch(commands)).await?;
+    }
+    configure(ConfigurationCommand::CreateStage {
+        name: "bench".into(),
+        note: String::new(),
+    })
+    .await?;
+    let commands = (events..events + tail)
+        .map(change)
+        .collect::<anyhow::Result<_>>()?;
+    let last = configure(ConfigurationCommand::Batch(commands)).await?;
+    // the stage's snapshot is written by the configuration projection.
+    let backend = Backend::start(pool.clone()).await?;
+    anyhow::ensure!(
+        backend.catch_up(Duration::from_secs(600)).await?,
+        "the configuration projection did not catch up"
+    );
+    Ok(last.position)
+}
+
+/// How the configuration at a position is computed.
+#[derive(Clone, Copy)]
+pub enum ConfigurationReplay {
+    /// From the latest stage's snapshot, then the events after it.
+    FromSnapshot,
+    /// From the first configuration event.
+    FromBeginning,
+}
+
+/// W8 (ours): milliseconds to compute the configuration at `position` (median of `times`).
+pub async fn configuration_at(
+    pool: &PgPool,
+    position: i64,
+    how: ConfigurationReplay,
+    times: usize,
+) -> anyhow::Result<f64> {
+    let mut conn = pool.acquire().await?;
+    let mut samples = Vec::with_capacity(times);
+    for _ in 0..times {
+        let started = Instant::now();
+        let configuration = match how {
+            ConfigurationReplay::FromSnapshot => {
+                replay::configuration::configuration_at(&mut conn, position)
+                    .await?
+                    .0
+            }
+            ConfigurationReplay::FromBeginning => {
+                replay::configuration::configuration_at_from_beginning(&mut conn, position).await?
+            }
+        };
+        samples.push(started.elapsed().as_secs_f64() * 1000.0);
+        std::hint::black_box(configuration);
+    }
+    Ok(percentile(&mut samples, 50.0))
+}
+
+/// W8 (raw): milliseconds to read the same rows (the snapshot and the tail, or the whole
+/// stream) without turning them into a configuration (median of `times`).
+pub async fn raw_configuration_rows(
+    pool: &PgPool,
+    position: i64,
+    how: ConfigurationReplay,
+    times: usize,
+) -> anyhow::Result<f64> {
+    let mut conn = pool.acquire().await?;
+    let mut samples = Vec::with_capacity(times);
+    for _ in 0..times {
+        let started = Instant::now();
+        let after: i64 = match how {
+            ConfigurationReplay::FromSnapshot => {
+                let stage: Option<(i64, String)> = sqlx::query_as(
+                    "select position, state::text from configuration_stage
+                      where position <= $1 order by position desc limit 1",
+                )
+                .bind(position)
+                .fetch_optional(&mut *conn)
+                .await?;
+                std::hint::black_box(&stage);
+                stage.map_or(0, |s| s.0)
+            }
+            ConfigurationReplay::FromBeginning => 0,
+        };
+        let rows: Vec<String> = sqlx::query_scalar(
+            "select payload::text from events
+              where aggregate_type = 'Configuration' and position > $1 and position <= $2
+              order by sequence",
+        )
+        .bind(after)
+        .bind(position)
+        .fetch_all(&mut *conn)
+        .await?;
+        samples.push(started.elapsed().as_secs_f64() * 1000.0);
+        std::hint::black_box(rows);
+    }
+    Ok(percentile(&mut samples, 50.0))
+}

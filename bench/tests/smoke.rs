@@ -10,7 +10,10 @@ async fn every_workload_runs_and_reports_a_figure_next_to_raw() {
     let ids: Vec<&str> = report.rows.iter().map(|r| r.id).collect();
     assert_eq!(
         ids,
-        ["W1", "W2", "W3", "W6", "W6s", "W4a", "W4b", "W5", "W7a", "W7b", "W7c", "W7m"]
+        [
+            "W1", "W2", "W3", "W6", "W6s", "W4a", "W4b", "W5", "W8a", "W8b", "W7a", "W7b", "W7c",
+            "W7m"
+        ]
     );
     for row in report.rows.iter().filter(|r| r.id != "W6s") {
         assert!(
