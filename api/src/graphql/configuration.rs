@@ -16,9 +16,8 @@ use futures::Stream;
 use rust_decimal::Decimal;
 
 use super::partner::Address as AddressObject;
-use super::{internal, Problems, RequestContext, UserError, UserErrorCode};
+use super::{internal, settle, Problems, RequestContext, UserError, UserErrorCode};
 use crate::auth::{actor, require, require_module, Actor, ConfigView};
-use crate::commands::CommandError;
 use crate::AppState;
 
 /// The configuration of this database at one version.
@@ -469,34 +468,24 @@ pub async fn send(
         .bus
         .configure(command, &request.command_context(&actor.login))
         .await;
-    let refused = match result {
-        Ok(at) => {
-            if !state
-                .configuration_progress
-                .wait_for(at, state.read_your_writes_timeout)
-                .await
-            {
-                tracing::warn!(?at, "the configuration read model did not catch up in time");
-            }
-            None
-        }
-        Err(CommandError::Refused(error)) => Some(vec![refusal(&error)]),
-        Err(CommandError::Conflict) => Some(vec![UserError::new(
-            &[],
-            "someone else changed the configuration at the same moment; nothing was saved: try again",
-            UserErrorCode::Conflict,
-        )]),
-        Err(CommandError::Internal(error)) => return Err(internal(ctx, error)),
-    };
+    let user_errors = settle(
+        ctx,
+        result,
+        &state.configuration_progress,
+        "the configuration",
+        refusal,
+    )
+    .await?;
     let view = state
         .config
         .at_least(&state.pool, actor.config.version + 1)
         .await
         .map_err(|e| internal(ctx, e))?;
     request.saw_configuration(view.version);
-    Ok(match refused {
-        None => Outcome::Done(view),
-        Some(errors) => Outcome::Refused(errors, view),
+    Ok(if user_errors.is_empty() {
+        Outcome::Done(view)
+    } else {
+        Outcome::Refused(user_errors, view)
     })
 }
 
@@ -529,6 +518,16 @@ async fn configure(
 
 fn code(problems: &mut Problems, path: &[&str], raw: &str) -> Option<Code> {
     problems.text(path, Code::parse(raw))
+}
+
+/// The command for an input that is only a code (`removeTax`, `removeGroup`, ...).
+fn by_code(
+    input: &CodeInput,
+    command: fn(Code) -> ConfigurationCommand,
+) -> Result<ConfigurationCommand, Vec<UserError>> {
+    let mut problems = Problems::default();
+    let code = code(&mut problems, &["input", "code"], &input.code);
+    problems.finish(code.map(command))
 }
 
 #[derive(InputObject)]
@@ -821,9 +820,7 @@ impl ConfigurationMutation {
         input: CodeInput,
     ) -> Result<ConfigurationPayload> {
         require_module(&actor(ctx).await?, "account")?;
-        let mut problems = Problems::default();
-        let code = code(&mut problems, &["input", "code"], &input.code);
-        let parsed = problems.finish(code.map(|code| ConfigurationCommand::RemoveTax { code }));
+        let parsed = by_code(&input, |code| ConfigurationCommand::RemoveTax { code });
         configure(ctx, parsed).await
     }
 
@@ -918,9 +915,7 @@ impl ConfigurationMutation {
         ctx: &Context<'_>,
         input: CodeInput,
     ) -> Result<ConfigurationPayload> {
-        let mut problems = Problems::default();
-        let code = code(&mut problems, &["input", "code"], &input.code);
-        let parsed = problems.finish(code.map(|code| ConfigurationCommand::RemoveGroup { code }));
+        let parsed = by_code(&input, |code| ConfigurationCommand::RemoveGroup { code });
         configure(ctx, parsed).await
     }
 

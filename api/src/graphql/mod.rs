@@ -207,6 +207,36 @@ impl Problems {
     }
 }
 
+/// What a sent command comes to for the client: no user error once the read model shows it
+/// (waited for, within the read-your-writes timeout), the refusal as a user error, or a conflict;
+/// anything else is an internal error. `record` names what changed (`this partner`).
+pub async fn settle<E: std::error::Error>(
+    ctx: &async_graphql::Context<'_>,
+    result: Result<projections::Checkpoint, crate::commands::CommandError<E>>,
+    progress: &projections::Progress,
+    record: &str,
+    refusal: impl Fn(&E) -> UserError,
+) -> async_graphql::Result<Vec<UserError>> {
+    use crate::commands::CommandError;
+    let state = ctx.data::<AppState>()?;
+    match result {
+        Ok(at) => {
+            // read-your-writes: the payload shows the change, not the read model of a moment ago.
+            if !progress.wait_for(at, state.read_your_writes_timeout).await {
+                tracing::warn!(?at, record, "the read model did not catch up in time; the payload may be stale");
+            }
+            Ok(vec![])
+        }
+        Err(CommandError::Refused(error)) => Ok(vec![refusal(&error)]),
+        Err(CommandError::Conflict) => Ok(vec![UserError::new(
+            &[],
+            format!("someone else changed {record} at the same moment; nothing was saved: reload it and try again"),
+            UserErrorCode::Conflict,
+        )]),
+        Err(CommandError::Internal(error)) => Err(internal(ctx, error)),
+    }
+}
+
 /// Logs an unexpected failure once, with the request id, and gives the client a message that
 /// names the request id but leaks nothing.
 pub fn internal(ctx: &async_graphql::Context<'_>, error: impl Display) -> async_graphql::Error {

@@ -15,12 +15,12 @@ use projections::partner::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::settle;
 use super::{
     internal, parse_id, Event, Problems, RequestContext, UserError, UserErrorCode,
     DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
 };
 use crate::auth::require;
-use crate::commands::CommandError;
 use crate::AppState;
 use domain::configuration::{Model, Right};
 
@@ -599,25 +599,18 @@ async fn send(
         .data_opt::<RequestContext>()
         .cloned()
         .unwrap_or_else(RequestContext::anonymous);
-    let user_errors = match state
+    let result = state
         .bus
         .partner(id, command, &request.command_context(&actor.login))
-        .await {
-        Ok(at) => {
-            // read-your-writes: the payload shows the change, not the read model of a moment ago.
-            if !state.partner_progress.wait_for(at, state.read_your_writes_timeout).await {
-                tracing::warn!(?at, "the partner read model did not catch up in time; the payload may be stale");
-            }
-            vec![]
-        }
-        Err(CommandError::Refused(error)) => vec![refusal(&error)],
-        Err(CommandError::Conflict) => vec![UserError::new(
-            &[],
-            "someone else changed this partner at the same moment; nothing was saved: reload it and try again",
-            UserErrorCode::Conflict,
-        )],
-        Err(CommandError::Internal(error)) => return Err(internal(ctx, error)),
-    };
+        .await;
+    let user_errors = settle(
+        ctx,
+        result,
+        &state.partner_progress,
+        "this partner",
+        refusal,
+    )
+    .await?;
     let partner = read_model::get(&state.pool, id)
         .await
         .map_err(|e| internal(ctx, e))?;

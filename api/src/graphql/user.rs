@@ -11,11 +11,11 @@ use projections::user::{self as read_model, UserRow};
 use uuid::Uuid;
 
 use super::partner::TotalCount;
+use super::settle;
 use super::{
     internal, parse_id, Problems, RequestContext, UserError, UserErrorCode, MAX_PAGE_SIZE,
 };
 use crate::auth::{self, actor, require, user_id, Actor, PasswordError};
-use crate::commands::CommandError;
 use crate::AppState;
 
 /// A user account.
@@ -238,29 +238,11 @@ async fn send(
         .data_opt::<RequestContext>()
         .cloned()
         .unwrap_or_else(RequestContext::anonymous);
-    let user_errors = match state
+    let result = state
         .bus
         .user(id, command, &request.command_context(&actor.login))
-        .await
-    {
-        Ok(at) => {
-            if !state
-                .user_progress
-                .wait_for(at, state.read_your_writes_timeout)
-                .await
-            {
-                tracing::warn!(?at, "the user read model did not catch up in time");
-            }
-            vec![]
-        }
-        Err(CommandError::Refused(error)) => vec![refusal(&error)],
-        Err(CommandError::Conflict) => vec![UserError::new(
-            &[],
-            "someone else changed this user at the same moment; nothing was saved: try again",
-            UserErrorCode::Conflict,
-        )],
-        Err(CommandError::Internal(error)) => return Err(internal(ctx, error)),
-    };
+        .await;
+    let user_errors = settle(ctx, result, &state.user_progress, "this user", refusal).await?;
     let row = read_model::get(&state.pool, id)
         .await
         .map_err(|e| internal(ctx, e))?;
