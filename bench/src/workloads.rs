@@ -550,7 +550,7 @@ pub async fn prepare_configuration_history(
     })
     .await?;
     let change = |n: usize| -> anyhow::Result<ConfigurationCommand> {
-        Ok(if n % 2 == 0 {
+        Ok(if n.is_multiple_of(2) {
             ConfigurationCommand::SetLabel {
                 form: "partner".into(),
                 field: "name".into(),
