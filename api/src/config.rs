@@ -61,10 +61,38 @@ pub enum Command {
         #[command(subcommand)]
         command: DataCommand,
     },
+    /// Replay and audit: verify the log, or copy it up to a point into a new database.
+    Replay {
+        #[command(subcommand)]
+        command: ReplayCommand,
+    },
     /// Configuration stages: name the current point, list, compare, go back.
     Stage {
         #[command(subcommand)]
         command: StageCommand,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ReplayCommand {
+    /// Check the log: every event against its hash chain, the seals over the global order, and
+    /// every event read back into its type. Exits with status 1 on any finding.
+    Verify,
+    /// Make a new database holding exactly the log up to a point (one of --position, --time,
+    /// --stage), its read models rebuilt; the source is untouched.
+    To {
+        /// The last log position to include.
+        #[arg(long, conflicts_with_all = ["time", "stage"])]
+        position: Option<i64>,
+        /// Include what was recorded up to this time (RFC 3339, e.g. 2026-11-23T12:00:00Z).
+        #[arg(long, conflicts_with = "stage")]
+        time: Option<chrono::DateTime<chrono::Utc>>,
+        /// Include the log up to this stage.
+        #[arg(long)]
+        stage: Option<String>,
+        /// The new database (on the same server).
+        #[arg(long, value_parser = database_name)]
+        into: String,
     },
 }
 

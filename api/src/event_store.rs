@@ -15,7 +15,7 @@ use cqrs_es::persist::{
 };
 use cqrs_es::Aggregate;
 use postgres_es::PostgresEventRepository;
-use projections::Checkpoint;
+use projections::{chain, Checkpoint};
 use serde_json::Value;
 use sqlx::PgPool;
 
@@ -25,6 +25,9 @@ struct CommandScope {
     assume_new: bool,
     /// Where the command's events landed.
     appended: Mutex<Option<Checkpoint>>,
+    /// The last event of the stream as the command read it: its sequence and hash, which the
+    /// next event's hash chains to.
+    last: Mutex<Option<(i64, Option<Vec<u8>>)>>,
 }
 
 tokio::task_local! {
@@ -42,10 +45,29 @@ pub async fn tracking_append<T>(
     let scope = Arc::new(CommandScope {
         assume_new,
         appended: Mutex::new(None),
+        last: Mutex::new(None),
     });
     let output = COMMAND.scope(scope.clone(), command).await;
     let appended = scope.appended.lock().ok().and_then(|at| *at);
     (output, appended)
+}
+
+/// An event of a stream as a command reads it: sequence, type, version, payload and metadata
+/// (as stored), hash.
+type StreamRow = (i64, String, String, String, String, Option<Vec<u8>>);
+
+/// A database failure as cqrs-es classifies it: a unique violation of the log's key is the
+/// optimistic lock refusing a second writer of the same sequence number.
+fn failure(e: sqlx::Error) -> PersistenceError {
+    match &e {
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => {
+            PersistenceError::OptimisticLockError
+        }
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
+            PersistenceError::ConnectionError(Box::new(e))
+        }
+        _ => PersistenceError::UnknownError(Box::new(e)),
+    }
 }
 
 /// The repository behind every aggregate's `CqrsFramework`.
@@ -62,6 +84,40 @@ impl EventRepository {
         }
     }
 
+    /// The hash the first of `first`'s stream's new events chains to: the genesis for a new
+    /// stream, else the hash of the event before it, as the command read it (or, failing that,
+    /// as the log has it).
+    async fn previous_hash(
+        &self,
+        aggregate_type: &str,
+        first: &SerializedEvent,
+    ) -> Result<Vec<u8>, PersistenceError> {
+        let sequence = i64::try_from(first.sequence)
+            .map_err(|e| PersistenceError::UnknownError(Box::new(e)))?;
+        if sequence <= 1 {
+            return Ok(chain::GENESIS.to_vec());
+        }
+        let read = COMMAND
+            .try_with(|scope| scope.last.lock().ok().and_then(|last| last.clone()))
+            .ok()
+            .flatten();
+        if let Some((last, hash)) = read {
+            if last == sequence - 1 {
+                return Ok(hash.unwrap_or_else(|| chain::GENESIS.to_vec()));
+            }
+        }
+        let hash: Option<Option<Vec<u8>>> = sqlx::query_scalar(
+            "select hash from events where aggregate_type = $1 and aggregate_id = $2 and sequence = $3",
+        )
+        .bind(aggregate_type)
+        .bind(&first.aggregate_id)
+        .bind(sequence - 1)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(failure)?;
+        Ok(hash.flatten().unwrap_or_else(|| chain::GENESIS.to_vec()))
+    }
+
     async fn append(
         &self,
         aggregate_type: &str,
@@ -70,6 +126,8 @@ impl EventRepository {
         if events.is_empty() {
             return Ok(None);
         }
+        let mut previous = self.previous_hash(aggregate_type, &events[0]).await?;
+        let mut hashes: Vec<Vec<u8>> = Vec::with_capacity(events.len());
         let mut ids = Vec::with_capacity(events.len());
         let mut sequences = Vec::with_capacity(events.len());
         let mut types = Vec::with_capacity(events.len());
@@ -87,12 +145,29 @@ impl EventRepository {
             payloads.push(event.payload.to_string());
             metadata.push(event.metadata.to_string());
         }
+        // each event chains to the one before it in its stream, over exactly the text stored.
+        for (n, event) in events.iter().enumerate() {
+            let hash = chain::link(
+                &previous,
+                chain::Link {
+                    aggregate_type,
+                    aggregate_id: &event.aggregate_id,
+                    sequence: sequences[n],
+                    event_type: &event.event_type,
+                    event_version: &event.event_version,
+                    payload: &payloads[n],
+                    metadata: &metadata[n],
+                },
+            );
+            previous = hash.to_vec();
+            hashes.push(previous.clone());
+        }
         // `with ordinality ... order by` keeps the events' positions in their sequence order.
         let landed: Vec<(i64, i64)> = sqlx::query_as(
-            "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
-             select $1, id, seq, ty, ver, p::json, m::json
-               from unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[])
-                    with ordinality as e(id, seq, ty, ver, p, m, n)
+            "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata, hash)
+             select $1, id, seq, ty, ver, p::json, m::json, h
+               from unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bytea[])
+                    with ordinality as e(id, seq, ty, ver, p, m, h, n)
               order by n
              returning transaction_id::text::bigint, position",
         )
@@ -103,13 +178,10 @@ impl EventRepository {
         .bind(&versions)
         .bind(&payloads)
         .bind(&metadata)
+        .bind(&hashes)
         .fetch_all(&self.pool)
         .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => PersistenceError::OptimisticLockError,
-            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => PersistenceError::ConnectionError(Box::new(e)),
-            _ => PersistenceError::UnknownError(Box::new(e)),
-        })?;
+        .map_err(failure)?;
         Ok(landed
             .into_iter()
             .map(|(transaction_id, position)| Checkpoint {
@@ -128,7 +200,41 @@ impl PersistedEventRepository for EventRepository {
         if COMMAND.try_with(|scope| scope.assume_new).unwrap_or(false) {
             return Ok(Vec::new());
         }
-        self.reads.get_events::<A>(aggregate_id).await
+        let rows: Vec<StreamRow> = sqlx::query_as(
+            "select sequence, event_type, event_version, payload::text, metadata::text, hash
+               from events where aggregate_type = $1 and aggregate_id = $2 order by sequence",
+        )
+        .bind(A::TYPE)
+        .bind(aggregate_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(failure)?;
+        let last = rows
+            .last()
+            .map(|(sequence, .., hash)| (*sequence, hash.clone()));
+        let _ = COMMAND.try_with(|scope| {
+            if let Ok(mut at) = scope.last.lock() {
+                *at = last;
+            }
+        });
+        rows.into_iter()
+            .map(
+                |(sequence, event_type, event_version, payload, metadata, _)| {
+                    Ok(SerializedEvent {
+                        aggregate_id: aggregate_id.to_owned(),
+                        sequence: usize::try_from(sequence)
+                            .map_err(|e| PersistenceError::UnknownError(Box::new(e)))?,
+                        aggregate_type: A::TYPE.to_owned(),
+                        event_type,
+                        event_version,
+                        payload: serde_json::from_str(&payload)
+                            .map_err(|e| PersistenceError::DeserializationError(Box::new(e)))?,
+                        metadata: serde_json::from_str(&metadata)
+                            .map_err(|e| PersistenceError::DeserializationError(Box::new(e)))?,
+                    })
+                },
+            )
+            .collect()
     }
 
     async fn get_last_events<A: Aggregate>(

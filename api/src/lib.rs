@@ -21,6 +21,7 @@ use std::time::Duration;
 use projections::configuration::ConfigurationProjection;
 use projections::partner::PartnerProjection;
 use projections::runner::{self, RunnerOptions};
+use projections::seal::SealProjection;
 use projections::user::UserProjection;
 use projections::{Progress, Wake};
 use sqlx::PgPool;
@@ -49,6 +50,8 @@ pub struct AppState {
 pub struct Backend {
     pub state: AppState,
     tasks: Vec<JoinHandle<()>>,
+    /// The seals over the log (no request reads them; `catch_up` waits for them).
+    seal_progress: Progress,
 }
 
 impl Backend {
@@ -77,6 +80,13 @@ impl Backend {
             RunnerOptions::default(),
         )
         .await?;
+        let (seal_progress, seal_runner) = runner::spawn(
+            pool.clone(),
+            SealProjection,
+            &wake,
+            RunnerOptions::default(),
+        )
+        .await?;
         let bus = Arc::new(CommandBus::new(pool.clone(), wake));
         Ok(Self {
             state: AppState {
@@ -88,7 +98,14 @@ impl Backend {
                 config: Arc::default(),
                 read_your_writes_timeout: Duration::from_secs(5),
             },
-            tasks: vec![listener, partner_runner, configuration_runner, user_runner],
+            tasks: vec![
+                listener,
+                partner_runner,
+                configuration_runner,
+                user_runner,
+                seal_runner,
+            ],
+            seal_progress,
         })
     }
 
@@ -113,6 +130,7 @@ impl Backend {
             &state.partner_progress,
             &state.configuration_progress,
             &state.user_progress,
+            &self.seal_progress,
         ] {
             if !progress.wait_for(at, timeout).await {
                 return Ok(false);

@@ -1,7 +1,7 @@
 //! `erp`: starts the server, or runs one administrative command.
 
 use anyhow::Context;
-use api::config::{Cli, Command, DataCommand, StageCommand};
+use api::config::{Cli, Command, DataCommand, ReplayCommand, StageCommand};
 use std::time::Duration;
 
 use api::{admin, bootstrap, data_module, database, demo, fork, pg, Backend};
@@ -93,6 +93,13 @@ async fn main() -> anyhow::Result<()> {
                 for partner in &report.partners {
                     println!("    {partner}");
                 }
+            }
+        }
+        Command::Replay { command } => {
+            let (url, pool) = open_with_url(&cli).await?;
+            let clean = replay(command.clone(), &url, pool).await?;
+            if !clean {
+                std::process::exit(1);
             }
         }
         Command::Stage { command } => {
@@ -363,5 +370,113 @@ fn print_changes(changes: &serde_json::Value) {
             text(&change["area"]).to_lowercase(),
             text(&change["key"])
         );
+    }
+}
+
+/// Copies the log of `pool` up to `position` into the new database `target` (on the server of
+/// `url`), showing progress, and rebuilds its read models. Returns how many events it holds.
+async fn fork_into(
+    url: &str,
+    pool: &sqlx::PgPool,
+    position: i64,
+    target: &str,
+) -> anyhow::Result<u64> {
+    let target_url = {
+        use sqlx::ConnectOptions;
+        <sqlx::postgres::PgConnectOptions as std::str::FromStr>::from_str(url)?
+            .database(target)
+            .to_url_lossy()
+            .to_string()
+    };
+    let started = std::time::Instant::now();
+    let (fork_pool, copied) = fork::fork(pool, position, &target_url, |p| {
+        eprint!(
+            "\r{}",
+            progress_line("copying the log", p.copied, p.total, started)
+        );
+    })
+    .await?;
+    eprintln!();
+    let fork_backend = Backend::start(fork_pool).await?;
+    eprintln!("rebuilding the read models of {target}...");
+    anyhow::ensure!(
+        fork_backend.catch_up(Duration::from_secs(3600)).await?,
+        "the read models of {target} did not catch up"
+    );
+    Ok(copied)
+}
+
+/// `what: done/total events (rate events/s, ETA)`.
+fn progress_line(what: &str, done: u64, total: u64, started: std::time::Instant) -> String {
+    let seconds = started.elapsed().as_secs_f64().max(1e-3);
+    let rate = done as f64 / seconds;
+    let eta = if rate > 0.0 {
+        total.saturating_sub(done) as f64 / rate
+    } else {
+        0.0
+    };
+    format!("{what}: {done}/{total} events ({rate:.0} events/s, about {eta:.0} s left)   ")
+}
+
+/// Runs a `replay` subcommand; false when `verify` found something.
+async fn replay(command: ReplayCommand, url: &str, pool: sqlx::PgPool) -> anyhow::Result<bool> {
+    match command {
+        ReplayCommand::Verify => {
+            let started = std::time::Instant::now();
+            let findings = replay::verify::verify_log(&pool, |p| {
+                eprint!("\r{}", progress_line(p.pass, p.checked, p.total, started));
+            })
+            .await?;
+            eprintln!();
+            if findings.is_empty() {
+                println!("The log is intact: every event matches its chain and its seal, and reads back.");
+                return Ok(true);
+            }
+            println!(
+                "{} finding(s); the first bad position is {}:",
+                findings.len(),
+                findings[0].position
+            );
+            for finding in &findings {
+                println!("    {finding}");
+            }
+            Ok(false)
+        }
+        ReplayCommand::To {
+            position,
+            time,
+            stage,
+            into,
+        } => {
+            let position = match (position, time, stage) {
+                (Some(position), _, _) => position,
+                (None, Some(time), _) => sqlx::query_scalar::<_, Option<i64>>(
+                    "select max(position) from events where recorded_at <= $1",
+                )
+                .bind(time)
+                .fetch_one(&pool)
+                .await?
+                .with_context(|| format!("nothing was recorded by {time}"))?,
+                (None, None, Some(name)) => {
+                    let backend = Backend::start(pool.clone()).await?;
+                    anyhow::ensure!(
+                        backend.catch_up(Duration::from_secs(600)).await?,
+                        "the read models did not catch up with the log"
+                    );
+                    projections::configuration::stage(&pool, &name)
+                        .await?
+                        .with_context(|| format!("there is no stage named '{name}'"))?
+                        .position
+                }
+                (None, None, None) => {
+                    anyhow::bail!("say where to stop: --position, --time or --stage")
+                }
+            };
+            let copied = fork_into(url, &pool, position, &into).await?;
+            println!(
+                "Database {into} holds the log up to position {position} ({copied} events); the source is untouched."
+            );
+            Ok(true)
+        }
     }
 }

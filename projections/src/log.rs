@@ -34,6 +34,8 @@ pub struct StoredEvent {
     /// The metadata's JSON text as stored.
     pub metadata: String,
     pub recorded_at: DateTime<Utc>,
+    /// The event's link in its stream's hash chain; none for an event written by hand.
+    pub hash: Option<Vec<u8>>,
 }
 
 impl StoredEvent {
@@ -63,7 +65,7 @@ impl StoredEvent {
 /// The columns of [`StoredEvent`], for every query that reads events.
 pub(crate) const EVENT_COLUMNS: &str = "position, transaction_id::text::bigint as transaction_id, \
      aggregate_type, aggregate_id, sequence, event_type, event_version, payload::text as payload, \
-     metadata::text as metadata, recorded_at";
+     metadata::text as metadata, recorded_at, hash";
 
 /// What one read of the log found.
 #[derive(Debug, Default)]

@@ -29,10 +29,11 @@ struct Copied {
     metadata: String,
     position: i64,
     recorded_at: DateTime<Utc>,
+    hash: Option<Vec<u8>>,
 }
 
 /// Copies into `target` (a migrated database with an empty log) every event of `source` up to
-/// and including the one at `position`, in the order the log reader reads them. The copy is
+/// and including the last one at or before `position`, in the order the log reader reads them. The copy is
 /// one transaction: all of it or nothing. Returns how many events were copied.
 pub async fn copy_log(
     source: &PgPool,
@@ -42,12 +43,15 @@ pub async fn copy_log(
 ) -> Result<u64, ReplayError> {
     // the reader's order is (transaction, position): an event with a lower position whose
     // transaction committed after the point's was not part of the log there.
-    let point: Option<i64> =
-        sqlx::query_scalar("select transaction_id::text::bigint from events where position = $1")
-            .bind(position)
-            .fetch_optional(source)
-            .await?;
-    let Some(point_transaction) = point else {
+    // the point is the last event at or before `position` (positions have gaps).
+    let point: Option<(i64, i64)> = sqlx::query_as(
+        "select transaction_id::text::bigint, position from events
+          where position <= $1 order by position desc limit 1",
+    )
+    .bind(position)
+    .fetch_optional(source)
+    .await?;
+    let Some((point_transaction, position)) = point else {
         return Ok(0);
     };
     let included = "(transaction_id::text::bigint, position) <= ($1, $2)";
@@ -64,7 +68,7 @@ pub async fn copy_log(
         let rows: Vec<Copied> = sqlx::query_as(&format!(
             "select transaction_id::text::bigint as transaction, aggregate_type, aggregate_id,
                     sequence, event_type, event_version, payload::text as payload,
-                    metadata::text as metadata, position, recorded_at
+                    metadata::text as metadata, position, recorded_at, hash
                from events
               where {included} and (transaction_id::text::bigint, position) > ($3, $4)
               order by transaction_id, position
@@ -99,12 +103,12 @@ async fn insert(tx: &mut PgConnection, rows: &[Copied]) -> Result<(), sqlx::Erro
     let texts = |f: fn(&Copied) -> &str| rows.iter().map(f).collect::<Vec<_>>();
     sqlx::query(
         "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version,
-                             payload, metadata, position, recorded_at)
+                             payload, metadata, position, recorded_at, hash)
          overriding system value
-         select a, i, s, t, v, p::json, m::json, pos, at
+         select a, i, s, t, v, p::json, m::json, pos, at, h
            from unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
-                       $7::text[], $8::bigint[], $9::timestamptz[])
-             as u(a, i, s, t, v, p, m, pos, at)
+                       $7::text[], $8::bigint[], $9::timestamptz[], $10::bytea[])
+             as u(a, i, s, t, v, p, m, pos, at, h)
           order by pos",
     )
     .bind(texts(|r| &r.aggregate_type))
@@ -116,6 +120,7 @@ async fn insert(tx: &mut PgConnection, rows: &[Copied]) -> Result<(), sqlx::Erro
     .bind(texts(|r| &r.metadata))
     .bind(rows.iter().map(|r| r.position).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.recorded_at).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.hash.clone()).collect::<Vec<_>>())
     .execute(tx)
     .await?;
     Ok(())

@@ -5,3 +5,4 @@
 
 pub mod configuration;
 pub mod fork;
+pub mod verify;

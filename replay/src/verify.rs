@@ -1,0 +1,314 @@
+//! `erp replay verify`: is the log what the application wrote? Every event's hash against its
+//! stream's chain, the seals over the global order, and every event read back into its type and
+//! folded into its aggregate.
+
+use std::fmt;
+
+use cqrs_es::Aggregate;
+use domain::configuration::Configuration;
+use domain::partner::Partner;
+use domain::user::User;
+use projections::chain::{link, seal, Link, GENESIS};
+use projections::seal::{head, seals};
+use sqlx::PgPool;
+
+use crate::configuration::ReplayError;
+
+/// Events read per statement.
+const BATCH: i64 = 10_000;
+
+/// What is wrong at a place of the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The event has no hash: it was not written by the application.
+    Unhashed,
+    /// The event does not match its hash: it was changed after it was written.
+    Changed,
+    /// Events of the stream before this one are missing (sequence numbers skipped).
+    Missing { expected: i64, found: i64 },
+    /// The events up to this seal do not hash to it: one was removed or added since.
+    SealBroken { after: i64 },
+    /// The payload does not read as its event type.
+    Unreadable(String),
+}
+
+/// One finding, at the position where it shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub position: i64,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub problem: Problem,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let stream = format!("{} {}", self.aggregate_type, self.aggregate_id);
+        match &self.problem {
+            Problem::Unhashed => write!(
+                f,
+                "position {}: event of {stream} has no hash: written outside the application",
+                self.position
+            ),
+            Problem::Changed => write!(
+                f,
+                "position {}: event of {stream} does not match its hash: changed after it was written",
+                self.position
+            ),
+            Problem::Missing { expected, found } => write!(
+                f,
+                "position {}: {stream} jumps from sequence {} to {found}: events were removed before it",
+                self.position,
+                expected - 1
+            ),
+            Problem::SealBroken { after } => write!(
+                f,
+                "positions {after}..={}: the log does not hash to its seal: an event was removed or added",
+                self.position
+            ),
+            Problem::Unreadable(reason) => write!(
+                f,
+                "position {}: event of {stream} cannot be read: {reason}",
+                self.position
+            ),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    position: i64,
+    transaction_id: i64,
+    aggregate_type: String,
+    aggregate_id: String,
+    sequence: i64,
+    event_type: String,
+    event_version: String,
+    payload: String,
+    metadata: String,
+    hash: Option<Vec<u8>>,
+}
+
+const COLUMNS: &str = "position, transaction_id::text::bigint as transaction_id, aggregate_type, \
+    aggregate_id, sequence, event_type, event_version, payload::text as payload, \
+    metadata::text as metadata, hash";
+
+/// An aggregate being folded, to prove its events still read.
+enum Folding {
+    Partner(Partner),
+    Configuration(Box<Configuration>),
+    User(User),
+}
+
+impl Folding {
+    fn start(aggregate_type: &str) -> Option<Self> {
+        match aggregate_type {
+            Partner::TYPE => Some(Self::Partner(Partner::default())),
+            Configuration::TYPE => Some(Self::Configuration(Box::default())),
+            User::TYPE => Some(Self::User(User::default())),
+            _ => None,
+        }
+    }
+
+    fn apply(&mut self, payload: &str) -> Result<(), String> {
+        let read = |e: serde_json::Error| e.to_string();
+        match self {
+            Self::Partner(a) => a.apply(serde_json::from_str(payload).map_err(read)?),
+            Self::Configuration(a) => a.apply(serde_json::from_str(payload).map_err(read)?),
+            Self::User(a) => a.apply(serde_json::from_str(payload).map_err(read)?),
+        }
+        Ok(())
+    }
+}
+
+/// How far a verification has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifyProgress {
+    pub pass: &'static str,
+    pub checked: u64,
+    pub total: u64,
+}
+
+/// Checks the whole log; returns every finding, in log position order (none: the log is
+/// intact).
+pub async fn verify_log(
+    pool: &PgPool,
+    progress: impl Fn(VerifyProgress),
+) -> Result<Vec<Finding>, ReplayError> {
+    let total: i64 = sqlx::query_scalar("select count(*) from events")
+        .fetch_one(pool)
+        .await?;
+    let total = u64::try_from(total).unwrap_or(0);
+    let mut findings = streams(pool, total, &progress).await?;
+    findings.extend(global_order(pool, total, &progress).await?);
+    findings.sort_by_key(|f| f.position);
+    Ok(findings)
+}
+
+/// Pass 1: stream by stream, each event against its chain, and folded into its aggregate.
+async fn streams(
+    pool: &PgPool,
+    total: u64,
+    progress: &impl Fn(VerifyProgress),
+) -> Result<Vec<Finding>, ReplayError> {
+    let mut findings = Vec::new();
+    let mut after = (String::new(), String::new(), i64::MIN);
+    let mut previous: Option<(String, String, i64, Vec<u8>)> = None;
+    let mut folding: Option<Folding> = None;
+    let mut checked = 0u64;
+    loop {
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "select {COLUMNS} from events
+              where (aggregate_type, aggregate_id, sequence) > ($1, $2, $3)
+              order by aggregate_type, aggregate_id, sequence limit {BATCH}"
+        ))
+        .bind(&after.0)
+        .bind(&after.1)
+        .bind(after.2)
+        .fetch_all(pool)
+        .await?;
+        let Some(last) = rows.last() else {
+            break;
+        };
+        after = (
+            last.aggregate_type.clone(),
+            last.aggregate_id.clone(),
+            last.sequence,
+        );
+        for row in rows {
+            let finding = |problem| Finding {
+                position: row.position,
+                aggregate_type: row.aggregate_type.clone(),
+                aggregate_id: row.aggregate_id.clone(),
+                problem,
+            };
+            let same_stream = previous
+                .as_ref()
+                .is_some_and(|(t, i, ..)| *t == row.aggregate_type && *i == row.aggregate_id);
+            let (expected, chained_to) = match &previous {
+                Some((.., sequence, hash)) if same_stream => (sequence + 1, hash.clone()),
+                _ => {
+                    folding = Folding::start(&row.aggregate_type);
+                    if folding.is_none() {
+                        findings.push(finding(Problem::Unreadable(format!(
+                            "no aggregate is called {}",
+                            row.aggregate_type
+                        ))));
+                    }
+                    (1, GENESIS.to_vec())
+                }
+            };
+            let computed = link(
+                &chained_to,
+                Link {
+                    aggregate_type: &row.aggregate_type,
+                    aggregate_id: &row.aggregate_id,
+                    sequence: row.sequence,
+                    event_type: &row.event_type,
+                    event_version: &row.event_version,
+                    payload: &row.payload,
+                    metadata: &row.metadata,
+                },
+            );
+            if row.sequence != expected {
+                // the hash chains to an event that is gone: the gap is the finding.
+                findings.push(finding(Problem::Missing {
+                    expected,
+                    found: row.sequence,
+                }));
+            } else {
+                match &row.hash {
+                    None => findings.push(finding(Problem::Unhashed)),
+                    Some(hash) if hash.as_slice() != computed.as_slice() => {
+                        findings.push(finding(Problem::Changed))
+                    }
+                    Some(_) => {}
+                }
+            }
+            if let Some(aggregate) = folding.as_mut() {
+                if let Err(reason) = aggregate.apply(&row.payload) {
+                    findings.push(finding(Problem::Unreadable(reason)));
+                }
+            }
+            let hash = row.hash.clone().unwrap_or_else(|| computed.to_vec());
+            previous = Some((row.aggregate_type, row.aggregate_id, row.sequence, hash));
+            checked += 1;
+        }
+        progress(VerifyProgress {
+            pass: "streams",
+            checked,
+            total,
+        });
+    }
+    Ok(findings)
+}
+
+/// Pass 2: the global order against its seals.
+async fn global_order(
+    pool: &PgPool,
+    total: u64,
+    progress: &impl Fn(VerifyProgress),
+) -> Result<Vec<Finding>, ReplayError> {
+    let mut marks = seals(pool).await?;
+    marks.extend(head(pool).await?);
+    let mut marks = marks.into_iter().peekable();
+    let mut findings = Vec::new();
+    let mut running = GENESIS.to_vec();
+    let mut sealed_up_to = 0i64;
+    let mut after = (i64::MIN, i64::MIN);
+    let mut checked = 0u64;
+    let broken = |at: &projections::seal::Seal, sealed_up_to: i64| Finding {
+        position: at.position,
+        aggregate_type: "log".into(),
+        aggregate_id: "seal".into(),
+        problem: Problem::SealBroken {
+            after: sealed_up_to + 1,
+        },
+    };
+    loop {
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "select {COLUMNS} from events
+              where (transaction_id::text::bigint, position) > ($1, $2)
+              order by transaction_id, position limit {BATCH}"
+        ))
+        .bind(after.0)
+        .bind(after.1)
+        .fetch_all(pool)
+        .await?;
+        let Some(last) = rows.last() else {
+            break;
+        };
+        after = (last.transaction_id, last.position);
+        for row in rows {
+            // a seal whose event is gone: passed without meeting it.
+            while let Some(mark) = marks
+                .next_if(|m| (m.transaction_id, m.position) < (row.transaction_id, row.position))
+            {
+                findings.push(broken(&mark, sealed_up_to));
+                sealed_up_to = mark.position;
+            }
+            running = seal(&running, row.position, row.hash.as_deref()).to_vec();
+            if let Some(mark) = marks
+                .next_if(|m| (m.transaction_id, m.position) == (row.transaction_id, row.position))
+            {
+                if mark.hash != running {
+                    findings.push(broken(&mark, sealed_up_to));
+                    // go on from the seal, so one break is reported once.
+                    running = mark.hash.clone();
+                }
+                sealed_up_to = mark.position;
+            }
+            checked += 1;
+        }
+        progress(VerifyProgress {
+            pass: "seals",
+            checked,
+            total,
+        });
+    }
+    for mark in marks {
+        findings.push(broken(&mark, sealed_up_to));
+        sealed_up_to = mark.position;
+    }
+    Ok(findings)
+}

@@ -1,0 +1,174 @@
+//! Tamper evidence: a change made to the log outside the application (an UPDATE, a DELETE, an
+//! INSERT by hand) is found, at the position where it shows.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use replay::verify::{verify_log, Finding, Problem};
+use serde_json::json;
+use tests::TestApp;
+
+/// Three partners; the first renamed twice, so its stream has three events.
+async fn prepared() -> (TestApp, String) {
+    let app = TestApp::new().await;
+    let mut first = String::new();
+    for name in ["Agrolait", "Camptocamp", "China Export"] {
+        let data = app
+            .graphql(
+                "mutation($name: String!) { createPartner(input: { name: $name }) { partner { id } } }",
+                json!({ "name": name }),
+            )
+            .await;
+        if first.is_empty() {
+            first = data["createPartner"]["partner"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+        }
+    }
+    for name in ["Agrolait SA", "Agrolait NV"] {
+        app.graphql(
+            "mutation($id: ID!, $name: String!) { updatePartner(input: { id: $id, name: $name }) { userErrors { code } } }",
+            json!({ "id": first, "name": name }),
+        )
+        .await;
+    }
+    assert!(app.backend.catch_up(Duration::from_secs(10)).await.unwrap());
+    (app, first)
+}
+
+async fn findings(app: &TestApp) -> Vec<Finding> {
+    verify_log(&app.db.pool, |_| {}).await.unwrap()
+}
+
+async fn position_of(app: &TestApp, id: &str, sequence: i64) -> i64 {
+    sqlx::query_scalar(
+        "select position from events where aggregate_type = 'Partner' and aggregate_id = $1 and sequence = $2",
+    )
+    .bind(id)
+    .bind(sequence)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+/// Runs `statement` with the log's append-only guard off, as someone with the database's
+/// password could.
+async fn by_hand(app: &TestApp, statement: &str) {
+    let mut tx = app.db.pool.begin().await.unwrap();
+    sqlx::query("alter table events disable trigger events_append_only")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query(statement).execute(&mut *tx).await.unwrap();
+    sqlx::query("alter table events enable trigger events_append_only")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_log_written_by_the_application_verifies_clean() {
+    let (app, _) = prepared().await;
+    assert_eq!(findings(&app).await, vec![]);
+}
+
+#[tokio::test]
+async fn a_changed_payload_is_found_at_its_position() {
+    let (app, id) = prepared().await;
+    let position = position_of(&app, &id, 2).await;
+    by_hand(
+        &app,
+        &format!(
+            "update events set payload = replace(payload::text, 'Agrolait SA', 'Agrolait Ltd')::json where position = {position}"
+        ),
+    )
+    .await;
+    let found = findings(&app).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].position, position);
+    assert_eq!(found[0].problem, Problem::Changed);
+    assert!(found[0]
+        .to_string()
+        .contains("changed after it was written"));
+}
+
+#[tokio::test]
+async fn a_removed_event_is_found_where_its_stream_jumps() {
+    let (app, id) = prepared().await;
+    let removed = position_of(&app, &id, 2).await;
+    let next = position_of(&app, &id, 3).await;
+    by_hand(
+        &app,
+        &format!("delete from events where position = {removed}"),
+    )
+    .await;
+    let found = findings(&app).await;
+    assert_eq!(found[0].position, next, "{found:?}");
+    assert_eq!(
+        found[0].problem,
+        Problem::Missing {
+            expected: 2,
+            found: 3
+        }
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| matches!(f.problem, Problem::SealBroken { .. })),
+        "the seal over the global order is broken too: {found:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_removed_last_event_of_a_stream_breaks_the_seal() {
+    let (app, _) = prepared().await;
+    // the last partner's only event: no later event chains to it.
+    let (position, id): (i64, String) = sqlx::query_as(
+        "select position, aggregate_id from events e
+          where aggregate_type = 'Partner'
+            and (select count(*) from events f where f.aggregate_id = e.aggregate_id) = 1
+          order by position desc limit 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let only: i64 = sqlx::query_scalar("select count(*) from events where aggregate_id = $1")
+        .bind(&id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(only, 1);
+    by_hand(
+        &app,
+        &format!("delete from events where position = {position}"),
+    )
+    .await;
+    let found = findings(&app).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        matches!(found[0].problem, Problem::SealBroken { after } if after <= position),
+        "{found:?}"
+    );
+    assert!(found[0].position >= position);
+}
+
+#[tokio::test]
+async fn an_event_inserted_by_hand_is_found() {
+    let (app, id) = prepared().await;
+    by_hand(
+        &app,
+        &format!(
+            "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+             values ('Partner', '{id}', 4, 'PartnerArchived', '1.0', '{{\"PartnerArchived\":{{}}}}', '{{}}')"
+        ),
+    )
+    .await;
+    let inserted = position_of(&app, &id, 4).await;
+    let found = findings(&app).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].position, inserted);
+    assert_eq!(found[0].problem, Problem::Unhashed);
+}
