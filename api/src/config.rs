@@ -76,8 +76,19 @@ pub enum Command {
 #[derive(Debug, Clone, Subcommand)]
 pub enum ReplayCommand {
     /// Check the log: every event against its hash chain, the seals over the global order, and
-    /// every event read back into its type. Exits with status 1 on any finding.
+    /// every event read back into its type; then replay every projection next to its read
+    /// model and compare. Exits with status 1 on any finding.
     Verify,
+    /// Rebuild read models from position 0 into new tables, catch up, and swap them in; the
+    /// server keeps answering meanwhile.
+    Rebuild {
+        /// The projection to rebuild (partner, configuration, user, log_seal).
+        #[arg(required_unless_present = "all")]
+        projection: Option<String>,
+        /// Rebuild every projection.
+        #[arg(long, conflicts_with = "projection")]
+        all: bool,
+    },
     /// Make a new database holding exactly the log up to a point (one of --position, --time,
     /// --stage), its read models rebuilt; the source is untouched.
     To {

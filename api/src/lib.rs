@@ -14,6 +14,7 @@ pub mod fork;
 pub mod graphql;
 pub mod http;
 pub mod pg;
+pub mod read_models;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -4,7 +4,7 @@ use anyhow::Context;
 use api::config::{Cli, Command, DataCommand, ReplayCommand, StageCommand};
 use std::time::Duration;
 
-use api::{admin, bootstrap, data_module, database, demo, fork, pg, Backend};
+use api::{admin, bootstrap, data_module, database, demo, fork, pg, read_models, Backend};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -75,6 +75,8 @@ async fn main() -> anyhow::Result<()> {
             let report = data_module::load(&backend, &module, *dry_run, "erp-cli")
                 .await
                 .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was loaded", file.display()))?;
+            // the read models show the module before the command returns.
+            backend.catch_up(Duration::from_secs(600)).await?;
             let verb = if *dry_run { "would" } else { "did" };
             if report.is_empty() {
                 println!("{}: nothing to change.", module.key());
@@ -428,19 +430,74 @@ async fn replay(command: ReplayCommand, url: &str, pool: sqlx::PgPool) -> anyhow
             })
             .await?;
             eprintln!();
-            if findings.is_empty() {
+            let mut clean = findings.is_empty();
+            if clean {
                 println!("The log is intact: every event matches its chain and its seal, and reads back.");
-                return Ok(true);
+            } else {
+                println!(
+                    "{} finding(s); the first bad position is {}:",
+                    findings.len(),
+                    findings[0].position
+                );
+                for finding in &findings {
+                    println!("    {finding}");
+                }
             }
-            println!(
-                "{} finding(s); the first bad position is {}:",
-                findings.len(),
-                findings[0].position
-            );
-            for finding in &findings {
-                println!("    {finding}");
+            for name in read_models::PROJECTIONS {
+                let started = std::time::Instant::now();
+                let differences = read_models::compare(&pool, name, &|p| {
+                    eprint!(
+                        "\r{}",
+                        progress_line(&format!("replaying {name}"), p.applied, p.total, started)
+                    );
+                })
+                .await
+                .with_context(|| format!("no projection {name}"))??;
+                eprintln!();
+                if differences.is_empty() {
+                    println!("Read model {name} is exactly what the log says.");
+                }
+                for d in differences {
+                    clean = false;
+                    println!(
+                        "Read model {name}, table {}: {} live row(s) not in the replay, {} replayed row(s) not live",
+                        d.table, d.only_live, d.only_replayed
+                    );
+                }
             }
-            Ok(false)
+            Ok(clean)
+        }
+        ReplayCommand::Rebuild { projection, all } => {
+            let names: Vec<String> = if all {
+                read_models::PROJECTIONS
+                    .iter()
+                    .map(|n| (*n).to_owned())
+                    .collect()
+            } else {
+                projection.into_iter().collect()
+            };
+            for name in names {
+                let started = std::time::Instant::now();
+                let at = read_models::rebuild(&pool, &name, &|p| {
+                    eprint!(
+                        "\r{}",
+                        progress_line(&format!("rebuilding {name}"), p.applied, p.total, started)
+                    );
+                })
+                .await
+                .with_context(|| {
+                    format!(
+                        "there is no projection {name} (there are: {})",
+                        read_models::PROJECTIONS.join(", ")
+                    )
+                })??;
+                eprintln!();
+                println!(
+                    "Read model {name} rebuilt and swapped in, at log position {}.",
+                    at.position
+                );
+            }
+            Ok(true)
         }
         ReplayCommand::To {
             position,

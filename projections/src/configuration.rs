@@ -73,6 +73,10 @@ impl Projection for ConfigurationProjection {
         "configuration"
     }
 
+    fn tables(&self) -> &'static [&'static str] {
+        &["configuration", "configuration_stage"]
+    }
+
     async fn apply(
         &self,
         tx: &mut PgConnection,
@@ -90,7 +94,8 @@ impl Projection for ConfigurationProjection {
             .as_ref()
             .map(|c| c.configuration.clone())
             .unwrap_or_default();
-        let mut position = current.map(|c| c.position).unwrap_or(0);
+        let mut position = current.as_ref().map(|c| c.position).unwrap_or(0);
+        let mut updated_at = current.map(|c| c.updated_at).unwrap_or_default();
         for event in ours {
             // the version counts the stream's events: one already folded in is skipped, so
             // applying a batch twice changes nothing.
@@ -102,6 +107,7 @@ impl Projection for ConfigurationProjection {
                 .map_err(|e| ProjectionError::payload(event, e))?;
             configuration.apply(payload.clone());
             position = event.position;
+            updated_at = event.recorded_at;
             if let ConfigurationEvent::StageCreated { name, note } = payload {
                 write_stage(tx, event, &configuration, name, note).await?;
             }
@@ -116,7 +122,7 @@ impl Projection for ConfigurationProjection {
         .bind(version_of(&configuration))
         .bind(position)
         .bind(Json(&configuration))
-        .bind(Utc::now())
+        .bind(updated_at)
         .execute(&mut *tx)
         .await?;
         Ok(())

@@ -40,6 +40,10 @@ impl Projection for PartnerProjection {
         "partner"
     }
 
+    fn tables(&self) -> &'static [&'static str] {
+        &["partner"]
+    }
+
     async fn apply(
         &self,
         tx: &mut PgConnection,

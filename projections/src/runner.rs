@@ -52,6 +52,13 @@ pub trait Projection: Send + Sync + 'static {
     /// The name its checkpoint is stored under. Never rename it: the projection would start over.
     fn name(&self) -> &'static str;
 
+    /// The tables it owns (and nothing else writes), in `public`: a rebuild makes new ones and
+    /// swaps them in. Its SQL names them unqualified, so a rebuild can point it at a schema of
+    /// its own with `search_path`.
+    fn tables(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Applies `events` (in log order) to the read model, inside the batch's transaction.
     fn apply(
         &self,

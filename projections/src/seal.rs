@@ -29,6 +29,10 @@ impl Projection for SealProjection {
         "log_seal"
     }
 
+    fn tables(&self) -> &'static [&'static str] {
+        &["log_seal", "log_seal_head"]
+    }
+
     async fn apply(
         &self,
         tx: &mut PgConnection,
@@ -47,13 +51,14 @@ impl Projection for SealProjection {
             count += 1;
             if count % SEAL_EVERY == 0 {
                 sqlx::query(
-                    "insert into log_seal (position, transaction_id, events, hash)
-                     values ($1, $2, $3, $4) on conflict (position) do nothing",
+                    "insert into log_seal (position, transaction_id, events, hash, sealed_at)
+                     values ($1, $2, $3, $4, $5) on conflict (position) do nothing",
                 )
                 .bind(event.position)
                 .bind(event.transaction_id)
                 .bind(count)
                 .bind(&running)
+                .bind(event.recorded_at)
                 .execute(&mut *tx)
                 .await?;
             }

@@ -33,6 +33,10 @@ impl Projection for UserProjection {
         "user"
     }
 
+    fn tables(&self) -> &'static [&'static str] {
+        &["app_user"]
+    }
+
     async fn apply(
         &self,
         tx: &mut PgConnection,

@@ -17,6 +17,8 @@ pub enum ReplayError {
         position: i64,
         source: serde_json::Error,
     },
+    #[error("projection: {0}")]
+    Projection(String),
 }
 
 /// Where a replay started from.

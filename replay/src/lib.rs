@@ -5,4 +5,5 @@
 
 pub mod configuration;
 pub mod fork;
+pub mod rebuild;
 pub mod verify;

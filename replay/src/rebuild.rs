@@ -1,0 +1,318 @@
+//! Projections replayed from position 0 into tables of their own (a "shadow" schema), then
+//! either compared with the live read models (`verify`) or swapped in for them (`rebuild`), while
+//! the server keeps answering from the live ones.
+//!
+//! A projection's SQL names its tables unqualified, so running it with
+//! `search_path = <shadow>, public` writes the shadow tables and reads the log from `public`.
+
+use projections::log::{events_below, horizon};
+use projections::{Checkpoint, Projection};
+use sqlx::{Connection, PgConnection, PgPool};
+
+use crate::configuration::ReplayError;
+
+/// Events applied per transaction.
+const BATCH: i64 = 5_000;
+
+/// Tables of `projection` rebuilt in schema `schema`, and how far they have got.
+#[derive(Debug)]
+pub struct Shadow<'p, P: Projection> {
+    projection: &'p P,
+    schema: String,
+    pub at: Checkpoint,
+    pub applied: u64,
+}
+
+/// How far a rebuild has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RebuildProgress {
+    pub applied: u64,
+    pub total: u64,
+}
+
+/// One table whose live rows differ from the replayed ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    pub table: String,
+    /// Rows the live table has that the replay does not.
+    pub only_live: i64,
+    /// Rows the replay has that the live table does not.
+    pub only_replayed: i64,
+}
+
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+impl<'p, P: Projection> Shadow<'p, P> {
+    /// Empty copies of the projection's tables (indexes and constraints included) in a fresh
+    /// schema named after the projection.
+    pub async fn create(pool: &PgPool, projection: &'p P) -> Result<Self, ReplayError> {
+        let schema = format!("rebuild_{}", projection.name());
+        let mut conn = pool.acquire().await?;
+        sqlx::query(&format!("drop schema if exists {} cascade", quote(&schema)))
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query(&format!("create schema {}", quote(&schema)))
+            .execute(&mut *conn)
+            .await?;
+        for table in projection.tables() {
+            sqlx::query(&format!(
+                "create table {}.{} (like public.{} including all)",
+                quote(&schema),
+                quote(table),
+                quote(table)
+            ))
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(Self {
+            projection,
+            schema,
+            at: Checkpoint::default(),
+            applied: 0,
+        })
+    }
+
+    /// Applies the log after `self.at` to the shadow tables, up to `until` (everything that is
+    /// safe to read when `None`).
+    pub async fn advance(
+        &mut self,
+        pool: &PgPool,
+        until: Option<Checkpoint>,
+        progress: &impl Fn(RebuildProgress),
+    ) -> Result<(), ReplayError> {
+        let total: i64 = sqlx::query_scalar("select count(*) from events")
+            .fetch_one(pool)
+            .await?;
+        let total = u64::try_from(total).unwrap_or(0);
+        let mut conn = pool.acquire().await?;
+        loop {
+            let applied = self.step(&mut conn, until).await?;
+            if applied == 0 {
+                return Ok(());
+            }
+            progress(RebuildProgress {
+                applied: self.applied,
+                total,
+            });
+        }
+    }
+
+    /// One batch: returns how many events it applied.
+    async fn step(
+        &mut self,
+        conn: &mut PgConnection,
+        until: Option<Checkpoint>,
+    ) -> Result<usize, ReplayError> {
+        if until.is_some_and(|until| self.at >= until) {
+            return Ok(0);
+        }
+        let horizon = horizon(&mut *conn).await?;
+        let mut events = events_below(&mut *conn, self.at, &horizon, BATCH).await?;
+        if let Some(until) = until {
+            events.retain(|e| e.checkpoint() <= until);
+        }
+        let Some(last) = events.last().map(|e| e.checkpoint()) else {
+            return Ok(0);
+        };
+        let mut tx = conn.begin().await?;
+        sqlx::query(&format!(
+            "set local search_path to {}, public",
+            quote(&self.schema)
+        ))
+        .execute(&mut *tx)
+        .await?;
+        self.projection
+            .apply(&mut tx, &events)
+            .await
+            .map_err(|e| ReplayError::Projection(e.to_string()))?;
+        tx.commit().await?;
+        self.at = last;
+        self.applied += events.len() as u64;
+        Ok(events.len())
+    }
+
+    /// Compares the shadow tables with the live ones, in one snapshot, once both stand at the
+    /// same checkpoint (the shadow catches up with the live projection as needed).
+    pub async fn compare(&mut self, pool: &PgPool) -> Result<Vec<Difference>, ReplayError> {
+        for _ in 0..20 {
+            let mut conn = pool.acquire().await?;
+            let mut tx = conn.begin().await?;
+            sqlx::query("set transaction isolation level repeatable read")
+                .execute(&mut *tx)
+                .await?;
+            let live: Option<(i64, i64)> = sqlx::query_as(
+                "select transaction_id, position from projection_checkpoints where projection = $1",
+            )
+            .bind(self.projection.name())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let live = live
+                .map(|(transaction_id, position)| Checkpoint {
+                    transaction_id,
+                    position,
+                })
+                .unwrap_or_default();
+            if live != self.at {
+                tx.rollback().await?;
+                drop(conn);
+                if live < self.at {
+                    // the live projection is behind its replay: let it get there.
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                } else {
+                    self.advance(pool, Some(live), &|_| {}).await?;
+                }
+                continue;
+            }
+            let mut differences = Vec::new();
+            for table in self.projection.tables() {
+                let (live_t, shadow_t) = (
+                    format!("public.{}", quote(table)),
+                    format!("{}.{}", quote(&self.schema), quote(table)),
+                );
+                let count = |a: &str, b: &str| {
+                    format!(
+                        "select count(*) from (select * from {a} except all select * from {b}) d"
+                    )
+                };
+                let only_live: i64 = sqlx::query_scalar(&count(&live_t, &shadow_t))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let only_replayed: i64 = sqlx::query_scalar(&count(&shadow_t, &live_t))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if only_live > 0 || only_replayed > 0 {
+                    differences.push(Difference {
+                        table: (*table).to_owned(),
+                        only_live,
+                        only_replayed,
+                    });
+                }
+            }
+            tx.commit().await?;
+            return Ok(differences);
+        }
+        Err(ReplayError::Projection(format!(
+            "the live {} projection did not hold still long enough to compare",
+            self.projection.name()
+        )))
+    }
+
+    /// Swaps the shadow tables in for the live ones, in one transaction: the live tables are
+    /// locked, the shadow takes the events that arrived meanwhile, the tables change places and
+    /// the projection's checkpoint moves to the shadow's. A live runner that was applying a
+    /// batch finds its checkpoint moved and starts again from the new one.
+    pub async fn swap(mut self, pool: &PgPool) -> Result<Checkpoint, ReplayError> {
+        let mut conn = pool.acquire().await?;
+        let mut tx = conn.begin().await?;
+        for table in self.projection.tables() {
+            sqlx::query(&format!(
+                "lock table public.{} in access exclusive mode",
+                quote(table)
+            ))
+            .execute(&mut *tx)
+            .await?;
+        }
+        // what arrived while the shadow was being built, under the lock.
+        loop {
+            let horizon = horizon(&mut tx).await?;
+            let events = events_below(&mut tx, self.at, &horizon, BATCH).await?;
+            let Some(last) = events.last().map(|e| e.checkpoint()) else {
+                break;
+            };
+            sqlx::query(&format!(
+                "set local search_path to {}, public",
+                quote(&self.schema)
+            ))
+            .execute(&mut *tx)
+            .await?;
+            self.projection
+                .apply(&mut tx, &events)
+                .await
+                .map_err(|e| ReplayError::Projection(e.to_string()))?;
+            sqlx::query("set local search_path to public")
+                .execute(&mut *tx)
+                .await?;
+            self.at = last;
+        }
+        for table in self.projection.tables() {
+            sqlx::query(&format!("drop table public.{}", quote(table)))
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(&format!(
+                "alter table {}.{} set schema public",
+                quote(&self.schema),
+                quote(table)
+            ))
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "insert into projection_checkpoints (projection, transaction_id, position)
+             values ($1, $2, $3)
+             on conflict (projection) do update
+                set transaction_id = excluded.transaction_id, position = excluded.position,
+                    updated_at = now()",
+        )
+        .bind(self.projection.name())
+        .bind(self.at.transaction_id)
+        .bind(self.at.position)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(&format!("drop schema {} cascade", quote(&self.schema)))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(self.at)
+    }
+
+    /// Removes the shadow tables.
+    pub async fn discard(self, pool: &PgPool) -> Result<(), ReplayError> {
+        sqlx::query(&format!(
+            "drop schema if exists {} cascade",
+            quote(&self.schema)
+        ))
+        .execute(pool)
+        .await?;
+        Ok(())
+    }
+}
+
+/// Replays `projection` from position 0 next to its live tables and lists where they differ
+/// (nothing: the read model is exactly what the log says).
+pub async fn replay_and_compare<P: Projection>(
+    pool: &PgPool,
+    projection: &P,
+    progress: &impl Fn(RebuildProgress),
+) -> Result<Vec<Difference>, ReplayError> {
+    let mut shadow = Shadow::create(pool, projection).await?;
+    let live: Option<(i64, i64)> = sqlx::query_as(
+        "select transaction_id, position from projection_checkpoints where projection = $1",
+    )
+    .bind(projection.name())
+    .fetch_optional(pool)
+    .await?;
+    let live = live.map(|(transaction_id, position)| Checkpoint {
+        transaction_id,
+        position,
+    });
+    shadow
+        .advance(pool, Some(live.unwrap_or_default()), progress)
+        .await?;
+    let differences = shadow.compare(pool).await;
+    shadow.discard(pool).await?;
+    differences
+}
+
+/// Rebuilds `projection` from position 0 into new tables, catches up with what arrived
+/// meanwhile, and swaps them in. Returns the checkpoint the rebuilt tables stand at.
+pub async fn rebuild<P: Projection>(
+    pool: &PgPool,
+    projection: &P,
+    progress: &impl Fn(RebuildProgress),
+) -> Result<Checkpoint, ReplayError> {
+    let mut shadow = Shadow::create(pool, projection).await?;
+    shadow.advance(pool, None, progress).await?;
+    shadow.swap(pool).await
+}
