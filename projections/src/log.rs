@@ -62,6 +62,15 @@ impl StoredEvent {
     }
 }
 
+/// Where in the log to look at a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsOf {
+    /// After the events at or before this position.
+    Position(i64),
+    /// After the events recorded at or before this time.
+    Time(DateTime<Utc>),
+}
+
 /// The columns of [`StoredEvent`], for every query that reads events.
 pub(crate) const EVENT_COLUMNS: &str = "position, transaction_id::text::bigint as transaction_id, \
      aggregate_type, aggregate_id, sequence, event_type, event_version, payload::text as payload, \

@@ -6,7 +6,7 @@ use domain::partner::{Partner, PartnerDetails, PartnerEvent};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use crate::log::StoredEvent;
+use crate::log::{AsOf, StoredEvent, EVENT_COLUMNS};
 use crate::runner::{Projection, ProjectionError};
 
 /// A partner as the form and the list show it.
@@ -129,6 +129,76 @@ async fn write_details(
     .execute(tx)
     .await?;
     Ok(())
+}
+
+/// One partner as it stood at `as_of`, replayed from its events (the same row the read model
+/// had then); `None` if it did not exist yet.
+pub async fn as_of(
+    pool: &PgPool,
+    id: Uuid,
+    as_of: AsOf,
+) -> Result<Option<PartnerRow>, sqlx::Error> {
+    let (position, time) = match as_of {
+        AsOf::Position(position) => (Some(position), None),
+        AsOf::Time(time) => (None, Some(time)),
+    };
+    let events: Vec<StoredEvent> = sqlx::query_as(&format!(
+        "select {EVENT_COLUMNS} from events
+          where aggregate_type = $1 and aggregate_id = $2
+            and ($3::bigint is null or position <= $3)
+            and ($4::timestamptz is null or recorded_at <= $4)
+          order by sequence"
+    ))
+    .bind(Partner::TYPE)
+    .bind(id.to_string())
+    .bind(position)
+    .bind(time)
+    .fetch_all(pool)
+    .await?;
+    let mut row: Option<PartnerRow> = None;
+    for event in &events {
+        let Ok(payload) = event.payload_as::<PartnerEvent>() else {
+            return Err(sqlx::Error::Decode(
+                format!("event {} is not a partner event", event.position).into(),
+            ));
+        };
+        match payload {
+            PartnerEvent::PartnerCreated { details } | PartnerEvent::PartnerUpdated { details } => {
+                let d = &details;
+                let (archived, created_at, created_position) = row
+                    .as_ref()
+                    .map(|r| (r.archived, r.created_at, r.created_position))
+                    .unwrap_or((false, event.recorded_at, event.position));
+                row = Some(PartnerRow {
+                    id,
+                    name: d.name.as_str().to_owned(),
+                    name_sort: d.name.as_str().to_lowercase(),
+                    email: d.email.as_ref().map(|e| e.as_str().to_owned()),
+                    phone: d.phone.as_ref().map(|p| p.as_str().to_owned()),
+                    street: d.address.street.clone(),
+                    city: d.address.city.clone(),
+                    zip: d.address.zip.clone(),
+                    country: d.address.country.clone(),
+                    vat: d.vat.as_ref().map(|v| v.as_str().to_owned()),
+                    is_customer: d.is_customer,
+                    is_supplier: d.is_supplier,
+                    archived,
+                    version: event.sequence,
+                    created_at,
+                    created_position,
+                    updated_at: event.recorded_at,
+                });
+            }
+            PartnerEvent::PartnerArchived {} | PartnerEvent::PartnerUnarchived {} => {
+                if let Some(r) = row.as_mut() {
+                    r.archived = matches!(payload, PartnerEvent::PartnerArchived {});
+                    r.version = event.sequence;
+                    r.updated_at = event.recorded_at;
+                }
+            }
+        }
+    }
+    Ok(row)
 }
 
 /// One partner, archived or not.

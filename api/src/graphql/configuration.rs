@@ -281,6 +281,8 @@ pub enum ModelName {
     Partner,
     User,
     Configuration,
+    /// The event log, as auditors read it.
+    Log,
 }
 
 impl From<Model> for ModelName {
@@ -289,6 +291,7 @@ impl From<Model> for ModelName {
             Model::Partner => ModelName::Partner,
             Model::User => ModelName::User,
             Model::Configuration => ModelName::Configuration,
+            Model::Log => ModelName::Log,
         }
     }
 }
@@ -299,6 +302,7 @@ impl From<ModelName> for Model {
             ModelName::Partner => Model::Partner,
             ModelName::User => Model::User,
             ModelName::Configuration => Model::Configuration,
+            ModelName::Log => Model::Log,
         }
     }
 }

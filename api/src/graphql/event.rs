@@ -1,8 +1,16 @@
 //! Events as GraphQL shows them: a record's history, an auditor's log.
 
-use async_graphql::{ComplexObject, Json, SimpleObject};
+use async_graphql::connection::{query_with, Connection, Edge};
+use async_graphql::{ComplexObject, Context, InputObject, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
+use domain::configuration::{Model, Right};
+use projections::history::{log_count, log_page, LogFilter};
 use projections::StoredEvent;
+
+use super::partner::TotalCount;
+use super::{internal, page_size};
+use crate::auth::require;
+use crate::AppState;
 
 /// Something that happened to a record, as it is stored in the log.
 #[derive(SimpleObject)]
@@ -65,5 +73,73 @@ impl From<StoredEvent> for Event {
             payload: Json(payload),
             metadata: Json(metadata),
         }
+    }
+}
+
+/// Which events of the log to list; every field given must match.
+#[derive(InputObject, Default)]
+pub struct LogWhere {
+    pub aggregate_type: Option<String>,
+    pub aggregate_id: Option<String>,
+    #[graphql(name = "type")]
+    pub event_type: Option<String>,
+    /// The acting user's login.
+    pub user: Option<String>,
+    pub correlation_id: Option<String>,
+    /// Recorded at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Recorded before.
+    pub to: Option<DateTime<Utc>>,
+}
+
+#[derive(Default)]
+pub struct LogQuery;
+
+#[Object]
+impl LogQuery {
+    /// The event log, in position order, a page at a time (at most 100): what happened, to
+    /// which record, when, by whom and in the course of what. Needs the read right on `LOG`.
+    async fn log(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(name = "where")] filter: Option<LogWhere>,
+    ) -> Result<Connection<i64, Event, TotalCount>> {
+        require(ctx, Model::Log, Right::Read).await?;
+        let state = ctx.data::<AppState>()?;
+        let filter = filter.unwrap_or_default();
+        let filter = LogFilter {
+            aggregate_type: filter.aggregate_type,
+            aggregate_id: filter.aggregate_id,
+            event_type: filter.event_type,
+            user: filter.user,
+            correlation_id: filter.correlation_id,
+            from: filter.from,
+            to: filter.to,
+        };
+        let wants_total = ctx.look_ahead().field("totalCount").exists();
+        query_with::<i64, _, _, _, _>(after, None, first, None, |after, _, first, _| async move {
+            let limit = page_size(first)?;
+            let after = after.unwrap_or(0);
+            let page = log_page(&state.pool, &filter, after, limit as i64 + 1);
+            let (events, total_count) = if wants_total {
+                tokio::try_join!(page, log_count(&state.pool, &filter))
+            } else {
+                page.await.map(|events| (events, 0))
+            }
+            .map_err(|e| internal(ctx, e))?;
+            let has_next = events.len() > limit;
+            let mut connection =
+                Connection::with_additional_fields(after > 0, has_next, TotalCount { total_count });
+            connection.edges.extend(
+                events
+                    .into_iter()
+                    .take(limit)
+                    .map(|e| Edge::new(e.position, Event::from(e))),
+            );
+            Ok::<_, async_graphql::Error>(connection)
+        })
+        .await
     }
 }

@@ -29,6 +29,7 @@ pub const DEFAULT_PAGE_SIZE: usize = 20;
 pub struct QueryRoot(
     partner::PartnerQuery,
     configuration::ConfigurationQuery,
+    event::LogQuery,
     stage::StageQuery,
     user::UserQuery,
 );
@@ -248,6 +249,38 @@ pub fn internal(ctx: &async_graphql::Context<'_>, error: impl Display) -> async_
     async_graphql::Error::new(format!(
         "internal error; the server log has the details under request id {request_id}"
     ))
+}
+
+/// A point of the log to see a record or report at: give one of the two.
+#[derive(Debug, Clone, Copy, async_graphql::InputObject)]
+pub struct AsOfInput {
+    /// After the events at or before this log position.
+    pub position: Option<i64>,
+    /// After the events recorded at or before this time.
+    pub time: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl AsOfInput {
+    pub fn parse(self) -> async_graphql::Result<projections::log::AsOf> {
+        use projections::log::AsOf;
+        match (self.position, self.time) {
+            (Some(position), None) if position >= 0 => Ok(AsOf::Position(position)),
+            (Some(_), None) => Err("asOf.position is a log position: never negative".into()),
+            (None, Some(time)) => Ok(AsOf::Time(time)),
+            _ => Err("asOf takes exactly one of position and time".into()),
+        }
+    }
+}
+
+/// The rows a page holds: what the client asked for, at most [`MAX_PAGE_SIZE`].
+pub fn page_size(requested: Option<usize>) -> async_graphql::Result<usize> {
+    match requested {
+        Some(n) if n > MAX_PAGE_SIZE => {
+            Err(format!("a page holds at most {MAX_PAGE_SIZE} records; ask for fewer").into())
+        }
+        Some(n) => Ok(n),
+        None => Ok(DEFAULT_PAGE_SIZE),
+    }
 }
 
 /// Parses a record id given by a client.

@@ -17,8 +17,8 @@ use uuid::Uuid;
 
 use super::settle;
 use super::{
-    internal, parse_id, Event, Problems, RequestContext, UserError, UserErrorCode,
-    DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
+    internal, page_size, parse_id, AsOfInput, Event, Problems, RequestContext, UserError,
+    UserErrorCode,
 };
 use crate::auth::require;
 use crate::AppState;
@@ -158,16 +158,6 @@ async fn count_if(
     }
 }
 
-fn page_size(requested: Option<usize>) -> Result<usize> {
-    match requested {
-        Some(n) if n > MAX_PAGE_SIZE => {
-            Err(format!("a page holds at most {MAX_PAGE_SIZE} records; ask for fewer").into())
-        }
-        Some(n) => Ok(n),
-        None => Ok(DEFAULT_PAGE_SIZE),
-    }
-}
-
 /// Which partners a list shows. Fields left out do not filter.
 #[derive(InputObject, Default)]
 pub struct PartnerWhere {
@@ -241,16 +231,24 @@ pub struct PartnerQuery;
 
 #[Object]
 impl PartnerQuery {
-    /// One partner, archived or not; null if no partner has this id.
-    async fn partner(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Partner>> {
+    /// One partner, archived or not; null if no partner has this id. With `asOf`, the
+    /// partner as it stood then, replayed from its events (null if it did not exist yet).
+    async fn partner(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        as_of: Option<AsOfInput>,
+    ) -> Result<Option<Partner>> {
         require(ctx, Model::Partner, Right::Read).await?;
         let state = ctx.data::<AppState>()?;
         let Some(id) = parse_id(&id) else {
             return Err(format!("'{}' is not a partner id", id.as_str()).into());
         };
-        let row = read_model::get(&state.pool, id)
-            .await
-            .map_err(|e| internal(ctx, e))?;
+        let row = match as_of {
+            None => read_model::get(&state.pool, id).await,
+            Some(as_of) => read_model::as_of(&state.pool, id, as_of.parse()?).await,
+        }
+        .map_err(|e| internal(ctx, e))?;
         Ok(row.map(Partner))
     }
 

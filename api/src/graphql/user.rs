@@ -12,9 +12,7 @@ use uuid::Uuid;
 
 use super::partner::TotalCount;
 use super::settle;
-use super::{
-    internal, parse_id, Problems, RequestContext, UserError, UserErrorCode, MAX_PAGE_SIZE,
-};
+use super::{internal, page_size, parse_id, Problems, RequestContext, UserError, UserErrorCode};
 use crate::auth::{self, actor, require, user_id, Actor, PasswordError};
 use crate::AppState;
 
@@ -141,7 +139,7 @@ impl UserQuery {
             first,
             None,
             |after, _, first, _| async move {
-                let limit = first.unwrap_or(MAX_PAGE_SIZE).min(MAX_PAGE_SIZE);
+                let limit = page_size(first)?;
                 let (rows, total_count) = tokio::try_join!(
                     read_model::list(&state.pool, after.as_deref(), limit as i64 + 1),
                     read_model::count(&state.pool),

@@ -178,16 +178,24 @@ pub enum Model {
     User,
     /// Modules, settings, labels, groups and rights, stages.
     Configuration,
+    /// The event log itself, as auditors read it.
+    Log,
 }
 
 impl Model {
-    pub const ALL: [Model; 3] = [Model::Partner, Model::User, Model::Configuration];
+    pub const ALL: [Model; 4] = [
+        Model::Partner,
+        Model::User,
+        Model::Configuration,
+        Model::Log,
+    ];
 
     pub fn as_str(&self) -> &'static str {
         match self {
             Model::Partner => "partner",
             Model::User => "user",
             Model::Configuration => "configuration",
+            Model::Log => "log",
         }
     }
 }

@@ -1,0 +1,179 @@
+//! What auditors ask: the log, filtered, and a record as it stood at any point.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::{json, Value};
+use tests::TestApp;
+
+const CREATE: &str =
+    "mutation($name: String!) { createPartner(input: { name: $name }) { partner { id } } }";
+
+fn id_of(response: &Value) -> String {
+    response["data"]["createPartner"]["partner"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{response}"))
+        .to_owned()
+}
+
+async fn log(app: &TestApp, filter: Value) -> Value {
+    app.graphql(
+        "query($where: LogWhere) { log(first: 50, where: $where) {
+            totalCount edges { node { position type aggregateId user command correlationId } } } }",
+        json!({ "where": filter }),
+    )
+    .await["log"]
+        .clone()
+}
+
+fn types(page: &Value) -> Vec<String> {
+    page["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["type"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_log_is_listed_with_filters_for_auditors_only() {
+    let app = TestApp::new().await;
+    let alice = app.user("alice", &["user"]).await;
+    let bob = app.user("bob", &["user"]).await;
+    let a = id_of(
+        &app.graphql_with(&alice, CREATE, json!({ "name": "Agrolait" }))
+            .await,
+    );
+    let started: String = sqlx::query_scalar(
+        "select to_char(clock_timestamp() at time zone 'utc', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let b = id_of(
+        &app.graphql_with(&bob, CREATE, json!({ "name": "Camptocamp" }))
+            .await,
+    );
+    app.graphql_with(
+        &bob,
+        "mutation($id: ID!) { updatePartner(input: { id: $id, name: \"Agrolait SA\" }) { userErrors { code } } }",
+        json!({ "id": a }),
+    )
+    .await;
+
+    let by_alice = log(&app, json!({ "user": "alice" })).await;
+    assert_eq!(types(&by_alice), ["PartnerCreated"]);
+    assert_eq!(by_alice["edges"][0]["node"]["aggregateId"], a.as_str());
+    let partners = log(&app, json!({ "aggregateType": "Partner" })).await;
+    assert_eq!(partners["totalCount"], 3);
+    assert_eq!(
+        types(&partners),
+        ["PartnerCreated", "PartnerCreated", "PartnerUpdated"]
+    );
+    let of_a = log(
+        &app,
+        json!({ "aggregateType": "Partner", "aggregateId": a }),
+    )
+    .await;
+    assert_eq!(types(&of_a), ["PartnerCreated", "PartnerUpdated"]);
+    let updates = log(&app, json!({ "type": "PartnerUpdated" })).await;
+    assert_eq!(updates["totalCount"], 1);
+    assert_eq!(updates["edges"][0]["node"]["user"], "bob");
+    let since = log(&app, json!({ "aggregateType": "Partner", "from": started })).await;
+    assert_eq!(types(&since), ["PartnerCreated", "PartnerUpdated"]);
+    assert_eq!(since["edges"][0]["node"]["aggregateId"], b.as_str());
+    let correlation = since["edges"][1]["node"]["correlationId"].clone();
+    let one_request = log(&app, json!({ "correlationId": correlation })).await;
+    assert_eq!(types(&one_request), ["PartnerUpdated"]);
+
+    let page = app
+        .graphql(
+            "{ log(first: 1, where: { aggregateType: \"Partner\" }) { pageInfo { hasNextPage endCursor } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(page["log"]["pageInfo"]["hasNextPage"], json!(true));
+
+    let refused = app
+        .graphql_with(&alice, "{ log(first: 5) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn a_partner_as_of_a_position_or_a_time_is_the_partner_then() {
+    let app = TestApp::new().await;
+    let id = id_of(
+        &app.graphql_with(&app.admin_token, CREATE, json!({ "name": "Agrolait" }))
+            .await,
+    );
+    app.graphql(
+        "mutation($id: ID!) { updatePartner(input: { id: $id, name: \"Agrolait SA\", email: \"info@agrolait.be\" }) { userErrors { code } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    app.graphql(
+        "mutation($id: ID!) { archivePartner(input: { id: $id }) { userErrors { code } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let events: Vec<(i64, String)> = sqlx::query_as(
+        "select position, to_char(recorded_at at time zone 'utc', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')
+           from events where aggregate_id = $1 order by sequence",
+    )
+    .bind(&id)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    let at = |as_of: Value| {
+        let id = id.clone();
+        let app = &app;
+        async move {
+            app.graphql(
+                "query($id: ID!, $asOf: AsOfInput) { partner(id: $id, asOf: $asOf) { name email archived version } }",
+                json!({ "id": id, "asOf": as_of }),
+            )
+            .await["partner"]
+                .clone()
+        }
+    };
+    assert_eq!(
+        at(json!({ "position": events[0].0 - 1 })).await,
+        Value::Null
+    );
+    assert_eq!(
+        at(json!({ "position": events[0].0 })).await,
+        json!({ "name": "Agrolait", "email": null, "archived": false, "version": 1 })
+    );
+    assert_eq!(
+        at(json!({ "position": events[1].0 })).await,
+        json!({ "name": "Agrolait SA", "email": "info@agrolait.be", "archived": false, "version": 2 })
+    );
+    assert_eq!(
+        at(json!({ "time": events[1].1 })).await,
+        json!({ "name": "Agrolait SA", "email": "info@agrolait.be", "archived": false, "version": 2 })
+    );
+    assert_eq!(
+        at(json!({ "position": events[2].0 })).await,
+        json!({ "name": "Agrolait SA", "email": "info@agrolait.be", "archived": true, "version": 3 })
+    );
+    // as of now, the replay and the read model agree.
+    let now = app
+        .graphql(
+            "query($id: ID!) { partner(id: $id) { name email archived version } }",
+            json!({ "id": id }),
+        )
+        .await["partner"]
+        .clone();
+    assert_eq!(now, at(json!({ "position": events[2].0 + 1000 })).await);
+    let both = app
+        .graphql_with(
+            &app.admin_token,
+            "query($id: ID!) { partner(id: $id, asOf: { position: 1, time: \"2026-01-01T00:00:00Z\" }) { name } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert!(both["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("exactly one"));
+}
