@@ -89,6 +89,17 @@ pub enum ReplayCommand {
         #[arg(long, conflicts_with = "projection")]
         all: bool,
     },
+    /// Write the whole log to FILE (`-`: standard output) as JSON lines, with a manifest line
+    /// (count, last position, hash over the export) at the end.
+    Export { file: PathBuf },
+    /// Make a new database from an export; refused (and nothing kept) unless the file matches
+    /// its manifest and every chain and seal verifies.
+    Import {
+        file: PathBuf,
+        /// The new database (on the same server).
+        #[arg(long, value_parser = database_name)]
+        into: String,
+    },
     /// Make a new database holding exactly the log up to a point (one of --position, --time,
     /// --stage), its read models rebuilt; the source is untouched.
     To {

@@ -1,5 +1,6 @@
-//! A new database holding the log of another up to a point (a stage): the source is only read.
-//! The fork's read models are rebuilt from its log by its own projections.
+//! New databases from a log: another database's up to a point (a stage, a position, a time;
+//! the source is only read), or an export file. Their read models are rebuilt from the log by
+//! their own projections.
 
 use std::str::FromStr;
 
@@ -9,6 +10,7 @@ use thiserror::Error;
 
 use crate::database::{self, quote_ident, redact, DatabaseError};
 
+pub use replay::export::{ImportError, Manifest};
 pub use replay::fork::CopyProgress;
 
 #[derive(Debug, Error)]
@@ -21,6 +23,8 @@ pub enum ForkError {
     Database(#[from] DatabaseError),
     #[error("copying the log: {0}")]
     Copy(#[from] replay::configuration::ReplayError),
+    #[error("import refused, nothing was kept: {0}")]
+    Import(#[from] ImportError),
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
 }
@@ -34,6 +38,39 @@ pub async fn fork(
     target_url: &str,
     progress: impl Fn(CopyProgress),
 ) -> Result<(PgPool, u64), ForkError> {
+    new_database(target_url, |target| async move {
+        Ok(replay::fork::copy_log(source, &target, position, progress).await?)
+    })
+    .await
+}
+
+/// Creates the database at `target_url` (which must not exist) from an export of a log, which
+/// must match its manifest and verify (every chain and seal); otherwise nothing stays.
+pub async fn import(
+    input: impl std::io::BufRead,
+    target_url: &str,
+    progress: impl Fn(u64),
+) -> Result<(PgPool, Manifest), ForkError> {
+    new_database(target_url, |target| async move {
+        let manifest = replay::export::import(input, &target, progress).await?;
+        let findings = replay::verify::verify_log(&target, |_| {}).await?;
+        if let Some(first) = findings.first() {
+            return Err(ForkError::Import(ImportError::Mismatch(format!(
+                "the imported log does not verify: {first}"
+            ))));
+        }
+        Ok(manifest)
+    })
+    .await
+}
+
+/// Creates and migrates the database at `target_url`, which must not exist, and fills it with
+/// `fill`; if that fails, drops it again.
+async fn new_database<T, F, Fut>(target_url: &str, fill: F) -> Result<(PgPool, T), ForkError>
+where
+    F: FnOnce(PgPool) -> Fut,
+    Fut: std::future::Future<Output = Result<T, ForkError>>,
+{
     let options = PgConnectOptions::from_str(target_url).map_err(DatabaseError::Url)?;
     let name = options
         .get_database()
@@ -55,14 +92,20 @@ pub async fn fork(
     if exists {
         return Err(ForkError::Exists(name));
     }
-    let copied = async {
+    let filled = async {
         let target = database::open(target_url, 4).await?;
-        let copied = replay::fork::copy_log(source, &target, position, progress).await?;
-        Ok::<_, ForkError>((target, copied))
+        let value = fill(target.clone()).await;
+        match value {
+            Ok(value) => Ok((target, value)),
+            Err(e) => {
+                target.close().await;
+                Err(e)
+            }
+        }
     }
     .await;
-    if copied.is_err() {
-        // nothing half done: a failed fork leaves no database behind.
+    if filled.is_err() {
+        // nothing half done: a failed fill leaves no database behind.
         let _ = sqlx::query(&format!(
             "drop database if exists {} with (force)",
             quote_ident(&name)
@@ -71,5 +114,5 @@ pub async fn fork(
         .await;
     }
     let _ = conn.close().await;
-    copied
+    filled
 }

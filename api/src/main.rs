@@ -383,13 +383,7 @@ async fn fork_into(
     position: i64,
     target: &str,
 ) -> anyhow::Result<u64> {
-    let target_url = {
-        use sqlx::ConnectOptions;
-        <sqlx::postgres::PgConnectOptions as std::str::FromStr>::from_str(url)?
-            .database(target)
-            .to_url_lossy()
-            .to_string()
-    };
+    let target_url = url_of(url, target)?;
     let started = std::time::Instant::now();
     let (fork_pool, copied) = fork::fork(pool, position, &target_url, |p| {
         eprint!(
@@ -406,6 +400,17 @@ async fn fork_into(
         "the read models of {target} did not catch up"
     );
     Ok(copied)
+}
+
+/// The URL of database `name` on the server of `url`.
+fn url_of(url: &str, name: &str) -> anyhow::Result<String> {
+    use sqlx::ConnectOptions;
+    Ok(
+        <sqlx::postgres::PgConnectOptions as std::str::FromStr>::from_str(url)?
+            .database(name)
+            .to_url_lossy()
+            .to_string(),
+    )
 }
 
 /// `what: done/total events (rate events/s, ETA)`.
@@ -497,6 +502,49 @@ async fn replay(command: ReplayCommand, url: &str, pool: sqlx::PgPool) -> anyhow
                     at.position
                 );
             }
+            Ok(true)
+        }
+        ReplayCommand::Export { file } => {
+            let started = std::time::Instant::now();
+            let show =
+                |done, total| eprint!("\r{}", progress_line("exporting", done, total, started));
+            let manifest = if file.as_os_str() == "-" {
+                let out = std::io::BufWriter::new(std::io::stdout().lock());
+                replay::export::export(&pool, out, show).await?
+            } else {
+                let out = std::fs::File::create(&file)
+                    .with_context(|| format!("creating {}", file.display()))?;
+                replay::export::export(&pool, std::io::BufWriter::new(out), show).await?
+            };
+            eprintln!();
+            eprintln!(
+                "Exported {} events (last position {}, chain {}).",
+                manifest.events, manifest.last_position, manifest.chain
+            );
+            Ok(true)
+        }
+        ReplayCommand::Import { file, into } => {
+            let target_url = url_of(url, &into)?;
+            let started = std::time::Instant::now();
+            let show = |done| eprint!("\r{}", progress_line("importing", done, done, started));
+            let (target, manifest) = if file.as_os_str() == "-" {
+                fork::import(std::io::stdin().lock(), &target_url, show).await?
+            } else {
+                let input = std::fs::File::open(&file)
+                    .with_context(|| format!("opening {}", file.display()))?;
+                fork::import(std::io::BufReader::new(input), &target_url, show).await?
+            };
+            eprintln!();
+            let backend = Backend::start(target).await?;
+            eprintln!("rebuilding the read models of {into}...");
+            anyhow::ensure!(
+                backend.catch_up(Duration::from_secs(3600)).await?,
+                "the read models of {into} did not catch up"
+            );
+            println!(
+                "Database {into} holds the {} imported events (last position {}); they verify.",
+                manifest.events, manifest.last_position
+            );
             Ok(true)
         }
         ReplayCommand::To {

@@ -16,21 +16,27 @@ pub struct CopyProgress {
     pub total: u64,
 }
 
-/// One event as it is copied.
-#[derive(sqlx::FromRow)]
-struct Copied {
-    transaction: i64,
-    aggregate_type: String,
-    aggregate_id: String,
-    sequence: i64,
-    event_type: String,
-    event_version: String,
-    payload: String,
-    metadata: String,
-    position: i64,
-    recorded_at: DateTime<Utc>,
-    hash: Option<Vec<u8>>,
+/// One event as stored, with what its copy must keep: position, time and hash.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct RawEvent {
+    pub transaction: i64,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub sequence: i64,
+    pub event_type: String,
+    pub event_version: String,
+    pub payload: String,
+    pub metadata: String,
+    pub position: i64,
+    pub recorded_at: DateTime<Utc>,
+    pub hash: Option<Vec<u8>>,
 }
+
+/// The columns of [`RawEvent`].
+pub(crate) const RAW_COLUMNS: &str =
+    "transaction_id::text::bigint as transaction, aggregate_type, \
+    aggregate_id, sequence, event_type, event_version, payload::text as payload, \
+    metadata::text as metadata, position, recorded_at, hash";
 
 /// Copies into `target` (a migrated database with an empty log) every event of `source` up to
 /// and including the last one at or before `position`, in the order the log reader reads them. The copy is
@@ -65,10 +71,8 @@ pub async fn copy_log(
     let mut copied = 0u64;
     let mut after = (i64::MIN, i64::MIN);
     loop {
-        let rows: Vec<Copied> = sqlx::query_as(&format!(
-            "select transaction_id::text::bigint as transaction, aggregate_type, aggregate_id,
-                    sequence, event_type, event_version, payload::text as payload,
-                    metadata::text as metadata, position, recorded_at, hash
+        let rows: Vec<RawEvent> = sqlx::query_as(&format!(
+            "select {RAW_COLUMNS}
                from events
               where {included} and (transaction_id::text::bigint, position) > ($3, $4)
               order by transaction_id, position
@@ -99,8 +103,9 @@ pub async fn copy_log(
     Ok(copied)
 }
 
-async fn insert(tx: &mut PgConnection, rows: &[Copied]) -> Result<(), sqlx::Error> {
-    let texts = |f: fn(&Copied) -> &str| rows.iter().map(f).collect::<Vec<_>>();
+/// Appends `rows` as they are (positions, times and hashes kept), in one statement.
+pub(crate) async fn insert(tx: &mut PgConnection, rows: &[RawEvent]) -> Result<(), sqlx::Error> {
+    let texts = |f: fn(&RawEvent) -> &str| rows.iter().map(f).collect::<Vec<_>>();
     sqlx::query(
         "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version,
                              payload, metadata, position, recorded_at, hash)

@@ -4,6 +4,7 @@
 //! Rebuilds, verification and export (issue 6) land here too.
 
 pub mod configuration;
+pub mod export;
 pub mod fork;
 pub mod rebuild;
 pub mod verify;
