@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::{Aggregate, AggregateError, CqrsFramework};
 use domain::configuration::{
     Configuration, ConfigurationCommand, ConfigurationError, CONFIGURATION_ID,
@@ -18,12 +17,13 @@ use thiserror::Error;
 use tracing::instrument;
 use uuid::Uuid;
 
-use crate::event_store::{tracking_append, EventRepository};
+use crate::event_store::tracking_append;
+use crate::store::LogStore;
 
-type Cqrs<A> = CqrsFramework<A, PersistedEventStore<EventRepository, A>>;
+type Cqrs<A> = CqrsFramework<A, LogStore<A>>;
 
-fn store<A: Aggregate>(pool: &PgPool) -> PersistedEventStore<EventRepository, A> {
-    PersistedEventStore::new_event_store(EventRepository::new(pool.clone()))
+fn store<A: Aggregate>(pool: &PgPool) -> LogStore<A> {
+    LogStore::new(pool.clone())
 }
 
 /// Who sent a command, and in the course of what. Recorded in every event's metadata.

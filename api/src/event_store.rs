@@ -52,9 +52,21 @@ pub async fn tracking_append<T>(
     (output, appended)
 }
 
-/// An event of a stream as a command reads it: sequence, type, version, payload and metadata
-/// (as stored), hash.
-type StreamRow = (i64, String, String, String, String, Option<Vec<u8>>);
+/// An event of a stream as a command reads it, payload and metadata as stored.
+#[derive(Debug, sqlx::FromRow)]
+pub struct StreamEvent {
+    pub sequence: i64,
+    pub event_type: String,
+    pub event_version: String,
+    pub payload: String,
+    pub metadata: String,
+    pub hash: Option<Vec<u8>>,
+}
+
+/// Whether the command under way decides on an empty stream without reading it.
+pub fn assumes_new() -> bool {
+    COMMAND.try_with(|scope| scope.assume_new).unwrap_or(false)
+}
 
 /// A database failure as cqrs-es classifies it: a unique violation of the log's key is the
 /// optimistic lock refusing a second writer of the same sequence number.
@@ -82,6 +94,51 @@ impl EventRepository {
             reads: PostgresEventRepository::new(pool.clone()),
             pool,
         }
+    }
+
+    /// The events of a stream after sequence `after`, in order. The last one's hash is kept for
+    /// the command under way: the next event chains to it.
+    pub async fn read_stream(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        after: usize,
+    ) -> Result<Vec<StreamEvent>, sqlx::Error> {
+        let rows: Vec<StreamEvent> = sqlx::query_as(
+            "select sequence, event_type, event_version, payload::text as payload,
+                    metadata::text as metadata, hash
+               from events where aggregate_type = $1 and aggregate_id = $2 and sequence > $3
+              order by sequence",
+        )
+        .bind(aggregate_type)
+        .bind(aggregate_id)
+        .bind(i64::try_from(after).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        if let Some(last) = rows.last() {
+            let last = (last.sequence, last.hash.clone());
+            let _ = COMMAND.try_with(|scope| {
+                if let Ok(mut at) = scope.last.lock() {
+                    *at = Some(last);
+                }
+            });
+        }
+        Ok(rows)
+    }
+
+    /// Appends a command's events and tells the command under way where they landed.
+    pub async fn commit(
+        &self,
+        aggregate_type: &str,
+        events: &[SerializedEvent],
+    ) -> Result<(), PersistenceError> {
+        let landed = self.append(aggregate_type, events).await?;
+        let _ = COMMAND.try_with(|scope| {
+            if let Ok(mut at) = scope.appended.lock() {
+                *at = landed;
+            }
+        });
+        Ok(())
     }
 
     /// The hash the first of `first`'s stream's new events chains to: the genesis for a new
@@ -197,43 +254,25 @@ impl PersistedEventRepository for EventRepository {
         &self,
         aggregate_id: &str,
     ) -> Result<Vec<SerializedEvent>, PersistenceError> {
-        if COMMAND.try_with(|scope| scope.assume_new).unwrap_or(false) {
-            return Ok(Vec::new());
-        }
-        let rows: Vec<StreamRow> = sqlx::query_as(
-            "select sequence, event_type, event_version, payload::text, metadata::text, hash
-               from events where aggregate_type = $1 and aggregate_id = $2 order by sequence",
-        )
-        .bind(A::TYPE)
-        .bind(aggregate_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(failure)?;
-        let last = rows
-            .last()
-            .map(|(sequence, .., hash)| (*sequence, hash.clone()));
-        let _ = COMMAND.try_with(|scope| {
-            if let Ok(mut at) = scope.last.lock() {
-                *at = last;
-            }
-        });
+        let rows = self
+            .read_stream(A::TYPE, aggregate_id, 0)
+            .await
+            .map_err(failure)?;
         rows.into_iter()
-            .map(
-                |(sequence, event_type, event_version, payload, metadata, _)| {
-                    Ok(SerializedEvent {
-                        aggregate_id: aggregate_id.to_owned(),
-                        sequence: usize::try_from(sequence)
-                            .map_err(|e| PersistenceError::UnknownError(Box::new(e)))?,
-                        aggregate_type: A::TYPE.to_owned(),
-                        event_type,
-                        event_version,
-                        payload: serde_json::from_str(&payload)
-                            .map_err(|e| PersistenceError::DeserializationError(Box::new(e)))?,
-                        metadata: serde_json::from_str(&metadata)
-                            .map_err(|e| PersistenceError::DeserializationError(Box::new(e)))?,
-                    })
-                },
-            )
+            .map(|row| {
+                Ok(SerializedEvent {
+                    aggregate_id: aggregate_id.to_owned(),
+                    sequence: usize::try_from(row.sequence)
+                        .map_err(|e| PersistenceError::UnknownError(Box::new(e)))?,
+                    aggregate_type: A::TYPE.to_owned(),
+                    event_type: row.event_type,
+                    event_version: row.event_version,
+                    payload: serde_json::from_str(&row.payload)
+                        .map_err(|e| PersistenceError::DeserializationError(Box::new(e)))?,
+                    metadata: serde_json::from_str(&row.metadata)
+                        .map_err(|e| PersistenceError::DeserializationError(Box::new(e)))?,
+                })
+            })
             .collect()
     }
 
@@ -265,13 +304,7 @@ impl PersistedEventRepository for EventRepository {
                 "cqrs-es snapshots are not supported by this store".into(),
             ));
         }
-        let landed = self.append(A::TYPE, events).await?;
-        let _ = COMMAND.try_with(|scope| {
-            if let Ok(mut at) = scope.appended.lock() {
-                *at = landed;
-            }
-        });
-        Ok(())
+        self.commit(A::TYPE, events).await
     }
 
     async fn stream_events<A: Aggregate>(

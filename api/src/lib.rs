@@ -15,6 +15,7 @@ pub mod graphql;
 pub mod http;
 pub mod pg;
 pub mod read_models;
+pub mod store;
 
 use std::sync::Arc;
 use std::time::Duration;

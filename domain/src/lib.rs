@@ -6,4 +6,5 @@
 pub mod configuration;
 pub mod partner;
 pub mod text;
+pub mod upcast;
 pub mod user;
