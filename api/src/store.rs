@@ -11,7 +11,9 @@ use std::collections::HashMap;
 use std::marker::PhantomData;
 
 use cqrs_es::persist::SerializedEvent;
-use cqrs_es::{Aggregate, AggregateContext, AggregateError, DomainEvent, EventEnvelope, EventStore};
+use cqrs_es::{
+    Aggregate, AggregateContext, AggregateError, DomainEvent, EventEnvelope, EventStore,
+};
 use sqlx::types::Json;
 use sqlx::PgPool;
 
@@ -94,7 +96,10 @@ impl<A: Aggregate> LogStore<A> {
     }
 
     /// Snapshots the aggregate as its whole stream makes it; returns the events it covers.
-    pub async fn take_snapshot(&self, aggregate_id: &str) -> Result<usize, AggregateError<A::Error>> {
+    pub async fn take_snapshot(
+        &self,
+        aggregate_id: &str,
+    ) -> Result<usize, AggregateError<A::Error>> {
         let events = self.events_after(aggregate_id, 0).await?;
         let sequence = events.len();
         let mut aggregate = A::default();
@@ -113,8 +118,8 @@ impl<A: Aggregate> LogStore<A> {
         sequence: usize,
         aggregate: &A,
     ) -> Result<(), sqlx::Error> {
-        let state = serde_json::to_value(aggregate)
-            .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        let state =
+            serde_json::to_value(aggregate).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
         sqlx::query(
             "insert into aggregate_snapshot (aggregate_type, aggregate_id, sequence, state)
              values ($1, $2, $3, $4)
@@ -143,22 +148,8 @@ impl<A: Aggregate> LogStore<A> {
             .map_err(|e| AggregateError::DatabaseConnectionError(Box::new(e)))?;
         rows.into_iter()
             .map(|row| {
-                let payload = if domain::upcast::needed(&row.event_type, &row.event_version) {
-                    let stored = SerializedEvent {
-                        aggregate_id: aggregate_id.to_owned(),
-                        sequence: usize::try_from(row.sequence).unwrap_or(0),
-                        aggregate_type: A::TYPE.to_owned(),
-                        event_type: row.event_type,
-                        event_version: row.event_version,
-                        payload: serde_json::from_str(&row.payload)
-                            .map_err(|e| AggregateError::DeserializationError(Box::new(e)))?,
-                        metadata: serde_json::Value::Null,
-                    };
-                    serde_json::from_value(domain::upcast::upcast(stored).payload)
-                } else {
-                    serde_json::from_str(&row.payload)
-                };
-                payload.map_err(|e| AggregateError::DeserializationError(Box::new(e)))
+                domain::upcast::decode(&row.event_type, &row.event_version, &row.payload)
+                    .map_err(|e| AggregateError::DeserializationError(Box::new(e)))
             })
             .collect()
     }
@@ -246,7 +237,8 @@ impl<A: Aggregate> EventStore<A> for LogStore<A> {
                 other => AggregateError::DatabaseConnectionError(Box::new(other)),
             })?;
         let now = context.sequence + events.len();
-        if self.snapshot_every > 0 && now / self.snapshot_every > context.sequence / self.snapshot_every
+        if self.snapshot_every > 0
+            && now / self.snapshot_every > context.sequence / self.snapshot_every
         {
             // the aggregate as the command left it: every new event applied once. A snapshot is
             // a cache: if writing it fails, the next load replays a little more.

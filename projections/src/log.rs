@@ -49,19 +49,7 @@ impl StoredEvent {
     /// The payload as the event type it is, in today's shape (through the upcasters when it
     /// was stored in an older one).
     pub fn payload_as<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        if !domain::upcast::needed(&self.event_type, &self.event_version) {
-            return serde_json::from_str(&self.payload);
-        }
-        let stored = cqrs_es::persist::SerializedEvent {
-            aggregate_id: self.aggregate_id.clone(),
-            sequence: usize::try_from(self.sequence).unwrap_or(0),
-            aggregate_type: self.aggregate_type.clone(),
-            event_type: self.event_type.clone(),
-            event_version: self.event_version.clone(),
-            payload: serde_json::from_str(&self.payload)?,
-            metadata: Value::Null,
-        };
-        serde_json::from_value(domain::upcast::upcast(stored).payload)
+        domain::upcast::decode(&self.event_type, &self.event_version, &self.payload)
     }
 
     /// The payload as a JSON value (null if it does not parse, which the database prevents).

@@ -110,12 +110,15 @@ impl Folding {
         }
     }
 
-    fn apply(&mut self, payload: &str) -> Result<(), String> {
-        let read = |e: serde_json::Error| e.to_string();
+    fn apply(&mut self, row: &Row) -> Result<(), String> {
+        fn read<T: serde::de::DeserializeOwned>(row: &Row) -> Result<T, String> {
+            domain::upcast::decode(&row.event_type, &row.event_version, &row.payload)
+                .map_err(|e| e.to_string())
+        }
         match self {
-            Self::Partner(a) => a.apply(serde_json::from_str(payload).map_err(read)?),
-            Self::Configuration(a) => a.apply(serde_json::from_str(payload).map_err(read)?),
-            Self::User(a) => a.apply(serde_json::from_str(payload).map_err(read)?),
+            Self::Partner(a) => a.apply(read(row)?),
+            Self::Configuration(a) => a.apply(read(row)?),
+            Self::User(a) => a.apply(read(row)?),
         }
         Ok(())
     }
@@ -226,7 +229,7 @@ async fn streams(
                 }
             }
             if let Some(aggregate) = folding.as_mut() {
-                if let Err(reason) = aggregate.apply(&row.payload) {
+                if let Err(reason) = aggregate.apply(&row) {
                     findings.push(finding(Problem::Unreadable(reason)));
                 }
             }
