@@ -118,3 +118,62 @@ pub async fn fill(
     }
     Ok(ids)
 }
+
+/// Like [`fill`] for partners, with every event hash-chained as the application chains them,
+/// so the log verifies. Returns how many events were written.
+pub async fn fill_chained(
+    pool: &PgPool,
+    streams: usize,
+    per_stream: usize,
+) -> anyhow::Result<usize> {
+    use projections::chain::{link, Link, GENESIS};
+    let created = RawEvent::created(1)?;
+    let updated = RawEvent::updated(2)?;
+    let texts = |e: &RawEvent| (e.payload.to_string(), e.metadata.to_string());
+    let (created_text, updated_text) = (texts(&created), texts(&updated));
+    let mut written = 0;
+    let ids: Vec<String> = (0..streams).map(|_| Uuid::now_v7().to_string()).collect();
+    for chunk in ids.chunks((1000 / per_stream.max(1)).max(1)) {
+        let mut rows: Vec<(String, i64, &str, &(String, String), Vec<u8>)> = Vec::new();
+        for id in chunk {
+            let mut previous = GENESIS.to_vec();
+            for sequence in 1..=per_stream as i64 {
+                let (event, text) = if sequence == 1 {
+                    (&created, &created_text)
+                } else {
+                    (&updated, &updated_text)
+                };
+                let hash = link(
+                    &previous,
+                    Link {
+                        aggregate_type: "Partner",
+                        aggregate_id: id,
+                        sequence,
+                        event_type: &event.event_type,
+                        event_version: "1.0",
+                        payload: &text.0,
+                        metadata: &text.1,
+                    },
+                )
+                .to_vec();
+                previous = hash.clone();
+                rows.push((id.clone(), sequence, event.event_type.as_str(), text, hash));
+            }
+        }
+        sqlx::query(
+            "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata, hash)
+             select 'Partner', id, seq, ty, '1.0', p::json, m::json, h
+               from unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bytea[]) as t(id, seq, ty, p, m, h)",
+        )
+        .bind(rows.iter().map(|r| r.0.as_str()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.1).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.2).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.3 .0.as_str()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.3 .1.as_str()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.4.clone()).collect::<Vec<_>>())
+        .execute(pool)
+        .await?;
+        written += rows.len();
+    }
+    Ok(written)
+}

@@ -7,12 +7,10 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use api::commands::{CommandBus, CommandContext};
 use api::Backend;
-use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::EventStore;
 use domain::partner::{Partner, PartnerChanges, PartnerCommand, PartnerName};
 use futures::TryStreamExt;
 use hyper::body::Bytes;
-use postgres_es::PostgresEventRepository;
 use projections::runner::{self, RunnerOptions};
 use projections::{Checkpoint, Projection, ProjectionError, StoredEvent, Wake};
 use serde_json::json;
@@ -397,16 +395,58 @@ pub async fn prepare_long_stream(pool: &PgPool, events: usize) -> anyhow::Result
     ids.into_iter().next().context("no stream was made")
 }
 
-/// W6 (ours): milliseconds to load the aggregate from its events (median of `times` loads).
+/// W6 (ours): milliseconds to load the aggregate from its events, through our event store with
+/// no snapshot (median of `times` loads).
 pub async fn load_aggregate(pool: &PgPool, id: &str, times: usize) -> anyhow::Result<f64> {
-    let store: PersistedEventStore<PostgresEventRepository, Partner> =
-        PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone()));
+    let store = api::store::LogStore::<Partner>::with_snapshots_every(pool.clone(), 0);
+    let mut samples = Vec::with_capacity(times);
+    for _ in 0..times {
+        let started = Instant::now();
+        let aggregate = store.load_without_snapshot(id).await?;
+        samples.push(started.elapsed().as_secs_f64() * 1000.0);
+        std::hint::black_box(aggregate);
+    }
+    Ok(percentile(&mut samples, 50.0))
+}
+
+/// W6s (ours): milliseconds to load the same aggregate from a snapshot of it (median of
+/// `times` loads).
+pub async fn load_from_snapshot(pool: &PgPool, id: &str, times: usize) -> anyhow::Result<f64> {
+    let store = api::store::LogStore::<Partner>::new(pool.clone());
+    store.take_snapshot(id).await?;
     let mut samples = Vec::with_capacity(times);
     for _ in 0..times {
         let started = Instant::now();
         let context = store.load_aggregate(id).await?;
         samples.push(started.elapsed().as_secs_f64() * 1000.0);
         std::hint::black_box(context);
+    }
+    Ok(percentile(&mut samples, 50.0))
+}
+
+/// W6s (raw): milliseconds to read the snapshot row and look for events after it.
+pub async fn raw_read_snapshot(pool: &PgPool, id: &str, times: usize) -> anyhow::Result<f64> {
+    let mut samples = Vec::with_capacity(times);
+    for _ in 0..times {
+        let started = Instant::now();
+        let snapshot: Option<(i64, String)> = sqlx::query_as(
+            "select sequence, state::text from aggregate_snapshot
+              where aggregate_type = 'Partner' and aggregate_id = $1",
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+        let after = snapshot.as_ref().map_or(0, |s| s.0);
+        let rows = sqlx::query(
+            "select payload from events where aggregate_type = 'Partner' and aggregate_id = $1
+                and sequence > $2 order by sequence",
+        )
+        .bind(id)
+        .bind(after)
+        .fetch_all(pool)
+        .await?;
+        samples.push(started.elapsed().as_secs_f64() * 1000.0);
+        std::hint::black_box((snapshot, rows));
     }
     Ok(percentile(&mut samples, 50.0))
 }
@@ -667,4 +707,56 @@ pub async fn raw_configuration_rows(
         std::hint::black_box(rows);
     }
     Ok(percentile(&mut samples, 50.0))
+}
+
+/// W9 (ours): `erp replay verify`'s log checks (chains, seals, every event read back); events
+/// per second. Fails if the log does not verify.
+pub async fn verify(pool: &PgPool) -> anyhow::Result<f64> {
+    let total: i64 = sqlx::query_scalar("select count(*) from events")
+        .fetch_one(pool)
+        .await?;
+    let started = Instant::now();
+    let findings = replay::verify::verify_log(pool, |_| {}).await?;
+    let elapsed = started.elapsed();
+    anyhow::ensure!(
+        findings.is_empty(),
+        "the bench log does not verify: {}",
+        findings[0]
+    );
+    Ok(total as f64 / elapsed.as_secs_f64())
+}
+
+/// W9 (raw): the two ordered scans verify makes (by stream, by log order), reading the same
+/// columns; events per second.
+pub async fn raw_two_scans(pool: &PgPool) -> anyhow::Result<f64> {
+    let started = Instant::now();
+    let mut count = 0u64;
+    for order in [
+        "aggregate_type, aggregate_id, sequence",
+        "transaction_id, position",
+    ] {
+        let statement = format!(
+            "select position, transaction_id::text::bigint, aggregate_type, aggregate_id, sequence,
+                    event_type, event_version, payload::text, metadata::text, hash
+               from events order by {order}"
+        );
+        let mut rows = sqlx::query(&statement).fetch(pool);
+        while rows.try_next().await?.is_some() {
+            count += 1;
+        }
+    }
+    Ok(count as f64 / 2.0 / started.elapsed().as_secs_f64())
+}
+
+/// W10 (ours): `erp replay rebuild partner`: the partner read model replayed into new tables
+/// and swapped in; events per second.
+pub async fn rebuild_partners(pool: &PgPool) -> anyhow::Result<f64> {
+    let total: i64 = sqlx::query_scalar("select count(*) from events")
+        .fetch_one(pool)
+        .await?;
+    let started = Instant::now();
+    api::read_models::rebuild(pool, "partner", &|_| {})
+        .await
+        .context("no partner projection")??;
+    Ok(total as f64 / started.elapsed().as_secs_f64())
 }
