@@ -134,7 +134,9 @@ pub async fn fill_chained(
     let mut written = 0;
     let ids: Vec<String> = (0..streams).map(|_| Uuid::now_v7().to_string()).collect();
     for chunk in ids.chunks((1000 / per_stream.max(1)).max(1)) {
-        let mut rows: Vec<(String, i64, &str, &(String, String), Vec<u8>)> = Vec::new();
+        // (stream, sequence, event type, payload and metadata text, hash)
+        type Row<'a> = (String, i64, &'a str, &'a (String, String), Vec<u8>);
+        let mut rows: Vec<Row> = Vec::new();
         for id in chunk {
             let mut previous = GENESIS.to_vec();
             for sequence in 1..=per_stream as i64 {
