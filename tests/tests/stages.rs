@@ -63,7 +63,7 @@ async fn create_stage(app: &TestApp, name: &str, note: &str) -> Value {
     let data = app
         .graphql(
             "mutation($name: String!, $note: String!) { createStage(input: { name: $name, note: $note }) {
-                stage { name note position createdBy changes { area key before after } } userErrors { code } } }",
+                stage { name note position createdAt createdBy changes { area key before after } } userErrors { code } } }",
             json!({ "name": name, "note": note }),
         )
         .await;
@@ -190,12 +190,20 @@ async fn the_configuration_as_of_a_stage_is_replayed_from_its_snapshot() {
         at_a,
         at_b,
     } = scripted_session().await;
-    let as_of =
-        |position: &Value| format!("{{ configuration(asOf: {position}) {{ {CONFIGURATION} }} }}");
+    let as_of = |position: &Value| {
+        format!("{{ configuration(asOf: {{ position: {position} }}) {{ {CONFIGURATION} }} }}")
+    };
     let then = app.graphql(&as_of(&a["position"]), json!({})).await;
     assert_eq!(then["configuration"], at_a);
     let then = app.graphql(&as_of(&b["position"]), json!({})).await;
     assert_eq!(then["configuration"], at_b);
+    let by_time = app
+        .graphql(
+            &format!("query($t: DateTime!) {{ configuration(asOf: {{ time: $t }}) {{ {CONFIGURATION} }} }}"),
+            json!({ "t": a["createdAt"] }),
+        )
+        .await;
+    assert_eq!(by_time["configuration"], at_a);
 }
 
 #[tokio::test]

@@ -13,10 +13,11 @@ use domain::configuration::{
 };
 use domain::partner::Address;
 use futures::Stream;
+use projections::log::AsOf;
 use rust_decimal::Decimal;
 
 use super::partner::Address as AddressObject;
-use super::{internal, settle, Problems, RequestContext, UserError, UserErrorCode};
+use super::{internal, settle, AsOfInput, Problems, RequestContext, UserError, UserErrorCode};
 use crate::auth::{actor, require, require_module, Actor, ConfigView};
 use crate::AppState;
 
@@ -382,18 +383,30 @@ pub struct ConfigurationQuery;
 
 #[Object]
 impl ConfigurationQuery {
-    /// The configuration as it now stands, or as it stood at log position `asOf` (replayed
-    /// from the latest stage at or before it).
-    async fn configuration(&self, ctx: &Context<'_>, as_of: Option<i64>) -> Result<Configuration> {
+    /// The configuration as it now stands, or as it stood at `asOf` (replayed from the latest
+    /// stage at or before it).
+    async fn configuration(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<AsOfInput>,
+    ) -> Result<Configuration> {
         let actor = require(ctx, Model::Configuration, Right::Read).await?;
-        let Some(position) = as_of else {
+        let Some(as_of) = as_of else {
             return Ok(Configuration(actor.config));
         };
-        if position < 0 {
-            return Err("asOf is a log position: never negative".into());
-        }
         let state = ctx.data::<AppState>()?;
         let mut conn = state.pool.acquire().await.map_err(|e| internal(ctx, e))?;
+        let position = match as_of.parse()? {
+            AsOf::Position(position) => position,
+            AsOf::Time(time) => sqlx::query_scalar::<_, Option<i64>>(
+                "select max(position) from events where recorded_at <= $1",
+            )
+            .bind(time)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| internal(ctx, e))?
+            .unwrap_or(0),
+        };
         let (configuration, _) = replay::configuration::configuration_at(&mut conn, position)
             .await
             .map_err(|e| internal(ctx, e))?;
