@@ -96,11 +96,12 @@ pub async fn export(
     let mut running = GENESIS.to_vec();
     let mut events = 0u64;
     let mut last_position = 0i64;
-    let mut after = (i64::MIN, i64::MIN);
+    // xid 0 is below every transaction's (and the index is used).
+    let mut after = (0i64, i64::MIN);
     loop {
         let rows: Vec<RawEvent> = sqlx::query_as(&format!(
             "select {RAW_COLUMNS} from events
-              where (transaction_id::text::bigint, position) > ($1, $2)
+              where (transaction_id, position) > ($1::bigint::text::xid8, $2)
               order by transaction_id, position limit {BATCH}"
         ))
         .bind(after.0)

@@ -60,7 +60,7 @@ pub async fn copy_log(
     let Some((point_transaction, position)) = point else {
         return Ok(0);
     };
-    let included = "(transaction_id::text::bigint, position) <= ($1, $2)";
+    let included = "(transaction_id, position) <= ($1::bigint::text::xid8, $2)";
     let total: i64 = sqlx::query_scalar(&format!("select count(*) from events where {included}"))
         .bind(point_transaction)
         .bind(position)
@@ -69,12 +69,13 @@ pub async fn copy_log(
     let total = u64::try_from(total).unwrap_or(0);
     let mut tx = target.begin().await?;
     let mut copied = 0u64;
-    let mut after = (i64::MIN, i64::MIN);
+    // xid 0 is below every transaction's (and the index is used).
+    let mut after = (0i64, i64::MIN);
     loop {
         let rows: Vec<RawEvent> = sqlx::query_as(&format!(
             "select {RAW_COLUMNS}
                from events
-              where {included} and (transaction_id::text::bigint, position) > ($3, $4)
+              where {included} and (transaction_id, position) > ($3::bigint::text::xid8, $4)
               order by transaction_id, position
               limit {BATCH}"
         ))

@@ -258,7 +258,8 @@ async fn global_order(
     let mut findings = Vec::new();
     let mut running = GENESIS.to_vec();
     let mut sealed_up_to = 0i64;
-    let mut after = (i64::MIN, i64::MIN);
+    // xid 0 is below every transaction's (and the index is used).
+    let mut after = (0i64, i64::MIN);
     let mut checked = 0u64;
     let broken = |at: &projections::seal::Seal, sealed_up_to: i64| Finding {
         position: at.position,
@@ -271,7 +272,7 @@ async fn global_order(
     loop {
         let rows: Vec<Row> = sqlx::query_as(&format!(
             "select {COLUMNS} from events
-              where (transaction_id::text::bigint, position) > ($1, $2)
+              where (transaction_id, position) > ($1::bigint::text::xid8, $2)
               order by transaction_id, position limit {BATCH}"
         ))
         .bind(after.0)
