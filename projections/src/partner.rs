@@ -1,5 +1,7 @@
 //! The `partner` read model: one row per partner, read by the partner form and the partner list.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
 use domain::partner::{Partner, PartnerDetails, PartnerEvent};
@@ -49,6 +51,9 @@ impl Projection for PartnerProjection {
         tx: &mut PgConnection,
         events: &[StoredEvent],
     ) -> Result<(), ProjectionError> {
+        // each partner's events in the batch folded into what its row becomes, then written in
+        // two statements for the whole batch (not one per event).
+        let mut changed: BTreeMap<Uuid, Pending> = BTreeMap::new();
         for event in events.iter().filter(|e| e.aggregate_type == Partner::TYPE) {
             let Ok(id) = Uuid::parse_str(&event.aggregate_id) else {
                 tracing::warn!(position = event.position, id = %event.aggregate_id, "partner event with a non-uuid id; not shown in the partner list");
@@ -57,77 +62,131 @@ impl Projection for PartnerProjection {
             let payload: PartnerEvent = event
                 .payload_as()
                 .map_err(|e| ProjectionError::payload(event, e))?;
-            apply_one(tx, id, event, payload).await?;
+            let pending = changed.entry(id).or_insert_with(|| Pending {
+                details: None,
+                archived: None,
+                version: event.sequence,
+                first_at: event.recorded_at,
+                first_position: event.position,
+                updated_at: event.recorded_at,
+            });
+            match payload {
+                PartnerEvent::PartnerCreated { details } => {
+                    pending.details = Some(details);
+                    pending.first_at = event.recorded_at;
+                    pending.first_position = event.position;
+                }
+                PartnerEvent::PartnerUpdated { details } => pending.details = Some(details),
+                PartnerEvent::PartnerArchived {} => pending.archived = Some(true),
+                PartnerEvent::PartnerUnarchived {} => pending.archived = Some(false),
+            }
+            pending.version = event.sequence;
+            pending.updated_at = event.recorded_at;
         }
+        write(tx, &changed).await?;
         Ok(())
     }
 }
 
-async fn apply_one(
-    tx: &mut PgConnection,
-    id: Uuid,
-    event: &StoredEvent,
-    payload: PartnerEvent,
-) -> Result<(), sqlx::Error> {
-    // Every write is guarded by the version, so applying an event twice changes nothing.
-    match payload {
-        PartnerEvent::PartnerCreated { details } | PartnerEvent::PartnerUpdated { details } => {
-            write_details(tx, id, event, &details).await?;
-        }
-        PartnerEvent::PartnerArchived {} | PartnerEvent::PartnerUnarchived {} => {
-            let archived = matches!(payload, PartnerEvent::PartnerArchived {});
-            sqlx::query(
-                "update partner set archived = $2, version = $3, updated_at = $4
-                  where id = $1 and version < $3",
-            )
-            .bind(id)
-            .bind(archived)
-            .bind(event.sequence)
-            .bind(event.recorded_at)
-            .execute(tx)
-            .await?;
-        }
-    }
-    Ok(())
+/// What one partner's row becomes after a batch.
+struct Pending {
+    /// The details as the last creation or update of the batch states them.
+    details: Option<PartnerDetails>,
+    /// The last archiving or restoring of the batch.
+    archived: Option<bool>,
+    version: i64,
+    /// When (and where) the partner was created, if the batch created it; else its first event
+    /// in the batch (only used if there were no row, which cannot be).
+    first_at: DateTime<Utc>,
+    first_position: i64,
+    updated_at: DateTime<Utc>,
 }
 
-/// Writes a partner's details as an event states them: the first event creates the row (and
-/// says when the partner was created), later ones overwrite the details.
-async fn write_details(
+/// Writes a batch's rows. Every write is guarded by the version, so a batch applied twice
+/// changes nothing.
+async fn write(
     tx: &mut PgConnection,
-    id: Uuid,
-    event: &StoredEvent,
-    details: &PartnerDetails,
+    changed: &BTreeMap<Uuid, Pending>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "insert into partner (id, name, name_sort, email, phone, street, city, zip, country, vat,
-                              is_customer, is_supplier, version, created_at, created_position,
-                              updated_at)
-         values ($1, $2, lower($2), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13)
-         on conflict (id) do update
-            set name = excluded.name, name_sort = excluded.name_sort, email = excluded.email,
-                phone = excluded.phone, street = excluded.street, city = excluded.city,
-                zip = excluded.zip, country = excluded.country, vat = excluded.vat,
-                is_customer = excluded.is_customer, is_supplier = excluded.is_supplier,
-                version = excluded.version, updated_at = excluded.updated_at
-          where partner.version < excluded.version",
-    )
-    .bind(id)
-    .bind(details.name.as_str())
-    .bind(details.email.as_ref().map(|e| e.as_str()))
-    .bind(details.phone.as_ref().map(|p| p.as_str()))
-    .bind(&details.address.street)
-    .bind(&details.address.city)
-    .bind(&details.address.zip)
-    .bind(&details.address.country)
-    .bind(details.vat.as_ref().map(|v| v.as_str()))
-    .bind(details.is_customer)
-    .bind(details.is_supplier)
-    .bind(event.sequence)
-    .bind(event.recorded_at)
-    .bind(event.position)
-    .execute(tx)
-    .await?;
+    let with_details: Vec<(&Uuid, &Pending, &PartnerDetails)> = changed
+        .iter()
+        .filter_map(|(id, p)| p.details.as_ref().map(|d| (id, p, d)))
+        .collect();
+    if !with_details.is_empty() {
+        let text = |f: fn(&PartnerDetails) -> Option<&str>| {
+            with_details
+                .iter()
+                .map(|(_, _, d)| f(d).map(str::to_owned))
+                .collect::<Vec<_>>()
+        };
+        sqlx::query(
+            "insert into partner (id, name, name_sort, email, phone, street, city, zip, country, vat,
+                                  is_customer, is_supplier, archived, version, created_at,
+                                  created_position, updated_at)
+             select id, name, lower(name), email, phone, street, city, zip, country, vat,
+                    customer, supplier, coalesce(archived, false), version, created_at,
+                    created_position, updated_at
+               from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                           $7::text[], $8::text[], $9::text[], $10::bool[], $11::bool[],
+                           $12::bool[], $13::bigint[], $14::timestamptz[], $15::bigint[],
+                           $16::timestamptz[])
+                 as u(id, name, email, phone, street, city, zip, country, vat, customer,
+                      supplier, archived, version, created_at, created_position, updated_at)
+             on conflict (id) do update
+                set name = excluded.name, name_sort = excluded.name_sort, email = excluded.email,
+                    phone = excluded.phone, street = excluded.street, city = excluded.city,
+                    zip = excluded.zip, country = excluded.country, vat = excluded.vat,
+                    is_customer = excluded.is_customer, is_supplier = excluded.is_supplier,
+                    archived = case when $17::uuid[] @> array[excluded.id]
+                                    then excluded.archived else partner.archived end,
+                    version = excluded.version, updated_at = excluded.updated_at
+              where partner.version < excluded.version",
+        )
+        .bind(with_details.iter().map(|(id, ..)| **id).collect::<Vec<_>>())
+        .bind(text(|d| Some(d.name.as_str())))
+        .bind(text(|d| d.email.as_ref().map(|e| e.as_str())))
+        .bind(text(|d| d.phone.as_ref().map(|p| p.as_str())))
+        .bind(text(|d| d.address.street.as_deref()))
+        .bind(text(|d| d.address.city.as_deref()))
+        .bind(text(|d| d.address.zip.as_deref()))
+        .bind(text(|d| d.address.country.as_deref()))
+        .bind(text(|d| d.vat.as_ref().map(|v| v.as_str())))
+        .bind(with_details.iter().map(|(_, _, d)| d.is_customer).collect::<Vec<_>>())
+        .bind(with_details.iter().map(|(_, _, d)| d.is_supplier).collect::<Vec<_>>())
+        .bind(with_details.iter().map(|(_, p, _)| p.archived).collect::<Vec<_>>())
+        .bind(with_details.iter().map(|(_, p, _)| p.version).collect::<Vec<_>>())
+        .bind(with_details.iter().map(|(_, p, _)| p.first_at).collect::<Vec<_>>())
+        .bind(with_details.iter().map(|(_, p, _)| p.first_position).collect::<Vec<_>>())
+        .bind(with_details.iter().map(|(_, p, _)| p.updated_at).collect::<Vec<_>>())
+        .bind(
+            with_details
+                .iter()
+                .filter(|(_, p, _)| p.archived.is_some())
+                .map(|(id, ..)| **id)
+                .collect::<Vec<_>>(),
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    let flags_only: Vec<(&Uuid, &Pending, bool)> = changed
+        .iter()
+        .filter(|(_, p)| p.details.is_none())
+        .filter_map(|(id, p)| p.archived.map(|a| (id, p, a)))
+        .collect();
+    if !flags_only.is_empty() {
+        sqlx::query(
+            "update partner set archived = u.archived, version = u.version, updated_at = u.updated_at
+               from unnest($1::uuid[], $2::bool[], $3::bigint[], $4::timestamptz[])
+                 as u(id, archived, version, updated_at)
+              where partner.id = u.id and partner.version < u.version",
+        )
+        .bind(flags_only.iter().map(|(id, ..)| **id).collect::<Vec<_>>())
+        .bind(flags_only.iter().map(|(.., a)| *a).collect::<Vec<_>>())
+        .bind(flags_only.iter().map(|(_, p, _)| p.version).collect::<Vec<_>>())
+        .bind(flags_only.iter().map(|(_, p, _)| p.updated_at).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+    }
     Ok(())
 }
 
