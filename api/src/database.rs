@@ -48,6 +48,27 @@ pub async fn open(url: &str, max_connections: u32) -> Result<PgPool, DatabaseErr
     Ok(pool)
 }
 
+/// A connection to the `postgres` database of the server `options` points at, for creating and
+/// dropping databases.
+pub async fn server_connection(options: &PgConnectOptions) -> Result<PgConnection, DatabaseError> {
+    let admin = options.clone().database("postgres");
+    admin
+        .connect()
+        .await
+        .map_err(|source| DatabaseError::Connect {
+            url: redact(&admin),
+            source,
+        })
+}
+
+/// Whether the server `conn` is connected to has a database named `name`.
+pub async fn exists(conn: &mut PgConnection, name: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+        .bind(name)
+        .fetch_one(conn)
+        .await
+}
+
 async fn create_if_missing(options: &PgConnectOptions) -> Result<(), DatabaseError> {
     let Some(name) = options.get_database().map(str::to_owned) else {
         return Ok(());
@@ -57,24 +78,13 @@ async fn create_if_missing(options: &PgConnectOptions) -> Result<(), DatabaseErr
         let _ = conn.close().await;
         return Ok(());
     }
-    let admin = options.clone().database("postgres");
-    let mut conn: PgConnection =
-        admin
-            .connect()
-            .await
-            .map_err(|source| DatabaseError::Connect {
-                url: redact(&admin),
-                source,
-            })?;
-    let exists: bool =
-        sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
-            .bind(&name)
-            .fetch_one(&mut conn)
-            .await
-            .map_err(|source| DatabaseError::Create {
-                name: name.clone(),
-                source,
-            })?;
+    let mut conn = server_connection(options).await?;
+    let exists = exists(&mut conn, &name)
+        .await
+        .map_err(|source| DatabaseError::Create {
+            name: name.clone(),
+            source,
+        })?;
     if !exists {
         let created = sqlx::query(&format!("create database {}", quote_ident(&name)))
             .execute(&mut conn)

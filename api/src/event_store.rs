@@ -1,8 +1,10 @@
-//! The event store as cqrs-es sees it: postgres-es reads streams; appends are ours, one statement
-//! per command that also says where the events landed in the log.
+//! Reading a stream for a command and appending its events: one statement per command that also
+//! says where the events landed in the log, and chains each event's hash to the one before it.
+//! [`crate::store::LogStore`] is the `cqrs_es::EventStore` built on it.
 //!
-//! postgres-es appends with BEGIN, one INSERT per event and COMMIT: three round trips, and a
-//! fourth to learn the events' position afterwards. Here a command's events go in one
+//! postgres-es (whose `events` table this is) appends with BEGIN, one INSERT per event and
+//! COMMIT: three round trips, and a fourth to learn the events' position afterwards. Here a
+//! command's events go in one
 //! `INSERT ... RETURNING` (a single statement is a transaction of its own, so all or none of them
 //! are written), and the log position comes back with it. Optimistic concurrency stays the
 //! primary key's: a second writer of the same sequence number gets a unique violation, reported
@@ -10,13 +12,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use cqrs_es::persist::{
-    PersistedEventRepository, PersistenceError, ReplayStream, SerializedEvent, SerializedSnapshot,
-};
-use cqrs_es::Aggregate;
-use postgres_es::PostgresEventRepository;
+use cqrs_es::persist::{PersistenceError, SerializedEvent};
 use projections::{chain, Checkpoint};
-use serde_json::Value;
 use sqlx::PgPool;
 
 /// What the store and the command bus tell each other about the command under way.
@@ -82,18 +79,14 @@ fn failure(e: sqlx::Error) -> PersistenceError {
     }
 }
 
-/// The repository behind every aggregate's `CqrsFramework`.
+/// The log as the event store reads and appends it.
 pub struct EventRepository {
     pool: PgPool,
-    reads: PostgresEventRepository,
 }
 
 impl EventRepository {
     pub fn new(pool: PgPool) -> Self {
-        Self {
-            reads: PostgresEventRepository::new(pool.clone()),
-            pool,
-        }
+        Self { pool }
     }
 
     /// The events of a stream after sequence `after`, in order. The last one's hash is kept for
@@ -246,75 +239,5 @@ impl EventRepository {
                 position,
             })
             .max())
-    }
-}
-
-impl PersistedEventRepository for EventRepository {
-    async fn get_events<A: Aggregate>(
-        &self,
-        aggregate_id: &str,
-    ) -> Result<Vec<SerializedEvent>, PersistenceError> {
-        let rows = self
-            .read_stream(A::TYPE, aggregate_id, 0)
-            .await
-            .map_err(failure)?;
-        rows.into_iter()
-            .map(|row| {
-                Ok(SerializedEvent {
-                    aggregate_id: aggregate_id.to_owned(),
-                    sequence: usize::try_from(row.sequence)
-                        .map_err(|e| PersistenceError::UnknownError(Box::new(e)))?,
-                    aggregate_type: A::TYPE.to_owned(),
-                    event_type: row.event_type,
-                    event_version: row.event_version,
-                    payload: serde_json::from_str(&row.payload)
-                        .map_err(|e| PersistenceError::DeserializationError(Box::new(e)))?,
-                    metadata: serde_json::from_str(&row.metadata)
-                        .map_err(|e| PersistenceError::DeserializationError(Box::new(e)))?,
-                })
-            })
-            .collect()
-    }
-
-    async fn get_last_events<A: Aggregate>(
-        &self,
-        aggregate_id: &str,
-        last_sequence: usize,
-    ) -> Result<Vec<SerializedEvent>, PersistenceError> {
-        self.reads
-            .get_last_events::<A>(aggregate_id, last_sequence)
-            .await
-    }
-
-    /// cqrs-es's snapshots are not used (its snapshot store applies new events twice).
-    async fn get_snapshot<A: Aggregate>(
-        &self,
-        _aggregate_id: &str,
-    ) -> Result<Option<SerializedSnapshot>, PersistenceError> {
-        Ok(None)
-    }
-
-    async fn persist<A: Aggregate>(
-        &self,
-        events: &[SerializedEvent],
-        snapshot_update: Option<(String, Value, usize)>,
-    ) -> Result<(), PersistenceError> {
-        if snapshot_update.is_some() {
-            return Err(PersistenceError::UnknownError(
-                "cqrs-es snapshots are not supported by this store".into(),
-            ));
-        }
-        self.commit(A::TYPE, events).await
-    }
-
-    async fn stream_events<A: Aggregate>(
-        &self,
-        aggregate_id: &str,
-    ) -> Result<ReplayStream, PersistenceError> {
-        self.reads.stream_events::<A>(aggregate_id).await
-    }
-
-    async fn stream_all_events<A: Aggregate>(&self) -> Result<ReplayStream, PersistenceError> {
-        self.reads.stream_all_events::<A>().await
     }
 }

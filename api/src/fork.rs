@@ -5,10 +5,10 @@
 use std::str::FromStr;
 
 use sqlx::postgres::PgConnectOptions;
-use sqlx::{ConnectOptions, Connection, PgPool};
+use sqlx::{Connection, PgPool};
 use thiserror::Error;
 
-use crate::database::{self, quote_ident, redact, DatabaseError};
+use crate::database::{self, quote_ident, DatabaseError};
 
 pub use replay::export::{ImportError, Manifest};
 pub use replay::fork::CopyProgress;
@@ -76,20 +76,8 @@ where
         .get_database()
         .map(str::to_owned)
         .ok_or(ForkError::NoName)?;
-    let admin = options.clone().database("postgres");
-    let mut conn = admin
-        .connect()
-        .await
-        .map_err(|source| DatabaseError::Connect {
-            url: redact(&admin),
-            source,
-        })?;
-    let exists: bool =
-        sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
-            .bind(&name)
-            .fetch_one(&mut conn)
-            .await?;
-    if exists {
+    let mut conn = database::server_connection(&options).await?;
+    if database::exists(&mut conn, &name).await? {
         return Err(ForkError::Exists(name));
     }
     let filled = async {

@@ -64,14 +64,7 @@ async fn main() -> anyhow::Result<()> {
             let module = data_module::DataModule::parse(&text).map_err(|refusal| {
                 anyhow::anyhow!("{}: {refusal}; nothing was loaded", file.display())
             })?;
-            let pool = open(&cli).await?;
-            let backend = Backend::start(pool)
-                .await
-                .context("starting the projections")?;
-            anyhow::ensure!(
-                backend.catch_up(Duration::from_secs(600)).await?,
-                "the read models did not catch up with the log"
-            );
+            let backend = caught_up(open(&cli).await?, Duration::from_secs(600)).await?;
             let report = data_module::load(&backend, &module, *dry_run, "erp-cli")
                 .await
                 .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was loaded", file.display()))?;
@@ -217,13 +210,7 @@ async fn shutdown_signal() {
 /// Runs a `stage` subcommand on the database at `url`.
 async fn stage(command: StageCommand, url: &str, pool: sqlx::PgPool) -> anyhow::Result<()> {
     use serde_json::json;
-    let backend = Backend::start(pool.clone())
-        .await
-        .context("starting the projections")?;
-    anyhow::ensure!(
-        backend.catch_up(Duration::from_secs(600)).await?,
-        "the read models did not catch up with the log"
-    );
+    let backend = caught_up(pool.clone(), Duration::from_secs(600)).await?;
     let changes = "changes { area key before after }";
     match command {
         StageCommand::Create { name, note } => {
@@ -309,29 +296,7 @@ async fn stage(command: StageCommand, url: &str, pool: sqlx::PgPool) -> anyhow::
             let stage = projections::configuration::stage(&pool, &name)
                 .await?
                 .with_context(|| format!("there is no stage named '{name}'"))?;
-            let target_url = {
-                use sqlx::ConnectOptions;
-                <sqlx::postgres::PgConnectOptions as std::str::FromStr>::from_str(url)?
-                    .database(&target)
-                    .to_url_lossy()
-                    .to_string()
-            };
-            let started = std::time::Instant::now();
-            let (fork_pool, copied) = fork::fork(&pool, stage.position, &target_url, |p| {
-                let rate = p.copied as f64 / started.elapsed().as_secs_f64().max(1e-3);
-                eprint!(
-                    "\rcopying the log: {}/{} events ({rate:.0} events/s)   ",
-                    p.copied, p.total
-                );
-            })
-            .await?;
-            eprintln!();
-            let fork_backend = Backend::start(fork_pool).await?;
-            eprintln!("rebuilding the read models of {target}...");
-            anyhow::ensure!(
-                fork_backend.catch_up(Duration::from_secs(3600)).await?,
-                "the read models of {target} did not catch up"
-            );
+            let copied = fork_into(url, &pool, stage.position, &target).await?;
             println!(
                 "Database {target} holds the log up to stage {name} ({copied} events, position {}); the source is untouched.",
                 stage.position
@@ -375,6 +340,22 @@ fn print_changes(changes: &serde_json::Value) {
     }
 }
 
+/// The projections started on `pool` and caught up with its log, so the read models show
+/// everything in it.
+async fn caught_up(pool: sqlx::PgPool, timeout: Duration) -> anyhow::Result<Backend> {
+    let name = sqlx::query_scalar::<_, String>("select current_database()")
+        .fetch_one(&pool)
+        .await?;
+    let backend = Backend::start(pool)
+        .await
+        .context("starting the projections")?;
+    anyhow::ensure!(
+        backend.catch_up(timeout).await?,
+        "the read models of {name} did not catch up with its log"
+    );
+    Ok(backend)
+}
+
 /// Copies the log of `pool` up to `position` into the new database `target` (on the server of
 /// `url`), showing progress, and rebuilds its read models. Returns how many events it holds.
 async fn fork_into(
@@ -393,12 +374,8 @@ async fn fork_into(
     })
     .await?;
     eprintln!();
-    let fork_backend = Backend::start(fork_pool).await?;
     eprintln!("rebuilding the read models of {target}...");
-    anyhow::ensure!(
-        fork_backend.catch_up(Duration::from_secs(3600)).await?,
-        "the read models of {target} did not catch up"
-    );
+    caught_up(fork_pool, Duration::from_secs(3600)).await?;
     Ok(copied)
 }
 
@@ -535,12 +512,8 @@ async fn replay(command: ReplayCommand, url: &str, pool: sqlx::PgPool) -> anyhow
                 fork::import(std::io::BufReader::new(input), &target_url, show).await?
             };
             eprintln!();
-            let backend = Backend::start(target).await?;
             eprintln!("rebuilding the read models of {into}...");
-            anyhow::ensure!(
-                backend.catch_up(Duration::from_secs(3600)).await?,
-                "the read models of {into} did not catch up"
-            );
+            caught_up(target, Duration::from_secs(3600)).await?;
             println!(
                 "Database {into} holds the {} imported events (last position {}); they verify.",
                 manifest.events, manifest.last_position
@@ -563,11 +536,7 @@ async fn replay(command: ReplayCommand, url: &str, pool: sqlx::PgPool) -> anyhow
                 .await?
                 .with_context(|| format!("nothing was recorded by {time}"))?,
                 (None, None, Some(name)) => {
-                    let backend = Backend::start(pool.clone()).await?;
-                    anyhow::ensure!(
-                        backend.catch_up(Duration::from_secs(600)).await?,
-                        "the read models did not catch up with the log"
-                    );
+                    caught_up(pool.clone(), Duration::from_secs(600)).await?;
                     projections::configuration::stage(&pool, &name)
                         .await?
                         .with_context(|| format!("there is no stage named '{name}'"))?

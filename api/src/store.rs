@@ -180,14 +180,12 @@ impl<A: Aggregate> EventStore<A> for LogStore<A> {
         &self,
         aggregate_id: &str,
     ) -> Result<LoadedAggregate<A>, AggregateError<A::Error>> {
-        let (mut sequence, mut aggregate) = if crate::event_store::assumes_new() {
-            (0, A::default())
-        } else {
-            self.snapshot(aggregate_id)
-                .await
-                .unwrap_or_else(|| (0, A::default()))
-        };
+        let (mut sequence, mut aggregate) = (0, A::default());
+        // a creation is decided on an empty aggregate without reading (see `tracking_append`).
         if !crate::event_store::assumes_new() {
+            if let Some(snapshot) = self.snapshot(aggregate_id).await {
+                (sequence, aggregate) = snapshot;
+            }
             for event in self.events_after(aggregate_id, sequence).await? {
                 aggregate.apply(event);
                 sequence += 1;
