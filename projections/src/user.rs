@@ -4,10 +4,10 @@
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
 use domain::user::{User, UserEvent};
-use sqlx::{PgConnection, PgExecutor};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 use uuid::Uuid;
 
-use crate::log::StoredEvent;
+use crate::log::{AsOf, StoredEvent, EVENT_COLUMNS};
 use crate::runner::{Projection, ProjectionError};
 
 /// A user as sign-in and the user list see it.
@@ -122,6 +122,79 @@ async fn apply_one(
         }
     }
     Ok(())
+}
+
+/// One user as they stood at `as_of`, replayed from their events; `None` if they did not exist
+/// yet.
+pub async fn as_of(pool: &PgPool, id: Uuid, as_of: AsOf) -> Result<Option<UserRow>, sqlx::Error> {
+    let (position, time) = match as_of {
+        AsOf::Position(position) => (Some(position), None),
+        AsOf::Time(time) => (None, Some(time)),
+    };
+    let events: Vec<StoredEvent> = sqlx::query_as(&format!(
+        "select {EVENT_COLUMNS} from events
+          where aggregate_type = $1 and aggregate_id = $2
+            and ($3::bigint is null or position <= $3)
+            and ($4::timestamptz is null or recorded_at <= $4)
+          order by sequence"
+    ))
+    .bind(User::TYPE)
+    .bind(id.to_string())
+    .bind(position)
+    .bind(time)
+    .fetch_all(pool)
+    .await?;
+    let mut row: Option<UserRow> = None;
+    for event in &events {
+        let payload: UserEvent = event.payload_as().map_err(|e| {
+            sqlx::Error::Decode(format!("event {} is not a user event: {e}", event.position).into())
+        })?;
+        let codes = |groups: &std::collections::BTreeSet<domain::configuration::Code>| {
+            groups.iter().map(|g| g.to_string()).collect::<Vec<_>>()
+        };
+        match payload {
+            UserEvent::UserCreated {
+                login,
+                name,
+                password_hash,
+                groups,
+            } => {
+                row = Some(UserRow {
+                    id,
+                    login: login.as_str().to_owned(),
+                    name: name.as_str().to_owned(),
+                    password_hash: password_hash.as_str().to_owned(),
+                    groups: codes(&groups),
+                    active: true,
+                    version: event.sequence,
+                    created_at: event.recorded_at,
+                    updated_at: event.recorded_at,
+                });
+                continue;
+            }
+            UserEvent::UserUpdated { name, groups } => {
+                if let Some(r) = row.as_mut() {
+                    r.name = name.as_str().to_owned();
+                    r.groups = codes(&groups);
+                }
+            }
+            UserEvent::PasswordChanged { password_hash } => {
+                if let Some(r) = row.as_mut() {
+                    r.password_hash = password_hash.as_str().to_owned();
+                }
+            }
+            UserEvent::UserDeactivated {} | UserEvent::UserActivated {} => {
+                if let Some(r) = row.as_mut() {
+                    r.active = matches!(payload, UserEvent::UserActivated {});
+                }
+            }
+        }
+        if let Some(r) = row.as_mut() {
+            r.version = event.sequence;
+            r.updated_at = event.recorded_at;
+        }
+    }
+    Ok(row)
 }
 
 /// The user who signs in with `login`.

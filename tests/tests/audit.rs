@@ -177,3 +177,60 @@ async fn a_partner_as_of_a_position_or_a_time_is_the_partner_then() {
         .unwrap()
         .contains("exactly one"));
 }
+
+#[tokio::test]
+async fn a_user_as_of_a_position_is_the_user_then() {
+    let app = TestApp::new().await;
+    app.user("carol", &["user"]).await;
+    let id = app
+        .graphql("{ users { edges { node { id login } } } }", json!({}))
+        .await["users"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["login"] == "carol")
+        .unwrap()["node"]["id"]
+        .clone();
+    app.graphql(
+        "mutation($id: ID!) { updateUser(input: { id: $id, name: \"Carol Smith\", groups: [] }) { userErrors { code } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    app.graphql(
+        "mutation($id: ID!) { deactivateUser(input: { id: $id }) { userErrors { code } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let positions: Vec<i64> = sqlx::query_scalar(
+        "select position from events where aggregate_type = 'User' and aggregate_id = $1 order by sequence",
+    )
+    .bind(id.as_str().unwrap())
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    let at = |position: i64| {
+        let id = id.clone();
+        let app = &app;
+        async move {
+            app.graphql(
+                "query($id: ID!, $p: Int!) { user(id: $id, asOf: { position: $p }) { name groups active version } }",
+                json!({ "id": id, "p": position }),
+            )
+            .await["user"]
+                .clone()
+        }
+    };
+    assert_eq!(at(positions[0] - 1).await, Value::Null);
+    assert_eq!(
+        at(positions[0]).await,
+        json!({ "name": "carol", "groups": ["user"], "active": true, "version": 1 })
+    );
+    assert_eq!(
+        at(positions[1]).await,
+        json!({ "name": "Carol Smith", "groups": [], "active": true, "version": 2 })
+    );
+    assert_eq!(
+        at(positions[2]).await,
+        json!({ "name": "Carol Smith", "groups": [], "active": false, "version": 3 })
+    );
+}

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::partner::TotalCount;
 use super::settle;
+use super::AsOfInput;
 use super::{internal, page_size, parse_id, Problems, RequestContext, UserError, UserErrorCode};
 use crate::auth::{self, actor, require, user_id, Actor, PasswordError};
 use crate::AppState;
@@ -121,6 +122,27 @@ impl UserQuery {
         let row = read_model::get(&state.pool, actor.user_id)
             .await
             .map_err(|e| internal(ctx, e))?;
+        Ok(row.map(User))
+    }
+
+    /// One user; with `asOf`, the user as they stood then, replayed from their events (null if
+    /// they did not exist yet).
+    async fn user(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        as_of: Option<AsOfInput>,
+    ) -> Result<Option<User>> {
+        require(ctx, Model::User, Right::Read).await?;
+        let state = ctx.data::<AppState>()?;
+        let Some(id) = parse_id(&id) else {
+            return Err(format!("'{}' is not a user id", id.as_str()).into());
+        };
+        let row = match as_of {
+            None => read_model::get(&state.pool, id).await,
+            Some(as_of) => read_model::as_of(&state.pool, id, as_of.parse()?).await,
+        }
+        .map_err(|e| internal(ctx, e))?;
         Ok(row.map(User))
     }
 
