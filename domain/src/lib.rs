@@ -3,8 +3,22 @@
 //! Pure: no SQL, no HTTP, no clock. Time and identifiers come in through commands, so handling a
 //! command is deterministic and every aggregate is tested with nothing started.
 
+pub mod claim;
 pub mod configuration;
+pub mod invoice;
+pub mod ledger;
+pub mod money;
+pub mod order;
 pub mod partner;
+pub mod product;
+pub mod stock;
 pub mod text;
 pub mod upcast;
 pub mod user;
+
+/// An aggregate that decides on a command without waiting on anything: the events it leads to
+/// (none when it changes nothing), or why it is refused. What the command bus uses to decide
+/// several aggregates' commands and append all their events at once.
+pub trait Decide: cqrs_es::Aggregate {
+    fn decide(&self, command: Self::Command) -> Result<Vec<Self::Event>, Self::Error>;
+}

@@ -5,7 +5,10 @@ use rust_decimal::Decimal;
 
 use super::catalogue::Model;
 use super::settings::{InUse, Settings};
-use super::values::{Code, Company, Currency, CurrencyCode, Rights, Sequence, Tax};
+use super::values::{
+    Account, BusinessSettings, Code, Company, Currency, CurrencyCode, Journal, Rights, Sequence,
+    Tax,
+};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConfigurationCommand {
@@ -73,6 +76,24 @@ pub enum ConfigurationCommand {
         model: Model,
         rights: Rights,
     },
+    SetAccount {
+        code: Code,
+        account: Account,
+    },
+    /// Removes an account no journal or setting uses.
+    RemoveAccount {
+        code: Code,
+    },
+    SetJournal {
+        code: Code,
+        journal: Journal,
+    },
+    RemoveJournal {
+        code: Code,
+    },
+    SetBusinessSettings {
+        settings: BusinessSettings,
+    },
     CreateStage {
         name: String,
         note: String,
@@ -108,6 +129,11 @@ impl ConfigurationCommand {
             C::SetGroup { .. } => "SetGroup",
             C::RemoveGroup { .. } => "RemoveGroup",
             C::SetAccess { .. } => "SetAccess",
+            C::SetAccount { .. } => "SetAccount",
+            C::RemoveAccount { .. } => "RemoveAccount",
+            C::SetJournal { .. } => "SetJournal",
+            C::RemoveJournal { .. } => "RemoveJournal",
+            C::SetBusinessSettings { .. } => "SetBusinessSettings",
             C::CreateStage { .. } => "CreateStage",
             C::RestoreStage { .. } => "RestoreStage",
             C::Batch(_) => "ConfigurationBatch",

@@ -38,6 +38,22 @@ pub enum ConfigurationError {
     UnknownGroup(String),
     #[error("group 'admin' is built in: its members may do everything, and it cannot be changed")]
     ReservedGroup,
+    #[error("there is no account '{0}'")]
+    UnknownAccount(String),
+    #[error("there is no journal '{0}'")]
+    UnknownJournal(String),
+    #[error("{what} '{code}' is used by {by}; change that first")]
+    Used {
+        what: &'static str,
+        code: String,
+        by: String,
+    },
+    #[error("the {what} must be {expected}, and '{code}' is not")]
+    WrongKind {
+        what: &'static str,
+        code: String,
+        expected: String,
+    },
     #[error("there is already a stage named '{0}'")]
     DuplicateStage(String),
     #[error("there is no stage named '{0}'")]

@@ -7,7 +7,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::catalogue::{Model, ModuleVersion};
-use super::values::{Code, Company, Currency, CurrencyCode, Group, Rights, Sequence, Tax};
+use super::values::{
+    Account, BusinessSettings, Code, Company, Currency, CurrencyCode, Group, Journal, Rights,
+    Sequence, Tax,
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ConfigurationEvent {
@@ -78,6 +81,24 @@ pub enum ConfigurationEvent {
         model: Model,
         rights: Rights,
     },
+    AccountSet {
+        code: Code,
+        account: Account,
+    },
+    AccountRemoved {
+        code: Code,
+    },
+    JournalSet {
+        code: Code,
+        journal: Journal,
+    },
+    JournalRemoved {
+        code: Code,
+    },
+    /// Carries all the business settings as they now stand.
+    BusinessSettingsSet {
+        settings: BusinessSettings,
+    },
     /// The log up to here is a named stage; the configuration here is its snapshot.
     StageCreated {
         name: String,
@@ -109,6 +130,11 @@ impl DomainEvent for ConfigurationEvent {
             ConfigurationEvent::GroupSet { .. } => "GroupSet",
             ConfigurationEvent::GroupRemoved { .. } => "GroupRemoved",
             ConfigurationEvent::AccessSet { .. } => "AccessSet",
+            ConfigurationEvent::AccountSet { .. } => "AccountSet",
+            ConfigurationEvent::AccountRemoved { .. } => "AccountRemoved",
+            ConfigurationEvent::JournalSet { .. } => "JournalSet",
+            ConfigurationEvent::JournalRemoved { .. } => "JournalRemoved",
+            ConfigurationEvent::BusinessSettingsSet { .. } => "BusinessSettingsSet",
             ConfigurationEvent::StageCreated { .. } => "StageCreated",
             ConfigurationEvent::StageRestored { .. } => "StageRestored",
         }

@@ -16,8 +16,9 @@ pub use error::ConfigurationError;
 pub use events::ConfigurationEvent;
 pub use settings::{changes, restoration, Area, Change, InUse, Restoration, Settings};
 pub use values::{
-    currency_rate, display_name, label, note, stage_name, Code, Company, Currency, CurrencyCode,
-    FiscalYearStart, Group, Right, Rights, Sequence, Tax, ADMIN_GROUP, DECIMALS_MAX, PADDING_MAX,
+    currency_rate, display_name, label, note, stage_name, Account, AccountKind, BusinessSettings,
+    Code, Company, Currency, CurrencyCode, FiscalYearStart, Group, InvoicePolicy, Journal,
+    JournalKind, Right, Rights, Sequence, Tax, ADMIN_GROUP, DECIMALS_MAX, PADDING_MAX,
 };
 
 use std::collections::BTreeSet;
@@ -228,6 +229,76 @@ impl Configuration {
                     model,
                     rights,
                 })
+            }
+            C::SetAccount { code, account } => {
+                self.require_module("account")?;
+                (settings.accounts.get(&code) != Some(&account))
+                    .then_some(E::AccountSet { code, account })
+            }
+            C::RemoveAccount { code } => {
+                self.require_module("account")?;
+                if !settings.accounts.contains_key(&code) {
+                    return Err(Error::UnknownAccount(code.to_string()));
+                }
+                let journal = settings
+                    .journals
+                    .iter()
+                    .find(|(_, j)| j.account.as_ref() == Some(&code));
+                if let Some((journal, _)) = journal {
+                    return Err(Error::Used {
+                        what: "account",
+                        code: code.to_string(),
+                        by: format!("journal '{journal}'"),
+                    });
+                }
+                if let Some((what, _)) = settings
+                    .business
+                    .accounts()
+                    .into_iter()
+                    .find(|(_, c)| **c == code)
+                {
+                    return Err(Error::Used {
+                        what: "account",
+                        code: code.to_string(),
+                        by: format!("the business settings (as {what})"),
+                    });
+                }
+                Some(E::AccountRemoved { code })
+            }
+            C::SetJournal { code, journal } => {
+                self.require_module("account")?;
+                if !settings.sequences.contains_key(&journal.sequence) {
+                    return Err(Error::UnknownSequence(journal.sequence.to_string()));
+                }
+                if let Some(account) = &journal.account {
+                    settings.account_of_kind(account, "journal's account", &[AccountKind::Bank])?;
+                }
+                (settings.journals.get(&code) != Some(&journal))
+                    .then_some(E::JournalSet { code, journal })
+            }
+            C::RemoveJournal { code } => {
+                self.require_module("account")?;
+                if !settings.journals.contains_key(&code) {
+                    return Err(Error::UnknownJournal(code.to_string()));
+                }
+                if let Some((what, _)) = settings
+                    .business
+                    .journals()
+                    .into_iter()
+                    .find(|(_, c)| **c == code)
+                {
+                    return Err(Error::Used {
+                        what: "journal",
+                        code: code.to_string(),
+                        by: format!("the business settings (as {what})"),
+                    });
+                }
+                Some(E::JournalRemoved { code })
+            }
+            C::SetBusinessSettings { settings: business } => {
+                settings.check_business(&business)?;
+                (settings.business != business)
+                    .then_some(E::BusinessSettingsSet { settings: business })
             }
             C::CreateStage { name, note } => {
                 if self.stages.contains(&name) {

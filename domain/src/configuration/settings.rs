@@ -7,8 +7,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::catalogue::{self, ModuleVersion};
+use super::error::ConfigurationError;
 use super::events::ConfigurationEvent;
-use super::values::{Code, Company, Currency, CurrencyCode, Group, Sequence, Tax};
+use super::values::{
+    Account, AccountKind, BusinessSettings, Code, Company, Currency, CurrencyCode, Group, Journal,
+    JournalKind, Sequence, Tax,
+};
 
 /// Everything a stage captures. Plain data, so a snapshot is its JSON.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -21,6 +25,13 @@ pub struct Settings {
     /// Renamed labels, keyed `form.field`; a field not here shows its default label.
     pub labels: BTreeMap<String, String>,
     pub groups: BTreeMap<Code, Group>,
+    /// The chart of accounts.
+    #[serde(default)]
+    pub accounts: BTreeMap<Code, Account>,
+    #[serde(default)]
+    pub journals: BTreeMap<Code, Journal>,
+    #[serde(default)]
+    pub business: BusinessSettings,
 }
 
 impl Settings {
@@ -40,6 +51,112 @@ impl Settings {
                 .and_then(|f| f.fields.iter().find(|(name, _)| *name == field))
                 .map(|(_, label)| (*label).to_owned())
         })
+    }
+
+    /// Account `code`, if it is of one of the kinds `expected`.
+    pub fn account_of_kind(
+        &self,
+        code: &Code,
+        what: &'static str,
+        expected: &[AccountKind],
+    ) -> Result<&Account, ConfigurationError> {
+        let account = self
+            .accounts
+            .get(code)
+            .ok_or_else(|| ConfigurationError::UnknownAccount(code.to_string()))?;
+        if !expected.contains(&account.kind) {
+            let kinds: Vec<&str> = expected.iter().map(AccountKind::as_str).collect();
+            return Err(ConfigurationError::WrongKind {
+                what,
+                code: code.to_string(),
+                expected: format!("an account of kind {}", kinds.join(" or ")),
+            });
+        }
+        Ok(account)
+    }
+
+    /// Journal `code`, if it is of kind `expected`.
+    pub fn journal_of_kind(
+        &self,
+        code: &Code,
+        what: &'static str,
+        expected: JournalKind,
+    ) -> Result<&Journal, ConfigurationError> {
+        let journal = self
+            .journals
+            .get(code)
+            .ok_or_else(|| ConfigurationError::UnknownJournal(code.to_string()))?;
+        if journal.kind != expected {
+            return Err(ConfigurationError::WrongKind {
+                what,
+                code: code.to_string(),
+                expected: format!("a {expected:?} journal").to_lowercase(),
+            });
+        }
+        Ok(journal)
+    }
+
+    /// Whether business settings name accounts, journals and sequences that exist, each of
+    /// the right kind.
+    pub fn check_business(&self, business: &BusinessSettings) -> Result<(), ConfigurationError> {
+        use AccountKind as K;
+        let accounts = [
+            (
+                &business.receivable_account,
+                "receivable account",
+                &[K::Receivable][..],
+            ),
+            (
+                &business.payable_account,
+                "payable account",
+                &[K::Payable][..],
+            ),
+            (&business.income_account, "income account", &[K::Income][..]),
+            (
+                &business.expense_account,
+                "expense account",
+                &[K::Expense, K::Asset][..],
+            ),
+            (
+                &business.tax_collected_account,
+                "tax collected account",
+                &[K::Liability][..],
+            ),
+            (
+                &business.tax_deductible_account,
+                "tax deductible account",
+                &[K::Asset, K::Liability][..],
+            ),
+        ];
+        for (code, what, kinds) in accounts {
+            if let Some(code) = code {
+                self.account_of_kind(code, what, kinds)?;
+            }
+        }
+        let journals = [
+            (&business.sale_journal, "sale journal", JournalKind::Sale),
+            (
+                &business.purchase_journal,
+                "purchase journal",
+                JournalKind::Purchase,
+            ),
+            (
+                &business.general_journal,
+                "general journal",
+                JournalKind::General,
+            ),
+        ];
+        for (code, what, kind) in journals {
+            if let Some(code) = code {
+                self.journal_of_kind(code, what, kind)?;
+            }
+        }
+        for (_, code) in business.sequences() {
+            if !self.sequences.contains_key(code) {
+                return Err(ConfigurationError::UnknownSequence(code.to_string()));
+            }
+        }
+        Ok(())
     }
 
     /// Folds one event in. Events that are not about settings change nothing.
@@ -101,6 +218,19 @@ impl Settings {
                     }
                 }
             }
+            E::AccountSet { code, account } => {
+                self.accounts.insert(code.clone(), account.clone());
+            }
+            E::AccountRemoved { code } => {
+                self.accounts.remove(code);
+            }
+            E::JournalSet { code, journal } => {
+                self.journals.insert(code.clone(), journal.clone());
+            }
+            E::JournalRemoved { code } => {
+                self.journals.remove(code);
+            }
+            E::BusinessSettingsSet { settings } => self.business = settings.clone(),
             E::DatabaseMarked { .. } | E::StageCreated { .. } | E::StageRestored { .. } => {}
         }
     }
@@ -118,6 +248,9 @@ pub enum Area {
     Label,
     Group,
     Access,
+    Account,
+    Journal,
+    Business,
 }
 
 /// One difference between two configurations, as a person reads it. `before` is `None` for
@@ -294,6 +427,44 @@ pub fn changes(from: &Settings, to: &Settings) -> Vec<Change> {
         &access(to),
         ToString::to_string,
     );
+    compare(
+        &mut changes,
+        Area::Account,
+        &from.accounts,
+        &to.accounts,
+        |a| format!("{} ({})", a.name, a.kind.as_str()),
+    );
+    compare(
+        &mut changes,
+        Area::Journal,
+        &from.journals,
+        &to.journals,
+        |j| format!("{} ({:?}, numbered by {})", j.name, j.kind, j.sequence),
+    );
+    let business = |s: &Settings| -> BTreeMap<String, String> {
+        let b = &s.business;
+        let mut map: BTreeMap<String, String> = b
+            .accounts()
+            .into_iter()
+            .chain(b.journals())
+            .chain(b.sequences())
+            .map(|(what, code)| (what.to_owned(), code.to_string()))
+            .collect();
+        map.insert("invoice policy".into(), format!("{:?}", b.invoice_policy));
+        map.insert(
+            "negative stock allowed".into(),
+            b.allow_negative_stock.to_string(),
+        );
+        map.insert("payment days".into(), b.payment_days.to_string());
+        map
+    };
+    compare(
+        &mut changes,
+        Area::Business,
+        &business(from),
+        &business(to),
+        Clone::clone,
+    );
     changes
 }
 
@@ -303,6 +474,8 @@ pub struct InUse {
     pub taxes: BTreeSet<Code>,
     pub currencies: BTreeSet<CurrencyCode>,
     pub sequences: BTreeSet<Code>,
+    pub accounts: BTreeSet<Code>,
+    pub journals: BTreeSet<Code>,
 }
 
 /// The events that bring `current` to `target`, and what was kept because it is in use.
@@ -311,6 +484,50 @@ pub struct Restoration {
     pub events: Vec<ConfigurationEvent>,
     /// Things the stage does not have that stay because business records use them.
     pub kept: Vec<Change>,
+}
+
+/// `target`'s business settings, except that where it leaves out an account or journal that is
+/// kept (in use), the current choice stays.
+fn keep_named(
+    current: &BusinessSettings,
+    mut target_business: BusinessSettings,
+    target: &Settings,
+    in_use: &InUse,
+) -> BusinessSettings {
+    let kept_account = |code: &Option<Code>| {
+        code.as_ref()
+            .is_some_and(|c| !target.accounts.contains_key(c) && in_use.accounts.contains(c))
+    };
+    let kept_journal = |code: &Option<Code>| {
+        code.as_ref()
+            .is_some_and(|c| !target.journals.contains_key(c) && in_use.journals.contains(c))
+    };
+    let t = &mut target_business;
+    for (mine, theirs) in [
+        (&current.receivable_account, &mut t.receivable_account),
+        (&current.payable_account, &mut t.payable_account),
+        (&current.income_account, &mut t.income_account),
+        (&current.expense_account, &mut t.expense_account),
+        (&current.tax_collected_account, &mut t.tax_collected_account),
+        (
+            &current.tax_deductible_account,
+            &mut t.tax_deductible_account,
+        ),
+    ] {
+        if theirs.is_none() && kept_account(mine) {
+            *theirs = mine.clone();
+        }
+    }
+    for (mine, theirs) in [
+        (&current.sale_journal, &mut t.sale_journal),
+        (&current.purchase_journal, &mut t.purchase_journal),
+        (&current.general_journal, &mut t.general_journal),
+    ] {
+        if theirs.is_none() && kept_journal(mine) {
+            *theirs = mine.clone();
+        }
+    }
+    target_business
 }
 
 /// Plans bringing `current` back to `target`. Modules come back at the version this build
@@ -420,6 +637,57 @@ pub fn restoration(current: &Settings, target: &Settings, in_use: &InUse) -> Res
                 code: code.clone(),
                 tax: tax.clone(),
             });
+        }
+    }
+
+    // accounts are added before journals and settings name them, and removed after.
+    for (code, account) in &target.accounts {
+        if current.accounts.get(code) != Some(account) {
+            events.push(E::AccountSet {
+                code: code.clone(),
+                account: account.clone(),
+            });
+        }
+    }
+    let mut business = target.business.clone();
+    if current.business != business {
+        // settings that name what is being kept keep naming it.
+        business = keep_named(&current.business, business, target, in_use);
+    }
+    for (code, journal) in &target.journals {
+        if current.journals.get(code) != Some(journal) {
+            events.push(E::JournalSet {
+                code: code.clone(),
+                journal: journal.clone(),
+            });
+        }
+    }
+    if current.business != business {
+        events.push(E::BusinessSettingsSet { settings: business });
+    }
+    for (code, journal) in &current.journals {
+        if target.journals.contains_key(code) {
+            continue;
+        }
+        if in_use.journals.contains(code) {
+            kept(Area::Journal, code.to_string(), journal.name.clone());
+        } else {
+            events.push(E::JournalRemoved { code: code.clone() });
+        }
+    }
+    for (code, account) in &current.accounts {
+        if target.accounts.contains_key(code) {
+            continue;
+        }
+        let named_by_kept_journal = current.journals.iter().any(|(j, journal)| {
+            journal.account.as_ref() == Some(code)
+                && !target.journals.contains_key(j)
+                && in_use.journals.contains(j)
+        });
+        if in_use.accounts.contains(code) || named_by_kept_journal {
+            kept(Area::Account, code.to_string(), account.name.clone());
+        } else {
+            events.push(E::AccountRemoved { code: code.clone() });
         }
     }
 
