@@ -19,6 +19,10 @@ use uuid::Uuid;
 
 use crate::event_store::tracking_append;
 use crate::store::LogStore;
+use crate::work::{Failure, Work};
+
+/// How many times an operation is decided again when others keep writing the same records.
+const RUN_ATTEMPTS: usize = 5;
 
 type Cqrs<A> = CqrsFramework<A, LogStore<A>>;
 
@@ -53,7 +57,8 @@ impl CommandContext {
         }
     }
 
-    fn metadata(&self, command: &str) -> HashMap<String, String> {
+    /// The metadata of every event `command` writes.
+    pub fn metadata(&self, command: &str) -> HashMap<String, String> {
         let command_id = Uuid::now_v7();
         let mut metadata = HashMap::from([
             ("user".to_owned(), self.user.clone()),
@@ -158,6 +163,37 @@ impl CommandBus {
         let creates = command.creates();
         self.execute(&self.users, &id.to_string(), command, creates, metadata)
             .await
+    }
+
+    /// Runs a business operation over several aggregates: `operation` decides its commands
+    /// on a [`Work`], whose events are then appended all at once. When another writer got to
+    /// one of the streams first, the operation is decided again on what is now stored (a few
+    /// times, then `Failure::Conflict`). Returns the operation's result and where its events
+    /// landed (`None` if it wrote nothing).
+    pub async fn run<T>(
+        &self,
+        context: &CommandContext,
+        command: &str,
+        mut operation: impl AsyncFnMut(&mut Work) -> Result<T, Failure>,
+    ) -> Result<(T, Option<Checkpoint>), Failure> {
+        let metadata =
+            serde_json::to_value(context.metadata(command)).map_err(Failure::internal)?;
+        for _ in 0..RUN_ATTEMPTS {
+            let mut work = Work::new(self.pool.clone());
+            let output = operation(&mut work).await?;
+            match work.commit(&metadata).await {
+                Ok(at) => {
+                    self.wake.nudge();
+                    if at.is_some() {
+                        self.announcer.announce();
+                    }
+                    return Ok((output, at));
+                }
+                Err(Failure::Conflict) => continue,
+                Err(other) => return Err(other),
+            }
+        }
+        Err(Failure::Conflict)
     }
 
     async fn execute<A: Aggregate>(

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod bootstrap;
+pub mod business;
 pub mod commands;
 pub mod config;
 pub mod data_module;
@@ -16,6 +17,7 @@ pub mod http;
 pub mod pg;
 pub mod read_models;
 pub mod store;
+pub mod work;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,6 +43,8 @@ pub struct AppState {
     pub partner_progress: Progress,
     pub configuration_progress: Progress,
     pub user_progress: Progress,
+    /// Products, orders, stock, invoices and the books.
+    pub business_progress: Progress,
     /// The configuration as last read, for rights checks.
     pub config: Arc<auth::ConfigCache>,
     /// How long a mutation waits for the read model to show its change.
@@ -82,6 +86,13 @@ impl Backend {
             RunnerOptions::default(),
         )
         .await?;
+        let (business_progress, business_runner) = runner::spawn(
+            pool.clone(),
+            projections::business::BusinessProjection,
+            &wake,
+            RunnerOptions::default(),
+        )
+        .await?;
         let (seal_progress, seal_runner) = runner::spawn(
             pool.clone(),
             SealProjection,
@@ -97,6 +108,7 @@ impl Backend {
                 partner_progress,
                 configuration_progress,
                 user_progress,
+                business_progress,
                 config: Arc::default(),
                 read_your_writes_timeout: Duration::from_secs(5),
             },
@@ -105,6 +117,7 @@ impl Backend {
                 partner_runner,
                 configuration_runner,
                 user_runner,
+                business_runner,
                 seal_runner,
             ],
             seal_progress,
@@ -132,6 +145,7 @@ impl Backend {
             &state.partner_progress,
             &state.configuration_progress,
             &state.user_progress,
+            &state.business_progress,
             &self.seal_progress,
         ] {
             if !progress.wait_for(at, timeout).await {

@@ -11,7 +11,7 @@ use replay::rebuild::{self, Difference, RebuildProgress};
 use sqlx::PgPool;
 
 /// Every projection, by the name its checkpoint is stored under.
-pub const PROJECTIONS: &[&str] = &["partner", "configuration", "user", "log_seal"];
+pub const PROJECTIONS: &[&str] = &["partner", "configuration", "user", "business", "log_seal"];
 
 /// Runs `$body` with `$projection` bound to the projection named `$name`.
 macro_rules! with_projection {
@@ -27,6 +27,10 @@ macro_rules! with_projection {
             }
             "user" => {
                 let $projection = &UserProjection;
+                Some($body)
+            }
+            "business" => {
+                let $projection = &projections::business::BusinessProjection;
                 Some($body)
             }
             "log_seal" => {

@@ -82,6 +82,17 @@ impl<A: Aggregate> LogStore<A> {
         }
     }
 
+    /// The aggregate (from its latest snapshot and the events after it) and how many events its
+    /// stream has.
+    pub async fn load(&self, aggregate_id: &str) -> Result<(A, usize), AggregateError<A::Error>> {
+        let (mut sequence, mut aggregate) = self.snapshot(aggregate_id).await.unwrap_or_default();
+        for event in self.events_after(aggregate_id, sequence).await? {
+            aggregate.apply(event);
+            sequence += 1;
+        }
+        Ok((aggregate, sequence))
+    }
+
     /// Loads the aggregate from the whole stream, ignoring snapshots (what a snapshot must
     /// equal).
     pub async fn load_without_snapshot(

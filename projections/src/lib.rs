@@ -1,6 +1,7 @@
 //! The read side: the event-log reader, the projection runner, and the read models with the
 //! queries that read them.
 
+pub mod business;
 pub mod chain;
 pub mod configuration;
 pub mod history;

@@ -98,6 +98,13 @@ enum Folding {
     Partner(Partner),
     Configuration(Box<Configuration>),
     User(User),
+    Product(Box<domain::product::Product>),
+    Claim(domain::claim::Claim),
+    Order(Box<domain::order::Order>),
+    Stock(domain::stock::Stock),
+    Invoice(Box<domain::invoice::Invoice>),
+    Period(domain::ledger::Period),
+    Numbering(domain::ledger::Numbering),
 }
 
 impl Folding {
@@ -106,6 +113,13 @@ impl Folding {
             Partner::TYPE => Some(Self::Partner(Partner::default())),
             Configuration::TYPE => Some(Self::Configuration(Box::default())),
             User::TYPE => Some(Self::User(User::default())),
+            domain::product::Product::TYPE => Some(Self::Product(Box::default())),
+            domain::claim::Claim::TYPE => Some(Self::Claim(Default::default())),
+            domain::order::Order::TYPE => Some(Self::Order(Box::default())),
+            domain::stock::Stock::TYPE => Some(Self::Stock(Default::default())),
+            domain::invoice::Invoice::TYPE => Some(Self::Invoice(Box::default())),
+            domain::ledger::Period::TYPE => Some(Self::Period(Default::default())),
+            domain::ledger::Numbering::TYPE => Some(Self::Numbering(Default::default())),
             _ => None,
         }
     }
@@ -119,6 +133,13 @@ impl Folding {
             Self::Partner(a) => a.apply(read(row)?),
             Self::Configuration(a) => a.apply(read(row)?),
             Self::User(a) => a.apply(read(row)?),
+            Self::Product(a) => a.apply(read(row)?),
+            Self::Claim(a) => a.apply(read(row)?),
+            Self::Order(a) => a.apply(read(row)?),
+            Self::Stock(a) => a.apply(read(row)?),
+            Self::Invoice(a) => a.apply(read(row)?),
+            Self::Period(a) => a.apply(read(row)?),
+            Self::Numbering(a) => a.apply(read(row)?),
         }
         Ok(())
     }

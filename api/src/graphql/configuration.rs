@@ -6,9 +6,10 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, Subscription};
 use chrono::NaiveDate;
 use domain::configuration::{
-    catalogue, changes, currency_rate, display_name, label, Area, Change, Code,
-    Company as DomainCompany, ConfigurationCommand, ConfigurationError, Currency as DomainCurrency,
-    CurrencyCode, FiscalYearStart, Model, Right, Rights, Sequence as DomainSequence,
+    catalogue, changes, currency_rate, display_name, label, Account as DomainAccount, AccountKind,
+    Area, BusinessSettings, Change, Code, Company as DomainCompany, ConfigurationCommand,
+    ConfigurationError, Currency as DomainCurrency, CurrencyCode, FiscalYearStart, InvoicePolicy,
+    Journal as DomainJournal, JournalKind, Model, Right, Rights, Sequence as DomainSequence,
     Tax as DomainTax,
 };
 use domain::partner::Address;
@@ -78,6 +79,43 @@ impl Configuration {
                 next_preview: s.preview(),
             })
             .collect()
+    }
+
+    /// The chart of accounts (module `account`), by code.
+    async fn accounts(&self) -> Vec<AccountObject> {
+        self.0
+            .configuration
+            .settings()
+            .accounts
+            .iter()
+            .map(|(code, a)| AccountObject {
+                code: code.to_string(),
+                name: a.name.clone(),
+                kind: a.kind.into(),
+            })
+            .collect()
+    }
+
+    /// Journals (module `account`), by code.
+    async fn journals(&self) -> Vec<JournalObject> {
+        self.0
+            .configuration
+            .settings()
+            .journals
+            .iter()
+            .map(|(code, j)| JournalObject {
+                code: code.to_string(),
+                name: j.name.clone(),
+                kind: j.kind.into(),
+                sequence: j.sequence.to_string(),
+                account: j.account.as_ref().map(ToString::to_string),
+            })
+            .collect()
+    }
+
+    /// The accounts, journals, sequences and rules daily business uses.
+    async fn business_settings(&self) -> BusinessSettingsObject {
+        BusinessSettingsObject::from(&self.0.configuration.settings().business)
     }
 
     /// Taxes (module `account`).
@@ -339,6 +377,9 @@ pub enum ConfigurationArea {
     Label,
     Group,
     Access,
+    Account,
+    Journal,
+    Business,
 }
 
 impl From<Area> for ConfigurationArea {
@@ -353,6 +394,9 @@ impl From<Area> for ConfigurationArea {
             Area::Label => Self::Label,
             Area::Group => Self::Group,
             Area::Access => Self::Access,
+            Area::Account => Self::Account,
+            Area::Journal => Self::Journal,
+            Area::Business => Self::Business,
         }
     }
 }
@@ -458,6 +502,9 @@ pub fn refusal(error: &ConfigurationError) -> UserError {
         E::ReservedGroup => (&["input", "code"], UserErrorCode::Reserved),
         E::DuplicateStage(_) => (&["input", "name"], UserErrorCode::AlreadyExists),
         E::UnknownStage(_) => (&["input", "name"], UserErrorCode::NotFound),
+        E::UnknownAccount(_) | E::UnknownJournal(_) => (&["input"], UserErrorCode::NotFound),
+        E::Used { .. } => (&["input", "code"], UserErrorCode::InUse),
+        E::WrongKind { .. } => (&["input"], UserErrorCode::Invalid),
     };
     UserError::new(field, error.to_string(), code)
 }
@@ -718,6 +765,218 @@ fn company_command(
     problems.finish(Some(ConfigurationCommand::UpdateCompany { company }))
 }
 
+/// An account of the chart of accounts.
+#[derive(SimpleObject)]
+#[graphql(name = "Account")]
+pub struct AccountObject {
+    pub code: String,
+    pub name: String,
+    pub kind: AccountKindName,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "AccountKind")]
+pub enum AccountKindName {
+    Receivable,
+    Payable,
+    Bank,
+    Asset,
+    Liability,
+    Equity,
+    Income,
+    Expense,
+}
+
+impl From<AccountKind> for AccountKindName {
+    fn from(kind: AccountKind) -> Self {
+        match kind {
+            AccountKind::Receivable => Self::Receivable,
+            AccountKind::Payable => Self::Payable,
+            AccountKind::Bank => Self::Bank,
+            AccountKind::Asset => Self::Asset,
+            AccountKind::Liability => Self::Liability,
+            AccountKind::Equity => Self::Equity,
+            AccountKind::Income => Self::Income,
+            AccountKind::Expense => Self::Expense,
+        }
+    }
+}
+
+impl From<AccountKindName> for AccountKind {
+    fn from(kind: AccountKindName) -> Self {
+        match kind {
+            AccountKindName::Receivable => Self::Receivable,
+            AccountKindName::Payable => Self::Payable,
+            AccountKindName::Bank => Self::Bank,
+            AccountKindName::Asset => Self::Asset,
+            AccountKindName::Liability => Self::Liability,
+            AccountKindName::Equity => Self::Equity,
+            AccountKindName::Income => Self::Income,
+            AccountKindName::Expense => Self::Expense,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+#[graphql(name = "Journal")]
+pub struct JournalObject {
+    pub code: String,
+    pub name: String,
+    pub kind: JournalKindName,
+    /// The sequence its entries are numbered from.
+    pub sequence: String,
+    /// A bank journal's bank account.
+    pub account: Option<String>,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "JournalKind")]
+pub enum JournalKindName {
+    Sale,
+    Purchase,
+    Bank,
+    General,
+}
+
+impl From<JournalKind> for JournalKindName {
+    fn from(kind: JournalKind) -> Self {
+        match kind {
+            JournalKind::Sale => Self::Sale,
+            JournalKind::Purchase => Self::Purchase,
+            JournalKind::Bank => Self::Bank,
+            JournalKind::General => Self::General,
+        }
+    }
+}
+
+impl From<JournalKindName> for JournalKind {
+    fn from(kind: JournalKindName) -> Self {
+        match kind {
+            JournalKindName::Sale => Self::Sale,
+            JournalKindName::Purchase => Self::Purchase,
+            JournalKindName::Bank => Self::Bank,
+            JournalKindName::General => Self::General,
+        }
+    }
+}
+
+/// What an invoice made from an order bills.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "InvoicePolicy")]
+pub enum InvoicePolicyName {
+    /// What was ordered.
+    Ordered,
+    /// What was delivered (received) so far.
+    Delivered,
+}
+
+/// The accounts, journals, sequences and rules daily business uses. Null: not chosen yet.
+#[derive(SimpleObject, InputObject, Clone)]
+#[graphql(name = "BusinessSettings", input_name = "BusinessSettingsInput")]
+pub struct BusinessSettingsObject {
+    pub receivable_account: Option<String>,
+    pub payable_account: Option<String>,
+    pub income_account: Option<String>,
+    pub expense_account: Option<String>,
+    pub tax_collected_account: Option<String>,
+    pub tax_deductible_account: Option<String>,
+    pub sale_journal: Option<String>,
+    pub purchase_journal: Option<String>,
+    pub general_journal: Option<String>,
+    pub sale_order_sequence: Option<String>,
+    pub purchase_order_sequence: Option<String>,
+    pub invoice_policy: InvoicePolicyName,
+    pub allow_negative_stock: bool,
+    /// Days from an invoice's date to its due date.
+    pub payment_days: i32,
+}
+
+impl From<&BusinessSettings> for BusinessSettingsObject {
+    fn from(b: &BusinessSettings) -> Self {
+        let text = |c: &Option<Code>| c.as_ref().map(ToString::to_string);
+        Self {
+            receivable_account: text(&b.receivable_account),
+            payable_account: text(&b.payable_account),
+            income_account: text(&b.income_account),
+            expense_account: text(&b.expense_account),
+            tax_collected_account: text(&b.tax_collected_account),
+            tax_deductible_account: text(&b.tax_deductible_account),
+            sale_journal: text(&b.sale_journal),
+            purchase_journal: text(&b.purchase_journal),
+            general_journal: text(&b.general_journal),
+            sale_order_sequence: text(&b.sale_order_sequence),
+            purchase_order_sequence: text(&b.purchase_order_sequence),
+            invoice_policy: match b.invoice_policy {
+                InvoicePolicy::Ordered => InvoicePolicyName::Ordered,
+                InvoicePolicy::Delivered => InvoicePolicyName::Delivered,
+            },
+            allow_negative_stock: b.allow_negative_stock,
+            payment_days: i32::try_from(b.payment_days).unwrap_or(i32::MAX),
+        }
+    }
+}
+
+/// Business settings from their input, every code parsed.
+pub fn business_settings(
+    problems: &mut Problems,
+    input: &BusinessSettingsObject,
+) -> Option<BusinessSettings> {
+    let mut code_at = |field: &str, raw: &Option<String>| -> Option<Code> {
+        let raw = raw.as_deref().map(str::trim).filter(|r| !r.is_empty())?;
+        problems.text(&["input", field], Code::parse(raw))
+    };
+    let settings = BusinessSettings {
+        receivable_account: code_at("receivableAccount", &input.receivable_account),
+        payable_account: code_at("payableAccount", &input.payable_account),
+        income_account: code_at("incomeAccount", &input.income_account),
+        expense_account: code_at("expenseAccount", &input.expense_account),
+        tax_collected_account: code_at("taxCollectedAccount", &input.tax_collected_account),
+        tax_deductible_account: code_at("taxDeductibleAccount", &input.tax_deductible_account),
+        sale_journal: code_at("saleJournal", &input.sale_journal),
+        purchase_journal: code_at("purchaseJournal", &input.purchase_journal),
+        general_journal: code_at("generalJournal", &input.general_journal),
+        sale_order_sequence: code_at("saleOrderSequence", &input.sale_order_sequence),
+        purchase_order_sequence: code_at("purchaseOrderSequence", &input.purchase_order_sequence),
+        invoice_policy: match input.invoice_policy {
+            InvoicePolicyName::Ordered => InvoicePolicy::Ordered,
+            InvoicePolicyName::Delivered => InvoicePolicy::Delivered,
+        },
+        allow_negative_stock: input.allow_negative_stock,
+        payment_days: 0,
+    };
+    match u32::try_from(input.payment_days) {
+        Ok(days) if days <= 3660 => Some(BusinessSettings {
+            payment_days: days,
+            ..settings
+        }),
+        _ => {
+            problems.add(
+                &["input", "paymentDays"],
+                "payment days are from 0 to 3660".to_owned(),
+                UserErrorCode::Invalid,
+            );
+            None
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct SetAccountInput {
+    pub code: String,
+    pub name: String,
+    pub kind: AccountKindName,
+}
+
+#[derive(InputObject)]
+pub struct SetJournalInput {
+    pub code: String,
+    pub name: String,
+    pub kind: JournalKindName,
+    pub sequence: String,
+    /// For a bank journal, its bank account.
+    pub account: Option<String>,
+}
+
 #[derive(Default)]
 pub struct ConfigurationMutation;
 
@@ -826,6 +1085,97 @@ impl ConfigurationMutation {
         let parsed = problems.finish(
             code.zip(tax)
                 .map(|(code, tax)| ConfigurationCommand::SetTax { code, tax }),
+        );
+        configure(ctx, parsed).await
+    }
+
+    /// Adds an account to the chart of accounts or changes one (module `account`).
+    async fn set_account(
+        &self,
+        ctx: &Context<'_>,
+        input: SetAccountInput,
+    ) -> Result<ConfigurationPayload> {
+        require_module(&actor(ctx).await?, "account")?;
+        let mut problems = Problems::default();
+        let code = code(&mut problems, &["input", "code"], &input.code);
+        let account = problems.text(
+            &["input", "name"],
+            DomainAccount::new(&input.name, input.kind.into()),
+        );
+        let parsed = problems.finish(
+            code.zip(account)
+                .map(|(code, account)| ConfigurationCommand::SetAccount { code, account }),
+        );
+        configure(ctx, parsed).await
+    }
+
+    /// Removes an account no journal or setting uses (module `account`).
+    async fn remove_account(
+        &self,
+        ctx: &Context<'_>,
+        input: CodeInput,
+    ) -> Result<ConfigurationPayload> {
+        require_module(&actor(ctx).await?, "account")?;
+        let parsed = by_code(&input, |code| ConfigurationCommand::RemoveAccount { code });
+        configure(ctx, parsed).await
+    }
+
+    /// Adds a journal or changes one (module `account`).
+    async fn set_journal(
+        &self,
+        ctx: &Context<'_>,
+        input: SetJournalInput,
+    ) -> Result<ConfigurationPayload> {
+        require_module(&actor(ctx).await?, "account")?;
+        let mut problems = Problems::default();
+        let code = code(&mut problems, &["input", "code"], &input.code);
+        let sequence = self::code(&mut problems, &["input", "sequence"], &input.sequence);
+        let account = match input
+            .account
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+        {
+            Some(raw) => self::code(&mut problems, &["input", "account"], raw).map(Some),
+            None => Some(None),
+        };
+        let journal = match (sequence, account) {
+            (Some(sequence), Some(account)) => problems.text(
+                &["input", "account"],
+                DomainJournal::new(&input.name, input.kind.into(), sequence, account),
+            ),
+            _ => None,
+        };
+        let parsed = problems.finish(
+            code.zip(journal)
+                .map(|(code, journal)| ConfigurationCommand::SetJournal { code, journal }),
+        );
+        configure(ctx, parsed).await
+    }
+
+    /// Removes a journal no setting uses (module `account`).
+    async fn remove_journal(
+        &self,
+        ctx: &Context<'_>,
+        input: CodeInput,
+    ) -> Result<ConfigurationPayload> {
+        require_module(&actor(ctx).await?, "account")?;
+        let parsed = by_code(&input, |code| ConfigurationCommand::RemoveJournal { code });
+        configure(ctx, parsed).await
+    }
+
+    /// Sets the accounts, journals, sequences and rules daily business uses (all of them:
+    /// what is left out is unset).
+    async fn set_business_settings(
+        &self,
+        ctx: &Context<'_>,
+        input: BusinessSettingsObject,
+    ) -> Result<ConfigurationPayload> {
+        require_module(&actor(ctx).await?, "account")?;
+        let mut problems = Problems::default();
+        let settings = business_settings(&mut problems, &input);
+        let parsed = problems.finish(
+            settings.map(|settings| ConfigurationCommand::SetBusinessSettings { settings }),
         );
         configure(ctx, parsed).await
     }

@@ -180,6 +180,14 @@ pub enum UserErrorCode {
     Reserved,
     /// The login or the password is wrong.
     InvalidCredentials,
+    /// The record is not in a state that allows this (a posted invoice, a cancelled order).
+    WrongState,
+    /// Not enough on hand, and the settings do not allow negative stock.
+    NotEnoughStock,
+    /// The period is closed: nothing posts into it.
+    PeriodClosed,
+    /// Debit and credit differ.
+    Unbalanced,
 }
 
 /// The problems found while parsing a mutation's input: all of them are reported at once.

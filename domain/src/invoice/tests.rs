@@ -1,1 +1,774 @@
+//! Given earlier events, when a command arrives, then these events (or this error); and the
+//! journal entry a document posts, checked against figures worked out by hand.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use crate::money::LineTax;
+use crate::Decide;
+
 use super::*;
+
+fn d(raw: &str) -> Decimal {
+    Decimal::from_str(raw).unwrap()
+}
+
+fn id(n: u128) -> Uuid {
+    Uuid::from_u128(n)
+}
+
+fn code(raw: &str) -> Code {
+    Code::parse(raw).unwrap()
+}
+
+fn date(day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 3, day).unwrap()
+}
+
+fn tax(name: &str, rate: &str, price_included: bool) -> LineTax {
+    LineTax {
+        code: code(name),
+        rate: d(rate),
+        price_included,
+    }
+}
+
+fn invoice_line(
+    description: &str,
+    quantity: &str,
+    unit_price: &str,
+    discount: &str,
+    taxes: Vec<LineTax>,
+    account: &str,
+) -> InvoiceLine {
+    InvoiceLine {
+        line: Line::new(
+            None,
+            description,
+            d(quantity),
+            d(unit_price),
+            d(discount),
+            taxes,
+        )
+        .unwrap(),
+        account: code(account),
+    }
+}
+
+/// The income (sales) or expense (purchases) account of a kind of document.
+fn account_of(kind: InvoiceKind) -> &'static str {
+    match kind.side() {
+        Side::Sale => "700000",
+        Side::Purchase => "600000",
+    }
+}
+
+/// 2 × 100.00 at 21 % VAT: 200.00 + 42.00 = 242.00.
+fn two_desks(kind: InvoiceKind) -> Vec<InvoiceLine> {
+    vec![invoice_line(
+        "Desk",
+        "2",
+        "100.00",
+        "0",
+        vec![tax("vat21", "21", false)],
+        account_of(kind),
+    )]
+}
+
+fn draft_of(kind: InvoiceKind) -> InvoiceDraft {
+    InvoiceDraft {
+        kind,
+        partner: id(100),
+        date: date(2),
+        due_date: date(31),
+        decimals: 2,
+        lines: two_desks(kind),
+        order: None,
+        reverses: kind.is_credit_note().then_some(id(50)),
+        reference: "REF-1".into(),
+    }
+}
+
+fn drafted_as(kind: InvoiceKind) -> InvoiceEvent {
+    InvoiceEvent::InvoiceDrafted {
+        draft: draft_of(kind),
+    }
+}
+
+fn drafted() -> InvoiceEvent {
+    drafted_as(InvoiceKind::CustomerInvoice)
+}
+
+/// What posting two desks records.
+fn totals_of_two_desks() -> Totals {
+    Totals {
+        untaxed: d("200.00"),
+        tax: d("42.00"),
+        total: d("242.00"),
+        taxes: BTreeMap::from([(code("vat21"), d("42.00"))]),
+    }
+}
+
+fn posted_event() -> InvoiceEvent {
+    InvoiceEvent::InvoicePosted {
+        number: "INV/2026/0001".into(),
+        entry: id(900),
+        totals: totals_of_two_desks(),
+    }
+}
+
+fn draft() -> Vec<InvoiceEvent> {
+    vec![drafted()]
+}
+
+fn posted() -> Vec<InvoiceEvent> {
+    vec![drafted(), posted_event()]
+}
+
+fn cancelled() -> Vec<InvoiceEvent> {
+    vec![drafted(), InvoiceEvent::InvoiceCancelled {}]
+}
+
+fn matched(amount: &str) -> InvoiceEvent {
+    InvoiceEvent::InvoiceMatched {
+        with: id(300),
+        amount: d(amount),
+        date: date(20),
+    }
+}
+
+/// The invoice after `events`.
+fn given(events: Vec<InvoiceEvent>) -> Invoice {
+    let mut invoice = Invoice::default();
+    for event in events {
+        invoice.apply(event);
+    }
+    invoice
+}
+
+fn with(
+    mut events: Vec<InvoiceEvent>,
+    more: impl IntoIterator<Item = InvoiceEvent>,
+) -> Vec<InvoiceEvent> {
+    events.extend(more);
+    events
+}
+
+fn replace(expected_version: Option<u64>, lines: Vec<InvoiceLine>) -> InvoiceCommand {
+    InvoiceCommand::ReplaceInvoiceLines {
+        expected_version,
+        lines,
+    }
+}
+
+fn post(expected_version: Option<u64>) -> InvoiceCommand {
+    InvoiceCommand::PostInvoice {
+        expected_version,
+        number: "INV/2026/0001".into(),
+        entry: id(900),
+    }
+}
+
+fn match_(amount: &str) -> InvoiceCommand {
+    InvoiceCommand::MatchInvoice {
+        with: id(300),
+        amount: d(amount),
+        date: date(20),
+    }
+}
+
+fn cancel(expected_version: Option<u64>) -> InvoiceCommand {
+    InvoiceCommand::CancelInvoice { expected_version }
+}
+
+fn other_lines() -> Vec<InvoiceLine> {
+    vec![invoice_line("Chair", "1", "80.00", "0", vec![], "700000")]
+}
+
+// drafting
+
+#[test]
+fn drafting_records_the_draft_of_each_kind() {
+    for kind in [
+        InvoiceKind::CustomerInvoice,
+        InvoiceKind::CustomerCreditNote,
+        InvoiceKind::VendorBill,
+        InvoiceKind::VendorCreditNote,
+    ] {
+        let events = given(vec![]).decide(InvoiceCommand::DraftInvoice {
+            draft: draft_of(kind),
+        });
+        assert_eq!(events, Ok(vec![drafted_as(kind)]));
+    }
+    let invoice = given(draft());
+    assert_eq!(invoice.version(), 1);
+    assert_eq!(invoice.state(), Some(InvoiceState::Draft));
+    assert_eq!(
+        invoice.draft(),
+        Some(&draft_of(InvoiceKind::CustomerInvoice))
+    );
+    assert_eq!(invoice.number(), None);
+    assert_eq!(invoice.totals(), totals_of_two_desks());
+}
+
+#[test]
+fn drafting_twice_is_refused() {
+    for events in [draft(), posted(), cancelled()] {
+        let refused = given(events).decide(InvoiceCommand::DraftInvoice {
+            draft: draft_of(InvoiceKind::CustomerInvoice),
+        });
+        assert_eq!(refused, Err(InvoiceError::AlreadyExists));
+    }
+}
+
+#[test]
+fn a_draft_without_lines_or_with_too_many_is_refused() {
+    let with_lines = |lines: Vec<InvoiceLine>| InvoiceCommand::DraftInvoice {
+        draft: InvoiceDraft {
+            lines,
+            ..draft_of(InvoiceKind::CustomerInvoice)
+        },
+    };
+    assert_eq!(
+        given(vec![]).decide(with_lines(vec![])),
+        Err(InvoiceError::NoLines)
+    );
+    let line = two_desks(InvoiceKind::CustomerInvoice).remove(0);
+    assert_eq!(
+        given(vec![]).decide(with_lines(vec![line.clone(); LINES_MAX + 1])),
+        Err(InvoiceError::TooManyLines)
+    );
+    assert!(given(vec![])
+        .decide(with_lines(vec![line; LINES_MAX]))
+        .is_ok());
+}
+
+#[test]
+fn a_due_date_before_the_invoice_date_is_refused() {
+    let command = |due_date| InvoiceCommand::DraftInvoice {
+        draft: InvoiceDraft {
+            due_date,
+            ..draft_of(InvoiceKind::CustomerInvoice)
+        },
+    };
+    assert_eq!(
+        given(vec![]).decide(command(date(1))),
+        Err(InvoiceError::DueBeforeDate {
+            date: date(2),
+            due: date(1)
+        })
+    );
+    // due the same day is fine
+    assert!(given(vec![]).decide(command(date(2))).is_ok());
+}
+
+#[test]
+fn only_a_credit_note_reverses_a_document() {
+    for kind in [InvoiceKind::CustomerInvoice, InvoiceKind::VendorBill] {
+        let refused = given(vec![]).decide(InvoiceCommand::DraftInvoice {
+            draft: InvoiceDraft {
+                reverses: Some(id(50)),
+                ..draft_of(kind)
+            },
+        });
+        assert_eq!(refused, Err(InvoiceError::NotCreditNote));
+    }
+}
+
+#[test]
+fn every_change_to_an_invoice_that_does_not_exist_is_refused() {
+    let commands = [
+        replace(None, other_lines()),
+        post(None),
+        match_("1"),
+        cancel(None),
+    ];
+    for command in commands {
+        assert_eq!(given(vec![]).decide(command), Err(InvoiceError::NotFound));
+    }
+}
+
+// replacing lines
+
+#[test]
+fn a_draft_s_lines_can_be_replaced() {
+    assert_eq!(
+        given(draft()).decide(replace(Some(1), other_lines())),
+        Ok(vec![InvoiceEvent::InvoiceLinesReplaced {
+            lines: other_lines()
+        }])
+    );
+    let invoice = given(with(
+        draft(),
+        [InvoiceEvent::InvoiceLinesReplaced {
+            lines: other_lines(),
+        }],
+    ));
+    assert_eq!(invoice.version(), 2);
+    assert_eq!(
+        invoice.draft().map(|draft| draft.lines.clone()),
+        Some(other_lines())
+    );
+    assert_eq!(invoice.totals().total, d("80.00"));
+}
+
+#[test]
+fn replacing_lines_with_the_same_lines_records_nothing() {
+    assert_eq!(
+        given(draft()).decide(replace(None, two_desks(InvoiceKind::CustomerInvoice))),
+        Ok(vec![])
+    );
+}
+
+#[test]
+fn replacing_lines_with_none_is_refused() {
+    assert_eq!(
+        given(draft()).decide(replace(None, vec![])),
+        Err(InvoiceError::NoLines)
+    );
+}
+
+#[test]
+fn replacing_lines_from_a_stale_form_is_refused() {
+    assert_eq!(
+        given(draft()).decide(replace(Some(2), other_lines())),
+        Err(InvoiceError::StaleVersion {
+            expected: 2,
+            actual: 1
+        })
+    );
+}
+
+#[test]
+fn the_lines_of_an_invoice_made_from_an_order_cannot_be_replaced() {
+    let from_order = InvoiceEvent::InvoiceDrafted {
+        draft: InvoiceDraft {
+            order: Some(id(60)),
+            ..draft_of(InvoiceKind::CustomerInvoice)
+        },
+    };
+    assert_eq!(
+        given(vec![from_order]).decide(replace(None, other_lines())),
+        Err(InvoiceError::FromOrder)
+    );
+}
+
+#[test]
+fn replacing_lines_of_a_posted_or_cancelled_invoice_is_refused() {
+    for (events, actual) in [
+        (posted(), InvoiceState::Posted),
+        (cancelled(), InvoiceState::Cancelled),
+    ] {
+        assert_eq!(
+            given(events).decide(replace(None, other_lines())),
+            Err(InvoiceError::WrongState {
+                actual,
+                needed: "a draft"
+            })
+        );
+    }
+}
+
+// posting
+
+#[test]
+fn posting_a_draft_numbers_it_and_records_its_totals() {
+    assert_eq!(
+        given(draft()).decide(post(Some(1))),
+        Ok(vec![posted_event()])
+    );
+    let invoice = given(posted());
+    assert_eq!(invoice.state(), Some(InvoiceState::Posted));
+    assert_eq!(invoice.number(), Some("INV/2026/0001"));
+}
+
+#[test]
+fn posting_a_draft_worth_nothing_is_refused() {
+    let free = InvoiceEvent::InvoiceDrafted {
+        draft: InvoiceDraft {
+            lines: vec![invoice_line(
+                "Sample",
+                "1",
+                "0",
+                "0",
+                vec![tax("vat21", "21", false)],
+                "700000",
+            )],
+            ..draft_of(InvoiceKind::CustomerInvoice)
+        },
+    };
+    assert_eq!(
+        given(vec![free]).decide(post(None)),
+        Err(InvoiceError::NothingToPost)
+    );
+}
+
+#[test]
+fn posting_from_a_stale_form_is_refused() {
+    assert_eq!(
+        given(draft()).decide(post(Some(0))),
+        Err(InvoiceError::StaleVersion {
+            expected: 0,
+            actual: 1
+        })
+    );
+}
+
+#[test]
+fn posting_a_posted_or_cancelled_invoice_is_refused() {
+    for (events, actual) in [
+        (posted(), InvoiceState::Posted),
+        (cancelled(), InvoiceState::Cancelled),
+    ] {
+        assert_eq!(
+            given(events).decide(post(None)),
+            Err(InvoiceError::WrongState {
+                actual,
+                needed: "a draft"
+            })
+        );
+    }
+}
+
+// matching
+
+#[test]
+fn only_a_posted_document_has_a_residual() {
+    assert_eq!(given(draft()).residual(), d("0"));
+    assert_eq!(given(cancelled()).residual(), d("0"));
+    assert_eq!(given(posted()).residual(), d("242.00"));
+}
+
+#[test]
+fn a_payment_matched_in_parts_lowers_the_residual() {
+    assert_eq!(
+        given(posted()).decide(match_("100.00")),
+        Ok(vec![matched("100.00")])
+    );
+    let partly = given(with(posted(), [matched("100.00")]));
+    assert_eq!(partly.residual(), d("142.00"));
+    // the rest, exactly, passes; a cent more does not
+    assert_eq!(partly.decide(match_("142.00")), Ok(vec![matched("142.00")]));
+    assert_eq!(
+        partly.decide(match_("142.01")),
+        Err(InvoiceError::OverMatched {
+            amount: d("142.01"),
+            residual: d("142.00")
+        })
+    );
+}
+
+#[test]
+fn matching_more_than_the_total_is_refused() {
+    assert_eq!(
+        given(posted()).decide(match_("242.01")),
+        Err(InvoiceError::OverMatched {
+            amount: d("242.01"),
+            residual: d("242.00")
+        })
+    );
+}
+
+#[test]
+fn matching_a_paid_document_is_refused() {
+    let paid = given(with(posted(), [matched("242.00")]));
+    assert_eq!(paid.residual(), d("0"));
+    assert_eq!(
+        paid.decide(match_("0.01")),
+        Err(InvoiceError::OverMatched {
+            amount: d("0.01"),
+            residual: d("0")
+        })
+    );
+}
+
+#[test]
+fn matching_nothing_or_less_is_refused() {
+    for amount in ["0", "-5"] {
+        assert_eq!(
+            given(posted()).decide(match_(amount)),
+            Err(InvoiceError::NoAmount)
+        );
+    }
+}
+
+#[test]
+fn matching_a_draft_or_cancelled_invoice_is_refused() {
+    for (events, actual) in [
+        (draft(), InvoiceState::Draft),
+        (cancelled(), InvoiceState::Cancelled),
+    ] {
+        assert_eq!(
+            given(events).decide(match_("1")),
+            Err(InvoiceError::WrongState {
+                actual,
+                needed: "posted"
+            })
+        );
+    }
+}
+
+#[test]
+fn a_credit_note_is_matched_like_an_invoice() {
+    let credit_note = given(vec![
+        drafted_as(InvoiceKind::CustomerCreditNote),
+        posted_event(),
+    ]);
+    assert_eq!(credit_note.residual(), d("242.00"));
+    assert_eq!(
+        credit_note.decide(match_("242.00")),
+        Ok(vec![matched("242.00")])
+    );
+}
+
+// cancelling
+
+#[test]
+fn cancelling_a_draft_records_it() {
+    assert_eq!(
+        given(draft()).decide(cancel(Some(1))),
+        Ok(vec![InvoiceEvent::InvoiceCancelled {}])
+    );
+    assert_eq!(given(cancelled()).state(), Some(InvoiceState::Cancelled));
+}
+
+#[test]
+fn cancelling_a_cancelled_invoice_records_nothing() {
+    assert_eq!(given(cancelled()).decide(cancel(Some(2))), Ok(vec![]));
+}
+
+#[test]
+fn cancelling_from_a_stale_form_is_refused() {
+    assert_eq!(
+        given(draft()).decide(cancel(Some(4))),
+        Err(InvoiceError::StaleVersion {
+            expected: 4,
+            actual: 1
+        })
+    );
+}
+
+#[test]
+fn cancelling_a_posted_invoice_is_refused() {
+    for events in [posted(), with(posted(), [matched("10.00")])] {
+        assert_eq!(
+            given(events).decide(cancel(None)),
+            Err(InvoiceError::WrongState {
+                actual: InvoiceState::Posted,
+                needed: "a draft (a posted invoice is put right with a credit note)"
+            })
+        );
+    }
+}
+
+// kinds
+
+#[test]
+fn each_kind_knows_its_side_its_credit_note_and_its_sign() {
+    use InvoiceKind::*;
+    let expected = [
+        (CustomerInvoice, Side::Sale, false, CustomerCreditNote, "1"),
+        (
+            CustomerCreditNote,
+            Side::Sale,
+            true,
+            CustomerCreditNote,
+            "-1",
+        ),
+        (VendorBill, Side::Purchase, false, VendorCreditNote, "-1"),
+        (
+            VendorCreditNote,
+            Side::Purchase,
+            true,
+            VendorCreditNote,
+            "1",
+        ),
+    ];
+    for (kind, side, is_credit_note, credit_note, sign) in expected {
+        assert_eq!(kind.side(), side, "{kind:?}");
+        assert_eq!(kind.is_credit_note(), is_credit_note, "{kind:?}");
+        assert_eq!(kind.credit_note(), credit_note, "{kind:?}");
+        assert_eq!(kind.sign(), d(sign), "{kind:?}");
+    }
+}
+
+// the journal entry
+
+fn accounts(kind: InvoiceKind) -> PostingAccounts {
+    PostingAccounts {
+        counterpart: code(match kind.side() {
+            Side::Sale => "411000",
+            Side::Purchase => "401000",
+        }),
+        tax: code("451000"),
+    }
+}
+
+fn entry_line(account: &str, label: &str, debit: &str, credit: &str) -> EntryLine {
+    EntryLine {
+        account: code(account),
+        partner: Some(id(100)),
+        label: label.into(),
+        debit: d(debit),
+        credit: d(credit),
+    }
+}
+
+fn entry_of(invoice: &Invoice, kind: InvoiceKind) -> JournalEntry {
+    invoice
+        .entry(
+            id(1),
+            id(900),
+            code("sales"),
+            "INV/2026/0001",
+            &accounts(kind),
+        )
+        .unwrap()
+}
+
+#[test]
+fn the_entry_of_each_kind_balances_on_the_right_sides() {
+    // 2 × 100.00 = 200.00 untaxed, 21 % of it 42.00, 242.00 in all
+    let expected = [
+        (
+            InvoiceKind::CustomerInvoice,
+            [
+                entry_line("411000", "INV/2026/0001", "242.00", "0"),
+                entry_line("700000", "Desk", "0", "200.00"),
+                entry_line("451000", "vat21", "0", "42.00"),
+            ],
+        ),
+        (
+            InvoiceKind::CustomerCreditNote,
+            [
+                entry_line("411000", "INV/2026/0001", "0", "242.00"),
+                entry_line("700000", "Desk", "200.00", "0"),
+                entry_line("451000", "vat21", "42.00", "0"),
+            ],
+        ),
+        (
+            InvoiceKind::VendorBill,
+            [
+                entry_line("401000", "INV/2026/0001", "0", "242.00"),
+                entry_line("600000", "Desk", "200.00", "0"),
+                entry_line("451000", "vat21", "42.00", "0"),
+            ],
+        ),
+        (
+            InvoiceKind::VendorCreditNote,
+            [
+                entry_line("401000", "INV/2026/0001", "242.00", "0"),
+                entry_line("600000", "Desk", "0", "200.00"),
+                entry_line("451000", "vat21", "0", "42.00"),
+            ],
+        ),
+    ];
+    for (kind, lines) in expected {
+        let entry = entry_of(&given(vec![drafted_as(kind)]), kind);
+        assert_eq!(
+            entry,
+            JournalEntry {
+                id: id(900),
+                journal: code("sales"),
+                number: "INV/2026/0001".into(),
+                date: date(2),
+                reference: "REF-1".into(),
+                origin: EntryOrigin::Invoice { invoice: id(1) },
+                lines: lines.to_vec(),
+            },
+            "{kind:?}"
+        );
+        assert_eq!(entry.sums(), (d("242.00"), d("242.00")), "{kind:?}");
+        assert_eq!(entry.check(), Ok(()), "{kind:?}");
+    }
+}
+
+#[test]
+fn the_entry_has_a_line_per_invoice_line_and_per_tax_and_skips_free_lines() {
+    // 3 × 19.99 less 10 % = 53.973 → 53.97, 21 % → 11.3337 → 11.33
+    // 1 × 10.00 = 10.00, 6 % → 0.60; the free sample posts nothing
+    // 53.97 + 10.00 + 11.33 + 0.60 = 75.90
+    let invoice = given(vec![InvoiceEvent::InvoiceDrafted {
+        draft: InvoiceDraft {
+            lines: vec![
+                invoice_line(
+                    "Lamp",
+                    "3",
+                    "19.99",
+                    "10",
+                    vec![tax("vat21", "21", false)],
+                    "700000",
+                ),
+                invoice_line(
+                    "Book",
+                    "1",
+                    "10.00",
+                    "0",
+                    vec![tax("vat6", "6", false)],
+                    "701000",
+                ),
+                invoice_line(
+                    "Sample",
+                    "1",
+                    "0",
+                    "0",
+                    vec![tax("vat21", "21", false)],
+                    "700000",
+                ),
+            ],
+            ..draft_of(InvoiceKind::CustomerInvoice)
+        },
+    }]);
+    let entry = entry_of(&invoice, InvoiceKind::CustomerInvoice);
+    assert_eq!(
+        entry.lines,
+        vec![
+            entry_line("411000", "INV/2026/0001", "75.90", "0"),
+            entry_line("700000", "Lamp", "0", "53.97"),
+            entry_line("701000", "Book", "0", "10.00"),
+            entry_line("451000", "vat21", "0", "11.33"),
+            entry_line("451000", "vat6", "0", "0.60"),
+        ]
+    );
+    assert_eq!(entry.check(), Ok(()));
+}
+
+#[test]
+fn the_entry_of_a_price_including_tax_still_balances() {
+    // 121.00 including 21 %: 100.00 untaxed, 21.00 tax
+    let invoice = given(vec![InvoiceEvent::InvoiceDrafted {
+        draft: InvoiceDraft {
+            lines: vec![invoice_line(
+                "Desk",
+                "1",
+                "121.00",
+                "0",
+                vec![tax("vat21", "21", true)],
+                "700000",
+            )],
+            ..draft_of(InvoiceKind::CustomerInvoice)
+        },
+    }]);
+    let entry = entry_of(&invoice, InvoiceKind::CustomerInvoice);
+    assert_eq!(
+        entry.lines,
+        vec![
+            entry_line("411000", "INV/2026/0001", "121.00", "0"),
+            entry_line("700000", "Desk", "0", "100.00"),
+            entry_line("451000", "vat21", "0", "21.00"),
+        ]
+    );
+    assert_eq!(entry.check(), Ok(()));
+}
+
+#[test]
+fn an_invoice_that_does_not_exist_has_no_entry() {
+    let entry = Invoice::default().entry(
+        id(1),
+        id(900),
+        code("sales"),
+        "INV/2026/0001",
+        &accounts(InvoiceKind::CustomerInvoice),
+    );
+    assert_eq!(entry, None);
+}

@@ -41,9 +41,14 @@ impl PeriodId {
     /// `2026-11`.
     pub fn parse(raw: &str) -> Option<Self> {
         let (year, month) = raw.trim().split_once('-')?;
+        // digits only: `str::parse` alone also takes `+2026-3` and `999-003`
+        let digits = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_digit());
+        if !digits(year, 4) || !digits(month, 2) {
+            return None;
+        }
         let (year, month) = (year.parse().ok()?, month.parse().ok()?);
         NaiveDate::from_ymd_opt(year, month, 1)?;
-        (raw.trim().len() == 7).then_some(Self { year, month })
+        Some(Self { year, month })
     }
 
     pub fn first_day(&self) -> Option<NaiveDate> {

@@ -241,6 +241,10 @@ impl Order {
         self.current.as_ref().map(|c| c.partner)
     }
 
+    pub fn date(&self) -> Option<NaiveDate> {
+        self.current.as_ref().map(|c| c.date)
+    }
+
     pub fn number(&self) -> Option<&str> {
         self.current.as_ref().map(|c| c.number.as_str())
     }

@@ -1,1 +1,733 @@
+//! Given earlier events, when a command arrives, then these events (or this error).
+
+use std::str::FromStr;
+
+use crate::configuration::Code;
+use crate::money::LineTax;
+use crate::Decide;
+
 use super::*;
+
+fn d(raw: &str) -> Decimal {
+    Decimal::from_str(raw).unwrap()
+}
+
+fn id(n: u128) -> Uuid {
+    Uuid::from_u128(n)
+}
+
+fn date(day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 3, day).unwrap()
+}
+
+fn vat21() -> LineTax {
+    LineTax {
+        code: Code::parse("vat21").unwrap(),
+        rate: d("21"),
+        price_included: false,
+    }
+}
+
+fn line(description: &str, quantity: &str, unit_price: &str, goods: bool) -> OrderLine {
+    OrderLine {
+        line: Line::new(
+            None,
+            description,
+            d(quantity),
+            d(unit_price),
+            d("0"),
+            vec![vat21()],
+        )
+        .unwrap(),
+        goods,
+    }
+}
+
+/// Line 0: 10 desks at 100.00 (goods); line 1: 3 hours of assembly at 50.00 (a service).
+fn lines() -> Vec<OrderLine> {
+    vec![
+        line("Desk", "10", "100.00", true),
+        line("Assembly", "3", "50.00", false),
+    ]
+}
+
+fn lq(line: usize, quantity: &str) -> LineQuantity {
+    LineQuantity {
+        line,
+        quantity: d(quantity),
+    }
+}
+
+/// The order after `events`.
+fn given(events: Vec<OrderEvent>) -> Order {
+    let mut order = Order::default();
+    for event in events {
+        order.apply(event);
+    }
+    order
+}
+
+fn created_as(side: Side, lines: Vec<OrderLine>) -> OrderEvent {
+    OrderEvent::OrderCreated {
+        side,
+        number: "SO0001".into(),
+        partner: id(100),
+        date: date(2),
+        decimals: 2,
+        lines,
+    }
+}
+
+fn created() -> OrderEvent {
+    created_as(Side::Sale, lines())
+}
+
+fn draft() -> Vec<OrderEvent> {
+    vec![created()]
+}
+
+fn confirmed() -> Vec<OrderEvent> {
+    vec![created(), OrderEvent::OrderConfirmed {}]
+}
+
+fn cancelled() -> Vec<OrderEvent> {
+    vec![created(), OrderEvent::OrderCancelled {}]
+}
+
+fn delivered(delivery: u128, quantities: Vec<LineQuantity>) -> OrderEvent {
+    OrderEvent::OrderDelivered {
+        delivery: id(delivery),
+        date: date(5),
+        quantities,
+    }
+}
+
+fn invoiced(invoice: u128, quantities: Vec<LineQuantity>) -> OrderEvent {
+    OrderEvent::OrderInvoiced {
+        invoice: id(invoice),
+        quantities,
+    }
+}
+
+fn deliver(delivery: u128, quantities: Vec<LineQuantity>) -> OrderCommand {
+    OrderCommand::DeliverOrder {
+        delivery: id(delivery),
+        date: date(5),
+        quantities,
+    }
+}
+
+fn invoice(invoice: u128, policy: InvoicePolicy) -> OrderCommand {
+    OrderCommand::InvoiceOrder {
+        invoice: id(invoice),
+        policy,
+    }
+}
+
+fn replace(expected_version: Option<u64>, lines: Vec<OrderLine>) -> OrderCommand {
+    OrderCommand::ReplaceLines {
+        expected_version,
+        lines,
+    }
+}
+
+fn confirm(expected_version: Option<u64>) -> OrderCommand {
+    OrderCommand::ConfirmOrder { expected_version }
+}
+
+fn cancel(expected_version: Option<u64>) -> OrderCommand {
+    OrderCommand::CancelOrder { expected_version }
+}
+
+fn with(
+    mut events: Vec<OrderEvent>,
+    more: impl IntoIterator<Item = OrderEvent>,
+) -> Vec<OrderEvent> {
+    events.extend(more);
+    events
+}
+
+// creating
+
+#[test]
+fn creating_an_order_records_a_draft_with_its_lines() {
+    let command = OrderCommand::CreateOrder {
+        side: Side::Sale,
+        number: "SO0001".into(),
+        partner: id(100),
+        date: date(2),
+        decimals: 2,
+        lines: lines(),
+    };
+    assert_eq!(given(vec![]).decide(command), Ok(vec![created()]));
+    let order = given(draft());
+    assert_eq!(order.version(), 1);
+    assert_eq!(order.state(), Some(OrderState::Draft));
+    assert_eq!(order.side(), Some(Side::Sale));
+    assert_eq!(order.partner(), Some(id(100)));
+    assert_eq!(order.number(), Some("SO0001"));
+    assert_eq!(order.lines(), lines().as_slice());
+    assert_eq!(
+        order.progress(),
+        vec![(d("10"), d("0"), d("0")), (d("3"), d("0"), d("0"))]
+    );
+}
+
+#[test]
+fn an_order_totals_its_rounded_lines() {
+    // 10 × 100.00 = 1000.00 + 210.00 VAT; 3 × 50.00 = 150.00 + 31.50 VAT
+    let totals = given(draft()).totals();
+    assert_eq!(totals.untaxed, d("1150.00"));
+    assert_eq!(totals.tax, d("241.50"));
+    assert_eq!(totals.total, d("1391.50"));
+    assert_eq!(
+        totals.taxes.get(&Code::parse("vat21").unwrap()),
+        Some(&d("241.50"))
+    );
+}
+
+#[test]
+fn creating_an_order_twice_is_refused() {
+    for events in [draft(), confirmed(), cancelled()] {
+        let command = OrderCommand::CreateOrder {
+            side: Side::Sale,
+            number: "SO0002".into(),
+            partner: id(100),
+            date: date(2),
+            decimals: 2,
+            lines: lines(),
+        };
+        assert_eq!(
+            given(events).decide(command),
+            Err(OrderError::AlreadyExists)
+        );
+    }
+}
+
+#[test]
+fn an_order_without_lines_or_with_too_many_is_refused() {
+    let create = |lines: Vec<OrderLine>| OrderCommand::CreateOrder {
+        side: Side::Purchase,
+        number: "PO0001".into(),
+        partner: id(100),
+        date: date(2),
+        decimals: 2,
+        lines,
+    };
+    assert_eq!(
+        given(vec![]).decide(create(vec![])),
+        Err(OrderError::NoLines)
+    );
+    let too_many = vec![line("Screw", "1", "0.10", true); LINES_MAX + 1];
+    assert_eq!(
+        given(vec![]).decide(create(too_many)),
+        Err(OrderError::TooManyLines)
+    );
+    let most = vec![line("Screw", "1", "0.10", true); LINES_MAX];
+    assert!(given(vec![]).decide(create(most)).is_ok());
+}
+
+#[test]
+fn every_change_to_an_order_that_does_not_exist_is_refused() {
+    let commands = [
+        replace(None, lines()),
+        confirm(None),
+        deliver(1, vec![lq(0, "1")]),
+        invoice(1, InvoicePolicy::Ordered),
+        OrderCommand::ReleaseInvoice { invoice: id(1) },
+        cancel(None),
+    ];
+    for command in commands {
+        assert_eq!(given(vec![]).decide(command), Err(OrderError::NotFound));
+    }
+}
+
+// replacing lines
+
+#[test]
+fn a_draft_s_lines_can_be_replaced() {
+    let new_lines = vec![line("Desk", "12", "95.00", true)];
+    assert_eq!(
+        given(draft()).decide(replace(Some(1), new_lines.clone())),
+        Ok(vec![OrderEvent::OrderLinesReplaced {
+            lines: new_lines.clone()
+        }])
+    );
+    let order = given(with(
+        draft(),
+        [OrderEvent::OrderLinesReplaced {
+            lines: new_lines.clone(),
+        }],
+    ));
+    assert_eq!(order.lines(), new_lines.as_slice());
+    assert_eq!(order.progress(), vec![(d("12"), d("0"), d("0"))]);
+}
+
+#[test]
+fn replacing_lines_with_the_same_lines_records_nothing() {
+    assert_eq!(given(draft()).decide(replace(None, lines())), Ok(vec![]));
+}
+
+#[test]
+fn replacing_lines_with_none_is_refused() {
+    assert_eq!(
+        given(draft()).decide(replace(None, vec![])),
+        Err(OrderError::NoLines)
+    );
+}
+
+#[test]
+fn replacing_lines_from_a_stale_form_is_refused() {
+    assert_eq!(
+        given(draft()).decide(replace(Some(3), lines())),
+        Err(OrderError::StaleVersion {
+            expected: 3,
+            actual: 1
+        })
+    );
+}
+
+#[test]
+fn replacing_lines_of_a_confirmed_or_cancelled_order_is_refused() {
+    for (events, actual) in [
+        (confirmed(), OrderState::Confirmed),
+        (cancelled(), OrderState::Cancelled),
+    ] {
+        assert_eq!(
+            given(events).decide(replace(None, vec![line("Desk", "1", "1", true)])),
+            Err(OrderError::WrongState {
+                actual,
+                needed: "a draft"
+            })
+        );
+    }
+}
+
+// confirming
+
+#[test]
+fn confirming_a_draft_records_it() {
+    assert_eq!(
+        given(draft()).decide(confirm(Some(1))),
+        Ok(vec![OrderEvent::OrderConfirmed {}])
+    );
+    assert_eq!(given(confirmed()).state(), Some(OrderState::Confirmed));
+}
+
+#[test]
+fn confirming_from_a_stale_form_is_refused() {
+    assert_eq!(
+        given(draft()).decide(confirm(Some(0))),
+        Err(OrderError::StaleVersion {
+            expected: 0,
+            actual: 1
+        })
+    );
+}
+
+#[test]
+fn confirming_a_confirmed_or_cancelled_order_is_refused() {
+    for (events, actual) in [
+        (confirmed(), OrderState::Confirmed),
+        (cancelled(), OrderState::Cancelled),
+    ] {
+        assert_eq!(
+            given(events).decide(confirm(None)),
+            Err(OrderError::WrongState {
+                actual,
+                needed: "a draft"
+            })
+        );
+    }
+}
+
+// delivering
+
+#[test]
+fn delivering_part_of_a_confirmed_order_records_it() {
+    assert_eq!(
+        given(confirmed()).decide(deliver(1, vec![lq(0, "4")])),
+        Ok(vec![delivered(1, vec![lq(0, "4")])])
+    );
+}
+
+#[test]
+fn partial_deliveries_accumulate() {
+    let order = given(with(
+        confirmed(),
+        [
+            delivered(1, vec![lq(0, "4")]),
+            delivered(2, vec![lq(0, "2.5")]),
+        ],
+    ));
+    assert_eq!(
+        order.progress(),
+        vec![(d("10"), d("6.5"), d("0")), (d("3"), d("0"), d("0"))]
+    );
+    // 3.5 left: exactly that passes, a little more does not
+    assert_eq!(
+        order.decide(deliver(3, vec![lq(0, "3.5")])),
+        Ok(vec![delivered(3, vec![lq(0, "3.5")])])
+    );
+    assert_eq!(
+        order.decide(deliver(3, vec![lq(0, "3.6")])),
+        Err(OrderError::OverDelivery {
+            line: 0,
+            requested: d("3.6"),
+            remaining: d("3.5")
+        })
+    );
+}
+
+#[test]
+fn delivering_more_than_ordered_at_once_is_refused() {
+    assert_eq!(
+        given(confirmed()).decide(deliver(1, vec![lq(0, "11")])),
+        Err(OrderError::OverDelivery {
+            line: 0,
+            requested: d("11"),
+            remaining: d("10")
+        })
+    );
+}
+
+#[test]
+fn one_delivery_naming_a_line_twice_is_checked_on_the_sum() {
+    assert_eq!(
+        given(confirmed()).decide(deliver(1, vec![lq(0, "6"), lq(0, "5")])),
+        Err(OrderError::OverDelivery {
+            line: 0,
+            requested: d("11"),
+            remaining: d("10")
+        })
+    );
+}
+
+#[test]
+fn delivering_a_fully_delivered_line_is_refused() {
+    let order = given(with(confirmed(), [delivered(1, vec![lq(0, "10")])]));
+    assert_eq!(
+        order.decide(deliver(2, vec![lq(0, "1")])),
+        Err(OrderError::OverDelivery {
+            line: 0,
+            requested: d("1"),
+            remaining: d("0")
+        })
+    );
+}
+
+#[test]
+fn recording_the_same_delivery_twice_is_refused() {
+    let order = given(with(confirmed(), [delivered(1, vec![lq(0, "1")])]));
+    assert_eq!(
+        order.decide(deliver(1, vec![lq(0, "1")])),
+        Err(OrderError::DuplicateDelivery)
+    );
+}
+
+#[test]
+fn an_empty_delivery_is_refused() {
+    assert_eq!(
+        given(confirmed()).decide(deliver(1, vec![])),
+        Err(OrderError::EmptyDelivery)
+    );
+}
+
+#[test]
+fn delivering_a_line_the_order_does_not_have_is_refused() {
+    assert_eq!(
+        given(confirmed()).decide(deliver(1, vec![lq(2, "1")])),
+        Err(OrderError::UnknownLine(2))
+    );
+}
+
+#[test]
+fn delivering_a_service_is_refused() {
+    assert_eq!(
+        given(confirmed()).decide(deliver(1, vec![lq(1, "1")])),
+        Err(OrderError::NotGoods { line: 1 })
+    );
+}
+
+#[test]
+fn delivering_nothing_or_less_than_nothing_of_a_line_is_refused() {
+    for quantity in ["0", "-1"] {
+        assert_eq!(
+            given(confirmed()).decide(deliver(1, vec![lq(0, quantity)])),
+            Err(OrderError::NoQuantity { line: 0 })
+        );
+    }
+}
+
+#[test]
+fn delivering_a_draft_or_cancelled_order_is_refused() {
+    for (events, actual) in [
+        (draft(), OrderState::Draft),
+        (cancelled(), OrderState::Cancelled),
+    ] {
+        assert_eq!(
+            given(events).decide(deliver(1, vec![lq(0, "1")])),
+            Err(OrderError::WrongState {
+                actual,
+                needed: "confirmed"
+            })
+        );
+    }
+}
+
+#[test]
+fn a_purchase_order_is_received_the_same_way() {
+    let order = given(vec![
+        created_as(Side::Purchase, lines()),
+        OrderEvent::OrderConfirmed {},
+    ]);
+    assert_eq!(order.side(), Some(Side::Purchase));
+    assert_eq!(
+        order.decide(deliver(1, vec![lq(0, "10")])),
+        Ok(vec![delivered(1, vec![lq(0, "10")])])
+    );
+    assert_eq!(
+        order.decide(invoice(7, InvoicePolicy::Ordered)),
+        Ok(vec![invoiced(7, vec![lq(0, "10"), lq(1, "3")])])
+    );
+}
+
+// invoicing
+
+#[test]
+fn invoicing_on_ordered_quantities_bills_every_line_in_full() {
+    assert_eq!(
+        given(confirmed()).decide(invoice(7, InvoicePolicy::Ordered)),
+        Ok(vec![invoiced(7, vec![lq(0, "10"), lq(1, "3")])])
+    );
+}
+
+#[test]
+fn invoicing_on_delivered_quantities_bills_goods_delivered_and_services_in_full() {
+    let order = given(with(confirmed(), [delivered(1, vec![lq(0, "4")])]));
+    assert_eq!(
+        order.to_invoice(InvoicePolicy::Delivered),
+        vec![lq(0, "4"), lq(1, "3")]
+    );
+    assert_eq!(
+        order.decide(invoice(7, InvoicePolicy::Delivered)),
+        Ok(vec![invoiced(7, vec![lq(0, "4"), lq(1, "3")])])
+    );
+}
+
+#[test]
+fn a_second_invoice_on_delivered_quantities_bills_only_what_was_delivered_since() {
+    let order = given(with(
+        confirmed(),
+        [
+            delivered(1, vec![lq(0, "4")]),
+            invoiced(7, vec![lq(0, "4"), lq(1, "3")]),
+            delivered(2, vec![lq(0, "5")]),
+        ],
+    ));
+    assert_eq!(
+        order.progress(),
+        vec![(d("10"), d("9"), d("4")), (d("3"), d("0"), d("3"))]
+    );
+    assert_eq!(
+        order.decide(invoice(8, InvoicePolicy::Delivered)),
+        Ok(vec![invoiced(8, vec![lq(0, "5")])])
+    );
+    // under the ordered policy the undelivered desk is billed too
+    assert_eq!(
+        order.decide(invoice(8, InvoicePolicy::Ordered)),
+        Ok(vec![invoiced(8, vec![lq(0, "6")])])
+    );
+}
+
+#[test]
+fn invoicing_goods_not_yet_delivered_on_delivered_quantities_is_refused() {
+    let order = given(vec![
+        created_as(Side::Sale, vec![line("Desk", "10", "100.00", true)]),
+        OrderEvent::OrderConfirmed {},
+    ]);
+    assert_eq!(order.to_invoice(InvoicePolicy::Delivered), vec![]);
+    assert_eq!(
+        order.decide(invoice(7, InvoicePolicy::Delivered)),
+        Err(OrderError::NothingToInvoice)
+    );
+}
+
+#[test]
+fn invoicing_a_fully_invoiced_order_is_refused_under_either_policy() {
+    let order = given(with(
+        confirmed(),
+        [invoiced(7, vec![lq(0, "10"), lq(1, "3")])],
+    ));
+    for policy in [InvoicePolicy::Ordered, InvoicePolicy::Delivered] {
+        assert_eq!(
+            order.decide(invoice(8, policy)),
+            Err(OrderError::NothingToInvoice)
+        );
+    }
+}
+
+#[test]
+fn invoicing_a_draft_or_cancelled_order_is_refused() {
+    for (events, actual) in [
+        (draft(), OrderState::Draft),
+        (cancelled(), OrderState::Cancelled),
+    ] {
+        assert_eq!(
+            given(events).decide(invoice(7, InvoicePolicy::Ordered)),
+            Err(OrderError::WrongState {
+                actual,
+                needed: "confirmed"
+            })
+        );
+    }
+}
+
+// releasing an invoice
+
+#[test]
+fn releasing_an_invoice_makes_what_it_billed_billable_again() {
+    let billed = given(with(
+        confirmed(),
+        [
+            delivered(1, vec![lq(0, "4")]),
+            invoiced(7, vec![lq(0, "4"), lq(1, "3")]),
+        ],
+    ));
+    assert_eq!(
+        billed.decide(OrderCommand::ReleaseInvoice { invoice: id(7) }),
+        Ok(vec![OrderEvent::OrderInvoiceReleased { invoice: id(7) }])
+    );
+    let released = given(with(
+        confirmed(),
+        [
+            delivered(1, vec![lq(0, "4")]),
+            invoiced(7, vec![lq(0, "4"), lq(1, "3")]),
+            OrderEvent::OrderInvoiceReleased { invoice: id(7) },
+        ],
+    ));
+    assert_eq!(
+        released.progress(),
+        vec![(d("10"), d("4"), d("0")), (d("3"), d("0"), d("0"))]
+    );
+    assert_eq!(
+        released.decide(invoice(8, InvoicePolicy::Delivered)),
+        Ok(vec![invoiced(8, vec![lq(0, "4"), lq(1, "3")])])
+    );
+}
+
+#[test]
+fn releasing_one_invoice_leaves_the_others_billed() {
+    let order = given(with(
+        confirmed(),
+        [
+            invoiced(7, vec![lq(1, "3")]),
+            invoiced(8, vec![lq(0, "10")]),
+            OrderEvent::OrderInvoiceReleased { invoice: id(7) },
+        ],
+    ));
+    assert_eq!(order.to_invoice(InvoicePolicy::Ordered), vec![lq(1, "3")]);
+}
+
+#[test]
+fn releasing_an_invoice_the_order_did_not_make_records_nothing() {
+    let order = given(with(confirmed(), [invoiced(7, vec![lq(1, "3")])]));
+    assert_eq!(
+        order.decide(OrderCommand::ReleaseInvoice { invoice: id(8) }),
+        Ok(vec![])
+    );
+    for events in [draft(), cancelled()] {
+        assert_eq!(
+            given(events).decide(OrderCommand::ReleaseInvoice { invoice: id(7) }),
+            Ok(vec![])
+        );
+    }
+}
+
+#[test]
+fn releasing_an_invoice_twice_records_it_once() {
+    let order = given(with(
+        confirmed(),
+        [
+            invoiced(7, vec![lq(1, "3")]),
+            OrderEvent::OrderInvoiceReleased { invoice: id(7) },
+        ],
+    ));
+    assert_eq!(
+        order.decide(OrderCommand::ReleaseInvoice { invoice: id(7) }),
+        Ok(vec![])
+    );
+}
+
+// cancelling
+
+#[test]
+fn cancelling_a_draft_or_a_confirmed_order_with_nothing_done_records_it() {
+    for events in [draft(), confirmed()] {
+        assert_eq!(
+            given(events).decide(cancel(None)),
+            Ok(vec![OrderEvent::OrderCancelled {}])
+        );
+    }
+    assert_eq!(given(cancelled()).state(), Some(OrderState::Cancelled));
+}
+
+#[test]
+fn cancelling_a_cancelled_order_records_nothing() {
+    assert_eq!(given(cancelled()).decide(cancel(Some(2))), Ok(vec![]));
+}
+
+#[test]
+fn cancelling_from_a_stale_form_is_refused() {
+    assert_eq!(
+        given(confirmed()).decide(cancel(Some(1))),
+        Err(OrderError::StaleVersion {
+            expected: 1,
+            actual: 2
+        })
+    );
+}
+
+#[test]
+fn cancelling_a_delivered_order_is_refused() {
+    let order = given(with(confirmed(), [delivered(1, vec![lq(0, "1")])]));
+    assert_eq!(
+        order.decide(cancel(None)),
+        Err(OrderError::CannotCancel("delivered"))
+    );
+}
+
+#[test]
+fn cancelling_an_invoiced_order_is_refused() {
+    let invoiced_only = given(with(confirmed(), [invoiced(7, vec![lq(1, "3")])]));
+    assert_eq!(
+        invoiced_only.decide(cancel(None)),
+        Err(OrderError::CannotCancel("invoiced"))
+    );
+    let both = given(with(
+        confirmed(),
+        [
+            delivered(1, vec![lq(0, "1")]),
+            invoiced(7, vec![lq(0, "1")]),
+        ],
+    ));
+    assert_eq!(
+        both.decide(cancel(None)),
+        Err(OrderError::CannotCancel("invoiced"))
+    );
+}
+
+#[test]
+fn an_order_whose_only_invoice_was_released_can_be_cancelled() {
+    let order = given(with(
+        confirmed(),
+        [
+            invoiced(7, vec![lq(1, "3")]),
+            OrderEvent::OrderInvoiceReleased { invoice: id(7) },
+        ],
+    ));
+    assert_eq!(
+        order.decide(cancel(None)),
+        Ok(vec![OrderEvent::OrderCancelled {}])
+    );
+}

@@ -36,6 +36,15 @@ impl Partner {
         self.version
     }
 
+    /// The partner's details, if it exists.
+    pub fn details(&self) -> Option<&PartnerDetails> {
+        self.current.as_ref().map(|c| &c.details)
+    }
+
+    pub fn is_archived(&self) -> bool {
+        self.current.as_ref().is_some_and(|c| c.archived)
+    }
+
     /// The partner as it stands, if it exists and is at the version the user saw.
     fn existing(&self, expected_version: Option<u64>) -> Result<&Current, PartnerError> {
         let current = self.current.as_ref().ok_or(PartnerError::NotFound)?;

@@ -76,12 +76,19 @@ impl ProductDetails {
         uom: &str,
         sale_price: Decimal,
         cost: Decimal,
-        mut taxes: Vec<Code>,
+        taxes: Vec<Code>,
     ) -> Result<Self, DetailsError> {
         if taxes.len() > TAXES_MAX {
             return Err(DetailsError::TooManyTaxes);
         }
-        taxes.dedup();
+        // a tax given twice would be charged twice; `dedup` alone only drops neighbours
+        let mut unique: Vec<Code> = Vec::with_capacity(taxes.len());
+        for tax in taxes {
+            if !unique.contains(&tax) {
+                unique.push(tax);
+            }
+        }
+        let taxes = unique;
         Ok(Self {
             reference: single_line(reference, REFERENCE_MAX).map_err(DetailsError::Reference)?,
             name: single_line(name, NAME_MAX).map_err(DetailsError::Name)?,
