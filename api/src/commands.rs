@@ -9,6 +9,7 @@ use domain::configuration::{
 };
 use domain::partner::{Partner, PartnerCommand, PartnerError};
 use domain::user::{User, UserCommand, UserError};
+use futures::future::BoxFuture;
 use projections::log::latest_of_aggregate;
 use projections::runner::Announcer;
 use projections::{Checkpoint, Wake};
@@ -174,7 +175,7 @@ impl CommandBus {
         &self,
         context: &CommandContext,
         command: &str,
-        mut operation: impl AsyncFnMut(&mut Work) -> Result<T, Failure>,
+        mut operation: impl for<'w> FnMut(&'w mut Work) -> BoxFuture<'w, Result<T, Failure>>,
     ) -> Result<(T, Option<Checkpoint>), Failure> {
         let metadata =
             serde_json::to_value(context.metadata(command)).map_err(Failure::internal)?;

@@ -14,7 +14,14 @@
 //! {"label": "partner.vat", "text": "VAT number"}
 //! {"group": "sales", "name": "Sales", "rights": {"partner": "crw"}}
 //! {"partner": "agrolait", "name": "Agrolait", "email": "info@agrolait.be", "is_customer": true}
+//! {"account": "411000", "name": "Customers", "kind": "receivable"}
+//! {"journal": "bank", "name": "Bank", "kind": "bank", "sequence": "bank", "account": "550000"}
+//! {"business_settings": {"receivable_account": "411000", "invoice_policy": "delivered"}}
 //! ```
+//!
+//! Account kinds: receivable, payable, bank, asset, liability, equity, income, expense. Journal
+//! kinds: sale, purchase, bank, general. `business_settings` replaces all the business settings
+//! (what it leaves out is unset).
 //!
 //! Modules in `requires` are installed with the records. A partner's key (`agrolait`) is its
 //! external id: the module's name and the key give the partner its id, so loading the module
@@ -26,8 +33,9 @@ use std::fmt;
 use chrono::NaiveDate;
 use cqrs_es::Aggregate;
 use domain::configuration::{
-    changes, currency_rate, display_name, label, Change, Code, Configuration, ConfigurationCommand,
-    Currency, CurrencyCode, Model, ModuleVersion, Rights, Sequence, Tax,
+    changes, currency_rate, display_name, label, Account, AccountKind, BusinessSettings, Change,
+    Code, Configuration, ConfigurationCommand, Currency, CurrencyCode, Journal, JournalKind, Model,
+    ModuleVersion, Rights, Sequence, Tax,
 };
 use domain::partner::{
     Address, Email, PartnerChanges, PartnerCommand, PartnerDetails, PartnerName, Phone, VatNumber,
@@ -175,6 +183,30 @@ struct PartnerRecord {
     is_supplier: bool,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccountRecord {
+    account: String,
+    name: String,
+    kind: AccountKind,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JournalRecord {
+    journal: String,
+    name: String,
+    kind: JournalKind,
+    sequence: String,
+    account: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BusinessRecord {
+    business_settings: BusinessSettings,
+}
+
 /// The kinds of record a data module can hold, by the key that names them.
 const KINDS: &[&str] = &[
     "tax",
@@ -184,6 +216,9 @@ const KINDS: &[&str] = &[
     "label",
     "group",
     "partner",
+    "account",
+    "journal",
+    "business_settings",
 ];
 
 fn record<T: DeserializeOwned>(line: usize, value: Value) -> Result<T, Refusal> {
@@ -345,6 +380,32 @@ impl DataModule {
                         });
                     }
                     ConfigurationCommand::Batch(commands)
+                }
+                "account" => {
+                    let r: AccountRecord = record(line, value)?;
+                    ConfigurationCommand::SetAccount {
+                        code: text(line, "account", Code::parse(&r.account))?,
+                        account: text(line, "name", Account::new(&r.name, r.kind))?,
+                    }
+                }
+                "journal" => {
+                    let r: JournalRecord = record(line, value)?;
+                    let sequence = text(line, "sequence", Code::parse(&r.sequence))?;
+                    let account = optional(line, "account", r.account.as_deref(), Code::parse)?;
+                    ConfigurationCommand::SetJournal {
+                        code: text(line, "journal", Code::parse(&r.journal))?,
+                        journal: text(
+                            line,
+                            "journal",
+                            Journal::new(&r.name, r.kind, sequence, account),
+                        )?,
+                    }
+                }
+                "business_settings" => {
+                    let r: BusinessRecord = record(line, value)?;
+                    ConfigurationCommand::SetBusinessSettings {
+                        settings: r.business_settings,
+                    }
                 }
                 _ => {
                     let r: PartnerRecord = record(line, value)?;

@@ -24,9 +24,13 @@ pub const LINES_MAX: usize = 500;
 /// `numeric` hold, and far above any real invoice.
 pub const AMOUNT_MAX: Decimal = Decimal::from_parts(0xA4C6_8000, 0x0003_8D7E, 0, false, 0); // 10^15
 
-/// Rounds half away from zero, as accountants do: 0.125 → 0.13.
+/// Rounds half away from zero, as accountants do (0.125 → 0.13), to exactly `decimals`
+/// places (12 → 12.00): amounts read the same wherever they are shown.
 pub fn round(amount: Decimal, decimals: u32) -> Decimal {
-    amount.round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero)
+    let mut rounded =
+        amount.round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero);
+    rounded.rescale(decimals);
+    rounded
 }
 
 /// Why a figure was refused.

@@ -7,6 +7,7 @@ pub mod configuration;
 pub mod history;
 pub mod log;
 pub mod partner;
+pub mod reports;
 pub mod runner;
 pub mod seal;
 pub mod user;

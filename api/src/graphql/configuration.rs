@@ -322,6 +322,13 @@ pub enum ModelName {
     Configuration,
     /// The event log, as auditors read it.
     Log,
+    Product,
+    SaleOrder,
+    PurchaseOrder,
+    Stock,
+    Invoice,
+    /// Journal entries, periods and the financial reports.
+    Accounting,
 }
 
 impl From<Model> for ModelName {
@@ -331,6 +338,12 @@ impl From<Model> for ModelName {
             Model::User => ModelName::User,
             Model::Configuration => ModelName::Configuration,
             Model::Log => ModelName::Log,
+            Model::Product => ModelName::Product,
+            Model::SaleOrder => ModelName::SaleOrder,
+            Model::PurchaseOrder => ModelName::PurchaseOrder,
+            Model::Stock => ModelName::Stock,
+            Model::Invoice => ModelName::Invoice,
+            Model::Accounting => ModelName::Accounting,
         }
     }
 }
@@ -342,6 +355,12 @@ impl From<ModelName> for Model {
             ModelName::User => Model::User,
             ModelName::Configuration => Model::Configuration,
             ModelName::Log => Model::Log,
+            ModelName::Product => Model::Product,
+            ModelName::SaleOrder => Model::SaleOrder,
+            ModelName::PurchaseOrder => Model::PurchaseOrder,
+            ModelName::Stock => Model::Stock,
+            ModelName::Invoice => Model::Invoice,
+            ModelName::Accounting => Model::Accounting,
         }
     }
 }

@@ -1,8 +1,13 @@
 //! The GraphQL schema: queries read read models, mutations send commands.
 
+mod accounting;
+mod business;
 pub mod configuration;
 mod event;
+mod invoice;
+mod order;
 mod partner;
+mod product;
 mod stage;
 mod user;
 
@@ -32,6 +37,10 @@ pub struct QueryRoot(
     event::LogQuery,
     stage::StageQuery,
     user::UserQuery,
+    product::ProductQuery,
+    order::OrderQuery,
+    invoice::InvoiceQuery,
+    accounting::AccountingQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -40,6 +49,10 @@ pub struct MutationRoot(
     configuration::ConfigurationMutation,
     stage::StageMutation,
     user::UserMutation,
+    product::ProductMutation,
+    order::OrderMutation,
+    invoice::InvoiceMutation,
+    accounting::AccountingMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, configuration::ConfigurationSubscription>;

@@ -180,14 +180,32 @@ pub enum Model {
     Configuration,
     /// The event log itself, as auditors read it.
     Log,
+    /// Products (module `product`).
+    Product,
+    /// Sales orders (module `sale`).
+    SaleOrder,
+    /// Purchase orders (module `purchase`).
+    PurchaseOrder,
+    /// Stock levels, moves and counts (module `stock`).
+    Stock,
+    /// Invoices, bills, credit notes and payments (module `account`).
+    Invoice,
+    /// Journal entries, periods and the financial reports (module `account`).
+    Accounting,
 }
 
 impl Model {
-    pub const ALL: [Model; 4] = [
+    pub const ALL: [Model; 10] = [
         Model::Partner,
         Model::User,
         Model::Configuration,
         Model::Log,
+        Model::Product,
+        Model::SaleOrder,
+        Model::PurchaseOrder,
+        Model::Stock,
+        Model::Invoice,
+        Model::Accounting,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -196,6 +214,12 @@ impl Model {
             Model::User => "user",
             Model::Configuration => "configuration",
             Model::Log => "log",
+            Model::Product => "product",
+            Model::SaleOrder => "sale_order",
+            Model::PurchaseOrder => "purchase_order",
+            Model::Stock => "stock",
+            Model::Invoice => "invoice",
+            Model::Accounting => "accounting",
         }
     }
 }

@@ -392,6 +392,7 @@ impl Right {
 
 /// What an account is for: how reports group it and which documents may post to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum AccountKind {
     /// What customers owe: invoices post here, customer payments clear it.
     Receivable,
@@ -439,6 +440,7 @@ impl Account {
 
 /// What a journal records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum JournalKind {
     /// Customer invoices and credit notes.
     Sale,
@@ -484,6 +486,7 @@ impl Journal {
 
 /// What a customer invoice made from a sales order bills (and a vendor bill from a purchase).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum InvoicePolicy {
     /// What was ordered, delivered or not.
     #[default]
@@ -495,6 +498,7 @@ pub enum InvoicePolicy {
 /// The accounts, journals and rules daily business runs on. `None` where nothing is chosen:
 /// the operations that need it say so.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct BusinessSettings {
     pub receivable_account: Option<Code>,
     pub payable_account: Option<Code>,

@@ -257,7 +257,9 @@ impl Invoice {
     /// What the document still owes (or, for a credit note, still credits).
     pub fn residual(&self) -> Decimal {
         match &self.current {
-            Some(c) if c.state == InvoiceState::Posted => self.totals().total - c.matched,
+            Some(c) if c.state == InvoiceState::Posted => {
+                crate::money::round(self.totals().total - c.matched, c.draft.decimals)
+            }
             _ => Decimal::ZERO,
         }
     }

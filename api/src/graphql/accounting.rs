@@ -1,0 +1,977 @@
+//! The books and the reports in GraphQL: journal entries, manual entries, periods; the trial
+//! balance, the general and partner ledgers, aged balances; sales and purchase analysis; stock
+//! levels, valuation, moves and counts. Every report takes `asOf` to stand where the log stood
+//! at a position or time.
+
+use std::collections::BTreeMap;
+
+use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
+use chrono::NaiveDate;
+use domain::configuration::{AccountKind, Model, Right, Settings};
+use domain::ledger::{EntryLine, PeriodId};
+use domain::money::round;
+use projections::reports::{self, Dates, GroupBy};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::business::{acting, date_or_today, reading, settled};
+use super::{internal, parse_id, AsOfInput, Problems, UserError, UserErrorCode};
+use crate::business::{self, EntryInput};
+use crate::AppState;
+
+fn window(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Dates> {
+    if let (Some(from), Some(to)) = (from, to) {
+        if from > to {
+            return Err(format!("from ({from}) is after to ({to})").into());
+        }
+    }
+    Ok(Dates { from, to })
+}
+
+fn point(input: Option<AsOfInput>) -> Result<Option<projections::log::AsOf>> {
+    input.map(AsOfInput::parse).transpose()
+}
+
+/// Amounts in the company currency, to its decimals (`0.00`, not `0`).
+fn money(settings: &Settings) -> impl Fn(Decimal) -> Decimal {
+    let decimals = business::decimals(settings);
+    move |amount| round(amount, decimals)
+}
+
+fn account_name(settings: &Settings, code: &str) -> String {
+    domain::configuration::Code::parse(code)
+        .ok()
+        .and_then(|c| settings.accounts.get(&c))
+        .map(|a| a.name.clone())
+        .unwrap_or_default()
+}
+
+/// Codes of the accounts of `kinds`.
+fn accounts_of(settings: &Settings, kinds: &[AccountKind]) -> Vec<String> {
+    settings
+        .accounts
+        .iter()
+        .filter(|(_, a)| kinds.contains(&a.kind))
+        .map(|(code, _)| code.to_string())
+        .collect()
+}
+
+/// One account's line of the trial balance.
+#[derive(SimpleObject)]
+pub struct TrialBalanceLine {
+    pub account: String,
+    pub name: String,
+    /// Debit − credit before `from`.
+    pub opening: Decimal,
+    pub debit: Decimal,
+    pub credit: Decimal,
+    /// Debit − credit at `to`.
+    pub balance: Decimal,
+}
+
+#[derive(SimpleObject)]
+pub struct TrialBalance {
+    pub lines: Vec<TrialBalanceLine>,
+    pub total_debit: Decimal,
+    pub total_credit: Decimal,
+    /// The sum of all balances: zero in books that balance.
+    pub total_balance: Decimal,
+}
+
+#[derive(SimpleObject)]
+pub struct LedgerLine {
+    pub entry: ID,
+    pub number: String,
+    pub journal: String,
+    pub date: NaiveDate,
+    pub partner: Option<ID>,
+    pub label: String,
+    pub debit: Decimal,
+    pub credit: Decimal,
+    /// The account's (or partner's) balance after this line.
+    pub balance: Decimal,
+}
+
+/// An account's (or a partner's) items over the period, with balances.
+#[derive(SimpleObject)]
+pub struct LedgerAccount {
+    /// The account code, or the partner id in the partner ledger.
+    pub key: String,
+    pub name: String,
+    pub opening: Decimal,
+    pub debit: Decimal,
+    pub credit: Decimal,
+    pub closing: Decimal,
+    pub lines: Vec<LedgerLine>,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum AgedKind {
+    /// What customers owe.
+    Receivable,
+    /// What the company owes suppliers.
+    Payable,
+}
+
+/// One partner's open amounts, by how far past their due date they are at the aging date.
+#[derive(SimpleObject, Default, Clone)]
+pub struct AgedLine {
+    pub partner: Option<ID>,
+    pub name: String,
+    pub not_due: Decimal,
+    pub days_0_to_30: Decimal,
+    pub days_31_to_60: Decimal,
+    pub days_61_to_90: Decimal,
+    pub over_90: Decimal,
+    pub total: Decimal,
+}
+
+#[derive(SimpleObject)]
+pub struct AgedBalance {
+    pub date: NaiveDate,
+    pub lines: Vec<AgedLine>,
+    /// The columns summed over all partners.
+    pub totals: AgedLine,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum AnalysisGroup {
+    /// By customer (or supplier).
+    Partner,
+    Product,
+    /// By month of the order date (`2026-11`).
+    Month,
+}
+
+#[derive(SimpleObject)]
+pub struct AnalysisLine {
+    /// The partner's or product's id, or the month.
+    pub key: String,
+    /// The partner's or product's name, or the month.
+    pub name: String,
+    pub orders: i64,
+    pub quantity: Decimal,
+    pub untaxed: Decimal,
+    pub total: Decimal,
+    pub delivered: Decimal,
+    pub invoiced: Decimal,
+}
+
+#[derive(SimpleObject)]
+pub struct StockLevelLine {
+    pub product: ID,
+    pub reference: String,
+    pub name: String,
+    pub uom: String,
+    pub on_hand: Decimal,
+    pub incoming: Decimal,
+    pub outgoing: Decimal,
+    /// On hand + incoming − outgoing.
+    pub forecast: Decimal,
+    pub cost: Decimal,
+    /// On hand × cost, rounded to the currency.
+    pub value: Decimal,
+}
+
+#[derive(SimpleObject)]
+pub struct StockValuation {
+    pub lines: Vec<StockLevelLine>,
+    pub total_value: Decimal,
+}
+
+#[derive(SimpleObject)]
+pub struct Period {
+    /// `2026-11`.
+    pub id: String,
+    pub closed: bool,
+    pub closed_by: Option<String>,
+    pub entries: i64,
+}
+
+#[derive(SimpleObject, sqlx::FromRow)]
+pub struct JournalEntryRow {
+    #[graphql(skip)]
+    pub id: Uuid,
+    pub journal: String,
+    pub number: String,
+    #[graphql(name = "date")]
+    pub entry_date: NaiveDate,
+    pub reference: String,
+    /// `invoice`, `payment` or `manual`.
+    pub origin: String,
+    /// Debit (= credit) of the entry.
+    pub amount: Decimal,
+    /// Where in the log it was recorded.
+    pub position: i64,
+}
+
+#[derive(SimpleObject, sqlx::FromRow)]
+#[graphql(complex)]
+pub struct JournalItem {
+    pub account: String,
+    #[graphql(skip)]
+    pub partner_id: Option<Uuid>,
+    pub label: String,
+    pub debit: Decimal,
+    pub credit: Decimal,
+}
+
+/// A journal entry with its lines.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct JournalEntry {
+    #[graphql(flatten)]
+    pub row: JournalEntryRow,
+}
+
+#[async_graphql::ComplexObject]
+impl JournalItem {
+    /// The customer or supplier the line is about.
+    async fn partner(&self) -> Option<ID> {
+        self.partner_id.map(|p| ID(p.to_string()))
+    }
+}
+
+#[async_graphql::ComplexObject]
+impl JournalEntry {
+    async fn id(&self) -> ID {
+        ID(self.row.id.to_string())
+    }
+
+    async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<JournalItem>> {
+        let state = ctx.data::<AppState>()?;
+        sqlx::query_as(
+            "select account, partner_id, label, debit, credit from journal_item
+              where entry_id = $1 order by line_no",
+        )
+        .bind(self.row.id)
+        .fetch_all(&state.pool)
+        .await
+        .map_err(|e| internal(ctx, e))
+    }
+}
+
+#[derive(Default)]
+pub struct AccountingQuery;
+
+#[Object]
+impl AccountingQuery {
+    /// Every account's balance before `from`, its debits and credits from `from` to `to`,
+    /// and its balance at `to`. The balances sum to zero.
+    async fn trial_balance(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        as_of: Option<AsOfInput>,
+    ) -> Result<TrialBalance> {
+        let actor = reading(ctx, Model::Accounting, "account").await?;
+        let state = ctx.data::<AppState>()?;
+        let rows = reports::trial_balance(&state.pool, window(from, to)?, point(as_of)?)
+            .await
+            .map_err(|e| internal(ctx, e))?;
+        let settings = actor.config.configuration.settings();
+        let m = money(settings);
+        let lines: Vec<TrialBalanceLine> = rows
+            .into_iter()
+            .map(|r| TrialBalanceLine {
+                name: account_name(settings, &r.account),
+                balance: m(r.closing()),
+                account: r.account,
+                opening: m(r.opening),
+                debit: m(r.debit),
+                credit: m(r.credit),
+            })
+            .collect();
+        Ok(TrialBalance {
+            total_debit: m(lines.iter().map(|l| l.debit).sum()),
+            total_credit: m(lines.iter().map(|l| l.credit).sum()),
+            total_balance: m(lines.iter().map(|l| l.balance).sum()),
+            lines,
+        })
+    }
+
+    /// Each account's items from `from` to `to` with running balances (all accounts, or
+    /// those given).
+    async fn general_ledger(
+        &self,
+        ctx: &Context<'_>,
+        accounts: Option<Vec<String>>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        as_of: Option<AsOfInput>,
+    ) -> Result<Vec<LedgerAccount>> {
+        let actor = reading(ctx, Model::Accounting, "account").await?;
+        let state = ctx.data::<AppState>()?;
+        let accounts = accounts.unwrap_or_default();
+        let dates = window(from, to)?;
+        let as_of = point(as_of)?;
+        let (items, openings) = tokio::try_join!(
+            reports::ledger_items(&state.pool, &accounts, None, dates, as_of),
+            reports::opening_balances(&state.pool, &accounts, dates.from, as_of),
+        )
+        .map_err(|e| internal(ctx, e))?;
+        let settings = actor.config.configuration.settings();
+        let mut opening: BTreeMap<String, Decimal> = BTreeMap::new();
+        for (account, _, balance) in openings {
+            *opening.entry(account).or_default() += balance;
+        }
+        Ok(ledger(
+            opening,
+            items.into_iter().map(|i| (i.account.clone(), i)),
+            |key| account_name(settings, key),
+            money(settings),
+        ))
+    }
+
+    /// Each partner's receivable and payable items from `from` to `to`, with balances (all
+    /// partners, or one).
+    async fn partner_ledger(
+        &self,
+        ctx: &Context<'_>,
+        partner: Option<ID>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        as_of: Option<AsOfInput>,
+    ) -> Result<Vec<LedgerAccount>> {
+        let actor = reading(ctx, Model::Accounting, "account").await?;
+        let state = ctx.data::<AppState>()?;
+        let partner = match partner {
+            Some(raw) => Some(parse_id(&raw).ok_or("partner is not a partner id")?),
+            None => None,
+        };
+        let settings = actor.config.configuration.settings();
+        let accounts = accounts_of(settings, &[AccountKind::Receivable, AccountKind::Payable]);
+        if accounts.is_empty() {
+            return Ok(vec![]);
+        }
+        let dates = window(from, to)?;
+        let as_of = point(as_of)?;
+        let (items, openings) = tokio::try_join!(
+            reports::ledger_items(&state.pool, &accounts, partner, dates, as_of),
+            reports::opening_balances(&state.pool, &accounts, dates.from, as_of),
+        )
+        .map_err(|e| internal(ctx, e))?;
+        let mut opening: BTreeMap<String, Decimal> = BTreeMap::new();
+        for (_, p, balance) in openings {
+            if let Some(p) = p.filter(|p| partner.is_none_or(|want| want == *p)) {
+                *opening.entry(p.to_string()).or_default() += balance;
+            }
+        }
+        let names = partner_names(
+            &state.pool,
+            opening.keys().cloned().chain(
+                items
+                    .iter()
+                    .filter_map(|i| i.partner_id.map(|p| p.to_string())),
+            ),
+        )
+        .await
+        .map_err(|e| internal(ctx, e))?;
+        Ok(ledger(
+            opening,
+            items
+                .into_iter()
+                .filter_map(|i| i.partner_id.map(|p| (p.to_string(), i))),
+            |key| names.get(key).cloned().unwrap_or_default(),
+            money(settings),
+        ))
+    }
+
+    /// What partners owe (or are owed) on `date` (default today), by how far past due.
+    async fn aged_balance(
+        &self,
+        ctx: &Context<'_>,
+        kind: AgedKind,
+        date: Option<NaiveDate>,
+        as_of: Option<AsOfInput>,
+    ) -> Result<AgedBalance> {
+        let actor = reading(ctx, Model::Accounting, "account").await?;
+        let m = money(actor.config.configuration.settings());
+        let state = ctx.data::<AppState>()?;
+        let date = date_or_today(date);
+        let kinds: &[&str] = match kind {
+            AgedKind::Receivable => &["customer_invoice", "customer_credit_note"],
+            AgedKind::Payable => &["vendor_bill", "vendor_credit_note"],
+        };
+        let documents = reports::open_documents(&state.pool, kinds, date, point(as_of)?)
+            .await
+            .map_err(|e| internal(ctx, e))?;
+        let mut by_partner: BTreeMap<Uuid, AgedLine> = BTreeMap::new();
+        let mut totals = AgedLine::default();
+        for d in &documents {
+            let line = by_partner.entry(d.partner_id).or_default();
+            let late = date.signed_duration_since(d.due_date).num_days();
+            for l in [&mut *line, &mut totals] {
+                let bucket = match late {
+                    ..=-1 => &mut l.not_due,
+                    0..=30 => &mut l.days_0_to_30,
+                    31..=60 => &mut l.days_31_to_60,
+                    61..=90 => &mut l.days_61_to_90,
+                    _ => &mut l.over_90,
+                };
+                *bucket += d.residual;
+                l.total += d.residual;
+            }
+        }
+        let names = partner_names(&state.pool, by_partner.keys().map(ToString::to_string))
+            .await
+            .map_err(|e| internal(ctx, e))?;
+        let mut lines: Vec<AgedLine> = by_partner
+            .into_iter()
+            .map(|(partner, mut line)| {
+                line.name = names.get(&partner.to_string()).cloned().unwrap_or_default();
+                line.partner = Some(ID(partner.to_string()));
+                line
+            })
+            .collect();
+        lines.sort_by(|a, b| a.name.cmp(&b.name));
+        let rounded = |mut l: AgedLine| {
+            for amount in [
+                &mut l.not_due,
+                &mut l.days_0_to_30,
+                &mut l.days_31_to_60,
+                &mut l.days_61_to_90,
+                &mut l.over_90,
+                &mut l.total,
+            ] {
+                *amount = m(*amount);
+            }
+            l
+        };
+        Ok(AgedBalance {
+            date,
+            lines: lines.into_iter().map(rounded).collect(),
+            totals: rounded(totals),
+        })
+    }
+
+    /// Confirmed sales orders' lines dated from `from` to `to`, grouped.
+    async fn sales_analysis(
+        &self,
+        ctx: &Context<'_>,
+        group_by: AnalysisGroup,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        as_of: Option<AsOfInput>,
+    ) -> Result<Vec<AnalysisLine>> {
+        let actor = reading(ctx, Model::SaleOrder, "sale").await?;
+        analysis(
+            ctx,
+            &actor,
+            "sale",
+            group_by,
+            window(from, to)?,
+            point(as_of)?,
+        )
+        .await
+    }
+
+    /// Confirmed purchase orders' lines dated from `from` to `to`, grouped.
+    async fn purchase_analysis(
+        &self,
+        ctx: &Context<'_>,
+        group_by: AnalysisGroup,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        as_of: Option<AsOfInput>,
+    ) -> Result<Vec<AnalysisLine>> {
+        let actor = reading(ctx, Model::PurchaseOrder, "purchase").await?;
+        analysis(
+            ctx,
+            &actor,
+            "purchase",
+            group_by,
+            window(from, to)?,
+            point(as_of)?,
+        )
+        .await
+    }
+
+    /// Each product's stock on `date` (default: every move so far), with what confirmed orders
+    /// will bring in and take out.
+    async fn stock_levels(
+        &self,
+        ctx: &Context<'_>,
+        date: Option<NaiveDate>,
+        as_of: Option<AsOfInput>,
+    ) -> Result<Vec<StockLevelLine>> {
+        let actor = reading(ctx, Model::Stock, "stock").await?;
+        Ok(stock(ctx, &actor, date, point(as_of)?).await?)
+    }
+
+    /// What the stock on hand is worth at cost on `date`.
+    async fn stock_valuation(
+        &self,
+        ctx: &Context<'_>,
+        date: Option<NaiveDate>,
+        as_of: Option<AsOfInput>,
+    ) -> Result<StockValuation> {
+        let actor = reading(ctx, Model::Stock, "stock").await?;
+        let lines: Vec<StockLevelLine> = stock(ctx, &actor, date, point(as_of)?)
+            .await?
+            .into_iter()
+            .filter(|l| !l.on_hand.is_zero())
+            .collect();
+        Ok(StockValuation {
+            total_value: money(actor.config.configuration.settings())(
+                lines.iter().map(|l| l.value).sum(),
+            ),
+            lines,
+        })
+    }
+
+    /// The months of the books that have entries or were closed.
+    async fn periods(&self, ctx: &Context<'_>) -> Result<Vec<Period>> {
+        reading(ctx, Model::Accounting, "account").await?;
+        let state = ctx.data::<AppState>()?;
+        let rows: Vec<(String, bool, Option<String>, i64)> = sqlx::query_as(
+            "select id, closed, closed_by, entries from accounting_period order by id",
+        )
+        .fetch_all(&state.pool)
+        .await
+        .map_err(|e| internal(ctx, e))?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, closed, closed_by, entries)| Period {
+                id,
+                closed,
+                closed_by,
+                entries,
+            })
+            .collect())
+    }
+
+    /// Journal entries dated from `from` to `to`, by date and number (at most 1000).
+    async fn journal_entries(
+        &self,
+        ctx: &Context<'_>,
+        journal: Option<String>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Vec<JournalEntry>> {
+        reading(ctx, Model::Accounting, "account").await?;
+        let state = ctx.data::<AppState>()?;
+        let dates = window(from, to)?;
+        let rows: Vec<JournalEntryRow> = sqlx::query_as(
+            "select id, journal, number, entry_date, reference, origin, amount, position
+               from journal_entry
+              where ($1::text is null or journal = $1)
+                and ($2::date is null or entry_date >= $2)
+                and ($3::date is null or entry_date <= $3)
+              order by entry_date, number limit 1000",
+        )
+        .bind(journal)
+        .bind(dates.from)
+        .bind(dates.to)
+        .fetch_all(&state.pool)
+        .await
+        .map_err(|e| internal(ctx, e))?;
+        Ok(rows.into_iter().map(|row| JournalEntry { row }).collect())
+    }
+}
+
+/// Groups ledger items by `key` with opening balances and running balances.
+fn ledger(
+    opening: BTreeMap<String, Decimal>,
+    items: impl Iterator<Item = (String, reports::LedgerItem)>,
+    name: impl Fn(&str) -> String,
+    money: impl Fn(Decimal) -> Decimal,
+) -> Vec<LedgerAccount> {
+    let mut accounts: BTreeMap<String, LedgerAccount> = opening
+        .into_iter()
+        .map(|(key, balance)| {
+            (
+                key.clone(),
+                LedgerAccount {
+                    name: name(&key),
+                    key,
+                    opening: balance,
+                    debit: Decimal::ZERO,
+                    credit: Decimal::ZERO,
+                    closing: balance,
+                    lines: vec![],
+                },
+            )
+        })
+        .collect();
+    for (key, item) in items {
+        let account = accounts
+            .entry(key.clone())
+            .or_insert_with(|| LedgerAccount {
+                name: name(&key),
+                key,
+                opening: Decimal::ZERO,
+                debit: Decimal::ZERO,
+                credit: Decimal::ZERO,
+                closing: Decimal::ZERO,
+                lines: vec![],
+            });
+        account.debit += item.debit;
+        account.credit += item.credit;
+        account.closing += item.debit - item.credit;
+        account.lines.push(LedgerLine {
+            entry: ID(item.entry_id.to_string()),
+            number: item.number,
+            journal: item.journal,
+            date: item.entry_date,
+            partner: item.partner_id.map(|p| ID(p.to_string())),
+            label: item.label,
+            debit: item.debit,
+            credit: item.credit,
+            balance: account.closing,
+        });
+    }
+    accounts
+        .into_values()
+        .map(|mut a| {
+            (a.opening, a.debit, a.credit, a.closing) = (
+                money(a.opening),
+                money(a.debit),
+                money(a.credit),
+                money(a.closing),
+            );
+            for l in &mut a.lines {
+                (l.debit, l.credit, l.balance) =
+                    (money(l.debit), money(l.credit), money(l.balance));
+            }
+            a
+        })
+        .collect()
+}
+
+async fn partner_names(
+    pool: &sqlx::PgPool,
+    ids: impl Iterator<Item = String>,
+) -> Result<BTreeMap<String, String>, sqlx::Error> {
+    let ids: Vec<Uuid> = ids.filter_map(|id| Uuid::parse_str(&id).ok()).collect();
+    let rows: Vec<(Uuid, String)> =
+        sqlx::query_as("select id, name from partner where id = any($1)")
+            .bind(&ids)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name)| (id.to_string(), name))
+        .collect())
+}
+
+async fn analysis(
+    ctx: &Context<'_>,
+    actor: &crate::auth::Actor,
+    side: &str,
+    group_by: AnalysisGroup,
+    dates: Dates,
+    as_of: Option<projections::log::AsOf>,
+) -> Result<Vec<AnalysisLine>> {
+    let state = ctx.data::<AppState>()?;
+    let group = match group_by {
+        AnalysisGroup::Partner => GroupBy::Partner,
+        AnalysisGroup::Product => GroupBy::Product,
+        AnalysisGroup::Month => GroupBy::Month,
+    };
+    let rows = reports::order_analysis(&state.pool, side, group, dates, as_of)
+        .await
+        .map_err(|e| internal(ctx, e))?;
+    let m = money(actor.config.configuration.settings());
+    let names: BTreeMap<String, String> = match group_by {
+        AnalysisGroup::Month => BTreeMap::new(),
+        AnalysisGroup::Partner => partner_names(&state.pool, rows.iter().map(|r| r.key.clone()))
+            .await
+            .map_err(|e| internal(ctx, e))?,
+        AnalysisGroup::Product => {
+            let ids: Vec<Uuid> = rows
+                .iter()
+                .filter_map(|r| Uuid::parse_str(&r.key).ok())
+                .collect();
+            let found: Vec<(Uuid, String)> =
+                sqlx::query_as("select id, name from product where id = any($1)")
+                    .bind(&ids)
+                    .fetch_all(&state.pool)
+                    .await
+                    .map_err(|e| internal(ctx, e))?;
+            found
+                .into_iter()
+                .map(|(id, n)| (id.to_string(), n))
+                .collect()
+        }
+    };
+    Ok(rows
+        .into_iter()
+        .map(|r| AnalysisLine {
+            name: names.get(&r.key).cloned().unwrap_or_else(|| r.key.clone()),
+            key: r.key,
+            orders: r.orders,
+            quantity: r.quantity,
+            untaxed: m(r.untaxed),
+            total: m(r.total),
+            delivered: r.delivered,
+            invoiced: r.invoiced,
+        })
+        .collect())
+}
+
+async fn stock(
+    ctx: &Context<'_>,
+    actor: &crate::auth::Actor,
+    date: Option<NaiveDate>,
+    as_of: Option<projections::log::AsOf>,
+) -> Result<Vec<StockLevelLine>> {
+    let state = ctx.data::<AppState>()?;
+    let decimals = business::decimals(actor.config.configuration.settings());
+    let rows = reports::stock_levels(&state.pool, date, as_of)
+        .await
+        .map_err(|e| internal(ctx, e))?;
+    Ok(rows
+        .into_iter()
+        .map(|r| StockLevelLine {
+            product: ID(r.product_id.to_string()),
+            forecast: r.forecast(),
+            value: round(r.on_hand * r.cost, decimals),
+            reference: r.reference,
+            name: r.name,
+            uom: r.uom,
+            on_hand: r.on_hand,
+            incoming: r.incoming,
+            outgoing: r.outgoing,
+            cost: r.cost,
+        })
+        .collect())
+}
+
+#[derive(InputObject)]
+pub struct EntryLineInput {
+    pub account: String,
+    pub partner: Option<ID>,
+    #[graphql(default)]
+    pub label: String,
+    #[graphql(default)]
+    pub debit: Decimal,
+    #[graphql(default)]
+    pub credit: Decimal,
+}
+
+#[derive(InputObject)]
+pub struct PostEntryInput {
+    pub id: Option<ID>,
+    pub journal: String,
+    pub date: Option<NaiveDate>,
+    #[graphql(default)]
+    pub reference: String,
+    /// Lines whose debits and credits balance.
+    pub lines: Vec<EntryLineInput>,
+}
+
+#[derive(InputObject)]
+pub struct ClosePeriodInput {
+    /// `2026-11`.
+    pub period: String,
+}
+
+#[derive(SimpleObject)]
+pub struct EntryPayload {
+    pub entry: Option<JournalEntry>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct PeriodPayload {
+    pub period: Option<Period>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(InputObject)]
+pub struct CountStockInput {
+    pub product: ID,
+    /// What was counted in the warehouse.
+    pub counted: Decimal,
+    pub date: Option<NaiveDate>,
+}
+
+#[derive(SimpleObject)]
+pub struct CountStockPayload {
+    /// The product's stock after the count.
+    pub level: Option<StockLevelLine>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(Default)]
+pub struct AccountingMutation;
+
+#[Object]
+impl AccountingMutation {
+    /// A manual journal entry: numbered in its journal, posted into its month.
+    async fn post_entry(&self, ctx: &Context<'_>, input: PostEntryInput) -> Result<EntryPayload> {
+        let acting = acting(ctx, Model::Accounting, Right::Create, "account").await?;
+        let state = ctx.data::<AppState>()?;
+        let mut problems = Problems::default();
+        let id = problems.new_id(&input.id, "entry");
+        let journal = problems.code_at(&["input", "journal"], &input.journal);
+        let mut lines = Vec::with_capacity(input.lines.len());
+        for (n, line) in input.lines.iter().enumerate() {
+            let n = n.to_string();
+            let account = problems.code_at(&["input", "lines", &n, "account"], &line.account);
+            let partner = match &line.partner {
+                Some(raw) => problems
+                    .uuid(&["input", "lines", &n, "partner"], raw, "partner")
+                    .map(Some),
+                None => Some(None),
+            };
+            let label = if line.label.trim().is_empty() {
+                Some(input.reference.trim().to_owned())
+            } else {
+                problems.text(
+                    &["input", "lines", &n, "label"],
+                    domain::ledger::label(&line.label),
+                )
+            };
+            for (field, value) in [("debit", line.debit), ("credit", line.credit)] {
+                if value < Decimal::ZERO || value.normalize().scale() > 6 {
+                    problems.add(
+                        &["input", "lines", &n, field],
+                        "an amount is zero or more, with at most six decimals",
+                        UserErrorCode::Invalid,
+                    );
+                }
+            }
+            if let (Some(account), Some(partner), Some(label)) = (account, partner, label) {
+                lines.push(EntryLine {
+                    account,
+                    partner,
+                    label,
+                    debit: line.debit,
+                    credit: line.credit,
+                });
+            }
+        }
+        let (id, journal) = match problems.finish(id.zip(journal)) {
+            Ok(parsed) => parsed,
+            Err(user_errors) => {
+                return Ok(EntryPayload {
+                    entry: None,
+                    user_errors,
+                })
+            }
+        };
+        let entry = EntryInput {
+            journal,
+            date: date_or_today(input.date),
+            reference: input.reference.trim().to_owned(),
+            lines,
+        };
+        let config = acting.config.clone();
+        let result = state
+            .bus
+            .run(&acting.context, "PostEntry", |work| {
+                let (config, entry) = (config.clone(), entry.clone());
+                Box::pin(async move {
+                    let settings = config.configuration.settings();
+                    business::post_entry(work, settings, id, &entry).await
+                })
+            })
+            .await;
+        let (_, user_errors) = settled(ctx, result).await?;
+        let row: Option<JournalEntryRow> = sqlx::query_as(
+            "select id, journal, number, entry_date, reference, origin, amount, position
+               from journal_entry where id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&state.pool)
+        .await
+        .map_err(|e| internal(ctx, e))?;
+        Ok(EntryPayload {
+            entry: row.map(|row| JournalEntry { row }),
+            user_errors,
+        })
+    }
+
+    /// Closes a month of the books: nothing posts into it afterwards.
+    async fn close_period(
+        &self,
+        ctx: &Context<'_>,
+        input: ClosePeriodInput,
+    ) -> Result<PeriodPayload> {
+        let acting = acting(ctx, Model::Accounting, Right::Write, "account").await?;
+        let state = ctx.data::<AppState>()?;
+        let Some(period) = PeriodId::parse(&input.period) else {
+            return Ok(PeriodPayload {
+                period: None,
+                user_errors: vec![UserError::new(
+                    &["input", "period"],
+                    format!("'{}' is not a month as YYYY-MM", input.period),
+                    UserErrorCode::Invalid,
+                )],
+            });
+        };
+        let result = state
+            .bus
+            .run(&acting.context, "ClosePeriod", |work| {
+                Box::pin(business::close_period(work, period))
+            })
+            .await;
+        let (_, user_errors) = settled(ctx, result).await?;
+        let row: Option<(String, bool, Option<String>, i64)> = sqlx::query_as(
+            "select id, closed, closed_by, entries from accounting_period where id = $1",
+        )
+        .bind(period.to_string())
+        .fetch_optional(&state.pool)
+        .await
+        .map_err(|e| internal(ctx, e))?;
+        Ok(PeriodPayload {
+            period: row.map(|(id, closed, closed_by, entries)| Period {
+                id,
+                closed,
+                closed_by,
+                entries,
+            }),
+            user_errors,
+        })
+    }
+
+    /// An inventory count: the product's stock becomes what was counted, the difference going
+    /// to (or coming from) inventory loss.
+    async fn count_stock(
+        &self,
+        ctx: &Context<'_>,
+        input: CountStockInput,
+    ) -> Result<CountStockPayload> {
+        let acting = acting(ctx, Model::Stock, Right::Write, "stock").await?;
+        let state = ctx.data::<AppState>()?;
+        let mut problems = Problems::default();
+        let product = problems.uuid(&["input", "product"], &input.product, "product");
+        if input.counted < Decimal::ZERO
+            || input.counted.normalize().scale() > domain::money::QUANTITY_DECIMALS
+            || input.counted > domain::money::AMOUNT_MAX
+        {
+            problems.add(
+                &["input", "counted"],
+                "a counted quantity is zero or more, with at most four decimals",
+                UserErrorCode::Invalid,
+            );
+        }
+        let product = match problems.finish(product) {
+            Ok(product) => product,
+            Err(user_errors) => {
+                return Ok(CountStockPayload {
+                    level: None,
+                    user_errors,
+                })
+            }
+        };
+        let date = date_or_today(input.date);
+        let counted = input.counted;
+        let id = Uuid::now_v7();
+        let result = state
+            .bus
+            .run(&acting.context, "CountStock", |work| {
+                Box::pin(business::count_stock(work, product, id, counted, date))
+            })
+            .await;
+        let (_, user_errors) = settled(ctx, result).await?;
+        let level = stock(ctx, &acting.actor, None, None)
+            .await?
+            .into_iter()
+            .find(|l| l.product.as_str() == product.to_string());
+        Ok(CountStockPayload { level, user_errors })
+    }
+}

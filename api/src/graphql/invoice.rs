@@ -1,0 +1,772 @@
+//! Invoices, bills, credit notes and payments in GraphQL.
+
+use async_graphql::connection::{query_with, Connection, Edge, OpaqueCursor};
+use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::configuration::{Model, Right};
+use domain::invoice::InvoiceKind;
+use domain::ledger::Allocation;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::business::{
+    acting, cents, date_or_today, lines, reading, settled, DateCursor, LineInputObject,
+};
+use super::partner::{Partner, TotalCount};
+use super::{internal, page_size, parse_id, Problems, UserError, UserErrorCode};
+use crate::business::{self, InvoiceInput, PaymentInput};
+use crate::work::Failure;
+use crate::AppState;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InvoiceRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub partner_id: Uuid,
+    pub number: Option<String>,
+    pub invoice_date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub state: String,
+    pub untaxed: Decimal,
+    pub tax: Decimal,
+    pub total: Decimal,
+    pub residual: Decimal,
+    pub order_id: Option<Uuid>,
+    pub reverses: Option<Uuid>,
+    pub reference: String,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub const INVOICE_COLUMNS: &str = "id, kind, partner_id, number, invoice_date, due_date, state, \
+     untaxed, tax, total, residual, order_id, reverses, reference, version, created_at, updated_at";
+
+pub async fn get(pool: &sqlx::PgPool, id: Uuid) -> Result<Option<InvoiceRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {INVOICE_COLUMNS} from invoice where id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "InvoiceKind")]
+pub enum InvoiceKindName {
+    CustomerInvoice,
+    CustomerCreditNote,
+    VendorBill,
+    VendorCreditNote,
+}
+
+impl From<InvoiceKindName> for InvoiceKind {
+    fn from(kind: InvoiceKindName) -> Self {
+        match kind {
+            InvoiceKindName::CustomerInvoice => InvoiceKind::CustomerInvoice,
+            InvoiceKindName::CustomerCreditNote => InvoiceKind::CustomerCreditNote,
+            InvoiceKindName::VendorBill => InvoiceKind::VendorBill,
+            InvoiceKindName::VendorCreditNote => InvoiceKind::VendorCreditNote,
+        }
+    }
+}
+
+fn kind_of(raw: &str) -> InvoiceKindName {
+    match raw {
+        "customer_credit_note" => InvoiceKindName::CustomerCreditNote,
+        "vendor_bill" => InvoiceKindName::VendorBill,
+        "vendor_credit_note" => InvoiceKindName::VendorCreditNote,
+        _ => InvoiceKindName::CustomerInvoice,
+    }
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum InvoiceStateName {
+    Draft,
+    /// Numbered and in the books; never changes again.
+    Posted,
+    Cancelled,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentState {
+    NotPaid,
+    PartiallyPaid,
+    Paid,
+}
+
+/// A customer invoice, vendor bill, or credit note.
+pub struct Invoice(pub InvoiceRow);
+
+#[Object]
+impl Invoice {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn kind(&self) -> InvoiceKindName {
+        kind_of(&self.0.kind)
+    }
+
+    /// Given when posted, from the journal's sequence.
+    async fn number(&self) -> Option<&str> {
+        self.0.number.as_deref()
+    }
+
+    async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
+        let state = ctx.data::<AppState>()?;
+        let row = projections::partner::get(&state.pool, self.0.partner_id)
+            .await
+            .map_err(|e| internal(ctx, e))?;
+        Ok(row.map(Partner))
+    }
+
+    async fn date(&self) -> NaiveDate {
+        self.0.invoice_date
+    }
+
+    async fn due_date(&self) -> NaiveDate {
+        self.0.due_date
+    }
+
+    async fn state(&self) -> InvoiceStateName {
+        match self.0.state.as_str() {
+            "posted" => InvoiceStateName::Posted,
+            "cancelled" => InvoiceStateName::Cancelled,
+            _ => InvoiceStateName::Draft,
+        }
+    }
+
+    async fn payment_state(&self) -> PaymentState {
+        if self.0.state != "posted" || self.0.residual == self.0.total {
+            PaymentState::NotPaid
+        } else if self.0.residual.is_zero() {
+            PaymentState::Paid
+        } else {
+            PaymentState::PartiallyPaid
+        }
+    }
+
+    async fn untaxed(&self, ctx: &Context<'_>) -> Decimal {
+        cents(ctx, self.0.untaxed).await
+    }
+
+    async fn tax(&self, ctx: &Context<'_>) -> Decimal {
+        cents(ctx, self.0.tax).await
+    }
+
+    async fn total(&self, ctx: &Context<'_>) -> Decimal {
+        cents(ctx, self.0.total).await
+    }
+
+    /// What is still to be paid (or, for a credit note, still to be refunded or set off).
+    async fn residual(&self, ctx: &Context<'_>) -> Decimal {
+        cents(ctx, self.0.residual).await
+    }
+
+    /// The order it bills, if any.
+    async fn order(&self, ctx: &Context<'_>) -> Result<Option<super::order::Order>> {
+        let Some(id) = self.0.order_id else {
+            return Ok(None);
+        };
+        let state = ctx.data::<AppState>()?;
+        let row = super::order::get(&state.pool, id)
+            .await
+            .map_err(|e| internal(ctx, e))?;
+        Ok(row.map(super::order::Order))
+    }
+
+    /// For a credit note, the document it reverses.
+    async fn reverses(&self) -> Option<ID> {
+        self.0.reverses.map(|id| ID(id.to_string()))
+    }
+
+    async fn reference(&self) -> &str {
+        &self.0.reference
+    }
+
+    async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<InvoiceLine>> {
+        let state = ctx.data::<AppState>()?;
+        let rows: Vec<InvoiceLine> = sqlx::query_as(
+            "select line_no, product_id, description, quantity, unit_price, discount, taxes,
+                    account, untaxed, tax, total
+               from invoice_line where invoice_id = $1 order by line_no",
+        )
+        .bind(self.0.id)
+        .fetch_all(&state.pool)
+        .await
+        .map_err(|e| internal(ctx, e))?;
+        Ok(rows)
+    }
+
+    /// Payments and credit notes set against it, oldest first.
+    async fn matches(&self, ctx: &Context<'_>) -> Result<Vec<Match>> {
+        let state = ctx.data::<AppState>()?;
+        let rows: Vec<(Uuid, Decimal, NaiveDate)> = sqlx::query_as(
+            "select with_id, amount, match_date from invoice_match where invoice_id = $1
+              order by position",
+        )
+        .bind(self.0.id)
+        .fetch_all(&state.pool)
+        .await
+        .map_err(|e| internal(ctx, e))?;
+        Ok(rows
+            .into_iter()
+            .map(|(with, amount, date)| Match {
+                with: ID(with.to_string()),
+                amount,
+                date,
+            })
+            .collect())
+    }
+
+    async fn version(&self) -> i64 {
+        self.0.version
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+#[derive(SimpleObject, sqlx::FromRow)]
+pub struct InvoiceLine {
+    #[graphql(name = "line")]
+    pub line_no: i32,
+    #[graphql(skip)]
+    pub product_id: Option<Uuid>,
+    pub description: String,
+    pub quantity: Decimal,
+    pub unit_price: Decimal,
+    pub discount: Decimal,
+    pub taxes: Vec<String>,
+    /// The income or expense account it posts to.
+    pub account: String,
+    pub untaxed: Decimal,
+    pub tax: Decimal,
+    pub total: Decimal,
+}
+
+/// Part of a payment (the payment's entry id) or credit note set against a document.
+#[derive(SimpleObject)]
+pub struct Match {
+    pub with: ID,
+    pub amount: Decimal,
+    pub date: NaiveDate,
+}
+
+#[derive(InputObject, Default)]
+pub struct InvoiceWhere {
+    pub kind: Option<InvoiceKindName>,
+    pub partner: Option<ID>,
+    pub state: Option<InvoiceStateName>,
+    /// Only documents with something left to pay.
+    pub open: Option<bool>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+#[derive(Default)]
+pub struct InvoiceQuery;
+
+#[Object]
+impl InvoiceQuery {
+    async fn invoice(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Invoice>> {
+        reading(ctx, Model::Invoice, "account").await?;
+        let state = ctx.data::<AppState>()?;
+        let Some(id) = parse_id(&id) else {
+            return Err(format!("'{}' is not an invoice id", id.as_str()).into());
+        };
+        let row = get(&state.pool, id).await.map_err(|e| internal(ctx, e))?;
+        Ok(row.map(Invoice))
+    }
+
+    /// Invoices, bills and credit notes, newest first, a page at a time.
+    async fn invoices(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(name = "where")] filter: Option<InvoiceWhere>,
+    ) -> Result<Connection<OpaqueCursor<DateCursor>, Invoice, TotalCount>> {
+        reading(ctx, Model::Invoice, "account").await?;
+        let state = ctx.data::<AppState>()?;
+        let filter = filter.unwrap_or_default();
+        let partner = match &filter.partner {
+            Some(raw) => Some(parse_id(raw).ok_or("where.partner is not a partner id")?),
+            None => None,
+        };
+        let kind = filter
+            .kind
+            .map(|k| projections::business::invoice_kind_name(k.into()));
+        let invoice_state = filter.state.map(|s| match s {
+            InvoiceStateName::Draft => "draft",
+            InvoiceStateName::Posted => "posted",
+            InvoiceStateName::Cancelled => "cancelled",
+        });
+        query_with::<OpaqueCursor<DateCursor>, _, _, _, _>(
+            after,
+            None,
+            first,
+            None,
+            |after, _, first, _| async move {
+                let limit = page_size(first)?;
+                let filter_sql =
+                    "($1::text is null or kind = $1) and ($2::uuid is null or partner_id = $2)
+                      and ($3::text is null or state = $3)
+                      and ($4::boolean is null or (state = 'posted' and residual <> 0) = $4)
+                      and ($5::date is null or invoice_date >= $5)
+                      and ($6::date is null or invoice_date <= $6)";
+                let rows: Vec<InvoiceRow> = sqlx::query_as(&format!(
+                    "select {INVOICE_COLUMNS} from invoice
+                      where {filter_sql}
+                        and ($7::date is null or (invoice_date, id) < ($7, $8))
+                      order by invoice_date desc, id desc limit $9"
+                ))
+                .bind(kind)
+                .bind(partner)
+                .bind(invoice_state)
+                .bind(filter.open)
+                .bind(filter.from)
+                .bind(filter.to)
+                .bind(after.as_ref().map(|c| c.0.date))
+                .bind(after.as_ref().map(|c| c.0.id))
+                .bind(limit as i64 + 1)
+                .fetch_all(&state.pool)
+                .await
+                .map_err(|e| internal(ctx, e))?;
+                let total_count: i64 =
+                    sqlx::query_scalar(&format!("select count(*) from invoice where {filter_sql}"))
+                        .bind(kind)
+                        .bind(partner)
+                        .bind(invoice_state)
+                        .bind(filter.open)
+                        .bind(filter.from)
+                        .bind(filter.to)
+                        .fetch_one(&state.pool)
+                        .await
+                        .map_err(|e| internal(ctx, e))?;
+                let more = rows.len() > limit;
+                let mut connection = Connection::with_additional_fields(
+                    after.is_some(),
+                    more,
+                    TotalCount { total_count },
+                );
+                connection
+                    .edges
+                    .extend(rows.into_iter().take(limit).map(|row| {
+                        let cursor = DateCursor {
+                            date: row.invoice_date,
+                            id: row.id,
+                        };
+                        Edge::new(OpaqueCursor(cursor), Invoice(row))
+                    }));
+                Ok::<_, async_graphql::Error>(connection)
+            },
+        )
+        .await
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateInvoiceInput {
+    pub id: Option<ID>,
+    pub kind: InvoiceKindName,
+    pub partner: ID,
+    /// Defaults to today.
+    pub date: Option<NaiveDate>,
+    /// Defaults to the date plus the settings' payment days.
+    pub due_date: Option<NaiveDate>,
+    #[graphql(default)]
+    pub reference: String,
+    pub lines: Vec<LineInputObject>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateInvoiceLinesInput {
+    pub id: ID,
+    pub expected_version: Option<i64>,
+    pub lines: Vec<LineInputObject>,
+}
+
+#[derive(InputObject)]
+pub struct InvoiceIdInput {
+    pub id: ID,
+    pub expected_version: Option<i64>,
+}
+
+/// A credit note for a posted invoice (or bill): by default its every line, or the lines given.
+#[derive(InputObject)]
+pub struct CreateCreditNoteInput {
+    pub id: Option<ID>,
+    /// The posted invoice or bill it reverses.
+    pub invoice: ID,
+    pub date: Option<NaiveDate>,
+    #[graphql(default)]
+    pub reference: String,
+    /// What is credited; defaults to the whole invoice.
+    pub lines: Option<Vec<LineInputObject>>,
+}
+
+#[derive(InputObject)]
+pub struct AllocationInput {
+    pub invoice: ID,
+    pub amount: Decimal,
+}
+
+#[derive(InputObject)]
+pub struct RegisterPaymentInput {
+    /// The payment's id (it is its entry's), if the client chooses it: the same payment sent
+    /// twice is registered once.
+    pub id: Option<ID>,
+    /// A bank journal.
+    pub journal: String,
+    pub partner: ID,
+    pub date: Option<NaiveDate>,
+    pub amount: Decimal,
+    /// The documents it pays; the amounts add up to the payment's.
+    pub allocations: Vec<AllocationInput>,
+    #[graphql(default)]
+    pub reference: String,
+}
+
+#[derive(SimpleObject)]
+pub struct InvoicePayload {
+    pub invoice: Option<Invoice>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct PaymentPayload {
+    /// The payment's entry number.
+    pub number: Option<String>,
+    /// The documents paid, as they now stand.
+    pub invoices: Vec<Invoice>,
+    pub user_errors: Vec<UserError>,
+}
+
+fn refused(user_errors: Vec<UserError>) -> InvoicePayload {
+    InvoicePayload {
+        invoice: None,
+        user_errors,
+    }
+}
+
+async fn answer<T>(
+    ctx: &Context<'_>,
+    id: Uuid,
+    result: Result<(T, Option<projections::Checkpoint>), Failure>,
+) -> Result<InvoicePayload> {
+    let (_, user_errors) = settled(ctx, result).await?;
+    let state = ctx.data::<AppState>()?;
+    let invoice = get(&state.pool, id).await.map_err(|e| internal(ctx, e))?;
+    Ok(InvoicePayload {
+        invoice: invoice.map(Invoice),
+        user_errors,
+    })
+}
+
+async fn create(ctx: &Context<'_>, id: Uuid, input: InvoiceInput) -> Result<InvoicePayload> {
+    let acting = acting(ctx, Model::Invoice, Right::Create, "account").await?;
+    let state = ctx.data::<AppState>()?;
+    let config = acting.config.clone();
+    let result = state
+        .bus
+        .run(&acting.context, "DraftInvoice", |work| {
+            let (config, input) = (config.clone(), input.clone());
+            Box::pin(async move {
+                business::create_invoice(work, config.configuration.settings(), id, &input).await
+            })
+        })
+        .await;
+    answer(ctx, id, result).await
+}
+
+fn id_and_version(problems: &mut Problems, input: &InvoiceIdInput) -> Option<(Uuid, Option<u64>)> {
+    let id = problems.uuid(&["input", "id"], &input.id, "invoice");
+    let expected = problems.expected(input.expected_version);
+    id.zip(expected)
+}
+
+#[derive(Default)]
+pub struct InvoiceMutation;
+
+#[Object]
+impl InvoiceMutation {
+    /// A draft invoice, bill or credit note not made from an order.
+    async fn create_invoice(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateInvoiceInput,
+    ) -> Result<InvoicePayload> {
+        let mut problems = Problems::default();
+        let id = problems.new_id(&input.id, "invoice");
+        let partner = problems.uuid(&["input", "partner"], &input.partner, "partner");
+        let lines = lines(&mut problems, &input.lines);
+        let (id, partner) = match problems.finish(id.zip(partner)) {
+            Ok(parsed) => parsed,
+            Err(errors) => return Ok(refused(errors)),
+        };
+        let input = InvoiceInput {
+            kind: input.kind.into(),
+            partner,
+            date: date_or_today(input.date),
+            due_date: input.due_date,
+            lines,
+            reverses: None,
+            reference: input.reference.trim().to_owned(),
+        };
+        create(ctx, id, input).await
+    }
+
+    /// A draft credit note reversing a posted invoice or bill, all of it or the lines given.
+    /// Posting it sets it against the document it reverses.
+    async fn create_credit_note(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCreditNoteInput,
+    ) -> Result<InvoicePayload> {
+        let state = ctx.data::<AppState>()?;
+        let mut problems = Problems::default();
+        let id = problems.new_id(&input.id, "credit note");
+        let original = problems.uuid(&["input", "invoice"], &input.invoice, "invoice");
+        let given = input.lines.as_ref().map(|l| lines(&mut problems, l));
+        let (id, original) = match problems.finish(id.zip(original)) {
+            Ok(parsed) => parsed,
+            Err(errors) => return Ok(refused(errors)),
+        };
+        let Some(row) = get(&state.pool, original)
+            .await
+            .map_err(|e| internal(ctx, e))?
+        else {
+            return Ok(refused(vec![UserError::new(
+                &["input", "invoice"],
+                "no invoice with this id",
+                UserErrorCode::NotFound,
+            )]));
+        };
+        let lines = match given {
+            Some(lines) => lines,
+            None => {
+                let rows: Vec<InvoiceLine> = sqlx::query_as(
+                    "select line_no, product_id, description, quantity, unit_price, discount,
+                            taxes, account, untaxed, tax, total
+                       from invoice_line where invoice_id = $1 order by line_no",
+                )
+                .bind(original)
+                .fetch_all(&state.pool)
+                .await
+                .map_err(|e| internal(ctx, e))?;
+                let mut problems = Problems::default();
+                let lines = rows
+                    .into_iter()
+                    .map(|l| crate::business::LineInput {
+                        product: l.product_id,
+                        description: Some(l.description),
+                        quantity: l.quantity,
+                        unit_price: Some(l.unit_price),
+                        discount: l.discount,
+                        taxes: Some(
+                            l.taxes
+                                .iter()
+                                .filter_map(|t| problems.code_at(&["input", "invoice"], t))
+                                .collect(),
+                        ),
+                    })
+                    .collect();
+                if !problems.0.is_empty() {
+                    return Ok(refused(problems.0));
+                }
+                lines
+            }
+        };
+        let kind: InvoiceKind = kind_of(&row.kind).into();
+        let input = InvoiceInput {
+            kind: kind.credit_note(),
+            partner: row.partner_id,
+            date: date_or_today(input.date),
+            due_date: None,
+            lines,
+            reverses: Some(original),
+            reference: if input.reference.trim().is_empty() {
+                row.number.clone().unwrap_or_default()
+            } else {
+                input.reference.trim().to_owned()
+            },
+        };
+        create(ctx, id, input).await
+    }
+
+    /// Replaces the lines of a draft not made from an order.
+    async fn update_invoice_lines(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateInvoiceLinesInput,
+    ) -> Result<InvoicePayload> {
+        let acting = acting(ctx, Model::Invoice, Right::Write, "account").await?;
+        let state = ctx.data::<AppState>()?;
+        let mut problems = Problems::default();
+        let id = problems.uuid(&["input", "id"], &input.id, "invoice");
+        let expected = problems.expected(input.expected_version);
+        let lines = lines(&mut problems, &input.lines);
+        let (id, expected) = match problems.finish(id.zip(expected)) {
+            Ok(parsed) => parsed,
+            Err(errors) => return Ok(refused(errors)),
+        };
+        let config = acting.config.clone();
+        let result = state
+            .bus
+            .run(&acting.context, "ReplaceInvoiceLines", |work| {
+                let (config, lines) = (config.clone(), lines.clone());
+                Box::pin(async move {
+                    let settings = config.configuration.settings();
+                    business::replace_invoice_lines(work, settings, id, expected, &lines).await
+                })
+            })
+            .await;
+        answer(ctx, id, result).await
+    }
+
+    /// Posts a draft: it gets its number, its entry is written, and it never changes again.
+    async fn post_invoice(
+        &self,
+        ctx: &Context<'_>,
+        input: InvoiceIdInput,
+    ) -> Result<InvoicePayload> {
+        let acting = acting(ctx, Model::Invoice, Right::Write, "account").await?;
+        let state = ctx.data::<AppState>()?;
+        let mut problems = Problems::default();
+        let Some((id, expected)) = id_and_version(&mut problems, &input) else {
+            return Ok(refused(problems.0));
+        };
+        let config = acting.config.clone();
+        let result = state
+            .bus
+            .run(&acting.context, "PostInvoice", |work| {
+                let config = config.clone();
+                Box::pin(async move {
+                    let settings = config.configuration.settings();
+                    business::post_invoice(work, settings, id, expected).await
+                })
+            })
+            .await;
+        answer(ctx, id, result).await
+    }
+
+    /// Cancels a draft (a posted document is put right with a credit note).
+    async fn cancel_invoice(
+        &self,
+        ctx: &Context<'_>,
+        input: InvoiceIdInput,
+    ) -> Result<InvoicePayload> {
+        let acting = acting(ctx, Model::Invoice, Right::Write, "account").await?;
+        let state = ctx.data::<AppState>()?;
+        let mut problems = Problems::default();
+        let Some((id, expected)) = id_and_version(&mut problems, &input) else {
+            return Ok(refused(problems.0));
+        };
+        let result = state
+            .bus
+            .run(&acting.context, "CancelInvoice", |work| {
+                Box::pin(business::cancel_invoice(work, id, expected))
+            })
+            .await;
+        answer(ctx, id, result).await
+    }
+
+    /// Registers a payment received (or made) and sets it against the documents it pays.
+    async fn register_payment(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterPaymentInput,
+    ) -> Result<PaymentPayload> {
+        let acting = acting(ctx, Model::Invoice, Right::Write, "account").await?;
+        let state = ctx.data::<AppState>()?;
+        let mut problems = Problems::default();
+        let id = problems.new_id(&input.id, "payment");
+        let journal = problems.code_at(&["input", "journal"], &input.journal);
+        let partner = problems.uuid(&["input", "partner"], &input.partner, "partner");
+        let amount = match domain::money::amount(input.amount, 6) {
+            Ok(amount) => Some(amount),
+            Err(e) => {
+                problems.add(
+                    &["input", "amount"],
+                    format!("the amount {e}"),
+                    UserErrorCode::Invalid,
+                );
+                None
+            }
+        };
+        let mut allocations = Vec::with_capacity(input.allocations.len());
+        for (n, a) in input.allocations.iter().enumerate() {
+            let n = n.to_string();
+            let invoice = problems.uuid(
+                &["input", "allocations", &n, "invoice"],
+                &a.invoice,
+                "invoice",
+            );
+            if a.amount <= Decimal::ZERO {
+                problems.add(
+                    &["input", "allocations", &n, "amount"],
+                    "an allocated amount is above zero",
+                    UserErrorCode::Invalid,
+                );
+            }
+            if let Some(invoice) = invoice {
+                allocations.push(Allocation {
+                    invoice,
+                    amount: a.amount,
+                });
+            }
+        }
+        let parsed = problems.finish(id.zip(journal).zip(partner).zip(amount));
+        let (((id, journal), partner), amount) = match parsed {
+            Ok(parsed) => parsed,
+            Err(user_errors) => {
+                return Ok(PaymentPayload {
+                    number: None,
+                    invoices: vec![],
+                    user_errors,
+                })
+            }
+        };
+        let payment = PaymentInput {
+            journal,
+            partner,
+            date: date_or_today(input.date),
+            amount,
+            allocations: allocations.clone(),
+            reference: input.reference.trim().to_owned(),
+        };
+        let config = acting.config.clone();
+        let result = state
+            .bus
+            .run(&acting.context, "RegisterPayment", |work| {
+                let (config, payment) = (config.clone(), payment.clone());
+                Box::pin(async move {
+                    let settings = config.configuration.settings();
+                    business::register_payment(work, settings, id, &payment).await
+                })
+            })
+            .await;
+        let (number, user_errors) = settled(ctx, result).await?;
+        let mut invoices = Vec::new();
+        for a in &allocations {
+            if let Some(row) = get(&state.pool, a.invoice)
+                .await
+                .map_err(|e| internal(ctx, e))?
+            {
+                invoices.push(Invoice(row));
+            }
+        }
+        Ok(PaymentPayload {
+            number,
+            invoices,
+            user_errors,
+        })
+    }
+}

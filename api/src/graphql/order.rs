@@ -1,0 +1,770 @@
+//! Sales and purchase orders in GraphQL: one `Order` type (its `side` says which), the lists,
+//! and the mutations from quotation to invoice.
+
+use async_graphql::connection::{query_with, Connection, Edge, OpaqueCursor};
+use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::configuration::{Model, Right};
+use domain::order::{LineQuantity, OrderCommand, Side};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::business::{
+    acting, cents, date_or_today, lines, reading, settled, DateCursor, LineInputObject,
+};
+use super::invoice::{Invoice, InvoiceRow, INVOICE_COLUMNS};
+use super::partner::{Partner, TotalCount};
+use super::{internal, page_size, parse_id, Problems, UserError, UserErrorCode};
+use crate::business;
+use crate::work::Failure;
+use crate::AppState;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrderRow {
+    pub id: Uuid,
+    pub side: String,
+    pub number: String,
+    pub partner_id: Uuid,
+    pub order_date: NaiveDate,
+    pub state: String,
+    pub untaxed: Decimal,
+    pub tax: Decimal,
+    pub total: Decimal,
+    pub delivery_status: String,
+    pub invoice_status: String,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, side, number, partner_id, order_date, state, untaxed, tax, total, \
+     delivery_status, invoice_status, version, created_at, updated_at";
+
+pub async fn get(pool: &sqlx::PgPool, id: Uuid) -> Result<Option<OrderRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from business_order where id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrderLineRow {
+    pub line_no: i32,
+    pub product_id: Option<Uuid>,
+    pub description: String,
+    pub quantity: Decimal,
+    pub unit_price: Decimal,
+    pub discount: Decimal,
+    pub taxes: Vec<String>,
+    pub goods: bool,
+    pub untaxed: Decimal,
+    pub tax: Decimal,
+    pub total: Decimal,
+    pub delivered: Decimal,
+    pub invoiced: Decimal,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "OrderSide")]
+pub enum SideName {
+    Sale,
+    Purchase,
+}
+
+impl From<SideName> for Side {
+    fn from(side: SideName) -> Self {
+        match side {
+            SideName::Sale => Side::Sale,
+            SideName::Purchase => Side::Purchase,
+        }
+    }
+}
+
+fn side_of(raw: &str) -> Side {
+    if raw == "purchase" {
+        Side::Purchase
+    } else {
+        Side::Sale
+    }
+}
+
+pub fn model_of(side: Side) -> (Model, &'static str) {
+    match side {
+        Side::Sale => (Model::SaleOrder, "sale"),
+        Side::Purchase => (Model::PurchaseOrder, "purchase"),
+    }
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum OrderStateName {
+    /// A quotation (sales) or request for quotation (purchases).
+    Draft,
+    Confirmed,
+    Cancelled,
+}
+
+/// How far deliveries (or invoices) have got.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    Nothing,
+    Partial,
+    Full,
+}
+
+fn progress_of(raw: &str) -> Progress {
+    match raw {
+        "full" => Progress::Full,
+        "partial" => Progress::Partial,
+        _ => Progress::Nothing,
+    }
+}
+
+/// A sales order (to a customer) or purchase order (from a supplier).
+pub struct Order(pub OrderRow);
+
+#[Object]
+impl Order {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn side(&self) -> SideName {
+        match side_of(&self.0.side) {
+            Side::Sale => SideName::Sale,
+            Side::Purchase => SideName::Purchase,
+        }
+    }
+
+    /// From the order sequence (`SO0001`).
+    async fn number(&self) -> &str {
+        &self.0.number
+    }
+
+    async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
+        let state = ctx.data::<AppState>()?;
+        let row = projections::partner::get(&state.pool, self.0.partner_id)
+            .await
+            .map_err(|e| internal(ctx, e))?;
+        Ok(row.map(Partner))
+    }
+
+    async fn date(&self) -> NaiveDate {
+        self.0.order_date
+    }
+
+    async fn state(&self) -> OrderStateName {
+        match self.0.state.as_str() {
+            "confirmed" => OrderStateName::Confirmed,
+            "cancelled" => OrderStateName::Cancelled,
+            _ => OrderStateName::Draft,
+        }
+    }
+
+    async fn untaxed(&self, ctx: &Context<'_>) -> Decimal {
+        cents(ctx, self.0.untaxed).await
+    }
+
+    async fn tax(&self, ctx: &Context<'_>) -> Decimal {
+        cents(ctx, self.0.tax).await
+    }
+
+    async fn total(&self, ctx: &Context<'_>) -> Decimal {
+        cents(ctx, self.0.total).await
+    }
+
+    /// Deliveries (receipts) of the order's goods.
+    async fn delivery_status(&self) -> Progress {
+        progress_of(&self.0.delivery_status)
+    }
+
+    async fn invoice_status(&self) -> Progress {
+        progress_of(&self.0.invoice_status)
+    }
+
+    async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<OrderLine>> {
+        let state = ctx.data::<AppState>()?;
+        let rows: Vec<OrderLineRow> = sqlx::query_as(
+            "select line_no, product_id, description, quantity, unit_price, discount, taxes, goods,
+                    untaxed, tax, total, delivered, invoiced
+               from order_line where order_id = $1 order by line_no",
+        )
+        .bind(self.0.id)
+        .fetch_all(&state.pool)
+        .await
+        .map_err(|e| internal(ctx, e))?;
+        Ok(rows.into_iter().map(OrderLine).collect())
+    }
+
+    /// Invoices (bills) made from the order.
+    async fn invoices(&self, ctx: &Context<'_>) -> Result<Vec<Invoice>> {
+        let state = ctx.data::<AppState>()?;
+        let rows: Vec<InvoiceRow> = sqlx::query_as(&format!(
+            "select {INVOICE_COLUMNS} from invoice where order_id = $1 order by created_at, id"
+        ))
+        .bind(self.0.id)
+        .fetch_all(&state.pool)
+        .await
+        .map_err(|e| internal(ctx, e))?;
+        Ok(rows.into_iter().map(Invoice).collect())
+    }
+
+    async fn version(&self) -> i64 {
+        self.0.version
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// An order line, with how much of it was delivered and invoiced.
+pub struct OrderLine(pub OrderLineRow);
+
+#[Object]
+impl OrderLine {
+    /// The line's number in the order, from 0: what deliveries name.
+    async fn line(&self) -> i32 {
+        self.0.line_no
+    }
+
+    async fn product(&self, ctx: &Context<'_>) -> Result<Option<super::product::Product>> {
+        let Some(id) = self.0.product_id else {
+            return Ok(None);
+        };
+        let state = ctx.data::<AppState>()?;
+        let row = super::product::get(&state.pool, id)
+            .await
+            .map_err(|e| internal(ctx, e))?;
+        Ok(row.map(super::product::Product))
+    }
+
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+
+    async fn quantity(&self) -> Decimal {
+        self.0.quantity
+    }
+
+    async fn unit_price(&self) -> Decimal {
+        self.0.unit_price
+    }
+
+    /// Percent.
+    async fn discount(&self) -> Decimal {
+        self.0.discount
+    }
+
+    async fn taxes(&self) -> &[String] {
+        &self.0.taxes
+    }
+
+    /// Whether the line is goods (delivered) or a service.
+    async fn goods(&self) -> bool {
+        self.0.goods
+    }
+
+    async fn untaxed(&self, ctx: &Context<'_>) -> Decimal {
+        cents(ctx, self.0.untaxed).await
+    }
+
+    async fn tax(&self, ctx: &Context<'_>) -> Decimal {
+        cents(ctx, self.0.tax).await
+    }
+
+    async fn total(&self, ctx: &Context<'_>) -> Decimal {
+        cents(ctx, self.0.total).await
+    }
+
+    async fn delivered(&self) -> Decimal {
+        self.0.delivered
+    }
+
+    async fn invoiced(&self) -> Decimal {
+        self.0.invoiced
+    }
+}
+
+/// Which orders a list shows.
+#[derive(InputObject, Default)]
+pub struct OrderWhere {
+    pub partner: Option<ID>,
+    pub state: Option<OrderStateName>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+#[derive(Default)]
+pub struct OrderQuery;
+
+#[Object]
+impl OrderQuery {
+    /// One sales or purchase order.
+    async fn order(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Order>> {
+        let state = ctx.data::<AppState>()?;
+        let Some(id) = parse_id(&id) else {
+            return Err(format!("'{}' is not an order id", id.as_str()).into());
+        };
+        let row = get(&state.pool, id).await.map_err(|e| internal(ctx, e))?;
+        let Some(row) = row else {
+            // no right is needed to learn that nothing has this id
+            return Ok(None);
+        };
+        let (model, module) = model_of(side_of(&row.side));
+        reading(ctx, model, module).await?;
+        Ok(Some(Order(row)))
+    }
+
+    /// Sales orders, newest first, a page at a time.
+    async fn sale_orders(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(name = "where")] filter: Option<OrderWhere>,
+    ) -> Result<Connection<OpaqueCursor<DateCursor>, Order, TotalCount>> {
+        reading(ctx, Model::SaleOrder, "sale").await?;
+        list(ctx, Side::Sale, first, after, filter.unwrap_or_default()).await
+    }
+
+    /// Purchase orders, newest first, a page at a time.
+    async fn purchase_orders(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(name = "where")] filter: Option<OrderWhere>,
+    ) -> Result<Connection<OpaqueCursor<DateCursor>, Order, TotalCount>> {
+        reading(ctx, Model::PurchaseOrder, "purchase").await?;
+        list(
+            ctx,
+            Side::Purchase,
+            first,
+            after,
+            filter.unwrap_or_default(),
+        )
+        .await
+    }
+}
+
+async fn list(
+    ctx: &Context<'_>,
+    side: Side,
+    first: Option<i32>,
+    after: Option<String>,
+    filter: OrderWhere,
+) -> Result<Connection<OpaqueCursor<DateCursor>, Order, TotalCount>> {
+    let state = ctx.data::<AppState>()?;
+    let partner = match &filter.partner {
+        Some(raw) => Some(parse_id(raw).ok_or("where.partner is not a partner id")?),
+        None => None,
+    };
+    let order_state = filter.state.map(|s| match s {
+        OrderStateName::Draft => "draft",
+        OrderStateName::Confirmed => "confirmed",
+        OrderStateName::Cancelled => "cancelled",
+    });
+    let side = projections::business::side_name(side);
+    query_with::<OpaqueCursor<DateCursor>, _, _, _, _>(
+        after,
+        None,
+        first,
+        None,
+        |after, _, first, _| async move {
+            let limit = page_size(first)?;
+            let filter_sql = "side = $1 and ($2::uuid is null or partner_id = $2)
+                  and ($3::text is null or state = $3)
+                  and ($4::date is null or order_date >= $4)
+                  and ($5::date is null or order_date <= $5)";
+            let rows: Vec<OrderRow> = sqlx::query_as(&format!(
+                "select {COLUMNS} from business_order
+                  where {filter_sql}
+                    and ($6::date is null or (order_date, id) < ($6, $7))
+                  order by order_date desc, id desc limit $8"
+            ))
+            .bind(side)
+            .bind(partner)
+            .bind(order_state)
+            .bind(filter.from)
+            .bind(filter.to)
+            .bind(after.as_ref().map(|c| c.0.date))
+            .bind(after.as_ref().map(|c| c.0.id))
+            .bind(limit as i64 + 1)
+            .fetch_all(&state.pool)
+            .await
+            .map_err(|e| internal(ctx, e))?;
+            let total_count: i64 = sqlx::query_scalar(&format!(
+                "select count(*) from business_order where {filter_sql}"
+            ))
+            .bind(side)
+            .bind(partner)
+            .bind(order_state)
+            .bind(filter.from)
+            .bind(filter.to)
+            .fetch_one(&state.pool)
+            .await
+            .map_err(|e| internal(ctx, e))?;
+            let more = rows.len() > limit;
+            let mut connection = Connection::with_additional_fields(
+                after.is_some(),
+                more,
+                TotalCount { total_count },
+            );
+            connection
+                .edges
+                .extend(rows.into_iter().take(limit).map(|row| {
+                    let cursor = DateCursor {
+                        date: row.order_date,
+                        id: row.id,
+                    };
+                    Edge::new(OpaqueCursor(cursor), Order(row))
+                }));
+            Ok::<_, async_graphql::Error>(connection)
+        },
+    )
+    .await
+}
+
+#[derive(InputObject)]
+pub struct CreateOrderInput {
+    /// The new order's id, if the client chooses it.
+    pub id: Option<ID>,
+    /// A customer (sales) or supplier (purchases).
+    pub partner: ID,
+    /// Defaults to today.
+    pub date: Option<NaiveDate>,
+    pub lines: Vec<LineInputObject>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateOrderLinesInput {
+    pub id: ID,
+    pub expected_version: Option<i64>,
+    /// The order's lines from now on (a draft's only).
+    pub lines: Vec<LineInputObject>,
+}
+
+#[derive(InputObject)]
+pub struct OrderIdInput {
+    pub id: ID,
+    pub expected_version: Option<i64>,
+}
+
+#[derive(InputObject)]
+pub struct DeliveredLineInput {
+    /// The line's number in the order, from 0.
+    pub line: i32,
+    pub quantity: Decimal,
+}
+
+#[derive(InputObject)]
+pub struct DeliverOrderInput {
+    pub id: ID,
+    /// The delivery's id, if the client chooses it: sending the same delivery twice records it
+    /// once.
+    pub delivery: Option<ID>,
+    /// Defaults to today.
+    pub date: Option<NaiveDate>,
+    pub lines: Vec<DeliveredLineInput>,
+}
+
+#[derive(InputObject)]
+pub struct InvoiceOrderInput {
+    pub id: ID,
+    /// The new invoice's id, if the client chooses it.
+    pub invoice: Option<ID>,
+    /// The invoice's date; defaults to today.
+    pub date: Option<NaiveDate>,
+}
+
+#[derive(SimpleObject)]
+pub struct OrderPayload {
+    pub order: Option<Order>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct InvoiceOrderPayload {
+    pub order: Option<Order>,
+    /// The draft invoice (or bill) made.
+    pub invoice: Option<Invoice>,
+    pub user_errors: Vec<UserError>,
+}
+
+fn refused(user_errors: Vec<UserError>) -> OrderPayload {
+    OrderPayload {
+        order: None,
+        user_errors,
+    }
+}
+
+async fn answer(
+    ctx: &Context<'_>,
+    id: Uuid,
+    result: Result<((), Option<projections::Checkpoint>), Failure>,
+) -> Result<OrderPayload> {
+    let (_, user_errors) = settled(ctx, result).await?;
+    let state = ctx.data::<AppState>()?;
+    let order = get(&state.pool, id).await.map_err(|e| internal(ctx, e))?;
+    Ok(OrderPayload {
+        order: order.map(Order),
+        user_errors,
+    })
+}
+
+/// The order's side as the read model has it, for the rights check; a user error if there is
+/// no such order.
+async fn side(ctx: &Context<'_>, id: Uuid) -> Result<Result<Side, Vec<UserError>>> {
+    let state = ctx.data::<AppState>()?;
+    let row = get(&state.pool, id).await.map_err(|e| internal(ctx, e))?;
+    Ok(row.map(|r| side_of(&r.side)).ok_or_else(|| {
+        vec![UserError::new(
+            &["input", "id"],
+            "no order with this id",
+            UserErrorCode::NotFound,
+        )]
+    }))
+}
+
+async fn create(ctx: &Context<'_>, side: Side, input: CreateOrderInput) -> Result<OrderPayload> {
+    let (model, module) = model_of(side);
+    let acting = acting(ctx, model, Right::Create, module).await?;
+    let state = ctx.data::<AppState>()?;
+    let mut problems = Problems::default();
+    let id = problems.new_id(&input.id, "order");
+    let partner = problems.uuid(&["input", "partner"], &input.partner, "partner");
+    let lines = lines(&mut problems, &input.lines);
+    let (id, partner) = match problems.finish(id.zip(partner)) {
+        Ok(parsed) => parsed,
+        Err(errors) => return Ok(refused(errors)),
+    };
+    let date = date_or_today(input.date);
+    let config = acting.config.clone();
+    let result = state
+        .bus
+        .run(&acting.context, "CreateOrder", |work| {
+            let (config, lines) = (config.clone(), lines.clone());
+            Box::pin(async move {
+                let settings = config.configuration.settings();
+                business::create_order(work, settings, id, side, partner, date, &lines)
+                    .await
+                    .map(|_| ())
+            })
+        })
+        .await;
+    answer(ctx, id, result).await
+}
+
+/// An order command for the order in `input`, checked against the rights of its side.
+async fn simple(
+    ctx: &Context<'_>,
+    input: OrderIdInput,
+    command: fn(Option<u64>) -> OrderCommand,
+) -> Result<OrderPayload> {
+    let mut problems = Problems::default();
+    let id = problems.uuid(&["input", "id"], &input.id, "order");
+    let expected = problems.expected(input.expected_version);
+    let (Some(id), Some(expected)) = (id, expected) else {
+        return Ok(refused(problems.0));
+    };
+    let side = match side(ctx, id).await? {
+        Ok(side) => side,
+        Err(errors) => return Ok(refused(errors)),
+    };
+    let (model, module) = model_of(side);
+    let acting = acting(ctx, model, Right::Write, module).await?;
+    let state = ctx.data::<AppState>()?;
+    let command = command(expected);
+    let result = state
+        .bus
+        .run(&acting.context, command.name(), |work| {
+            Box::pin(business::order_command(work, id, side, command.clone()))
+        })
+        .await;
+    answer(ctx, id, result).await
+}
+
+#[derive(Default)]
+pub struct OrderMutation;
+
+#[Object]
+impl OrderMutation {
+    /// A quotation for a customer (module `sale`).
+    async fn create_sale_order(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrderInput,
+    ) -> Result<OrderPayload> {
+        create(ctx, Side::Sale, input).await
+    }
+
+    /// A request for quotation to a supplier (module `purchase`).
+    async fn create_purchase_order(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrderInput,
+    ) -> Result<OrderPayload> {
+        create(ctx, Side::Purchase, input).await
+    }
+
+    /// Replaces a draft order's lines.
+    async fn update_order_lines(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateOrderLinesInput,
+    ) -> Result<OrderPayload> {
+        let mut problems = Problems::default();
+        let id = problems.uuid(&["input", "id"], &input.id, "order");
+        let expected = problems.expected(input.expected_version);
+        let lines = lines(&mut problems, &input.lines);
+        let (id, expected) = match problems.finish(id.zip(expected)) {
+            Ok(parsed) => parsed,
+            Err(errors) => return Ok(refused(errors)),
+        };
+        let side = match side(ctx, id).await? {
+            Ok(side) => side,
+            Err(errors) => return Ok(refused(errors)),
+        };
+        let (model, module) = model_of(side);
+        let acting = acting(ctx, model, Right::Write, module).await?;
+        let state = ctx.data::<AppState>()?;
+        let config = acting.config.clone();
+        let result = state
+            .bus
+            .run(&acting.context, "ReplaceOrderLines", |work| {
+                let (config, lines) = (config.clone(), lines.clone());
+                Box::pin(async move {
+                    let settings = config.configuration.settings();
+                    business::replace_order_lines(work, settings, id, side, expected, &lines).await
+                })
+            })
+            .await;
+        answer(ctx, id, result).await
+    }
+
+    /// Confirms a draft order: a quotation becomes a sales order, an RFQ a purchase order.
+    async fn confirm_order(&self, ctx: &Context<'_>, input: OrderIdInput) -> Result<OrderPayload> {
+        simple(ctx, input, |expected_version| OrderCommand::ConfirmOrder {
+            expected_version,
+        })
+        .await
+    }
+
+    /// Cancels an order nothing of which was delivered or invoiced.
+    async fn cancel_order(&self, ctx: &Context<'_>, input: OrderIdInput) -> Result<OrderPayload> {
+        simple(ctx, input, |expected_version| OrderCommand::CancelOrder {
+            expected_version,
+        })
+        .await
+    }
+
+    /// Goods of a confirmed order leave the warehouse for the customer (sales) or arrive from
+    /// the supplier (purchases), all or part of them: the stock moves with them. Refused when
+    /// the warehouse has less than is delivered, unless the settings allow negative stock.
+    async fn deliver_order(
+        &self,
+        ctx: &Context<'_>,
+        input: DeliverOrderInput,
+    ) -> Result<OrderPayload> {
+        let mut problems = Problems::default();
+        let id = problems.uuid(&["input", "id"], &input.id, "order");
+        let delivery = problems.new_id(&input.delivery, "delivery");
+        let mut quantities = Vec::with_capacity(input.lines.len());
+        for (n, line) in input.lines.iter().enumerate() {
+            match usize::try_from(line.line) {
+                Ok(l) => quantities.push(LineQuantity {
+                    line: l,
+                    quantity: line.quantity,
+                }),
+                Err(_) => problems.add(
+                    &["input", "lines", &n.to_string(), "line"],
+                    "a line number is never negative",
+                    UserErrorCode::Invalid,
+                ),
+            }
+        }
+        let (id, delivery) = match problems.finish(id.zip(delivery)) {
+            Ok(parsed) => parsed,
+            Err(errors) => return Ok(refused(errors)),
+        };
+        let side = match side(ctx, id).await? {
+            Ok(side) => side,
+            Err(errors) => return Ok(refused(errors)),
+        };
+        let (model, module) = model_of(side);
+        let acting = acting(ctx, model, Right::Write, module).await?;
+        super::business::reading(ctx, Model::Stock, "stock").await?;
+        let state = ctx.data::<AppState>()?;
+        let date = date_or_today(input.date);
+        let config = acting.config.clone();
+        let result = state
+            .bus
+            .run(&acting.context, "DeliverOrder", |work| {
+                let (config, quantities) = (config.clone(), quantities.clone());
+                Box::pin(async move {
+                    let settings = config.configuration.settings();
+                    business::deliver_order(work, settings, id, side, delivery, date, quantities)
+                        .await
+                })
+            })
+            .await;
+        answer(ctx, id, result).await
+    }
+
+    /// Bills a confirmed order: what the invoice policy says is due (ordered, or delivered)
+    /// and not yet billed becomes a draft invoice (sales) or bill (purchases).
+    async fn invoice_order(
+        &self,
+        ctx: &Context<'_>,
+        input: InvoiceOrderInput,
+    ) -> Result<InvoiceOrderPayload> {
+        let mut problems = Problems::default();
+        let id = problems.uuid(&["input", "id"], &input.id, "order");
+        let invoice = problems.new_id(&input.invoice, "invoice");
+        let refuse = |user_errors| InvoiceOrderPayload {
+            order: None,
+            invoice: None,
+            user_errors,
+        };
+        let (id, invoice) = match problems.finish(id.zip(invoice)) {
+            Ok(parsed) => parsed,
+            Err(errors) => return Ok(refuse(errors)),
+        };
+        let side = match side(ctx, id).await? {
+            Ok(side) => side,
+            Err(errors) => return Ok(refuse(errors)),
+        };
+        let (model, module) = model_of(side);
+        let acting = acting(ctx, model, Right::Write, module).await?;
+        super::business::acting(ctx, Model::Invoice, Right::Create, "account").await?;
+        let state = ctx.data::<AppState>()?;
+        let date = date_or_today(input.date);
+        let config = acting.config.clone();
+        let result = state
+            .bus
+            .run(&acting.context, "InvoiceOrder", |work| {
+                let config = config.clone();
+                Box::pin(async move {
+                    let settings = config.configuration.settings();
+                    business::invoice_order(work, settings, id, side, invoice, date).await
+                })
+            })
+            .await;
+        let (_, user_errors) = settled(ctx, result).await?;
+        let order = get(&state.pool, id).await.map_err(|e| internal(ctx, e))?;
+        let invoice = super::invoice::get(&state.pool, invoice)
+            .await
+            .map_err(|e| internal(ctx, e))?;
+        Ok(InvoiceOrderPayload {
+            order: order.map(Order),
+            invoice: invoice.map(Invoice),
+            user_errors,
+        })
+    }
+}
