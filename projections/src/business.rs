@@ -306,6 +306,13 @@ type Milestones = (
     Option<DateTime<Utc>>,
 );
 
+type InvoiceMilestones = (
+    Json<serde_json::Value>,
+    DateTime<Utc>,
+    Option<i64>,
+    Option<DateTime<Utc>>,
+);
+
 async fn load_order(
     tx: &mut PgConnection,
     id: Uuid,
@@ -450,12 +457,7 @@ async fn load_invoice(
     id: Uuid,
     event: &StoredEvent,
 ) -> Result<Folding<Invoice>, ProjectionError> {
-    let row: Option<(
-        Json<serde_json::Value>,
-        DateTime<Utc>,
-        Option<i64>,
-        Option<DateTime<Utc>>,
-    )> = sqlx::query_as(
+    let row: Option<InvoiceMilestones> = sqlx::query_as(
         "select state_json, created_at, posted_position, posted_at from invoice where id = $1",
     )
     .bind(id)

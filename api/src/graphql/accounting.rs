@@ -497,7 +497,7 @@ impl AccountingQuery {
         as_of: Option<AsOfInput>,
     ) -> Result<Vec<StockLevelLine>> {
         let actor = reading(ctx, Model::Stock, "stock").await?;
-        Ok(stock(ctx, &actor, date, point(as_of)?).await?)
+        stock(ctx, &actor, date, point(as_of)?).await
     }
 
     /// What the stock on hand is worth at cost on `date`.

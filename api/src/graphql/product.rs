@@ -287,17 +287,31 @@ pub struct ProductPayload {
     pub user_errors: Vec<UserError>,
 }
 
-fn details(
-    problems: &mut Problems,
-    reference: &str,
-    name: &str,
+/// A product's fields as given (or as they stand, for those an update leaves out).
+struct Fields<'a> {
+    reference: &'a str,
+    name: &'a str,
     kind: ProductKind,
-    uom: &str,
+    uom: &'a str,
     sale_price: Decimal,
     cost: Decimal,
-    taxes: &[String],
+    taxes: &'a [String],
+}
+
+fn details(
+    problems: &mut Problems,
+    fields: Fields<'_>,
     settings: &domain::configuration::Settings,
 ) -> Option<ProductDetails> {
+    let Fields {
+        reference,
+        name,
+        kind,
+        uom,
+        sale_price,
+        cost,
+        taxes,
+    } = fields;
     let codes: Vec<_> = taxes
         .iter()
         .filter_map(|t| problems.code_at(&["input", "taxes"], t))
@@ -372,13 +386,15 @@ impl ProductMutation {
         let id = problems.new_id(&input.id, "product");
         let details = details(
             &mut problems,
-            &input.reference,
-            &input.name,
-            input.kind.into(),
-            &input.uom,
-            input.sale_price,
-            input.cost,
-            &input.taxes,
+            Fields {
+                reference: &input.reference,
+                name: &input.name,
+                kind: input.kind.into(),
+                uom: &input.uom,
+                sale_price: input.sale_price,
+                cost: input.cost,
+                taxes: &input.taxes,
+            },
             acting.settings(),
         );
         let (id, details) = match problems.finish(id.zip(details)) {
@@ -417,13 +433,15 @@ impl ProductMutation {
         };
         let details = details(
             &mut problems,
-            input.reference.as_deref().unwrap_or(&current.reference),
-            input.name.as_deref().unwrap_or(&current.name),
-            input.kind.unwrap_or(kind_of(&current.kind)).into(),
-            input.uom.as_deref().unwrap_or(&current.uom),
-            input.sale_price.unwrap_or(current.sale_price),
-            input.cost.unwrap_or(current.cost),
-            input.taxes.as_deref().unwrap_or(&current.taxes),
+            Fields {
+                reference: input.reference.as_deref().unwrap_or(&current.reference),
+                name: input.name.as_deref().unwrap_or(&current.name),
+                kind: input.kind.unwrap_or(kind_of(&current.kind)).into(),
+                uom: input.uom.as_deref().unwrap_or(&current.uom),
+                sale_price: input.sale_price.unwrap_or(current.sale_price),
+                cost: input.cost.unwrap_or(current.cost),
+                taxes: input.taxes.as_deref().unwrap_or(&current.taxes),
+            },
             acting.settings(),
         );
         let details = match problems.finish(details) {
