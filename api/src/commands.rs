@@ -197,6 +197,34 @@ impl CommandBus {
         Err(Failure::Conflict)
     }
 
+    /// [`Self::run`] for an operation that owns the work while it decides and hands it back:
+    /// its future may then borrow from the caller (what a script of operations wants).
+    pub async fn run_with<'a, T>(
+        &self,
+        context: &CommandContext,
+        command: &str,
+        mut operation: impl FnMut(Work) -> BoxFuture<'a, (Work, Result<T, Failure>)>,
+    ) -> Result<(T, Option<Checkpoint>), Failure> {
+        let metadata =
+            serde_json::to_value(context.metadata(command)).map_err(Failure::internal)?;
+        for _ in 0..RUN_ATTEMPTS {
+            let (work, output) = operation(Work::new(self.pool.clone())).await;
+            let output = output?;
+            match work.commit(&metadata).await {
+                Ok(at) => {
+                    self.wake.nudge();
+                    if at.is_some() {
+                        self.announcer.announce();
+                    }
+                    return Ok((output, at));
+                }
+                Err(Failure::Conflict) => continue,
+                Err(other) => return Err(other),
+            }
+        }
+        Err(Failure::Conflict)
+    }
+
     async fn execute<A: Aggregate>(
         &self,
         cqrs: &Cqrs<A>,

@@ -207,8 +207,10 @@ struct BusinessRecord {
     business_settings: BusinessSettings,
 }
 
-/// The kinds of record a data module can hold, by the key that names them.
+/// The kinds of record a data module can hold, by the key that names them (a journal has a
+/// `sequence` field, so it is looked for first).
 const KINDS: &[&str] = &[
+    "journal",
     "tax",
     "currency",
     "currency_rate",
@@ -217,7 +219,6 @@ const KINDS: &[&str] = &[
     "group",
     "partner",
     "account",
-    "journal",
     "business_settings",
 ];
 

@@ -253,3 +253,442 @@ pub async fn load(pool: &PgPool, bus: &CommandBus) -> anyhow::Result<usize> {
     }
     Ok(ids.len())
 }
+
+/// The demo company's books (chart of accounts, journals, sequences, VAT, settings).
+pub const DEMO_COMPANY: &str = include_str!("../../data/demo_company.jsonl");
+
+/// Plays some ten weeks of the demo company's business, ending today: purchases received and
+/// billed, sales delivered in parts and invoiced, a credit note, payments, a stock count. Every
+/// report then has real numbers. Does nothing if there are products already. Returns how many
+/// operations it ran.
+pub async fn business(backend: &crate::Backend, today: chrono::NaiveDate) -> anyhow::Result<usize> {
+    use crate::business::{self as ops, InvoiceInput, LineInput, PaymentInput};
+    use crate::work::Failure;
+    use domain::invoice::InvoiceKind;
+    use domain::ledger::{Allocation, EntryLine};
+    use domain::order::{LineQuantity, Side};
+    use domain::product::{ProductDetails, ProductKind};
+    use rust_decimal::Decimal;
+
+    let state = &backend.state;
+    let any: bool =
+        sqlx::query_scalar("select exists (select 1 from events where aggregate_type = 'Product')")
+            .fetch_one(&state.pool)
+            .await?;
+    if any {
+        return Ok(0);
+    }
+    let module = crate::data_module::DataModule::parse(DEMO_COMPANY)
+        .map_err(|e| anyhow::anyhow!("the demo company's data module: {e}"))?;
+    crate::data_module::load(backend, &module, false, "demo")
+        .await
+        .map_err(|e| anyhow::anyhow!("loading the demo company's books: {e}"))?;
+    backend.catch_up(std::time::Duration::from_secs(30)).await?;
+    let config = projections::configuration::current(&state.pool)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no configuration"))?
+        .configuration;
+    let settings = config.settings().clone();
+    let partners: Vec<(String, Uuid)> = sqlx::query_as("select name, id from partner")
+        .fetch_all(&state.pool)
+        .await?;
+    let partner = |name: &str| -> anyhow::Result<Uuid> {
+        partners
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, id)| *id)
+            .ok_or_else(|| anyhow::anyhow!("no demo partner {name}"))
+    };
+    let day = |n: u64| today - chrono::Days::new(75 - n);
+    let d = |s: &str| -> Decimal { s.parse().unwrap_or_default() };
+    let context = CommandContext::system("demo");
+    let mut count = 0;
+    let settings: &domain::configuration::Settings = &settings;
+    // each step borrows what it needs; the work goes in and comes back out.
+    macro_rules! run {
+        ($name:expr, |$work:ident, $settings:ident| $body:expr) => {{
+            let result = state
+                .bus
+                .run_with(&context, $name, |work| {
+                    Box::pin(async {
+                        let mut work = work;
+                        let $work = &mut work;
+                        let $settings = settings;
+                        let output = $body.await;
+                        (work, output)
+                    })
+                })
+                .await;
+            count += 1;
+            match result {
+                Ok((output, _)) => output,
+                Err(Failure::Refused { message, .. }) => {
+                    anyhow::bail!("demo step {} refused: {message}", $name)
+                }
+                Err(other) => anyhow::bail!("demo step {} failed: {other:?}", $name),
+            }
+        }};
+    }
+
+    let products = [
+        (
+            "LAP-14",
+            "Laptop 14\"",
+            ProductKind::Stockable,
+            "1000",
+            "600",
+        ),
+        ("MOUSE", "Wireless mouse", ProductKind::Stockable, "20", "8"),
+        (
+            "SCR-27",
+            "Screen 27\"",
+            ProductKind::Stockable,
+            "250",
+            "150",
+        ),
+        ("CABLE", "HDMI cable", ProductKind::Consumable, "5", "1.5"),
+        (
+            "INSTALL",
+            "Installation (hour)",
+            ProductKind::Service,
+            "90",
+            "0",
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (reference, name, kind, price, cost) in products {
+        let id = Uuid::now_v7();
+        let vat = domain::configuration::Code::parse("vat21")?;
+        let details =
+            ProductDetails::new(reference, name, kind, "Unit", d(price), d(cost), vec![vat])?;
+        run!("CreateProduct", |work, _s| ops::create_product(
+            work,
+            id,
+            details.clone()
+        ));
+        ids.push(id);
+    }
+    let [laptop, mouse, screen, cable, install] = ids[..] else {
+        anyhow::bail!("demo products");
+    };
+    let line = |product: Uuid, quantity: &str, discount: &str| LineInput {
+        product: Some(product),
+        description: None,
+        quantity: d(quantity),
+        unit_price: None,
+        discount: d(discount),
+        taxes: None,
+    };
+    let at = |line: usize, quantity: &str| LineQuantity {
+        line,
+        quantity: d(quantity),
+    };
+
+    // the owner's capital.
+    let entry = ops::EntryInput {
+        journal: domain::configuration::Code::parse("misc")?,
+        date: day(0),
+        reference: "Capital brought in".into(),
+        lines: vec![
+            EntryLine::debit(
+                domain::configuration::Code::parse("550000")?,
+                None,
+                "Capital",
+                d("30000"),
+            ),
+            EntryLine::credit(
+                domain::configuration::Code::parse("100000")?,
+                None,
+                "Capital",
+                d("30000"),
+            ),
+        ],
+    };
+    run!("PostEntry", |work, s| ops::post_entry(
+        work,
+        s,
+        Uuid::now_v7(),
+        &entry
+    ));
+
+    // purchases: laptops and mice received in full, screens in part; billed as received.
+    let mut bills = Vec::new();
+    for (supplier, lines, received, date) in [
+        (
+            "ASUSTeK",
+            vec![
+                line(laptop, "20", "0"),
+                line(mouse, "50", "0"),
+                line(cable, "100", "0"),
+            ],
+            vec![at(0, "20"), at(1, "50"), at(2, "100")],
+            1,
+        ),
+        (
+            "Distrib PC",
+            vec![line(screen, "10", "0")],
+            vec![at(0, "6")],
+            4,
+        ),
+    ] {
+        let (order, supplier) = (Uuid::now_v7(), partner(supplier)?);
+        run!("CreateOrder", |work, s| ops::create_order(
+            work,
+            s,
+            order,
+            Side::Purchase,
+            supplier,
+            day(date),
+            &lines
+        ));
+        run!("ConfirmOrder", |work, _s| ops::order_command(
+            work,
+            order,
+            Side::Purchase,
+            domain::order::OrderCommand::ConfirmOrder {
+                expected_version: None
+            }
+        ));
+        run!("DeliverOrder", |work, s| ops::deliver_order(
+            work,
+            s,
+            order,
+            Side::Purchase,
+            Uuid::now_v7(),
+            day(date + 1),
+            received.clone()
+        ));
+        let bill = Uuid::now_v7();
+        run!("InvoiceOrder", |work, s| ops::invoice_order(
+            work,
+            s,
+            order,
+            Side::Purchase,
+            bill,
+            day(date + 2)
+        ));
+        run!("PostInvoice", |work, s| ops::post_invoice(
+            work, s, bill, None
+        ));
+        bills.push((supplier, bill));
+    }
+
+    // sales: Agrolait in two deliveries, each invoiced; Camptocamp at once; Delta PC waiting.
+    let agrolait = partner("Agrolait SA")?;
+    let so1 = Uuid::now_v7();
+    let lines = vec![
+        line(laptop, "5", "0"),
+        line(mouse, "10", "0"),
+        line(install, "3", "0"),
+    ];
+    run!("CreateOrder", |work, s| ops::create_order(
+        work,
+        s,
+        so1,
+        Side::Sale,
+        agrolait,
+        day(5),
+        &lines
+    ));
+    run!("ConfirmOrder", |work, _s| ops::order_command(
+        work,
+        so1,
+        Side::Sale,
+        domain::order::OrderCommand::ConfirmOrder {
+            expected_version: None
+        }
+    ));
+    run!("DeliverOrder", |work, s| ops::deliver_order(
+        work,
+        s,
+        so1,
+        Side::Sale,
+        Uuid::now_v7(),
+        day(6),
+        vec![at(0, "3"), at(1, "10")]
+    ));
+    let inv1 = Uuid::now_v7();
+    run!("InvoiceOrder", |work, s| ops::invoice_order(
+        work,
+        s,
+        so1,
+        Side::Sale,
+        inv1,
+        day(7)
+    ));
+    run!("PostInvoice", |work, s| ops::post_invoice(
+        work, s, inv1, None
+    ));
+    run!("DeliverOrder", |work, s| ops::deliver_order(
+        work,
+        s,
+        so1,
+        Side::Sale,
+        Uuid::now_v7(),
+        day(12),
+        vec![at(0, "2")]
+    ));
+    let inv2 = Uuid::now_v7();
+    run!("InvoiceOrder", |work, s| ops::invoice_order(
+        work,
+        s,
+        so1,
+        Side::Sale,
+        inv2,
+        day(13)
+    ));
+    run!("PostInvoice", |work, s| ops::post_invoice(
+        work, s, inv2, None
+    ));
+
+    let camptocamp = partner("Camptocamp")?;
+    let so2 = Uuid::now_v7();
+    let lines = vec![
+        line(screen, "4", "0"),
+        line(laptop, "2", "10"),
+        line(cable, "4", "0"),
+    ];
+    run!("CreateOrder", |work, s| ops::create_order(
+        work,
+        s,
+        so2,
+        Side::Sale,
+        camptocamp,
+        day(8),
+        &lines
+    ));
+    run!("ConfirmOrder", |work, _s| ops::order_command(
+        work,
+        so2,
+        Side::Sale,
+        domain::order::OrderCommand::ConfirmOrder {
+            expected_version: None
+        }
+    ));
+    run!("DeliverOrder", |work, s| ops::deliver_order(
+        work,
+        s,
+        so2,
+        Side::Sale,
+        Uuid::now_v7(),
+        day(9),
+        vec![at(0, "4"), at(1, "2"), at(2, "4")]
+    ));
+    let inv3 = Uuid::now_v7();
+    run!("InvoiceOrder", |work, s| ops::invoice_order(
+        work,
+        s,
+        so2,
+        Side::Sale,
+        inv3,
+        day(10)
+    ));
+    run!("PostInvoice", |work, s| ops::post_invoice(
+        work, s, inv3, None
+    ));
+
+    let delta = partner("Delta PC")?;
+    let so3 = Uuid::now_v7();
+    let lines = vec![line(laptop, "3", "5"), line(install, "2", "0")];
+    run!("CreateOrder", |work, s| ops::create_order(
+        work,
+        s,
+        so3,
+        Side::Sale,
+        delta,
+        day(60),
+        &lines
+    ));
+    run!("ConfirmOrder", |work, _s| ops::order_command(
+        work,
+        so3,
+        Side::Sale,
+        domain::order::OrderCommand::ConfirmOrder {
+            expected_version: None
+        }
+    ));
+    let china = partner("China Export")?;
+    let inv4 = Uuid::now_v7();
+    let invoice = InvoiceInput {
+        kind: InvoiceKind::CustomerInvoice,
+        partner: china,
+        date: day(62),
+        due_date: None,
+        lines: vec![line(mouse, "2", "0"), line(install, "1", "0")],
+        reverses: None,
+        reference: "Counter sale".into(),
+    };
+    run!("DraftInvoice", |work, s| ops::create_invoice(
+        work, s, inv4, &invoice
+    ));
+    run!("PostInvoice", |work, s| ops::post_invoice(
+        work, s, inv4, None
+    ));
+
+    // a mouse of the first invoice came back broken: a credit note, set against it.
+    let credit = Uuid::now_v7();
+    let note = InvoiceInput {
+        kind: InvoiceKind::CustomerCreditNote,
+        partner: agrolait,
+        date: day(14),
+        due_date: None,
+        lines: vec![line(mouse, "1", "0")],
+        reverses: Some(inv1),
+        reference: "Broken mouse".into(),
+    };
+    run!("DraftInvoice", |work, s| ops::create_invoice(
+        work, s, credit, &note
+    ));
+    run!("PostInvoice", |work, s| ops::post_invoice(
+        work, s, credit, None
+    ));
+
+    // payments: Agrolait settles its first invoice, Camptocamp pays part, we pay ASUSTeK.
+    let open = |id: Uuid| async move {
+        sqlx::query_scalar::<_, Decimal>("select residual from invoice where id = $1")
+            .bind(id)
+            .fetch_one(&state.pool)
+            .await
+    };
+    backend.catch_up(std::time::Duration::from_secs(30)).await?;
+    let bank = domain::configuration::Code::parse("bank")?;
+    for (who, invoice, amount, date) in [
+        (agrolait, inv1, open(inv1).await?, 20),
+        (camptocamp, inv3, d("1000"), 25),
+        (bills[0].0, bills[0].1, open(bills[0].1).await?, 21),
+    ] {
+        let payment = PaymentInput {
+            journal: bank.clone(),
+            partner: who,
+            date: day(date),
+            amount,
+            allocations: vec![Allocation { invoice, amount }],
+            reference: String::new(),
+        };
+        run!("RegisterPayment", |work, s| ops::register_payment(
+            work,
+            s,
+            Uuid::now_v7(),
+            &payment
+        ));
+    }
+
+    // the yearly count finds one mouse missing.
+    let counted = sqlx::query_scalar::<_, Decimal>(
+        "select coalesce(sum(case when to_location = 'stock' then quantity else -quantity end), 0)
+           from stock_move where product_id = $1",
+    )
+    .bind(mouse)
+    .fetch_one(&state.pool)
+    .await?;
+    let counted = counted - Decimal::ONE;
+    run!("CountStock", |work, _s| ops::count_stock(
+        work,
+        mouse,
+        Uuid::now_v7(),
+        counted,
+        day(30)
+    ));
+    backend.catch_up(std::time::Duration::from_secs(30)).await?;
+    Ok(count)
+}

@@ -29,6 +29,15 @@ async fn main() -> anyhow::Result<()> {
                 if created > 0 {
                     println!("Loaded demo data: {created} partners.");
                 }
+                let today = chrono::Utc::now().date_naive();
+                let operations = demo::business(&backend, today)
+                    .await
+                    .context("loading the demo company's business")?;
+                if operations > 0 {
+                    println!(
+                        "Loaded the demo company's books and {operations} business operations."
+                    );
+                }
             }
             if !listen.ip().is_loopback() {
                 tracing::warn!(%listen, "serving plain HTTP beyond this machine: anyone on the network can read the traffic");
