@@ -650,3 +650,39 @@ async fn period(
     }
     Ok(())
 }
+
+/// The configuration business records use, which restoring a stage must keep: taxes on
+/// products and lines, accounts and journals with entries (or draft lines), sequences that have
+/// numbered documents.
+pub async fn in_use(pool: &sqlx::PgPool) -> Result<domain::configuration::InUse, sqlx::Error> {
+    use domain::configuration::Code;
+    let codes = |rows: Vec<String>| -> std::collections::BTreeSet<Code> {
+        rows.iter().filter_map(|r| Code::parse(r).ok()).collect()
+    };
+    let taxes: Vec<String> = sqlx::query_scalar(
+        "select unnest(taxes) from product union select unnest(taxes) from order_line
+         union select unnest(taxes) from invoice_line",
+    )
+    .fetch_all(pool)
+    .await?;
+    let accounts: Vec<String> = sqlx::query_scalar(
+        "select distinct account from journal_item union select distinct account from invoice_line",
+    )
+    .fetch_all(pool)
+    .await?;
+    let journals: Vec<String> = sqlx::query_scalar("select distinct journal from journal_entry")
+        .fetch_all(pool)
+        .await?;
+    let sequences: Vec<String> =
+        sqlx::query_scalar("select distinct aggregate_id from events where aggregate_type = $1")
+            .bind(<domain::ledger::Numbering as Aggregate>::TYPE)
+            .fetch_all(pool)
+            .await?;
+    Ok(domain::configuration::InUse {
+        taxes: codes(taxes),
+        currencies: Default::default(),
+        sequences: codes(sequences),
+        accounts: codes(accounts),
+        journals: codes(journals),
+    })
+}

@@ -750,3 +750,97 @@ async fn the_demo_company_fills_every_report() {
         vec![]
     );
 }
+
+#[tokio::test]
+async fn restoring_a_stage_keeps_the_configuration_business_records_use() {
+    let app = TestApp::new().await;
+    for module in ["sale", "purchase", "stock"] {
+        configure(
+            &app,
+            "installModule",
+            "InstallModuleInput",
+            json!({ "name": module }),
+        )
+        .await;
+    }
+    must(
+        &app,
+        "createStage",
+        "CreateStageInput",
+        json!({ "name": "modules only", "note": "before the books" }),
+        "stage { name }",
+    )
+    .await;
+    set_up_the_books(&app).await;
+    // an account nothing uses, to see it go.
+    configure(
+        &app,
+        "setAccount",
+        "SetAccountInput",
+        json!({ "code": "999000", "name": "Unused", "kind": "EXPENSE" }),
+    )
+    .await;
+    let customer = partner(&app, "Agrolait", true, false).await;
+    let desk = product(&app, "DESK", "CONSUMABLE", "300", "120").await;
+    let invoice = must(
+        &app,
+        "createInvoice",
+        "CreateInvoiceInput",
+        json!({ "kind": "CUSTOMER_INVOICE", "partner": customer, "date": "2026-11-02",
+                "lines": [{ "product": desk, "quantity": "1" }] }),
+        "invoice { id }",
+    )
+    .await;
+    let posted = must(
+        &app,
+        "postInvoice",
+        "InvoiceIdInput",
+        json!({ "id": invoice["invoice"]["id"] }),
+        INVOICE,
+    )
+    .await;
+    assert_eq!(posted["invoice"]["number"], "INV/2026/0001");
+    let (before, _) = balances(&app, "").await;
+
+    let restored = must(
+        &app,
+        "restoreStage",
+        "RestoreStageInput",
+        json!({ "name": "modules only" }),
+        "restored kept { area key } configuration { accounts { code } journals { code } taxes { code } }",
+    )
+    .await;
+    let kept: Vec<(String, String)> = restored["kept"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (text(&k["area"]).to_owned(), text(&k["key"]).to_owned()))
+        .collect();
+    // the posted invoice used the tax, its accounts, the sales journal and its sequence.
+    for expected in [
+        ("TAX", "vat21"),
+        ("ACCOUNT", "411000"),
+        ("ACCOUNT", "451000"),
+        ("ACCOUNT", "700000"),
+        ("JOURNAL", "sales"),
+        ("SEQUENCE", "inv"),
+    ] {
+        assert!(
+            kept.contains(&(expected.0.to_owned(), expected.1.to_owned())),
+            "{expected:?} not kept: {kept:?}"
+        );
+    }
+    let configuration = &restored["configuration"];
+    let accounts: Vec<&str> = configuration["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| text(&a["code"]))
+        .collect();
+    assert_eq!(accounts, ["411000", "451000", "700000"]);
+    assert_eq!(configuration["journals"], json!([{ "code": "sales" }]));
+    assert_eq!(configuration["taxes"], json!([{ "code": "vat21" }]));
+    // business data is untouched.
+    let (after, _) = balances(&app, "").await;
+    assert_eq!(before, after);
+}

@@ -4,7 +4,7 @@
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use domain::configuration::{
-    changes, note, restoration, stage_name, ConfigurationCommand, InUse, Model, Right, Settings,
+    changes, note, restoration, stage_name, ConfigurationCommand, Model, Right, Settings,
 };
 use projections::configuration::{self as read_model, StageRow};
 
@@ -193,9 +193,33 @@ impl StageMutation {
             });
         };
         let target = stage.configuration.settings().clone();
-        // no business record refers to configuration yet; products (taxes) and invoices
-        // (sequences) will fill this in.
-        let in_use = InUse::default();
+        // what products, orders, invoices and entries use stays, whatever the stage says.
+        let state = ctx.data::<AppState>()?;
+        let last: Option<(i64, i64)> = sqlx::query_as(
+            "select transaction_id::text::bigint, position from events
+              order by transaction_id desc, position desc limit 1",
+        )
+        .fetch_optional(&state.pool)
+        .await
+        .map_err(|e| internal(ctx, e))?;
+        if let Some((transaction_id, position)) = last {
+            let at = projections::Checkpoint {
+                transaction_id,
+                position,
+            };
+            if !state
+                .business_progress
+                .wait_for(at, state.read_your_writes_timeout)
+                .await
+            {
+                return Err(
+                    "the business read models are behind the log; try again in a moment".into(),
+                );
+            }
+        }
+        let in_use = projections::business::in_use(&state.pool)
+            .await
+            .map_err(|e| internal(ctx, e))?;
         let plan = restoration(actor.config.configuration.settings(), &target, &in_use);
         let kept = plan.kept.into_iter().map(Into::into).collect();
         let restored = !plan.events.is_empty();
