@@ -1000,6 +1000,7 @@ impl Refusal for domain::invoice::InvoiceError {
             E::NotFound => UserErrorCode::NotFound,
             E::StaleVersion { .. } => UserErrorCode::StaleVersion,
             E::WrongState { .. } | E::FromOrder => UserErrorCode::WrongState,
+            E::AlreadyMatched => UserErrorCode::AlreadyExists,
             _ => UserErrorCode::Invalid,
         }
     }

@@ -283,31 +283,33 @@ impl StockLevel {
     }
 }
 
-/// Stock of every product that is not a service, on `date` (moves dated up to it), as
-/// recorded by `as_of`.
+/// What every product that is not a service has at `location` (`stock`: the warehouse; the
+/// others: what went there less what came from there) on `date` (moves dated up to it), as
+/// recorded by `as_of`. Incoming and outgoing quantities are the warehouse's.
 pub async fn stock_levels(
     pool: &PgPool,
+    location: &str,
     date: Option<NaiveDate>,
     as_of: Option<AsOf>,
 ) -> Result<Vec<StockLevel>, sqlx::Error> {
     let (position, time) = split(as_of);
     sqlx::query_as(
         "select p.id as product_id, p.reference, p.name, p.uom,
-                coalesce((select sum(case when m.to_location = 'stock' then m.quantity else -m.quantity end)
+                coalesce((select sum(case when m.to_location = $4 then m.quantity else -m.quantity end)
                             from stock_move m
                            where m.product_id = p.id
-                             and (m.to_location = 'stock' or m.from_location = 'stock')
+                             and (m.to_location = $4 or m.from_location = $4)
                              and ($1::date is null or m.move_date <= $1)
                              and ($2::bigint is null or m.position <= $2)
                              and ($3::timestamptz is null or m.recorded_at <= $3)), 0) as on_hand,
                 coalesce((select sum(l.quantity - l.delivered) from order_line l
                             join business_order o on o.id = l.order_id
-                           where l.product_id = p.id and l.goods and o.side = 'purchase'
-                             and o.state = 'confirmed'), 0) as incoming,
+                           where $4 = 'stock' and l.product_id = p.id and l.goods
+                             and o.side = 'purchase' and o.state = 'confirmed'), 0) as incoming,
                 coalesce((select sum(l.quantity - l.delivered) from order_line l
                             join business_order o on o.id = l.order_id
-                           where l.product_id = p.id and l.goods and o.side = 'sale'
-                             and o.state = 'confirmed'), 0) as outgoing,
+                           where $4 = 'stock' and l.product_id = p.id and l.goods
+                             and o.side = 'sale' and o.state = 'confirmed'), 0) as outgoing,
                 coalesce((select c.cost from product_cost c
                            where c.product_id = p.id
                              and ($2::bigint is null or c.position <= $2)
@@ -323,6 +325,7 @@ pub async fn stock_levels(
     .bind(date)
     .bind(position)
     .bind(time)
+    .bind(location)
     .fetch_all(pool)
     .await
 }

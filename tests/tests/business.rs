@@ -844,3 +844,363 @@ async fn restoring_a_stage_keeps_the_configuration_business_records_use() {
     let (after, _) = balances(&app, "").await;
     assert_eq!(before, after);
 }
+
+/// The books, a customer, a supplier, and `units` of a stockable product received.
+async fn a_shop_with(app: &TestApp, units: &str) -> (String, String, String) {
+    set_up_the_books(app).await;
+    let supplier = partner(app, "Wood Supplies", false, true).await;
+    let customer = partner(app, "Agrolait", true, false).await;
+    let desk = product(app, "DESK", "STOCKABLE", "300", "120").await;
+    let po = order(
+        app,
+        "purchase",
+        &supplier,
+        "2026-11-02",
+        json!([{ "product": desk, "quantity": units }]),
+    )
+    .await;
+    let received = deliver(
+        app,
+        text(&po["id"]),
+        "2026-11-03",
+        json!([{ "line": 0, "quantity": units }]),
+    )
+    .await;
+    assert_eq!(received["userErrors"], json!([]), "{received}");
+    (supplier, customer, desk)
+}
+
+#[tokio::test]
+async fn two_deliveries_of_the_last_units_cannot_both_pass() {
+    let app = TestApp::new().await;
+    let (_, customer, desk) = a_shop_with(&app, "5").await;
+    let a = order(
+        &app,
+        "sale",
+        &customer,
+        "2026-11-05",
+        json!([{ "product": desk, "quantity": "5" }]),
+    )
+    .await;
+    let b = order(
+        &app,
+        "sale",
+        &customer,
+        "2026-11-05",
+        json!([{ "product": desk, "quantity": "5" }]),
+    )
+    .await;
+    let lines = json!([{ "line": 0, "quantity": "5" }]);
+    let (first, second) = tokio::join!(
+        deliver(&app, text(&a["id"]), "2026-11-06", lines.clone()),
+        deliver(&app, text(&b["id"]), "2026-11-06", lines.clone()),
+    );
+    let codes: Vec<Value> = [&first, &second]
+        .iter()
+        .map(|p| p["userErrors"][0]["code"].clone())
+        .collect();
+    assert!(
+        codes.contains(&Value::Null) && codes.contains(&json!("NOT_ENOUGH_STOCK")),
+        "one delivery passes, the other is refused: {first} {second}"
+    );
+    let levels = app
+        .graphql(
+            "{ stock: stockLevels { onHand outgoing } customers: stockLevels(location: CUSTOMERS) { onHand } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(levels["stock"], json!([{ "onHand": "0", "outgoing": "5" }]));
+    assert_eq!(levels["customers"], json!([{ "onHand": "5" }]));
+}
+
+#[tokio::test]
+async fn invoices_posted_at_the_same_moment_are_numbered_without_gaps() {
+    let app = TestApp::new().await;
+    set_up_the_books(&app).await;
+    let customer = partner(&app, "Agrolait", true, false).await;
+    let mut drafts = Vec::new();
+    for n in 1..=6 {
+        let draft = must(
+            &app,
+            "createInvoice",
+            "CreateInvoiceInput",
+            json!({ "kind": "CUSTOMER_INVOICE", "partner": customer, "date": "2026-11-10",
+                    "lines": [{ "description": "Consulting", "quantity": n.to_string(), "unitPrice": "100", "taxes": [] }] }),
+            "invoice { id }",
+        )
+        .await;
+        drafts.push(text(&draft["invoice"]["id"]).to_owned());
+    }
+    let posted = futures::future::join_all(drafts.iter().map(|id| {
+        mutate(
+            &app,
+            "postInvoice",
+            "InvoiceIdInput",
+            json!({ "id": id }),
+            INVOICE,
+        )
+    }))
+    .await;
+    let mut numbers: Vec<String> = posted
+        .iter()
+        .map(|p| {
+            assert_eq!(p["userErrors"], json!([]), "{p}");
+            text(&p["invoice"]["number"]).to_owned()
+        })
+        .collect();
+    numbers.sort();
+    let expected: Vec<String> = (1..=6).map(|n| format!("INV/2026/{n:04}")).collect();
+    assert_eq!(numbers, expected);
+    // 100 + 200 + ... + 600 = 2,100.00 on the customers' account.
+    let (trial, _) = balances(&app, "").await;
+    assert_eq!(trial["411000"], "2100.00");
+}
+
+#[tokio::test]
+async fn a_reference_belongs_to_one_product_at_a_time() {
+    let app = TestApp::new().await;
+    configure(
+        &app,
+        "installModule",
+        "InstallModuleInput",
+        json!({ "name": "product" }),
+    )
+    .await;
+    let create = |reference: &'static str| {
+        mutate(
+            &app,
+            "createProduct",
+            "CreateProductInput",
+            json!({ "reference": reference, "name": reference, "kind": "CONSUMABLE" }),
+            "product { id reference }",
+        )
+    };
+    let a = create("A-1").await;
+    let before = app.event_count().await;
+    let again = create("A-1").await;
+    assert_eq!(again["userErrors"][0]["code"], "ALREADY_EXISTS", "{again}");
+    assert_eq!(
+        again["userErrors"][0]["field"],
+        json!(["input", "reference"])
+    );
+    assert_eq!(app.event_count().await, before);
+    // A takes a new reference; its old one is free again.
+    let moved = must(
+        &app,
+        "updateProduct",
+        "UpdateProductInput",
+        json!({ "id": a["product"]["id"], "reference": "A-2" }),
+        "product { reference version }",
+    )
+    .await;
+    assert_eq!(moved["product"]["reference"], "A-2");
+    let b = create("A-1").await;
+    assert_eq!(b["userErrors"], json!([]), "{b}");
+    let taken = mutate(
+        &app,
+        "updateProduct",
+        "UpdateProductInput",
+        json!({ "id": b["product"]["id"], "reference": "A-2" }),
+        "product { reference }",
+    )
+    .await;
+    assert_eq!(taken["userErrors"][0]["code"], "ALREADY_EXISTS", "{taken}");
+    let bad = mutate(
+        &app,
+        "createProduct",
+        "CreateProductInput",
+        json!({ "reference": "X", "name": "X", "kind": "SERVICE", "salePrice": "-1", "cost": "0.00001" }),
+        "product { id }",
+    )
+    .await;
+    let fields: Vec<&Value> = bad["userErrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["field"])
+        .collect();
+    assert_eq!(fields, [&json!(["input", "salePrice"])], "{bad}");
+}
+
+#[tokio::test]
+async fn business_needs_its_rights_and_its_modules() {
+    let app = TestApp::new().await;
+    let refused = app
+        .graphql_with(
+            &app.admin_token,
+            "{ trialBalance { totalBalance } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "MODULE_NOT_INSTALLED",
+        "{refused}"
+    );
+    set_up_the_books(&app).await;
+    let clerk = app.user("clerk", &["user"]).await;
+    for query in [
+        "{ trialBalance { totalBalance } }",
+        "{ products { totalCount } }",
+        "{ saleOrders { totalCount } }",
+        "{ stockLevels { onHand } }",
+    ] {
+        let answer = app.graphql_with(&clerk, query, json!({})).await;
+        assert_eq!(
+            answer["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{query}: {answer}"
+        );
+    }
+    let create = app
+        .graphql_with(
+            &clerk,
+            "mutation { createProduct(input: { reference: \"P\", name: \"P\", kind: SERVICE }) { userErrors { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        create["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{create}"
+    );
+    configure(
+        &app,
+        "setAccess",
+        "SetAccessInput",
+        json!({ "group": "user", "model": "PRODUCT", "read": true }),
+    )
+    .await;
+    let clerk = app.login("clerk", tests::USER_PASSWORD).await;
+    let allowed = app
+        .graphql_with(&clerk, "{ products { totalCount } }", json!({}))
+        .await;
+    assert_eq!(allowed["data"]["products"]["totalCount"], 0, "{allowed}");
+}
+
+#[tokio::test]
+async fn a_payment_sent_twice_is_registered_once() {
+    let app = TestApp::new().await;
+    set_up_the_books(&app).await;
+    let customer = partner(&app, "Agrolait", true, false).await;
+    let draft = must(
+        &app,
+        "createInvoice",
+        "CreateInvoiceInput",
+        json!({ "kind": "CUSTOMER_INVOICE", "partner": customer, "date": "2026-11-10",
+                "lines": [{ "description": "Consulting", "quantity": "1", "unitPrice": "100" }] }),
+        "invoice { id }",
+    )
+    .await;
+    let id = text(&draft["invoice"]["id"]).to_owned();
+    // no tax given: the line has none.
+    let posted = must(
+        &app,
+        "postInvoice",
+        "InvoiceIdInput",
+        json!({ "id": id }),
+        INVOICE,
+    )
+    .await;
+    assert_eq!(text(&posted["invoice"]["total"]), "100.00");
+    let payment = json!({ "id": "0196a0a0-0000-7000-8000-000000000001", "journal": "bank",
+        "partner": customer, "date": "2026-11-20", "amount": "40",
+        "allocations": [{ "invoice": id, "amount": "40" }] });
+    let first = mutate(
+        &app,
+        "registerPayment",
+        "RegisterPaymentInput",
+        payment.clone(),
+        "number",
+    )
+    .await;
+    assert_eq!(first["userErrors"], json!([]), "{first}");
+    let before = app.event_count().await;
+    let second = mutate(
+        &app,
+        "registerPayment",
+        "RegisterPaymentInput",
+        payment,
+        "number",
+    )
+    .await;
+    assert_eq!(
+        second["userErrors"][0]["code"], "ALREADY_EXISTS",
+        "{second}"
+    );
+    assert_eq!(app.event_count().await, before);
+    let invoice = app
+        .graphql(
+            "query($id: ID!) { invoice(id: $id) { residual matches { amount } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(text(&invoice["invoice"]["residual"]), "60.00");
+    assert_eq!(invoice["invoice"]["matches"], json!([{ "amount": "40" }]));
+}
+
+#[tokio::test]
+async fn an_order_is_cancelled_only_before_anything_leaves() {
+    let app = TestApp::new().await;
+    let (_, customer, desk) = a_shop_with(&app, "5").await;
+    let lines = json!([{ "product": desk, "quantity": "2" }]);
+    let quotation = must(
+        &app,
+        "createSaleOrder",
+        "CreateOrderInput",
+        json!({ "partner": customer, "date": "2026-11-05", "lines": lines }),
+        ORDER,
+    )
+    .await;
+    let cancelled = must(
+        &app,
+        "cancelOrder",
+        "OrderIdInput",
+        json!({ "id": quotation["order"]["id"] }),
+        ORDER,
+    )
+    .await;
+    assert_eq!(cancelled["order"]["state"], "CANCELLED");
+    let confirmed = order(&app, "sale", &customer, "2026-11-05", lines).await;
+    let id = text(&confirmed["id"]).to_owned();
+    deliver(
+        &app,
+        &id,
+        "2026-11-06",
+        json!([{ "line": 0, "quantity": "1" }]),
+    )
+    .await;
+    let refused = mutate(
+        &app,
+        "cancelOrder",
+        "OrderIdInput",
+        json!({ "id": id }),
+        ORDER,
+    )
+    .await;
+    assert_eq!(refused["userErrors"][0]["code"], "WRONG_STATE", "{refused}");
+    // a draft invoice of the order, cancelled, gives back what it billed.
+    let drafted = must(
+        &app,
+        "invoiceOrder",
+        "InvoiceOrderInput",
+        json!({ "id": id, "date": "2026-11-07" }),
+        "invoice { id total }",
+    )
+    .await;
+    assert_eq!(text(&drafted["invoice"]["total"]), "363.00"); // 1 delivered × 300 + 21 %
+    must(
+        &app,
+        "cancelInvoice",
+        "InvoiceIdInput",
+        json!({ "id": drafted["invoice"]["id"] }),
+        INVOICE,
+    )
+    .await;
+    let again = must(
+        &app,
+        "invoiceOrder",
+        "InvoiceOrderInput",
+        json!({ "id": id, "date": "2026-11-08" }),
+        "invoice { total }",
+    )
+    .await;
+    assert_eq!(text(&again["invoice"]["total"]), "363.00");
+}

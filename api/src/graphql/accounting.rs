@@ -488,16 +488,17 @@ impl AccountingQuery {
         .await
     }
 
-    /// Each product's stock on `date` (default: every move so far), with what confirmed orders
-    /// will bring in and take out.
+    /// Each product's stock at `location` (default: the warehouse) on `date` (default: every
+    /// move so far), with what confirmed orders will bring in and take out of the warehouse.
     async fn stock_levels(
         &self,
         ctx: &Context<'_>,
+        #[graphql(default)] location: StockLocation,
         date: Option<NaiveDate>,
         as_of: Option<AsOfInput>,
     ) -> Result<Vec<StockLevelLine>> {
         let actor = reading(ctx, Model::Stock, "stock").await?;
-        stock(ctx, &actor, date, point(as_of)?).await
+        stock(ctx, &actor, location, date, point(as_of)?).await
     }
 
     /// What the stock on hand is worth at cost on `date`.
@@ -508,11 +509,12 @@ impl AccountingQuery {
         as_of: Option<AsOfInput>,
     ) -> Result<StockValuation> {
         let actor = reading(ctx, Model::Stock, "stock").await?;
-        let lines: Vec<StockLevelLine> = stock(ctx, &actor, date, point(as_of)?)
-            .await?
-            .into_iter()
-            .filter(|l| !l.on_hand.is_zero())
-            .collect();
+        let lines: Vec<StockLevelLine> =
+            stock(ctx, &actor, StockLocation::Stock, date, point(as_of)?)
+                .await?
+                .into_iter()
+                .filter(|l| !l.on_hand.is_zero())
+                .collect();
         Ok(StockValuation {
             total_value: money(actor.config.configuration.settings())(
                 lines.iter().map(|l| l.value).sum(),
@@ -711,15 +713,33 @@ async fn analysis(
         .collect())
 }
 
+/// Where goods are.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StockLocation {
+    /// The warehouse.
+    #[default]
+    Stock,
+    Customers,
+    Suppliers,
+    InventoryLoss,
+}
+
 async fn stock(
     ctx: &Context<'_>,
     actor: &crate::auth::Actor,
+    location: StockLocation,
     date: Option<NaiveDate>,
     as_of: Option<projections::log::AsOf>,
 ) -> Result<Vec<StockLevelLine>> {
     let state = ctx.data::<AppState>()?;
     let decimals = business::decimals(actor.config.configuration.settings());
-    let rows = reports::stock_levels(&state.pool, date, as_of)
+    let location = match location {
+        StockLocation::Stock => domain::stock::Location::Stock,
+        StockLocation::Customers => domain::stock::Location::Customers,
+        StockLocation::Suppliers => domain::stock::Location::Suppliers,
+        StockLocation::InventoryLoss => domain::stock::Location::InventoryLoss,
+    };
+    let rows = reports::stock_levels(&state.pool, location.as_str(), date, as_of)
         .await
         .map_err(|e| internal(ctx, e))?;
     Ok(rows
@@ -968,7 +988,7 @@ impl AccountingMutation {
             })
             .await;
         let (_, user_errors) = settled(ctx, result).await?;
-        let level = stock(ctx, &acting.actor, None, None)
+        let level = stock(ctx, &acting.actor, StockLocation::Stock, None, None)
             .await?
             .into_iter()
             .find(|l| l.product.as_str() == product.to_string());

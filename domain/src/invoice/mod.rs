@@ -209,6 +209,8 @@ pub enum InvoiceError {
     OverMatched { amount: Decimal, residual: Decimal },
     #[error("an amount matched must be above zero")]
     NoAmount,
+    #[error("this payment (or credit note) is already set against the document")]
+    AlreadyMatched,
     #[error("a credit note reverses an invoice or bill, not another credit note")]
     NotCreditNote,
 }
@@ -226,6 +228,9 @@ struct Current {
     state: InvoiceState,
     number: Option<String>,
     matched: Decimal,
+    /// The payments and credit notes set against it.
+    #[serde(default)]
+    matches: Vec<Uuid>,
 }
 
 impl Invoice {
@@ -413,6 +418,9 @@ impl crate::Decide for Invoice {
                 if amount <= Decimal::ZERO {
                     return Err(InvoiceError::NoAmount);
                 }
+                if current.matches.contains(&with) {
+                    return Err(InvoiceError::AlreadyMatched);
+                }
                 let residual = self.residual();
                 if amount > residual {
                     return Err(InvoiceError::OverMatched { amount, residual });
@@ -464,6 +472,7 @@ impl Aggregate for Invoice {
                 state: InvoiceState::Draft,
                 number: None,
                 matched: Decimal::ZERO,
+                matches: Vec::new(),
             });
             return;
         }
@@ -477,7 +486,10 @@ impl Aggregate for Invoice {
                 current.number = Some(number);
                 current.state = InvoiceState::Posted;
             }
-            E::InvoiceMatched { amount, .. } => current.matched += amount,
+            E::InvoiceMatched { with, amount, .. } => {
+                current.matched += amount;
+                current.matches.push(with);
+            }
             E::InvoiceCancelled {} => current.state = InvoiceState::Cancelled,
         }
     }

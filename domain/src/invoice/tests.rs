@@ -177,6 +177,15 @@ fn match_(amount: &str) -> InvoiceCommand {
     }
 }
 
+/// A match by another payment than [`match_`]'s.
+fn match_other(amount: &str) -> InvoiceCommand {
+    InvoiceCommand::MatchInvoice {
+        with: id(301),
+        amount: d(amount),
+        date: date(20),
+    }
+}
+
 fn cancel(expected_version: Option<u64>) -> InvoiceCommand {
     InvoiceCommand::CancelInvoice { expected_version }
 }
@@ -448,13 +457,29 @@ fn a_payment_matched_in_parts_lowers_the_residual() {
     let partly = given(with(posted(), [matched("100.00")]));
     assert_eq!(partly.residual(), d("142.00"));
     // the rest, exactly, passes; a cent more does not
-    assert_eq!(partly.decide(match_("142.00")), Ok(vec![matched("142.00")]));
     assert_eq!(
-        partly.decide(match_("142.01")),
+        partly.decide(match_other("142.00")),
+        Ok(vec![InvoiceEvent::InvoiceMatched {
+            with: id(301),
+            amount: d("142.00"),
+            date: date(20),
+        }])
+    );
+    assert_eq!(
+        partly.decide(match_other("142.01")),
         Err(InvoiceError::OverMatched {
             amount: d("142.01"),
             residual: d("142.00")
         })
+    );
+}
+
+#[test]
+fn the_same_payment_is_set_against_a_document_once() {
+    let partly = given(with(posted(), [matched("100.00")]));
+    assert_eq!(
+        partly.decide(match_("10.00")),
+        Err(InvoiceError::AlreadyMatched)
     );
 }
 
@@ -474,7 +499,7 @@ fn matching_a_paid_document_is_refused() {
     let paid = given(with(posted(), [matched("242.00")]));
     assert_eq!(paid.residual(), d("0"));
     assert_eq!(
-        paid.decide(match_("0.01")),
+        paid.decide(match_other("0.01")),
         Err(InvoiceError::OverMatched {
             amount: d("0.01"),
             residual: d("0")
