@@ -36,6 +36,17 @@ pub struct Cli {
     )]
     pub admin_password: Option<String>,
 
+    /// The master password that guards the database manager. At first start it is stored (as
+    /// an argon2 hash only, in `<data-dir>/master-password.argon2`); without it then, a random
+    /// one is generated and shown once. Afterwards it is what `erp db` commands check.
+    #[arg(
+        long,
+        env = "ERP_MASTER_PASSWORD",
+        global = true,
+        hide_env_values = true
+    )]
+    pub master_password: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -51,6 +62,18 @@ pub enum Command {
         /// Load demo data when the database has none.
         #[arg(long, env = "ERP_DEMO")]
         demo: bool,
+        /// A PEM certificate (chain) to serve HTTPS with; needs --tls-key.
+        #[arg(long, env = "ERP_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of --tls-cert.
+        #[arg(long, env = "ERP_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+    },
+    /// The database manager: list, create, duplicate, back up, restore, mark and drop the
+    /// databases of this server. Every command needs the master password.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
     },
     /// Create the database if needed, apply migrations, and exit.
     Migrate,
@@ -119,6 +142,72 @@ pub enum ReplayCommand {
 }
 
 #[derive(Debug, Clone, Subcommand)]
+pub enum DbCommand {
+    /// The databases of this application on the server.
+    List,
+    /// A new database, initialized like any; with --demo, the demo company in it.
+    Create {
+        #[arg(value_parser = database_name)]
+        name: String,
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Copy database FROM into new database TO, as it is now or as it was at a stage, a log
+    /// position or a time.
+    Duplicate {
+        #[arg(value_parser = database_name)]
+        from: String,
+        #[arg(value_parser = database_name)]
+        to: String,
+        #[arg(long, conflicts_with_all = ["position", "time"])]
+        stage: Option<String>,
+        #[arg(long, conflicts_with = "time")]
+        position: Option<i64>,
+        #[arg(long)]
+        time: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// Write database NAME's event log to FILE (checksummed; the replay export format).
+    Backup {
+        #[arg(value_parser = database_name)]
+        name: String,
+        file: PathBuf,
+    },
+    /// Make database NAME from backup FILE (which must verify); over an existing database only
+    /// with --replace.
+    Restore {
+        file: PathBuf,
+        #[arg(value_parser = database_name)]
+        name: String,
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Mark a database as production (or, with --test, as a test database).
+    Mark {
+        #[arg(value_parser = database_name)]
+        name: String,
+        #[arg(
+            long,
+            conflicts_with = "production",
+            required_unless_present = "production"
+        )]
+        test: bool,
+        #[arg(long)]
+        production: bool,
+    },
+    /// Drop a database and everything in it.
+    Drop {
+        #[arg(value_parser = database_name)]
+        name: String,
+    },
+    /// Change the master password (the current one from --master-password).
+    ChangeMasterPassword {
+        /// The new master password.
+        #[arg(long, env = "ERP_NEW_MASTER_PASSWORD", hide_env_values = true)]
+        new: String,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
 pub enum DataCommand {
     /// Load a data module (JSON Lines; see the README). Loading it again changes nothing.
     Load {
@@ -155,18 +244,5 @@ pub enum StageCommand {
 
 /// A database name we can use unquoted everywhere: lower-case letters, digits and `_`.
 fn database_name(raw: &str) -> Result<String, String> {
-    let valid = !raw.is_empty()
-        && raw.len() <= 63
-        && raw.starts_with(|c: char| c.is_ascii_lowercase())
-        && raw
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if valid {
-        Ok(raw.to_owned())
-    } else {
-        Err(
-            "a database name is 1 to 63 lower-case letters, digits or _, starting with a letter"
-                .to_owned(),
-        )
-    }
+    crate::manager::database_name(raw)
 }

@@ -12,11 +12,11 @@
 use async_graphql::http::GraphiQLSource;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
-use async_graphql::{Response as GqlResponse, Variables};
+use async_graphql::{Executor, Response as GqlResponse, Variables};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::body::Bytes;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE, USER_AGENT};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -24,10 +24,13 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
 use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::graphql::{AppSchema, RequestContext};
+use crate::manager::{ManagerError, Server};
 
 /// The path GraphQL is served at.
 pub const GRAPHQL_PATH: &str = "/graphql";
@@ -38,17 +41,160 @@ pub const SUBSCRIPTIONS_PATH: &str = "/graphql/ws";
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
 
+/// The largest request body accepted (a GraphQL document and its variables).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+/// How long a request may run before it is stopped with a 503.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The path of the database manager's GraphQL.
+pub const MANAGER_PATH: &str = "/manager/graphql";
+
 /// The whole HTTP application for one schema.
 pub fn app(schema: AppSchema) -> Router {
     Router::new()
-        .route(GRAPHQL_PATH, get(graphql_get).post(graphql_post))
-        .route(SUBSCRIPTIONS_PATH, get(subscriptions))
+        .route(
+            GRAPHQL_PATH,
+            get(
+                |State(schema): State<AppSchema>, headers, params| async move {
+                    graphql_get(&schema, GRAPHQL_PATH, headers, params).await
+                },
+            )
+            .post(
+                |State(schema): State<AppSchema>, headers, body| async move {
+                    graphql_post(&schema, headers, body).await
+                },
+            ),
+        )
+        .route(
+            SUBSCRIPTIONS_PATH,
+            get(
+                |State(schema): State<AppSchema>, protocol, headers, upgrade| async move {
+                    subscriptions(schema, protocol, headers, upgrade).await
+                },
+            ),
+        )
         .route("/", get(|| async { Redirect::temporary(GRAPHQL_PATH) }))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(schema)
 }
 
+/// The application of a server of many databases: the default one at `/graphql`, each at
+/// `/db/<name>/graphql` (subscriptions at `.../graphql/ws`), the manager at `/manager/graphql`.
+pub fn server_app(server: Arc<Server>) -> Router {
+    let manager = crate::graphql::manager::manager_schema(server.clone());
+    let default = server.default_name().to_owned();
+    let default_get = default.clone();
+    let default_ws = default.clone();
+    Router::new()
+        .route(
+            GRAPHQL_PATH,
+            get(move |State(server): State<Arc<Server>>, headers, params| {
+                let name = default_get.clone();
+                async move {
+                    match served(&server, &name).await {
+                        Ok(schema) => graphql_get(&schema, GRAPHQL_PATH, headers, params).await,
+                        Err(response) => response,
+                    }
+                }
+            })
+            .post(move |State(server): State<Arc<Server>>, headers, body| {
+                let name = default.clone();
+                async move {
+                    match served(&server, &name).await {
+                        Ok(schema) => graphql_post(&schema, headers, body).await,
+                        Err(response) => response,
+                    }
+                }
+            }),
+        )
+        .route(
+            SUBSCRIPTIONS_PATH,
+            get(move |State(server): State<Arc<Server>>, protocol, headers, upgrade| {
+                let name = default_ws.clone();
+                async move {
+                    match served(&server, &name).await {
+                        Ok(schema) => subscriptions(schema, protocol, headers, upgrade).await,
+                        Err(response) => response,
+                    }
+                }
+            }),
+        )
+        .route(
+            "/db/{name}/graphql",
+            get(
+                |State(server): State<Arc<Server>>, Path(name): Path<String>, headers, params| async move {
+                    let endpoint = format!("/db/{name}/graphql");
+                    match served(&server, &name).await {
+                        Ok(schema) => graphql_get(&schema, &endpoint, headers, params).await,
+                        Err(response) => response,
+                    }
+                },
+            )
+            .post(
+                |State(server): State<Arc<Server>>, Path(name): Path<String>, headers, body| async move {
+                    match served(&server, &name).await {
+                        Ok(schema) => graphql_post(&schema, headers, body).await,
+                        Err(response) => response,
+                    }
+                },
+            ),
+        )
+        .route(
+            "/db/{name}/graphql/ws",
+            get(
+                |State(server): State<Arc<Server>>,
+                 Path(name): Path<String>,
+                 protocol,
+                 headers,
+                 upgrade| async move {
+                    match served(&server, &name).await {
+                        Ok(schema) => subscriptions(schema, protocol, headers, upgrade).await,
+                        Err(response) => response,
+                    }
+                },
+            ),
+        )
+        .route(
+            MANAGER_PATH,
+            get({
+                let manager = manager.clone();
+                move |headers, params| async move {
+                    graphql_get(&manager, MANAGER_PATH, headers, params).await
+                }
+            })
+            .post(move |headers, body| async move {
+                graphql_post(&manager, headers, body).await
+            }),
+        )
+        .route("/", get(|| async { Redirect::temporary(GRAPHQL_PATH) }))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(server)
+}
+
+/// The schema of database `name`, or the response that says why there is none.
+async fn served(server: &Server, name: &str) -> Result<AppSchema, Response> {
+    match server.schema(name).await {
+        Ok(schema) => Ok(schema),
+        Err(ManagerError::BadName(_) | ManagerError::Unknown(_)) => Err(reject(
+            StatusCode::NOT_FOUND,
+            MediaType::Json,
+            &format!(
+                "there is no database {} on this server",
+                name.chars().take(80).collect::<String>()
+            ),
+        )),
+        Err(error) => {
+            tracing::error!(%error, database = name, "cannot serve the database");
+            Err(reject(
+                StatusCode::SERVICE_UNAVAILABLE,
+                MediaType::Json,
+                "the database cannot be served just now; the server log says why",
+            ))
+        }
+    }
+}
+
 async fn subscriptions(
-    State(schema): State<AppSchema>,
+    schema: AppSchema,
     protocol: GraphQLProtocol,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
@@ -165,8 +311,9 @@ struct GetParams {
     extensions: Option<String>,
 }
 
-async fn graphql_get(
-    State(schema): State<AppSchema>,
+async fn graphql_get<E: Executor>(
+    schema: &E,
+    endpoint: &str,
     headers: HeaderMap,
     params: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
@@ -176,7 +323,7 @@ async fn graphql_get(
         .is_some_and(|a| a.contains("text/html"));
     let params = params.ok().map(|Query(p)| p);
     if wants_html && params.as_ref().is_none_or(|p| p.query.is_none()) {
-        return Html(GraphiQLSource::build().endpoint(GRAPHQL_PATH).finish()).into_response();
+        return Html(GraphiQLSource::build().endpoint(endpoint).finish()).into_response();
     }
     let Some(media) = MediaType::negotiate(&headers) else {
         return not_acceptable();
@@ -223,14 +370,10 @@ async fn graphql_get(
             return response;
         }
     }
-    execute(&schema, &headers, media, params).await
+    execute(schema, &headers, media, params).await
 }
 
-async fn graphql_post(
-    State(schema): State<AppSchema>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn graphql_post<E: Executor>(schema: &E, headers: HeaderMap, body: Bytes) -> Response {
     let Some(media) = MediaType::negotiate(&headers) else {
         return not_acceptable();
     };
@@ -279,7 +422,7 @@ async fn graphql_post(
             )
         }
     };
-    execute(&schema, &headers, media, params).await
+    execute(schema, &headers, media, params).await
 }
 
 fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
@@ -295,8 +438,8 @@ fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
     operation.is_some_and(|op| op.node.ty == OperationType::Mutation)
 }
 
-async fn execute(
-    schema: &AppSchema,
+async fn execute<E: Executor>(
+    schema: &E,
     headers: &HeaderMap,
     media: MediaType,
     params: Params,
@@ -328,7 +471,22 @@ async fn execute(
     // costs more than resolving it).
     let span = tracing::info_span!("graphql", %request_id, operation = %operation);
     let started = std::time::Instant::now();
-    let mut response = schema.execute(request).instrument(span.clone()).await;
+    let Ok(mut response) = tokio::time::timeout(
+        REQUEST_TIMEOUT,
+        schema.execute(request).instrument(span.clone()),
+    )
+    .await
+    else {
+        span.in_scope(|| tracing::warn!("request stopped: it ran longer than the limit"));
+        return reject(
+            StatusCode::SERVICE_UNAVAILABLE,
+            media,
+            &format!(
+                "the request ran longer than {} s and was stopped",
+                REQUEST_TIMEOUT.as_secs()
+            ),
+        );
+    };
     // the configuration version the answer was computed at: a client whose cached forms are
     // older reloads them.
     if let Some(version) = context.configuration_version() {

@@ -14,9 +14,11 @@ pub mod event_store;
 pub mod fork;
 pub mod graphql;
 pub mod http;
+pub mod manager;
 pub mod pg;
 pub mod read_models;
 pub mod store;
+pub mod tls;
 pub mod work;
 
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! `erp`: starts the server, or runs one administrative command.
 
 use anyhow::Context;
-use api::config::{Cli, Command, DataCommand, ReplayCommand, StageCommand};
+use api::config::{Cli, Command, DataCommand, DbCommand, ReplayCommand, StageCommand};
 use std::time::Duration;
 
 use api::{admin, bootstrap, data_module, database, demo, fork, pg, read_models, Backend};
@@ -17,8 +17,13 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     match &cli.command {
-        Command::Serve { listen, demo } => {
-            let pool = open(&cli).await?;
+        Command::Serve {
+            listen,
+            demo,
+            tls_cert,
+            tls_key,
+        } => {
+            let (url, pool) = open_with_url(&cli).await?;
             let backend = Backend::start(pool.clone())
                 .await
                 .context("starting the projections")?;
@@ -39,20 +44,45 @@ async fn main() -> anyhow::Result<()> {
                     );
                 }
             }
-            if !listen.ip().is_loopback() {
-                tracing::warn!(%listen, "serving plain HTTP beyond this machine: anyone on the network can read the traffic");
+            let server = manager_server(&cli, &url, backend).await?;
+            let app = api::http::server_app(std::sync::Arc::new(server));
+            match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => {
+                    println!(
+                        "GraphQL: https://{listen}{} (each database at /db/<name>/graphql; the manager at {})",
+                        api::http::GRAPHQL_PATH,
+                        api::http::MANAGER_PATH
+                    );
+                    api::tls::serve(*listen, cert, key, app, shutdown_signal())
+                        .await
+                        .context("serving HTTPS")?;
+                }
+                _ => {
+                    if !listen.ip().is_loopback() {
+                        tracing::warn!(%listen, "serving plain HTTP beyond this machine: anyone on the network can read the traffic (give --tls-cert and --tls-key for HTTPS)");
+                    }
+                    let listener = tokio::net::TcpListener::bind(listen)
+                        .await
+                        .with_context(|| format!("cannot listen on {listen}"))?;
+                    println!(
+                        "GraphQL: http://{listen}{} (open it in a browser for GraphiQL; each database at /db/<name>/graphql; the manager at {})",
+                        api::http::GRAPHQL_PATH,
+                        api::http::MANAGER_PATH
+                    );
+                    axum::serve(listener, app)
+                        .with_graceful_shutdown(shutdown_signal())
+                        .await
+                        .context("serving HTTP")?;
+                }
             }
-            let listener = tokio::net::TcpListener::bind(listen)
+        }
+        Command::Db { command } => {
+            let (url, pool) = open_with_url(&cli).await?;
+            let backend = Backend::start(pool)
                 .await
-                .with_context(|| format!("cannot listen on {listen}"))?;
-            println!(
-                "GraphQL: http://{listen}{} (open it in a browser for GraphiQL)",
-                api::http::GRAPHQL_PATH
-            );
-            axum::serve(listener, api::app(backend.schema()))
-                .with_graceful_shutdown(shutdown_signal())
-                .await
-                .context("serving HTTP")?;
+                .context("starting the projections")?;
+            let server = manager_server(&cli, &url, backend).await?;
+            db(command.clone(), &cli, &server).await?;
         }
         Command::Migrate => {
             open(&cli).await?;
@@ -118,6 +148,110 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The database manager of this server (serving `backend`'s database by default), with the
+/// master password stored in the data folder (set now if it is the first start).
+async fn manager_server(
+    cli: &Cli,
+    url: &str,
+    backend: Backend,
+) -> anyhow::Result<api::manager::Server> {
+    let (master, generated) =
+        api::manager::MasterPassword::open(&cli.data_dir, cli.master_password.as_deref())
+            .await
+            .context("the master password")?;
+    if let Some(password) = generated {
+        println!(
+            "The master password of the database manager is {password} (shown this once; only its hash is kept)."
+        );
+    }
+    Ok(api::manager::Server::new(
+        url,
+        backend,
+        &cli.data_dir,
+        cli.admin_password.clone(),
+        master,
+    )?)
+}
+
+/// Runs a `db` subcommand, once the master password is checked.
+async fn db(command: DbCommand, cli: &Cli, server: &api::manager::Server) -> anyhow::Result<()> {
+    use api::manager::Point;
+    let Some(password) = &cli.master_password else {
+        anyhow::bail!("the database manager needs the master password: give --master-password or ERP_MASTER_PASSWORD");
+    };
+    server.master.check(password).await?;
+    match command {
+        DbCommand::List => {
+            for database in server.list().await? {
+                let kind = if database.production {
+                    "production"
+                } else {
+                    "test"
+                };
+                let default = if database.default { " (default)" } else { "" };
+                println!("{}\t{kind}{default}", database.name);
+            }
+        }
+        DbCommand::Create { name, demo } => {
+            server.create(&name, demo).await?;
+            println!("Created {name}.");
+        }
+        DbCommand::Duplicate {
+            from,
+            to,
+            stage,
+            position,
+            time,
+        } => {
+            let point = match (stage, position, time) {
+                (Some(stage), _, _) => Point::Stage(stage),
+                (_, Some(position), _) => Point::Position(position),
+                (_, _, Some(time)) => Point::Time(time),
+                _ => Point::Now,
+            };
+            let (_, events) = server.duplicate(&from, &to, point).await?;
+            println!("Duplicated {from} into {to}: {events} events.");
+        }
+        DbCommand::Backup { name, file } => {
+            let backup = server.backup_to(&name, &file).await?;
+            println!(
+                "Backed up {name} to {}: {} events, up to position {}, chain {}.",
+                file.display(),
+                backup.events,
+                backup.last_position,
+                backup.chain
+            );
+        }
+        DbCommand::Restore {
+            file,
+            name,
+            replace,
+        } => {
+            let (_, events) = server.restore_from(&file, &name, replace).await?;
+            println!(
+                "Restored {name} from {}: {events} events, verified.",
+                file.display()
+            );
+        }
+        DbCommand::Mark {
+            name, production, ..
+        } => {
+            server.mark(&name, production).await?;
+            let kind = if production { "production" } else { "test" };
+            println!("{name} is now a {kind} database.");
+        }
+        DbCommand::Drop { name } => {
+            server.drop_database(&name).await?;
+            println!("Dropped {name}.");
+        }
+        DbCommand::ChangeMasterPassword { new } => {
+            server.master.change(password, &new).await?;
+            println!("The master password is changed.");
+        }
+    }
+    Ok(())
+}
+
 /// Opens (creating and migrating if needed) the configured database.
 async fn open(cli: &Cli) -> anyhow::Result<sqlx::PgPool> {
     Ok(open_with_url(cli).await?.1)
@@ -141,12 +275,12 @@ async fn open_with_url(cli: &Cli) -> anyhow::Result<(String, sqlx::PgPool)> {
         let (password, written) = match &cli.admin_password {
             Some(password) => (password.clone(), None),
             None => {
-                let password = random_password();
+                let password = api::manager::random_password();
                 let name = sqlx::query_scalar::<_, String>("select current_database()")
                     .fetch_one(&pool)
                     .await?;
                 let path = cli.data_dir.join(format!("admin-password-{name}"));
-                write_secret(&path, &password)
+                api::manager::write_secret(&path, &password)
                     .with_context(|| format!("writing {}", path.display()))?;
                 (password, Some(path))
             }
@@ -166,33 +300,6 @@ async fn open_with_url(cli: &Cli) -> anyhow::Result<(String, sqlx::PgPool)> {
         }
     }
     Ok((url, pool))
-}
-
-/// 20 random letters and digits.
-fn random_password() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut rng = rand::rng();
-    (0..20)
-        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
-        .collect()
-}
-
-/// Writes `secret` to `path`, readable by its owner only.
-fn write_secret(path: &std::path::Path, secret: &str) -> std::io::Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    use std::io::Write;
-    let mut file = options.open(path)?;
-    writeln!(file, "{secret}")
 }
 
 async fn shutdown_signal() {

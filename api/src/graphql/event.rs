@@ -99,6 +99,7 @@ pub struct LogQuery;
 impl LogQuery {
     /// The event log, in position order, a page at a time (at most 100): what happened, to
     /// which record, when, by whom and in the course of what. Needs the read right on `LOG`.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
     async fn log(
         &self,
         ctx: &Context<'_>,

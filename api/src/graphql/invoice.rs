@@ -286,6 +286,7 @@ impl InvoiceQuery {
     }
 
     /// Invoices, bills and credit notes, newest first, a page at a time.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
     async fn invoices(
         &self,
         ctx: &Context<'_>,

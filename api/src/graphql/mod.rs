@@ -5,6 +5,7 @@ mod business;
 pub mod configuration;
 mod event;
 mod invoice;
+pub mod manager;
 mod order;
 mod partner;
 mod product;

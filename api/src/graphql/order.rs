@@ -322,6 +322,7 @@ impl OrderQuery {
     }
 
     /// Sales orders, newest first, a page at a time.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
     async fn sale_orders(
         &self,
         ctx: &Context<'_>,
@@ -334,6 +335,7 @@ impl OrderQuery {
     }
 
     /// Purchase orders, newest first, a page at a time.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
     async fn purchase_orders(
         &self,
         ctx: &Context<'_>,

@@ -104,6 +104,7 @@ impl Partner {
     }
 
     /// Every event of the partner, oldest first: what happened, when, and who did it.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
     async fn history(
         &self,
         ctx: &Context<'_>,
@@ -255,6 +256,9 @@ impl PartnerQuery {
     /// Partners, a page at a time: `first`/`after` forwards, `last`/`before` backwards, at
     /// most 100 per page.
     #[allow(clippy::too_many_arguments)] // the arguments are the GraphQL field's
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1"
+    )]
     async fn partners(
         &self,
         ctx: &Context<'_>,

@@ -155,6 +155,7 @@ impl ProductQuery {
     }
 
     /// Products by name, a page at a time (`first`/`after`, at most 100 a page).
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
     async fn products(
         &self,
         ctx: &Context<'_>,

@@ -1,0 +1,663 @@
+//! The database manager: one server, many databases. It lists, creates (empty or with the demo
+//! company), duplicates (now, or at a stage, a position or a time), backs up (the event log in
+//! the replay export's checksummed format), restores (into a new name; over an existing database
+//! only when asked to replace it), marks as test or production, and drops databases; and it
+//! serves each one's GraphQL at `/db/<name>/graphql`.
+//!
+//! Every operation needs the master password. It is set at first start (from
+//! `ERP_MASTER_PASSWORD`, or generated and shown once), stored only as an argon2 hash in
+//! `<data-dir>/master-password.argon2`, and changed with the old one. Each wrong password makes
+//! the next answer wait longer (up to [`MAX_WAIT`]); a right one resets the wait.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection};
+use thiserror::Error;
+use tokio::sync::{Mutex, RwLock};
+
+use crate::auth::{hash_password, verify_password};
+use crate::database::{self, quote_ident, DatabaseError};
+use crate::fork::{self, ForkError};
+use crate::Backend;
+
+/// The longest a wrong master password makes the answer wait.
+pub const MAX_WAIT: Duration = Duration::from_secs(8);
+/// The first wait after a wrong master password; each further failure doubles it.
+pub const FIRST_WAIT: Duration = Duration::from_millis(250);
+/// What a database the manager made carries as its PostgreSQL comment, so listing needs one
+/// query (followed by `:test` or `:production`).
+const MARK: &str = "erp";
+
+#[derive(Debug, Error)]
+pub enum ManagerError {
+    #[error("wrong master password")]
+    WrongPassword {
+        /// How long the answer was held back.
+        waited: Duration,
+    },
+    #[error("{0}")]
+    BadName(String),
+    #[error("there is no database {0} on this server")]
+    Unknown(String),
+    #[error("database {0} exists already: choose another name, or say to replace it")]
+    Exists(String),
+    #[error("{0}")]
+    Refused(String),
+    #[error("the new master password: {0}")]
+    Password(#[from] crate::auth::PasswordError),
+    #[error(transparent)]
+    Fork(#[from] ForkError),
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A database name: 1 to 63 lower-case letters, digits or `_`, starting with a letter.
+pub fn database_name(raw: &str) -> Result<String, String> {
+    let valid = !raw.is_empty()
+        && raw.len() <= 63
+        && raw.starts_with(|c: char| c.is_ascii_lowercase())
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if valid {
+        Ok(raw.to_owned())
+    } else {
+        Err(format!(
+            "'{}' is not a database name: 1 to 63 lower-case letters, digits or _, starting with a letter",
+            raw.chars().take(80).collect::<String>()
+        ))
+    }
+}
+
+fn name(raw: &str) -> Result<String, ManagerError> {
+    database_name(raw).map_err(ManagerError::BadName)
+}
+
+/// A random password of 20 letters and digits (no look-alikes).
+pub fn random_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..20)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
+}
+
+/// Writes `secret` to `path`, readable by its owner only; atomically (a temporary file renamed).
+pub fn write_secret(path: &Path, secret: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let temporary = path.with_extension("tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&temporary)?;
+    writeln!(file, "{secret}")?;
+    file.sync_all()?;
+    std::fs::rename(&temporary, path)
+}
+
+/// The master password, as its hash.
+pub struct MasterPassword {
+    path: PathBuf,
+    hash: RwLock<String>,
+    failures: AtomicU32,
+}
+
+impl MasterPassword {
+    /// The master password stored in `data_dir`; at first start, `given` (or a generated one,
+    /// returned so it can be shown once) is hashed and stored.
+    pub async fn open(
+        data_dir: &Path,
+        given: Option<&str>,
+    ) -> Result<(Self, Option<String>), ManagerError> {
+        let path = data_dir.join("master-password.argon2");
+        let (hash, generated) = match std::fs::read_to_string(&path) {
+            Ok(hash) if !hash.trim().is_empty() => (hash.trim().to_owned(), None),
+            _ => {
+                let (password, generated) = match given {
+                    Some(password) => (password.to_owned(), None),
+                    None => {
+                        let password = random_password();
+                        (password.clone(), Some(password))
+                    }
+                };
+                let hash = hash_password(&password).await?.as_str().to_owned();
+                write_secret(&path, &hash)?;
+                (hash, generated)
+            }
+        };
+        Ok((
+            Self {
+                path,
+                hash: RwLock::new(hash),
+                failures: AtomicU32::new(0),
+            },
+            generated,
+        ))
+    }
+
+    /// Ok if `password` is the master password; otherwise, after a wait that doubles with each
+    /// failure in a row, `WrongPassword`.
+    pub async fn check(&self, password: &str) -> Result<(), ManagerError> {
+        let hash = self.hash.read().await.clone();
+        if verify_password(password, Some(hash)).await {
+            self.failures.store(0, Ordering::Relaxed);
+            return Ok(());
+        }
+        let failures = self.failures.fetch_add(1, Ordering::Relaxed);
+        let waited = FIRST_WAIT
+            .saturating_mul(1u32 << failures.min(16))
+            .min(MAX_WAIT);
+        tracing::warn!(failures = failures + 1, "wrong master password");
+        tokio::time::sleep(waited).await;
+        Err(ManagerError::WrongPassword { waited })
+    }
+
+    /// Changes the master password, given the current one.
+    pub async fn change(&self, old: &str, new: &str) -> Result<(), ManagerError> {
+        self.check(old).await?;
+        let hash = hash_password(new).await?.as_str().to_owned();
+        let mut current = self.hash.write().await;
+        write_secret(&self.path, &hash)?;
+        *current = hash;
+        Ok(())
+    }
+}
+
+/// One database, as the manager lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseInfo {
+    pub name: String,
+    pub production: bool,
+    /// Whether this server serves it at `/graphql` as well.
+    pub default: bool,
+}
+
+/// A backup file in the server's backup folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupInfo {
+    pub file: String,
+    pub bytes: u64,
+    pub events: u64,
+    pub last_position: i64,
+    /// The running hash over the log in the file (the manifest's `chain`).
+    pub chain: String,
+}
+
+/// Where a duplicate stops.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Point {
+    Now,
+    Stage(String),
+    Position(i64),
+    Time(DateTime<Utc>),
+}
+
+/// The databases of one PostgreSQL server, and the backends serving them.
+pub struct Server {
+    /// The URL of the default database; others are on the same server.
+    url: String,
+    default: String,
+    data_dir: PathBuf,
+    admin_password: Option<String>,
+    pub master: MasterPassword,
+    backends: Mutex<HashMap<String, Served>>,
+}
+
+/// A database being served: its backend and its schema.
+#[derive(Clone)]
+struct Served {
+    backend: Arc<Backend>,
+    schema: crate::graphql::AppSchema,
+}
+
+impl Served {
+    fn new(backend: Backend) -> Self {
+        let schema = backend.schema();
+        Self {
+            backend: Arc::new(backend),
+            schema,
+        }
+    }
+}
+
+impl Server {
+    /// A manager for the server of `url` (whose database is served at `/graphql`), already
+    /// serving `default`.
+    pub fn new(
+        url: &str,
+        default: Backend,
+        data_dir: &Path,
+        admin_password: Option<String>,
+        master: MasterPassword,
+    ) -> Result<Self, ManagerError> {
+        let options = PgConnectOptions::from_str(url).map_err(DatabaseError::Url)?;
+        let default_name = options.get_database().unwrap_or("erp").to_owned();
+        Ok(Self {
+            url: url.to_owned(),
+            default: default_name.clone(),
+            data_dir: data_dir.to_owned(),
+            admin_password,
+            master,
+            backends: Mutex::new(HashMap::from([(default_name, Served::new(default))])),
+        })
+    }
+
+    pub fn default_name(&self) -> &str {
+        &self.default
+    }
+
+    fn options(&self) -> Result<PgConnectOptions, ManagerError> {
+        Ok(PgConnectOptions::from_str(&self.url).map_err(DatabaseError::Url)?)
+    }
+
+    /// The URL of database `name` on this server.
+    pub fn url_of(&self, name: &str) -> Result<String, ManagerError> {
+        Ok(self.options()?.database(name).to_url_lossy().to_string())
+    }
+
+    /// The folder backups are written to and restored from.
+    pub fn backups_dir(&self) -> PathBuf {
+        self.data_dir.join("backups")
+    }
+
+    async fn server_connection(&self) -> Result<sqlx::PgConnection, ManagerError> {
+        Ok(database::server_connection(&self.options()?).await?)
+    }
+
+    async fn exists(&self, name: &str) -> Result<bool, ManagerError> {
+        let mut conn = self.server_connection().await?;
+        let exists = database::exists(&mut conn, name).await?;
+        let _ = conn.close().await;
+        Ok(exists)
+    }
+
+    /// The backend serving database `name`, started on first use.
+    pub async fn backend(&self, name: &str) -> Result<Arc<Backend>, ManagerError> {
+        Ok(self.served(name).await?.backend)
+    }
+
+    /// The GraphQL schema of database `name`, served from first use.
+    pub async fn schema(&self, name: &str) -> Result<crate::graphql::AppSchema, ManagerError> {
+        Ok(self.served(name).await?.schema)
+    }
+
+    /// Database `name`, served (started on first use). Only databases of this application
+    /// (with its event log) are served.
+    async fn served(&self, name: &str) -> Result<Served, ManagerError> {
+        let name = self::name(name)?;
+        let mut backends = self.backends.lock().await;
+        if let Some(served) = backends.get(&name) {
+            return Ok(served.clone());
+        }
+        if !self.exists(&name).await? {
+            return Err(ManagerError::Unknown(name));
+        }
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(&self.url_of(&name)?)
+            .await?;
+        let ours: bool = sqlx::query_scalar("select to_regclass('public.events') is not null")
+            .fetch_one(&pool)
+            .await?;
+        if !ours {
+            pool.close().await;
+            return Err(ManagerError::Unknown(name));
+        }
+        migrations::MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(DatabaseError::from)?;
+        let served = Served::new(Backend::start(pool).await?);
+        backends.insert(name, served.clone());
+        Ok(served)
+    }
+
+    /// Stops serving `name` and closes its connections.
+    async fn stop(&self, name: &str) {
+        let served = self.backends.lock().await.remove(name);
+        if let Some(served) = served {
+            served.backend.state.pool.close().await;
+        }
+    }
+
+    async fn set_mark(&self, name: &str, production: bool) -> Result<(), ManagerError> {
+        let mut conn = self.server_connection().await?;
+        let mark = if production {
+            format!("{MARK}:production")
+        } else {
+            format!("{MARK}:test")
+        };
+        sqlx::query(&format!(
+            "comment on database {} is '{mark}'",
+            quote_ident(name)
+        ))
+        .execute(&mut conn)
+        .await?;
+        let _ = conn.close().await;
+        Ok(())
+    }
+
+    /// The databases of this application on the server, by name.
+    pub async fn list(&self) -> Result<Vec<DatabaseInfo>, ManagerError> {
+        let mut conn = self.server_connection().await?;
+        let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+            "select datname, shobj_description(oid, 'pg_database') from pg_database
+              where not datistemplate
+                and (shobj_description(oid, 'pg_database') like 'erp:%' or datname = $1)
+              order by datname",
+        )
+        .bind(&self.default)
+        .fetch_all(&mut conn)
+        .await?;
+        let _ = conn.close().await;
+        Ok(rows
+            .into_iter()
+            .map(|(name, mark)| DatabaseInfo {
+                production: mark.as_deref() == Some("erp:production"),
+                default: name == self.default,
+                name,
+            })
+            .collect())
+    }
+
+    /// Creates database `name`, initialized like any new database (and with the demo company
+    /// when `demo`).
+    pub async fn create(&self, raw: &str, demo: bool) -> Result<DatabaseInfo, ManagerError> {
+        let name = name(raw)?;
+        if self.exists(&name).await? {
+            return Err(ManagerError::Exists(name));
+        }
+        let pool = database::open(&self.url_of(&name)?, 8).await?;
+        let password = match &self.admin_password {
+            Some(password) => password.clone(),
+            None => {
+                let password = random_password();
+                write_secret(
+                    &self.data_dir.join(format!("admin-password-{name}")),
+                    &password,
+                )?;
+                password
+            }
+        };
+        crate::bootstrap::initialize(&pool, &password)
+            .await
+            .map_err(|e| ManagerError::Other(e.to_string()))?;
+        pool.close().await;
+        self.set_mark(&name, false).await?;
+        let backend = self.backend(&name).await?;
+        if demo {
+            crate::demo::load(&backend.state.pool, &backend.state.bus)
+                .await
+                .map_err(|e| ManagerError::Other(e.to_string()))?;
+            crate::demo::business(&backend, Utc::now().date_naive())
+                .await
+                .map_err(|e| ManagerError::Other(e.to_string()))?;
+        }
+        Ok(DatabaseInfo {
+            name,
+            production: false,
+            default: false,
+        })
+    }
+
+    /// Copies `from`'s log up to `point` into the new database `to`, whose read models are then
+    /// rebuilt; `from` is only read. A duplicate starts as a test database.
+    pub async fn duplicate(
+        &self,
+        from: &str,
+        to: &str,
+        point: Point,
+    ) -> Result<(DatabaseInfo, u64), ManagerError> {
+        let to = name(to)?;
+        let source = self.backend(from).await?;
+        let pool = &source.state.pool;
+        let position: Option<i64> = match &point {
+            Point::Now => {
+                sqlx::query_scalar("select max(position) from events")
+                    .fetch_one(pool)
+                    .await?
+            }
+            Point::Position(p) => Some(*p),
+            Point::Time(t) => {
+                sqlx::query_scalar("select max(position) from events where recorded_at <= $1")
+                    .bind(t)
+                    .fetch_one(pool)
+                    .await?
+            }
+            Point::Stage(stage) => {
+                let found: Option<i64> =
+                    sqlx::query_scalar("select position from configuration_stage where name = $1")
+                        .bind(stage)
+                        .fetch_optional(pool)
+                        .await?;
+                Some(found.ok_or_else(|| {
+                    ManagerError::Refused(format!("{from} has no stage named '{stage}'"))
+                })?)
+            }
+        };
+        let position = position.unwrap_or(0);
+        if position < 0 {
+            return Err(ManagerError::Refused(
+                "a log position is never negative".into(),
+            ));
+        }
+        let (copy, events) = fork::fork(pool, position, &self.url_of(&to)?, |_| {}).await?;
+        copy.close().await;
+        self.set_mark(&to, false).await?;
+        let backend = self.backend(&to).await?;
+        if !backend.catch_up(Duration::from_secs(600)).await? {
+            return Err(ManagerError::Other(format!(
+                "the read models of {to} did not catch up"
+            )));
+        }
+        Ok((
+            DatabaseInfo {
+                name: to,
+                production: false,
+                default: false,
+            },
+            events,
+        ))
+    }
+
+    /// Writes `name`'s log to `file` (the replay export format: JSON lines and a manifest).
+    pub async fn backup_to(&self, name: &str, file: &Path) -> Result<BackupInfo, ManagerError> {
+        let backend = self.backend(name).await?;
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let temporary = file.with_extension("partial");
+        let writer = std::io::BufWriter::new(std::fs::File::create(&temporary)?);
+        let manifest = replay::export::export(&backend.state.pool, writer, |_, _| {})
+            .await
+            .map_err(|e| ManagerError::Other(e.to_string()))?;
+        std::fs::rename(&temporary, file)?;
+        Ok(BackupInfo {
+            file: file
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            bytes: std::fs::metadata(file)?.len(),
+            events: manifest.events,
+            last_position: manifest.last_position,
+            chain: manifest.chain,
+        })
+    }
+
+    /// Backs `name` up into the backup folder, as `<name>-<time>.jsonl`.
+    pub async fn backup(&self, name: &str) -> Result<BackupInfo, ManagerError> {
+        let name = self::name(name)?;
+        let file = self.backups_dir().join(format!(
+            "{name}-{}.jsonl",
+            Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
+        ));
+        self.backup_to(&name, &file).await
+    }
+
+    /// The backup files in the backup folder, newest first.
+    pub fn backups(&self) -> Result<Vec<(String, u64)>, ManagerError> {
+        let dir = self.backups_dir();
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Ok(vec![]);
+        };
+        let mut files: Vec<(String, u64)> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "jsonl"))
+            .filter_map(|e| {
+                Some((
+                    e.file_name().to_string_lossy().into_owned(),
+                    e.metadata().ok()?.len(),
+                ))
+            })
+            .collect();
+        files.sort_by(|a, b| b.0.cmp(&a.0));
+        Ok(files)
+    }
+
+    /// A backup file of the backup folder, by its bare name (no path: nothing outside the
+    /// folder can be named).
+    pub fn backup_file(&self, file: &str) -> Result<PathBuf, ManagerError> {
+        let bare = !file.is_empty()
+            && file.len() <= 200
+            && file
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+            && !file.starts_with('.');
+        let path = self.backups_dir().join(file);
+        if !bare || !path.is_file() {
+            return Err(ManagerError::Refused(format!(
+                "there is no backup '{}' in the backup folder",
+                file.chars().take(80).collect::<String>()
+            )));
+        }
+        Ok(path)
+    }
+
+    /// Makes database `to` from backup `file`, which must match its manifest and verify.
+    /// Over an existing database only with `replace`: the backup is restored under a
+    /// temporary name first, and the old database replaced only once that succeeded.
+    pub async fn restore_from(
+        &self,
+        file: &Path,
+        to: &str,
+        replace: bool,
+    ) -> Result<(DatabaseInfo, u64), ManagerError> {
+        let to = name(to)?;
+        let exists = self.exists(&to).await?;
+        if exists && !replace {
+            return Err(ManagerError::Exists(to));
+        }
+        if exists && to == self.default {
+            return Err(ManagerError::Refused(format!(
+                "{to} is the database this server serves at /graphql: restore into another name"
+            )));
+        }
+        let target = if exists {
+            let suffix: String = random_password().to_lowercase().chars().take(8).collect();
+            format!("{}_restoring_{suffix}", &to[..to.len().min(40)])
+        } else {
+            to.clone()
+        };
+        let input = std::io::BufReader::new(std::fs::File::open(file)?);
+        let (pool, manifest) = fork::import(input, &self.url_of(&target)?, |_| {}).await?;
+        pool.close().await;
+        if exists {
+            self.stop(&to).await;
+            let mut conn = self.server_connection().await?;
+            sqlx::query(&format!("drop database {} with (force)", quote_ident(&to)))
+                .execute(&mut conn)
+                .await?;
+            sqlx::query(&format!(
+                "alter database {} rename to {}",
+                quote_ident(&target),
+                quote_ident(&to)
+            ))
+            .execute(&mut conn)
+            .await?;
+            let _ = conn.close().await;
+        }
+        self.set_mark(&to, false).await?;
+        let backend = self.backend(&to).await?;
+        if !backend.catch_up(Duration::from_secs(600)).await? {
+            return Err(ManagerError::Other(format!(
+                "the read models of {to} did not catch up"
+            )));
+        }
+        Ok((
+            DatabaseInfo {
+                name: to,
+                production: false,
+                default: false,
+            },
+            manifest.events,
+        ))
+    }
+
+    /// Marks `name` as a production database (development module versions are then refused
+    /// unless forced) or as a test one.
+    pub async fn mark(&self, name: &str, production: bool) -> Result<DatabaseInfo, ManagerError> {
+        let backend = self.backend(name).await?;
+        let context = crate::commands::CommandContext::system("manager");
+        backend
+            .state
+            .bus
+            .configure(
+                domain::configuration::ConfigurationCommand::MarkDatabase { production },
+                &context,
+            )
+            .await
+            .map_err(|e| ManagerError::Other(e.to_string()))?;
+        self.set_mark(name, production).await?;
+        Ok(DatabaseInfo {
+            name: name.to_owned(),
+            production,
+            default: name == self.default,
+        })
+    }
+
+    /// Drops database `name` (not the one this server serves at `/graphql`).
+    pub async fn drop_database(&self, raw: &str) -> Result<(), ManagerError> {
+        let name = name(raw)?;
+        if name == self.default {
+            return Err(ManagerError::Refused(format!(
+                "{name} is the database this server serves at /graphql; it cannot be dropped while served"
+            )));
+        }
+        let listed = self.list().await?.into_iter().any(|d| d.name == name);
+        if !listed {
+            return Err(ManagerError::Unknown(name));
+        }
+        self.stop(&name).await;
+        let mut conn = self.server_connection().await?;
+        sqlx::query(&format!(
+            "drop database {} with (force)",
+            quote_ident(&name)
+        ))
+        .execute(&mut conn)
+        .await?;
+        let _ = conn.close().await;
+        Ok(())
+    }
+}

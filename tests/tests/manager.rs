@@ -1,0 +1,453 @@
+//! The database manager over HTTP: the master password, and databases listed, created,
+//! served, duplicated at a stage, backed up, restored (never over an existing one unless asked),
+//! marked production, and dropped.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tests::{TestApp, TestDb, ADMIN_PASSWORD};
+use tower::ServiceExt;
+
+const MASTER: &str = "master-password-for-tests";
+
+struct Managed {
+    app: TestApp,
+    router: Router,
+    data_dir: std::path::PathBuf,
+}
+
+async fn managed() -> Managed {
+    let app = TestApp::new().await;
+    let data_dir = std::env::temp_dir().join(format!("erp-manager-{}", uuid::Uuid::new_v4()));
+    let (master, generated) = api::manager::MasterPassword::open(&data_dir, Some(MASTER))
+        .await
+        .unwrap();
+    assert_eq!(generated, None);
+    let backend = api::Backend::start(app.db.pool.clone()).await.unwrap();
+    let server = api::manager::Server::new(
+        &TestDb::url_of(&app.db.name),
+        backend,
+        &data_dir,
+        Some(ADMIN_PASSWORD.to_owned()),
+        master,
+    )
+    .unwrap();
+    let router = api::http::server_app(Arc::new(server));
+    Managed {
+        app,
+        router,
+        data_dir,
+    }
+}
+
+/// POSTs a GraphQL document to `path`; returns the status and the body.
+async fn post(
+    router: &Router,
+    path: &str,
+    token: &str,
+    query: &str,
+    variables: Value,
+) -> (StatusCode, Value) {
+    let mut request = Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header("content-type", "application/json");
+    if !token.is_empty() {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let body = json!({ "query": query, "variables": variables }).to_string();
+    let response = router
+        .clone()
+        .oneshot(request.body(Body::from(body)).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// A manager operation with the master password; returns `data`, insisting on no errors.
+async fn manage(m: &Managed, query: &str, variables: Value) -> Value {
+    let mut variables = variables;
+    variables["pw"] = json!(MASTER);
+    let (status, body) = post(&m.router, "/manager/graphql", "", query, variables).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.get("errors").is_none(), "{body}");
+    body["data"].clone()
+}
+
+async fn sign_in(m: &Managed, database: &str) -> String {
+    let (_, body) = post(
+        &m.router,
+        &format!("/db/{database}/graphql"),
+        "",
+        "mutation($p: String!) { login(input: { login: \"admin\", password: $p }) { token } }",
+        json!({ "p": ADMIN_PASSWORD }),
+    )
+    .await;
+    body["data"]["login"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_owned()
+}
+
+async fn create_partner(m: &Managed, database: &str, token: &str, name: &str) {
+    let (_, body) = post(
+        &m.router,
+        &format!("/db/{database}/graphql"),
+        token,
+        "mutation($n: String!) { createPartner(input: { name: $n, isCustomer: true }) { userErrors { message } } }",
+        json!({ "n": name }),
+    )
+    .await;
+    assert_eq!(
+        body["data"]["createPartner"]["userErrors"],
+        json!([]),
+        "{body}"
+    );
+}
+
+async fn partner_names(m: &Managed, database: &str, token: &str) -> Vec<String> {
+    let (_, body) = post(
+        &m.router,
+        &format!("/db/{database}/graphql"),
+        token,
+        "{ partners(first: 100) { edges { node { name } } } }",
+        json!({}),
+    )
+    .await;
+    body["data"]["partners"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .iter()
+        .map(|e| e["node"]["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_wrong_master_password_is_refused_and_slows_the_next_try() {
+    let m = managed().await;
+    let query = "query($pw: String!) { databases(masterPassword: $pw) { name } }";
+    let mut waits = Vec::new();
+    for _ in 0..2 {
+        let (status, body) = post(
+            &m.router,
+            "/manager/graphql",
+            "",
+            query,
+            json!({ "pw": "not it" }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body["data"].is_null(), "{body}");
+        let error = &body["errors"][0];
+        assert_eq!(
+            error["extensions"]["code"], "WRONG_MASTER_PASSWORD",
+            "{body}"
+        );
+        waits.push(error["extensions"]["waitedMs"].as_u64().unwrap());
+    }
+    assert!(waits[1] > waits[0], "{waits:?}");
+    // the right one still works, and the next wrong one starts from the first wait again.
+    let listed = manage(&m, query, json!({})).await;
+    assert!(listed["databases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["name"] == m.app.db.name.as_str()));
+    let (_, body) = post(
+        &m.router,
+        "/manager/graphql",
+        "",
+        query,
+        json!({ "pw": "not it" }),
+    )
+    .await;
+    assert_eq!(body["errors"][0]["extensions"]["waitedMs"], waits[0]);
+    // the password is kept only as an argon2 hash.
+    let stored = std::fs::read_to_string(m.data_dir.join("master-password.argon2")).unwrap();
+    assert!(stored.starts_with("$argon2id$"), "{stored}");
+    assert!(!stored.contains(MASTER));
+
+    // changed with the old one; the old one then fails.
+    let changed = manage(
+        &m,
+        "mutation($pw: String!) { changeMasterPassword(old: $pw, new: \"another-master-password\") { done userErrors { message } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(changed["changeMasterPassword"]["done"], true);
+    let (_, body) = post(
+        &m.router,
+        "/manager/graphql",
+        "",
+        query,
+        json!({ "pw": MASTER }),
+    )
+    .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "WRONG_MASTER_PASSWORD"
+    );
+    let (_, body) = post(
+        &m.router,
+        "/manager/graphql",
+        "",
+        query,
+        json!({ "pw": "another-master-password" }),
+    )
+    .await;
+    assert!(body.get("errors").is_none(), "{body}");
+}
+
+#[tokio::test]
+async fn databases_are_created_served_duplicated_backed_up_restored_marked_and_dropped() {
+    let m = managed().await;
+    let name = TestDb::fresh_name();
+    let created = manage(
+        &m,
+        "mutation($pw: String!, $n: String!) { createDatabase(masterPassword: $pw, name: $n) {
+            database { name production endpoint } userErrors { code } } }",
+        json!({ "n": name }),
+    )
+    .await;
+    assert_eq!(
+        created["createDatabase"]["database"],
+        json!({ "name": name, "production": false, "endpoint": format!("/db/{name}/graphql") })
+    );
+    // creating it again is refused.
+    let again = manage(
+        &m,
+        "mutation($pw: String!, $n: String!) { createDatabase(masterPassword: $pw, name: $n) { userErrors { code } } }",
+        json!({ "n": name }),
+    )
+    .await;
+    assert_eq!(
+        again["createDatabase"]["userErrors"][0]["code"],
+        "ALREADY_EXISTS"
+    );
+    let bad = manage(
+        &m,
+        "mutation($pw: String!) { createDatabase(masterPassword: $pw, name: \"Robert'); drop table events;--\") { userErrors { code field } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(bad["createDatabase"]["userErrors"][0]["code"], "INVALID");
+
+    // each database answers at its own path; the default one keeps /graphql.
+    let token = sign_in(&m, &name).await;
+    create_partner(&m, &name, &token, "Before the stage").await;
+    let (_, stage) = post(
+        &m.router,
+        &format!("/db/{name}/graphql"),
+        &token,
+        "mutation { createStage(input: { name: \"go-live\" }) { userErrors { message } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        stage["data"]["createStage"]["userErrors"],
+        json!([]),
+        "{stage}"
+    );
+    create_partner(&m, &name, &token, "After the stage").await;
+    assert_eq!(
+        partner_names(&m, &m.app.db.name, &m.app.admin_token).await,
+        Vec::<String>::new()
+    );
+    let (status, missing) = post(
+        &m.router,
+        "/db/no_such_database/graphql",
+        "",
+        "{ __typename }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
+
+    // duplicated at the stage: the partner made after it is not in the copy.
+    let copy = TestDb::fresh_name();
+    let duplicated = manage(
+        &m,
+        "mutation($pw: String!, $from: String!, $to: String!) {
+            duplicateDatabase(masterPassword: $pw, from: $from, to: $to, stage: \"go-live\") {
+              database { name } events userErrors { message } } }",
+        json!({ "from": name, "to": copy }),
+    )
+    .await;
+    assert_eq!(
+        duplicated["duplicateDatabase"]["userErrors"],
+        json!([]),
+        "{duplicated}"
+    );
+    let copy_token = sign_in(&m, &copy).await;
+    assert_eq!(
+        partner_names(&m, &copy, &copy_token).await,
+        ["Before the stage"]
+    );
+
+    // backed up, then restored under a new name: the same partners, and a log that verifies.
+    let backup = manage(
+        &m,
+        "mutation($pw: String!, $n: String!) { backupDatabase(masterPassword: $pw, name: $n) {
+            backup { file events chain } userErrors { message } } }",
+        json!({ "n": name }),
+    )
+    .await;
+    let file = backup["backupDatabase"]["backup"]["file"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        backup["backupDatabase"]["backup"]["events"]
+            .as_i64()
+            .unwrap()
+            > 0
+    );
+    let listed = manage(
+        &m,
+        "query($pw: String!) { backups(masterPassword: $pw) { file } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(listed["backups"][0]["file"], file.as_str());
+    let restored_name = TestDb::fresh_name();
+    let restore = "mutation($pw: String!, $f: String!, $n: String!, $r: Boolean!) {
+        restoreDatabase(masterPassword: $pw, file: $f, name: $n, replace: $r) {
+          database { name } events userErrors { code field message } } }";
+    let restored = manage(
+        &m,
+        restore,
+        json!({ "f": file, "n": restored_name, "r": false }),
+    )
+    .await;
+    assert_eq!(
+        restored["restoreDatabase"]["userErrors"],
+        json!([]),
+        "{restored}"
+    );
+    let restored_token = sign_in(&m, &restored_name).await;
+    let mut before = partner_names(&m, &name, &token).await;
+    let mut after = partner_names(&m, &restored_name, &restored_token).await;
+    before.sort();
+    after.sort();
+    assert_eq!(before, after);
+    let restored_db = TestDb::adopt(&restored_name).await;
+    assert_eq!(
+        replay::verify::verify_log(&restored_db.pool, |_| {})
+            .await
+            .unwrap(),
+        vec![]
+    );
+    let rows = |db: &sqlx::PgPool| {
+        let db = db.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "select coalesce(string_agg(p::text, '|' order by id), '') from partner p",
+            )
+            .fetch_one(&db)
+            .await
+            .unwrap()
+        }
+    };
+    let original_db = TestDb::adopt(&name).await;
+    assert_eq!(rows(&original_db.pool).await, rows(&restored_db.pool).await);
+
+    // never over an existing database, unless asked to replace it.
+    let over = manage(&m, restore, json!({ "f": file, "n": copy, "r": false })).await;
+    assert_eq!(
+        over["restoreDatabase"]["userErrors"][0]["code"], "ALREADY_EXISTS",
+        "{over}"
+    );
+    assert_eq!(
+        partner_names(&m, &copy, &copy_token).await,
+        ["Before the stage"]
+    );
+    let replaced = manage(&m, restore, json!({ "f": file, "n": copy, "r": true })).await;
+    assert_eq!(
+        replaced["restoreDatabase"]["userErrors"],
+        json!([]),
+        "{replaced}"
+    );
+    let copy_token = sign_in(&m, &copy).await;
+    assert_eq!(partner_names(&m, &copy, &copy_token).await.len(), 2);
+    let outside = manage(
+        &m,
+        restore,
+        json!({ "f": "../master-password.argon2", "n": TestDb::fresh_name(), "r": false }),
+    )
+    .await;
+    assert_eq!(
+        outside["restoreDatabase"]["userErrors"][0]["code"],
+        "NOT_FOUND"
+    );
+
+    // marked production: a development module version is then refused.
+    let marked = manage(
+        &m,
+        "mutation($pw: String!, $n: String!) { markDatabase(masterPassword: $pw, name: $n, production: true) { database { production } } }",
+        json!({ "n": name }),
+    )
+    .await;
+    assert_eq!(marked["markDatabase"]["database"]["production"], true);
+    let (_, crm) = post(
+        &m.router,
+        &format!("/db/{name}/graphql"),
+        &token,
+        "mutation { installModule(input: { name: \"crm\" }) { userErrors { code } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        crm["data"]["installModule"]["userErrors"][0]["code"], "DEVELOPMENT_VERSION",
+        "{crm}"
+    );
+    let listed = manage(
+        &m,
+        "query($pw: String!) { databases(masterPassword: $pw) { name production } }",
+        json!({}),
+    )
+    .await;
+    assert!(listed["databases"]
+        .as_array()
+        .unwrap()
+        .contains(&json!({ "name": name, "production": true })));
+
+    // dropped: gone from the list and from the server.
+    drop(original_db);
+    drop(restored_db);
+    for database in [&name, &copy, &restored_name] {
+        let dropped = manage(
+            &m,
+            "mutation($pw: String!, $n: String!) { dropDatabase(masterPassword: $pw, name: $n) { done userErrors { message } } }",
+            json!({ "n": database }),
+        )
+        .await;
+        assert_eq!(dropped["dropDatabase"]["done"], true, "{dropped}");
+    }
+    let (status, _) = post(
+        &m.router,
+        &format!("/db/{name}/graphql"),
+        "",
+        "{ __typename }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let default = manage(
+        &m,
+        "mutation($pw: String!, $n: String!) { dropDatabase(masterPassword: $pw, name: $n) { done userErrors { message } } }",
+        json!({ "n": m.app.db.name }),
+    )
+    .await;
+    assert_eq!(default["dropDatabase"]["done"], false);
+}
