@@ -87,3 +87,60 @@ async fn an_operator_loads_data_stages_restores_and_verifies_from_the_command_li
     let report = String::from_utf8_lossy(&tampered.stdout);
     assert!(report.contains("does not match its hash"), "{report}");
 }
+
+#[tokio::test]
+async fn an_operator_manages_databases_from_the_command_line() {
+    let db = TestDb::new().await;
+    let url = TestDb::url_of(&db.name);
+    let data_dir = std::env::temp_dir().join(format!("erp-db-cli-{}", uuid::Uuid::new_v4()));
+    let db_cmd = |args: &[&str], master: &str| {
+        Command::new(env!("CARGO_BIN_EXE_erp"))
+            .arg("db")
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env("ERP_DATA_DIR", &data_dir)
+            .env("ERP_MASTER_PASSWORD", master)
+            .env("ERP_ADMIN_PASSWORD", tests::ADMIN_PASSWORD)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("erp runs")
+    };
+    const MASTER: &str = "master-password-for-the-cli";
+    // the first command sets the master password; a wrong one afterwards is refused.
+    let listed = stdout(&db_cmd(&["list"], MASTER));
+    assert!(listed.contains(&db.name), "{listed}");
+    let wrong = db_cmd(&["list"], "not the master password");
+    assert!(!wrong.status.success());
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("wrong master password"),
+        "{}",
+        String::from_utf8_lossy(&wrong.stderr)
+    );
+
+    let name = TestDb::fresh_name();
+    stdout(&db_cmd(&["create", &name], MASTER));
+    let file = data_dir.join("backup.jsonl");
+    let backed = stdout(&db_cmd(&["backup", &name, file.to_str().unwrap()], MASTER));
+    assert!(backed.contains("events"), "{backed}");
+    let refused = db_cmd(&["restore", file.to_str().unwrap(), &name], MASTER);
+    assert!(
+        !refused.status.success(),
+        "restoring over an existing database needs --replace"
+    );
+    let restored_name = TestDb::fresh_name();
+    let restored = stdout(&db_cmd(
+        &["restore", file.to_str().unwrap(), &restored_name],
+        MASTER,
+    ));
+    assert!(restored.contains("verified"), "{restored}");
+    let listed = stdout(&db_cmd(&["list"], MASTER));
+    assert!(
+        listed.contains(&name) && listed.contains(&restored_name),
+        "{listed}"
+    );
+    for database in [&name, &restored_name] {
+        stdout(&db_cmd(&["drop", database], MASTER));
+    }
+    let listed = stdout(&db_cmd(&["list"], MASTER));
+    assert!(!listed.contains(&name), "{listed}");
+}
