@@ -27,6 +27,26 @@ use crate::work::{Failure, Refusal, Work};
 
 /// The claim namespace of product references.
 pub const PRODUCT_REFERENCE: &str = "product.reference";
+/// The claim namespace of journal entry ids: an entry (a payment, a manual entry) sent twice is
+/// posted once, however long after.
+pub const ENTRY_ID: &str = "journal.entry";
+
+/// Claims entry id `id`: refused if an entry with this id was posted already.
+async fn claim_entry(work: &mut Work, id: Uuid) -> Result<(), Failure> {
+    work.decide::<Claim>(
+        &key_id(ENTRY_ID, &id.to_string()),
+        ClaimCommand::Claim { owner: id },
+    )
+    .await
+    .map_err(|_| {
+        Failure::refused(
+            UserErrorCode::AlreadyExists,
+            format!("an entry with id {id} was posted already"),
+        )
+        .at(&["input", "id"])
+    })?;
+    Ok(())
+}
 
 fn missing(what: &str, field: &[&str]) -> Failure {
     Failure::refused(
@@ -821,6 +841,7 @@ pub async fn register_payment(
     }
     .ok_or_else(|| missing("receivable or payable account", &[]))?;
     let period = PeriodId::of(input.date);
+    claim_entry(work, id).await?;
     for (n, allocation) in input.allocations.iter().enumerate() {
         work.decide::<Invoice>(
             &allocation.invoice.to_string(),
@@ -918,6 +939,7 @@ pub async fn post_entry(
         }
     }
     let period = PeriodId::of(input.date);
+    claim_entry(work, id).await?;
     let mut entry = JournalEntry {
         id,
         journal: input.journal.clone(),

@@ -455,6 +455,11 @@ impl DataModule {
         })
     }
 
+    /// The configuration commands of the module, in file order.
+    pub fn configuration_commands(&self) -> impl Iterator<Item = &ConfigurationCommand> {
+        self.configuration.iter().map(|(_, command)| command)
+    }
+
     /// `name@version`, as events record it.
     pub fn key(&self) -> String {
         format!("{}@{}", self.name, self.version)

@@ -221,7 +221,10 @@ pub struct Server {
     data_dir: PathBuf,
     admin_password: Option<String>,
     pub master: MasterPassword,
-    backends: Mutex<HashMap<String, Served>>,
+    /// The databases being served; read by every request, so never held while one starts.
+    backends: RwLock<HashMap<String, Served>>,
+    /// Held while a database starts being served (one at a time).
+    starting: Mutex<()>,
 }
 
 /// A database being served: its backend and its schema.
@@ -259,7 +262,8 @@ impl Server {
             data_dir: data_dir.to_owned(),
             admin_password,
             master,
-            backends: Mutex::new(HashMap::from([(default_name, Served::new(default))])),
+            backends: RwLock::new(HashMap::from([(default_name, Served::new(default))])),
+            starting: Mutex::new(()),
         })
     }
 
@@ -306,8 +310,11 @@ impl Server {
     /// (with its event log) are served.
     async fn served(&self, name: &str) -> Result<Served, ManagerError> {
         let name = self::name(name)?;
-        let mut backends = self.backends.lock().await;
-        if let Some(served) = backends.get(&name) {
+        if let Some(served) = self.backends.read().await.get(&name) {
+            return Ok(served.clone());
+        }
+        let _starting = self.starting.lock().await;
+        if let Some(served) = self.backends.read().await.get(&name) {
             return Ok(served.clone());
         }
         if !self.exists(&name).await? {
@@ -330,13 +337,13 @@ impl Server {
             .await
             .map_err(DatabaseError::from)?;
         let served = Served::new(Backend::start(pool).await?);
-        backends.insert(name, served.clone());
+        self.backends.write().await.insert(name, served.clone());
         Ok(served)
     }
 
     /// Stops serving `name` and closes its connections.
     async fn stop(&self, name: &str) {
-        let served = self.backends.lock().await.remove(name);
+        let served = self.backends.write().await.remove(name);
         if let Some(served) = served {
             served.backend.state.pool.close().await;
         }

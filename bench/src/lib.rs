@@ -332,6 +332,24 @@ async fn run_in(
             |_, r| r >= 0.8,
         ));
     }
+    if wanted("W11") {
+        progress("W11 post invoices");
+        let spread = interleaved(
+            rounds,
+            || workloads::post_invoices(bus.clone(), pool, one),
+            || workloads::raw_post_invoices(pool.clone(), one),
+        )
+        .await?;
+        rows.push(row(
+            "W11",
+            "post an invoice: number, invoice and entry in one append of three streams, 1 client"
+                .into(),
+            "invoices/s",
+            spread,
+            "≥ 50 % of raw (three heads read, one INSERT of three rows)",
+            |_, r| r >= 0.5,
+        ));
+    }
     if wanted("W6") {
         progress("W6 load an aggregate of 1,000 events");
         let id = workloads::prepare_long_stream(pool, size.long_stream).await?;

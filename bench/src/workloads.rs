@@ -760,3 +760,156 @@ pub async fn rebuild_partners(pool: &PgPool) -> anyhow::Result<f64> {
         .context("no partner projection")??;
     Ok(total as f64 / started.elapsed().as_secs_f64())
 }
+
+/// The settings a business bench runs on: the demo company's books, folded in memory (the
+/// operations read settings; they need none of it in the log).
+fn business_settings() -> anyhow::Result<domain::configuration::Settings> {
+    use domain::configuration::{Configuration, ConfigurationCommand};
+    let module = api::data_module::DataModule::parse(api::demo::DEMO_COMPANY)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut configuration = Configuration::default();
+    let mut commands: Vec<ConfigurationCommand> = ["base", "sale", "purchase", "stock"]
+        .into_iter()
+        .map(|name| ConfigurationCommand::InstallModule {
+            name: name.to_owned(),
+            force: false,
+        })
+        .collect();
+    commands.extend(module.configuration_commands().cloned());
+    for command in commands {
+        let events = configuration
+            .decide(command)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        for event in events {
+            cqrs_es::Aggregate::apply(&mut configuration, event);
+        }
+    }
+    Ok(configuration.settings().clone())
+}
+
+/// W11 (ours): posting an invoice: the next number of the journal's sequence, the invoice
+/// marked posted and its entry written into its month, three streams in one append.
+pub async fn post_invoices(bus: Arc<CommandBus>, pool: &PgPool, ops: usize) -> anyhow::Result<f64> {
+    let settings = Arc::new(business_settings()?);
+    let context = CommandContext::system("bench");
+    let partner = Uuid::now_v7();
+    let details = domain::partner::PartnerDetails {
+        name: PartnerName::parse("Bench customer")?,
+        email: None,
+        phone: None,
+        address: domain::partner::Address::default(),
+        vat: None,
+        is_customer: true,
+        is_supplier: false,
+    };
+    bus.partner(partner, PartnerCommand::CreatePartner { details }, &context)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let _ = pool;
+    let mut ids = Vec::with_capacity(ops);
+    for n in 0..ops {
+        let id = Uuid::now_v7();
+        let input = api::business::InvoiceInput {
+            kind: domain::invoice::InvoiceKind::CustomerInvoice,
+            partner,
+            date: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).context("date")?,
+            due_date: None,
+            lines: vec![api::business::LineInput {
+                product: None,
+                description: Some(format!("Consulting {n}")),
+                quantity: rust_decimal::Decimal::ONE,
+                unit_price: Some(rust_decimal::Decimal::new(10000, 2)),
+                discount: rust_decimal::Decimal::ZERO,
+                taxes: Some(vec![domain::configuration::Code::parse("vat21")?]),
+            }],
+            reverses: None,
+            reference: String::new(),
+        };
+        let settings = settings.clone();
+        bus.run(&context, "DraftInvoice", |work| {
+            let (settings, input) = (settings.clone(), input.clone());
+            Box::pin(
+                async move { api::business::create_invoice(work, &settings, id, &input).await },
+            )
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        ids.push(id);
+    }
+    let ids = Arc::new(ids);
+    rate(1, ops, move |n| {
+        let (bus, ids, settings) = (bus.clone(), ids.clone(), settings.clone());
+        async move {
+            let id = ids[n];
+            bus.run(&CommandContext::system("bench"), "PostInvoice", |work| {
+                let settings = settings.clone();
+                Box::pin(
+                    async move { api::business::post_invoice(work, &settings, id, None).await },
+                )
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            Ok(())
+        }
+    })
+    .await
+}
+
+/// W11 (raw): the same by hand: read the three streams' heads, then one INSERT of the three
+/// events (number, invoice posted, entry) of about the same size.
+pub async fn raw_post_invoices(pool: PgPool, ops: usize) -> anyhow::Result<f64> {
+    let run = Uuid::now_v7().simple().to_string();
+    let invoices = Arc::new(fixtures::fill(&pool, "RawInvoice", ops, 1).await?);
+    let entry = Arc::new(serde_json::json!({ "EntryPosted": { "entry": {
+        "id": Uuid::now_v7(), "journal": "sales", "number": "INV/00001", "date": "2026-11-23",
+        "reference": "", "origin": { "Invoice": { "invoice": Uuid::now_v7() } },
+        "lines": [
+            { "account": "411000", "partner": Uuid::now_v7(), "label": "INV/00001", "debit": "121.00", "credit": "0" },
+            { "account": "700000", "partner": Uuid::now_v7(), "label": "Consulting", "debit": "0", "credit": "100.00" },
+            { "account": "451000", "partner": Uuid::now_v7(), "label": "vat21", "debit": "0", "credit": "21.00" }
+        ] } } }).to_string());
+    let metadata = Arc::new(fixtures::metadata().to_string());
+    rate(1, ops, move |n| {
+        let (pool, invoices, entry, metadata, run) =
+            (pool.clone(), invoices.clone(), entry.clone(), metadata.clone(), run.clone());
+        async move {
+            let numbering = format!("inv-{run}");
+            let period = format!("2026-11-{run}");
+            let heads: Vec<(String, Option<i64>)> = sqlx::query_as(
+                "select s.id, (select max(sequence) from events e where e.aggregate_type = s.t and e.aggregate_id = s.id)
+                   from (values ('RawNumbering', $1), ('RawInvoice', $2), ('RawPeriod', $3)) as s(t, id)",
+            )
+            .bind(&numbering)
+            .bind(&invoices[n])
+            .bind(&period)
+            .fetch_all(&pool)
+            .await?;
+            let next = |id: &str| heads.iter().find(|(i, _)| i == id).and_then(|(_, s)| *s).unwrap_or(0) + 1;
+            let posted = serde_json::json!({ "InvoicePosted": { "number": format!("INV/{n:05}"), "entry": Uuid::now_v7(),
+                "totals": { "untaxed": "100.00", "tax": "21.00", "total": "121.00", "taxes": { "vat21": "21.00" } } } })
+            .to_string();
+            let number = serde_json::json!({ "NumberTaken": { "number": n + 1, "name": format!("INV/{n:05}") } }).to_string();
+            sqlx::query(
+                "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+                 select t, id, seq, ty, '1.0', p::json, $10::json
+                   from unnest(array['RawNumbering', 'RawInvoice', 'RawPeriod'], array[$1, $2, $3],
+                               array[$4, $5, $6]::bigint[], array['NumberTaken', 'InvoicePosted', 'EntryPosted'],
+                               array[$7, $8, $9]) as e(t, id, seq, ty, p)",
+            )
+            .bind(&numbering)
+            .bind(&invoices[n])
+            .bind(&period)
+            .bind(next(&numbering))
+            .bind(next(&invoices[n]))
+            .bind(next(&period))
+            .bind(number)
+            .bind(posted)
+            .bind(entry.as_str())
+            .bind(metadata.as_str())
+            .execute(&pool)
+            .await?;
+            Ok(())
+        }
+    })
+    .await
+}

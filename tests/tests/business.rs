@@ -1204,3 +1204,56 @@ async fn an_order_is_cancelled_only_before_anything_leaves() {
     .await;
     assert_eq!(text(&again["invoice"]["total"]), "363.00");
 }
+
+#[tokio::test]
+async fn a_manual_entry_sent_twice_is_posted_once_and_one_that_does_not_balance_never() {
+    let app = TestApp::new().await;
+    set_up_the_books(&app).await;
+    let entry = json!({ "id": "0196a0a0-0000-7000-8000-0000000000e1", "journal": "misc",
+        "date": "2026-11-03", "reference": "Capital",
+        "lines": [{ "account": "550000", "debit": "500" }, { "account": "100000", "credit": "500" }] });
+    let first = must(
+        &app,
+        "postEntry",
+        "PostEntryInput",
+        entry.clone(),
+        "entry { number }",
+    )
+    .await;
+    assert_eq!(first["entry"]["number"], "MISC/2026/0001");
+    let before = app.event_count().await;
+    let again = mutate(
+        &app,
+        "postEntry",
+        "PostEntryInput",
+        entry,
+        "entry { number }",
+    )
+    .await;
+    assert_eq!(again["userErrors"][0]["code"], "ALREADY_EXISTS", "{again}");
+    let unbalanced = mutate(
+        &app,
+        "postEntry",
+        "PostEntryInput",
+        json!({ "journal": "misc", "date": "2026-11-03",
+                "lines": [{ "account": "550000", "debit": "500" }, { "account": "100000", "credit": "499.99" }] }),
+        "entry { number }",
+    )
+    .await;
+    assert_eq!(
+        unbalanced["userErrors"][0]["code"], "UNBALANCED",
+        "{unbalanced}"
+    );
+    assert_eq!(app.event_count().await, before);
+    // the refused entry took no number: the next one is 0002.
+    let next = must(
+        &app,
+        "postEntry",
+        "PostEntryInput",
+        json!({ "journal": "misc", "date": "2026-11-04",
+                "lines": [{ "account": "550000", "debit": "1" }, { "account": "100000", "credit": "1" }] }),
+        "entry { number }",
+    )
+    .await;
+    assert_eq!(next["entry"]["number"], "MISC/2026/0002");
+}
