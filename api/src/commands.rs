@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::event_store::tracking_append;
 use crate::store::LogStore;
-use crate::work::{Failure, Work};
+use crate::work::{AggregateCache, Failure, Work};
 
 /// How many times an operation is decided again when others keep writing the same records.
 const RUN_ATTEMPTS: usize = 5;
@@ -103,6 +103,8 @@ pub struct CommandBus {
     partners: Cqrs<Partner>,
     configuration: Cqrs<Configuration>,
     users: Cqrs<User>,
+    /// Aggregates as the last operations left them (see [`AggregateCache`]).
+    cache: std::sync::Arc<AggregateCache>,
 }
 
 impl CommandBus {
@@ -113,6 +115,7 @@ impl CommandBus {
             partners: CqrsFramework::new(store(&pool), vec![], ()),
             configuration: CqrsFramework::new(store(&pool), vec![], ()),
             users: CqrsFramework::new(store(&pool), vec![], ()),
+            cache: std::sync::Arc::default(),
             announcer: wake.announcer(pool.clone()),
             pool,
             wake,
@@ -180,7 +183,7 @@ impl CommandBus {
         let metadata =
             serde_json::to_value(context.metadata(command)).map_err(Failure::internal)?;
         for _ in 0..RUN_ATTEMPTS {
-            let mut work = Work::new(self.pool.clone());
+            let mut work = Work::new(self.pool.clone(), self.cache.clone());
             let output = operation(&mut work).await?;
             match work.commit(&metadata).await {
                 Ok(at) => {
@@ -208,7 +211,7 @@ impl CommandBus {
         let metadata =
             serde_json::to_value(context.metadata(command)).map_err(Failure::internal)?;
         for _ in 0..RUN_ATTEMPTS {
-            let (work, output) = operation(Work::new(self.pool.clone())).await;
+            let (work, output) = operation(Work::new(self.pool.clone(), self.cache.clone())).await;
             let output = output?;
             match work.commit(&metadata).await {
                 Ok(at) => {

@@ -11,12 +11,14 @@
 
 use std::any::Any;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use cqrs_es::{Aggregate, DomainEvent};
 use domain::Decide;
 use projections::{chain, Checkpoint};
 use sqlx::PgPool;
 
+use crate::event_store::EventRepository;
 use crate::graphql::UserErrorCode;
 use crate::store::{LogStore, SNAPSHOT_EVERY};
 
@@ -75,6 +77,46 @@ impl<E: Refusal> From<E> for Failure {
     }
 }
 
+/// The most streams [`AggregateCache`] keeps; past it, it starts again empty.
+const CACHE_MAX: usize = 20_000;
+
+/// Aggregates as this process's last operations left them (the state, how many events it
+/// folds, and the last event's hash), so the next operation on the same stream reads only the
+/// events appended since, by anyone, instead of the snapshot and its tail. An entry is a
+/// starting point, never trusted beyond its sequence: the log always has the last word.
+#[derive(Default)]
+pub struct AggregateCache {
+    entries: Mutex<HashMap<(&'static str, String), Cached>>,
+}
+
+#[derive(Clone)]
+struct Cached {
+    sequence: usize,
+    hash: Vec<u8>,
+    state: Arc<dyn Any + Send + Sync>,
+}
+
+impl AggregateCache {
+    fn get(&self, key: &(&'static str, String)) -> Option<Cached> {
+        self.entries.lock().ok()?.get(key).cloned()
+    }
+
+    fn put(&self, key: (&'static str, String), cached: Cached) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= CACHE_MAX && !entries.contains_key(&key) {
+                entries.clear();
+            }
+            entries.insert(key, cached);
+        }
+    }
+
+    fn forget(&self, key: &(&'static str, String)) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(key);
+        }
+    }
+}
+
 /// A stream the operation has touched: the aggregate as the operation has left it, and the
 /// events to append.
 struct Touched {
@@ -82,7 +124,11 @@ struct Touched {
     aggregate_id: String,
     /// The events the stream had when read.
     base: usize,
+    /// The hash of the stream's last event when read, if known (none for a new stream).
+    last_hash: Option<Vec<u8>>,
     aggregate: Box<dyn Any + Send + Sync>,
+    /// A copy of the aggregate for the cache, made after the operation's last decision.
+    cacheable: Option<Arc<dyn Any + Send + Sync>>,
     events: Vec<NewEvent>,
     /// The aggregate as JSON after the operation, when it crosses a snapshot boundary.
     snapshot: Option<serde_json::Value>,
@@ -97,36 +143,77 @@ struct NewEvent {
 /// A business operation under way.
 pub struct Work {
     pool: PgPool,
+    cache: Arc<AggregateCache>,
     touched: Vec<Touched>,
     index: HashMap<(&'static str, String), usize>,
 }
 
 impl Work {
-    pub fn new(pool: PgPool) -> Self {
+    pub fn new(pool: PgPool, cache: Arc<AggregateCache>) -> Self {
         Self {
             pool,
+            cache,
             touched: Vec::new(),
             index: HashMap::new(),
         }
     }
 
+    /// Aggregate `id` from the cache and the events appended since, if the cache has it.
+    async fn from_cache<A>(&self, id: &str) -> Result<Option<(A, usize, Vec<u8>)>, Failure>
+    where
+        A: Aggregate + Clone + Send + Sync + 'static,
+    {
+        let key = (A::TYPE, id.to_owned());
+        let Some(cached) = self.cache.get(&key) else {
+            return Ok(None);
+        };
+        let Some(state) = cached.state.downcast_ref::<A>() else {
+            self.cache.forget(&key);
+            return Ok(None);
+        };
+        let (mut aggregate, mut sequence, mut hash) = (state.clone(), cached.sequence, cached.hash);
+        let rows = EventRepository::new(self.pool.clone())
+            .read_stream(A::TYPE, id, sequence)
+            .await
+            .map_err(Failure::internal)?;
+        for row in rows {
+            let event: A::Event =
+                domain::upcast::decode(&row.event_type, &row.event_version, &row.payload)
+                    .map_err(Failure::internal)?;
+            aggregate.apply(event);
+            sequence += 1;
+            hash = row.hash.unwrap_or_else(|| chain::GENESIS.to_vec());
+        }
+        Ok(Some((aggregate, sequence, hash)))
+    }
+
     async fn slot<A>(&mut self, id: &str) -> Result<usize, Failure>
     where
-        A: Aggregate + Send + Sync + 'static,
+        A: Aggregate + Clone + Send + Sync + 'static,
     {
         let key = (A::TYPE, id.to_owned());
         if let Some(slot) = self.index.get(&key) {
             return Ok(*slot);
         }
-        let (aggregate, base) = LogStore::<A>::new(self.pool.clone())
-            .load(id)
-            .await
-            .map_err(Failure::internal)?;
+        let (aggregate, base, last_hash) = match self.from_cache::<A>(id).await? {
+            Some((aggregate, base, hash)) => (aggregate, base, Some(hash)),
+            None => {
+                let (aggregate, base) = LogStore::<A>::new(self.pool.clone())
+                    .load(id)
+                    .await
+                    .map_err(Failure::internal)?;
+                let hash = (base == 0).then(|| chain::GENESIS.to_vec());
+                (aggregate, base, hash)
+            }
+        };
+        let cacheable: Arc<dyn Any + Send + Sync> = Arc::new(aggregate.clone());
         self.touched.push(Touched {
             aggregate_type: A::TYPE,
             aggregate_id: id.to_owned(),
             base,
+            last_hash,
             aggregate: Box::new(aggregate),
+            cacheable: Some(cacheable),
             events: Vec::new(),
             snapshot: None,
         });
@@ -138,7 +225,7 @@ impl Work {
     /// far applied.
     pub async fn get<A>(&mut self, id: &str) -> Result<&A, Failure>
     where
-        A: Aggregate + Send + Sync + 'static,
+        A: Aggregate + Clone + Send + Sync + 'static,
     {
         let slot = self.slot::<A>(id).await?;
         self.touched[slot]
@@ -155,7 +242,7 @@ impl Work {
         command: A::Command,
     ) -> Result<Vec<A::Event>, Failure>
     where
-        A: Decide + Send + Sync + 'static,
+        A: Decide + Clone + Send + Sync + 'static,
         A::Error: Refusal,
     {
         let slot = self.slot::<A>(id).await?;
@@ -172,6 +259,9 @@ impl Work {
                 event_version: event.event_version(),
                 payload: serde_json::to_string(event).map_err(Failure::internal)?,
             });
+        }
+        if !events.is_empty() {
+            touched.cacheable = Some(Arc::new(aggregate.clone()));
         }
         let now = touched.base + touched.events.len();
         if !events.is_empty() && now / SNAPSHOT_EVERY > touched.base / SNAPSHOT_EVERY {
@@ -199,6 +289,7 @@ impl Work {
         }
         let previous = self.previous_hashes(&streams).await?;
         let metadata = metadata.to_string();
+        let mut last_hashes: Vec<Vec<u8>> = Vec::with_capacity(streams.len());
         let (mut types, mut ids, mut sequences, mut event_types) = (vec![], vec![], vec![], vec![]);
         let (mut versions, mut payloads, mut hashes) = (vec![], vec![], vec![]);
         for (touched, previous) in streams.iter().zip(previous) {
@@ -226,8 +317,9 @@ impl Work {
                 payloads.push(event.payload.as_str());
                 hashes.push(previous.clone());
             }
+            last_hashes.push(previous);
         }
-        let landed: Vec<(i64, i64)> = sqlx::query_as(
+        let landed: Result<Vec<(i64, i64)>, Failure> = sqlx::query_as(
             "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata, hash)
              select at, id, seq, ty, ver, p::json, $8::json, h
                from unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bytea[])
@@ -248,7 +340,43 @@ impl Work {
         .map_err(|e| match &e {
             sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => Failure::Conflict,
             _ => Failure::internal(e),
-        })?;
+        });
+        let landed = match landed {
+            Ok(landed) => landed,
+            Err(failure) => {
+                // what this operation read may be stale: the next one reads the log afresh.
+                for touched in &self.touched {
+                    self.cache
+                        .forget(&(touched.aggregate_type, touched.aggregate_id.clone()));
+                }
+                return Err(failure);
+            }
+        };
+        for (touched, hash) in streams.iter().zip(last_hashes) {
+            if let Some(state) = &touched.cacheable {
+                self.cache.put(
+                    (touched.aggregate_type, touched.aggregate_id.clone()),
+                    Cached {
+                        sequence: touched.base + touched.events.len(),
+                        hash,
+                        state: state.clone(),
+                    },
+                );
+            }
+        }
+        // streams only read are as good a starting point as any, when their last hash is known.
+        for touched in self.touched.iter().filter(|t| t.events.is_empty()) {
+            if let (Some(state), Some(hash)) = (&touched.cacheable, &touched.last_hash) {
+                self.cache.put(
+                    (touched.aggregate_type, touched.aggregate_id.clone()),
+                    Cached {
+                        sequence: touched.base,
+                        hash: hash.clone(),
+                        state: state.clone(),
+                    },
+                );
+            }
+        }
         for touched in &streams {
             if let Some(state) = &touched.snapshot {
                 // a cache: if writing it fails, the next load replays a little more.

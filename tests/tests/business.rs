@@ -1257,3 +1257,62 @@ async fn a_manual_entry_sent_twice_is_posted_once_and_one_that_does_not_balance_
     .await;
     assert_eq!(next["entry"]["number"], "MISC/2026/0002");
 }
+
+#[tokio::test]
+async fn two_processes_posting_into_the_same_journal_keep_numbers_and_chains_whole() {
+    let app = TestApp::new().await;
+    set_up_the_books(&app).await;
+    let customer = partner(&app, "Agrolait", true, false).await;
+    let mut drafts = Vec::new();
+    for _ in 0..6 {
+        let draft = must(
+            &app,
+            "createInvoice",
+            "CreateInvoiceInput",
+            json!({ "kind": "CUSTOMER_INVOICE", "partner": customer, "date": "2026-11-10",
+                    "lines": [{ "description": "Consulting", "quantity": "1", "unitPrice": "100" }] }),
+            "invoice { id }",
+        )
+        .await;
+        drafts.push(uuid::Uuid::parse_str(text(&draft["invoice"]["id"])).unwrap());
+    }
+    let settings = std::sync::Arc::new(
+        projections::configuration::current(&app.db.pool)
+            .await
+            .unwrap()
+            .unwrap()
+            .configuration
+            .settings()
+            .clone(),
+    );
+    // two buses, each with its own cache of aggregates, as two server processes have.
+    let buses = [
+        api::commands::CommandBus::new(app.db.pool.clone(), projections::Wake::default()),
+        api::commands::CommandBus::new(app.db.pool.clone(), projections::Wake::default()),
+    ];
+    let context = api::commands::CommandContext::system("test");
+    let mut numbers = Vec::new();
+    for (n, id) in drafts.into_iter().enumerate() {
+        // alternate: each bus's cached numbering and period are stale half the time.
+        let bus = &buses[n % 2];
+        let settings = settings.clone();
+        let (number, _) = bus
+            .run(&context, "PostInvoice", |work| {
+                let settings = settings.clone();
+                Box::pin(
+                    async move { api::business::post_invoice(work, &settings, id, None).await },
+                )
+            })
+            .await
+            .unwrap();
+        numbers.push(number);
+    }
+    let expected: Vec<String> = (1..=6).map(|n| format!("INV/2026/{n:04}")).collect();
+    assert_eq!(numbers, expected);
+    assert_eq!(
+        replay::verify::verify_log(&app.db.pool, |_| {})
+            .await
+            .unwrap(),
+        vec![]
+    );
+}
