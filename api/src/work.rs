@@ -159,7 +159,7 @@ impl Work {
     }
 
     /// Aggregate `id` from the cache and the events appended since, if the cache has it.
-    async fn from_cache<A>(&self, id: &str) -> Result<Option<(A, usize, Vec<u8>)>, Failure>
+    async fn cached_and_since<A>(&self, id: &str) -> Result<Option<(A, usize, Vec<u8>)>, Failure>
     where
         A: Aggregate + Clone + Send + Sync + 'static,
     {
@@ -195,7 +195,7 @@ impl Work {
         if let Some(slot) = self.index.get(&key) {
             return Ok(*slot);
         }
-        let (aggregate, base, last_hash) = match self.from_cache::<A>(id).await? {
+        let (aggregate, base, last_hash) = match self.cached_and_since::<A>(id).await? {
             Some((aggregate, base, hash)) => (aggregate, base, Some(hash)),
             None => {
                 let (aggregate, base) = LogStore::<A>::new(self.pool.clone())
