@@ -11,8 +11,8 @@ async fn every_workload_runs_and_reports_a_figure_next_to_raw() {
     assert_eq!(
         ids,
         [
-            "W1", "W2", "W3", "W6", "W6s", "W4a", "W4b", "W5", "W8a", "W8b", "W7a", "W7b", "W7c",
-            "W7m", "W9", "W10"
+            "W1", "W2", "W3", "W11", "W6", "W6s", "W4a", "W4b", "W5", "W8a", "W8b", "W7a", "W7b",
+            "W7c", "W7m", "W9", "W10"
         ]
     );
     for row in &report.rows {
