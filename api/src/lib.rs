@@ -131,7 +131,7 @@ impl Backend {
     pub async fn catch_up(&self, timeout: Duration) -> Result<bool, sqlx::Error> {
         let last: Option<(i64, i64)> = sqlx::query_as(
             "select transaction_id::text::bigint, position from events
-              order by transaction_id desc, position desc limit 1",
+              order by events.transaction_id desc, events.position desc limit 1",
         )
         .fetch_optional(&self.state.pool)
         .await?;

@@ -343,7 +343,7 @@ pub async fn rebuild(pool: &PgPool) -> anyhow::Result<f64> {
         .await?;
     let (transaction_id, position): (i64, i64) = sqlx::query_as(
         "select transaction_id::text::bigint, position from events
-          order by transaction_id desc, position desc limit 1",
+          order by events.transaction_id desc, events.position desc limit 1",
     )
     .fetch_one(pool)
     .await?;
@@ -379,7 +379,7 @@ pub async fn raw_scan(pool: &PgPool) -> anyhow::Result<f64> {
     let mut rows = sqlx::query(
         "select position, transaction_id::text::bigint, aggregate_type, aggregate_id, sequence, event_type,
                 event_version, payload, metadata, recorded_at
-           from events order by transaction_id, position",
+           from events order by events.transaction_id, events.position",
     )
     .fetch(pool);
     let mut count = 0u64;

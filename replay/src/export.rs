@@ -102,7 +102,7 @@ pub async fn export(
         let rows: Vec<RawEvent> = sqlx::query_as(&format!(
             "select {RAW_COLUMNS} from events
               where (transaction_id, position) > ($1::bigint::text::xid8, $2)
-              order by transaction_id, position limit {BATCH}"
+              order by events.transaction_id, events.position limit {BATCH}"
         ))
         .bind(after.0)
         .bind(after.1)

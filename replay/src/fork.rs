@@ -76,7 +76,7 @@ pub async fn copy_log(
             "select {RAW_COLUMNS}
                from events
               where {included} and (transaction_id, position) > ($3::bigint::text::xid8, $4)
-              order by transaction_id, position
+              order by events.transaction_id, events.position
               limit {BATCH}"
         ))
         .bind(point_transaction)

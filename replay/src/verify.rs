@@ -294,7 +294,7 @@ async fn global_order(
         let rows: Vec<Row> = sqlx::query_as(&format!(
             "select {COLUMNS} from events
               where (transaction_id, position) > ($1::bigint::text::xid8, $2)
-              order by transaction_id, position limit {BATCH}"
+              order by events.transaction_id, events.position limit {BATCH}"
         ))
         .bind(after.0)
         .bind(after.1)

@@ -197,7 +197,7 @@ impl StageMutation {
         let state = ctx.data::<AppState>()?;
         let last: Option<(i64, i64)> = sqlx::query_as(
             "select transaction_id::text::bigint, position from events
-              order by transaction_id desc, position desc limit 1",
+              order by events.transaction_id desc, events.position desc limit 1",
         )
         .fetch_optional(&state.pool)
         .await
