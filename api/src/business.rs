@@ -680,11 +680,17 @@ pub async fn post_invoice(
         tax: tax.ok_or_else(|| missing("tax account", &[]))?.clone(),
     };
     // nothing is written unless everything below succeeds: a refused posting takes no number.
-    let reverses = work
-        .get::<Invoice>(&id.to_string())
-        .await?
-        .draft()
-        .and_then(|d| d.reverses);
+    let draft = work.get::<Invoice>(&id.to_string()).await?.draft().cloned();
+    let reverses = draft.as_ref().and_then(|d| d.reverses);
+    if let Some(draft) = &draft {
+        // the numbering and the month, read in one query when this process knows them.
+        use cqrs_es::Aggregate;
+        work.prefetch(&[
+            (Numbering::TYPE, journal.sequence.to_string()),
+            (Period::TYPE, PeriodId::of(draft.date).to_string()),
+        ])
+        .await?;
+    }
     let number = take_number(work, settings, &journal.sequence).await?;
     let entry_id = Uuid::new_v5(&id, b"entry");
     work.decide::<Invoice>(

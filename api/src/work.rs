@@ -18,7 +18,7 @@ use domain::Decide;
 use projections::{chain, Checkpoint};
 use sqlx::PgPool;
 
-use crate::event_store::EventRepository;
+use crate::event_store::{EventRepository, StreamEvent};
 use crate::graphql::UserErrorCode;
 use crate::store::{LogStore, SNAPSHOT_EVERY};
 
@@ -89,11 +89,33 @@ pub struct AggregateCache {
     entries: Mutex<HashMap<(&'static str, String), Cached>>,
 }
 
+type State = dyn Any + Send + Sync;
+
 #[derive(Clone)]
 struct Cached {
     sequence: usize,
     hash: Vec<u8>,
-    state: Arc<dyn Any + Send + Sync>,
+    state: Arc<State>,
+    /// A copy of the state, and the state with one stored event applied: what reading several
+    /// streams' tails at once needs without knowing their types.
+    copy: fn(&State) -> Option<Box<State>>,
+    apply: fn(&mut State, &StreamEvent) -> Result<(), String>,
+}
+
+fn copy_of<A: Clone + Send + Sync + 'static>(state: &State) -> Option<Box<State>> {
+    state
+        .downcast_ref::<A>()
+        .map(|a| Box::new(a.clone()) as Box<State>)
+}
+
+fn apply_to<A: Aggregate + 'static>(state: &mut State, row: &StreamEvent) -> Result<(), String> {
+    let aggregate = state
+        .downcast_mut::<A>()
+        .ok_or_else(|| format!("{} cached as another type", A::TYPE))?;
+    let event: A::Event = domain::upcast::decode(&row.event_type, &row.event_version, &row.payload)
+        .map_err(|e| e.to_string())?;
+    aggregate.apply(event);
+    Ok(())
 }
 
 impl AggregateCache {
@@ -128,7 +150,9 @@ struct Touched {
     last_hash: Option<Vec<u8>>,
     aggregate: Box<dyn Any + Send + Sync>,
     /// A copy of the aggregate for the cache, made after the operation's last decision.
-    cacheable: Option<Arc<dyn Any + Send + Sync>>,
+    cacheable: Option<Arc<State>>,
+    copy: fn(&State) -> Option<Box<State>>,
+    apply: fn(&mut State, &StreamEvent) -> Result<(), String>,
     events: Vec<NewEvent>,
     /// The aggregate as JSON after the operation, when it crosses a snapshot boundary.
     snapshot: Option<serde_json::Value>,
@@ -206,7 +230,7 @@ impl Work {
                 (aggregate, base, hash)
             }
         };
-        let cacheable: Arc<dyn Any + Send + Sync> = Arc::new(aggregate.clone());
+        let cacheable: Arc<State> = Arc::new(aggregate.clone());
         self.touched.push(Touched {
             aggregate_type: A::TYPE,
             aggregate_id: id.to_owned(),
@@ -214,11 +238,86 @@ impl Work {
             last_hash,
             aggregate: Box::new(aggregate),
             cacheable: Some(cacheable),
+            copy: copy_of::<A>,
+            apply: apply_to::<A>,
             events: Vec::new(),
             snapshot: None,
         });
         self.index.insert(key, self.touched.len() - 1);
         Ok(self.touched.len() - 1)
+    }
+
+    /// Loads the cached ones of `streams` (type and id) in one query for all their tails, so
+    /// the operation's later `get`/`decide` on them need no query. Streams not cached are left to
+    /// load one by one.
+    pub async fn prefetch(&mut self, streams: &[(&'static str, String)]) -> Result<(), Failure> {
+        let wanted: Vec<((&'static str, String), Cached)> = streams
+            .iter()
+            .filter(|key| !self.index.contains_key(*key))
+            .filter_map(|key| self.cache.get(key).map(|cached| (key.clone(), cached)))
+            .collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let types: Vec<&str> = wanted.iter().map(|((t, _), _)| *t).collect();
+        let ids: Vec<&str> = wanted.iter().map(|((_, id), _)| id.as_str()).collect();
+        let sequences: Vec<i64> = wanted
+            .iter()
+            .map(|(_, c)| i64::try_from(c.sequence).unwrap_or(i64::MAX))
+            .collect();
+        let rows: Vec<(i64, StreamEvent)> = sqlx::query_as::<_, (i64, i64, String, String, String, String, Option<Vec<u8>>)>(
+            "select w.n, e.sequence, e.event_type, e.event_version, e.payload::text, e.metadata::text, e.hash
+               from unnest($1::text[], $2::text[], $3::bigint[]) with ordinality as w(t, id, seq, n)
+               join events e on e.aggregate_type = w.t and e.aggregate_id = w.id and e.sequence > w.seq
+              order by w.n, e.sequence",
+        )
+        .bind(&types)
+        .bind(&ids)
+        .bind(&sequences)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(Failure::internal)?
+        .into_iter()
+        .map(|(n, sequence, event_type, event_version, payload, metadata, hash)| {
+            (
+                n,
+                StreamEvent {
+                    sequence,
+                    event_type,
+                    event_version,
+                    payload,
+                    metadata,
+                    hash,
+                },
+            )
+        })
+        .collect();
+        for (n, (key, cached)) in wanted.into_iter().enumerate() {
+            let Some(mut state) = (cached.copy)(&*cached.state) else {
+                continue;
+            };
+            let (mut sequence, mut hash) = (cached.sequence, cached.hash.clone());
+            for (_, row) in rows.iter().filter(|(m, _)| *m == n as i64 + 1) {
+                (cached.apply)(&mut *state, row).map_err(Failure::Internal)?;
+                sequence += 1;
+                hash = row.hash.clone().unwrap_or_else(|| chain::GENESIS.to_vec());
+            }
+            let cacheable = (cached.copy)(&*state).map(Arc::<State>::from);
+            self.touched.push(Touched {
+                aggregate_type: key.0,
+                aggregate_id: key.1.clone(),
+                base: sequence,
+                last_hash: Some(hash),
+                aggregate: state,
+                cacheable,
+                copy: cached.copy,
+                apply: cached.apply,
+                events: Vec::new(),
+                snapshot: None,
+            });
+            self.index.insert(key, self.touched.len() - 1);
+        }
+        Ok(())
     }
 
     /// Aggregate `id` as the operation sees it: as stored, with the operation's own events so
@@ -360,6 +459,8 @@ impl Work {
                         sequence: touched.base + touched.events.len(),
                         hash,
                         state: state.clone(),
+                        copy: touched.copy,
+                        apply: touched.apply,
                     },
                 );
             }
@@ -373,6 +474,8 @@ impl Work {
                         sequence: touched.base,
                         hash: hash.clone(),
                         state: state.clone(),
+                        copy: touched.copy,
+                        apply: touched.apply,
                     },
                 );
             }
