@@ -396,7 +396,32 @@ impl Server {
         if self.exists(&name).await? {
             return Err(ManagerError::Exists(name));
         }
-        let pool = database::open(&self.url_of(&name)?, 8).await?;
+        let filled = self.fill_new(&name, demo).await;
+        if let Err(error) = filled {
+            // nothing half done: a database that could not be made whole does not stay.
+            self.stop(&name).await;
+            if let Ok(mut conn) = self.server_connection().await {
+                let _ = sqlx::query(&format!(
+                    "drop database if exists {} with (force)",
+                    quote_ident(&name)
+                ))
+                .execute(&mut conn)
+                .await;
+                let _ = conn.close().await;
+            }
+            return Err(error);
+        }
+        Ok(DatabaseInfo {
+            name,
+            production: false,
+            default: false,
+        })
+    }
+
+    /// Creates, initializes, marks and serves new database `name`, with the demo company in it
+    /// when `demo`.
+    async fn fill_new(&self, name: &str, demo: bool) -> Result<(), ManagerError> {
+        let pool = database::open(&self.url_of(name)?, 8).await?;
         let password = match &self.admin_password {
             Some(password) => password.clone(),
             None => {
@@ -408,12 +433,11 @@ impl Server {
                 password
             }
         };
-        crate::bootstrap::initialize(&pool, &password)
-            .await
-            .map_err(|e| ManagerError::Other(e.to_string()))?;
+        let initialized = crate::bootstrap::initialize(&pool, &password).await;
         pool.close().await;
-        self.set_mark(&name, false).await?;
-        let backend = self.backend(&name).await?;
+        initialized.map_err(|e| ManagerError::Other(e.to_string()))?;
+        self.set_mark(name, false).await?;
+        let backend = self.backend(name).await?;
         if demo {
             crate::demo::load(&backend.state.pool, &backend.state.bus)
                 .await
@@ -422,11 +446,7 @@ impl Server {
                 .await
                 .map_err(|e| ManagerError::Other(e.to_string()))?;
         }
-        Ok(DatabaseInfo {
-            name,
-            production: false,
-            default: false,
-        })
+        Ok(())
     }
 
     /// Copies `from`'s log up to `point` into the new database `to`, whose read models are then

@@ -451,3 +451,46 @@ async fn databases_are_created_served_duplicated_backed_up_restored_marked_and_d
     .await;
     assert_eq!(default["dropDatabase"]["done"], false);
 }
+
+#[tokio::test]
+async fn a_database_created_with_demo_data_has_the_demo_company_in_it() {
+    let m = managed().await;
+    let name = TestDb::fresh_name();
+    let created = manage(
+        &m,
+        "mutation($pw: String!, $n: String!) { createDatabase(masterPassword: $pw, name: $n, demo: true) {
+            database { name } userErrors { message } } }",
+        json!({ "n": name }),
+    )
+    .await;
+    assert_eq!(
+        created["createDatabase"]["userErrors"],
+        json!([]),
+        "{created}"
+    );
+    let token = sign_in(&m, &name).await;
+    let (_, books) = post(
+        &m.router,
+        &format!("/db/{name}/graphql"),
+        &token,
+        "{ trialBalance { totalBalance totalDebit } products { totalCount } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        books["data"]["trialBalance"]["totalBalance"], "0.00",
+        "{books}"
+    );
+    assert_ne!(
+        books["data"]["trialBalance"]["totalDebit"], "0.00",
+        "{books}"
+    );
+    assert_eq!(books["data"]["products"]["totalCount"], 5, "{books}");
+    let dropped = manage(
+        &m,
+        "mutation($pw: String!, $n: String!) { dropDatabase(masterPassword: $pw, name: $n) { done } }",
+        json!({ "n": name }),
+    )
+    .await;
+    assert_eq!(dropped["dropDatabase"]["done"], true);
+}
