@@ -813,8 +813,8 @@ pub async fn register_payment(
     }
     let mut sign = None;
     for (n, allocation) in input.allocations.iter().enumerate() {
-        let field = ["input", "allocations", &n.to_string(), "invoice"].map(str::to_owned);
-        let field: Vec<&str> = field.iter().map(String::as_str).collect();
+        let n = n.to_string();
+        let field = ["input", "allocations", n.as_str(), "invoice"];
         let invoice = work.get::<Invoice>(&allocation.invoice.to_string()).await?;
         let draft = invoice
             .draft()

@@ -129,18 +129,8 @@ impl Backend {
     /// Waits (up to `timeout`) until every read model shows the log as it is now; false if
     /// they did not get there in time.
     pub async fn catch_up(&self, timeout: Duration) -> Result<bool, sqlx::Error> {
-        let last: Option<(i64, i64)> = sqlx::query_as(
-            "select transaction_id::text::bigint, position from events
-              order by events.transaction_id desc, events.position desc limit 1",
-        )
-        .fetch_optional(&self.state.pool)
-        .await?;
-        let Some((transaction_id, position)) = last else {
+        let Some(at) = projections::log::latest(&self.state.pool).await? else {
             return Ok(true);
-        };
-        let at = projections::Checkpoint {
-            transaction_id,
-            position,
         };
         let state = &self.state;
         for progress in [

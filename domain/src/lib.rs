@@ -22,3 +22,16 @@ pub mod user;
 pub trait Decide: cqrs_es::Aggregate {
     fn decide(&self, command: Self::Command) -> Result<Vec<Self::Event>, Self::Error>;
 }
+
+/// `Aggregate::handle` for an aggregate that decides with [`Decide`]: its events, each applied
+/// through the sink.
+pub async fn handle_by_deciding<A: Decide>(
+    aggregate: &mut A,
+    command: A::Command,
+    sink: &cqrs_es::event_sink::EventSink<A>,
+) -> Result<(), A::Error> {
+    for event in aggregate.decide(command)? {
+        sink.write(event, aggregate).await;
+    }
+    Ok(())
+}

@@ -167,6 +167,20 @@ pub async fn read_batch(
     })
 }
 
+/// Where the log's latest event stands: what "caught up with the log as it is now" waits for.
+pub async fn latest(executor: impl PgExecutor<'_>) -> Result<Option<Checkpoint>, sqlx::Error> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "select transaction_id::text::bigint, position from events
+          order by events.transaction_id desc, events.position desc limit 1",
+    )
+    .fetch_optional(executor)
+    .await?;
+    Ok(row.map(|(transaction_id, position)| Checkpoint {
+        transaction_id,
+        position,
+    }))
+}
+
 /// Where the latest event of one aggregate stands in the log: what a client that just wrote to
 /// it waits for to read its own write.
 pub async fn latest_of_aggregate(

@@ -195,18 +195,10 @@ impl StageMutation {
         let target = stage.configuration.settings().clone();
         // what products, orders, invoices and entries use stays, whatever the stage says.
         let state = ctx.data::<AppState>()?;
-        let last: Option<(i64, i64)> = sqlx::query_as(
-            "select transaction_id::text::bigint, position from events
-              order by events.transaction_id desc, events.position desc limit 1",
-        )
-        .fetch_optional(&state.pool)
-        .await
-        .map_err(|e| internal(ctx, e))?;
-        if let Some((transaction_id, position)) = last {
-            let at = projections::Checkpoint {
-                transaction_id,
-                position,
-            };
+        let last = projections::log::latest(&state.pool)
+            .await
+            .map_err(|e| internal(ctx, e))?;
+        if let Some(at) = last {
             if !state
                 .business_progress
                 .wait_for(at, state.read_your_writes_timeout)

@@ -457,10 +457,7 @@ impl Aggregate for Invoice {
         _services: &Self::Services,
         sink: &EventSink<Self>,
     ) -> Result<(), Self::Error> {
-        for event in crate::Decide::decide(self, command)? {
-            sink.write(event, self).await;
-        }
-        Ok(())
+        crate::handle_by_deciding(self, command, sink).await
     }
 
     fn apply(&mut self, event: Self::Event) {
