@@ -1,161 +1,22 @@
-//! The `erp` server: configuration, PostgreSQL provisioning, the HTTP server and the GraphQL
-//! schema. Tests build the same [`app`] and [`graphql::schema`] and talk to them without a socket.
+//! The `erp` server: HTTP and GraphQL over the command layer and the read models, and what the
+//! binary needs around them (configuration, PostgreSQL provisioning, the database manager,
+//! TLS). Tests build the same [`app`] and [`schema`] and talk to them without a socket.
 
-pub mod admin;
-pub mod auth;
-pub mod bootstrap;
-pub mod business;
-pub mod commands;
+pub mod cli;
 pub mod config;
-pub mod data_module;
 pub mod database;
-pub mod demo;
-pub mod event_store;
 pub mod fork;
 pub mod graphql;
 pub mod http;
 pub mod manager;
 pub mod pg;
 pub mod read_models;
-pub mod store;
 pub mod tls;
-pub mod work;
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use projections::configuration::ConfigurationProjection;
-use projections::partner::PartnerProjection;
-use projections::runner::{self, RunnerOptions};
-use projections::seal::SealProjection;
-use projections::user::UserProjection;
-use projections::{Progress, Wake};
-use sqlx::PgPool;
-use tokio::task::JoinHandle;
-
+pub use commands::{AppState, Backend};
 pub use http::app;
 
-use commands::CommandBus;
-
-/// Everything a request needs, shared by all of them.
-#[derive(Clone)]
-pub struct AppState {
-    pub pool: PgPool,
-    pub bus: Arc<CommandBus>,
-    pub partner_progress: Progress,
-    pub configuration_progress: Progress,
-    pub user_progress: Progress,
-    /// Products, orders, stock, invoices and the books.
-    pub business_progress: Progress,
-    /// The configuration as last read, for rights checks.
-    pub config: Arc<auth::ConfigCache>,
-    /// How long a mutation waits for the read model to show its change.
-    pub read_your_writes_timeout: Duration,
-}
-
-/// A running backend on one database: the state for requests, and the background tasks that
-/// keep the read models up to date.
-pub struct Backend {
-    pub state: AppState,
-    tasks: Vec<JoinHandle<()>>,
-    /// The seals over the log (no request reads them; `catch_up` waits for them).
-    seal_progress: Progress,
-}
-
-impl Backend {
-    /// Starts the projection runners on `pool` (already migrated) and wires the command bus.
-    pub async fn start(pool: PgPool) -> Result<Self, sqlx::Error> {
-        let wake = Wake::default();
-        let listener = wake.listen(pool.clone());
-        let (partner_progress, partner_runner) = runner::spawn(
-            pool.clone(),
-            PartnerProjection,
-            &wake,
-            RunnerOptions::default(),
-        )
-        .await?;
-        let (configuration_progress, configuration_runner) = runner::spawn(
-            pool.clone(),
-            ConfigurationProjection,
-            &wake,
-            RunnerOptions::default(),
-        )
-        .await?;
-        let (user_progress, user_runner) = runner::spawn(
-            pool.clone(),
-            UserProjection,
-            &wake,
-            RunnerOptions::default(),
-        )
-        .await?;
-        let (business_progress, business_runner) = runner::spawn(
-            pool.clone(),
-            projections::business::BusinessProjection,
-            &wake,
-            RunnerOptions::default(),
-        )
-        .await?;
-        let (seal_progress, seal_runner) = runner::spawn(
-            pool.clone(),
-            SealProjection,
-            &wake,
-            RunnerOptions::default(),
-        )
-        .await?;
-        let bus = Arc::new(CommandBus::new(pool.clone(), wake));
-        Ok(Self {
-            state: AppState {
-                pool,
-                bus,
-                partner_progress,
-                configuration_progress,
-                user_progress,
-                business_progress,
-                config: Arc::default(),
-                read_your_writes_timeout: Duration::from_secs(5),
-            },
-            tasks: vec![
-                listener,
-                partner_runner,
-                configuration_runner,
-                user_runner,
-                business_runner,
-                seal_runner,
-            ],
-            seal_progress,
-        })
-    }
-
-    /// Waits (up to `timeout`) until every read model shows the log as it is now; false if
-    /// they did not get there in time.
-    pub async fn catch_up(&self, timeout: Duration) -> Result<bool, sqlx::Error> {
-        let Some(at) = projections::log::latest(&self.state.pool).await? else {
-            return Ok(true);
-        };
-        let state = &self.state;
-        for progress in [
-            &state.partner_progress,
-            &state.configuration_progress,
-            &state.user_progress,
-            &state.business_progress,
-            &self.seal_progress,
-        ] {
-            if !progress.wait_for(at, timeout).await {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    }
-
-    pub fn schema(&self) -> graphql::AppSchema {
-        graphql::schema(self.state.clone())
-    }
-}
-
-impl Drop for Backend {
-    fn drop(&mut self) {
-        for task in &self.tasks {
-            task.abort();
-        }
-    }
+/// The GraphQL schema of a running backend.
+pub fn schema(backend: &Backend) -> graphql::AppSchema {
+    graphql::schema(backend.state.clone())
 }

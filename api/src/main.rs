@@ -4,7 +4,8 @@ use anyhow::Context;
 use api::config::{Cli, Command, DataCommand, DbCommand, ReplayCommand, StageCommand};
 use std::time::Duration;
 
-use api::{admin, bootstrap, data_module, database, demo, fork, pg, read_models, Backend};
+use api::{cli, database, fork, pg, read_models, Backend};
+use commands::{bootstrap, data_module, demo};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -323,137 +324,25 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-/// Runs a `stage` subcommand on the database at `url`.
+/// Runs a `stage` subcommand on the database at `url`, as the administrator.
 async fn stage(command: StageCommand, url: &str, pool: sqlx::PgPool) -> anyhow::Result<()> {
-    use serde_json::json;
-    let backend = caught_up(pool.clone(), Duration::from_secs(600)).await?;
-    let changes = "changes { area key before after }";
-    match command {
-        StageCommand::Create { name, note } => {
-            let data = admin::execute(
-                &backend,
-                "mutation($name: String!, $note: String!) {
-                    createStage(input: { name: $name, note: $note }) {
-                        stage { name position } userErrors { message } } }",
-                json!({ "name": name, "note": note }),
-            )
-            .await?;
-            let payload = &data["createStage"];
-            refuse_on_user_errors(payload)?;
-            println!(
-                "Stage {} created at log position {}.",
-                text(&payload["stage"]["name"]),
-                payload["stage"]["position"]
-            );
-        }
-        StageCommand::List => {
-            let data = admin::execute(
-                &backend,
-                &format!("{{ stages {{ name note position createdAt createdBy {changes} }} }}"),
-                json!({}),
-            )
-            .await?;
-            let stages = data["stages"].as_array().cloned().unwrap_or_default();
-            if stages.is_empty() {
-                println!("No stages yet.");
-            }
-            for stage in stages {
-                println!(
-                    "{}  position {}  {} by {}",
-                    text(&stage["name"]),
-                    stage["position"],
-                    text(&stage["createdAt"]),
-                    text(&stage["createdBy"])
-                );
-                if !text(&stage["note"]).is_empty() {
-                    println!("    {}", text(&stage["note"]));
-                }
-                print_changes(&stage["changes"]);
-            }
-        }
-        StageCommand::Diff { from, to } => {
-            let data = admin::execute(
-                &backend,
-                "query($from: String!, $to: String) {
-                    stageDiff(from: $from, to: $to) { area key before after } }",
-                json!({ "from": from, "to": to }),
-            )
-            .await?;
-            print_changes(&data["stageDiff"]);
-        }
-        StageCommand::Restore { name, into: None } => {
-            let data = admin::execute(
-                &backend,
-                "mutation($name: String!) { restoreStage(input: { name: $name }) {
-                    restored kept { area key before after } userErrors { message }
-                    configuration { version } } }",
-                json!({ "name": name }),
-            )
-            .await?;
-            let payload = &data["restoreStage"];
-            refuse_on_user_errors(payload)?;
-            if payload["restored"] == json!(true) {
-                println!(
-                    "Configuration restored to stage {name} (configuration version {}).",
-                    payload["configuration"]["version"]
-                );
-            } else {
-                println!("The configuration is already that of stage {name}: nothing to do.");
-            }
-            if payload["kept"].as_array().is_some_and(|k| !k.is_empty()) {
-                println!("Kept because business records use them:");
-                print_changes(&payload["kept"]);
-            }
-        }
-        StageCommand::Restore {
-            name,
-            into: Some(target),
-        } => {
-            let stage = projections::configuration::stage(&pool, &name)
-                .await?
-                .with_context(|| format!("there is no stage named '{name}'"))?;
-            let copied = fork_into(url, &pool, stage.position, &target).await?;
-            println!(
-                "Database {target} holds the log up to stage {name} ({copied} events, position {}); the source is untouched.",
-                stage.position
-            );
-        }
-    }
-    Ok(())
-}
-
-fn text(value: &serde_json::Value) -> String {
-    value.as_str().unwrap_or_default().to_owned()
-}
-
-fn refuse_on_user_errors(payload: &serde_json::Value) -> anyhow::Result<()> {
-    let errors: Vec<String> = payload["userErrors"]
-        .as_array()
-        .map(|errors| errors.iter().map(|e| text(&e["message"])).collect())
-        .unwrap_or_default();
-    anyhow::ensure!(errors.is_empty(), "refused: {}", errors.join("; "));
-    Ok(())
-}
-
-fn print_changes(changes: &serde_json::Value) {
-    let changes = changes.as_array().cloned().unwrap_or_default();
-    if changes.is_empty() {
-        println!("    (no configuration changes)");
-    }
-    for change in changes {
-        let (before, after) = (&change["before"], &change["after"]);
-        let what = match (before.as_str(), after.as_str()) {
-            (None, Some(after)) => format!("added: {after}"),
-            (Some(before), None) => format!("removed: {before}"),
-            (Some(before), Some(after)) => format!("{before} -> {after}"),
-            (None, None) => String::new(),
-        };
+    if let StageCommand::Restore {
+        name,
+        into: Some(target),
+    } = &command
+    {
+        let stage = projections::configuration::stage(&pool, name)
+            .await?
+            .with_context(|| format!("there is no stage named '{name}'"))?;
+        let copied = fork_into(url, &pool, stage.position, target).await?;
         println!(
-            "    {} {}: {what}",
-            text(&change["area"]).to_lowercase(),
-            text(&change["key"])
+            "Database {target} holds the log up to stage {name} ({copied} events, position {}); the source is untouched.",
+            stage.position
         );
+        return Ok(());
     }
+    let backend = caught_up(pool, Duration::from_secs(600)).await?;
+    cli::stage(&backend, command).await
 }
 
 /// The projections started on `pool` and caught up with its log, so the read models show

@@ -22,7 +22,7 @@ use sqlx::{ConnectOptions, Connection};
 use thiserror::Error;
 use tokio::sync::{Mutex, RwLock};
 
-use crate::auth::{hash_password, verify_password};
+use commands::auth::{hash_password, verify_password};
 use crate::database::{self, quote_ident, DatabaseError};
 use crate::fork::{self, ForkError};
 use crate::Backend;
@@ -51,7 +51,7 @@ pub enum ManagerError {
     #[error("{0}")]
     Refused(String),
     #[error("the new master password: {0}")]
-    Password(#[from] crate::auth::PasswordError),
+    Password(#[from] commands::auth::PasswordError),
     #[error(transparent)]
     Fork(#[from] ForkError),
     #[error(transparent)]
@@ -236,7 +236,7 @@ struct Served {
 
 impl Served {
     fn new(backend: Backend) -> Self {
-        let schema = backend.schema();
+        let schema = crate::schema(&backend);
         Self {
             backend: Arc::new(backend),
             schema,
@@ -433,16 +433,16 @@ impl Server {
                 password
             }
         };
-        let initialized = crate::bootstrap::initialize(&pool, &password).await;
+        let initialized = commands::bootstrap::initialize(&pool, &password).await;
         pool.close().await;
         initialized.map_err(|e| ManagerError::Other(e.to_string()))?;
         self.set_mark(name, false).await?;
         let backend = self.backend(name).await?;
         if demo {
-            crate::demo::load(&backend.state.pool, &backend.state.bus)
+            commands::demo::load(&backend.state.pool, &backend.state.bus)
                 .await
                 .map_err(|e| ManagerError::Other(e.to_string()))?;
-            crate::demo::business(&backend, Utc::now().date_naive())
+            commands::demo::business(&backend, Utc::now().date_naive())
                 .await
                 .map_err(|e| ManagerError::Other(e.to_string()))?;
         }
@@ -646,7 +646,7 @@ impl Server {
     /// unless forced) or as a test one.
     pub async fn mark(&self, name: &str, production: bool) -> Result<DatabaseInfo, ManagerError> {
         let backend = self.backend(name).await?;
-        let context = crate::commands::CommandContext::system("manager");
+        let context = commands::CommandContext::system("manager");
         backend
             .state
             .bus

@@ -14,7 +14,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use api::commands::{CommandBus, CommandContext};
+use commands::{CommandBus, CommandContext};
 use projections::Wake;
 use serde::Serialize;
 use sqlx::postgres::PgConnectOptions;
@@ -167,7 +167,7 @@ impl BenchDb {
         let password: String = (0..4)
             .map(|_| uuid::Uuid::new_v4().simple().to_string())
             .collect();
-        api::bootstrap::initialize(&pool, &password).await?;
+        commands::bootstrap::initialize(&pool, &password).await?;
         Ok(Self { admin, name, pool })
     }
 

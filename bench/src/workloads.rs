@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use api::commands::{CommandBus, CommandContext};
+use commands::{CommandBus, CommandContext};
 use api::Backend;
 use cqrs_es::EventStore;
 use domain::partner::{Partner, PartnerChanges, PartnerCommand, PartnerName};
@@ -219,10 +219,10 @@ impl Server {
         let caught_up = backend.catch_up(Duration::from_secs(600)).await?;
         anyhow::ensure!(caught_up, "the projections did not catch up with the log");
         let (token, _) =
-            api::auth::open_session(&pool, api::auth::user_id(api::bootstrap::ADMIN_LOGIN)).await?;
+            commands::auth::open_session(&pool, commands::auth::user_id(commands::bootstrap::ADMIN_LOGIN)).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let app = api::app(backend.schema());
+        let app = api::app(api::schema(&backend));
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -398,7 +398,7 @@ pub async fn prepare_long_stream(pool: &PgPool, events: usize) -> anyhow::Result
 /// W6 (ours): milliseconds to load the aggregate from its events, through our event store with
 /// no snapshot (median of `times` loads).
 pub async fn load_aggregate(pool: &PgPool, id: &str, times: usize) -> anyhow::Result<f64> {
-    let store = api::store::LogStore::<Partner>::with_snapshots_every(pool.clone(), 0);
+    let store = store::LogStore::<Partner>::with_snapshots_every(pool.clone(), 0);
     let mut samples = Vec::with_capacity(times);
     for _ in 0..times {
         let started = Instant::now();
@@ -412,7 +412,7 @@ pub async fn load_aggregate(pool: &PgPool, id: &str, times: usize) -> anyhow::Re
 /// W6s (ours): milliseconds to load the same aggregate from a snapshot of it (median of
 /// `times` loads).
 pub async fn load_from_snapshot(pool: &PgPool, id: &str, times: usize) -> anyhow::Result<f64> {
-    let store = api::store::LogStore::<Partner>::new(pool.clone());
+    let store = store::LogStore::<Partner>::new(pool.clone());
     store.take_snapshot(id).await?;
     let mut samples = Vec::with_capacity(times);
     for _ in 0..times {
@@ -765,7 +765,7 @@ pub async fn rebuild_partners(pool: &PgPool) -> anyhow::Result<f64> {
 /// operations read settings; they need none of it in the log).
 fn business_settings() -> anyhow::Result<domain::configuration::Settings> {
     use domain::configuration::{Configuration, ConfigurationCommand};
-    let module = api::data_module::DataModule::parse(api::demo::DEMO_COMPANY)
+    let module = commands::data_module::DataModule::parse(commands::demo::DEMO_COMPANY)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut configuration = Configuration::default();
     let mut commands: Vec<ConfigurationCommand> = ["base", "sale", "purchase", "stock"]
@@ -809,12 +809,12 @@ pub async fn post_invoices(bus: Arc<CommandBus>, pool: &PgPool, ops: usize) -> a
     let mut ids = Vec::with_capacity(ops);
     for n in 0..ops {
         let id = Uuid::now_v7();
-        let input = api::business::InvoiceInput {
+        let input = commands::business::InvoiceInput {
             kind: domain::invoice::InvoiceKind::CustomerInvoice,
             partner,
             date: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).context("date")?,
             due_date: None,
-            lines: vec![api::business::LineInput {
+            lines: vec![commands::business::LineInput {
                 product: None,
                 description: Some(format!("Consulting {n}")),
                 quantity: rust_decimal::Decimal::ONE,
@@ -829,7 +829,7 @@ pub async fn post_invoices(bus: Arc<CommandBus>, pool: &PgPool, ops: usize) -> a
         bus.run(&context, "DraftInvoice", |work| {
             let (settings, input) = (settings.clone(), input.clone());
             Box::pin(
-                async move { api::business::create_invoice(work, &settings, id, &input).await },
+                async move { commands::business::create_invoice(work, &settings, id, &input).await },
             )
         })
         .await
@@ -844,7 +844,7 @@ pub async fn post_invoices(bus: Arc<CommandBus>, pool: &PgPool, ops: usize) -> a
             bus.run(&CommandContext::system("bench"), "PostInvoice", |work| {
                 let settings = settings.clone();
                 Box::pin(
-                    async move { api::business::post_invoice(work, &settings, id, None).await },
+                    async move { commands::business::post_invoice(work, &settings, id, None).await },
                 )
             })
             .await

@@ -2,15 +2,15 @@
 //! queries that read them.
 
 pub mod business;
-pub mod chain;
 pub mod configuration;
 pub mod history;
-pub mod log;
 pub mod partner;
 pub mod reports;
 pub mod runner;
 pub mod seal;
 pub mod user;
 
-pub use log::{Checkpoint, StoredEvent};
+// the log and its hash chain live in the store; these paths stay for the read side.
+pub use store::{chain, log};
+pub use store::{Checkpoint, StoredEvent};
 pub use runner::{Progress, Projection, ProjectionError, Wake};

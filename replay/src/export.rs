@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use sqlx::{Connection, PgPool};
 
 use crate::configuration::ReplayError;
-use crate::fork::{insert, RawEvent, RAW_COLUMNS};
+use store::append::copy as insert;
+use store::log::EVENT_COLUMNS;
+use store::StoredEvent;
 
 /// The format this code writes and reads.
 pub const FORMAT: &str = "erp-log-1";
@@ -99,8 +101,8 @@ pub async fn export(
     // xid 0 is below every transaction's (and the index is used).
     let mut after = (0i64, i64::MIN);
     loop {
-        let rows: Vec<RawEvent> = sqlx::query_as(&format!(
-            "select {RAW_COLUMNS} from events
+        let rows: Vec<StoredEvent> = sqlx::query_as(&format!(
+            "select {EVENT_COLUMNS} from events
               where (transaction_id, position) > ($1::bigint::text::xid8, $2)
               order by events.transaction_id, events.position limit {BATCH}"
         ))
@@ -112,7 +114,7 @@ pub async fn export(
         let Some(last) = rows.last() else {
             break;
         };
-        after = (last.transaction, last.position);
+        after = (last.transaction_id, last.position);
         for event in rows {
             running = seal(&running, event.position, event.hash.as_deref()).to_vec();
             let event = ExportedEvent::from(event);
@@ -154,7 +156,7 @@ pub async fn import(
     let mut running = GENESIS.to_vec();
     let mut events = 0u64;
     let mut last_position = 0i64;
-    let mut batch: Vec<RawEvent> = Vec::new();
+    let mut batch: Vec<StoredEvent> = Vec::new();
     let mut manifest: Option<Manifest> = None;
     for (index, line) in input.lines().enumerate() {
         let line_number = index as u64 + 1;
@@ -192,8 +194,8 @@ pub async fn import(
         running = seal(&running, event.position, hash.as_deref()).to_vec();
         events += 1;
         last_position = last_position.max(event.position);
-        batch.push(RawEvent {
-            transaction: 0,
+        batch.push(StoredEvent {
+            transaction_id: 0,
             aggregate_type: event.aggregate_type,
             aggregate_id: event.aggregate_id,
             sequence: event.sequence,
@@ -248,7 +250,7 @@ pub async fn import(
     Ok(manifest)
 }
 
-async fn store(tx: &mut sqlx::PgConnection, rows: &[RawEvent]) -> Result<(), ImportError> {
+async fn store(tx: &mut sqlx::PgConnection, rows: &[StoredEvent]) -> Result<(), ImportError> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -258,8 +260,8 @@ async fn store(tx: &mut sqlx::PgConnection, rows: &[RawEvent]) -> Result<(), Imp
     })
 }
 
-impl From<RawEvent> for ExportedEvent {
-    fn from(event: RawEvent) -> Self {
+impl From<StoredEvent> for ExportedEvent {
+    fn from(event: StoredEvent) -> Self {
         Self {
             position: event.position,
             aggregate_type: event.aggregate_type,

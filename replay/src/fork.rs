@@ -1,8 +1,11 @@
 //! Copies of the log up to a point, for a database forked there: every event the log reader
 //! had read when it reached that point, with its position, time and metadata; nothing after.
 
-use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
+
+use store::log::EVENT_COLUMNS;
+use store::append::copy as insert;
+use store::StoredEvent;
 
 use crate::configuration::ReplayError;
 
@@ -15,28 +18,6 @@ pub struct CopyProgress {
     pub copied: u64,
     pub total: u64,
 }
-
-/// One event as stored, with what its copy must keep: position, time and hash.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub(crate) struct RawEvent {
-    pub transaction: i64,
-    pub aggregate_type: String,
-    pub aggregate_id: String,
-    pub sequence: i64,
-    pub event_type: String,
-    pub event_version: String,
-    pub payload: String,
-    pub metadata: String,
-    pub position: i64,
-    pub recorded_at: DateTime<Utc>,
-    pub hash: Option<Vec<u8>>,
-}
-
-/// The columns of [`RawEvent`].
-pub(crate) const RAW_COLUMNS: &str =
-    "transaction_id::text::bigint as transaction, aggregate_type, \
-    aggregate_id, sequence, event_type, event_version, payload::text as payload, \
-    metadata::text as metadata, position, recorded_at, hash";
 
 /// Copies into `target` (a migrated database with an empty log) every event of `source` up to
 /// and including the last one at or before `position`, in the order the log reader reads them. The copy is
@@ -72,8 +53,8 @@ pub async fn copy_log(
     // xid 0 is below every transaction's (and the index is used).
     let mut after = (0i64, i64::MIN);
     loop {
-        let rows: Vec<RawEvent> = sqlx::query_as(&format!(
-            "select {RAW_COLUMNS}
+        let rows: Vec<StoredEvent> = sqlx::query_as(&format!(
+            "select {EVENT_COLUMNS}
                from events
               where {included} and (transaction_id, position) > ($3::bigint::text::xid8, $4)
               order by events.transaction_id, events.position
@@ -88,7 +69,7 @@ pub async fn copy_log(
         let Some(last) = rows.last() else {
             break;
         };
-        after = (last.transaction, last.position);
+        after = (last.transaction_id, last.position);
         insert(&mut tx, &rows).await?;
         copied += rows.len() as u64;
         progress(CopyProgress { copied, total });
@@ -102,32 +83,4 @@ pub async fn copy_log(
     .await?;
     tx.commit().await?;
     Ok(copied)
-}
-
-/// Appends `rows` as they are (positions, times and hashes kept), in one statement.
-pub(crate) async fn insert(tx: &mut PgConnection, rows: &[RawEvent]) -> Result<(), sqlx::Error> {
-    let texts = |f: fn(&RawEvent) -> &str| rows.iter().map(f).collect::<Vec<_>>();
-    sqlx::query(
-        "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version,
-                             payload, metadata, position, recorded_at, hash)
-         overriding system value
-         select a, i, s, t, v, p::json, m::json, pos, at, h
-           from unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
-                       $7::text[], $8::bigint[], $9::timestamptz[], $10::bytea[])
-             as u(a, i, s, t, v, p, m, pos, at, h)
-          order by pos",
-    )
-    .bind(texts(|r| &r.aggregate_type))
-    .bind(texts(|r| &r.aggregate_id))
-    .bind(rows.iter().map(|r| r.sequence).collect::<Vec<_>>())
-    .bind(texts(|r| &r.event_type))
-    .bind(texts(|r| &r.event_version))
-    .bind(texts(|r| &r.payload))
-    .bind(texts(|r| &r.metadata))
-    .bind(rows.iter().map(|r| r.position).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.recorded_at).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.hash.clone()).collect::<Vec<_>>())
-    .execute(tx)
-    .await?;
-    Ok(())
 }

@@ -79,7 +79,7 @@ async fn template() -> String {
     let name = format!(
         "erp_tpl_{}_{}",
         migrations::fingerprint(),
-        api::bootstrap::REVISION
+        commands::bootstrap::REVISION
     );
     let mut conn = admin().await;
     // one process builds the template; the others wait for it.
@@ -112,7 +112,7 @@ async fn template() -> String {
             .run(&pool)
             .await
             .expect("migrations apply");
-        api::bootstrap::initialize(&pool, ADMIN_PASSWORD)
+        commands::bootstrap::initialize(&pool, ADMIN_PASSWORD)
             .await
             .expect("the first configuration and administrator");
         pool.close().await;
@@ -300,7 +300,7 @@ impl TestApp {
             backend.catch_up(Duration::from_secs(30)).await.unwrap(),
             "the read models did not catch up with the new database's log"
         );
-        let router = api::app(backend.schema());
+        let router = api::app(api::schema(&backend));
         let initial_events = sqlx::query_scalar("select count(*) from events")
             .fetch_one(&db.pool)
             .await

@@ -690,15 +690,15 @@ async fn a_month_of_a_small_company() {
 #[tokio::test]
 async fn the_demo_company_fills_every_report() {
     let app = TestApp::new().await;
-    let partners = api::demo::load(&app.db.pool, &app.backend.state.bus)
+    let partners = commands::demo::load(&app.db.pool, &app.backend.state.bus)
         .await
         .unwrap();
     assert!(partners > 0);
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-    let operations = api::demo::business(&app.backend, today).await.unwrap();
+    let operations = commands::demo::business(&app.backend, today).await.unwrap();
     assert!(operations > 30, "{operations}");
     // loading it again changes nothing.
-    assert_eq!(api::demo::business(&app.backend, today).await.unwrap(), 0);
+    assert_eq!(commands::demo::business(&app.backend, today).await.unwrap(), 0);
 
     let data = app
         .graphql(
@@ -1287,10 +1287,10 @@ async fn two_processes_posting_into_the_same_journal_keep_numbers_and_chains_who
     );
     // two buses, each with its own cache of aggregates, as two server processes have.
     let buses = [
-        api::commands::CommandBus::new(app.db.pool.clone(), projections::Wake::default()),
-        api::commands::CommandBus::new(app.db.pool.clone(), projections::Wake::default()),
+        commands::CommandBus::new(app.db.pool.clone(), projections::Wake::default()),
+        commands::CommandBus::new(app.db.pool.clone(), projections::Wake::default()),
     ];
-    let context = api::commands::CommandContext::system("test");
+    let context = commands::CommandContext::system("test");
     let mut numbers = Vec::new();
     for (n, id) in drafts.into_iter().enumerate() {
         // alternate: each bus's cached numbering and period are stale half the time.
@@ -1300,7 +1300,7 @@ async fn two_processes_posting_into_the_same_journal_keep_numbers_and_chains_who
             .run(&context, "PostInvoice", |work| {
                 let settings = settings.clone();
                 Box::pin(
-                    async move { api::business::post_invoice(work, &settings, id, None).await },
+                    async move { commands::business::post_invoice(work, &settings, id, None).await },
                 )
             })
             .await

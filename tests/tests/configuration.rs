@@ -476,7 +476,7 @@ async fn a_subscriber_hears_of_each_configuration_change() {
     let version = app.graphql("{ configurationVersion }", json!({})).await["configurationVersion"]
         .as_i64()
         .unwrap();
-    let schema = app.backend.schema();
+    let schema = api::schema(&app.backend);
     let subscribe = |token: Option<String>| {
         async_graphql::Request::new(
             "subscription { configurationChanged { version changes { area key before after } } }",

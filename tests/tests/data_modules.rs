@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use api::data_module::{load, DataModule, LoadError, Refusal};
+use commands::data_module::{load, DataModule, LoadError, Refusal};
 use domain::configuration::{Area, Change};
 use serde_json::json;
 use tests::TestApp;

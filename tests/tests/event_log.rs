@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use api::commands::{CommandBus, CommandContext};
+use commands::{CommandBus, CommandContext};
 use domain::partner::{Address, PartnerCommand, PartnerDetails, PartnerName};
 use projections::log::{read_batch, Checkpoint};
 use projections::runner::{self, RunnerOptions};

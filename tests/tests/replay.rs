@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use api::commands::CommandContext;
+use commands::CommandContext;
 use api::read_models;
 use domain::partner::{Address, PartnerCommand, PartnerDetails, PartnerName};
 use serde_json::json;

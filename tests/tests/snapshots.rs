@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use api::store::LogStore;
+use store::LogStore;
 use cqrs_es::{AggregateContext, CqrsFramework, EventStore};
 use domain::configuration::{Configuration, ConfigurationCommand, CONFIGURATION_ID};
 use domain::partner::{
@@ -150,7 +150,7 @@ async fn an_event_stored_in_an_older_shape_reads_in_todays() {
                     ..PartnerChanges::default()
                 },
             },
-            &api::commands::CommandContext::system("tester"),
+            &commands::CommandContext::system("tester"),
         )
         .await
         .unwrap();

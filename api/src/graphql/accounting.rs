@@ -15,9 +15,10 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::business::{acting, date_or_today, reading, settled};
-use super::{internal, parse_id, AsOfInput, Problems, UserError, UserErrorCode};
-use crate::business::{self, EntryInput};
-use crate::AppState;
+use super::error::{internal, Problems, UserError, UserErrorCode};
+use super::input::{parse_id, AsOfInput};
+use commands::business::{self, EntryInput};
+use commands::AppState;
 
 fn window(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Dates> {
     if let (Some(from), Some(to)) = (from, to) {
@@ -660,7 +661,7 @@ async fn partner_names(
 
 async fn analysis(
     ctx: &Context<'_>,
-    actor: &crate::auth::Actor,
+    actor: &commands::policy::Actor,
     side: &str,
     group_by: AnalysisGroup,
     dates: Dates,
@@ -726,7 +727,7 @@ pub enum StockLocation {
 
 async fn stock(
     ctx: &Context<'_>,
-    actor: &crate::auth::Actor,
+    actor: &commands::policy::Actor,
     location: StockLocation,
     date: Option<NaiveDate>,
     as_of: Option<projections::log::AsOf>,

@@ -9,12 +9,15 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use uuid::Uuid;
 
-use super::{internal, parse_id, Problems, RequestContext, UserError, UserErrorCode};
-use crate::auth::{require, require_module, Actor, ConfigView};
-use crate::business::LineInput;
-use crate::commands::CommandContext;
-use crate::work::Failure;
-use crate::AppState;
+use super::error::{settle, Problems, UserError, UserErrorCode};
+use super::input::parse_id;
+use super::request::RequestContext;
+use super::auth::{require, require_module};
+use commands::policy::{Actor, ConfigView};
+use commands::business::LineInput;
+use commands::CommandContext;
+use commands::Failure;
+use commands::AppState;
 
 /// Who is acting, with what configuration, on which state.
 pub struct Acting {
@@ -51,48 +54,14 @@ pub async fn reading(ctx: &Context<'_>, model: Model, module: &str) -> Result<Ac
     Ok(actor)
 }
 
-/// What an operation comes to for the client: its output once the read models show it, or the
-/// user errors (nothing written).
+/// What an operation comes to for the client: its output once the business read models show
+/// it, or the user errors (nothing written).
 pub async fn settled<T>(
     ctx: &Context<'_>,
     result: Result<(T, Option<projections::Checkpoint>), Failure>,
 ) -> Result<(Option<T>, Vec<UserError>)> {
     let state = ctx.data::<AppState>()?;
-    match result {
-        Ok((output, at)) => {
-            if let Some(at) = at {
-                if !state
-                    .business_progress
-                    .wait_for(at, state.read_your_writes_timeout)
-                    .await
-                {
-                    tracing::warn!(?at, "the business read models did not catch up in time");
-                }
-            }
-            Ok((Some(output), vec![]))
-        }
-        Err(Failure::Refused {
-            message,
-            code,
-            field,
-        }) => Ok((
-            None,
-            vec![UserError {
-                field: (!field.is_empty()).then_some(field),
-                message,
-                code,
-            }],
-        )),
-        Err(Failure::Conflict) => Ok((
-            None,
-            vec![UserError::new(
-                &[],
-                "others kept changing the same records at the same moment; nothing was saved: try again",
-                UserErrorCode::Conflict,
-            )],
-        )),
-        Err(Failure::Internal(error)) => Err(internal(ctx, error)),
-    }
+    settle(ctx, result, &state.business_progress).await
 }
 
 impl Problems {
@@ -208,7 +177,7 @@ pub struct TextCursor {
 pub async fn cents(ctx: &Context<'_>, amount: Decimal) -> Decimal {
     let decimals = match ctx.data::<AppState>() {
         Ok(state) => {
-            crate::business::decimals(state.config.cached().await.configuration.settings())
+            commands::business::decimals(state.config.cached().await.configuration.settings())
         }
         Err(_) => 2,
     };

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use domain::configuration::{
     catalogue, changes, currency_rate, display_name, label, Account as DomainAccount, AccountKind,
     Area, BusinessSettings, Change, Code, Company as DomainCompany, ConfigurationCommand,
-    ConfigurationError, Currency as DomainCurrency, CurrencyCode, FiscalYearStart, InvoicePolicy,
+    Currency as DomainCurrency, CurrencyCode, FiscalYearStart, InvoicePolicy,
     Journal as DomainJournal, JournalKind, Model, Right, Rights, Sequence as DomainSequence,
     Tax as DomainTax,
 };
@@ -18,9 +18,12 @@ use projections::log::AsOf;
 use rust_decimal::Decimal;
 
 use super::partner::Address as AddressObject;
-use super::{internal, settle, AsOfInput, Problems, RequestContext, UserError, UserErrorCode};
-use crate::auth::{actor, require, require_module, Actor, ConfigView};
-use crate::AppState;
+use super::error::{internal, settle_at, Problems, UserError, UserErrorCode};
+use super::input::AsOfInput;
+use super::request::RequestContext;
+use super::auth::{actor, require, require_module};
+use commands::policy::{Actor, ConfigView};
+use commands::AppState;
 
 /// The configuration of this database at one version.
 pub struct Configuration(pub Arc<ConfigView>);
@@ -500,34 +503,6 @@ pub struct ConfigurationPayload {
     pub user_errors: Vec<UserError>,
 }
 
-/// Maps a refusal to what the user reads, with the input field at fault.
-pub fn refusal(error: &ConfigurationError) -> UserError {
-    use ConfigurationError as E;
-    let (field, code): (&[&str], _) = match error {
-        E::UnknownModule(_) => (&["input", "name"], UserErrorCode::NotFound),
-        E::DevelopmentVersion { .. } => (&["input", "force"], UserErrorCode::DevelopmentVersion),
-        E::EssentialModule(_) => (&["input", "name"], UserErrorCode::Reserved),
-        E::RequiredBy { .. } => (
-            &["input", "withDependents"],
-            UserErrorCode::RequiredByOthers,
-        ),
-        E::ModuleNotInstalled(_) => (&[], UserErrorCode::ModuleNotInstalled),
-        E::UnknownSequence(_) | E::UnknownTax(_) => (&["input", "code"], UserErrorCode::NotFound),
-        E::UnknownCurrency(_) => (&["input", "currency"], UserErrorCode::NotFound),
-        E::CompanyCurrency(_) => (&["input", "code"], UserErrorCode::InUse),
-        E::UnknownForm(_) => (&["input", "form"], UserErrorCode::NotFound),
-        E::UnknownField { .. } => (&["input", "field"], UserErrorCode::NotFound),
-        E::UnknownGroup(_) => (&["input", "group"], UserErrorCode::NotFound),
-        E::ReservedGroup => (&["input", "code"], UserErrorCode::Reserved),
-        E::DuplicateStage(_) => (&["input", "name"], UserErrorCode::AlreadyExists),
-        E::UnknownStage(_) => (&["input", "name"], UserErrorCode::NotFound),
-        E::UnknownAccount(_) | E::UnknownJournal(_) => (&["input"], UserErrorCode::NotFound),
-        E::Used { .. } => (&["input", "code"], UserErrorCode::InUse),
-        E::WrongKind { .. } => (&["input"], UserErrorCode::Invalid),
-    };
-    UserError::new(field, error.to_string(), code)
-}
-
 /// The outcome of a configuration command: the configuration the read model shows afterwards,
 /// or the user errors.
 pub enum Outcome {
@@ -543,28 +518,28 @@ pub async fn send(
     command: ConfigurationCommand,
 ) -> Result<Outcome> {
     let state = ctx.data::<AppState>()?;
-    let request = ctx
-        .data_opt::<RequestContext>()
-        .cloned()
-        .unwrap_or_else(RequestContext::anonymous);
     let result = state
         .bus
-        .configure(command, &request.command_context(&actor.login))
+        .configure(command, &RequestContext::of(ctx).command_context(&actor.login))
         .await;
-    let user_errors = settle(
-        ctx,
-        result,
-        &state.configuration_progress,
-        "the configuration",
-        refusal,
-    )
-    .await?;
+    outcome(ctx, actor, result).await
+}
+
+/// What a configuration command came to: the configuration the read model shows afterwards,
+/// and the user errors if it was refused.
+pub async fn outcome(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    result: std::result::Result<projections::Checkpoint, commands::Failure>,
+) -> Result<Outcome> {
+    let state = ctx.data::<AppState>()?;
+    let user_errors = settle_at(ctx, result, &state.configuration_progress).await?;
     let view = state
         .config
         .at_least(&state.pool, actor.config.version + 1)
         .await
         .map_err(|e| internal(ctx, e))?;
-    request.saw_configuration(view.version);
+    RequestContext::of(ctx).saw_configuration(view.version);
     Ok(if user_errors.is_empty() {
         Outcome::Done(view)
     } else {

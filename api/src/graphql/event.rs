@@ -8,9 +8,10 @@ use projections::history::{log_count, log_page, LogFilter};
 use projections::StoredEvent;
 
 use super::partner::TotalCount;
-use super::{internal, page_size};
-use crate::auth::require;
-use crate::AppState;
+use super::error::internal;
+use super::input::page_size;
+use super::auth::require;
+use commands::AppState;
 
 /// Something that happened to a record, as it is stored in the log.
 #[derive(SimpleObject)]

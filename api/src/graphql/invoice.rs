@@ -13,10 +13,11 @@ use super::business::{
     acting, cents, date_or_today, lines, reading, settled, DateCursor, LineInputObject,
 };
 use super::partner::{Partner, TotalCount};
-use super::{internal, page_size, parse_id, Problems, UserError, UserErrorCode};
-use crate::business::{self, InvoiceInput, PaymentInput};
-use crate::work::Failure;
-use crate::AppState;
+use super::error::{internal, Problems, UserError, UserErrorCode};
+use super::input::{page_size, parse_id};
+use commands::business::{self, InvoiceInput, PaymentInput};
+use commands::Failure;
+use commands::AppState;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InvoiceRow {
@@ -565,7 +566,7 @@ impl InvoiceMutation {
                 let mut problems = Problems::default();
                 let lines = rows
                     .into_iter()
-                    .map(|l| crate::business::LineInput {
+                    .map(|l| commands::business::LineInput {
                         product: l.product_id,
                         description: Some(l.description),
                         quantity: l.quantity,

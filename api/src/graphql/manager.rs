@@ -8,7 +8,7 @@ use async_graphql::{
 };
 use chrono::{DateTime, Utc};
 
-use super::{UserError, UserErrorCode};
+use super::error::{UserError, UserErrorCode};
 use crate::manager::{BackupInfo, DatabaseInfo, ManagerError, Point, Server};
 
 pub type ManagerSchema = Schema<ManagerQuery, ManagerMutation, EmptySubscription>;

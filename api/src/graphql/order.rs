@@ -14,10 +14,11 @@ use super::business::{
 };
 use super::invoice::{Invoice, InvoiceRow, INVOICE_COLUMNS};
 use super::partner::{Partner, TotalCount};
-use super::{internal, page_size, parse_id, Problems, UserError, UserErrorCode};
-use crate::business;
-use crate::work::Failure;
-use crate::AppState;
+use super::error::{internal, Problems, UserError, UserErrorCode};
+use super::input::{page_size, parse_id};
+use commands::business;
+use commands::Failure;
+use commands::AppState;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OrderRow {

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
 use domain::partner::{
     Address as DomainAddress, Email, Partner as PartnerAggregate, PartnerChanges, PartnerCommand,
-    PartnerDetails, PartnerError, PartnerName, Phone, VatNumber, NAME_MAX,
+    PartnerDetails, PartnerName, Phone, VatNumber, NAME_MAX,
 };
 use domain::text::TextError;
 use projections::partner::{
@@ -15,13 +15,13 @@ use projections::partner::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::settle;
-use super::{
-    internal, page_size, parse_id, AsOfInput, Event, Problems, RequestContext, UserError,
-    UserErrorCode,
-};
-use crate::auth::require;
-use crate::AppState;
+use super::error::settle_at;
+use super::event::Event;
+use super::error::{internal, Problems, UserError, UserErrorCode};
+use super::input::{page_size, parse_id, AsOfInput};
+use super::request::RequestContext;
+use super::auth::require;
+use commands::AppState;
 use domain::configuration::{Model, Right};
 
 /// A customer or supplier, as its form shows it.
@@ -568,18 +568,6 @@ impl PartnerRefInput {
     }
 }
 
-fn refusal(error: &PartnerError) -> UserError {
-    let (field, code): (&[&str], _) = match error {
-        PartnerError::AlreadyExists => (&["input", "id"], UserErrorCode::AlreadyExists),
-        PartnerError::NotFound => (&["input", "id"], UserErrorCode::NotFound),
-        PartnerError::Archived => (&["input", "id"], UserErrorCode::Archived),
-        PartnerError::StaleVersion { .. } => {
-            (&["input", "expectedVersion"], UserErrorCode::StaleVersion)
-        }
-    };
-    UserError::new(field, error.to_string(), code)
-}
-
 /// Sends a parsed command and answers with the partner as the read model has it afterwards.
 async fn send(
     ctx: &Context<'_>,
@@ -605,13 +593,7 @@ async fn send(
         .bus
         .partner(id, command, &request.command_context(&actor.login))
         .await;
-    let user_errors = settle(
-        ctx,
-        result,
-        &state.partner_progress,
-        "this partner",
-        refusal,
-    )
+    let user_errors = settle_at(ctx, result, &state.partner_progress)
     .await?;
     let partner = read_model::get(&state.pool, id)
         .await

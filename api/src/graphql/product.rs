@@ -10,9 +10,10 @@ use uuid::Uuid;
 
 use super::business::{acting, reading, settled, TextCursor};
 use super::partner::TotalCount;
-use super::{internal, page_size, parse_id, Problems, UserError, UserErrorCode};
-use crate::business;
-use crate::AppState;
+use super::error::{internal, Problems, UserError, UserErrorCode};
+use super::input::{page_size, parse_id};
+use commands::business;
+use commands::AppState;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ProductRow {
@@ -352,7 +353,7 @@ fn details(
 async fn answer(
     ctx: &Context<'_>,
     id: Uuid,
-    result: Result<((), Option<projections::Checkpoint>), crate::work::Failure>,
+    result: Result<((), Option<projections::Checkpoint>), commands::Failure>,
 ) -> Result<ProductPayload> {
     let (_, user_errors) = settled(ctx, result).await?;
     let state = ctx.data::<AppState>()?;

@@ -3,15 +3,14 @@
 
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use domain::configuration::{
-    changes, note, restoration, stage_name, ConfigurationCommand, Model, Right, Settings,
-};
+use commands::{stage as stages, AppState, Failure};
+use domain::configuration::{note, stage_name, Model, Right};
 use projections::configuration::{self as read_model, StageRow};
 
-use super::configuration::{send, Configuration, ConfigurationChange, Outcome};
-use super::{internal, Problems, UserError, UserErrorCode};
-use crate::auth::require;
-use crate::AppState;
+use super::auth::require;
+use super::configuration::{outcome, Configuration, ConfigurationChange, Outcome};
+use super::error::{internal, Problems, UserError};
+use super::request::RequestContext;
 
 /// A named point of the log, with the configuration there.
 pub struct Stage(pub StageRow);
@@ -87,14 +86,6 @@ async fn stage_named(ctx: &Context<'_>, name: &str) -> Result<Option<StageRow>> 
         .map_err(|e| internal(ctx, e))
 }
 
-fn unknown_stage(name: &str) -> UserError {
-    UserError::new(
-        &["input", "name"],
-        format!("there is no stage named '{}'", name.trim()),
-        UserErrorCode::NotFound,
-    )
-}
-
 #[derive(Default)]
 pub struct StageQuery;
 
@@ -119,20 +110,13 @@ impl StageQuery {
         to: Option<String>,
     ) -> Result<Vec<ConfigurationChange>> {
         let actor = require(ctx, Model::Configuration, Right::Read).await?;
-        let Some(before) = stage_named(ctx, &from).await? else {
-            return Err(format!("there is no stage named '{}'", from.trim()).into());
-        };
-        let after: Settings = match to {
-            Some(to) => match stage_named(ctx, &to).await? {
-                Some(stage) => stage.configuration.settings().clone(),
-                None => return Err(format!("there is no stage named '{}'", to.trim()).into()),
-            },
-            None => actor.config.configuration.settings().clone(),
-        };
-        Ok(changes(before.configuration.settings(), &after)
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        let state = ctx.data::<AppState>()?;
+        let current = actor.config.configuration.settings();
+        match stages::diff(state, &from, to.as_deref(), current).await {
+            Ok(changes) => Ok(changes.into_iter().map(Into::into).collect()),
+            Err(Failure::Internal(error)) => Err(internal(ctx, error)),
+            Err(refused) => Err(refused.to_string().into()),
+        }
     }
 }
 
@@ -151,8 +135,8 @@ impl StageMutation {
         let mut problems = Problems::default();
         let name = problems.text(&["input", "name"], stage_name(&input.name));
         let note = problems.text(&["input", "note"], note(&input.note));
-        let command = match problems.finish(name.zip(note)) {
-            Ok((name, note)) => ConfigurationCommand::CreateStage { name, note },
+        let (name, note) = match problems.finish(name.zip(note)) {
+            Ok(parsed) => parsed,
             Err(user_errors) => {
                 return Ok(StagePayload {
                     stage: None,
@@ -160,11 +144,10 @@ impl StageMutation {
                 })
             }
         };
-        let name = match &command {
-            ConfigurationCommand::CreateStage { name, .. } => name.clone(),
-            _ => String::new(),
-        };
-        match send(ctx, &actor, command).await? {
+        let state = ctx.data::<AppState>()?;
+        let context = RequestContext::of(ctx).command_context(&actor.login);
+        let result = stages::create(state, &context, &name, &note).await;
+        match outcome(ctx, &actor, result).await? {
             Outcome::Done(_) => Ok(StagePayload {
                 stage: stage_named(ctx, &name).await?.map(Stage),
                 user_errors: vec![],
@@ -184,55 +167,32 @@ impl StageMutation {
         input: RestoreStageInput,
     ) -> Result<RestoreStagePayload> {
         let actor = require(ctx, Model::Configuration, Right::Write).await?;
-        let Some(stage) = stage_named(ctx, &input.name).await? else {
-            return Ok(RestoreStagePayload {
-                configuration: Some(Configuration(actor.config)),
-                restored: false,
-                kept: vec![],
-                user_errors: vec![unknown_stage(&input.name)],
-            });
-        };
-        let target = stage.configuration.settings().clone();
-        // what products, orders, invoices and entries use stays, whatever the stage says.
         let state = ctx.data::<AppState>()?;
-        let last = projections::log::latest(&state.pool)
-            .await
-            .map_err(|e| internal(ctx, e))?;
-        if let Some(at) = last {
-            if !state
-                .business_progress
-                .wait_for(at, state.read_your_writes_timeout)
-                .await
-            {
-                return Err(
-                    "the business read models are behind the log; try again in a moment".into(),
-                );
-            }
-        }
-        let in_use = projections::business::in_use(&state.pool)
-            .await
-            .map_err(|e| internal(ctx, e))?;
-        let plan = restoration(actor.config.configuration.settings(), &target, &in_use);
-        let kept = plan.kept.into_iter().map(Into::into).collect();
-        let restored = !plan.events.is_empty();
-        let command = ConfigurationCommand::RestoreStage {
-            name: stage.name,
-            target: Box::new(target),
-            in_use,
+        let context = RequestContext::of(ctx).command_context(&actor.login);
+        let current = actor.config.configuration.settings();
+        let result = stages::restore(state, &context, &input.name, current).await;
+        let (restored, kept) = match &result {
+            Ok(done) => (
+                done.restored,
+                done.kept.iter().cloned().map(Into::into).collect(),
+            ),
+            Err(_) => (false, vec![]),
         };
-        Ok(match send(ctx, &actor, command).await? {
-            Outcome::Done(view) => RestoreStagePayload {
-                configuration: Some(Configuration(view)),
-                restored,
-                kept,
-                user_errors: vec![],
+        Ok(
+            match outcome(ctx, &actor, result.map(|done| done.at)).await? {
+                Outcome::Done(view) => RestoreStagePayload {
+                    configuration: Some(Configuration(view)),
+                    restored,
+                    kept,
+                    user_errors: vec![],
+                },
+                Outcome::Refused(user_errors, view) => RestoreStagePayload {
+                    configuration: Some(Configuration(view)),
+                    restored: false,
+                    kept: vec![],
+                    user_errors,
+                },
             },
-            Outcome::Refused(user_errors, view) => RestoreStagePayload {
-                configuration: Some(Configuration(view)),
-                restored: false,
-                kept: vec![],
-                user_errors,
-            },
-        })
+        )
     }
 }

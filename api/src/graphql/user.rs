@@ -6,16 +6,20 @@ use async_graphql::connection::{query_with, Connection, Edge};
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use domain::configuration::{Code, Model, Right, ADMIN_GROUP};
-use domain::user::{Login, UserCommand, UserError as DomainUserError, UserName};
+use domain::user::{Login, UserCommand, UserName};
 use projections::user::{self as read_model, UserRow};
 use uuid::Uuid;
 
 use super::partner::TotalCount;
-use super::settle;
-use super::AsOfInput;
-use super::{internal, page_size, parse_id, Problems, RequestContext, UserError, UserErrorCode};
-use crate::auth::{self, actor, require, user_id, Actor, PasswordError};
-use crate::AppState;
+use super::error::settle_at;
+use super::input::AsOfInput;
+use super::error::{internal, Problems, UserError, UserErrorCode};
+use super::input::{page_size, parse_id};
+use super::request::RequestContext;
+use super::auth::{actor, require};
+use commands::policy::{Actor};
+use commands::auth::{self, user_id, PasswordError};
+use commands::AppState;
 
 /// A user account.
 pub struct User(pub UserRow);
@@ -185,19 +189,6 @@ impl UserQuery {
     }
 }
 
-fn refusal(error: &DomainUserError) -> UserError {
-    match error {
-        DomainUserError::AlreadyExists => UserError::new(
-            &["input", "login"],
-            error.to_string(),
-            UserErrorCode::AlreadyExists,
-        ),
-        DomainUserError::NotFound => {
-            UserError::new(&["input", "id"], error.to_string(), UserErrorCode::NotFound)
-        }
-    }
-}
-
 fn password_problem(problems: &mut Problems, error: PasswordError) {
     problems.add(
         &["input", "password"],
@@ -262,7 +253,7 @@ async fn send(
         .bus
         .user(id, command, &request.command_context(&actor.login))
         .await;
-    let user_errors = settle(ctx, result, &state.user_progress, "this user", refusal).await?;
+    let user_errors = settle_at(ctx, result, &state.user_progress).await?;
     let row = read_model::get(&state.pool, id)
         .await
         .map_err(|e| internal(ctx, e))?;

@@ -1,35 +1,27 @@
-//! The command side: every command goes through here to its aggregate and into the log, with
-//! the metadata that says who sent it and why.
+//! The command bus: every operation goes through here, as one [`Work`] over the store, into the
+//! log, with the metadata that says who sent it and why; decided again when another writer got
+//! to the same records first.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use cqrs_es::{Aggregate, AggregateError, CqrsFramework};
-use domain::configuration::{
-    Configuration, ConfigurationCommand, ConfigurationError, CONFIGURATION_ID,
-};
-use domain::partner::{Partner, PartnerCommand, PartnerError};
-use domain::user::{User, UserCommand, UserError};
+use domain::configuration::{Configuration, ConfigurationCommand, CONFIGURATION_ID};
+use domain::partner::{Partner, PartnerCommand};
+use domain::user::{User, UserCommand};
+use domain::Decide;
 use futures::future::BoxFuture;
-use projections::log::latest_of_aggregate;
 use projections::runner::Announcer;
 use projections::{Checkpoint, Wake};
 use sqlx::PgPool;
-use thiserror::Error;
+use store::AggregateCache;
 use tracing::instrument;
 use uuid::Uuid;
 
-use crate::event_store::tracking_append;
-use crate::store::LogStore;
-use crate::work::{AggregateCache, Failure, Work};
+use crate::error::{Failure, Refusal};
+use crate::work::Work;
 
 /// How many times an operation is decided again when others keep writing the same records.
 const RUN_ATTEMPTS: usize = 5;
-
-type Cqrs<A> = CqrsFramework<A, LogStore<A>>;
-
-fn store<A: Aggregate>(pool: &PgPool) -> LogStore<A> {
-    LogStore::new(pool.clone())
-}
 
 /// Who sent a command, and in the course of what. Recorded in every event's metadata.
 #[derive(Debug, Clone)]
@@ -79,20 +71,11 @@ impl CommandContext {
         }
         metadata
     }
-}
 
-/// Why a command did not go through.
-#[derive(Debug, Error)]
-pub enum CommandError<E: std::error::Error> {
-    /// The aggregate refused it: the user can fix this.
-    #[error(transparent)]
-    Refused(E),
-    /// Someone else changed the same record at the same moment; nothing was written.
-    #[error("the record was changed by someone else at the same moment")]
-    Conflict,
-    /// Anything else (database down, unreadable event): nothing was written.
-    #[error("{0}")]
-    Internal(String),
+    /// [`Self::metadata`] as the JSON text stored with each event.
+    pub fn metadata_json(&self, command: &str) -> Result<String, Failure> {
+        serde_json::to_string(&self.metadata(command)).map_err(Failure::internal)
+    }
 }
 
 /// Sends commands to aggregates and reports where their events landed in the log.
@@ -100,11 +83,8 @@ pub struct CommandBus {
     pool: PgPool,
     wake: Wake,
     announcer: Announcer,
-    partners: Cqrs<Partner>,
-    configuration: Cqrs<Configuration>,
-    users: Cqrs<User>,
     /// Aggregates as the last operations left them (see [`AggregateCache`]).
-    cache: std::sync::Arc<AggregateCache>,
+    cache: Arc<AggregateCache>,
 }
 
 impl CommandBus {
@@ -112,14 +92,16 @@ impl CommandBus {
     /// to other processes.
     pub fn new(pool: PgPool, wake: Wake) -> Self {
         Self {
-            partners: CqrsFramework::new(store(&pool), vec![], ()),
-            configuration: CqrsFramework::new(store(&pool), vec![], ()),
-            users: CqrsFramework::new(store(&pool), vec![], ()),
-            cache: std::sync::Arc::default(),
+            cache: Arc::default(),
             announcer: wake.announcer(pool.clone()),
             pool,
             wake,
         }
+    }
+
+    /// The database the bus writes to.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
     }
 
     /// Executes a partner command. On success, returns the log position the partner's events
@@ -130,10 +112,9 @@ impl CommandBus {
         id: Uuid,
         command: PartnerCommand,
         context: &CommandContext,
-    ) -> Result<Checkpoint, CommandError<PartnerError>> {
-        let metadata = context.metadata(command.name());
+    ) -> Result<Checkpoint, Failure> {
         let creates = command.creates();
-        self.execute(&self.partners, &id.to_string(), command, creates, metadata)
+        self.one::<Partner>(&id.to_string(), command.name(), command, creates, context)
             .await
     }
 
@@ -143,16 +124,9 @@ impl CommandBus {
         &self,
         command: ConfigurationCommand,
         context: &CommandContext,
-    ) -> Result<Checkpoint, CommandError<ConfigurationError>> {
-        let metadata = context.metadata(command.name());
-        self.execute(
-            &self.configuration,
-            CONFIGURATION_ID,
-            command,
-            false,
-            metadata,
-        )
-        .await
+    ) -> Result<Checkpoint, Failure> {
+        self.one::<Configuration>(CONFIGURATION_ID, command.name(), command, false, context)
+            .await
     }
 
     /// Executes a command on user `id`; returns the log position its events reached.
@@ -162,11 +136,41 @@ impl CommandBus {
         id: Uuid,
         command: UserCommand,
         context: &CommandContext,
-    ) -> Result<Checkpoint, CommandError<UserError>> {
-        let metadata = context.metadata(command.name());
+    ) -> Result<Checkpoint, Failure> {
         let creates = command.creates();
-        self.execute(&self.users, &id.to_string(), command, creates, metadata)
+        self.one::<User>(&id.to_string(), command.name(), command, creates, context)
             .await
+    }
+
+    /// One command on one aggregate. A creation is decided on an empty aggregate without
+    /// reading the (almost always empty) stream; should the id be taken, the append conflicts
+    /// and the command is decided again on the stream. When the command changes nothing, the
+    /// aggregate's latest event is what read models must show.
+    async fn one<A>(
+        &self,
+        id: &str,
+        name: &str,
+        command: A::Command,
+        creates: bool,
+        context: &CommandContext,
+    ) -> Result<Checkpoint, Failure>
+    where
+        A: Decide + Clone + Send + Sync + 'static,
+        A::Command: Clone + Send + Sync,
+        A::Error: Refusal,
+    {
+        let (_, at) = self
+            .attempts(context, name, creates, |work| {
+                let (id, command) = (id.to_owned(), command.clone());
+                Box::pin(async move { work.decide::<A>(&id, command).await.map(|_| ()) })
+            })
+            .await?;
+        match at {
+            Some(at) => Ok(at),
+            None => Ok(projections::log::latest_of_aggregate(&self.pool, A::TYPE, id)
+                .await?
+                .unwrap_or_default()),
+        }
     }
 
     /// Runs a business operation over several aggregates: `operation` decides its commands
@@ -178,23 +182,28 @@ impl CommandBus {
         &self,
         context: &CommandContext,
         command: &str,
+        operation: impl for<'w> FnMut(&'w mut Work) -> BoxFuture<'w, Result<T, Failure>>,
+    ) -> Result<(T, Option<Checkpoint>), Failure> {
+        self.attempts(context, command, false, operation).await
+    }
+
+    async fn attempts<T>(
+        &self,
+        context: &CommandContext,
+        command: &str,
+        assume_new: bool,
         mut operation: impl for<'w> FnMut(&'w mut Work) -> BoxFuture<'w, Result<T, Failure>>,
     ) -> Result<(T, Option<Checkpoint>), Failure> {
-        let metadata =
-            serde_json::to_value(context.metadata(command)).map_err(Failure::internal)?;
-        for _ in 0..RUN_ATTEMPTS {
+        let metadata = context.metadata_json(command)?;
+        for attempt in 0..RUN_ATTEMPTS {
             let mut work = Work::new(self.pool.clone(), self.cache.clone());
+            if assume_new && attempt == 0 {
+                work.assume_new();
+            }
             let output = operation(&mut work).await?;
-            match work.commit(&metadata).await {
-                Ok(at) => {
-                    self.wake.nudge();
-                    if at.is_some() {
-                        self.announcer.announce();
-                    }
-                    return Ok((output, at));
-                }
+            match self.commit(work, &metadata).await {
                 Err(Failure::Conflict) => continue,
-                Err(other) => return Err(other),
+                other => return other.map(|at| (output, at)),
             }
         }
         Err(Failure::Conflict)
@@ -208,68 +217,26 @@ impl CommandBus {
         command: &str,
         mut operation: impl FnMut(Work) -> BoxFuture<'a, (Work, Result<T, Failure>)>,
     ) -> Result<(T, Option<Checkpoint>), Failure> {
-        let metadata =
-            serde_json::to_value(context.metadata(command)).map_err(Failure::internal)?;
+        let metadata = context.metadata_json(command)?;
         for _ in 0..RUN_ATTEMPTS {
             let (work, output) = operation(Work::new(self.pool.clone(), self.cache.clone())).await;
             let output = output?;
-            match work.commit(&metadata).await {
-                Ok(at) => {
-                    self.wake.nudge();
-                    if at.is_some() {
-                        self.announcer.announce();
-                    }
-                    return Ok((output, at));
-                }
+            match self.commit(work, &metadata).await {
                 Err(Failure::Conflict) => continue,
-                Err(other) => return Err(other),
+                other => return other.map(|at| (output, at)),
             }
         }
         Err(Failure::Conflict)
     }
 
-    async fn execute<A: Aggregate>(
-        &self,
-        cqrs: &Cqrs<A>,
-        id: &str,
-        command: A::Command,
-        creates: bool,
-        metadata: HashMap<String, String>,
-    ) -> Result<Checkpoint, CommandError<A::Error>>
-    where
-        A::Command: Clone,
-    {
-        // a creation is decided without reading the (almost always empty) stream; should the
-        // id be taken, the append conflicts, and the command is decided again on the stream.
-        let retry = creates.then(|| (command.clone(), metadata.clone()));
-        let (mut result, mut appended) =
-            tracking_append(creates, cqrs.execute_with_metadata(id, command, metadata)).await;
-        if let (Some((command, metadata)), Err(AggregateError::AggregateConflict)) =
-            (retry, &result)
-        {
-            (result, appended) =
-                tracking_append(false, cqrs.execute_with_metadata(id, command, metadata)).await;
-        }
-        // the local projections look at once (a failed attempt may also have held back their
-        // horizon until now); other processes hear of appends.
+    /// Appends the work's events; the local projections look at once (a failed attempt may
+    /// also have held back their horizon until now), and other processes hear of appends.
+    async fn commit(&self, work: Work, metadata: &str) -> Result<Option<Checkpoint>, Failure> {
+        let committed = work.commit(metadata).await;
         self.wake.nudge();
-        if appended.is_some() {
+        if let Ok(Some(_)) = committed {
             self.announcer.announce();
         }
-        match result {
-            Ok(()) => {}
-            Err(AggregateError::UserError(e)) => return Err(CommandError::Refused(e)),
-            Err(AggregateError::AggregateConflict) => return Err(CommandError::Conflict),
-            Err(other) => return Err(CommandError::Internal(other.to_string())),
-        }
-        if let Some(at) = appended {
-            return Ok(at);
-        }
-        // nothing appended (the command changed nothing): the aggregate's latest event is what
-        // the read models must show.
-        let at = latest_of_aggregate(&self.pool, A::TYPE, id)
-            .await
-            .map_err(|e| CommandError::Internal(e.to_string()))?;
-        Ok(at.unwrap_or_default())
+        committed
     }
 }

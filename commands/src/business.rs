@@ -22,8 +22,8 @@ use domain::stock::{Location, MoveOrigin, Stock, StockCommand};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::graphql::UserErrorCode;
-use crate::work::{Failure, Refusal, Work};
+use crate::error::{ErrorCode, Failure};
+use crate::work::Work;
 
 /// The claim namespace of product references.
 pub const PRODUCT_REFERENCE: &str = "product.reference";
@@ -40,7 +40,7 @@ async fn claim_entry(work: &mut Work, id: Uuid) -> Result<(), Failure> {
     .await
     .map_err(|_| {
         Failure::refused(
-            UserErrorCode::AlreadyExists,
+            ErrorCode::AlreadyExists,
             format!("an entry with id {id} was posted already"),
         )
         .at(&["input", "id"])
@@ -50,14 +50,14 @@ async fn claim_entry(work: &mut Work, id: Uuid) -> Result<(), Failure> {
 
 fn missing(what: &str, field: &[&str]) -> Failure {
     Failure::refused(
-        UserErrorCode::Invalid,
+        ErrorCode::Invalid,
         format!("no {what} is set in the business settings: choose one first"),
     )
     .at(field)
 }
 
 fn not_found(what: &str, id: Uuid, field: &[&str]) -> Failure {
-    Failure::refused(UserErrorCode::NotFound, format!("no {what} with id {id}")).at(field)
+    Failure::refused(ErrorCode::NotFound, format!("no {what} with id {id}")).at(field)
 }
 
 /// Takes the next number of sequence `code`.
@@ -67,7 +67,7 @@ async fn take_number(work: &mut Work, settings: &Settings, code: &Code) -> Resul
         .get(code)
         .ok_or_else(|| {
             Failure::refused(
-                UserErrorCode::Invalid,
+                ErrorCode::Invalid,
                 format!("sequence '{code}' does not exist"),
             )
         })?
@@ -77,7 +77,7 @@ async fn take_number(work: &mut Work, settings: &Settings, code: &Code) -> Resul
         .await?;
     match events.into_iter().next() {
         Some(NumberingEvent::NumberTaken { name, .. }) => Ok(name),
-        None => Err(Failure::Internal("numbering gave no number".into())),
+        None => Err(Failure::internal("numbering gave no number")),
     }
 }
 
@@ -101,7 +101,7 @@ async fn claim_reference(work: &mut Work, id: Uuid, reference: &str) -> Result<(
     .await
     .map_err(|_| {
         Failure::refused(
-            UserErrorCode::AlreadyExists,
+            ErrorCode::AlreadyExists,
             format!("another product has internal reference '{reference}'"),
         )
         .at(&["input", "reference"])
@@ -169,7 +169,7 @@ async fn build_line(
                 .ok_or_else(|| not_found("product", id, &at("product")))?;
             if product.is_archived() {
                 return Err(Failure::refused(
-                    UserErrorCode::Archived,
+                    ErrorCode::Archived,
                     format!("product '{}' is archived", details.name),
                 )
                 .at(&at("product")));
@@ -183,7 +183,7 @@ async fn build_line(
         (_, Some(p)) => p.name.clone(),
         _ => {
             return Err(Failure::refused(
-                UserErrorCode::Required,
+                ErrorCode::Required,
                 "a line without a product needs a description",
             )
             .at(&at("description")))
@@ -197,7 +197,7 @@ async fn build_line(
         },
         (None, None) => {
             return Err(Failure::refused(
-                UserErrorCode::Required,
+                ErrorCode::Required,
                 "a line without a product needs a unit price",
             )
             .at(&at("unitPrice")))
@@ -211,7 +211,7 @@ async fn build_line(
     let mut taxes = Vec::with_capacity(codes.len());
     for code in codes {
         let tax = settings.taxes.get(&code).ok_or_else(|| {
-            Failure::refused(UserErrorCode::NotFound, format!("there is no tax '{code}'"))
+            Failure::refused(ErrorCode::NotFound, format!("there is no tax '{code}'"))
                 .at(&at("taxes"))
         })?;
         taxes.push(LineTax {
@@ -235,7 +235,7 @@ async fn build_line(
             domain::money::LineError::UnitPrice(_) => "unitPrice",
             domain::money::LineError::Discount(_) => "discount",
         };
-        Failure::refused(UserErrorCode::Invalid, e.to_string()).at(&at(field))
+        Failure::refused(ErrorCode::Invalid, e.to_string()).at(&at(field))
     })?;
     Ok((line, product.map(|p| p.kind)))
 }
@@ -256,7 +256,7 @@ async fn check_partner(work: &mut Work, partner: Uuid, side: Side) -> Result<(),
         .ok_or_else(|| not_found("partner", partner, &field))?;
     if found.is_archived() {
         return Err(
-            Failure::refused(UserErrorCode::Archived, "the partner is archived").at(&field),
+            Failure::refused(ErrorCode::Archived, "the partner is archived").at(&field),
         );
     }
     let (fits, role) = match side {
@@ -265,7 +265,7 @@ async fn check_partner(work: &mut Work, partner: Uuid, side: Side) -> Result<(),
     };
     if !fits {
         return Err(Failure::refused(
-            UserErrorCode::Invalid,
+            ErrorCode::Invalid,
             format!("the partner is not marked as a {role}"),
         )
         .at(&field));
@@ -447,7 +447,7 @@ pub async fn count_stock(
         None => return Err(not_found("product", product, &["input", "product"])),
         Some(ProductKind::Service) => {
             return Err(
-                Failure::refused(UserErrorCode::Invalid, "a service has no stock to count")
+                Failure::refused(ErrorCode::Invalid, "a service has no stock to count")
                     .at(&["input", "product"]),
             )
         }
@@ -573,7 +573,7 @@ pub async fn create_invoice(
         });
         if !fits || original.state() != Some(InvoiceState::Posted) {
             return Err(Failure::refused(
-                UserErrorCode::Invalid,
+                ErrorCode::Invalid,
                 "a credit note reverses a posted invoice (or bill) of the same partner",
             )
             .at(&["input", "reverses"]));
@@ -793,7 +793,7 @@ pub async fn register_payment(
     let journal = settings
         .journal_of_kind(&input.journal, "journal", JournalKind::Bank)
         .map_err(|e| {
-            Failure::refused(UserErrorCode::Invalid, e.to_string()).at(&["input", "journal"])
+            Failure::refused(ErrorCode::Invalid, e.to_string()).at(&["input", "journal"])
         })?
         .clone();
     let bank = journal
@@ -803,7 +803,7 @@ pub async fn register_payment(
     let allocated: Decimal = input.allocations.iter().map(|a| a.amount).sum();
     if input.allocations.is_empty() || allocated != input.amount {
         return Err(Failure::refused(
-            UserErrorCode::Invalid,
+            ErrorCode::Invalid,
             format!(
                 "a payment is set against the documents it pays: the allocations add up to {allocated}, the payment is {}",
                 input.amount
@@ -821,7 +821,7 @@ pub async fn register_payment(
             .ok_or_else(|| not_found("invoice", allocation.invoice, &field))?;
         if draft.partner != input.partner {
             return Err(Failure::refused(
-                UserErrorCode::Invalid,
+                ErrorCode::Invalid,
                 "the document is another partner's",
             )
             .at(&field));
@@ -830,7 +830,7 @@ pub async fn register_payment(
             None => sign = Some((draft.kind.sign(), draft.kind.side())),
             Some(s) if s != (draft.kind.sign(), draft.kind.side()) => {
                 return Err(Failure::refused(
-                    UserErrorCode::Invalid,
+                    ErrorCode::Invalid,
                     "one payment pays documents of one kind (invoices, bills, or credit notes to refund)",
                 )
                 .at(&field))
@@ -839,7 +839,7 @@ pub async fn register_payment(
         }
     }
     let Some((sign, side)) = sign else {
-        return Err(Failure::Internal("a payment with no allocation".into()));
+        return Err(Failure::internal("a payment with no allocation"));
     };
     let counterpart = match side {
         Side::Sale => settings.business.receivable_account.clone(),
@@ -915,7 +915,7 @@ pub async fn post_entry(
         .get(&input.journal)
         .ok_or_else(|| {
             Failure::refused(
-                UserErrorCode::NotFound,
+                ErrorCode::NotFound,
                 format!("there is no journal '{}'", input.journal),
             )
             .at(&["input", "journal"])
@@ -924,7 +924,7 @@ pub async fn post_entry(
     for (n, line) in input.lines.iter().enumerate() {
         if !settings.accounts.contains_key(&line.account) {
             return Err(Failure::refused(
-                UserErrorCode::NotFound,
+                ErrorCode::NotFound,
                 format!("there is no account '{}'", line.account),
             )
             .at(&["input", "lines", &n.to_string(), "account"]));
@@ -964,7 +964,7 @@ pub async fn post_entry(
     .await
     .map_err(|f| match &f {
         Failure::Refused {
-            code: UserErrorCode::PeriodClosed,
+            code: ErrorCode::PeriodClosed,
             ..
         } => f.at(&["input", "date"]),
         _ => f.at(&["input", "lines"]),
@@ -977,73 +977,3 @@ pub async fn close_period(work: &mut Work, period: PeriodId) -> Result<(), Failu
         .await?;
     Ok(())
 }
-
-impl Refusal for domain::claim::ClaimError {
-    fn code(&self) -> UserErrorCode {
-        UserErrorCode::AlreadyExists
-    }
-}
-
-impl Refusal for domain::product::ProductError {
-    fn code(&self) -> UserErrorCode {
-        use domain::product::ProductError as E;
-        match self {
-            E::AlreadyExists => UserErrorCode::AlreadyExists,
-            E::NotFound => UserErrorCode::NotFound,
-            E::Archived => UserErrorCode::Archived,
-            E::StaleVersion { .. } => UserErrorCode::StaleVersion,
-        }
-    }
-}
-
-impl Refusal for domain::order::OrderError {
-    fn code(&self) -> UserErrorCode {
-        use domain::order::OrderError as E;
-        match self {
-            E::AlreadyExists | E::DuplicateDelivery => UserErrorCode::AlreadyExists,
-            E::NotFound | E::UnknownLine(_) => UserErrorCode::NotFound,
-            E::StaleVersion { .. } => UserErrorCode::StaleVersion,
-            E::WrongState { .. } | E::CannotCancel(_) | E::NothingToInvoice => {
-                UserErrorCode::WrongState
-            }
-            _ => UserErrorCode::Invalid,
-        }
-    }
-}
-
-impl Refusal for domain::stock::StockError {
-    fn code(&self) -> UserErrorCode {
-        match self {
-            domain::stock::StockError::NotEnough { .. } => UserErrorCode::NotEnoughStock,
-            _ => UserErrorCode::Invalid,
-        }
-    }
-}
-
-impl Refusal for domain::invoice::InvoiceError {
-    fn code(&self) -> UserErrorCode {
-        use domain::invoice::InvoiceError as E;
-        match self {
-            E::AlreadyExists => UserErrorCode::AlreadyExists,
-            E::NotFound => UserErrorCode::NotFound,
-            E::StaleVersion { .. } => UserErrorCode::StaleVersion,
-            E::WrongState { .. } | E::FromOrder => UserErrorCode::WrongState,
-            E::AlreadyMatched => UserErrorCode::AlreadyExists,
-            _ => UserErrorCode::Invalid,
-        }
-    }
-}
-
-impl Refusal for domain::ledger::LedgerError {
-    fn code(&self) -> UserErrorCode {
-        use domain::ledger::LedgerError as E;
-        match self {
-            E::Closed(_) | E::AlreadyClosed(_) => UserErrorCode::PeriodClosed,
-            E::Unbalanced { .. } => UserErrorCode::Unbalanced,
-            E::AlreadyPosted => UserErrorCode::AlreadyExists,
-            _ => UserErrorCode::Invalid,
-        }
-    }
-}
-
-impl Refusal for domain::ledger::NumberingError {}

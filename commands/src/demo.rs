@@ -6,7 +6,7 @@ use domain::partner::{
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::commands::{CommandBus, CommandContext};
+use crate::bus::{CommandBus, CommandContext};
 
 struct DemoPartner {
     name: &'static str,
@@ -261,9 +261,9 @@ pub const DEMO_COMPANY: &str = include_str!("../../data/demo_company.jsonl");
 /// billed, sales delivered in parts and invoiced, a credit note, payments, a stock count. Every
 /// report then has real numbers. Does nothing if there are products already. Returns how many
 /// operations it ran.
-pub async fn business(backend: &crate::Backend, today: chrono::NaiveDate) -> anyhow::Result<usize> {
+pub async fn business(backend: &crate::app::Backend, today: chrono::NaiveDate) -> anyhow::Result<usize> {
     use crate::business::{self as ops, InvoiceInput, LineInput, PaymentInput};
-    use crate::work::Failure;
+    use crate::error::Failure;
     use domain::invoice::InvoiceKind;
     use domain::ledger::{Allocation, EntryLine};
     use domain::order::{LineQuantity, Side};

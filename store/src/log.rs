@@ -73,7 +73,7 @@ pub enum AsOf {
 }
 
 /// The columns of [`StoredEvent`], for every query that reads events.
-pub(crate) const EVENT_COLUMNS: &str = "position, transaction_id::text::bigint as transaction_id, \
+pub const EVENT_COLUMNS: &str = "position, transaction_id::text::bigint as transaction_id, \
      aggregate_type, aggregate_id, sequence, event_type, event_version, payload::text as payload, \
      metadata::text as metadata, recorded_at, hash";
 

@@ -47,8 +47,9 @@ use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::commands::{CommandContext, CommandError};
-use crate::Backend;
+use crate::app::Backend;
+use crate::bus::CommandContext;
+use crate::error::Failure;
 
 /// Partners' ids come from their data module and key.
 const PARTNER_NAMESPACE: Uuid = Uuid::from_u128(0x3a7d_91c4_5e2b_4f6a_8c1d_0b9e_7f24_6d18);
@@ -601,7 +602,7 @@ pub async fn load(
             .configure(ConfigurationCommand::Batch(commands), &context)
             .await
             .map_err(|e| match e {
-                CommandError::Refused(e) => LoadError::Refused(refuse(0, e.to_string())),
+                e @ Failure::Refused { .. } => LoadError::Refused(refuse(0, e.to_string())),
                 other => internal(other),
             })?;
     }

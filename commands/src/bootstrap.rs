@@ -13,7 +13,8 @@ use sqlx::PgPool;
 use thiserror::Error;
 
 use crate::auth::{hash_password, user_id, PasswordError};
-use crate::commands::{CommandBus, CommandContext, CommandError};
+use crate::bus::{CommandBus, CommandContext};
+use crate::error::Failure;
 
 /// Bump whenever [`initialize`] changes what it writes: test templates are keyed by it.
 pub const REVISION: u32 = 1;
@@ -86,7 +87,7 @@ pub async fn initialize(pool: &PgPool, admin_password: &str) -> Result<bool, Boo
     match bus.configure(first, &context).await {
         Ok(_) => {}
         // another process initialised the database at the same moment.
-        Err(CommandError::Conflict) => return Ok(false),
+        Err(Failure::Conflict) => return Ok(false),
         Err(e) => return Err(BootstrapError::Command(e.to_string())),
     }
     let login = Login::parse(ADMIN_LOGIN).map_err(|e| BootstrapError::Command(e.to_string()))?;
@@ -98,7 +99,7 @@ pub async fn initialize(pool: &PgPool, admin_password: &str) -> Result<bool, Boo
         login: login.clone(),
     };
     match bus.user(user_id(login.as_str()), admin, &context).await {
-        Ok(_) | Err(CommandError::Refused(_)) => Ok(true),
+        Ok(_) | Err(Failure::Refused { .. }) => Ok(true),
         Err(e) => Err(BootstrapError::Command(e.to_string())),
     }
 }

@@ -1,0 +1,136 @@
+//! The application as one process runs it on one database: the projection runners that keep
+//! the read models up to date, the command bus, and the state every request shares.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use projections::configuration::ConfigurationProjection;
+use projections::partner::PartnerProjection;
+use projections::runner::{self, RunnerOptions};
+use projections::seal::SealProjection;
+use projections::user::UserProjection;
+use projections::{Progress, Wake};
+use sqlx::PgPool;
+use tokio::task::JoinHandle;
+
+use crate::bus::CommandBus;
+use crate::policy::ConfigCache;
+
+/// Everything a request needs, shared by all of them.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub bus: Arc<CommandBus>,
+    pub partner_progress: Progress,
+    pub configuration_progress: Progress,
+    pub user_progress: Progress,
+    /// Products, orders, stock, invoices and the books.
+    pub business_progress: Progress,
+    /// The configuration as last read, for rights checks.
+    pub config: Arc<ConfigCache>,
+    /// How long a mutation waits for the read model to show its change.
+    pub read_your_writes_timeout: Duration,
+}
+
+/// A running backend on one database: the state for requests, and the background tasks that
+/// keep the read models up to date.
+pub struct Backend {
+    pub state: AppState,
+    tasks: Vec<JoinHandle<()>>,
+    /// The seals over the log (no request reads them; `catch_up` waits for them).
+    seal_progress: Progress,
+}
+
+impl Backend {
+    /// Starts the projection runners on `pool` (already migrated) and wires the command bus.
+    pub async fn start(pool: PgPool) -> Result<Self, sqlx::Error> {
+        let wake = Wake::default();
+        let listener = wake.listen(pool.clone());
+        let (partner_progress, partner_runner) = runner::spawn(
+            pool.clone(),
+            PartnerProjection,
+            &wake,
+            RunnerOptions::default(),
+        )
+        .await?;
+        let (configuration_progress, configuration_runner) = runner::spawn(
+            pool.clone(),
+            ConfigurationProjection,
+            &wake,
+            RunnerOptions::default(),
+        )
+        .await?;
+        let (user_progress, user_runner) = runner::spawn(
+            pool.clone(),
+            UserProjection,
+            &wake,
+            RunnerOptions::default(),
+        )
+        .await?;
+        let (business_progress, business_runner) = runner::spawn(
+            pool.clone(),
+            projections::business::BusinessProjection,
+            &wake,
+            RunnerOptions::default(),
+        )
+        .await?;
+        let (seal_progress, seal_runner) = runner::spawn(
+            pool.clone(),
+            SealProjection,
+            &wake,
+            RunnerOptions::default(),
+        )
+        .await?;
+        let bus = Arc::new(CommandBus::new(pool.clone(), wake));
+        Ok(Self {
+            state: AppState {
+                pool,
+                bus,
+                partner_progress,
+                configuration_progress,
+                user_progress,
+                business_progress,
+                config: Arc::default(),
+                read_your_writes_timeout: Duration::from_secs(5),
+            },
+            tasks: vec![
+                listener,
+                partner_runner,
+                configuration_runner,
+                user_runner,
+                business_runner,
+                seal_runner,
+            ],
+            seal_progress,
+        })
+    }
+
+    /// Waits (up to `timeout`) until every read model shows the log as it is now; false if
+    /// they did not get there in time.
+    pub async fn catch_up(&self, timeout: Duration) -> Result<bool, sqlx::Error> {
+        let Some(at) = projections::log::latest(&self.state.pool).await? else {
+            return Ok(true);
+        };
+        let state = &self.state;
+        for progress in [
+            &state.partner_progress,
+            &state.configuration_progress,
+            &state.user_progress,
+            &state.business_progress,
+            &self.seal_progress,
+        ] {
+            if !progress.wait_for(at, timeout).await {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Stages: naming the current point of the log with the configuration there, comparing two
+//! stages, and bringing the configuration back to a stage's in place (what business records use
+//! stays). GraphQL and the command line both come here.
+
+use domain::configuration::{
+    changes, note, restoration, stage_name, Change, ConfigurationCommand, Settings,
+};
+use projections::configuration::StageRow;
+use projections::Checkpoint;
+
+use crate::app::AppState;
+use crate::bus::CommandContext;
+use crate::error::{ErrorCode, Failure};
+
+/// Creates stage `name` at the current point of the log.
+pub async fn create(
+    state: &AppState,
+    context: &CommandContext,
+    name: &str,
+    note_text: &str,
+) -> Result<Checkpoint, Failure> {
+    let name = stage_name(name).map_err(|e| text_refusal(e, "name"))?;
+    let note = note(note_text).map_err(|e| text_refusal(e, "note"))?;
+    state
+        .bus
+        .configure(ConfigurationCommand::CreateStage { name, note }, context)
+        .await
+}
+
+fn text_refusal(error: domain::text::TextError, field: &str) -> Failure {
+    let code = match error {
+        domain::text::TextError::Empty => ErrorCode::Required,
+        domain::text::TextError::TooLong { .. } => ErrorCode::TooLong,
+        _ => ErrorCode::Invalid,
+    };
+    Failure::refused(code, error.to_string()).at(&["input", field])
+}
+
+/// Stage `name` (trimmed), or the refusal that names it.
+pub async fn named(state: &AppState, name: &str) -> Result<StageRow, Failure> {
+    projections::configuration::stage(&state.pool, name.trim())
+        .await?
+        .ok_or_else(|| unknown(name))
+}
+
+fn unknown(name: &str) -> Failure {
+    Failure::refused(
+        ErrorCode::NotFound,
+        format!("there is no stage named '{}'", name.trim()),
+    )
+    .at(&["input", "name"])
+}
+
+/// What changed in configuration from stage `from` to stage `to` (to `current` when `to` is
+/// none).
+pub async fn diff(
+    state: &AppState,
+    from: &str,
+    to: Option<&str>,
+    current: &Settings,
+) -> Result<Vec<Change>, Failure> {
+    let before = named(state, from).await?;
+    let after = match to {
+        Some(to) => named(state, to).await?.configuration.settings().clone(),
+        None => current.clone(),
+    };
+    Ok(changes(before.configuration.settings(), &after))
+}
+
+/// What restoring a stage did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Restored {
+    /// Whether the configuration changed (false: it already was the stage's).
+    pub restored: bool,
+    /// What stays although the stage lacks it or has it otherwise, because business records
+    /// use it.
+    pub kept: Vec<Change>,
+    /// Where the restoration's events landed.
+    pub at: Checkpoint,
+}
+
+/// Brings the configuration back to stage `name`'s, in place: the changes are appended to the
+/// log (and show in history); business records stay, and so does what they use.
+pub async fn restore(
+    state: &AppState,
+    context: &CommandContext,
+    name: &str,
+    current: &Settings,
+) -> Result<Restored, Failure> {
+    let stage = named(state, name).await?;
+    let target = stage.configuration.settings().clone();
+    // what products, orders, invoices and entries use stays, whatever the stage says: the
+    // business read models must show the whole log to tell.
+    if let Some(at) = projections::log::latest(&state.pool).await? {
+        if !state
+            .business_progress
+            .wait_for(at, state.read_your_writes_timeout)
+            .await
+        {
+            return Err(Failure::refused(
+                ErrorCode::Conflict,
+                "the business read models are behind the log; try again in a moment",
+            ));
+        }
+    }
+    let in_use = projections::business::in_use(&state.pool).await?;
+    let plan = restoration(current, &target, &in_use);
+    let command = ConfigurationCommand::RestoreStage {
+        name: stage.name,
+        target: Box::new(target),
+        in_use,
+    };
+    let at = state.bus.configure(command, context).await?;
+    Ok(Restored {
+        restored: !plan.events.is_empty(),
+        kept: plan.kept,
+        at,
+    })
+}

@@ -1,0 +1,96 @@
+//! Reading one stream (an aggregate's events) as a command loads it, and several streams'
+//! tails at once.
+
+use serde::de::DeserializeOwned;
+use sqlx::PgExecutor;
+
+use crate::StoreError;
+
+/// An event of a stream as a command reads it, payload and metadata as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StreamEvent {
+    pub sequence: i64,
+    pub event_type: String,
+    pub event_version: String,
+    pub payload: String,
+    pub metadata: String,
+    pub hash: Option<Vec<u8>>,
+}
+
+impl StreamEvent {
+    /// The payload as the event type it is, in today's shape (through the upcasters when it was
+    /// stored in an older one).
+    pub fn decode<E: DeserializeOwned>(
+        &self,
+        aggregate_type: &'static str,
+        aggregate_id: &str,
+    ) -> Result<E, StoreError> {
+        domain::upcast::decode(&self.event_type, &self.event_version, &self.payload).map_err(
+            |source| StoreError::Decode {
+                aggregate_type,
+                aggregate_id: aggregate_id.to_owned(),
+                sequence: self.sequence,
+                source,
+            },
+        )
+    }
+}
+
+/// The events of a stream after sequence `after`, in order.
+pub async fn read(
+    db: impl PgExecutor<'_>,
+    aggregate_type: &str,
+    aggregate_id: &str,
+    after: usize,
+) -> Result<Vec<StreamEvent>, sqlx::Error> {
+    sqlx::query_as(
+        "select sequence, event_type, event_version, payload::text as payload,
+                metadata::text as metadata, hash
+           from events where aggregate_type = $1 and aggregate_id = $2 and sequence > $3
+          order by sequence",
+    )
+    .bind(aggregate_type)
+    .bind(aggregate_id)
+    .bind(i64::try_from(after).unwrap_or(i64::MAX))
+    .fetch_all(db)
+    .await
+}
+
+/// The tails of several streams, each after its own sequence, in one query: for each stream (by
+/// its index in `streams`) its events in order.
+pub async fn read_tails(
+    db: impl PgExecutor<'_>,
+    streams: &[(&str, &str, usize)],
+) -> Result<Vec<Vec<StreamEvent>>, sqlx::Error> {
+    let types: Vec<&str> = streams.iter().map(|s| s.0).collect();
+    let ids: Vec<&str> = streams.iter().map(|s| s.1).collect();
+    let sequences: Vec<i64> = streams
+        .iter()
+        .map(|s| i64::try_from(s.2).unwrap_or(i64::MAX))
+        .collect();
+    let rows: Vec<(i64, i64, String, String, String, String, Option<Vec<u8>>)> = sqlx::query_as(
+        "select w.n, e.sequence, e.event_type, e.event_version, e.payload::text, e.metadata::text, e.hash
+           from unnest($1::text[], $2::text[], $3::bigint[]) with ordinality as w(t, id, seq, n)
+           join events e on e.aggregate_type = w.t and e.aggregate_id = w.id and e.sequence > w.seq
+          order by w.n, e.sequence",
+    )
+    .bind(&types)
+    .bind(&ids)
+    .bind(&sequences)
+    .fetch_all(db)
+    .await?;
+    let mut tails: Vec<Vec<StreamEvent>> = vec![Vec::new(); streams.len()];
+    for (n, sequence, event_type, event_version, payload, metadata, hash) in rows {
+        if let Some(tail) = usize::try_from(n - 1).ok().and_then(|n| tails.get_mut(n)) {
+            tail.push(StreamEvent {
+                sequence,
+                event_type,
+                event_version,
+                payload,
+                metadata,
+                hash,
+            });
+        }
+    }
+    Ok(tails)
+}
