@@ -78,6 +78,32 @@ impl CommandContext {
     }
 }
 
+/// How often an operation is decided when the append conflicts.
+#[derive(Debug, Clone, Copy)]
+struct Attempts {
+    times: usize,
+    /// The first attempt decides on streams taken to be empty, without reading them.
+    first_assumes_new: bool,
+}
+
+impl Attempts {
+    /// An operation over several records is decided again on fresh state, a few times.
+    const RETRY: Self = Self {
+        times: RUN_ATTEMPTS,
+        first_assumes_new: false,
+    };
+
+    /// A command on one record, as the user's form showed it, is never decided again on state
+    /// the user has not seen: a conflict is reported. A creation is first decided without
+    /// reading, then once more on the stream if its id turned out to be taken.
+    fn one(creates: bool) -> Self {
+        Self {
+            times: if creates { 2 } else { 1 },
+            first_assumes_new: creates,
+        }
+    }
+}
+
 /// Sends commands to aggregates and reports where their events landed in the log.
 pub struct CommandBus {
     pool: PgPool,
@@ -160,7 +186,7 @@ impl CommandBus {
         A::Error: Refusal,
     {
         let (_, at) = self
-            .attempts(context, name, creates, |work| {
+            .attempts(context, name, Attempts::one(creates), |work| {
                 let (id, command) = (id.to_owned(), command.clone());
                 Box::pin(async move { work.decide::<A>(&id, command).await.map(|_| ()) })
             })
@@ -184,20 +210,20 @@ impl CommandBus {
         command: &str,
         operation: impl for<'w> FnMut(&'w mut Work) -> BoxFuture<'w, Result<T, Failure>>,
     ) -> Result<(T, Option<Checkpoint>), Failure> {
-        self.attempts(context, command, false, operation).await
+        self.attempts(context, command, Attempts::RETRY, operation).await
     }
 
     async fn attempts<T>(
         &self,
         context: &CommandContext,
         command: &str,
-        assume_new: bool,
+        attempts: Attempts,
         mut operation: impl for<'w> FnMut(&'w mut Work) -> BoxFuture<'w, Result<T, Failure>>,
     ) -> Result<(T, Option<Checkpoint>), Failure> {
         let metadata = context.metadata_json(command)?;
-        for attempt in 0..RUN_ATTEMPTS {
+        for attempt in 0..attempts.times {
             let mut work = Work::new(self.pool.clone(), self.cache.clone());
-            if assume_new && attempt == 0 {
+            if attempts.first_assumes_new && attempt == 0 {
                 work.assume_new();
             }
             let output = operation(&mut work).await?;

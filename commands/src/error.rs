@@ -61,7 +61,7 @@ pub enum Failure {
         field: Vec<String>,
     },
     /// Others kept changing the same records at the same moment; nothing was written.
-    #[error("others changed the same records at the same moment; nothing was saved: try again")]
+    #[error("someone else changed the same records at the same moment; nothing was saved: reload and try again")]
     Conflict,
     /// The database failed, or a stored event could not be read: nothing a user can put right.
     #[error("{0}")]

@@ -2,6 +2,30 @@
 //!
 //! Pure: no SQL, no HTTP, no clock. Time and identifiers come in through commands, so handling a
 //! command is deterministic and every aggregate is tested with nothing started.
+//!
+//! Every aggregate is laid out alike, in a folder of its own: `mod.rs` (its state, `impl
+//! Decide`, `impl Aggregate` and `apply`), `commands.rs`, `events.rs`, `error.rs`, `values.rs`
+//! where it has value types, and `tests.rs` (given events, when a command, then events or an
+//! error). `ledger` holds two aggregates, `ledger/period/` and `ledger/numbering/`.
+
+/// The `Services` and `handle` of an aggregate that decides with [`Decide`], written once:
+/// deciding needs no services, and handling is [`handle_by_deciding`]. Invoked inside each
+/// `impl Aggregate`.
+macro_rules! handled_by_deciding {
+    () => {
+        type Services = ();
+
+        async fn handle(
+            &mut self,
+            command: Self::Command,
+            _services: &Self::Services,
+            sink: &::cqrs_es::event_sink::EventSink<Self>,
+        ) -> Result<(), Self::Error> {
+            $crate::handle_by_deciding(self, command, sink).await
+        }
+    };
+}
+pub(crate) use handled_by_deciding;
 
 pub mod claim;
 pub mod configuration;
@@ -15,6 +39,9 @@ pub mod stock;
 pub mod text;
 pub mod upcast;
 pub mod user;
+
+#[cfg(test)]
+mod testing;
 
 /// An aggregate that decides on a command without waiting on anything: the events it leads to
 /// (none when it changes nothing), or why it is refused. What the command bus uses to decide
@@ -34,4 +61,29 @@ pub async fn handle_by_deciding<A: Decide>(
         sink.write(event, aggregate).await;
     }
     Ok(())
+}
+
+/// The record a command is about, if it exists (`NotFound` otherwise) and is at the version the
+/// user's form showed (`StaleVersion` otherwise; no `expected_version`, no check): what every
+/// aggregate whose forms send `expected_version` checks first.
+pub(crate) fn at_version<T, E>(
+    current: Option<T>,
+    version: u64,
+    expected_version: Option<u64>,
+    not_found: E,
+    stale: impl FnOnce(u64, u64) -> E,
+) -> Result<T, E> {
+    let current = current.ok_or(not_found)?;
+    match expected_version {
+        Some(expected) if expected != version => Err(stale(expected, version)),
+        _ => Ok(current),
+    }
+}
+
+/// What a `StaleVersion` refusal says, whichever record the form edits.
+pub(crate) fn stale_version(record: &str, expected: u64, actual: u64) -> String {
+    format!(
+        "the {record} was changed by someone else: your form shows version {expected}, it is now \
+         at version {actual}; reload it and make your change again"
+    )
 }

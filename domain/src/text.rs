@@ -3,6 +3,40 @@
 
 use thiserror::Error;
 
+/// The plumbing of a value parsed from text and kept as its `String` (`struct Code(String)`
+/// with a `parse(&str) -> Result<Self, TextError>`): `as_str`, `Display`, and serde through
+/// `TryFrom<String>`/`Into<String>` (with `#[serde(try_from = "String", into = "String")]`), so a
+/// stored value is checked again when read.
+macro_rules! parsed_text {
+    ($name:ident) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = $crate::text::TextError;
+            fn try_from(raw: String) -> Result<Self, Self::Error> {
+                Self::parse(&raw)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.0
+            }
+        }
+    };
+}
+pub(crate) use parsed_text;
+
 /// Why a text input was refused. (The API maps each variant to a stable code, in one place.)
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum TextError {

@@ -3,12 +3,12 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use super::access::Rights;
+use super::accounts::{Account, BusinessSettings, Journal};
 use super::catalogue::Model;
-use super::settings::{InUse, Settings};
-use super::values::{
-    Account, BusinessSettings, Code, Company, Currency, CurrencyCode, Journal, Rights, Sequence,
-    Tax,
-};
+use super::restoration::InUse;
+use super::settings::Settings;
+use super::values::{Code, Company, Currency, CurrencyCode, Sequence, Tax};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConfigurationCommand {

@@ -6,11 +6,10 @@ use cqrs_es::DomainEvent;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::access::{Group, Rights};
+use super::accounts::{Account, BusinessSettings, Journal};
 use super::catalogue::{Model, ModuleVersion};
-use super::values::{
-    Account, BusinessSettings, Code, Company, Currency, CurrencyCode, Group, Journal, Rights,
-    Sequence, Tax,
-};
+use super::values::{Code, Company, Currency, CurrencyCode, Sequence, Tax};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ConfigurationEvent {

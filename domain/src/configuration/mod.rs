@@ -3,27 +3,33 @@
 //! whole database: configuration changes are rare, and one stream gives every change a place in
 //! one order, which is what the configuration version counts.
 
+mod access;
+mod accounts;
 pub mod catalogue;
+mod changes;
 mod commands;
 mod error;
 mod events;
+mod restoration;
 mod settings;
 mod values;
 
+pub use access::{Group, Right, Rights, ADMIN_GROUP};
+pub use accounts::{Account, AccountKind, BusinessSettings, InvoicePolicy, Journal, JournalKind};
 pub use catalogue::{Model, ModuleSpec, ModuleVersion};
+pub use changes::{changes, Area, Change};
 pub use commands::ConfigurationCommand;
 pub use error::ConfigurationError;
 pub use events::ConfigurationEvent;
-pub use settings::{changes, restoration, Area, Change, InUse, Restoration, Settings};
+pub use restoration::{restoration, InUse, Restoration};
+pub use settings::Settings;
 pub use values::{
-    currency_rate, display_name, label, note, stage_name, Account, AccountKind, BusinessSettings,
-    Code, Company, Currency, CurrencyCode, FiscalYearStart, Group, InvoicePolicy, Journal,
-    JournalKind, Right, Rights, Sequence, Tax, ADMIN_GROUP, DECIMALS_MAX, PADDING_MAX,
+    currency_rate, display_name, label, note, stage_name, Code, Company, Currency, CurrencyCode,
+    FiscalYearStart, Sequence, Tax, DECIMALS_MAX, PADDING_MAX,
 };
 
 use std::collections::BTreeSet;
 
-use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
@@ -71,8 +77,20 @@ impl Configuration {
             .ok_or_else(|| ConfigurationError::UnknownGroup(code.to_string()))
     }
 
-    /// The events a command leads to; none when it changes nothing.
+    /// [`Decide::decide`](crate::Decide::decide), for callers that decide on a scratch copy
+    /// without the trait in scope (the data-module loader).
     pub fn decide(
+        &self,
+        command: ConfigurationCommand,
+    ) -> Result<Vec<ConfigurationEvent>, ConfigurationError> {
+        crate::Decide::decide(self, command)
+    }
+}
+
+/// No event when a command changes nothing; several for a module and what it needs, a
+/// restore, or a batch.
+impl crate::Decide for Configuration {
+    fn decide(
         &self,
         command: ConfigurationCommand,
     ) -> Result<Vec<ConfigurationEvent>, ConfigurationError> {
@@ -325,7 +343,7 @@ impl Configuration {
                 let mut events = Vec::new();
                 for command in commands {
                     for event in scratch.decide(command)? {
-                        scratch.fold(event.clone());
+                        scratch.apply(event.clone());
                         events.push(event);
                     }
                 }
@@ -334,8 +352,17 @@ impl Configuration {
         };
         Ok(event.into_iter().collect())
     }
+}
 
-    fn fold(&mut self, event: ConfigurationEvent) {
+impl Aggregate for Configuration {
+    const TYPE: &'static str = "Configuration";
+    type Command = ConfigurationCommand;
+    type Event = ConfigurationEvent;
+    type Error = ConfigurationError;
+
+    crate::handled_by_deciding!();
+
+    fn apply(&mut self, event: Self::Event) {
         self.version += 1;
         self.settings.apply(&event);
         match event {
@@ -345,30 +372,6 @@ impl Configuration {
             }
             _ => {}
         }
-    }
-}
-
-impl Aggregate for Configuration {
-    const TYPE: &'static str = "Configuration";
-    type Command = ConfigurationCommand;
-    type Event = ConfigurationEvent;
-    type Error = ConfigurationError;
-    type Services = ();
-
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _services: &Self::Services,
-        sink: &EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        for event in self.decide(command)? {
-            sink.write(event, self).await;
-        }
-        Ok(())
-    }
-
-    fn apply(&mut self, event: Self::Event) {
-        self.fold(event);
     }
 }
 

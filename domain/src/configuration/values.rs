@@ -7,9 +7,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::catalogue::Model;
 use crate::partner::Address;
-use crate::text::{single_line, TextError};
+use crate::text::{parsed_text, single_line, TextError};
 
 const CODE_MAX: usize = 64;
 const NAME_MAX: usize = 100;
@@ -40,30 +39,9 @@ impl Code {
         }
         Ok(Self(text))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl fmt::Display for Code {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for Code {
-    type Error = TextError;
-    fn try_from(raw: String) -> Result<Self, Self::Error> {
-        Self::parse(&raw)
-    }
-}
-
-impl From<Code> for String {
-    fn from(code: Code) -> Self {
-        code.0
-    }
-}
+parsed_text!(Code);
 
 /// An ISO 4217 currency code: three upper-case letters (`EUR`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -80,30 +58,9 @@ impl CurrencyCode {
         }
         Ok(Self(text))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl fmt::Display for CurrencyCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for CurrencyCode {
-    type Error = TextError;
-    fn try_from(raw: String) -> Result<Self, Self::Error> {
-        Self::parse(&raw)
-    }
-}
-
-impl From<CurrencyCode> for String {
-    fn from(code: CurrencyCode) -> Self {
-        code.0
-    }
-}
+parsed_text!(CurrencyCode);
 
 /// A short name shown to people (of a tax, a currency, a group, a sequence).
 pub fn display_name(raw: &str) -> Result<String, TextError> {
@@ -317,259 +274,6 @@ pub fn currency_rate(rate: Decimal) -> Result<Decimal, TextError> {
     }
     Ok(rate.normalize())
 }
-
-/// What a group may do with one model.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Rights {
-    pub create: bool,
-    pub read: bool,
-    pub write: bool,
-    pub delete: bool,
-}
-
-impl Rights {
-    pub const ALL: Rights = Rights {
-        create: true,
-        read: true,
-        write: true,
-        delete: true,
-    };
-
-    pub fn none(&self) -> bool {
-        *self == Rights::default()
-    }
-
-    /// Whether these rights include `right`.
-    pub fn allows(&self, right: Right) -> bool {
-        match right {
-            Right::Create => self.create,
-            Right::Read => self.read,
-            Right::Write => self.write,
-            Right::Delete => self.delete,
-        }
-    }
-}
-
-impl fmt::Display for Rights {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<&str> = [
-            (self.create, "create"),
-            (self.read, "read"),
-            (self.write, "write"),
-            (self.delete, "delete"),
-        ]
-        .iter()
-        .filter(|(on, _)| *on)
-        .map(|(_, name)| *name)
-        .collect();
-        if names.is_empty() {
-            f.write_str("no access")
-        } else {
-            f.write_str(&names.join(", "))
-        }
-    }
-}
-
-/// One of the four access rights.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Right {
-    Create,
-    Read,
-    Write,
-    Delete,
-}
-
-impl Right {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Right::Create => "create",
-            Right::Read => "read",
-            Right::Write => "write",
-            Right::Delete => "delete",
-        }
-    }
-}
-
-/// What an account is for: how reports group it and which documents may post to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AccountKind {
-    /// What customers owe: invoices post here, customer payments clear it.
-    Receivable,
-    /// What the company owes suppliers.
-    Payable,
-    /// Bank and cash.
-    Bank,
-    Asset,
-    Liability,
-    Equity,
-    Income,
-    Expense,
-}
-
-impl AccountKind {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            AccountKind::Receivable => "receivable",
-            AccountKind::Payable => "payable",
-            AccountKind::Bank => "bank",
-            AccountKind::Asset => "asset",
-            AccountKind::Liability => "liability",
-            AccountKind::Equity => "equity",
-            AccountKind::Income => "income",
-            AccountKind::Expense => "expense",
-        }
-    }
-}
-
-/// An account of the chart of accounts, keyed by its code (`411000`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Account {
-    pub name: String,
-    pub kind: AccountKind,
-}
-
-impl Account {
-    pub fn new(name: &str, kind: AccountKind) -> Result<Self, TextError> {
-        Ok(Self {
-            name: display_name(name)?,
-            kind,
-        })
-    }
-}
-
-/// What a journal records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JournalKind {
-    /// Customer invoices and credit notes.
-    Sale,
-    /// Vendor bills and refunds.
-    Purchase,
-    /// Payments in and out of one bank account.
-    Bank,
-    /// Everything else: manual entries by accountants.
-    General,
-}
-
-/// A journal: where entries of one kind are recorded and numbered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Journal {
-    pub name: String,
-    pub kind: JournalKind,
-    /// The sequence the journal's entries are numbered from.
-    pub sequence: Code,
-    /// For a bank journal, its bank account.
-    pub account: Option<Code>,
-}
-
-impl Journal {
-    pub fn new(
-        name: &str,
-        kind: JournalKind,
-        sequence: Code,
-        account: Option<Code>,
-    ) -> Result<Self, TextError> {
-        if kind == JournalKind::Bank && account.is_none() {
-            return Err(TextError::Invalid(
-                "a bank journal needs its bank account".into(),
-            ));
-        }
-        Ok(Self {
-            name: display_name(name)?,
-            kind,
-            sequence,
-            account,
-        })
-    }
-}
-
-/// What a customer invoice made from a sales order bills (and a vendor bill from a purchase).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum InvoicePolicy {
-    /// What was ordered, delivered or not.
-    #[default]
-    Ordered,
-    /// What was delivered (or received) so far.
-    Delivered,
-}
-
-/// The accounts, journals and rules daily business runs on. `None` where nothing is chosen:
-/// the operations that need it say so.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct BusinessSettings {
-    pub receivable_account: Option<Code>,
-    pub payable_account: Option<Code>,
-    pub income_account: Option<Code>,
-    pub expense_account: Option<Code>,
-    /// Where tax on sales goes (owed to the state).
-    pub tax_collected_account: Option<Code>,
-    /// Where tax on purchases goes (claimed back).
-    pub tax_deductible_account: Option<Code>,
-    pub sale_journal: Option<Code>,
-    pub purchase_journal: Option<Code>,
-    pub general_journal: Option<Code>,
-    /// Numbers sales orders.
-    pub sale_order_sequence: Option<Code>,
-    /// Numbers purchase orders.
-    pub purchase_order_sequence: Option<Code>,
-    pub invoice_policy: InvoicePolicy,
-    /// Whether a delivery may take more than is on hand.
-    pub allow_negative_stock: bool,
-    /// Days from an invoice's date to its due date, unless the invoice says otherwise.
-    pub payment_days: u32,
-}
-
-impl BusinessSettings {
-    /// The accounts and journals these settings name, each with what it is used as.
-    pub fn accounts(&self) -> Vec<(&'static str, &Code)> {
-        [
-            ("receivable account", &self.receivable_account),
-            ("payable account", &self.payable_account),
-            ("income account", &self.income_account),
-            ("expense account", &self.expense_account),
-            ("tax collected account", &self.tax_collected_account),
-            ("tax deductible account", &self.tax_deductible_account),
-        ]
-        .into_iter()
-        .filter_map(|(what, code)| code.as_ref().map(|c| (what, c)))
-        .collect()
-    }
-
-    pub fn journals(&self) -> Vec<(&'static str, &Code)> {
-        [
-            ("sale journal", &self.sale_journal),
-            ("purchase journal", &self.purchase_journal),
-            ("general journal", &self.general_journal),
-        ]
-        .into_iter()
-        .filter_map(|(what, code)| code.as_ref().map(|c| (what, c)))
-        .collect()
-    }
-
-    pub fn sequences(&self) -> Vec<(&'static str, &Code)> {
-        [
-            ("sales order sequence", &self.sale_order_sequence),
-            ("purchase order sequence", &self.purchase_order_sequence),
-        ]
-        .into_iter()
-        .filter_map(|(what, code)| code.as_ref().map(|c| (what, c)))
-        .collect()
-    }
-}
-
-/// A group of users and what its members may do, per model.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Group {
-    pub name: String,
-    pub rights: BTreeMap<Model, Rights>,
-}
-
-/// The group whose members may do everything. It is built in: it cannot be changed or removed,
-/// so no configuration change can lock the administrators out.
-pub const ADMIN_GROUP: &str = "admin";
 
 #[cfg(test)]
 mod tests {

@@ -9,211 +9,24 @@
 //! owes (its residual) goes down as payments and credit notes are matched against it. A
 //! mistake on a posted invoice is put right with a credit note.
 
-use chrono::NaiveDate;
-use cqrs_es::event_sink::EventSink;
-use cqrs_es::{Aggregate, DomainEvent};
+mod commands;
+mod error;
+mod events;
+mod values;
+
+pub use commands::InvoiceCommand;
+pub use error::InvoiceError;
+pub use events::InvoiceEvent;
+pub use values::{InvoiceDraft, InvoiceKind, InvoiceLine, InvoiceState, PostingAccounts};
+
+use cqrs_es::Aggregate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 use uuid::Uuid;
 
 use crate::configuration::Code;
 use crate::ledger::{EntryLine, EntryOrigin, JournalEntry};
-use crate::money::{Line, Totals, LINES_MAX};
-use crate::order::Side;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum InvoiceKind {
-    CustomerInvoice,
-    CustomerCreditNote,
-    VendorBill,
-    VendorCreditNote,
-}
-
-impl InvoiceKind {
-    pub fn side(&self) -> Side {
-        match self {
-            InvoiceKind::CustomerInvoice | InvoiceKind::CustomerCreditNote => Side::Sale,
-            InvoiceKind::VendorBill | InvoiceKind::VendorCreditNote => Side::Purchase,
-        }
-    }
-
-    pub fn is_credit_note(&self) -> bool {
-        matches!(
-            self,
-            InvoiceKind::CustomerCreditNote | InvoiceKind::VendorCreditNote
-        )
-    }
-
-    /// The credit note that reverses this kind of document.
-    pub fn credit_note(&self) -> InvoiceKind {
-        match self.side() {
-            Side::Sale => InvoiceKind::CustomerCreditNote,
-            Side::Purchase => InvoiceKind::VendorCreditNote,
-        }
-    }
-
-    /// +1 when the document's total is a debit of its receivable or payable account (a
-    /// customer invoice, a vendor credit note), −1 when it is a credit.
-    pub fn sign(&self) -> Decimal {
-        match self {
-            InvoiceKind::CustomerInvoice | InvoiceKind::VendorCreditNote => Decimal::ONE,
-            InvoiceKind::CustomerCreditNote | InvoiceKind::VendorBill => Decimal::NEGATIVE_ONE,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum InvoiceState {
-    Draft,
-    Posted,
-    Cancelled,
-}
-
-/// An invoice line: the line and the income (or expense) account it posts to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InvoiceLine {
-    pub line: Line,
-    pub account: Code,
-}
-
-/// Everything a draft says, as the user (or the order it comes from) wrote it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InvoiceDraft {
-    pub kind: InvoiceKind,
-    pub partner: Uuid,
-    pub date: NaiveDate,
-    pub due_date: NaiveDate,
-    pub decimals: u32,
-    pub lines: Vec<InvoiceLine>,
-    /// The order the invoice bills, if any: its lines come from the order and stay as they are.
-    pub order: Option<Uuid>,
-    /// For a credit note, the document it reverses.
-    pub reverses: Option<Uuid>,
-    pub reference: String,
-}
-
-/// Accounts a posting needs beside the lines' own.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PostingAccounts {
-    /// Receivable (customer documents) or payable (vendor documents).
-    pub counterpart: Code,
-    /// Where the document's taxes go.
-    pub tax: Code,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum InvoiceCommand {
-    DraftInvoice {
-        draft: InvoiceDraft,
-    },
-    ReplaceInvoiceLines {
-        expected_version: Option<u64>,
-        lines: Vec<InvoiceLine>,
-    },
-    PostInvoice {
-        expected_version: Option<u64>,
-        number: String,
-        entry: Uuid,
-    },
-    /// Sets part of a payment or credit note (`with`) against the document.
-    MatchInvoice {
-        with: Uuid,
-        amount: Decimal,
-        date: NaiveDate,
-    },
-    CancelInvoice {
-        expected_version: Option<u64>,
-    },
-}
-
-impl InvoiceCommand {
-    pub fn name(&self) -> &'static str {
-        match self {
-            InvoiceCommand::DraftInvoice { .. } => "DraftInvoice",
-            InvoiceCommand::ReplaceInvoiceLines { .. } => "ReplaceInvoiceLines",
-            InvoiceCommand::PostInvoice { .. } => "PostInvoice",
-            InvoiceCommand::MatchInvoice { .. } => "MatchInvoice",
-            InvoiceCommand::CancelInvoice { .. } => "CancelInvoice",
-        }
-    }
-}
-
-/// What happened to an invoice. Never rename a variant: the names are stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum InvoiceEvent {
-    InvoiceDrafted {
-        draft: InvoiceDraft,
-    },
-    InvoiceLinesReplaced {
-        lines: Vec<InvoiceLine>,
-    },
-    /// Numbered and in the books: entry `entry` carries its lines.
-    InvoicePosted {
-        number: String,
-        entry: Uuid,
-        totals: Totals,
-    },
-    InvoiceMatched {
-        with: Uuid,
-        amount: Decimal,
-        date: NaiveDate,
-    },
-    InvoiceCancelled {},
-}
-
-impl DomainEvent for InvoiceEvent {
-    fn event_type(&self) -> String {
-        match self {
-            InvoiceEvent::InvoiceDrafted { .. } => "InvoiceDrafted",
-            InvoiceEvent::InvoiceLinesReplaced { .. } => "InvoiceLinesReplaced",
-            InvoiceEvent::InvoicePosted { .. } => "InvoicePosted",
-            InvoiceEvent::InvoiceMatched { .. } => "InvoiceMatched",
-            InvoiceEvent::InvoiceCancelled {} => "InvoiceCancelled",
-        }
-        .to_owned()
-    }
-
-    fn event_version(&self) -> String {
-        "1.0".to_owned()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum InvoiceError {
-    #[error("an invoice with this id already exists")]
-    AlreadyExists,
-    #[error("no invoice with this id")]
-    NotFound,
-    #[error(
-        "the invoice was changed by someone else: your form shows version {expected}, \
-         it is now at version {actual}; reload it and make your change again"
-    )]
-    StaleVersion { expected: u64, actual: u64 },
-    #[error("the invoice is {actual:?}; this needs it {needed}")]
-    WrongState {
-        actual: InvoiceState,
-        needed: &'static str,
-    },
-    #[error("an invoice needs at least one line")]
-    NoLines,
-    #[error("an invoice has at most {LINES_MAX} lines")]
-    TooManyLines,
-    #[error("the due date {due} is before the invoice date {date}")]
-    DueBeforeDate { date: NaiveDate, due: NaiveDate },
-    #[error("the lines of an invoice made from an order come from the order: cancel the invoice and invoice the order again")]
-    FromOrder,
-    #[error("the total is zero: there is nothing to post")]
-    NothingToPost,
-    #[error("{amount} is more than the {residual} still open on this document")]
-    OverMatched { amount: Decimal, residual: Decimal },
-    #[error("an amount matched must be above zero")]
-    NoAmount,
-    #[error("this payment (or credit note) is already set against the document")]
-    AlreadyMatched,
-    #[error("a credit note reverses an invoice or bill, not another credit note")]
-    NotCreditNote,
-}
+use crate::money::{Totals, LINES_MAX};
 
 /// An invoice as far as deciding on commands goes.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
@@ -270,14 +83,13 @@ impl Invoice {
     }
 
     fn existing(&self, expected_version: Option<u64>) -> Result<&Current, InvoiceError> {
-        let current = self.current.as_ref().ok_or(InvoiceError::NotFound)?;
-        match expected_version {
-            Some(expected) if expected != self.version => Err(InvoiceError::StaleVersion {
-                expected,
-                actual: self.version,
-            }),
-            _ => Ok(current),
-        }
+        crate::at_version(
+            self.current.as_ref(),
+            self.version,
+            expected_version,
+            InvoiceError::NotFound,
+            |expected, actual| InvoiceError::StaleVersion { expected, actual },
+        )
     }
 
     /// The journal entry posting the document (invoice `invoice`) writes, in journal `journal`.
@@ -449,16 +261,8 @@ impl Aggregate for Invoice {
     type Command = InvoiceCommand;
     type Event = InvoiceEvent;
     type Error = InvoiceError;
-    type Services = ();
 
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _services: &Self::Services,
-        sink: &EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        crate::handle_by_deciding(self, command, sink).await
-    }
+    crate::handled_by_deciding!();
 
     fn apply(&mut self, event: Self::Event) {
         use InvoiceEvent as E;

@@ -9,193 +9,24 @@
 //! The order keeps, per line, how much was delivered and how much invoiced, so it decides alone
 //! what the next delivery may take and what the next invoice bills.
 
+mod commands;
+mod error;
+mod events;
+mod values;
+
+pub use commands::OrderCommand;
+pub use error::OrderError;
+pub use events::OrderEvent;
+pub use values::{LineQuantity, OrderLine, OrderState, Side};
+
 use chrono::NaiveDate;
-use cqrs_es::event_sink::EventSink;
-use cqrs_es::{Aggregate, DomainEvent};
+use cqrs_es::Aggregate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 use uuid::Uuid;
 
 use crate::configuration::InvoicePolicy;
-use crate::money::{Line, Totals, LINES_MAX};
-
-/// Which way goods and money go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Side {
-    /// To customers: sales orders, deliveries, customer invoices.
-    Sale,
-    /// From suppliers: purchase orders, receipts, vendor bills.
-    Purchase,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum OrderState {
-    /// A quotation (sales) or request for quotation (purchases): lines can still change.
-    Draft,
-    Confirmed,
-    Cancelled,
-}
-
-/// An order line: what was ordered, and whether it is goods (delivered) or a service.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrderLine {
-    pub line: Line,
-    /// Goods are delivered or received; services are not.
-    pub goods: bool,
-}
-
-/// A quantity of one line of an order (lines are numbered from 0, in order).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LineQuantity {
-    pub line: usize,
-    pub quantity: Decimal,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum OrderCommand {
-    CreateOrder {
-        side: Side,
-        /// From the order sequence.
-        number: String,
-        partner: Uuid,
-        date: NaiveDate,
-        /// The company currency's decimals, which totals are rounded to.
-        decimals: u32,
-        lines: Vec<OrderLine>,
-    },
-    ReplaceLines {
-        expected_version: Option<u64>,
-        lines: Vec<OrderLine>,
-    },
-    ConfirmOrder {
-        expected_version: Option<u64>,
-    },
-    /// Goods leave for the customer (sales) or arrive from the supplier (purchases).
-    DeliverOrder {
-        delivery: Uuid,
-        date: NaiveDate,
-        quantities: Vec<LineQuantity>,
-    },
-    /// Bills what `policy` says is to be invoiced, on invoice `invoice`.
-    InvoiceOrder {
-        invoice: Uuid,
-        policy: InvoicePolicy,
-    },
-    /// Invoice `invoice` was cancelled as a draft: what it billed is to be invoiced again.
-    ReleaseInvoice {
-        invoice: Uuid,
-    },
-    CancelOrder {
-        expected_version: Option<u64>,
-    },
-}
-
-impl OrderCommand {
-    pub fn name(&self) -> &'static str {
-        match self {
-            OrderCommand::CreateOrder { .. } => "CreateOrder",
-            OrderCommand::ReplaceLines { .. } => "ReplaceOrderLines",
-            OrderCommand::ConfirmOrder { .. } => "ConfirmOrder",
-            OrderCommand::DeliverOrder { .. } => "DeliverOrder",
-            OrderCommand::InvoiceOrder { .. } => "InvoiceOrder",
-            OrderCommand::ReleaseInvoice { .. } => "ReleaseOrderInvoice",
-            OrderCommand::CancelOrder { .. } => "CancelOrder",
-        }
-    }
-}
-
-/// What happened to an order. Never rename a variant: the names are stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum OrderEvent {
-    OrderCreated {
-        side: Side,
-        number: String,
-        partner: Uuid,
-        date: NaiveDate,
-        decimals: u32,
-        lines: Vec<OrderLine>,
-    },
-    OrderLinesReplaced {
-        lines: Vec<OrderLine>,
-    },
-    OrderConfirmed {},
-    /// Goods delivered (sales) or received (purchases).
-    OrderDelivered {
-        delivery: Uuid,
-        date: NaiveDate,
-        quantities: Vec<LineQuantity>,
-    },
-    OrderInvoiced {
-        invoice: Uuid,
-        quantities: Vec<LineQuantity>,
-    },
-    OrderInvoiceReleased {
-        invoice: Uuid,
-    },
-    OrderCancelled {},
-}
-
-impl DomainEvent for OrderEvent {
-    fn event_type(&self) -> String {
-        match self {
-            OrderEvent::OrderCreated { .. } => "OrderCreated",
-            OrderEvent::OrderLinesReplaced { .. } => "OrderLinesReplaced",
-            OrderEvent::OrderConfirmed {} => "OrderConfirmed",
-            OrderEvent::OrderDelivered { .. } => "OrderDelivered",
-            OrderEvent::OrderInvoiced { .. } => "OrderInvoiced",
-            OrderEvent::OrderInvoiceReleased { .. } => "OrderInvoiceReleased",
-            OrderEvent::OrderCancelled {} => "OrderCancelled",
-        }
-        .to_owned()
-    }
-
-    fn event_version(&self) -> String {
-        "1.0".to_owned()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum OrderError {
-    #[error("an order with this id already exists")]
-    AlreadyExists,
-    #[error("no order with this id")]
-    NotFound,
-    #[error(
-        "the order was changed by someone else: your form shows version {expected}, \
-         it is now at version {actual}; reload it and make your change again"
-    )]
-    StaleVersion { expected: u64, actual: u64 },
-    #[error("an order needs at least one line")]
-    NoLines,
-    #[error("an order has at most {LINES_MAX} lines")]
-    TooManyLines,
-    #[error("the order is {actual:?}; this needs it {needed}")]
-    WrongState {
-        actual: OrderState,
-        needed: &'static str,
-    },
-    #[error("the order has no line {0}")]
-    UnknownLine(usize),
-    #[error("line {line} is a service: services are not delivered")]
-    NotGoods { line: usize },
-    #[error("line {line}: {requested} is more than the {remaining} left to deliver")]
-    OverDelivery {
-        line: usize,
-        requested: Decimal,
-        remaining: Decimal,
-    },
-    #[error("line {line}: a quantity must be above zero")]
-    NoQuantity { line: usize },
-    #[error("nothing to deliver: give at least one line and quantity")]
-    EmptyDelivery,
-    #[error("nothing left to invoice on this order")]
-    NothingToInvoice,
-    #[error("the order has been {0}: it can no longer be cancelled")]
-    CannotCancel(&'static str),
-    #[error("this delivery was already recorded")]
-    DuplicateDelivery,
-}
+use crate::money::{Totals, LINES_MAX};
 
 /// An order as far as deciding on commands goes.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
@@ -298,14 +129,13 @@ impl Order {
     }
 
     fn existing(&self, expected_version: Option<u64>) -> Result<&Current, OrderError> {
-        let current = self.current.as_ref().ok_or(OrderError::NotFound)?;
-        match expected_version {
-            Some(expected) if expected != self.version => Err(OrderError::StaleVersion {
-                expected,
-                actual: self.version,
-            }),
-            _ => Ok(current),
-        }
+        crate::at_version(
+            self.current.as_ref(),
+            self.version,
+            expected_version,
+            OrderError::NotFound,
+            |expected, actual| OrderError::StaleVersion { expected, actual },
+        )
     }
 }
 
@@ -455,16 +285,8 @@ impl Aggregate for Order {
     type Command = OrderCommand;
     type Event = OrderEvent;
     type Error = OrderError;
-    type Services = ();
 
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _services: &Self::Services,
-        sink: &EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        crate::handle_by_deciding(self, command, sink).await
-    }
+    crate::handled_by_deciding!();
 
     fn apply(&mut self, event: Self::Event) {
         use OrderEvent as E;

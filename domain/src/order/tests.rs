@@ -1,28 +1,16 @@
 //! Given earlier events, when a command arrives, then these events (or this error).
 
-use std::str::FromStr;
-
-use crate::configuration::Code;
-use crate::money::LineTax;
-use crate::Decide;
+use cqrs_es::test::TestFramework;
 
 use super::*;
+use crate::money::{Line, LineTax};
+use crate::testing::{after, code, d, id, march};
 
-fn d(raw: &str) -> Decimal {
-    Decimal::from_str(raw).unwrap()
-}
-
-fn id(n: u128) -> Uuid {
-    Uuid::from_u128(n)
-}
-
-fn date(day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 3, day).unwrap()
-}
+type OrderTest = TestFramework<Order>;
 
 fn vat21() -> LineTax {
     LineTax {
-        code: Code::parse("vat21").unwrap(),
+        code: code("vat21"),
         rate: d("21"),
         price_included: false,
     }
@@ -58,21 +46,12 @@ fn lq(line: usize, quantity: &str) -> LineQuantity {
     }
 }
 
-/// The order after `events`.
-fn given(events: Vec<OrderEvent>) -> Order {
-    let mut order = Order::default();
-    for event in events {
-        order.apply(event);
-    }
-    order
-}
-
 fn created_as(side: Side, lines: Vec<OrderLine>) -> OrderEvent {
     OrderEvent::OrderCreated {
         side,
         number: "SO0001".into(),
         partner: id(100),
-        date: date(2),
+        date: march(2),
         decimals: 2,
         lines,
     }
@@ -97,7 +76,7 @@ fn cancelled() -> Vec<OrderEvent> {
 fn delivered(delivery: u128, quantities: Vec<LineQuantity>) -> OrderEvent {
     OrderEvent::OrderDelivered {
         delivery: id(delivery),
-        date: date(5),
+        date: march(5),
         quantities,
     }
 }
@@ -112,7 +91,7 @@ fn invoiced(invoice: u128, quantities: Vec<LineQuantity>) -> OrderEvent {
 fn deliver(delivery: u128, quantities: Vec<LineQuantity>) -> OrderCommand {
     OrderCommand::DeliverOrder {
         delivery: id(delivery),
-        date: date(5),
+        date: march(5),
         quantities,
     }
 }
@@ -155,12 +134,15 @@ fn creating_an_order_records_a_draft_with_its_lines() {
         side: Side::Sale,
         number: "SO0001".into(),
         partner: id(100),
-        date: date(2),
+        date: march(2),
         decimals: 2,
         lines: lines(),
     };
-    assert_eq!(given(vec![]).decide(command), Ok(vec![created()]));
-    let order = given(draft());
+    OrderTest::with(())
+        .given_no_previous_events()
+        .when(command)
+        .then_expect_events(vec![created()]);
+    let order = after::<Order>(draft());
     assert_eq!(order.version(), 1);
     assert_eq!(order.state(), Some(OrderState::Draft));
     assert_eq!(order.side(), Some(Side::Sale));
@@ -176,14 +158,11 @@ fn creating_an_order_records_a_draft_with_its_lines() {
 #[test]
 fn an_order_totals_its_rounded_lines() {
     // 10 × 100.00 = 1000.00 + 210.00 VAT; 3 × 50.00 = 150.00 + 31.50 VAT
-    let totals = given(draft()).totals();
+    let totals = after::<Order>(draft()).totals();
     assert_eq!(totals.untaxed, d("1150.00"));
     assert_eq!(totals.tax, d("241.50"));
     assert_eq!(totals.total, d("1391.50"));
-    assert_eq!(
-        totals.taxes.get(&Code::parse("vat21").unwrap()),
-        Some(&d("241.50"))
-    );
+    assert_eq!(totals.taxes.get(&code("vat21")), Some(&d("241.50")));
 }
 
 #[test]
@@ -193,14 +172,14 @@ fn creating_an_order_twice_is_refused() {
             side: Side::Sale,
             number: "SO0002".into(),
             partner: id(100),
-            date: date(2),
+            date: march(2),
             decimals: 2,
             lines: lines(),
         };
-        assert_eq!(
-            given(events).decide(command),
-            Err(OrderError::AlreadyExists)
-        );
+        OrderTest::with(())
+            .given(events)
+            .when(command)
+            .then_expect_error(OrderError::AlreadyExists);
     }
 }
 
@@ -210,21 +189,25 @@ fn an_order_without_lines_or_with_too_many_is_refused() {
         side: Side::Purchase,
         number: "PO0001".into(),
         partner: id(100),
-        date: date(2),
+        date: march(2),
         decimals: 2,
         lines,
     };
-    assert_eq!(
-        given(vec![]).decide(create(vec![])),
-        Err(OrderError::NoLines)
-    );
+    OrderTest::with(())
+        .given_no_previous_events()
+        .when(create(vec![]))
+        .then_expect_error(OrderError::NoLines);
     let too_many = vec![line("Screw", "1", "0.10", true); LINES_MAX + 1];
-    assert_eq!(
-        given(vec![]).decide(create(too_many)),
-        Err(OrderError::TooManyLines)
-    );
+    OrderTest::with(())
+        .given_no_previous_events()
+        .when(create(too_many))
+        .then_expect_error(OrderError::TooManyLines);
     let most = vec![line("Screw", "1", "0.10", true); LINES_MAX];
-    assert!(given(vec![]).decide(create(most)).is_ok());
+    assert!(OrderTest::with(())
+        .given_no_previous_events()
+        .when(create(most))
+        .inspect_result()
+        .is_ok());
 }
 
 #[test]
@@ -238,7 +221,10 @@ fn every_change_to_an_order_that_does_not_exist_is_refused() {
         cancel(None),
     ];
     for command in commands {
-        assert_eq!(given(vec![]).decide(command), Err(OrderError::NotFound));
+        OrderTest::with(())
+            .given_no_previous_events()
+            .when(command)
+            .then_expect_error(OrderError::NotFound);
     }
 }
 
@@ -247,13 +233,13 @@ fn every_change_to_an_order_that_does_not_exist_is_refused() {
 #[test]
 fn a_draft_s_lines_can_be_replaced() {
     let new_lines = vec![line("Desk", "12", "95.00", true)];
-    assert_eq!(
-        given(draft()).decide(replace(Some(1), new_lines.clone())),
-        Ok(vec![OrderEvent::OrderLinesReplaced {
-            lines: new_lines.clone()
-        }])
-    );
-    let order = given(with(
+    OrderTest::with(())
+        .given(draft())
+        .when(replace(Some(1), new_lines.clone()))
+        .then_expect_events(vec![OrderEvent::OrderLinesReplaced {
+            lines: new_lines.clone(),
+        }]);
+    let order = after::<Order>(with(
         draft(),
         [OrderEvent::OrderLinesReplaced {
             lines: new_lines.clone(),
@@ -265,26 +251,29 @@ fn a_draft_s_lines_can_be_replaced() {
 
 #[test]
 fn replacing_lines_with_the_same_lines_records_nothing() {
-    assert_eq!(given(draft()).decide(replace(None, lines())), Ok(vec![]));
+    OrderTest::with(())
+        .given(draft())
+        .when(replace(None, lines()))
+        .then_expect_events(vec![]);
 }
 
 #[test]
 fn replacing_lines_with_none_is_refused() {
-    assert_eq!(
-        given(draft()).decide(replace(None, vec![])),
-        Err(OrderError::NoLines)
-    );
+    OrderTest::with(())
+        .given(draft())
+        .when(replace(None, vec![]))
+        .then_expect_error(OrderError::NoLines);
 }
 
 #[test]
 fn replacing_lines_from_a_stale_form_is_refused() {
-    assert_eq!(
-        given(draft()).decide(replace(Some(3), lines())),
-        Err(OrderError::StaleVersion {
+    OrderTest::with(())
+        .given(draft())
+        .when(replace(Some(3), lines()))
+        .then_expect_error(OrderError::StaleVersion {
             expected: 3,
-            actual: 1
-        })
-    );
+            actual: 1,
+        });
 }
 
 #[test]
@@ -293,13 +282,13 @@ fn replacing_lines_of_a_confirmed_or_cancelled_order_is_refused() {
         (confirmed(), OrderState::Confirmed),
         (cancelled(), OrderState::Cancelled),
     ] {
-        assert_eq!(
-            given(events).decide(replace(None, vec![line("Desk", "1", "1", true)])),
-            Err(OrderError::WrongState {
+        OrderTest::with(())
+            .given(events)
+            .when(replace(None, vec![line("Desk", "1", "1", true)]))
+            .then_expect_error(OrderError::WrongState {
                 actual,
-                needed: "a draft"
-            })
-        );
+                needed: "a draft",
+            });
     }
 }
 
@@ -307,22 +296,25 @@ fn replacing_lines_of_a_confirmed_or_cancelled_order_is_refused() {
 
 #[test]
 fn confirming_a_draft_records_it() {
+    OrderTest::with(())
+        .given(draft())
+        .when(confirm(Some(1)))
+        .then_expect_events(vec![OrderEvent::OrderConfirmed {}]);
     assert_eq!(
-        given(draft()).decide(confirm(Some(1))),
-        Ok(vec![OrderEvent::OrderConfirmed {}])
+        after::<Order>(confirmed()).state(),
+        Some(OrderState::Confirmed)
     );
-    assert_eq!(given(confirmed()).state(), Some(OrderState::Confirmed));
 }
 
 #[test]
 fn confirming_from_a_stale_form_is_refused() {
-    assert_eq!(
-        given(draft()).decide(confirm(Some(0))),
-        Err(OrderError::StaleVersion {
+    OrderTest::with(())
+        .given(draft())
+        .when(confirm(Some(0)))
+        .then_expect_error(OrderError::StaleVersion {
             expected: 0,
-            actual: 1
-        })
-    );
+            actual: 1,
+        });
 }
 
 #[test]
@@ -331,13 +323,13 @@ fn confirming_a_confirmed_or_cancelled_order_is_refused() {
         (confirmed(), OrderState::Confirmed),
         (cancelled(), OrderState::Cancelled),
     ] {
-        assert_eq!(
-            given(events).decide(confirm(None)),
-            Err(OrderError::WrongState {
+        OrderTest::with(())
+            .given(events)
+            .when(confirm(None))
+            .then_expect_error(OrderError::WrongState {
                 actual,
-                needed: "a draft"
-            })
-        );
+                needed: "a draft",
+            });
     }
 }
 
@@ -345,117 +337,116 @@ fn confirming_a_confirmed_or_cancelled_order_is_refused() {
 
 #[test]
 fn delivering_part_of_a_confirmed_order_records_it() {
-    assert_eq!(
-        given(confirmed()).decide(deliver(1, vec![lq(0, "4")])),
-        Ok(vec![delivered(1, vec![lq(0, "4")])])
-    );
+    OrderTest::with(())
+        .given(confirmed())
+        .when(deliver(1, vec![lq(0, "4")]))
+        .then_expect_events(vec![delivered(1, vec![lq(0, "4")])]);
 }
 
 #[test]
 fn partial_deliveries_accumulate() {
-    let order = given(with(
+    let events = with(
         confirmed(),
         [
             delivered(1, vec![lq(0, "4")]),
             delivered(2, vec![lq(0, "2.5")]),
         ],
-    ));
+    );
+    let order = after::<Order>(events.clone());
     assert_eq!(
         order.progress(),
         vec![(d("10"), d("6.5"), d("0")), (d("3"), d("0"), d("0"))]
     );
     // 3.5 left: exactly that passes, a little more does not
-    assert_eq!(
-        order.decide(deliver(3, vec![lq(0, "3.5")])),
-        Ok(vec![delivered(3, vec![lq(0, "3.5")])])
-    );
-    assert_eq!(
-        order.decide(deliver(3, vec![lq(0, "3.6")])),
-        Err(OrderError::OverDelivery {
+    OrderTest::with(())
+        .given(events.clone())
+        .when(deliver(3, vec![lq(0, "3.5")]))
+        .then_expect_events(vec![delivered(3, vec![lq(0, "3.5")])]);
+    OrderTest::with(())
+        .given(events.clone())
+        .when(deliver(3, vec![lq(0, "3.6")]))
+        .then_expect_error(OrderError::OverDelivery {
             line: 0,
             requested: d("3.6"),
-            remaining: d("3.5")
-        })
-    );
+            remaining: d("3.5"),
+        });
 }
 
 #[test]
 fn delivering_more_than_ordered_at_once_is_refused() {
-    assert_eq!(
-        given(confirmed()).decide(deliver(1, vec![lq(0, "11")])),
-        Err(OrderError::OverDelivery {
+    OrderTest::with(())
+        .given(confirmed())
+        .when(deliver(1, vec![lq(0, "11")]))
+        .then_expect_error(OrderError::OverDelivery {
             line: 0,
             requested: d("11"),
-            remaining: d("10")
-        })
-    );
+            remaining: d("10"),
+        });
 }
 
 #[test]
 fn one_delivery_naming_a_line_twice_is_checked_on_the_sum() {
-    assert_eq!(
-        given(confirmed()).decide(deliver(1, vec![lq(0, "6"), lq(0, "5")])),
-        Err(OrderError::OverDelivery {
+    OrderTest::with(())
+        .given(confirmed())
+        .when(deliver(1, vec![lq(0, "6"), lq(0, "5")]))
+        .then_expect_error(OrderError::OverDelivery {
             line: 0,
             requested: d("11"),
-            remaining: d("10")
-        })
-    );
+            remaining: d("10"),
+        });
 }
 
 #[test]
 fn delivering_a_fully_delivered_line_is_refused() {
-    let order = given(with(confirmed(), [delivered(1, vec![lq(0, "10")])]));
-    assert_eq!(
-        order.decide(deliver(2, vec![lq(0, "1")])),
-        Err(OrderError::OverDelivery {
+    OrderTest::with(())
+        .given(with(confirmed(), [delivered(1, vec![lq(0, "10")])]))
+        .when(deliver(2, vec![lq(0, "1")]))
+        .then_expect_error(OrderError::OverDelivery {
             line: 0,
             requested: d("1"),
-            remaining: d("0")
-        })
-    );
+            remaining: d("0"),
+        });
 }
 
 #[test]
 fn recording_the_same_delivery_twice_is_refused() {
-    let order = given(with(confirmed(), [delivered(1, vec![lq(0, "1")])]));
-    assert_eq!(
-        order.decide(deliver(1, vec![lq(0, "1")])),
-        Err(OrderError::DuplicateDelivery)
-    );
+    OrderTest::with(())
+        .given(with(confirmed(), [delivered(1, vec![lq(0, "1")])]))
+        .when(deliver(1, vec![lq(0, "1")]))
+        .then_expect_error(OrderError::DuplicateDelivery);
 }
 
 #[test]
 fn an_empty_delivery_is_refused() {
-    assert_eq!(
-        given(confirmed()).decide(deliver(1, vec![])),
-        Err(OrderError::EmptyDelivery)
-    );
+    OrderTest::with(())
+        .given(confirmed())
+        .when(deliver(1, vec![]))
+        .then_expect_error(OrderError::EmptyDelivery);
 }
 
 #[test]
 fn delivering_a_line_the_order_does_not_have_is_refused() {
-    assert_eq!(
-        given(confirmed()).decide(deliver(1, vec![lq(2, "1")])),
-        Err(OrderError::UnknownLine(2))
-    );
+    OrderTest::with(())
+        .given(confirmed())
+        .when(deliver(1, vec![lq(2, "1")]))
+        .then_expect_error(OrderError::UnknownLine(2));
 }
 
 #[test]
 fn delivering_a_service_is_refused() {
-    assert_eq!(
-        given(confirmed()).decide(deliver(1, vec![lq(1, "1")])),
-        Err(OrderError::NotGoods { line: 1 })
-    );
+    OrderTest::with(())
+        .given(confirmed())
+        .when(deliver(1, vec![lq(1, "1")]))
+        .then_expect_error(OrderError::NotGoods { line: 1 });
 }
 
 #[test]
 fn delivering_nothing_or_less_than_nothing_of_a_line_is_refused() {
     for quantity in ["0", "-1"] {
-        assert_eq!(
-            given(confirmed()).decide(deliver(1, vec![lq(0, quantity)])),
-            Err(OrderError::NoQuantity { line: 0 })
-        );
+        OrderTest::with(())
+            .given(confirmed())
+            .when(deliver(1, vec![lq(0, quantity)]))
+            .then_expect_error(OrderError::NoQuantity { line: 0 });
     }
 }
 
@@ -465,105 +456,108 @@ fn delivering_a_draft_or_cancelled_order_is_refused() {
         (draft(), OrderState::Draft),
         (cancelled(), OrderState::Cancelled),
     ] {
-        assert_eq!(
-            given(events).decide(deliver(1, vec![lq(0, "1")])),
-            Err(OrderError::WrongState {
+        OrderTest::with(())
+            .given(events)
+            .when(deliver(1, vec![lq(0, "1")]))
+            .then_expect_error(OrderError::WrongState {
                 actual,
-                needed: "confirmed"
-            })
-        );
+                needed: "confirmed",
+            });
     }
 }
 
 #[test]
 fn a_purchase_order_is_received_the_same_way() {
-    let order = given(vec![
+    let events = vec![
         created_as(Side::Purchase, lines()),
         OrderEvent::OrderConfirmed {},
-    ]);
+    ];
+    let order = after::<Order>(events.clone());
     assert_eq!(order.side(), Some(Side::Purchase));
-    assert_eq!(
-        order.decide(deliver(1, vec![lq(0, "10")])),
-        Ok(vec![delivered(1, vec![lq(0, "10")])])
-    );
-    assert_eq!(
-        order.decide(invoice(7, InvoicePolicy::Ordered)),
-        Ok(vec![invoiced(7, vec![lq(0, "10"), lq(1, "3")])])
-    );
+    OrderTest::with(())
+        .given(events.clone())
+        .when(deliver(1, vec![lq(0, "10")]))
+        .then_expect_events(vec![delivered(1, vec![lq(0, "10")])]);
+    OrderTest::with(())
+        .given(events.clone())
+        .when(invoice(7, InvoicePolicy::Ordered))
+        .then_expect_events(vec![invoiced(7, vec![lq(0, "10"), lq(1, "3")])]);
 }
 
 // invoicing
 
 #[test]
 fn invoicing_on_ordered_quantities_bills_every_line_in_full() {
-    assert_eq!(
-        given(confirmed()).decide(invoice(7, InvoicePolicy::Ordered)),
-        Ok(vec![invoiced(7, vec![lq(0, "10"), lq(1, "3")])])
-    );
+    OrderTest::with(())
+        .given(confirmed())
+        .when(invoice(7, InvoicePolicy::Ordered))
+        .then_expect_events(vec![invoiced(7, vec![lq(0, "10"), lq(1, "3")])]);
 }
 
 #[test]
 fn invoicing_on_delivered_quantities_bills_goods_delivered_and_services_in_full() {
-    let order = given(with(confirmed(), [delivered(1, vec![lq(0, "4")])]));
+    let events = with(confirmed(), [delivered(1, vec![lq(0, "4")])]);
+    let order = after::<Order>(events.clone());
     assert_eq!(
         order.to_invoice(InvoicePolicy::Delivered),
         vec![lq(0, "4"), lq(1, "3")]
     );
-    assert_eq!(
-        order.decide(invoice(7, InvoicePolicy::Delivered)),
-        Ok(vec![invoiced(7, vec![lq(0, "4"), lq(1, "3")])])
-    );
+    OrderTest::with(())
+        .given(events.clone())
+        .when(invoice(7, InvoicePolicy::Delivered))
+        .then_expect_events(vec![invoiced(7, vec![lq(0, "4"), lq(1, "3")])]);
 }
 
 #[test]
 fn a_second_invoice_on_delivered_quantities_bills_only_what_was_delivered_since() {
-    let order = given(with(
+    let events = with(
         confirmed(),
         [
             delivered(1, vec![lq(0, "4")]),
             invoiced(7, vec![lq(0, "4"), lq(1, "3")]),
             delivered(2, vec![lq(0, "5")]),
         ],
-    ));
+    );
+    let order = after::<Order>(events.clone());
     assert_eq!(
         order.progress(),
         vec![(d("10"), d("9"), d("4")), (d("3"), d("0"), d("3"))]
     );
-    assert_eq!(
-        order.decide(invoice(8, InvoicePolicy::Delivered)),
-        Ok(vec![invoiced(8, vec![lq(0, "5")])])
-    );
+    OrderTest::with(())
+        .given(events.clone())
+        .when(invoice(8, InvoicePolicy::Delivered))
+        .then_expect_events(vec![invoiced(8, vec![lq(0, "5")])]);
     // under the ordered policy the undelivered desk is billed too
-    assert_eq!(
-        order.decide(invoice(8, InvoicePolicy::Ordered)),
-        Ok(vec![invoiced(8, vec![lq(0, "6")])])
-    );
+    OrderTest::with(())
+        .given(events.clone())
+        .when(invoice(8, InvoicePolicy::Ordered))
+        .then_expect_events(vec![invoiced(8, vec![lq(0, "6")])]);
 }
 
 #[test]
 fn invoicing_goods_not_yet_delivered_on_delivered_quantities_is_refused() {
-    let order = given(vec![
+    let events = vec![
         created_as(Side::Sale, vec![line("Desk", "10", "100.00", true)]),
         OrderEvent::OrderConfirmed {},
-    ]);
+    ];
+    let order = after::<Order>(events.clone());
     assert_eq!(order.to_invoice(InvoicePolicy::Delivered), vec![]);
-    assert_eq!(
-        order.decide(invoice(7, InvoicePolicy::Delivered)),
-        Err(OrderError::NothingToInvoice)
-    );
+    OrderTest::with(())
+        .given(events.clone())
+        .when(invoice(7, InvoicePolicy::Delivered))
+        .then_expect_error(OrderError::NothingToInvoice);
 }
 
 #[test]
 fn invoicing_a_fully_invoiced_order_is_refused_under_either_policy() {
-    let order = given(with(
-        confirmed(),
-        [invoiced(7, vec![lq(0, "10"), lq(1, "3")])],
-    ));
     for policy in [InvoicePolicy::Ordered, InvoicePolicy::Delivered] {
-        assert_eq!(
-            order.decide(invoice(8, policy)),
-            Err(OrderError::NothingToInvoice)
-        );
+        OrderTest::with(())
+            .given(with(
+                confirmed(),
+                [invoiced(7, vec![lq(0, "10"), lq(1, "3")])],
+            ))
+            .when(invoice(8, policy))
+            .then_expect_error(OrderError::NothingToInvoice);
     }
 }
 
@@ -573,13 +567,13 @@ fn invoicing_a_draft_or_cancelled_order_is_refused() {
         (draft(), OrderState::Draft),
         (cancelled(), OrderState::Cancelled),
     ] {
-        assert_eq!(
-            given(events).decide(invoice(7, InvoicePolicy::Ordered)),
-            Err(OrderError::WrongState {
+        OrderTest::with(())
+            .given(events)
+            .when(invoice(7, InvoicePolicy::Ordered))
+            .then_expect_error(OrderError::WrongState {
                 actual,
-                needed: "confirmed"
-            })
-        );
+                needed: "confirmed",
+            });
     }
 }
 
@@ -587,38 +581,38 @@ fn invoicing_a_draft_or_cancelled_order_is_refused() {
 
 #[test]
 fn releasing_an_invoice_makes_what_it_billed_billable_again() {
-    let billed = given(with(
-        confirmed(),
-        [
-            delivered(1, vec![lq(0, "4")]),
-            invoiced(7, vec![lq(0, "4"), lq(1, "3")]),
-        ],
-    ));
-    assert_eq!(
-        billed.decide(OrderCommand::ReleaseInvoice { invoice: id(7) }),
-        Ok(vec![OrderEvent::OrderInvoiceReleased { invoice: id(7) }])
-    );
-    let released = given(with(
+    OrderTest::with(())
+        .given(with(
+            confirmed(),
+            [
+                delivered(1, vec![lq(0, "4")]),
+                invoiced(7, vec![lq(0, "4"), lq(1, "3")]),
+            ],
+        ))
+        .when(OrderCommand::ReleaseInvoice { invoice: id(7) })
+        .then_expect_events(vec![OrderEvent::OrderInvoiceReleased { invoice: id(7) }]);
+    let events = with(
         confirmed(),
         [
             delivered(1, vec![lq(0, "4")]),
             invoiced(7, vec![lq(0, "4"), lq(1, "3")]),
             OrderEvent::OrderInvoiceReleased { invoice: id(7) },
         ],
-    ));
+    );
+    let released = after::<Order>(events.clone());
     assert_eq!(
         released.progress(),
         vec![(d("10"), d("4"), d("0")), (d("3"), d("0"), d("0"))]
     );
-    assert_eq!(
-        released.decide(invoice(8, InvoicePolicy::Delivered)),
-        Ok(vec![invoiced(8, vec![lq(0, "4"), lq(1, "3")])])
-    );
+    OrderTest::with(())
+        .given(events.clone())
+        .when(invoice(8, InvoicePolicy::Delivered))
+        .then_expect_events(vec![invoiced(8, vec![lq(0, "4"), lq(1, "3")])]);
 }
 
 #[test]
 fn releasing_one_invoice_leaves_the_others_billed() {
-    let order = given(with(
+    let order = after::<Order>(with(
         confirmed(),
         [
             invoiced(7, vec![lq(1, "3")]),
@@ -631,32 +625,30 @@ fn releasing_one_invoice_leaves_the_others_billed() {
 
 #[test]
 fn releasing_an_invoice_the_order_did_not_make_records_nothing() {
-    let order = given(with(confirmed(), [invoiced(7, vec![lq(1, "3")])]));
-    assert_eq!(
-        order.decide(OrderCommand::ReleaseInvoice { invoice: id(8) }),
-        Ok(vec![])
-    );
+    OrderTest::with(())
+        .given(with(confirmed(), [invoiced(7, vec![lq(1, "3")])]))
+        .when(OrderCommand::ReleaseInvoice { invoice: id(8) })
+        .then_expect_events(vec![]);
     for events in [draft(), cancelled()] {
-        assert_eq!(
-            given(events).decide(OrderCommand::ReleaseInvoice { invoice: id(7) }),
-            Ok(vec![])
-        );
+        OrderTest::with(())
+            .given(events)
+            .when(OrderCommand::ReleaseInvoice { invoice: id(7) })
+            .then_expect_events(vec![]);
     }
 }
 
 #[test]
 fn releasing_an_invoice_twice_records_it_once() {
-    let order = given(with(
-        confirmed(),
-        [
-            invoiced(7, vec![lq(1, "3")]),
-            OrderEvent::OrderInvoiceReleased { invoice: id(7) },
-        ],
-    ));
-    assert_eq!(
-        order.decide(OrderCommand::ReleaseInvoice { invoice: id(7) }),
-        Ok(vec![])
-    );
+    OrderTest::with(())
+        .given(with(
+            confirmed(),
+            [
+                invoiced(7, vec![lq(1, "3")]),
+                OrderEvent::OrderInvoiceReleased { invoice: id(7) },
+            ],
+        ))
+        .when(OrderCommand::ReleaseInvoice { invoice: id(7) })
+        .then_expect_events(vec![]);
 }
 
 // cancelling
@@ -664,70 +656,72 @@ fn releasing_an_invoice_twice_records_it_once() {
 #[test]
 fn cancelling_a_draft_or_a_confirmed_order_with_nothing_done_records_it() {
     for events in [draft(), confirmed()] {
-        assert_eq!(
-            given(events).decide(cancel(None)),
-            Ok(vec![OrderEvent::OrderCancelled {}])
-        );
+        OrderTest::with(())
+            .given(events)
+            .when(cancel(None))
+            .then_expect_events(vec![OrderEvent::OrderCancelled {}]);
     }
-    assert_eq!(given(cancelled()).state(), Some(OrderState::Cancelled));
+    assert_eq!(
+        after::<Order>(cancelled()).state(),
+        Some(OrderState::Cancelled)
+    );
 }
 
 #[test]
 fn cancelling_a_cancelled_order_records_nothing() {
-    assert_eq!(given(cancelled()).decide(cancel(Some(2))), Ok(vec![]));
+    OrderTest::with(())
+        .given(cancelled())
+        .when(cancel(Some(2)))
+        .then_expect_events(vec![]);
 }
 
 #[test]
 fn cancelling_from_a_stale_form_is_refused() {
-    assert_eq!(
-        given(confirmed()).decide(cancel(Some(1))),
-        Err(OrderError::StaleVersion {
+    OrderTest::with(())
+        .given(confirmed())
+        .when(cancel(Some(1)))
+        .then_expect_error(OrderError::StaleVersion {
             expected: 1,
-            actual: 2
-        })
-    );
+            actual: 2,
+        });
 }
 
 #[test]
 fn cancelling_a_delivered_order_is_refused() {
-    let order = given(with(confirmed(), [delivered(1, vec![lq(0, "1")])]));
-    assert_eq!(
-        order.decide(cancel(None)),
-        Err(OrderError::CannotCancel("delivered"))
-    );
+    OrderTest::with(())
+        .given(with(confirmed(), [delivered(1, vec![lq(0, "1")])]))
+        .when(cancel(None))
+        .then_expect_error(OrderError::CannotCancel("delivered"));
 }
 
 #[test]
 fn cancelling_an_invoiced_order_is_refused() {
-    let invoiced_only = given(with(confirmed(), [invoiced(7, vec![lq(1, "3")])]));
-    assert_eq!(
-        invoiced_only.decide(cancel(None)),
-        Err(OrderError::CannotCancel("invoiced"))
-    );
-    let both = given(with(
-        confirmed(),
-        [
-            delivered(1, vec![lq(0, "1")]),
-            invoiced(7, vec![lq(0, "1")]),
-        ],
-    ));
-    assert_eq!(
-        both.decide(cancel(None)),
-        Err(OrderError::CannotCancel("invoiced"))
-    );
+    OrderTest::with(())
+        .given(with(confirmed(), [invoiced(7, vec![lq(1, "3")])]))
+        .when(cancel(None))
+        .then_expect_error(OrderError::CannotCancel("invoiced"));
+    OrderTest::with(())
+        .given(with(
+            confirmed(),
+            [
+                delivered(1, vec![lq(0, "1")]),
+                invoiced(7, vec![lq(0, "1")]),
+            ],
+        ))
+        .when(cancel(None))
+        .then_expect_error(OrderError::CannotCancel("invoiced"));
 }
 
 #[test]
 fn an_order_whose_only_invoice_was_released_can_be_cancelled() {
-    let order = given(with(
-        confirmed(),
-        [
-            invoiced(7, vec![lq(1, "3")]),
-            OrderEvent::OrderInvoiceReleased { invoice: id(7) },
-        ],
-    ));
-    assert_eq!(
-        order.decide(cancel(None)),
-        Ok(vec![OrderEvent::OrderCancelled {}])
-    );
+    OrderTest::with(())
+        .given(with(
+            confirmed(),
+            [
+                invoiced(7, vec![lq(1, "3")]),
+                OrderEvent::OrderInvoiceReleased { invoice: id(7) },
+            ],
+        ))
+        .when(cancel(None))
+        .then_expect_events(vec![OrderEvent::OrderCancelled {}]);
 }

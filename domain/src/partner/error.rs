@@ -10,9 +10,6 @@ pub enum PartnerError {
     NotFound,
     #[error("the partner is archived: restore it before changing it")]
     Archived,
-    #[error(
-        "the partner was changed by someone else: your form shows version {expected}, \
-         it is now at version {actual}; reload it and make your change again"
-    )]
+    #[error("{}", crate::stale_version("partner", *.expected, *.actual))]
     StaleVersion { expected: u64, actual: u64 },
 }

@@ -13,7 +13,6 @@ pub use values::{
     NAME_MAX,
 };
 
-use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
@@ -47,19 +46,20 @@ impl Partner {
 
     /// The partner as it stands, if it exists and is at the version the user saw.
     fn existing(&self, expected_version: Option<u64>) -> Result<&Current, PartnerError> {
-        let current = self.current.as_ref().ok_or(PartnerError::NotFound)?;
-        match expected_version {
-            Some(expected) if expected != self.version => Err(PartnerError::StaleVersion {
-                expected,
-                actual: self.version,
-            }),
-            _ => Ok(current),
-        }
+        crate::at_version(
+            self.current.as_ref(),
+            self.version,
+            expected_version,
+            PartnerError::NotFound,
+            |expected, actual| PartnerError::StaleVersion { expected, actual },
+        )
     }
+}
 
-    /// The event a command leads to: `None` when it changes nothing (archiving an archived
-    /// partner, an update to the values it already has).
-    fn decide(&self, command: PartnerCommand) -> Result<Option<PartnerEvent>, PartnerError> {
+/// No event when a command changes nothing (archiving an archived partner, an update to the
+/// values it already has).
+impl crate::Decide for Partner {
+    fn decide(&self, command: PartnerCommand) -> Result<Vec<PartnerEvent>, PartnerError> {
         let event = match command {
             PartnerCommand::CreatePartner { details } => {
                 if self.current.is_some() {
@@ -89,7 +89,7 @@ impl Partner {
                     .then_some(PartnerEvent::PartnerUnarchived {})
             }
         };
-        Ok(event)
+        Ok(event.into_iter().collect())
     }
 }
 
@@ -98,19 +98,8 @@ impl Aggregate for Partner {
     type Command = PartnerCommand;
     type Event = PartnerEvent;
     type Error = PartnerError;
-    type Services = ();
 
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _services: &Self::Services,
-        sink: &EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        if let Some(event) = self.decide(command)? {
-            sink.write(event, self).await;
-        }
-        Ok(())
-    }
+    crate::handled_by_deciding!();
 
     fn apply(&mut self, event: Self::Event) {
         self.version += 1;

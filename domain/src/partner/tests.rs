@@ -3,6 +3,7 @@
 use cqrs_es::test::TestFramework;
 
 use super::*;
+use crate::testing::after;
 
 type PartnerTest = TestFramework<Partner>;
 
@@ -160,9 +161,7 @@ fn archiving_an_unknown_partner_is_refused() {
 
 #[test]
 fn the_version_counts_events() {
-    let mut partner = Partner::default();
-    partner.apply(created());
-    partner.apply(PartnerEvent::PartnerArchived {});
+    let partner = after::<Partner>(vec![created(), PartnerEvent::PartnerArchived {}]);
     assert_eq!(partner.version(), 2);
 }
 
@@ -174,4 +173,18 @@ fn stored_events_keep_their_json_shape() {
     let json = serde_json::to_value(created()).unwrap();
     assert_eq!(json["PartnerCreated"]["details"]["name"], "Agrolait");
     assert_eq!(json["PartnerCreated"]["details"]["vat"], "BE0477472701");
+}
+
+#[test]
+fn a_stale_form_is_told_what_changed_and_what_to_do() {
+    // every record a form edits says it the same way, only its name changes
+    assert_eq!(
+        PartnerError::StaleVersion {
+            expected: 1,
+            actual: 2
+        }
+        .to_string(),
+        "the partner was changed by someone else: your form shows version 1, it is now at version \
+         2; reload it and make your change again"
+    );
 }

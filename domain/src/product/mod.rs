@@ -1,179 +1,20 @@
 //! Products: what the company sells and buys. A product's internal reference is unique; the
 //! command bus claims it (see [`crate::claim`]) in the same append as the product's event.
 
-use cqrs_es::event_sink::EventSink;
-use cqrs_es::{Aggregate, DomainEvent};
-use rust_decimal::Decimal;
+mod commands;
+mod error;
+mod events;
+mod values;
+
+pub use commands::ProductCommand;
+pub use error::ProductError;
+pub use events::ProductEvent;
+pub use values::{
+    DetailsError, ProductDetails, ProductKind, NAME_MAX, REFERENCE_MAX, TAXES_MAX, UOM_MAX,
+};
+
+use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
-
-use crate::configuration::Code;
-use crate::money::{price, FigureError};
-use crate::text::{single_line, TextError};
-
-pub const REFERENCE_MAX: usize = 64;
-pub const NAME_MAX: usize = 200;
-pub const UOM_MAX: usize = 20;
-/// The most default taxes a product may have.
-pub const TAXES_MAX: usize = 10;
-
-/// What a product is, as far as stock goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ProductKind {
-    /// Kept in stock: deliveries take from what is on hand.
-    Stockable,
-    /// Moved like goods but not counted against what is on hand (screws, paper).
-    Consumable,
-    /// Not goods: never delivered or received.
-    Service,
-}
-
-impl ProductKind {
-    /// Whether the product is moved by deliveries and receipts.
-    pub fn is_goods(&self) -> bool {
-        !matches!(self, ProductKind::Service)
-    }
-}
-
-/// Everything a product's form shows, each value checked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProductDetails {
-    /// The internal reference (`FURN-0001`): unique among products.
-    pub reference: String,
-    pub name: String,
-    pub kind: ProductKind,
-    /// Unit of measure (`Unit`, `kg`, `h`).
-    pub uom: String,
-    pub sale_price: Decimal,
-    /// What a unit costs the company: what stock is valued at.
-    pub cost: Decimal,
-    /// Taxes a new order or invoice line of the product gets.
-    pub taxes: Vec<Code>,
-}
-
-/// Why a product's details were refused.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum DetailsError {
-    #[error("reference {0}")]
-    Reference(TextError),
-    #[error("name {0}")]
-    Name(TextError),
-    #[error("unit of measure {0}")]
-    Uom(TextError),
-    #[error("sale price {0}")]
-    SalePrice(FigureError),
-    #[error("cost {0}")]
-    Cost(FigureError),
-    #[error("a product has at most {TAXES_MAX} taxes")]
-    TooManyTaxes,
-}
-
-impl ProductDetails {
-    pub fn new(
-        reference: &str,
-        name: &str,
-        kind: ProductKind,
-        uom: &str,
-        sale_price: Decimal,
-        cost: Decimal,
-        taxes: Vec<Code>,
-    ) -> Result<Self, DetailsError> {
-        if taxes.len() > TAXES_MAX {
-            return Err(DetailsError::TooManyTaxes);
-        }
-        // a tax given twice would be charged twice; `dedup` alone only drops neighbours
-        let mut unique: Vec<Code> = Vec::with_capacity(taxes.len());
-        for tax in taxes {
-            if !unique.contains(&tax) {
-                unique.push(tax);
-            }
-        }
-        let taxes = unique;
-        Ok(Self {
-            reference: single_line(reference, REFERENCE_MAX).map_err(DetailsError::Reference)?,
-            name: single_line(name, NAME_MAX).map_err(DetailsError::Name)?,
-            kind,
-            uom: single_line(uom, UOM_MAX).map_err(DetailsError::Uom)?,
-            sale_price: price(sale_price).map_err(DetailsError::SalePrice)?,
-            cost: price(cost).map_err(DetailsError::Cost)?,
-            taxes,
-        })
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum ProductCommand {
-    CreateProduct {
-        details: ProductDetails,
-    },
-    /// Replaces the details; `expected_version` as for partners.
-    UpdateProduct {
-        expected_version: Option<u64>,
-        details: ProductDetails,
-    },
-    ArchiveProduct {
-        expected_version: Option<u64>,
-    },
-    UnarchiveProduct {
-        expected_version: Option<u64>,
-    },
-}
-
-impl ProductCommand {
-    pub fn name(&self) -> &'static str {
-        match self {
-            ProductCommand::CreateProduct { .. } => "CreateProduct",
-            ProductCommand::UpdateProduct { .. } => "UpdateProduct",
-            ProductCommand::ArchiveProduct { .. } => "ArchiveProduct",
-            ProductCommand::UnarchiveProduct { .. } => "UnarchiveProduct",
-        }
-    }
-}
-
-/// What happened to a product. Never rename a variant: the names are stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum ProductEvent {
-    ProductCreated {
-        details: ProductDetails,
-    },
-    /// Carries every detail as it now stands.
-    ProductUpdated {
-        details: ProductDetails,
-    },
-    ProductArchived {},
-    ProductUnarchived {},
-}
-
-impl DomainEvent for ProductEvent {
-    fn event_type(&self) -> String {
-        match self {
-            ProductEvent::ProductCreated { .. } => "ProductCreated",
-            ProductEvent::ProductUpdated { .. } => "ProductUpdated",
-            ProductEvent::ProductArchived {} => "ProductArchived",
-            ProductEvent::ProductUnarchived {} => "ProductUnarchived",
-        }
-        .to_owned()
-    }
-
-    fn event_version(&self) -> String {
-        "1.0".to_owned()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum ProductError {
-    #[error("a product with this id already exists")]
-    AlreadyExists,
-    #[error("no product with this id")]
-    NotFound,
-    #[error("the product is archived: restore it before changing it")]
-    Archived,
-    #[error(
-        "the product was changed by someone else: your form shows version {expected}, \
-         it is now at version {actual}; reload it and make your change again"
-    )]
-    StaleVersion { expected: u64, actual: u64 },
-}
 
 /// A product as far as deciding on commands goes.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
@@ -198,14 +39,13 @@ impl Product {
     }
 
     fn existing(&self, expected_version: Option<u64>) -> Result<&ProductDetails, ProductError> {
-        let details = self.details.as_ref().ok_or(ProductError::NotFound)?;
-        match expected_version {
-            Some(expected) if expected != self.version => Err(ProductError::StaleVersion {
-                expected,
-                actual: self.version,
-            }),
-            _ => Ok(details),
-        }
+        crate::at_version(
+            self.details.as_ref(),
+            self.version,
+            expected_version,
+            ProductError::NotFound,
+            |expected, actual| ProductError::StaleVersion { expected, actual },
+        )
     }
 }
 
@@ -246,16 +86,8 @@ impl Aggregate for Product {
     type Command = ProductCommand;
     type Event = ProductEvent;
     type Error = ProductError;
-    type Services = ();
 
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _services: &Self::Services,
-        sink: &EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        crate::handle_by_deciding(self, command, sink).await
-    }
+    crate::handled_by_deciding!();
 
     fn apply(&mut self, event: Self::Event) {
         self.version += 1;

@@ -13,7 +13,6 @@ pub use values::{Login, PasswordHash, UserName};
 
 use std::collections::BTreeSet;
 
-use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
@@ -37,8 +36,12 @@ impl User {
     pub fn version(&self) -> u64 {
         self.version
     }
+}
 
-    fn decide(&self, command: UserCommand) -> Result<Option<UserEvent>, UserError> {
+/// No event when a command changes nothing (deactivating an inactive user, an update to the
+/// name and groups it already has).
+impl crate::Decide for User {
+    fn decide(&self, command: UserCommand) -> Result<Vec<UserEvent>, UserError> {
         if let UserCommand::CreateUser {
             login,
             name,
@@ -49,12 +52,12 @@ impl User {
             if self.current.is_some() {
                 return Err(UserError::AlreadyExists);
             }
-            return Ok(Some(UserEvent::UserCreated {
+            return Ok(vec![UserEvent::UserCreated {
                 login,
                 name,
                 password_hash,
                 groups,
-            }));
+            }]);
         }
         let current = self.current.as_ref().ok_or(UserError::NotFound)?;
         let event = match command {
@@ -71,7 +74,7 @@ impl User {
             UserCommand::DeactivateUser => current.active.then_some(UserEvent::UserDeactivated {}),
             UserCommand::ActivateUser => (!current.active).then_some(UserEvent::UserActivated {}),
         };
-        Ok(event)
+        Ok(event.into_iter().collect())
     }
 }
 
@@ -80,19 +83,8 @@ impl Aggregate for User {
     type Command = UserCommand;
     type Event = UserEvent;
     type Error = UserError;
-    type Services = ();
 
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _services: &Self::Services,
-        sink: &EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        if let Some(event) = self.decide(command)? {
-            sink.write(event, self).await;
-        }
-        Ok(())
-    }
+    crate::handled_by_deciding!();
 
     fn apply(&mut self, event: Self::Event) {
         self.version += 1;

@@ -18,13 +18,6 @@ fn created() -> UserEvent {
 }
 
 #[test]
-fn logins_are_lower_case_and_plain() {
-    assert_eq!(Login::parse(" Bob.Smith ").unwrap().as_str(), "bob.smith");
-    assert!(Login::parse("bob smith").is_err());
-    assert!(Login::parse("").is_err());
-}
-
-#[test]
 fn a_login_is_taken_once() {
     let UserEvent::UserCreated {
         login,

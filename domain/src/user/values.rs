@@ -75,3 +75,15 @@ impl fmt::Debug for PasswordHash {
         f.write_str("PasswordHash(..)")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logins_are_lower_case_and_plain() {
+        assert_eq!(Login::parse(" Bob.Smith ").unwrap().as_str(), "bob.smith");
+        assert!(Login::parse("bob smith").is_err());
+        assert!(Login::parse("").is_err());
+    }
+}

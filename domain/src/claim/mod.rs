@@ -1,0 +1,62 @@
+//! Unique keys. A key (a product's internal reference) is a stream of its own: whoever holds it
+//! has appended `KeyClaimed` to it. A record that takes a key appends to the key's stream in the
+//! same statement as its own event, so two records can never hold the same key, with no lock
+//! and no read model in the way.
+
+mod commands;
+mod error;
+mod events;
+
+pub use commands::ClaimCommand;
+pub use error::ClaimError;
+pub use events::ClaimEvent;
+
+use cqrs_es::Aggregate;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The stream id of `key` in `namespace` (`product.reference`): keys compare as written.
+pub fn key_id(namespace: &str, key: &str) -> String {
+    format!("{namespace}/{key}")
+}
+
+/// Who holds a key, if anyone.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claim {
+    owner: Option<Uuid>,
+}
+
+impl crate::Decide for Claim {
+    fn decide(&self, command: ClaimCommand) -> Result<Vec<ClaimEvent>, ClaimError> {
+        Ok(match command {
+            ClaimCommand::Claim { owner } => match self.owner {
+                Some(holder) if holder == owner => vec![],
+                Some(holder) => return Err(ClaimError::Taken { owner: holder }),
+                None => vec![ClaimEvent::KeyClaimed { owner }],
+            },
+            ClaimCommand::Release { owner } => match self.owner {
+                Some(holder) if holder == owner => vec![ClaimEvent::KeyReleased { owner }],
+                _ => vec![],
+            },
+        })
+    }
+}
+
+impl Aggregate for Claim {
+    const TYPE: &'static str = "UniqueKey";
+    type Command = ClaimCommand;
+    type Event = ClaimEvent;
+    type Error = ClaimError;
+
+    crate::handled_by_deciding!();
+
+    fn apply(&mut self, event: Self::Event) {
+        match event {
+            ClaimEvent::KeyClaimed { owner } => self.owner = Some(owner),
+            ClaimEvent::KeyReleased { .. } => self.owner = None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

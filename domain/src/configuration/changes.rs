@@ -1,0 +1,214 @@
+//! How two configurations differ, as a person reads it: what a stage diff and a data module's
+//! dry run show.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::access::Rights;
+use super::settings::Settings;
+use super::values::{Code, Currency, CurrencyCode, Sequence, Tax};
+
+/// The part of the configuration a change is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Area {
+    Module,
+    Company,
+    Sequence,
+    Tax,
+    Currency,
+    CurrencyRate,
+    Label,
+    Group,
+    Access,
+    Account,
+    Journal,
+    Business,
+}
+
+/// One difference between two configurations, as a person reads it. `before` is `None` for
+/// something added, `after` is `None` for something removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub area: Area,
+    pub key: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// What changed from `from` to `to`, area by area, each area in key order.
+pub fn changes(from: &Settings, to: &Settings) -> Vec<Change> {
+    let mut diff = Diff {
+        from,
+        to,
+        changes: Vec::new(),
+    };
+    diff.area(Area::Module, |s| s.modules.clone(), ToString::to_string);
+    diff.company();
+    diff.area(Area::Sequence, |s| s.sequences.clone(), describe_sequence);
+    diff.area(Area::Tax, |s| s.taxes.clone(), describe_tax);
+    diff.area(Area::Currency, currencies_without_rates, describe_currency);
+    diff.area(Area::CurrencyRate, rates, ToString::to_string);
+    diff.area(Area::Label, |s| s.labels.clone(), Clone::clone);
+    diff.area(Area::Group, group_names, Clone::clone);
+    diff.area(Area::Access, access, ToString::to_string);
+    diff.area(
+        Area::Account,
+        |s| s.accounts.clone(),
+        |a| format!("{} ({})", a.name, a.kind.as_str()),
+    );
+    diff.area(
+        Area::Journal,
+        |s| s.journals.clone(),
+        |j| format!("{} ({:?}, numbered by {})", j.name, j.kind, j.sequence),
+    );
+    diff.area(Area::Business, business, Clone::clone);
+    diff.changes
+}
+
+/// The changes found so far between two configurations.
+struct Diff<'a> {
+    from: &'a Settings,
+    to: &'a Settings,
+    changes: Vec<Change>,
+}
+
+impl Diff<'_> {
+    /// The differences in one area, which `read` takes out of a configuration, keyed.
+    fn area<K: Ord + ToString, V: PartialEq>(
+        &mut self,
+        area: Area,
+        read: impl Fn(&Settings) -> BTreeMap<K, V>,
+        describe: impl Fn(&V) -> String,
+    ) {
+        let (from, to) = (read(self.from), read(self.to));
+        let keys: BTreeSet<&K> = from.keys().chain(to.keys()).collect();
+        for key in keys {
+            let (before, after) = (from.get(key), to.get(key));
+            if before != after {
+                self.changes.push(Change {
+                    area,
+                    key: key.to_string(),
+                    before: before.map(&describe),
+                    after: after.map(&describe),
+                });
+            }
+        }
+    }
+
+    /// The company's fields, in the order its form shows them.
+    fn company(&mut self) {
+        let (from, to) = (&self.from.company, &self.to.company);
+        let company = [
+            ("name", from.name.clone(), to.name.clone()),
+            (
+                "currency",
+                from.currency.to_string(),
+                to.currency.to_string(),
+            ),
+            (
+                "address",
+                format!("{:?}", from.address),
+                format!("{:?}", to.address),
+            ),
+            (
+                "fiscalYearStart",
+                from.fiscal_year_start.to_string(),
+                to.fiscal_year_start.to_string(),
+            ),
+        ];
+        for (key, before, after) in company {
+            if before != after {
+                self.changes.push(Change {
+                    area: Area::Company,
+                    key: key.to_owned(),
+                    before: Some(before),
+                    after: Some(after),
+                });
+            }
+        }
+    }
+}
+
+/// The currencies, their rates left out (they are an area of their own).
+fn currencies_without_rates(s: &Settings) -> BTreeMap<CurrencyCode, Currency> {
+    s.currencies
+        .iter()
+        .map(|(code, c)| {
+            let mut c = c.clone();
+            c.rates.clear();
+            (code.clone(), c)
+        })
+        .collect()
+}
+
+/// Every currency's rates, keyed `EUR 2026-03-01`.
+fn rates(s: &Settings) -> BTreeMap<String, Decimal> {
+    s.currencies
+        .iter()
+        .flat_map(|(code, c)| {
+            c.rates
+                .iter()
+                .map(move |(date, rate)| (format!("{code} {date}"), *rate))
+        })
+        .collect()
+}
+
+fn group_names(s: &Settings) -> BTreeMap<Code, String> {
+    s.groups
+        .iter()
+        .map(|(code, g)| (code.clone(), g.name.clone()))
+        .collect()
+}
+
+/// Every group's rights, keyed `sales/partner`.
+fn access(s: &Settings) -> BTreeMap<String, Rights> {
+    s.groups
+        .iter()
+        .flat_map(|(code, g)| {
+            g.rights
+                .iter()
+                .map(move |(model, rights)| (format!("{code}/{}", model.as_str()), *rights))
+        })
+        .collect()
+}
+
+/// The business settings, keyed by what each is.
+fn business(s: &Settings) -> BTreeMap<String, String> {
+    let b = &s.business;
+    let mut map: BTreeMap<String, String> = b
+        .accounts()
+        .into_iter()
+        .chain(b.journals())
+        .chain(b.sequences())
+        .map(|(what, code)| (what.to_owned(), code.to_string()))
+        .collect();
+    map.insert("invoice policy".into(), format!("{:?}", b.invoice_policy));
+    map.insert(
+        "negative stock allowed".into(),
+        b.allow_negative_stock.to_string(),
+    );
+    map.insert("payment days".into(), b.payment_days.to_string());
+    map
+}
+
+pub(super) fn describe_tax(tax: &Tax) -> String {
+    let included = if tax.price_included {
+        ", included in price"
+    } else {
+        ""
+    };
+    format!("{} ({}%{included})", tax.name, tax.rate)
+}
+
+pub(super) fn describe_sequence(sequence: &Sequence) -> String {
+    format!("{} (next {})", sequence.name, sequence.preview())
+}
+
+pub(super) fn describe_currency(currency: &Currency) -> String {
+    format!(
+        "{} ({}, {} decimals)",
+        currency.name, currency.symbol, currency.decimals
+    )
+}

@@ -1,0 +1,44 @@
+//! What a user (or the order it bills) can ask of an invoice.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::values::{InvoiceDraft, InvoiceLine};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum InvoiceCommand {
+    DraftInvoice {
+        draft: InvoiceDraft,
+    },
+    ReplaceInvoiceLines {
+        expected_version: Option<u64>,
+        lines: Vec<InvoiceLine>,
+    },
+    PostInvoice {
+        expected_version: Option<u64>,
+        number: String,
+        entry: Uuid,
+    },
+    /// Sets part of a payment or credit note (`with`) against the document.
+    MatchInvoice {
+        with: Uuid,
+        amount: Decimal,
+        date: NaiveDate,
+    },
+    CancelInvoice {
+        expected_version: Option<u64>,
+    },
+}
+
+impl InvoiceCommand {
+    pub fn name(&self) -> &'static str {
+        match self {
+            InvoiceCommand::DraftInvoice { .. } => "DraftInvoice",
+            InvoiceCommand::ReplaceInvoiceLines { .. } => "ReplaceInvoiceLines",
+            InvoiceCommand::PostInvoice { .. } => "PostInvoice",
+            InvoiceCommand::MatchInvoice { .. } => "MatchInvoice",
+            InvoiceCommand::CancelInvoice { .. } => "CancelInvoice",
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! What happened to an invoice. The variant names are stored as event types: never rename one.
+
+use chrono::NaiveDate;
+use cqrs_es::DomainEvent;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::values::{InvoiceDraft, InvoiceLine};
+use crate::money::Totals;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum InvoiceEvent {
+    InvoiceDrafted {
+        draft: InvoiceDraft,
+    },
+    InvoiceLinesReplaced {
+        lines: Vec<InvoiceLine>,
+    },
+    /// Numbered and in the books: entry `entry` carries its lines.
+    InvoicePosted {
+        number: String,
+        entry: Uuid,
+        totals: Totals,
+    },
+    InvoiceMatched {
+        with: Uuid,
+        amount: Decimal,
+        date: NaiveDate,
+    },
+    InvoiceCancelled {},
+}
+
+impl DomainEvent for InvoiceEvent {
+    fn event_type(&self) -> String {
+        match self {
+            InvoiceEvent::InvoiceDrafted { .. } => "InvoiceDrafted",
+            InvoiceEvent::InvoiceLinesReplaced { .. } => "InvoiceLinesReplaced",
+            InvoiceEvent::InvoicePosted { .. } => "InvoicePosted",
+            InvoiceEvent::InvoiceMatched { .. } => "InvoiceMatched",
+            InvoiceEvent::InvoiceCancelled {} => "InvoiceCancelled",
+        }
+        .to_owned()
+    }
+
+    fn event_version(&self) -> String {
+        "1.0".to_owned()
+    }
+}

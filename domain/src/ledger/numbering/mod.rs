@@ -1,0 +1,54 @@
+//! Document numbering: one stream per sequence, giving each number once, in order, with no gaps
+//! (the number is taken in the same append as the document it numbers).
+
+mod commands;
+mod error;
+mod events;
+
+pub use commands::NumberingCommand;
+pub use error::NumberingError;
+pub use events::NumberingEvent;
+
+use cqrs_es::Aggregate;
+use serde::{Deserialize, Serialize};
+
+/// The last number a sequence gave.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Numbering {
+    last: u64,
+}
+
+impl Numbering {
+    pub fn last(&self) -> u64 {
+        self.last
+    }
+}
+
+impl crate::Decide for Numbering {
+    fn decide(&self, command: NumberingCommand) -> Result<Vec<NumberingEvent>, NumberingError> {
+        let NumberingCommand::TakeNumber { mut sequence } = command;
+        let next = self.last.checked_add(1).ok_or(NumberingError::Exhausted)?;
+        sequence.next_number = sequence.next_number.max(next);
+        Ok(vec![NumberingEvent::NumberTaken {
+            number: sequence.next_number,
+            name: sequence.preview(),
+        }])
+    }
+}
+
+impl Aggregate for Numbering {
+    const TYPE: &'static str = "Numbering";
+    type Command = NumberingCommand;
+    type Event = NumberingEvent;
+    type Error = NumberingError;
+
+    crate::handled_by_deciding!();
+
+    fn apply(&mut self, event: Self::Event) {
+        let NumberingEvent::NumberTaken { number, .. } = event;
+        self.last = number;
+    }
+}
+
+#[cfg(test)]
+mod tests;

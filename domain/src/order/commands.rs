@@ -1,0 +1,60 @@
+//! What a user (or a delivery, or an invoice) can ask of an order.
+
+use chrono::NaiveDate;
+use uuid::Uuid;
+
+use super::values::{LineQuantity, OrderLine, Side};
+use crate::configuration::InvoicePolicy;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OrderCommand {
+    CreateOrder {
+        side: Side,
+        /// From the order sequence.
+        number: String,
+        partner: Uuid,
+        date: NaiveDate,
+        /// The company currency's decimals, which totals are rounded to.
+        decimals: u32,
+        lines: Vec<OrderLine>,
+    },
+    ReplaceLines {
+        expected_version: Option<u64>,
+        lines: Vec<OrderLine>,
+    },
+    ConfirmOrder {
+        expected_version: Option<u64>,
+    },
+    /// Goods leave for the customer (sales) or arrive from the supplier (purchases).
+    DeliverOrder {
+        delivery: Uuid,
+        date: NaiveDate,
+        quantities: Vec<LineQuantity>,
+    },
+    /// Bills what `policy` says is to be invoiced, on invoice `invoice`.
+    InvoiceOrder {
+        invoice: Uuid,
+        policy: InvoicePolicy,
+    },
+    /// Invoice `invoice` was cancelled as a draft: what it billed is to be invoiced again.
+    ReleaseInvoice {
+        invoice: Uuid,
+    },
+    CancelOrder {
+        expected_version: Option<u64>,
+    },
+}
+
+impl OrderCommand {
+    pub fn name(&self) -> &'static str {
+        match self {
+            OrderCommand::CreateOrder { .. } => "CreateOrder",
+            OrderCommand::ReplaceLines { .. } => "ReplaceOrderLines",
+            OrderCommand::ConfirmOrder { .. } => "ConfirmOrder",
+            OrderCommand::DeliverOrder { .. } => "DeliverOrder",
+            OrderCommand::InvoiceOrder { .. } => "InvoiceOrder",
+            OrderCommand::ReleaseInvoice { .. } => "ReleaseOrderInvoice",
+            OrderCommand::CancelOrder { .. } => "CancelOrder",
+        }
+    }
+}

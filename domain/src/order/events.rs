@@ -1,0 +1,57 @@
+//! What happened to an order. The variant names are stored as event types: never rename one.
+
+use chrono::NaiveDate;
+use cqrs_es::DomainEvent;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::values::{LineQuantity, OrderLine, Side};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum OrderEvent {
+    OrderCreated {
+        side: Side,
+        number: String,
+        partner: Uuid,
+        date: NaiveDate,
+        decimals: u32,
+        lines: Vec<OrderLine>,
+    },
+    OrderLinesReplaced {
+        lines: Vec<OrderLine>,
+    },
+    OrderConfirmed {},
+    /// Goods delivered (sales) or received (purchases).
+    OrderDelivered {
+        delivery: Uuid,
+        date: NaiveDate,
+        quantities: Vec<LineQuantity>,
+    },
+    OrderInvoiced {
+        invoice: Uuid,
+        quantities: Vec<LineQuantity>,
+    },
+    OrderInvoiceReleased {
+        invoice: Uuid,
+    },
+    OrderCancelled {},
+}
+
+impl DomainEvent for OrderEvent {
+    fn event_type(&self) -> String {
+        match self {
+            OrderEvent::OrderCreated { .. } => "OrderCreated",
+            OrderEvent::OrderLinesReplaced { .. } => "OrderLinesReplaced",
+            OrderEvent::OrderConfirmed {} => "OrderConfirmed",
+            OrderEvent::OrderDelivered { .. } => "OrderDelivered",
+            OrderEvent::OrderInvoiced { .. } => "OrderInvoiced",
+            OrderEvent::OrderInvoiceReleased { .. } => "OrderInvoiceReleased",
+            OrderEvent::OrderCancelled {} => "OrderCancelled",
+        }
+        .to_owned()
+    }
+
+    fn event_version(&self) -> String {
+        "1.0".to_owned()
+    }
+}

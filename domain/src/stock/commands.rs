@@ -1,0 +1,38 @@
+//! What a delivery, a receipt or an inventory count asks of a product's stock.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::values::{Location, MoveOrigin};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StockCommand {
+    MoveStock {
+        id: Uuid,
+        from: Location,
+        to: Location,
+        quantity: Decimal,
+        date: NaiveDate,
+        origin: MoveOrigin,
+        /// Whether what is on hand is checked (stockable products, unless the settings allow
+        /// negative stock).
+        check_on_hand: bool,
+    },
+    /// An inventory count: what is on hand becomes `counted`, the difference going to (or
+    /// coming from) inventory loss.
+    CountStock {
+        id: Uuid,
+        counted: Decimal,
+        date: NaiveDate,
+    },
+}
+
+impl StockCommand {
+    pub fn name(&self) -> &'static str {
+        match self {
+            StockCommand::MoveStock { .. } => "MoveStock",
+            StockCommand::CountStock { .. } => "CountStock",
+        }
+    }
+}

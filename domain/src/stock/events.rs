@@ -1,0 +1,32 @@
+//! What happened to a product's stock. The variant names are stored as event types: never
+//! rename one.
+
+use chrono::NaiveDate;
+use cqrs_es::DomainEvent;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::values::{Location, MoveOrigin};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum StockEvent {
+    StockMoved {
+        id: Uuid,
+        from: Location,
+        to: Location,
+        quantity: Decimal,
+        date: NaiveDate,
+        origin: MoveOrigin,
+    },
+}
+
+impl DomainEvent for StockEvent {
+    fn event_type(&self) -> String {
+        "StockMoved".to_owned()
+    }
+
+    fn event_version(&self) -> String {
+        "1.0".to_owned()
+    }
+}
