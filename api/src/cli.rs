@@ -60,12 +60,17 @@ pub async fn stage(backend: &Backend, command: StageCommand) -> anyhow::Result<(
                 .await
                 .map_err(refused)?;
             let timeout = state.read_your_writes_timeout;
-            state.configuration_progress.wait_for(done.at, timeout).await;
+            state
+                .configuration_progress
+                .wait_for(done.at, timeout)
+                .await;
             if done.restored {
                 let version = projections::configuration::current(&state.pool)
                     .await?
                     .map_or(0, |row| row.version);
-                println!("Configuration restored to stage {name} (configuration version {version}).");
+                println!(
+                    "Configuration restored to stage {name} (configuration version {version})."
+                );
             } else {
                 println!("The configuration is already that of stage {name}: nothing to do.");
             }

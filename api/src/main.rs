@@ -5,8 +5,8 @@ use api::config::{Cli, Command, DataCommand, DbCommand, ReplayCommand, StageComm
 use std::time::Duration;
 
 use api::{cli, database, fork, pg, read_models, Backend};
-use commands::{bootstrap, data_module, demo};
 use clap::Parser;
+use commands::{bootstrap, data_module, demo};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use commands::{CommandBus, CommandContext};
 use api::Backend;
+use commands::{CommandBus, CommandContext};
 use cqrs_es::EventStore;
 use domain::partner::{Partner, PartnerChanges, PartnerCommand, PartnerName};
 use futures::TryStreamExt;
@@ -218,8 +218,11 @@ impl Server {
         let backend = Backend::start(pool.clone()).await?;
         let caught_up = backend.catch_up(Duration::from_secs(600)).await?;
         anyhow::ensure!(caught_up, "the projections did not catch up with the log");
-        let (token, _) =
-            commands::auth::open_session(&pool, commands::auth::user_id(commands::bootstrap::ADMIN_LOGIN)).await?;
+        let (token, _) = commands::auth::open_session(
+            &pool,
+            commands::auth::user_id(commands::bootstrap::ADMIN_LOGIN),
+        )
+        .await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let app = api::app(api::schema(&backend));
@@ -828,9 +831,9 @@ pub async fn post_invoices(bus: Arc<CommandBus>, pool: &PgPool, ops: usize) -> a
         let settings = settings.clone();
         bus.run(&context, "DraftInvoice", |work| {
             let (settings, input) = (settings.clone(), input.clone());
-            Box::pin(
-                async move { commands::business::create_invoice(work, &settings, id, &input).await },
-            )
+            Box::pin(async move {
+                commands::business::create_invoice(work, &settings, id, &input).await
+            })
         })
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
@@ -843,9 +846,9 @@ pub async fn post_invoices(bus: Arc<CommandBus>, pool: &PgPool, ops: usize) -> a
             let id = ids[n];
             bus.run(&CommandContext::system("bench"), "PostInvoice", |work| {
                 let settings = settings.clone();
-                Box::pin(
-                    async move { commands::business::post_invoice(work, &settings, id, None).await },
-                )
+                Box::pin(async move {
+                    commands::business::post_invoice(work, &settings, id, None).await
+                })
             })
             .await
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;

@@ -193,9 +193,11 @@ impl CommandBus {
             .await?;
         match at {
             Some(at) => Ok(at),
-            None => Ok(projections::log::latest_of_aggregate(&self.pool, A::TYPE, id)
-                .await?
-                .unwrap_or_default()),
+            None => Ok(
+                projections::log::latest_of_aggregate(&self.pool, A::TYPE, id)
+                    .await?
+                    .unwrap_or_default(),
+            ),
         }
     }
 
@@ -210,7 +212,8 @@ impl CommandBus {
         command: &str,
         operation: impl for<'w> FnMut(&'w mut Work) -> BoxFuture<'w, Result<T, Failure>>,
     ) -> Result<(T, Option<Checkpoint>), Failure> {
-        self.attempts(context, command, Attempts::RETRY, operation).await
+        self.attempts(context, command, Attempts::RETRY, operation)
+            .await
     }
 
     async fn attempts<T>(

@@ -52,7 +52,11 @@ impl Work {
 
     /// Decides `command` on aggregate `id`; its events are applied at once (later commands of
     /// the operation see them) and kept for the append. Returns them.
-    pub async fn decide<A>(&mut self, id: &str, command: A::Command) -> Result<Vec<A::Event>, Failure>
+    pub async fn decide<A>(
+        &mut self,
+        id: &str,
+        command: A::Command,
+    ) -> Result<Vec<A::Event>, Failure>
     where
         A: Decide + Clone + Send + Sync + 'static,
         A::Error: Refusal,

@@ -3,29 +3,15 @@
 //! Pure: no SQL, no HTTP, no clock. Time and identifiers come in through commands, so handling a
 //! command is deterministic and every aggregate is tested with nothing started.
 //!
-//! Every aggregate is laid out alike, in a folder of its own: `mod.rs` (its state, `impl
-//! Decide`, `impl Aggregate` and `apply`), `commands.rs`, `events.rs`, `error.rs`, `values.rs`
-//! where it has value types, and `tests.rs` (given events, when a command, then events or an
-//! error). `ledger` holds two aggregates, `ledger/period/` and `ledger/numbering/`.
+//! Every aggregate is laid out alike, in a folder of its own: `mod.rs` (its state, its
+//! `aggregate!` line, `impl Decide` and `fold`), `commands.rs`, `events.rs`, `error.rs`,
+//! `values.rs` where it has value types, and `tests.rs` (given events, when a command, then
+//! events or an error). `ledger` holds two aggregates, `ledger/period/` and `ledger/numbering/`.
+//! What they all share (`impl Aggregate`, event and command names, version refusals) is written
+//! once, as the macros of `macros.rs`.
 
-/// The `Services` and `handle` of an aggregate that decides with [`Decide`], written once:
-/// deciding needs no services, and handling is [`handle_by_deciding`]. Invoked inside each
-/// `impl Aggregate`.
-macro_rules! handled_by_deciding {
-    () => {
-        type Services = ();
-
-        async fn handle(
-            &mut self,
-            command: Self::Command,
-            _services: &Self::Services,
-            sink: &::cqrs_es::event_sink::EventSink<Self>,
-        ) -> Result<(), Self::Error> {
-            $crate::handle_by_deciding(self, command, sink).await
-        }
-    };
-}
-pub(crate) use handled_by_deciding;
+mod macros;
+pub(crate) use macros::{aggregate, command_names, event_names, version_refusals};
 
 pub mod claim;
 pub mod configuration;
@@ -63,19 +49,24 @@ pub async fn handle_by_deciding<A: Decide>(
     Ok(())
 }
 
+/// The refusals of a record whose forms send `expected_version`, which [`at_version`] gives:
+/// its error's `NotFound` and `StaleVersion` (see `version_refusals!`).
+pub(crate) trait VersionRefusals {
+    fn not_found() -> Self;
+    fn stale(expected: u64, actual: u64) -> Self;
+}
+
 /// The record a command is about, if it exists (`NotFound` otherwise) and is at the version the
 /// user's form showed (`StaleVersion` otherwise; no `expected_version`, no check): what every
 /// aggregate whose forms send `expected_version` checks first.
-pub(crate) fn at_version<T, E>(
+pub(crate) fn at_version<T, E: VersionRefusals>(
     current: Option<T>,
     version: u64,
     expected_version: Option<u64>,
-    not_found: E,
-    stale: impl FnOnce(u64, u64) -> E,
 ) -> Result<T, E> {
-    let current = current.ok_or(not_found)?;
+    let current = current.ok_or_else(E::not_found)?;
     match expected_version {
-        Some(expected) if expected != version => Err(stale(expected, version)),
+        Some(expected) if expected != version => Err(E::stale(expected, version)),
         _ => Ok(current),
     }
 }

@@ -11,6 +11,6 @@ pub mod seal;
 pub mod user;
 
 // the log and its hash chain live in the store; these paths stay for the read side.
+pub use runner::{Progress, Projection, ProjectionError, Wake};
 pub use store::{chain, log};
 pub use store::{Checkpoint, StoredEvent};
-pub use runner::{Progress, Projection, ProjectionError, Wake};

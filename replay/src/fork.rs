@@ -3,8 +3,8 @@
 
 use sqlx::PgPool;
 
-use store::log::EVENT_COLUMNS;
 use store::append::copy as insert;
+use store::log::EVENT_COLUMNS;
 use store::StoredEvent;
 
 use crate::configuration::ReplayError;

@@ -8,7 +8,9 @@
 use std::collections::HashMap;
 use std::marker::PhantomData;
 
-use cqrs_es::{Aggregate, AggregateContext, AggregateError, DomainEvent, EventEnvelope, EventStore};
+use cqrs_es::{
+    Aggregate, AggregateContext, AggregateError, DomainEvent, EventEnvelope, EventStore,
+};
 use sqlx::PgPool;
 
 use crate::append::{append, NewEvent, StreamAppend};
@@ -121,8 +123,8 @@ impl<A: Aggregate> LogStore<A> {
             .fold(aggregate_id, &mut aggregate, 0)
             .await
             .map_err(aggregate_error)?;
-        let state = serde_json::to_value(&aggregate)
-            .map_err(|e| aggregate_error(StoreError::Encode(e)))?;
+        let state =
+            serde_json::to_value(&aggregate).map_err(|e| aggregate_error(StoreError::Encode(e)))?;
         snapshot::write(&self.pool, A::TYPE, aggregate_id, sequence, &state)
             .await
             .map_err(|e| aggregate_error(e.into()))?;
@@ -146,9 +148,7 @@ impl<A: Aggregate> EventStore<A> for LogStore<A> {
                 Ok(EventEnvelope {
                     aggregate_id: aggregate_id.to_owned(),
                     sequence: n + 1,
-                    payload: row
-                        .decode(A::TYPE, aggregate_id)
-                        .map_err(aggregate_error)?,
+                    payload: row.decode(A::TYPE, aggregate_id).map_err(aggregate_error)?,
                     metadata: serde_json::from_str(&row.metadata).unwrap_or_default(),
                 })
             })
@@ -182,8 +182,8 @@ impl<A: Aggregate> EventStore<A> for LogStore<A> {
             })
             .collect::<Result<Vec<_>, StoreError>>()
             .map_err(aggregate_error)?;
-        let metadata_json = serde_json::to_string(&metadata)
-            .map_err(|e| aggregate_error(StoreError::Encode(e)))?;
+        let metadata_json =
+            serde_json::to_string(&metadata).map_err(|e| aggregate_error(StoreError::Encode(e)))?;
         let mut conn = self
             .pool
             .acquire()

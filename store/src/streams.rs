@@ -53,8 +53,11 @@ struct Touched {
 
 /// Writes that land in the same transaction as the events (a record's own read model), given
 /// where the events landed.
-pub type AlongWith<'a> =
-    Box<dyn for<'c> FnOnce(&'c mut PgConnection, &'c Appended) -> BoxFuture<'c, Result<(), sqlx::Error>> + Send + 'a>;
+pub type AlongWith<'a> = Box<
+    dyn for<'c> FnOnce(&'c mut PgConnection, &'c Appended) -> BoxFuture<'c, Result<(), sqlx::Error>>
+        + Send
+        + 'a,
+>;
 
 /// The streams of one operation under way.
 pub struct Streams {
@@ -250,8 +253,7 @@ impl Streams {
         touched.cacheable = Some(Arc::new(aggregate.clone()));
         let now = touched.base + touched.events.len();
         if snapshot::due(touched.base, now, SNAPSHOT_EVERY) {
-            touched.snapshot =
-                Some(serde_json::to_value(&*aggregate).map_err(StoreError::Encode)?);
+            touched.snapshot = Some(serde_json::to_value(&*aggregate).map_err(StoreError::Encode)?);
         }
         Ok(events)
     }

@@ -698,7 +698,10 @@ async fn the_demo_company_fills_every_report() {
     let operations = commands::demo::business(&app.backend, today).await.unwrap();
     assert!(operations > 30, "{operations}");
     // loading it again changes nothing.
-    assert_eq!(commands::demo::business(&app.backend, today).await.unwrap(), 0);
+    assert_eq!(
+        commands::demo::business(&app.backend, today).await.unwrap(),
+        0
+    );
 
     let data = app
         .graphql(
@@ -1299,9 +1302,9 @@ async fn two_processes_posting_into_the_same_journal_keep_numbers_and_chains_who
         let (number, _) = bus
             .run(&context, "PostInvoice", |work| {
                 let settings = settings.clone();
-                Box::pin(
-                    async move { commands::business::post_invoice(work, &settings, id, None).await },
-                )
+                Box::pin(async move {
+                    commands::business::post_invoice(work, &settings, id, None).await
+                })
             })
             .await
             .unwrap();

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use commands::CommandContext;
 use api::read_models;
+use commands::CommandContext;
 use domain::partner::{Address, PartnerCommand, PartnerDetails, PartnerName};
 use serde_json::json;
 use tests::{TestApp, TestDb};

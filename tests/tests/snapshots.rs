@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use store::LogStore;
 use cqrs_es::{AggregateContext, CqrsFramework, EventStore};
 use domain::configuration::{Configuration, ConfigurationCommand, CONFIGURATION_ID};
 use domain::partner::{
@@ -14,6 +13,7 @@ use domain::partner::{
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
+use store::LogStore;
 use tests::{TestApp, TestDb};
 
 fn random_command(rng: &mut StdRng) -> PartnerCommand {

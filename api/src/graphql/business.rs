@@ -9,15 +9,15 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use uuid::Uuid;
 
+use super::auth::{require, require_module};
 use super::error::{settle, Problems, UserError, UserErrorCode};
 use super::input::parse_id;
 use super::request::RequestContext;
-use super::auth::{require, require_module};
-use commands::policy::{Actor, ConfigView};
 use commands::business::LineInput;
+use commands::policy::{Actor, ConfigView};
+use commands::AppState;
 use commands::CommandContext;
 use commands::Failure;
-use commands::AppState;
 
 /// Who is acting, with what configuration, on which state.
 pub struct Acting {

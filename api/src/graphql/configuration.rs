@@ -17,11 +17,11 @@ use futures::Stream;
 use projections::log::AsOf;
 use rust_decimal::Decimal;
 
-use super::partner::Address as AddressObject;
+use super::auth::{actor, require, require_module};
 use super::error::{internal, settle_at, Problems, UserError, UserErrorCode};
 use super::input::AsOfInput;
+use super::partner::Address as AddressObject;
 use super::request::RequestContext;
-use super::auth::{actor, require, require_module};
 use commands::policy::{Actor, ConfigView};
 use commands::AppState;
 
@@ -520,7 +520,10 @@ pub async fn send(
     let state = ctx.data::<AppState>()?;
     let result = state
         .bus
-        .configure(command, &RequestContext::of(ctx).command_context(&actor.login))
+        .configure(
+            command,
+            &RequestContext::of(ctx).command_context(&actor.login),
+        )
         .await;
     outcome(ctx, actor, result).await
 }

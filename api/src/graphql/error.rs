@@ -125,7 +125,10 @@ pub async fn settle<T>(
                 // read-your-writes: the payload shows the change, not the read model of a
                 // moment ago.
                 if !progress.wait_for(at, state.read_your_writes_timeout).await {
-                    tracing::warn!(?at, "the read model did not catch up in time; the payload may be stale");
+                    tracing::warn!(
+                        ?at,
+                        "the read model did not catch up in time; the payload may be stale"
+                    );
                 }
             }
             Ok((Some(output), vec![]))
@@ -147,7 +150,9 @@ pub async fn settle_at(
 
 impl From<Failure> for UserError {
     fn from(failure: Failure) -> Self {
-        let code = failure.code().map_or(UserErrorCode::Invalid, UserErrorCode::from);
+        let code = failure
+            .code()
+            .map_or(UserErrorCode::Invalid, UserErrorCode::from);
         match failure {
             Failure::Refused { message, field, .. } => UserError {
                 field: (!field.is_empty()).then_some(field),

@@ -7,10 +7,10 @@ use domain::configuration::{Model, Right};
 use projections::history::{log_count, log_page, LogFilter};
 use projections::StoredEvent;
 
-use super::partner::TotalCount;
+use super::auth::require;
 use super::error::internal;
 use super::input::page_size;
-use super::auth::require;
+use super::partner::TotalCount;
 use commands::AppState;
 
 /// Something that happened to a record, as it is stored in the log.

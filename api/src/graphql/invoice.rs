@@ -12,12 +12,12 @@ use uuid::Uuid;
 use super::business::{
     acting, cents, date_or_today, lines, reading, settled, DateCursor, LineInputObject,
 };
-use super::partner::{Partner, TotalCount};
 use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::input::{page_size, parse_id};
+use super::partner::{Partner, TotalCount};
 use commands::business::{self, InvoiceInput, PaymentInput};
-use commands::Failure;
 use commands::AppState;
+use commands::Failure;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InvoiceRow {

@@ -12,13 +12,13 @@ use uuid::Uuid;
 use super::business::{
     acting, cents, date_or_today, lines, reading, settled, DateCursor, LineInputObject,
 };
-use super::invoice::{Invoice, InvoiceRow, INVOICE_COLUMNS};
-use super::partner::{Partner, TotalCount};
 use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::input::{page_size, parse_id};
+use super::invoice::{Invoice, InvoiceRow, INVOICE_COLUMNS};
+use super::partner::{Partner, TotalCount};
 use commands::business;
-use commands::Failure;
 use commands::AppState;
+use commands::Failure;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OrderRow {

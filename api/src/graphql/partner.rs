@@ -15,12 +15,12 @@ use projections::partner::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::auth::require;
 use super::error::settle_at;
-use super::event::Event;
 use super::error::{internal, Problems, UserError, UserErrorCode};
+use super::event::Event;
 use super::input::{page_size, parse_id, AsOfInput};
 use super::request::RequestContext;
-use super::auth::require;
 use commands::AppState;
 use domain::configuration::{Model, Right};
 
@@ -593,8 +593,7 @@ async fn send(
         .bus
         .partner(id, command, &request.command_context(&actor.login))
         .await;
-    let user_errors = settle_at(ctx, result, &state.partner_progress)
-    .await?;
+    let user_errors = settle_at(ctx, result, &state.partner_progress).await?;
     let partner = read_model::get(&state.pool, id)
         .await
         .map_err(|e| internal(ctx, e))?;

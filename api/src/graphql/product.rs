@@ -9,9 +9,9 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::business::{acting, reading, settled, TextCursor};
-use super::partner::TotalCount;
 use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::input::{page_size, parse_id};
+use super::partner::TotalCount;
 use commands::business;
 use commands::AppState;
 

@@ -10,15 +10,15 @@ use domain::user::{Login, UserCommand, UserName};
 use projections::user::{self as read_model, UserRow};
 use uuid::Uuid;
 
-use super::partner::TotalCount;
-use super::error::settle_at;
-use super::input::AsOfInput;
-use super::error::{internal, Problems, UserError, UserErrorCode};
-use super::input::{page_size, parse_id};
-use super::request::RequestContext;
 use super::auth::{actor, require};
-use commands::policy::{Actor};
+use super::error::settle_at;
+use super::error::{internal, Problems, UserError, UserErrorCode};
+use super::input::AsOfInput;
+use super::input::{page_size, parse_id};
+use super::partner::TotalCount;
+use super::request::RequestContext;
 use commands::auth::{self, user_id, PasswordError};
+use commands::policy::Actor;
 use commands::AppState;
 
 /// A user account.

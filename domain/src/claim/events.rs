@@ -1,6 +1,5 @@
 //! What happened to a key. The variant names are stored as event types: never rename one.
 
-use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -10,16 +9,4 @@ pub enum ClaimEvent {
     KeyReleased { owner: Uuid },
 }
 
-impl DomainEvent for ClaimEvent {
-    fn event_type(&self) -> String {
-        match self {
-            ClaimEvent::KeyClaimed { .. } => "KeyClaimed",
-            ClaimEvent::KeyReleased { .. } => "KeyReleased",
-        }
-        .to_owned()
-    }
-
-    fn event_version(&self) -> String {
-        "1.0".to_owned()
-    }
-}
+crate::event_names! { ClaimEvent, "1.0", [KeyClaimed, KeyReleased] }

@@ -11,7 +11,6 @@ pub use commands::ClaimCommand;
 pub use error::ClaimError;
 pub use events::ClaimEvent;
 
-use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -25,6 +24,8 @@ pub fn key_id(namespace: &str, key: &str) -> String {
 pub struct Claim {
     owner: Option<Uuid>,
 }
+
+crate::aggregate! { Claim, "UniqueKey", ClaimCommand, ClaimEvent, ClaimError }
 
 impl crate::Decide for Claim {
     fn decide(&self, command: ClaimCommand) -> Result<Vec<ClaimEvent>, ClaimError> {
@@ -42,15 +43,9 @@ impl crate::Decide for Claim {
     }
 }
 
-impl Aggregate for Claim {
-    const TYPE: &'static str = "UniqueKey";
-    type Command = ClaimCommand;
-    type Event = ClaimEvent;
-    type Error = ClaimError;
-
-    crate::handled_by_deciding!();
-
-    fn apply(&mut self, event: Self::Event) {
+impl Claim {
+    /// Folds one event in: what `Aggregate::apply` does.
+    fn fold(&mut self, event: ClaimEvent) {
         match event {
             ClaimEvent::KeyClaimed { owner } => self.owner = Some(owner),
             ClaimEvent::KeyReleased { .. } => self.owner = None,

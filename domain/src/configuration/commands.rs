@@ -109,34 +109,13 @@ pub enum ConfigurationCommand {
     Batch(Vec<ConfigurationCommand>),
 }
 
-impl ConfigurationCommand {
-    /// The command's name, recorded in every event's metadata.
-    pub fn name(&self) -> &'static str {
-        use ConfigurationCommand as C;
-        match self {
-            C::InstallModule { .. } => "InstallModule",
-            C::UninstallModule { .. } => "UninstallModule",
-            C::MarkDatabase { .. } => "MarkDatabase",
-            C::UpdateCompany { .. } => "UpdateCompany",
-            C::SetSequence { .. } => "SetSequence",
-            C::RemoveSequence { .. } => "RemoveSequence",
-            C::SetTax { .. } => "SetTax",
-            C::RemoveTax { .. } => "RemoveTax",
-            C::SetCurrency { .. } => "SetCurrency",
-            C::SetCurrencyRate { .. } => "SetCurrencyRate",
-            C::RemoveCurrency { .. } => "RemoveCurrency",
-            C::SetLabel { .. } => "SetLabel",
-            C::SetGroup { .. } => "SetGroup",
-            C::RemoveGroup { .. } => "RemoveGroup",
-            C::SetAccess { .. } => "SetAccess",
-            C::SetAccount { .. } => "SetAccount",
-            C::RemoveAccount { .. } => "RemoveAccount",
-            C::SetJournal { .. } => "SetJournal",
-            C::RemoveJournal { .. } => "RemoveJournal",
-            C::SetBusinessSettings { .. } => "SetBusinessSettings",
-            C::CreateStage { .. } => "CreateStage",
-            C::RestoreStage { .. } => "RestoreStage",
-            C::Batch(_) => "ConfigurationBatch",
-        }
-    }
+crate::command_names! {
+    ConfigurationCommand,
+    [
+        InstallModule, UninstallModule, MarkDatabase, UpdateCompany, SetSequence,
+        RemoveSequence, SetTax, RemoveTax, SetCurrency, SetCurrencyRate, RemoveCurrency,
+        SetLabel, SetGroup, RemoveGroup, SetAccess, SetAccount, RemoveAccount, SetJournal,
+        RemoveJournal, SetBusinessSettings, CreateStage, RestoreStage,
+        Batch => "ConfigurationBatch"
+    ]
 }

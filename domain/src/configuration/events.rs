@@ -2,7 +2,6 @@
 //! rename one.
 
 use chrono::NaiveDate;
-use cqrs_es::DomainEvent;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -110,37 +109,12 @@ pub enum ConfigurationEvent {
     },
 }
 
-impl DomainEvent for ConfigurationEvent {
-    fn event_type(&self) -> String {
-        match self {
-            ConfigurationEvent::ModuleInstalled { .. } => "ModuleInstalled",
-            ConfigurationEvent::ModuleUninstalled { .. } => "ModuleUninstalled",
-            ConfigurationEvent::DatabaseMarked { .. } => "DatabaseMarked",
-            ConfigurationEvent::CompanyUpdated { .. } => "CompanyUpdated",
-            ConfigurationEvent::SequenceSet { .. } => "SequenceSet",
-            ConfigurationEvent::SequenceRemoved { .. } => "SequenceRemoved",
-            ConfigurationEvent::TaxSet { .. } => "TaxSet",
-            ConfigurationEvent::TaxRemoved { .. } => "TaxRemoved",
-            ConfigurationEvent::CurrencySet { .. } => "CurrencySet",
-            ConfigurationEvent::CurrencyRateSet { .. } => "CurrencyRateSet",
-            ConfigurationEvent::CurrencyRemoved { .. } => "CurrencyRemoved",
-            ConfigurationEvent::LabelSet { .. } => "LabelSet",
-            ConfigurationEvent::LabelReset { .. } => "LabelReset",
-            ConfigurationEvent::GroupSet { .. } => "GroupSet",
-            ConfigurationEvent::GroupRemoved { .. } => "GroupRemoved",
-            ConfigurationEvent::AccessSet { .. } => "AccessSet",
-            ConfigurationEvent::AccountSet { .. } => "AccountSet",
-            ConfigurationEvent::AccountRemoved { .. } => "AccountRemoved",
-            ConfigurationEvent::JournalSet { .. } => "JournalSet",
-            ConfigurationEvent::JournalRemoved { .. } => "JournalRemoved",
-            ConfigurationEvent::BusinessSettingsSet { .. } => "BusinessSettingsSet",
-            ConfigurationEvent::StageCreated { .. } => "StageCreated",
-            ConfigurationEvent::StageRestored { .. } => "StageRestored",
-        }
-        .to_owned()
-    }
-
-    fn event_version(&self) -> String {
-        "1.0".to_owned()
-    }
+crate::event_names! {
+    ConfigurationEvent, "1.0",
+    [
+        ModuleInstalled, ModuleUninstalled, DatabaseMarked, CompanyUpdated, SequenceSet,
+        SequenceRemoved, TaxSet, TaxRemoved, CurrencySet, CurrencyRateSet, CurrencyRemoved,
+        LabelSet, LabelReset, GroupSet, GroupRemoved, AccessSet, AccountSet, AccountRemoved,
+        JournalSet, JournalRemoved, BusinessSettingsSet, StageCreated, StageRestored
+    ]
 }

@@ -30,8 +30,9 @@ pub use values::{
 
 use std::collections::BTreeSet;
 
-use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
+
+use settings::known;
 
 /// The id of the configuration's stream.
 pub const CONFIGURATION_ID: &str = "configuration";
@@ -44,6 +45,10 @@ pub struct Configuration {
     settings: Settings,
     production: bool,
     stages: BTreeSet<String>,
+}
+
+crate::aggregate! {
+    Configuration, "Configuration", ConfigurationCommand, ConfigurationEvent, ConfigurationError
 }
 
 impl Configuration {
@@ -84,6 +89,23 @@ impl Configuration {
         command: ConfigurationCommand,
     ) -> Result<Vec<ConfigurationEvent>, ConfigurationError> {
         crate::Decide::decide(self, command)
+    }
+}
+
+/// Refuses to remove `what` `code` while the business settings name it: `named` is what they
+/// name of its kind, each with what it is used as.
+fn not_named_by_business(
+    what: &'static str,
+    code: &Code,
+    named: Vec<(&'static str, &Code)>,
+) -> Result<(), ConfigurationError> {
+    match named.into_iter().find(|(_, named)| *named == code) {
+        Some((used_as, _)) => Err(ConfigurationError::Used {
+            what,
+            code: code.to_string(),
+            by: format!("the business settings (as {used_as})"),
+        }),
+        None => Ok(()),
     }
 }
 
@@ -157,9 +179,7 @@ impl crate::Decide for Configuration {
             C::SetSequence { code, sequence } => (settings.sequences.get(&code) != Some(&sequence))
                 .then_some(E::SequenceSet { code, sequence }),
             C::RemoveSequence { code } => {
-                if !settings.sequences.contains_key(&code) {
-                    return Err(Error::UnknownSequence(code.to_string()));
-                }
+                known(&settings.sequences, &code, Error::UnknownSequence)?;
                 Some(E::SequenceRemoved { code })
             }
             C::SetTax { code, tax } => {
@@ -168,9 +188,7 @@ impl crate::Decide for Configuration {
             }
             C::RemoveTax { code } => {
                 self.require_module("account")?;
-                if !settings.taxes.contains_key(&code) {
-                    return Err(Error::UnknownTax(code.to_string()));
-                }
+                known(&settings.taxes, &code, Error::UnknownTax)?;
                 Some(E::TaxRemoved { code })
             }
             C::SetCurrency { code, mut currency } => {
@@ -194,9 +212,7 @@ impl crate::Decide for Configuration {
                 })
             }
             C::RemoveCurrency { code } => {
-                if !settings.currencies.contains_key(&code) {
-                    return Err(Error::UnknownCurrency(code.to_string()));
-                }
+                known(&settings.currencies, &code, Error::UnknownCurrency)?;
                 if settings.company.currency == code {
                     return Err(Error::CompanyCurrency(code.to_string()));
                 }
@@ -255,9 +271,7 @@ impl crate::Decide for Configuration {
             }
             C::RemoveAccount { code } => {
                 self.require_module("account")?;
-                if !settings.accounts.contains_key(&code) {
-                    return Err(Error::UnknownAccount(code.to_string()));
-                }
+                known(&settings.accounts, &code, Error::UnknownAccount)?;
                 let journal = settings
                     .journals
                     .iter()
@@ -269,18 +283,7 @@ impl crate::Decide for Configuration {
                         by: format!("journal '{journal}'"),
                     });
                 }
-                if let Some((what, _)) = settings
-                    .business
-                    .accounts()
-                    .into_iter()
-                    .find(|(_, c)| **c == code)
-                {
-                    return Err(Error::Used {
-                        what: "account",
-                        code: code.to_string(),
-                        by: format!("the business settings (as {what})"),
-                    });
-                }
+                not_named_by_business("account", &code, settings.business.accounts())?;
                 Some(E::AccountRemoved { code })
             }
             C::SetJournal { code, journal } => {
@@ -296,21 +299,8 @@ impl crate::Decide for Configuration {
             }
             C::RemoveJournal { code } => {
                 self.require_module("account")?;
-                if !settings.journals.contains_key(&code) {
-                    return Err(Error::UnknownJournal(code.to_string()));
-                }
-                if let Some((what, _)) = settings
-                    .business
-                    .journals()
-                    .into_iter()
-                    .find(|(_, c)| **c == code)
-                {
-                    return Err(Error::Used {
-                        what: "journal",
-                        code: code.to_string(),
-                        by: format!("the business settings (as {what})"),
-                    });
-                }
+                known(&settings.journals, &code, Error::UnknownJournal)?;
+                not_named_by_business("journal", &code, settings.business.journals())?;
                 Some(E::JournalRemoved { code })
             }
             C::SetBusinessSettings { settings: business } => {
@@ -343,7 +333,7 @@ impl crate::Decide for Configuration {
                 let mut events = Vec::new();
                 for command in commands {
                     for event in scratch.decide(command)? {
-                        scratch.apply(event.clone());
+                        scratch.fold(event.clone());
                         events.push(event);
                     }
                 }
@@ -354,15 +344,9 @@ impl crate::Decide for Configuration {
     }
 }
 
-impl Aggregate for Configuration {
-    const TYPE: &'static str = "Configuration";
-    type Command = ConfigurationCommand;
-    type Event = ConfigurationEvent;
-    type Error = ConfigurationError;
-
-    crate::handled_by_deciding!();
-
-    fn apply(&mut self, event: Self::Event) {
+impl Configuration {
+    /// Folds one event in: what `Aggregate::apply` does.
+    fn fold(&mut self, event: ConfigurationEvent) {
         self.version += 1;
         self.settings.apply(&event);
         match event {

@@ -152,9 +152,7 @@ impl Settings {
             }
         }
         for (_, code) in business.sequences() {
-            if !self.sequences.contains_key(code) {
-                return Err(ConfigurationError::UnknownSequence(code.to_string()));
-            }
+            known(&self.sequences, code, ConfigurationError::UnknownSequence)?;
         }
         Ok(())
     }
@@ -163,48 +161,26 @@ impl Settings {
     pub fn apply(&mut self, event: &ConfigurationEvent) {
         use ConfigurationEvent as E;
         match event {
-            E::ModuleInstalled { name, version, .. } => {
-                self.modules.insert(name.clone(), *version);
-            }
-            E::ModuleUninstalled { name } => {
-                self.modules.remove(name);
-            }
+            E::ModuleInstalled { name, version, .. } => set(&mut self.modules, name, version),
+            E::ModuleUninstalled { name } => remove(&mut self.modules, name),
             E::CompanyUpdated { company } => self.company = company.clone(),
-            E::SequenceSet { code, sequence } => {
-                self.sequences.insert(code.clone(), sequence.clone());
-            }
-            E::SequenceRemoved { code } => {
-                self.sequences.remove(code);
-            }
-            E::TaxSet { code, tax } => {
-                self.taxes.insert(code.clone(), tax.clone());
-            }
-            E::TaxRemoved { code } => {
-                self.taxes.remove(code);
-            }
-            E::CurrencySet { code, currency } => {
-                self.currencies.insert(code.clone(), currency.clone());
-            }
+            E::SequenceSet { code, sequence } => set(&mut self.sequences, code, sequence),
+            E::SequenceRemoved { code } => remove(&mut self.sequences, code),
+            E::TaxSet { code, tax } => set(&mut self.taxes, code, tax),
+            E::TaxRemoved { code } => remove(&mut self.taxes, code),
+            E::CurrencySet { code, currency } => set(&mut self.currencies, code, currency),
             E::CurrencyRateSet { code, date, rate } => {
                 if let Some(currency) = self.currencies.get_mut(code) {
                     currency.rates.insert(*date, *rate);
                 }
             }
-            E::CurrencyRemoved { code } => {
-                self.currencies.remove(code);
-            }
+            E::CurrencyRemoved { code } => remove(&mut self.currencies, code),
             E::LabelSet { form, field, label } => {
                 self.labels.insert(format!("{form}.{field}"), label.clone());
             }
-            E::LabelReset { form, field } => {
-                self.labels.remove(&format!("{form}.{field}"));
-            }
-            E::GroupSet { code, group } => {
-                self.groups.insert(code.clone(), group.clone());
-            }
-            E::GroupRemoved { code } => {
-                self.groups.remove(code);
-            }
+            E::LabelReset { form, field } => remove(&mut self.labels, &format!("{form}.{field}")),
+            E::GroupSet { code, group } => set(&mut self.groups, code, group),
+            E::GroupRemoved { code } => remove(&mut self.groups, code),
             E::AccessSet {
                 group,
                 model,
@@ -218,20 +194,35 @@ impl Settings {
                     }
                 }
             }
-            E::AccountSet { code, account } => {
-                self.accounts.insert(code.clone(), account.clone());
-            }
-            E::AccountRemoved { code } => {
-                self.accounts.remove(code);
-            }
-            E::JournalSet { code, journal } => {
-                self.journals.insert(code.clone(), journal.clone());
-            }
-            E::JournalRemoved { code } => {
-                self.journals.remove(code);
-            }
+            E::AccountSet { code, account } => set(&mut self.accounts, code, account),
+            E::AccountRemoved { code } => remove(&mut self.accounts, code),
+            E::JournalSet { code, journal } => set(&mut self.journals, code, journal),
+            E::JournalRemoved { code } => remove(&mut self.journals, code),
             E::BusinessSettingsSet { settings } => self.business = settings.clone(),
             E::DatabaseMarked { .. } | E::StageCreated { .. } | E::StageRestored { .. } => {}
         }
+    }
+}
+
+/// Puts a copy of `value` under `key`: what an event that sets something does.
+fn set<K: Ord + Clone, V: Clone>(map: &mut BTreeMap<K, V>, key: &K, value: &V) {
+    map.insert(key.clone(), value.clone());
+}
+
+/// Takes `key` out: what an event that removes something does.
+fn remove<K: Ord, V>(map: &mut BTreeMap<K, V>, key: &K) {
+    map.remove(key);
+}
+
+/// `Ok` if `map` has `key`, else the refusal `unknown` makes of it (`UnknownTax` and the like).
+pub(super) fn known<K: Ord + ToString, V>(
+    map: &BTreeMap<K, V>,
+    key: &K,
+    unknown: fn(String) -> ConfigurationError,
+) -> Result<(), ConfigurationError> {
+    if map.contains_key(key) {
+        Ok(())
+    } else {
+        Err(unknown(key.to_string()))
     }
 }

@@ -31,14 +31,7 @@ pub enum InvoiceCommand {
     },
 }
 
-impl InvoiceCommand {
-    pub fn name(&self) -> &'static str {
-        match self {
-            InvoiceCommand::DraftInvoice { .. } => "DraftInvoice",
-            InvoiceCommand::ReplaceInvoiceLines { .. } => "ReplaceInvoiceLines",
-            InvoiceCommand::PostInvoice { .. } => "PostInvoice",
-            InvoiceCommand::MatchInvoice { .. } => "MatchInvoice",
-            InvoiceCommand::CancelInvoice { .. } => "CancelInvoice",
-        }
-    }
+crate::command_names! {
+    InvoiceCommand,
+    [DraftInvoice, ReplaceInvoiceLines, PostInvoice, MatchInvoice, CancelInvoice]
 }

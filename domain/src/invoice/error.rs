@@ -39,3 +39,5 @@ pub enum InvoiceError {
     #[error("a credit note reverses an invoice or bill, not another credit note")]
     NotCreditNote,
 }
+
+crate::version_refusals!(InvoiceError);

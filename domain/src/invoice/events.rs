@@ -1,7 +1,6 @@
 //! What happened to an invoice. The variant names are stored as event types: never rename one.
 
 use chrono::NaiveDate;
-use cqrs_es::DomainEvent;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -31,19 +30,7 @@ pub enum InvoiceEvent {
     InvoiceCancelled {},
 }
 
-impl DomainEvent for InvoiceEvent {
-    fn event_type(&self) -> String {
-        match self {
-            InvoiceEvent::InvoiceDrafted { .. } => "InvoiceDrafted",
-            InvoiceEvent::InvoiceLinesReplaced { .. } => "InvoiceLinesReplaced",
-            InvoiceEvent::InvoicePosted { .. } => "InvoicePosted",
-            InvoiceEvent::InvoiceMatched { .. } => "InvoiceMatched",
-            InvoiceEvent::InvoiceCancelled {} => "InvoiceCancelled",
-        }
-        .to_owned()
-    }
-
-    fn event_version(&self) -> String {
-        "1.0".to_owned()
-    }
+crate::event_names! {
+    InvoiceEvent, "1.0",
+    [InvoiceDrafted, InvoiceLinesReplaced, InvoicePosted, InvoiceMatched, InvoiceCancelled]
 }

@@ -19,7 +19,6 @@ pub use error::InvoiceError;
 pub use events::InvoiceEvent;
 pub use values::{InvoiceDraft, InvoiceKind, InvoiceLine, InvoiceState, PostingAccounts};
 
-use cqrs_es::Aggregate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -34,6 +33,8 @@ pub struct Invoice {
     version: u64,
     current: Option<Current>,
 }
+
+crate::aggregate! { Invoice, "Invoice", InvoiceCommand, InvoiceEvent, InvoiceError }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Current {
@@ -83,13 +84,7 @@ impl Invoice {
     }
 
     fn existing(&self, expected_version: Option<u64>) -> Result<&Current, InvoiceError> {
-        crate::at_version(
-            self.current.as_ref(),
-            self.version,
-            expected_version,
-            InvoiceError::NotFound,
-            |expected, actual| InvoiceError::StaleVersion { expected, actual },
-        )
+        crate::at_version(self.current.as_ref(), self.version, expected_version)
     }
 
     /// The journal entry posting the document (invoice `invoice`) writes, in journal `journal`.
@@ -256,15 +251,9 @@ impl crate::Decide for Invoice {
     }
 }
 
-impl Aggregate for Invoice {
-    const TYPE: &'static str = "Invoice";
-    type Command = InvoiceCommand;
-    type Event = InvoiceEvent;
-    type Error = InvoiceError;
-
-    crate::handled_by_deciding!();
-
-    fn apply(&mut self, event: Self::Event) {
+impl Invoice {
+    /// Folds one event in: what `Aggregate::apply` does.
+    fn fold(&mut self, event: InvoiceEvent) {
         use InvoiceEvent as E;
         self.version += 1;
         if let E::InvoiceDrafted { draft } = event {

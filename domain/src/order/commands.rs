@@ -45,16 +45,10 @@ pub enum OrderCommand {
     },
 }
 
-impl OrderCommand {
-    pub fn name(&self) -> &'static str {
-        match self {
-            OrderCommand::CreateOrder { .. } => "CreateOrder",
-            OrderCommand::ReplaceLines { .. } => "ReplaceOrderLines",
-            OrderCommand::ConfirmOrder { .. } => "ConfirmOrder",
-            OrderCommand::DeliverOrder { .. } => "DeliverOrder",
-            OrderCommand::InvoiceOrder { .. } => "InvoiceOrder",
-            OrderCommand::ReleaseInvoice { .. } => "ReleaseOrderInvoice",
-            OrderCommand::CancelOrder { .. } => "CancelOrder",
-        }
-    }
+crate::command_names! {
+    OrderCommand,
+    [
+        CreateOrder, ReplaceLines => "ReplaceOrderLines", ConfirmOrder, DeliverOrder,
+        InvoiceOrder, ReleaseInvoice => "ReleaseOrderInvoice", CancelOrder
+    ]
 }

@@ -44,3 +44,5 @@ pub enum OrderError {
     #[error("this delivery was already recorded")]
     DuplicateDelivery,
 }
+
+crate::version_refusals!(OrderError);

@@ -1,7 +1,6 @@
 //! What happened to an order. The variant names are stored as event types: never rename one.
 
 use chrono::NaiveDate;
-use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -37,21 +36,10 @@ pub enum OrderEvent {
     OrderCancelled {},
 }
 
-impl DomainEvent for OrderEvent {
-    fn event_type(&self) -> String {
-        match self {
-            OrderEvent::OrderCreated { .. } => "OrderCreated",
-            OrderEvent::OrderLinesReplaced { .. } => "OrderLinesReplaced",
-            OrderEvent::OrderConfirmed {} => "OrderConfirmed",
-            OrderEvent::OrderDelivered { .. } => "OrderDelivered",
-            OrderEvent::OrderInvoiced { .. } => "OrderInvoiced",
-            OrderEvent::OrderInvoiceReleased { .. } => "OrderInvoiceReleased",
-            OrderEvent::OrderCancelled {} => "OrderCancelled",
-        }
-        .to_owned()
-    }
-
-    fn event_version(&self) -> String {
-        "1.0".to_owned()
-    }
+crate::event_names! {
+    OrderEvent, "1.0",
+    [
+        OrderCreated, OrderLinesReplaced, OrderConfirmed, OrderDelivered, OrderInvoiced,
+        OrderInvoiceReleased, OrderCancelled
+    ]
 }

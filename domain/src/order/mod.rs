@@ -20,7 +20,6 @@ pub use events::OrderEvent;
 pub use values::{LineQuantity, OrderLine, OrderState, Side};
 
 use chrono::NaiveDate;
-use cqrs_es::Aggregate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -34,6 +33,8 @@ pub struct Order {
     version: u64,
     current: Option<Current>,
 }
+
+crate::aggregate! { Order, "Order", OrderCommand, OrderEvent, OrderError }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Current {
@@ -129,13 +130,7 @@ impl Order {
     }
 
     fn existing(&self, expected_version: Option<u64>) -> Result<&Current, OrderError> {
-        crate::at_version(
-            self.current.as_ref(),
-            self.version,
-            expected_version,
-            OrderError::NotFound,
-            |expected, actual| OrderError::StaleVersion { expected, actual },
-        )
+        crate::at_version(self.current.as_ref(), self.version, expected_version)
     }
 }
 
@@ -280,15 +275,9 @@ impl crate::Decide for Order {
     }
 }
 
-impl Aggregate for Order {
-    const TYPE: &'static str = "Order";
-    type Command = OrderCommand;
-    type Event = OrderEvent;
-    type Error = OrderError;
-
-    crate::handled_by_deciding!();
-
-    fn apply(&mut self, event: Self::Event) {
+impl Order {
+    /// Folds one event in: what `Aggregate::apply` does.
+    fn fold(&mut self, event: OrderEvent) {
         use OrderEvent as E;
         self.version += 1;
         if let E::OrderCreated {

@@ -28,14 +28,9 @@ impl PartnerCommand {
     pub fn creates(&self) -> bool {
         matches!(self, PartnerCommand::CreatePartner { .. })
     }
+}
 
-    /// The command's name, recorded in every event's metadata.
-    pub fn name(&self) -> &'static str {
-        match self {
-            PartnerCommand::CreatePartner { .. } => "CreatePartner",
-            PartnerCommand::UpdatePartner { .. } => "UpdatePartner",
-            PartnerCommand::ArchivePartner { .. } => "ArchivePartner",
-            PartnerCommand::UnarchivePartner { .. } => "UnarchivePartner",
-        }
-    }
+crate::command_names! {
+    PartnerCommand,
+    [CreatePartner, UpdatePartner, ArchivePartner, UnarchivePartner]
 }

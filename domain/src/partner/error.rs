@@ -13,3 +13,5 @@ pub enum PartnerError {
     #[error("{}", crate::stale_version("partner", *.expected, *.actual))]
     StaleVersion { expected: u64, actual: u64 },
 }
+
+crate::version_refusals!(PartnerError);

@@ -1,6 +1,5 @@
 //! What happened to a partner. The variant names are stored as event types: never rename one.
 
-use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
 use super::values::PartnerDetails;
@@ -18,18 +17,7 @@ pub enum PartnerEvent {
     PartnerUnarchived {},
 }
 
-impl DomainEvent for PartnerEvent {
-    fn event_type(&self) -> String {
-        match self {
-            PartnerEvent::PartnerCreated { .. } => "PartnerCreated",
-            PartnerEvent::PartnerUpdated { .. } => "PartnerUpdated",
-            PartnerEvent::PartnerArchived { .. } => "PartnerArchived",
-            PartnerEvent::PartnerUnarchived { .. } => "PartnerUnarchived",
-        }
-        .to_owned()
-    }
-
-    fn event_version(&self) -> String {
-        "1.0".to_owned()
-    }
+crate::event_names! {
+    PartnerEvent, "1.0",
+    [PartnerCreated, PartnerUpdated, PartnerArchived, PartnerUnarchived]
 }

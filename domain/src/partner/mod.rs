@@ -13,7 +13,6 @@ pub use values::{
     NAME_MAX,
 };
 
-use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
 /// A partner as far as deciding on commands goes.
@@ -23,6 +22,8 @@ pub struct Partner {
     version: u64,
     current: Option<Current>,
 }
+
+crate::aggregate! { Partner, "Partner", PartnerCommand, PartnerEvent, PartnerError }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Current {
@@ -46,13 +47,7 @@ impl Partner {
 
     /// The partner as it stands, if it exists and is at the version the user saw.
     fn existing(&self, expected_version: Option<u64>) -> Result<&Current, PartnerError> {
-        crate::at_version(
-            self.current.as_ref(),
-            self.version,
-            expected_version,
-            PartnerError::NotFound,
-            |expected, actual| PartnerError::StaleVersion { expected, actual },
-        )
+        crate::at_version(self.current.as_ref(), self.version, expected_version)
     }
 }
 
@@ -93,15 +88,9 @@ impl crate::Decide for Partner {
     }
 }
 
-impl Aggregate for Partner {
-    const TYPE: &'static str = "Partner";
-    type Command = PartnerCommand;
-    type Event = PartnerEvent;
-    type Error = PartnerError;
-
-    crate::handled_by_deciding!();
-
-    fn apply(&mut self, event: Self::Event) {
+impl Partner {
+    /// Folds one event in: what `Aggregate::apply` does.
+    fn fold(&mut self, event: PartnerEvent) {
         self.version += 1;
         match event {
             PartnerEvent::PartnerCreated { details } | PartnerEvent::PartnerUpdated { details } => {

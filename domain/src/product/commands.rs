@@ -20,13 +20,7 @@ pub enum ProductCommand {
     },
 }
 
-impl ProductCommand {
-    pub fn name(&self) -> &'static str {
-        match self {
-            ProductCommand::CreateProduct { .. } => "CreateProduct",
-            ProductCommand::UpdateProduct { .. } => "UpdateProduct",
-            ProductCommand::ArchiveProduct { .. } => "ArchiveProduct",
-            ProductCommand::UnarchiveProduct { .. } => "UnarchiveProduct",
-        }
-    }
+crate::command_names! {
+    ProductCommand,
+    [CreateProduct, UpdateProduct, ArchiveProduct, UnarchiveProduct]
 }

@@ -13,3 +13,5 @@ pub enum ProductError {
     #[error("{}", crate::stale_version("product", *.expected, *.actual))]
     StaleVersion { expected: u64, actual: u64 },
 }
+
+crate::version_refusals!(ProductError);

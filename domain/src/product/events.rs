@@ -1,6 +1,5 @@
 //! What happened to a product. The variant names are stored as event types: never rename one.
 
-use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
 use super::values::ProductDetails;
@@ -18,18 +17,7 @@ pub enum ProductEvent {
     ProductUnarchived {},
 }
 
-impl DomainEvent for ProductEvent {
-    fn event_type(&self) -> String {
-        match self {
-            ProductEvent::ProductCreated { .. } => "ProductCreated",
-            ProductEvent::ProductUpdated { .. } => "ProductUpdated",
-            ProductEvent::ProductArchived {} => "ProductArchived",
-            ProductEvent::ProductUnarchived {} => "ProductUnarchived",
-        }
-        .to_owned()
-    }
-
-    fn event_version(&self) -> String {
-        "1.0".to_owned()
-    }
+crate::event_names! {
+    ProductEvent, "1.0",
+    [ProductCreated, ProductUpdated, ProductArchived, ProductUnarchived]
 }

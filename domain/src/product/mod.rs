@@ -13,7 +13,6 @@ pub use values::{
     DetailsError, ProductDetails, ProductKind, NAME_MAX, REFERENCE_MAX, TAXES_MAX, UOM_MAX,
 };
 
-use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
 /// A product as far as deciding on commands goes.
@@ -23,6 +22,8 @@ pub struct Product {
     details: Option<ProductDetails>,
     archived: bool,
 }
+
+crate::aggregate! { Product, "Product", ProductCommand, ProductEvent, ProductError }
 
 impl Product {
     pub fn version(&self) -> u64 {
@@ -39,13 +40,7 @@ impl Product {
     }
 
     fn existing(&self, expected_version: Option<u64>) -> Result<&ProductDetails, ProductError> {
-        crate::at_version(
-            self.details.as_ref(),
-            self.version,
-            expected_version,
-            ProductError::NotFound,
-            |expected, actual| ProductError::StaleVersion { expected, actual },
-        )
+        crate::at_version(self.details.as_ref(), self.version, expected_version)
     }
 }
 
@@ -81,15 +76,9 @@ impl crate::Decide for Product {
     }
 }
 
-impl Aggregate for Product {
-    const TYPE: &'static str = "Product";
-    type Command = ProductCommand;
-    type Event = ProductEvent;
-    type Error = ProductError;
-
-    crate::handled_by_deciding!();
-
-    fn apply(&mut self, event: Self::Event) {
+impl Product {
+    /// Folds one event in: what `Aggregate::apply` does.
+    fn fold(&mut self, event: ProductEvent) {
         self.version += 1;
         match event {
             ProductEvent::ProductCreated { details } | ProductEvent::ProductUpdated { details } => {

@@ -28,11 +28,4 @@ pub enum StockCommand {
     },
 }
 
-impl StockCommand {
-    pub fn name(&self) -> &'static str {
-        match self {
-            StockCommand::MoveStock { .. } => "MoveStock",
-            StockCommand::CountStock { .. } => "CountStock",
-        }
-    }
-}
+crate::command_names! { StockCommand, [MoveStock, CountStock] }

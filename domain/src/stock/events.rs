@@ -2,7 +2,6 @@
 //! rename one.
 
 use chrono::NaiveDate;
-use cqrs_es::DomainEvent;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -21,12 +20,4 @@ pub enum StockEvent {
     },
 }
 
-impl DomainEvent for StockEvent {
-    fn event_type(&self) -> String {
-        "StockMoved".to_owned()
-    }
-
-    fn event_version(&self) -> String {
-        "1.0".to_owned()
-    }
-}
+crate::event_names! { StockEvent, "1.0", [StockMoved] }

@@ -12,7 +12,6 @@ pub use error::StockError;
 pub use events::StockEvent;
 pub use values::{Location, MoveOrigin};
 
-use cqrs_es::Aggregate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +20,8 @@ use serde::{Deserialize, Serialize};
 pub struct Stock {
     on_hand: Decimal,
 }
+
+crate::aggregate! { Stock, "Stock", StockCommand, StockEvent, StockError }
 
 impl Stock {
     pub fn on_hand(&self) -> Decimal {
@@ -87,15 +88,9 @@ impl crate::Decide for Stock {
     }
 }
 
-impl Aggregate for Stock {
-    const TYPE: &'static str = "Stock";
-    type Command = StockCommand;
-    type Event = StockEvent;
-    type Error = StockError;
-
-    crate::handled_by_deciding!();
-
-    fn apply(&mut self, event: Self::Event) {
+impl Stock {
+    /// Folds one event in: what `Aggregate::apply` does.
+    fn fold(&mut self, event: StockEvent) {
         let StockEvent::StockMoved {
             from, to, quantity, ..
         } = event;

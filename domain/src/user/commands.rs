@@ -29,14 +29,9 @@ impl UserCommand {
     pub fn creates(&self) -> bool {
         matches!(self, UserCommand::CreateUser { .. })
     }
+}
 
-    pub fn name(&self) -> &'static str {
-        match self {
-            UserCommand::CreateUser { .. } => "CreateUser",
-            UserCommand::UpdateUser { .. } => "UpdateUser",
-            UserCommand::ChangePassword { .. } => "ChangePassword",
-            UserCommand::DeactivateUser => "DeactivateUser",
-            UserCommand::ActivateUser => "ActivateUser",
-        }
-    }
+crate::command_names! {
+    UserCommand,
+    [CreateUser, UpdateUser, ChangePassword, DeactivateUser, ActivateUser]
 }

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 
-use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
 use super::values::{Login, PasswordHash, UserName};
@@ -30,19 +29,7 @@ pub enum UserEvent {
     UserActivated {},
 }
 
-impl DomainEvent for UserEvent {
-    fn event_type(&self) -> String {
-        match self {
-            UserEvent::UserCreated { .. } => "UserCreated",
-            UserEvent::UserUpdated { .. } => "UserUpdated",
-            UserEvent::PasswordChanged { .. } => "PasswordChanged",
-            UserEvent::UserDeactivated {} => "UserDeactivated",
-            UserEvent::UserActivated {} => "UserActivated",
-        }
-        .to_owned()
-    }
-
-    fn event_version(&self) -> String {
-        "1.0".to_owned()
-    }
+crate::event_names! {
+    UserEvent, "1.0",
+    [UserCreated, UserUpdated, PasswordChanged, UserDeactivated, UserActivated]
 }

@@ -13,7 +13,6 @@ pub use values::{Login, PasswordHash, UserName};
 
 use std::collections::BTreeSet;
 
-use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
 use crate::configuration::Code;
@@ -24,6 +23,8 @@ pub struct User {
     version: u64,
     current: Option<Current>,
 }
+
+crate::aggregate! { User, "User", UserCommand, UserEvent, UserError }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Current {
@@ -78,15 +79,9 @@ impl crate::Decide for User {
     }
 }
 
-impl Aggregate for User {
-    const TYPE: &'static str = "User";
-    type Command = UserCommand;
-    type Event = UserEvent;
-    type Error = UserError;
-
-    crate::handled_by_deciding!();
-
-    fn apply(&mut self, event: Self::Event) {
+impl User {
+    /// Folds one event in: what `Aggregate::apply` does.
+    fn fold(&mut self, event: UserEvent) {
         self.version += 1;
         match event {
             UserEvent::UserCreated { name, groups, .. } => {

@@ -9,7 +9,6 @@ pub use commands::NumberingCommand;
 pub use error::NumberingError;
 pub use events::NumberingEvent;
 
-use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
 /// The last number a sequence gave.
@@ -17,6 +16,8 @@ use serde::{Deserialize, Serialize};
 pub struct Numbering {
     last: u64,
 }
+
+crate::aggregate! { Numbering, "Numbering", NumberingCommand, NumberingEvent, NumberingError }
 
 impl Numbering {
     pub fn last(&self) -> u64 {
@@ -36,15 +37,9 @@ impl crate::Decide for Numbering {
     }
 }
 
-impl Aggregate for Numbering {
-    const TYPE: &'static str = "Numbering";
-    type Command = NumberingCommand;
-    type Event = NumberingEvent;
-    type Error = NumberingError;
-
-    crate::handled_by_deciding!();
-
-    fn apply(&mut self, event: Self::Event) {
+impl Numbering {
+    /// Folds one event in: what `Aggregate::apply` does.
+    fn fold(&mut self, event: NumberingEvent) {
         let NumberingEvent::NumberTaken { number, .. } = event;
         self.last = number;
     }

@@ -13,11 +13,4 @@ pub enum PeriodCommand {
     },
 }
 
-impl PeriodCommand {
-    pub fn name(&self) -> &'static str {
-        match self {
-            PeriodCommand::PostEntry { .. } => "PostEntry",
-            PeriodCommand::ClosePeriod { .. } => "ClosePeriod",
-        }
-    }
-}
+crate::command_names! { PeriodCommand, [PostEntry, ClosePeriod] }

@@ -1,7 +1,6 @@
 //! What happened to a month of the books. The variant names are stored as event types: never
 //! rename one.
 
-use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
 use crate::ledger::{JournalEntry, PeriodId};
@@ -12,16 +11,4 @@ pub enum PeriodEvent {
     PeriodClosed { period: PeriodId },
 }
 
-impl DomainEvent for PeriodEvent {
-    fn event_type(&self) -> String {
-        match self {
-            PeriodEvent::EntryPosted { .. } => "EntryPosted",
-            PeriodEvent::PeriodClosed { .. } => "PeriodClosed",
-        }
-        .to_owned()
-    }
-
-    fn event_version(&self) -> String {
-        "1.0".to_owned()
-    }
-}
+crate::event_names! { PeriodEvent, "1.0", [EntryPosted, PeriodClosed] }

@@ -9,7 +9,6 @@ pub use commands::PeriodCommand;
 pub use error::LedgerError;
 pub use events::PeriodEvent;
 
-use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -24,6 +23,8 @@ pub struct Period {
     #[serde(default)]
     recent: Vec<Uuid>,
 }
+
+crate::aggregate! { Period, "Period", PeriodCommand, PeriodEvent, LedgerError }
 
 impl Period {
     pub fn is_closed(&self) -> bool {
@@ -66,15 +67,9 @@ impl crate::Decide for Period {
     }
 }
 
-impl Aggregate for Period {
-    const TYPE: &'static str = "Period";
-    type Command = PeriodCommand;
-    type Event = PeriodEvent;
-    type Error = LedgerError;
-
-    crate::handled_by_deciding!();
-
-    fn apply(&mut self, event: Self::Event) {
+impl Period {
+    /// Folds one event in: what `Aggregate::apply` does.
+    fn fold(&mut self, event: PeriodEvent) {
         match event {
             PeriodEvent::EntryPosted { entry } => {
                 self.entries += 1;

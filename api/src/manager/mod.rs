@@ -9,10 +9,14 @@
 //! `<data-dir>/master-password.argon2`, and changed with the old one. Each wrong password makes
 //! the next answer wait longer (up to [`MAX_WAIT`]); a right one resets the wait.
 
+mod backups;
+mod master_password;
+
+pub use master_password::{random_password, write_secret, MasterPassword};
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,7 +26,6 @@ use sqlx::{ConnectOptions, Connection};
 use thiserror::Error;
 use tokio::sync::{Mutex, RwLock};
 
-use commands::auth::{hash_password, verify_password};
 use crate::database::{self, quote_ident, DatabaseError};
 use crate::fork::{self, ForkError};
 use crate::Backend;
@@ -84,104 +87,6 @@ pub fn database_name(raw: &str) -> Result<String, String> {
 
 fn name(raw: &str) -> Result<String, ManagerError> {
     database_name(raw).map_err(ManagerError::BadName)
-}
-
-/// A random password of 20 letters and digits (no look-alikes).
-pub fn random_password() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut rng = rand::rng();
-    (0..20)
-        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
-        .collect()
-}
-
-/// Writes `secret` to `path`, readable by its owner only; atomically (a temporary file renamed).
-pub fn write_secret(path: &Path, secret: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let temporary = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&temporary)?;
-    writeln!(file, "{secret}")?;
-    file.sync_all()?;
-    std::fs::rename(&temporary, path)
-}
-
-/// The master password, as its hash.
-pub struct MasterPassword {
-    path: PathBuf,
-    hash: RwLock<String>,
-    failures: AtomicU32,
-}
-
-impl MasterPassword {
-    /// The master password stored in `data_dir`; at first start, `given` (or a generated one,
-    /// returned so it can be shown once) is hashed and stored.
-    pub async fn open(
-        data_dir: &Path,
-        given: Option<&str>,
-    ) -> Result<(Self, Option<String>), ManagerError> {
-        let path = data_dir.join("master-password.argon2");
-        let (hash, generated) = match std::fs::read_to_string(&path) {
-            Ok(hash) if !hash.trim().is_empty() => (hash.trim().to_owned(), None),
-            _ => {
-                let (password, generated) = match given {
-                    Some(password) => (password.to_owned(), None),
-                    None => {
-                        let password = random_password();
-                        (password.clone(), Some(password))
-                    }
-                };
-                let hash = hash_password(&password).await?.as_str().to_owned();
-                write_secret(&path, &hash)?;
-                (hash, generated)
-            }
-        };
-        Ok((
-            Self {
-                path,
-                hash: RwLock::new(hash),
-                failures: AtomicU32::new(0),
-            },
-            generated,
-        ))
-    }
-
-    /// Ok if `password` is the master password; otherwise, after a wait that doubles with each
-    /// failure in a row, `WrongPassword`.
-    pub async fn check(&self, password: &str) -> Result<(), ManagerError> {
-        let hash = self.hash.read().await.clone();
-        if verify_password(password, Some(hash)).await {
-            self.failures.store(0, Ordering::Relaxed);
-            return Ok(());
-        }
-        let failures = self.failures.fetch_add(1, Ordering::Relaxed);
-        let waited = FIRST_WAIT
-            .saturating_mul(1u32 << failures.min(16))
-            .min(MAX_WAIT);
-        tracing::warn!(failures = failures + 1, "wrong master password");
-        tokio::time::sleep(waited).await;
-        Err(ManagerError::WrongPassword { waited })
-    }
-
-    /// Changes the master password, given the current one.
-    pub async fn change(&self, old: &str, new: &str) -> Result<(), ManagerError> {
-        self.check(old).await?;
-        let hash = hash_password(new).await?.as_str().to_owned();
-        let mut current = self.hash.write().await;
-        write_secret(&self.path, &hash)?;
-        *current = hash;
-        Ok(())
-    }
 }
 
 /// One database, as the manager lists it.
@@ -506,139 +411,6 @@ impl Server {
                 default: false,
             },
             events,
-        ))
-    }
-
-    /// Writes `name`'s log to `file` (the replay export format: JSON lines and a manifest).
-    pub async fn backup_to(&self, name: &str, file: &Path) -> Result<BackupInfo, ManagerError> {
-        let backend = self.backend(name).await?;
-        if let Some(parent) = file.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        let temporary = file.with_extension("partial");
-        let writer = std::io::BufWriter::new(std::fs::File::create(&temporary)?);
-        let manifest = replay::export::export(&backend.state.pool, writer, |_, _| {})
-            .await
-            .map_err(|e| ManagerError::Other(e.to_string()))?;
-        std::fs::rename(&temporary, file)?;
-        Ok(BackupInfo {
-            file: file
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            bytes: std::fs::metadata(file)?.len(),
-            events: manifest.events,
-            last_position: manifest.last_position,
-            chain: manifest.chain,
-        })
-    }
-
-    /// Backs `name` up into the backup folder, as `<name>-<time>.jsonl`.
-    pub async fn backup(&self, name: &str) -> Result<BackupInfo, ManagerError> {
-        let name = self::name(name)?;
-        let file = self.backups_dir().join(format!(
-            "{name}-{}.jsonl",
-            Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
-        ));
-        self.backup_to(&name, &file).await
-    }
-
-    /// The backup files in the backup folder, newest first.
-    pub fn backups(&self) -> Result<Vec<(String, u64)>, ManagerError> {
-        let dir = self.backups_dir();
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            return Ok(vec![]);
-        };
-        let mut files: Vec<(String, u64)> = entries
-            .filter_map(Result::ok)
-            .filter(|e| e.path().extension().is_some_and(|x| x == "jsonl"))
-            .filter_map(|e| {
-                Some((
-                    e.file_name().to_string_lossy().into_owned(),
-                    e.metadata().ok()?.len(),
-                ))
-            })
-            .collect();
-        files.sort_by(|a, b| b.0.cmp(&a.0));
-        Ok(files)
-    }
-
-    /// A backup file of the backup folder, by its bare name (no path: nothing outside the
-    /// folder can be named).
-    pub fn backup_file(&self, file: &str) -> Result<PathBuf, ManagerError> {
-        let bare = !file.is_empty()
-            && file.len() <= 200
-            && file
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-            && !file.starts_with('.');
-        let path = self.backups_dir().join(file);
-        if !bare || !path.is_file() {
-            return Err(ManagerError::Refused(format!(
-                "there is no backup '{}' in the backup folder",
-                file.chars().take(80).collect::<String>()
-            )));
-        }
-        Ok(path)
-    }
-
-    /// Makes database `to` from backup `file`, which must match its manifest and verify.
-    /// Over an existing database only with `replace`: the backup is restored under a
-    /// temporary name first, and the old database replaced only once that succeeded.
-    pub async fn restore_from(
-        &self,
-        file: &Path,
-        to: &str,
-        replace: bool,
-    ) -> Result<(DatabaseInfo, u64), ManagerError> {
-        let to = name(to)?;
-        let exists = self.exists(&to).await?;
-        if exists && !replace {
-            return Err(ManagerError::Exists(to));
-        }
-        if exists && to == self.default {
-            return Err(ManagerError::Refused(format!(
-                "{to} is the database this server serves at /graphql: restore into another name"
-            )));
-        }
-        let target = if exists {
-            let suffix: String = random_password().to_lowercase().chars().take(8).collect();
-            format!("{}_restoring_{suffix}", &to[..to.len().min(40)])
-        } else {
-            to.clone()
-        };
-        let input = std::io::BufReader::new(std::fs::File::open(file)?);
-        let (pool, manifest) = fork::import(input, &self.url_of(&target)?, |_| {}).await?;
-        pool.close().await;
-        if exists {
-            self.stop(&to).await;
-            let mut conn = self.server_connection().await?;
-            sqlx::query(&format!("drop database {} with (force)", quote_ident(&to)))
-                .execute(&mut conn)
-                .await?;
-            sqlx::query(&format!(
-                "alter database {} rename to {}",
-                quote_ident(&target),
-                quote_ident(&to)
-            ))
-            .execute(&mut conn)
-            .await?;
-            let _ = conn.close().await;
-        }
-        self.set_mark(&to, false).await?;
-        let backend = self.backend(&to).await?;
-        if !backend.catch_up(Duration::from_secs(600)).await? {
-            return Err(ManagerError::Other(format!(
-                "the read models of {to} did not catch up"
-            )));
-        }
-        Ok((
-            DatabaseInfo {
-                name: to,
-                production: false,
-                default: false,
-            },
-            manifest.events,
         ))
     }
 

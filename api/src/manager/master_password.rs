@@ -1,0 +1,109 @@
+//! The master password that guards the database manager: only its argon2 hash is kept; wrong
+//! tries wait longer and longer.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use tokio::sync::RwLock;
+
+use commands::auth::{hash_password, verify_password};
+
+use super::{ManagerError, FIRST_WAIT, MAX_WAIT};
+
+/// A random password of 20 letters and digits (no look-alikes).
+pub fn random_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..20)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
+}
+
+/// Writes `secret` to `path`, readable by its owner only; atomically (a temporary file renamed).
+pub fn write_secret(path: &Path, secret: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let temporary = path.with_extension("tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&temporary)?;
+    writeln!(file, "{secret}")?;
+    file.sync_all()?;
+    std::fs::rename(&temporary, path)
+}
+
+/// The master password, as its hash.
+pub struct MasterPassword {
+    path: PathBuf,
+    hash: RwLock<String>,
+    failures: AtomicU32,
+}
+
+impl MasterPassword {
+    /// The master password stored in `data_dir`; at first start, `given` (or a generated one,
+    /// returned so it can be shown once) is hashed and stored.
+    pub async fn open(
+        data_dir: &Path,
+        given: Option<&str>,
+    ) -> Result<(Self, Option<String>), ManagerError> {
+        let path = data_dir.join("master-password.argon2");
+        let (hash, generated) = match std::fs::read_to_string(&path) {
+            Ok(hash) if !hash.trim().is_empty() => (hash.trim().to_owned(), None),
+            _ => {
+                let (password, generated) = match given {
+                    Some(password) => (password.to_owned(), None),
+                    None => {
+                        let password = random_password();
+                        (password.clone(), Some(password))
+                    }
+                };
+                let hash = hash_password(&password).await?.as_str().to_owned();
+                write_secret(&path, &hash)?;
+                (hash, generated)
+            }
+        };
+        Ok((
+            Self {
+                path,
+                hash: RwLock::new(hash),
+                failures: AtomicU32::new(0),
+            },
+            generated,
+        ))
+    }
+
+    /// Ok if `password` is the master password; otherwise, after a wait that doubles with each
+    /// failure in a row, `WrongPassword`.
+    pub async fn check(&self, password: &str) -> Result<(), ManagerError> {
+        let hash = self.hash.read().await.clone();
+        if verify_password(password, Some(hash)).await {
+            self.failures.store(0, Ordering::Relaxed);
+            return Ok(());
+        }
+        let failures = self.failures.fetch_add(1, Ordering::Relaxed);
+        let waited = FIRST_WAIT
+            .saturating_mul(1u32 << failures.min(16))
+            .min(MAX_WAIT);
+        tracing::warn!(failures = failures + 1, "wrong master password");
+        tokio::time::sleep(waited).await;
+        Err(ManagerError::WrongPassword { waited })
+    }
+
+    /// Changes the master password, given the current one.
+    pub async fn change(&self, old: &str, new: &str) -> Result<(), ManagerError> {
+        self.check(old).await?;
+        let hash = hash_password(new).await?.as_str().to_owned();
+        let mut current = self.hash.write().await;
+        write_secret(&self.path, &hash)?;
+        *current = hash;
+        Ok(())
+    }
+}

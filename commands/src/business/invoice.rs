@@ -1,0 +1,329 @@
+//! Invoices, bills and credit notes: from an order or on their own, their lines, posting
+//! (number, entry, matching a credit note), cancelling.
+
+use chrono::{Days, NaiveDate};
+use domain::configuration::{Code, Settings};
+use domain::invoice::{
+    Invoice, InvoiceCommand, InvoiceDraft, InvoiceKind, InvoiceLine, InvoiceState, PostingAccounts,
+};
+use domain::ledger::{Numbering, Period, PeriodCommand, PeriodId};
+use domain::money::Line;
+use domain::order::{Order, OrderCommand, OrderEvent, Side};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::error::{ErrorCode, Failure};
+use crate::work::Work;
+
+use super::order::order_on;
+use super::{build_line, check_partner, decimals, missing, not_found, take_number, LineInput};
+
+fn line_account(settings: &Settings, side: Side) -> Result<Code, Failure> {
+    match side {
+        Side::Sale => settings.business.income_account.clone(),
+        Side::Purchase => settings.business.expense_account.clone(),
+    }
+    .ok_or_else(|| {
+        missing(
+            match side {
+                Side::Sale => "income account",
+                Side::Purchase => "expense account",
+            },
+            &[],
+        )
+    })
+}
+
+fn due_date(settings: &Settings, date: NaiveDate, due: Option<NaiveDate>) -> NaiveDate {
+    due.unwrap_or_else(|| {
+        date.checked_add_days(Days::new(u64::from(settings.business.payment_days)))
+            .unwrap_or(date)
+    })
+}
+
+/// Bills order `id`: what the invoice policy says is due becomes draft invoice `invoice`.
+pub async fn invoice_order(
+    work: &mut Work,
+    settings: &Settings,
+    id: Uuid,
+    side: Side,
+    invoice: Uuid,
+    date: NaiveDate,
+) -> Result<(), Failure> {
+    let order = order_on(work, id, side).await?.clone();
+    let events = work
+        .decide::<Order>(
+            &id.to_string(),
+            OrderCommand::InvoiceOrder {
+                invoice,
+                policy: settings.business.invoice_policy,
+            },
+        )
+        .await?;
+    let Some(OrderEvent::OrderInvoiced { quantities, .. }) = events.into_iter().next() else {
+        return Ok(());
+    };
+    let account = line_account(settings, side)?;
+    let lines = quantities
+        .iter()
+        .filter_map(|q| order.lines().get(q.line).map(|l| (l, q.quantity)))
+        .map(|(l, quantity)| InvoiceLine {
+            line: Line {
+                quantity,
+                ..l.line.clone()
+            },
+            account: account.clone(),
+        })
+        .collect();
+    let partner = order
+        .partner()
+        .ok_or_else(|| not_found("order", id, &["input", "id"]))?;
+    work.decide::<Invoice>(
+        &invoice.to_string(),
+        InvoiceCommand::DraftInvoice {
+            draft: InvoiceDraft {
+                kind: match side {
+                    Side::Sale => InvoiceKind::CustomerInvoice,
+                    Side::Purchase => InvoiceKind::VendorBill,
+                },
+                partner,
+                date,
+                due_date: due_date(settings, date, None),
+                decimals: order.decimals(),
+                lines,
+                order: Some(id),
+                reverses: None,
+                reference: order.number().unwrap_or_default().to_owned(),
+            },
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// A standalone invoice, bill or credit note, as a draft.
+#[derive(Debug, Clone)]
+pub struct InvoiceInput {
+    pub kind: InvoiceKind,
+    pub partner: Uuid,
+    pub date: NaiveDate,
+    pub due_date: Option<NaiveDate>,
+    pub lines: Vec<LineInput>,
+    pub reverses: Option<Uuid>,
+    pub reference: String,
+}
+
+pub async fn create_invoice(
+    work: &mut Work,
+    settings: &Settings,
+    id: Uuid,
+    input: &InvoiceInput,
+) -> Result<(), Failure> {
+    let side = input.kind.side();
+    check_partner(work, input.partner, side).await?;
+    if let Some(reversed) = input.reverses {
+        let original = work.get::<Invoice>(&reversed.to_string()).await?;
+        let fits = original.draft().is_some_and(|d| {
+            d.kind.credit_note() == input.kind
+                && !d.kind.is_credit_note()
+                && d.partner == input.partner
+        });
+        if !fits || original.state() != Some(InvoiceState::Posted) {
+            return Err(Failure::refused(
+                ErrorCode::Invalid,
+                "a credit note reverses a posted invoice (or bill) of the same partner",
+            )
+            .at(&["input", "reverses"]));
+        }
+    }
+    let lines = invoice_lines(work, settings, side, &input.lines).await?;
+    work.decide::<Invoice>(
+        &id.to_string(),
+        InvoiceCommand::DraftInvoice {
+            draft: InvoiceDraft {
+                kind: input.kind,
+                partner: input.partner,
+                date: input.date,
+                due_date: due_date(settings, input.date, input.due_date),
+                decimals: decimals(settings),
+                lines,
+                order: None,
+                reverses: input.reverses,
+                reference: input.reference.clone(),
+            },
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+async fn invoice_lines(
+    work: &mut Work,
+    settings: &Settings,
+    side: Side,
+    lines: &[LineInput],
+) -> Result<Vec<InvoiceLine>, Failure> {
+    let account = line_account(settings, side)?;
+    let mut built = Vec::with_capacity(lines.len());
+    for (n, input) in lines.iter().enumerate() {
+        let (line, _) = build_line(work, settings, side, input, n).await?;
+        built.push(InvoiceLine {
+            line,
+            account: account.clone(),
+        });
+    }
+    Ok(built)
+}
+
+pub async fn replace_invoice_lines(
+    work: &mut Work,
+    settings: &Settings,
+    id: Uuid,
+    expected_version: Option<u64>,
+    lines: &[LineInput],
+) -> Result<(), Failure> {
+    let kind = invoice_kind(work, id).await?;
+    let lines = invoice_lines(work, settings, kind.side(), lines).await?;
+    work.decide::<Invoice>(
+        &id.to_string(),
+        InvoiceCommand::ReplaceInvoiceLines {
+            expected_version,
+            lines,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+async fn invoice_kind(work: &mut Work, id: Uuid) -> Result<InvoiceKind, Failure> {
+    work.get::<Invoice>(&id.to_string())
+        .await?
+        .draft()
+        .map(|d| d.kind)
+        .ok_or_else(|| not_found("invoice", id, &["input", "id"]))
+}
+
+/// Posts invoice `id`: numbered from its journal's sequence, its entry written into its
+/// month; a credit note is matched against the document it reverses.
+pub async fn post_invoice(
+    work: &mut Work,
+    settings: &Settings,
+    id: Uuid,
+    expected_version: Option<u64>,
+) -> Result<String, Failure> {
+    let kind = invoice_kind(work, id).await?;
+    let business = &settings.business;
+    let (journal, counterpart, tax) = match kind.side() {
+        Side::Sale => (
+            business.sale_journal.as_ref(),
+            business.receivable_account.as_ref(),
+            business.tax_collected_account.as_ref(),
+        ),
+        Side::Purchase => (
+            business.purchase_journal.as_ref(),
+            business.payable_account.as_ref(),
+            business.tax_deductible_account.as_ref(),
+        ),
+    };
+    let journal_code = journal.ok_or_else(|| missing("journal for this document", &[]))?;
+    let journal = settings
+        .journals
+        .get(journal_code)
+        .ok_or_else(|| missing("journal for this document", &[]))?;
+    let accounts = PostingAccounts {
+        counterpart: counterpart
+            .ok_or_else(|| missing("receivable or payable account", &[]))?
+            .clone(),
+        tax: tax.ok_or_else(|| missing("tax account", &[]))?.clone(),
+    };
+    // nothing is written unless everything below succeeds: a refused posting takes no number.
+    let draft = work.get::<Invoice>(&id.to_string()).await?.draft().cloned();
+    let reverses = draft.as_ref().and_then(|d| d.reverses);
+    if let Some(draft) = &draft {
+        // the numbering and the month, read in one query when this process knows them.
+        use cqrs_es::Aggregate;
+        work.prefetch(&[
+            (Numbering::TYPE, journal.sequence.to_string()),
+            (Period::TYPE, PeriodId::of(draft.date).to_string()),
+        ])
+        .await?;
+    }
+    let number = take_number(work, settings, &journal.sequence).await?;
+    let entry_id = Uuid::new_v5(&id, b"entry");
+    work.decide::<Invoice>(
+        &id.to_string(),
+        InvoiceCommand::PostInvoice {
+            expected_version,
+            number: number.clone(),
+            entry: entry_id,
+        },
+    )
+    .await?;
+    let invoice = work.get::<Invoice>(&id.to_string()).await?;
+    let entry = invoice
+        .entry(id, entry_id, journal_code.clone(), &number, &accounts)
+        .ok_or_else(|| not_found("invoice", id, &["input", "id"]))?;
+    let residual = invoice.residual();
+    work.decide::<Period>(
+        &PeriodId::of(entry.date).to_string(),
+        PeriodCommand::PostEntry {
+            period: PeriodId::of(entry.date),
+            entry: entry.clone(),
+        },
+    )
+    .await?;
+    if let Some(original) = reverses {
+        let open = work.get::<Invoice>(&original.to_string()).await?.residual();
+        let amount = open.min(residual);
+        if amount > Decimal::ZERO {
+            let date = entry.date;
+            work.decide::<Invoice>(
+                &original.to_string(),
+                InvoiceCommand::MatchInvoice {
+                    with: id,
+                    amount,
+                    date,
+                },
+            )
+            .await?;
+            work.decide::<Invoice>(
+                &id.to_string(),
+                InvoiceCommand::MatchInvoice {
+                    with: original,
+                    amount,
+                    date,
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(number)
+}
+
+/// Cancels draft invoice `id`; an order it billed can bill those quantities again.
+pub async fn cancel_invoice(
+    work: &mut Work,
+    id: Uuid,
+    expected_version: Option<u64>,
+) -> Result<(), Failure> {
+    invoice_kind(work, id).await?;
+    let order = work
+        .get::<Invoice>(&id.to_string())
+        .await?
+        .draft()
+        .and_then(|d| d.order);
+    let events = work
+        .decide::<Invoice>(
+            &id.to_string(),
+            InvoiceCommand::CancelInvoice { expected_version },
+        )
+        .await?;
+    if let (Some(order), false) = (order, events.is_empty()) {
+        work.decide::<Order>(
+            &order.to_string(),
+            OrderCommand::ReleaseInvoice { invoice: id },
+        )
+        .await?;
+    }
+    Ok(())
+}

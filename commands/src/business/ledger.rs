@@ -1,0 +1,251 @@
+//! The books outside documents: payments set against documents, manual entries, period
+//! closes, and stock counts.
+
+use chrono::NaiveDate;
+use domain::configuration::{Code, JournalKind, Settings};
+use domain::invoice::{Invoice, InvoiceCommand};
+use domain::ledger::{
+    Allocation, EntryLine, EntryOrigin, JournalEntry, Period, PeriodCommand, PeriodId,
+};
+use domain::order::Side;
+use domain::partner::Partner;
+use domain::product::{Product, ProductKind};
+use domain::stock::{Stock, StockCommand};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::error::{ErrorCode, Failure};
+use crate::work::Work;
+
+use super::{claim_entry, missing, not_found, take_number};
+
+/// A payment: money in (or out of) a bank journal, set against posted documents.
+#[derive(Debug, Clone)]
+pub struct PaymentInput {
+    pub journal: Code,
+    pub partner: Uuid,
+    pub date: NaiveDate,
+    pub amount: Decimal,
+    pub allocations: Vec<Allocation>,
+    pub reference: String,
+}
+
+/// Registers payment `id`: its entry (bank against receivable or payable) goes into its
+/// month, and each document it pays is matched.
+pub async fn register_payment(
+    work: &mut Work,
+    settings: &Settings,
+    id: Uuid,
+    input: &PaymentInput,
+) -> Result<String, Failure> {
+    let journal = settings
+        .journal_of_kind(&input.journal, "journal", JournalKind::Bank)
+        .map_err(|e| Failure::refused(ErrorCode::Invalid, e.to_string()).at(&["input", "journal"]))?
+        .clone();
+    let bank = journal
+        .account
+        .clone()
+        .ok_or_else(|| missing("bank account of the journal", &["input", "journal"]))?;
+    let allocated: Decimal = input.allocations.iter().map(|a| a.amount).sum();
+    if input.allocations.is_empty() || allocated != input.amount {
+        return Err(Failure::refused(
+            ErrorCode::Invalid,
+            format!(
+                "a payment is set against the documents it pays: the allocations add up to {allocated}, the payment is {}",
+                input.amount
+            ),
+        )
+        .at(&["input", "allocations"]));
+    }
+    let mut sign = None;
+    for (n, allocation) in input.allocations.iter().enumerate() {
+        let n = n.to_string();
+        let field = ["input", "allocations", n.as_str(), "invoice"];
+        let invoice = work.get::<Invoice>(&allocation.invoice.to_string()).await?;
+        let draft = invoice
+            .draft()
+            .ok_or_else(|| not_found("invoice", allocation.invoice, &field))?;
+        if draft.partner != input.partner {
+            return Err(
+                Failure::refused(ErrorCode::Invalid, "the document is another partner's")
+                    .at(&field),
+            );
+        }
+        match sign {
+            None => sign = Some((draft.kind.sign(), draft.kind.side())),
+            Some(s) if s != (draft.kind.sign(), draft.kind.side()) => {
+                return Err(Failure::refused(
+                    ErrorCode::Invalid,
+                    "one payment pays documents of one kind (invoices, bills, or credit notes to refund)",
+                )
+                .at(&field))
+            }
+            Some(_) => {}
+        }
+    }
+    let Some((sign, side)) = sign else {
+        return Err(Failure::internal("a payment with no allocation"));
+    };
+    let counterpart = match side {
+        Side::Sale => settings.business.receivable_account.clone(),
+        Side::Purchase => settings.business.payable_account.clone(),
+    }
+    .ok_or_else(|| missing("receivable or payable account", &[]))?;
+    let period = PeriodId::of(input.date);
+    claim_entry(work, id).await?;
+    for (n, allocation) in input.allocations.iter().enumerate() {
+        work.decide::<Invoice>(
+            &allocation.invoice.to_string(),
+            InvoiceCommand::MatchInvoice {
+                with: id,
+                amount: allocation.amount,
+                date: input.date,
+            },
+        )
+        .await
+        .map_err(|f| f.at(&["input", "allocations", &n.to_string(), "amount"]))?;
+    }
+    let number = take_number(work, settings, &journal.sequence).await?;
+    let label = if input.reference.is_empty() {
+        number.clone()
+    } else {
+        input.reference.clone()
+    };
+    let entry = JournalEntry {
+        id,
+        journal: input.journal.clone(),
+        number: number.clone(),
+        date: input.date,
+        reference: input.reference.clone(),
+        origin: EntryOrigin::Payment {
+            partner: input.partner,
+            allocations: input.allocations.clone(),
+        },
+        lines: vec![
+            EntryLine::signed(bank, None, &label, input.amount * sign),
+            EntryLine::signed(
+                counterpart,
+                Some(input.partner),
+                &label,
+                -input.amount * sign,
+            ),
+        ],
+    };
+    work.decide::<Period>(
+        &period.to_string(),
+        PeriodCommand::PostEntry { period, entry },
+    )
+    .await
+    .map_err(|f| f.at(&["input", "date"]))?;
+    Ok(number)
+}
+
+/// A manual entry by an accountant.
+#[derive(Debug, Clone)]
+pub struct EntryInput {
+    pub journal: Code,
+    pub date: NaiveDate,
+    pub reference: String,
+    pub lines: Vec<EntryLine>,
+}
+
+pub async fn post_entry(
+    work: &mut Work,
+    settings: &Settings,
+    id: Uuid,
+    input: &EntryInput,
+) -> Result<String, Failure> {
+    let journal = settings
+        .journals
+        .get(&input.journal)
+        .ok_or_else(|| {
+            Failure::refused(
+                ErrorCode::NotFound,
+                format!("there is no journal '{}'", input.journal),
+            )
+            .at(&["input", "journal"])
+        })?
+        .clone();
+    for (n, line) in input.lines.iter().enumerate() {
+        if !settings.accounts.contains_key(&line.account) {
+            return Err(Failure::refused(
+                ErrorCode::NotFound,
+                format!("there is no account '{}'", line.account),
+            )
+            .at(&["input", "lines", &n.to_string(), "account"]));
+        }
+        if let Some(partner) = line.partner {
+            if work
+                .get::<Partner>(&partner.to_string())
+                .await?
+                .details()
+                .is_none()
+            {
+                return Err(not_found(
+                    "partner",
+                    partner,
+                    &["input", "lines", &n.to_string(), "partner"],
+                ));
+            }
+        }
+    }
+    let period = PeriodId::of(input.date);
+    claim_entry(work, id).await?;
+    let mut entry = JournalEntry {
+        id,
+        journal: input.journal.clone(),
+        number: String::new(),
+        date: input.date,
+        reference: input.reference.clone(),
+        origin: EntryOrigin::Manual,
+        lines: input.lines.clone(),
+    };
+    entry.number = take_number(work, settings, &journal.sequence).await?;
+    let number = entry.number.clone();
+    work.decide::<Period>(
+        &period.to_string(),
+        PeriodCommand::PostEntry { period, entry },
+    )
+    .await
+    .map_err(|f| match &f {
+        Failure::Refused {
+            code: ErrorCode::PeriodClosed,
+            ..
+        } => f.at(&["input", "date"]),
+        _ => f.at(&["input", "lines"]),
+    })?;
+    Ok(number)
+}
+
+pub async fn close_period(work: &mut Work, period: PeriodId) -> Result<(), Failure> {
+    work.decide::<Period>(&period.to_string(), PeriodCommand::ClosePeriod { period })
+        .await?;
+    Ok(())
+}
+
+/// Counts product `product`'s stock: the difference goes to inventory loss.
+pub async fn count_stock(
+    work: &mut Work,
+    product: Uuid,
+    id: Uuid,
+    counted: Decimal,
+    date: NaiveDate,
+) -> Result<(), Failure> {
+    let found = work.get::<Product>(&product.to_string()).await?;
+    match found.details().map(|d| d.kind) {
+        None => return Err(not_found("product", product, &["input", "product"])),
+        Some(ProductKind::Service) => {
+            return Err(
+                Failure::refused(ErrorCode::Invalid, "a service has no stock to count")
+                    .at(&["input", "product"]),
+            )
+        }
+        Some(_) => {}
+    }
+    work.decide::<Stock>(
+        &product.to_string(),
+        StockCommand::CountStock { id, counted, date },
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,230 @@
+//! The daily operations of the business, each a [`Work`] over the aggregates it touches:
+//! products, orders, deliveries, invoices, payments, entries and period closes. Inputs are
+//! parsed values; what the configuration says (accounts, journals, sequences, taxes, rules) is
+//! read from the settings the operation was sent with. Everything a user could get wrong is a
+//! [`Failure::Refused`] naming the field.
+//!
+//! One file a part of the business: `product`, `order` (and deliveries), `invoice` (and credit
+//! notes, posting), `ledger` (payments, manual entries, period closes, stock counts); what they
+//! share (lines, numbers, partners, claims) is here.
+
+mod invoice;
+mod ledger;
+mod order;
+mod product;
+
+pub use invoice::*;
+pub use ledger::*;
+pub use order::*;
+pub use product::*;
+
+use domain::claim::{key_id, Claim, ClaimCommand};
+use domain::configuration::{Code, Settings};
+use domain::ledger::{Numbering, NumberingCommand, NumberingEvent};
+use domain::money::{Line, LineTax};
+use domain::order::Side;
+use domain::partner::Partner;
+use domain::product::{Product, ProductKind};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::error::{ErrorCode, Failure};
+use crate::work::Work;
+
+/// The claim namespace of product references.
+pub const PRODUCT_REFERENCE: &str = "product.reference";
+/// The claim namespace of journal entry ids: an entry (a payment, a manual entry) sent twice is
+/// posted once, however long after.
+pub const ENTRY_ID: &str = "journal.entry";
+
+/// Claims entry id `id`: refused if an entry with this id was posted already.
+pub(crate) async fn claim_entry(work: &mut Work, id: Uuid) -> Result<(), Failure> {
+    work.decide::<Claim>(
+        &key_id(ENTRY_ID, &id.to_string()),
+        ClaimCommand::Claim { owner: id },
+    )
+    .await
+    .map_err(|_| {
+        Failure::refused(
+            ErrorCode::AlreadyExists,
+            format!("an entry with id {id} was posted already"),
+        )
+        .at(&["input", "id"])
+    })?;
+    Ok(())
+}
+
+pub(crate) fn missing(what: &str, field: &[&str]) -> Failure {
+    Failure::refused(
+        ErrorCode::Invalid,
+        format!("no {what} is set in the business settings: choose one first"),
+    )
+    .at(field)
+}
+
+pub(crate) fn not_found(what: &str, id: Uuid, field: &[&str]) -> Failure {
+    Failure::refused(ErrorCode::NotFound, format!("no {what} with id {id}")).at(field)
+}
+
+/// Takes the next number of sequence `code`.
+pub(crate) async fn take_number(
+    work: &mut Work,
+    settings: &Settings,
+    code: &Code,
+) -> Result<String, Failure> {
+    let sequence = settings
+        .sequences
+        .get(code)
+        .ok_or_else(|| {
+            Failure::refused(
+                ErrorCode::Invalid,
+                format!("sequence '{code}' does not exist"),
+            )
+        })?
+        .clone();
+    let events = work
+        .decide::<Numbering>(code.as_str(), NumberingCommand::TakeNumber { sequence })
+        .await?;
+    match events.into_iter().next() {
+        Some(NumberingEvent::NumberTaken { name, .. }) => Ok(name),
+        None => Err(Failure::internal("numbering gave no number")),
+    }
+}
+
+/// An order or invoice line as the user gives it: what is left out comes from the product.
+#[derive(Debug, Clone)]
+pub struct LineInput {
+    pub product: Option<Uuid>,
+    pub description: Option<String>,
+    pub quantity: Decimal,
+    /// Left out: the product's sale price (sales) or cost (purchases).
+    pub unit_price: Option<Decimal>,
+    pub discount: Decimal,
+    /// Left out: the product's taxes.
+    pub taxes: Option<Vec<Code>>,
+}
+
+/// A line built from `input`, with the product's kind (if any).
+pub(crate) async fn build_line(
+    work: &mut Work,
+    settings: &Settings,
+    side: Side,
+    input: &LineInput,
+    n: usize,
+) -> Result<(Line, Option<ProductKind>), Failure> {
+    let n_text = n.to_string();
+    let at = |field: &'static str| -> Vec<&str> { vec!["input", "lines", n_text.as_str(), field] };
+    let product = match input.product {
+        Some(id) => {
+            let product = work.get::<Product>(&id.to_string()).await?;
+            let details = product
+                .details()
+                .cloned()
+                .ok_or_else(|| not_found("product", id, &at("product")))?;
+            if product.is_archived() {
+                return Err(Failure::refused(
+                    ErrorCode::Archived,
+                    format!("product '{}' is archived", details.name),
+                )
+                .at(&at("product")));
+            }
+            Some(details)
+        }
+        None => None,
+    };
+    let description = match (&input.description, &product) {
+        (Some(text), _) if !text.trim().is_empty() => text.clone(),
+        (_, Some(p)) => p.name.clone(),
+        _ => {
+            return Err(Failure::refused(
+                ErrorCode::Required,
+                "a line without a product needs a description",
+            )
+            .at(&at("description")))
+        }
+    };
+    let unit_price = match (input.unit_price, &product) {
+        (Some(price), _) => price,
+        (None, Some(p)) => match side {
+            Side::Sale => p.sale_price,
+            Side::Purchase => p.cost,
+        },
+        (None, None) => {
+            return Err(Failure::refused(
+                ErrorCode::Required,
+                "a line without a product needs a unit price",
+            )
+            .at(&at("unitPrice")))
+        }
+    };
+    let codes = match (&input.taxes, &product) {
+        (Some(codes), _) => codes.clone(),
+        (None, Some(p)) => p.taxes.clone(),
+        (None, None) => vec![],
+    };
+    let mut taxes = Vec::with_capacity(codes.len());
+    for code in codes {
+        let tax = settings.taxes.get(&code).ok_or_else(|| {
+            Failure::refused(ErrorCode::NotFound, format!("there is no tax '{code}'"))
+                .at(&at("taxes"))
+        })?;
+        taxes.push(LineTax {
+            code,
+            rate: tax.rate,
+            price_included: tax.price_included,
+        });
+    }
+    let line = Line::new(
+        input.product,
+        &description,
+        input.quantity,
+        unit_price,
+        input.discount,
+        taxes,
+    )
+    .map_err(|e| {
+        let field = match e {
+            domain::money::LineError::Description(_) => "description",
+            domain::money::LineError::Quantity(_) => "quantity",
+            domain::money::LineError::UnitPrice(_) => "unitPrice",
+            domain::money::LineError::Discount(_) => "discount",
+        };
+        Failure::refused(ErrorCode::Invalid, e.to_string()).at(&at(field))
+    })?;
+    Ok((line, product.map(|p| p.kind)))
+}
+
+/// The decimals of the company currency.
+pub fn decimals(settings: &Settings) -> u32 {
+    settings
+        .currencies
+        .get(&settings.company.currency)
+        .map_or(2, |c| u32::from(c.decimals))
+}
+
+pub(crate) async fn check_partner(
+    work: &mut Work,
+    partner: Uuid,
+    side: Side,
+) -> Result<(), Failure> {
+    let field = ["input", "partner"];
+    let found = work.get::<Partner>(&partner.to_string()).await?;
+    let details = found
+        .details()
+        .ok_or_else(|| not_found("partner", partner, &field))?;
+    if found.is_archived() {
+        return Err(Failure::refused(ErrorCode::Archived, "the partner is archived").at(&field));
+    }
+    let (fits, role) = match side {
+        Side::Sale => (details.is_customer, "customer"),
+        Side::Purchase => (details.is_supplier, "supplier"),
+    };
+    if !fits {
+        return Err(Failure::refused(
+            ErrorCode::Invalid,
+            format!("the partner is not marked as a {role}"),
+        )
+        .at(&field));
+    }
+    Ok(())
+}

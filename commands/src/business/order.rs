@@ -1,0 +1,175 @@
+//! Sales and purchase orders: drafts, lines, confirmation, cancellation, deliveries and receipts
+//! (the stock moves with them).
+
+use chrono::NaiveDate;
+use domain::configuration::Settings;
+use domain::order::{LineQuantity, Order, OrderCommand, OrderEvent, OrderLine, Side};
+use domain::product::{Product, ProductKind};
+use domain::stock::{Location, MoveOrigin, Stock, StockCommand};
+use uuid::Uuid;
+
+use crate::error::Failure;
+use crate::work::Work;
+
+use super::{build_line, check_partner, decimals, missing, not_found, take_number, LineInput};
+
+async fn order_lines(
+    work: &mut Work,
+    settings: &Settings,
+    side: Side,
+    lines: &[LineInput],
+) -> Result<Vec<OrderLine>, Failure> {
+    let mut built = Vec::with_capacity(lines.len());
+    for (n, input) in lines.iter().enumerate() {
+        let (line, kind) = build_line(work, settings, side, input, n).await?;
+        built.push(OrderLine {
+            line,
+            goods: kind.is_some_and(|k| k.is_goods()),
+        });
+    }
+    Ok(built)
+}
+
+/// Creates order `id` as a draft, numbered from the side's order sequence.
+pub async fn create_order(
+    work: &mut Work,
+    settings: &Settings,
+    id: Uuid,
+    side: Side,
+    partner: Uuid,
+    date: NaiveDate,
+    lines: &[LineInput],
+) -> Result<String, Failure> {
+    check_partner(work, partner, side).await?;
+    let lines = order_lines(work, settings, side, lines).await?;
+    let sequence = match side {
+        Side::Sale => settings.business.sale_order_sequence.as_ref(),
+        Side::Purchase => settings.business.purchase_order_sequence.as_ref(),
+    }
+    .ok_or_else(|| missing("order sequence", &[]))?;
+    let number = take_number(work, settings, sequence).await?;
+    work.decide::<Order>(
+        &id.to_string(),
+        OrderCommand::CreateOrder {
+            side,
+            number: number.clone(),
+            partner,
+            date,
+            decimals: decimals(settings),
+            lines,
+        },
+    )
+    .await?;
+    Ok(number)
+}
+
+/// Order `id`, checked to be on `side`.
+pub(crate) async fn order_on(work: &mut Work, id: Uuid, side: Side) -> Result<&Order, Failure> {
+    let order = work.get::<Order>(&id.to_string()).await?;
+    if order.side() != Some(side) {
+        return Err(not_found(
+            match side {
+                Side::Sale => "sales order",
+                Side::Purchase => "purchase order",
+            },
+            id,
+            &["input", "id"],
+        ));
+    }
+    Ok(order)
+}
+
+pub async fn replace_order_lines(
+    work: &mut Work,
+    settings: &Settings,
+    id: Uuid,
+    side: Side,
+    expected_version: Option<u64>,
+    lines: &[LineInput],
+) -> Result<(), Failure> {
+    order_on(work, id, side).await?;
+    let lines = order_lines(work, settings, side, lines).await?;
+    work.decide::<Order>(
+        &id.to_string(),
+        OrderCommand::ReplaceLines {
+            expected_version,
+            lines,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Confirms or cancels order `id`.
+pub async fn order_command(
+    work: &mut Work,
+    id: Uuid,
+    side: Side,
+    command: OrderCommand,
+) -> Result<(), Failure> {
+    order_on(work, id, side).await?;
+    work.decide::<Order>(&id.to_string(), command).await?;
+    Ok(())
+}
+
+/// Delivers (sales) or receives (purchases) goods of order `id`: the order records it and each
+/// product's stock moves, all in one append.
+pub async fn deliver_order(
+    work: &mut Work,
+    settings: &Settings,
+    id: Uuid,
+    side: Side,
+    delivery: Uuid,
+    date: NaiveDate,
+    quantities: Vec<LineQuantity>,
+) -> Result<(), Failure> {
+    let order = order_on(work, id, side).await?;
+    let products: Vec<Option<Uuid>> = order.lines().iter().map(|l| l.line.product).collect();
+    let events = work
+        .decide::<Order>(
+            &id.to_string(),
+            OrderCommand::DeliverOrder {
+                delivery,
+                date,
+                quantities,
+            },
+        )
+        .await?;
+    let Some(OrderEvent::OrderDelivered { quantities, .. }) = events.into_iter().next() else {
+        return Ok(());
+    };
+    let (from, to) = match side {
+        Side::Sale => (Location::Stock, Location::Customers),
+        Side::Purchase => (Location::Suppliers, Location::Stock),
+    };
+    for (n, LineQuantity { line, quantity }) in quantities.into_iter().enumerate() {
+        let Some(Some(product)) = products.get(line).copied() else {
+            continue;
+        };
+        let kind = work
+            .get::<Product>(&product.to_string())
+            .await?
+            .details()
+            .map(|d| d.kind);
+        let check_on_hand =
+            kind == Some(ProductKind::Stockable) && !settings.business.allow_negative_stock;
+        work.decide::<Stock>(
+            &product.to_string(),
+            StockCommand::MoveStock {
+                id: Uuid::new_v5(&delivery, n.to_string().as_bytes()),
+                from,
+                to,
+                quantity,
+                date,
+                origin: MoveOrigin::Order {
+                    order: id,
+                    delivery,
+                },
+                check_on_hand,
+            },
+        )
+        .await
+        .map_err(|f| f.at(&["input", "lines", &line.to_string(), "quantity"]))?;
+    }
+    Ok(())
+}
