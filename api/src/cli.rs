@@ -86,6 +86,10 @@ pub async fn stage(backend: &Backend, command: StageCommand) -> anyhow::Result<(
 fn refused(failure: Failure) -> anyhow::Error {
     match failure {
         Failure::Internal(error) => anyhow::anyhow!(error),
+        Failure::Refused { message, field, .. } => match field.last() {
+            Some(field) if field != "input" => anyhow::anyhow!("refused: {field}: {message}"),
+            _ => anyhow::anyhow!("refused: {message}"),
+        },
         other => anyhow::anyhow!("refused: {other}"),
     }
 }
