@@ -56,6 +56,14 @@ pub async fn read(
     .await
 }
 
+/// An event of one of several streams read together: `n` numbers the stream from 1.
+#[derive(sqlx::FromRow)]
+struct TailEvent {
+    n: i64,
+    #[sqlx(flatten)]
+    event: StreamEvent,
+}
+
 /// The tails of several streams, each after its own sequence, in one query: for each stream (by
 /// its index in `streams`) its events in order.
 pub async fn read_tails(
@@ -68,8 +76,9 @@ pub async fn read_tails(
         .iter()
         .map(|s| i64::try_from(s.2).unwrap_or(i64::MAX))
         .collect();
-    let rows: Vec<(i64, i64, String, String, String, String, Option<Vec<u8>>)> = sqlx::query_as(
-        "select w.n, e.sequence, e.event_type, e.event_version, e.payload::text, e.metadata::text, e.hash
+    let rows: Vec<TailEvent> = sqlx::query_as(
+        "select w.n, e.sequence, e.event_type, e.event_version, e.payload::text as payload,
+                e.metadata::text as metadata, e.hash
            from unnest($1::text[], $2::text[], $3::bigint[]) with ordinality as w(t, id, seq, n)
            join events e on e.aggregate_type = w.t and e.aggregate_id = w.id and e.sequence > w.seq
           order by w.n, e.sequence",
@@ -80,16 +89,9 @@ pub async fn read_tails(
     .fetch_all(db)
     .await?;
     let mut tails: Vec<Vec<StreamEvent>> = vec![Vec::new(); streams.len()];
-    for (n, sequence, event_type, event_version, payload, metadata, hash) in rows {
-        if let Some(tail) = usize::try_from(n - 1).ok().and_then(|n| tails.get_mut(n)) {
-            tail.push(StreamEvent {
-                sequence,
-                event_type,
-                event_version,
-                payload,
-                metadata,
-                hash,
-            });
+    for row in rows {
+        if let Some(tail) = usize::try_from(row.n - 1).ok().and_then(|n| tails.get_mut(n)) {
+            tail.push(row.event);
         }
     }
     Ok(tails)
