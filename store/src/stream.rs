@@ -90,7 +90,10 @@ pub async fn read_tails(
     .await?;
     let mut tails: Vec<Vec<StreamEvent>> = vec![Vec::new(); streams.len()];
     for row in rows {
-        if let Some(tail) = usize::try_from(row.n - 1).ok().and_then(|n| tails.get_mut(n)) {
+        if let Some(tail) = usize::try_from(row.n - 1)
+            .ok()
+            .and_then(|n| tails.get_mut(n))
+        {
             tail.push(row.event);
         }
     }
