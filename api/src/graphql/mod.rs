@@ -12,12 +12,16 @@ mod product;
 mod stage;
 mod user;
 
+use std::collections::HashMap;
 use std::fmt::Display;
+use std::hash::Hash;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
+use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Enum, MergedObject, Schema, SimpleObject};
 use domain::text::TextError;
+use projections::{PgPool, QueryError};
 use uuid::Uuid;
 
 use crate::auth::Session;
@@ -65,11 +69,53 @@ pub fn schema(state: AppState) -> AppSchema {
         MutationRoot::default(),
         configuration::ConfigurationSubscription,
     )
+    .data(DataLoader::new(
+        ReadLoader(state.pool.clone()),
+        tokio::spawn,
+    ))
     .data(state)
     .limit_depth(12)
     .limit_complexity(20_000)
     .extension(async_graphql::extensions::Tracing)
     .finish()
+}
+
+/// Reads what the fields of list items show (an invoice's partner, an order's lines, an entry's
+/// lines), batched: one query for the whole list, not one a row. Each read model's key type has
+/// its `Loader` beside its GraphQL type; [`load`] reads through it.
+pub struct ReadLoader(PgPool);
+
+/// What a batched read fails with: shared by every field that waited on it.
+pub type LoadError = Arc<QueryError>;
+
+/// The value `key` names, read through the schema's [`ReadLoader`] with the other keys asked for
+/// at the same moment.
+pub async fn load<K>(
+    ctx: &async_graphql::Context<'_>,
+    key: K,
+) -> async_graphql::Result<Option<<ReadLoader as Loader<K>>::Value>>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    ReadLoader: Loader<K, Error = LoadError>,
+{
+    ctx.data::<DataLoader<ReadLoader>>()?
+        .load_one(key)
+        .await
+        .map_err(|e| internal(ctx, e))
+}
+
+/// Rows by the key `key` gives each (one row a key).
+fn by_key<K: Hash + Eq, R>(rows: Vec<R>, key: impl Fn(&R) -> K) -> HashMap<K, R> {
+    rows.into_iter().map(|row| (key(&row), row)).collect()
+}
+
+/// Rows grouped by the key `key` gives each, each group in the rows' order.
+fn grouped<K: Hash + Eq, R>(rows: Vec<R>, key: impl Fn(&R) -> K) -> HashMap<K, Vec<R>> {
+    let mut groups: HashMap<K, Vec<R>> = HashMap::new();
+    for row in rows {
+        groups.entry(key(&row)).or_default().push(row);
+    }
+    groups
 }
 
 /// What the HTTP layer knows of the request, for resolvers.

@@ -1,0 +1,91 @@
+//! Lists read a page at a time: the rows after a cursor's key in the list's order (keyset
+//! paging, so a page costs the same wherever it starts), and how many rows the filter selects.
+//! Products, orders and invoices are listed through the one [`List::page`].
+
+use sqlx::postgres::PgRow;
+use sqlx::{Encode, FromRow, PgPool, Postgres, QueryBuilder, Type};
+use uuid::Uuid;
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<R> {
+    /// The rows, in the list's order.
+    pub rows: Vec<R>,
+    /// More rows follow the page.
+    pub has_more: bool,
+    /// How many rows the filter selects, over all pages.
+    pub total_count: i64,
+}
+
+/// Where a row stands in a list sorted by a key and then the id: what a cursor holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct After<K> {
+    pub key: K,
+    pub id: Uuid,
+}
+
+/// Which rows of a list a filter keeps.
+pub trait Filter {
+    /// Adds ` and <condition>` to `sql` for each condition the filter sets, with its binds.
+    fn push(&self, sql: &mut QueryBuilder<'_, Postgres>);
+}
+
+/// A list of a read model's table: its columns, and the key it is sorted by before the id.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct List {
+    pub table: &'static str,
+    pub columns: &'static str,
+    /// An expression of the table's columns; the id breaks ties.
+    pub key: &'static str,
+    pub descending: bool,
+}
+
+impl List {
+    /// The first `limit` rows `filter` keeps after `after` (from the start without it), and the
+    /// number of rows it keeps in all.
+    pub(crate) async fn page<R, K>(
+        &self,
+        pool: &PgPool,
+        filter: &impl Filter,
+        after: Option<After<K>>,
+        limit: usize,
+    ) -> Result<Page<R>, sqlx::Error>
+    where
+        R: for<'r> FromRow<'r, PgRow> + Send + Unpin,
+        K: for<'q> Encode<'q, Postgres> + Type<Postgres> + Send + 'static,
+    {
+        let List {
+            table,
+            columns,
+            key,
+            descending,
+        } = *self;
+        let mut sql = QueryBuilder::new(format!("select {columns} from {table} where true"));
+        filter.push(&mut sql);
+        let (after_op, direction) = if descending {
+            ("<", " desc")
+        } else {
+            (">", "")
+        };
+        if let Some(after) = after {
+            sql.push(format!(" and ({key}, id) {after_op} ("))
+                .push_bind(after.key)
+                .push(", ")
+                .push_bind(after.id)
+                .push(")");
+        }
+        sql.push(format!(" order by {key}{direction}, id{direction} limit "))
+            .push_bind(i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1));
+        let mut rows: Vec<R> = sql.build_query_as().fetch_all(pool).await?;
+        let mut count = QueryBuilder::new(format!("select count(*) from {table} where true"));
+        filter.push(&mut count);
+        let total_count: i64 = count.build_query_scalar().fetch_one(pool).await?;
+        let has_more = rows.len() > limit;
+        rows.truncate(limit);
+        Ok(Page {
+            rows,
+            has_more,
+            total_count,
+        })
+    }
+}
