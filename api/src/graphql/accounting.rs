@@ -213,6 +213,7 @@ impl From<PeriodRow> for Period {
 /// A journal entry with its lines.
 pub struct JournalEntry(pub EntryRow);
 
+/// A journal entry with its lines.
 #[Object]
 impl JournalEntry {
     async fn journal(&self) -> &str {
