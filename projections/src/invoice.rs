@@ -13,48 +13,15 @@ use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
+use crate::lines::LineTable;
 use crate::log::{AsOf, StoredEvent};
-use crate::page::{After, Filter, List, Page};
+use crate::page::{Filter, List};
 use crate::reports::{split, Dates};
 use crate::runner::ProjectionError;
 use crate::stored::{Named, Stored};
 
 /// The tables this read model owns.
 pub(crate) const TABLES: [&str; 3] = ["invoice", "invoice_line", "invoice_match"];
-
-impl Named for InvoiceKind {
-    const ALL: &'static [Self] = &[
-        InvoiceKind::CustomerInvoice,
-        InvoiceKind::CustomerCreditNote,
-        InvoiceKind::VendorBill,
-        InvoiceKind::VendorCreditNote,
-    ];
-
-    fn name(self) -> &'static str {
-        match self {
-            InvoiceKind::CustomerInvoice => "customer_invoice",
-            InvoiceKind::CustomerCreditNote => "customer_credit_note",
-            InvoiceKind::VendorBill => "vendor_bill",
-            InvoiceKind::VendorCreditNote => "vendor_credit_note",
-        }
-    }
-}
-
-impl Named for InvoiceState {
-    const ALL: &'static [Self] = &[
-        InvoiceState::Draft,
-        InvoiceState::Posted,
-        InvoiceState::Cancelled,
-    ];
-
-    fn name(self) -> &'static str {
-        match self {
-            InvoiceState::Draft => "draft",
-            InvoiceState::Posted => "posted",
-            InvoiceState::Cancelled => "cancelled",
-        }
-    }
-}
 
 /// Applies one event of invoice `id`.
 pub(crate) async fn apply(
@@ -253,41 +220,23 @@ async fn write_lines(
     lines: &[InvoiceLine],
     decimals: u32,
 ) -> Result<(), ProjectionError> {
-    sqlx::query("delete from invoice_line where invoice_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
+    const LINES: LineTable = LineTable {
+        table: "invoice_line",
+        document: "invoice_id",
+        own: "account",
+    };
+    LINES
+        .write(
+            tx,
+            id,
+            lines,
+            decimals,
+            |l| &l.line,
+            |row, l| {
+                row.push_bind(l.account.as_str());
+            },
+        )
         .await?;
-    if lines.is_empty() {
-        return Ok(());
-    }
-    let figures: Vec<_> = lines
-        .iter()
-        .enumerate()
-        .map(|(n, line)| {
-            let amounts = line.line.amounts(line.line.quantity, decimals);
-            let taxes: Vec<String> = line.line.taxes.iter().map(|t| t.code.to_string()).collect();
-            (i32::try_from(n).unwrap_or(i32::MAX), line, amounts, taxes)
-        })
-        .collect();
-    let mut sql = QueryBuilder::<Postgres>::new(
-        "insert into invoice_line (invoice_id, line_no, product_id, description, quantity,
-                                   unit_price, discount, taxes, account, untaxed, tax, total) ",
-    );
-    sql.push_values(&figures, |mut row, (n, line, amounts, taxes)| {
-        row.push_bind(id)
-            .push_bind(*n)
-            .push_bind(line.line.product)
-            .push_bind(&line.line.description)
-            .push_bind(line.line.quantity)
-            .push_bind(line.line.unit_price)
-            .push_bind(line.line.discount)
-            .push_bind(taxes)
-            .push_bind(line.account.as_str())
-            .push_bind(amounts.untaxed)
-            .push_bind(amounts.tax)
-            .push_bind(amounts.total);
-    });
-    sql.build().execute(&mut *tx).await?;
     Ok(())
 }
 
@@ -413,30 +362,13 @@ impl Filter for InvoiceFilter {
                 .push(" and residual <> 0) = ")
                 .push_bind(open);
         }
-        if let Some(from) = self.dates.from {
-            sql.push(" and invoice_date >= ").push_bind(from);
-        }
-        if let Some(to) = self.dates.to {
-            sql.push(" and invoice_date <= ").push_bind(to);
-        }
+        self.dates.push(sql, "invoice_date");
     }
 }
 
-/// Documents, newest first, a page after `after` (a document date).
-pub async fn page(
-    pool: &PgPool,
-    filter: &InvoiceFilter,
-    after: Option<After<NaiveDate>>,
-    limit: usize,
-) -> Result<Page<InvoiceRow>, sqlx::Error> {
-    const LIST: List = List {
-        table: "invoice",
-        columns: COLUMNS,
-        key: "invoice_date",
-        descending: true,
-    };
-    LIST.page(pool, filter, after, limit).await
-}
+/// Documents, newest first, a page at a time after a document date.
+pub const LIST: List<InvoiceRow, NaiveDate, InvoiceFilter> =
+    List::new("invoice", COLUMNS, "invoice_date", true);
 
 /// A posted document still open at the aging date: what it owes then, signed (credit notes
 /// negative).

@@ -7,6 +7,7 @@ pub mod configuration;
 pub mod history;
 pub mod invoice;
 pub mod journal;
+mod lines;
 pub mod log;
 pub mod order;
 pub mod page;

@@ -11,44 +11,19 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::money::Totals;
 use domain::order::{LineQuantity, OrderEvent, OrderLine, OrderState, Side};
 use rust_decimal::Decimal;
+use sqlx::query_builder::Separated;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
+use crate::lines::LineTable;
 use crate::log::{AsOf, StoredEvent};
-use crate::page::{After, Filter, List, Page};
+use crate::page::{Filter, List};
 use crate::reports::{split, Dates};
 use crate::runner::ProjectionError;
-use crate::stored::{Named, Stored};
+use crate::stored::Stored;
 
 /// The tables this read model owns.
 pub(crate) const TABLES: [&str; 3] = ["business_order", "order_line", "order_invoiced"];
-
-impl Named for Side {
-    const ALL: &'static [Self] = &[Side::Sale, Side::Purchase];
-
-    fn name(self) -> &'static str {
-        match self {
-            Side::Sale => "sale",
-            Side::Purchase => "purchase",
-        }
-    }
-}
-
-impl Named for OrderState {
-    const ALL: &'static [Self] = &[
-        OrderState::Draft,
-        OrderState::Confirmed,
-        OrderState::Cancelled,
-    ];
-
-    fn name(self) -> &'static str {
-        match self {
-            OrderState::Draft => "draft",
-            OrderState::Confirmed => "confirmed",
-            OrderState::Cancelled => "cancelled",
-        }
-    }
-}
 
 /// How far the deliveries (or the invoices) of an order have got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
@@ -94,56 +69,39 @@ pub(crate) async fn apply(
             decimals,
             lines,
         } => {
-            let header = Created {
+            let order = Created {
                 side,
-                number: &number,
+                number,
                 partner,
                 date,
                 decimals,
             };
-            create(tx, id, event, &header, &lines).await
+            create(tx, id, event, &order, &lines).await
         }
         OrderEvent::OrderLinesReplaced { lines } => replace_lines(tx, id, event, &lines).await,
         OrderEvent::OrderConfirmed {} => milestone(tx, id, event, Milestone::Confirmed).await,
         OrderEvent::OrderCancelled {} => milestone(tx, id, event, Milestone::Cancelled).await,
         OrderEvent::OrderDelivered { quantities, .. } => {
-            let mut lines = progress(tx, id).await?;
-            for q in &quantities {
-                if let Some(line) = lines.line(q.line) {
-                    line.delivered += q.quantity;
-                }
-            }
-            lines.write(tx, id, event).await
+            progress(tx, id, event, &quantities, |line, q| line.delivered += q).await
         }
         OrderEvent::OrderInvoiced {
             invoice,
             quantities,
         } => {
-            let mut lines = progress(tx, id).await?;
-            for q in &quantities {
-                if let Some(line) = lines.line(q.line) {
-                    line.invoiced += q.quantity;
-                }
-            }
             record_invoiced(tx, id, invoice, event, &quantities).await?;
-            lines.write(tx, id, event).await
+            progress(tx, id, event, &quantities, |line, q| line.invoiced += q).await
         }
         OrderEvent::OrderInvoiceReleased { invoice } => {
-            let mut lines = progress(tx, id).await?;
-            for q in release_invoiced(tx, id, invoice).await? {
-                if let Some(line) = lines.line(q.line) {
-                    line.invoiced -= q.quantity;
-                }
-            }
-            lines.write(tx, id, event).await
+            let released = release_invoiced(tx, id, invoice).await?;
+            progress(tx, id, event, &released, |line, q| line.invoiced -= q).await
         }
     }
 }
 
 /// What an order's creation says beside its lines.
-struct Created<'a> {
+struct Created {
     side: Side,
-    number: &'a str,
+    number: String,
     partner: Uuid,
     date: NaiveDate,
     decimals: u32,
@@ -155,28 +113,20 @@ fn totals(lines: &[OrderLine], decimals: u32) -> Totals {
 
 /// The statuses of new lines: nothing delivered or invoiced yet.
 fn fresh_statuses(lines: &[OrderLine]) -> (Status, Status) {
-    let fresh: Vec<LineProgress> = lines
-        .iter()
-        .map(|l| LineProgress {
-            line_no: 0,
-            quantity: l.line.quantity,
-            goods: l.goods,
-            delivered: Decimal::ZERO,
-            invoiced: Decimal::ZERO,
-        })
-        .collect();
-    Progress(fresh).statuses()
-}
-
-fn stored_decimals(decimals: u32) -> Result<i32, sqlx::Error> {
-    i32::try_from(decimals).map_err(|e| sqlx::Error::Encode(Box::new(e)))
+    statuses(lines.iter().map(|l| LineProgress {
+        line_no: 0,
+        quantity: l.line.quantity,
+        goods: l.goods,
+        delivered: Decimal::ZERO,
+        invoiced: Decimal::ZERO,
+    }))
 }
 
 async fn create(
     tx: &mut PgConnection,
     id: Uuid,
     event: &StoredEvent,
-    order: &Created<'_>,
+    order: &Created,
     lines: &[OrderLine],
 ) -> Result<(), ProjectionError> {
     let totals = totals(lines, order.decimals);
@@ -196,7 +146,7 @@ async fn create(
     )
     .bind(id)
     .bind(Stored(order.side))
-    .bind(order.number)
+    .bind(&order.number)
     .bind(order.partner)
     .bind(order.date)
     .bind(Stored(OrderState::Draft))
@@ -207,7 +157,7 @@ async fn create(
     .bind(invoicing)
     .bind(event.sequence)
     .bind(event.recorded_at)
-    .bind(stored_decimals(order.decimals)?)
+    .bind(i32::try_from(order.decimals).map_err(|e| sqlx::Error::Encode(Box::new(e)))?)
     .execute(&mut *tx)
     .await?;
     sqlx::query("delete from order_invoiced where order_id = $1")
@@ -260,43 +210,19 @@ async fn write_lines(
     lines: &[OrderLine],
     decimals: u32,
 ) -> Result<(), ProjectionError> {
-    sqlx::query("delete from order_line where order_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    if lines.is_empty() {
-        return Ok(());
-    }
-    let figures: Vec<_> = lines
-        .iter()
-        .enumerate()
-        .map(|(n, line)| {
-            let amounts = line.line.amounts(line.line.quantity, decimals);
-            let taxes: Vec<String> = line.line.taxes.iter().map(|t| t.code.to_string()).collect();
-            (i32::try_from(n).unwrap_or(i32::MAX), line, amounts, taxes)
-        })
-        .collect();
-    let mut sql = QueryBuilder::<Postgres>::new(
-        "insert into order_line (order_id, line_no, product_id, description, quantity, unit_price,
-                                 discount, taxes, goods, untaxed, tax, total, delivered, invoiced) ",
-    );
-    sql.push_values(&figures, |mut row, (n, line, amounts, taxes)| {
-        row.push_bind(id)
-            .push_bind(*n)
-            .push_bind(line.line.product)
-            .push_bind(&line.line.description)
-            .push_bind(line.line.quantity)
-            .push_bind(line.line.unit_price)
-            .push_bind(line.line.discount)
-            .push_bind(taxes)
-            .push_bind(line.goods)
-            .push_bind(amounts.untaxed)
-            .push_bind(amounts.tax)
-            .push_bind(amounts.total)
+    const LINES: LineTable = LineTable {
+        table: "order_line",
+        document: "order_id",
+        own: "goods, delivered, invoiced",
+    };
+    let own = |row: &mut Separated<'_, '_, Postgres, &'static str>, line: &OrderLine| {
+        row.push_bind(line.goods)
             .push_bind(Decimal::ZERO)
             .push_bind(Decimal::ZERO);
-    });
-    sql.build().execute(&mut *tx).await?;
+    };
+    LINES
+        .write(tx, id, lines, decimals, |l| &l.line, own)
+        .await?;
     Ok(())
 }
 
@@ -350,81 +276,74 @@ struct LineProgress {
     invoiced: Decimal,
 }
 
-/// How far an order's lines have got, as the rows say.
-struct Progress(Vec<LineProgress>);
+/// (deliveries, invoices): goods delivered of goods ordered, and all invoiced of all ordered.
+fn statuses(lines: impl IntoIterator<Item = LineProgress>) -> (Status, Status) {
+    let (mut to_deliver, mut delivered, mut ordered, mut invoiced) =
+        (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+    for line in lines {
+        if line.goods {
+            to_deliver += line.quantity;
+            delivered += line.delivered;
+        }
+        ordered += line.quantity;
+        invoiced += line.invoiced;
+    }
+    (
+        Status::of(delivered, to_deliver),
+        Status::of(invoiced, ordered),
+    )
+}
 
-async fn progress(tx: &mut PgConnection, id: Uuid) -> Result<Progress, sqlx::Error> {
-    let lines = sqlx::query_as(
+/// Changes how far the lines of order `id` have got: `change` for each of `quantities` (lines
+/// the order does not have are passed over), then writes them and the order's statuses.
+async fn progress(
+    tx: &mut PgConnection,
+    id: Uuid,
+    event: &StoredEvent,
+    quantities: &[LineQuantity],
+    change: impl Fn(&mut LineProgress, Decimal),
+) -> Result<(), ProjectionError> {
+    let mut lines: Vec<LineProgress> = sqlx::query_as(
         "select line_no, quantity, goods, delivered, invoiced from order_line
           where order_id = $1 order by line_no",
     )
     .bind(id)
     .fetch_all(&mut *tx)
     .await?;
-    Ok(Progress(lines))
-}
-
-impl Progress {
-    /// Line `n` (from 0), if the order has it.
-    fn line(&mut self, n: usize) -> Option<&mut LineProgress> {
-        let n = i32::try_from(n).ok()?;
-        self.0.iter_mut().find(|l| l.line_no == n)
-    }
-
-    /// (deliveries, invoices): goods delivered of goods ordered, and all invoiced of all ordered.
-    fn statuses(&self) -> (Status, Status) {
-        let (mut to_deliver, mut delivered, mut ordered, mut invoiced) =
-            (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
-        for line in &self.0 {
-            if line.goods {
-                to_deliver += line.quantity;
-                delivered += line.delivered;
-            }
-            ordered += line.quantity;
-            invoiced += line.invoiced;
+    for q in quantities {
+        let number = i32::try_from(q.line).ok();
+        if let Some(line) = lines.iter_mut().find(|l| Some(l.line_no) == number) {
+            change(line, q.quantity);
         }
-        (
-            Status::of(delivered, to_deliver),
-            Status::of(invoiced, ordered),
-        )
     }
-
-    /// Writes the lines' delivered and invoiced quantities, and the order's statuses.
-    async fn write(
-        &self,
-        tx: &mut PgConnection,
-        id: Uuid,
-        event: &StoredEvent,
-    ) -> Result<(), ProjectionError> {
-        if !self.0.is_empty() {
-            sqlx::query(
-                "update order_line set delivered = u.delivered, invoiced = u.invoiced
-                   from unnest($2::int[], $3::numeric[], $4::numeric[])
-                     as u(line_no, delivered, invoiced)
-                  where order_line.order_id = $1 and order_line.line_no = u.line_no",
-            )
-            .bind(id)
-            .bind(self.0.iter().map(|l| l.line_no).collect::<Vec<_>>())
-            .bind(self.0.iter().map(|l| l.delivered).collect::<Vec<_>>())
-            .bind(self.0.iter().map(|l| l.invoiced).collect::<Vec<_>>())
-            .execute(&mut *tx)
-            .await?;
-        }
-        let (delivery, invoicing) = self.statuses();
+    if !lines.is_empty() {
         sqlx::query(
-            "update business_order
-                set delivery_status = $2, invoice_status = $3, version = $4, updated_at = $5
-              where id = $1",
+            "update order_line set delivered = u.delivered, invoiced = u.invoiced
+               from unnest($2::int[], $3::numeric[], $4::numeric[])
+                 as u(line_no, delivered, invoiced)
+              where order_line.order_id = $1 and order_line.line_no = u.line_no",
         )
         .bind(id)
-        .bind(delivery)
-        .bind(invoicing)
-        .bind(event.sequence)
-        .bind(event.recorded_at)
+        .bind(lines.iter().map(|l| l.line_no).collect::<Vec<_>>())
+        .bind(lines.iter().map(|l| l.delivered).collect::<Vec<_>>())
+        .bind(lines.iter().map(|l| l.invoiced).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
-        Ok(())
     }
+    let (delivery, invoicing) = statuses(lines);
+    sqlx::query(
+        "update business_order
+            set delivery_status = $2, invoice_status = $3, version = $4, updated_at = $5
+          where id = $1",
+    )
+    .bind(id)
+    .bind(delivery)
+    .bind(invoicing)
+    .bind(event.sequence)
+    .bind(event.recorded_at)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 /// Keeps what `invoice` billed of order `id`, for when it is released.
@@ -527,12 +446,7 @@ pub struct OrderLineRow {
 
 /// One order.
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<OrderRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from business_order where id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(pool)
-    .await
+    Ok(get_many(pool, &[id]).await?.pop())
 }
 
 /// The orders of `ids` that exist, in no particular order.
@@ -576,30 +490,13 @@ impl Filter for OrderFilter {
         if let Some(state) = self.state {
             sql.push(" and state = ").push_bind(Stored(state));
         }
-        if let Some(from) = self.dates.from {
-            sql.push(" and order_date >= ").push_bind(from);
-        }
-        if let Some(to) = self.dates.to {
-            sql.push(" and order_date <= ").push_bind(to);
-        }
+        self.dates.push(sql, "order_date");
     }
 }
 
-/// Orders, newest first, a page after `after` (an order date).
-pub async fn page(
-    pool: &PgPool,
-    filter: &OrderFilter,
-    after: Option<After<NaiveDate>>,
-    limit: usize,
-) -> Result<Page<OrderRow>, sqlx::Error> {
-    const LIST: List = List {
-        table: "business_order",
-        columns: COLUMNS,
-        key: "order_date",
-        descending: true,
-    };
-    LIST.page(pool, filter, after, limit).await
-}
+/// Orders, newest first, a page at a time after an order date.
+pub const LIST: List<OrderRow, NaiveDate, OrderFilter> =
+    List::new("business_order", COLUMNS, "order_date", true);
 
 /// One group of a sales or purchase analysis.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

@@ -1,6 +1,9 @@
 //! Lists read a page at a time: the rows after a cursor's key in the list's order (keyset
 //! paging, so a page costs the same wherever it starts), and how many rows the filter selects.
-//! Products, orders and invoices are listed through the one [`List::page`].
+//! Products, orders and invoices are listed through the one [`List::page`], each read model
+//! giving its [`List`] (table, sort key, row, filter).
+
+use std::marker::PhantomData;
 
 use sqlx::postgres::PgRow;
 use sqlx::{Encode, FromRow, PgPool, Postgres, QueryBuilder, Type};
@@ -30,39 +33,54 @@ pub trait Filter {
     fn push(&self, sql: &mut QueryBuilder<'_, Postgres>);
 }
 
-/// A list of a read model's table: its columns, and the key it is sorted by before the id.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct List {
-    pub table: &'static str,
-    pub columns: &'static str,
+/// A list of a read model's table: rows `R`, sorted by a key `K` and then the id, kept by a
+/// filter `F`.
+pub struct List<R, K, F> {
+    table: &'static str,
+    columns: &'static str,
     /// An expression of the table's columns; the id breaks ties.
-    pub key: &'static str,
-    pub descending: bool,
+    key: &'static str,
+    descending: bool,
+    rows: PhantomData<fn() -> (R, K, F)>,
 }
 
-impl List {
-    /// The first `limit` rows `filter` keeps after `after` (from the start without it), and the
-    /// number of rows it keeps in all.
-    pub(crate) async fn page<R, K>(
-        &self,
-        pool: &PgPool,
-        filter: &impl Filter,
-        after: Option<After<K>>,
-        limit: usize,
-    ) -> Result<Page<R>, sqlx::Error>
-    where
-        R: for<'r> FromRow<'r, PgRow> + Send + Unpin,
-        K: for<'q> Encode<'q, Postgres> + Type<Postgres> + Send + 'static,
-    {
-        let List {
+impl<R, K, F> List<R, K, F> {
+    /// The list of `columns` of `table`, sorted by `key` (then the id) one way.
+    pub(crate) const fn new(
+        table: &'static str,
+        columns: &'static str,
+        key: &'static str,
+        descending: bool,
+    ) -> Self {
+        Self {
             table,
             columns,
             key,
             descending,
-        } = *self;
+            rows: PhantomData,
+        }
+    }
+}
+
+impl<R, K, F> List<R, K, F>
+where
+    R: for<'r> FromRow<'r, PgRow> + Send + Unpin,
+    K: for<'q> Encode<'q, Postgres> + Type<Postgres> + Send + 'static,
+    F: Filter,
+{
+    /// The first `limit` rows `filter` keeps after `after` (from the start without it), and the
+    /// number of rows it keeps in all.
+    pub async fn page(
+        &self,
+        pool: &PgPool,
+        filter: &F,
+        after: Option<After<K>>,
+        limit: usize,
+    ) -> Result<Page<R>, sqlx::Error> {
+        let (table, columns, key) = (self.table, self.columns, self.key);
         let mut sql = QueryBuilder::new(format!("select {columns} from {table} where true"));
         filter.push(&mut sql);
-        let (after_op, direction) = if descending {
+        let (after_op, direction) = if self.descending {
             ("<", " desc")
         } else {
             (">", "")

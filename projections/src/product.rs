@@ -9,28 +9,12 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use crate::log::StoredEvent;
-use crate::page::{After, Filter, List, Page};
+use crate::page::{Filter, List};
 use crate::runner::ProjectionError;
-use crate::stored::{Named, Stored};
+use crate::stored::Stored;
 
 /// The tables this read model owns.
 pub(crate) const TABLES: [&str; 2] = ["product", "product_cost"];
-
-impl Named for ProductKind {
-    const ALL: &'static [Self] = &[
-        ProductKind::Stockable,
-        ProductKind::Consumable,
-        ProductKind::Service,
-    ];
-
-    fn name(self) -> &'static str {
-        match self {
-            ProductKind::Stockable => "stockable",
-            ProductKind::Consumable => "consumable",
-            ProductKind::Service => "service",
-        }
-    }
-}
 
 /// Applies one event of product `id`.
 pub(crate) async fn apply(
@@ -116,10 +100,7 @@ const COLUMNS: &str =
 
 /// One product, archived or not.
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<ProductRow>, sqlx::Error> {
-    sqlx::query_as(&format!("select {COLUMNS} from product where id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+    Ok(get_many(pool, &[id]).await?.pop())
 }
 
 /// The products of `ids` that exist, in no particular order.
@@ -167,18 +148,6 @@ impl Filter for ProductFilter {
     }
 }
 
-/// Products by name (without regard to case), a page after `after` (a lowercased name).
-pub async fn page(
-    pool: &PgPool,
-    filter: &ProductFilter,
-    after: Option<After<String>>,
-    limit: usize,
-) -> Result<Page<ProductRow>, sqlx::Error> {
-    const LIST: List = List {
-        table: "product",
-        columns: COLUMNS,
-        key: "lower(name)",
-        descending: false,
-    };
-    LIST.page(pool, filter, after, limit).await
-}
+/// Products by name (without regard to case), a page at a time after a lowercased name.
+pub const LIST: List<ProductRow, String, ProductFilter> =
+    List::new("product", COLUMNS, "lower(name)", false);

@@ -10,6 +10,7 @@
 //! trial balance as it stood on 5 November, before the late invoices were posted.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{Postgres, QueryBuilder};
 
 use crate::log::AsOf;
 
@@ -27,4 +28,16 @@ pub(crate) fn split(as_of: Option<AsOf>) -> (Option<i64>, Option<DateTime<Utc>>)
 pub struct Dates {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+}
+
+impl Dates {
+    /// Adds the conditions that keep `column` (a date) within the dates to a list's query.
+    pub(crate) fn push(&self, sql: &mut QueryBuilder<'_, Postgres>, column: &str) {
+        if let Some(from) = self.from {
+            sql.push(format!(" and {column} >= ")).push_bind(from);
+        }
+        if let Some(to) = self.to {
+            sql.push(format!(" and {column} <= ")).push_bind(to);
+        }
+    }
 }

@@ -11,18 +11,10 @@ use uuid::Uuid;
 use crate::log::{AsOf, StoredEvent};
 use crate::reports::split;
 use crate::runner::ProjectionError;
-use crate::stored::{Named, Stored};
+use crate::stored::Stored;
 
 /// The tables this read model owns.
 pub(crate) const TABLES: [&str; 1] = ["stock_move"];
-
-impl Named for Location {
-    const ALL: &'static [Self] = &Location::ALL;
-
-    fn name(self) -> &'static str {
-        self.as_str()
-    }
-}
 
 /// Applies one event of the stock of `product`.
 pub(crate) async fn apply(

@@ -7,6 +7,10 @@
 
 use std::any::type_name;
 
+use domain::invoice::{InvoiceKind, InvoiceState};
+use domain::order::{OrderState, Side};
+use domain::product::ProductKind;
+use domain::stock::Location;
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgArgumentBuffer, PgTypeInfo, PgValueRef};
@@ -52,6 +56,93 @@ impl<'r, T: Named> Decode<'r, Postgres> for Stored<T> {
 impl<'q, T: Named> Encode<'q, Postgres> for Stored<T> {
     fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
         <&str as Encode<'q, Postgres>>::encode(self.0.name(), buf)
+    }
+}
+
+// The names the business read models store their enums by.
+
+impl Named for ProductKind {
+    const ALL: &'static [Self] = &[
+        ProductKind::Stockable,
+        ProductKind::Consumable,
+        ProductKind::Service,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            ProductKind::Stockable => "stockable",
+            ProductKind::Consumable => "consumable",
+            ProductKind::Service => "service",
+        }
+    }
+}
+
+impl Named for Side {
+    const ALL: &'static [Self] = &[Side::Sale, Side::Purchase];
+
+    fn name(self) -> &'static str {
+        match self {
+            Side::Sale => "sale",
+            Side::Purchase => "purchase",
+        }
+    }
+}
+
+impl Named for OrderState {
+    const ALL: &'static [Self] = &[
+        OrderState::Draft,
+        OrderState::Confirmed,
+        OrderState::Cancelled,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            OrderState::Draft => "draft",
+            OrderState::Confirmed => "confirmed",
+            OrderState::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl Named for InvoiceKind {
+    const ALL: &'static [Self] = &[
+        InvoiceKind::CustomerInvoice,
+        InvoiceKind::CustomerCreditNote,
+        InvoiceKind::VendorBill,
+        InvoiceKind::VendorCreditNote,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            InvoiceKind::CustomerInvoice => "customer_invoice",
+            InvoiceKind::CustomerCreditNote => "customer_credit_note",
+            InvoiceKind::VendorBill => "vendor_bill",
+            InvoiceKind::VendorCreditNote => "vendor_credit_note",
+        }
+    }
+}
+
+impl Named for InvoiceState {
+    const ALL: &'static [Self] = &[
+        InvoiceState::Draft,
+        InvoiceState::Posted,
+        InvoiceState::Cancelled,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            InvoiceState::Draft => "draft",
+            InvoiceState::Posted => "posted",
+            InvoiceState::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl Named for Location {
+    const ALL: &'static [Self] = &Location::ALL;
+
+    fn name(self) -> &'static str {
+        self.as_str()
     }
 }
 

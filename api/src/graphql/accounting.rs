@@ -1,3 +1,5 @@
+//! Over 600 lines: the books' part of the schema is one object, with every report's own types.
+//!
 //! The books and the reports in GraphQL: journal entries, manual entries, periods; the trial
 //! balance, the general and partner ledgers, aged balances; sales and purchase analysis; stock
 //! levels, valuation, moves and counts. Every report takes `asOf` to stand where the log stood

@@ -8,7 +8,7 @@ use async_graphql::connection::{query_with, Connection, Edge, OpaqueCursor};
 use async_graphql::{Context, InputObject, OutputType, Result, ID};
 use chrono::NaiveDate;
 use domain::configuration::{Code, Model, Right, Settings};
-use projections::page::Page;
+use projections::page::{After, Page};
 use projections::QueryError;
 use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
@@ -204,6 +204,15 @@ pub struct DateCursor {
     pub id: Uuid,
 }
 
+impl From<DateCursor> for After<NaiveDate> {
+    fn from(cursor: DateCursor) -> Self {
+        After {
+            key: cursor.date,
+            id: cursor.id,
+        }
+    }
+}
+
 /// A cursor over a list sorted by a text and then id.
 #[derive(Serialize, Deserialize)]
 pub struct TextCursor {
@@ -211,19 +220,28 @@ pub struct TextCursor {
     pub id: Uuid,
 }
 
+impl From<TextCursor> for After<String> {
+    fn from(cursor: TextCursor) -> Self {
+        After {
+            key: cursor.key,
+            id: cursor.id,
+        }
+    }
+}
+
 /// A page of a keyset-paged list as a connection (`first`/`after`, at most 100 a page): `fetch`
 /// reads the rows after the cursor given, `cursor` says where a row stands, `node` makes the
 /// GraphQL object of a row.
-pub async fn keyset_connection<C, R, N, Fut>(
+pub async fn keyset_connection<C, K, R, N, Fut>(
     ctx: &Context<'_>,
     after: Option<String>,
     first: Option<i32>,
-    fetch: impl FnOnce(Option<C>, usize) -> Fut,
+    fetch: impl FnOnce(Option<After<K>>, usize) -> Fut,
     cursor: impl Fn(&R) -> C,
     node: impl Fn(R) -> N,
 ) -> Result<Connection<OpaqueCursor<C>, N, TotalCount>>
 where
-    C: Serialize + DeserializeOwned + Send + Sync,
+    C: Serialize + DeserializeOwned + Send + Sync + Into<After<K>>,
     N: OutputType,
     Fut: Future<Output = Result<Page<R>, QueryError>>,
 {
@@ -235,7 +253,7 @@ where
         |after, _, first, _| async move {
             let limit = page_size(first)?;
             let had_after = after.is_some();
-            let page = fetch(after.map(|c| c.0), limit)
+            let page = fetch(after.map(|c| c.0.into()), limit)
                 .await
                 .map_err(|e| internal(ctx, e))?;
             let mut connection = Connection::with_additional_fields(

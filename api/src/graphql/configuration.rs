@@ -1,3 +1,5 @@
+//! Over 600 lines: the configuration's part of the schema spans a dozen kinds of settings.
+//!
 //! Configuration in GraphQL: modules, company, sequences, taxes, currencies, labels, groups and
 //! rights; the forms frontends draw from; the mutations that change them.
 

@@ -1,3 +1,5 @@
+//! Over 600 lines: an order's part of the schema, its lists and every step to its invoice.
+//!
 //! Sales and purchase orders in GraphQL: one `Order` type (its `side` says which), the lists,
 //! and the mutations from quotation to invoice.
 
@@ -10,7 +12,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::configuration::{Model, Right};
 use domain::order::{LineQuantity, OrderCommand, OrderState, Side};
 use projections::order::{self as read_model, OrderFilter, OrderLineRow, OrderRow, Status};
-use projections::page::After;
 use projections::reports::Dates;
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -357,13 +358,7 @@ async fn list(
         ctx,
         after,
         first,
-        |after: Option<DateCursor>, limit| async move {
-            let after = after.map(|c| After {
-                key: c.date,
-                id: c.id,
-            });
-            read_model::page(&state.pool, &filter, after, limit).await
-        },
+        |after, limit| read_model::LIST.page(&state.pool, &filter, after, limit),
         |row| DateCursor {
             date: row.order_date,
             id: row.id,

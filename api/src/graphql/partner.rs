@@ -1,3 +1,5 @@
+//! Over 600 lines: the partner's form, two-way list, history and mutations, one schema part.
+//!
 //! Partners in GraphQL: the form, the list, the history, and the mutations.
 
 use std::collections::HashMap;

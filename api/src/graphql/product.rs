@@ -6,7 +6,6 @@ use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID
 use chrono::{DateTime, Utc};
 use domain::configuration::{Model, Right};
 use domain::product::{DetailsError, ProductCommand, ProductDetails, ProductKind};
-use projections::page::After;
 use projections::product::{self as read_model, ProductFilter, ProductRow};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -168,13 +167,7 @@ impl ProductQuery {
             ctx,
             after,
             first,
-            |after: Option<TextCursor>, limit| async move {
-                let after = after.map(|c| After {
-                    key: c.key,
-                    id: c.id,
-                });
-                read_model::page(&state.pool, &filter, after, limit).await
-            },
+            |after, limit| read_model::LIST.page(&state.pool, &filter, after, limit),
             |row| TextCursor {
                 key: row.name.to_lowercase(),
                 id: row.id,
