@@ -417,3 +417,27 @@ pub async fn open_documents(
     .fetch_all(pool)
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_draft_owes_its_total_a_posted_document_what_is_not_matched_a_cancelled_one_nothing() {
+        assert_eq!(
+            residual(InvoiceState::Draft, d("121.00"), d("0"), 2),
+            d("121.00")
+        );
+        // 121.00 − 50.005 = 70.995 → 71.00, to the currency's two places.
+        let posted = residual(InvoiceState::Posted, d("121.00"), d("50.005"), 2);
+        assert_eq!(posted.to_string(), "71.00");
+        assert_eq!(
+            residual(InvoiceState::Cancelled, d("121.00"), d("0"), 2),
+            Decimal::ZERO
+        );
+    }
+}

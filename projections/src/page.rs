@@ -33,6 +33,9 @@ pub trait Filter {
     fn push(&self, sql: &mut QueryBuilder<'_, Postgres>);
 }
 
+/// What a [`List`] is typed by, without holding any of it (and `Send` whatever it is).
+type Typed<R, K, F> = fn() -> (R, K, F);
+
 /// A list of a read model's table: rows `R`, sorted by a key `K` and then the id, kept by a
 /// filter `F`.
 pub struct List<R, K, F> {
@@ -41,7 +44,7 @@ pub struct List<R, K, F> {
     /// An expression of the table's columns; the id breaks ties.
     key: &'static str,
     descending: bool,
-    rows: PhantomData<fn() -> (R, K, F)>,
+    rows: PhantomData<Typed<R, K, F>>,
 }
 
 impl<R, K, F> List<R, K, F> {
