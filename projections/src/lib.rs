@@ -1,16 +1,28 @@
-//! The read side: the event-log reader, the projection runner, and the read models with the
-//! queries that read them.
+//! The read side: the projection runner, and the read models, each with the queries that read
+//! it. The log itself (and its reader) is the store's.
 
 pub mod business;
 pub mod configuration;
 pub mod history;
+pub mod invoice;
+pub mod journal;
+mod lines;
+pub mod order;
+pub mod page;
 pub mod partner;
+pub mod period;
+pub mod product;
 pub mod reports;
 pub mod runner;
 pub mod seal;
+pub mod stock;
+pub mod stored;
 pub mod user;
 
 // the log and its hash chain live in the store; these paths stay for the read side.
 pub use runner::{Progress, Projection, ProjectionError, Wake};
+/// What the read models' queries take and fail with, so that their callers need not name the
+/// database driver.
+pub use sqlx::{Error as QueryError, PgPool};
 pub use store::{chain, log};
 pub use store::{Checkpoint, StoredEvent};

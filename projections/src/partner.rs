@@ -268,6 +268,22 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<PartnerRow>, sqlx::Er
         .await
 }
 
+/// The partners of `ids` that exist, archived or not, in no particular order.
+pub async fn get_many(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<PartnerRow>, sqlx::Error> {
+    sqlx::query_as("select * from partner where id = any($1)")
+        .bind(ids)
+        .fetch_all(pool)
+        .await
+}
+
+/// The names of the partners of `ids` that exist.
+pub async fn names(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
+    sqlx::query_as("select id, name from partner where id = any($1)")
+        .bind(ids)
+        .fetch_all(pool)
+        .await
+}
+
 /// Which partners a list shows.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PartnerFilter {

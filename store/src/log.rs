@@ -202,3 +202,14 @@ pub async fn latest_of_aggregate(
         position,
     }))
 }
+
+/// The position of the last event recorded at or before `time`; `None` if there is none.
+pub async fn position_at(
+    executor: impl PgExecutor<'_>,
+    time: DateTime<Utc>,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("select max(position) from events where recorded_at <= $1")
+        .bind(time)
+        .fetch_one(executor)
+        .await
+}

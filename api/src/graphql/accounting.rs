@@ -1,22 +1,32 @@
+//! Over 600 lines: the books' part of the schema is one object, with every report's own types.
+//!
 //! The books and the reports in GraphQL: journal entries, manual entries, periods; the trial
 //! balance, the general and partner ledgers, aged balances; sales and purchase analysis; stock
 //! levels, valuation, moves and counts. Every report takes `asOf` to stand where the log stood
 //! at a position or time.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
+use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
 use chrono::NaiveDate;
 use domain::configuration::{AccountKind, Model, Right, Settings};
+use domain::invoice::InvoiceKind;
 use domain::ledger::{EntryLine, PeriodId};
 use domain::money::round;
-use projections::reports::{self, Dates, GroupBy};
+use domain::order::Side;
+use projections::journal::{self, EntryRow, ItemRow, LedgerItem};
+use projections::order::GroupBy;
+use projections::period::PeriodRow;
+use projections::reports::Dates;
+use projections::PgPool;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::business::{acting, date_or_today, reading, settled};
 use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::input::{parse_id, AsOfInput};
+use super::loader::{grouped, load, LoadError, ReadLoader};
 use commands::business::{self, EntryInput};
 use commands::AppState;
 
@@ -136,6 +146,7 @@ pub struct AgedBalance {
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "GroupBy")]
 pub enum AnalysisGroup {
     /// By customer (or supplier).
     Partner,
@@ -189,66 +200,110 @@ pub struct Period {
     pub entries: i64,
 }
 
-#[derive(SimpleObject, sqlx::FromRow)]
-pub struct JournalEntryRow {
-    #[graphql(skip)]
-    pub id: Uuid,
-    pub journal: String,
-    pub number: String,
-    #[graphql(name = "date")]
-    pub entry_date: NaiveDate,
-    pub reference: String,
-    /// `invoice`, `payment` or `manual`.
-    pub origin: String,
-    /// Debit (= credit) of the entry.
-    pub amount: Decimal,
-    /// Where in the log it was recorded.
-    pub position: i64,
-}
-
-#[derive(SimpleObject, sqlx::FromRow)]
-#[graphql(complex)]
-pub struct JournalItem {
-    pub account: String,
-    #[graphql(skip)]
-    pub partner_id: Option<Uuid>,
-    pub label: String,
-    pub debit: Decimal,
-    pub credit: Decimal,
+impl From<PeriodRow> for Period {
+    fn from(row: PeriodRow) -> Self {
+        Self {
+            id: row.id,
+            closed: row.closed,
+            closed_by: row.closed_by,
+            entries: row.entries,
+        }
+    }
 }
 
 /// A journal entry with its lines.
-#[derive(SimpleObject)]
-#[graphql(complex)]
-pub struct JournalEntry {
-    #[graphql(flatten)]
-    pub row: JournalEntryRow,
-}
+pub struct JournalEntry(pub EntryRow);
 
-#[async_graphql::ComplexObject]
-impl JournalItem {
-    /// The customer or supplier the line is about.
-    async fn partner(&self) -> Option<ID> {
-        self.partner_id.map(|p| ID(p.to_string()))
-    }
-}
-
-#[async_graphql::ComplexObject]
+/// A journal entry with its lines.
+#[Object]
 impl JournalEntry {
+    async fn journal(&self) -> &str {
+        &self.0.journal
+    }
+
+    async fn number(&self) -> &str {
+        &self.0.number
+    }
+
+    async fn date(&self) -> NaiveDate {
+        self.0.entry_date
+    }
+
+    async fn reference(&self) -> &str {
+        &self.0.reference
+    }
+
+    /// `invoice`, `payment` or `manual`.
+    async fn origin(&self) -> &str {
+        self.0.origin.as_str()
+    }
+
+    /// Debit (= credit) of the entry.
+    async fn amount(&self) -> Decimal {
+        self.0.amount
+    }
+
+    /// Where in the log it was recorded.
+    async fn position(&self) -> i64 {
+        self.0.position
+    }
+
     async fn id(&self) -> ID {
-        ID(self.row.id.to_string())
+        ID(self.0.id.to_string())
     }
 
     async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<JournalItem>> {
-        let state = ctx.data::<AppState>()?;
-        sqlx::query_as(
-            "select account, partner_id, label, debit, credit from journal_item
-              where entry_id = $1 order by line_no",
-        )
-        .bind(self.row.id)
-        .fetch_all(&state.pool)
-        .await
-        .map_err(|e| internal(ctx, e))
+        let rows = load(ctx, EntryLinesKey(self.0.id)).await?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(JournalItem)
+            .collect())
+    }
+}
+
+/// A line of a journal entry.
+pub struct JournalItem(pub ItemRow);
+
+#[Object]
+impl JournalItem {
+    async fn account(&self) -> &str {
+        &self.0.account
+    }
+
+    async fn label(&self) -> &str {
+        &self.0.label
+    }
+
+    async fn debit(&self) -> Decimal {
+        self.0.debit
+    }
+
+    async fn credit(&self) -> Decimal {
+        self.0.credit
+    }
+
+    /// The customer or supplier the line is about.
+    async fn partner(&self) -> Option<ID> {
+        self.0.partner_id.map(|p| ID(p.to_string()))
+    }
+}
+
+/// The lines of a journal entry, read with those of the other entries a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EntryLinesKey(pub Uuid);
+
+impl Loader<EntryLinesKey> for ReadLoader {
+    type Value = Vec<ItemRow>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[EntryLinesKey],
+    ) -> Result<HashMap<EntryLinesKey, Vec<ItemRow>>, LoadError> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = journal::items_of(&self.0, &ids).await?;
+        Ok(grouped(rows, |row| EntryLinesKey(row.entry_id)))
     }
 }
 
@@ -268,7 +323,7 @@ impl AccountingQuery {
     ) -> Result<TrialBalance> {
         let actor = reading(ctx, Model::Accounting, "account").await?;
         let state = ctx.data::<AppState>()?;
-        let rows = reports::trial_balance(&state.pool, window(from, to)?, point(as_of)?)
+        let rows = journal::trial_balance(&state.pool, window(from, to)?, point(as_of)?)
             .await
             .map_err(|e| internal(ctx, e))?;
         let settings = actor.config.configuration.settings();
@@ -308,8 +363,8 @@ impl AccountingQuery {
         let dates = window(from, to)?;
         let as_of = point(as_of)?;
         let (items, openings) = tokio::try_join!(
-            reports::ledger_items(&state.pool, &accounts, None, dates, as_of),
-            reports::opening_balances(&state.pool, &accounts, dates.from, as_of),
+            journal::ledger_items(&state.pool, &accounts, None, dates, as_of),
+            journal::opening_balances(&state.pool, &accounts, dates.from, as_of),
         )
         .map_err(|e| internal(ctx, e))?;
         let settings = actor.config.configuration.settings();
@@ -349,8 +404,8 @@ impl AccountingQuery {
         let dates = window(from, to)?;
         let as_of = point(as_of)?;
         let (items, openings) = tokio::try_join!(
-            reports::ledger_items(&state.pool, &accounts, partner, dates, as_of),
-            reports::opening_balances(&state.pool, &accounts, dates.from, as_of),
+            journal::ledger_items(&state.pool, &accounts, partner, dates, as_of),
+            journal::opening_balances(&state.pool, &accounts, dates.from, as_of),
         )
         .map_err(|e| internal(ctx, e))?;
         let mut opening: BTreeMap<String, Decimal> = BTreeMap::new();
@@ -391,13 +446,17 @@ impl AccountingQuery {
         let m = money(actor.config.configuration.settings());
         let state = ctx.data::<AppState>()?;
         let date = date_or_today(date);
-        let kinds: &[&str] = match kind {
-            AgedKind::Receivable => &["customer_invoice", "customer_credit_note"],
-            AgedKind::Payable => &["vendor_bill", "vendor_credit_note"],
+        let kinds: &[InvoiceKind] = match kind {
+            AgedKind::Receivable => &[
+                InvoiceKind::CustomerInvoice,
+                InvoiceKind::CustomerCreditNote,
+            ],
+            AgedKind::Payable => &[InvoiceKind::VendorBill, InvoiceKind::VendorCreditNote],
         };
-        let documents = reports::open_documents(&state.pool, kinds, date, point(as_of)?)
-            .await
-            .map_err(|e| internal(ctx, e))?;
+        let documents =
+            projections::invoice::open_documents(&state.pool, kinds, date, point(as_of)?)
+                .await
+                .map_err(|e| internal(ctx, e))?;
         let mut by_partner: BTreeMap<Uuid, AgedLine> = BTreeMap::new();
         let mut totals = AgedLine::default();
         for d in &documents {
@@ -460,7 +519,7 @@ impl AccountingQuery {
         analysis(
             ctx,
             &actor,
-            "sale",
+            Side::Sale,
             group_by,
             window(from, to)?,
             point(as_of)?,
@@ -481,7 +540,7 @@ impl AccountingQuery {
         analysis(
             ctx,
             &actor,
-            "purchase",
+            Side::Purchase,
             group_by,
             window(from, to)?,
             point(as_of)?,
@@ -528,21 +587,10 @@ impl AccountingQuery {
     async fn periods(&self, ctx: &Context<'_>) -> Result<Vec<Period>> {
         reading(ctx, Model::Accounting, "account").await?;
         let state = ctx.data::<AppState>()?;
-        let rows: Vec<(String, bool, Option<String>, i64)> = sqlx::query_as(
-            "select id, closed, closed_by, entries from accounting_period order by id",
-        )
-        .fetch_all(&state.pool)
-        .await
-        .map_err(|e| internal(ctx, e))?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, closed, closed_by, entries)| Period {
-                id,
-                closed,
-                closed_by,
-                entries,
-            })
-            .collect())
+        let rows = projections::period::all(&state.pool)
+            .await
+            .map_err(|e| internal(ctx, e))?;
+        Ok(rows.into_iter().map(Period::from).collect())
     }
 
     /// Journal entries dated from `from` to `to`, by date and number (at most 1000).
@@ -556,28 +604,17 @@ impl AccountingQuery {
         reading(ctx, Model::Accounting, "account").await?;
         let state = ctx.data::<AppState>()?;
         let dates = window(from, to)?;
-        let rows: Vec<JournalEntryRow> = sqlx::query_as(
-            "select id, journal, number, entry_date, reference, origin, amount, position
-               from journal_entry
-              where ($1::text is null or journal = $1)
-                and ($2::date is null or entry_date >= $2)
-                and ($3::date is null or entry_date <= $3)
-              order by entry_date, number limit 1000",
-        )
-        .bind(journal)
-        .bind(dates.from)
-        .bind(dates.to)
-        .fetch_all(&state.pool)
-        .await
-        .map_err(|e| internal(ctx, e))?;
-        Ok(rows.into_iter().map(|row| JournalEntry { row }).collect())
+        let rows = projections::journal::entries(&state.pool, journal.as_deref(), dates)
+            .await
+            .map_err(|e| internal(ctx, e))?;
+        Ok(rows.into_iter().map(JournalEntry).collect())
     }
 }
 
 /// Groups ledger items by `key` with opening balances and running balances.
 fn ledger(
     opening: BTreeMap<String, Decimal>,
-    items: impl Iterator<Item = (String, reports::LedgerItem)>,
+    items: impl Iterator<Item = (String, LedgerItem)>,
     name: impl Fn(&str) -> String,
     money: impl Fn(Decimal) -> Decimal,
 ) -> Vec<LedgerAccount> {
@@ -644,15 +681,11 @@ fn ledger(
 }
 
 async fn partner_names(
-    pool: &sqlx::PgPool,
+    pool: &PgPool,
     ids: impl Iterator<Item = String>,
-) -> Result<BTreeMap<String, String>, sqlx::Error> {
+) -> Result<BTreeMap<String, String>, projections::QueryError> {
     let ids: Vec<Uuid> = ids.filter_map(|id| Uuid::parse_str(&id).ok()).collect();
-    let rows: Vec<(Uuid, String)> =
-        sqlx::query_as("select id, name from partner where id = any($1)")
-            .bind(&ids)
-            .fetch_all(pool)
-            .await?;
+    let rows = projections::partner::names(pool, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|(id, name)| (id.to_string(), name))
@@ -662,18 +695,13 @@ async fn partner_names(
 async fn analysis(
     ctx: &Context<'_>,
     actor: &commands::policy::Actor,
-    side: &str,
+    side: Side,
     group_by: AnalysisGroup,
     dates: Dates,
     as_of: Option<projections::log::AsOf>,
 ) -> Result<Vec<AnalysisLine>> {
     let state = ctx.data::<AppState>()?;
-    let group = match group_by {
-        AnalysisGroup::Partner => GroupBy::Partner,
-        AnalysisGroup::Product => GroupBy::Product,
-        AnalysisGroup::Month => GroupBy::Month,
-    };
-    let rows = reports::order_analysis(&state.pool, side, group, dates, as_of)
+    let rows = projections::order::analysis(&state.pool, side, group_by.into(), dates, as_of)
         .await
         .map_err(|e| internal(ctx, e))?;
     let m = money(actor.config.configuration.settings());
@@ -687,12 +715,9 @@ async fn analysis(
                 .iter()
                 .filter_map(|r| Uuid::parse_str(&r.key).ok())
                 .collect();
-            let found: Vec<(Uuid, String)> =
-                sqlx::query_as("select id, name from product where id = any($1)")
-                    .bind(&ids)
-                    .fetch_all(&state.pool)
-                    .await
-                    .map_err(|e| internal(ctx, e))?;
+            let found = projections::product::names(&state.pool, &ids)
+                .await
+                .map_err(|e| internal(ctx, e))?;
             found
                 .into_iter()
                 .map(|(id, n)| (id.to_string(), n))
@@ -716,6 +741,7 @@ async fn analysis(
 
 /// Where goods are.
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+#[graphql(remote = "domain::stock::Location")]
 pub enum StockLocation {
     /// The warehouse.
     #[default]
@@ -734,13 +760,7 @@ async fn stock(
 ) -> Result<Vec<StockLevelLine>> {
     let state = ctx.data::<AppState>()?;
     let decimals = business::decimals(actor.config.configuration.settings());
-    let location = match location {
-        StockLocation::Stock => domain::stock::Location::Stock,
-        StockLocation::Customers => domain::stock::Location::Customers,
-        StockLocation::Suppliers => domain::stock::Location::Suppliers,
-        StockLocation::InventoryLoss => domain::stock::Location::InventoryLoss,
-    };
-    let rows = reports::stock_levels(&state.pool, location.as_str(), date, as_of)
+    let rows = projections::stock::levels(&state.pool, location.into(), date, as_of)
         .await
         .map_err(|e| internal(ctx, e))?;
     Ok(rows
@@ -892,16 +912,11 @@ impl AccountingMutation {
             })
             .await;
         let (_, user_errors) = settled(ctx, result).await?;
-        let row: Option<JournalEntryRow> = sqlx::query_as(
-            "select id, journal, number, entry_date, reference, origin, amount, position
-               from journal_entry where id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&state.pool)
-        .await
-        .map_err(|e| internal(ctx, e))?;
+        let row = journal::get(&state.pool, id)
+            .await
+            .map_err(|e| internal(ctx, e))?;
         Ok(EntryPayload {
-            entry: row.map(|row| JournalEntry { row }),
+            entry: row.map(JournalEntry),
             user_errors,
         })
     }
@@ -931,20 +946,11 @@ impl AccountingMutation {
             })
             .await;
         let (_, user_errors) = settled(ctx, result).await?;
-        let row: Option<(String, bool, Option<String>, i64)> = sqlx::query_as(
-            "select id, closed, closed_by, entries from accounting_period where id = $1",
-        )
-        .bind(period.to_string())
-        .fetch_optional(&state.pool)
-        .await
-        .map_err(|e| internal(ctx, e))?;
+        let row = projections::period::get(&state.pool, &period.to_string())
+            .await
+            .map_err(|e| internal(ctx, e))?;
         Ok(PeriodPayload {
-            period: row.map(|(id, closed, closed_by, entries)| Period {
-                id,
-                closed,
-                closed_by,
-                entries,
-            }),
+            period: row.map(Period::from),
             user_errors,
         })
     }

@@ -1,17 +1,25 @@
 //! What the business parts of the schema share: running an operation for the signed-in user and
-//! answering with user errors; parsing lines; cursors over (date, id) and (text, id) keys.
+//! answering with user errors; parsing lines; cursors over (date, id) and (text, id) keys, and
+//! the connection every keyset-paged list answers with.
 
-use async_graphql::{Context, InputObject, Result, ID};
+use std::future::Future;
+
+use async_graphql::connection::{query_with, Connection, Edge, OpaqueCursor};
+use async_graphql::{Context, InputObject, OutputType, Result, ID};
 use chrono::NaiveDate;
 use domain::configuration::{Code, Model, Right, Settings};
+use projections::page::{After, Page};
+use projections::QueryError;
 use rust_decimal::Decimal;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use uuid::Uuid;
 
 use super::auth::{require, require_module};
-use super::error::{settle, Problems, UserError, UserErrorCode};
-use super::input::parse_id;
+use super::error::{internal, settle, Problems, UserError, UserErrorCode};
+use super::input::{page_size, parse_id};
+use super::partner::TotalCount;
 use super::request::RequestContext;
 use commands::business::LineInput;
 use commands::policy::{Actor, ConfigView};
@@ -165,11 +173,74 @@ pub struct DateCursor {
     pub id: Uuid,
 }
 
+impl From<DateCursor> for After<NaiveDate> {
+    fn from(cursor: DateCursor) -> Self {
+        After {
+            key: cursor.date,
+            id: cursor.id,
+        }
+    }
+}
+
 /// A cursor over a list sorted by a text and then id.
 #[derive(Serialize, Deserialize)]
 pub struct TextCursor {
     pub key: String,
     pub id: Uuid,
+}
+
+impl From<TextCursor> for After<String> {
+    fn from(cursor: TextCursor) -> Self {
+        After {
+            key: cursor.key,
+            id: cursor.id,
+        }
+    }
+}
+
+/// A page of a keyset-paged list as a connection (`first`/`after`, at most 100 a page): `fetch`
+/// reads the rows after the cursor given, `cursor` says where a row stands, `node` makes the
+/// GraphQL object of a row.
+pub async fn keyset_connection<C, K, R, N, Fut>(
+    ctx: &Context<'_>,
+    after: Option<String>,
+    first: Option<i32>,
+    fetch: impl FnOnce(Option<After<K>>, usize) -> Fut,
+    cursor: impl Fn(&R) -> C,
+    node: impl Fn(R) -> N,
+) -> Result<Connection<OpaqueCursor<C>, N, TotalCount>>
+where
+    C: Serialize + DeserializeOwned + Send + Sync + Into<After<K>>,
+    N: OutputType,
+    Fut: Future<Output = Result<Page<R>, QueryError>>,
+{
+    query_with::<OpaqueCursor<C>, _, _, _, _>(
+        after,
+        None,
+        first,
+        None,
+        |after, _, first, _| async move {
+            let limit = page_size(first)?;
+            let had_after = after.is_some();
+            let page = fetch(after.map(|c| c.0.into()), limit)
+                .await
+                .map_err(|e| internal(ctx, e))?;
+            let mut connection = Connection::with_additional_fields(
+                had_after,
+                page.has_more,
+                TotalCount {
+                    total_count: page.total_count,
+                },
+            );
+            connection.edges.extend(
+                page.rows
+                    .into_iter()
+                    .map(|row| Edge::new(OpaqueCursor(cursor(&row)), node(row))),
+            );
+            Ok::<_, async_graphql::Error>(connection)
+        },
+    )
+    .await
 }
 
 /// `amount` in the company currency, to its decimals: `0.00`, not `0` (PostgreSQL keeps the

@@ -1,3 +1,5 @@
+//! Over 600 lines: the configuration's part of the schema spans a dozen kinds of settings.
+//!
 //! Configuration in GraphQL: modules, company, sequences, taxes, currencies, labels, groups and
 //! rights; the forms frontends draw from; the mutations that change them.
 
@@ -319,6 +321,7 @@ pub struct AccessRight {
 
 /// The models access rights are given on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "Model")]
 pub enum ModelName {
     Partner,
     User,
@@ -332,40 +335,6 @@ pub enum ModelName {
     Invoice,
     /// Journal entries, periods and the financial reports.
     Accounting,
-}
-
-impl From<Model> for ModelName {
-    fn from(model: Model) -> Self {
-        match model {
-            Model::Partner => ModelName::Partner,
-            Model::User => ModelName::User,
-            Model::Configuration => ModelName::Configuration,
-            Model::Log => ModelName::Log,
-            Model::Product => ModelName::Product,
-            Model::SaleOrder => ModelName::SaleOrder,
-            Model::PurchaseOrder => ModelName::PurchaseOrder,
-            Model::Stock => ModelName::Stock,
-            Model::Invoice => ModelName::Invoice,
-            Model::Accounting => ModelName::Accounting,
-        }
-    }
-}
-
-impl From<ModelName> for Model {
-    fn from(model: ModelName) -> Self {
-        match model {
-            ModelName::Partner => Model::Partner,
-            ModelName::User => Model::User,
-            ModelName::Configuration => Model::Configuration,
-            ModelName::Log => Model::Log,
-            ModelName::Product => Model::Product,
-            ModelName::SaleOrder => Model::SaleOrder,
-            ModelName::PurchaseOrder => Model::PurchaseOrder,
-            ModelName::Stock => Model::Stock,
-            ModelName::Invoice => Model::Invoice,
-            ModelName::Accounting => Model::Accounting,
-        }
-    }
 }
 
 /// A form and the labels of its fields, as this database names them.
@@ -389,6 +358,7 @@ pub struct FormField {
 
 /// The part of the configuration a change is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "Area")]
 pub enum ConfigurationArea {
     Module,
     Company,
@@ -402,25 +372,6 @@ pub enum ConfigurationArea {
     Account,
     Journal,
     Business,
-}
-
-impl From<Area> for ConfigurationArea {
-    fn from(area: Area) -> Self {
-        match area {
-            Area::Module => Self::Module,
-            Area::Company => Self::Company,
-            Area::Sequence => Self::Sequence,
-            Area::Tax => Self::Tax,
-            Area::Currency => Self::Currency,
-            Area::CurrencyRate => Self::CurrencyRate,
-            Area::Label => Self::Label,
-            Area::Group => Self::Group,
-            Area::Access => Self::Access,
-            Area::Account => Self::Account,
-            Area::Journal => Self::Journal,
-            Area::Business => Self::Business,
-        }
-    }
 }
 
 /// One difference between two configurations. `before` is null for something added, `after`
@@ -464,14 +415,10 @@ impl ConfigurationQuery {
         let mut conn = state.pool.acquire().await.map_err(|e| internal(ctx, e))?;
         let position = match as_of.parse()? {
             AsOf::Position(position) => position,
-            AsOf::Time(time) => sqlx::query_scalar::<_, Option<i64>>(
-                "select max(position) from events where recorded_at <= $1",
-            )
-            .bind(time)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(|e| internal(ctx, e))?
-            .unwrap_or(0),
+            AsOf::Time(time) => projections::log::position_at(&mut *conn, time)
+                .await
+                .map_err(|e| internal(ctx, e))?
+                .unwrap_or(0),
         };
         let (configuration, _) = replay::configuration::configuration_at(&mut conn, position)
             .await
@@ -772,7 +719,7 @@ pub struct AccountObject {
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(name = "AccountKind")]
+#[graphql(name = "AccountKind", remote = "AccountKind")]
 pub enum AccountKindName {
     Receivable,
     Payable,
@@ -782,36 +729,6 @@ pub enum AccountKindName {
     Equity,
     Income,
     Expense,
-}
-
-impl From<AccountKind> for AccountKindName {
-    fn from(kind: AccountKind) -> Self {
-        match kind {
-            AccountKind::Receivable => Self::Receivable,
-            AccountKind::Payable => Self::Payable,
-            AccountKind::Bank => Self::Bank,
-            AccountKind::Asset => Self::Asset,
-            AccountKind::Liability => Self::Liability,
-            AccountKind::Equity => Self::Equity,
-            AccountKind::Income => Self::Income,
-            AccountKind::Expense => Self::Expense,
-        }
-    }
-}
-
-impl From<AccountKindName> for AccountKind {
-    fn from(kind: AccountKindName) -> Self {
-        match kind {
-            AccountKindName::Receivable => Self::Receivable,
-            AccountKindName::Payable => Self::Payable,
-            AccountKindName::Bank => Self::Bank,
-            AccountKindName::Asset => Self::Asset,
-            AccountKindName::Liability => Self::Liability,
-            AccountKindName::Equity => Self::Equity,
-            AccountKindName::Income => Self::Income,
-            AccountKindName::Expense => Self::Expense,
-        }
-    }
 }
 
 #[derive(SimpleObject)]
@@ -827,7 +744,7 @@ pub struct JournalObject {
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(name = "JournalKind")]
+#[graphql(name = "JournalKind", remote = "JournalKind")]
 pub enum JournalKindName {
     Sale,
     Purchase,
@@ -835,31 +752,9 @@ pub enum JournalKindName {
     General,
 }
 
-impl From<JournalKind> for JournalKindName {
-    fn from(kind: JournalKind) -> Self {
-        match kind {
-            JournalKind::Sale => Self::Sale,
-            JournalKind::Purchase => Self::Purchase,
-            JournalKind::Bank => Self::Bank,
-            JournalKind::General => Self::General,
-        }
-    }
-}
-
-impl From<JournalKindName> for JournalKind {
-    fn from(kind: JournalKindName) -> Self {
-        match kind {
-            JournalKindName::Sale => Self::Sale,
-            JournalKindName::Purchase => Self::Purchase,
-            JournalKindName::Bank => Self::Bank,
-            JournalKindName::General => Self::General,
-        }
-    }
-}
-
 /// What an invoice made from an order bills.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(name = "InvoicePolicy")]
+#[graphql(name = "InvoicePolicy", remote = "InvoicePolicy")]
 pub enum InvoicePolicyName {
     /// What was ordered.
     Ordered,
@@ -903,10 +798,7 @@ impl From<&BusinessSettings> for BusinessSettingsObject {
             general_journal: text(&b.general_journal),
             sale_order_sequence: text(&b.sale_order_sequence),
             purchase_order_sequence: text(&b.purchase_order_sequence),
-            invoice_policy: match b.invoice_policy {
-                InvoicePolicy::Ordered => InvoicePolicyName::Ordered,
-                InvoicePolicy::Delivered => InvoicePolicyName::Delivered,
-            },
+            invoice_policy: b.invoice_policy.into(),
             allow_negative_stock: b.allow_negative_stock,
             payment_days: i32::try_from(b.payment_days).unwrap_or(i32::MAX),
         }
@@ -934,10 +826,7 @@ pub fn business_settings(
         general_journal: code_at("generalJournal", &input.general_journal),
         sale_order_sequence: code_at("saleOrderSequence", &input.sale_order_sequence),
         purchase_order_sequence: code_at("purchaseOrderSequence", &input.purchase_order_sequence),
-        invoice_policy: match input.invoice_policy {
-            InvoicePolicyName::Ordered => InvoicePolicy::Ordered,
-            InvoicePolicyName::Delivered => InvoicePolicy::Delivered,
-        },
+        invoice_policy: input.invoice_policy.into(),
         allow_negative_stock: input.allow_negative_stock,
         payment_days: 0,
     };

@@ -1,59 +1,38 @@
+//! Over 600 lines: a document's part of the schema, its every step from draft to payment.
+//!
 //! Invoices, bills, credit notes and payments in GraphQL.
 
-use async_graphql::connection::{query_with, Connection, Edge, OpaqueCursor};
+use std::collections::HashMap;
+
+use async_graphql::connection::{Connection, OpaqueCursor};
+use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::configuration::{Model, Right};
-use domain::invoice::InvoiceKind;
+use domain::invoice::{InvoiceKind, InvoiceState};
 use domain::ledger::Allocation;
+use projections::invoice::{
+    self as read_model, InvoiceFilter, InvoiceLineRow, InvoiceRow, MatchRow,
+};
+use projections::reports::Dates;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::business::{
-    acting, cents, date_or_today, lines, reading, settled, DateCursor, LineInputObject,
+    acting, cents, date_or_today, keyset_connection, lines, reading, settled, DateCursor,
+    LineInputObject,
 };
 use super::error::{internal, Problems, UserError, UserErrorCode};
-use super::input::{page_size, parse_id};
-use super::partner::{Partner, TotalCount};
+use super::input::parse_id;
+use super::loader::{grouped, load, LoadError, ReadLoader};
+use super::order::OrderKey;
+use super::partner::{Partner, PartnerKey, TotalCount};
 use commands::business::{self, InvoiceInput, PaymentInput};
 use commands::AppState;
 use commands::Failure;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct InvoiceRow {
-    pub id: Uuid,
-    pub kind: String,
-    pub partner_id: Uuid,
-    pub number: Option<String>,
-    pub invoice_date: NaiveDate,
-    pub due_date: NaiveDate,
-    pub state: String,
-    pub untaxed: Decimal,
-    pub tax: Decimal,
-    pub total: Decimal,
-    pub residual: Decimal,
-    pub order_id: Option<Uuid>,
-    pub reverses: Option<Uuid>,
-    pub reference: String,
-    pub version: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-pub const INVOICE_COLUMNS: &str = "id, kind, partner_id, number, invoice_date, due_date, state, \
-     untaxed, tax, total, residual, order_id, reverses, reference, version, created_at, updated_at";
-
-pub async fn get(pool: &sqlx::PgPool, id: Uuid) -> Result<Option<InvoiceRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {INVOICE_COLUMNS} from invoice where id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(pool)
-    .await
-}
-
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(name = "InvoiceKind")]
+#[graphql(name = "InvoiceKind", remote = "InvoiceKind")]
 pub enum InvoiceKindName {
     CustomerInvoice,
     CustomerCreditNote,
@@ -61,27 +40,8 @@ pub enum InvoiceKindName {
     VendorCreditNote,
 }
 
-impl From<InvoiceKindName> for InvoiceKind {
-    fn from(kind: InvoiceKindName) -> Self {
-        match kind {
-            InvoiceKindName::CustomerInvoice => InvoiceKind::CustomerInvoice,
-            InvoiceKindName::CustomerCreditNote => InvoiceKind::CustomerCreditNote,
-            InvoiceKindName::VendorBill => InvoiceKind::VendorBill,
-            InvoiceKindName::VendorCreditNote => InvoiceKind::VendorCreditNote,
-        }
-    }
-}
-
-fn kind_of(raw: &str) -> InvoiceKindName {
-    match raw {
-        "customer_credit_note" => InvoiceKindName::CustomerCreditNote,
-        "vendor_bill" => InvoiceKindName::VendorBill,
-        "vendor_credit_note" => InvoiceKindName::VendorCreditNote,
-        _ => InvoiceKindName::CustomerInvoice,
-    }
-}
-
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "InvoiceState")]
 pub enum InvoiceStateName {
     Draft,
     /// Numbered and in the books; never changes again.
@@ -96,6 +56,42 @@ pub enum PaymentState {
     Paid,
 }
 
+/// The lines of a document, read with those of the other documents a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct InvoiceLinesKey(pub Uuid);
+
+impl Loader<InvoiceLinesKey> for ReadLoader {
+    type Value = Vec<InvoiceLineRow>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[InvoiceLinesKey],
+    ) -> Result<HashMap<InvoiceLinesKey, Vec<InvoiceLineRow>>, LoadError> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = read_model::lines_of(&self.0, &ids).await?;
+        Ok(grouped(rows, |row| InvoiceLinesKey(row.invoice_id)))
+    }
+}
+
+/// What was set against a document, read with that of the other documents a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MatchesKey(pub Uuid);
+
+impl Loader<MatchesKey> for ReadLoader {
+    type Value = Vec<MatchRow>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[MatchesKey],
+    ) -> Result<HashMap<MatchesKey, Vec<MatchRow>>, LoadError> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = read_model::matches_of(&self.0, &ids).await?;
+        Ok(grouped(rows, |row| MatchesKey(row.invoice_id)))
+    }
+}
+
 /// A customer invoice, vendor bill, or credit note.
 pub struct Invoice(pub InvoiceRow);
 
@@ -106,7 +102,7 @@ impl Invoice {
     }
 
     async fn kind(&self) -> InvoiceKindName {
-        kind_of(&self.0.kind)
+        self.0.kind.0.into()
     }
 
     /// Given when posted, from the journal's sequence.
@@ -115,10 +111,7 @@ impl Invoice {
     }
 
     async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
-        let state = ctx.data::<AppState>()?;
-        let row = projections::partner::get(&state.pool, self.0.partner_id)
-            .await
-            .map_err(|e| internal(ctx, e))?;
+        let row = load(ctx, PartnerKey(self.0.partner_id)).await?;
         Ok(row.map(Partner))
     }
 
@@ -131,15 +124,11 @@ impl Invoice {
     }
 
     async fn state(&self) -> InvoiceStateName {
-        match self.0.state.as_str() {
-            "posted" => InvoiceStateName::Posted,
-            "cancelled" => InvoiceStateName::Cancelled,
-            _ => InvoiceStateName::Draft,
-        }
+        self.0.state.0.into()
     }
 
     async fn payment_state(&self) -> PaymentState {
-        if self.0.state != "posted" || self.0.residual == self.0.total {
+        if self.0.state.0 != InvoiceState::Posted || self.0.residual == self.0.total {
             PaymentState::NotPaid
         } else if self.0.residual.is_zero() {
             PaymentState::Paid
@@ -170,10 +159,7 @@ impl Invoice {
         let Some(id) = self.0.order_id else {
             return Ok(None);
         };
-        let state = ctx.data::<AppState>()?;
-        let row = super::order::get(&state.pool, id)
-            .await
-            .map_err(|e| internal(ctx, e))?;
+        let row = load(ctx, OrderKey(id)).await?;
         Ok(row.map(super::order::Order))
     }
 
@@ -187,36 +173,24 @@ impl Invoice {
     }
 
     async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<InvoiceLine>> {
-        let state = ctx.data::<AppState>()?;
-        let rows: Vec<InvoiceLine> = sqlx::query_as(
-            "select line_no, product_id, description, quantity, unit_price, discount, taxes,
-                    account, untaxed, tax, total
-               from invoice_line where invoice_id = $1 order by line_no",
-        )
-        .bind(self.0.id)
-        .fetch_all(&state.pool)
-        .await
-        .map_err(|e| internal(ctx, e))?;
-        Ok(rows)
+        let rows = load(ctx, InvoiceLinesKey(self.0.id)).await?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(InvoiceLine)
+            .collect())
     }
 
     /// Payments and credit notes set against it, oldest first.
     async fn matches(&self, ctx: &Context<'_>) -> Result<Vec<Match>> {
-        let state = ctx.data::<AppState>()?;
-        let rows: Vec<(Uuid, Decimal, NaiveDate)> = sqlx::query_as(
-            "select with_id, amount, match_date from invoice_match where invoice_id = $1
-              order by position",
-        )
-        .bind(self.0.id)
-        .fetch_all(&state.pool)
-        .await
-        .map_err(|e| internal(ctx, e))?;
+        let rows = load(ctx, MatchesKey(self.0.id)).await?;
         Ok(rows
+            .unwrap_or_default()
             .into_iter()
-            .map(|(with, amount, date)| Match {
-                with: ID(with.to_string()),
-                amount,
-                date,
+            .map(|m| Match {
+                with: ID(m.with_id.to_string()),
+                amount: m.amount,
+                date: m.match_date,
             })
             .collect())
     }
@@ -234,22 +208,51 @@ impl Invoice {
     }
 }
 
-#[derive(SimpleObject, sqlx::FromRow)]
-pub struct InvoiceLine {
-    #[graphql(name = "line")]
-    pub line_no: i32,
-    #[graphql(skip)]
-    pub product_id: Option<Uuid>,
-    pub description: String,
-    pub quantity: Decimal,
-    pub unit_price: Decimal,
-    pub discount: Decimal,
-    pub taxes: Vec<String>,
+/// A line of a document.
+pub struct InvoiceLine(pub InvoiceLineRow);
+
+#[Object]
+impl InvoiceLine {
+    async fn line(&self) -> i32 {
+        self.0.line_no
+    }
+
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+
+    async fn quantity(&self) -> Decimal {
+        self.0.quantity
+    }
+
+    async fn unit_price(&self) -> Decimal {
+        self.0.unit_price
+    }
+
+    async fn discount(&self) -> Decimal {
+        self.0.discount
+    }
+
+    async fn taxes(&self) -> &[String] {
+        &self.0.taxes
+    }
+
     /// The income or expense account it posts to.
-    pub account: String,
-    pub untaxed: Decimal,
-    pub tax: Decimal,
-    pub total: Decimal,
+    async fn account(&self) -> &str {
+        &self.0.account
+    }
+
+    async fn untaxed(&self) -> Decimal {
+        self.0.untaxed
+    }
+
+    async fn tax(&self) -> Decimal {
+        self.0.tax
+    }
+
+    async fn total(&self) -> Decimal {
+        self.0.total
+    }
 }
 
 /// Part of a payment (the payment's entry id) or credit note set against a document.
@@ -282,7 +285,9 @@ impl InvoiceQuery {
         let Some(id) = parse_id(&id) else {
             return Err(format!("'{}' is not an invoice id", id.as_str()).into());
         };
-        let row = get(&state.pool, id).await.map_err(|e| internal(ctx, e))?;
+        let row = read_model::get(&state.pool, id)
+            .await
+            .map_err(|e| internal(ctx, e))?;
         Ok(row.map(Invoice))
     }
 
@@ -302,73 +307,26 @@ impl InvoiceQuery {
             Some(raw) => Some(parse_id(raw).ok_or("where.partner is not a partner id")?),
             None => None,
         };
-        let kind = filter
-            .kind
-            .map(|k| projections::business::invoice_kind_name(k.into()));
-        let invoice_state = filter.state.map(|s| match s {
-            InvoiceStateName::Draft => "draft",
-            InvoiceStateName::Posted => "posted",
-            InvoiceStateName::Cancelled => "cancelled",
-        });
-        query_with::<OpaqueCursor<DateCursor>, _, _, _, _>(
-            after,
-            None,
-            first,
-            None,
-            |after, _, first, _| async move {
-                let limit = page_size(first)?;
-                let filter_sql =
-                    "($1::text is null or kind = $1) and ($2::uuid is null or partner_id = $2)
-                      and ($3::text is null or state = $3)
-                      and ($4::boolean is null or (state = 'posted' and residual <> 0) = $4)
-                      and ($5::date is null or invoice_date >= $5)
-                      and ($6::date is null or invoice_date <= $6)";
-                let rows: Vec<InvoiceRow> = sqlx::query_as(&format!(
-                    "select {INVOICE_COLUMNS} from invoice
-                      where {filter_sql}
-                        and ($7::date is null or (invoice_date, id) < ($7, $8))
-                      order by invoice_date desc, id desc limit $9"
-                ))
-                .bind(kind)
-                .bind(partner)
-                .bind(invoice_state)
-                .bind(filter.open)
-                .bind(filter.from)
-                .bind(filter.to)
-                .bind(after.as_ref().map(|c| c.0.date))
-                .bind(after.as_ref().map(|c| c.0.id))
-                .bind(limit as i64 + 1)
-                .fetch_all(&state.pool)
-                .await
-                .map_err(|e| internal(ctx, e))?;
-                let total_count: i64 =
-                    sqlx::query_scalar(&format!("select count(*) from invoice where {filter_sql}"))
-                        .bind(kind)
-                        .bind(partner)
-                        .bind(invoice_state)
-                        .bind(filter.open)
-                        .bind(filter.from)
-                        .bind(filter.to)
-                        .fetch_one(&state.pool)
-                        .await
-                        .map_err(|e| internal(ctx, e))?;
-                let more = rows.len() > limit;
-                let mut connection = Connection::with_additional_fields(
-                    after.is_some(),
-                    more,
-                    TotalCount { total_count },
-                );
-                connection
-                    .edges
-                    .extend(rows.into_iter().take(limit).map(|row| {
-                        let cursor = DateCursor {
-                            date: row.invoice_date,
-                            id: row.id,
-                        };
-                        Edge::new(OpaqueCursor(cursor), Invoice(row))
-                    }));
-                Ok::<_, async_graphql::Error>(connection)
+        let filter = InvoiceFilter {
+            kind: filter.kind.map(Into::into),
+            partner,
+            state: filter.state.map(Into::into),
+            open: filter.open,
+            dates: Dates {
+                from: filter.from,
+                to: filter.to,
             },
+        };
+        keyset_connection(
+            ctx,
+            after,
+            first,
+            |after, limit| read_model::LIST.page(&state.pool, &filter, after, limit),
+            |row| DateCursor {
+                date: row.invoice_date,
+                id: row.id,
+            },
+            Invoice,
         )
         .await
     }
@@ -465,7 +423,9 @@ async fn answer<T>(
 ) -> Result<InvoicePayload> {
     let (_, user_errors) = settled(ctx, result).await?;
     let state = ctx.data::<AppState>()?;
-    let invoice = get(&state.pool, id).await.map_err(|e| internal(ctx, e))?;
+    let invoice = read_model::get(&state.pool, id)
+        .await
+        .map_err(|e| internal(ctx, e))?;
     Ok(InvoicePayload {
         invoice: invoice.map(Invoice),
         user_errors,
@@ -541,7 +501,7 @@ impl InvoiceMutation {
             Ok(parsed) => parsed,
             Err(errors) => return Ok(refused(errors)),
         };
-        let Some(row) = get(&state.pool, original)
+        let Some(row) = read_model::get(&state.pool, original)
             .await
             .map_err(|e| internal(ctx, e))?
         else {
@@ -554,15 +514,9 @@ impl InvoiceMutation {
         let lines = match given {
             Some(lines) => lines,
             None => {
-                let rows: Vec<InvoiceLine> = sqlx::query_as(
-                    "select line_no, product_id, description, quantity, unit_price, discount,
-                            taxes, account, untaxed, tax, total
-                       from invoice_line where invoice_id = $1 order by line_no",
-                )
-                .bind(original)
-                .fetch_all(&state.pool)
-                .await
-                .map_err(|e| internal(ctx, e))?;
+                let rows = read_model::lines_of(&state.pool, &[original])
+                    .await
+                    .map_err(|e| internal(ctx, e))?;
                 let mut problems = Problems::default();
                 let lines = rows
                     .into_iter()
@@ -586,7 +540,7 @@ impl InvoiceMutation {
                 lines
             }
         };
-        let kind: InvoiceKind = kind_of(&row.kind).into();
+        let kind: InvoiceKind = row.kind.0;
         let input = InvoiceInput {
             kind: kind.credit_note(),
             partner: row.partner_id,
@@ -758,7 +712,7 @@ impl InvoiceMutation {
         let (number, user_errors) = settled(ctx, result).await?;
         let mut invoices = Vec::new();
         for a in &allocations {
-            if let Some(row) = get(&state.pool, a.invoice)
+            if let Some(row) = read_model::get(&state.pool, a.invoice)
                 .await
                 .map_err(|e| internal(ctx, e))?
             {

@@ -8,6 +8,7 @@ pub mod error;
 mod event;
 pub mod input;
 mod invoice;
+pub mod loader;
 pub mod manager;
 mod order;
 mod partner;
@@ -16,6 +17,7 @@ pub mod request;
 mod stage;
 mod user;
 
+use async_graphql::dataloader::DataLoader;
 use async_graphql::{MergedObject, Schema};
 use commands::AppState;
 
@@ -24,6 +26,7 @@ pub use partner::Partner;
 
 pub use error::{internal, UserError, UserErrorCode};
 pub use input::{page_size, parse_id, AsOfInput, MAX_PAGE_SIZE};
+pub use loader::ReadLoader;
 pub use request::RequestContext;
 
 #[derive(MergedObject, Default)]
@@ -60,6 +63,14 @@ pub fn schema(state: AppState) -> AppSchema {
         MutationRoot::default(),
         configuration::ConfigurationSubscription,
     )
+    .data(DataLoader::new(
+        ReadLoader(state.pool.clone()),
+        tokio::spawn,
+    ))
+    .data(DataLoader::new(
+        ReadLoader(state.pool.clone()),
+        tokio::spawn,
+    ))
     .data(state)
     .limit_depth(12)
     .limit_complexity(20_000)

@@ -1,94 +1,40 @@
+//! Over 600 lines: an order's part of the schema, its lists and every step to its invoice.
+//!
 //! Sales and purchase orders in GraphQL: one `Order` type (its `side` says which), the lists,
 //! and the mutations from quotation to invoice.
 
-use async_graphql::connection::{query_with, Connection, Edge, OpaqueCursor};
+use std::collections::HashMap;
+
+use async_graphql::connection::{Connection, OpaqueCursor};
+use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::configuration::{Model, Right};
-use domain::order::{LineQuantity, OrderCommand, Side};
+use domain::order::{LineQuantity, OrderCommand, OrderState, Side};
+use projections::order::{self as read_model, OrderFilter, OrderLineRow, OrderRow, Status};
+use projections::reports::Dates;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::business::{
-    acting, cents, date_or_today, lines, reading, settled, DateCursor, LineInputObject,
+    acting, cents, date_or_today, keyset_connection, lines, reading, settled, DateCursor,
+    LineInputObject,
 };
 use super::error::{internal, Problems, UserError, UserErrorCode};
-use super::input::{page_size, parse_id};
-use super::invoice::{Invoice, InvoiceRow, INVOICE_COLUMNS};
-use super::partner::{Partner, TotalCount};
+use super::input::parse_id;
+use super::invoice::Invoice;
+use super::loader::{by_key, grouped, load, LoadError, ReadLoader};
+use super::partner::{Partner, PartnerKey, TotalCount};
+use super::product::{Product, ProductKey};
 use commands::business;
 use commands::AppState;
 use commands::Failure;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct OrderRow {
-    pub id: Uuid,
-    pub side: String,
-    pub number: String,
-    pub partner_id: Uuid,
-    pub order_date: NaiveDate,
-    pub state: String,
-    pub untaxed: Decimal,
-    pub tax: Decimal,
-    pub total: Decimal,
-    pub delivery_status: String,
-    pub invoice_status: String,
-    pub version: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-const COLUMNS: &str = "id, side, number, partner_id, order_date, state, untaxed, tax, total, \
-     delivery_status, invoice_status, version, created_at, updated_at";
-
-pub async fn get(pool: &sqlx::PgPool, id: Uuid) -> Result<Option<OrderRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from business_order where id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(pool)
-    .await
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct OrderLineRow {
-    pub line_no: i32,
-    pub product_id: Option<Uuid>,
-    pub description: String,
-    pub quantity: Decimal,
-    pub unit_price: Decimal,
-    pub discount: Decimal,
-    pub taxes: Vec<String>,
-    pub goods: bool,
-    pub untaxed: Decimal,
-    pub tax: Decimal,
-    pub total: Decimal,
-    pub delivered: Decimal,
-    pub invoiced: Decimal,
-}
-
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(name = "OrderSide")]
+#[graphql(name = "OrderSide", remote = "Side")]
 pub enum SideName {
     Sale,
     Purchase,
-}
-
-impl From<SideName> for Side {
-    fn from(side: SideName) -> Self {
-        match side {
-            SideName::Sale => Side::Sale,
-            SideName::Purchase => Side::Purchase,
-        }
-    }
-}
-
-fn side_of(raw: &str) -> Side {
-    if raw == "purchase" {
-        Side::Purchase
-    } else {
-        Side::Sale
-    }
 }
 
 pub fn model_of(side: Side) -> (Model, &'static str) {
@@ -99,6 +45,7 @@ pub fn model_of(side: Side) -> (Model, &'static str) {
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "OrderState")]
 pub enum OrderStateName {
     /// A quotation (sales) or request for quotation (purchases).
     Draft,
@@ -108,17 +55,69 @@ pub enum OrderStateName {
 
 /// How far deliveries (or invoices) have got.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "Status")]
 pub enum Progress {
     Nothing,
     Partial,
     Full,
 }
 
-fn progress_of(raw: &str) -> Progress {
-    match raw {
-        "full" => Progress::Full,
-        "partial" => Progress::Partial,
-        _ => Progress::Nothing,
+/// An order by id, read with the others a list asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OrderKey(pub Uuid);
+
+impl Loader<OrderKey> for ReadLoader {
+    type Value = OrderRow;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[OrderKey]) -> Result<HashMap<OrderKey, OrderRow>, LoadError> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = read_model::get_many(&self.0, &ids).await?;
+        Ok(by_key(rows, |row| OrderKey(row.id)))
+    }
+}
+
+/// The lines of an order, read with those of the other orders a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OrderLinesKey(pub Uuid);
+
+impl Loader<OrderLinesKey> for ReadLoader {
+    type Value = Vec<OrderLineRow>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[OrderLinesKey],
+    ) -> Result<HashMap<OrderLinesKey, Vec<OrderLineRow>>, LoadError> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = read_model::lines_of(&self.0, &ids).await?;
+        Ok(grouped(rows, |row| OrderLinesKey(row.order_id)))
+    }
+}
+
+/// The invoices made from an order, read with those of the other orders a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OrderInvoicesKey(pub Uuid);
+
+impl Loader<OrderInvoicesKey> for ReadLoader {
+    type Value = Vec<projections::invoice::InvoiceRow>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[OrderInvoicesKey],
+    ) -> Result<HashMap<OrderInvoicesKey, Self::Value>, LoadError> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let mut invoices: HashMap<OrderInvoicesKey, Self::Value> = HashMap::new();
+        for row in projections::invoice::of_orders(&self.0, &ids).await? {
+            if let Some(order) = row.order_id {
+                invoices
+                    .entry(OrderInvoicesKey(order))
+                    .or_default()
+                    .push(row);
+            }
+        }
+        Ok(invoices)
     }
 }
 
@@ -132,10 +131,7 @@ impl Order {
     }
 
     async fn side(&self) -> SideName {
-        match side_of(&self.0.side) {
-            Side::Sale => SideName::Sale,
-            Side::Purchase => SideName::Purchase,
-        }
+        self.0.side.0.into()
     }
 
     /// From the order sequence (`SO0001`).
@@ -144,10 +140,7 @@ impl Order {
     }
 
     async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
-        let state = ctx.data::<AppState>()?;
-        let row = projections::partner::get(&state.pool, self.0.partner_id)
-            .await
-            .map_err(|e| internal(ctx, e))?;
+        let row = load(ctx, PartnerKey(self.0.partner_id)).await?;
         Ok(row.map(Partner))
     }
 
@@ -156,11 +149,7 @@ impl Order {
     }
 
     async fn state(&self) -> OrderStateName {
-        match self.0.state.as_str() {
-            "confirmed" => OrderStateName::Confirmed,
-            "cancelled" => OrderStateName::Cancelled,
-            _ => OrderStateName::Draft,
-        }
+        self.0.state.0.into()
     }
 
     async fn untaxed(&self, ctx: &Context<'_>) -> Decimal {
@@ -177,38 +166,26 @@ impl Order {
 
     /// Deliveries (receipts) of the order's goods.
     async fn delivery_status(&self) -> Progress {
-        progress_of(&self.0.delivery_status)
+        self.0.delivery_status.into()
     }
 
     async fn invoice_status(&self) -> Progress {
-        progress_of(&self.0.invoice_status)
+        self.0.invoice_status.into()
     }
 
     async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<OrderLine>> {
-        let state = ctx.data::<AppState>()?;
-        let rows: Vec<OrderLineRow> = sqlx::query_as(
-            "select line_no, product_id, description, quantity, unit_price, discount, taxes, goods,
-                    untaxed, tax, total, delivered, invoiced
-               from order_line where order_id = $1 order by line_no",
-        )
-        .bind(self.0.id)
-        .fetch_all(&state.pool)
-        .await
-        .map_err(|e| internal(ctx, e))?;
-        Ok(rows.into_iter().map(OrderLine).collect())
+        let rows = load(ctx, OrderLinesKey(self.0.id)).await?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(OrderLine)
+            .collect())
     }
 
     /// Invoices (bills) made from the order.
     async fn invoices(&self, ctx: &Context<'_>) -> Result<Vec<Invoice>> {
-        let state = ctx.data::<AppState>()?;
-        let rows: Vec<InvoiceRow> = sqlx::query_as(&format!(
-            "select {INVOICE_COLUMNS} from invoice where order_id = $1 order by created_at, id"
-        ))
-        .bind(self.0.id)
-        .fetch_all(&state.pool)
-        .await
-        .map_err(|e| internal(ctx, e))?;
-        Ok(rows.into_iter().map(Invoice).collect())
+        let rows = load(ctx, OrderInvoicesKey(self.0.id)).await?;
+        Ok(rows.unwrap_or_default().into_iter().map(Invoice).collect())
     }
 
     async fn version(&self) -> i64 {
@@ -234,15 +211,12 @@ impl OrderLine {
         self.0.line_no
     }
 
-    async fn product(&self, ctx: &Context<'_>) -> Result<Option<super::product::Product>> {
+    async fn product(&self, ctx: &Context<'_>) -> Result<Option<Product>> {
         let Some(id) = self.0.product_id else {
             return Ok(None);
         };
-        let state = ctx.data::<AppState>()?;
-        let row = super::product::get(&state.pool, id)
-            .await
-            .map_err(|e| internal(ctx, e))?;
-        Ok(row.map(super::product::Product))
+        let row = load(ctx, ProductKey(id)).await?;
+        Ok(row.map(Product))
     }
 
     async fn description(&self) -> &str {
@@ -312,12 +286,14 @@ impl OrderQuery {
         let Some(id) = parse_id(&id) else {
             return Err(format!("'{}' is not an order id", id.as_str()).into());
         };
-        let row = get(&state.pool, id).await.map_err(|e| internal(ctx, e))?;
+        let row = read_model::get(&state.pool, id)
+            .await
+            .map_err(|e| internal(ctx, e))?;
         let Some(row) = row else {
             // no right is needed to learn that nothing has this id
             return Ok(None);
         };
-        let (model, module) = model_of(side_of(&row.side));
+        let (model, module) = model_of(row.side.0);
         reading(ctx, model, module).await?;
         Ok(Some(Order(row)))
     }
@@ -368,68 +344,25 @@ async fn list(
         Some(raw) => Some(parse_id(raw).ok_or("where.partner is not a partner id")?),
         None => None,
     };
-    let order_state = filter.state.map(|s| match s {
-        OrderStateName::Draft => "draft",
-        OrderStateName::Confirmed => "confirmed",
-        OrderStateName::Cancelled => "cancelled",
-    });
-    let side = projections::business::side_name(side);
-    query_with::<OpaqueCursor<DateCursor>, _, _, _, _>(
-        after,
-        None,
-        first,
-        None,
-        |after, _, first, _| async move {
-            let limit = page_size(first)?;
-            let filter_sql = "side = $1 and ($2::uuid is null or partner_id = $2)
-                  and ($3::text is null or state = $3)
-                  and ($4::date is null or order_date >= $4)
-                  and ($5::date is null or order_date <= $5)";
-            let rows: Vec<OrderRow> = sqlx::query_as(&format!(
-                "select {COLUMNS} from business_order
-                  where {filter_sql}
-                    and ($6::date is null or (order_date, id) < ($6, $7))
-                  order by order_date desc, id desc limit $8"
-            ))
-            .bind(side)
-            .bind(partner)
-            .bind(order_state)
-            .bind(filter.from)
-            .bind(filter.to)
-            .bind(after.as_ref().map(|c| c.0.date))
-            .bind(after.as_ref().map(|c| c.0.id))
-            .bind(limit as i64 + 1)
-            .fetch_all(&state.pool)
-            .await
-            .map_err(|e| internal(ctx, e))?;
-            let total_count: i64 = sqlx::query_scalar(&format!(
-                "select count(*) from business_order where {filter_sql}"
-            ))
-            .bind(side)
-            .bind(partner)
-            .bind(order_state)
-            .bind(filter.from)
-            .bind(filter.to)
-            .fetch_one(&state.pool)
-            .await
-            .map_err(|e| internal(ctx, e))?;
-            let more = rows.len() > limit;
-            let mut connection = Connection::with_additional_fields(
-                after.is_some(),
-                more,
-                TotalCount { total_count },
-            );
-            connection
-                .edges
-                .extend(rows.into_iter().take(limit).map(|row| {
-                    let cursor = DateCursor {
-                        date: row.order_date,
-                        id: row.id,
-                    };
-                    Edge::new(OpaqueCursor(cursor), Order(row))
-                }));
-            Ok::<_, async_graphql::Error>(connection)
+    let filter = OrderFilter {
+        side,
+        partner,
+        state: filter.state.map(Into::into),
+        dates: Dates {
+            from: filter.from,
+            to: filter.to,
         },
+    };
+    keyset_connection(
+        ctx,
+        after,
+        first,
+        |after, limit| read_model::LIST.page(&state.pool, &filter, after, limit),
+        |row| DateCursor {
+            date: row.order_date,
+            id: row.id,
+        },
+        Order,
     )
     .await
 }
@@ -514,7 +447,9 @@ async fn answer(
 ) -> Result<OrderPayload> {
     let (_, user_errors) = settled(ctx, result).await?;
     let state = ctx.data::<AppState>()?;
-    let order = get(&state.pool, id).await.map_err(|e| internal(ctx, e))?;
+    let order = read_model::get(&state.pool, id)
+        .await
+        .map_err(|e| internal(ctx, e))?;
     Ok(OrderPayload {
         order: order.map(Order),
         user_errors,
@@ -525,8 +460,10 @@ async fn answer(
 /// no such order.
 async fn side(ctx: &Context<'_>, id: Uuid) -> Result<Result<Side, Vec<UserError>>> {
     let state = ctx.data::<AppState>()?;
-    let row = get(&state.pool, id).await.map_err(|e| internal(ctx, e))?;
-    Ok(row.map(|r| side_of(&r.side)).ok_or_else(|| {
+    let row = read_model::get(&state.pool, id)
+        .await
+        .map_err(|e| internal(ctx, e))?;
+    Ok(row.map(|r| r.side.0).ok_or_else(|| {
         vec![UserError::new(
             &["input", "id"],
             "no order with this id",
@@ -760,8 +697,10 @@ impl OrderMutation {
             })
             .await;
         let (_, user_errors) = settled(ctx, result).await?;
-        let order = get(&state.pool, id).await.map_err(|e| internal(ctx, e))?;
-        let invoice = super::invoice::get(&state.pool, invoice)
+        let order = read_model::get(&state.pool, id)
+            .await
+            .map_err(|e| internal(ctx, e))?;
+        let invoice = projections::invoice::get(&state.pool, invoice)
             .await
             .map_err(|e| internal(ctx, e))?;
         Ok(InvoiceOrderPayload {

@@ -1,6 +1,11 @@
+//! Over 600 lines: the partner's form, two-way list, history and mutations, one schema part.
+//!
 //! Partners in GraphQL: the form, the list, the history, and the mutations.
 
+use std::collections::HashMap;
+
 use async_graphql::connection::{query_with, Connection, Edge, OpaqueCursor};
+use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
@@ -20,6 +25,7 @@ use super::error::settle_at;
 use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::event::Event;
 use super::input::{page_size, parse_id, AsOfInput};
+use super::loader::{by_key, LoadError, ReadLoader};
 use super::request::RequestContext;
 use commands::AppState;
 use domain::configuration::{Model, Right};
@@ -35,6 +41,24 @@ pub struct Address {
     pub zip: Option<String>,
     /// ISO 3166-1 alpha-2 code (`BE`).
     pub country: Option<String>,
+}
+
+/// A partner by id, read with the others a list asks for (the partners of a page of invoices).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PartnerKey(pub Uuid);
+
+impl Loader<PartnerKey> for ReadLoader {
+    type Value = PartnerRow;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[PartnerKey],
+    ) -> Result<HashMap<PartnerKey, PartnerRow>, LoadError> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = read_model::get_many(&self.0, &ids).await?;
+        Ok(by_key(rows, |row| PartnerKey(row.id)))
+    }
 }
 
 /// Fields a connection has beside its edges.
@@ -148,10 +172,10 @@ impl Partner {
 }
 
 /// Runs a count only when the client asked for it (0 otherwise, which is never shown).
-async fn count_if(
+async fn count_if<E>(
     wanted: bool,
-    count: impl std::future::Future<Output = Result<i64, sqlx::Error>>,
-) -> Result<i64, sqlx::Error> {
+    count: impl std::future::Future<Output = Result<i64, E>>,
+) -> Result<i64, E> {
     if wanted {
         count.await
     } else {

@@ -1,47 +1,26 @@
 //! Products in GraphQL: the form, the list, the mutations.
 
-use async_graphql::connection::{query_with, Connection, Edge, OpaqueCursor};
+use async_graphql::connection::{Connection, OpaqueCursor};
+use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use domain::configuration::{Model, Right};
 use domain::product::{DetailsError, ProductCommand, ProductDetails, ProductKind};
+use projections::product::{self as read_model, ProductFilter, ProductRow};
 use rust_decimal::Decimal;
+use std::collections::HashMap;
 use uuid::Uuid;
 
-use super::business::{acting, reading, settled, TextCursor};
+use super::business::{acting, keyset_connection, reading, settled, TextCursor};
 use super::error::{internal, Problems, UserError, UserErrorCode};
-use super::input::{page_size, parse_id};
+use super::input::parse_id;
+use super::loader::{by_key, LoadError, ReadLoader};
 use super::partner::TotalCount;
 use commands::business;
 use commands::AppState;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ProductRow {
-    pub id: Uuid,
-    pub reference: String,
-    pub name: String,
-    pub kind: String,
-    pub uom: String,
-    pub sale_price: Decimal,
-    pub cost: Decimal,
-    pub taxes: Vec<String>,
-    pub archived: bool,
-    pub version: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-const COLUMNS: &str = "id, reference, name, kind, uom, sale_price, cost, taxes, archived, version, created_at, updated_at";
-
-pub async fn get(pool: &sqlx::PgPool, id: Uuid) -> Result<Option<ProductRow>, sqlx::Error> {
-    sqlx::query_as(&format!("select {COLUMNS} from product where id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await
-}
-
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(name = "ProductKind")]
+#[graphql(name = "ProductKind", remote = "ProductKind")]
 pub enum ProductKindName {
     /// Kept in stock: deliveries take from what is on hand.
     Stockable,
@@ -51,21 +30,21 @@ pub enum ProductKindName {
     Service,
 }
 
-impl From<ProductKindName> for ProductKind {
-    fn from(kind: ProductKindName) -> Self {
-        match kind {
-            ProductKindName::Stockable => ProductKind::Stockable,
-            ProductKindName::Consumable => ProductKind::Consumable,
-            ProductKindName::Service => ProductKind::Service,
-        }
-    }
-}
+/// A product by id, read with the others a list asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ProductKey(pub Uuid);
 
-fn kind_of(raw: &str) -> ProductKindName {
-    match raw {
-        "stockable" => ProductKindName::Stockable,
-        "consumable" => ProductKindName::Consumable,
-        _ => ProductKindName::Service,
+impl Loader<ProductKey> for ReadLoader {
+    type Value = ProductRow;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[ProductKey],
+    ) -> Result<HashMap<ProductKey, ProductRow>, LoadError> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = read_model::get_many(&self.0, &ids).await?;
+        Ok(by_key(rows, |row| ProductKey(row.id)))
     }
 }
 
@@ -88,7 +67,7 @@ impl Product {
     }
 
     async fn kind(&self) -> ProductKindName {
-        kind_of(&self.0.kind)
+        self.0.kind.0.into()
     }
 
     /// Unit of measure.
@@ -151,7 +130,9 @@ impl ProductQuery {
         let Some(id) = parse_id(&id) else {
             return Err(format!("'{}' is not a product id", id.as_str()).into());
         };
-        let row = get(&state.pool, id).await.map_err(|e| internal(ctx, e))?;
+        let row = read_model::get(&state.pool, id)
+            .await
+            .map_err(|e| internal(ctx, e))?;
         Ok(row.map(Product))
     }
 
@@ -177,72 +158,24 @@ impl ProductQuery {
         {
             return Err("search is at most 200 characters".into());
         }
-        let search = filter
-            .search
-            .map(|s| format!("%{}%", s.replace(['%', '_'], "")));
-        let kind = filter.kind.map(|k| domain_kind_name(k.into()));
-        let archived = filter.archived;
-        query_with::<OpaqueCursor<TextCursor>, _, _, _, _>(
+        let filter = ProductFilter {
+            search: filter.search,
+            kind: filter.kind.map(Into::into),
+            archived: filter.archived,
+        };
+        keyset_connection(
+            ctx,
             after,
-            None,
             first,
-            None,
-            |after, _, first, _| async move {
-                let limit = page_size(first)?;
-                let (after_key, after_id) = match &after {
-                    Some(c) => (Some(c.0.key.clone()), Some(c.0.id)),
-                    None => (None, None),
-                };
-                let filter_sql = "($1::text is null or name ilike $1 or reference ilike $1)
-                      and ($2::text is null or kind = $2)
-                      and ($3::boolean is null or archived = $3)";
-                let rows: Vec<ProductRow> = sqlx::query_as(&format!(
-                    "select {COLUMNS} from product
-                      where {filter_sql}
-                        and ($4::text is null or (lower(name), id) > ($4, $5))
-                      order by lower(name), id limit $6"
-                ))
-                .bind(&search)
-                .bind(kind)
-                .bind(archived)
-                .bind(&after_key)
-                .bind(after_id)
-                .bind(limit as i64 + 1)
-                .fetch_all(&state.pool)
-                .await
-                .map_err(|e| internal(ctx, e))?;
-                let total_count: i64 =
-                    sqlx::query_scalar(&format!("select count(*) from product where {filter_sql}"))
-                        .bind(&search)
-                        .bind(kind)
-                        .bind(archived)
-                        .fetch_one(&state.pool)
-                        .await
-                        .map_err(|e| internal(ctx, e))?;
-                let more = rows.len() > limit;
-                let mut connection = Connection::with_additional_fields(
-                    after.is_some(),
-                    more,
-                    TotalCount { total_count },
-                );
-                connection
-                    .edges
-                    .extend(rows.into_iter().take(limit).map(|row| {
-                        let cursor = TextCursor {
-                            key: row.name.to_lowercase(),
-                            id: row.id,
-                        };
-                        Edge::new(OpaqueCursor(cursor), Product(row))
-                    }));
-                Ok::<_, async_graphql::Error>(connection)
+            |after, limit| read_model::LIST.page(&state.pool, &filter, after, limit),
+            |row| TextCursor {
+                key: row.name.to_lowercase(),
+                id: row.id,
             },
+            Product,
         )
         .await
     }
-}
-
-fn domain_kind_name(kind: ProductKind) -> &'static str {
-    projections::business::kind_name(kind)
 }
 
 #[derive(InputObject)]
@@ -357,7 +290,9 @@ async fn answer(
 ) -> Result<ProductPayload> {
     let (_, user_errors) = settled(ctx, result).await?;
     let state = ctx.data::<AppState>()?;
-    let product = get(&state.pool, id).await.map_err(|e| internal(ctx, e))?;
+    let product = read_model::get(&state.pool, id)
+        .await
+        .map_err(|e| internal(ctx, e))?;
     Ok(ProductPayload {
         product: product.map(Product),
         user_errors,
@@ -426,7 +361,10 @@ impl ProductMutation {
         let (Some(id), Some(expected)) = (id, expected) else {
             return Ok(refused(problems.0));
         };
-        let Some(current) = get(&state.pool, id).await.map_err(|e| internal(ctx, e))? else {
+        let Some(current) = read_model::get(&state.pool, id)
+            .await
+            .map_err(|e| internal(ctx, e))?
+        else {
             return Ok(refused(vec![UserError::new(
                 &["input", "id"],
                 "no product with this id",
@@ -438,7 +376,7 @@ impl ProductMutation {
             Fields {
                 reference: input.reference.as_deref().unwrap_or(&current.reference),
                 name: input.name.as_deref().unwrap_or(&current.name),
-                kind: input.kind.unwrap_or(kind_of(&current.kind)).into(),
+                kind: input.kind.map_or(current.kind.0, Into::into),
                 uom: input.uom.as_deref().unwrap_or(&current.uom),
                 sale_price: input.sale_price.unwrap_or(current.sale_price),
                 cost: input.cost.unwrap_or(current.cost),

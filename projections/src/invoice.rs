@@ -1,0 +1,443 @@
+//! The invoice read model: `invoice`, one row per customer invoice, vendor bill or credit note
+//! for the form, the lists and the aged balances; `invoice_line`, its lines; `invoice_match`, the
+//! payments and credit notes set against it, with the log position and time each was recorded at.
+//!
+//! Each event changes the rows directly. Lines come in the events; totals are the domain's
+//! (`Totals::of`, rounded to the decimals the document was drafted with); what is still open is
+//! the total less what the matches add up to, rounded as the domain rounds it.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::invoice::{InvoiceDraft, InvoiceEvent, InvoiceKind, InvoiceLine, InvoiceState};
+use domain::money::{round, Totals};
+use rust_decimal::Decimal;
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use crate::lines::LineTable;
+use crate::log::{AsOf, StoredEvent};
+use crate::page::{Filter, List};
+use crate::reports::{split, Dates};
+use crate::runner::ProjectionError;
+use crate::stored::{Named, Stored};
+
+/// The tables this read model owns.
+pub(crate) const TABLES: [&str; 3] = ["invoice", "invoice_line", "invoice_match"];
+
+/// Applies one event of invoice `id`.
+pub(crate) async fn apply(
+    tx: &mut PgConnection,
+    id: Uuid,
+    event: &StoredEvent,
+) -> Result<(), ProjectionError> {
+    let payload: InvoiceEvent = event
+        .payload_as()
+        .map_err(|e| ProjectionError::payload(event, e))?;
+    match payload {
+        InvoiceEvent::InvoiceDrafted { draft } => drafted(tx, id, event, &draft).await,
+        InvoiceEvent::InvoiceLinesReplaced { lines } => {
+            let Some(head) = Head::of(tx, id).await? else {
+                return Ok(());
+            };
+            let decimals = head.decimals()?;
+            let totals = totals(&lines, decimals);
+            sqlx::query(
+                "update invoice set untaxed = $2, tax = $3, total = $4, residual = $5, version = $6,
+                                    updated_at = $7
+                  where id = $1",
+            )
+            .bind(id)
+            .bind(totals.untaxed)
+            .bind(totals.tax)
+            .bind(totals.total)
+            .bind(residual(head.state.0, totals.total, head.matched, decimals))
+            .bind(event.sequence)
+            .bind(event.recorded_at)
+            .execute(&mut *tx)
+            .await?;
+            write_lines(tx, id, &lines, decimals).await
+        }
+        InvoiceEvent::InvoicePosted { number, .. } => {
+            let Some(head) = Head::of(tx, id).await? else {
+                return Ok(());
+            };
+            let state = InvoiceState::Posted;
+            sqlx::query(
+                "update invoice set number = $2, state = $3, residual = $4, version = $5,
+                                    updated_at = $6, posted_position = $7, posted_at = $6
+                  where id = $1",
+            )
+            .bind(id)
+            .bind(&number)
+            .bind(Stored(state))
+            .bind(residual(state, head.total, head.matched, head.decimals()?))
+            .bind(event.sequence)
+            .bind(event.recorded_at)
+            .bind(event.position)
+            .execute(&mut *tx)
+            .await?;
+            Ok(())
+        }
+        InvoiceEvent::InvoiceMatched { with, amount, date } => {
+            sqlx::query(
+                "insert into invoice_match (invoice_id, with_id, amount, match_date, position,
+                                            recorded_at)
+                 values ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(id)
+            .bind(with)
+            .bind(amount)
+            .bind(date)
+            .bind(event.position)
+            .bind(event.recorded_at)
+            .execute(&mut *tx)
+            .await?;
+            let Some(head) = Head::of(tx, id).await? else {
+                return Ok(());
+            };
+            sqlx::query(
+                "update invoice set residual = $2, version = $3, updated_at = $4 where id = $1",
+            )
+            .bind(id)
+            .bind(residual(
+                head.state.0,
+                head.total,
+                head.matched,
+                head.decimals()?,
+            ))
+            .bind(event.sequence)
+            .bind(event.recorded_at)
+            .execute(&mut *tx)
+            .await?;
+            Ok(())
+        }
+        InvoiceEvent::InvoiceCancelled {} => {
+            let state = InvoiceState::Cancelled;
+            sqlx::query(
+                "update invoice set state = $2, residual = $3, version = $4, updated_at = $5
+                  where id = $1",
+            )
+            .bind(id)
+            .bind(Stored(state))
+            .bind(residual(state, Decimal::ZERO, Decimal::ZERO, 0))
+            .bind(event.sequence)
+            .bind(event.recorded_at)
+            .execute(&mut *tx)
+            .await?;
+            Ok(())
+        }
+    }
+}
+
+/// What a document still owes (or, for a credit note, still credits): a draft its total, a
+/// posted document its total less what was matched, a cancelled one nothing.
+fn residual(state: InvoiceState, total: Decimal, matched: Decimal, decimals: u32) -> Decimal {
+    match state {
+        InvoiceState::Draft => total,
+        InvoiceState::Posted => round(total - matched, decimals),
+        InvoiceState::Cancelled => Decimal::ZERO,
+    }
+}
+
+fn totals(lines: &[InvoiceLine], decimals: u32) -> Totals {
+    Totals::of(lines.iter().map(|l| (&l.line, l.line.quantity)), decimals)
+}
+
+/// What the next event of a document needs of its row.
+#[derive(Debug, sqlx::FromRow)]
+struct Head {
+    state: Stored<InvoiceState>,
+    total: Decimal,
+    decimals: i32,
+    /// What the matches recorded so far add up to.
+    matched: Decimal,
+}
+
+impl Head {
+    async fn of(tx: &mut PgConnection, id: Uuid) -> Result<Option<Head>, sqlx::Error> {
+        sqlx::query_as(
+            "select state, total, decimals,
+                    (select coalesce(sum(amount), 0) from invoice_match where invoice_id = $1)
+                      as matched
+               from invoice where id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+    }
+
+    fn decimals(&self) -> Result<u32, sqlx::Error> {
+        u32::try_from(self.decimals).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+    }
+}
+
+async fn drafted(
+    tx: &mut PgConnection,
+    id: Uuid,
+    event: &StoredEvent,
+    draft: &InvoiceDraft,
+) -> Result<(), ProjectionError> {
+    let totals = totals(&draft.lines, draft.decimals);
+    let state = InvoiceState::Draft;
+    sqlx::query(
+        "insert into invoice (id, kind, partner_id, number, invoice_date, due_date, state, untaxed,
+                              tax, total, residual, order_id, reverses, reference, version,
+                              created_at, updated_at, decimals)
+         values ($1, $2, $3, null, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16)
+         on conflict (id) do update
+            set kind = excluded.kind, partner_id = excluded.partner_id, number = null,
+                invoice_date = excluded.invoice_date, due_date = excluded.due_date,
+                state = excluded.state, untaxed = excluded.untaxed, tax = excluded.tax,
+                total = excluded.total, residual = excluded.residual,
+                order_id = excluded.order_id, reverses = excluded.reverses,
+                reference = excluded.reference, version = excluded.version,
+                updated_at = excluded.updated_at, decimals = excluded.decimals",
+    )
+    .bind(id)
+    .bind(Stored(draft.kind))
+    .bind(draft.partner)
+    .bind(draft.date)
+    .bind(draft.due_date)
+    .bind(Stored(state))
+    .bind(totals.untaxed)
+    .bind(totals.tax)
+    .bind(totals.total)
+    .bind(residual(state, totals.total, Decimal::ZERO, draft.decimals))
+    .bind(draft.order)
+    .bind(draft.reverses)
+    .bind(&draft.reference)
+    .bind(event.sequence)
+    .bind(event.recorded_at)
+    .bind(i32::try_from(draft.decimals).map_err(|e| sqlx::Error::Encode(Box::new(e)))?)
+    .execute(&mut *tx)
+    .await?;
+    write_lines(tx, id, &draft.lines, draft.decimals).await
+}
+
+/// Writes a document's lines anew.
+async fn write_lines(
+    tx: &mut PgConnection,
+    id: Uuid,
+    lines: &[InvoiceLine],
+    decimals: u32,
+) -> Result<(), ProjectionError> {
+    const LINES: LineTable = LineTable {
+        table: "invoice_line",
+        document: "invoice_id",
+        own: "account",
+    };
+    LINES
+        .write(
+            tx,
+            id,
+            lines,
+            decimals,
+            |l| &l.line,
+            |row, l| {
+                row.push_bind(l.account.as_str());
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// A document as its form and the list show it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct InvoiceRow {
+    pub id: Uuid,
+    pub kind: Stored<InvoiceKind>,
+    pub partner_id: Uuid,
+    pub number: Option<String>,
+    pub invoice_date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub state: Stored<InvoiceState>,
+    pub untaxed: Decimal,
+    pub tax: Decimal,
+    pub total: Decimal,
+    pub residual: Decimal,
+    pub order_id: Option<Uuid>,
+    pub reverses: Option<Uuid>,
+    pub reference: String,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, kind, partner_id, number, invoice_date, due_date, state, untaxed, tax, \
+     total, residual, order_id, reverses, reference, version, created_at, updated_at";
+
+/// A line of a document.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct InvoiceLineRow {
+    pub invoice_id: Uuid,
+    pub line_no: i32,
+    pub product_id: Option<Uuid>,
+    pub description: String,
+    pub quantity: Decimal,
+    pub unit_price: Decimal,
+    pub discount: Decimal,
+    pub taxes: Vec<String>,
+    /// The income or expense account it posts to.
+    pub account: String,
+    pub untaxed: Decimal,
+    pub tax: Decimal,
+    pub total: Decimal,
+}
+
+/// Part of a payment (the payment's entry id) or credit note set against a document.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MatchRow {
+    pub invoice_id: Uuid,
+    pub with_id: Uuid,
+    pub amount: Decimal,
+    pub match_date: NaiveDate,
+}
+
+/// One document.
+pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<InvoiceRow>, sqlx::Error> {
+    sqlx::query_as(&format!("select {COLUMNS} from invoice where id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// The documents made from the orders of `ids`, by order, then oldest first.
+pub async fn of_orders(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<InvoiceRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from invoice where order_id = any($1) order by order_id, created_at, id"
+    ))
+    .bind(ids)
+    .fetch_all(pool)
+    .await
+}
+
+/// The lines of the documents of `ids`, by document and line number.
+pub async fn lines_of(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<InvoiceLineRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select invoice_id, line_no, product_id, description, quantity, unit_price, discount,
+                taxes, account, untaxed, tax, total
+           from invoice_line where invoice_id = any($1) order by invoice_id, line_no",
+    )
+    .bind(ids)
+    .fetch_all(pool)
+    .await
+}
+
+/// What was set against the documents of `ids`, by document, oldest first.
+pub async fn matches_of(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<MatchRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select invoice_id, with_id, amount, match_date from invoice_match
+          where invoice_id = any($1) order by invoice_id, position",
+    )
+    .bind(ids)
+    .fetch_all(pool)
+    .await
+}
+
+/// Which documents a list shows. Fields left out do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InvoiceFilter {
+    pub kind: Option<InvoiceKind>,
+    pub partner: Option<Uuid>,
+    pub state: Option<InvoiceState>,
+    /// `Some(true)`: only posted documents with something left to pay; `Some(false)`: the others.
+    pub open: Option<bool>,
+    /// Document dates.
+    pub dates: Dates,
+}
+
+impl Filter for InvoiceFilter {
+    fn push(&self, sql: &mut QueryBuilder<'_, Postgres>) {
+        if let Some(kind) = self.kind {
+            sql.push(" and kind = ").push_bind(Stored(kind));
+        }
+        if let Some(partner) = self.partner {
+            sql.push(" and partner_id = ").push_bind(partner);
+        }
+        if let Some(state) = self.state {
+            sql.push(" and state = ").push_bind(Stored(state));
+        }
+        if let Some(open) = self.open {
+            sql.push(" and (state = ")
+                .push_bind(Stored(InvoiceState::Posted))
+                .push(" and residual <> 0) = ")
+                .push_bind(open);
+        }
+        self.dates.push(sql, "invoice_date");
+    }
+}
+
+/// Documents, newest first, a page at a time after a document date.
+pub const LIST: List<InvoiceRow, NaiveDate, InvoiceFilter> =
+    List::new("invoice", COLUMNS, "invoice_date", true);
+
+/// A posted document still open at the aging date: what it owes then, signed (credit notes
+/// negative).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OpenDocument {
+    pub id: Uuid,
+    pub partner_id: Uuid,
+    pub number: Option<String>,
+    pub kind: Stored<InvoiceKind>,
+    pub invoice_date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub residual: Decimal,
+}
+
+/// Posted documents of `kinds` dated up to `date`, with what was still open on `date` (matches
+/// dated after it do not count), as recorded by `as_of`. Credit notes come out negative.
+pub async fn open_documents(
+    pool: &PgPool,
+    kinds: &[InvoiceKind],
+    date: NaiveDate,
+    as_of: Option<AsOf>,
+) -> Result<Vec<OpenDocument>, sqlx::Error> {
+    let (position, time) = split(as_of);
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+    sqlx::query_as(
+        "select * from (
+            select d.id, d.partner_id, d.number, d.kind, d.invoice_date, d.due_date,
+                   (case when d.kind like '%credit_note' then -1 else 1 end)
+                   * (d.total - coalesce((select sum(m.amount) from invoice_match m
+                                           where m.invoice_id = d.id and m.match_date <= $2
+                                             and ($3::bigint is null or m.position <= $3)
+                                             and ($4::timestamptz is null or m.recorded_at <= $4)), 0))
+                   as residual
+              from invoice d
+             where d.kind = any($1) and d.posted_position is not null and d.invoice_date <= $2
+               and ($3::bigint is null or d.posted_position <= $3)
+               and ($4::timestamptz is null or d.posted_at <= $4)
+         ) open
+         where residual <> 0
+         order by partner_id, due_date, number",
+    )
+    .bind(&kinds)
+    .bind(date)
+    .bind(position)
+    .bind(time)
+    .fetch_all(pool)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_draft_owes_its_total_a_posted_document_what_is_not_matched_a_cancelled_one_nothing() {
+        assert_eq!(
+            residual(InvoiceState::Draft, d("121.00"), d("0"), 2),
+            d("121.00")
+        );
+        // 121.00 − 50.005 = 70.995 → 71.00, to the currency's two places.
+        let posted = residual(InvoiceState::Posted, d("121.00"), d("50.005"), 2);
+        assert_eq!(posted.to_string(), "71.00");
+        assert_eq!(
+            residual(InvoiceState::Cancelled, d("121.00"), d("0"), 2),
+            Decimal::ZERO
+        );
+    }
+}

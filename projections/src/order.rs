@@ -1,0 +1,577 @@
+//! The order read model: `business_order`, one row per sales or purchase order for the form, the
+//! lists and the analyses; `order_line`, its lines with what was delivered and invoiced of each;
+//! `order_invoiced`, what each invoice made from an order billed, line by line.
+//!
+//! Each event changes the rows directly. Lines, quantities and dates come in the events; totals
+//! are the domain's (`Totals::of`, rounded to the decimals the order was created with); how far
+//! a line has got is the row's own. Releasing an invoice (cancelled as a draft) names only the
+//! invoice, so what it billed is kept in `order_invoiced` until then.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::money::Totals;
+use domain::order::{LineQuantity, OrderEvent, OrderLine, OrderState, Side};
+use rust_decimal::Decimal;
+use sqlx::query_builder::Separated;
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use crate::lines::LineTable;
+use crate::log::{AsOf, StoredEvent};
+use crate::page::{Filter, List};
+use crate::reports::{split, Dates};
+use crate::runner::ProjectionError;
+use crate::stored::Stored;
+
+/// The tables this read model owns.
+pub(crate) const TABLES: [&str; 3] = ["business_order", "order_line", "order_invoiced"];
+
+/// How far the deliveries (or the invoices) of an order have got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum Status {
+    Nothing,
+    Partial,
+    Full,
+}
+
+impl Status {
+    /// Of `done` against `wanted`: nothing of nothing is nothing, all of something is full.
+    pub fn of(done: Decimal, wanted: Decimal) -> Self {
+        if wanted.is_zero() || done >= wanted {
+            if done.is_zero() && wanted.is_zero() {
+                Status::Nothing
+            } else {
+                Status::Full
+            }
+        } else if done.is_zero() {
+            Status::Nothing
+        } else {
+            Status::Partial
+        }
+    }
+}
+
+/// Applies one event of order `id`.
+pub(crate) async fn apply(
+    tx: &mut PgConnection,
+    id: Uuid,
+    event: &StoredEvent,
+) -> Result<(), ProjectionError> {
+    let payload: OrderEvent = event
+        .payload_as()
+        .map_err(|e| ProjectionError::payload(event, e))?;
+    match payload {
+        OrderEvent::OrderCreated {
+            side,
+            number,
+            partner,
+            date,
+            decimals,
+            lines,
+        } => {
+            let order = Created {
+                side,
+                number,
+                partner,
+                date,
+                decimals,
+            };
+            create(tx, id, event, &order, &lines).await
+        }
+        OrderEvent::OrderLinesReplaced { lines } => replace_lines(tx, id, event, &lines).await,
+        OrderEvent::OrderConfirmed {} => milestone(tx, id, event, Milestone::Confirmed).await,
+        OrderEvent::OrderCancelled {} => milestone(tx, id, event, Milestone::Cancelled).await,
+        OrderEvent::OrderDelivered { quantities, .. } => {
+            progress(tx, id, event, &quantities, |line, q| line.delivered += q).await
+        }
+        OrderEvent::OrderInvoiced {
+            invoice,
+            quantities,
+        } => {
+            record_invoiced(tx, id, invoice, event, &quantities).await?;
+            progress(tx, id, event, &quantities, |line, q| line.invoiced += q).await
+        }
+        OrderEvent::OrderInvoiceReleased { invoice } => {
+            let released = release_invoiced(tx, id, invoice).await?;
+            progress(tx, id, event, &released, |line, q| line.invoiced -= q).await
+        }
+    }
+}
+
+/// What an order's creation says beside its lines.
+struct Created {
+    side: Side,
+    number: String,
+    partner: Uuid,
+    date: NaiveDate,
+    decimals: u32,
+}
+
+fn totals(lines: &[OrderLine], decimals: u32) -> Totals {
+    Totals::of(lines.iter().map(|l| (&l.line, l.line.quantity)), decimals)
+}
+
+/// The statuses of new lines: nothing delivered or invoiced yet.
+fn fresh_statuses(lines: &[OrderLine]) -> (Status, Status) {
+    statuses(lines.iter().map(|l| LineProgress {
+        line_no: 0,
+        quantity: l.line.quantity,
+        goods: l.goods,
+        delivered: Decimal::ZERO,
+        invoiced: Decimal::ZERO,
+    }))
+}
+
+async fn create(
+    tx: &mut PgConnection,
+    id: Uuid,
+    event: &StoredEvent,
+    order: &Created,
+    lines: &[OrderLine],
+) -> Result<(), ProjectionError> {
+    let totals = totals(lines, order.decimals);
+    let (delivery, invoicing) = fresh_statuses(lines);
+    sqlx::query(
+        "insert into business_order (id, side, number, partner_id, order_date, state, untaxed, tax,
+                                     total, delivery_status, invoice_status, version, created_at,
+                                     updated_at, decimals)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)
+         on conflict (id) do update
+            set side = excluded.side, number = excluded.number, partner_id = excluded.partner_id,
+                order_date = excluded.order_date, state = excluded.state,
+                untaxed = excluded.untaxed, tax = excluded.tax, total = excluded.total,
+                delivery_status = excluded.delivery_status,
+                invoice_status = excluded.invoice_status, version = excluded.version,
+                updated_at = excluded.updated_at, decimals = excluded.decimals",
+    )
+    .bind(id)
+    .bind(Stored(order.side))
+    .bind(&order.number)
+    .bind(order.partner)
+    .bind(order.date)
+    .bind(Stored(OrderState::Draft))
+    .bind(totals.untaxed)
+    .bind(totals.tax)
+    .bind(totals.total)
+    .bind(delivery)
+    .bind(invoicing)
+    .bind(event.sequence)
+    .bind(event.recorded_at)
+    .bind(i32::try_from(order.decimals).map_err(|e| sqlx::Error::Encode(Box::new(e)))?)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("delete from order_invoiced where order_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    write_lines(tx, id, lines, order.decimals).await
+}
+
+async fn replace_lines(
+    tx: &mut PgConnection,
+    id: Uuid,
+    event: &StoredEvent,
+    lines: &[OrderLine],
+) -> Result<(), ProjectionError> {
+    let decimals: Option<i32> =
+        sqlx::query_scalar("select decimals from business_order where id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(decimals) = decimals else {
+        return Ok(());
+    };
+    let decimals = u32::try_from(decimals).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let totals = totals(lines, decimals);
+    let (delivery, invoicing) = fresh_statuses(lines);
+    sqlx::query(
+        "update business_order
+            set untaxed = $2, tax = $3, total = $4, delivery_status = $5, invoice_status = $6,
+                version = $7, updated_at = $8
+          where id = $1",
+    )
+    .bind(id)
+    .bind(totals.untaxed)
+    .bind(totals.tax)
+    .bind(totals.total)
+    .bind(delivery)
+    .bind(invoicing)
+    .bind(event.sequence)
+    .bind(event.recorded_at)
+    .execute(&mut *tx)
+    .await?;
+    write_lines(tx, id, lines, decimals).await
+}
+
+/// Writes an order's lines anew, nothing delivered or invoiced of them yet.
+async fn write_lines(
+    tx: &mut PgConnection,
+    id: Uuid,
+    lines: &[OrderLine],
+    decimals: u32,
+) -> Result<(), ProjectionError> {
+    const LINES: LineTable = LineTable {
+        table: "order_line",
+        document: "order_id",
+        own: "goods, delivered, invoiced",
+    };
+    let own = |row: &mut Separated<'_, '_, Postgres, &'static str>, line: &OrderLine| {
+        row.push_bind(line.goods)
+            .push_bind(Decimal::ZERO)
+            .push_bind(Decimal::ZERO);
+    };
+    LINES
+        .write(tx, id, lines, decimals, |l| &l.line, own)
+        .await?;
+    Ok(())
+}
+
+/// A step an order's row keeps the log position and time of, for reports as of a point.
+#[derive(Debug, Clone, Copy)]
+enum Milestone {
+    Confirmed,
+    Cancelled,
+}
+
+async fn milestone(
+    tx: &mut PgConnection,
+    id: Uuid,
+    event: &StoredEvent,
+    milestone: Milestone,
+) -> Result<(), ProjectionError> {
+    let (state, sql) = match milestone {
+        Milestone::Confirmed => (
+            OrderState::Confirmed,
+            "update business_order
+                set state = $2, confirmed_position = $3, confirmed_at = $4, version = $5,
+                    updated_at = $4
+              where id = $1",
+        ),
+        Milestone::Cancelled => (
+            OrderState::Cancelled,
+            "update business_order
+                set state = $2, cancelled_position = $3, cancelled_at = $4, version = $5,
+                    updated_at = $4
+              where id = $1",
+        ),
+    };
+    sqlx::query(sql)
+        .bind(id)
+        .bind(Stored(state))
+        .bind(event.position)
+        .bind(event.recorded_at)
+        .bind(event.sequence)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// How far one line has got.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+struct LineProgress {
+    line_no: i32,
+    quantity: Decimal,
+    goods: bool,
+    delivered: Decimal,
+    invoiced: Decimal,
+}
+
+/// (deliveries, invoices): goods delivered of goods ordered, and all invoiced of all ordered.
+fn statuses(lines: impl IntoIterator<Item = LineProgress>) -> (Status, Status) {
+    let (mut to_deliver, mut delivered, mut ordered, mut invoiced) =
+        (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+    for line in lines {
+        if line.goods {
+            to_deliver += line.quantity;
+            delivered += line.delivered;
+        }
+        ordered += line.quantity;
+        invoiced += line.invoiced;
+    }
+    (
+        Status::of(delivered, to_deliver),
+        Status::of(invoiced, ordered),
+    )
+}
+
+/// Changes how far the lines of order `id` have got: `change` for each of `quantities` (lines
+/// the order does not have are passed over), then writes them and the order's statuses.
+async fn progress(
+    tx: &mut PgConnection,
+    id: Uuid,
+    event: &StoredEvent,
+    quantities: &[LineQuantity],
+    change: impl Fn(&mut LineProgress, Decimal),
+) -> Result<(), ProjectionError> {
+    let mut lines: Vec<LineProgress> = sqlx::query_as(
+        "select line_no, quantity, goods, delivered, invoiced from order_line
+          where order_id = $1 order by line_no",
+    )
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
+    for q in quantities {
+        let number = i32::try_from(q.line).ok();
+        if let Some(line) = lines.iter_mut().find(|l| Some(l.line_no) == number) {
+            change(line, q.quantity);
+        }
+    }
+    if !lines.is_empty() {
+        sqlx::query(
+            "update order_line set delivered = u.delivered, invoiced = u.invoiced
+               from unnest($2::int[], $3::numeric[], $4::numeric[])
+                 as u(line_no, delivered, invoiced)
+              where order_line.order_id = $1 and order_line.line_no = u.line_no",
+        )
+        .bind(id)
+        .bind(lines.iter().map(|l| l.line_no).collect::<Vec<_>>())
+        .bind(lines.iter().map(|l| l.delivered).collect::<Vec<_>>())
+        .bind(lines.iter().map(|l| l.invoiced).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+    }
+    let (delivery, invoicing) = statuses(lines);
+    sqlx::query(
+        "update business_order
+            set delivery_status = $2, invoice_status = $3, version = $4, updated_at = $5
+          where id = $1",
+    )
+    .bind(id)
+    .bind(delivery)
+    .bind(invoicing)
+    .bind(event.sequence)
+    .bind(event.recorded_at)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Keeps what `invoice` billed of order `id`, for when it is released.
+async fn record_invoiced(
+    tx: &mut PgConnection,
+    id: Uuid,
+    invoice: Uuid,
+    event: &StoredEvent,
+    quantities: &[LineQuantity],
+) -> Result<(), sqlx::Error> {
+    let number = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+    sqlx::query(
+        "insert into order_invoiced (order_id, invoice_id, position, entry_no, line_no, quantity)
+         select $1, $2, $3, u.entry_no, u.line_no, u.quantity
+           from unnest($4::int[], $5::int[], $6::numeric[]) as u(entry_no, line_no, quantity)
+          where exists (select 1 from business_order where id = $1)",
+    )
+    .bind(id)
+    .bind(invoice)
+    .bind(event.position)
+    .bind((0..quantities.len()).map(number).collect::<Vec<_>>())
+    .bind(
+        quantities
+            .iter()
+            .map(|q| number(q.line))
+            .collect::<Vec<_>>(),
+    )
+    .bind(quantities.iter().map(|q| q.quantity).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// What `invoice` billed of order `id` (the first time, should it have billed twice), taken
+/// out of `order_invoiced`: nothing if it billed nothing.
+async fn release_invoiced(
+    tx: &mut PgConnection,
+    id: Uuid,
+    invoice: Uuid,
+) -> Result<Vec<LineQuantity>, sqlx::Error> {
+    let rows: Vec<(i32, Decimal)> = sqlx::query_as(
+        "delete from order_invoiced
+          where order_id = $1 and invoice_id = $2
+            and position = (select min(position) from order_invoiced
+                             where order_id = $1 and invoice_id = $2)
+         returning line_no, quantity",
+    )
+    .bind(id)
+    .bind(invoice)
+    .fetch_all(&mut *tx)
+    .await?;
+    rows.into_iter()
+        .map(|(line, quantity)| {
+            let line = usize::try_from(line).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            Ok(LineQuantity { line, quantity })
+        })
+        .collect()
+}
+
+/// An order as its form and the lists show it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct OrderRow {
+    pub id: Uuid,
+    pub side: Stored<Side>,
+    pub number: String,
+    pub partner_id: Uuid,
+    pub order_date: NaiveDate,
+    pub state: Stored<OrderState>,
+    pub untaxed: Decimal,
+    pub tax: Decimal,
+    pub total: Decimal,
+    pub delivery_status: Status,
+    pub invoice_status: Status,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, side, number, partner_id, order_date, state, untaxed, tax, total, \
+     delivery_status, invoice_status, version, created_at, updated_at";
+
+/// An order line, with how much of it was delivered and invoiced.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct OrderLineRow {
+    pub order_id: Uuid,
+    pub line_no: i32,
+    pub product_id: Option<Uuid>,
+    pub description: String,
+    pub quantity: Decimal,
+    pub unit_price: Decimal,
+    pub discount: Decimal,
+    pub taxes: Vec<String>,
+    pub goods: bool,
+    pub untaxed: Decimal,
+    pub tax: Decimal,
+    pub total: Decimal,
+    pub delivered: Decimal,
+    pub invoiced: Decimal,
+}
+
+/// One order.
+pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<OrderRow>, sqlx::Error> {
+    Ok(get_many(pool, &[id]).await?.pop())
+}
+
+/// The orders of `ids` that exist, in no particular order.
+pub async fn get_many(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<OrderRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from business_order where id = any($1)"
+    ))
+    .bind(ids)
+    .fetch_all(pool)
+    .await
+}
+
+/// The lines of the orders of `ids`, by order and line number.
+pub async fn lines_of(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<OrderLineRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select order_id, line_no, product_id, description, quantity, unit_price, discount, taxes,
+                goods, untaxed, tax, total, delivered, invoiced
+           from order_line where order_id = any($1) order by order_id, line_no",
+    )
+    .bind(ids)
+    .fetch_all(pool)
+    .await
+}
+
+/// Which orders of one side a list shows. Fields left out do not filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderFilter {
+    pub side: Side,
+    pub partner: Option<Uuid>,
+    pub state: Option<OrderState>,
+    /// Order dates.
+    pub dates: Dates,
+}
+
+impl Filter for OrderFilter {
+    fn push(&self, sql: &mut QueryBuilder<'_, Postgres>) {
+        sql.push(" and side = ").push_bind(Stored(self.side));
+        if let Some(partner) = self.partner {
+            sql.push(" and partner_id = ").push_bind(partner);
+        }
+        if let Some(state) = self.state {
+            sql.push(" and state = ").push_bind(Stored(state));
+        }
+        self.dates.push(sql, "order_date");
+    }
+}
+
+/// Orders, newest first, a page at a time after an order date.
+pub const LIST: List<OrderRow, NaiveDate, OrderFilter> =
+    List::new("business_order", COLUMNS, "order_date", true);
+
+/// One group of a sales or purchase analysis.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AnalysisRow {
+    /// The partner's or product's id, or the month (`2026-11`).
+    pub key: String,
+    pub orders: i64,
+    pub quantity: Decimal,
+    pub untaxed: Decimal,
+    pub total: Decimal,
+    pub delivered: Decimal,
+    pub invoiced: Decimal,
+}
+
+/// What an analysis groups by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    Partner,
+    Product,
+    Month,
+}
+
+/// Confirmed (not cancelled) order lines of `side` dated in `dates`, grouped. `as_of` counts
+/// orders confirmed (and not yet cancelled) by then; delivered and invoiced quantities are as
+/// they now stand.
+pub async fn analysis(
+    pool: &PgPool,
+    side: Side,
+    group: GroupBy,
+    dates: Dates,
+    as_of: Option<AsOf>,
+) -> Result<Vec<AnalysisRow>, sqlx::Error> {
+    let key = match group {
+        GroupBy::Partner => "o.partner_id::text",
+        GroupBy::Product => "coalesce(l.product_id::text, '')",
+        GroupBy::Month => "to_char(o.order_date, 'YYYY-MM')",
+    };
+    let (position, time) = split(as_of);
+    sqlx::query_as(&format!(
+        "select {key} as key, count(distinct o.id) as orders, sum(l.quantity) as quantity,
+                sum(l.untaxed) as untaxed, sum(l.total) as total,
+                sum(l.delivered) as delivered, sum(l.invoiced) as invoiced
+           from order_line l join business_order o on o.id = l.order_id
+          where o.side = $1 and o.confirmed_position is not null
+            and ($2::date is null or o.order_date >= $2)
+            and ($3::date is null or o.order_date <= $3)
+            and ($4::bigint is null or o.confirmed_position <= $4)
+            and ($5::timestamptz is null or o.confirmed_at <= $5)
+            and (o.cancelled_position is null
+                 or ($4::bigint is not null and o.cancelled_position > $4)
+                 or ($5::timestamptz is not null and o.cancelled_at > $5))
+          group by 1
+          order by 1"
+    ))
+    .bind(Stored(side))
+    .bind(dates.from)
+    .bind(dates.to)
+    .bind(position)
+    .bind(time)
+    .fetch_all(pool)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_status_is_nothing_partial_or_full() {
+        let d = |n: i64| Decimal::new(n, 0);
+        assert_eq!(Status::of(d(0), d(0)), Status::Nothing);
+        assert_eq!(Status::of(d(0), d(5)), Status::Nothing);
+        assert_eq!(Status::of(d(2), d(5)), Status::Partial);
+        assert_eq!(Status::of(d(5), d(5)), Status::Full);
+        // services only: nothing to deliver, yet invoiced in full.
+        assert_eq!(Status::of(d(3), d(0)), Status::Full);
+    }
+}

@@ -1,0 +1,112 @@
+//! Lists read a page at a time: the rows after a cursor's key in the list's order (keyset
+//! paging, so a page costs the same wherever it starts), and how many rows the filter selects.
+//! Products, orders and invoices are listed through the one [`List::page`], each read model
+//! giving its [`List`] (table, sort key, row, filter).
+
+use std::marker::PhantomData;
+
+use sqlx::postgres::PgRow;
+use sqlx::{Encode, FromRow, PgPool, Postgres, QueryBuilder, Type};
+use uuid::Uuid;
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<R> {
+    /// The rows, in the list's order.
+    pub rows: Vec<R>,
+    /// More rows follow the page.
+    pub has_more: bool,
+    /// How many rows the filter selects, over all pages.
+    pub total_count: i64,
+}
+
+/// Where a row stands in a list sorted by a key and then the id: what a cursor holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct After<K> {
+    pub key: K,
+    pub id: Uuid,
+}
+
+/// Which rows of a list a filter keeps.
+pub trait Filter {
+    /// Adds ` and <condition>` to `sql` for each condition the filter sets, with its binds.
+    fn push(&self, sql: &mut QueryBuilder<'_, Postgres>);
+}
+
+/// What a [`List`] is typed by, without holding any of it (and `Send` whatever it is).
+type Typed<R, K, F> = fn() -> (R, K, F);
+
+/// A list of a read model's table: rows `R`, sorted by a key `K` and then the id, kept by a
+/// filter `F`.
+pub struct List<R, K, F> {
+    table: &'static str,
+    columns: &'static str,
+    /// An expression of the table's columns; the id breaks ties.
+    key: &'static str,
+    descending: bool,
+    rows: PhantomData<Typed<R, K, F>>,
+}
+
+impl<R, K, F> List<R, K, F> {
+    /// The list of `columns` of `table`, sorted by `key` (then the id) one way.
+    pub(crate) const fn new(
+        table: &'static str,
+        columns: &'static str,
+        key: &'static str,
+        descending: bool,
+    ) -> Self {
+        Self {
+            table,
+            columns,
+            key,
+            descending,
+            rows: PhantomData,
+        }
+    }
+}
+
+impl<R, K, F> List<R, K, F>
+where
+    R: for<'r> FromRow<'r, PgRow> + Send + Unpin,
+    K: for<'q> Encode<'q, Postgres> + Type<Postgres> + Send + 'static,
+    F: Filter,
+{
+    /// The first `limit` rows `filter` keeps after `after` (from the start without it), and the
+    /// number of rows it keeps in all.
+    pub async fn page(
+        &self,
+        pool: &PgPool,
+        filter: &F,
+        after: Option<After<K>>,
+        limit: usize,
+    ) -> Result<Page<R>, sqlx::Error> {
+        let (table, columns, key) = (self.table, self.columns, self.key);
+        let mut sql = QueryBuilder::new(format!("select {columns} from {table} where true"));
+        filter.push(&mut sql);
+        let (after_op, direction) = if self.descending {
+            ("<", " desc")
+        } else {
+            (">", "")
+        };
+        if let Some(after) = after {
+            sql.push(format!(" and ({key}, id) {after_op} ("))
+                .push_bind(after.key)
+                .push(", ")
+                .push_bind(after.id)
+                .push(")");
+        }
+        sql.push(format!(" order by {key}{direction}, id{direction} limit "))
+            .push_bind(i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1));
+        let mut rows: Vec<R> = sql.build_query_as().fetch_all(pool).await?;
+        let mut count = QueryBuilder::new(format!("select count(*) from {table} where true"));
+        filter.push(&mut count);
+        let total_count: i64 = count.build_query_scalar().fetch_one(pool).await?;
+        let has_more = rows.len() > limit;
+        rows.truncate(limit);
+        Ok(Page {
+            rows,
+            has_more,
+            total_count,
+        })
+    }
+}

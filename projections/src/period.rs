@@ -1,0 +1,69 @@
+//! The periods read model: `accounting_period`, one row per month of the books that has entries
+//! or was closed, with how many entries it has and who closed it when.
+
+use sqlx::{PgConnection, PgPool};
+
+use crate::log::StoredEvent;
+
+/// The tables this read model owns.
+pub(crate) const TABLES: [&str; 1] = ["accounting_period"];
+
+/// Counts an entry posted into the period of `event` (its aggregate id: `2026-11`).
+pub(crate) async fn count_entry(
+    tx: &mut PgConnection,
+    event: &StoredEvent,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into accounting_period (id, closed, entries) values ($1, false, 1)
+         on conflict (id) do update set entries = accounting_period.entries + 1",
+    )
+    .bind(&event.aggregate_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Closes the period of `event`, by the user its metadata names.
+pub(crate) async fn close(tx: &mut PgConnection, event: &StoredEvent) -> Result<(), sqlx::Error> {
+    let user = event
+        .metadata_value()
+        .get("user")
+        .and_then(|u| u.as_str())
+        .map(str::to_owned);
+    sqlx::query(
+        "insert into accounting_period (id, closed, closed_at, closed_by, entries)
+         values ($1, true, $2, $3, 0)
+         on conflict (id) do update set closed = true, closed_at = $2, closed_by = $3",
+    )
+    .bind(&event.aggregate_id)
+    .bind(event.recorded_at)
+    .bind(user)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// A month of the books.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PeriodRow {
+    /// `2026-11`.
+    pub id: String,
+    pub closed: bool,
+    pub closed_by: Option<String>,
+    pub entries: i64,
+}
+
+/// Every period with entries or closed, in order.
+pub async fn all(pool: &PgPool) -> Result<Vec<PeriodRow>, sqlx::Error> {
+    sqlx::query_as("select id, closed, closed_by, entries from accounting_period order by id")
+        .fetch_all(pool)
+        .await
+}
+
+/// One period (`2026-11`), if it has entries or was closed.
+pub async fn get(pool: &PgPool, id: &str) -> Result<Option<PeriodRow>, sqlx::Error> {
+    sqlx::query_as("select id, closed, closed_by, entries from accounting_period where id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}

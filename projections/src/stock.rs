@@ -1,0 +1,127 @@
+//! The stock read model: `stock_move`, every move of goods between locations as recorded, with
+//! its log position and time, and the stock levels drawn from it (with what confirmed orders
+//! will still bring in and take out, and products valued at their cost of the moment).
+
+use chrono::NaiveDate;
+use domain::stock::{Location, MoveOrigin, StockEvent};
+use rust_decimal::Decimal;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::log::{AsOf, StoredEvent};
+use crate::reports::split;
+use crate::runner::ProjectionError;
+use crate::stored::Stored;
+
+/// The tables this read model owns.
+pub(crate) const TABLES: [&str; 1] = ["stock_move"];
+
+/// Applies one event of the stock of `product`.
+pub(crate) async fn apply(
+    tx: &mut PgConnection,
+    product: Uuid,
+    event: &StoredEvent,
+) -> Result<(), ProjectionError> {
+    let StockEvent::StockMoved {
+        id,
+        from,
+        to,
+        quantity,
+        date,
+        origin,
+    } = event
+        .payload_as()
+        .map_err(|e| ProjectionError::payload(event, e))?;
+    let order = match origin {
+        MoveOrigin::Order { order, .. } => Some(order),
+        MoveOrigin::Adjustment => None,
+    };
+    sqlx::query(
+        "insert into stock_move (id, product_id, from_location, to_location, quantity, move_date,
+                                 order_id, position, recorded_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(id)
+    .bind(product)
+    .bind(Stored(from))
+    .bind(Stored(to))
+    .bind(quantity)
+    .bind(date)
+    .bind(order)
+    .bind(event.position)
+    .bind(event.recorded_at)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// One product's stock.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StockLevel {
+    pub product_id: Uuid,
+    pub reference: String,
+    pub name: String,
+    pub uom: String,
+    /// In the warehouse at the date.
+    pub on_hand: Decimal,
+    /// Still to come in from confirmed purchases (as things now stand).
+    pub incoming: Decimal,
+    /// Still to go out to confirmed sales (as things now stand).
+    pub outgoing: Decimal,
+    /// The product's cost at the point the report looks at.
+    pub cost: Decimal,
+}
+
+impl StockLevel {
+    /// What is on hand, plus what is to come in, less what is to go out.
+    pub fn forecast(&self) -> Decimal {
+        self.on_hand + self.incoming - self.outgoing
+    }
+}
+
+/// What every product that is not a service has at `location` (the warehouse: what is there;
+/// the others: what went there less what came from there) on `date` (moves dated up to it), as
+/// recorded by `as_of`. Incoming and outgoing quantities are the warehouse's.
+pub async fn levels(
+    pool: &PgPool,
+    location: Location,
+    date: Option<NaiveDate>,
+    as_of: Option<AsOf>,
+) -> Result<Vec<StockLevel>, sqlx::Error> {
+    let (position, time) = split(as_of);
+    sqlx::query_as(
+        "select p.id as product_id, p.reference, p.name, p.uom,
+                coalesce((select sum(case when m.to_location = $4 then m.quantity else -m.quantity end)
+                            from stock_move m
+                           where m.product_id = p.id
+                             and (m.to_location = $4 or m.from_location = $4)
+                             and ($1::date is null or m.move_date <= $1)
+                             and ($2::bigint is null or m.position <= $2)
+                             and ($3::timestamptz is null or m.recorded_at <= $3)), 0) as on_hand,
+                coalesce((select sum(l.quantity - l.delivered) from order_line l
+                            join business_order o on o.id = l.order_id
+                           where $4 = 'stock' and l.product_id = p.id and l.goods
+                             and o.side = 'purchase' and o.state = 'confirmed'), 0) as incoming,
+                coalesce((select sum(l.quantity - l.delivered) from order_line l
+                            join business_order o on o.id = l.order_id
+                           where $4 = 'stock' and l.product_id = p.id and l.goods
+                             and o.side = 'sale' and o.state = 'confirmed'), 0) as outgoing,
+                coalesce((select c.cost from product_cost c
+                           where c.product_id = p.id
+                             and ($2::bigint is null or c.position <= $2)
+                             and ($3::timestamptz is null or c.recorded_at <= $3)
+                           order by c.position desc limit 1), p.cost) as cost
+           from product p
+          where p.kind <> 'service'
+            and exists (select 1 from product_cost c where c.product_id = p.id
+                          and ($2::bigint is null or c.position <= $2)
+                          and ($3::timestamptz is null or c.recorded_at <= $3))
+          order by p.reference",
+    )
+    .bind(date)
+    .bind(position)
+    .bind(time)
+    .bind(Stored(location))
+    .fetch_all(pool)
+    .await
+}
