@@ -1,5 +1,7 @@
 //! The benchmark harness: every workload measured next to raw PostgreSQL doing the minimum SQL for
 //! the same effect, in the same run, at the same concurrency, over several interleaved rounds.
+//! (Over 600 lines because the table of workloads, W1 to W11 with their targets, reads best in
+//! one place.)
 //!
 //! It creates its own databases (on the embedded cluster, or the server `--database-url` names),
 //! runs the workloads, drops the databases, and reports medians with their range.

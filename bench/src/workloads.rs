@@ -1,4 +1,7 @@
 //! The workloads, each with its raw-PostgreSQL twin doing the minimum SQL for the same effect.
+//! (Long on purpose: each workload and its twin sit side by side, so a reader sees at once what
+//! ours does beyond the minimum; the raw twins write `INSERT INTO events` by hand, as the
+//! baseline, never as a write path of the product.)
 
 use std::net::SocketAddr;
 use std::sync::Arc;

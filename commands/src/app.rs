@@ -4,12 +4,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use projections::business::BusinessProjection;
 use projections::configuration::ConfigurationProjection;
 use projections::partner::PartnerProjection;
 use projections::runner::{self, RunnerOptions};
 use projections::seal::SealProjection;
 use projections::user::UserProjection;
-use projections::{Progress, Wake};
+use projections::{Progress, Projection, Wake};
 use sqlx::PgPool;
 use tokio::task::JoinHandle;
 
@@ -41,46 +42,42 @@ pub struct Backend {
     seal_progress: Progress,
 }
 
+/// Starts projection runners on one database, keeping their tasks.
+struct Runners<'a> {
+    pool: &'a PgPool,
+    wake: &'a Wake,
+    tasks: &'a mut Vec<JoinHandle<()>>,
+}
+
+impl Runners<'_> {
+    async fn spawn<P: Projection>(&mut self, projection: P) -> Result<Progress, sqlx::Error> {
+        let (progress, task) = runner::spawn(
+            self.pool.clone(),
+            projection,
+            self.wake,
+            RunnerOptions::default(),
+        )
+        .await?;
+        self.tasks.push(task);
+        Ok(progress)
+    }
+}
+
 impl Backend {
     /// Starts the projection runners on `pool` (already migrated) and wires the command bus.
     pub async fn start(pool: PgPool) -> Result<Self, sqlx::Error> {
         let wake = Wake::default();
-        let listener = wake.listen(pool.clone());
-        let (partner_progress, partner_runner) = runner::spawn(
-            pool.clone(),
-            PartnerProjection,
-            &wake,
-            RunnerOptions::default(),
-        )
-        .await?;
-        let (configuration_progress, configuration_runner) = runner::spawn(
-            pool.clone(),
-            ConfigurationProjection,
-            &wake,
-            RunnerOptions::default(),
-        )
-        .await?;
-        let (user_progress, user_runner) = runner::spawn(
-            pool.clone(),
-            UserProjection,
-            &wake,
-            RunnerOptions::default(),
-        )
-        .await?;
-        let (business_progress, business_runner) = runner::spawn(
-            pool.clone(),
-            projections::business::BusinessProjection,
-            &wake,
-            RunnerOptions::default(),
-        )
-        .await?;
-        let (seal_progress, seal_runner) = runner::spawn(
-            pool.clone(),
-            SealProjection,
-            &wake,
-            RunnerOptions::default(),
-        )
-        .await?;
+        let mut tasks = vec![wake.listen(pool.clone())];
+        let mut runners = Runners {
+            pool: &pool,
+            wake: &wake,
+            tasks: &mut tasks,
+        };
+        let partner_progress = runners.spawn(PartnerProjection).await?;
+        let configuration_progress = runners.spawn(ConfigurationProjection).await?;
+        let user_progress = runners.spawn(UserProjection).await?;
+        let business_progress = runners.spawn(BusinessProjection).await?;
+        let seal_progress = runners.spawn(SealProjection).await?;
         let bus = Arc::new(CommandBus::new(pool.clone(), wake));
         Ok(Self {
             state: AppState {
@@ -93,14 +90,7 @@ impl Backend {
                 config: Arc::default(),
                 read_your_writes_timeout: Duration::from_secs(5),
             },
-            tasks: vec![
-                listener,
-                partner_runner,
-                configuration_runner,
-                user_runner,
-                business_runner,
-                seal_runner,
-            ],
+            tasks,
             seal_progress,
         })
     }

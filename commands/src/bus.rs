@@ -21,7 +21,17 @@ use crate::error::{Failure, Refusal};
 use crate::work::Work;
 
 /// How many times an operation is decided again when others keep writing the same records.
-const RUN_ATTEMPTS: usize = 5;
+const RUN_ATTEMPTS: usize = 10;
+
+/// Waits a little before attempt `attempt` (from 1) decides again: a random moment, up to a
+/// few milliseconds more with each attempt, so writers racing for the same stream (a journal's
+/// numbering) do not keep colliding in step.
+async fn back_off(attempt: usize) {
+    use rand::Rng;
+    let most = 2 * attempt as u64;
+    let wait = rand::rng().random_range(0..=most);
+    tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+}
 
 /// Who sent a command, and in the course of what. Recorded in every event's metadata.
 #[derive(Debug, Clone)]
@@ -225,6 +235,9 @@ impl CommandBus {
     ) -> Result<(T, Option<Checkpoint>), Failure> {
         let metadata = context.metadata_json(command)?;
         for attempt in 0..attempts.times {
+            if attempt > 0 && !attempts.first_assumes_new {
+                back_off(attempt).await;
+            }
             let mut work = Work::new(self.pool.clone(), self.cache.clone());
             if attempts.first_assumes_new && attempt == 0 {
                 work.assume_new();
@@ -247,7 +260,10 @@ impl CommandBus {
         mut operation: impl FnMut(Work) -> BoxFuture<'a, (Work, Result<T, Failure>)>,
     ) -> Result<(T, Option<Checkpoint>), Failure> {
         let metadata = context.metadata_json(command)?;
-        for _ in 0..RUN_ATTEMPTS {
+        for attempt in 0..RUN_ATTEMPTS {
+            if attempt > 0 {
+                back_off(attempt).await;
+            }
             let (work, output) = operation(Work::new(self.pool.clone(), self.cache.clone())).await;
             let output = output?;
             match self.commit(work, &metadata).await {

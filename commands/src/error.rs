@@ -7,8 +7,15 @@ use std::sync::Arc;
 
 use store::StoreError;
 
-/// Stable codes of refusals a user can put right.
+// The one doc line below is also the GraphQL description of the enum, where a refusal is a
+// `UserError` (the API's `graphql` feature derives the enum, so its values are these).
+/// Stable codes of [`UserError`]s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::Enum),
+    graphql(name = "UserErrorCode")
+)]
 pub enum ErrorCode {
     /// A required value is missing or blank.
     Required,

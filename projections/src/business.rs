@@ -12,75 +12,59 @@ use domain::order::Order;
 use domain::product::Product;
 use domain::stock::Stock;
 use sqlx::PgConnection;
-use uuid::Uuid;
 
 use crate::log::StoredEvent;
-use crate::runner::{Projection, ProjectionError};
+use crate::runner::{payload, projection, uuid_of, ProjectionError};
 use crate::{invoice, journal, order, period, product, stock};
 
-/// Keeps the business read models in step with the log.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct BusinessProjection;
+/// The tables of the business read models.
+static TABLES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    [
+        &product::TABLES[..],
+        &order::TABLES,
+        &stock::TABLES,
+        &invoice::TABLES,
+        &journal::TABLES,
+        &period::TABLES,
+    ]
+    .concat()
+});
 
-impl Projection for BusinessProjection {
-    fn name(&self) -> &'static str {
-        "business"
-    }
+projection!(
+    /// Keeps the business read models in step with the log.
+    BusinessProjection: "business", &TABLES, apply
+);
 
-    fn tables(&self) -> &'static [&'static str] {
-        static TABLES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
-            [
-                &product::TABLES[..],
-                &order::TABLES,
-                &stock::TABLES,
-                &invoice::TABLES,
-                &journal::TABLES,
-                &period::TABLES,
-            ]
-            .concat()
-        });
-        &TABLES
-    }
-
-    async fn apply(
-        &self,
-        tx: &mut PgConnection,
-        events: &[StoredEvent],
-    ) -> Result<(), ProjectionError> {
-        for event in events {
-            let kind = event.aggregate_type.as_str();
-            if kind == Period::TYPE {
-                let payload: PeriodEvent = event
-                    .payload_as()
-                    .map_err(|e| ProjectionError::payload(event, e))?;
-                match payload {
-                    PeriodEvent::EntryPosted { entry } => {
-                        journal::post(tx, event, &entry).await?;
-                        period::count_entry(tx, event).await?;
-                    }
-                    PeriodEvent::PeriodClosed { .. } => period::close(tx, event).await?,
+async fn apply(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<(), ProjectionError> {
+    for event in events {
+        let kind = event.aggregate_type.as_str();
+        if kind == Period::TYPE {
+            match payload(event)? {
+                PeriodEvent::EntryPosted { entry } => {
+                    journal::post(tx, event, &entry).await?;
+                    period::count_entry(tx, event).await?;
                 }
-                continue;
+                PeriodEvent::PeriodClosed { .. } => period::close(tx, event).await?,
             }
-            if ![Product::TYPE, Order::TYPE, Stock::TYPE, Invoice::TYPE].contains(&kind) {
-                continue;
-            }
-            let Ok(id) = Uuid::parse_str(&event.aggregate_id) else {
-                tracing::warn!(position = event.position, id = %event.aggregate_id, "business event with a non-uuid id; skipped");
-                continue;
-            };
-            if kind == Product::TYPE {
-                product::apply(tx, id, event).await?;
-            } else if kind == Order::TYPE {
-                order::apply(tx, id, event).await?;
-            } else if kind == Stock::TYPE {
-                stock::apply(tx, id, event).await?;
-            } else {
-                invoice::apply(tx, id, event).await?;
-            }
+            continue;
         }
-        Ok(())
+        if ![Product::TYPE, Order::TYPE, Stock::TYPE, Invoice::TYPE].contains(&kind) {
+            continue;
+        }
+        let Some(id) = uuid_of(event) else {
+            continue;
+        };
+        if kind == Product::TYPE {
+            product::apply(tx, id, payload(event)?, event).await?;
+        } else if kind == Order::TYPE {
+            order::apply(tx, id, payload(event)?, event).await?;
+        } else if kind == Stock::TYPE {
+            stock::apply(tx, id, payload(event)?, event).await?;
+        } else {
+            invoice::apply(tx, id, payload(event)?, event).await?;
+        }
     }
+    Ok(())
 }
 
 /// The configuration business records use, which restoring a stage must keep: taxes on

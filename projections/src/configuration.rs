@@ -9,7 +9,7 @@ use sqlx::types::Json;
 use sqlx::{PgConnection, PgExecutor};
 
 use crate::log::StoredEvent;
-use crate::runner::{Projection, ProjectionError};
+use crate::runner::{payload, projection, ProjectionError};
 
 /// The configuration as the read model has it.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,69 +64,54 @@ impl From<RawStage> for StageRow {
     }
 }
 
-/// Keeps `configuration` and `configuration_stage` in step with the log.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct ConfigurationProjection;
+projection!(
+    /// Keeps `configuration` and `configuration_stage` in step with the log.
+    ConfigurationProjection: "configuration", &["configuration", "configuration_stage"], apply
+);
 
-impl Projection for ConfigurationProjection {
-    fn name(&self) -> &'static str {
-        "configuration"
+async fn apply(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<(), ProjectionError> {
+    let ours: Vec<&StoredEvent> = events
+        .iter()
+        .filter(|e| e.aggregate_type == Configuration::TYPE)
+        .collect();
+    if ours.is_empty() {
+        return Ok(());
     }
-
-    fn tables(&self) -> &'static [&'static str] {
-        &["configuration", "configuration_stage"]
-    }
-
-    async fn apply(
-        &self,
-        tx: &mut PgConnection,
-        events: &[StoredEvent],
-    ) -> Result<(), ProjectionError> {
-        let ours: Vec<&StoredEvent> = events
-            .iter()
-            .filter(|e| e.aggregate_type == Configuration::TYPE)
-            .collect();
-        if ours.is_empty() {
-            return Ok(());
+    let current = current(&mut *tx).await?;
+    let mut configuration = current
+        .as_ref()
+        .map(|c| c.configuration.clone())
+        .unwrap_or_default();
+    let mut position = current.as_ref().map(|c| c.position).unwrap_or(0);
+    let mut updated_at = current.map(|c| c.updated_at).unwrap_or_default();
+    for event in ours {
+        // the version counts the stream's events: one already folded in is skipped, so applying
+        // a batch twice changes nothing.
+        if event.sequence <= version_of(&configuration) {
+            continue;
         }
-        let current = current(&mut *tx).await?;
-        let mut configuration = current
-            .as_ref()
-            .map(|c| c.configuration.clone())
-            .unwrap_or_default();
-        let mut position = current.as_ref().map(|c| c.position).unwrap_or(0);
-        let mut updated_at = current.map(|c| c.updated_at).unwrap_or_default();
-        for event in ours {
-            // the version counts the stream's events: one already folded in is skipped, so
-            // applying a batch twice changes nothing.
-            if event.sequence <= version_of(&configuration) {
-                continue;
-            }
-            let payload: ConfigurationEvent = event
-                .payload_as()
-                .map_err(|e| ProjectionError::payload(event, e))?;
-            configuration.apply(payload.clone());
-            position = event.position;
-            updated_at = event.recorded_at;
-            if let ConfigurationEvent::StageCreated { name, note } = payload {
-                write_stage(tx, event, &configuration, name, note).await?;
-            }
+        let payload: ConfigurationEvent = payload(event)?;
+        configuration.apply(payload.clone());
+        position = event.position;
+        updated_at = event.recorded_at;
+        if let ConfigurationEvent::StageCreated { name, note } = payload {
+            write_stage(tx, event, &configuration, name, note).await?;
         }
-        sqlx::query(
-            "insert into configuration (version, position, state, updated_at)
-             values ($1, $2, $3, $4)
-             on conflict (singleton) do update
-                set version = excluded.version, position = excluded.position,
-                    state = excluded.state, updated_at = excluded.updated_at",
-        )
-        .bind(version_of(&configuration))
-        .bind(position)
-        .bind(Json(&configuration))
-        .bind(updated_at)
-        .execute(&mut *tx)
-        .await?;
-        Ok(())
     }
+    sqlx::query(
+        "insert into configuration (version, position, state, updated_at)
+         values ($1, $2, $3, $4)
+         on conflict (singleton) do update
+            set version = excluded.version, position = excluded.position,
+                state = excluded.state, updated_at = excluded.updated_at",
+    )
+    .bind(version_of(&configuration))
+    .bind(position)
+    .bind(Json(&configuration))
+    .bind(updated_at)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 fn version_of(configuration: &Configuration) -> i64 {

@@ -2,9 +2,12 @@
 //! complete and written in the same transaction as the change.
 
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
-use crate::log::{StoredEvent, EVENT_COLUMNS};
+use crate::log::{AsOf, StoredEvent, EVENT_COLUMNS};
+use crate::page::push_some;
+use crate::reports::split;
 
 /// Up to `limit` events of one aggregate with a sequence above `after_sequence`, oldest first.
 pub async fn events_of(
@@ -26,6 +29,43 @@ pub async fn events_of(
     .bind(limit)
     .fetch_all(pool)
     .await
+}
+
+/// The events of one aggregate recorded by `as_of`, oldest first, each with its payload read as
+/// `T`: what a read model folds to show the record as it stood then.
+pub(crate) async fn events_as_of<T: DeserializeOwned>(
+    pool: &PgPool,
+    aggregate_type: &str,
+    aggregate_id: &str,
+    as_of: AsOf,
+) -> Result<Vec<(StoredEvent, T)>, sqlx::Error> {
+    let (position, time) = split(Some(as_of));
+    let events: Vec<StoredEvent> = sqlx::query_as(&format!(
+        "select {EVENT_COLUMNS} from events
+          where aggregate_type = $1 and aggregate_id = $2
+            and ($3::bigint is null or position <= $3)
+            and ($4::timestamptz is null or recorded_at <= $4)
+          order by sequence"
+    ))
+    .bind(aggregate_type)
+    .bind(aggregate_id)
+    .bind(position)
+    .bind(time)
+    .fetch_all(pool)
+    .await?;
+    events
+        .into_iter()
+        .map(|event| {
+            let payload = event.payload_as().map_err(|e| {
+                let reason = format!(
+                    "event {} is not a {aggregate_type} event: {e}",
+                    event.position
+                );
+                sqlx::Error::Decode(reason.into())
+            })?;
+            Ok((event, payload))
+        })
+        .collect()
 }
 
 /// How many events one aggregate has.
@@ -60,29 +100,18 @@ pub struct LogFilter {
 
 fn push_filter(query: &mut QueryBuilder<'_, Postgres>, filter: &LogFilter) {
     query.push(" where true");
-    if let Some(v) = &filter.aggregate_type {
-        query.push(" and aggregate_type = ").push_bind(v.clone());
-    }
-    if let Some(v) = &filter.aggregate_id {
-        query.push(" and aggregate_id = ").push_bind(v.clone());
-    }
-    if let Some(v) = &filter.event_type {
-        query.push(" and event_type = ").push_bind(v.clone());
-    }
-    if let Some(v) = &filter.user {
-        query.push(" and metadata->>'user' = ").push_bind(v.clone());
-    }
-    if let Some(v) = &filter.correlation_id {
-        query
-            .push(" and metadata->>'correlation_id' = ")
-            .push_bind(v.clone());
-    }
-    if let Some(v) = filter.from {
-        query.push(" and recorded_at >= ").push_bind(v);
-    }
-    if let Some(v) = filter.to {
-        query.push(" and recorded_at < ").push_bind(v);
-    }
+    let text = |value: &Option<String>| value.clone();
+    push_some(query, "aggregate_type =", text(&filter.aggregate_type));
+    push_some(query, "aggregate_id =", text(&filter.aggregate_id));
+    push_some(query, "event_type =", text(&filter.event_type));
+    push_some(query, "metadata->>'user' =", text(&filter.user));
+    push_some(
+        query,
+        "metadata->>'correlation_id' =",
+        text(&filter.correlation_id),
+    );
+    push_some(query, "recorded_at >=", filter.from);
+    push_some(query, "recorded_at <", filter.to);
 }
 
 /// Up to `limit` events of the log that `filter` selects, after position `after`, in position

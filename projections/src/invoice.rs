@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::lines::LineTable;
 use crate::log::{AsOf, StoredEvent};
-use crate::page::{Filter, List};
+use crate::page::{push_some, Filter, List};
 use crate::reports::{split, Dates};
 use crate::runner::ProjectionError;
 use crate::stored::{Named, Stored};
@@ -27,11 +27,9 @@ pub(crate) const TABLES: [&str; 3] = ["invoice", "invoice_line", "invoice_match"
 pub(crate) async fn apply(
     tx: &mut PgConnection,
     id: Uuid,
+    payload: InvoiceEvent,
     event: &StoredEvent,
 ) -> Result<(), ProjectionError> {
-    let payload: InvoiceEvent = event
-        .payload_as()
-        .map_err(|e| ProjectionError::payload(event, e))?;
     match payload {
         InvoiceEvent::InvoiceDrafted { draft } => drafted(tx, id, event, &draft).await,
         InvoiceEvent::InvoiceLinesReplaced { lines } => {
@@ -213,6 +211,13 @@ async fn drafted(
     write_lines(tx, id, &draft.lines, draft.decimals).await
 }
 
+/// The documents' lines.
+const LINES: LineTable = LineTable {
+    table: "invoice_line",
+    document: "invoice_id",
+    own: "account",
+};
+
 /// Writes a document's lines anew.
 async fn write_lines(
     tx: &mut PgConnection,
@@ -220,11 +225,6 @@ async fn write_lines(
     lines: &[InvoiceLine],
     decimals: u32,
 ) -> Result<(), ProjectionError> {
-    const LINES: LineTable = LineTable {
-        table: "invoice_line",
-        document: "invoice_id",
-        own: "account",
-    };
     LINES
         .write(
             tx,
@@ -294,10 +294,7 @@ pub struct MatchRow {
 
 /// One document.
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<InvoiceRow>, sqlx::Error> {
-    sqlx::query_as(&format!("select {COLUMNS} from invoice where id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+    Ok(LIST.get_many(pool, &[id]).await?.pop())
 }
 
 /// The documents made from the orders of `ids`, by order, then oldest first.
@@ -312,14 +309,7 @@ pub async fn of_orders(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<InvoiceRow>, s
 
 /// The lines of the documents of `ids`, by document and line number.
 pub async fn lines_of(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<InvoiceLineRow>, sqlx::Error> {
-    sqlx::query_as(
-        "select invoice_id, line_no, product_id, description, quantity, unit_price, discount,
-                taxes, account, untaxed, tax, total
-           from invoice_line where invoice_id = any($1) order by invoice_id, line_no",
-    )
-    .bind(ids)
-    .fetch_all(pool)
-    .await
+    LINES.read(pool, ids).await
 }
 
 /// What was set against the documents of `ids`, by document, oldest first.
@@ -347,15 +337,9 @@ pub struct InvoiceFilter {
 
 impl Filter for InvoiceFilter {
     fn push(&self, sql: &mut QueryBuilder<'_, Postgres>) {
-        if let Some(kind) = self.kind {
-            sql.push(" and kind = ").push_bind(Stored(kind));
-        }
-        if let Some(partner) = self.partner {
-            sql.push(" and partner_id = ").push_bind(partner);
-        }
-        if let Some(state) = self.state {
-            sql.push(" and state = ").push_bind(Stored(state));
-        }
+        push_some(sql, "kind =", self.kind.map(Stored));
+        push_some(sql, "partner_id =", self.partner);
+        push_some(sql, "state =", self.state.map(Stored));
         if let Some(open) = self.open {
             sql.push(" and (state = ")
                 .push_bind(Stored(InvoiceState::Posted))

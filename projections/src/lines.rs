@@ -3,8 +3,9 @@
 //! document's lines change.
 
 use domain::money::Line;
+use sqlx::postgres::PgRow;
 use sqlx::query_builder::Separated;
-use sqlx::{PgConnection, Postgres, QueryBuilder};
+use sqlx::{FromRow, PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 /// A table of document lines: the columns every line has, then the table's own.
@@ -18,6 +19,30 @@ pub(crate) struct LineTable {
 }
 
 impl LineTable {
+    /// Every column of the table.
+    fn columns(&self) -> String {
+        let LineTable { document, own, .. } = *self;
+        format!(
+            "{document}, line_no, product_id, description, quantity, unit_price, discount, taxes,
+             untaxed, tax, total, {own}"
+        )
+    }
+
+    /// The lines of the documents of `ids`, by document and line number.
+    pub(crate) async fn read<R>(&self, pool: &PgPool, ids: &[Uuid]) -> Result<Vec<R>, sqlx::Error>
+    where
+        R: for<'r> FromRow<'r, PgRow> + Send + Unpin,
+    {
+        let (table, document) = (self.table, self.document);
+        sqlx::query_as(&format!(
+            "select {} from {table} where {document} = any($1) order by {document}, line_no",
+            self.columns()
+        ))
+        .bind(ids)
+        .fetch_all(pool)
+        .await
+    }
+
     /// Replaces the lines of document `id` by `lines` (`line` gives each one's [`Line`];
     /// `own` binds the table's own columns of each).
     pub(crate) async fn write<'a, L>(
@@ -29,11 +54,7 @@ impl LineTable {
         line: impl Fn(&'a L) -> &'a Line,
         own: impl Fn(&mut Separated<'_, 'a, Postgres, &'static str>, &'a L),
     ) -> Result<(), sqlx::Error> {
-        let LineTable {
-            table,
-            document,
-            own: own_columns,
-        } = *self;
+        let (table, document) = (self.table, self.document);
         sqlx::query(&format!("delete from {table} where {document} = $1"))
             .bind(id)
             .execute(&mut *tx)
@@ -41,10 +62,8 @@ impl LineTable {
         if lines.is_empty() {
             return Ok(());
         }
-        let mut sql = QueryBuilder::<Postgres>::new(format!(
-            "insert into {table} ({document}, line_no, product_id, description, quantity,
-                                  unit_price, discount, taxes, untaxed, tax, total, {own_columns}) "
-        ));
+        let mut sql =
+            QueryBuilder::<Postgres>::new(format!("insert into {table} ({}) ", self.columns()));
         sql.push_values(lines.iter().enumerate(), |mut row, (n, item)| {
             let written = line(item);
             let amounts = written.amounts(written.quantity, decimals);

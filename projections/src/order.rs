@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::lines::LineTable;
 use crate::log::{AsOf, StoredEvent};
-use crate::page::{Filter, List};
+use crate::page::{push_some, Filter, List};
 use crate::reports::{split, Dates};
 use crate::runner::ProjectionError;
 use crate::stored::Stored;
@@ -55,11 +55,9 @@ impl Status {
 pub(crate) async fn apply(
     tx: &mut PgConnection,
     id: Uuid,
+    payload: OrderEvent,
     event: &StoredEvent,
 ) -> Result<(), ProjectionError> {
-    let payload: OrderEvent = event
-        .payload_as()
-        .map_err(|e| ProjectionError::payload(event, e))?;
     match payload {
         OrderEvent::OrderCreated {
             side,
@@ -203,6 +201,13 @@ async fn replace_lines(
     write_lines(tx, id, lines, decimals).await
 }
 
+/// The orders' lines.
+const LINES: LineTable = LineTable {
+    table: "order_line",
+    document: "order_id",
+    own: "goods, delivered, invoiced",
+};
+
 /// Writes an order's lines anew, nothing delivered or invoiced of them yet.
 async fn write_lines(
     tx: &mut PgConnection,
@@ -210,11 +215,6 @@ async fn write_lines(
     lines: &[OrderLine],
     decimals: u32,
 ) -> Result<(), ProjectionError> {
-    const LINES: LineTable = LineTable {
-        table: "order_line",
-        document: "order_id",
-        own: "goods, delivered, invoiced",
-    };
     let own = |row: &mut Separated<'_, '_, Postgres, &'static str>, line: &OrderLine| {
         row.push_bind(line.goods)
             .push_bind(Decimal::ZERO)
@@ -451,24 +451,12 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<OrderRow>, sqlx::Erro
 
 /// The orders of `ids` that exist, in no particular order.
 pub async fn get_many(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<OrderRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from business_order where id = any($1)"
-    ))
-    .bind(ids)
-    .fetch_all(pool)
-    .await
+    LIST.get_many(pool, ids).await
 }
 
 /// The lines of the orders of `ids`, by order and line number.
 pub async fn lines_of(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<OrderLineRow>, sqlx::Error> {
-    sqlx::query_as(
-        "select order_id, line_no, product_id, description, quantity, unit_price, discount, taxes,
-                goods, untaxed, tax, total, delivered, invoiced
-           from order_line where order_id = any($1) order by order_id, line_no",
-    )
-    .bind(ids)
-    .fetch_all(pool)
-    .await
+    LINES.read(pool, ids).await
 }
 
 /// Which orders of one side a list shows. Fields left out do not filter.
@@ -484,12 +472,8 @@ pub struct OrderFilter {
 impl Filter for OrderFilter {
     fn push(&self, sql: &mut QueryBuilder<'_, Postgres>) {
         sql.push(" and side = ").push_bind(Stored(self.side));
-        if let Some(partner) = self.partner {
-            sql.push(" and partner_id = ").push_bind(partner);
-        }
-        if let Some(state) = self.state {
-            sql.push(" and state = ").push_bind(Stored(state));
-        }
+        push_some(sql, "partner_id =", self.partner);
+        push_some(sql, "state =", self.state.map(Stored));
         self.dates.push(sql, "order_date");
     }
 }

@@ -33,6 +33,20 @@ pub trait Filter {
     fn push(&self, sql: &mut QueryBuilder<'_, Postgres>);
 }
 
+/// Adds ` and <condition> <value>` to `sql` when there is a value (`condition`: `"kind ="`):
+/// what a filter's optional fields push.
+pub(crate) fn push_some<'a, T>(
+    sql: &mut QueryBuilder<'a, Postgres>,
+    condition: &str,
+    value: Option<T>,
+) where
+    T: 'a + Encode<'a, Postgres> + Type<Postgres>,
+{
+    if let Some(value) = value {
+        sql.push(format!(" and {condition} ")).push_bind(value);
+    }
+}
+
 /// What a [`List`] is typed by, without holding any of it (and `Send` whatever it is).
 type Typed<R, K, F> = fn() -> (R, K, F);
 
@@ -71,6 +85,19 @@ where
     K: for<'q> Encode<'q, Postgres> + Type<Postgres> + Send + 'static,
     F: Filter,
 {
+    /// The rows of `ids` that exist, in no particular order.
+    pub(crate) async fn get_many(
+        &self,
+        pool: &PgPool,
+        ids: &[Uuid],
+    ) -> Result<Vec<R>, sqlx::Error> {
+        let (table, columns) = (self.table, self.columns);
+        sqlx::query_as(&format!("select {columns} from {table} where id = any($1)"))
+            .bind(ids)
+            .fetch_all(pool)
+            .await
+    }
+
     /// The first `limit` rows `filter` keeps after `after` (from the start without it), and the
     /// number of rows it keeps in all.
     pub async fn page(

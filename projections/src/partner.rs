@@ -8,8 +8,10 @@ use domain::partner::{Partner, PartnerDetails, PartnerEvent};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use crate::log::{AsOf, StoredEvent, EVENT_COLUMNS};
-use crate::runner::{Projection, ProjectionError};
+use crate::history::events_as_of;
+use crate::log::{AsOf, StoredEvent};
+use crate::page::push_some;
+use crate::runner::{payload, projection, uuid_of, ProjectionError};
 
 /// A partner as the form and the list show it.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -33,59 +35,43 @@ pub struct PartnerRow {
     pub updated_at: DateTime<Utc>,
 }
 
-/// Keeps the `partner` table in step with the log.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct PartnerProjection;
+projection!(
+    /// Keeps the `partner` table in step with the log.
+    PartnerProjection: "partner", &["partner"], apply
+);
 
-impl Projection for PartnerProjection {
-    fn name(&self) -> &'static str {
-        "partner"
-    }
-
-    fn tables(&self) -> &'static [&'static str] {
-        &["partner"]
-    }
-
-    async fn apply(
-        &self,
-        tx: &mut PgConnection,
-        events: &[StoredEvent],
-    ) -> Result<(), ProjectionError> {
-        // each partner's events in the batch folded into what its row becomes, then written in
-        // two statements for the whole batch (not one per event).
-        let mut changed: BTreeMap<Uuid, Pending> = BTreeMap::new();
-        for event in events.iter().filter(|e| e.aggregate_type == Partner::TYPE) {
-            let Ok(id) = Uuid::parse_str(&event.aggregate_id) else {
-                tracing::warn!(position = event.position, id = %event.aggregate_id, "partner event with a non-uuid id; not shown in the partner list");
-                continue;
-            };
-            let payload: PartnerEvent = event
-                .payload_as()
-                .map_err(|e| ProjectionError::payload(event, e))?;
-            let pending = changed.entry(id).or_insert_with(|| Pending {
-                details: None,
-                archived: None,
-                version: event.sequence,
-                first_at: event.recorded_at,
-                first_position: event.position,
-                updated_at: event.recorded_at,
-            });
-            match payload {
-                PartnerEvent::PartnerCreated { details } => {
-                    pending.details = Some(details);
-                    pending.first_at = event.recorded_at;
-                    pending.first_position = event.position;
-                }
-                PartnerEvent::PartnerUpdated { details } => pending.details = Some(details),
-                PartnerEvent::PartnerArchived {} => pending.archived = Some(true),
-                PartnerEvent::PartnerUnarchived {} => pending.archived = Some(false),
+async fn apply(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<(), ProjectionError> {
+    // each partner's events in the batch folded into what its row becomes, then written in two
+    // statements for the whole batch (not one per event).
+    let mut changed: BTreeMap<Uuid, Pending> = BTreeMap::new();
+    for event in events.iter().filter(|e| e.aggregate_type == Partner::TYPE) {
+        let Some(id) = uuid_of(event) else {
+            continue;
+        };
+        let payload: PartnerEvent = payload(event)?;
+        let pending = changed.entry(id).or_insert_with(|| Pending {
+            details: None,
+            archived: None,
+            version: event.sequence,
+            first_at: event.recorded_at,
+            first_position: event.position,
+            updated_at: event.recorded_at,
+        });
+        match payload {
+            PartnerEvent::PartnerCreated { details } => {
+                pending.details = Some(details);
+                pending.first_at = event.recorded_at;
+                pending.first_position = event.position;
             }
-            pending.version = event.sequence;
-            pending.updated_at = event.recorded_at;
+            PartnerEvent::PartnerUpdated { details } => pending.details = Some(details),
+            PartnerEvent::PartnerArchived {} => pending.archived = Some(true),
+            PartnerEvent::PartnerUnarchived {} => pending.archived = Some(false),
         }
-        write(tx, &changed).await?;
-        Ok(())
+        pending.version = event.sequence;
+        pending.updated_at = event.recorded_at;
     }
+    write(tx, &changed).await?;
+    Ok(())
 }
 
 /// What one partner's row becomes after a batch.
@@ -197,30 +183,9 @@ pub async fn as_of(
     id: Uuid,
     as_of: AsOf,
 ) -> Result<Option<PartnerRow>, sqlx::Error> {
-    let (position, time) = match as_of {
-        AsOf::Position(position) => (Some(position), None),
-        AsOf::Time(time) => (None, Some(time)),
-    };
-    let events: Vec<StoredEvent> = sqlx::query_as(&format!(
-        "select {EVENT_COLUMNS} from events
-          where aggregate_type = $1 and aggregate_id = $2
-            and ($3::bigint is null or position <= $3)
-            and ($4::timestamptz is null or recorded_at <= $4)
-          order by sequence"
-    ))
-    .bind(Partner::TYPE)
-    .bind(id.to_string())
-    .bind(position)
-    .bind(time)
-    .fetch_all(pool)
-    .await?;
+    let events = events_as_of(pool, Partner::TYPE, &id.to_string(), as_of).await?;
     let mut row: Option<PartnerRow> = None;
-    for event in &events {
-        let Ok(payload) = event.payload_as::<PartnerEvent>() else {
-            return Err(sqlx::Error::Decode(
-                format!("event {} is not a partner event", event.position).into(),
-            ));
-        };
+    for (event, payload) in events {
         match payload {
             PartnerEvent::PartnerCreated { details } | PartnerEvent::PartnerUpdated { details } => {
                 let d = &details;
@@ -399,15 +364,9 @@ fn push_filter(sql: &mut QueryBuilder<'_, Postgres>, filter: &PartnerFilter) {
         sql.push(" and name ilike ")
             .push_bind(format!("%{}%", escape_like(fragment)));
     }
-    if let Some(flag) = filter.is_customer {
-        sql.push(" and is_customer = ").push_bind(flag);
-    }
-    if let Some(flag) = filter.is_supplier {
-        sql.push(" and is_supplier = ").push_bind(flag);
-    }
-    if let Some(flag) = filter.archived {
-        sql.push(" and archived = ").push_bind(flag);
-    }
+    push_some(sql, "is_customer =", filter.is_customer);
+    push_some(sql, "is_supplier =", filter.is_supplier);
+    push_some(sql, "archived =", filter.archived);
 }
 
 fn push_bound(sql: &mut QueryBuilder<'_, Postgres>, sort: PartnerSort, key: &SortKey, op: &str) {

@@ -9,7 +9,7 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use crate::log::StoredEvent;
-use crate::page::{Filter, List};
+use crate::page::{push_some, Filter, List};
 use crate::runner::ProjectionError;
 use crate::stored::Stored;
 
@@ -20,11 +20,9 @@ pub(crate) const TABLES: [&str; 2] = ["product", "product_cost"];
 pub(crate) async fn apply(
     tx: &mut PgConnection,
     id: Uuid,
+    payload: ProductEvent,
     event: &StoredEvent,
 ) -> Result<(), ProjectionError> {
-    let payload: ProductEvent = event
-        .payload_as()
-        .map_err(|e| ProjectionError::payload(event, e))?;
     match payload {
         ProductEvent::ProductCreated { details } | ProductEvent::ProductUpdated { details } => {
             let taxes: Vec<String> = details.taxes.iter().map(ToString::to_string).collect();
@@ -105,10 +103,7 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<ProductRow>, sqlx::Er
 
 /// The products of `ids` that exist, in no particular order.
 pub async fn get_many(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<ProductRow>, sqlx::Error> {
-    sqlx::query_as(&format!("select {COLUMNS} from product where id = any($1)"))
-        .bind(ids)
-        .fetch_all(pool)
-        .await
+    LIST.get_many(pool, ids).await
 }
 
 /// The names of the products of `ids` that exist.
@@ -139,12 +134,8 @@ impl Filter for ProductFilter {
                 .push_bind(pattern)
                 .push(")");
         }
-        if let Some(kind) = self.kind {
-            sql.push(" and kind = ").push_bind(Stored(kind));
-        }
-        if let Some(archived) = self.archived {
-            sql.push(" and archived = ").push_bind(archived);
-        }
+        push_some(sql, "kind =", self.kind.map(Stored));
+        push_some(sql, "archived =", self.archived);
     }
 }
 

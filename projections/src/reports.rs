@@ -13,6 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Postgres, QueryBuilder};
 
 use crate::log::AsOf;
+use crate::page::push_some;
 
 /// The binds an `asOf` filter takes: a position or a time, the other null.
 pub(crate) fn split(as_of: Option<AsOf>) -> (Option<i64>, Option<DateTime<Utc>>) {
@@ -33,11 +34,7 @@ pub struct Dates {
 impl Dates {
     /// Adds the conditions that keep `column` (a date) within the dates to a list's query.
     pub(crate) fn push(&self, sql: &mut QueryBuilder<'_, Postgres>, column: &str) {
-        if let Some(from) = self.from {
-            sql.push(format!(" and {column} >= ")).push_bind(from);
-        }
-        if let Some(to) = self.to {
-            sql.push(format!(" and {column} <= ")).push_bind(to);
-        }
+        push_some(sql, &format!("{column} >="), self.from);
+        push_some(sql, &format!("{column} <="), self.to);
     }
 }

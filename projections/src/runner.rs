@@ -13,6 +13,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde::de::DeserializeOwned;
 use sqlx::postgres::PgListener;
 use sqlx::{PgConnection, PgPool};
 use thiserror::Error;
@@ -46,6 +47,54 @@ impl ProjectionError {
         }
     }
 }
+
+/// The payload of `event`, read as the event type `T`; a payload that does not read fails the
+/// batch.
+pub(crate) fn payload<T: DeserializeOwned>(event: &StoredEvent) -> Result<T, ProjectionError> {
+    event
+        .payload_as()
+        .map_err(|e| ProjectionError::payload(event, e))
+}
+
+/// The id of `event`'s aggregate as a uuid; `None` (with a warning) for an event written under
+/// another id, which the read models pass over.
+pub(crate) fn uuid_of(event: &StoredEvent) -> Option<Uuid> {
+    let id = Uuid::parse_str(&event.aggregate_id).ok();
+    if id.is_none() {
+        tracing::warn!(position = event.position, kind = %event.aggregate_type, id = %event.aggregate_id, "event with a non-uuid id; skipped");
+    }
+    id
+}
+
+/// Declares a projection: a unit struct `$name` whose checkpoint is stored under `$checkpoint`,
+/// that owns `$tables` and applies a batch with `$apply`
+/// (`async fn(&mut PgConnection, &[StoredEvent]) -> Result<(), ProjectionError>`).
+macro_rules! projection {
+    ($(#[$attr:meta])* $name:ident: $checkpoint:literal, $tables:expr, $apply:path) => {
+        $(#[$attr])*
+        #[derive(Debug, Default, Clone, Copy)]
+        pub struct $name;
+
+        impl $crate::runner::Projection for $name {
+            fn name(&self) -> &'static str {
+                $checkpoint
+            }
+
+            fn tables(&self) -> &'static [&'static str] {
+                $tables
+            }
+
+            async fn apply(
+                &self,
+                tx: &mut sqlx::PgConnection,
+                events: &[$crate::log::StoredEvent],
+            ) -> Result<(), $crate::runner::ProjectionError> {
+                $apply(tx, events).await
+            }
+        }
+    };
+}
+pub(crate) use projection;
 
 /// A read model fed from the log.
 pub trait Projection: Send + Sync + 'static {

@@ -6,7 +6,7 @@ use sqlx::{PgConnection, PgExecutor};
 
 use crate::chain::{seal, GENESIS};
 use crate::log::StoredEvent;
-use crate::runner::{Projection, ProjectionError};
+use crate::runner::{projection, ProjectionError};
 
 /// Events between two seals.
 pub const SEAL_EVERY: i64 = 1000;
@@ -20,64 +20,51 @@ pub struct Seal {
     pub hash: Vec<u8>,
 }
 
-/// Keeps `log_seal` and `log_seal_head` in step with the log.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SealProjection;
+projection!(
+    /// Keeps `log_seal` and `log_seal_head` in step with the log.
+    SealProjection: "log_seal", &["log_seal", "log_seal_head"], apply
+);
 
-impl Projection for SealProjection {
-    fn name(&self) -> &'static str {
-        "log_seal"
-    }
-
-    fn tables(&self) -> &'static [&'static str] {
-        &["log_seal", "log_seal_head"]
-    }
-
-    async fn apply(
-        &self,
-        tx: &mut PgConnection,
-        events: &[StoredEvent],
-    ) -> Result<(), ProjectionError> {
-        let Some(last) = events.last() else {
-            return Ok(());
-        };
-        let head = head(&mut *tx).await?;
-        let (mut running, mut count) = match head {
-            Some(head) => (head.hash, head.events),
-            None => (GENESIS.to_vec(), 0),
-        };
-        for event in events {
-            running = seal(&running, event.position, event.hash.as_deref()).to_vec();
-            count += 1;
-            if count % SEAL_EVERY == 0 {
-                sqlx::query(
-                    "insert into log_seal (position, transaction_id, events, hash, sealed_at)
-                     values ($1, $2, $3, $4, $5) on conflict (position) do nothing",
-                )
-                .bind(event.position)
-                .bind(event.transaction_id)
-                .bind(count)
-                .bind(&running)
-                .bind(event.recorded_at)
-                .execute(&mut *tx)
-                .await?;
-            }
+async fn apply(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<(), ProjectionError> {
+    let Some(last) = events.last() else {
+        return Ok(());
+    };
+    let head = head(&mut *tx).await?;
+    let (mut running, mut count) = match head {
+        Some(head) => (head.hash, head.events),
+        None => (GENESIS.to_vec(), 0),
+    };
+    for event in events {
+        running = seal(&running, event.position, event.hash.as_deref()).to_vec();
+        count += 1;
+        if count % SEAL_EVERY == 0 {
+            sqlx::query(
+                "insert into log_seal (position, transaction_id, events, hash, sealed_at)
+                 values ($1, $2, $3, $4, $5) on conflict (position) do nothing",
+            )
+            .bind(event.position)
+            .bind(event.transaction_id)
+            .bind(count)
+            .bind(&running)
+            .bind(event.recorded_at)
+            .execute(&mut *tx)
+            .await?;
         }
-        sqlx::query(
-            "insert into log_seal_head (position, transaction_id, events, hash)
-             values ($1, $2, $3, $4)
-             on conflict (singleton) do update
-                set position = excluded.position, transaction_id = excluded.transaction_id,
-                    events = excluded.events, hash = excluded.hash",
-        )
-        .bind(last.position)
-        .bind(last.transaction_id)
-        .bind(count)
-        .bind(&running)
-        .execute(&mut *tx)
-        .await?;
-        Ok(())
     }
+    sqlx::query(
+        "insert into log_seal_head (position, transaction_id, events, hash)
+         values ($1, $2, $3, $4)
+         on conflict (singleton) do update
+            set position = excluded.position, transaction_id = excluded.transaction_id,
+                events = excluded.events, hash = excluded.hash",
+    )
+    .bind(last.position)
+    .bind(last.transaction_id)
+    .bind(count)
+    .bind(&running)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 /// The running hash after the last batch applied.

@@ -20,6 +20,7 @@ pub(crate) const TABLES: [&str; 1] = ["stock_move"];
 pub(crate) async fn apply(
     tx: &mut PgConnection,
     product: Uuid,
+    payload: StockEvent,
     event: &StoredEvent,
 ) -> Result<(), ProjectionError> {
     let StockEvent::StockMoved {
@@ -29,9 +30,7 @@ pub(crate) async fn apply(
         quantity,
         date,
         origin,
-    } = event
-        .payload_as()
-        .map_err(|e| ProjectionError::payload(event, e))?;
+    } = payload;
     let order = match origin {
         MoveOrigin::Order { order, .. } => Some(order),
         MoveOrigin::Adjustment => None,

@@ -7,8 +7,9 @@ use domain::user::{User, UserEvent};
 use sqlx::{PgConnection, PgExecutor, PgPool};
 use uuid::Uuid;
 
-use crate::log::{AsOf, StoredEvent, EVENT_COLUMNS};
-use crate::runner::{Projection, ProjectionError};
+use crate::history::events_as_of;
+use crate::log::{AsOf, StoredEvent};
+use crate::runner::{payload, projection, uuid_of, ProjectionError};
 
 /// A user as sign-in and the user list see it.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -24,36 +25,19 @@ pub struct UserRow {
     pub updated_at: DateTime<Utc>,
 }
 
-/// Keeps `app_user` in step with the log.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct UserProjection;
+projection!(
+    /// Keeps `app_user` in step with the log.
+    UserProjection: "user", &["app_user"], apply
+);
 
-impl Projection for UserProjection {
-    fn name(&self) -> &'static str {
-        "user"
+async fn apply(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<(), ProjectionError> {
+    for event in events.iter().filter(|e| e.aggregate_type == User::TYPE) {
+        let Some(id) = uuid_of(event) else {
+            continue;
+        };
+        apply_one(tx, id, event, payload(event)?).await?;
     }
-
-    fn tables(&self) -> &'static [&'static str] {
-        &["app_user"]
-    }
-
-    async fn apply(
-        &self,
-        tx: &mut PgConnection,
-        events: &[StoredEvent],
-    ) -> Result<(), ProjectionError> {
-        for event in events.iter().filter(|e| e.aggregate_type == User::TYPE) {
-            let Ok(id) = Uuid::parse_str(&event.aggregate_id) else {
-                tracing::warn!(position = event.position, id = %event.aggregate_id, "user event with a non-uuid id; skipped");
-                continue;
-            };
-            let payload: UserEvent = event
-                .payload_as()
-                .map_err(|e| ProjectionError::payload(event, e))?;
-            apply_one(tx, id, event, payload).await?;
-        }
-        Ok(())
-    }
+    Ok(())
 }
 
 async fn apply_one(
@@ -127,28 +111,9 @@ async fn apply_one(
 /// One user as they stood at `as_of`, replayed from their events; `None` if they did not exist
 /// yet.
 pub async fn as_of(pool: &PgPool, id: Uuid, as_of: AsOf) -> Result<Option<UserRow>, sqlx::Error> {
-    let (position, time) = match as_of {
-        AsOf::Position(position) => (Some(position), None),
-        AsOf::Time(time) => (None, Some(time)),
-    };
-    let events: Vec<StoredEvent> = sqlx::query_as(&format!(
-        "select {EVENT_COLUMNS} from events
-          where aggregate_type = $1 and aggregate_id = $2
-            and ($3::bigint is null or position <= $3)
-            and ($4::timestamptz is null or recorded_at <= $4)
-          order by sequence"
-    ))
-    .bind(User::TYPE)
-    .bind(id.to_string())
-    .bind(position)
-    .bind(time)
-    .fetch_all(pool)
-    .await?;
+    let events = events_as_of(pool, User::TYPE, &id.to_string(), as_of).await?;
     let mut row: Option<UserRow> = None;
-    for event in &events {
-        let payload: UserEvent = event.payload_as().map_err(|e| {
-            sqlx::Error::Decode(format!("event {} is not a user event: {e}", event.position).into())
-        })?;
+    for (event, payload) in events {
         let codes = |groups: &std::collections::BTreeSet<domain::configuration::Code>| {
             groups.iter().map(|g| g.to_string()).collect::<Vec<_>>()
         };

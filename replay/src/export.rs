@@ -10,9 +10,9 @@ use projections::chain::{seal, GENESIS};
 use serde::{Deserialize, Serialize};
 use sqlx::{Connection, PgPool};
 
+use crate::batches::{count, restart_positions, Batches};
 use crate::configuration::ReplayError;
 use store::append::copy as insert;
-use store::log::EVENT_COLUMNS;
 use store::StoredEvent;
 
 /// The format this code writes and reads.
@@ -90,31 +90,16 @@ pub async fn export(
     mut out: impl Write,
     progress: impl Fn(u64, u64),
 ) -> Result<Manifest, ImportError> {
-    let total: i64 = sqlx::query_scalar("select count(*) from events")
-        .fetch_one(pool)
-        .await
-        .map_err(ReplayError::from)?;
-    let total = u64::try_from(total).unwrap_or(0);
+    let total = count(pool, None).await.map_err(ReplayError::from)?;
     let mut running = GENESIS.to_vec();
     let mut events = 0u64;
     let mut last_position = 0i64;
-    // xid 0 is below every transaction's (and the index is used).
-    let mut after = (0i64, i64::MIN);
+    let mut batches = Batches::new(BATCH, None);
     loop {
-        let rows: Vec<StoredEvent> = sqlx::query_as(&format!(
-            "select {EVENT_COLUMNS} from events
-              where (transaction_id, position) > ($1::bigint::text::xid8, $2)
-              order by events.transaction_id, events.position limit {BATCH}"
-        ))
-        .bind(after.0)
-        .bind(after.1)
-        .fetch_all(pool)
-        .await
-        .map_err(ReplayError::from)?;
-        let Some(last) = rows.last() else {
+        let rows = batches.next(pool).await.map_err(ReplayError::from)?;
+        if rows.is_empty() {
             break;
-        };
-        after = (last.transaction_id, last.position);
+        }
         for event in rows {
             running = seal(&running, event.position, event.hash.as_deref()).to_vec();
             let event = ExportedEvent::from(event);
@@ -239,13 +224,9 @@ pub async fn import(
             "the events do not hash to the manifest's chain: the file was changed".into(),
         ));
     }
-    sqlx::query(
-        "select setval(pg_get_serial_sequence('events', 'position'),
-                       (select coalesce(max(position), 0) + 1 from events), false)",
-    )
-    .execute(&mut *tx)
-    .await
-    .map_err(ReplayError::from)?;
+    restart_positions(&mut tx)
+        .await
+        .map_err(ReplayError::from)?;
     tx.commit().await.map_err(ReplayError::from)?;
     Ok(manifest)
 }

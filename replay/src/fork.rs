@@ -4,9 +4,9 @@
 use sqlx::PgPool;
 
 use store::append::copy as insert;
-use store::log::EVENT_COLUMNS;
-use store::StoredEvent;
+use store::Checkpoint;
 
+use crate::batches::{count, restart_positions, Batches};
 use crate::configuration::ReplayError;
 
 /// Events copied per statement.
@@ -38,49 +38,28 @@ pub async fn copy_log(
     .bind(position)
     .fetch_optional(source)
     .await?;
-    let Some((point_transaction, position)) = point else {
+    let Some((transaction_id, position)) = point else {
         return Ok(0);
     };
-    let included = "(transaction_id, position) <= ($1::bigint::text::xid8, $2)";
-    let total: i64 = sqlx::query_scalar(&format!("select count(*) from events where {included}"))
-        .bind(point_transaction)
-        .bind(position)
-        .fetch_one(source)
-        .await?;
-    let total = u64::try_from(total).unwrap_or(0);
+    let point = Some(Checkpoint {
+        transaction_id,
+        position,
+    });
+    let total = count(source, point).await?;
     let mut tx = target.begin().await?;
     let mut copied = 0u64;
-    // xid 0 is below every transaction's (and the index is used).
-    let mut after = (0i64, i64::MIN);
+    let mut batches = Batches::new(BATCH, point);
     loop {
-        let rows: Vec<StoredEvent> = sqlx::query_as(&format!(
-            "select {EVENT_COLUMNS}
-               from events
-              where {included} and (transaction_id, position) > ($3::bigint::text::xid8, $4)
-              order by events.transaction_id, events.position
-              limit {BATCH}"
-        ))
-        .bind(point_transaction)
-        .bind(position)
-        .bind(after.0)
-        .bind(after.1)
-        .fetch_all(source)
-        .await?;
-        let Some(last) = rows.last() else {
+        let rows = batches.next(source).await?;
+        if rows.is_empty() {
             break;
-        };
-        after = (last.transaction_id, last.position);
+        }
         insert(&mut tx, &rows).await?;
         copied += rows.len() as u64;
         progress(CopyProgress { copied, total });
     }
     // new events in the fork come after the copied ones.
-    sqlx::query(
-        "select setval(pg_get_serial_sequence('events', 'position'),
-                       (select coalesce(max(position), 0) + 1 from events), false)",
-    )
-    .execute(&mut *tx)
-    .await?;
+    restart_positions(&mut tx).await?;
     tx.commit().await?;
     Ok(copied)
 }

@@ -3,6 +3,7 @@
 //!
 //! Rebuilds, verification and export (issue 6) land here too.
 
+mod batches;
 pub mod configuration;
 pub mod export;
 pub mod fork;

@@ -5,10 +5,11 @@
 //! A projection's SQL names its tables unqualified, so running it with
 //! `search_path = <shadow>, public` writes the shadow tables and reads the log from `public`.
 
-use projections::log::{events_below, horizon};
-use projections::{Checkpoint, Projection};
-use sqlx::{Connection, PgConnection, PgPool};
+use projections::log::read_batch;
+use projections::{Checkpoint, Projection, StoredEvent};
+use sqlx::{Connection, PgConnection, PgExecutor, PgPool};
 
+use crate::batches::count;
 use crate::configuration::ReplayError;
 
 /// Events applied per transaction.
@@ -82,10 +83,7 @@ impl<'p, P: Projection> Shadow<'p, P> {
         until: Option<Checkpoint>,
         progress: &impl Fn(RebuildProgress),
     ) -> Result<(), ReplayError> {
-        let total: i64 = sqlx::query_scalar("select count(*) from events")
-            .fetch_one(pool)
-            .await?;
-        let total = u64::try_from(total).unwrap_or(0);
+        let total = count(pool, None).await?;
         let mut conn = pool.acquire().await?;
         loop {
             let applied = self.step(&mut conn, until).await?;
@@ -108,8 +106,7 @@ impl<'p, P: Projection> Shadow<'p, P> {
         if until.is_some_and(|until| self.at >= until) {
             return Ok(0);
         }
-        let horizon = horizon(&mut *conn).await?;
-        let mut events = events_below(&mut *conn, self.at, &horizon, BATCH).await?;
+        let mut events = read_batch(&mut *conn, self.at, BATCH).await?.events;
         if let Some(until) = until {
             events.retain(|e| e.checkpoint() <= until);
         }
@@ -117,6 +114,20 @@ impl<'p, P: Projection> Shadow<'p, P> {
             return Ok(0);
         };
         let mut tx = conn.begin().await?;
+        self.apply(&mut tx, &events).await?;
+        tx.commit().await?;
+        self.at = last;
+        self.applied += events.len() as u64;
+        Ok(events.len())
+    }
+
+    /// Applies `events` to the shadow tables, in `tx`, which then writes them until its end
+    /// (or until its `search_path` is set again).
+    async fn apply(
+        &self,
+        tx: &mut PgConnection,
+        events: &[StoredEvent],
+    ) -> Result<(), ReplayError> {
         sqlx::query(&format!(
             "set local search_path to {}, public",
             quote(&self.schema)
@@ -124,13 +135,9 @@ impl<'p, P: Projection> Shadow<'p, P> {
         .execute(&mut *tx)
         .await?;
         self.projection
-            .apply(&mut tx, &events)
+            .apply(tx, events)
             .await
-            .map_err(|e| ReplayError::Projection(e.to_string()))?;
-        tx.commit().await?;
-        self.at = last;
-        self.applied += events.len() as u64;
-        Ok(events.len())
+            .map_err(|e| ReplayError::Projection(e.to_string()))
     }
 
     /// Compares the shadow tables with the live ones, in one snapshot, once both stand at the
@@ -142,18 +149,7 @@ impl<'p, P: Projection> Shadow<'p, P> {
             sqlx::query("set transaction isolation level repeatable read")
                 .execute(&mut *tx)
                 .await?;
-            let live: Option<(i64, i64)> = sqlx::query_as(
-                "select transaction_id, position from projection_checkpoints where projection = $1",
-            )
-            .bind(self.projection.name())
-            .fetch_optional(&mut *tx)
-            .await?;
-            let live = live
-                .map(|(transaction_id, position)| Checkpoint {
-                    transaction_id,
-                    position,
-                })
-                .unwrap_or_default();
+            let live = live_checkpoint(&mut *tx, self.projection.name()).await?;
             if live != self.at {
                 tx.rollback().await?;
                 drop(conn);
@@ -216,21 +212,11 @@ impl<'p, P: Projection> Shadow<'p, P> {
         }
         // what arrived while the shadow was being built, under the lock.
         loop {
-            let horizon = horizon(&mut tx).await?;
-            let events = events_below(&mut tx, self.at, &horizon, BATCH).await?;
+            let events = read_batch(&mut tx, self.at, BATCH).await?.events;
             let Some(last) = events.last().map(|e| e.checkpoint()) else {
                 break;
             };
-            sqlx::query(&format!(
-                "set local search_path to {}, public",
-                quote(&self.schema)
-            ))
-            .execute(&mut *tx)
-            .await?;
-            self.projection
-                .apply(&mut tx, &events)
-                .await
-                .map_err(|e| ReplayError::Projection(e.to_string()))?;
+            self.apply(&mut tx, &events).await?;
             sqlx::query("set local search_path to public")
                 .execute(&mut *tx)
                 .await?;
@@ -279,6 +265,25 @@ impl<'p, P: Projection> Shadow<'p, P> {
     }
 }
 
+/// Where the live projection `name` stands (the start of the log before its first batch).
+async fn live_checkpoint<'e>(
+    db: impl PgExecutor<'e>,
+    name: &str,
+) -> Result<Checkpoint, sqlx::Error> {
+    let live: Option<(i64, i64)> = sqlx::query_as(
+        "select transaction_id, position from projection_checkpoints where projection = $1",
+    )
+    .bind(name)
+    .fetch_optional(db)
+    .await?;
+    Ok(live
+        .map(|(transaction_id, position)| Checkpoint {
+            transaction_id,
+            position,
+        })
+        .unwrap_or_default())
+}
+
 /// Replays `projection` from position 0 next to its live tables and lists where they differ
 /// (nothing: the read model is exactly what the log says).
 pub async fn replay_and_compare<P: Projection>(
@@ -287,19 +292,8 @@ pub async fn replay_and_compare<P: Projection>(
     progress: &impl Fn(RebuildProgress),
 ) -> Result<Vec<Difference>, ReplayError> {
     let mut shadow = Shadow::create(pool, projection).await?;
-    let live: Option<(i64, i64)> = sqlx::query_as(
-        "select transaction_id, position from projection_checkpoints where projection = $1",
-    )
-    .bind(projection.name())
-    .fetch_optional(pool)
-    .await?;
-    let live = live.map(|(transaction_id, position)| Checkpoint {
-        transaction_id,
-        position,
-    });
-    shadow
-        .advance(pool, Some(live.unwrap_or_default()), progress)
-        .await?;
+    let live = live_checkpoint(pool, projection.name()).await?;
+    shadow.advance(pool, Some(live), progress).await?;
     let differences = shadow.compare(pool).await;
     shadow.discard(pool).await?;
     differences

@@ -12,6 +12,10 @@ use projections::chain::{link, seal, Link, GENESIS};
 use projections::seal::{head, seals};
 use sqlx::PgPool;
 
+use store::log::EVENT_COLUMNS;
+use store::StoredEvent;
+
+use crate::batches::{count, Batches};
 use crate::configuration::ReplayError;
 
 /// Events read per statement.
@@ -75,24 +79,6 @@ impl fmt::Display for Finding {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    position: i64,
-    transaction_id: i64,
-    aggregate_type: String,
-    aggregate_id: String,
-    sequence: i64,
-    event_type: String,
-    event_version: String,
-    payload: String,
-    metadata: String,
-    hash: Option<Vec<u8>>,
-}
-
-const COLUMNS: &str = "position, transaction_id::text::bigint as transaction_id, aggregate_type, \
-    aggregate_id, sequence, event_type, event_version, payload::text as payload, \
-    metadata::text as metadata, hash";
-
 /// An aggregate being folded, to prove its events still read.
 enum Folding {
     Partner(Partner),
@@ -124,10 +110,9 @@ impl Folding {
         }
     }
 
-    fn apply(&mut self, row: &Row) -> Result<(), String> {
-        fn read<T: serde::de::DeserializeOwned>(row: &Row) -> Result<T, String> {
-            domain::upcast::decode(&row.event_type, &row.event_version, &row.payload)
-                .map_err(|e| e.to_string())
+    fn apply(&mut self, row: &StoredEvent) -> Result<(), String> {
+        fn read<T: serde::de::DeserializeOwned>(row: &StoredEvent) -> Result<T, String> {
+            row.payload_as().map_err(|e| e.to_string())
         }
         match self {
             Self::Partner(a) => a.apply(read(row)?),
@@ -159,10 +144,7 @@ pub async fn verify_log(
     pool: &PgPool,
     progress: impl Fn(VerifyProgress),
 ) -> Result<Vec<Finding>, ReplayError> {
-    let total: i64 = sqlx::query_scalar("select count(*) from events")
-        .fetch_one(pool)
-        .await?;
-    let total = u64::try_from(total).unwrap_or(0);
+    let total = count(pool, None).await?;
     let mut findings = streams(pool, total, &progress).await?;
     findings.extend(global_order(pool, total, &progress).await?);
     findings.sort_by_key(|f| f.position);
@@ -181,8 +163,8 @@ async fn streams(
     let mut folding: Option<Folding> = None;
     let mut checked = 0u64;
     loop {
-        let rows: Vec<Row> = sqlx::query_as(&format!(
-            "select {COLUMNS} from events
+        let rows: Vec<StoredEvent> = sqlx::query_as(&format!(
+            "select {EVENT_COLUMNS} from events
               where (aggregate_type, aggregate_id, sequence) > ($1, $2, $3)
               order by aggregate_type, aggregate_id, sequence limit {BATCH}"
         ))
@@ -279,8 +261,7 @@ async fn global_order(
     let mut findings = Vec::new();
     let mut running = GENESIS.to_vec();
     let mut sealed_up_to = 0i64;
-    // xid 0 is below every transaction's (and the index is used).
-    let mut after = (0i64, i64::MIN);
+    let mut batches = Batches::new(BATCH, None);
     let mut checked = 0u64;
     let broken = |at: &projections::seal::Seal, sealed_up_to: i64| Finding {
         position: at.position,
@@ -291,19 +272,10 @@ async fn global_order(
         },
     };
     loop {
-        let rows: Vec<Row> = sqlx::query_as(&format!(
-            "select {COLUMNS} from events
-              where (transaction_id, position) > ($1::bigint::text::xid8, $2)
-              order by events.transaction_id, events.position limit {BATCH}"
-        ))
-        .bind(after.0)
-        .bind(after.1)
-        .fetch_all(pool)
-        .await?;
-        let Some(last) = rows.last() else {
+        let rows = batches.next(pool).await?;
+        if rows.is_empty() {
             break;
-        };
-        after = (last.transaction_id, last.position);
+        }
         for row in rows {
             // a seal whose event is gone: passed without meeting it.
             while let Some(mark) = marks

@@ -23,7 +23,7 @@ use projections::PgPool;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::business::{acting, date_or_today, reading, settled};
+use super::business::{acting, date_or_today, payload, reading, Payload};
 use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::input::{parse_id, AsOfInput};
 use super::loader::{grouped, load, LoadError, ReadLoader};
@@ -821,6 +821,9 @@ pub struct PeriodPayload {
     pub user_errors: Vec<UserError>,
 }
 
+payload!(EntryPayload { entry: EntryRow => JournalEntry });
+payload!(PeriodPayload { period: PeriodRow => Period::from });
+
 #[derive(InputObject)]
 pub struct CountStockInput {
     pub product: ID,
@@ -844,7 +847,6 @@ impl AccountingMutation {
     /// A manual journal entry: numbered in its journal, posted into its month.
     async fn post_entry(&self, ctx: &Context<'_>, input: PostEntryInput) -> Result<EntryPayload> {
         let acting = acting(ctx, Model::Accounting, Right::Create, "account").await?;
-        let state = ctx.data::<AppState>()?;
         let mut problems = Problems::default();
         let id = problems.new_id(&input.id, "entry");
         let journal = problems.code_at(&["input", "journal"], &input.journal);
@@ -887,12 +889,7 @@ impl AccountingMutation {
         }
         let (id, journal) = match problems.finish(id.zip(journal)) {
             Ok(parsed) => parsed,
-            Err(user_errors) => {
-                return Ok(EntryPayload {
-                    entry: None,
-                    user_errors,
-                })
-            }
+            Err(user_errors) => return Ok(EntryPayload::refused(user_errors)),
         };
         let entry = EntryInput {
             journal,
@@ -900,25 +897,18 @@ impl AccountingMutation {
             reference: input.reference.trim().to_owned(),
             lines,
         };
-        let config = acting.config.clone();
-        let result = state
-            .bus
-            .run(&acting.context, "PostEntry", |work| {
-                let (config, entry) = (config.clone(), entry.clone());
-                Box::pin(async move {
-                    let settings = config.configuration.settings();
-                    business::post_entry(work, settings, id, &entry).await
-                })
-            })
-            .await;
-        let (_, user_errors) = settled(ctx, result).await?;
-        let row = journal::get(&state.pool, id)
-            .await
-            .map_err(|e| internal(ctx, e))?;
-        Ok(EntryPayload {
-            entry: row.map(JournalEntry),
-            user_errors,
-        })
+        let (_, user_errors) = acting
+            .run(
+                ctx,
+                "PostEntry",
+                (id, entry),
+                |work, settings, (id, entry)| {
+                    Box::pin(async move { business::post_entry(work, settings, id, &entry).await })
+                },
+            )
+            .await?;
+        let state = ctx.data::<AppState>()?;
+        EntryPayload::reload(ctx, user_errors, journal::get(&state.pool, id)).await
     }
 
     /// Closes a month of the books: nothing posts into it afterwards.
@@ -928,31 +918,22 @@ impl AccountingMutation {
         input: ClosePeriodInput,
     ) -> Result<PeriodPayload> {
         let acting = acting(ctx, Model::Accounting, Right::Write, "account").await?;
-        let state = ctx.data::<AppState>()?;
         let Some(period) = PeriodId::parse(&input.period) else {
-            return Ok(PeriodPayload {
-                period: None,
-                user_errors: vec![UserError::new(
-                    &["input", "period"],
-                    format!("'{}' is not a month as YYYY-MM", input.period),
-                    UserErrorCode::Invalid,
-                )],
-            });
+            return Ok(PeriodPayload::refused(vec![UserError::new(
+                &["input", "period"],
+                format!("'{}' is not a month as YYYY-MM", input.period),
+                UserErrorCode::Invalid,
+            )]));
         };
-        let result = state
-            .bus
-            .run(&acting.context, "ClosePeriod", |work| {
+        let (_, user_errors) = acting
+            .run(ctx, "ClosePeriod", period, |work, _, period| {
                 Box::pin(business::close_period(work, period))
             })
-            .await;
-        let (_, user_errors) = settled(ctx, result).await?;
-        let row = projections::period::get(&state.pool, &period.to_string())
-            .await
-            .map_err(|e| internal(ctx, e))?;
-        Ok(PeriodPayload {
-            period: row.map(Period::from),
-            user_errors,
-        })
+            .await?;
+        let state = ctx.data::<AppState>()?;
+        let period = period.to_string();
+        let read = projections::period::get(&state.pool, &period);
+        PeriodPayload::reload(ctx, user_errors, read).await
     }
 
     /// An inventory count: the product's stock becomes what was counted, the difference going
@@ -963,7 +944,6 @@ impl AccountingMutation {
         input: CountStockInput,
     ) -> Result<CountStockPayload> {
         let acting = acting(ctx, Model::Stock, Right::Write, "stock").await?;
-        let state = ctx.data::<AppState>()?;
         let mut problems = Problems::default();
         let product = problems.uuid(&["input", "product"], &input.product, "product");
         if input.counted < Decimal::ZERO
@@ -988,13 +968,17 @@ impl AccountingMutation {
         let date = date_or_today(input.date);
         let counted = input.counted;
         let id = Uuid::now_v7();
-        let result = state
-            .bus
-            .run(&acting.context, "CountStock", |work| {
-                Box::pin(business::count_stock(work, product, id, counted, date))
-            })
-            .await;
-        let (_, user_errors) = settled(ctx, result).await?;
+        let count = (product, id, counted, date);
+        let (_, user_errors) = acting
+            .run(
+                ctx,
+                "CountStock",
+                count,
+                |work, _, (product, id, counted, date)| {
+                    Box::pin(business::count_stock(work, product, id, counted, date))
+                },
+            )
+            .await?;
         let level = stock(ctx, &acting.actor, StockLocation::Stock, None, None)
             .await?
             .into_iter()

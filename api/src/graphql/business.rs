@@ -1,31 +1,25 @@
 //! What the business parts of the schema share: running an operation for the signed-in user and
-//! answering with user errors; parsing lines; cursors over (date, id) and (text, id) keys, and
-//! the connection every keyset-paged list answers with.
+//! answering with user errors; parsing lines; amounts to the company currency's decimals.
 
-use std::future::Future;
-
-use async_graphql::connection::{query_with, Connection, Edge, OpaqueCursor};
-use async_graphql::{Context, InputObject, OutputType, Result, ID};
+use async_graphql::{Context, InputObject, Result, ID};
 use chrono::NaiveDate;
 use domain::configuration::{Code, Model, Right, Settings};
-use projections::page::{After, Page};
-use projections::QueryError;
+use futures::future::BoxFuture;
 use rust_decimal::Decimal;
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use std::future::Future;
 use std::sync::Arc;
 use uuid::Uuid;
 
 use super::auth::{require, require_module};
 use super::error::{internal, settle, Problems, UserError, UserErrorCode};
-use super::input::{page_size, parse_id};
-use super::partner::TotalCount;
+use super::input::parse_id;
 use super::request::RequestContext;
 use commands::business::LineInput;
 use commands::policy::{Actor, ConfigView};
 use commands::AppState;
 use commands::CommandContext;
 use commands::Failure;
+use commands::Work;
 
 /// Who is acting, with what configuration, on which state.
 pub struct Acting {
@@ -39,6 +33,81 @@ impl Acting {
         self.config.configuration.settings()
     }
 }
+
+/// What a mutation runs: a step of `commands::business` given the work, the settings and the
+/// parsed input. A plain `fn`, so that every attempt of the bus can run it again.
+pub type Operation<A, T> =
+    for<'w> fn(&'w mut Work, &'w Settings, A) -> BoxFuture<'w, Result<T, Failure>>;
+
+impl Acting {
+    /// Runs `operation` on `input` as `command`, with the settings, and waits until the
+    /// business read models show it: its output, or the user errors (nothing written).
+    pub async fn run<A, T>(
+        &self,
+        ctx: &Context<'_>,
+        command: &str,
+        input: A,
+        operation: Operation<A, T>,
+    ) -> Result<(Option<T>, Vec<UserError>)>
+    where
+        A: Clone + Send + 'static,
+        T: Send + 'static,
+    {
+        let state = ctx.data::<AppState>()?;
+        let result = state
+            .bus
+            .run(&self.context, command, |work| {
+                let (config, input) = (self.config.clone(), input.clone());
+                Box::pin(
+                    async move { operation(work, config.configuration.settings(), input).await },
+                )
+            })
+            .await;
+        settled(ctx, result).await
+    }
+}
+
+/// A mutation's answer about one record: the record as the read model shows it afterwards,
+/// and the user errors.
+pub trait Payload: Sized {
+    /// The read model's row of the record.
+    type Row;
+
+    fn new(row: Option<Self::Row>, user_errors: Vec<UserError>) -> Self;
+
+    /// Nothing written, for these reasons.
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        Self::new(None, user_errors)
+    }
+
+    /// The record `read` reads, with the user errors of what was run.
+    async fn reload<E: std::fmt::Display>(
+        ctx: &Context<'_>,
+        user_errors: Vec<UserError>,
+        read: impl Future<Output = std::result::Result<Option<Self::Row>, E>>,
+    ) -> Result<Self> {
+        let row = read.await.map_err(|e| internal(ctx, e))?;
+        Ok(Self::new(row, user_errors))
+    }
+}
+
+/// Makes `$payload { $field: Option<Object>, user_errors }` a [`Payload`] whose row `$row`
+/// becomes the object by `$object`.
+macro_rules! payload {
+    ($payload:ty { $field:ident: $row:ty => $object:expr }) => {
+        impl $crate::graphql::business::Payload for $payload {
+            type Row = $row;
+
+            fn new(row: Option<$row>, user_errors: Vec<$crate::graphql::UserError>) -> Self {
+                Self {
+                    $field: row.map($object),
+                    user_errors,
+                }
+            }
+        }
+    };
+}
+pub(crate) use payload;
 
 /// The signed-in user, if they have `right` on `model` and `module` is installed.
 pub async fn acting(ctx: &Context<'_>, model: Model, right: Right, module: &str) -> Result<Acting> {
@@ -164,83 +233,6 @@ pub fn lines(problems: &mut Problems, inputs: &[LineInputObject]) -> Vec<LineInp
 /// A date a client gives, or today (UTC).
 pub fn date_or_today(date: Option<NaiveDate>) -> NaiveDate {
     date.unwrap_or_else(|| chrono::Utc::now().date_naive())
-}
-
-/// A cursor over a list sorted by a date and then id, newest first.
-#[derive(Serialize, Deserialize)]
-pub struct DateCursor {
-    pub date: NaiveDate,
-    pub id: Uuid,
-}
-
-impl From<DateCursor> for After<NaiveDate> {
-    fn from(cursor: DateCursor) -> Self {
-        After {
-            key: cursor.date,
-            id: cursor.id,
-        }
-    }
-}
-
-/// A cursor over a list sorted by a text and then id.
-#[derive(Serialize, Deserialize)]
-pub struct TextCursor {
-    pub key: String,
-    pub id: Uuid,
-}
-
-impl From<TextCursor> for After<String> {
-    fn from(cursor: TextCursor) -> Self {
-        After {
-            key: cursor.key,
-            id: cursor.id,
-        }
-    }
-}
-
-/// A page of a keyset-paged list as a connection (`first`/`after`, at most 100 a page): `fetch`
-/// reads the rows after the cursor given, `cursor` says where a row stands, `node` makes the
-/// GraphQL object of a row.
-pub async fn keyset_connection<C, K, R, N, Fut>(
-    ctx: &Context<'_>,
-    after: Option<String>,
-    first: Option<i32>,
-    fetch: impl FnOnce(Option<After<K>>, usize) -> Fut,
-    cursor: impl Fn(&R) -> C,
-    node: impl Fn(R) -> N,
-) -> Result<Connection<OpaqueCursor<C>, N, TotalCount>>
-where
-    C: Serialize + DeserializeOwned + Send + Sync + Into<After<K>>,
-    N: OutputType,
-    Fut: Future<Output = Result<Page<R>, QueryError>>,
-{
-    query_with::<OpaqueCursor<C>, _, _, _, _>(
-        after,
-        None,
-        first,
-        None,
-        |after, _, first, _| async move {
-            let limit = page_size(first)?;
-            let had_after = after.is_some();
-            let page = fetch(after.map(|c| c.0.into()), limit)
-                .await
-                .map_err(|e| internal(ctx, e))?;
-            let mut connection = Connection::with_additional_fields(
-                had_after,
-                page.has_more,
-                TotalCount {
-                    total_count: page.total_count,
-                },
-            );
-            connection.edges.extend(
-                page.rows
-                    .into_iter()
-                    .map(|row| Edge::new(OpaqueCursor(cursor(&row)), node(row))),
-            );
-            Ok::<_, async_graphql::Error>(connection)
-        },
-    )
-    .await
 }
 
 /// `amount` in the company currency, to its decimals: `0.00`, not `0` (PostgreSQL keeps the

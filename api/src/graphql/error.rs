@@ -4,7 +4,7 @@
 
 use std::fmt::Display;
 
-use async_graphql::{Context, Enum, SimpleObject};
+use async_graphql::{Context, SimpleObject};
 use commands::{AppState, Failure};
 use domain::text::TextError;
 use projections::{Checkpoint, Progress};
@@ -42,47 +42,8 @@ impl UserError {
     }
 }
 
-/// Stable codes of [`UserError`]s: the command layer's [`ErrorCode`], as GraphQL shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[graphql(remote = "commands::ErrorCode")]
-pub enum UserErrorCode {
-    /// A required value is missing or blank.
-    Required,
-    /// A value is longer than allowed.
-    TooLong,
-    /// A value is not of the expected form.
-    Invalid,
-    /// No record has this id.
-    NotFound,
-    /// A record with this id exists already.
-    AlreadyExists,
-    /// The record is archived and must be restored first.
-    Archived,
-    /// The record changed since the version the client showed: reload it.
-    StaleVersion,
-    /// Someone else changed the record at the same moment: reload it and try again.
-    Conflict,
-    /// The operation needs a module that is not installed.
-    ModuleNotInstalled,
-    /// Other installed modules need this one.
-    RequiredByOthers,
-    /// A development version, refused by a production database unless forced.
-    DevelopmentVersion,
-    /// Business records or other settings use it.
-    InUse,
-    /// Built in: it cannot be changed.
-    Reserved,
-    /// The login or the password is wrong.
-    InvalidCredentials,
-    /// The record is not in a state that allows this (a posted invoice, a cancelled order).
-    WrongState,
-    /// Not enough on hand, and the settings do not allow negative stock.
-    NotEnoughStock,
-    /// The period is closed: nothing posts into it.
-    PeriodClosed,
-    /// Debit and credit differ.
-    Unbalanced,
-}
+/// Stable codes of [`UserError`]s: the command layer's own, derived as a GraphQL enum there.
+pub use commands::ErrorCode as UserErrorCode;
 
 /// The problems found while parsing a mutation's input: all of them are reported at once.
 #[derive(Debug, Default)]

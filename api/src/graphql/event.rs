@@ -1,6 +1,6 @@
 //! Events as GraphQL shows them: a record's history, an auditor's log.
 
-use async_graphql::connection::{query_with, Connection, Edge};
+use async_graphql::connection::Connection;
 use async_graphql::{ComplexObject, Context, InputObject, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use domain::configuration::{Model, Right};
@@ -8,9 +8,7 @@ use projections::history::{log_count, log_page, LogFilter};
 use projections::StoredEvent;
 
 use super::auth::require;
-use super::error::internal;
-use super::input::page_size;
-use super::partner::TotalCount;
+use super::page::{event_connection, TotalCount};
 use commands::AppState;
 
 /// Something that happened to a record, as it is stored in the log.
@@ -120,28 +118,20 @@ impl LogQuery {
             from: filter.from,
             to: filter.to,
         };
-        let wants_total = ctx.look_ahead().field("totalCount").exists();
-        query_with::<i64, _, _, _, _>(after, None, first, None, |after, _, first, _| async move {
-            let limit = page_size(first)?;
-            let after = after.unwrap_or(0);
-            let page = log_page(&state.pool, &filter, after, limit as i64 + 1);
-            let (events, total_count) = if wants_total {
-                tokio::try_join!(page, log_count(&state.pool, &filter))
-            } else {
-                page.await.map(|events| (events, 0))
-            }
-            .map_err(|e| internal(ctx, e))?;
-            let has_next = events.len() > limit;
-            let mut connection =
-                Connection::with_additional_fields(after > 0, has_next, TotalCount { total_count });
-            connection.edges.extend(
-                events
-                    .into_iter()
-                    .take(limit)
-                    .map(|e| Edge::new(e.position, Event::from(e))),
-            );
-            Ok::<_, async_graphql::Error>(connection)
-        })
+        event_connection(
+            ctx,
+            after,
+            first,
+            |after, limit, wants_total| async move {
+                let page = log_page(&state.pool, &filter, after, limit);
+                if wants_total {
+                    tokio::try_join!(page, log_count(&state.pool, &filter))
+                } else {
+                    page.await.map(|events| (events, 0))
+                }
+            },
+            |e| e.position,
+        )
         .await
     }
 }

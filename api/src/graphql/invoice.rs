@@ -19,17 +19,16 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::business::{
-    acting, cents, date_or_today, keyset_connection, lines, reading, settled, DateCursor,
-    LineInputObject,
+    acting, cents, date_or_today, lines, payload, reading, LineInputObject, Payload,
 };
 use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::input::parse_id;
 use super::loader::{grouped, load, LoadError, ReadLoader};
 use super::order::OrderKey;
-use super::partner::{Partner, PartnerKey, TotalCount};
+use super::page::{keyset_connection, DateCursor, TotalCount};
+use super::partner::{Partner, PartnerKey};
 use commands::business::{self, InvoiceInput, PaymentInput};
 use commands::AppState;
-use commands::Failure;
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "InvoiceKind", remote = "InvoiceKind")]
@@ -409,43 +408,31 @@ pub struct PaymentPayload {
     pub user_errors: Vec<UserError>,
 }
 
-fn refused(user_errors: Vec<UserError>) -> InvoicePayload {
-    InvoicePayload {
-        invoice: None,
-        user_errors,
-    }
-}
+payload!(InvoicePayload { invoice: InvoiceRow => Invoice });
 
-async fn answer<T>(
+/// The invoice as it now stands, with the user errors of what was run.
+async fn answer(
     ctx: &Context<'_>,
     id: Uuid,
-    result: Result<(T, Option<projections::Checkpoint>), Failure>,
+    user_errors: Vec<UserError>,
 ) -> Result<InvoicePayload> {
-    let (_, user_errors) = settled(ctx, result).await?;
     let state = ctx.data::<AppState>()?;
-    let invoice = read_model::get(&state.pool, id)
-        .await
-        .map_err(|e| internal(ctx, e))?;
-    Ok(InvoicePayload {
-        invoice: invoice.map(Invoice),
-        user_errors,
-    })
+    InvoicePayload::reload(ctx, user_errors, read_model::get(&state.pool, id)).await
 }
 
 async fn create(ctx: &Context<'_>, id: Uuid, input: InvoiceInput) -> Result<InvoicePayload> {
     let acting = acting(ctx, Model::Invoice, Right::Create, "account").await?;
-    let state = ctx.data::<AppState>()?;
-    let config = acting.config.clone();
-    let result = state
-        .bus
-        .run(&acting.context, "DraftInvoice", |work| {
-            let (config, input) = (config.clone(), input.clone());
-            Box::pin(async move {
-                business::create_invoice(work, config.configuration.settings(), id, &input).await
-            })
-        })
-        .await;
-    answer(ctx, id, result).await
+    let (_, user_errors) = acting
+        .run(
+            ctx,
+            "DraftInvoice",
+            (id, input),
+            |work, settings, (id, input)| {
+                Box::pin(async move { business::create_invoice(work, settings, id, &input).await })
+            },
+        )
+        .await?;
+    answer(ctx, id, user_errors).await
 }
 
 fn id_and_version(problems: &mut Problems, input: &InvoiceIdInput) -> Option<(Uuid, Option<u64>)> {
@@ -471,7 +458,7 @@ impl InvoiceMutation {
         let lines = lines(&mut problems, &input.lines);
         let (id, partner) = match problems.finish(id.zip(partner)) {
             Ok(parsed) => parsed,
-            Err(errors) => return Ok(refused(errors)),
+            Err(errors) => return Ok(InvoicePayload::refused(errors)),
         };
         let input = InvoiceInput {
             kind: input.kind.into(),
@@ -499,13 +486,13 @@ impl InvoiceMutation {
         let given = input.lines.as_ref().map(|l| lines(&mut problems, l));
         let (id, original) = match problems.finish(id.zip(original)) {
             Ok(parsed) => parsed,
-            Err(errors) => return Ok(refused(errors)),
+            Err(errors) => return Ok(InvoicePayload::refused(errors)),
         };
         let Some(row) = read_model::get(&state.pool, original)
             .await
             .map_err(|e| internal(ctx, e))?
         else {
-            return Ok(refused(vec![UserError::new(
+            return Ok(InvoicePayload::refused(vec![UserError::new(
                 &["input", "invoice"],
                 "no invoice with this id",
                 UserErrorCode::NotFound,
@@ -535,7 +522,7 @@ impl InvoiceMutation {
                     })
                     .collect();
                 if !problems.0.is_empty() {
-                    return Ok(refused(problems.0));
+                    return Ok(InvoicePayload::refused(problems.0));
                 }
                 lines
             }
@@ -564,27 +551,28 @@ impl InvoiceMutation {
         input: UpdateInvoiceLinesInput,
     ) -> Result<InvoicePayload> {
         let acting = acting(ctx, Model::Invoice, Right::Write, "account").await?;
-        let state = ctx.data::<AppState>()?;
         let mut problems = Problems::default();
         let id = problems.uuid(&["input", "id"], &input.id, "invoice");
         let expected = problems.expected(input.expected_version);
         let lines = lines(&mut problems, &input.lines);
         let (id, expected) = match problems.finish(id.zip(expected)) {
             Ok(parsed) => parsed,
-            Err(errors) => return Ok(refused(errors)),
+            Err(errors) => return Ok(InvoicePayload::refused(errors)),
         };
-        let config = acting.config.clone();
-        let result = state
-            .bus
-            .run(&acting.context, "ReplaceInvoiceLines", |work| {
-                let (config, lines) = (config.clone(), lines.clone());
-                Box::pin(async move {
-                    let settings = config.configuration.settings();
-                    business::replace_invoice_lines(work, settings, id, expected, &lines).await
-                })
-            })
-            .await;
-        answer(ctx, id, result).await
+        let change = (id, expected, lines);
+        let (_, user_errors) = acting
+            .run(
+                ctx,
+                "ReplaceInvoiceLines",
+                change,
+                |work, settings, (id, expected, lines)| {
+                    Box::pin(async move {
+                        business::replace_invoice_lines(work, settings, id, expected, &lines).await
+                    })
+                },
+            )
+            .await?;
+        answer(ctx, id, user_errors).await
     }
 
     /// Posts a draft: it gets its number, its entry is written, and it never changes again.
@@ -594,23 +582,21 @@ impl InvoiceMutation {
         input: InvoiceIdInput,
     ) -> Result<InvoicePayload> {
         let acting = acting(ctx, Model::Invoice, Right::Write, "account").await?;
-        let state = ctx.data::<AppState>()?;
         let mut problems = Problems::default();
         let Some((id, expected)) = id_and_version(&mut problems, &input) else {
-            return Ok(refused(problems.0));
+            return Ok(InvoicePayload::refused(problems.0));
         };
-        let config = acting.config.clone();
-        let result = state
-            .bus
-            .run(&acting.context, "PostInvoice", |work| {
-                let config = config.clone();
-                Box::pin(async move {
-                    let settings = config.configuration.settings();
-                    business::post_invoice(work, settings, id, expected).await
-                })
-            })
-            .await;
-        answer(ctx, id, result).await
+        let (_, user_errors) = acting
+            .run(
+                ctx,
+                "PostInvoice",
+                (id, expected),
+                |work, settings, (id, expected)| {
+                    Box::pin(business::post_invoice(work, settings, id, expected))
+                },
+            )
+            .await?;
+        answer(ctx, id, user_errors).await
     }
 
     /// Cancels a draft (a posted document is put right with a credit note).
@@ -620,18 +606,19 @@ impl InvoiceMutation {
         input: InvoiceIdInput,
     ) -> Result<InvoicePayload> {
         let acting = acting(ctx, Model::Invoice, Right::Write, "account").await?;
-        let state = ctx.data::<AppState>()?;
         let mut problems = Problems::default();
         let Some((id, expected)) = id_and_version(&mut problems, &input) else {
-            return Ok(refused(problems.0));
+            return Ok(InvoicePayload::refused(problems.0));
         };
-        let result = state
-            .bus
-            .run(&acting.context, "CancelInvoice", |work| {
-                Box::pin(business::cancel_invoice(work, id, expected))
-            })
-            .await;
-        answer(ctx, id, result).await
+        let (_, user_errors) = acting
+            .run(
+                ctx,
+                "CancelInvoice",
+                (id, expected),
+                |work, _, (id, expected)| Box::pin(business::cancel_invoice(work, id, expected)),
+            )
+            .await?;
+        answer(ctx, id, user_errors).await
     }
 
     /// Registers a payment received (or made) and sets it against the documents it pays.
@@ -641,7 +628,6 @@ impl InvoiceMutation {
         input: RegisterPaymentInput,
     ) -> Result<PaymentPayload> {
         let acting = acting(ctx, Model::Invoice, Right::Write, "account").await?;
-        let state = ctx.data::<AppState>()?;
         let mut problems = Problems::default();
         let id = problems.new_id(&input.id, "payment");
         let journal = problems.code_at(&["input", "journal"], &input.journal);
@@ -698,18 +684,19 @@ impl InvoiceMutation {
             allocations: allocations.clone(),
             reference: input.reference.trim().to_owned(),
         };
-        let config = acting.config.clone();
-        let result = state
-            .bus
-            .run(&acting.context, "RegisterPayment", |work| {
-                let (config, payment) = (config.clone(), payment.clone());
-                Box::pin(async move {
-                    let settings = config.configuration.settings();
-                    business::register_payment(work, settings, id, &payment).await
-                })
-            })
-            .await;
-        let (number, user_errors) = settled(ctx, result).await?;
+        let (number, user_errors) = acting
+            .run(
+                ctx,
+                "RegisterPayment",
+                (id, payment),
+                |work, settings, (id, payment)| {
+                    Box::pin(async move {
+                        business::register_payment(work, settings, id, &payment).await
+                    })
+                },
+            )
+            .await?;
+        let state = ctx.data::<AppState>()?;
         let mut invoices = Vec::new();
         for a in &allocations {
             if let Some(row) = read_model::get(&state.pool, a.invoice)

@@ -11,6 +11,7 @@ mod invoice;
 pub mod loader;
 pub mod manager;
 mod order;
+mod page;
 mod partner;
 mod product;
 pub mod request;

@@ -17,18 +17,17 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::business::{
-    acting, cents, date_or_today, keyset_connection, lines, reading, settled, DateCursor,
-    LineInputObject,
+    acting, cents, date_or_today, lines, payload, reading, Acting, LineInputObject, Payload,
 };
 use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::input::parse_id;
 use super::invoice::Invoice;
 use super::loader::{by_key, grouped, load, LoadError, ReadLoader};
-use super::partner::{Partner, PartnerKey, TotalCount};
+use super::page::{keyset_connection, DateCursor, TotalCount};
+use super::partner::{Partner, PartnerKey};
 use super::product::{Product, ProductKey};
 use commands::business;
 use commands::AppState;
-use commands::Failure;
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "OrderSide", remote = "Side")]
@@ -433,27 +432,12 @@ pub struct InvoiceOrderPayload {
     pub user_errors: Vec<UserError>,
 }
 
-fn refused(user_errors: Vec<UserError>) -> OrderPayload {
-    OrderPayload {
-        order: None,
-        user_errors,
-    }
-}
+payload!(OrderPayload { order: OrderRow => Order });
 
-async fn answer(
-    ctx: &Context<'_>,
-    id: Uuid,
-    result: Result<((), Option<projections::Checkpoint>), Failure>,
-) -> Result<OrderPayload> {
-    let (_, user_errors) = settled(ctx, result).await?;
+/// The order as it now stands, with the user errors of what was run.
+async fn answer(ctx: &Context<'_>, id: Uuid, user_errors: Vec<UserError>) -> Result<OrderPayload> {
     let state = ctx.data::<AppState>()?;
-    let order = read_model::get(&state.pool, id)
-        .await
-        .map_err(|e| internal(ctx, e))?;
-    Ok(OrderPayload {
-        order: order.map(Order),
-        user_errors,
-    })
+    OrderPayload::reload(ctx, user_errors, read_model::get(&state.pool, id)).await
 }
 
 /// The order's side as the read model has it, for the rights check; a user error if there is
@@ -472,33 +456,43 @@ async fn side(ctx: &Context<'_>, id: Uuid) -> Result<Result<Side, Vec<UserError>
     }))
 }
 
+/// Who may write the order `id` (found, or the user errors): its side, and the signed-in user
+/// with the write right on that side.
+async fn writing(ctx: &Context<'_>, id: Uuid) -> Result<Result<(Side, Acting), Vec<UserError>>> {
+    let side = match side(ctx, id).await? {
+        Ok(side) => side,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let (model, module) = model_of(side);
+    Ok(Ok((side, acting(ctx, model, Right::Write, module).await?)))
+}
+
 async fn create(ctx: &Context<'_>, side: Side, input: CreateOrderInput) -> Result<OrderPayload> {
     let (model, module) = model_of(side);
     let acting = acting(ctx, model, Right::Create, module).await?;
-    let state = ctx.data::<AppState>()?;
     let mut problems = Problems::default();
     let id = problems.new_id(&input.id, "order");
     let partner = problems.uuid(&["input", "partner"], &input.partner, "partner");
     let lines = lines(&mut problems, &input.lines);
     let (id, partner) = match problems.finish(id.zip(partner)) {
         Ok(parsed) => parsed,
-        Err(errors) => return Ok(refused(errors)),
+        Err(errors) => return Ok(OrderPayload::refused(errors)),
     };
     let date = date_or_today(input.date);
-    let config = acting.config.clone();
-    let result = state
-        .bus
-        .run(&acting.context, "CreateOrder", |work| {
-            let (config, lines) = (config.clone(), lines.clone());
-            Box::pin(async move {
-                let settings = config.configuration.settings();
-                business::create_order(work, settings, id, side, partner, date, &lines)
-                    .await
-                    .map(|_| ())
-            })
-        })
-        .await;
-    answer(ctx, id, result).await
+    let order = (id, side, partner, date, lines);
+    let (_, user_errors) = acting
+        .run(
+            ctx,
+            "CreateOrder",
+            order,
+            |work, settings, (id, side, partner, date, lines)| {
+                Box::pin(async move {
+                    business::create_order(work, settings, id, side, partner, date, &lines).await
+                })
+            },
+        )
+        .await?;
+    answer(ctx, id, user_errors).await
 }
 
 /// An order command for the order in `input`, checked against the rights of its side.
@@ -511,23 +505,24 @@ async fn simple(
     let id = problems.uuid(&["input", "id"], &input.id, "order");
     let expected = problems.expected(input.expected_version);
     let (Some(id), Some(expected)) = (id, expected) else {
-        return Ok(refused(problems.0));
+        return Ok(OrderPayload::refused(problems.0));
     };
-    let side = match side(ctx, id).await? {
-        Ok(side) => side,
-        Err(errors) => return Ok(refused(errors)),
+    let (side, acting) = match writing(ctx, id).await? {
+        Ok(writing) => writing,
+        Err(errors) => return Ok(OrderPayload::refused(errors)),
     };
-    let (model, module) = model_of(side);
-    let acting = acting(ctx, model, Right::Write, module).await?;
-    let state = ctx.data::<AppState>()?;
     let command = command(expected);
-    let result = state
-        .bus
-        .run(&acting.context, command.name(), |work| {
-            Box::pin(business::order_command(work, id, side, command.clone()))
-        })
-        .await;
-    answer(ctx, id, result).await
+    let (_, user_errors) = acting
+        .run(
+            ctx,
+            command.name(),
+            (id, side, command.clone()),
+            |work, _, (id, side, command)| {
+                Box::pin(business::order_command(work, id, side, command))
+            },
+        )
+        .await?;
+    answer(ctx, id, user_errors).await
 }
 
 #[derive(Default)]
@@ -565,27 +560,27 @@ impl OrderMutation {
         let lines = lines(&mut problems, &input.lines);
         let (id, expected) = match problems.finish(id.zip(expected)) {
             Ok(parsed) => parsed,
-            Err(errors) => return Ok(refused(errors)),
+            Err(errors) => return Ok(OrderPayload::refused(errors)),
         };
-        let side = match side(ctx, id).await? {
-            Ok(side) => side,
-            Err(errors) => return Ok(refused(errors)),
+        let (side, acting) = match writing(ctx, id).await? {
+            Ok(writing) => writing,
+            Err(errors) => return Ok(OrderPayload::refused(errors)),
         };
-        let (model, module) = model_of(side);
-        let acting = acting(ctx, model, Right::Write, module).await?;
-        let state = ctx.data::<AppState>()?;
-        let config = acting.config.clone();
-        let result = state
-            .bus
-            .run(&acting.context, "ReplaceOrderLines", |work| {
-                let (config, lines) = (config.clone(), lines.clone());
-                Box::pin(async move {
-                    let settings = config.configuration.settings();
-                    business::replace_order_lines(work, settings, id, side, expected, &lines).await
-                })
-            })
-            .await;
-        answer(ctx, id, result).await
+        let change = (id, side, expected, lines);
+        let (_, user_errors) = acting
+            .run(
+                ctx,
+                "ReplaceOrderLines",
+                change,
+                |work, settings, (id, side, expected, lines)| {
+                    Box::pin(async move {
+                        business::replace_order_lines(work, settings, id, side, expected, &lines)
+                            .await
+                    })
+                },
+            )
+            .await?;
+        answer(ctx, id, user_errors).await
     }
 
     /// Confirms a draft order: a quotation becomes a sales order, an RFQ a purchase order.
@@ -631,30 +626,28 @@ impl OrderMutation {
         }
         let (id, delivery) = match problems.finish(id.zip(delivery)) {
             Ok(parsed) => parsed,
-            Err(errors) => return Ok(refused(errors)),
+            Err(errors) => return Ok(OrderPayload::refused(errors)),
         };
-        let side = match side(ctx, id).await? {
-            Ok(side) => side,
-            Err(errors) => return Ok(refused(errors)),
+        let (side, acting) = match writing(ctx, id).await? {
+            Ok(writing) => writing,
+            Err(errors) => return Ok(OrderPayload::refused(errors)),
         };
-        let (model, module) = model_of(side);
-        let acting = acting(ctx, model, Right::Write, module).await?;
-        super::business::reading(ctx, Model::Stock, "stock").await?;
-        let state = ctx.data::<AppState>()?;
+        reading(ctx, Model::Stock, "stock").await?;
         let date = date_or_today(input.date);
-        let config = acting.config.clone();
-        let result = state
-            .bus
-            .run(&acting.context, "DeliverOrder", |work| {
-                let (config, quantities) = (config.clone(), quantities.clone());
-                Box::pin(async move {
-                    let settings = config.configuration.settings();
-                    business::deliver_order(work, settings, id, side, delivery, date, quantities)
-                        .await
-                })
-            })
-            .await;
-        answer(ctx, id, result).await
+        let delivered = (id, side, delivery, date, quantities);
+        let (_, user_errors) = acting
+            .run(
+                ctx,
+                "DeliverOrder",
+                delivered,
+                |work, settings, (id, side, delivery, date, quantities)| {
+                    Box::pin(business::deliver_order(
+                        work, settings, id, side, delivery, date, quantities,
+                    ))
+                },
+            )
+            .await?;
+        answer(ctx, id, user_errors).await
     }
 
     /// Bills a confirmed order: what the invoice policy says is due (ordered, or delivered)
@@ -676,27 +669,26 @@ impl OrderMutation {
             Ok(parsed) => parsed,
             Err(errors) => return Ok(refuse(errors)),
         };
-        let side = match side(ctx, id).await? {
-            Ok(side) => side,
+        let (side, acting) = match writing(ctx, id).await? {
+            Ok(writing) => writing,
             Err(errors) => return Ok(refuse(errors)),
         };
-        let (model, module) = model_of(side);
-        let acting = acting(ctx, model, Right::Write, module).await?;
         super::business::acting(ctx, Model::Invoice, Right::Create, "account").await?;
-        let state = ctx.data::<AppState>()?;
         let date = date_or_today(input.date);
-        let config = acting.config.clone();
-        let result = state
-            .bus
-            .run(&acting.context, "InvoiceOrder", |work| {
-                let config = config.clone();
-                Box::pin(async move {
-                    let settings = config.configuration.settings();
-                    business::invoice_order(work, settings, id, side, invoice, date).await
-                })
-            })
-            .await;
-        let (_, user_errors) = settled(ctx, result).await?;
+        let billed = (id, side, invoice, date);
+        let (_, user_errors) = acting
+            .run(
+                ctx,
+                "InvoiceOrder",
+                billed,
+                |work, settings, (id, side, invoice, date)| {
+                    Box::pin(business::invoice_order(
+                        work, settings, id, side, invoice, date,
+                    ))
+                },
+            )
+            .await?;
+        let state = ctx.data::<AppState>()?;
         let order = read_model::get(&state.pool, id)
             .await
             .map_err(|e| internal(ctx, e))?;

@@ -26,6 +26,7 @@ use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::event::Event;
 use super::input::{page_size, parse_id, AsOfInput};
 use super::loader::{by_key, LoadError, ReadLoader};
+use super::page::{count_if, event_connection, TotalCount};
 use super::request::RequestContext;
 use commands::AppState;
 use domain::configuration::{Model, Right};
@@ -59,13 +60,6 @@ impl Loader<PartnerKey> for ReadLoader {
         let rows = read_model::get_many(&self.0, &ids).await?;
         Ok(by_key(rows, |row| PartnerKey(row.id)))
     }
-}
-
-/// Fields a connection has beside its edges.
-#[derive(SimpleObject)]
-pub struct TotalCount {
-    /// How many records the filter selects, over all pages.
-    pub total_count: i64,
 }
 
 #[Object]
@@ -137,49 +131,23 @@ impl Partner {
     ) -> Result<Connection<i64, Event, TotalCount>> {
         let state = ctx.data::<AppState>()?;
         let id = self.0.id.to_string();
-        let wants_total = ctx.look_ahead().field("totalCount").exists();
-        query_with::<i64, _, _, _, _>(after, None, first, None, |after, _, first, _| async move {
-            let limit = page_size(first)?;
-            let after = after.unwrap_or(0);
-            let aggregate = PartnerAggregate::TYPE;
-            let (events, total_count) = tokio::try_join!(
-                projections::history::events_of(
-                    &state.pool,
-                    aggregate,
-                    &id,
-                    after,
-                    limit as i64 + 1,
-                ),
-                count_if(
-                    wants_total,
-                    projections::history::count_of(&state.pool, aggregate, &id)
-                ),
-            )
-            .map_err(|e| internal(ctx, e))?;
-            let more = events.len() > limit;
-            let mut connection =
-                Connection::with_additional_fields(after > 0, more, TotalCount { total_count });
-            connection.edges.extend(
-                events
-                    .into_iter()
-                    .take(limit)
-                    .map(|e| Edge::new(e.sequence, Event::from(e))),
-            );
-            Ok::<_, async_graphql::Error>(connection)
-        })
+        let aggregate = PartnerAggregate::TYPE;
+        event_connection(
+            ctx,
+            after,
+            first,
+            |after, limit, wants_total| async move {
+                tokio::try_join!(
+                    projections::history::events_of(&state.pool, aggregate, &id, after, limit),
+                    count_if(
+                        wants_total,
+                        projections::history::count_of(&state.pool, aggregate, &id)
+                    ),
+                )
+            },
+            |e| e.sequence,
+        )
         .await
-    }
-}
-
-/// Runs a count only when the client asked for it (0 otherwise, which is never shown).
-async fn count_if<E>(
-    wanted: bool,
-    count: impl std::future::Future<Output = Result<i64, E>>,
-) -> Result<i64, E> {
-    if wanted {
-        count.await
-    } else {
-        Ok(0)
     }
 }
 

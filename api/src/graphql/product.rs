@@ -11,11 +11,11 @@ use rust_decimal::Decimal;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-use super::business::{acting, keyset_connection, reading, settled, TextCursor};
+use super::business::{acting, payload, reading, Payload};
 use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::input::parse_id;
 use super::loader::{by_key, LoadError, ReadLoader};
-use super::partner::TotalCount;
+use super::page::{keyset_connection, TextCursor, TotalCount};
 use commands::business;
 use commands::AppState;
 
@@ -283,27 +283,16 @@ fn details(
     }
 }
 
+payload!(ProductPayload { product: ProductRow => Product });
+
+/// The product as it now stands, with the user errors of what was run.
 async fn answer(
     ctx: &Context<'_>,
     id: Uuid,
-    result: Result<((), Option<projections::Checkpoint>), commands::Failure>,
+    user_errors: Vec<UserError>,
 ) -> Result<ProductPayload> {
-    let (_, user_errors) = settled(ctx, result).await?;
     let state = ctx.data::<AppState>()?;
-    let product = read_model::get(&state.pool, id)
-        .await
-        .map_err(|e| internal(ctx, e))?;
-    Ok(ProductPayload {
-        product: product.map(Product),
-        user_errors,
-    })
-}
-
-fn refused(user_errors: Vec<UserError>) -> ProductPayload {
-    ProductPayload {
-        product: None,
-        user_errors,
-    }
+    ProductPayload::reload(ctx, user_errors, read_model::get(&state.pool, id)).await
 }
 
 #[derive(Default)]
@@ -318,7 +307,6 @@ impl ProductMutation {
         input: CreateProductInput,
     ) -> Result<ProductPayload> {
         let acting = acting(ctx, Model::Product, Right::Create, "product").await?;
-        let state = ctx.data::<AppState>()?;
         let mut problems = Problems::default();
         let id = problems.new_id(&input.id, "product");
         let details = details(
@@ -336,15 +324,17 @@ impl ProductMutation {
         );
         let (id, details) = match problems.finish(id.zip(details)) {
             Ok(parsed) => parsed,
-            Err(errors) => return Ok(refused(errors)),
+            Err(errors) => return Ok(ProductPayload::refused(errors)),
         };
-        let result = state
-            .bus
-            .run(&acting.context, "CreateProduct", |work| {
-                Box::pin(business::create_product(work, id, details.clone()))
-            })
-            .await;
-        answer(ctx, id, result).await
+        let (_, user_errors) = acting
+            .run(
+                ctx,
+                "CreateProduct",
+                (id, details),
+                |work, _, (id, details)| Box::pin(business::create_product(work, id, details)),
+            )
+            .await?;
+        answer(ctx, id, user_errors).await
     }
 
     /// Changes some of a product's details. A new reference must be unused.
@@ -359,13 +349,13 @@ impl ProductMutation {
         let id = problems.uuid(&["input", "id"], &input.id, "product");
         let expected = problems.expected(input.expected_version);
         let (Some(id), Some(expected)) = (id, expected) else {
-            return Ok(refused(problems.0));
+            return Ok(ProductPayload::refused(problems.0));
         };
         let Some(current) = read_model::get(&state.pool, id)
             .await
             .map_err(|e| internal(ctx, e))?
         else {
-            return Ok(refused(vec![UserError::new(
+            return Ok(ProductPayload::refused(vec![UserError::new(
                 &["input", "id"],
                 "no product with this id",
                 UserErrorCode::NotFound,
@@ -386,20 +376,20 @@ impl ProductMutation {
         );
         let details = match problems.finish(details) {
             Ok(details) => details,
-            Err(errors) => return Ok(refused(errors)),
+            Err(errors) => return Ok(ProductPayload::refused(errors)),
         };
-        let result = state
-            .bus
-            .run(&acting.context, "UpdateProduct", |work| {
-                Box::pin(business::update_product(
-                    work,
-                    id,
-                    expected,
-                    details.clone(),
-                ))
-            })
-            .await;
-        answer(ctx, id, result).await
+        let change = (id, expected, details);
+        let (_, user_errors) = acting
+            .run(
+                ctx,
+                "UpdateProduct",
+                change,
+                |work, _, (id, expected, details)| {
+                    Box::pin(business::update_product(work, id, expected, details))
+                },
+            )
+            .await?;
+        answer(ctx, id, user_errors).await
     }
 
     /// Archives a product: kept with its history, left out of lists and new lines.
@@ -426,28 +416,30 @@ async fn archive(
     archive: bool,
 ) -> Result<ProductPayload> {
     let acting = acting(ctx, Model::Product, Right::Write, "product").await?;
-    let state = ctx.data::<AppState>()?;
     let mut problems = Problems::default();
     let id = problems.uuid(&["input", "id"], &input.id, "product");
     let expected = problems.expected(input.expected_version);
     let (Some(id), Some(expected_version)) = (id, expected) else {
-        return Ok(refused(problems.0));
+        return Ok(ProductPayload::refused(problems.0));
     };
     let command = if archive {
         ProductCommand::ArchiveProduct { expected_version }
     } else {
         ProductCommand::UnarchiveProduct { expected_version }
     };
-    let result = state
-        .bus
-        .run(&acting.context, command.name(), |work| {
-            let command = command.clone();
-            Box::pin(async move {
-                work.decide::<domain::product::Product>(&id.to_string(), command)
-                    .await
-                    .map(|_| ())
-            })
-        })
-        .await;
-    answer(ctx, id, result).await
+    let (_, user_errors) = acting
+        .run(
+            ctx,
+            command.name(),
+            (id, command.clone()),
+            |work, _, (id, command)| {
+                Box::pin(async move {
+                    work.decide::<domain::product::Product>(&id.to_string(), command)
+                        .await
+                        .map(|_| ())
+                })
+            },
+        )
+        .await?;
+    answer(ctx, id, user_errors).await
 }

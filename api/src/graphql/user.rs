@@ -15,7 +15,7 @@ use super::error::settle_at;
 use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::input::AsOfInput;
 use super::input::{page_size, parse_id};
-use super::partner::TotalCount;
+use super::page::TotalCount;
 use super::request::RequestContext;
 use commands::auth::{self, user_id, PasswordError};
 use commands::policy::Actor;

@@ -1,0 +1,377 @@
+//! Configuration in GraphQL: modules, company, sequences, taxes, currencies, labels, groups and
+//! rights; the forms frontends draw from; the mutations that change them.
+
+mod inputs;
+mod mutations;
+mod objects;
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Object, Result, SimpleObject, Subscription};
+use domain::configuration::{catalogue, changes, ConfigurationCommand, Model, Right};
+use futures::Stream;
+use projections::log::AsOf;
+
+use super::auth::{actor, require, require_module};
+use super::error::{internal, settle_at, UserError};
+use super::input::AsOfInput;
+use super::request::RequestContext;
+use commands::policy::{Actor, ConfigView};
+use commands::AppState;
+
+pub use mutations::ConfigurationMutation;
+pub use objects::*;
+
+/// The configuration of this database at one version.
+pub struct Configuration(pub Arc<ConfigView>);
+
+#[Object]
+impl Configuration {
+    /// Grows by one with every configuration event: a client whose cached forms were drawn at
+    /// an older version reloads them.
+    async fn version(&self) -> i64 {
+        self.0.version
+    }
+
+    /// Whether the database is marked as production (development module versions are then
+    /// refused unless forced).
+    async fn production(&self) -> bool {
+        self.0.configuration.is_production()
+    }
+
+    async fn company(&self) -> Company {
+        Company(self.0.configuration.settings().company.clone())
+    }
+
+    /// Every module this build ships, installed or not.
+    async fn modules(&self) -> Vec<Module> {
+        catalogue::MODULES
+            .iter()
+            .map(|spec| Module {
+                name: spec.name.to_owned(),
+                summary: spec.summary.to_owned(),
+                version: spec.version.to_string(),
+                development: spec.version.is_development(),
+                depends: spec.depends.iter().map(|d| (*d).to_owned()).collect(),
+                installed_version: self
+                    .0
+                    .configuration
+                    .settings()
+                    .modules
+                    .get(spec.name)
+                    .map(ToString::to_string),
+            })
+            .collect()
+    }
+
+    async fn sequences(&self) -> Vec<Sequence> {
+        self.0
+            .configuration
+            .settings()
+            .sequences
+            .iter()
+            .map(|(code, s)| Sequence {
+                code: code.to_string(),
+                name: s.name.clone(),
+                prefix: s.prefix.clone(),
+                padding: i32::from(s.padding),
+                next_number: i64::try_from(s.next_number).unwrap_or(i64::MAX),
+                next_preview: s.preview(),
+            })
+            .collect()
+    }
+
+    /// The chart of accounts (module `account`), by code.
+    async fn accounts(&self) -> Vec<AccountObject> {
+        self.0
+            .configuration
+            .settings()
+            .accounts
+            .iter()
+            .map(|(code, a)| AccountObject {
+                code: code.to_string(),
+                name: a.name.clone(),
+                kind: a.kind.into(),
+            })
+            .collect()
+    }
+
+    /// Journals (module `account`), by code.
+    async fn journals(&self) -> Vec<JournalObject> {
+        self.0
+            .configuration
+            .settings()
+            .journals
+            .iter()
+            .map(|(code, j)| JournalObject {
+                code: code.to_string(),
+                name: j.name.clone(),
+                kind: j.kind.into(),
+                sequence: j.sequence.to_string(),
+                account: j.account.as_ref().map(ToString::to_string),
+            })
+            .collect()
+    }
+
+    /// The accounts, journals, sequences and rules daily business uses.
+    async fn business_settings(&self) -> BusinessSettingsObject {
+        BusinessSettingsObject::from(&self.0.configuration.settings().business)
+    }
+
+    /// Taxes (module `account`).
+    async fn taxes(&self, ctx: &Context<'_>) -> Result<Vec<Tax>> {
+        let actor = actor(ctx).await?;
+        require_module(&actor, "account")?;
+        Ok(self
+            .0
+            .configuration
+            .settings()
+            .taxes
+            .iter()
+            .map(|(code, t)| Tax {
+                code: code.to_string(),
+                name: t.name.clone(),
+                rate: t.rate,
+                price_included: t.price_included,
+            })
+            .collect())
+    }
+
+    async fn currencies(&self) -> Vec<Currency> {
+        self.0
+            .configuration
+            .settings()
+            .currencies
+            .iter()
+            .map(|(code, c)| Currency {
+                code: code.to_string(),
+                name: c.name.clone(),
+                symbol: c.symbol.clone(),
+                decimals: i32::from(c.decimals),
+                rates: c
+                    .rates
+                    .iter()
+                    .map(|(date, rate)| CurrencyRate {
+                        date: *date,
+                        rate: *rate,
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// The groups users can be put in, with their rights. `admin` is built in and may do
+    /// everything.
+    async fn groups(&self) -> Vec<Group> {
+        self.0
+            .configuration
+            .settings()
+            .groups
+            .iter()
+            .map(|(code, g)| Group {
+                code: code.to_string(),
+                name: g.name.clone(),
+                rights: g
+                    .rights
+                    .iter()
+                    .map(|(model, r)| AccessRight {
+                        model: (*model).into(),
+                        create: r.create,
+                        read: r.read,
+                        write: r.write,
+                        delete: r.delete,
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// The forms of the installed modules, with their labels.
+    async fn forms(&self) -> Vec<Form> {
+        forms_of(&self.0)
+    }
+}
+
+fn forms_of(view: &ConfigView) -> Vec<Form> {
+    let settings = view.configuration.settings();
+    catalogue::FORMS
+        .iter()
+        .filter(|form| settings.is_installed(form.module))
+        .map(|form| Form {
+            name: form.name.to_owned(),
+            module: form.module.to_owned(),
+            fields: form
+                .fields
+                .iter()
+                .map(|(field, default)| FormField {
+                    field: (*field).to_owned(),
+                    label: settings
+                        .label(form.name, field)
+                        .unwrap_or_else(|| (*default).to_owned()),
+                    default_label: (*default).to_owned(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+#[derive(Default)]
+pub struct ConfigurationQuery;
+
+#[Object]
+impl ConfigurationQuery {
+    /// The configuration as it now stands, or as it stood at `asOf` (replayed from the latest
+    /// stage at or before it).
+    async fn configuration(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<AsOfInput>,
+    ) -> Result<Configuration> {
+        let actor = require(ctx, Model::Configuration, Right::Read).await?;
+        let Some(as_of) = as_of else {
+            return Ok(Configuration(actor.config));
+        };
+        let state = ctx.data::<AppState>()?;
+        let mut conn = state.pool.acquire().await.map_err(|e| internal(ctx, e))?;
+        let position = match as_of.parse()? {
+            AsOf::Position(position) => position,
+            AsOf::Time(time) => projections::log::position_at(&mut *conn, time)
+                .await
+                .map_err(|e| internal(ctx, e))?
+                .unwrap_or(0),
+        };
+        let (configuration, _) = replay::configuration::configuration_at(&mut conn, position)
+            .await
+            .map_err(|e| internal(ctx, e))?;
+        Ok(Configuration(Arc::new(ConfigView {
+            version: i64::try_from(configuration.version()).unwrap_or(i64::MAX),
+            position,
+            configuration,
+        })))
+    }
+
+    /// The forms of the installed modules with their labels, for drawing them. Any signed-in
+    /// user may read them.
+    async fn forms(&self, ctx: &Context<'_>) -> Result<Vec<Form>> {
+        let actor = actor(ctx).await?;
+        Ok(forms_of(&actor.config))
+    }
+
+    /// The current configuration version.
+    async fn configuration_version(&self, ctx: &Context<'_>) -> Result<i64> {
+        Ok(actor(ctx).await?.config.version)
+    }
+}
+
+/// What a configuration mutation answers: the configuration afterwards, or why nothing changed.
+#[derive(SimpleObject)]
+pub struct ConfigurationPayload {
+    pub configuration: Option<Configuration>,
+    pub user_errors: Vec<UserError>,
+}
+
+/// The outcome of a configuration command: the configuration the read model shows afterwards,
+/// or the user errors.
+pub enum Outcome {
+    Done(Arc<ConfigView>),
+    Refused(Vec<UserError>, Arc<ConfigView>),
+}
+
+/// Sends a configuration command as the signed-in `actor` and waits until the read model shows
+/// it.
+pub async fn send(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    command: ConfigurationCommand,
+) -> Result<Outcome> {
+    let state = ctx.data::<AppState>()?;
+    let result = state
+        .bus
+        .configure(
+            command,
+            &RequestContext::of(ctx).command_context(&actor.login),
+        )
+        .await;
+    outcome(ctx, actor, result).await
+}
+
+/// What a configuration command came to: the configuration the read model shows afterwards,
+/// and the user errors if it was refused.
+pub async fn outcome(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    result: std::result::Result<projections::Checkpoint, commands::Failure>,
+) -> Result<Outcome> {
+    let state = ctx.data::<AppState>()?;
+    let user_errors = settle_at(ctx, result, &state.configuration_progress).await?;
+    let view = state
+        .config
+        .at_least(&state.pool, actor.config.version + 1)
+        .await
+        .map_err(|e| internal(ctx, e))?;
+    RequestContext::of(ctx).saw_configuration(view.version);
+    Ok(if user_errors.is_empty() {
+        Outcome::Done(view)
+    } else {
+        Outcome::Refused(user_errors, view)
+    })
+}
+
+/// A configuration change, as subscribers hear of it.
+#[derive(SimpleObject)]
+pub struct ConfigurationChanged {
+    /// The configuration version now.
+    pub version: i64,
+    /// The log position of the latest configuration event.
+    pub position: i64,
+    /// What changed since the previous announcement (or since the subscription started).
+    pub changes: Vec<ConfigurationChange>,
+}
+
+pub struct ConfigurationSubscription;
+
+#[Subscription]
+impl ConfigurationSubscription {
+    /// Announces every configuration change (modules, settings, labels, rights, restores), so a
+    /// client reloads its forms instead of showing stale ones. Any signed-in user may listen.
+    async fn configuration_changed(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = ConfigurationChanged>> {
+        let actor = actor(ctx).await?;
+        let state = ctx.data::<AppState>()?.clone();
+        let progress = state.configuration_progress.subscribe();
+        let start = actor.config.clone();
+        Ok(futures::stream::unfold(
+            (state, progress, start),
+            |(state, mut progress, mut seen)| async move {
+                loop {
+                    // the projection reached a new checkpoint: did the configuration change?
+                    progress.changed().await.ok()?;
+                    let latest = match state.config.at_least(&state.pool, seen.version + 1).await {
+                        Ok(latest) => latest,
+                        Err(error) => {
+                            tracing::warn!(%error, "configuration subscription: cannot read the configuration");
+                            continue;
+                        }
+                    };
+                    if latest.version > seen.version {
+                        let announcement = ConfigurationChanged {
+                            version: latest.version,
+                            position: latest.position,
+                            changes: changes(
+                                seen.configuration.settings(),
+                                latest.configuration.settings(),
+                            )
+                            .into_iter()
+                            .map(Into::into)
+                            .collect(),
+                        };
+                        seen = latest;
+                        return Some((announcement, (state, progress, seen)));
+                    }
+                }
+            },
+        ))
+    }
+}

@@ -1,0 +1,282 @@
+//! The configuration's parts as GraphQL shows them.
+
+use async_graphql::{Enum, InputObject, Object, SimpleObject};
+use chrono::NaiveDate;
+use domain::configuration::{
+    AccountKind, Area, BusinessSettings, Change, Code, Company as DomainCompany, InvoicePolicy,
+    JournalKind, Model,
+};
+use rust_decimal::Decimal;
+
+use crate::graphql::partner::Address as AddressObject;
+
+/// The company the database keeps the books of.
+pub struct Company(pub DomainCompany);
+
+#[Object]
+impl Company {
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// ISO 4217 code of the company's currency.
+    async fn currency(&self) -> &str {
+        self.0.currency.as_str()
+    }
+
+    async fn address(&self) -> AddressObject {
+        let a = &self.0.address;
+        AddressObject {
+            street: a.street.clone(),
+            city: a.city.clone(),
+            zip: a.zip.clone(),
+            country: a.country.clone(),
+        }
+    }
+
+    /// The day each fiscal year starts, as `MM-DD`.
+    async fn fiscal_year_start(&self) -> String {
+        self.0.fiscal_year_start.to_string()
+    }
+}
+
+/// A module this build ships.
+#[derive(SimpleObject)]
+pub struct Module {
+    pub name: String,
+    pub summary: String,
+    /// The version this build ships.
+    pub version: String,
+    /// Whether that version is a development one (odd middle number).
+    pub development: bool,
+    pub depends: Vec<String>,
+    /// The version installed; null when the module is not installed.
+    pub installed_version: Option<String>,
+}
+
+/// A document numbering sequence.
+#[derive(SimpleObject)]
+pub struct Sequence {
+    pub code: String,
+    pub name: String,
+    pub prefix: String,
+    pub padding: i32,
+    pub next_number: i64,
+    /// How the next document will be numbered (`SO0042`).
+    pub next_preview: String,
+}
+
+#[derive(SimpleObject)]
+pub struct Tax {
+    pub code: String,
+    pub name: String,
+    /// Percent, exact.
+    pub rate: Decimal,
+    pub price_included: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct Currency {
+    /// ISO 4217 code.
+    pub code: String,
+    pub name: String,
+    pub symbol: String,
+    pub decimals: i32,
+    /// Units of this currency per unit of the company currency, from each date on.
+    pub rates: Vec<CurrencyRate>,
+}
+
+#[derive(SimpleObject)]
+pub struct CurrencyRate {
+    pub date: NaiveDate,
+    pub rate: Decimal,
+}
+
+#[derive(SimpleObject)]
+pub struct Group {
+    pub code: String,
+    pub name: String,
+    pub rights: Vec<AccessRight>,
+}
+
+/// What a group may do with one model.
+#[derive(SimpleObject)]
+pub struct AccessRight {
+    pub model: ModelName,
+    pub create: bool,
+    pub read: bool,
+    pub write: bool,
+    pub delete: bool,
+}
+
+/// The models access rights are given on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "Model")]
+pub enum ModelName {
+    Partner,
+    User,
+    Configuration,
+    /// The event log, as auditors read it.
+    Log,
+    Product,
+    SaleOrder,
+    PurchaseOrder,
+    Stock,
+    Invoice,
+    /// Journal entries, periods and the financial reports.
+    Accounting,
+}
+
+/// A form and the labels of its fields, as this database names them.
+#[derive(SimpleObject)]
+pub struct Form {
+    pub name: String,
+    /// The module that brings the form.
+    pub module: String,
+    pub fields: Vec<FormField>,
+}
+
+#[derive(SimpleObject)]
+pub struct FormField {
+    /// The field's name in this schema.
+    pub field: String,
+    /// The label to show.
+    pub label: String,
+    /// The label it has when nobody renamed it.
+    pub default_label: String,
+}
+
+/// The part of the configuration a change is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "Area")]
+pub enum ConfigurationArea {
+    Module,
+    Company,
+    Sequence,
+    Tax,
+    Currency,
+    CurrencyRate,
+    Label,
+    Group,
+    Access,
+    Account,
+    Journal,
+    Business,
+}
+
+/// One difference between two configurations. `before` is null for something added, `after`
+/// for something removed.
+#[derive(SimpleObject)]
+pub struct ConfigurationChange {
+    pub area: ConfigurationArea,
+    pub key: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+impl From<Change> for ConfigurationChange {
+    fn from(change: Change) -> Self {
+        Self {
+            area: change.area.into(),
+            key: change.key,
+            before: change.before,
+            after: change.after,
+        }
+    }
+}
+
+/// An account of the chart of accounts.
+#[derive(SimpleObject)]
+#[graphql(name = "Account")]
+pub struct AccountObject {
+    pub code: String,
+    pub name: String,
+    pub kind: AccountKindName,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "AccountKind", remote = "AccountKind")]
+pub enum AccountKindName {
+    Receivable,
+    Payable,
+    Bank,
+    Asset,
+    Liability,
+    Equity,
+    Income,
+    Expense,
+}
+
+#[derive(SimpleObject)]
+#[graphql(name = "Journal")]
+pub struct JournalObject {
+    pub code: String,
+    pub name: String,
+    pub kind: JournalKindName,
+    /// The sequence its entries are numbered from.
+    pub sequence: String,
+    /// A bank journal's bank account.
+    pub account: Option<String>,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "JournalKind", remote = "JournalKind")]
+pub enum JournalKindName {
+    Sale,
+    Purchase,
+    Bank,
+    General,
+}
+
+/// What an invoice made from an order bills.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "InvoicePolicy", remote = "InvoicePolicy")]
+pub enum InvoicePolicyName {
+    /// What was ordered.
+    Ordered,
+    /// What was delivered (received) so far.
+    Delivered,
+}
+
+/// The accounts, journals, sequences and rules daily business uses. Null: not chosen yet.
+#[derive(SimpleObject, InputObject, Clone)]
+#[graphql(name = "BusinessSettings", input_name = "BusinessSettingsInput")]
+pub struct BusinessSettingsObject {
+    pub receivable_account: Option<String>,
+    pub payable_account: Option<String>,
+    pub income_account: Option<String>,
+    pub expense_account: Option<String>,
+    pub tax_collected_account: Option<String>,
+    pub tax_deductible_account: Option<String>,
+    pub sale_journal: Option<String>,
+    pub purchase_journal: Option<String>,
+    pub general_journal: Option<String>,
+    pub sale_order_sequence: Option<String>,
+    pub purchase_order_sequence: Option<String>,
+    pub invoice_policy: InvoicePolicyName,
+    pub allow_negative_stock: bool,
+    /// Days from an invoice's date to its due date.
+    pub payment_days: i32,
+}
+
+impl From<&BusinessSettings> for BusinessSettingsObject {
+    fn from(b: &BusinessSettings) -> Self {
+        let text = |c: &Option<Code>| c.as_ref().map(ToString::to_string);
+        Self {
+            receivable_account: text(&b.receivable_account),
+            payable_account: text(&b.payable_account),
+            income_account: text(&b.income_account),
+            expense_account: text(&b.expense_account),
+            tax_collected_account: text(&b.tax_collected_account),
+            tax_deductible_account: text(&b.tax_deductible_account),
+            sale_journal: text(&b.sale_journal),
+            purchase_journal: text(&b.purchase_journal),
+            general_journal: text(&b.general_journal),
+            sale_order_sequence: text(&b.sale_order_sequence),
+            purchase_order_sequence: text(&b.purchase_order_sequence),
+            invoice_policy: b.invoice_policy.into(),
+            allow_negative_stock: b.allow_negative_stock,
+            payment_days: i32::try_from(b.payment_days).unwrap_or(i32::MAX),
+        }
+    }
+}
