@@ -75,7 +75,7 @@ impl<A: Aggregate> LogStore<A> {
         for row in rows {
             aggregate.apply(row.decode(A::TYPE, aggregate_id)?);
             sequence += 1;
-            hash = row.hash;
+            hash = Some(row.hash.unwrap_or_else(|| crate::chain::GENESIS.to_vec()));
         }
         Ok((sequence, hash))
     }

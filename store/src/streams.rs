@@ -121,14 +121,13 @@ impl Streams {
         let (mut sequence, mut aggregate) = snapshot::read::<A>(&self.pool, A::TYPE, id)
             .await?
             .unwrap_or_default();
-        let mut hash = None;
+        // the last hash read is what the next event chains to (an event written without one
+        // restarts the chain); none when the tail is empty after a snapshot: looked up then.
+        let mut hash = (sequence == 0).then(|| chain::GENESIS.to_vec());
         for row in stream::read(&self.pool, A::TYPE, id, sequence).await? {
             aggregate.apply(row.decode(A::TYPE, id)?);
             sequence += 1;
-            hash = row.hash;
-        }
-        if sequence == 0 {
-            hash = Some(chain::GENESIS.to_vec());
+            hash = Some(row.hash.unwrap_or_else(|| chain::GENESIS.to_vec()));
         }
         Ok((aggregate, sequence, hash))
     }

@@ -1,6 +1,8 @@
 //! Events as GraphQL shows them: a record's history, an auditor's log.
 
-use async_graphql::connection::Connection;
+use std::future::Future;
+
+use async_graphql::connection::{query_with, Connection, Edge};
 use async_graphql::{ComplexObject, Context, InputObject, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use domain::configuration::{Model, Right};
@@ -8,7 +10,9 @@ use projections::history::{log_count, log_page, LogFilter};
 use projections::StoredEvent;
 
 use super::auth::require;
-use super::page::{event_connection, TotalCount};
+use super::error::internal;
+use super::input::page_size;
+use super::page::TotalCount;
 use commands::AppState;
 
 /// Something that happened to a record, as it is stored in the log.
@@ -134,4 +138,39 @@ impl LogQuery {
         )
         .await
     }
+}
+
+/// A page of events after a position or sequence number (`first`/`after`, at most 100 a page):
+/// `fetch` reads `limit + 1` events after the one given and their count if `wants_total`,
+/// `cursor` says where an event stands.
+pub async fn event_connection<Fut, E>(
+    ctx: &Context<'_>,
+    after: Option<String>,
+    first: Option<i32>,
+    fetch: impl FnOnce(i64, i64, bool) -> Fut,
+    cursor: impl Fn(&StoredEvent) -> i64,
+) -> Result<Connection<i64, Event, TotalCount>>
+where
+    Fut: Future<Output = Result<(Vec<StoredEvent>, i64), E>>,
+    E: std::fmt::Display,
+{
+    let wants_total = ctx.look_ahead().field("totalCount").exists();
+    query_with::<i64, _, _, _, _>(after, None, first, None, |after, _, first, _| async move {
+        let limit = page_size(first)?;
+        let after = after.unwrap_or(0);
+        let (events, total_count) = fetch(after, limit as i64 + 1, wants_total)
+            .await
+            .map_err(|e| internal(ctx, e))?;
+        let more = events.len() > limit;
+        let mut connection =
+            Connection::with_additional_fields(after > 0, more, TotalCount { total_count });
+        connection.edges.extend(
+            events
+                .into_iter()
+                .take(limit)
+                .map(|e| Edge::new(cursor(&e), Event::from(e))),
+        );
+        Ok::<_, async_graphql::Error>(connection)
+    })
+    .await
 }

@@ -4,6 +4,7 @@ mod accounting;
 pub mod auth;
 mod business;
 pub mod configuration;
+mod document;
 pub mod error;
 mod event;
 pub mod input;

@@ -1,0 +1,489 @@
+//! Orders and invoices as GraphQL shows them, with their lines: one module, because each points
+//! at the other (an order's invoices, an invoice's order). Their queries and mutations are in
+//! `order` and `invoice`.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use async_graphql::{Context, Enum, Object, Result, SimpleObject, ID};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::configuration::Model;
+use domain::invoice::{InvoiceKind, InvoiceState};
+use domain::order::{OrderState, Side};
+use projections::invoice::{InvoiceLineRow, InvoiceRow, MatchRow};
+use projections::order::{OrderLineRow, OrderRow, Status};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::business::cents;
+use super::loader::{by_key, grouped, load, LoadError, ReadLoader};
+use super::partner::{Partner, PartnerKey};
+use super::product::{Product, ProductKey};
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "OrderSide", remote = "Side")]
+pub enum SideName {
+    Sale,
+    Purchase,
+}
+
+pub fn model_of(side: Side) -> (Model, &'static str) {
+    match side {
+        Side::Sale => (Model::SaleOrder, "sale"),
+        Side::Purchase => (Model::PurchaseOrder, "purchase"),
+    }
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "OrderState")]
+pub enum OrderStateName {
+    /// A quotation (sales) or request for quotation (purchases).
+    Draft,
+    Confirmed,
+    Cancelled,
+}
+
+/// How far deliveries (or invoices) have got.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "Status")]
+pub enum Progress {
+    Nothing,
+    Partial,
+    Full,
+}
+
+/// An order by id, read with the others a list asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OrderKey(pub Uuid);
+
+impl Loader<OrderKey> for ReadLoader {
+    type Value = OrderRow;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[OrderKey]) -> Result<HashMap<OrderKey, OrderRow>, LoadError> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = projections::order::get_many(&self.0, &ids).await?;
+        Ok(by_key(rows, |row| OrderKey(row.id)))
+    }
+}
+
+/// The lines of an order, read with those of the other orders a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OrderLinesKey(pub Uuid);
+
+impl Loader<OrderLinesKey> for ReadLoader {
+    type Value = Vec<OrderLineRow>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[OrderLinesKey],
+    ) -> Result<HashMap<OrderLinesKey, Vec<OrderLineRow>>, LoadError> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = projections::order::lines_of(&self.0, &ids).await?;
+        Ok(grouped(rows, |row| OrderLinesKey(row.order_id)))
+    }
+}
+
+/// The invoices made from an order, read with those of the other orders a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OrderInvoicesKey(pub Uuid);
+
+impl Loader<OrderInvoicesKey> for ReadLoader {
+    type Value = Vec<projections::invoice::InvoiceRow>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[OrderInvoicesKey],
+    ) -> Result<HashMap<OrderInvoicesKey, Self::Value>, LoadError> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let mut invoices: HashMap<OrderInvoicesKey, Self::Value> = HashMap::new();
+        for row in projections::invoice::of_orders(&self.0, &ids).await? {
+            if let Some(order) = row.order_id {
+                invoices
+                    .entry(OrderInvoicesKey(order))
+                    .or_default()
+                    .push(row);
+            }
+        }
+        Ok(invoices)
+    }
+}
+
+/// A sales order (to a customer) or purchase order (from a supplier).
+pub struct Order(pub OrderRow);
+
+#[Object]
+impl Order {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn side(&self) -> SideName {
+        self.0.side.0.into()
+    }
+
+    /// From the order sequence (`SO0001`).
+    async fn number(&self) -> &str {
+        &self.0.number
+    }
+
+    async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
+        let row = load(ctx, PartnerKey(self.0.partner_id)).await?;
+        Ok(row.map(Partner))
+    }
+
+    async fn date(&self) -> NaiveDate {
+        self.0.order_date
+    }
+
+    async fn state(&self) -> OrderStateName {
+        self.0.state.0.into()
+    }
+
+    async fn untaxed(&self, ctx: &Context<'_>) -> Decimal {
+        cents(ctx, self.0.untaxed).await
+    }
+
+    async fn tax(&self, ctx: &Context<'_>) -> Decimal {
+        cents(ctx, self.0.tax).await
+    }
+
+    async fn total(&self, ctx: &Context<'_>) -> Decimal {
+        cents(ctx, self.0.total).await
+    }
+
+    /// Deliveries (receipts) of the order's goods.
+    async fn delivery_status(&self) -> Progress {
+        self.0.delivery_status.into()
+    }
+
+    async fn invoice_status(&self) -> Progress {
+        self.0.invoice_status.into()
+    }
+
+    async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<OrderLine>> {
+        let rows = load(ctx, OrderLinesKey(self.0.id)).await?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(OrderLine)
+            .collect())
+    }
+
+    /// Invoices (bills) made from the order.
+    async fn invoices(&self, ctx: &Context<'_>) -> Result<Vec<Invoice>> {
+        let rows = load(ctx, OrderInvoicesKey(self.0.id)).await?;
+        Ok(rows.unwrap_or_default().into_iter().map(Invoice).collect())
+    }
+
+    async fn version(&self) -> i64 {
+        self.0.version
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// An order line, with how much of it was delivered and invoiced.
+pub struct OrderLine(pub OrderLineRow);
+
+#[Object]
+impl OrderLine {
+    /// The line's number in the order, from 0: what deliveries name.
+    async fn line(&self) -> i32 {
+        self.0.line_no
+    }
+
+    async fn product(&self, ctx: &Context<'_>) -> Result<Option<Product>> {
+        let Some(id) = self.0.product_id else {
+            return Ok(None);
+        };
+        let row = load(ctx, ProductKey(id)).await?;
+        Ok(row.map(Product))
+    }
+
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+
+    async fn quantity(&self) -> Decimal {
+        self.0.quantity
+    }
+
+    async fn unit_price(&self) -> Decimal {
+        self.0.unit_price
+    }
+
+    /// Percent.
+    async fn discount(&self) -> Decimal {
+        self.0.discount
+    }
+
+    async fn taxes(&self) -> &[String] {
+        &self.0.taxes
+    }
+
+    /// Whether the line is goods (delivered) or a service.
+    async fn goods(&self) -> bool {
+        self.0.goods
+    }
+
+    async fn untaxed(&self, ctx: &Context<'_>) -> Decimal {
+        cents(ctx, self.0.untaxed).await
+    }
+
+    async fn tax(&self, ctx: &Context<'_>) -> Decimal {
+        cents(ctx, self.0.tax).await
+    }
+
+    async fn total(&self, ctx: &Context<'_>) -> Decimal {
+        cents(ctx, self.0.total).await
+    }
+
+    async fn delivered(&self) -> Decimal {
+        self.0.delivered
+    }
+
+    async fn invoiced(&self) -> Decimal {
+        self.0.invoiced
+    }
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "InvoiceKind", remote = "InvoiceKind")]
+pub enum InvoiceKindName {
+    CustomerInvoice,
+    CustomerCreditNote,
+    VendorBill,
+    VendorCreditNote,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "InvoiceState")]
+pub enum InvoiceStateName {
+    Draft,
+    /// Numbered and in the books; never changes again.
+    Posted,
+    Cancelled,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentState {
+    NotPaid,
+    PartiallyPaid,
+    Paid,
+}
+
+/// The lines of a document, read with those of the other documents a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct InvoiceLinesKey(pub Uuid);
+
+impl Loader<InvoiceLinesKey> for ReadLoader {
+    type Value = Vec<InvoiceLineRow>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[InvoiceLinesKey],
+    ) -> Result<HashMap<InvoiceLinesKey, Vec<InvoiceLineRow>>, LoadError> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = projections::invoice::lines_of(&self.0, &ids).await?;
+        Ok(grouped(rows, |row| InvoiceLinesKey(row.invoice_id)))
+    }
+}
+
+/// What was set against a document, read with that of the other documents a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MatchesKey(pub Uuid);
+
+impl Loader<MatchesKey> for ReadLoader {
+    type Value = Vec<MatchRow>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[MatchesKey],
+    ) -> Result<HashMap<MatchesKey, Vec<MatchRow>>, LoadError> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = projections::invoice::matches_of(&self.0, &ids).await?;
+        Ok(grouped(rows, |row| MatchesKey(row.invoice_id)))
+    }
+}
+
+/// A customer invoice, vendor bill, or credit note.
+pub struct Invoice(pub InvoiceRow);
+
+#[Object]
+impl Invoice {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn kind(&self) -> InvoiceKindName {
+        self.0.kind.0.into()
+    }
+
+    /// Given when posted, from the journal's sequence.
+    async fn number(&self) -> Option<&str> {
+        self.0.number.as_deref()
+    }
+
+    async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
+        let row = load(ctx, PartnerKey(self.0.partner_id)).await?;
+        Ok(row.map(Partner))
+    }
+
+    async fn date(&self) -> NaiveDate {
+        self.0.invoice_date
+    }
+
+    async fn due_date(&self) -> NaiveDate {
+        self.0.due_date
+    }
+
+    async fn state(&self) -> InvoiceStateName {
+        self.0.state.0.into()
+    }
+
+    async fn payment_state(&self) -> PaymentState {
+        if self.0.state.0 != InvoiceState::Posted || self.0.residual == self.0.total {
+            PaymentState::NotPaid
+        } else if self.0.residual.is_zero() {
+            PaymentState::Paid
+        } else {
+            PaymentState::PartiallyPaid
+        }
+    }
+
+    async fn untaxed(&self, ctx: &Context<'_>) -> Decimal {
+        cents(ctx, self.0.untaxed).await
+    }
+
+    async fn tax(&self, ctx: &Context<'_>) -> Decimal {
+        cents(ctx, self.0.tax).await
+    }
+
+    async fn total(&self, ctx: &Context<'_>) -> Decimal {
+        cents(ctx, self.0.total).await
+    }
+
+    /// What is still to be paid (or, for a credit note, still to be refunded or set off).
+    async fn residual(&self, ctx: &Context<'_>) -> Decimal {
+        cents(ctx, self.0.residual).await
+    }
+
+    /// The order it bills, if any.
+    async fn order(&self, ctx: &Context<'_>) -> Result<Option<Order>> {
+        let Some(id) = self.0.order_id else {
+            return Ok(None);
+        };
+        let row = load(ctx, OrderKey(id)).await?;
+        Ok(row.map(Order))
+    }
+
+    /// For a credit note, the document it reverses.
+    async fn reverses(&self) -> Option<ID> {
+        self.0.reverses.map(|id| ID(id.to_string()))
+    }
+
+    async fn reference(&self) -> &str {
+        &self.0.reference
+    }
+
+    async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<InvoiceLine>> {
+        let rows = load(ctx, InvoiceLinesKey(self.0.id)).await?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(InvoiceLine)
+            .collect())
+    }
+
+    /// Payments and credit notes set against it, oldest first.
+    async fn matches(&self, ctx: &Context<'_>) -> Result<Vec<Match>> {
+        let rows = load(ctx, MatchesKey(self.0.id)).await?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| Match {
+                with: ID(m.with_id.to_string()),
+                amount: m.amount,
+                date: m.match_date,
+            })
+            .collect())
+    }
+
+    async fn version(&self) -> i64 {
+        self.0.version
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// A line of a document.
+pub struct InvoiceLine(pub InvoiceLineRow);
+
+#[Object]
+impl InvoiceLine {
+    async fn line(&self) -> i32 {
+        self.0.line_no
+    }
+
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+
+    async fn quantity(&self) -> Decimal {
+        self.0.quantity
+    }
+
+    async fn unit_price(&self) -> Decimal {
+        self.0.unit_price
+    }
+
+    async fn discount(&self) -> Decimal {
+        self.0.discount
+    }
+
+    async fn taxes(&self) -> &[String] {
+        &self.0.taxes
+    }
+
+    /// The income or expense account it posts to.
+    async fn account(&self) -> &str {
+        &self.0.account
+    }
+
+    async fn untaxed(&self) -> Decimal {
+        self.0.untaxed
+    }
+
+    async fn tax(&self) -> Decimal {
+        self.0.tax
+    }
+
+    async fn total(&self) -> Decimal {
+        self.0.total
+    }
+}
+
+/// Part of a payment (the payment's entry id) or credit note set against a document.
+#[derive(SimpleObject)]
+pub struct Match {
+    pub with: ID,
+    pub amount: Decimal,
+    pub date: NaiveDate,
+}
