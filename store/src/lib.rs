@@ -31,10 +31,10 @@ pub enum StoreError {
     #[error("another writer appended to the same record first")]
     Conflict,
     /// The database failed.
-    #[error("the event store failed")]
+    #[error("the event store failed: {0}")]
     Database(#[from] sqlx::Error),
     /// A stored event or snapshot does not read as the type it should be.
-    #[error("{aggregate_type} {aggregate_id}: stored event {sequence} does not read as today's event type")]
+    #[error("{aggregate_type} {aggregate_id}: stored event {sequence} does not read as today's event type: {source}")]
     Decode {
         aggregate_type: &'static str,
         aggregate_id: String,
@@ -43,7 +43,7 @@ pub enum StoreError {
         source: serde_json::Error,
     },
     /// An event or aggregate could not be written as JSON.
-    #[error("an event or aggregate could not be written as JSON")]
+    #[error("an event or aggregate could not be written as JSON: {0}")]
     Encode(#[source] serde_json::Error),
     /// The same stream was loaded as two different aggregate types in one unit of work.
     #[error("{0} loaded as another aggregate type")]
