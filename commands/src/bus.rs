@@ -135,11 +135,6 @@ impl CommandBus {
         }
     }
 
-    /// The database the bus writes to.
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
-    }
-
     /// Executes a partner command. On success, returns the log position the partner's events
     /// reached: read models that have got there show the change.
     #[instrument(skip_all, fields(aggregate_id = %id, command = command.name()))]

@@ -86,11 +86,6 @@ impl Streams {
         self.assume_new = true;
     }
 
-    /// Whether streams are taken to be empty without reading them.
-    pub fn assumes_new(&self) -> bool {
-        self.assume_new
-    }
-
     /// Aggregate `id` from the cache and the events appended since, if the cache has it.
     async fn cached_and_since<A>(&self, id: &str) -> Result<Option<(A, usize, Vec<u8>)>, StoreError>
     where
@@ -260,13 +255,6 @@ impl Streams {
     /// Whether the operation has anything to write.
     pub fn is_empty(&self) -> bool {
         self.touched.iter().all(|t| t.events.is_empty())
-    }
-
-    /// The streams the operation touched (type and id), in the order it first read them.
-    pub fn keys(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        self.touched
-            .iter()
-            .map(|t| (t.aggregate_type, t.aggregate_id.as_str()))
     }
 
     /// Appends every event of the operation in one statement, each with `metadata` (JSON

@@ -2,7 +2,6 @@
 //! existing database unless asked to replace it.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use chrono::Utc;
 use sqlx::Connection;
@@ -129,20 +128,6 @@ impl Server {
             .await?;
             let _ = conn.close().await;
         }
-        self.set_mark(&to, false).await?;
-        let backend = self.backend(&to).await?;
-        if !backend.catch_up(Duration::from_secs(600)).await? {
-            return Err(ManagerError::Other(format!(
-                "the read models of {to} did not catch up"
-            )));
-        }
-        Ok((
-            DatabaseInfo {
-                name: to,
-                production: false,
-                default: false,
-            },
-            manifest.events,
-        ))
+        Ok((self.open_copy(to).await?, manifest.events))
     }
 }

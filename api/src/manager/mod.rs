@@ -271,6 +271,23 @@ impl Server {
         Ok(())
     }
 
+    /// A database just made as a copy (a duplicate, a restored backup): marked as a test
+    /// database, served, and its read models caught up with its log.
+    async fn open_copy(&self, to: String) -> Result<DatabaseInfo, ManagerError> {
+        self.set_mark(&to, false).await?;
+        let backend = self.backend(&to).await?;
+        if !backend.catch_up(Duration::from_secs(600)).await? {
+            return Err(ManagerError::Other(format!(
+                "the read models of {to} did not catch up"
+            )));
+        }
+        Ok(DatabaseInfo {
+            name: to,
+            production: false,
+            default: false,
+        })
+    }
+
     /// The databases of this application on the server, by name.
     pub async fn list(&self) -> Result<Vec<DatabaseInfo>, ManagerError> {
         let mut conn = self.server_connection().await?;
@@ -397,21 +414,7 @@ impl Server {
         }
         let (copy, events) = fork::fork(pool, position, &self.url_of(&to)?, |_| {}).await?;
         copy.close().await;
-        self.set_mark(&to, false).await?;
-        let backend = self.backend(&to).await?;
-        if !backend.catch_up(Duration::from_secs(600)).await? {
-            return Err(ManagerError::Other(format!(
-                "the read models of {to} did not catch up"
-            )));
-        }
-        Ok((
-            DatabaseInfo {
-                name: to,
-                production: false,
-                default: false,
-            },
-            events,
-        ))
+        Ok((self.open_copy(to).await?, events))
     }
 
     /// Marks `name` as a production database (development module versions are then refused
