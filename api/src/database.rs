@@ -108,3 +108,36 @@ async fn create_if_missing(options: &PgConnectOptions) -> Result<(), DatabaseErr
 pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
+
+/// Renames database `from` to `to`. A pool just closed on `from` may leave its server processes
+/// exiting for a moment, and PostgreSQL refuses to rename a database anyone is connected to:
+/// those sessions are ended and the rename tried again, for up to five seconds.
+pub async fn rename(conn: &mut PgConnection, from: &str, to: &str) -> Result<(), sqlx::Error> {
+    let statement = format!(
+        "alter database {} rename to {}",
+        quote_ident(from),
+        quote_ident(to)
+    );
+    let mut tries = 0;
+    loop {
+        match sqlx::query(&statement).execute(&mut *conn).await {
+            Ok(_) => return Ok(()),
+            // 55006: object in use
+            Err(e)
+                if tries < 50
+                    && e.as_database_error().and_then(|d| d.code()).as_deref() == Some("55006") =>
+            {
+                tries += 1;
+                sqlx::query(
+                    "select pg_terminate_backend(pid) from pg_stat_activity
+                      where datname = $1 and pid <> pg_backend_pid()",
+                )
+                .bind(from)
+                .execute(&mut *conn)
+                .await?;
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}

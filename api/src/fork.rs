@@ -5,7 +5,7 @@
 use std::str::FromStr;
 
 use sqlx::postgres::PgConnectOptions;
-use sqlx::{Connection, PgPool};
+use sqlx::{Connection, PgConnection, PgPool};
 use thiserror::Error;
 
 use crate::database::{self, quote_ident, DatabaseError};
@@ -94,13 +94,20 @@ where
     .await;
     if filled.is_err() {
         // nothing half done: a failed fill leaves no database behind.
-        let _ = sqlx::query(&format!(
-            "drop database if exists {} with (force)",
-            quote_ident(&name)
-        ))
-        .execute(&mut conn)
-        .await;
+        discard(&mut conn, &name).await;
     }
     let _ = conn.close().await;
     filled
+}
+
+/// Drops database `name` if it is there, whoever is connected to it, on a best-effort basis:
+/// what a creation that failed leaves behind goes, and a failure to drop it changes nothing of
+/// the error the caller reports.
+pub(crate) async fn discard(conn: &mut PgConnection, name: &str) {
+    let _ = sqlx::query(&format!(
+        "drop database if exists {} with (force)",
+        quote_ident(name)
+    ))
+    .execute(conn)
+    .await;
 }

@@ -10,6 +10,7 @@ pub mod graphql;
 pub mod http;
 pub mod manager;
 pub mod pg;
+pub mod private;
 pub mod read_models;
 pub mod tls;
 

@@ -494,7 +494,7 @@ async fn replay(command: ReplayCommand, url: &str, pool: sqlx::PgPool) -> anyhow
                 let out = std::io::BufWriter::new(std::io::stdout().lock());
                 replay::export::export(&pool, out, show).await?
             } else {
-                let out = std::fs::File::create(&file)
+                let out = api::private::create(&file)
                     .with_context(|| format!("creating {}", file.display()))?;
                 replay::export::export(&pool, std::io::BufWriter::new(out), show).await?
             };

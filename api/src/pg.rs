@@ -6,9 +6,9 @@
 //! only, with a generated password kept in the data folder. PostgreSQL refuses to run as root, so
 //! under root the cluster belongs to the `postgres` user the package creates.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -236,13 +236,7 @@ fn password(data_dir: &Path) -> Result<String, PgError> {
     let password: String = (0..32)
         .map(|_| char::from(b"0123456789abcdef"[rand::random_range(0..16)]))
         .collect();
-    let mut out = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&file)
-        .map_err(io("writing pg-password"))?;
+    let mut out = crate::private::create(&file).map_err(io("writing pg-password"))?;
     out.write_all(password.as_bytes())
         .map_err(io("writing pg-password"))?;
     Ok(password)

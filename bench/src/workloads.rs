@@ -395,6 +395,22 @@ pub async fn raw_scan(pool: &PgPool) -> anyhow::Result<f64> {
     Ok(count as f64 / started.elapsed().as_secs_f64())
 }
 
+/// The median, in milliseconds, of `times` runs of `run` (what a run returns is kept from the
+/// optimizer, and dropped after the clock stops).
+async fn median_ms<T, Fut>(times: usize, mut run: impl FnMut() -> Fut) -> anyhow::Result<f64>
+where
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let mut samples = Vec::with_capacity(times);
+    for _ in 0..times {
+        let started = Instant::now();
+        let value = run().await?;
+        samples.push(started.elapsed().as_secs_f64() * 1000.0);
+        std::hint::black_box(value);
+    }
+    Ok(percentile(&mut samples, 50.0))
+}
+
 /// W6 setup: one partner with `events` events.
 pub async fn prepare_long_stream(pool: &PgPool, events: usize) -> anyhow::Result<String> {
     let ids = fixtures::fill(pool, "Partner", 1, events).await?;
@@ -404,37 +420,24 @@ pub async fn prepare_long_stream(pool: &PgPool, events: usize) -> anyhow::Result
 /// W6 (ours): milliseconds to load the aggregate from its events, through our event store with
 /// no snapshot (median of `times` loads).
 pub async fn load_aggregate(pool: &PgPool, id: &str, times: usize) -> anyhow::Result<f64> {
-    let store = store::LogStore::<Partner>::with_snapshots_every(pool.clone(), 0);
-    let mut samples = Vec::with_capacity(times);
-    for _ in 0..times {
-        let started = Instant::now();
-        let aggregate = store.load_without_snapshot(id).await?;
-        samples.push(started.elapsed().as_secs_f64() * 1000.0);
-        std::hint::black_box(aggregate);
-    }
-    Ok(percentile(&mut samples, 50.0))
+    let store = &store::LogStore::<Partner>::with_snapshots_every(pool.clone(), 0);
+    median_ms(times, || async move {
+        Ok(store.load_without_snapshot(id).await?)
+    })
+    .await
 }
 
 /// W6s (ours): milliseconds to load the same aggregate from a snapshot of it (median of
 /// `times` loads).
 pub async fn load_from_snapshot(pool: &PgPool, id: &str, times: usize) -> anyhow::Result<f64> {
-    let store = store::LogStore::<Partner>::new(pool.clone());
+    let store = &store::LogStore::<Partner>::new(pool.clone());
     store.take_snapshot(id).await?;
-    let mut samples = Vec::with_capacity(times);
-    for _ in 0..times {
-        let started = Instant::now();
-        let context = store.load_aggregate(id).await?;
-        samples.push(started.elapsed().as_secs_f64() * 1000.0);
-        std::hint::black_box(context);
-    }
-    Ok(percentile(&mut samples, 50.0))
+    median_ms(times, || async move { Ok(store.load_aggregate(id).await?) }).await
 }
 
 /// W6s (raw): milliseconds to read the snapshot row and look for events after it.
 pub async fn raw_read_snapshot(pool: &PgPool, id: &str, times: usize) -> anyhow::Result<f64> {
-    let mut samples = Vec::with_capacity(times);
-    for _ in 0..times {
-        let started = Instant::now();
+    median_ms(times, || async move {
         let snapshot: Option<(i64, String)> = sqlx::query_as(
             "select sequence, state::text from aggregate_snapshot
               where aggregate_type = 'Partner' and aggregate_id = $1",
@@ -451,17 +454,14 @@ pub async fn raw_read_snapshot(pool: &PgPool, id: &str, times: usize) -> anyhow:
         .bind(after)
         .fetch_all(pool)
         .await?;
-        samples.push(started.elapsed().as_secs_f64() * 1000.0);
-        std::hint::black_box((snapshot, rows));
-    }
-    Ok(percentile(&mut samples, 50.0))
+        Ok((snapshot, rows))
+    })
+    .await
 }
 
 /// W6 (raw): milliseconds to read the same rows (median of `times` reads).
 pub async fn raw_read_stream(pool: &PgPool, id: &str, times: usize) -> anyhow::Result<f64> {
-    let mut samples = Vec::with_capacity(times);
-    for _ in 0..times {
-        let started = Instant::now();
+    median_ms(times, || async move {
         let rows = sqlx::query(
             "select aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata
                from events where aggregate_type = 'Partner' and aggregate_id = $1 order by sequence",
@@ -469,10 +469,9 @@ pub async fn raw_read_stream(pool: &PgPool, id: &str, times: usize) -> anyhow::R
         .bind(id)
         .fetch_all(pool)
         .await?;
-        samples.push(started.elapsed().as_secs_f64() * 1000.0);
-        std::hint::black_box(rows);
-    }
-    Ok(percentile(&mut samples, 50.0))
+        Ok(rows)
+    })
+    .await
 }
 
 /// What W7 reads: a form by id, the first page of 50 partners by name, or a page of 50 whose

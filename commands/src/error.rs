@@ -166,16 +166,23 @@ impl<E: Refusal> From<E> for Failure {
     }
 }
 
-impl Refusal for domain::partner::PartnerError {
-    fn code(&self) -> ErrorCode {
-        use domain::partner::PartnerError as E;
-        match self {
-            E::AlreadyExists => ErrorCode::AlreadyExists,
-            E::NotFound => ErrorCode::NotFound,
-            E::Archived => ErrorCode::Archived,
-            E::StaleVersion { .. } => ErrorCode::StaleVersion,
+/// `fn code` of the refusals of a record kept by id, edited through a form and archived rather
+/// than deleted (partners, products): the same four refusals, coded alike.
+macro_rules! record_codes {
+    () => {
+        fn code(&self) -> ErrorCode {
+            match self {
+                Self::AlreadyExists => ErrorCode::AlreadyExists,
+                Self::NotFound => ErrorCode::NotFound,
+                Self::Archived => ErrorCode::Archived,
+                Self::StaleVersion { .. } => ErrorCode::StaleVersion,
+            }
         }
-    }
+    };
+}
+
+impl Refusal for domain::partner::PartnerError {
+    record_codes!();
 
     fn field(&self) -> &'static [&'static str] {
         match self {
@@ -235,15 +242,7 @@ impl Refusal for domain::claim::ClaimError {
 }
 
 impl Refusal for domain::product::ProductError {
-    fn code(&self) -> ErrorCode {
-        use domain::product::ProductError as E;
-        match self {
-            E::AlreadyExists => ErrorCode::AlreadyExists,
-            E::NotFound => ErrorCode::NotFound,
-            E::Archived => ErrorCode::Archived,
-            E::StaleVersion { .. } => ErrorCode::StaleVersion,
-        }
-    }
+    record_codes!();
 }
 
 impl Refusal for domain::order::OrderError {

@@ -212,6 +212,23 @@ pub struct LineAmounts {
     pub taxes: Vec<(Code, Decimal)>,
 }
 
+/// A document's `count` lines checked against what it may have: `none` without any, `too_many`
+/// above [`LINES_MAX`].
+pub(crate) fn check_line_count<E>(count: usize, none: E, too_many: E) -> Result<(), E> {
+    match count {
+        0 => Err(none),
+        n if n > LINES_MAX => Err(too_many),
+        _ => Ok(()),
+    }
+}
+
+/// A line of a document (an order's, an invoice's): a [`Line`] and what the document keeps
+/// beside it.
+pub trait DocumentLine {
+    /// The line as the user wrote it.
+    fn line(&self) -> &Line;
+}
+
 /// A document's totals: sums of its lines' rounded figures.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
@@ -236,6 +253,14 @@ impl Totals {
             }
         }
         totals
+    }
+
+    /// The totals of a document's `lines`, each at its own quantity.
+    pub fn of_lines(lines: &[impl DocumentLine], decimals: u32) -> Totals {
+        Totals::of(
+            lines.iter().map(|l| (l.line(), l.line().quantity)),
+            decimals,
+        )
     }
 }
 

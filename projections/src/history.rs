@@ -7,7 +7,7 @@ use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use crate::log::{AsOf, StoredEvent, EVENT_COLUMNS};
 use crate::page::push_some;
-use crate::reports::split;
+use crate::reports::ReportBinds;
 
 /// Up to `limit` events of one aggregate with a sequence above `after_sequence`, oldest first.
 pub async fn events_of(
@@ -39,7 +39,6 @@ pub(crate) async fn events_as_of<T: DeserializeOwned>(
     aggregate_id: &str,
     as_of: AsOf,
 ) -> Result<Vec<(StoredEvent, T)>, sqlx::Error> {
-    let (position, time) = split(Some(as_of));
     let events: Vec<StoredEvent> = sqlx::query_as(&format!(
         "select {EVENT_COLUMNS} from events
           where aggregate_type = $1 and aggregate_id = $2
@@ -49,8 +48,7 @@ pub(crate) async fn events_as_of<T: DeserializeOwned>(
     ))
     .bind(aggregate_type)
     .bind(aggregate_id)
-    .bind(position)
-    .bind(time)
+    .bind_as_of(Some(as_of))
     .fetch_all(pool)
     .await?;
     events

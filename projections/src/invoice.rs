@@ -3,8 +3,8 @@
 //! payments and credit notes set against it, with the log position and time each was recorded at.
 //!
 //! Each event changes the rows directly. Lines come in the events; totals are the domain's
-//! (`Totals::of`, rounded to the decimals the document was drafted with); what is still open is
-//! the total less what the matches add up to, rounded as the domain rounds it.
+//! (`Totals::of_lines`, rounded to the decimals the document was drafted with); what is still
+//! open is the total less what the matches add up to, rounded as the domain rounds it.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::invoice::{InvoiceDraft, InvoiceEvent, InvoiceKind, InvoiceLine, InvoiceState};
@@ -13,10 +13,10 @@ use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use crate::lines::LineTable;
+use crate::lines::{line_row, LineTable};
 use crate::log::{AsOf, StoredEvent};
 use crate::page::{push_some, Filter, List};
-use crate::reports::{split, Dates};
+use crate::reports::{Dates, ReportBinds};
 use crate::runner::ProjectionError;
 use crate::stored::{Named, Stored};
 
@@ -37,7 +37,7 @@ pub(crate) async fn apply(
                 return Ok(());
             };
             let decimals = head.decimals()?;
-            let totals = totals(&lines, decimals);
+            let totals = Totals::of_lines(&lines, decimals);
             sqlx::query(
                 "update invoice set untaxed = $2, tax = $3, total = $4, residual = $5, version = $6,
                                     updated_at = $7
@@ -136,10 +136,6 @@ fn residual(state: InvoiceState, total: Decimal, matched: Decimal, decimals: u32
     }
 }
 
-fn totals(lines: &[InvoiceLine], decimals: u32) -> Totals {
-    Totals::of(lines.iter().map(|l| (&l.line, l.line.quantity)), decimals)
-}
-
 /// What the next event of a document needs of its row.
 #[derive(Debug, sqlx::FromRow)]
 struct Head {
@@ -174,7 +170,7 @@ async fn drafted(
     event: &StoredEvent,
     draft: &InvoiceDraft,
 ) -> Result<(), ProjectionError> {
-    let totals = totals(&draft.lines, draft.decimals);
+    let totals = Totals::of_lines(&draft.lines, draft.decimals);
     let state = InvoiceState::Draft;
     sqlx::query(
         "insert into invoice (id, kind, partner_id, number, invoice_date, due_date, state, untaxed,
@@ -226,16 +222,9 @@ async fn write_lines(
     decimals: u32,
 ) -> Result<(), ProjectionError> {
     LINES
-        .write(
-            tx,
-            id,
-            lines,
-            decimals,
-            |l| &l.line,
-            |row, l| {
-                row.push_bind(l.account.as_str());
-            },
-        )
+        .write(tx, id, lines, decimals, |row, l| {
+            row.push_bind(l.account.as_str());
+        })
         .await?;
     Ok(())
 }
@@ -265,22 +254,13 @@ pub struct InvoiceRow {
 const COLUMNS: &str = "id, kind, partner_id, number, invoice_date, due_date, state, untaxed, tax, \
      total, residual, order_id, reverses, reference, version, created_at, updated_at";
 
-/// A line of a document.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct InvoiceLineRow {
-    pub invoice_id: Uuid,
-    pub line_no: i32,
-    pub product_id: Option<Uuid>,
-    pub description: String,
-    pub quantity: Decimal,
-    pub unit_price: Decimal,
-    pub discount: Decimal,
-    pub taxes: Vec<String>,
-    /// The income or expense account it posts to.
-    pub account: String,
-    pub untaxed: Decimal,
-    pub tax: Decimal,
-    pub total: Decimal,
+line_row! {
+    /// A line of a document.
+    InvoiceLineRow {
+        invoice_id;
+        /// The income or expense account it posts to.
+        account: String,
+    }
 }
 
 /// Part of a payment (the payment's entry id) or credit note set against a document.
@@ -375,7 +355,6 @@ pub async fn open_documents(
     date: NaiveDate,
     as_of: Option<AsOf>,
 ) -> Result<Vec<OpenDocument>, sqlx::Error> {
-    let (position, time) = split(as_of);
     let kinds: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
     sqlx::query_as(
         "select * from (
@@ -396,8 +375,7 @@ pub async fn open_documents(
     )
     .bind(&kinds)
     .bind(date)
-    .bind(position)
-    .bind(time)
+    .bind_as_of(as_of)
     .fetch_all(pool)
     .await
 }

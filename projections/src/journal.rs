@@ -9,7 +9,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::log::{AsOf, StoredEvent};
-use crate::reports::{split, Dates};
+use crate::reports::{Dates, ReportBinds};
 
 /// The tables this read model owns.
 pub(crate) const TABLES: [&str; 2] = ["journal_entry", "journal_item"];
@@ -197,7 +197,6 @@ pub async fn trial_balance(
     dates: Dates,
     as_of: Option<AsOf>,
 ) -> Result<Vec<AccountBalance>, sqlx::Error> {
-    let (position, time) = split(as_of);
     sqlx::query_as(
         "select account,
                 coalesce(sum(debit - credit) filter (where entry_date < $1), 0) as opening,
@@ -210,10 +209,8 @@ pub async fn trial_balance(
           group by account
           order by account",
     )
-    .bind(dates.from)
-    .bind(dates.to)
-    .bind(position)
-    .bind(time)
+    .bind_dates(dates)
+    .bind_as_of(as_of)
     .fetch_all(pool)
     .await
 }
@@ -242,7 +239,6 @@ pub async fn ledger_items(
     dates: Dates,
     as_of: Option<AsOf>,
 ) -> Result<Vec<LedgerItem>, sqlx::Error> {
-    let (position, time) = split(as_of);
     sqlx::query_as(
         "select i.entry_id, e.number, i.journal, i.entry_date, i.account, i.partner_id, i.label,
                 i.debit, i.credit, i.position
@@ -257,10 +253,8 @@ pub async fn ledger_items(
     )
     .bind(accounts)
     .bind(partner)
-    .bind(dates.from)
-    .bind(dates.to)
-    .bind(position)
-    .bind(time)
+    .bind_dates(dates)
+    .bind_as_of(as_of)
     .fetch_all(pool)
     .await
 }
@@ -275,7 +269,6 @@ pub async fn opening_balances(
     let Some(from) = from else {
         return Ok(vec![]);
     };
-    let (position, time) = split(as_of);
     sqlx::query_as(
         "select account, partner_id, sum(debit - credit)
            from journal_item
@@ -287,8 +280,7 @@ pub async fn opening_balances(
     )
     .bind(accounts)
     .bind(from)
-    .bind(position)
-    .bind(time)
+    .bind_as_of(as_of)
     .fetch_all(pool)
     .await
 }

@@ -2,11 +2,43 @@
 //! written, with its figures rounded to the document's decimals, written anew whenever the
 //! document's lines change.
 
-use domain::money::Line;
+use domain::money::DocumentLine;
 use sqlx::postgres::PgRow;
 use sqlx::query_builder::Separated;
 use sqlx::{FromRow, PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
+
+/// `line_row! { OrderLineRow { order_id; goods: bool, .. } }` (doc comments allowed on the row
+/// and on its own columns): the row of a line table (see [`LineTable`]): the document's id, the
+/// columns every line has, then the table's own (named as in [`LineTable::own`]).
+macro_rules! line_row {
+    (
+        $(#[$meta:meta])*
+        $row:ident { $document:ident; $($(#[$own_meta:meta])* $own:ident: $own_type:ty),* $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+        pub struct $row {
+            pub $document: ::uuid::Uuid,
+            /// The line's number in its document, from 0.
+            pub line_no: i32,
+            pub product_id: Option<::uuid::Uuid>,
+            pub description: String,
+            pub quantity: ::rust_decimal::Decimal,
+            pub unit_price: ::rust_decimal::Decimal,
+            /// Percent.
+            pub discount: ::rust_decimal::Decimal,
+            /// The codes of the line's taxes.
+            pub taxes: Vec<String>,
+            /// The line's figures, rounded to the document's decimals.
+            pub untaxed: ::rust_decimal::Decimal,
+            pub tax: ::rust_decimal::Decimal,
+            pub total: ::rust_decimal::Decimal,
+            $($(#[$own_meta])* pub $own: $own_type,)*
+        }
+    };
+}
+pub(crate) use line_row;
 
 /// A table of document lines: the columns every line has, then the table's own.
 #[derive(Debug, Clone, Copy)]
@@ -43,15 +75,14 @@ impl LineTable {
         .await
     }
 
-    /// Replaces the lines of document `id` by `lines` (`line` gives each one's [`Line`];
-    /// `own` binds the table's own columns of each).
-    pub(crate) async fn write<'a, L>(
+    /// Replaces the lines of document `id` by `lines` (`own` binds the table's own columns of
+    /// each).
+    pub(crate) async fn write<'a, L: DocumentLine>(
         &self,
         tx: &mut PgConnection,
         id: Uuid,
         lines: &'a [L],
         decimals: u32,
-        line: impl Fn(&'a L) -> &'a Line,
         own: impl Fn(&mut Separated<'_, 'a, Postgres, &'static str>, &'a L),
     ) -> Result<(), sqlx::Error> {
         let (table, document) = (self.table, self.document);
@@ -65,7 +96,7 @@ impl LineTable {
         let mut sql =
             QueryBuilder::<Postgres>::new(format!("insert into {table} ({}) ", self.columns()));
         sql.push_values(lines.iter().enumerate(), |mut row, (n, item)| {
-            let written = line(item);
+            let written = item.line();
             let amounts = written.amounts(written.quantity, decimals);
             let taxes: Vec<String> = written.taxes.iter().map(|t| t.code.to_string()).collect();
             row.push_bind(id)

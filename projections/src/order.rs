@@ -3,22 +3,24 @@
 //! `order_invoiced`, what each invoice made from an order billed, line by line.
 //!
 //! Each event changes the rows directly. Lines, quantities and dates come in the events; totals
-//! are the domain's (`Totals::of`, rounded to the decimals the order was created with); how far
-//! a line has got is the row's own. Releasing an invoice (cancelled as a draft) names only the
-//! invoice, so what it billed is kept in `order_invoiced` until then.
+//! are the domain's (`Totals::of_lines`, rounded to the decimals the order was created with);
+//! how far a line has got is the row's own. Releasing an invoice (cancelled as a draft) names
+//! only the invoice, so what it billed is kept in `order_invoiced` until then.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::money::Totals;
-use domain::order::{LineQuantity, OrderEvent, OrderLine, OrderState, Side};
+use domain::order::{LineQuantity, OrderEvent, OrderHead, OrderLine, OrderState, Side};
 use rust_decimal::Decimal;
+use sqlx::postgres::PgArguments;
+use sqlx::query::Query;
 use sqlx::query_builder::Separated;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use crate::lines::LineTable;
+use crate::lines::{line_row, LineTable};
 use crate::log::{AsOf, StoredEvent};
 use crate::page::{push_some, Filter, List};
-use crate::reports::{split, Dates};
+use crate::reports::{Dates, ReportBinds};
 use crate::runner::ProjectionError;
 use crate::stored::Stored;
 
@@ -59,23 +61,7 @@ pub(crate) async fn apply(
     event: &StoredEvent,
 ) -> Result<(), ProjectionError> {
     match payload {
-        OrderEvent::OrderCreated {
-            side,
-            number,
-            partner,
-            date,
-            decimals,
-            lines,
-        } => {
-            let order = Created {
-                side,
-                number,
-                partner,
-                date,
-                decimals,
-            };
-            create(tx, id, event, &order, &lines).await
-        }
+        OrderEvent::OrderCreated { head, lines } => create(tx, id, event, &head, &lines).await,
         OrderEvent::OrderLinesReplaced { lines } => replace_lines(tx, id, event, &lines).await,
         OrderEvent::OrderConfirmed {} => milestone(tx, id, event, Milestone::Confirmed).await,
         OrderEvent::OrderCancelled {} => milestone(tx, id, event, Milestone::Cancelled).await,
@@ -96,40 +82,49 @@ pub(crate) async fn apply(
     }
 }
 
-/// What an order's creation says beside its lines.
-struct Created {
-    side: Side,
-    number: String,
-    partner: Uuid,
-    date: NaiveDate,
-    decimals: u32,
+/// What new lines make of their order's row: the totals, and nothing delivered or invoiced.
+struct Figures {
+    totals: Totals,
+    delivery: Status,
+    invoicing: Status,
 }
 
-fn totals(lines: &[OrderLine], decimals: u32) -> Totals {
-    Totals::of(lines.iter().map(|l| (&l.line, l.line.quantity)), decimals)
-}
+impl Figures {
+    fn of(lines: &[OrderLine], decimals: u32) -> Self {
+        let (delivery, invoicing) = statuses(lines.iter().map(|l| LineProgress {
+            line_no: 0,
+            quantity: l.line.quantity,
+            goods: l.goods,
+            delivered: Decimal::ZERO,
+            invoiced: Decimal::ZERO,
+        }));
+        Self {
+            totals: Totals::of_lines(lines, decimals),
+            delivery,
+            invoicing,
+        }
+    }
 
-/// The statuses of new lines: nothing delivered or invoiced yet.
-fn fresh_statuses(lines: &[OrderLine]) -> (Status, Status) {
-    statuses(lines.iter().map(|l| LineProgress {
-        line_no: 0,
-        quantity: l.line.quantity,
-        goods: l.goods,
-        delivered: Decimal::ZERO,
-        invoiced: Decimal::ZERO,
-    }))
+    /// Binds the figures to `query` in the order of the row's columns: untaxed, tax, total,
+    /// delivery status, invoice status.
+    fn bind(self, query: Query<'_, Postgres, PgArguments>) -> Query<'_, Postgres, PgArguments> {
+        query
+            .bind(self.totals.untaxed)
+            .bind(self.totals.tax)
+            .bind(self.totals.total)
+            .bind(self.delivery)
+            .bind(self.invoicing)
+    }
 }
 
 async fn create(
     tx: &mut PgConnection,
     id: Uuid,
     event: &StoredEvent,
-    order: &Created,
+    head: &OrderHead,
     lines: &[OrderLine],
 ) -> Result<(), ProjectionError> {
-    let totals = totals(lines, order.decimals);
-    let (delivery, invoicing) = fresh_statuses(lines);
-    sqlx::query(
+    let row = sqlx::query(
         "insert into business_order (id, side, number, partner_id, order_date, state, untaxed, tax,
                                      total, delivery_status, invoice_status, version, created_at,
                                      updated_at, decimals)
@@ -143,26 +138,23 @@ async fn create(
                 updated_at = excluded.updated_at, decimals = excluded.decimals",
     )
     .bind(id)
-    .bind(Stored(order.side))
-    .bind(&order.number)
-    .bind(order.partner)
-    .bind(order.date)
-    .bind(Stored(OrderState::Draft))
-    .bind(totals.untaxed)
-    .bind(totals.tax)
-    .bind(totals.total)
-    .bind(delivery)
-    .bind(invoicing)
-    .bind(event.sequence)
-    .bind(event.recorded_at)
-    .bind(i32::try_from(order.decimals).map_err(|e| sqlx::Error::Encode(Box::new(e)))?)
-    .execute(&mut *tx)
-    .await?;
+    .bind(Stored(head.side))
+    .bind(&head.number)
+    .bind(head.partner)
+    .bind(head.date)
+    .bind(Stored(OrderState::Draft));
+    Figures::of(lines, head.decimals)
+        .bind(row)
+        .bind(event.sequence)
+        .bind(event.recorded_at)
+        .bind(i32::try_from(head.decimals).map_err(|e| sqlx::Error::Encode(Box::new(e)))?)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("delete from order_invoiced where order_id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    write_lines(tx, id, lines, order.decimals).await
+    write_lines(tx, id, lines, head.decimals).await
 }
 
 async fn replace_lines(
@@ -180,24 +172,19 @@ async fn replace_lines(
         return Ok(());
     };
     let decimals = u32::try_from(decimals).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-    let totals = totals(lines, decimals);
-    let (delivery, invoicing) = fresh_statuses(lines);
-    sqlx::query(
+    let row = sqlx::query(
         "update business_order
             set untaxed = $2, tax = $3, total = $4, delivery_status = $5, invoice_status = $6,
                 version = $7, updated_at = $8
           where id = $1",
     )
-    .bind(id)
-    .bind(totals.untaxed)
-    .bind(totals.tax)
-    .bind(totals.total)
-    .bind(delivery)
-    .bind(invoicing)
-    .bind(event.sequence)
-    .bind(event.recorded_at)
-    .execute(&mut *tx)
-    .await?;
+    .bind(id);
+    Figures::of(lines, decimals)
+        .bind(row)
+        .bind(event.sequence)
+        .bind(event.recorded_at)
+        .execute(&mut *tx)
+        .await?;
     write_lines(tx, id, lines, decimals).await
 }
 
@@ -220,9 +207,7 @@ async fn write_lines(
             .push_bind(Decimal::ZERO)
             .push_bind(Decimal::ZERO);
     };
-    LINES
-        .write(tx, id, lines, decimals, |l| &l.line, own)
-        .await?;
+    LINES.write(tx, id, lines, decimals, own).await?;
     Ok(())
 }
 
@@ -425,23 +410,15 @@ pub struct OrderRow {
 const COLUMNS: &str = "id, side, number, partner_id, order_date, state, untaxed, tax, total, \
      delivery_status, invoice_status, version, created_at, updated_at";
 
-/// An order line, with how much of it was delivered and invoiced.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct OrderLineRow {
-    pub order_id: Uuid,
-    pub line_no: i32,
-    pub product_id: Option<Uuid>,
-    pub description: String,
-    pub quantity: Decimal,
-    pub unit_price: Decimal,
-    pub discount: Decimal,
-    pub taxes: Vec<String>,
-    pub goods: bool,
-    pub untaxed: Decimal,
-    pub tax: Decimal,
-    pub total: Decimal,
-    pub delivered: Decimal,
-    pub invoiced: Decimal,
+line_row! {
+    /// An order line, with how much of it was delivered and invoiced.
+    OrderLineRow {
+        order_id;
+        /// Goods are delivered or received; services are not.
+        goods: bool,
+        delivered: Decimal,
+        invoiced: Decimal,
+    }
 }
 
 /// One order.
@@ -518,7 +495,6 @@ pub async fn analysis(
         GroupBy::Product => "coalesce(l.product_id::text, '')",
         GroupBy::Month => "to_char(o.order_date, 'YYYY-MM')",
     };
-    let (position, time) = split(as_of);
     sqlx::query_as(&format!(
         "select {key} as key, count(distinct o.id) as orders, sum(l.quantity) as quantity,
                 sum(l.untaxed) as untaxed, sum(l.total) as total,
@@ -536,10 +512,8 @@ pub async fn analysis(
           order by 1"
     ))
     .bind(Stored(side))
-    .bind(dates.from)
-    .bind(dates.to)
-    .bind(position)
-    .bind(time)
+    .bind_dates(dates)
+    .bind_as_of(as_of)
     .fetch_all(pool)
     .await
 }

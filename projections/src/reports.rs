@@ -10,17 +10,40 @@
 //! trial balance as it stood on 5 November, before the late invoices were posted.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::postgres::PgArguments;
+use sqlx::query::QueryAs;
 use sqlx::{Postgres, QueryBuilder};
 
 use crate::log::AsOf;
 use crate::page::push_some;
 
 /// The binds an `asOf` filter takes: a position or a time, the other null.
-pub(crate) fn split(as_of: Option<AsOf>) -> (Option<i64>, Option<DateTime<Utc>>) {
+fn split(as_of: Option<AsOf>) -> (Option<i64>, Option<DateTime<Utc>>) {
     match as_of {
         Some(AsOf::Position(p)) => (Some(p), None),
         Some(AsOf::Time(t)) => (None, Some(t)),
         None => (None, None),
+    }
+}
+
+/// Binding what reports filter by, each as the two parameters its SQL numbers in a row.
+pub(crate) trait ReportBinds: Sized {
+    /// Binds `dates`: the first day, then the last (null where open).
+    fn bind_dates(self, dates: Dates) -> Self;
+
+    /// Binds `as_of`: a position (`::bigint`), then a time (`::timestamptz`); the one it is not,
+    /// or both without it, null.
+    fn bind_as_of(self, as_of: Option<AsOf>) -> Self;
+}
+
+impl<O> ReportBinds for QueryAs<'_, Postgres, O, PgArguments> {
+    fn bind_dates(self, dates: Dates) -> Self {
+        self.bind(dates.from).bind(dates.to)
+    }
+
+    fn bind_as_of(self, as_of: Option<AsOf>) -> Self {
+        let (position, time) = split(as_of);
+        self.bind(position).bind(time)
     }
 }
 

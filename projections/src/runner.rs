@@ -366,16 +366,12 @@ enum Outcome {
 }
 
 async fn load_checkpoint(pool: &PgPool, name: &str) -> Result<Checkpoint, sqlx::Error> {
-    let (transaction_id, position): (i64, i64) = sqlx::query_as(
+    sqlx::query_as(
         "select transaction_id, position from projection_checkpoints where projection = $1",
     )
     .bind(name)
     .fetch_one(pool)
-    .await?;
-    Ok(Checkpoint {
-        transaction_id,
-        position,
-    })
+    .await
 }
 
 /// Reads the events after `at` that are safe to read and, if there are any, applies them and

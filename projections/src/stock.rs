@@ -9,7 +9,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::log::{AsOf, StoredEvent};
-use crate::reports::split;
+use crate::reports::ReportBinds;
 use crate::runner::ProjectionError;
 use crate::stored::Stored;
 
@@ -23,15 +23,8 @@ pub(crate) async fn apply(
     payload: StockEvent,
     event: &StoredEvent,
 ) -> Result<(), ProjectionError> {
-    let StockEvent::StockMoved {
-        id,
-        from,
-        to,
-        quantity,
-        date,
-        origin,
-    } = payload;
-    let order = match origin {
+    let StockEvent::StockMoved { movement } = payload;
+    let order = match movement.origin {
         MoveOrigin::Order { order, .. } => Some(order),
         MoveOrigin::Adjustment => None,
     };
@@ -40,12 +33,12 @@ pub(crate) async fn apply(
                                  order_id, position, recorded_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
-    .bind(id)
+    .bind(movement.id)
     .bind(product)
-    .bind(Stored(from))
-    .bind(Stored(to))
-    .bind(quantity)
-    .bind(date)
+    .bind(Stored(movement.from))
+    .bind(Stored(movement.to))
+    .bind(movement.quantity)
+    .bind(movement.date)
     .bind(order)
     .bind(event.position)
     .bind(event.recorded_at)
@@ -87,7 +80,6 @@ pub async fn levels(
     date: Option<NaiveDate>,
     as_of: Option<AsOf>,
 ) -> Result<Vec<StockLevel>, sqlx::Error> {
-    let (position, time) = split(as_of);
     sqlx::query_as(
         "select p.id as product_id, p.reference, p.name, p.uom,
                 coalesce((select sum(case when m.to_location = $4 then m.quantity else -m.quantity end)
@@ -118,8 +110,7 @@ pub async fn levels(
           order by p.reference",
     )
     .bind(date)
-    .bind(position)
-    .bind(time)
+    .bind_as_of(as_of)
     .bind(Stored(location))
     .fetch_all(pool)
     .await

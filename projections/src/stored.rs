@@ -59,84 +59,42 @@ impl<'q, T: Named> Encode<'q, Postgres> for Stored<T> {
     }
 }
 
+/// `named! { Side { Sale => "sale", Purchase => "purchase" } }`: the [`Named`] of an enum,
+/// each value listed once with the name stored for it.
+macro_rules! named {
+    ($enum:ident { $($value:ident => $name:literal),+ $(,)? }) => {
+        impl Named for $enum {
+            const ALL: &'static [Self] = &[$($enum::$value),+];
+
+            fn name(self) -> &'static str {
+                match self {
+                    $($enum::$value => $name,)+
+                }
+            }
+        }
+    };
+}
+
 // The names the business read models store their enums by.
 
-impl Named for ProductKind {
-    const ALL: &'static [Self] = &[
-        ProductKind::Stockable,
-        ProductKind::Consumable,
-        ProductKind::Service,
-    ];
+named! {
+    ProductKind { Stockable => "stockable", Consumable => "consumable", Service => "service" }
+}
 
-    fn name(self) -> &'static str {
-        match self {
-            ProductKind::Stockable => "stockable",
-            ProductKind::Consumable => "consumable",
-            ProductKind::Service => "service",
-        }
+named! { Side { Sale => "sale", Purchase => "purchase" } }
+
+named! { OrderState { Draft => "draft", Confirmed => "confirmed", Cancelled => "cancelled" } }
+
+named! {
+    InvoiceKind {
+        CustomerInvoice => "customer_invoice",
+        CustomerCreditNote => "customer_credit_note",
+        VendorBill => "vendor_bill",
+        VendorCreditNote => "vendor_credit_note",
     }
 }
 
-impl Named for Side {
-    const ALL: &'static [Self] = &[Side::Sale, Side::Purchase];
-
-    fn name(self) -> &'static str {
-        match self {
-            Side::Sale => "sale",
-            Side::Purchase => "purchase",
-        }
-    }
-}
-
-impl Named for OrderState {
-    const ALL: &'static [Self] = &[
-        OrderState::Draft,
-        OrderState::Confirmed,
-        OrderState::Cancelled,
-    ];
-
-    fn name(self) -> &'static str {
-        match self {
-            OrderState::Draft => "draft",
-            OrderState::Confirmed => "confirmed",
-            OrderState::Cancelled => "cancelled",
-        }
-    }
-}
-
-impl Named for InvoiceKind {
-    const ALL: &'static [Self] = &[
-        InvoiceKind::CustomerInvoice,
-        InvoiceKind::CustomerCreditNote,
-        InvoiceKind::VendorBill,
-        InvoiceKind::VendorCreditNote,
-    ];
-
-    fn name(self) -> &'static str {
-        match self {
-            InvoiceKind::CustomerInvoice => "customer_invoice",
-            InvoiceKind::CustomerCreditNote => "customer_credit_note",
-            InvoiceKind::VendorBill => "vendor_bill",
-            InvoiceKind::VendorCreditNote => "vendor_credit_note",
-        }
-    }
-}
-
-impl Named for InvoiceState {
-    const ALL: &'static [Self] = &[
-        InvoiceState::Draft,
-        InvoiceState::Posted,
-        InvoiceState::Cancelled,
-    ];
-
-    fn name(self) -> &'static str {
-        match self {
-            InvoiceState::Draft => "draft",
-            InvoiceState::Posted => "posted",
-            InvoiceState::Cancelled => "cancelled",
-        }
-    }
-}
+named! { InvoiceState { Draft => "draft", Posted => "posted", Cancelled => "cancelled" } }
 
 impl Named for Location {
     const ALL: &'static [Self] = &Location::ALL;

@@ -19,6 +19,10 @@ pub enum ReplayError {
     },
     #[error("projection: {0}")]
     Projection(String),
+    #[error("a rebuild or verify of the {0} read model is running already: wait for it to end")]
+    Busy(String),
+    #[error(transparent)]
+    Cut(#[from] store::log::InsideTransaction),
 }
 
 /// Where a replay started from.

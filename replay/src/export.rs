@@ -1,12 +1,12 @@
-//! The log as a portable file: one JSON object per line per event, in the reader's order, each
-//! with its payload and metadata exactly as stored (as text, so the hashes still hold), then a
-//! manifest line with the count, the last position and the hash over the whole export. Written
-//! and read a batch at a time: memory stays flat whatever the size of the log.
+//! The log as a portable file: one JSON object per line per event (a [`StoredEvent`] as JSON),
+//! in the reader's order, each with its payload and metadata exactly as stored (as text, so the
+//! hashes still hold), then a manifest line with the count, the last position and the hash over
+//! the whole export. Written and read a batch at a time: memory stays flat whatever the size of
+//! the log.
 
 use std::io::{BufRead, Write};
 
-use chrono::{DateTime, Utc};
-use projections::chain::{seal, GENESIS};
+use projections::chain::{hex, seal, GENESIS};
 use serde::{Deserialize, Serialize};
 use sqlx::{Connection, PgPool};
 
@@ -18,25 +18,6 @@ use store::StoredEvent;
 /// The format this code writes and reads.
 pub const FORMAT: &str = "erp-log-1";
 const BATCH: i64 = 5_000;
-
-/// One exported event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExportedEvent {
-    pub position: i64,
-    pub aggregate_type: String,
-    pub aggregate_id: String,
-    pub sequence: i64,
-    pub event_type: String,
-    pub event_version: String,
-    /// The payload's JSON text, as stored.
-    pub payload: String,
-    /// The metadata's JSON text, as stored.
-    pub metadata: String,
-    pub recorded_at: DateTime<Utc>,
-    /// The event's link in its stream's chain, in hex; none for an event written by hand.
-    pub hash: Option<String>,
-}
 
 /// The last line of an export.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,20 +34,6 @@ pub struct Manifest {
 #[serde(deny_unknown_fields)]
 struct ManifestLine {
     manifest: Manifest,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 /// Why an import was refused. Nothing of it stays.
@@ -102,7 +69,6 @@ pub async fn export(
         }
         for event in rows {
             running = seal(&running, event.position, event.hash.as_deref()).to_vec();
-            let event = ExportedEvent::from(event);
             serde_json::to_writer(&mut out, &event)
                 .map_err(|e| ImportError::Io(std::io::Error::other(e)))?;
             out.write_all(b"\n")?;
@@ -164,34 +130,15 @@ pub async fn import(
             manifest = Some(parsed.manifest);
             continue;
         }
-        let event: ExportedEvent =
+        let event: StoredEvent =
             serde_json::from_str(&line).map_err(|e| ImportError::Malformed {
                 line: line_number,
                 reason: e.to_string(),
             })?;
-        let hash = match &event.hash {
-            Some(text) => Some(unhex(text).ok_or_else(|| ImportError::Malformed {
-                line: line_number,
-                reason: "the hash is not hex".into(),
-            })?),
-            None => None,
-        };
-        running = seal(&running, event.position, hash.as_deref()).to_vec();
+        running = seal(&running, event.position, event.hash.as_deref()).to_vec();
         events += 1;
         last_position = last_position.max(event.position);
-        batch.push(StoredEvent {
-            transaction_id: 0,
-            aggregate_type: event.aggregate_type,
-            aggregate_id: event.aggregate_id,
-            sequence: event.sequence,
-            event_type: event.event_type,
-            event_version: event.event_version,
-            payload: event.payload,
-            metadata: event.metadata,
-            position: event.position,
-            recorded_at: event.recorded_at,
-            hash,
-        });
+        batch.push(event);
         if batch.len() as i64 >= BATCH {
             store(&mut tx, &batch).await?;
             batch.clear();
@@ -239,21 +186,4 @@ async fn store(tx: &mut sqlx::PgConnection, rows: &[StoredEvent]) -> Result<(), 
         line: 0,
         reason: format!("the events cannot be stored: {e}"),
     })
-}
-
-impl From<StoredEvent> for ExportedEvent {
-    fn from(event: StoredEvent) -> Self {
-        Self {
-            position: event.position,
-            aggregate_type: event.aggregate_type,
-            aggregate_id: event.aggregate_id,
-            sequence: event.sequence,
-            event_type: event.event_type,
-            event_version: event.event_version,
-            payload: event.payload,
-            metadata: event.metadata,
-            recorded_at: event.recorded_at,
-            hash: event.hash.as_deref().map(hex),
-        }
-    }
 }

@@ -20,8 +20,9 @@ pub struct CopyProgress {
 }
 
 /// Copies into `target` (a migrated database with an empty log) every event of `source` up to
-/// and including the last one at or before `position`, in the order the log reader reads them. The copy is
-/// one transaction: all of it or nothing. Returns how many events were copied.
+/// and including the last one at or before `position`, in the order the log reader reads them;
+/// refused if `position` falls inside a transaction. The copy is one transaction: all of it or
+/// nothing. Returns how many events were copied.
 pub async fn copy_log(
     source: &PgPool,
     target: &PgPool,
@@ -30,7 +31,9 @@ pub async fn copy_log(
 ) -> Result<u64, ReplayError> {
     // the reader's order is (transaction, position): an event with a lower position whose
     // transaction committed after the point's was not part of the log there.
-    // the point is the last event at or before `position` (positions have gaps).
+    // the point is the last event at or before `position` (positions have gaps), and must end
+    // a transaction.
+    store::log::check_cut(source, position).await??;
     let point: Option<(i64, i64)> = sqlx::query_as(
         "select transaction_id::text::bigint, position from events
           where position <= $1 order by position desc limit 1",

@@ -22,6 +22,9 @@ pub struct Shadow<'p, P: Projection> {
     schema: String,
     pub at: Checkpoint,
     pub applied: u64,
+    /// The session holding the projection's rebuild lock; closing it (dropping the shadow)
+    /// releases the lock.
+    _lock: PgConnection,
 }
 
 /// How far a rebuild has got.
@@ -46,16 +49,26 @@ fn quote(name: &str) -> String {
 }
 
 impl<'p, P: Projection> Shadow<'p, P> {
-    /// Empty copies of the projection's tables (indexes and constraints included) in a fresh
-    /// schema named after the projection.
+    /// Empty copies of the projection's tables (indexes, constraints and the foreign keys
+    /// between them included) in a schema named after the projection. One rebuild or verify of
+    /// a projection at a time: another one running is refused, and what a killed one left
+    /// behind is removed first.
     pub async fn create(pool: &PgPool, projection: &'p P) -> Result<Self, ReplayError> {
         let schema = format!("rebuild_{}", projection.name());
-        let mut conn = pool.acquire().await?;
+        let mut lock = pool.acquire().await?.detach();
+        let locked: bool = sqlx::query_scalar("select pg_try_advisory_lock(hashtext($1))")
+            .bind(format!("erp-rebuild:{}", projection.name()))
+            .fetch_one(&mut lock)
+            .await?;
+        if !locked {
+            return Err(ReplayError::Busy(projection.name().to_owned()));
+        }
+        let mut tx = lock.begin().await?;
         sqlx::query(&format!("drop schema if exists {} cascade", quote(&schema)))
-            .execute(&mut *conn)
+            .execute(&mut *tx)
             .await?;
         sqlx::query(&format!("create schema {}", quote(&schema)))
-            .execute(&mut *conn)
+            .execute(&mut *tx)
             .await?;
         for table in projection.tables() {
             sqlx::query(&format!(
@@ -64,14 +77,17 @@ impl<'p, P: Projection> Shadow<'p, P> {
                 quote(table),
                 quote(table)
             ))
-            .execute(&mut *conn)
+            .execute(&mut *tx)
             .await?;
         }
+        copy_foreign_keys(&mut tx, projection.tables(), &schema).await?;
+        tx.commit().await?;
         Ok(Self {
             projection,
             schema,
             at: Checkpoint::default(),
             applied: 0,
+            _lock: lock,
         })
     }
 
@@ -222,10 +238,19 @@ impl<'p, P: Projection> Shadow<'p, P> {
                 .await?;
             self.at = last;
         }
-        for table in self.projection.tables() {
-            sqlx::query(&format!("drop table public.{}", quote(table)))
+        // in one statement: the foreign keys between them go with them.
+        let live: Vec<String> = self
+            .projection
+            .tables()
+            .iter()
+            .map(|t| format!("public.{}", quote(t)))
+            .collect();
+        if !live.is_empty() {
+            sqlx::query(&format!("drop table {}", live.join(", ")))
                 .execute(&mut *tx)
                 .await?;
+        }
+        for table in self.projection.tables() {
             sqlx::query(&format!(
                 "alter table {}.{} set schema public",
                 quote(&self.schema),
@@ -292,21 +317,103 @@ pub async fn replay_and_compare<P: Projection>(
     progress: &impl Fn(RebuildProgress),
 ) -> Result<Vec<Difference>, ReplayError> {
     let mut shadow = Shadow::create(pool, projection).await?;
-    let live = live_checkpoint(pool, projection.name()).await?;
-    shadow.advance(pool, Some(live), progress).await?;
-    let differences = shadow.compare(pool).await;
+    let compared = async {
+        let live = live_checkpoint(pool, projection.name()).await?;
+        shadow.advance(pool, Some(live), progress).await?;
+        shadow.compare(pool).await
+    }
+    .await;
     shadow.discard(pool).await?;
-    differences
+    compared
 }
 
 /// Rebuilds `projection` from position 0 into new tables, catches up with what arrived
-/// meanwhile, and swaps them in. Returns the checkpoint the rebuilt tables stand at.
+/// meanwhile, and swaps them in. Returns the checkpoint the rebuilt tables stand at. On failure
+/// the live tables are as they were and the new ones are gone.
 pub async fn rebuild<P: Projection>(
     pool: &PgPool,
     projection: &P,
     progress: &impl Fn(RebuildProgress),
 ) -> Result<Checkpoint, ReplayError> {
     let mut shadow = Shadow::create(pool, projection).await?;
-    shadow.advance(pool, None, progress).await?;
-    shadow.swap(pool).await
+    if let Err(e) = shadow.advance(pool, None, progress).await {
+        shadow.discard(pool).await?;
+        return Err(e);
+    }
+    let schema = shadow.schema.clone();
+    match shadow.swap(pool).await {
+        Ok(at) => Ok(at),
+        Err(e) => {
+            sqlx::query(&format!("drop schema if exists {} cascade", quote(&schema)))
+                .execute(pool)
+                .await?;
+            Err(e)
+        }
+    }
+}
+
+/// Recreates in `schema` the foreign keys between `tables` (`create table (like ...)` copies
+/// none): each as `public` has it, pointing at the same table in `schema`.
+async fn copy_foreign_keys(
+    tx: &mut PgConnection,
+    tables: &[&str],
+    schema: &str,
+) -> Result<(), ReplayError> {
+    // with only pg_catalog on the path, every table is named with its schema.
+    sqlx::query("set local search_path to pg_catalog")
+        .execute(&mut *tx)
+        .await?;
+    let keys: Vec<(String, String, String, String)> = sqlx::query_as(
+        "select c.conname::text, t.relname::text, r.relname::text, pg_get_constraintdef(c.oid)
+           from pg_constraint c
+           join pg_class t on t.oid = c.conrelid
+           join pg_class r on r.oid = c.confrelid
+           join pg_namespace n on n.oid = t.relnamespace
+          where c.contype = 'f' and n.nspname = 'public'
+            and t.relname = any($1) and r.relname = any($1)",
+    )
+    .bind(tables)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (name, table, referenced, definition) in keys {
+        let live = format!("REFERENCES public.{}(", quote_if_needed(&referenced));
+        let Some(at) = definition.find(&live) else {
+            return Err(ReplayError::Projection(format!(
+                "cannot copy foreign key {name} of {table}: {definition}"
+            )));
+        };
+        let definition = format!(
+            "{}REFERENCES {}.{}({}",
+            &definition[..at],
+            quote(schema),
+            quote(&referenced),
+            &definition[at + live.len()..]
+        );
+        sqlx::query(&format!(
+            "alter table {}.{} add constraint {} {definition}",
+            quote(schema),
+            quote(&table),
+            quote(&name)
+        ))
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("set local search_path to public")
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// `name` as PostgreSQL writes an identifier: bare when it is lowercase letters, digits and
+/// underscores, quoted otherwise.
+fn quote_if_needed(name: &str) -> String {
+    let plain = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if plain {
+        name.to_owned()
+    } else {
+        quote(name)
+    }
 }

@@ -87,13 +87,13 @@ pub async fn append(
         last_hashes.push(previous);
     }
     // `with ordinality ... order by` keeps the events' positions in the order given.
-    let landed: Vec<(i64, i64)> = sqlx::query_as(
+    let landed: Vec<Checkpoint> = sqlx::query_as(
         "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata, hash)
          select at, id, seq, ty, ver, p::json, $8::json, h
            from unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bytea[])
                 with ordinality as e(at, id, seq, ty, ver, p, h, n)
           order by n
-         returning transaction_id::text::bigint, position",
+         returning transaction_id::text::bigint as transaction_id, position",
     )
     .bind(&types)
     .bind(&ids)
@@ -107,13 +107,7 @@ pub async fn append(
     .await
     .map_err(StoreError::from_append)?;
     Ok(Appended {
-        at: landed
-            .into_iter()
-            .map(|(transaction_id, position)| Checkpoint {
-                transaction_id,
-                position,
-            })
-            .max(),
+        at: landed.into_iter().max(),
         last_hashes,
     })
 }

@@ -58,6 +58,45 @@ pub fn seal(running: &[u8], position: i64, hash: Option<&[u8]>) -> [u8; 32] {
     hasher.finalize().into()
 }
 
+/// `bytes` in lowercase hex: how a hash is written where text is wanted (an export).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The bytes `text` writes in hex, if it is hex.
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// An optional hash as hex text, for serde (`#[serde(with = "crate::chain::hex_option")]`).
+pub(crate) mod hex_option {
+    use serde::{de, Deserialize, Deserializer, Serializer};
+
+    pub(crate) fn serialize<S: Serializer>(
+        hash: &Option<Vec<u8>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match hash {
+            Some(bytes) => serializer.serialize_some(&super::hex(bytes)),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Vec<u8>>, D::Error> {
+        Option::<String>::deserialize(deserializer)?
+            .map(|text| super::unhex(&text).ok_or_else(|| de::Error::custom("the hash is not hex")))
+            .transpose()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +125,13 @@ mod tests {
             ..event("{\"a\":1}")
         };
         assert_ne!(one, link(&GENESIS, shifted));
+    }
+
+    #[test]
+    fn hex_reads_back_what_it_writes_and_nothing_else() {
+        assert_eq!(hex(&[0x00, 0xab, 0x7f]), "00ab7f");
+        assert_eq!(unhex("00ab7f"), Some(vec![0x00, 0xab, 0x7f]));
+        assert_eq!(unhex("0"), None);
+        assert_eq!(unhex("zz"), None);
     }
 }

@@ -9,20 +9,26 @@
 
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::{PgConnection, PgExecutor};
 
 /// A point in the log, in the reader's order: `(transaction_id, position)`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, sqlx::FromRow)]
 pub struct Checkpoint {
     pub transaction_id: i64,
     pub position: i64,
 }
 
-/// One event as it is stored.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+/// One event as it is stored. Its JSON form is a line of an export (`replay::export`): every
+/// field but the writing transaction (which belongs to the database it was written in), the
+/// hash in hex; changing a field changes that file format.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StoredEvent {
     pub position: i64,
+    /// Not exported: an imported event reads as 0 until it is written.
+    #[serde(skip)]
     pub transaction_id: i64,
     pub aggregate_type: String,
     pub aggregate_id: String,
@@ -35,6 +41,7 @@ pub struct StoredEvent {
     pub metadata: String,
     pub recorded_at: DateTime<Utc>,
     /// The event's link in its stream's hash chain; none for an event written by hand.
+    #[serde(default, with = "crate::chain::hex_option")]
     pub hash: Option<Vec<u8>>,
 }
 
@@ -169,16 +176,12 @@ pub async fn read_batch(
 
 /// Where the log's latest event stands: what "caught up with the log as it is now" waits for.
 pub async fn latest(executor: impl PgExecutor<'_>) -> Result<Option<Checkpoint>, sqlx::Error> {
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "select transaction_id::text::bigint, position from events
+    sqlx::query_as(
+        "select transaction_id::text::bigint as transaction_id, position from events
           order by events.transaction_id desc, events.position desc limit 1",
     )
     .fetch_optional(executor)
-    .await?;
-    Ok(row.map(|(transaction_id, position)| Checkpoint {
-        transaction_id,
-        position,
-    }))
+    .await
 }
 
 /// Where the latest event of one aggregate stands in the log: what a client that just wrote to
@@ -188,19 +191,64 @@ pub async fn latest_of_aggregate(
     aggregate_type: &str,
     aggregate_id: &str,
 ) -> Result<Option<Checkpoint>, sqlx::Error> {
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "select transaction_id::text::bigint, position from events
+    sqlx::query_as(
+        "select transaction_id::text::bigint as transaction_id, position from events
           where aggregate_type = $1 and aggregate_id = $2
           order by sequence desc limit 1",
     )
     .bind(aggregate_type)
     .bind(aggregate_id)
     .fetch_optional(executor)
+    .await
+}
+
+/// A position that falls inside a transaction: the log there would hold part of what one
+/// command wrote (an invoice posted without its journal entry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "position {position} falls inside one transaction (positions {first} to {last} were written \
+     together): take {last}, or a position before {first}"
+)]
+pub struct InsideTransaction {
+    pub position: i64,
+    /// The transaction's first position.
+    pub first: i64,
+    /// The transaction's last position: the nearest point after `position` the log can be cut.
+    pub last: i64,
+}
+
+/// Whether the log can be cut at `position`: every transaction is wholly at or before it, or
+/// wholly after it. The transactions checked are the one of the last event at or before it and
+/// the one of the first event after it: each command appends in one statement, so a
+/// transaction's positions are together unless another transaction took positions between
+/// them, and then one of those two is the one cut.
+pub async fn check_cut(
+    executor: impl PgExecutor<'_>,
+    position: i64,
+) -> Result<Result<(), InsideTransaction>, sqlx::Error> {
+    let inside: Option<(i64, i64)> = sqlx::query_as(
+        "select min(e.position), max(e.position)
+           from ((select transaction_id from events where position <= $1
+                   order by position desc limit 1)
+                 union
+                 (select transaction_id from events where position > $1
+                   order by position limit 1)) t
+           join events e on e.transaction_id = t.transaction_id
+          group by t.transaction_id
+         having min(e.position) <= $1 and max(e.position) > $1
+          limit 1",
+    )
+    .bind(position)
+    .fetch_optional(executor)
     .await?;
-    Ok(row.map(|(transaction_id, position)| Checkpoint {
-        transaction_id,
-        position,
-    }))
+    Ok(match inside {
+        Some((first, last)) => Err(InsideTransaction {
+            position,
+            first,
+            last,
+        }),
+        None => Ok(()),
+    })
 }
 
 /// The position of the last event recorded at or before `time`; `None` if there is none.
@@ -212,4 +260,39 @@ pub async fn position_at(
         .bind(time)
         .fetch_one(executor)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_as_json_leaves_out_its_transaction_and_writes_its_hash_in_hex() {
+        let event = StoredEvent {
+            position: 7,
+            transaction_id: 99,
+            aggregate_type: "Partner".into(),
+            aggregate_id: "a".into(),
+            sequence: 1,
+            event_type: "PartnerCreated".into(),
+            event_version: "1.0".into(),
+            payload: "{}".into(),
+            metadata: "{}".into(),
+            recorded_at: DateTime::<Utc>::UNIX_EPOCH,
+            hash: Some(vec![0x01, 0xff]),
+        };
+        let json = serde_json::to_string(&event).unwrap();
+        assert_eq!(
+            json,
+            r#"{"position":7,"aggregate_type":"Partner","aggregate_id":"a","sequence":1,"event_type":"PartnerCreated","event_version":"1.0","payload":"{}","metadata":"{}","recorded_at":"1970-01-01T00:00:00Z","hash":"01ff"}"#
+        );
+        let read: StoredEvent = serde_json::from_str(&json).unwrap();
+        assert_eq!(read.transaction_id, 0);
+        assert_eq!(read.hash, event.hash);
+        let not_hex = json.replace("01ff", "0g");
+        assert!(serde_json::from_str::<StoredEvent>(&not_hex).is_err());
+        let with_transaction =
+            json.replace("{\"position\":7,", "{\"position\":7,\"transaction_id\":1,");
+        assert!(serde_json::from_str::<StoredEvent>(&with_transaction).is_err());
+    }
 }

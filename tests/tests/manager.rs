@@ -320,6 +320,15 @@ async fn databases_are_created_served_duplicated_backed_up_restored_marked_and_d
     )
     .await;
     assert_eq!(listed["backups"][0]["file"], file.as_str());
+    // the backup holds the users' password hashes: its owner alone may read it.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(m.data_dir.join("backups").join(&file))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "backup written with mode {mode:o}");
+    }
     let restored_name = TestDb::fresh_name();
     let restore = "mutation($pw: String!, $f: String!, $n: String!, $r: Boolean!) {
         restoreDatabase(masterPassword: $pw, file: $f, name: $n, replace: $r) {

@@ -188,3 +188,119 @@ async fn a_database_at_a_position_holds_the_state_there() {
         .unwrap();
     assert_eq!(findings, vec![]);
 }
+
+/// Rows of every table of the read models, as text, table by table.
+async fn read_model_rows(app: &TestApp) -> Vec<(String, i64)> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "select tablename::text from pg_tables where schemaname = 'public'
+            and tablename not in ('events', '_sqlx_migrations', 'projection_checkpoints')
+          order by 1",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    let mut rows = Vec::new();
+    for table in tables {
+        let count: i64 = sqlx::query_scalar(&format!("select count(*) from public.\"{table}\""))
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        rows.push((table, count));
+    }
+    rows
+}
+
+#[tokio::test]
+async fn every_read_model_rebuilds_on_the_demo_company_while_the_server_answers() {
+    let app = TestApp::new().await;
+    commands::demo::load(&app.db.pool, &app.backend.state.bus)
+        .await
+        .unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    commands::demo::business(&app.backend, today).await.unwrap();
+    assert!(app.backend.catch_up(Duration::from_secs(30)).await.unwrap());
+    let before = read_model_rows(&app).await;
+    let report = "{ trialBalance { totalDebit } invoices(first: 5) { totalCount } partners(first: 5) { totalCount } }";
+    let answered = app.graphql(report, json!({})).await;
+    for name in read_models::PROJECTIONS {
+        // the server answers during the rebuild, from the old tables then the new ones.
+        let reading = async {
+            for _ in 0..5 {
+                assert_eq!(app.graphql(report, json!({})).await, answered);
+            }
+        };
+        let (rebuilt, ()) =
+            tokio::join!(read_models::rebuild(&app.db.pool, name, &|_| {}), reading);
+        rebuilt
+            .unwrap()
+            .unwrap_or_else(|e| panic!("rebuilding {name}: {e}"));
+        let leftover: i64 = sqlx::query_scalar(
+            "select count(*) from pg_namespace where nspname like 'rebuild\\_%'",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(leftover, 0, "rebuilding {name} left a schema behind");
+        let differences = read_models::compare(&app.db.pool, name, &|_| {})
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(differences, vec![], "{name}");
+    }
+    assert_eq!(read_model_rows(&app).await, before);
+    // the foreign keys between the business tables came back with them.
+    let keys: i64 = sqlx::query_scalar(
+        "select count(*) from pg_constraint c join pg_namespace n on n.oid = c.connamespace
+          where c.contype = 'f' and n.nspname = 'public'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(keys > 0);
+    assert_eq!(app.graphql(report, json!({})).await, answered);
+}
+
+#[tokio::test]
+async fn a_second_rebuild_of_a_read_model_at_once_is_refused_and_leaves_the_first_alone() {
+    let app = TestApp::new().await;
+    let projection = projections::configuration::ConfigurationProjection;
+    // a rebuild under way holds the read model ...
+    let first = replay::rebuild::Shadow::create(&app.db.pool, &projection)
+        .await
+        .unwrap();
+    // ... so a second rebuild or verify of it is refused, and takes nothing of the first's.
+    for refused in [
+        read_models::rebuild(&app.db.pool, "configuration", &|_| {})
+            .await
+            .unwrap()
+            .map(|_| ()),
+        read_models::compare(&app.db.pool, "configuration", &|_| {})
+            .await
+            .unwrap()
+            .map(|_| ()),
+    ] {
+        let message = refused.unwrap_err().to_string();
+        assert!(message.contains("running already"), "{message}");
+    }
+    let shadow_tables: i64 = sqlx::query_scalar(
+        "select count(*) from pg_tables where schemaname = 'rebuild_configuration'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(
+        shadow_tables > 0,
+        "the second one removed the first one's tables"
+    );
+    // another read model is free meanwhile.
+    read_models::rebuild(&app.db.pool, "partner", &|_| {})
+        .await
+        .unwrap()
+        .unwrap();
+    first.discard(&app.db.pool).await.unwrap();
+    // once the first is done, the read model can be rebuilt again.
+    read_models::rebuild(&app.db.pool, "configuration", &|_| {})
+        .await
+        .unwrap()
+        .unwrap();
+}

@@ -5,9 +5,8 @@
 //! levels, valuation, moves and counts. Every report takes `asOf` to stand where the log stood
 //! at a position or time.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
 use chrono::NaiveDate;
 use domain::configuration::{AccountKind, Model, Right, Settings};
@@ -23,10 +22,12 @@ use projections::PgPool;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::business::{acting, date_or_today, payload, reading, Payload};
+use super::business::{acting, date_or_today, reading};
+use super::document::model_of;
 use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::input::{parse_id, AsOfInput};
-use super::loader::{grouped, load, LoadError, ReadLoader};
+use super::loader::{batch_keys, load_each};
+use super::payload::{payload, Payload};
 use commands::business::{self, EntryInput};
 use commands::AppState;
 
@@ -39,8 +40,14 @@ fn window(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Dates> {
     Ok(Dates { from, to })
 }
 
-fn point(input: Option<AsOfInput>) -> Result<Option<projections::log::AsOf>> {
-    input.map(AsOfInput::parse).transpose()
+async fn point(
+    ctx: &Context<'_>,
+    input: Option<AsOfInput>,
+) -> Result<Option<projections::log::AsOf>> {
+    match input {
+        Some(input) => Ok(Some(input.parse(ctx).await?)),
+        None => Ok(None),
+    }
 }
 
 /// Amounts in the company currency, to its decimals (`0.00`, not `0`).
@@ -253,12 +260,7 @@ impl JournalEntry {
     }
 
     async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<JournalItem>> {
-        let rows = load(ctx, EntryLinesKey(self.0.id)).await?;
-        Ok(rows
-            .unwrap_or_default()
-            .into_iter()
-            .map(JournalItem)
-            .collect())
+        load_each(ctx, EntryLinesKey(self.0.id), JournalItem).await
     }
 }
 
@@ -289,22 +291,9 @@ impl JournalItem {
     }
 }
 
-/// The lines of a journal entry, read with those of the other entries a list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct EntryLinesKey(pub Uuid);
-
-impl Loader<EntryLinesKey> for ReadLoader {
-    type Value = Vec<ItemRow>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[EntryLinesKey],
-    ) -> Result<HashMap<EntryLinesKey, Vec<ItemRow>>, LoadError> {
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let rows = journal::items_of(&self.0, &ids).await?;
-        Ok(grouped(rows, |row| EntryLinesKey(row.entry_id)))
-    }
+batch_keys! {
+    /// The lines of a journal entry, read with those of the other entries a list shows.
+    EntryLinesKey => many ItemRow where entry_id, journal::items_of;
 }
 
 #[derive(Default)]
@@ -323,7 +312,7 @@ impl AccountingQuery {
     ) -> Result<TrialBalance> {
         let actor = reading(ctx, Model::Accounting, "account").await?;
         let state = ctx.data::<AppState>()?;
-        let rows = journal::trial_balance(&state.pool, window(from, to)?, point(as_of)?)
+        let rows = journal::trial_balance(&state.pool, window(from, to)?, point(ctx, as_of).await?)
             .await
             .map_err(|e| internal(ctx, e))?;
         let settings = actor.config.configuration.settings();
@@ -361,7 +350,7 @@ impl AccountingQuery {
         let state = ctx.data::<AppState>()?;
         let accounts = accounts.unwrap_or_default();
         let dates = window(from, to)?;
-        let as_of = point(as_of)?;
+        let as_of = point(ctx, as_of).await?;
         let (items, openings) = tokio::try_join!(
             journal::ledger_items(&state.pool, &accounts, None, dates, as_of),
             journal::opening_balances(&state.pool, &accounts, dates.from, as_of),
@@ -402,7 +391,7 @@ impl AccountingQuery {
             return Ok(vec![]);
         }
         let dates = window(from, to)?;
-        let as_of = point(as_of)?;
+        let as_of = point(ctx, as_of).await?;
         let (items, openings) = tokio::try_join!(
             journal::ledger_items(&state.pool, &accounts, partner, dates, as_of),
             journal::opening_balances(&state.pool, &accounts, dates.from, as_of),
@@ -453,10 +442,14 @@ impl AccountingQuery {
             ],
             AgedKind::Payable => &[InvoiceKind::VendorBill, InvoiceKind::VendorCreditNote],
         };
-        let documents =
-            projections::invoice::open_documents(&state.pool, kinds, date, point(as_of)?)
-                .await
-                .map_err(|e| internal(ctx, e))?;
+        let documents = projections::invoice::open_documents(
+            &state.pool,
+            kinds,
+            date,
+            point(ctx, as_of).await?,
+        )
+        .await
+        .map_err(|e| internal(ctx, e))?;
         let mut by_partner: BTreeMap<Uuid, AgedLine> = BTreeMap::new();
         let mut totals = AgedLine::default();
         for d in &documents {
@@ -515,16 +508,7 @@ impl AccountingQuery {
         to: Option<NaiveDate>,
         as_of: Option<AsOfInput>,
     ) -> Result<Vec<AnalysisLine>> {
-        let actor = reading(ctx, Model::SaleOrder, "sale").await?;
-        analysis(
-            ctx,
-            &actor,
-            Side::Sale,
-            group_by,
-            window(from, to)?,
-            point(as_of)?,
-        )
-        .await
+        analysis(ctx, Side::Sale, group_by, from, to, as_of).await
     }
 
     /// Confirmed purchase orders' lines dated from `from` to `to`, grouped.
@@ -536,16 +520,7 @@ impl AccountingQuery {
         to: Option<NaiveDate>,
         as_of: Option<AsOfInput>,
     ) -> Result<Vec<AnalysisLine>> {
-        let actor = reading(ctx, Model::PurchaseOrder, "purchase").await?;
-        analysis(
-            ctx,
-            &actor,
-            Side::Purchase,
-            group_by,
-            window(from, to)?,
-            point(as_of)?,
-        )
-        .await
+        analysis(ctx, Side::Purchase, group_by, from, to, as_of).await
     }
 
     /// Each product's stock at `location` (default: the warehouse) on `date` (default: every
@@ -558,7 +533,7 @@ impl AccountingQuery {
         as_of: Option<AsOfInput>,
     ) -> Result<Vec<StockLevelLine>> {
         let actor = reading(ctx, Model::Stock, "stock").await?;
-        stock(ctx, &actor, location, date, point(as_of)?).await
+        stock(ctx, &actor, location, date, point(ctx, as_of).await?).await
     }
 
     /// What the stock on hand is worth at cost on `date`.
@@ -569,12 +544,17 @@ impl AccountingQuery {
         as_of: Option<AsOfInput>,
     ) -> Result<StockValuation> {
         let actor = reading(ctx, Model::Stock, "stock").await?;
-        let lines: Vec<StockLevelLine> =
-            stock(ctx, &actor, StockLocation::Stock, date, point(as_of)?)
-                .await?
-                .into_iter()
-                .filter(|l| !l.on_hand.is_zero())
-                .collect();
+        let lines: Vec<StockLevelLine> = stock(
+            ctx,
+            &actor,
+            StockLocation::Stock,
+            date,
+            point(ctx, as_of).await?,
+        )
+        .await?
+        .into_iter()
+        .filter(|l| !l.on_hand.is_zero())
+        .collect();
         Ok(StockValuation {
             total_value: money(actor.config.configuration.settings())(
                 lines.iter().map(|l| l.value).sum(),
@@ -692,14 +672,19 @@ async fn partner_names(
         .collect())
 }
 
+/// The analysis of `side`'s confirmed orders dated from `from` to `to`, grouped, for a user
+/// who may read that side's orders.
 async fn analysis(
     ctx: &Context<'_>,
-    actor: &commands::policy::Actor,
     side: Side,
     group_by: AnalysisGroup,
-    dates: Dates,
-    as_of: Option<projections::log::AsOf>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    as_of: Option<AsOfInput>,
 ) -> Result<Vec<AnalysisLine>> {
+    let (model, module) = model_of(side);
+    let actor = reading(ctx, model, module).await?;
+    let (dates, as_of) = (window(from, to)?, point(ctx, as_of).await?);
     let state = ctx.data::<AppState>()?;
     let rows = projections::order::analysis(&state.pool, side, group_by.into(), dates, as_of)
         .await
@@ -809,20 +794,8 @@ pub struct ClosePeriodInput {
     pub period: String,
 }
 
-#[derive(SimpleObject)]
-pub struct EntryPayload {
-    pub entry: Option<JournalEntry>,
-    pub user_errors: Vec<UserError>,
-}
-
-#[derive(SimpleObject)]
-pub struct PeriodPayload {
-    pub period: Option<Period>,
-    pub user_errors: Vec<UserError>,
-}
-
-payload!(EntryPayload { entry: EntryRow => JournalEntry });
-payload!(PeriodPayload { period: PeriodRow => Period::from });
+payload!(EntryPayload { entry: JournalEntry, user_errors } from EntryRow => JournalEntry);
+payload!(PeriodPayload { period: Period, user_errors } from PeriodRow => Period::from);
 
 #[derive(InputObject)]
 pub struct CountStockInput {
@@ -832,12 +805,13 @@ pub struct CountStockInput {
     pub date: Option<NaiveDate>,
 }
 
-#[derive(SimpleObject)]
-pub struct CountStockPayload {
-    /// The product's stock after the count.
-    pub level: Option<StockLevelLine>,
-    pub user_errors: Vec<UserError>,
-}
+payload!(
+    CountStockPayload {
+        /// The product's stock after the count.
+        level: StockLevelLine,
+        user_errors,
+    } from StockLevelLine => std::convert::identity
+);
 
 #[derive(Default)]
 pub struct AccountingMutation;
@@ -958,12 +932,7 @@ impl AccountingMutation {
         }
         let product = match problems.finish(product) {
             Ok(product) => product,
-            Err(user_errors) => {
-                return Ok(CountStockPayload {
-                    level: None,
-                    user_errors,
-                })
-            }
+            Err(user_errors) => return Ok(CountStockPayload::refused(user_errors)),
         };
         let date = date_or_today(input.date);
         let counted = input.counted;
@@ -983,6 +952,6 @@ impl AccountingMutation {
             .await?
             .into_iter()
             .find(|l| l.product.as_str() == product.to_string());
-        Ok(CountStockPayload { level, user_errors })
+        Ok(CountStockPayload::new(level, user_errors))
     }
 }

@@ -6,12 +6,11 @@ use chrono::NaiveDate;
 use domain::configuration::{Code, Model, Right, Settings};
 use futures::future::BoxFuture;
 use rust_decimal::Decimal;
-use std::future::Future;
 use std::sync::Arc;
 use uuid::Uuid;
 
 use super::auth::{require, require_module};
-use super::error::{internal, settle, Problems, UserError, UserErrorCode};
+use super::error::{settle, Problems, UserError, UserErrorCode};
 use super::input::parse_id;
 use super::request::RequestContext;
 use commands::business::LineInput;
@@ -66,48 +65,6 @@ impl Acting {
         settled(ctx, result).await
     }
 }
-
-/// A mutation's answer about one record: the record as the read model shows it afterwards,
-/// and the user errors.
-pub trait Payload: Sized {
-    /// The read model's row of the record.
-    type Row;
-
-    fn new(row: Option<Self::Row>, user_errors: Vec<UserError>) -> Self;
-
-    /// Nothing written, for these reasons.
-    fn refused(user_errors: Vec<UserError>) -> Self {
-        Self::new(None, user_errors)
-    }
-
-    /// The record `read` reads, with the user errors of what was run.
-    async fn reload<E: std::fmt::Display>(
-        ctx: &Context<'_>,
-        user_errors: Vec<UserError>,
-        read: impl Future<Output = std::result::Result<Option<Self::Row>, E>>,
-    ) -> Result<Self> {
-        let row = read.await.map_err(|e| internal(ctx, e))?;
-        Ok(Self::new(row, user_errors))
-    }
-}
-
-/// Makes `$payload { $field: Option<Object>, user_errors }` a [`Payload`] whose row `$row`
-/// becomes the object by `$object`.
-macro_rules! payload {
-    ($payload:ty { $field:ident: $row:ty => $object:expr }) => {
-        impl $crate::graphql::business::Payload for $payload {
-            type Row = $row;
-
-            fn new(row: Option<$row>, user_errors: Vec<$crate::graphql::UserError>) -> Self {
-                Self {
-                    $field: row.map($object),
-                    user_errors,
-                }
-            }
-        }
-    };
-}
-pub(crate) use payload;
 
 /// The signed-in user, if they have `right` on `model` and `module` is installed.
 pub async fn acting(ctx: &Context<'_>, model: Model, right: Right, module: &str) -> Result<Acting> {

@@ -2,9 +2,6 @@
 //! at the other (an order's invoices, an invoice's order). Their queries and mutations are in
 //! `order` and `invoice`.
 
-use std::collections::HashMap;
-
-use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::configuration::Model;
@@ -13,10 +10,9 @@ use domain::order::{OrderState, Side};
 use projections::invoice::{InvoiceLineRow, InvoiceRow, MatchRow};
 use projections::order::{OrderLineRow, OrderRow, Status};
 use rust_decimal::Decimal;
-use uuid::Uuid;
 
 use super::business::cents;
-use super::loader::{by_key, grouped, load, LoadError, ReadLoader};
+use super::loader::{batch_keys, load_each, load_one};
 use super::partner::{Partner, PartnerKey};
 use super::product::{Product, ProductKey};
 
@@ -52,63 +48,17 @@ pub enum Progress {
     Full,
 }
 
-/// An order by id, read with the others a list asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct OrderKey(pub Uuid);
-
-impl Loader<OrderKey> for ReadLoader {
-    type Value = OrderRow;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[OrderKey]) -> Result<HashMap<OrderKey, OrderRow>, LoadError> {
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let rows = projections::order::get_many(&self.0, &ids).await?;
-        Ok(by_key(rows, |row| OrderKey(row.id)))
-    }
-}
-
-/// The lines of an order, read with those of the other orders a list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct OrderLinesKey(pub Uuid);
-
-impl Loader<OrderLinesKey> for ReadLoader {
-    type Value = Vec<OrderLineRow>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[OrderLinesKey],
-    ) -> Result<HashMap<OrderLinesKey, Vec<OrderLineRow>>, LoadError> {
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let rows = projections::order::lines_of(&self.0, &ids).await?;
-        Ok(grouped(rows, |row| OrderLinesKey(row.order_id)))
-    }
-}
-
-/// The invoices made from an order, read with those of the other orders a list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct OrderInvoicesKey(pub Uuid);
-
-impl Loader<OrderInvoicesKey> for ReadLoader {
-    type Value = Vec<projections::invoice::InvoiceRow>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[OrderInvoicesKey],
-    ) -> Result<HashMap<OrderInvoicesKey, Self::Value>, LoadError> {
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let mut invoices: HashMap<OrderInvoicesKey, Self::Value> = HashMap::new();
-        for row in projections::invoice::of_orders(&self.0, &ids).await? {
-            if let Some(order) = row.order_id {
-                invoices
-                    .entry(OrderInvoicesKey(order))
-                    .or_default()
-                    .push(row);
-            }
-        }
-        Ok(invoices)
-    }
+batch_keys! {
+    /// An order by id, read with the others a list asks for.
+    OrderKey => one OrderRow, projections::order::get_many;
+    /// The lines of an order, read with those of the other orders a list shows.
+    OrderLinesKey => many OrderLineRow where order_id, projections::order::lines_of;
+    /// The invoices made from an order, read with those of the other orders a list shows.
+    OrderInvoicesKey => many InvoiceRow where order_id, projections::invoice::of_orders;
+    /// The lines of a document, read with those of the other documents a list shows.
+    InvoiceLinesKey => many InvoiceLineRow where invoice_id, projections::invoice::lines_of;
+    /// What was set against a document, read with that of the other documents a list shows.
+    MatchesKey => many MatchRow where invoice_id, projections::invoice::matches_of;
 }
 
 /// A sales order (to a customer) or purchase order (from a supplier).
@@ -130,8 +80,7 @@ impl Order {
     }
 
     async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
-        let row = load(ctx, PartnerKey(self.0.partner_id)).await?;
-        Ok(row.map(Partner))
+        load_one(ctx, PartnerKey(self.0.partner_id), Partner).await
     }
 
     async fn date(&self) -> NaiveDate {
@@ -164,18 +113,12 @@ impl Order {
     }
 
     async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<OrderLine>> {
-        let rows = load(ctx, OrderLinesKey(self.0.id)).await?;
-        Ok(rows
-            .unwrap_or_default()
-            .into_iter()
-            .map(OrderLine)
-            .collect())
+        load_each(ctx, OrderLinesKey(self.0.id), OrderLine).await
     }
 
     /// Invoices (bills) made from the order.
     async fn invoices(&self, ctx: &Context<'_>) -> Result<Vec<Invoice>> {
-        let rows = load(ctx, OrderInvoicesKey(self.0.id)).await?;
-        Ok(rows.unwrap_or_default().into_iter().map(Invoice).collect())
+        load_each(ctx, OrderInvoicesKey(self.0.id), Invoice).await
     }
 
     async fn version(&self) -> i64 {
@@ -205,8 +148,7 @@ impl OrderLine {
         let Some(id) = self.0.product_id else {
             return Ok(None);
         };
-        let row = load(ctx, ProductKey(id)).await?;
-        Ok(row.map(Product))
+        load_one(ctx, ProductKey(id), Product).await
     }
 
     async fn description(&self) -> &str {
@@ -281,42 +223,6 @@ pub enum PaymentState {
     Paid,
 }
 
-/// The lines of a document, read with those of the other documents a list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct InvoiceLinesKey(pub Uuid);
-
-impl Loader<InvoiceLinesKey> for ReadLoader {
-    type Value = Vec<InvoiceLineRow>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[InvoiceLinesKey],
-    ) -> Result<HashMap<InvoiceLinesKey, Vec<InvoiceLineRow>>, LoadError> {
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let rows = projections::invoice::lines_of(&self.0, &ids).await?;
-        Ok(grouped(rows, |row| InvoiceLinesKey(row.invoice_id)))
-    }
-}
-
-/// What was set against a document, read with that of the other documents a list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct MatchesKey(pub Uuid);
-
-impl Loader<MatchesKey> for ReadLoader {
-    type Value = Vec<MatchRow>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[MatchesKey],
-    ) -> Result<HashMap<MatchesKey, Vec<MatchRow>>, LoadError> {
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let rows = projections::invoice::matches_of(&self.0, &ids).await?;
-        Ok(grouped(rows, |row| MatchesKey(row.invoice_id)))
-    }
-}
-
 /// A customer invoice, vendor bill, or credit note.
 pub struct Invoice(pub InvoiceRow);
 
@@ -336,8 +242,7 @@ impl Invoice {
     }
 
     async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
-        let row = load(ctx, PartnerKey(self.0.partner_id)).await?;
-        Ok(row.map(Partner))
+        load_one(ctx, PartnerKey(self.0.partner_id), Partner).await
     }
 
     async fn date(&self) -> NaiveDate {
@@ -384,8 +289,7 @@ impl Invoice {
         let Some(id) = self.0.order_id else {
             return Ok(None);
         };
-        let row = load(ctx, OrderKey(id)).await?;
-        Ok(row.map(Order))
+        load_one(ctx, OrderKey(id), Order).await
     }
 
     /// For a credit note, the document it reverses.
@@ -398,26 +302,17 @@ impl Invoice {
     }
 
     async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<InvoiceLine>> {
-        let rows = load(ctx, InvoiceLinesKey(self.0.id)).await?;
-        Ok(rows
-            .unwrap_or_default()
-            .into_iter()
-            .map(InvoiceLine)
-            .collect())
+        load_each(ctx, InvoiceLinesKey(self.0.id), InvoiceLine).await
     }
 
     /// Payments and credit notes set against it, oldest first.
     async fn matches(&self, ctx: &Context<'_>) -> Result<Vec<Match>> {
-        let rows = load(ctx, MatchesKey(self.0.id)).await?;
-        Ok(rows
-            .unwrap_or_default()
-            .into_iter()
-            .map(|m| Match {
-                with: ID(m.with_id.to_string()),
-                amount: m.amount,
-                date: m.match_date,
-            })
-            .collect())
+        load_each(ctx, MatchesKey(self.0.id), |m| Match {
+            with: ID(m.with_id.to_string()),
+            amount: m.amount,
+            date: m.match_date,
+        })
+        .await
     }
 
     async fn version(&self) -> i64 {

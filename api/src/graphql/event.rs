@@ -32,7 +32,7 @@ pub struct Event {
     pub aggregate_id: String,
     /// When the database recorded the event.
     pub recorded_at: DateTime<Utc>,
-    /// The event's data.
+    /// The event's data, secrets (password hashes) shown as `"[redacted]"`.
     pub payload: Json<serde_json::Value>,
     /// Who and what caused the event: user, command, correlation and causation ids, client.
     pub metadata: Json<serde_json::Value>,
@@ -64,7 +64,9 @@ impl Event {
 
 impl From<StoredEvent> for Event {
     fn from(event: StoredEvent) -> Self {
-        let (payload, metadata) = (event.payload_value(), event.metadata_value());
+        let (mut payload, metadata) = (event.payload_value(), event.metadata_value());
+        // password hashes stay in the log, unseen.
+        domain::user::redact(&mut payload);
         Self {
             position: event.position,
             sequence: event.sequence,

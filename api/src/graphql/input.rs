@@ -17,10 +17,21 @@ pub struct AsOfInput {
 }
 
 impl AsOfInput {
-    pub fn parse(self) -> async_graphql::Result<projections::log::AsOf> {
+    /// The point asked for. A position must be a transaction boundary: the log there must not
+    /// hold half of what one command wrote.
+    pub async fn parse(
+        self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<projections::log::AsOf> {
         use projections::log::AsOf;
         match (self.position, self.time) {
-            (Some(position), None) if position >= 0 => Ok(AsOf::Position(position)),
+            (Some(position), None) if position >= 0 => {
+                let state = ctx.data::<commands::AppState>()?;
+                projections::log::check_cut(&state.pool, position)
+                    .await
+                    .map_err(|e| super::error::internal(ctx, e))??;
+                Ok(AsOf::Position(position))
+            }
             (Some(_), None) => Err("asOf.position is a log position: never negative".into()),
             (None, Some(time)) => Ok(AsOf::Time(time)),
             _ => Err("asOf takes exactly one of position and time".into()),
@@ -37,6 +48,12 @@ pub fn page_size(requested: Option<usize>) -> async_graphql::Result<usize> {
         Some(n) => Ok(n),
         None => Ok(DEFAULT_PAGE_SIZE),
     }
+}
+
+/// The partner a list's `where.partner` names, if it names one.
+pub fn where_partner(raw: Option<&async_graphql::ID>) -> async_graphql::Result<Option<Uuid>> {
+    raw.map(|raw| parse_id(raw).ok_or_else(|| "where.partner is not a partner id".into()))
+        .transpose()
 }
 
 /// Parses a record id given by a client.

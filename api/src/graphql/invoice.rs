@@ -11,11 +11,13 @@ use projections::reports::Dates;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::business::{acting, date_or_today, lines, payload, reading, LineInputObject, Payload};
+use super::business::{acting, date_or_today, lines, reading, LineInputObject, Operation};
 use super::document::{Invoice, InvoiceKindName, InvoiceStateName};
 use super::error::{internal, Problems, UserError, UserErrorCode};
-use super::input::parse_id;
+use super::input::where_partner;
 use super::page::{keyset_connection, DateCursor, TotalCount};
+use super::payload::{payload, Payload};
+use super::record::get_by_id;
 use commands::business::{self, InvoiceInput, PaymentInput};
 use commands::AppState;
 
@@ -37,14 +39,7 @@ pub struct InvoiceQuery;
 impl InvoiceQuery {
     async fn invoice(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Invoice>> {
         reading(ctx, Model::Invoice, "account").await?;
-        let state = ctx.data::<AppState>()?;
-        let Some(id) = parse_id(&id) else {
-            return Err(format!("'{}' is not an invoice id", id.as_str()).into());
-        };
-        let row = read_model::get(&state.pool, id)
-            .await
-            .map_err(|e| internal(ctx, e))?;
-        Ok(row.map(Invoice))
+        get_by_id(ctx, &id, "an invoice", read_model::get, Invoice).await
     }
 
     /// Invoices, bills and credit notes, newest first, a page at a time.
@@ -57,15 +52,10 @@ impl InvoiceQuery {
         #[graphql(name = "where")] filter: Option<InvoiceWhere>,
     ) -> Result<Connection<OpaqueCursor<DateCursor>, Invoice, TotalCount>> {
         reading(ctx, Model::Invoice, "account").await?;
-        let state = ctx.data::<AppState>()?;
         let filter = filter.unwrap_or_default();
-        let partner = match &filter.partner {
-            Some(raw) => Some(parse_id(raw).ok_or("where.partner is not a partner id")?),
-            None => None,
-        };
         let filter = InvoiceFilter {
             kind: filter.kind.map(Into::into),
-            partner,
+            partner: where_partner(filter.partner.as_ref())?,
             state: filter.state.map(Into::into),
             open: filter.open,
             dates: Dates {
@@ -77,7 +67,8 @@ impl InvoiceQuery {
             ctx,
             after,
             first,
-            |after, limit| read_model::LIST.page(&state.pool, &filter, after, limit),
+            &read_model::LIST,
+            filter,
             |row| DateCursor {
                 date: row.invoice_date,
                 id: row.id,
@@ -151,12 +142,6 @@ pub struct RegisterPaymentInput {
 }
 
 #[derive(SimpleObject)]
-pub struct InvoicePayload {
-    pub invoice: Option<Invoice>,
-    pub user_errors: Vec<UserError>,
-}
-
-#[derive(SimpleObject)]
 pub struct PaymentPayload {
     /// The payment's entry number.
     pub number: Option<String>,
@@ -165,7 +150,7 @@ pub struct PaymentPayload {
     pub user_errors: Vec<UserError>,
 }
 
-payload!(InvoicePayload { invoice: InvoiceRow => Invoice });
+payload!(InvoicePayload { invoice: Invoice, user_errors } from InvoiceRow => Invoice);
 
 /// The invoice as it now stands, with the user errors of what was run.
 async fn answer(
@@ -192,10 +177,22 @@ async fn create(ctx: &Context<'_>, id: Uuid, input: InvoiceInput) -> Result<Invo
     answer(ctx, id, user_errors).await
 }
 
-fn id_and_version(problems: &mut Problems, input: &InvoiceIdInput) -> Option<(Uuid, Option<u64>)> {
+/// Runs `operation` as `command` on the invoice `input` names, at the version it gives.
+async fn on_invoice<T: Send + 'static>(
+    ctx: &Context<'_>,
+    input: InvoiceIdInput,
+    command: &str,
+    operation: Operation<(Uuid, Option<u64>), T>,
+) -> Result<InvoicePayload> {
+    let acting = acting(ctx, Model::Invoice, Right::Write, "account").await?;
+    let mut problems = Problems::default();
     let id = problems.uuid(&["input", "id"], &input.id, "invoice");
     let expected = problems.expected(input.expected_version);
-    id.zip(expected)
+    let Some((id, expected)) = id.zip(expected) else {
+        return Ok(InvoicePayload::refused(problems.0));
+    };
+    let (_, user_errors) = acting.run(ctx, command, (id, expected), operation).await?;
+    answer(ctx, id, user_errors).await
 }
 
 #[derive(Default)]
@@ -338,22 +335,15 @@ impl InvoiceMutation {
         ctx: &Context<'_>,
         input: InvoiceIdInput,
     ) -> Result<InvoicePayload> {
-        let acting = acting(ctx, Model::Invoice, Right::Write, "account").await?;
-        let mut problems = Problems::default();
-        let Some((id, expected)) = id_and_version(&mut problems, &input) else {
-            return Ok(InvoicePayload::refused(problems.0));
-        };
-        let (_, user_errors) = acting
-            .run(
-                ctx,
-                "PostInvoice",
-                (id, expected),
-                |work, settings, (id, expected)| {
-                    Box::pin(business::post_invoice(work, settings, id, expected))
-                },
-            )
-            .await?;
-        answer(ctx, id, user_errors).await
+        on_invoice(
+            ctx,
+            input,
+            "PostInvoice",
+            |work, settings, (id, expected)| {
+                Box::pin(business::post_invoice(work, settings, id, expected))
+            },
+        )
+        .await
     }
 
     /// Cancels a draft (a posted document is put right with a credit note).
@@ -362,20 +352,10 @@ impl InvoiceMutation {
         ctx: &Context<'_>,
         input: InvoiceIdInput,
     ) -> Result<InvoicePayload> {
-        let acting = acting(ctx, Model::Invoice, Right::Write, "account").await?;
-        let mut problems = Problems::default();
-        let Some((id, expected)) = id_and_version(&mut problems, &input) else {
-            return Ok(InvoicePayload::refused(problems.0));
-        };
-        let (_, user_errors) = acting
-            .run(
-                ctx,
-                "CancelInvoice",
-                (id, expected),
-                |work, _, (id, expected)| Box::pin(business::cancel_invoice(work, id, expected)),
-            )
-            .await?;
-        answer(ctx, id, user_errors).await
+        on_invoice(ctx, input, "CancelInvoice", |work, _, (id, expected)| {
+            Box::pin(business::cancel_invoice(work, id, expected))
+        })
+        .await
     }
 
     /// Registers a payment received (or made) and sets it against the documents it pays.

@@ -2,6 +2,7 @@
 //! by the master password.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_graphql::{
     Context, EmptySubscription, ErrorExtensions, Object, Result, Schema, SimpleObject,
@@ -9,6 +10,7 @@ use async_graphql::{
 use chrono::{DateTime, Utc};
 
 use super::error::{UserError, UserErrorCode};
+use super::payload::{payload, Payload};
 use crate::manager::{BackupInfo, DatabaseInfo, ManagerError, Point, Server};
 
 pub type ManagerSchema = Schema<ManagerQuery, ManagerMutation, EmptySubscription>;
@@ -77,11 +79,7 @@ pub struct DatabasePayload {
     pub user_errors: Vec<UserError>,
 }
 
-#[derive(SimpleObject)]
-pub struct BackupPayload {
-    pub backup: Option<Backup>,
-    pub user_errors: Vec<UserError>,
-}
+payload!(BackupPayload { backup: Backup, user_errors } from BackupInfo => Backup::from);
 
 #[derive(SimpleObject)]
 pub struct DonePayload {
@@ -98,15 +96,20 @@ async fn guard(ctx: &Context<'_>, password: &str) -> Result<Arc<Server>> {
     let server = server(ctx)?.clone();
     match server.master.check(password).await {
         Ok(()) => Ok(server),
-        Err(ManagerError::WrongPassword { waited }) => Err(async_graphql::Error::new(
+        Err(ManagerError::WrongPassword { waited }) => Err(wrong_password(
             "wrong master password; each wrong try makes the next answer wait longer",
-        )
-        .extend_with(|_, e| {
-            e.set("code", "WRONG_MASTER_PASSWORD");
-            e.set("waitedMs", waited.as_millis() as u64);
-        })),
+            waited,
+        )),
         Err(other) => Err(internal(other)),
     }
+}
+
+/// A wrong master password as the client reads it: `message`, with how long the answer waited.
+fn wrong_password(message: &str, waited: Duration) -> async_graphql::Error {
+    async_graphql::Error::new(message).extend_with(|_, e| {
+        e.set("code", "WRONG_MASTER_PASSWORD");
+        e.set("waitedMs", waited.as_millis() as u64);
+    })
 }
 
 fn internal(error: ManagerError) -> async_graphql::Error {
@@ -131,6 +134,20 @@ fn refusal(error: ManagerError) -> Result<Vec<UserError>> {
         _ => return Err(internal(error)),
     };
     Ok(vec![UserError::new(field, error.to_string(), code)])
+}
+
+/// `done`, or the user errors the refusal is.
+fn done(result: Result<(), ManagerError>) -> Result<DonePayload> {
+    Ok(match result {
+        Ok(()) => DonePayload {
+            done: true,
+            user_errors: vec![],
+        },
+        Err(e) => DonePayload {
+            done: false,
+            user_errors: refusal(e)?,
+        },
+    })
 }
 
 fn database_payload(
@@ -255,14 +272,8 @@ impl ManagerMutation {
     ) -> Result<BackupPayload> {
         let server = guard(ctx, &master_password).await?;
         Ok(match server.backup(&name).await {
-            Ok(backup) => BackupPayload {
-                backup: Some(backup.into()),
-                user_errors: vec![],
-            },
-            Err(e) => BackupPayload {
-                backup: None,
-                user_errors: refusal(e)?,
-            },
+            Ok(backup) => BackupPayload::new(Some(backup), vec![]),
+            Err(e) => BackupPayload::refused(refusal(e)?),
         })
     }
 
@@ -320,16 +331,7 @@ impl ManagerMutation {
         name: String,
     ) -> Result<DonePayload> {
         let server = guard(ctx, &master_password).await?;
-        Ok(match server.drop_database(&name).await {
-            Ok(()) => DonePayload {
-                done: true,
-                user_errors: vec![],
-            },
-            Err(e) => DonePayload {
-                done: false,
-                user_errors: refusal(e)?,
-            },
-        })
+        done(server.drop_database(&name).await)
     }
 
     /// Changes the master password, given the current one.
@@ -340,23 +342,11 @@ impl ManagerMutation {
         new: String,
     ) -> Result<DonePayload> {
         let server = server(ctx)?.clone();
-        Ok(match server.master.change(&old, &new).await {
-            Ok(()) => DonePayload {
-                done: true,
-                user_errors: vec![],
-            },
+        match server.master.change(&old, &new).await {
             Err(ManagerError::WrongPassword { waited }) => {
-                return Err(
-                    async_graphql::Error::new("wrong master password").extend_with(|_, e| {
-                        e.set("code", "WRONG_MASTER_PASSWORD");
-                        e.set("waitedMs", waited.as_millis() as u64);
-                    }),
-                )
+                Err(wrong_password("wrong master password", waited))
             }
-            Err(e) => DonePayload {
-                done: false,
-                user_errors: refusal(e)?,
-            },
-        })
+            result => done(result),
+        }
     }
 }

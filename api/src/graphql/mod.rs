@@ -14,7 +14,9 @@ pub mod manager;
 mod order;
 mod page;
 mod partner;
+mod payload;
 mod product;
+mod record;
 pub mod request;
 mod stage;
 mod user;
@@ -65,10 +67,6 @@ pub fn schema(state: AppState) -> AppSchema {
         MutationRoot::default(),
         configuration::ConfigurationSubscription,
     )
-    .data(DataLoader::new(
-        ReadLoader(state.pool.clone()),
-        tokio::spawn,
-    ))
     .data(DataLoader::new(
         ReadLoader(state.pool.clone()),
         tokio::spawn,

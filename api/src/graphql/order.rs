@@ -11,13 +11,13 @@ use projections::reports::Dates;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::business::{
-    acting, date_or_today, lines, payload, reading, Acting, LineInputObject, Payload,
-};
+use super::business::{acting, date_or_today, lines, reading, Acting, LineInputObject};
 use super::document::{model_of, Invoice, Order, OrderStateName};
 use super::error::{internal, Problems, UserError, UserErrorCode};
-use super::input::parse_id;
+use super::input::where_partner;
 use super::page::{keyset_connection, DateCursor, TotalCount};
+use super::payload::{payload, Payload};
+use super::record::get_by_id;
 use commands::business;
 use commands::AppState;
 
@@ -37,20 +37,13 @@ pub struct OrderQuery;
 impl OrderQuery {
     /// One sales or purchase order.
     async fn order(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Order>> {
-        let state = ctx.data::<AppState>()?;
-        let Some(id) = parse_id(&id) else {
-            return Err(format!("'{}' is not an order id", id.as_str()).into());
-        };
-        let row = read_model::get(&state.pool, id)
-            .await
-            .map_err(|e| internal(ctx, e))?;
-        let Some(row) = row else {
+        let Some(order) = get_by_id(ctx, &id, "an order", read_model::get, Order).await? else {
             // no right is needed to learn that nothing has this id
             return Ok(None);
         };
-        let (model, module) = model_of(row.side.0);
+        let (model, module) = model_of(order.0.side.0);
         reading(ctx, model, module).await?;
-        Ok(Some(Order(row)))
+        Ok(Some(order))
     }
 
     /// Sales orders, newest first, a page at a time.
@@ -94,14 +87,9 @@ async fn list(
     after: Option<String>,
     filter: OrderWhere,
 ) -> Result<Connection<OpaqueCursor<DateCursor>, Order, TotalCount>> {
-    let state = ctx.data::<AppState>()?;
-    let partner = match &filter.partner {
-        Some(raw) => Some(parse_id(raw).ok_or("where.partner is not a partner id")?),
-        None => None,
-    };
     let filter = OrderFilter {
         side,
-        partner,
+        partner: where_partner(filter.partner.as_ref())?,
         state: filter.state.map(Into::into),
         dates: Dates {
             from: filter.from,
@@ -112,7 +100,8 @@ async fn list(
         ctx,
         after,
         first,
-        |after, limit| read_model::LIST.page(&state.pool, &filter, after, limit),
+        &read_model::LIST,
+        filter,
         |row| DateCursor {
             date: row.order_date,
             id: row.id,
@@ -175,12 +164,6 @@ pub struct InvoiceOrderInput {
 }
 
 #[derive(SimpleObject)]
-pub struct OrderPayload {
-    pub order: Option<Order>,
-    pub user_errors: Vec<UserError>,
-}
-
-#[derive(SimpleObject)]
 pub struct InvoiceOrderPayload {
     pub order: Option<Order>,
     /// The draft invoice (or bill) made.
@@ -188,7 +171,7 @@ pub struct InvoiceOrderPayload {
     pub user_errors: Vec<UserError>,
 }
 
-payload!(OrderPayload { order: OrderRow => Order });
+payload!(OrderPayload { order: Order, user_errors } from OrderRow => Order);
 
 /// The order as it now stands, with the user errors of what was run.
 async fn answer(ctx: &Context<'_>, id: Uuid, user_errors: Vec<UserError>) -> Result<OrderPayload> {

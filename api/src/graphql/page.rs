@@ -1,15 +1,18 @@
 //! How lists come a page at a time: the connection's total, cursors over (date, id) and
-//! (text, id) keys, keyset-paged lists and the history of events.
+//! (text, id) keys, lists read forwards (keyset-paged read model lists among them).
 
+use std::fmt::Display;
 use std::future::Future;
 
-use async_graphql::connection::{query_with, Connection, Edge, OpaqueCursor};
+use async_graphql::connection::{query_with, Connection, CursorType, Edge, OpaqueCursor};
 use async_graphql::{Context, OutputType, Result, SimpleObject};
 use chrono::NaiveDate;
-use projections::page::{After, Page};
-use projections::QueryError;
+use commands::AppState;
+use projections::page::{After, Filter, List, Page};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use sqlx::postgres::PgRow;
+use sqlx::{Encode, FromRow, Postgres, Type};
 use uuid::Uuid;
 
 use super::error::internal;
@@ -66,47 +69,86 @@ impl From<TextCursor> for After<String> {
     }
 }
 
-/// A page of a keyset-paged list as a connection (`first`/`after`, at most 100 a page): `fetch`
-/// reads the rows after the cursor given, `cursor` says where a row stands, `node` makes the
+/// A page of `list` (a read model's keyset-paged list; `first`/`after`, at most 100 a page) of
+/// the rows `filter` keeps, as a connection: `cursor` says where a row stands, `node` makes the
 /// GraphQL object of a row.
-pub async fn keyset_connection<C, K, R, N, Fut>(
+pub async fn keyset_connection<C, K, R, F, N>(
     ctx: &Context<'_>,
     after: Option<String>,
     first: Option<i32>,
-    fetch: impl FnOnce(Option<After<K>>, usize) -> Fut,
+    list: &List<R, K, F>,
+    filter: F,
     cursor: impl Fn(&R) -> C,
     node: impl Fn(R) -> N,
 ) -> Result<Connection<OpaqueCursor<C>, N, TotalCount>>
 where
     C: Serialize + DeserializeOwned + Send + Sync + Into<After<K>>,
+    R: for<'r> FromRow<'r, PgRow> + Send + Unpin,
+    K: for<'q> Encode<'q, Postgres> + Type<Postgres> + Send + 'static,
+    F: Filter,
     N: OutputType,
-    Fut: Future<Output = Result<Page<R>, QueryError>>,
 {
-    query_with::<OpaqueCursor<C>, _, _, _, _>(
+    let state = ctx.data::<AppState>()?;
+    forward_connection(
+        ctx,
         after,
-        None,
         first,
-        None,
-        |after, _, first, _| async move {
-            let limit = page_size(first)?;
-            let had_after = after.is_some();
-            let page = fetch(after.map(|c| c.0.into()), limit)
-                .await
-                .map_err(|e| internal(ctx, e))?;
-            let mut connection = Connection::with_additional_fields(
-                had_after,
-                page.has_more,
-                TotalCount {
-                    total_count: page.total_count,
-                },
-            );
-            connection.edges.extend(
-                page.rows
-                    .into_iter()
-                    .map(|row| Edge::new(OpaqueCursor(cursor(&row)), node(row))),
-            );
-            Ok::<_, async_graphql::Error>(connection)
+        |after: Option<OpaqueCursor<C>>, limit| {
+            list.page(&state.pool, &filter, after.map(|c| c.0.into()), limit)
         },
+        |row| OpaqueCursor(cursor(row)),
+        node,
     )
     .await
+}
+
+/// A page of a list read forwards (`first`/`after`, at most 100 a page) as a connection:
+/// `fetch` reads the page after the cursor given, `cursor` says where a row stands, `node`
+/// makes the GraphQL object of a row.
+pub async fn forward_connection<C, R, N, E, Fut>(
+    ctx: &Context<'_>,
+    after: Option<String>,
+    first: Option<i32>,
+    fetch: impl FnOnce(Option<C>, usize) -> Fut,
+    cursor: impl Fn(&R) -> C,
+    node: impl Fn(R) -> N,
+) -> Result<Connection<C, N, TotalCount>>
+where
+    C: CursorType + Send + Sync,
+    C::Error: Display + Send + Sync + 'static,
+    N: OutputType,
+    Fut: Future<Output = Result<Page<R>, E>>,
+    E: Display,
+{
+    query_with::<C, _, _, _, _>(after, None, first, None, |after, _, first, _| async move {
+        let limit = page_size(first)?;
+        let had_after = after.is_some();
+        let page = fetch(after, limit).await.map_err(|e| internal(ctx, e))?;
+        let mut connection = Connection::with_additional_fields(
+            had_after,
+            page.has_more,
+            TotalCount {
+                total_count: page.total_count,
+            },
+        );
+        connection.edges.extend(
+            page.rows
+                .into_iter()
+                .map(|row| Edge::new(cursor(&row), node(row))),
+        );
+        Ok::<_, async_graphql::Error>(connection)
+    })
+    .await
+}
+
+/// A page of `limit` rows from `rows`, read with one row more than the page holds to learn
+/// whether more follow.
+pub fn page_of<R>(mut rows: Vec<R>, limit: usize, total_count: i64) -> Page<R> {
+    let has_more = rows.len() > limit;
+    rows.truncate(limit);
+    Page {
+        rows,
+        has_more,
+        total_count,
+    }
 }

@@ -1,11 +1,6 @@
-//! Over 600 lines: the partner's form, two-way list, history and mutations, one schema part.
-//!
 //! Partners in GraphQL: the form, the list, the history, and the mutations.
 
-use std::collections::HashMap;
-
 use async_graphql::connection::{query_with, Connection, Edge, OpaqueCursor};
-use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
@@ -21,14 +16,14 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::auth::require;
-use super::error::settle_at;
-use super::error::{internal, Problems, UserError, UserErrorCode};
+use super::error::{internal, Problems, UserError};
 use super::event::{event_connection, Event};
-use super::input::{page_size, parse_id, AsOfInput};
-use super::loader::{by_key, LoadError, ReadLoader};
+use super::input::{page_size, AsOfInput};
+use super::loader::batch_keys;
 use super::page::{count_if, TotalCount};
-use super::request::RequestContext;
-use commands::AppState;
+use super::payload::{payload, send_one};
+use super::record::get_as_of;
+use commands::{AppState, CommandBus};
 use domain::configuration::{Model, Right};
 
 /// A customer or supplier, as its form shows it.
@@ -44,22 +39,10 @@ pub struct Address {
     pub country: Option<String>,
 }
 
-/// A partner by id, read with the others a list asks for (the partners of a page of invoices).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PartnerKey(pub Uuid);
-
-impl Loader<PartnerKey> for ReadLoader {
-    type Value = PartnerRow;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[PartnerKey],
-    ) -> Result<HashMap<PartnerKey, PartnerRow>, LoadError> {
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let rows = read_model::get_many(&self.0, &ids).await?;
-        Ok(by_key(rows, |row| PartnerKey(row.id)))
-    }
+batch_keys! {
+    /// A partner by id, read with the others a list asks for (the partners of a page of
+    /// invoices).
+    PartnerKey => one PartnerRow, read_model::get_many;
 }
 
 #[Object]
@@ -233,16 +216,16 @@ impl PartnerQuery {
         as_of: Option<AsOfInput>,
     ) -> Result<Option<Partner>> {
         require(ctx, Model::Partner, Right::Read).await?;
-        let state = ctx.data::<AppState>()?;
-        let Some(id) = parse_id(&id) else {
-            return Err(format!("'{}' is not a partner id", id.as_str()).into());
-        };
-        let row = match as_of {
-            None => read_model::get(&state.pool, id).await,
-            Some(as_of) => read_model::as_of(&state.pool, id, as_of.parse()?).await,
-        }
-        .map_err(|e| internal(ctx, e))?;
-        Ok(row.map(Partner))
+        get_as_of(
+            ctx,
+            &id,
+            "a partner",
+            as_of,
+            read_model::get,
+            read_model::as_of,
+            Partner,
+        )
+        .await
     }
 
     /// Partners, a page at a time: `first`/`after` forwards, `last`/`before` backwards, at
@@ -387,43 +370,18 @@ pub struct PartnerRefInput {
     pub expected_version: Option<i64>,
 }
 
-/// What a partner mutation returns: the partner as it now stands, or why nothing changed.
-#[derive(SimpleObject)]
-pub struct PartnerPayload {
-    /// The partner after the change (or, when refused, as it is), if it exists.
-    pub partner: Option<Partner>,
-    /// Empty when the change went through.
-    pub user_errors: Vec<UserError>,
-}
+payload!(
+    /// What a partner mutation returns: the partner as it now stands, or why nothing changed.
+    PartnerPayload {
+        /// The partner after the change (or, when refused, as it is), if it exists.
+        partner: Partner,
+        /// Empty when the change went through.
+        user_errors,
+    } from PartnerRow => Partner
+);
 
 /// Collects every problem with an input, so a client learns all of them at once.
 impl Problems {
-    fn id(&mut self, raw: &ID) -> Option<Uuid> {
-        let id = parse_id(raw);
-        if id.is_none() {
-            self.0.push(UserError::new(
-                &["input", "id"],
-                format!("'{}' is not a partner id (a UUID)", raw.as_str()),
-                UserErrorCode::Invalid,
-            ));
-        }
-        id
-    }
-
-    fn version(&mut self, raw: Option<i64>) -> Option<u64> {
-        let version = raw.map(u64::try_from).transpose();
-        version
-            .map_err(|_| {
-                self.0.push(UserError::new(
-                    &["input", "expectedVersion"],
-                    "a version is never negative",
-                    UserErrorCode::Invalid,
-                ))
-            })
-            .ok()
-            .flatten()
-    }
-
     fn address(&mut self, input: AddressInput) -> Option<DomainAddress> {
         DomainAddress::parse(
             input.street.as_deref(),
@@ -469,10 +427,7 @@ fn change<T>(
 impl CreatePartnerInput {
     fn parse(self) -> Result<(Uuid, PartnerCommand), Vec<UserError>> {
         let mut problems = Problems::default();
-        let id = match &self.id {
-            Some(raw) => problems.id(raw),
-            None => Some(Uuid::now_v7()),
-        };
+        let id = problems.new_id(&self.id, "partner");
         let name = problems.text(&["input", "name"], PartnerName::parse(&self.name));
         let email = problems.text(
             &["input", "email"],
@@ -510,8 +465,9 @@ impl CreatePartnerInput {
 impl UpdatePartnerInput {
     fn parse(self) -> Result<(Uuid, PartnerCommand), Vec<UserError>> {
         let mut problems = Problems::default();
-        let id = problems.id(&self.id);
-        let expected_version = problems.version(self.expected_version);
+        let id = problems.uuid(&["input", "id"], &self.id, "partner");
+        // a negative version is noted as a problem, so nothing is sent
+        let expected_version = problems.expected(self.expected_version).flatten();
         let name = match &self.name {
             Some(name) => problems
                 .text(&["input", "name"], PartnerName::parse(name))
@@ -553,8 +509,8 @@ impl PartnerRefInput {
         command: fn(Option<u64>) -> PartnerCommand,
     ) -> Result<(Uuid, PartnerCommand), Vec<UserError>> {
         let mut problems = Problems::default();
-        let id = problems.id(&self.id);
-        let expected_version = problems.version(self.expected_version);
+        let id = problems.uuid(&["input", "id"], &self.id, "partner");
+        let expected_version = problems.expected(self.expected_version).flatten();
         let parsed = id.map(|id| (id, command(expected_version)));
         problems.finish(parsed)
     }
@@ -567,32 +523,15 @@ async fn send(
     parsed: Result<(Uuid, PartnerCommand), Vec<UserError>>,
 ) -> Result<PartnerPayload> {
     let actor = require(ctx, Model::Partner, right).await?;
-    let state = ctx.data::<AppState>()?;
-    let (id, command) = match parsed {
-        Ok(parsed) => parsed,
-        Err(user_errors) => {
-            return Ok(PartnerPayload {
-                partner: None,
-                user_errors,
-            })
-        }
-    };
-    let request = ctx
-        .data_opt::<RequestContext>()
-        .cloned()
-        .unwrap_or_else(RequestContext::anonymous);
-    let result = state
-        .bus
-        .partner(id, command, &request.command_context(&actor.login))
-        .await;
-    let user_errors = settle_at(ctx, result, &state.partner_progress).await?;
-    let partner = read_model::get(&state.pool, id)
-        .await
-        .map_err(|e| internal(ctx, e))?;
-    Ok(PartnerPayload {
-        partner: partner.map(Partner),
-        user_errors,
-    })
+    send_one(
+        ctx,
+        &actor,
+        parsed,
+        CommandBus::partner,
+        |s| &s.partner_progress,
+        read_model::get,
+    )
+    .await
 }
 
 #[derive(Default)]

@@ -1,21 +1,20 @@
 //! Products in GraphQL: the form, the list, the mutations.
 
 use async_graphql::connection::{Connection, OpaqueCursor};
-use async_graphql::dataloader::Loader;
-use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
+use async_graphql::{Context, Enum, InputObject, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use domain::configuration::{Model, Right};
 use domain::product::{DetailsError, ProductCommand, ProductDetails, ProductKind};
 use projections::product::{self as read_model, ProductFilter, ProductRow};
 use rust_decimal::Decimal;
-use std::collections::HashMap;
 use uuid::Uuid;
 
-use super::business::{acting, payload, reading, Payload};
+use super::business::{acting, reading};
 use super::error::{internal, Problems, UserError, UserErrorCode};
-use super::input::parse_id;
-use super::loader::{by_key, LoadError, ReadLoader};
+use super::loader::batch_keys;
 use super::page::{keyset_connection, TextCursor, TotalCount};
+use super::payload::{payload, Payload};
+use super::record::get_by_id;
 use commands::business;
 use commands::AppState;
 
@@ -30,22 +29,9 @@ pub enum ProductKindName {
     Service,
 }
 
-/// A product by id, read with the others a list asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ProductKey(pub Uuid);
-
-impl Loader<ProductKey> for ReadLoader {
-    type Value = ProductRow;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[ProductKey],
-    ) -> Result<HashMap<ProductKey, ProductRow>, LoadError> {
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let rows = read_model::get_many(&self.0, &ids).await?;
-        Ok(by_key(rows, |row| ProductKey(row.id)))
-    }
+batch_keys! {
+    /// A product by id, read with the others a list asks for.
+    ProductKey => one ProductRow, read_model::get_many;
 }
 
 /// Something the company sells or buys.
@@ -126,14 +112,7 @@ impl ProductQuery {
     /// One product, archived or not.
     async fn product(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Product>> {
         reading(ctx, Model::Product, "product").await?;
-        let state = ctx.data::<AppState>()?;
-        let Some(id) = parse_id(&id) else {
-            return Err(format!("'{}' is not a product id", id.as_str()).into());
-        };
-        let row = read_model::get(&state.pool, id)
-            .await
-            .map_err(|e| internal(ctx, e))?;
-        Ok(row.map(Product))
+        get_by_id(ctx, &id, "a product", read_model::get, Product).await
     }
 
     /// Products by name, a page at a time (`first`/`after`, at most 100 a page).
@@ -146,7 +125,6 @@ impl ProductQuery {
         #[graphql(name = "where")] filter: Option<ProductWhere>,
     ) -> Result<Connection<OpaqueCursor<TextCursor>, Product, TotalCount>> {
         reading(ctx, Model::Product, "product").await?;
-        let state = ctx.data::<AppState>()?;
         let filter = filter.unwrap_or(ProductWhere {
             archived: Some(false),
             ..ProductWhere::default()
@@ -167,7 +145,8 @@ impl ProductQuery {
             ctx,
             after,
             first,
-            |after, limit| read_model::LIST.page(&state.pool, &filter, after, limit),
+            &read_model::LIST,
+            filter,
             |row| TextCursor {
                 key: row.name.to_lowercase(),
                 id: row.id,
@@ -214,12 +193,6 @@ pub struct UpdateProductInput {
 pub struct ProductIdInput {
     pub id: ID,
     pub expected_version: Option<i64>,
-}
-
-#[derive(SimpleObject)]
-pub struct ProductPayload {
-    pub product: Option<Product>,
-    pub user_errors: Vec<UserError>,
 }
 
 /// A product's fields as given (or as they stand, for those an update leaves out).
@@ -283,7 +256,7 @@ fn details(
     }
 }
 
-payload!(ProductPayload { product: ProductRow => Product });
+payload!(ProductPayload { product: Product, user_errors } from ProductRow => Product);
 
 /// The product as it now stands, with the user errors of what was run.
 async fn answer(

@@ -10,6 +10,7 @@ use projections::configuration::{self as read_model, StageRow};
 use super::auth::require;
 use super::configuration::{outcome, Configuration, ConfigurationChange, Outcome};
 use super::error::{internal, Problems, UserError};
+use super::payload::{payload, Payload};
 use super::request::RequestContext;
 
 /// A named point of the log, with the configuration there.
@@ -62,11 +63,7 @@ pub struct RestoreStageInput {
     pub name: String,
 }
 
-#[derive(SimpleObject)]
-pub struct StagePayload {
-    pub stage: Option<Stage>,
-    pub user_errors: Vec<UserError>,
-}
+payload!(StagePayload { stage: Stage, user_errors } from StageRow => Stage);
 
 #[derive(SimpleObject)]
 pub struct RestoreStagePayload {
@@ -137,25 +134,14 @@ impl StageMutation {
         let note = problems.text(&["input", "note"], note(&input.note));
         let (name, note) = match problems.finish(name.zip(note)) {
             Ok(parsed) => parsed,
-            Err(user_errors) => {
-                return Ok(StagePayload {
-                    stage: None,
-                    user_errors,
-                })
-            }
+            Err(user_errors) => return Ok(StagePayload::refused(user_errors)),
         };
         let state = ctx.data::<AppState>()?;
         let context = RequestContext::of(ctx).command_context(&actor.login);
         let result = stages::create(state, &context, &name, &note).await;
         match outcome(ctx, &actor, result).await? {
-            Outcome::Done(_) => Ok(StagePayload {
-                stage: stage_named(ctx, &name).await?.map(Stage),
-                user_errors: vec![],
-            }),
-            Outcome::Refused(user_errors, _) => Ok(StagePayload {
-                stage: None,
-                user_errors,
-            }),
+            Outcome::Done(_) => Ok(StagePayload::new(stage_named(ctx, &name).await?, vec![])),
+            Outcome::Refused(user_errors, _) => Ok(StagePayload::refused(user_errors)),
         }
     }
 

@@ -2,24 +2,26 @@
 
 use std::collections::BTreeSet;
 
-use async_graphql::connection::{query_with, Connection, Edge};
+use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use domain::configuration::{Code, Model, Right, ADMIN_GROUP};
 use domain::user::{Login, UserCommand, UserName};
 use projections::user::{self as read_model, UserRow};
+use projections::QueryError;
 use uuid::Uuid;
 
 use super::auth::{actor, require};
-use super::error::settle_at;
 use super::error::{internal, Problems, UserError, UserErrorCode};
+use super::input::parse_id;
 use super::input::AsOfInput;
-use super::input::{page_size, parse_id};
-use super::page::TotalCount;
+use super::page::{forward_connection, page_of, TotalCount};
+use super::payload::{payload, send_one};
+use super::record::get_as_of;
 use super::request::RequestContext;
 use commands::auth::{self, user_id, PasswordError};
 use commands::policy::Actor;
-use commands::AppState;
+use commands::{AppState, CommandBus};
 
 /// A user account.
 pub struct User(pub UserRow);
@@ -108,11 +110,7 @@ pub struct UserRefInput {
     pub id: ID,
 }
 
-#[derive(SimpleObject)]
-pub struct UserPayload {
-    pub user: Option<User>,
-    pub user_errors: Vec<UserError>,
-}
+payload!(UserPayload { user: User, user_errors } from UserRow => User);
 
 #[derive(Default)]
 pub struct UserQuery;
@@ -138,16 +136,16 @@ impl UserQuery {
         as_of: Option<AsOfInput>,
     ) -> Result<Option<User>> {
         require(ctx, Model::User, Right::Read).await?;
-        let state = ctx.data::<AppState>()?;
-        let Some(id) = parse_id(&id) else {
-            return Err(format!("'{}' is not a user id", id.as_str()).into());
-        };
-        let row = match as_of {
-            None => read_model::get(&state.pool, id).await,
-            Some(as_of) => read_model::as_of(&state.pool, id, as_of.parse()?).await,
-        }
-        .map_err(|e| internal(ctx, e))?;
-        Ok(row.map(User))
+        get_as_of(
+            ctx,
+            &id,
+            "a user",
+            as_of,
+            read_model::get,
+            read_model::as_of,
+            User,
+        )
+        .await
     }
 
     /// Users by login, a page at a time (at most 100).
@@ -159,33 +157,14 @@ impl UserQuery {
     ) -> Result<Connection<String, User, TotalCount>> {
         require(ctx, Model::User, Right::Read).await?;
         let state = ctx.data::<AppState>()?;
-        query_with::<String, _, _, _, _>(
-            after,
-            None,
-            first,
-            None,
-            |after, _, first, _| async move {
-                let limit = page_size(first)?;
-                let (rows, total_count) = tokio::try_join!(
-                    read_model::list(&state.pool, after.as_deref(), limit as i64 + 1),
-                    read_model::count(&state.pool),
-                )
-                .map_err(|e| internal(ctx, e))?;
-                let has_next = rows.len() > limit;
-                let mut connection = Connection::with_additional_fields(
-                    after.is_some(),
-                    has_next,
-                    TotalCount { total_count },
-                );
-                connection.edges.extend(
-                    rows.into_iter()
-                        .take(limit)
-                        .map(|row| Edge::new(row.login.clone(), User(row))),
-                );
-                Ok::<_, async_graphql::Error>(connection)
-            },
-        )
-        .await
+        let fetch = |after: Option<String>, limit| async move {
+            let (rows, total_count) = tokio::try_join!(
+                read_model::list(&state.pool, after.as_deref(), limit as i64 + 1),
+                read_model::count(&state.pool),
+            )?;
+            Ok::<_, QueryError>(page_of(rows, limit, total_count))
+        };
+        forward_connection(ctx, after, first, fetch, |row| row.login.clone(), User).await
     }
 }
 
@@ -219,48 +198,25 @@ fn groups(problems: &mut Problems, actor: &Actor, raw: &[String]) -> Option<BTre
 }
 
 fn user_ref(problems: &mut Problems, raw: &ID) -> Option<Uuid> {
-    let id = parse_id(raw);
-    if id.is_none() {
-        problems.add(
-            &["input", "id"],
-            format!("'{}' is not a user id (a UUID)", raw.as_str()),
-            UserErrorCode::Invalid,
-        );
-    }
-    id
+    problems.uuid(&["input", "id"], raw, "user")
 }
 
+/// Sends a parsed command as `actor` and answers with the user as the read model has it
+/// afterwards.
 async fn send(
     ctx: &Context<'_>,
     actor: &Actor,
     parsed: Result<(Uuid, UserCommand), Vec<UserError>>,
 ) -> Result<UserPayload> {
-    let state = ctx.data::<AppState>()?;
-    let (id, command) = match parsed {
-        Ok(parsed) => parsed,
-        Err(user_errors) => {
-            return Ok(UserPayload {
-                user: None,
-                user_errors,
-            })
-        }
-    };
-    let request = ctx
-        .data_opt::<RequestContext>()
-        .cloned()
-        .unwrap_or_else(RequestContext::anonymous);
-    let result = state
-        .bus
-        .user(id, command, &request.command_context(&actor.login))
-        .await;
-    let user_errors = settle_at(ctx, result, &state.user_progress).await?;
-    let row = read_model::get(&state.pool, id)
-        .await
-        .map_err(|e| internal(ctx, e))?;
-    Ok(UserPayload {
-        user: row.map(User),
-        user_errors,
-    })
+    send_one(
+        ctx,
+        actor,
+        parsed,
+        CommandBus::user,
+        |s| &s.user_progress,
+        read_model::get,
+    )
+    .await
 }
 
 #[derive(Default)]

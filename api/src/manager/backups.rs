@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 use sqlx::Connection;
 
-use crate::database::quote_ident;
+use crate::database::{self, quote_ident};
 use crate::fork;
 
 use super::{name, random_password, BackupInfo, DatabaseInfo, ManagerError, Server};
@@ -19,7 +19,7 @@ impl Server {
             std::fs::create_dir_all(parent)?;
         }
         let temporary = file.with_extension("partial");
-        let writer = std::io::BufWriter::new(std::fs::File::create(&temporary)?);
+        let writer = std::io::BufWriter::new(crate::private::create(&temporary)?);
         let manifest = replay::export::export(&backend.state.pool, writer, |_, _| {})
             .await
             .map_err(|e| ManagerError::Other(e.to_string()))?;
@@ -119,13 +119,7 @@ impl Server {
             sqlx::query(&format!("drop database {} with (force)", quote_ident(&to)))
                 .execute(&mut conn)
                 .await?;
-            sqlx::query(&format!(
-                "alter database {} rename to {}",
-                quote_ident(&target),
-                quote_ident(&to)
-            ))
-            .execute(&mut conn)
-            .await?;
+            database::rename(&mut conn, &target, &to).await?;
             let _ = conn.close().await;
         }
         Ok((self.open_copy(to).await?, manifest.events))

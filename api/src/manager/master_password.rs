@@ -27,14 +27,7 @@ pub fn write_secret(path: &Path, secret: &str) -> std::io::Result<()> {
         std::fs::create_dir_all(parent)?;
     }
     let temporary = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&temporary)?;
+    let mut file = crate::private::create(&temporary)?;
     writeln!(file, "{secret}")?;
     file.sync_all()?;
     std::fs::rename(&temporary, path)

@@ -323,12 +323,7 @@ impl Server {
             // nothing half done: a database that could not be made whole does not stay.
             self.stop(&name).await;
             if let Ok(mut conn) = self.server_connection().await {
-                let _ = sqlx::query(&format!(
-                    "drop database if exists {} with (force)",
-                    quote_ident(&name)
-                ))
-                .execute(&mut conn)
-                .await;
+                fork::discard(&mut conn, &name).await;
                 let _ = conn.close().await;
             }
             return Err(error);

@@ -37,21 +37,26 @@ pub const PRODUCT_REFERENCE: &str = "product.reference";
 /// posted once, however long after.
 pub const ENTRY_ID: &str = "journal.entry";
 
+/// Claims `key` of `namespace` for `owner`: refused, with `taken` (an `AlreadyExists` at `field`),
+/// if another holds it.
+pub(crate) async fn claim(
+    work: &mut Work,
+    namespace: &str,
+    key: &str,
+    owner: Uuid,
+    taken: impl FnOnce() -> String,
+    field: &[&str],
+) -> Result<(), Failure> {
+    work.decide::<Claim>(&key_id(namespace, key), ClaimCommand::Claim { owner })
+        .await
+        .map_err(|_| Failure::refused(ErrorCode::AlreadyExists, taken()).at(field))?;
+    Ok(())
+}
+
 /// Claims entry id `id`: refused if an entry with this id was posted already.
 pub(crate) async fn claim_entry(work: &mut Work, id: Uuid) -> Result<(), Failure> {
-    work.decide::<Claim>(
-        &key_id(ENTRY_ID, &id.to_string()),
-        ClaimCommand::Claim { owner: id },
-    )
-    .await
-    .map_err(|_| {
-        Failure::refused(
-            ErrorCode::AlreadyExists,
-            format!("an entry with id {id} was posted already"),
-        )
-        .at(&["input", "id"])
-    })?;
-    Ok(())
+    let taken = || format!("an entry with id {id} was posted already");
+    claim(work, ENTRY_ID, &id.to_string(), id, taken, &["input", "id"]).await
 }
 
 pub(crate) fn missing(what: &str, field: &[&str]) -> Failure {

@@ -3,9 +3,9 @@
 
 use chrono::NaiveDate;
 use domain::configuration::Settings;
-use domain::order::{LineQuantity, Order, OrderCommand, OrderEvent, OrderLine, Side};
+use domain::order::{LineQuantity, Order, OrderCommand, OrderEvent, OrderHead, OrderLine, Side};
 use domain::product::{Product, ProductKind};
-use domain::stock::{Location, MoveOrigin, Stock, StockCommand};
+use domain::stock::{Location, MoveOrigin, Stock, StockCommand, StockMove};
 use uuid::Uuid;
 
 use crate::error::Failure;
@@ -51,11 +51,13 @@ pub async fn create_order(
     work.decide::<Order>(
         &id.to_string(),
         OrderCommand::CreateOrder {
-            side,
-            number: number.clone(),
-            partner,
-            date,
-            decimals: decimals(settings),
+            head: OrderHead {
+                side,
+                number: number.clone(),
+                partner,
+                date,
+                decimals: decimals(settings),
+            },
             lines,
         },
     )
@@ -156,14 +158,16 @@ pub async fn deliver_order(
         work.decide::<Stock>(
             &product.to_string(),
             StockCommand::MoveStock {
-                id: Uuid::new_v5(&delivery, n.to_string().as_bytes()),
-                from,
-                to,
-                quantity,
-                date,
-                origin: MoveOrigin::Order {
-                    order: id,
-                    delivery,
+                movement: StockMove {
+                    id: Uuid::new_v5(&delivery, n.to_string().as_bytes()),
+                    from,
+                    to,
+                    quantity,
+                    date,
+                    origin: MoveOrigin::Order {
+                        order: id,
+                        delivery,
+                    },
                 },
                 check_on_hand,
             },

@@ -4,10 +4,10 @@ use domain::claim::{key_id, Claim, ClaimCommand};
 use domain::product::{Product, ProductCommand, ProductDetails};
 use uuid::Uuid;
 
-use crate::error::{ErrorCode, Failure};
+use crate::error::Failure;
 use crate::work::Work;
 
-use super::PRODUCT_REFERENCE;
+use super::{claim, PRODUCT_REFERENCE};
 
 /// Creates product `id`, claiming its reference.
 pub async fn create_product(
@@ -21,24 +21,15 @@ pub async fn create_product(
     Ok(())
 }
 
+/// Claims internal reference `reference` for product `id`: refused if another product has it.
 pub(crate) async fn claim_reference(
     work: &mut Work,
     id: Uuid,
     reference: &str,
 ) -> Result<(), Failure> {
-    work.decide::<Claim>(
-        &key_id(PRODUCT_REFERENCE, reference),
-        ClaimCommand::Claim { owner: id },
-    )
-    .await
-    .map_err(|_| {
-        Failure::refused(
-            ErrorCode::AlreadyExists,
-            format!("another product has internal reference '{reference}'"),
-        )
-        .at(&["input", "reference"])
-    })?;
-    Ok(())
+    let taken = || format!("another product has internal reference '{reference}'");
+    let field = &["input", "reference"];
+    claim(work, PRODUCT_REFERENCE, reference, id, taken, field).await
 }
 
 /// Replaces product `id`'s details; a new reference is claimed and the old one let go.

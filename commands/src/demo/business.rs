@@ -165,6 +165,57 @@ pub async fn business(
         &entry
     ));
 
+    // an order drafted, then confirmed.
+    macro_rules! confirmed_order {
+        ($order:expr, $side:expr, $partner:expr, $date:expr, $lines:expr) => {
+            run!("CreateOrder", |work, s| ops::create_order(
+                work, s, $order, $side, $partner, $date, $lines
+            ));
+            run!("ConfirmOrder", |work, _s| ops::order_command(
+                work,
+                $order,
+                $side,
+                domain::order::OrderCommand::ConfirmOrder {
+                    expected_version: None
+                }
+            ));
+        };
+    }
+    // goods of an order delivered (or received), then invoiced on `$invoice`, posted.
+    macro_rules! delivered_and_invoiced {
+        (
+            $order:expr, $side:expr, $delivered:expr, $quantities:expr,
+            $invoice:expr, $invoiced:expr
+        ) => {
+            run!("DeliverOrder", |work, s| ops::deliver_order(
+                work,
+                s,
+                $order,
+                $side,
+                Uuid::now_v7(),
+                $delivered,
+                $quantities
+            ));
+            run!("InvoiceOrder", |work, s| ops::invoice_order(
+                work, s, $order, $side, $invoice, $invoiced
+            ));
+            run!("PostInvoice", |work, s| ops::post_invoice(
+                work, s, $invoice, None
+            ));
+        };
+    }
+    // a document drafted, then posted.
+    macro_rules! posted_invoice {
+        ($invoice:expr, $input:expr) => {
+            run!("DraftInvoice", |work, s| ops::create_invoice(
+                work, s, $invoice, $input
+            ));
+            run!("PostInvoice", |work, s| ops::post_invoice(
+                work, s, $invoice, None
+            ));
+        };
+    }
+
     // purchases: laptops and mice received in full, screens in part; billed as received.
     let mut bills = Vec::new();
     for (supplier, lines, received, date) in [
@@ -186,48 +237,21 @@ pub async fn business(
         ),
     ] {
         let (order, supplier) = (Uuid::now_v7(), partner(supplier)?);
-        run!("CreateOrder", |work, s| ops::create_order(
-            work,
-            s,
+        let (side, bill) = (Side::Purchase, Uuid::now_v7());
+        confirmed_order!(order, side, supplier, day(date), &lines);
+        delivered_and_invoiced!(
             order,
-            Side::Purchase,
-            supplier,
-            day(date),
-            &lines
-        ));
-        run!("ConfirmOrder", |work, _s| ops::order_command(
-            work,
-            order,
-            Side::Purchase,
-            domain::order::OrderCommand::ConfirmOrder {
-                expected_version: None
-            }
-        ));
-        run!("DeliverOrder", |work, s| ops::deliver_order(
-            work,
-            s,
-            order,
-            Side::Purchase,
-            Uuid::now_v7(),
+            side,
             day(date + 1),
-            received.clone()
-        ));
-        let bill = Uuid::now_v7();
-        run!("InvoiceOrder", |work, s| ops::invoice_order(
-            work,
-            s,
-            order,
-            Side::Purchase,
+            received.clone(),
             bill,
             day(date + 2)
-        ));
-        run!("PostInvoice", |work, s| ops::post_invoice(
-            work, s, bill, None
-        ));
+        );
         bills.push((supplier, bill));
     }
 
     // sales: Agrolait in two deliveries, each invoiced; Camptocamp at once; Delta PC waiting.
+    let sale = Side::Sale;
     let agrolait = partner("Agrolait SA")?;
     let so1 = Uuid::now_v7();
     let lines = vec![
@@ -235,65 +259,13 @@ pub async fn business(
         line(mouse, "10", "0"),
         line(install, "3", "0"),
     ];
-    run!("CreateOrder", |work, s| ops::create_order(
-        work,
-        s,
-        so1,
-        Side::Sale,
-        agrolait,
-        day(5),
-        &lines
-    ));
-    run!("ConfirmOrder", |work, _s| ops::order_command(
-        work,
-        so1,
-        Side::Sale,
-        domain::order::OrderCommand::ConfirmOrder {
-            expected_version: None
-        }
-    ));
-    run!("DeliverOrder", |work, s| ops::deliver_order(
-        work,
-        s,
-        so1,
-        Side::Sale,
-        Uuid::now_v7(),
-        day(6),
-        vec![at(0, "3"), at(1, "10")]
-    ));
+    confirmed_order!(so1, sale, agrolait, day(5), &lines);
     let inv1 = Uuid::now_v7();
-    run!("InvoiceOrder", |work, s| ops::invoice_order(
-        work,
-        s,
-        so1,
-        Side::Sale,
-        inv1,
-        day(7)
-    ));
-    run!("PostInvoice", |work, s| ops::post_invoice(
-        work, s, inv1, None
-    ));
-    run!("DeliverOrder", |work, s| ops::deliver_order(
-        work,
-        s,
-        so1,
-        Side::Sale,
-        Uuid::now_v7(),
-        day(12),
-        vec![at(0, "2")]
-    ));
+    let first = vec![at(0, "3"), at(1, "10")];
+    delivered_and_invoiced!(so1, sale, day(6), first.clone(), inv1, day(7));
     let inv2 = Uuid::now_v7();
-    run!("InvoiceOrder", |work, s| ops::invoice_order(
-        work,
-        s,
-        so1,
-        Side::Sale,
-        inv2,
-        day(13)
-    ));
-    run!("PostInvoice", |work, s| ops::post_invoice(
-        work, s, inv2, None
-    ));
+    let rest = vec![at(0, "2")];
+    delivered_and_invoiced!(so1, sale, day(12), rest.clone(), inv2, day(13));
 
     let camptocamp = partner("Camptocamp")?;
     let so2 = Uuid::now_v7();
@@ -302,65 +274,15 @@ pub async fn business(
         line(laptop, "2", "10"),
         line(cable, "4", "0"),
     ];
-    run!("CreateOrder", |work, s| ops::create_order(
-        work,
-        s,
-        so2,
-        Side::Sale,
-        camptocamp,
-        day(8),
-        &lines
-    ));
-    run!("ConfirmOrder", |work, _s| ops::order_command(
-        work,
-        so2,
-        Side::Sale,
-        domain::order::OrderCommand::ConfirmOrder {
-            expected_version: None
-        }
-    ));
-    run!("DeliverOrder", |work, s| ops::deliver_order(
-        work,
-        s,
-        so2,
-        Side::Sale,
-        Uuid::now_v7(),
-        day(9),
-        vec![at(0, "4"), at(1, "2"), at(2, "4")]
-    ));
+    confirmed_order!(so2, sale, camptocamp, day(8), &lines);
     let inv3 = Uuid::now_v7();
-    run!("InvoiceOrder", |work, s| ops::invoice_order(
-        work,
-        s,
-        so2,
-        Side::Sale,
-        inv3,
-        day(10)
-    ));
-    run!("PostInvoice", |work, s| ops::post_invoice(
-        work, s, inv3, None
-    ));
+    let all = vec![at(0, "4"), at(1, "2"), at(2, "4")];
+    delivered_and_invoiced!(so2, sale, day(9), all.clone(), inv3, day(10));
 
     let delta = partner("Delta PC")?;
     let so3 = Uuid::now_v7();
     let lines = vec![line(laptop, "3", "5"), line(install, "2", "0")];
-    run!("CreateOrder", |work, s| ops::create_order(
-        work,
-        s,
-        so3,
-        Side::Sale,
-        delta,
-        day(60),
-        &lines
-    ));
-    run!("ConfirmOrder", |work, _s| ops::order_command(
-        work,
-        so3,
-        Side::Sale,
-        domain::order::OrderCommand::ConfirmOrder {
-            expected_version: None
-        }
-    ));
+    confirmed_order!(so3, sale, delta, day(60), &lines);
     let china = partner("China Export")?;
     let inv4 = Uuid::now_v7();
     let invoice = InvoiceInput {
@@ -372,12 +294,7 @@ pub async fn business(
         reverses: None,
         reference: "Counter sale".into(),
     };
-    run!("DraftInvoice", |work, s| ops::create_invoice(
-        work, s, inv4, &invoice
-    ));
-    run!("PostInvoice", |work, s| ops::post_invoice(
-        work, s, inv4, None
-    ));
+    posted_invoice!(inv4, &invoice);
 
     // a mouse of the first invoice came back broken: a credit note, set against it.
     let credit = Uuid::now_v7();
@@ -390,12 +307,7 @@ pub async fn business(
         reverses: Some(inv1),
         reference: "Broken mouse".into(),
     };
-    run!("DraftInvoice", |work, s| ops::create_invoice(
-        work, s, credit, &note
-    ));
-    run!("PostInvoice", |work, s| ops::post_invoice(
-        work, s, credit, None
-    ));
+    posted_invoice!(credit, &note);
 
     // payments: Agrolait settles its first invoice, Camptocamp pays part, we pay ASUSTeK.
     let open = |id: Uuid| async move {

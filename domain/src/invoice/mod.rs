@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use crate::configuration::Code;
 use crate::ledger::{EntryLine, EntryOrigin, JournalEntry};
-use crate::money::{Totals, LINES_MAX};
+use crate::money::{check_line_count, Totals};
 
 /// An invoice as far as deciding on commands goes.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,10 +66,7 @@ impl Invoice {
 
     pub fn totals(&self) -> Totals {
         self.current.as_ref().map_or_else(Totals::default, |c| {
-            Totals::of(
-                c.draft.lines.iter().map(|l| (&l.line, l.line.quantity)),
-                c.draft.decimals,
-            )
+            Totals::of_lines(&c.draft.lines, c.draft.decimals)
         })
     }
 
@@ -143,13 +140,11 @@ impl Invoice {
 }
 
 fn check_lines(lines: &[InvoiceLine]) -> Result<(), InvoiceError> {
-    if lines.is_empty() {
-        return Err(InvoiceError::NoLines);
-    }
-    if lines.len() > LINES_MAX {
-        return Err(InvoiceError::TooManyLines);
-    }
-    Ok(())
+    check_line_count(
+        lines.len(),
+        InvoiceError::NoLines,
+        InvoiceError::TooManyLines,
+    )
 }
 
 fn in_state(

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use cqrs_es::test::TestFramework;
 
 use super::*;
-use crate::money::{Line, LineTax};
+use crate::money::{Line, LineTax, LINES_MAX};
 use crate::order::Side;
 use crate::testing::{after, code, d, id, march};
 

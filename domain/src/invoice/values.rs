@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::configuration::Code;
-use crate::money::Line;
+use crate::money::{DocumentLine, Line};
 use crate::order::Side;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -62,6 +62,12 @@ pub enum InvoiceState {
 pub struct InvoiceLine {
     pub line: Line,
     pub account: Code,
+}
+
+impl DocumentLine for InvoiceLine {
+    fn line(&self) -> &Line {
+        &self.line
+    }
 }
 
 /// Everything a draft says, as the user (or the order it comes from) wrote it.

@@ -3,19 +3,13 @@
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use super::values::{LineQuantity, OrderLine, Side};
+use super::values::{LineQuantity, OrderHead, OrderLine};
 use crate::configuration::InvoicePolicy;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum OrderCommand {
     CreateOrder {
-        side: Side,
-        /// From the order sequence.
-        number: String,
-        partner: Uuid,
-        date: NaiveDate,
-        /// The company currency's decimals, which totals are rounded to.
-        decimals: u32,
+        head: OrderHead,
         lines: Vec<OrderLine>,
     },
     ReplaceLines {

@@ -4,16 +4,13 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::values::{LineQuantity, OrderLine, Side};
+use super::values::{LineQuantity, OrderHead, OrderLine};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum OrderEvent {
     OrderCreated {
-        side: Side,
-        number: String,
-        partner: Uuid,
-        date: NaiveDate,
-        decimals: u32,
+        #[serde(flatten)]
+        head: OrderHead,
         lines: Vec<OrderLine>,
     },
     OrderLinesReplaced {

@@ -17,7 +17,7 @@ mod values;
 pub use commands::OrderCommand;
 pub use error::OrderError;
 pub use events::OrderEvent;
-pub use values::{LineQuantity, OrderLine, OrderState, Side};
+pub use values::{LineQuantity, OrderHead, OrderLine, OrderState, Side};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::configuration::InvoicePolicy;
-use crate::money::{Totals, LINES_MAX};
+use crate::money::{check_line_count, Totals};
 
 /// An order as far as deciding on commands goes.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,11 +38,8 @@ crate::aggregate! { Order, "Order", OrderCommand, OrderEvent, OrderError }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Current {
-    side: Side,
-    number: String,
-    partner: Uuid,
-    date: NaiveDate,
-    decimals: u32,
+    #[serde(flatten)]
+    head: OrderHead,
     lines: Vec<OrderLine>,
     state: OrderState,
     delivered: Vec<Decimal>,
@@ -62,7 +59,7 @@ impl Order {
     }
 
     pub fn side(&self) -> Option<Side> {
-        self.current.as_ref().map(|c| c.side)
+        self.current.as_ref().map(|c| c.head.side)
     }
 
     pub fn state(&self) -> Option<OrderState> {
@@ -70,15 +67,15 @@ impl Order {
     }
 
     pub fn partner(&self) -> Option<Uuid> {
-        self.current.as_ref().map(|c| c.partner)
+        self.current.as_ref().map(|c| c.head.partner)
     }
 
     pub fn date(&self) -> Option<NaiveDate> {
-        self.current.as_ref().map(|c| c.date)
+        self.current.as_ref().map(|c| c.head.date)
     }
 
     pub fn number(&self) -> Option<&str> {
-        self.current.as_ref().map(|c| c.number.as_str())
+        self.current.as_ref().map(|c| c.head.number.as_str())
     }
 
     pub fn lines(&self) -> &[OrderLine] {
@@ -86,7 +83,7 @@ impl Order {
     }
 
     pub fn decimals(&self) -> u32 {
-        self.current.as_ref().map_or(2, |c| c.decimals)
+        self.current.as_ref().map_or(2, |c| c.head.decimals)
     }
 
     /// Per line: ordered, delivered, invoiced.
@@ -102,10 +99,7 @@ impl Order {
 
     pub fn totals(&self) -> Totals {
         self.current.as_ref().map_or_else(Totals::default, |c| {
-            Totals::of(
-                c.lines.iter().map(|l| (&l.line, l.line.quantity)),
-                c.decimals,
-            )
+            Totals::of_lines(&c.lines, c.head.decimals)
         })
     }
 
@@ -135,13 +129,7 @@ impl Order {
 }
 
 fn check_lines(lines: &[OrderLine]) -> Result<(), OrderError> {
-    if lines.is_empty() {
-        return Err(OrderError::NoLines);
-    }
-    if lines.len() > LINES_MAX {
-        return Err(OrderError::TooManyLines);
-    }
-    Ok(())
+    check_line_count(lines.len(), OrderError::NoLines, OrderError::TooManyLines)
 }
 
 fn in_state(current: &Current, state: OrderState, needed: &'static str) -> Result<(), OrderError> {
@@ -159,26 +147,12 @@ impl crate::Decide for Order {
         use OrderCommand as C;
         use OrderEvent as E;
         let event = match command {
-            C::CreateOrder {
-                side,
-                number,
-                partner,
-                date,
-                decimals,
-                lines,
-            } => {
+            C::CreateOrder { head, lines } => {
                 if self.current.is_some() {
                     return Err(OrderError::AlreadyExists);
                 }
                 check_lines(&lines)?;
-                E::OrderCreated {
-                    side,
-                    number,
-                    partner,
-                    date,
-                    decimals,
-                    lines,
-                }
+                E::OrderCreated { head, lines }
             }
             C::ReplaceLines {
                 expected_version,
@@ -280,21 +254,9 @@ impl Order {
     fn fold(&mut self, event: OrderEvent) {
         use OrderEvent as E;
         self.version += 1;
-        if let E::OrderCreated {
-            side,
-            number,
-            partner,
-            date,
-            decimals,
-            lines,
-        } = event
-        {
+        if let E::OrderCreated { head, lines } = event {
             self.current = Some(Current {
-                side,
-                number,
-                partner,
-                date,
-                decimals,
+                head,
                 delivered: vec![Decimal::ZERO; lines.len()],
                 invoiced: vec![Decimal::ZERO; lines.len()],
                 lines,

@@ -3,7 +3,7 @@
 use cqrs_es::test::TestFramework;
 
 use super::*;
-use crate::money::{Line, LineTax};
+use crate::money::{Line, LineTax, LINES_MAX};
 use crate::testing::{after, code, d, id, march};
 
 type OrderTest = TestFramework<Order>;
@@ -46,13 +46,20 @@ fn lq(line: usize, quantity: &str) -> LineQuantity {
     }
 }
 
-fn created_as(side: Side, lines: Vec<OrderLine>) -> OrderEvent {
-    OrderEvent::OrderCreated {
+/// An order of `side` numbered `number`, for partner 100, of 2 March, to 2 decimals.
+fn head(side: Side, number: &str) -> OrderHead {
+    OrderHead {
         side,
-        number: "SO0001".into(),
+        number: number.into(),
         partner: id(100),
         date: march(2),
         decimals: 2,
+    }
+}
+
+fn created_as(side: Side, lines: Vec<OrderLine>) -> OrderEvent {
+    OrderEvent::OrderCreated {
+        head: head(side, "SO0001"),
         lines,
     }
 }
@@ -131,11 +138,7 @@ fn with(
 #[test]
 fn creating_an_order_records_a_draft_with_its_lines() {
     let command = OrderCommand::CreateOrder {
-        side: Side::Sale,
-        number: "SO0001".into(),
-        partner: id(100),
-        date: march(2),
-        decimals: 2,
+        head: head(Side::Sale, "SO0001"),
         lines: lines(),
     };
     OrderTest::with(())
@@ -169,11 +172,7 @@ fn an_order_totals_its_rounded_lines() {
 fn creating_an_order_twice_is_refused() {
     for events in [draft(), confirmed(), cancelled()] {
         let command = OrderCommand::CreateOrder {
-            side: Side::Sale,
-            number: "SO0002".into(),
-            partner: id(100),
-            date: march(2),
-            decimals: 2,
+            head: head(Side::Sale, "SO0002"),
             lines: lines(),
         };
         OrderTest::with(())
@@ -186,11 +185,7 @@ fn creating_an_order_twice_is_refused() {
 #[test]
 fn an_order_without_lines_or_with_too_many_is_refused() {
     let create = |lines: Vec<OrderLine>| OrderCommand::CreateOrder {
-        side: Side::Purchase,
-        number: "PO0001".into(),
-        partner: id(100),
-        date: march(2),
-        decimals: 2,
+        head: head(Side::Purchase, "PO0001"),
         lines,
     };
     OrderTest::with(())
@@ -724,4 +719,23 @@ fn an_order_whose_only_invoice_was_released_can_be_cancelled() {
         ))
         .when(cancel(None))
         .then_expect_events(vec![OrderEvent::OrderCancelled {}]);
+}
+
+// storing
+
+#[test]
+fn a_creation_is_stored_with_the_head_beside_the_lines_as_it_always_was() {
+    let stored = r#"{"OrderCreated":{"side":"Purchase","number":"SO0001","partner":"00000000-0000-0000-0000-000000000064","date":"2026-03-02","decimals":2,"lines":[]}}"#;
+    let event = created_as(Side::Purchase, vec![]);
+    assert_eq!(serde_json::to_string(&event).unwrap(), stored);
+    assert_eq!(serde_json::from_str::<OrderEvent>(stored).unwrap(), event);
+}
+
+#[test]
+fn a_snapshot_keeps_the_head_beside_the_lines_and_reads_back() {
+    let order = after::<Order>(confirmed());
+    let snapshot = serde_json::to_value(&order).unwrap();
+    assert_eq!(snapshot["current"]["number"], "SO0001");
+    assert_eq!(snapshot["current"]["decimals"], 2);
+    assert_eq!(serde_json::from_value::<Order>(snapshot).unwrap(), order);
 }

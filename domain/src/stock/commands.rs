@@ -4,17 +4,12 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::values::{Location, MoveOrigin};
+use super::values::StockMove;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum StockCommand {
     MoveStock {
-        id: Uuid,
-        from: Location,
-        to: Location,
-        quantity: Decimal,
-        date: NaiveDate,
-        origin: MoveOrigin,
+        movement: StockMove,
         /// Whether what is on hand is checked (stockable products, unless the settings allow
         /// negative stock).
         check_on_hand: bool,

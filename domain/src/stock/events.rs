@@ -1,22 +1,15 @@
 //! What happened to a product's stock. The variant names are stored as event types: never
 //! rename one.
 
-use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
-use super::values::{Location, MoveOrigin};
+use super::values::StockMove;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum StockEvent {
     StockMoved {
-        id: Uuid,
-        from: Location,
-        to: Location,
-        quantity: Decimal,
-        date: NaiveDate,
-        origin: MoveOrigin,
+        #[serde(flatten)]
+        movement: StockMove,
     },
 }
 

@@ -10,7 +10,7 @@ mod values;
 pub use commands::StockCommand;
 pub use error::StockError;
 pub use events::StockEvent;
-pub use values::{Location, MoveOrigin};
+pub use values::{Location, MoveOrigin, StockMove};
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -33,34 +33,25 @@ impl crate::Decide for Stock {
     fn decide(&self, command: StockCommand) -> Result<Vec<StockEvent>, StockError> {
         match command {
             StockCommand::MoveStock {
-                id,
-                from,
-                to,
-                quantity,
-                date,
-                origin,
+                movement,
                 check_on_hand,
             } => {
-                if from == to {
+                if movement.from == movement.to {
                     return Err(StockError::SameLocation);
                 }
-                if quantity <= Decimal::ZERO {
+                if movement.quantity <= Decimal::ZERO {
                     return Err(StockError::NoQuantity);
                 }
-                if check_on_hand && from == Location::Stock && quantity > self.on_hand {
+                if check_on_hand
+                    && movement.from == Location::Stock
+                    && movement.quantity > self.on_hand
+                {
                     return Err(StockError::NotEnough {
                         on_hand: self.on_hand,
-                        requested: quantity,
+                        requested: movement.quantity,
                     });
                 }
-                Ok(vec![StockEvent::StockMoved {
-                    id,
-                    from,
-                    to,
-                    quantity,
-                    date,
-                    origin,
-                }])
+                Ok(vec![StockEvent::StockMoved { movement }])
             }
             StockCommand::CountStock { id, counted, date } => {
                 if counted < Decimal::ZERO {
@@ -76,12 +67,14 @@ impl crate::Decide for Stock {
                     return Ok(vec![]);
                 }
                 Ok(vec![StockEvent::StockMoved {
-                    id,
-                    from,
-                    to,
-                    quantity: difference.abs(),
-                    date,
-                    origin: MoveOrigin::Adjustment,
+                    movement: StockMove {
+                        id,
+                        from,
+                        to,
+                        quantity: difference.abs(),
+                        date,
+                        origin: MoveOrigin::Adjustment,
+                    },
                 }])
             }
         }
@@ -91,14 +84,12 @@ impl crate::Decide for Stock {
 impl Stock {
     /// Folds one event in: what `Aggregate::apply` does.
     fn fold(&mut self, event: StockEvent) {
-        let StockEvent::StockMoved {
-            from, to, quantity, ..
-        } = event;
-        if from == Location::Stock {
-            self.on_hand -= quantity;
+        let StockEvent::StockMoved { movement } = event;
+        if movement.from == Location::Stock {
+            self.on_hand -= movement.quantity;
         }
-        if to == Location::Stock {
-            self.on_hand += quantity;
+        if movement.to == Location::Stock {
+            self.on_hand += movement.quantity;
         }
     }
 }

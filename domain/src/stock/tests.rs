@@ -21,12 +21,14 @@ fn delivery() -> MoveOrigin {
 
 fn moved(n: u128, from: Location, to: Location, quantity: &str, origin: MoveOrigin) -> StockEvent {
     StockEvent::StockMoved {
-        id: id(n),
-        from,
-        to,
-        quantity: d(quantity),
-        date: date(),
-        origin,
+        movement: StockMove {
+            id: id(n),
+            from,
+            to,
+            quantity: d(quantity),
+            date: date(),
+            origin,
+        },
     }
 }
 
@@ -38,12 +40,14 @@ fn move_stock(
     check_on_hand: bool,
 ) -> StockCommand {
     StockCommand::MoveStock {
-        id: id(n),
-        from,
-        to,
-        quantity: d(quantity),
-        date: date(),
-        origin: delivery(),
+        movement: StockMove {
+            id: id(n),
+            from,
+            to,
+            quantity: d(quantity),
+            date: date(),
+            origin: delivery(),
+        },
         check_on_hand,
     }
 }
@@ -313,4 +317,18 @@ fn a_negative_count_is_refused() {
         .given(ten_on_hand())
         .when(count(2, "-1"))
         .then_expect_error(StockError::NegativeCount);
+}
+
+#[test]
+fn a_move_is_stored_flat_as_it_always_was() {
+    let stored = r#"{"StockMoved":{"id":"00000000-0000-0000-0000-000000000001","from":"Suppliers","to":"Stock","quantity":"2.5","date":"2026-03-02","origin":"Adjustment"}}"#;
+    let event = moved(
+        1,
+        Location::Suppliers,
+        Location::Stock,
+        "2.5",
+        MoveOrigin::Adjustment,
+    );
+    assert_eq!(serde_json::to_string(&event).unwrap(), stored);
+    assert_eq!(serde_json::from_str::<StockEvent>(stored).unwrap(), event);
 }

@@ -1,5 +1,7 @@
 //! Where goods are and why they moved.
 
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -44,6 +46,18 @@ pub enum MoveOrigin {
     Order { order: Uuid, delivery: Uuid },
     /// An inventory count.
     Adjustment,
+}
+
+/// A move of goods of one product from one location to another. Stored flattened into the
+/// event (`StockMoved { id, from, to, .. }`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockMove {
+    pub id: Uuid,
+    pub from: Location,
+    pub to: Location,
+    pub quantity: Decimal,
+    pub date: NaiveDate,
+    pub origin: MoveOrigin,
 }
 
 #[cfg(test)]

@@ -109,3 +109,25 @@ impl User {
 
 #[cfg(test)]
 mod tests;
+
+/// The payload fields of user events that hold secrets: kept in the log (a restore needs them),
+/// never shown.
+pub const SECRET_FIELDS: &[&str] = &["password_hash"];
+
+/// `payload` with every secret field's value replaced by `"[redacted]"`, at any depth: what the
+/// log shows to auditors.
+pub fn redact(payload: &mut serde_json::Value) {
+    match payload {
+        serde_json::Value::Object(fields) => {
+            for (name, value) in fields.iter_mut() {
+                if SECRET_FIELDS.contains(&name.as_str()) {
+                    *value = serde_json::Value::String("[redacted]".into());
+                } else {
+                    redact(value);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}

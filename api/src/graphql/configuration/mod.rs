@@ -15,6 +15,7 @@ use projections::log::AsOf;
 use super::auth::{actor, require, require_module};
 use super::error::{internal, settle_at, UserError};
 use super::input::AsOfInput;
+use super::payload::payload;
 use super::request::RequestContext;
 use commands::policy::{Actor, ConfigView};
 use commands::AppState;
@@ -233,7 +234,7 @@ impl ConfigurationQuery {
         };
         let state = ctx.data::<AppState>()?;
         let mut conn = state.pool.acquire().await.map_err(|e| internal(ctx, e))?;
-        let position = match as_of.parse()? {
+        let position = match as_of.parse(ctx).await? {
             AsOf::Position(position) => position,
             AsOf::Time(time) => projections::log::position_at(&mut *conn, time)
                 .await
@@ -263,12 +264,13 @@ impl ConfigurationQuery {
     }
 }
 
-/// What a configuration mutation answers: the configuration afterwards, or why nothing changed.
-#[derive(SimpleObject)]
-pub struct ConfigurationPayload {
-    pub configuration: Option<Configuration>,
-    pub user_errors: Vec<UserError>,
-}
+payload!(
+    /// What a configuration mutation answers: the configuration afterwards, or why nothing changed.
+    ConfigurationPayload {
+        configuration: Configuration,
+        user_errors,
+    } from Arc<ConfigView> => Configuration
+);
 
 /// The outcome of a configuration command: the configuration the read model shows afterwards,
 /// or the user errors.

@@ -6,9 +6,10 @@ use domain::configuration::{ConfigurationCommand as Command, Model, Right, Setti
 
 use super::inputs::*;
 use super::objects::BusinessSettingsObject;
-use super::{send, Configuration, ConfigurationPayload, Outcome};
+use super::{send, ConfigurationPayload, Outcome};
 use crate::graphql::auth::{actor, require, require_module};
 use crate::graphql::error::UserError;
+use crate::graphql::payload::Payload;
 
 /// What the mutations of the books' settings need installed.
 const ACCOUNT: Option<&str> = Some("account");
@@ -26,21 +27,13 @@ async fn configure(
     let actor = require(ctx, Model::Configuration, Right::Write).await?;
     let command = match parse(actor.config.configuration.settings()) {
         Ok(command) => command,
-        Err(user_errors) => {
-            return Ok(ConfigurationPayload {
-                configuration: Some(Configuration(actor.config)),
-                user_errors,
-            })
-        }
+        Err(user_errors) => return Ok(ConfigurationPayload::new(Some(actor.config), user_errors)),
     };
     let (view, user_errors) = match send(ctx, &actor, command).await? {
         Outcome::Done(view) => (view, vec![]),
         Outcome::Refused(user_errors, view) => (view, user_errors),
     };
-    Ok(ConfigurationPayload {
-        configuration: Some(Configuration(view)),
-        user_errors,
-    })
+    Ok(ConfigurationPayload::new(Some(view), user_errors))
 }
 
 #[derive(Default)]
