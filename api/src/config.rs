@@ -101,7 +101,15 @@ pub enum ReplayCommand {
     /// Check the log: every event against its hash chain, the seals over the global order, and
     /// every event read back into its type; then replay every projection next to its read
     /// model and compare. Exits with status 1 on any finding.
-    Verify,
+    Verify {
+        /// A digest printed earlier by `erp replay digest` (`<position>:<hash>`) and kept outside
+        /// the database: also prove the log up to that position is unchanged since.
+        #[arg(long)]
+        digest: Option<replay::digest::Digest>,
+    },
+    /// Print the log's digest (`<position>:<hash>`): keep it outside the database; `verify
+    /// --digest` proves later that nothing up to that position changed.
+    Digest,
     /// Rebuild read models from position 0 into new tables, catch up, and swap them in; the
     /// server keeps answering meanwhile.
     Rebuild {

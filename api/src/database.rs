@@ -109,19 +109,43 @@ pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// Renames database `from` to `to`. A pool just closed on `from` may leave its server processes
-/// exiting for a moment, and PostgreSQL refuses to rename a database anyone is connected to:
-/// those sessions are ended and the rename tried again, for up to five seconds.
-pub async fn rename(conn: &mut PgConnection, from: &str, to: &str) -> Result<(), sqlx::Error> {
-    let statement = format!(
-        "alter database {} rename to {}",
-        quote_ident(from),
-        quote_ident(to)
-    );
+/// Renames database `from` to `to` and, with `mark`, sets its comment (how the manager marks
+/// its databases) in the same transaction: the database appears under its new name already
+/// marked. A pool just closed on `from` may leave its server processes exiting for a moment,
+/// and PostgreSQL refuses to rename a database anyone is connected to: those sessions are ended
+/// and the rename tried again, for up to five seconds.
+pub async fn rename(
+    conn: &mut PgConnection,
+    from: &str,
+    to: &str,
+    mark: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    use sqlx::Connection;
     let mut tries = 0;
     loop {
-        match sqlx::query(&statement).execute(&mut *conn).await {
-            Ok(_) => return Ok(()),
+        let renamed = async {
+            let mut tx = conn.begin().await?;
+            sqlx::query(&format!(
+                "alter database {} rename to {}",
+                quote_ident(from),
+                quote_ident(to)
+            ))
+            .execute(&mut *tx)
+            .await?;
+            if let Some(mark) = mark {
+                sqlx::query(&format!(
+                    "comment on database {} is '{}'",
+                    quote_ident(to),
+                    mark.replace('\'', "''")
+                ))
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await
+        }
+        .await;
+        match renamed {
+            Ok(()) => return Ok(()),
             // 55006: object in use
             Err(e)
                 if tries < 50

@@ -5,7 +5,7 @@
 use std::str::FromStr;
 
 use sqlx::postgres::PgConnectOptions;
-use sqlx::{Connection, PgConnection, PgPool};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 use thiserror::Error;
 
 use crate::database::{self, quote_ident, DatabaseError};
@@ -65,7 +65,10 @@ pub async fn import(
 }
 
 /// Creates and migrates the database at `target_url`, which must not exist, and fills it with
-/// `fill`; if that fails, drops it again.
+/// `fill`. The database is built under a name of its own (`<name>_partial_<random>`, marked
+/// `erp:partial`) and renamed to the target, marked as a test database, only once `fill`
+/// succeeded: a failure drops it, and a process killed meanwhile leaves nothing under the
+/// target name (what it leaves is dropped by [`clean_abandoned`]).
 async fn new_database<T, F, Fut>(target_url: &str, fill: F) -> Result<(PgPool, T), ForkError>
 where
     F: FnOnce(PgPool) -> Fut,
@@ -80,24 +83,78 @@ where
     if database::exists(&mut conn, &name).await? {
         return Err(ForkError::Exists(name));
     }
+    let suffix: String = (0..8)
+        .map(|_| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[rand::random_range(0..36)]))
+        .collect();
+    let partial = format!("{}_partial_{suffix}", truncated(&name, 40));
+    let partial_url = options
+        .clone()
+        .database(&partial)
+        .to_url_lossy()
+        .to_string();
     let filled = async {
-        let target = database::open(target_url, 4).await?;
+        // marked before anything is copied: a kill from here on leaves a database
+        // `clean_abandoned` recognises.
+        sqlx::query(&format!("create database {}", quote_ident(&partial)))
+            .execute(&mut conn)
+            .await?;
+        sqlx::query(&format!(
+            "comment on database {} is '{PARTIAL}'",
+            quote_ident(&partial)
+        ))
+        .execute(&mut conn)
+        .await?;
+        let target = database::open(&partial_url, 4).await?;
         let value = fill(target.clone()).await;
-        match value {
-            Ok(value) => Ok((target, value)),
-            Err(e) => {
-                target.close().await;
-                Err(e)
-            }
-        }
+        target.close().await;
+        let value = value?;
+        database::rename(&mut conn, &partial, &name, Some("erp:test")).await?;
+        Ok::<_, ForkError>(value)
     }
     .await;
-    if filled.is_err() {
-        // nothing half done: a failed fill leaves no database behind.
-        discard(&mut conn, &name).await;
-    }
+    let result = match filled {
+        Ok(value) => match database::open(target_url, 4).await {
+            Ok(pool) => Ok((pool, value)),
+            Err(e) => Err(e.into()),
+        },
+        Err(e) => {
+            // nothing half done: a failed fill leaves no database behind.
+            discard(&mut conn, &partial).await;
+            Err(e)
+        }
+    };
     let _ = conn.close().await;
-    filled
+    result
+}
+
+/// How a database being built is marked until it is complete.
+const PARTIAL: &str = "erp:partial";
+
+/// The first `chars` characters of `name` (database names are at most 63 bytes).
+fn truncated(name: &str, chars: usize) -> &str {
+    match name.char_indices().nth(chars) {
+        Some((at, _)) => &name[..at],
+        None => name,
+    }
+}
+
+/// Drops the databases a copy, restore or import left half built when its process was killed:
+/// marked `erp:partial`, with no one connected (one still being built has its builder
+/// connected). Returns their names.
+pub async fn clean_abandoned(conn: &mut PgConnection) -> Result<Vec<String>, sqlx::Error> {
+    let abandoned: Vec<String> = sqlx::query_scalar(
+        "select d.datname::text from pg_database d
+          where shobj_description(d.oid, 'pg_database') = $1
+            and not exists (select 1 from pg_stat_activity a where a.datname = d.datname)",
+    )
+    .bind(PARTIAL)
+    .fetch_all(&mut *conn)
+    .await?;
+    for name in &abandoned {
+        tracing::warn!(database = %name, "dropping a database a killed copy or restore left half built");
+        discard(&mut *conn, name).await;
+    }
+    Ok(abandoned)
 }
 
 /// Drops database `name` if it is there, whoever is connected to it, on a best-effort basis:

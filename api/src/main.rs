@@ -410,7 +410,33 @@ fn progress_line(what: &str, done: u64, total: u64, started: std::time::Instant)
 /// Runs a `replay` subcommand; false when `verify` found something.
 async fn replay(command: ReplayCommand, url: &str, pool: sqlx::PgPool) -> anyhow::Result<bool> {
     match command {
-        ReplayCommand::Verify => {
+        ReplayCommand::Digest => {
+            match replay::digest::digest(&pool).await? {
+                Some(digest) => {
+                    println!("{digest}");
+                    eprintln!(
+                        "The log up to position {}. Keep this line outside the database: `erp replay verify --digest {digest}` proves later that nothing up to there changed.",
+                        digest.position
+                    );
+                }
+                None => eprintln!("The log is empty: nothing to digest."),
+            }
+            Ok(true)
+        }
+        ReplayCommand::Verify { digest } => {
+            let mut kept_digest_holds = true;
+            if let Some(kept) = &digest {
+                match replay::digest::check(&pool, kept).await? {
+                    Ok(()) => println!(
+                        "The log up to position {} is the one the digest was taken of.",
+                        kept.position
+                    ),
+                    Err(problem) => {
+                        println!("The digest does not hold: {problem}");
+                        kept_digest_holds = false;
+                    }
+                }
+            }
             let started = std::time::Instant::now();
             let findings = replay::verify::verify_log(&pool, |p| {
                 eprint!("\r{}", progress_line(p.pass, p.checked, p.total, started));
@@ -452,7 +478,7 @@ async fn replay(command: ReplayCommand, url: &str, pool: sqlx::PgPool) -> anyhow
                     );
                 }
             }
-            Ok(clean)
+            Ok(clean && kept_digest_holds)
         }
         ReplayCommand::Rebuild { projection, all } => {
             let names: Vec<String> = if all {

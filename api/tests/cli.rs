@@ -144,3 +144,189 @@ async fn an_operator_manages_databases_from_the_command_line() {
     let listed = stdout(&db_cmd(&["list"], MASTER));
     assert!(!listed.contains(&name), "{listed}");
 }
+
+#[tokio::test]
+async fn an_auditor_keeps_a_digest_and_verifies_the_log_against_it_later() {
+    let db = TestDb::new().await;
+    let url = TestDb::url_of(&db.name);
+    let module = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/l10n_demo.jsonl");
+    stdout(&erp(&url, &["data", "load", module]));
+    let digest = stdout(&erp(&url, &["replay", "digest"])).trim().to_owned();
+    let (position, hash) = digest.split_once(':').expect("<position>:<hash>");
+    assert!(
+        position.parse::<i64>().is_ok() && hash.len() == 64,
+        "{digest}"
+    );
+    let verified = stdout(&erp(&url, &["replay", "verify", "--digest", &digest]));
+    assert!(
+        verified.contains("is the one the digest was taken of"),
+        "{verified}"
+    );
+
+    // a time moved back by an hour, by SQL: the chain does not cover it, the digest does.
+    let pool = db.connect(1).await;
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("alter table events disable trigger events_append_only")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query(
+        "update events set recorded_at = recorded_at - interval '1 hour' where position = $1",
+    )
+    .bind(position.parse::<i64>().unwrap())
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query("alter table events enable trigger events_append_only")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let refused = erp(&url, &["replay", "verify", "--digest", &digest]);
+    assert!(!refused.status.success());
+    let out = String::from_utf8_lossy(&refused.stdout);
+    assert!(out.contains("The digest does not hold"), "{out}");
+
+    let bad = erp(&url, &["replay", "verify", "--digest", "12:nothex"]);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("is not a digest"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}
+
+/// Whether the test server has a database `name`, and its mark.
+async fn database_mark(pool: &sqlx::PgPool, name: &str) -> Option<Option<String>> {
+    sqlx::query_scalar(
+        "select shobj_description(oid, 'pg_database') from pg_database where datname = $1",
+    )
+    .bind(name)
+    .fetch_optional(pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn an_import_killed_at_any_moment_leaves_nothing_half_made_under_its_name() {
+    let db = TestDb::new().await;
+    let url = TestDb::url_of(&db.name);
+    let module = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/l10n_demo.jsonl");
+    stdout(&erp(&url, &["data", "load", module]));
+    let file = std::env::temp_dir().join(format!("erp-export-{}.jsonl", uuid::Uuid::new_v4()));
+    stdout(&erp(&url, &["replay", "export", file.to_str().unwrap()]));
+    let events: i64 = sqlx::query_scalar("select count(*) from events")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    for delay_ms in [30, 120, 250, 400, 700, 1200] {
+        let into = TestDb::fresh_name();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_erp"))
+            .args(["replay", "import", file.to_str().unwrap(), "--into", &into])
+            .env("DATABASE_URL", &url)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        // under its name: nothing, or the whole log, marked as a test database.
+        match database_mark(&db.pool, &into).await {
+            None => {}
+            Some(mark) => {
+                assert_eq!(
+                    mark.as_deref(),
+                    Some("erp:test"),
+                    "killed after {delay_ms} ms"
+                );
+                let copy = tests::connect_database(&into, 1).await;
+                let copied: i64 = sqlx::query_scalar("select count(*) from events")
+                    .fetch_one(&copy)
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    copied, events,
+                    "killed after {delay_ms} ms: a half import kept"
+                );
+                copy.close().await;
+            }
+        }
+        // what it left elsewhere is found and dropped.
+        let mut conn = sqlx::Connection::connect(&TestDb::url_of("postgres"))
+            .await
+            .unwrap();
+        // (the killed process's sessions take a moment to end; until then it is not abandoned)
+        for _ in 0..50 {
+            api::fork::clean_abandoned(&mut conn).await.unwrap();
+            let busy: i64 =
+                sqlx::query_scalar("select count(*) from pg_stat_activity where datname like $1")
+                    .bind(format!("{}\\_partial\\_%", &into[..into.len().min(40)]))
+                    .fetch_one(&db.pool)
+                    .await
+                    .unwrap();
+            if busy == 0 {
+                api::fork::clean_abandoned(&mut conn).await.unwrap();
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let left: i64 =
+            sqlx::query_scalar("select count(*) from pg_database where datname like $1")
+                .bind(format!("{}\\_partial\\_%", &into[..into.len().min(40)]))
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            left, 0,
+            "killed after {delay_ms} ms: a partial database stays"
+        );
+    }
+    let _ = std::fs::remove_file(file);
+}
+
+#[tokio::test]
+async fn databases_made_from_the_command_line_are_the_servers_like_any_other() {
+    let db = TestDb::new().await;
+    let url = TestDb::url_of(&db.name);
+    let module = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/l10n_demo.jsonl");
+    stdout(&erp(&url, &["data", "load", module]));
+    let last: i64 = sqlx::query_scalar("select max(position) from events")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let copy = TestDb::fresh_name();
+    stdout(&erp(
+        &url,
+        &[
+            "replay",
+            "to",
+            "--position",
+            &last.to_string(),
+            "--into",
+            &copy,
+        ],
+    ));
+    assert_eq!(
+        database_mark(&db.pool, &copy).await,
+        Some(Some("erp:test".to_owned()))
+    );
+    let data_dir = std::env::temp_dir().join(format!("erp-db-cli-{}", uuid::Uuid::new_v4()));
+    let db_cmd = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_erp"))
+            .arg("db")
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env("ERP_DATA_DIR", &data_dir)
+            .env("ERP_MASTER_PASSWORD", "master-password-for-the-cli")
+            .env("ERP_ADMIN_PASSWORD", tests::ADMIN_PASSWORD)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("erp runs")
+    };
+    let listed = stdout(&db_cmd(&["list"]));
+    assert!(listed.contains(&copy), "{listed}");
+    stdout(&db_cmd(&["drop", &copy]));
+    assert_eq!(database_mark(&db.pool, &copy).await, None);
+}

@@ -5,6 +5,7 @@
 
 mod batches;
 pub mod configuration;
+pub mod digest;
 pub mod export;
 pub mod fork;
 pub mod rebuild;

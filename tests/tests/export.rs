@@ -111,3 +111,82 @@ async fn a_changed_file_is_refused_and_nothing_is_kept() {
     );
     assert!(!database_exists(&app, &name).await);
 }
+
+/// `name` of a PostgreSQL client program of the newest version installed (what the embedded
+/// cluster runs).
+fn pg_program(name: &str) -> std::path::PathBuf {
+    let mut versions: Vec<_> = std::fs::read_dir("/usr/lib/postgresql")
+        .unwrap()
+        .filter_map(|d| d.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .collect();
+    versions.sort_unstable();
+    let newest = versions.last().expect("PostgreSQL is installed");
+    std::path::PathBuf::from(format!("/usr/lib/postgresql/{newest}/bin/{name}"))
+}
+
+/// The URL of database `name` as libpq reads it (sqlx adds options of its own).
+fn libpq_url(name: &str) -> String {
+    let url = TestDb::url_of(name);
+    url.split('?').next().unwrap_or(&url).to_owned()
+}
+
+#[tokio::test]
+async fn a_copy_made_with_pg_dump_and_pg_restore_verifies_and_serves() {
+    let app = prepared().await;
+    let before = app.graphql(READ, json!({})).await;
+    let file = std::env::temp_dir().join(format!("erp-{}.dump", uuid::Uuid::new_v4()));
+    let dumped = std::process::Command::new(pg_program("pg_dump"))
+        .args(["--format=custom", "--no-owner", "--file"])
+        .arg(&file)
+        .arg(format!("--dbname={}", libpq_url(&app.db.name)))
+        .output()
+        .unwrap();
+    assert!(
+        dumped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dumped.stderr)
+    );
+    let name = TestDb::fresh_name();
+    sqlx::query(&format!("create database \"{name}\""))
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let restored = std::process::Command::new(pg_program("pg_restore"))
+        .args(["--no-owner", "--exit-on-error"])
+        .arg(format!("--dbname={}", libpq_url(&name)))
+        .arg(&file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert!(
+        restored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
+
+    let copy = TestApp::on(TestDb::adopt(&name).await).await;
+    assert_eq!(
+        replay::verify::verify_log(&copy.db.pool, |_| {})
+            .await
+            .unwrap(),
+        vec![]
+    );
+    assert_eq!(copy.graphql(READ, json!({})).await, before);
+    // it serves: a new partner is written, projected and read back.
+    let created = copy
+        .graphql(
+            "mutation { createPartner(input: { name: \"After the restore\" }) { partner { name version } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        created["createPartner"]["partner"],
+        json!({ "name": "After the restore", "version": 1 })
+    );
+    assert_eq!(
+        replay::verify::verify_log(&copy.db.pool, |_| {})
+            .await
+            .unwrap(),
+        vec![]
+    );
+}

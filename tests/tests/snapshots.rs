@@ -179,3 +179,111 @@ async fn an_event_stored_in_an_older_shape_reads_in_todays() {
     .unwrap();
     assert_eq!(version, "0.1");
 }
+
+/// A partner renamed `renames` times (`Name 1`, `Name 2`, ...), snapshotted every 3 events.
+async fn renamed_partner(db: &TestDb, renames: usize) -> (LogStore<Partner>, String) {
+    let store = LogStore::<Partner>::with_snapshots_every(db.pool.clone(), 3);
+    let cqrs = CqrsFramework::new(store, vec![], ());
+    let id = "00000000-0000-4000-8000-00000000aaaa".to_owned();
+    cqrs.execute(
+        &id,
+        PartnerCommand::CreatePartner {
+            details: PartnerDetails {
+                name: PartnerName::parse("Name 0").unwrap(),
+                email: None,
+                phone: None,
+                address: Address::default(),
+                vat: None,
+                is_customer: true,
+                is_supplier: false,
+            },
+        },
+    )
+    .await
+    .unwrap();
+    for n in 1..=renames {
+        cqrs.execute(
+            &id,
+            PartnerCommand::UpdatePartner {
+                expected_version: None,
+                changes: PartnerChanges {
+                    name: Some(PartnerName::parse(&format!("Name {n}")).unwrap()),
+                    ..PartnerChanges::default()
+                },
+            },
+        )
+        .await
+        .unwrap();
+    }
+    (
+        LogStore::<Partner>::with_snapshots_every(db.pool.clone(), 3),
+        id,
+    )
+}
+
+#[tokio::test]
+async fn a_snapshot_changed_by_hand_is_not_trusted_by_commands_and_verify_finds_it() {
+    let db = TestDb::new().await;
+    // 6 events: the snapshot is at the 6th, the partner named Name 5.
+    let (store, id) = renamed_partner(&db, 5).await;
+    let at: i64 =
+        sqlx::query_scalar("select sequence from aggregate_snapshot where aggregate_id = $1")
+            .bind(&id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(at, 6);
+    // moved ahead: the state says something the stream never said.
+    sqlx::query(
+        "update aggregate_snapshot set state = replace(state::text, '\"Name 5\"', '\"Forged\"')::jsonb
+          where aggregate_id = $1",
+    )
+    .bind(&id)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let mut loaded = store.load_aggregate(&id).await.unwrap();
+    let whole = store.load_without_snapshot(&id).await.unwrap();
+    assert_eq!(
+        loaded.aggregate(),
+        &whole,
+        "a command acted on a forged snapshot"
+    );
+    assert!(!format!("{:?}", loaded.aggregate()).contains("Forged"));
+
+    // resealed by someone who knows how (the seal is unkeyed): commands take it, verify does not.
+    sqlx::query(
+        "update aggregate_snapshot s set seal = sha256(convert_to('erp-snapshot-v1', 'UTF8')
+                || coalesce(s.event_hash, '\\x'::bytea) || convert_to(s.state::text, 'UTF8'))
+          where aggregate_id = $1",
+    )
+    .bind(&id)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let findings = replay::verify::verify_log(&db.pool, |_| {}).await.unwrap();
+    assert!(
+        findings.iter().any(|f| matches!(
+            f.problem,
+            replay::verify::Problem::SnapshotDiffers { sequence: 6 }
+        ) && f.aggregate_id == id
+            && f.to_string().contains("snapshot")),
+        "{findings:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_snapshot_moved_to_another_event_is_not_trusted() {
+    let db = TestDb::new().await;
+    let (store, id) = renamed_partner(&db, 5).await;
+    // the snapshot of the 6th event relabelled as the 3rd's: the events 4 to 6 would apply twice.
+    sqlx::query("update aggregate_snapshot set sequence = 3 where aggregate_id = $1")
+        .bind(&id)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let mut loaded = store.load_aggregate(&id).await.unwrap();
+    let whole = store.load_without_snapshot(&id).await.unwrap();
+    // the partner's version counts its events: 6, not 9.
+    assert_eq!(loaded.aggregate(), &whole);
+}

@@ -172,3 +172,115 @@ async fn an_event_inserted_by_hand_is_found() {
     assert_eq!(found[0].position, inserted);
     assert_eq!(found[0].problem, Problem::Unhashed);
 }
+
+/// Rewrites the payload of the event at `position` and recomputes its hash, as someone who
+/// knows the (unkeyed) chain can: the chain still holds.
+async fn forge(app: &TestApp, position: i64, from: &str, to: &str) {
+    let (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata): (
+        String,
+        String,
+        i64,
+        String,
+        String,
+        String,
+        String,
+    ) = sqlx::query_as(
+        "select aggregate_type, aggregate_id, sequence, event_type, event_version, payload::text, metadata::text
+           from events where position = $1",
+    )
+    .bind(position)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let previous: Vec<u8> = sqlx::query_scalar(
+        "select hash from events where aggregate_type = $1 and aggregate_id = $2 and sequence = $3",
+    )
+    .bind(&aggregate_type)
+    .bind(&aggregate_id)
+    .bind(sequence - 1)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let payload = payload.replace(from, to);
+    let hash = store::chain::link(
+        &previous,
+        store::chain::Link {
+            aggregate_type: &aggregate_type,
+            aggregate_id: &aggregate_id,
+            sequence,
+            event_type: &event_type,
+            event_version: &event_version,
+            payload: &payload,
+            metadata: &metadata,
+        },
+    );
+    let literal = payload.replace('\'', "''");
+    by_hand(
+        app,
+        &format!(
+            "update events set payload = '{literal}'::json, hash = '\\x{}' where position = {position}",
+            store::chain::hex(&hash)
+        ),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_digest_kept_outside_proves_the_log_up_to_it_unchanged() {
+    use replay::digest::{check, digest};
+    let (app, id) = prepared().await;
+    let kept = digest(&app.db.pool).await.unwrap().unwrap();
+    let last: i64 = sqlx::query_scalar("select max(position) from events")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(kept.position, last);
+    assert_eq!(check(&app.db.pool, &kept).await.unwrap(), Ok(()));
+    // what comes after the digest is not its business: the log still extends it.
+    app.graphql(
+        "mutation { createPartner(input: { name: \"Later\" }) { partner { id } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(check(&app.db.pool, &kept).await.unwrap(), Ok(()));
+    assert_ne!(digest(&app.db.pool).await.unwrap().unwrap(), kept);
+
+    // the last rename rewritten with its hash recomputed: the chain holds, the digest does not.
+    let renamed = position_of(&app, &id, 3).await;
+    forge(&app, renamed, "Agrolait NV", "Agrolait BV").await;
+    assert!(
+        !findings(&app)
+            .await
+            .iter()
+            .any(|f| f.problem == Problem::Changed),
+        "the forged event should pass its chain"
+    );
+    let problem = check(&app.db.pool, &kept).await.unwrap().unwrap_err();
+    assert!(
+        problem.contains(&format!("up to position {}", kept.position)),
+        "{problem}"
+    );
+}
+
+#[tokio::test]
+async fn a_digest_finds_a_changed_time_and_removed_last_events() {
+    use replay::digest::{check, digest};
+    let (app, _) = prepared().await;
+    let kept = digest(&app.db.pool).await.unwrap().unwrap();
+    by_hand(
+        &app,
+        "update events set recorded_at = recorded_at - interval '1 day' where position = (select min(position) from events)",
+    )
+    .await;
+    assert!(check(&app.db.pool, &kept).await.unwrap().is_err());
+
+    let (app, _) = prepared().await;
+    let kept = digest(&app.db.pool).await.unwrap().unwrap();
+    by_hand(
+        &app,
+        &format!("delete from events where position = {}", kept.position),
+    )
+    .await;
+    let problem = check(&app.db.pool, &kept).await.unwrap().unwrap_err();
+    assert!(problem.contains("no longer holds position"), "{problem}");
+}

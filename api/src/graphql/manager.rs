@@ -131,6 +131,9 @@ fn refusal(error: ManagerError) -> Result<Vec<UserError>> {
         ManagerError::Fork(crate::fork::ForkError::Import(_)) => {
             (&["file"], UserErrorCode::Invalid)
         }
+        ManagerError::Fork(crate::fork::ForkError::Copy(
+            replay::configuration::ReplayError::Cut(_),
+        )) => (&["position"], UserErrorCode::Invalid),
         _ => return Err(internal(error)),
     };
     Ok(vec![UserError::new(field, error.to_string(), code)])

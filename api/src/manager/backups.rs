@@ -119,7 +119,7 @@ impl Server {
             sqlx::query(&format!("drop database {} with (force)", quote_ident(&to)))
                 .execute(&mut conn)
                 .await?;
-            database::rename(&mut conn, &target, &to).await?;
+            database::rename(&mut conn, &target, &to, None).await?;
             let _ = conn.close().await;
         }
         Ok((self.open_copy(to).await?, manifest.events))

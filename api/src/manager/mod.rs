@@ -291,6 +291,8 @@ impl Server {
     /// The databases of this application on the server, by name.
     pub async fn list(&self) -> Result<Vec<DatabaseInfo>, ManagerError> {
         let mut conn = self.server_connection().await?;
+        // what a killed copy or restore left half built goes first.
+        fork::clean_abandoned(&mut conn).await?;
         let rows: Vec<(String, Option<String>)> = sqlx::query_as(
             "select datname, shobj_description(oid, 'pg_database') from pg_database
               where not datistemplate
