@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
 use domain::configuration::Configuration;
 use domain::partner::Partner;
@@ -22,6 +23,11 @@ use crate::configuration::ReplayError;
 /// Events read per statement.
 const BATCH: i64 = 10_000;
 
+/// How far an event's time may lie before the latest time ahead of it in the log. The log's
+/// order is the order transactions first wrote; an event's time is its transaction's start, so
+/// a transaction that waited before writing is a little behind the ones that wrote meanwhile.
+pub const TIME_TOLERANCE: chrono::Duration = chrono::Duration::minutes(5);
+
 /// What is wrong at a place of the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
@@ -35,6 +41,9 @@ pub enum Problem {
     SealBroken { after: i64 },
     /// The payload does not read as its event type.
     Unreadable(String),
+    /// The event was recorded well before an event ahead of it in the log (by more than
+    /// [`TIME_TOLERANCE`]): its time was changed, or the server's clock went back.
+    TimeBackwards { earlier_than: DateTime<Utc> },
     /// The stream's snapshot at this event is not what its events fold to (commands pass over
     /// a snapshot whose seal does not match; one resealed by hand shows here).
     SnapshotDiffers { sequence: i64 },
@@ -78,6 +87,12 @@ impl fmt::Display for Finding {
                 f,
                 "position {}: event of {stream} cannot be read: {reason}",
                 self.position
+            ),
+            Problem::TimeBackwards { earlier_than } => write!(
+                f,
+                "position {}: event of {stream} was recorded before an event ahead of it in the log ({earlier_than}), by more than {} s: its time was changed, or the clock went back",
+                self.position,
+                TIME_TOLERANCE.num_seconds()
             ),
             Problem::SnapshotDiffers { sequence } => write!(
                 f,
@@ -323,6 +338,7 @@ async fn global_order(
     let mut marks = marks.into_iter().peekable();
     let mut findings = Vec::new();
     let mut running = GENESIS.to_vec();
+    let mut latest: Option<DateTime<Utc>> = None;
     let mut sealed_up_to = 0i64;
     let mut batches = Batches::new(BATCH, None);
     let mut checked = 0u64;
@@ -348,6 +364,19 @@ async fn global_order(
                 sealed_up_to = mark.position;
             }
             running = seal(&running, row.position, row.hash.as_deref()).to_vec();
+            match latest {
+                Some(latest) if row.recorded_at + TIME_TOLERANCE < latest => {
+                    findings.push(Finding {
+                        position: row.position,
+                        aggregate_type: row.aggregate_type.clone(),
+                        aggregate_id: row.aggregate_id.clone(),
+                        problem: Problem::TimeBackwards {
+                            earlier_than: latest,
+                        },
+                    })
+                }
+                _ => latest = latest.max(Some(row.recorded_at)),
+            }
             if let Some(mark) = marks
                 .next_if(|m| (m.transaction_id, m.position) == (row.transaction_id, row.position))
             {

@@ -284,3 +284,21 @@ async fn a_digest_finds_a_changed_time_and_removed_last_events() {
     let problem = check(&app.db.pool, &kept).await.unwrap().unwrap_err();
     assert!(problem.contains("no longer holds position"), "{problem}");
 }
+
+#[tokio::test]
+async fn a_time_moved_back_by_hand_is_found_at_its_position() {
+    let (app, id) = prepared().await;
+    let renamed = position_of(&app, &id, 2).await;
+    by_hand(
+        &app,
+        &format!(
+            "update events set recorded_at = recorded_at - interval '1 day' where position = {renamed}"
+        ),
+    )
+    .await;
+    let found = findings(&app).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].position, renamed);
+    assert!(matches!(found[0].problem, Problem::TimeBackwards { .. }));
+    assert!(found[0].to_string().contains("its time was changed"));
+}
