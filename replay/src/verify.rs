@@ -37,8 +37,9 @@ pub enum Problem {
     Changed,
     /// Events of the stream before this one are missing (sequence numbers skipped).
     Missing { expected: i64, found: i64 },
-    /// The events up to this seal do not hash to it: one was removed or added since.
-    SealBroken { after: i64 },
+    /// The events up to this seal do not hash to it: one was removed or added since. `missing`:
+    /// the positions in the range no event holds (the first 20), where a removed event was.
+    SealBroken { after: i64, missing: Vec<i64> },
     /// The payload does not read as its event type.
     Unreadable(String),
     /// The event was recorded well before an event ahead of it in the log (by more than
@@ -78,11 +79,22 @@ impl fmt::Display for Finding {
                 self.position,
                 expected - 1
             ),
-            Problem::SealBroken { after } => write!(
-                f,
-                "positions {after}..={}: the log does not hash to its seal: an event was removed or added",
-                self.position
-            ),
+            Problem::SealBroken { after, missing } => {
+                write!(
+                    f,
+                    "positions {after}..={}: the log does not hash to its seal: an event was removed or added",
+                    self.position
+                )?;
+                if !missing.is_empty() {
+                    let listed: Vec<String> = missing.iter().map(i64::to_string).collect();
+                    write!(
+                        f,
+                        "; no event holds position {} (removed there, or its transaction rolled back)",
+                        listed.join(", ")
+                    )?;
+                }
+                Ok(())
+            }
             Problem::Unreadable(reason) => write!(
                 f,
                 "position {}: event of {stream} cannot be read: {reason}",
@@ -342,13 +354,20 @@ async fn global_order(
     let mut sealed_up_to = 0i64;
     let mut batches = Batches::new(BATCH, None);
     let mut checked = 0u64;
-    let broken = |at: &projections::seal::Seal, sealed_up_to: i64| Finding {
-        position: at.position,
-        aggregate_type: "log".into(),
-        aggregate_id: "seal".into(),
-        problem: Problem::SealBroken {
-            after: sealed_up_to + 1,
-        },
+    // the positions read since the last seal, to name the ones missing when a seal breaks.
+    let mut seen: Vec<i64> = Vec::new();
+    let broken = |at: &projections::seal::Seal, sealed_up_to: i64, seen: &mut Vec<i64>| {
+        let finding = Finding {
+            position: at.position,
+            aggregate_type: "log".into(),
+            aggregate_id: "seal".into(),
+            problem: Problem::SealBroken {
+                after: sealed_up_to + 1,
+                missing: missing(seen, sealed_up_to + 1, at.position),
+            },
+        };
+        seen.clear();
+        finding
     };
     loop {
         let rows = batches.next(pool).await?;
@@ -360,9 +379,10 @@ async fn global_order(
             while let Some(mark) = marks
                 .next_if(|m| (m.transaction_id, m.position) < (row.transaction_id, row.position))
             {
-                findings.push(broken(&mark, sealed_up_to));
+                findings.push(broken(&mark, sealed_up_to, &mut seen));
                 sealed_up_to = mark.position;
             }
+            seen.push(row.position);
             running = seal(&running, row.position, row.hash.as_deref()).to_vec();
             match latest {
                 Some(latest) if row.recorded_at + TIME_TOLERANCE < latest => {
@@ -381,10 +401,11 @@ async fn global_order(
                 .next_if(|m| (m.transaction_id, m.position) == (row.transaction_id, row.position))
             {
                 if mark.hash != running {
-                    findings.push(broken(&mark, sealed_up_to));
+                    findings.push(broken(&mark, sealed_up_to, &mut seen));
                     // go on from the seal, so one break is reported once.
                     running = mark.hash.clone();
                 }
+                seen.clear();
                 sealed_up_to = mark.position;
             }
             checked += 1;
@@ -396,8 +417,22 @@ async fn global_order(
         });
     }
     for mark in marks {
-        findings.push(broken(&mark, sealed_up_to));
+        findings.push(broken(&mark, sealed_up_to, &mut seen));
         sealed_up_to = mark.position;
     }
     Ok(findings)
+}
+
+/// The positions from `from` to `to` that none of `seen` holds, the first 20.
+fn missing(seen: &mut [i64], from: i64, to: i64) -> Vec<i64> {
+    seen.sort_unstable();
+    let mut missing = Vec::new();
+    let mut expected = from;
+    for &position in seen.iter().filter(|p| (from..=to).contains(*p)) {
+        missing.extend((expected..position).take(20));
+        expected = position + 1;
+    }
+    missing.extend((expected..=to).take(20));
+    missing.truncate(20);
+    missing
 }

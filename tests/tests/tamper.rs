@@ -149,10 +149,17 @@ async fn the_removed_last_event_of_a_stream_breaks_the_seal() {
     let found = findings(&app).await;
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(
-        matches!(found[0].problem, Problem::SealBroken { after } if after <= position),
+        matches!(&found[0].problem, Problem::SealBroken { after, missing } if *after <= position && missing == &vec![position]),
         "{found:?}"
     );
     assert!(found[0].position >= position);
+    assert!(
+        found[0]
+            .to_string()
+            .contains(&format!("no event holds position {position}")),
+        "{}",
+        found[0]
+    );
 }
 
 #[tokio::test]
