@@ -155,6 +155,7 @@ pub async fn fill_chained(
                         event_version: "1.0",
                         payload: &text.0,
                         metadata: &text.1,
+                        recorded_at: None,
                     },
                 )
                 .to_vec();

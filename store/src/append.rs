@@ -8,7 +8,7 @@
 //! log positions come back with it. Optimistic concurrency is the primary key's: a second writer
 //! of the same `(aggregate_type, aggregate_id, sequence)` gets a unique violation, reported as
 //! [`StoreError::Conflict`]. Each event's hash chains to the one before it in its stream, over
-//! exactly the text stored.
+//! exactly the text stored and the time it is recorded at (chosen here, not by the database).
 
 use sqlx::PgConnection;
 
@@ -56,6 +56,10 @@ pub async fn append(
         return Ok(Appended::default());
     }
     let previous = previous_hashes(conn, &streams).await?;
+    // the time the events are recorded at is chosen here, so that their hashes cover it.
+    let now = chrono::Utc::now().timestamp_micros();
+    let recorded_at = chrono::DateTime::from_timestamp_micros(now)
+        .ok_or_else(|| StoreError::WrongType(format!("the clock reads {now} µs")))?;
     let mut last_hashes = Vec::with_capacity(streams.len());
     let (mut types, mut ids, mut sequences, mut event_types) = (vec![], vec![], vec![], vec![]);
     let (mut versions, mut payloads, mut hashes) = (vec![], vec![], vec![]);
@@ -73,6 +77,7 @@ pub async fn append(
                     event_version: &event.event_version,
                     payload: &event.payload,
                     metadata,
+                    recorded_at: Some(now),
                 },
             )
             .to_vec();
@@ -88,8 +93,8 @@ pub async fn append(
     }
     // `with ordinality ... order by` keeps the events' positions in the order given.
     let landed: Vec<Checkpoint> = sqlx::query_as(
-        "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata, hash)
-         select at, id, seq, ty, ver, p::json, $8::json, h
+        "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata, hash, recorded_at)
+         select at, id, seq, ty, ver, p::json, $8::json, h, $9
            from unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bytea[])
                 with ordinality as e(at, id, seq, ty, ver, p, h, n)
           order by n
@@ -103,6 +108,7 @@ pub async fn append(
     .bind(&payloads)
     .bind(&hashes)
     .bind(metadata)
+    .bind(recorded_at)
     .fetch_all(&mut *conn)
     .await
     .map_err(StoreError::from_append)?;

@@ -14,6 +14,10 @@ pub struct Link<'a> {
     pub event_version: &'a str,
     pub payload: &'a str,
     pub metadata: &'a str,
+    /// When the event was recorded, in microseconds since the epoch: covered by the hash of
+    /// every event written since times were (`erp-event-v2`); `None` for the hash events were
+    /// written with before (`erp-event-v1`), which `verify` still accepts for them.
+    pub recorded_at: Option<i64>,
 }
 
 /// The hash before a stream's first event.
@@ -24,7 +28,10 @@ pub const GENESIS: [u8; 32] = [0; 32];
 /// the same by shifting bytes between fields.
 pub fn link(previous: &[u8], event: Link<'_>) -> [u8; 32] {
     let mut hasher = Sha256::new();
-    hasher.update(b"erp-event-v1");
+    match event.recorded_at {
+        Some(_) => hasher.update(b"erp-event-v2"),
+        None => hasher.update(b"erp-event-v1"),
+    }
     hasher.update(previous);
     for field in [
         event.aggregate_type,
@@ -38,6 +45,9 @@ pub fn link(previous: &[u8], event: Link<'_>) -> [u8; 32] {
         hasher.update(field.as_bytes());
     }
     hasher.update(event.sequence.to_be_bytes());
+    if let Some(micros) = event.recorded_at {
+        hasher.update(micros.to_be_bytes());
+    }
     hasher.finalize().into()
 }
 
@@ -110,6 +120,7 @@ mod tests {
             event_version: "1.0",
             payload,
             metadata: "{}",
+            recorded_at: Some(1_764_633_600_000_000),
         }
     }
 
@@ -125,6 +136,18 @@ mod tests {
             ..event("{\"a\":1}")
         };
         assert_ne!(one, link(&GENESIS, shifted));
+        // the time it was recorded at, to the microsecond; and the hash of before times were
+        // covered is another.
+        let later = Link {
+            recorded_at: Some(1_764_633_600_000_001),
+            ..event("{\"a\":1}")
+        };
+        assert_ne!(one, link(&GENESIS, later));
+        let untimed = Link {
+            recorded_at: None,
+            ..event("{\"a\":1}")
+        };
+        assert_ne!(one, link(&GENESIS, untimed));
     }
 
     #[test]
