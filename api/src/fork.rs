@@ -93,6 +93,12 @@ where
         .to_url_lossy()
         .to_string();
     let filled = async {
+        // held until this connection closes: `clean_abandoned` leaves the database alone
+        // meanwhile, even while no session is in it (before it is opened, while it is renamed).
+        sqlx::query("select pg_advisory_lock(hashtext($1))")
+            .bind(building_lock(&partial))
+            .execute(&mut conn)
+            .await?;
         // marked before anything is copied: a kill from here on leaves a database
         // `clean_abandoned` recognises.
         sqlx::query(&format!("create database {}", quote_ident(&partial)))
@@ -128,7 +134,13 @@ where
 }
 
 /// How a database being built is marked until it is complete.
-const PARTIAL: &str = "erp:partial";
+pub const PARTIAL: &str = "erp:partial";
+
+/// The advisory lock (on the server's `postgres` database) its builder holds on a partial
+/// database.
+fn building_lock(partial: &str) -> String {
+    format!("erp-building:{partial}")
+}
 
 /// The first `chars` characters of `name` (database names are at most 63 bytes).
 fn truncated(name: &str, chars: usize) -> &str {
@@ -139,10 +151,10 @@ fn truncated(name: &str, chars: usize) -> &str {
 }
 
 /// Drops the databases a copy, restore or import left half built when its process was killed:
-/// marked `erp:partial`, with no one connected (one still being built has its builder
-/// connected). Returns their names.
+/// marked `erp:partial`, with no one connected and no builder holding its lock (`conn` must be
+/// on the server's `postgres` database, where builders take it). Returns their names.
 pub async fn clean_abandoned(conn: &mut PgConnection) -> Result<Vec<String>, sqlx::Error> {
-    let abandoned: Vec<String> = sqlx::query_scalar(
+    let candidates: Vec<String> = sqlx::query_scalar(
         "select d.datname::text from pg_database d
           where shobj_description(d.oid, 'pg_database') = $1
             and not exists (select 1 from pg_stat_activity a where a.datname = d.datname)",
@@ -150,9 +162,22 @@ pub async fn clean_abandoned(conn: &mut PgConnection) -> Result<Vec<String>, sql
     .bind(PARTIAL)
     .fetch_all(&mut *conn)
     .await?;
-    for name in &abandoned {
+    let mut abandoned = Vec::new();
+    for name in candidates {
+        let free: bool = sqlx::query_scalar("select pg_try_advisory_lock(hashtext($1))")
+            .bind(building_lock(&name))
+            .fetch_one(&mut *conn)
+            .await?;
+        if !free {
+            continue; // still being built
+        }
         tracing::warn!(database = %name, "dropping a database a killed copy or restore left half built");
-        discard(&mut *conn, name).await;
+        discard(&mut *conn, &name).await;
+        sqlx::query("select pg_advisory_unlock(hashtext($1))")
+            .bind(building_lock(&name))
+            .execute(&mut *conn)
+            .await?;
+        abandoned.push(name);
     }
     Ok(abandoned)
 }

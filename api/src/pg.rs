@@ -258,7 +258,9 @@ fn init_cluster(
     fs::set_permissions(cluster_dir, fs::Permissions::from_mode(0o700))
         .map_err(io("securing the cluster folder"))?;
     let pwfile = data_dir.join("pg-initpw");
-    fs::write(&pwfile, password).map_err(io("writing the initial password"))?;
+    crate::private::create(&pwfile)
+        .and_then(|mut file| file.write_all(password.as_bytes()))
+        .map_err(io("writing the initial password"))?;
     owner.give(cluster_dir)?;
     owner.give(&pwfile)?;
     let pwfile_arg = format!("--pwfile={}", path_str(&pwfile)?);

@@ -258,26 +258,19 @@ async fn an_import_killed_at_any_moment_leaves_nothing_half_made_under_its_name(
             .await
             .unwrap();
         // (the killed process's sessions take a moment to end; until then it is not abandoned)
-        for _ in 0..50 {
+        let mut left = 0i64;
+        for _ in 0..100 {
             api::fork::clean_abandoned(&mut conn).await.unwrap();
-            let busy: i64 =
-                sqlx::query_scalar("select count(*) from pg_stat_activity where datname like $1")
-                    .bind(format!("{}\\_partial\\_%", &into[..into.len().min(40)]))
-                    .fetch_one(&db.pool)
-                    .await
-                    .unwrap();
-            if busy == 0 {
-                api::fork::clean_abandoned(&mut conn).await.unwrap();
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        let left: i64 =
-            sqlx::query_scalar("select count(*) from pg_database where datname like $1")
+            left = sqlx::query_scalar("select count(*) from pg_database where datname like $1")
                 .bind(format!("{}\\_partial\\_%", &into[..into.len().min(40)]))
                 .fetch_one(&db.pool)
                 .await
                 .unwrap();
+            if left == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
         assert_eq!(
             left, 0,
             "killed after {delay_ms} ms: a partial database stays"

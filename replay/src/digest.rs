@@ -116,7 +116,11 @@ pub async fn digest_up_to(pool: &PgPool, position: i64) -> Result<Option<Digest>
 pub async fn digest(pool: &PgPool) -> Result<Option<Digest>, ReplayError> {
     let mut conn = pool.acquire().await?;
     let mut tx = conn.begin().await?;
-    // waits for the appends under way to end, and holds new ones off until the commit.
+    // waits for the appends under way to end, and holds new ones off until the commit; not
+    // for long behind a writer that does not end (new appends would queue behind this).
+    sqlx::query("set local lock_timeout = '5s'")
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("lock table events in share mode")
         .execute(&mut *tx)
         .await?;

@@ -363,8 +363,9 @@ async fn copy_foreign_keys(
     sqlx::query("set local search_path to pg_catalog")
         .execute(&mut *tx)
         .await?;
-    let keys: Vec<(String, String, String, String)> = sqlx::query_as(
-        "select c.conname::text, t.relname::text, r.relname::text, pg_get_constraintdef(c.oid)
+    let keys: Vec<(String, String, String, String, String)> = sqlx::query_as(
+        "select c.conname::text, t.relname::text, r.relname::text, quote_ident(r.relname),
+                pg_get_constraintdef(c.oid)
            from pg_constraint c
            join pg_class t on t.oid = c.conrelid
            join pg_class r on r.oid = c.confrelid
@@ -375,8 +376,9 @@ async fn copy_foreign_keys(
     .bind(tables)
     .fetch_all(&mut *tx)
     .await?;
-    for (name, table, referenced, definition) in keys {
-        let live = format!("REFERENCES public.{}(", quote_if_needed(&referenced));
+    for (name, table, referenced, written, definition) in keys {
+        // as PostgreSQL writes the table's name: bare, or quoted when it must be.
+        let live = format!("REFERENCES public.{written}(");
         let Some(at) = definition.find(&live) else {
             return Err(ReplayError::Projection(format!(
                 "cannot copy foreign key {name} of {table}: {definition}"
@@ -402,18 +404,4 @@ async fn copy_foreign_keys(
         .execute(&mut *tx)
         .await?;
     Ok(())
-}
-
-/// `name` as PostgreSQL writes an identifier: bare when it is lowercase letters, digits and
-/// underscores, quoted otherwise.
-fn quote_if_needed(name: &str) -> String {
-    let plain = name
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && !name.starts_with(|c: char| c.is_ascii_digit());
-    if plain {
-        name.to_owned()
-    } else {
-        quote(name)
-    }
 }

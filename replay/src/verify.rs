@@ -108,7 +108,7 @@ impl fmt::Display for Finding {
             ),
             Problem::SnapshotDiffers { sequence } => write!(
                 f,
-                "position {}: the snapshot of {stream} at sequence {sequence} is not what its events make it: changed by hand",
+                "position {}: the snapshot of {stream} at sequence {sequence} is not what its events make it: changed by hand, or taken by an older version of the aggregate",
                 self.position
             ),
         }
@@ -359,20 +359,15 @@ async fn global_order(
     let mut sealed_up_to = 0i64;
     let mut batches = Batches::new(BATCH, None);
     let mut checked = 0u64;
-    // the positions read since the last seal, to name the ones missing when a seal breaks.
-    let mut seen: Vec<i64> = Vec::new();
-    let broken = |at: &projections::seal::Seal, sealed_up_to: i64, seen: &mut Vec<i64>| {
-        let finding = Finding {
-            position: at.position,
-            aggregate_type: "log".into(),
-            aggregate_id: "seal".into(),
-            problem: Problem::SealBroken {
-                after: sealed_up_to + 1,
-                missing: missing(seen, sealed_up_to + 1, at.position),
-            },
-        };
-        seen.clear();
-        finding
+    // (the positions missing in a broken range are looked up once the pass is over)
+    let broken = |at: &projections::seal::Seal, sealed_up_to: i64| Finding {
+        position: at.position,
+        aggregate_type: "log".into(),
+        aggregate_id: "seal".into(),
+        problem: Problem::SealBroken {
+            after: sealed_up_to + 1,
+            missing: Vec::new(),
+        },
     };
     loop {
         let rows = batches.next(pool).await?;
@@ -384,10 +379,9 @@ async fn global_order(
             while let Some(mark) = marks
                 .next_if(|m| (m.transaction_id, m.position) < (row.transaction_id, row.position))
             {
-                findings.push(broken(&mark, sealed_up_to, &mut seen));
+                findings.push(broken(&mark, sealed_up_to));
                 sealed_up_to = mark.position;
             }
-            seen.push(row.position);
             running = seal(&running, row.position, row.hash.as_deref()).to_vec();
             match latest {
                 Some(latest) if row.recorded_at + TIME_TOLERANCE < latest => {
@@ -406,11 +400,10 @@ async fn global_order(
                 .next_if(|m| (m.transaction_id, m.position) == (row.transaction_id, row.position))
             {
                 if mark.hash != running {
-                    findings.push(broken(&mark, sealed_up_to, &mut seen));
+                    findings.push(broken(&mark, sealed_up_to));
                     // go on from the seal, so one break is reported once.
                     running = mark.hash.clone();
                 }
-                seen.clear();
                 sealed_up_to = mark.position;
             }
             checked += 1;
@@ -422,22 +415,21 @@ async fn global_order(
         });
     }
     for mark in marks {
-        findings.push(broken(&mark, sealed_up_to, &mut seen));
+        findings.push(broken(&mark, sealed_up_to));
         sealed_up_to = mark.position;
     }
-    Ok(findings)
-}
-
-/// The positions from `from` to `to` that none of `seen` holds, the first 20.
-fn missing(seen: &mut [i64], from: i64, to: i64) -> Vec<i64> {
-    seen.sort_unstable();
-    let mut missing = Vec::new();
-    let mut expected = from;
-    for &position in seen.iter().filter(|p| (from..=to).contains(*p)) {
-        missing.extend((expected..position).take(20));
-        expected = position + 1;
+    for finding in &mut findings {
+        if let Problem::SealBroken { after, missing } = &mut finding.problem {
+            *missing = sqlx::query_scalar(
+                "select g from generate_series($1::bigint, $2::bigint) g
+                  where not exists (select 1 from events where position = g)
+                  order by g limit 20",
+            )
+            .bind(*after)
+            .bind(finding.position)
+            .fetch_all(pool)
+            .await?;
+        }
     }
-    missing.extend((expected..=to).take(20));
-    missing.truncate(20);
-    missing
+    Ok(findings)
 }

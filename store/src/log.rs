@@ -217,25 +217,32 @@ pub struct InsideTransaction {
     pub last: i64,
 }
 
-/// Whether the log can be cut at `position`: every transaction is wholly at or before it, or
-/// wholly after it. The transactions checked are the one of the last event at or before it and
-/// the one of the first event after it: each command appends in one statement, so a
-/// transaction's positions are together unless another transaction took positions between
-/// them, and then one of those two is the one cut.
+/// Whether the log can be cut at `position`: what each command wrote (one append, one
+/// transaction) is wholly at or before it, or wholly after it. A command's events are told by
+/// the command id in their metadata, which copies of a log keep (a fork, an import or a restore
+/// writes every event in one transaction of its own), or by their transaction where there is no
+/// id. The commands checked are the one of the last event at or before the position and the one
+/// of the first event after it: a command's positions are together unless another one wrote
+/// between them, and then one of those two is the one cut (three commands interleaved at the
+/// same moment can hide a cut). Positions more than 2,000 away are not looked at: no command
+/// writes that many events.
 pub async fn check_cut(
     executor: impl PgExecutor<'_>,
     position: i64,
 ) -> Result<Result<(), InsideTransaction>, sqlx::Error> {
+    // a command's key: its id in the metadata, which copies keep; the transaction for events
+    // written without one.
     let inside: Option<(i64, i64)> = sqlx::query_as(
-        "select min(e.position), max(e.position)
-           from ((select transaction_id from events where position <= $1
-                   order by position desc limit 1)
+        "with near as (
+           select position, coalesce(metadata->>'command_id', transaction_id::text) as command
+             from events where position between $1 - 2000 and $1 + 2001)
+         select min(n.position), max(n.position)
+           from ((select command from near where position <= $1 order by position desc limit 1)
                  union
-                 (select transaction_id from events where position > $1
-                   order by position limit 1)) t
-           join events e on e.transaction_id = t.transaction_id
-          group by t.transaction_id
-         having min(e.position) <= $1 and max(e.position) > $1
+                 (select command from near where position > $1 order by position limit 1)) t
+           join near n on n.command = t.command
+          group by t.command
+         having min(n.position) <= $1 and max(n.position) > $1
           limit 1",
     )
     .bind(position)

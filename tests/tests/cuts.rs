@@ -152,3 +152,36 @@ async fn a_database_is_not_copied_up_to_a_position_inside_a_transaction() {
     assert_eq!(copied as i64, expected);
     pool.close().await;
 }
+
+#[tokio::test]
+async fn a_copy_of_the_log_keeps_the_boundaries_of_the_commands_it_copied() {
+    let app = demo().await;
+    let transactions = multi_event_transactions(&app).await;
+    let last: i64 = sqlx::query_scalar("select max(position) from events")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let name = TestDb::fresh_name();
+    // a copy writes every event in one transaction of its own.
+    let (copy, _) = api::fork::fork(&app.db.pool, last, &TestDb::url_of(&name), |_| {})
+        .await
+        .unwrap();
+    for &(first, end) in &transactions {
+        for position in first..end {
+            let refused = projections::log::check_cut(&copy, position)
+                .await
+                .unwrap()
+                .unwrap_err();
+            assert_eq!((refused.first, refused.last), (first, end));
+        }
+        assert!(projections::log::check_cut(&copy, end)
+            .await
+            .unwrap()
+            .is_ok());
+        assert!(projections::log::check_cut(&copy, first - 1)
+            .await
+            .unwrap()
+            .is_ok());
+    }
+    copy.close().await;
+}

@@ -297,9 +297,11 @@ impl Server {
             "select datname, shobj_description(oid, 'pg_database') from pg_database
               where not datistemplate
                 and (shobj_description(oid, 'pg_database') like 'erp:%' or datname = $1)
+                and shobj_description(oid, 'pg_database') is distinct from $2
               order by datname",
         )
         .bind(&self.default)
+        .bind(fork::PARTIAL)
         .fetch_all(&mut conn)
         .await?;
         let _ = conn.close().await;
