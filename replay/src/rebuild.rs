@@ -24,7 +24,7 @@ pub struct Shadow<'p, P: Projection> {
     pub applied: u64,
     /// The session holding the projection's rebuild lock; closing it (dropping the shadow)
     /// releases the lock.
-    _lock: PgConnection,
+    lock: PgConnection,
 }
 
 /// How far a rebuild has got.
@@ -87,7 +87,7 @@ impl<'p, P: Projection> Shadow<'p, P> {
             schema,
             at: Checkpoint::default(),
             applied: 0,
-            _lock: lock,
+            lock,
         })
     }
 
@@ -215,7 +215,7 @@ impl<'p, P: Projection> Shadow<'p, P> {
     /// locked, the shadow takes the events that arrived meanwhile, the tables change places and
     /// the projection's checkpoint moves to the shadow's. A live runner that was applying a
     /// batch finds its checkpoint moved and starts again from the new one.
-    pub async fn swap(mut self, pool: &PgPool) -> Result<Checkpoint, ReplayError> {
+    pub async fn swap(&mut self, pool: &PgPool) -> Result<Checkpoint, ReplayError> {
         let mut conn = pool.acquire().await?;
         let mut tx = conn.begin().await?;
         for table in self.projection.tables() {
@@ -280,13 +280,25 @@ impl<'p, P: Projection> Shadow<'p, P> {
 
     /// Removes the shadow tables.
     pub async fn discard(self, pool: &PgPool) -> Result<(), ReplayError> {
-        sqlx::query(&format!(
+        let dropped = sqlx::query(&format!(
             "drop schema if exists {} cascade",
             quote(&self.schema)
         ))
         .execute(pool)
-        .await?;
+        .await;
+        self.release().await;
+        dropped?;
         Ok(())
+    }
+
+    /// Lets the next rebuild or verify of the read model in, now: the lock goes with its
+    /// session, which is ended here rather than whenever the server notices it is gone.
+    async fn release(self) {
+        let mut lock = self.lock;
+        let _ = sqlx::query("select pg_advisory_unlock_all()")
+            .execute(&mut lock)
+            .await;
+        let _ = lock.close().await;
     }
 }
 
@@ -337,19 +349,19 @@ pub async fn rebuild<P: Projection>(
 ) -> Result<Checkpoint, ReplayError> {
     let mut shadow = Shadow::create(pool, projection).await?;
     if let Err(e) = shadow.advance(pool, None, progress).await {
-        shadow.discard(pool).await?;
+        let _ = shadow.discard(pool).await;
         return Err(e);
     }
-    let schema = shadow.schema.clone();
-    match shadow.swap(pool).await {
-        Ok(at) => Ok(at),
-        Err(e) => {
-            sqlx::query(&format!("drop schema if exists {} cascade", quote(&schema)))
-                .execute(pool)
-                .await?;
-            Err(e)
-        }
+    // on failure the swap's transaction rolled back: the shadow goes, the lock held until then.
+    let swapped = shadow.swap(pool).await;
+    if swapped.is_err() {
+        // the failure is what the caller hears of; a shadow left behind is removed by the next
+        // rebuild of the read model.
+        let _ = shadow.discard(pool).await;
+    } else {
+        shadow.release().await;
     }
+    swapped
 }
 
 /// Recreates in `schema` the foreign keys between `tables` (`create table (like ...)` copies
