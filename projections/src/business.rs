@@ -102,3 +102,28 @@ pub async fn in_use(pool: &sqlx::PgPool) -> Result<domain::configuration::InUse,
         journals: codes(journals),
     })
 }
+
+/// The events of partner `id`'s history with its documents: the partner's own, its orders' and
+/// its documents' (invoices, bills, credit notes), and the entries posted for it (its documents'
+/// and its payments).
+pub async fn partner_documents(
+    pool: &sqlx::PgPool,
+    id: uuid::Uuid,
+) -> Result<crate::history::Subject, sqlx::Error> {
+    let streams: Vec<(String, String)> = sqlx::query_as(
+        "select $2::text, $1::text
+         union all select $3, id::text from business_order where partner_id = $1
+         union all select $4, id::text from invoice where partner_id = $1",
+    )
+    .bind(id)
+    .bind(<domain::partner::Partner as Aggregate>::TYPE)
+    .bind(Order::TYPE)
+    .bind(Invoice::TYPE)
+    .fetch_all(pool)
+    .await?;
+    let positions = sqlx::query_scalar("select position from journal_entry where partner_id = $1")
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
+    Ok(crate::history::Subject { streams, positions })
+}

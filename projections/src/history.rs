@@ -2,44 +2,103 @@
 //! complete and written in the same transaction as the change.
 
 use chrono::{DateTime, Utc};
-use serde::de::DeserializeOwned;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use crate::log::{AsOf, StoredEvent, EVENT_COLUMNS};
 use crate::page::push_some;
 use crate::reports::ReportBinds;
 
-/// Up to `limit` events of one aggregate with a sequence above `after_sequence`, oldest first.
-pub async fn events_of(
-    pool: &PgPool,
-    aggregate_type: &str,
-    aggregate_id: &str,
-    after_sequence: i64,
-    limit: i64,
-) -> Result<Vec<StoredEvent>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {EVENT_COLUMNS} from events
-          where aggregate_type = $1 and aggregate_id = $2 and sequence > $3
-          order by sequence
-          limit $4"
-    ))
-    .bind(aggregate_type)
-    .bind(aggregate_id)
-    .bind(after_sequence)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
+/// Which events make one record's history: every event of its streams, and single events of
+/// other streams named by their positions (a payment's entry, posted in its period's stream).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Subject {
+    /// (aggregate type, aggregate id) of each stream.
+    pub streams: Vec<(String, String)>,
+    pub positions: Vec<i64>,
 }
 
-/// The events of one aggregate recorded by `as_of`, oldest first, each with its payload read as
-/// `T`: what a read model folds to show the record as it stood then.
-pub(crate) async fn events_as_of<T: DeserializeOwned>(
+impl Subject {
+    /// The events of one stream.
+    pub fn stream(aggregate_type: &str, id: impl ToString) -> Self {
+        Self {
+            streams: vec![(aggregate_type.to_owned(), id.to_string())],
+            positions: Vec::new(),
+        }
+    }
+
+    /// Binds the subject as `$1` (types), `$2` (ids) and `$3` (positions) of [`Subject::EVENTS`].
+    fn bind<'q, O>(
+        &self,
+        query: sqlx::query::QueryAs<'q, Postgres, O, sqlx::postgres::PgArguments>,
+    ) -> sqlx::query::QueryAs<'q, Postgres, O, sqlx::postgres::PgArguments> {
+        let (types, ids): (Vec<String>, Vec<String>) = self.streams.iter().cloned().unzip();
+        query.bind(types).bind(ids).bind(self.positions.clone())
+    }
+
+    /// The subject's events (`events where …`), to filter further (`and …`) with `$4` and on.
+    const EVENTS: &str = "events where position in (
+                            select e.position from events e
+                              join unnest($1::text[], $2::text[]) s(t, i)
+                                on e.aggregate_type = s.t and e.aggregate_id = s.i
+                            union select unnest($3::bigint[]))";
+}
+
+/// Up to `limit` events of `subject` after position `after`, and at or before `until` if given,
+/// oldest first.
+pub async fn events_of(
+    pool: &PgPool,
+    subject: &Subject,
+    after: i64,
+    until: Option<AsOf>,
+    limit: i64,
+) -> Result<Vec<StoredEvent>, sqlx::Error> {
+    let sql = format!(
+        "select {EVENT_COLUMNS} from {}
+            and position > $4
+            and ($5::bigint is null or position <= $5)
+            and ($6::timestamptz is null or recorded_at <= $6)
+          order by position
+          limit $7",
+        Subject::EVENTS
+    );
+    subject
+        .bind(sqlx::query_as(&sql))
+        .bind(after)
+        .bind_as_of(until)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+}
+
+/// How many events `subject` has, at or before `until` if given.
+pub async fn count_of(
+    pool: &PgPool,
+    subject: &Subject,
+    until: Option<AsOf>,
+) -> Result<i64, sqlx::Error> {
+    let sql = format!(
+        "select count(*) from {}
+            and ($4::bigint is null or position <= $4)
+            and ($5::timestamptz is null or recorded_at <= $5)",
+        Subject::EVENTS
+    );
+    let (count,): (i64,) = subject
+        .bind(sqlx::query_as(&sql))
+        .bind_as_of(until)
+        .fetch_one(pool)
+        .await?;
+    Ok(count)
+}
+
+/// The events of one stream recorded by `as_of`, oldest first: what a read model applies to
+/// show the record as it stood then.
+pub(crate) async fn stream_as_of(
     pool: &PgPool,
     aggregate_type: &str,
     aggregate_id: &str,
     as_of: AsOf,
-) -> Result<Vec<(StoredEvent, T)>, sqlx::Error> {
-    let events: Vec<StoredEvent> = sqlx::query_as(&format!(
+) -> Result<Vec<StoredEvent>, sqlx::Error> {
+    sqlx::query_as(&format!(
         "select {EVENT_COLUMNS} from events
           where aggregate_type = $1 and aggregate_id = $2
             and ($3::bigint is null or position <= $3)
@@ -50,34 +109,6 @@ pub(crate) async fn events_as_of<T: DeserializeOwned>(
     .bind(aggregate_id)
     .bind_as_of(Some(as_of))
     .fetch_all(pool)
-    .await?;
-    events
-        .into_iter()
-        .map(|event| {
-            let payload = event.payload_as().map_err(|e| {
-                let reason = format!(
-                    "event {} is not a {aggregate_type} event: {e}",
-                    event.position
-                );
-                sqlx::Error::Decode(reason.into())
-            })?;
-            Ok((event, payload))
-        })
-        .collect()
-}
-
-/// How many events one aggregate has.
-pub async fn count_of(
-    pool: &PgPool,
-    aggregate_type: &str,
-    aggregate_id: &str,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "select count(*) from events where aggregate_type = $1 and aggregate_id = $2",
-    )
-    .bind(aggregate_type)
-    .bind(aggregate_id)
-    .fetch_one(pool)
     .await
 }
 

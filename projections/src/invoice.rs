@@ -7,15 +7,20 @@
 //! open is the total less what the matches add up to, rounded as the domain rounds it.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::invoice::{InvoiceDraft, InvoiceEvent, InvoiceKind, InvoiceLine, InvoiceState};
+use cqrs_es::Aggregate;
+use domain::invoice::{
+    Invoice, InvoiceDraft, InvoiceEvent, InvoiceKind, InvoiceLine, InvoiceState,
+};
 use domain::money::{round, Totals};
 use rust_decimal::Decimal;
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
+use crate::business::BusinessProjection;
 use crate::lines::{line_row, LineTable};
 use crate::log::{AsOf, StoredEvent};
 use crate::page::{push_some, Filter, List};
+use crate::past::replayed;
 use crate::reports::{Dates, ReportBinds};
 use crate::runner::ProjectionError;
 use crate::stored::{Named, Stored};
@@ -273,8 +278,45 @@ pub struct MatchRow {
 }
 
 /// One document.
-pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<InvoiceRow>, sqlx::Error> {
-    Ok(LIST.get_many(pool, &[id]).await?.pop())
+pub async fn get<'e>(db: impl PgExecutor<'e>, id: Uuid) -> Result<Option<InvoiceRow>, sqlx::Error> {
+    Ok(LIST.get_many(db, &[id]).await?.pop())
+}
+
+/// A document as it stood at a point of the log, with its lines and matches as they stood then.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvoiceThen {
+    pub invoice: InvoiceRow,
+    pub lines: Vec<InvoiceLineRow>,
+    pub matches: Vec<MatchRow>,
+}
+
+/// Document `id` as it stood at `as_of` (see [`crate::past`]); `None` if it did not exist yet.
+pub async fn as_of(
+    pool: &PgPool,
+    id: Uuid,
+    as_of: AsOf,
+) -> Result<Option<InvoiceThen>, sqlx::Error> {
+    let record = (Invoice::TYPE, id);
+    replayed(
+        pool,
+        &BusinessProjection,
+        &TABLES,
+        record,
+        as_of,
+        async |c| {
+            let Some(invoice) = get(&mut *c, id).await? else {
+                return Ok(None);
+            };
+            let lines = LINES.read(&mut *c, &[id]).await?;
+            let matches = matches_of(&mut *c, &[id]).await?;
+            Ok(Some(InvoiceThen {
+                invoice,
+                lines,
+                matches,
+            }))
+        },
+    )
+    .await
 }
 
 /// The documents made from the orders of `ids`, by order, then oldest first.
@@ -293,13 +335,16 @@ pub async fn lines_of(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<InvoiceLineRow>
 }
 
 /// What was set against the documents of `ids`, by document, oldest first.
-pub async fn matches_of(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<MatchRow>, sqlx::Error> {
+pub async fn matches_of<'e>(
+    db: impl PgExecutor<'e>,
+    ids: &[Uuid],
+) -> Result<Vec<MatchRow>, sqlx::Error> {
     sqlx::query_as(
         "select invoice_id, with_id, amount, match_date from invoice_match
           where invoice_id = any($1) order by invoice_id, position",
     )
     .bind(ids)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
 }
 

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use crate::history::Subject;
 use crate::log::{AsOf, StoredEvent};
 use crate::reports::{Dates, ReportBinds};
 
@@ -130,14 +131,38 @@ const ENTRY_COLUMNS: &str = "id, journal, number, entry_date, reference, origin,
 /// The most entries one list holds.
 pub const ENTRIES_MAX: i64 = 1000;
 
-/// One entry.
-pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<EntryRow>, sqlx::Error> {
+/// One entry; with `as_of`, only if it was posted by then (a posted entry never changes).
+pub async fn get(
+    pool: &PgPool,
+    id: Uuid,
+    as_of: Option<AsOf>,
+) -> Result<Option<EntryRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "select {ENTRY_COLUMNS} from journal_entry where id = $1"
+        "select {ENTRY_COLUMNS} from journal_entry
+          where id = $1
+            and ($2::bigint is null or position <= $2)
+            and ($3::timestamptz is null or recorded_at <= $3)"
     ))
     .bind(id)
+    .bind_as_of(as_of)
     .fetch_optional(pool)
     .await
+}
+
+/// The events of entry `id`'s history: its posting, and for a payment, the documents it was set
+/// against.
+pub async fn subject(pool: &PgPool, id: Uuid) -> Result<Subject, sqlx::Error> {
+    let positions = sqlx::query_scalar(
+        "select position from journal_entry where id = $1
+         union select position from invoice_match where with_id = $1",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    Ok(Subject {
+        streams: Vec::new(),
+        positions,
+    })
 }
 
 /// Entries of `journal` (all journals if none) dated in `dates`, by date and number: the first

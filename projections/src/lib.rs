@@ -10,6 +10,7 @@ mod lines;
 pub mod order;
 pub mod page;
 pub mod partner;
+mod past;
 pub mod period;
 pub mod product;
 pub mod reports;

@@ -5,7 +5,7 @@
 use domain::money::DocumentLine;
 use sqlx::postgres::PgRow;
 use sqlx::query_builder::Separated;
-use sqlx::{FromRow, PgConnection, PgPool, Postgres, QueryBuilder};
+use sqlx::{FromRow, PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 /// `line_row! { OrderLineRow { order_id; goods: bool, .. } }` (doc comments allowed on the row
@@ -61,7 +61,11 @@ impl LineTable {
     }
 
     /// The lines of the documents of `ids`, by document and line number.
-    pub(crate) async fn read<R>(&self, pool: &PgPool, ids: &[Uuid]) -> Result<Vec<R>, sqlx::Error>
+    pub(crate) async fn read<'e, R>(
+        &self,
+        db: impl sqlx::PgExecutor<'e>,
+        ids: &[Uuid],
+    ) -> Result<Vec<R>, sqlx::Error>
     where
         R: for<'r> FromRow<'r, PgRow> + Send + Unpin,
     {
@@ -71,7 +75,7 @@ impl LineTable {
             self.columns()
         ))
         .bind(ids)
-        .fetch_all(pool)
+        .fetch_all(db)
         .await
     }
 

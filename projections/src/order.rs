@@ -8,18 +8,21 @@
 //! only the invoice, so what it billed is kept in `order_invoiced` until then.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use cqrs_es::Aggregate;
 use domain::money::Totals;
-use domain::order::{LineQuantity, OrderEvent, OrderHead, OrderLine, OrderState, Side};
+use domain::order::{LineQuantity, Order, OrderEvent, OrderHead, OrderLine, OrderState, Side};
 use rust_decimal::Decimal;
 use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
 use sqlx::query_builder::Separated;
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
+use crate::business::BusinessProjection;
 use crate::lines::{line_row, LineTable};
 use crate::log::{AsOf, StoredEvent};
 use crate::page::{push_some, Filter, List};
+use crate::past::replayed;
 use crate::reports::{Dates, ReportBinds};
 use crate::runner::ProjectionError;
 use crate::stored::Stored;
@@ -422,8 +425,35 @@ line_row! {
 }
 
 /// One order.
-pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<OrderRow>, sqlx::Error> {
-    Ok(get_many(pool, &[id]).await?.pop())
+pub async fn get<'e>(db: impl PgExecutor<'e>, id: Uuid) -> Result<Option<OrderRow>, sqlx::Error> {
+    Ok(LIST.get_many(db, &[id]).await?.pop())
+}
+
+/// An order as it stood at a point of the log, with its lines as they stood then.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderThen {
+    pub order: OrderRow,
+    pub lines: Vec<OrderLineRow>,
+}
+
+/// Order `id` as it stood at `as_of` (see [`crate::past`]); `None` if it did not exist yet.
+pub async fn as_of(pool: &PgPool, id: Uuid, as_of: AsOf) -> Result<Option<OrderThen>, sqlx::Error> {
+    let record = (Order::TYPE, id);
+    replayed(
+        pool,
+        &BusinessProjection,
+        &TABLES,
+        record,
+        as_of,
+        async |c| {
+            let Some(order) = get(&mut *c, id).await? else {
+                return Ok(None);
+            };
+            let lines = LINES.read(&mut *c, &[id]).await?;
+            Ok(Some(OrderThen { order, lines }))
+        },
+    )
+    .await
 }
 
 /// The orders of `ids` that exist, in no particular order.

@@ -86,15 +86,15 @@ where
     F: Filter,
 {
     /// The rows of `ids` that exist, in no particular order.
-    pub(crate) async fn get_many(
+    pub(crate) async fn get_many<'e>(
         &self,
-        pool: &PgPool,
+        db: impl sqlx::PgExecutor<'e>,
         ids: &[Uuid],
     ) -> Result<Vec<R>, sqlx::Error> {
         let (table, columns) = (self.table, self.columns);
         sqlx::query_as(&format!("select {columns} from {table} where id = any($1)"))
             .bind(ids)
-            .fetch_all(pool)
+            .fetch_all(db)
             .await
     }
 

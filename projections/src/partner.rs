@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
 use domain::partner::{Partner, PartnerDetails, PartnerEvent};
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use crate::history::events_as_of;
 use crate::log::{AsOf, StoredEvent};
 use crate::page::push_some;
+use crate::past::replayed;
 use crate::runner::{payload, projection, uuid_of, ProjectionError};
 
 /// A partner as the form and the list show it.
@@ -176,60 +176,30 @@ async fn write(
     Ok(())
 }
 
-/// One partner as it stood at `as_of`, replayed from its events (the same row the read model
-/// had then); `None` if it did not exist yet.
+/// One partner as it stood at `as_of`: the row the read model had then (see [`crate::past`]);
+/// `None` if it did not exist yet.
 pub async fn as_of(
     pool: &PgPool,
     id: Uuid,
     as_of: AsOf,
 ) -> Result<Option<PartnerRow>, sqlx::Error> {
-    let events = events_as_of(pool, Partner::TYPE, &id.to_string(), as_of).await?;
-    let mut row: Option<PartnerRow> = None;
-    for (event, payload) in events {
-        match payload {
-            PartnerEvent::PartnerCreated { details } | PartnerEvent::PartnerUpdated { details } => {
-                let d = &details;
-                let (archived, created_at, created_position) = row
-                    .as_ref()
-                    .map(|r| (r.archived, r.created_at, r.created_position))
-                    .unwrap_or((false, event.recorded_at, event.position));
-                row = Some(PartnerRow {
-                    id,
-                    name: d.name.as_str().to_owned(),
-                    name_sort: d.name.as_str().to_lowercase(),
-                    email: d.email.as_ref().map(|e| e.as_str().to_owned()),
-                    phone: d.phone.as_ref().map(|p| p.as_str().to_owned()),
-                    street: d.address.street.clone(),
-                    city: d.address.city.clone(),
-                    zip: d.address.zip.clone(),
-                    country: d.address.country.clone(),
-                    vat: d.vat.as_ref().map(|v| v.as_str().to_owned()),
-                    is_customer: d.is_customer,
-                    is_supplier: d.is_supplier,
-                    archived,
-                    version: event.sequence,
-                    created_at,
-                    created_position,
-                    updated_at: event.recorded_at,
-                });
-            }
-            PartnerEvent::PartnerArchived {} | PartnerEvent::PartnerUnarchived {} => {
-                if let Some(r) = row.as_mut() {
-                    r.archived = matches!(payload, PartnerEvent::PartnerArchived {});
-                    r.version = event.sequence;
-                    r.updated_at = event.recorded_at;
-                }
-            }
-        }
-    }
-    Ok(row)
+    let record = (Partner::TYPE, id);
+    replayed(
+        pool,
+        &PartnerProjection,
+        &["partner"],
+        record,
+        as_of,
+        async |c| get(c, id).await,
+    )
+    .await
 }
 
 /// One partner, archived or not.
-pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<PartnerRow>, sqlx::Error> {
+pub async fn get<'e>(db: impl PgExecutor<'e>, id: Uuid) -> Result<Option<PartnerRow>, sqlx::Error> {
     sqlx::query_as("select * from partner where id = $1")
         .bind(id)
-        .fetch_optional(pool)
+        .fetch_optional(db)
         .await
 }
 

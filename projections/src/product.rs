@@ -3,13 +3,16 @@
 //! at the cost of the moment a report looks at).
 
 use chrono::{DateTime, Utc};
-use domain::product::{ProductEvent, ProductKind};
+use cqrs_es::Aggregate;
+use domain::product::{Product, ProductEvent, ProductKind};
 use rust_decimal::Decimal;
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use crate::log::StoredEvent;
+use crate::business::BusinessProjection;
+use crate::log::{AsOf, StoredEvent};
 use crate::page::{push_some, Filter, List};
+use crate::past::replayed;
 use crate::runner::ProjectionError;
 use crate::stored::Stored;
 
@@ -97,8 +100,26 @@ const COLUMNS: &str =
      created_at, updated_at";
 
 /// One product, archived or not.
-pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<ProductRow>, sqlx::Error> {
-    Ok(get_many(pool, &[id]).await?.pop())
+pub async fn get<'e>(db: impl PgExecutor<'e>, id: Uuid) -> Result<Option<ProductRow>, sqlx::Error> {
+    Ok(LIST.get_many(db, &[id]).await?.pop())
+}
+
+/// One product as it stood at `as_of` (see [`crate::past`]); `None` if it did not exist yet.
+pub async fn as_of(
+    pool: &PgPool,
+    id: Uuid,
+    as_of: AsOf,
+) -> Result<Option<ProductRow>, sqlx::Error> {
+    let record = (Product::TYPE, id);
+    replayed(
+        pool,
+        &BusinessProjection,
+        &TABLES,
+        record,
+        as_of,
+        async |c| get(c, id).await,
+    )
+    .await
 }
 
 /// The products of `ids` that exist, in no particular order.

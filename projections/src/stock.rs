@@ -115,3 +115,25 @@ pub async fn levels(
     .fetch_all(pool)
     .await
 }
+
+/// What is in the warehouse of `product`, as recorded by `as_of` if given (every move, whatever
+/// its date).
+pub async fn on_hand(
+    pool: &PgPool,
+    product: Uuid,
+    as_of: Option<AsOf>,
+) -> Result<Decimal, sqlx::Error> {
+    let (on_hand,): (Decimal,) = sqlx::query_as(
+        "select coalesce(sum(case when to_location = $4 then quantity else -quantity end), 0)
+           from stock_move
+          where product_id = $1 and (to_location = $4 or from_location = $4)
+            and ($2::bigint is null or position <= $2)
+            and ($3::timestamptz is null or recorded_at <= $3)",
+    )
+    .bind(product)
+    .bind_as_of(as_of)
+    .bind(Stored(Location::Stock))
+    .fetch_one(pool)
+    .await?;
+    Ok(on_hand)
+}

@@ -7,8 +7,8 @@ use domain::user::{User, UserEvent};
 use sqlx::{PgConnection, PgExecutor, PgPool};
 use uuid::Uuid;
 
-use crate::history::events_as_of;
 use crate::log::{AsOf, StoredEvent};
+use crate::past::replayed;
 use crate::runner::{payload, projection, uuid_of, ProjectionError};
 
 /// A user as sign-in and the user list see it.
@@ -108,58 +108,19 @@ async fn apply_one(
     Ok(())
 }
 
-/// One user as they stood at `as_of`, replayed from their events; `None` if they did not exist
-/// yet.
+/// One user as they stood at `as_of`: the row the read model had then (see [`crate::past`]);
+/// `None` if they did not exist yet.
 pub async fn as_of(pool: &PgPool, id: Uuid, as_of: AsOf) -> Result<Option<UserRow>, sqlx::Error> {
-    let events = events_as_of(pool, User::TYPE, &id.to_string(), as_of).await?;
-    let mut row: Option<UserRow> = None;
-    for (event, payload) in events {
-        let codes = |groups: &std::collections::BTreeSet<domain::configuration::Code>| {
-            groups.iter().map(|g| g.to_string()).collect::<Vec<_>>()
-        };
-        match payload {
-            UserEvent::UserCreated {
-                login,
-                name,
-                password_hash,
-                groups,
-            } => {
-                row = Some(UserRow {
-                    id,
-                    login: login.as_str().to_owned(),
-                    name: name.as_str().to_owned(),
-                    password_hash: password_hash.as_str().to_owned(),
-                    groups: codes(&groups),
-                    active: true,
-                    version: event.sequence,
-                    created_at: event.recorded_at,
-                    updated_at: event.recorded_at,
-                });
-                continue;
-            }
-            UserEvent::UserUpdated { name, groups } => {
-                if let Some(r) = row.as_mut() {
-                    r.name = name.as_str().to_owned();
-                    r.groups = codes(&groups);
-                }
-            }
-            UserEvent::PasswordChanged { password_hash } => {
-                if let Some(r) = row.as_mut() {
-                    r.password_hash = password_hash.as_str().to_owned();
-                }
-            }
-            UserEvent::UserDeactivated {} | UserEvent::UserActivated {} => {
-                if let Some(r) = row.as_mut() {
-                    r.active = matches!(payload, UserEvent::UserActivated {});
-                }
-            }
-        }
-        if let Some(r) = row.as_mut() {
-            r.version = event.sequence;
-            r.updated_at = event.recorded_at;
-        }
-    }
-    Ok(row)
+    let record = (User::TYPE, id);
+    replayed(
+        pool,
+        &UserProjection,
+        &["app_user"],
+        record,
+        as_of,
+        async |c| get(c, id).await,
+    )
+    .await
 }
 
 /// The user who signs in with `login`.

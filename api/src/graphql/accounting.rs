@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
 use chrono::NaiveDate;
 use domain::configuration::{AccountKind, Model, Right, Settings};
@@ -25,9 +26,12 @@ use uuid::Uuid;
 use super::business::{acting, date_or_today, reading};
 use super::document::model_of;
 use super::error::{internal, Problems, UserError, UserErrorCode};
+use super::event::{history, Event};
 use super::input::{parse_id, AsOfInput};
 use super::loader::{batch_keys, load_each};
+use super::page::TotalCount;
 use super::payload::{payload, Payload};
+use super::record::{get_as_of, now_and_then, At};
 use commands::business::{self, EntryInput};
 use commands::AppState;
 
@@ -219,7 +223,9 @@ impl From<PeriodRow> for Period {
 }
 
 /// A journal entry with its lines.
-pub struct JournalEntry(pub EntryRow);
+pub struct JournalEntry(pub EntryRow, pub At);
+
+now_and_then!(JournalEntry(EntryRow));
 
 /// A journal entry with its lines.
 #[Object]
@@ -261,6 +267,20 @@ impl JournalEntry {
 
     async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<JournalItem>> {
         load_each(ctx, EntryLinesKey(self.0.id), JournalItem).await
+    }
+
+    /// Its posting and, for a payment, the documents it was set against, oldest first; up to
+    /// the point it is shown as of.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<i64, Event, TotalCount>> {
+        let id = self.0.id;
+        let subject = async |pool| journal::subject(pool, id).await;
+        history(ctx, subject, self.1.point(), first, after).await
     }
 }
 
@@ -573,6 +593,21 @@ impl AccountingQuery {
         Ok(rows.into_iter().map(Period::from).collect())
     }
 
+    /// One journal entry (a payment is one). With `asOf`, null unless it was posted by then
+    /// (a posted entry never changes).
+    async fn journal_entry(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        as_of: Option<AsOfInput>,
+    ) -> Result<Option<JournalEntry>> {
+        reading(ctx, Model::Accounting, "account").await?;
+        let now = |pool, id| journal::get(pool, id, None);
+        let then = |pool, id, point| journal::get(pool, id, Some(point));
+        let (entry, past) = (JournalEntry::from, JournalEntry::then);
+        get_as_of(ctx, &id, "a journal entry", as_of, now, then, entry, past).await
+    }
+
     /// Journal entries dated from `from` to `to`, by date and number (at most 1000).
     async fn journal_entries(
         &self,
@@ -587,7 +622,7 @@ impl AccountingQuery {
         let rows = projections::journal::entries(&state.pool, journal.as_deref(), dates)
             .await
             .map_err(|e| internal(ctx, e))?;
-        Ok(rows.into_iter().map(JournalEntry).collect())
+        Ok(rows.into_iter().map(JournalEntry::from).collect())
     }
 }
 
@@ -794,7 +829,7 @@ pub struct ClosePeriodInput {
     pub period: String,
 }
 
-payload!(EntryPayload { entry: JournalEntry, user_errors } from EntryRow => JournalEntry);
+payload!(EntryPayload { entry: JournalEntry, user_errors } from EntryRow => JournalEntry::from);
 payload!(PeriodPayload { period: Period, user_errors } from PeriodRow => Period::from);
 
 #[derive(InputObject)]
@@ -882,7 +917,7 @@ impl AccountingMutation {
             )
             .await?;
         let state = ctx.data::<AppState>()?;
-        EntryPayload::reload(ctx, user_errors, journal::get(&state.pool, id)).await
+        EntryPayload::reload(ctx, user_errors, journal::get(&state.pool, id, None)).await
     }
 
     /// Closes a month of the books: nothing posts into it afterwards.

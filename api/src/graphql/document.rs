@@ -2,19 +2,29 @@
 //! at the other (an order's invoices, an invoice's order). Their queries and mutations are in
 //! `order` and `invoice`.
 
+use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
+use commands::AppState;
+use cqrs_es::Aggregate;
 use domain::configuration::Model;
-use domain::invoice::{InvoiceKind, InvoiceState};
-use domain::order::{OrderState, Side};
-use projections::invoice::{InvoiceLineRow, InvoiceRow, MatchRow};
-use projections::order::{OrderLineRow, OrderRow, Status};
+use domain::invoice::{Invoice as InvoiceAggregate, InvoiceKind, InvoiceState};
+use domain::order::{Order as OrderAggregate, OrderState, Side};
+use projections::history::Subject;
+use projections::invoice::{InvoiceLineRow, InvoiceRow, InvoiceThen, MatchRow};
+use projections::log::AsOf;
+use projections::order::{OrderLineRow, OrderRow, OrderThen, Status};
 use rust_decimal::Decimal;
+use uuid::Uuid;
 
 use super::business::cents;
+use super::error::internal;
+use super::event::{history, Event};
 use super::loader::{batch_keys, load_each, load_one};
+use super::page::TotalCount;
 use super::partner::{Partner, PartnerKey};
 use super::product::{Product, ProductKey};
+use super::record::{related, At};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "OrderSide", remote = "Side")]
@@ -62,7 +72,20 @@ batch_keys! {
 }
 
 /// A sales order (to a customer) or purchase order (from a supplier).
-pub struct Order(pub OrderRow);
+pub struct Order(pub OrderRow, pub At<Vec<OrderLineRow>>);
+
+impl From<OrderRow> for Order {
+    fn from(row: OrderRow) -> Self {
+        Self(row, At::Now)
+    }
+}
+
+impl Order {
+    /// The order as it stood at `point`, with its lines then.
+    pub fn then(then: OrderThen, point: AsOf) -> Self {
+        Self(then.order, At::Then(point, then.lines))
+    }
+}
 
 #[Object]
 impl Order {
@@ -80,7 +103,7 @@ impl Order {
     }
 
     async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
-        load_one(ctx, PartnerKey(self.0.partner_id), Partner).await
+        partner(ctx, self.0.partner_id, self.1.point()).await
     }
 
     async fn date(&self) -> NaiveDate {
@@ -113,12 +136,46 @@ impl Order {
     }
 
     async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<OrderLine>> {
-        load_each(ctx, OrderLinesKey(self.0.id), OrderLine).await
+        let point = self.1.point();
+        match &self.1 {
+            At::Now => load_each(ctx, OrderLinesKey(self.0.id), |row| OrderLine(row, point)).await,
+            At::Then(_, lines) => Ok(lines
+                .iter()
+                .map(|row| OrderLine(row.clone(), point))
+                .collect()),
+        }
     }
 
     /// Invoices (bills) made from the order.
     async fn invoices(&self, ctx: &Context<'_>) -> Result<Vec<Invoice>> {
-        load_each(ctx, OrderInvoicesKey(self.0.id), Invoice).await
+        let At::Then(point, _) = self.1 else {
+            return load_each(ctx, OrderInvoicesKey(self.0.id), Invoice::from).await;
+        };
+        // those made by then, as they stood then.
+        let state = ctx.data::<AppState>()?;
+        let now = projections::invoice::of_orders(&state.pool, &[self.0.id])
+            .await
+            .map_err(|e| internal(ctx, e))?;
+        let mut then = Vec::with_capacity(now.len());
+        for row in now {
+            let past = projections::invoice::as_of(&state.pool, row.id, point)
+                .await
+                .map_err(|e| internal(ctx, e))?;
+            then.extend(past.map(|past| Invoice::then(past, point)));
+        }
+        Ok(then)
+    }
+
+    /// Every event of the order, oldest first; up to the point it is shown as of.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<i64, Event, TotalCount>> {
+        let subject = Subject::stream(OrderAggregate::TYPE, self.0.id);
+        history(ctx, async |_| Ok(subject), self.1.point(), first, after).await
     }
 
     async fn version(&self) -> i64 {
@@ -135,7 +192,7 @@ impl Order {
 }
 
 /// An order line, with how much of it was delivered and invoiced.
-pub struct OrderLine(pub OrderLineRow);
+pub struct OrderLine(pub OrderLineRow, pub Option<AsOf>);
 
 #[Object]
 impl OrderLine {
@@ -148,7 +205,9 @@ impl OrderLine {
         let Some(id) = self.0.product_id else {
             return Ok(None);
         };
-        load_one(ctx, ProductKey(id), Product).await
+        let now = load_one(ctx, ProductKey(id), Product::from);
+        let then = move |pool, point| projections::product::as_of(pool, id, point);
+        related(ctx, self.1, now, then, Product::then).await
     }
 
     async fn description(&self) -> &str {
@@ -224,7 +283,20 @@ pub enum PaymentState {
 }
 
 /// A customer invoice, vendor bill, or credit note.
-pub struct Invoice(pub InvoiceRow);
+pub struct Invoice(pub InvoiceRow, pub At<(Vec<InvoiceLineRow>, Vec<MatchRow>)>);
+
+impl From<InvoiceRow> for Invoice {
+    fn from(row: InvoiceRow) -> Self {
+        Self(row, At::Now)
+    }
+}
+
+impl Invoice {
+    /// The document as it stood at `point`, with its lines and matches then.
+    pub fn then(then: InvoiceThen, point: AsOf) -> Self {
+        Self(then.invoice, At::Then(point, (then.lines, then.matches)))
+    }
+}
 
 #[Object]
 impl Invoice {
@@ -242,7 +314,7 @@ impl Invoice {
     }
 
     async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
-        load_one(ctx, PartnerKey(self.0.partner_id), Partner).await
+        partner(ctx, self.0.partner_id, self.1.point()).await
     }
 
     async fn date(&self) -> NaiveDate {
@@ -289,7 +361,9 @@ impl Invoice {
         let Some(id) = self.0.order_id else {
             return Ok(None);
         };
-        load_one(ctx, OrderKey(id), Order).await
+        let now = load_one(ctx, OrderKey(id), Order::from);
+        let then = move |pool, point| projections::order::as_of(pool, id, point);
+        related(ctx, self.1.point(), now, then, Order::then).await
     }
 
     /// For a credit note, the document it reverses.
@@ -302,17 +376,31 @@ impl Invoice {
     }
 
     async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<InvoiceLine>> {
-        load_each(ctx, InvoiceLinesKey(self.0.id), InvoiceLine).await
+        match &self.1 {
+            At::Now => load_each(ctx, InvoiceLinesKey(self.0.id), InvoiceLine).await,
+            At::Then(_, (lines, _)) => Ok(lines.iter().cloned().map(InvoiceLine).collect()),
+        }
     }
 
     /// Payments and credit notes set against it, oldest first.
     async fn matches(&self, ctx: &Context<'_>) -> Result<Vec<Match>> {
-        load_each(ctx, MatchesKey(self.0.id), |m| Match {
-            with: ID(m.with_id.to_string()),
-            amount: m.amount,
-            date: m.match_date,
-        })
-        .await
+        match &self.1 {
+            At::Now => load_each(ctx, MatchesKey(self.0.id), Match::from).await,
+            At::Then(_, (_, matches)) => Ok(matches.iter().cloned().map(Match::from).collect()),
+        }
+    }
+
+    /// Every event of the document, oldest first (its payments' are their entries'); up to the
+    /// point it is shown as of.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<i64, Event, TotalCount>> {
+        let subject = Subject::stream(InvoiceAggregate::TYPE, self.0.id);
+        history(ctx, async |_| Ok(subject), self.1.point(), first, after).await
     }
 
     async fn version(&self) -> i64 {
@@ -381,4 +469,21 @@ pub struct Match {
     pub with: ID,
     pub amount: Decimal,
     pub date: NaiveDate,
+}
+
+impl From<MatchRow> for Match {
+    fn from(m: MatchRow) -> Self {
+        Match {
+            with: ID(m.with_id.to_string()),
+            amount: m.amount,
+            date: m.match_date,
+        }
+    }
+}
+
+/// Partner `id`, as it stood at `point` if given.
+async fn partner(ctx: &Context<'_>, id: Uuid, point: Option<AsOf>) -> Result<Option<Partner>> {
+    let now = load_one(ctx, PartnerKey(id), Partner::from);
+    let then = move |pool, point| projections::partner::as_of(pool, id, point);
+    related(ctx, point, now, then, Partner::then).await
 }

@@ -6,13 +6,14 @@ use async_graphql::connection::{query_with, Connection, Edge};
 use async_graphql::{ComplexObject, Context, InputObject, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use domain::configuration::{Model, Right};
-use projections::history::{log_count, log_page, LogFilter};
-use projections::StoredEvent;
+use projections::history::{self, log_count, log_page, LogFilter};
+use projections::log::AsOf;
+use projections::{PgPool, QueryError, StoredEvent};
 
 use super::auth::require;
 use super::error::internal;
 use super::input::page_size;
-use super::page::TotalCount;
+use super::page::{count_if, TotalCount};
 use commands::AppState;
 
 /// Something that happened to a record, as it is stored in the log.
@@ -124,33 +125,50 @@ impl LogQuery {
             from: filter.from,
             to: filter.to,
         };
-        event_connection(
-            ctx,
-            after,
-            first,
-            |after, limit, wants_total| async move {
-                let page = log_page(&state.pool, &filter, after, limit);
-                if wants_total {
-                    tokio::try_join!(page, log_count(&state.pool, &filter))
-                } else {
-                    page.await.map(|events| (events, 0))
-                }
-            },
-            |e| e.position,
-        )
+        event_connection(ctx, after, first, |after, limit, wants_total| async move {
+            let page = log_page(&state.pool, &filter, after, limit);
+            if wants_total {
+                tokio::try_join!(page, log_count(&state.pool, &filter))
+            } else {
+                page.await.map(|events| (events, 0))
+            }
+        })
         .await
     }
 }
 
-/// A page of events after a position or sequence number (`first`/`after`, at most 100 a page):
-/// `fetch` reads `limit + 1` events after the one given and their count if `wants_total`,
-/// `cursor` says where an event stands.
+/// A record's history: the events of `subject` (found by `subject`), oldest first, up to
+/// `until` (where the record is shown as of a point), a page at a time (`first`/`after`, at most
+/// 100).
+pub async fn history<'a, Subject>(
+    ctx: &Context<'a>,
+    subject: impl FnOnce(&'a PgPool) -> Subject,
+    until: Option<AsOf>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<Connection<i64, Event, TotalCount>>
+where
+    Subject: Future<Output = Result<history::Subject, QueryError>>,
+{
+    let state = ctx.data::<AppState>()?;
+    let subject = subject(&state.pool).await.map_err(|e| internal(ctx, e))?;
+    let subject = &subject;
+    event_connection(ctx, after, first, |after, limit, wants_total| async move {
+        tokio::try_join!(
+            history::events_of(&state.pool, subject, after, until, limit),
+            count_if(wants_total, history::count_of(&state.pool, subject, until)),
+        )
+    })
+    .await
+}
+
+/// A page of events after a position (`first`/`after`, at most 100 a page): `fetch` reads
+/// `limit + 1` events after the one given and their count if `wants_total`.
 pub async fn event_connection<Fut, E>(
     ctx: &Context<'_>,
     after: Option<String>,
     first: Option<i32>,
     fetch: impl FnOnce(i64, i64, bool) -> Fut,
-    cursor: impl Fn(&StoredEvent) -> i64,
 ) -> Result<Connection<i64, Event, TotalCount>>
 where
     Fut: Future<Output = Result<(Vec<StoredEvent>, i64), E>>,
@@ -170,7 +188,7 @@ where
             events
                 .into_iter()
                 .take(limit)
-                .map(|e| Edge::new(cursor(&e), Event::from(e))),
+                .map(|e| Edge::new(e.position, Event::from(e))),
         );
         Ok::<_, async_graphql::Error>(connection)
     })

@@ -14,10 +14,10 @@ use uuid::Uuid;
 use super::business::{acting, date_or_today, lines, reading, LineInputObject, Operation};
 use super::document::{Invoice, InvoiceKindName, InvoiceStateName};
 use super::error::{internal, Problems, UserError, UserErrorCode};
-use super::input::where_partner;
+use super::input::{where_partner, AsOfInput};
 use super::page::{keyset_connection, DateCursor, TotalCount};
 use super::payload::{payload, Payload};
-use super::record::get_by_id;
+use super::record::get_as_of;
 use commands::business::{self, InvoiceInput, PaymentInput};
 use commands::AppState;
 
@@ -37,9 +37,28 @@ pub struct InvoiceQuery;
 
 #[Object]
 impl InvoiceQuery {
-    async fn invoice(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Invoice>> {
+    /// One invoice, bill or credit note. With `asOf`, the document as it stood then, replayed
+    /// from its events (null if it did not exist yet), with its lines, matches, partner and order
+    /// as they stood then.
+    async fn invoice(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        as_of: Option<AsOfInput>,
+    ) -> Result<Option<Invoice>> {
         reading(ctx, Model::Invoice, "account").await?;
-        get_by_id(ctx, &id, "an invoice", read_model::get, Invoice).await
+        let (now, then) = (read_model::get, read_model::as_of);
+        get_as_of(
+            ctx,
+            &id,
+            "an invoice",
+            as_of,
+            now,
+            then,
+            Invoice::from,
+            Invoice::then,
+        )
+        .await
     }
 
     /// Invoices, bills and credit notes, newest first, a page at a time.
@@ -73,7 +92,7 @@ impl InvoiceQuery {
                 date: row.invoice_date,
                 id: row.id,
             },
-            Invoice,
+            Invoice::from,
         )
         .await
     }
@@ -150,7 +169,7 @@ pub struct PaymentPayload {
     pub user_errors: Vec<UserError>,
 }
 
-payload!(InvoicePayload { invoice: Invoice, user_errors } from InvoiceRow => Invoice);
+payload!(InvoicePayload { invoice: Invoice, user_errors } from InvoiceRow => Invoice::from);
 
 /// The invoice as it now stands, with the user errors of what was run.
 async fn answer(
@@ -440,7 +459,7 @@ impl InvoiceMutation {
                 .await
                 .map_err(|e| internal(ctx, e))?
             {
-                invoices.push(Invoice(row));
+                invoices.push(Invoice::from(row));
             }
         }
         Ok(PaymentPayload {

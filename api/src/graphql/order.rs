@@ -15,9 +15,10 @@ use super::business::{acting, date_or_today, lines, reading, Acting, LineInputOb
 use super::document::{model_of, Invoice, Order, OrderStateName};
 use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::input::where_partner;
+use super::input::AsOfInput;
 use super::page::{keyset_connection, DateCursor, TotalCount};
 use super::payload::{payload, Payload};
-use super::record::get_by_id;
+use super::record::get_as_of;
 use commands::business;
 use commands::AppState;
 
@@ -35,9 +36,27 @@ pub struct OrderQuery;
 
 #[Object]
 impl OrderQuery {
-    /// One sales or purchase order.
-    async fn order(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Order>> {
-        let Some(order) = get_by_id(ctx, &id, "an order", read_model::get, Order).await? else {
+    /// One sales or purchase order. With `asOf`, the order as it stood then, replayed from its
+    /// events (null if it did not exist yet), with its lines, partner, products and invoices as
+    /// they stood then.
+    async fn order(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        as_of: Option<AsOfInput>,
+    ) -> Result<Option<Order>> {
+        let (now, then) = (read_model::get, read_model::as_of);
+        let found = get_as_of(
+            ctx,
+            &id,
+            "an order",
+            as_of,
+            now,
+            then,
+            Order::from,
+            Order::then,
+        );
+        let Some(order) = found.await? else {
             // no right is needed to learn that nothing has this id
             return Ok(None);
         };
@@ -106,7 +125,7 @@ async fn list(
             date: row.order_date,
             id: row.id,
         },
-        Order,
+        Order::from,
     )
     .await
 }
@@ -171,7 +190,7 @@ pub struct InvoiceOrderPayload {
     pub user_errors: Vec<UserError>,
 }
 
-payload!(OrderPayload { order: Order, user_errors } from OrderRow => Order);
+payload!(OrderPayload { order: Order, user_errors } from OrderRow => Order::from);
 
 /// The order as it now stands, with the user errors of what was run.
 async fn answer(ctx: &Context<'_>, id: Uuid, user_errors: Vec<UserError>) -> Result<OrderPayload> {
@@ -435,8 +454,8 @@ impl OrderMutation {
             .await
             .map_err(|e| internal(ctx, e))?;
         Ok(InvoiceOrderPayload {
-            order: order.map(Order),
-            invoice: invoice.map(Invoice),
+            order: order.map(Order::from),
+            invoice: invoice.map(Invoice::from),
             user_errors,
         })
     }

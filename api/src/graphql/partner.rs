@@ -17,17 +17,18 @@ use uuid::Uuid;
 
 use super::auth::require;
 use super::error::{internal, Problems, UserError};
-use super::event::{event_connection, Event};
+use super::event::{history, Event};
 use super::input::{page_size, AsOfInput};
 use super::loader::batch_keys;
 use super::page::{count_if, TotalCount};
 use super::payload::{payload, send_one};
-use super::record::get_as_of;
+use super::record::{get_as_of, now_and_then, At};
 use commands::{AppState, CommandBus};
 use domain::configuration::{Model, Right};
+use projections::history::Subject;
 
 /// A customer or supplier, as its form shows it.
-pub struct Partner(pub PartnerRow);
+pub struct Partner(pub PartnerRow, pub At);
 
 /// A postal address.
 #[derive(SimpleObject)]
@@ -104,35 +105,37 @@ impl Partner {
         self.0.updated_at
     }
 
-    /// Every event of the partner, oldest first: what happened, when, and who did it.
+    /// Every event of the partner, oldest first: what happened, when, and who did it; up to the
+    /// point the partner is shown as of. With `includeDocuments`, also those of its orders, its
+    /// invoices, bills and credit notes, and the entries posted for it (its payments), in log
+    /// order: that needs the read right on sales and purchase orders, invoices and accounting.
     #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
     async fn history(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        #[graphql(default)] include_documents: bool,
     ) -> Result<Connection<i64, Event, TotalCount>> {
-        let state = ctx.data::<AppState>()?;
-        let id = self.0.id.to_string();
-        let aggregate = PartnerAggregate::TYPE;
-        event_connection(
-            ctx,
-            after,
-            first,
-            |after, limit, wants_total| async move {
-                tokio::try_join!(
-                    projections::history::events_of(&state.pool, aggregate, &id, after, limit),
-                    count_if(
-                        wants_total,
-                        projections::history::count_of(&state.pool, aggregate, &id)
-                    ),
-                )
-            },
-            |e| e.sequence,
-        )
-        .await
+        let id = self.0.id;
+        if !include_documents {
+            let subject = Subject::stream(PartnerAggregate::TYPE, id);
+            return history(ctx, async |_| Ok(subject), self.1.point(), first, after).await;
+        }
+        for model in [
+            Model::SaleOrder,
+            Model::PurchaseOrder,
+            Model::Invoice,
+            Model::Accounting,
+        ] {
+            require(ctx, model, Right::Read).await?;
+        }
+        let subject = async |pool| projections::business::partner_documents(pool, id).await;
+        history(ctx, subject, self.1.point(), first, after).await
     }
 }
+
+now_and_then!(Partner(PartnerRow));
 
 /// Which partners a list shows. Fields left out do not filter.
 #[derive(InputObject, Default)]
@@ -223,7 +226,8 @@ impl PartnerQuery {
             as_of,
             read_model::get,
             read_model::as_of,
-            Partner,
+            Partner::from,
+            Partner::then,
         )
         .await
     }
@@ -311,7 +315,10 @@ impl PartnerQuery {
                     TotalCount { total_count },
                 );
                 connection.edges.extend(rows.into_iter().map(|row| {
-                    Edge::new(OpaqueCursor(SortKey::of(&row, sort).into()), Partner(row))
+                    Edge::new(
+                        OpaqueCursor(SortKey::of(&row, sort).into()),
+                        Partner::from(row),
+                    )
                 }));
                 Ok::<_, async_graphql::Error>(connection)
             },
@@ -377,7 +384,7 @@ payload!(
         partner: Partner,
         /// Empty when the change went through.
         user_errors,
-    } from PartnerRow => Partner
+    } from PartnerRow => Partner::from
 );
 
 /// Collects every problem with an input, so a client learns all of them at once.

@@ -3,18 +3,26 @@
 use async_graphql::connection::{Connection, OpaqueCursor};
 use async_graphql::{Context, Enum, InputObject, Object, Result, ID};
 use chrono::{DateTime, Utc};
+use cqrs_es::Aggregate;
 use domain::configuration::{Model, Right};
-use domain::product::{DetailsError, ProductCommand, ProductDetails, ProductKind};
+use domain::product::{
+    DetailsError, Product as ProductAggregate, ProductCommand, ProductDetails, ProductKind,
+};
+use domain::stock::Stock;
+use projections::history::Subject;
+use projections::log::AsOf;
 use projections::product::{self as read_model, ProductFilter, ProductRow};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::business::{acting, reading};
 use super::error::{internal, Problems, UserError, UserErrorCode};
+use super::event::{history, Event};
+use super::input::AsOfInput;
 use super::loader::batch_keys;
 use super::page::{keyset_connection, TextCursor, TotalCount};
 use super::payload::{payload, Payload};
-use super::record::get_by_id;
+use super::record::{get_as_of, now_and_then, At};
 use commands::business;
 use commands::AppState;
 
@@ -35,7 +43,9 @@ batch_keys! {
 }
 
 /// Something the company sells or buys.
-pub struct Product(pub ProductRow);
+pub struct Product(pub ProductRow, pub At);
+
+now_and_then!(Product(ProductRow));
 
 #[Object]
 impl Product {
@@ -91,6 +101,53 @@ impl Product {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+
+    /// Every event of the product, oldest first; up to the point it is shown as of.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<i64, Event, TotalCount>> {
+        let subject = Subject::stream(ProductAggregate::TYPE, self.0.id);
+        history(ctx, async |_| Ok(subject), self.1.point(), first, after).await
+    }
+
+    /// What the warehouse holds of the product, as it stood at the point the product is shown
+    /// as of. Needs the read right on stock.
+    async fn stock(&self, ctx: &Context<'_>) -> Result<ProductStock> {
+        reading(ctx, Model::Stock, "stock").await?;
+        Ok(ProductStock(self.0.id, self.1.point()))
+    }
+}
+
+/// What the warehouse holds of one product (at a point of the log, if given), and how it got
+/// there.
+pub struct ProductStock(Uuid, Option<AsOf>);
+
+#[Object]
+impl ProductStock {
+    /// In the warehouse: what every move recorded came to, whatever its date.
+    async fn on_hand(&self, ctx: &Context<'_>) -> Result<Decimal> {
+        let state = ctx.data::<AppState>()?;
+        projections::stock::on_hand(&state.pool, self.0, self.1)
+            .await
+            .map_err(|e| internal(ctx, e))
+    }
+
+    /// Every event of the product's stock (its moves and counts), oldest first; up to the point
+    /// it is shown as of.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<i64, Event, TotalCount>> {
+        let subject = Subject::stream(Stock::TYPE, self.0);
+        history(ctx, async |_| Ok(subject), self.1, first, after).await
+    }
 }
 
 /// Which products a list shows.
@@ -109,10 +166,27 @@ pub struct ProductQuery;
 
 #[Object]
 impl ProductQuery {
-    /// One product, archived or not.
-    async fn product(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Product>> {
+    /// One product, archived or not. With `asOf`, the product as it stood then, replayed from
+    /// its events (null if it did not exist yet), with its stock as it stood then.
+    async fn product(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        as_of: Option<AsOfInput>,
+    ) -> Result<Option<Product>> {
         reading(ctx, Model::Product, "product").await?;
-        get_by_id(ctx, &id, "a product", read_model::get, Product).await
+        let (now, then) = (read_model::get, read_model::as_of);
+        get_as_of(
+            ctx,
+            &id,
+            "a product",
+            as_of,
+            now,
+            then,
+            Product::from,
+            Product::then,
+        )
+        .await
     }
 
     /// Products by name, a page at a time (`first`/`after`, at most 100 a page).
@@ -151,7 +225,7 @@ impl ProductQuery {
                 key: row.name.to_lowercase(),
                 id: row.id,
             },
-            Product,
+            Product::from,
         )
         .await
     }
@@ -256,7 +330,7 @@ fn details(
     }
 }
 
-payload!(ProductPayload { product: Product, user_errors } from ProductRow => Product);
+payload!(ProductPayload { product: Product, user_errors } from ProductRow => Product::from);
 
 /// The product as it now stands, with the user errors of what was run.
 async fn answer(

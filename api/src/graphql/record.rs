@@ -1,5 +1,6 @@
-//! One record for a query, by the id a client gives: the id parsed, the read model asked, the
-//! row made the record's GraphQL object.
+//! One record for a query, by the id a client gives or another record's pointer: the id parsed,
+//! the read model asked (now, or as of a point of the log), the row made the record's GraphQL
+//! object.
 
 use std::fmt::Display;
 use std::future::Future;
@@ -18,27 +19,11 @@ pub fn record_id(raw: &ID, what: &str) -> Result<Uuid> {
     parse_id(raw).ok_or_else(|| format!("'{}' is not {what} id", raw.as_str()).into())
 }
 
-/// The record `raw` (`what` id: `an invoice`) names as `read` finds it, made an object by `object`; null if
-/// there is none.
-pub async fn get_by_id<'a, R, O, E, Read>(
-    ctx: &Context<'a>,
-    raw: &ID,
-    what: &str,
-    read: impl FnOnce(&'a PgPool, Uuid) -> Read,
-    object: impl FnOnce(R) -> O,
-) -> Result<Option<O>>
-where
-    Read: Future<Output = Result<Option<R>, E>>,
-    E: Display,
-{
-    let state = ctx.data::<AppState>()?;
-    let id = record_id(raw, what)?;
-    found(ctx, read(&state.pool, id).await, object)
-}
-
-/// [`get_by_id`] for a record with a history: as `now` finds it, or with `as_of`, as `then`
-/// replays it from its events at that point (null if it did not exist yet).
-pub async fn get_as_of<'a, R, O, E, Now, Then>(
+/// The record `raw` (`what` id: `an invoice`) names, as `now` finds it (made an object by
+/// `object`), or with `as_of`, as `then` replays it from its events at that point (made an object
+/// by `past`); null if there is none (or none yet).
+#[allow(clippy::too_many_arguments)] // each is one of the record's ways to be read and shown
+pub async fn get_as_of<'a, R, P, O, E, Now, Then>(
     ctx: &Context<'a>,
     raw: &ID,
     what: &str,
@@ -46,19 +31,24 @@ pub async fn get_as_of<'a, R, O, E, Now, Then>(
     now: impl FnOnce(&'a PgPool, Uuid) -> Now,
     then: impl FnOnce(&'a PgPool, Uuid, AsOf) -> Then,
     object: impl FnOnce(R) -> O,
+    past: impl FnOnce(P, AsOf) -> O,
 ) -> Result<Option<O>>
 where
     Now: Future<Output = Result<Option<R>, E>>,
-    Then: Future<Output = Result<Option<R>, E>>,
+    Then: Future<Output = Result<Option<P>, E>>,
     E: Display,
 {
     let state = ctx.data::<AppState>()?;
     let id = record_id(raw, what)?;
-    let row = match as_of {
-        None => now(&state.pool, id).await,
-        Some(as_of) => then(&state.pool, id, as_of.parse(ctx).await?).await,
-    };
-    found(ctx, row, object)
+    match as_of {
+        None => found(ctx, now(&state.pool, id).await, object),
+        Some(as_of) => {
+            let point = as_of.parse(ctx).await?;
+            found(ctx, then(&state.pool, id, point).await, |row| {
+                past(row, point)
+            })
+        }
+    }
 }
 
 /// The row read, as an object; a failed read is an internal error.
@@ -69,3 +59,64 @@ fn found<R, O, E: Display>(
 ) -> Result<Option<O>> {
     Ok(row.map_err(|e| internal(ctx, e))?.map(object))
 }
+
+/// Where a record shown stands: as it now is, or as it stood at a point of the log, with what
+/// it held then (`T`: an order's lines, a document's lines and matches). A record shown as of a
+/// point shows the records it points at, and its history, as of the same point.
+#[derive(Debug, Clone, Default)]
+pub enum At<T = ()> {
+    #[default]
+    Now,
+    Then(AsOf, T),
+}
+
+impl<T> At<T> {
+    /// The point of the log, if not now.
+    pub fn point(&self) -> Option<AsOf> {
+        match self {
+            At::Now => None,
+            At::Then(point, _) => Some(*point),
+        }
+    }
+}
+
+/// A record another points at: as `now` finds it, or, if `point` is given, as `then` finds it
+/// at that point (made an object by `past`; null if it did not exist yet).
+pub async fn related<'a, P, O, E, Now, Then>(
+    ctx: &Context<'a>,
+    point: Option<AsOf>,
+    now: Now,
+    then: impl FnOnce(&'a PgPool, AsOf) -> Then,
+    past: impl FnOnce(P, AsOf) -> O,
+) -> Result<Option<O>>
+where
+    Now: Future<Output = Result<Option<O>>>,
+    Then: Future<Output = Result<Option<P>, E>>,
+    E: Display,
+{
+    let Some(point) = point else {
+        return now.await;
+    };
+    let state = ctx.data::<AppState>()?;
+    let row = then(&state.pool, point).await;
+    found(ctx, row, |row| past(row, point))
+}
+
+/// `now_and_then!(Partner(PartnerRow))`: a record object `Partner(row, At)` made from its row as
+/// it now is (`Partner::from`) or as it stood at a point (`Partner::then`).
+macro_rules! now_and_then {
+    ($($object:ident($row:ty)),* $(,)?) => {$(
+        impl From<$row> for $object {
+            fn from(row: $row) -> Self {
+                Self(row, $crate::graphql::record::At::Now)
+            }
+        }
+
+        impl $object {
+            pub fn then(row: $row, point: projections::log::AsOf) -> Self {
+                Self(row, $crate::graphql::record::At::Then(point, ()))
+            }
+        }
+    )*};
+}
+pub(crate) use now_and_then;

@@ -5,26 +5,32 @@ use std::collections::BTreeSet;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
+use cqrs_es::Aggregate;
 use domain::configuration::{Code, Model, Right, ADMIN_GROUP};
+use domain::user::User as UserAggregate;
 use domain::user::{Login, UserCommand, UserName};
+use projections::history::Subject;
 use projections::user::{self as read_model, UserRow};
 use projections::QueryError;
 use uuid::Uuid;
 
 use super::auth::{actor, require};
 use super::error::{internal, Problems, UserError, UserErrorCode};
+use super::event::{history, Event};
 use super::input::parse_id;
 use super::input::AsOfInput;
 use super::page::{forward_connection, page_of, TotalCount};
 use super::payload::{payload, send_one};
-use super::record::get_as_of;
+use super::record::{get_as_of, now_and_then, At};
 use super::request::RequestContext;
 use commands::auth::{self, user_id, PasswordError};
 use commands::policy::Actor;
 use commands::{AppState, CommandBus};
 
 /// A user account.
-pub struct User(pub UserRow);
+pub struct User(pub UserRow, pub At);
+
+now_and_then!(User(UserRow));
 
 #[Object]
 impl User {
@@ -56,6 +62,19 @@ impl User {
 
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+
+    /// Every event of the user, oldest first (password hashes redacted); up to the point the
+    /// user is shown as of.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<i64, Event, TotalCount>> {
+        let subject = Subject::stream(UserAggregate::TYPE, self.0.id);
+        history(ctx, async |_| Ok(subject), self.1.point(), first, after).await
     }
 }
 
@@ -110,7 +129,7 @@ pub struct UserRefInput {
     pub id: ID,
 }
 
-payload!(UserPayload { user: User, user_errors } from UserRow => User);
+payload!(UserPayload { user: User, user_errors } from UserRow => User::from);
 
 #[derive(Default)]
 pub struct UserQuery;
@@ -124,7 +143,7 @@ impl UserQuery {
         let row = read_model::get(&state.pool, actor.user_id)
             .await
             .map_err(|e| internal(ctx, e))?;
-        Ok(row.map(User))
+        Ok(row.map(User::from))
     }
 
     /// One user; with `asOf`, the user as they stood then, replayed from their events (null if
@@ -143,7 +162,8 @@ impl UserQuery {
             as_of,
             read_model::get,
             read_model::as_of,
-            User,
+            User::from,
+            User::then,
         )
         .await
     }
@@ -164,7 +184,15 @@ impl UserQuery {
             )?;
             Ok::<_, QueryError>(page_of(rows, limit, total_count))
         };
-        forward_connection(ctx, after, first, fetch, |row| row.login.clone(), User).await
+        forward_connection(
+            ctx,
+            after,
+            first,
+            fetch,
+            |row| row.login.clone(),
+            User::from,
+        )
+        .await
     }
 }
 
@@ -258,7 +286,7 @@ impl UserMutation {
         Ok(LoginPayload {
             token: Some(token),
             expires_at: Some(expires_at),
-            user: Some(User(row)),
+            user: Some(User::from(row)),
             user_errors: vec![],
         })
     }
