@@ -2,15 +2,13 @@
 //! at the other (an order's invoices, an invoice's order). Their queries and mutations are in
 //! `order` and `invoice`.
 
-use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, Object, Result, SimpleObject, ID};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use commands::AppState;
 use cqrs_es::Aggregate;
 use domain::configuration::Model;
 use domain::invoice::{Invoice as InvoiceAggregate, InvoiceKind, InvoiceState};
 use domain::order::{Order as OrderAggregate, OrderState, Side};
-use projections::history::Subject;
 use projections::invoice::{InvoiceLineRow, InvoiceRow, InvoiceThen, MatchRow};
 use projections::log::AsOf;
 use projections::order::{OrderLineRow, OrderRow, OrderThen, Status};
@@ -19,12 +17,10 @@ use uuid::Uuid;
 
 use super::business::cents;
 use super::error::internal;
-use super::event::{history, Event};
 use super::loader::{batch_keys, load_each, load_one};
-use super::page::TotalCount;
 use super::partner::{Partner, PartnerKey};
 use super::product::{Product, ProductKey};
-use super::record::{related, At};
+use super::record::{related, At, Recorded};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "OrderSide", remote = "Side")]
@@ -166,28 +162,16 @@ impl Order {
         Ok(then)
     }
 
-    /// Every event of the order, oldest first; up to the point it is shown as of.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<Connection<i64, Event, TotalCount>> {
-        let subject = Subject::stream(OrderAggregate::TYPE, self.0.id);
-        history(ctx, async |_| Ok(subject), self.1.point(), first, after).await
-    }
-
-    async fn version(&self) -> i64 {
-        self.0.version
-    }
-
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    #[graphql(flatten)]
+    async fn record(&self) -> Recorded {
+        let (r, point) = (&self.0, self.1.point());
+        Recorded::of(
+            OrderAggregate::TYPE,
+            r.id,
+            r.version,
+            (r.created_at, r.updated_at),
+            point,
+        )
     }
 }
 
@@ -390,29 +374,16 @@ impl Invoice {
         }
     }
 
-    /// Every event of the document, oldest first (its payments' are their entries'); up to the
-    /// point it is shown as of.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<Connection<i64, Event, TotalCount>> {
-        let subject = Subject::stream(InvoiceAggregate::TYPE, self.0.id);
-        history(ctx, async |_| Ok(subject), self.1.point(), first, after).await
-    }
-
-    async fn version(&self) -> i64 {
-        self.0.version
-    }
-
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    #[graphql(flatten)]
+    async fn record(&self) -> Recorded {
+        let (r, point) = (&self.0, self.1.point());
+        Recorded::of(
+            InvoiceAggregate::TYPE,
+            r.id,
+            r.version,
+            (r.created_at, r.updated_at),
+            point,
+        )
     }
 }
 

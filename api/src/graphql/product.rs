@@ -2,7 +2,6 @@
 
 use async_graphql::connection::{Connection, OpaqueCursor};
 use async_graphql::{Context, Enum, InputObject, Object, Result, ID};
-use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
 use domain::configuration::{Model, Right};
 use domain::product::{
@@ -22,7 +21,7 @@ use super::input::AsOfInput;
 use super::loader::batch_keys;
 use super::page::{keyset_connection, TextCursor, TotalCount};
 use super::payload::{payload, Payload};
-use super::record::{get_as_of, now_and_then, At};
+use super::record::{get_as_of, now_and_then, At, Recorded};
 use commands::business;
 use commands::AppState;
 
@@ -89,29 +88,16 @@ impl Product {
         self.0.archived
     }
 
-    /// Send it back as `expectedVersion`.
-    async fn version(&self) -> i64 {
-        self.0.version
-    }
-
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-
-    /// Every event of the product, oldest first; up to the point it is shown as of.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<Connection<i64, Event, TotalCount>> {
-        let subject = Subject::stream(ProductAggregate::TYPE, self.0.id);
-        history(ctx, async |_| Ok(subject), self.1.point(), first, after).await
+    #[graphql(flatten)]
+    async fn record(&self) -> Recorded {
+        let (r, point) = (&self.0, self.1.point());
+        Recorded::of(
+            ProductAggregate::TYPE,
+            r.id,
+            r.version,
+            (r.created_at, r.updated_at),
+            point,
+        )
     }
 
     /// What the warehouse holds of the product, as it stood at the point the product is shown

@@ -5,14 +5,19 @@
 use std::fmt::Display;
 use std::future::Future;
 
-use async_graphql::{Context, Result, ID};
+use async_graphql::connection::Connection;
+use async_graphql::{Context, Object, Result, ID};
+use chrono::{DateTime, Utc};
 use commands::AppState;
 use projections::log::AsOf;
 use projections::PgPool;
 use uuid::Uuid;
 
 use super::error::internal;
+use super::event::{history, Event};
 use super::input::{parse_id, AsOfInput};
+use super::page::TotalCount;
+use projections::history::Subject;
 
 /// The record id `raw`, or the error that says it is not `what` (`an invoice`) id.
 pub fn record_id(raw: &ID, what: &str) -> Result<Uuid> {
@@ -120,3 +125,67 @@ macro_rules! now_and_then {
     )*};
 }
 pub(crate) use now_and_then;
+
+/// What every record shows alike, flattened into its object (`#[graphql(flatten)]`): its
+/// version, its times, and its history.
+pub struct Recorded {
+    /// The record's aggregate type: whose events its history lists.
+    kind: &'static str,
+    id: Uuid,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    point: Option<AsOf>,
+}
+
+impl Recorded {
+    /// The record `id` of aggregate type `kind`, at version `version`, created and last
+    /// changed at `times`, shown as of `point` if given.
+    pub fn of(
+        kind: &'static str,
+        id: Uuid,
+        version: i64,
+        times: (DateTime<Utc>, DateTime<Utc>),
+        point: Option<AsOf>,
+    ) -> Self {
+        let (created_at, updated_at) = times;
+        Self {
+            kind,
+            id,
+            version,
+            created_at,
+            updated_at,
+            point,
+        }
+    }
+}
+
+#[Object]
+impl Recorded {
+    /// How many changes the record has had. Send it back as `expectedVersion` so a change made
+    /// on a stale form is refused instead of overwriting someone else's.
+    async fn version(&self) -> i64 {
+        self.version
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+
+    /// Every event of the record, oldest first: what happened, when, and who did it (password
+    /// hashes redacted); up to the point the record is shown as of.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<i64, Event, TotalCount>> {
+        let subject = Subject::stream(self.kind, self.id);
+        history(ctx, async |_| Ok(subject), self.point, first, after).await
+    }
+}

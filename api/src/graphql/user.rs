@@ -9,19 +9,17 @@ use cqrs_es::Aggregate;
 use domain::configuration::{Code, Model, Right, ADMIN_GROUP};
 use domain::user::User as UserAggregate;
 use domain::user::{Login, UserCommand, UserName};
-use projections::history::Subject;
 use projections::user::{self as read_model, UserRow};
 use projections::QueryError;
 use uuid::Uuid;
 
 use super::auth::{actor, require};
 use super::error::{internal, Problems, UserError, UserErrorCode};
-use super::event::{history, Event};
 use super::input::parse_id;
 use super::input::AsOfInput;
 use super::page::{forward_connection, page_of, TotalCount};
 use super::payload::{payload, send_one};
-use super::record::{get_as_of, now_and_then, At};
+use super::record::{get_as_of, now_and_then, At, Recorded};
 use super::request::RequestContext;
 use commands::auth::{self, user_id, PasswordError};
 use commands::policy::Actor;
@@ -56,25 +54,16 @@ impl User {
         self.0.active
     }
 
-    async fn version(&self) -> i64 {
-        self.0.version
-    }
-
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-
-    /// Every event of the user, oldest first (password hashes redacted); up to the point the
-    /// user is shown as of.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<Connection<i64, Event, TotalCount>> {
-        let subject = Subject::stream(UserAggregate::TYPE, self.0.id);
-        history(ctx, async |_| Ok(subject), self.1.point(), first, after).await
+    #[graphql(flatten)]
+    async fn record(&self) -> Recorded {
+        let (r, point) = (&self.0, self.1.point());
+        Recorded::of(
+            UserAggregate::TYPE,
+            r.id,
+            r.version,
+            (r.created_at, r.updated_at),
+            point,
+        )
     }
 }
 
