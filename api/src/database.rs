@@ -39,11 +39,20 @@ pub async fn open(url: &str, max_connections: u32) -> Result<PgPool, DatabaseErr
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options.clone())
-        .await
-        .map_err(|source| DatabaseError::Connect {
-            url: redact(&options),
-            source,
-        })?;
+        .await;
+    let pool = match pool {
+        Ok(pool) => pool,
+        Err(source) => {
+            // the pool retries what may pass (too many clients, a server starting up) until its
+            // time is up, then says only that it timed out: one more try says why.
+            let source = match source {
+                sqlx::Error::PoolTimedOut => options.connect().await.err().unwrap_or(source),
+                other => other,
+            };
+            let url = redact(&options);
+            return Err(DatabaseError::Connect { url, source });
+        }
+    };
     migrations::MIGRATOR.run(&pool).await?;
     Ok(pool)
 }

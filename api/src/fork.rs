@@ -121,7 +121,11 @@ where
     let result = match filled {
         Ok(value) => match database::open(target_url, 4).await {
             Ok(pool) => Ok((pool, value)),
-            Err(e) => Err(e.into()),
+            Err(e) => {
+                // complete, but not to be had: not kept either.
+                discard(&mut conn, &name).await;
+                Err(e.into())
+            }
         },
         Err(e) => {
             // nothing half done: a failed fill leaves no database behind.
@@ -186,10 +190,14 @@ pub async fn clean_abandoned(conn: &mut PgConnection) -> Result<Vec<String>, sql
 /// what a creation that failed leaves behind goes, and a failure to drop it changes nothing of
 /// the error the caller reports.
 pub(crate) async fn discard(conn: &mut PgConnection, name: &str) {
-    let _ = sqlx::query(&format!(
-        "drop database if exists {} with (force)",
-        quote_ident(name)
-    ))
-    .execute(conn)
-    .await;
+    let drop = format!("drop database if exists {} with (force)", quote_ident(name));
+    for _ in 0..20 {
+        // (a session starting as the others are ended makes it fail: then once more)
+        match sqlx::query(&drop).execute(&mut *conn).await {
+            Ok(_) => return,
+            Err(e) => tracing::debug!(database = %name, error = %e, "dropping failed; again"),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tracing::error!(database = %name, "could not drop what a failed copy, restore or import made");
 }

@@ -17,6 +17,41 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse();
+    match run(&cli).await {
+        Err(error) => Err(explained(error).await),
+        done => done,
+    }
+}
+
+/// The URL of the database this command works on, once it is known.
+static URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// `error`, with why PostgreSQL gave no connection if a pool timed out waiting for one: a pool
+/// retries what may pass (too many clients, a server starting up) until its time is up, and then
+/// says only that it timed out; one more connection asks PostgreSQL why.
+async fn explained(error: anyhow::Error) -> anyhow::Error {
+    let timed_out = error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<sqlx::Error>(),
+            Some(sqlx::Error::PoolTimedOut)
+        )
+    });
+    let Some(url) = URL.get().filter(|_| timed_out) else {
+        return error;
+    };
+    match <sqlx::PgConnection as sqlx::Connection>::connect(url).await {
+        Err(reason) => error.context(format!("PostgreSQL gave no connection in time: {reason}")),
+        Ok(conn) => {
+            let _ = sqlx::Connection::close(conn).await;
+            error.context(
+                "PostgreSQL gave no connection in time: the server may be at its max_connections \
+                 (other clients hold them), or every connection this command may open was busy",
+            )
+        }
+    }
+}
+
+async fn run(cli: &Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Serve {
             listen,
@@ -24,7 +59,7 @@ async fn main() -> anyhow::Result<()> {
             tls_cert,
             tls_key,
         } => {
-            let (url, pool) = open_with_url(&cli).await?;
+            let (url, pool) = open_with_url(cli).await?;
             let backend = Backend::start(pool.clone())
                 .await
                 .context("starting the projections")?;
@@ -45,7 +80,7 @@ async fn main() -> anyhow::Result<()> {
                     );
                 }
             }
-            let server = manager_server(&cli, &url, backend).await?;
+            let server = manager_server(cli, &url, backend).await?;
             let app = api::http::server_app(std::sync::Arc::new(server));
             match (tls_cert, tls_key) {
                 (Some(cert), Some(key)) => {
@@ -78,15 +113,15 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Db { command } => {
-            let (url, pool) = open_with_url(&cli).await?;
+            let (url, pool) = open_with_url(cli).await?;
             let backend = Backend::start(pool)
                 .await
                 .context("starting the projections")?;
-            let server = manager_server(&cli, &url, backend).await?;
-            db(command.clone(), &cli, &server).await?;
+            let server = manager_server(cli, &url, backend).await?;
+            db(command.clone(), cli, &server).await?;
         }
         Command::Migrate => {
-            open(&cli).await?;
+            open(cli).await?;
             println!("The database is up to date.");
         }
         Command::Data {
@@ -104,7 +139,7 @@ async fn main() -> anyhow::Result<()> {
             let module = data_module::DataModule::parse(&text).map_err(|refusal| {
                 anyhow::anyhow!("{}: {refusal}; nothing was loaded", file.display())
             })?;
-            let backend = caught_up(open(&cli).await?, Duration::from_secs(600)).await?;
+            let backend = caught_up(open(cli).await?, Duration::from_secs(600)).await?;
             let report = data_module::load(&backend, &module, *dry_run, "erp-cli")
                 .await
                 .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was loaded", file.display()))?;
@@ -131,14 +166,14 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Replay { command } => {
-            let (url, pool) = open_with_url(&cli).await?;
+            let (url, pool) = open_with_url(cli).await?;
             let clean = replay(command.clone(), &url, pool).await?;
             if !clean {
                 std::process::exit(1);
             }
         }
         Command::Stage { command } => {
-            let (url, pool) = open_with_url(&cli).await?;
+            let (url, pool) = open_with_url(cli).await?;
             stage(command.clone(), &url, pool).await?;
         }
         Command::StopPostgres => {
@@ -271,6 +306,7 @@ async fn open_with_url(cli: &Cli) -> anyhow::Result<(String, sqlx::PgPool)> {
             cluster.url(&cli.database)
         }
     };
+    let _ = URL.set(url.clone());
     let pool = database::open(&url, 16).await?;
     if bootstrap::needs_initialization(&pool).await? {
         let (password, written) = match &cli.admin_password {

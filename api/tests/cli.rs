@@ -323,3 +323,119 @@ async fn databases_made_from_the_command_line_are_the_servers_like_any_other() {
     stdout(&db_cmd(&["drop", &copy]));
     assert_eq!(database_mark(&db.pool, &copy).await, None);
 }
+
+#[tokio::test]
+async fn a_restore_short_of_connections_fails_clearly_and_leaves_nothing_behind() {
+    // a cluster of its own, with few connections, so that running out of them hurts no other
+    // test.
+    let data_dir = std::env::temp_dir().join(format!("erp-few-{}", uuid::Uuid::new_v4()));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let _stopped = StopsCluster(data_dir.clone());
+    let cluster = api::pg::LocalCluster::ensure(&data_dir, port).unwrap();
+    let admin = cluster.url("postgres");
+    let mut conn: sqlx::PgConnection = sqlx::Connection::connect(&admin).await.unwrap();
+    sqlx::query("alter system set max_connections = 12")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    drop(conn);
+    api::pg::stop(&data_dir).unwrap();
+    let cluster = api::pg::LocalCluster::ensure(&data_dir, port).unwrap();
+    let db_cmd = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_erp"))
+            .arg("db")
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env("ERP_DATA_DIR", &data_dir)
+            .env("ERP_PG_PORT", port.to_string())
+            .env("ERP_MASTER_PASSWORD", "master-password-for-few")
+            .env("ERP_ADMIN_PASSWORD", tests::ADMIN_PASSWORD)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("erp runs")
+    };
+    stdout(&db_cmd(&["create", "source"]));
+    let file = data_dir.join("source.jsonl");
+    stdout(&db_cmd(&["backup", "source", file.to_str().unwrap()]));
+
+    let databases = |pattern: &'static str| {
+        let admin = cluster.url("postgres");
+        async move {
+            let mut conn: sqlx::PgConnection = sqlx::Connection::connect(&admin).await.unwrap();
+            let names: Vec<String> =
+                sqlx::query_scalar("select datname::text from pg_database where datname like $1")
+                    .bind(pattern)
+                    .fetch_all(&mut conn)
+                    .await
+                    .unwrap();
+            names
+        }
+    };
+    let mut failures = 0;
+    for free in [4, 6, 8] {
+        // every connection but `free` taken.
+        let mut hogs = Vec::new();
+        while let Ok(conn) =
+            <sqlx::PgConnection as sqlx::Connection>::connect(&cluster.url("postgres")).await
+        {
+            hogs.push(conn);
+        }
+        assert!(
+            hogs.len() > free,
+            "the cluster took only {} connections",
+            hogs.len()
+        );
+        hogs.truncate(hogs.len() - free);
+        let target = format!("target{free}");
+        let restored = db_cmd(&["restore", file.to_str().unwrap(), &target]);
+        for hog in hogs {
+            sqlx::Connection::close(hog).await.unwrap();
+        }
+        let said = String::from_utf8_lossy(&restored.stderr).into_owned();
+        eprintln!("with {free} free: {said}");
+        if restored.status.success() {
+            // enough after all: then all of it, verified.
+            assert!(String::from_utf8_lossy(&restored.stdout).contains("verified"));
+            continue;
+        }
+        failures += 1;
+        assert!(!said.contains("panicked"), "{said}");
+        assert!(
+            ["too many clients", "connection slots", "max_connections"]
+                .iter()
+                .any(|why| said.contains(why)),
+            "the failure does not say why: {said}"
+        );
+        // nothing under the target's name; what it left elsewhere goes at the next command.
+        assert_eq!(databases("target%").await, Vec::<String>::new(), "{said}");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let list = db_cmd(&["list"]);
+        assert!(
+            list.status.success(),
+            "list after a restore with {free} free: {}",
+            String::from_utf8_lossy(&list.stderr)
+        );
+        let listed = stdout(&list);
+        assert!(!listed.contains("partial"), "{listed}");
+        assert_eq!(databases("%\\_partial\\_%").await, Vec::<String>::new());
+    }
+    assert!(failures > 0, "no restore ran short of connections");
+    // and with connections to spare, the same restore goes through.
+    let restored = stdout(&db_cmd(&["restore", file.to_str().unwrap(), "target"]));
+    assert!(restored.contains("verified"), "{restored}");
+}
+
+/// Stops the cluster under its folder and removes the folder when dropped, even when the test
+/// fails.
+struct StopsCluster(std::path::PathBuf);
+
+impl Drop for StopsCluster {
+    fn drop(&mut self) {
+        let _ = api::pg::stop(&self.0);
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

@@ -37,7 +37,8 @@ pub struct AppState {
 /// keep the read models up to date.
 pub struct Backend {
     pub state: AppState,
-    tasks: Vec<JoinHandle<()>>,
+    /// Held only to be dropped with the backend, which aborts them.
+    _tasks: Tasks,
     /// The seals over the log (no request reads them; `catch_up` waits for them).
     seal_progress: Progress,
 }
@@ -46,7 +47,7 @@ pub struct Backend {
 struct Runners<'a> {
     pool: &'a PgPool,
     wake: &'a Wake,
-    tasks: &'a mut Vec<JoinHandle<()>>,
+    tasks: &'a mut Tasks,
 }
 
 impl Runners<'_> {
@@ -58,7 +59,7 @@ impl Runners<'_> {
             RunnerOptions::default(),
         )
         .await?;
-        self.tasks.push(task);
+        self.tasks.0.push(task);
         Ok(progress)
     }
 }
@@ -67,7 +68,8 @@ impl Backend {
     /// Starts the projection runners on `pool` (already migrated) and wires the command bus.
     pub async fn start(pool: PgPool) -> Result<Self, sqlx::Error> {
         let wake = Wake::default();
-        let mut tasks = vec![wake.listen(pool.clone())];
+        // aborted if a later step fails: nothing keeps running on a backend that did not start.
+        let mut tasks = Tasks(vec![wake.listen(pool.clone())]);
         let mut runners = Runners {
             pool: &pool,
             wake: &wake,
@@ -90,7 +92,7 @@ impl Backend {
                 config: Arc::default(),
                 read_your_writes_timeout: Duration::from_secs(5),
             },
-            tasks,
+            _tasks: tasks,
             seal_progress,
         })
     }
@@ -117,9 +119,12 @@ impl Backend {
     }
 }
 
-impl Drop for Backend {
+/// A backend's background tasks, aborted when it goes.
+struct Tasks(Vec<JoinHandle<()>>);
+
+impl Drop for Tasks {
     fn drop(&mut self) {
-        for task in &self.tasks {
+        for task in &self.0 {
             task.abort();
         }
     }

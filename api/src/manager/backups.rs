@@ -85,9 +85,11 @@ impl Server {
         Ok(path)
     }
 
-    /// Makes database `to` from backup `file`, which must match its manifest and verify.
-    /// Over an existing database only with `replace`: the backup is restored under a
-    /// temporary name first, and the old database replaced only once that succeeded.
+    /// Makes database `to` from backup `file`, which must match its manifest and verify, and
+    /// whose read models must catch up: whatever fails until then (a bad file, a kill, too few
+    /// connections) leaves nothing under `to`. Over an existing database only with `replace`:
+    /// the backup is restored under a temporary name first, and the old database replaced only
+    /// once that succeeded.
     pub async fn restore_from(
         &self,
         file: &Path,
@@ -113,15 +115,18 @@ impl Server {
         let input = std::io::BufReader::new(std::fs::File::open(file)?);
         let (pool, manifest) = fork::import(input, &self.url_of(&target)?, |_| {}).await?;
         pool.close().await;
-        if exists {
-            self.stop(&to).await;
-            let mut conn = self.server_connection().await?;
-            sqlx::query(&format!("drop database {} with (force)", quote_ident(&to)))
-                .execute(&mut conn)
-                .await?;
-            database::rename(&mut conn, &target, &to, None).await?;
-            let _ = conn.close().await;
+        let opened = self.open_or_discard(target.clone()).await?;
+        if !exists {
+            return Ok((opened, manifest.events));
         }
+        self.stop(&target).await;
+        self.stop(&to).await;
+        let mut conn = self.server_connection().await?;
+        sqlx::query(&format!("drop database {} with (force)", quote_ident(&to)))
+            .execute(&mut conn)
+            .await?;
+        database::rename(&mut conn, &target, &to, None).await?;
+        let _ = conn.close().await;
         Ok((self.open_copy(to).await?, manifest.events))
     }
 }

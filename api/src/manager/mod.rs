@@ -230,18 +230,27 @@ impl Server {
             .acquire_timeout(Duration::from_secs(10))
             .connect(&self.url_of(&name)?)
             .await?;
-        let ours: bool = sqlx::query_scalar("select to_regclass('public.events') is not null")
-            .fetch_one(&pool)
-            .await?;
-        if !ours {
-            pool.close().await;
-            return Err(ManagerError::Unknown(name));
-        }
-        migrations::MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(DatabaseError::from)?;
-        let served = Served::new(Backend::start(pool).await?);
+        let started = async {
+            let ours: bool = sqlx::query_scalar("select to_regclass('public.events') is not null")
+                .fetch_one(&pool)
+                .await?;
+            if !ours {
+                return Err(ManagerError::Unknown(name.clone()));
+            }
+            migrations::MIGRATOR
+                .run(&pool)
+                .await
+                .map_err(DatabaseError::from)?;
+            Ok(Served::new(Backend::start(pool.clone()).await?))
+        };
+        let served = match started.await {
+            Ok(served) => served,
+            Err(e) => {
+                // no connection kept by a database that is not served
+                pool.close().await;
+                return Err(e);
+            }
+        };
         self.backends.write().await.insert(name, served.clone());
         Ok(served)
     }
@@ -252,6 +261,21 @@ impl Server {
         if let Some(served) = served {
             served.backend.state.pool.close().await;
         }
+    }
+
+    /// Drops database `name`, whoever is connected, trying for a few seconds while the server
+    /// has no connection to spare (what a failed copy or restore made must not stay); on
+    /// failure, what is left is logged.
+    async fn discard(&self, name: &str) {
+        for _ in 0..50 {
+            if let Ok(mut conn) = self.server_connection().await {
+                fork::discard(&mut conn, name).await;
+                let _ = conn.close().await;
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        tracing::error!(database = %name, "could not drop what a failed copy or restore made");
     }
 
     async fn set_mark(&self, name: &str, production: bool) -> Result<(), ManagerError> {
@@ -286,6 +310,19 @@ impl Server {
             production: false,
             default: false,
         })
+    }
+
+    /// [`Self::open_copy`], or nothing kept: a copy that cannot be served (too few
+    /// connections, read models that do not catch up) is dropped.
+    async fn open_or_discard(&self, to: String) -> Result<DatabaseInfo, ManagerError> {
+        match self.open_copy(to.clone()).await {
+            Ok(opened) => Ok(opened),
+            Err(e) => {
+                self.stop(&to).await;
+                self.discard(&to).await;
+                Err(e)
+            }
+        }
     }
 
     /// The databases of this application on the server, by name.
@@ -413,7 +450,7 @@ impl Server {
         }
         let (copy, events) = fork::fork(pool, position, &self.url_of(&to)?, |_| {}).await?;
         copy.close().await;
-        Ok((self.open_copy(to).await?, events))
+        Ok((self.open_or_discard(to).await?, events))
     }
 
     /// Marks `name` as a production database (development module versions are then refused
