@@ -48,6 +48,10 @@ pub enum Problem {
     /// The stream's snapshot at this event is not what its events fold to (commands pass over
     /// a snapshot whose seal does not match; one resealed by hand shows here).
     SnapshotDiffers { sequence: i64 },
+    /// The event holds a hash of the old kind, which does not cover its time, though an event
+    /// before it in the log (`since`) holds one of the new kind: the application writes only
+    /// the new kind since then, so it was rewritten.
+    OldHash { since: i64 },
 }
 
 /// One finding, at the position where it shows.
@@ -109,6 +113,11 @@ impl fmt::Display for Finding {
             Problem::SnapshotDiffers { sequence } => write!(
                 f,
                 "position {}: the snapshot of {stream} at sequence {sequence} is not what its events make it: changed by hand, or taken by an older version of the aggregate",
+                self.position
+            ),
+            Problem::OldHash { since } => write!(
+                f,
+                "position {}: event of {stream} holds a hash that does not cover its time, though the log holds hashes that do since position {since}: rewritten (its time may have been changed)",
                 self.position
             ),
         }
@@ -203,6 +212,33 @@ pub async fn verify_log(
     Ok(findings)
 }
 
+/// The snapshots of the streams `rows` belong to: (aggregate type, id) → (sequence, state).
+async fn snapshots_of(
+    pool: &PgPool,
+    rows: &[StoredEvent],
+) -> Result<HashMap<(String, String), (i64, serde_json::Value)>, sqlx::Error> {
+    let mut streams: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r.aggregate_type.as_str(), r.aggregate_id.as_str()))
+        .collect();
+    streams.dedup();
+    let (types, ids): (Vec<&str>, Vec<&str>) = streams.into_iter().unzip();
+    let found = sqlx::query_as::<_, (String, String, i64, sqlx::types::Json<serde_json::Value>)>(
+        "select s.aggregate_type, s.aggregate_id, s.sequence, s.state
+           from aggregate_snapshot s
+           join unnest($1::text[], $2::text[]) k(t, i)
+             on s.aggregate_type = k.t and s.aggregate_id = k.i",
+    )
+    .bind(types)
+    .bind(ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(found
+        .into_iter()
+        .map(|(t, i, sequence, state)| ((t, i), (sequence, state.0)))
+        .collect())
+}
+
 /// Pass 1: stream by stream, each event against its chain, and folded into its aggregate.
 async fn streams(
     pool: &PgPool,
@@ -210,15 +246,9 @@ async fn streams(
     progress: &impl Fn(VerifyProgress),
 ) -> Result<Vec<Finding>, ReplayError> {
     let mut findings = Vec::new();
-    let snapshots: HashMap<(String, String), (i64, serde_json::Value)> =
-        sqlx::query_as::<_, (String, String, i64, sqlx::types::Json<serde_json::Value>)>(
-            "select aggregate_type, aggregate_id, sequence, state from aggregate_snapshot",
-        )
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(|(t, i, sequence, state)| ((t, i), (sequence, state.0)))
-        .collect();
+    // where hashes that cover times begin, and the events after it that hold the old kind.
+    let mut first_timed: Option<i64> = None;
+    let mut old_hashes: Vec<i64> = Vec::new();
     let mut after = (String::new(), String::new(), i64::MIN);
     let mut previous: Option<(String, String, i64, Vec<u8>)> = None;
     let mut folding: Option<Folding> = None;
@@ -237,6 +267,7 @@ async fn streams(
         let Some(last) = rows.last() else {
             break;
         };
+        let snapshots = snapshots_of(pool, &rows).await?;
         after = (
             last.aggregate_type.clone(),
             last.aggregate_id.clone(),
@@ -281,9 +312,9 @@ async fn streams(
                 &chained_to,
                 fields(Some(row.recorded_at.timestamp_micros())),
             );
-            let matches = |hash: &[u8]| {
-                hash == computed.as_slice() || hash == link(&chained_to, fields(None)).as_slice()
-            };
+            let timed = row.hash.as_deref() == Some(computed.as_slice());
+            let untimed =
+                |hash: &[u8]| hash == link(&chained_to, fields(None)).as_slice() && !timed;
             if row.sequence != expected {
                 // the hash chains to an event that is gone: the gap is the finding.
                 findings.push(finding(Problem::Missing {
@@ -293,8 +324,16 @@ async fn streams(
             } else {
                 match &row.hash {
                     None => findings.push(finding(Problem::Unhashed)),
-                    Some(hash) if !matches(hash) => findings.push(finding(Problem::Changed)),
-                    Some(_) => {}
+                    Some(_) if timed => {
+                        first_timed =
+                            Some(first_timed.map_or(row.position, |p| p.min(row.position)));
+                    }
+                    Some(hash) if untimed(hash) => {
+                        if first_timed.is_none_or(|first| row.position > first) {
+                            old_hashes.push(row.position);
+                        }
+                    }
+                    Some(_) => findings.push(finding(Problem::Changed)),
                 }
             }
             if let Some(aggregate) = folding.as_mut() {
@@ -320,6 +359,25 @@ async fn streams(
             checked,
             total,
         });
+    }
+    if let Some(since) = first_timed {
+        old_hashes.retain(|position| *position > since);
+        let rewritten: Vec<(i64, String, String)> = sqlx::query_as(
+            "select position, aggregate_type, aggregate_id from events where position = any($1)",
+        )
+        .bind(&old_hashes)
+        .fetch_all(pool)
+        .await?;
+        findings.extend(
+            rewritten
+                .into_iter()
+                .map(|(position, aggregate_type, aggregate_id)| Finding {
+                    position,
+                    aggregate_type,
+                    aggregate_id,
+                    problem: Problem::OldHash { since },
+                }),
+        );
     }
     // a snapshot at a sequence its stream never reached: shown at the stream's last event.
     let beyond: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(

@@ -336,3 +336,54 @@ async fn a_time_moved_a_second_forward_is_found_by_the_hash() {
         (renamed, &Problem::Changed)
     );
 }
+
+#[tokio::test]
+async fn an_event_rehashed_the_old_way_to_hide_a_changed_time_is_named() {
+    let (app, id) = prepared().await;
+    // the last event of its stream, its time moved and its hash recomputed the way hashes were
+    // made before they covered times (which the chain before it still accepts).
+    let last = position_of(&app, &id, 3).await;
+    #[allow(clippy::type_complexity)]
+    let (event_type, event_version, payload, metadata): (String, String, String, String) =
+        sqlx::query_as(
+            "select event_type, event_version, payload::text, metadata::text from events where position = $1",
+        )
+        .bind(last)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let previous: Vec<u8> = sqlx::query_scalar(
+        "select hash from events where aggregate_type = 'Partner' and aggregate_id = $1 and sequence = 2",
+    )
+    .bind(&id)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let old_kind = store::chain::link(
+        &previous,
+        store::chain::Link {
+            aggregate_type: "Partner",
+            aggregate_id: &id,
+            sequence: 3,
+            event_type: &event_type,
+            event_version: &event_version,
+            payload: &payload,
+            metadata: &metadata,
+            recorded_at: None,
+        },
+    );
+    by_hand(
+        &app,
+        &format!(
+            "update events set recorded_at = recorded_at + interval '1 hour', hash = '\\x{}' where position = {last}",
+            store::chain::hex(&old_kind)
+        ),
+    )
+    .await;
+    let found = findings(&app).await;
+    assert!(
+        found.iter().any(|f| f.position == last
+            && matches!(f.problem, Problem::OldHash { since } if since < last)),
+        "{found:?}"
+    );
+}
