@@ -443,3 +443,48 @@ where
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// The introspection query graphql-js 16's `getIntrospectionQuery()` writes with its default
+/// options: what GraphiQL, graphql-js clients, Python's `gql` and schemathesis send to learn a
+/// schema.
+pub const STANDARD_INTROSPECTION: &str = r#"
+    query IntrospectionQuery {
+      __schema {
+        queryType { name }
+        mutationType { name }
+        subscriptionType { name }
+        types { ...FullType }
+        directives { name description locations args { ...InputValue } }
+      }
+    }
+    fragment FullType on __Type {
+      kind name description
+      fields(includeDeprecated: true) {
+        name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason
+      }
+      inputFields { ...InputValue }
+      interfaces { ...TypeRef }
+      enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+      possibleTypes { ...TypeRef }
+    }
+    fragment InputValue on __InputValue {
+      name description type { ...TypeRef } defaultValue
+    }
+    fragment TypeRef on __Type {
+      kind name
+      ofType { kind name
+        ofType { kind name
+          ofType { kind name
+            ofType { kind name
+              ofType { kind name
+                ofType { kind name
+                  ofType { kind name
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+"#;

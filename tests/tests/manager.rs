@@ -503,3 +503,32 @@ async fn a_database_created_with_demo_data_has_the_demo_company_in_it() {
     .await;
     assert_eq!(dropped["dropDatabase"]["done"], true);
 }
+
+#[tokio::test]
+async fn the_standard_introspection_query_passes_on_every_endpoint() {
+    let m = managed().await;
+    let name = m.app.db.name.clone();
+    for path in [
+        "/manager/graphql".to_owned(),
+        "/graphql".to_owned(),
+        format!("/db/{name}/graphql"),
+    ] {
+        let (status, body) = post(
+            &m.router,
+            &path,
+            "",
+            tests::STANDARD_INTROSPECTION,
+            json!({}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        assert!(body.get("errors").is_none(), "{path}: {body}");
+        assert!(
+            body["data"]["__schema"]["types"]
+                .as_array()
+                .is_some_and(|types| types.len() > 10),
+            "{path}: {body}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&m.data_dir);
+}

@@ -19,7 +19,7 @@ pub type ManagerSchema = Schema<ManagerQuery, ManagerMutation, EmptySubscription
 pub fn manager_schema(server: Arc<Server>) -> ManagerSchema {
     Schema::build(ManagerQuery, ManagerMutation, EmptySubscription)
         .data(server)
-        .limit_depth(6)
+        .extension(super::depth::DepthLimit { fields: 6 })
         .limit_complexity(500)
         .finish()
 }

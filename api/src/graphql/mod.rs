@@ -4,6 +4,7 @@ mod accounting;
 pub mod auth;
 mod business;
 pub mod configuration;
+mod depth;
 mod document;
 pub mod error;
 mod event;
@@ -72,7 +73,7 @@ pub fn schema(state: AppState) -> AppSchema {
         tokio::spawn,
     ))
     .data(state)
-    .limit_depth(12)
+    .extension(depth::DepthLimit { fields: 12 })
     .limit_complexity(20_000)
     .extension(async_graphql::extensions::Tracing)
     .finish()
