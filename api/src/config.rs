@@ -75,6 +75,12 @@ pub enum Command {
         #[command(subcommand)]
         command: DbCommand,
     },
+    /// Print the GraphQL schema in SDL (the one committed as `api/schema/erp.graphql`), or with
+    /// --manager the database manager's (`api/schema/manager.graphql`). Needs no database.
+    Schema {
+        #[arg(long)]
+        manager: bool,
+    },
     /// Create the database if needed, apply migrations, and exit.
     Migrate,
     /// Stop the embedded PostgreSQL cluster.

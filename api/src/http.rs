@@ -48,9 +48,24 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// The path of the database manager's GraphQL.
 pub const MANAGER_PATH: &str = "/manager/graphql";
 
+/// The schema in SDL, served under each GraphQL endpoint at `<endpoint>/schema.graphql`.
+pub const SDL_PATH: &str = "/graphql/schema.graphql";
+
+/// The SDL of the databases' schema, made once.
+static SDL: std::sync::LazyLock<String> = std::sync::LazyLock::new(crate::graphql::sdl);
+/// The SDL of the manager's schema, made once.
+static MANAGER_SDL: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(crate::graphql::manager::manager_sdl);
+
+/// `sdl` as a plain-text answer.
+fn sdl_response(sdl: &'static str) -> Response {
+    ([(CONTENT_TYPE, "text/plain; charset=utf-8")], sdl).into_response()
+}
+
 /// The whole HTTP application for one schema.
 pub fn app(schema: AppSchema) -> Router {
     Router::new()
+        .route(SDL_PATH, get(|| async { sdl_response(&SDL) }))
         .route(
             GRAPHQL_PATH,
             get(
@@ -85,6 +100,15 @@ pub fn server_app(server: Arc<Server>) -> Router {
     let default_get = default.clone();
     let default_ws = default.clone();
     Router::new()
+        .route(SDL_PATH, get(|| async { sdl_response(&SDL) }))
+        .route(
+            "/db/{name}/graphql/schema.graphql",
+            get(|| async { sdl_response(&SDL) }),
+        )
+        .route(
+            "/manager/graphql/schema.graphql",
+            get(|| async { sdl_response(&MANAGER_SDL) }),
+        )
         .route(
             GRAPHQL_PATH,
             get(move |State(server): State<Arc<Server>>, headers, params| {

@@ -53,6 +53,14 @@ async fn explained(error: anyhow::Error) -> anyhow::Error {
 
 async fn run(cli: &Cli) -> anyhow::Result<()> {
     match &cli.command {
+        Command::Schema { manager } => {
+            let sdl = if *manager {
+                api::graphql::manager::manager_sdl()
+            } else {
+                api::graphql::sdl()
+            };
+            print!("{sdl}");
+        }
         Command::Serve {
             listen,
             demo,

@@ -439,3 +439,21 @@ impl Drop for StopsCluster {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+#[test]
+fn erp_schema_prints_the_committed_sdl_without_a_database() {
+    for (args, committed) in [
+        (&["schema"][..], include_str!("../schema/erp.graphql")),
+        (
+            &["schema", "--manager"][..],
+            include_str!("../schema/manager.graphql"),
+        ),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_erp"))
+            .args(args)
+            .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+            .output()
+            .expect("erp runs");
+        assert_eq!(stdout(&output), committed, "erp {args:?}");
+    }
+}

@@ -66,3 +66,28 @@ async fn hostile_introspection_stays_refused() {
         assert!(message.contains("nested too deep"), "{query}: {answer}");
     }
 }
+
+#[tokio::test]
+async fn the_schema_is_served_as_the_committed_sdl() {
+    let app = TestApp::new().await;
+    let response = app
+        .http(
+            Method::GET,
+            "/graphql/schema.graphql",
+            &[("authorization", "")],
+            "",
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert!(
+        response.content_type.starts_with("text/plain"),
+        "{}",
+        response.content_type
+    );
+    assert_eq!(
+        response.body,
+        include_str!("../../api/schema/erp.graphql"),
+        "the served SDL is not the committed one"
+    );
+    assert!(response.body.contains("type Partner {"));
+}

@@ -532,3 +532,40 @@ async fn the_standard_introspection_query_passes_on_every_endpoint() {
     }
     let _ = std::fs::remove_dir_all(&m.data_dir);
 }
+
+#[tokio::test]
+async fn every_endpoint_serves_its_schema_as_sdl() {
+    let m = managed().await;
+    let name = m.app.db.name.clone();
+    for (path, committed) in [
+        (
+            "/manager/graphql/schema.graphql".to_owned(),
+            include_str!("../../api/schema/manager.graphql"),
+        ),
+        (
+            "/graphql/schema.graphql".to_owned(),
+            include_str!("../../api/schema/erp.graphql"),
+        ),
+        (
+            format!("/db/{name}/graphql/schema.graphql"),
+            include_str!("../../api/schema/erp.graphql"),
+        ),
+    ] {
+        let response = m
+            .router
+            .clone()
+            .oneshot(
+                Request::builder()
+                    .method(Method::GET)
+                    .uri(&path)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(String::from_utf8_lossy(&bytes), committed, "{path}");
+    }
+    let _ = std::fs::remove_dir_all(&m.data_dir);
+}

@@ -15,6 +15,13 @@ use crate::manager::{BackupInfo, DatabaseInfo, ManagerError, Point, Server};
 
 pub type ManagerSchema = Schema<ManagerQuery, ManagerMutation, EmptySubscription>;
 
+/// The manager's schema in SDL.
+pub fn manager_sdl() -> String {
+    Schema::build(ManagerQuery, ManagerMutation, EmptySubscription)
+        .finish()
+        .sdl()
+}
+
 /// The manager's schema over `server`.
 pub fn manager_schema(server: Arc<Server>) -> ManagerSchema {
     Schema::build(ManagerQuery, ManagerMutation, EmptySubscription)

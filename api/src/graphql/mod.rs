@@ -63,18 +63,29 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, configuration::Configuratio
 
 /// The schema, with the state every resolver reads from.
 pub fn schema(state: AppState) -> AppSchema {
+    builder()
+        .data(DataLoader::new(
+            ReadLoader(state.pool.clone()),
+            tokio::spawn,
+        ))
+        .data(state)
+        .extension(depth::DepthLimit { fields: 12 })
+        .limit_complexity(20_000)
+        .extension(async_graphql::extensions::Tracing)
+        .finish()
+}
+
+/// The schema in SDL, as `erp schema` prints it and `/graphql/schema.graphql` serves it.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}
+
+fn builder(
+) -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, configuration::ConfigurationSubscription>
+{
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         configuration::ConfigurationSubscription,
     )
-    .data(DataLoader::new(
-        ReadLoader(state.pool.clone()),
-        tokio::spawn,
-    ))
-    .data(state)
-    .extension(depth::DepthLimit { fields: 12 })
-    .limit_complexity(20_000)
-    .extension(async_graphql::extensions::Tracing)
-    .finish()
 }
