@@ -91,3 +91,90 @@ async fn the_schema_is_served_as_the_committed_sdl() {
     );
     assert!(response.body.contains("type Partner {"));
 }
+
+/// The named type under `type_` (past NON_NULL and LIST).
+fn named(type_: &Value) -> &str {
+    let mut t = type_;
+    while t["name"].is_null() {
+        t = &t["ofType"];
+    }
+    t["name"].as_str().unwrap()
+}
+
+#[tokio::test]
+async fn every_text_argument_refuses_a_nul_byte_by_name_and_writes_nothing() {
+    let app = TestApp::new().await;
+    let bearer = format!("Bearer {}", app.admin_token);
+    let (_, schema) = post(&app, &bearer, STANDARD_INTROSPECTION).await;
+    let types = schema["data"]["__schema"]["types"].as_array().unwrap();
+    let type_of = |name: &str| types.iter().find(|t| t["name"] == name).unwrap();
+    let is_text = |name: &str| name == "String" || name == "ID";
+    let before = app.event_count().await;
+    let mut tried = 0;
+    for (root, keyword) in [
+        ("QueryRoot", "query"),
+        ("MutationRoot", "mutation"),
+        ("ConfigurationSubscription", "subscription"),
+    ] {
+        for field in type_of(root)["fields"].as_array().unwrap() {
+            let field_name = field["name"].as_str().unwrap();
+            for argument in field["args"].as_array().unwrap() {
+                let argument_name = argument["name"].as_str().unwrap();
+                let argument_type = named(&argument["type"]);
+                // the argument itself, or each text field of its input object, holds the NUL:
+                // once written in the document, once sent as a variable.
+                let mut places: Vec<(String, String)> = Vec::new();
+                if is_text(argument_type) {
+                    places.push((argument_name.to_owned(), "$v".to_owned()));
+                } else if let Some(fields) = type_of(argument_type)["inputFields"].as_array() {
+                    for input in fields.iter().filter(|f| is_text(named(&f["type"]))) {
+                        let input_name = input["name"].as_str().unwrap();
+                        places.push((
+                            format!("{argument_name}.{input_name}"),
+                            format!("{{ {input_name}: $v }}"),
+                        ));
+                    }
+                }
+                for (path, value) in places {
+                    for literal in [true, false] {
+                        let (value, variables) = if literal {
+                            (value.replace("$v", "\"a\\u0000b\""), json!({}))
+                        } else {
+                            (value.clone(), json!({ "v": "a\u{0}b" }))
+                        };
+                        let declared = if literal { "" } else { "($v: String)" };
+                        let document = format!(
+                            "{keyword} {declared} {{ {field_name}({argument_name}: {value}) {{ __typename }} }}"
+                        );
+                        let response = app
+                            .http(
+                                Method::POST,
+                                "/graphql",
+                                &[
+                                    ("content-type", "application/json"),
+                                    ("authorization", &bearer),
+                                ],
+                                json!({ "query": document, "variables": variables }).to_string(),
+                            )
+                            .await;
+                        let answer = response.json();
+                        let error = &answer["errors"][0];
+                        assert_eq!(
+                            error["extensions"]["code"], "BAD_USER_INPUT",
+                            "{document} {variables}: {answer}"
+                        );
+                        assert_eq!(error["extensions"]["argument"], path.as_str(), "{document}");
+                        let message = error["message"].as_str().unwrap();
+                        assert!(
+                            message.contains(&format!("`{path}`")) && message.contains(field_name),
+                            "{document}: {message}"
+                        );
+                        tried += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(tried > 100, "only {tried} text arguments tried");
+    assert_eq!(app.event_count().await, before);
+}

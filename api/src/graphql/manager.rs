@@ -26,7 +26,7 @@ pub fn manager_sdl() -> String {
 pub fn manager_schema(server: Arc<Server>) -> ManagerSchema {
     Schema::build(ManagerQuery, ManagerMutation, EmptySubscription)
         .data(server)
-        .extension(super::depth::DepthLimit { fields: 6 })
+        .extension(super::admission::Admission { depth: 6 })
         .limit_complexity(500)
         .finish()
 }

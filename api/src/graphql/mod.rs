@@ -1,10 +1,10 @@
 //! The GraphQL schema: queries read read models, mutations send commands.
 
 mod accounting;
+mod admission;
 pub mod auth;
 mod business;
 pub mod configuration;
-mod depth;
 mod document;
 pub mod error;
 mod event;
@@ -69,7 +69,7 @@ pub fn schema(state: AppState) -> AppSchema {
             tokio::spawn,
         ))
         .data(state)
-        .extension(depth::DepthLimit { fields: 12 })
+        .extension(admission::Admission { depth: 12 })
         .limit_complexity(20_000)
         .extension(async_graphql::extensions::Tracing)
         .finish()

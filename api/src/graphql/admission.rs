@@ -1,5 +1,10 @@
-//! How deep a query may nest: fields within fields, counted through fragments, as a schema
-//! extension that looks at each document before it is validated or run.
+//! What a document must be to be run, checked by a schema extension on every document (and its
+//! variables) before it is validated or run, for every field and argument in one place:
+//!
+//! - **Text PostgreSQL can take.** A string with a NUL byte (0x00) cannot be stored or searched;
+//!   an argument holding one (in a literal, or in the variable it names, at any depth of an
+//!   input object or list) is refused with `BAD_USER_INPUT`, naming the field and the argument.
+//! - **Depth.** Fields within fields, counted through fragments.
 //!
 //! The schema's introspection (under `__schema` and `__type`) is counted apart. The standard
 //! introspection query that graphql-js, GraphiQL, `gql` and schemathesis send nests type
@@ -12,8 +17,9 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ServerError, ServerResult, Variables};
+use async_graphql::parser::types::{ExecutableDocument, Field, Selection, SelectionSet};
+use async_graphql::{ErrorExtensionValues, Pos, ServerError, ServerResult, Variables};
+use async_graphql_value::{ConstValue, Value};
 
 /// How deep introspection may nest at all (the standard query: 13).
 const INTROSPECTION_DEPTH: usize = 24;
@@ -34,25 +40,24 @@ const FAN_OUT: [&str; 8] = [
 /// not worth counting: a document of fragments spread within fragments is refused as too large.
 const VISITS: usize = 100_000;
 
-/// Refuses documents nested deeper than `fields` (introspection counted apart).
-pub struct DepthLimit {
-    pub fields: usize,
+/// Refuses documents nested deeper than `depth` fields (introspection counted apart), and
+/// arguments holding text PostgreSQL cannot take.
+pub struct Admission {
+    pub depth: usize,
 }
 
-impl ExtensionFactory for DepthLimit {
+impl ExtensionFactory for Admission {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Limit {
-            fields: self.fields,
-        })
+        Arc::new(Checks { depth: self.depth })
     }
 }
 
-struct Limit {
-    fields: usize,
+struct Checks {
+    depth: usize,
 }
 
 #[async_trait::async_trait]
-impl Extension for Limit {
+impl Extension for Checks {
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -63,7 +68,8 @@ impl Extension for Limit {
         let document = next.run(ctx, query, variables).await?;
         let mut walk = Walk {
             document: &document,
-            limit: self.fields,
+            variables,
+            limit: self.depth,
             spread: HashSet::new(),
             visits: 0,
         };
@@ -84,6 +90,7 @@ struct Depth {
 
 struct Walk<'a> {
     document: &'a ExecutableDocument,
+    variables: &'a Variables,
     limit: usize,
     /// The fragments being spread on the way here: a fragment spread within itself is passed
     /// over (validation refuses it afterwards).
@@ -92,6 +99,48 @@ struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
+    /// Refuses `field` if one of its arguments holds text PostgreSQL cannot take.
+    fn arguments(&self, field: &Field, pos: Pos) -> ServerResult<()> {
+        for (argument, value) in &field.arguments {
+            let mut path = argument.node.to_string();
+            if self.holds_nul(&value.node, &mut path) {
+                let mut code = ErrorExtensionValues::default();
+                code.set("code", "BAD_USER_INPUT");
+                code.set("argument", path.clone());
+                let mut error = ServerError::new(
+                    format!(
+                        "argument `{path}` of `{}` holds a NUL byte (\\u0000), which text cannot hold: remove it",
+                        field.name.node
+                    ),
+                    Some(pos),
+                );
+                error.extensions = Some(code);
+                return Err(error);
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `value` (with the variables it names) holds a string with a NUL byte; `path`
+    /// grows to where (`input.lines.0.description`).
+    fn holds_nul(&self, value: &Value, path: &mut String) -> bool {
+        match value {
+            Value::String(text) => text.contains('\0'),
+            Value::Variable(name) => self
+                .variables
+                .get(name)
+                .is_some_and(|value| const_holds_nul(value, path)),
+            Value::List(items) => items
+                .iter()
+                .enumerate()
+                .any(|(n, item)| within(path, n, |path| self.holds_nul(item, path))),
+            Value::Object(fields) => fields
+                .iter()
+                .any(|(name, item)| within(path, name, |path| self.holds_nul(item, path))),
+            _ => false,
+        }
+    }
+
     fn set(&mut self, set: &'a SelectionSet, at: Depth) -> ServerResult<()> {
         for selection in &set.items {
             match &selection.node {
@@ -101,6 +150,7 @@ impl<'a> Walk<'a> {
                         return Err(ServerError::new("Query is too large", None));
                     }
                     let name = field.node.name.node.as_str();
+                    self.arguments(&field.node, field.pos)?;
                     let inner = match at.introspection {
                         None if name == "__schema" || name == "__type" => Depth {
                             fields: at.fields,
@@ -149,4 +199,35 @@ impl<'a> Walk<'a> {
         }
         Ok(())
     }
+}
+
+/// [`Walk::holds_nul`] for a variable's value.
+fn const_holds_nul(value: &ConstValue, path: &mut String) -> bool {
+    match value {
+        ConstValue::String(text) => text.contains('\0'),
+        ConstValue::List(items) => items
+            .iter()
+            .enumerate()
+            .any(|(n, item)| within(path, n, |path| const_holds_nul(item, path))),
+        ConstValue::Object(fields) => fields
+            .iter()
+            .any(|(name, item)| within(path, name, |path| const_holds_nul(item, path))),
+        _ => false,
+    }
+}
+
+/// `check` with `.step` added to `path`, which keeps it if `check` holds.
+fn within(
+    path: &mut String,
+    step: impl std::fmt::Display,
+    check: impl FnOnce(&mut String) -> bool,
+) -> bool {
+    let length = path.len();
+    path.push('.');
+    path.push_str(&step.to_string());
+    if check(path) {
+        return true;
+    }
+    path.truncate(length);
+    false
 }
