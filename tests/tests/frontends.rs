@@ -178,3 +178,97 @@ async fn every_text_argument_refuses_a_nul_byte_by_name_and_writes_nothing() {
     assert!(tried > 100, "only {tried} text arguments tried");
     assert_eq!(app.event_count().await, before);
 }
+
+#[tokio::test]
+async fn a_bad_cursor_is_an_invalid_cursor_naming_its_argument() {
+    let app = TestApp::new().await;
+    let bearer = format!("Bearer {}", app.admin_token);
+    // a partner, to have a history and a cursor of a list sorted by name
+    let created = app
+        .graphql(
+            "mutation { createPartner(input: { name: \"Agrolait\" }) { partner { id } } }",
+            json!({}),
+        )
+        .await;
+    let id = created["createPartner"]["partner"]["id"].as_str().unwrap();
+    let by_name = app
+        .graphql(
+            "{ partners(first: 1) { pageInfo { endCursor } } }",
+            json!({}),
+        )
+        .await;
+    let name_cursor = by_name["partners"]["pageInfo"]["endCursor"]
+        .as_str()
+        .unwrap();
+    for module in ["sale"] {
+        app.graphql(
+            &format!("mutation {{ installModule(input: {{ name: \"{module}\" }}) {{ userErrors {{ code }} }} }}"),
+            json!({}),
+        )
+        .await;
+    }
+    let lists = [
+        ("partners(first: 5, after: $c) { totalCount }", "after"),
+        ("partners(last: 5, before: $c) { totalCount }", "before"),
+        ("products(first: 5, after: $c) { totalCount }", "after"),
+        ("saleOrders(first: 5, after: $c) { totalCount }", "after"),
+        ("invoices(first: 5, after: $c) { totalCount }", "after"),
+        ("log(first: 5, after: $c) { totalCount }", "after"),
+    ];
+    let history =
+        format!("partner(id: \"{id}\") {{ history(first: 5, after: $c) {{ totalCount }} }}");
+    for cursor in ["garbage", "Zm9v", "\u{f0}\u{9f}", "-1x", ""] {
+        for (list, argument) in lists.iter().chain([(history.as_str(), "after")].iter()) {
+            let document = format!("query($c: String) {{ {list} }}");
+            let (_, answer) = post_with(&app, &bearer, &document, json!({ "c": cursor })).await;
+            let error = &answer["errors"][0];
+            assert_eq!(
+                (
+                    &error["extensions"]["code"],
+                    &error["extensions"]["argument"]
+                ),
+                (&json!("INVALID_CURSOR"), &json!(argument)),
+                "{document} with {cursor:?}: {answer}"
+            );
+        }
+    }
+    // a cursor of the list sorted by name, given to the list sorted by creation.
+    let (_, answer) = post_with(
+        &app,
+        &bearer,
+        "query($c: String) { partners(first: 5, after: $c, orderBy: { field: CREATED_AT }) { totalCount } }",
+        json!({ "c": name_cursor }),
+    )
+    .await;
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"], "INVALID_CURSOR",
+        "{answer}"
+    );
+    assert!(
+        answer["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("sorted another way"),
+        "{answer}"
+    );
+}
+
+async fn post_with(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    variables: Value,
+) -> (StatusCode, Value) {
+    let response = app
+        .http(
+            Method::POST,
+            "/graphql",
+            &[
+                ("content-type", "application/json"),
+                ("authorization", token),
+            ],
+            json!({ "query": query, "variables": variables }).to_string(),
+        )
+        .await;
+    (response.status, response.json())
+}

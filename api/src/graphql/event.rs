@@ -13,7 +13,7 @@ use projections::{PgPool, QueryError, StoredEvent};
 use super::auth::require;
 use super::error::internal;
 use super::input::page_size;
-use super::page::{count_if, TotalCount};
+use super::page::{count_if, valid_cursor, TotalCount};
 use commands::AppState;
 
 /// Something that happened to a record, as it is stored in the log.
@@ -175,6 +175,7 @@ where
     E: std::fmt::Display,
 {
     let wants_total = ctx.look_ahead().field("totalCount").exists();
+    valid_cursor::<i64>(after.as_deref(), "after")?;
     query_with::<i64, _, _, _, _>(after, None, first, None, |after, _, first, _| async move {
         let limit = page_size(first)?;
         let after = after.unwrap_or(0);

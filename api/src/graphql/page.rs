@@ -5,6 +5,7 @@ use std::fmt::Display;
 use std::future::Future;
 
 use async_graphql::connection::{query_with, Connection, CursorType, Edge, OpaqueCursor};
+use async_graphql::ErrorExtensions;
 use async_graphql::{Context, OutputType, Result, SimpleObject};
 use chrono::NaiveDate;
 use commands::AppState;
@@ -102,6 +103,27 @@ where
     .await
 }
 
+/// Refuses `raw` (the list's `argument`, `after` or `before`) unless it is a cursor of type
+/// `C`: an `INVALID_CURSOR` error naming the argument, before anything is read.
+pub fn valid_cursor<C: CursorType>(raw: Option<&str>, argument: &str) -> Result<()> {
+    match raw {
+        Some(raw) if C::decode_cursor(raw).is_err() => Err(invalid_cursor(
+            argument,
+            "is not a cursor of this list: give a startCursor or endCursor it returned",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The `INVALID_CURSOR` error of `argument`, which `reason`.
+pub fn invalid_cursor(argument: &str, reason: &str) -> async_graphql::Error {
+    let argument = argument.to_owned();
+    async_graphql::Error::new(format!("`{argument}` {reason}")).extend_with(move |_, e| {
+        e.set("code", "INVALID_CURSOR");
+        e.set("argument", argument.as_str());
+    })
+}
+
 /// A page of a list read forwards (`first`/`after`, at most 100 a page) as a connection:
 /// `fetch` reads the page after the cursor given, `cursor` says where a row stands, `node`
 /// makes the GraphQL object of a row.
@@ -120,6 +142,7 @@ where
     Fut: Future<Output = Result<Page<R>, E>>,
     E: Display,
 {
+    valid_cursor::<C>(after.as_deref(), "after")?;
     query_with::<C, _, _, _, _>(after, None, first, None, |after, _, first, _| async move {
         let limit = page_size(first)?;
         let had_after = after.is_some();

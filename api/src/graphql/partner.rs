@@ -20,7 +20,7 @@ use super::error::{internal, Problems, UserError};
 use super::event::{history, Event};
 use super::input::{page_size, AsOfInput};
 use super::loader::batch_keys;
-use super::page::{count_if, TotalCount};
+use super::page::{count_if, invalid_cursor, valid_cursor, TotalCount};
 use super::payload::{payload, send_one};
 use super::record::{get_as_of, now_and_then, At};
 use commands::{AppState, CommandBus};
@@ -192,7 +192,8 @@ impl From<SortKey> for PartnerCursor {
 }
 
 impl PartnerCursor {
-    fn into_key(self, sort: PartnerSort) -> Result<SortKey> {
+    /// The cursor as a key of a list sorted by `sort`; given as `argument`.
+    fn into_key(self, sort: PartnerSort, argument: &str) -> Result<SortKey> {
         match (self, sort) {
             (PartnerCursor::Name(name_sort, id), PartnerSort::Name) => {
                 Ok(SortKey::Name { name_sort, id })
@@ -200,7 +201,10 @@ impl PartnerCursor {
             (PartnerCursor::CreatedAt(position), PartnerSort::CreatedAt) => {
                 Ok(SortKey::CreatedAt { position })
             }
-            _ => Err("this cursor belongs to a list sorted another way".into()),
+            _ => Err(invalid_cursor(
+                argument,
+                "belongs to this list sorted another way: start again without it",
+            )),
         }
     }
 }
@@ -276,6 +280,8 @@ impl PartnerQuery {
             is_supplier: filter.is_supplier,
             archived: filter.archived,
         };
+        valid_cursor::<OpaqueCursor<PartnerCursor>>(after.as_deref(), "after")?;
+        valid_cursor::<OpaqueCursor<PartnerCursor>>(before.as_deref(), "before")?;
         query_with::<OpaqueCursor<PartnerCursor>, _, _, _, _>(
             after,
             before,
@@ -287,8 +293,8 @@ impl PartnerQuery {
                 }
                 let from_end = last.is_some();
                 let limit = page_size(first.or(last))?;
-                let after = after.map(|c| c.0.into_key(sort)).transpose()?;
-                let before = before.map(|c| c.0.into_key(sort)).transpose()?;
+                let after = after.map(|c| c.0.into_key(sort, "after")).transpose()?;
+                let before = before.map(|c| c.0.into_key(sort, "before")).transpose()?;
                 let page = PartnerPage {
                     filter,
                     sort,
