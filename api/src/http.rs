@@ -321,7 +321,7 @@ struct Params {
     query: Option<String>,
     operation_name: Option<String>,
     variables: Option<Value>,
-    #[allow(dead_code)]
+    /// Not used, but when given, an object (GraphQL over HTTP).
     extensions: Option<Value>,
 }
 
@@ -482,6 +482,16 @@ async fn execute<E: Executor>(
             )
         }
     };
+    if !matches!(
+        params.extensions,
+        None | Some(Value::Null | Value::Object(_))
+    ) {
+        return reject(
+            StatusCode::BAD_REQUEST,
+            media,
+            "`extensions` must be a JSON object",
+        );
+    }
     let context = request_context(headers);
     let request_id = context.request_id;
     let mut request = async_graphql::Request::new(query)

@@ -272,3 +272,73 @@ async fn post_with(
         .await;
     (response.status, response.json())
 }
+
+#[tokio::test]
+async fn extensions_that_are_not_an_object_are_a_bad_request() {
+    let app = TestApp::new().await;
+    let bearer = format!("Bearer {}", app.admin_token);
+    for extensions in [json!([1]), json!("x"), json!(3), json!(true)] {
+        let response = app
+            .http(
+                Method::POST,
+                "/graphql",
+                &[
+                    ("content-type", "application/json"),
+                    ("authorization", &bearer),
+                ],
+                json!({ "query": "{ __typename }", "extensions": extensions }).to_string(),
+            )
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_REQUEST,
+            "{extensions}: {}",
+            response.body
+        );
+        assert!(
+            response.body.contains("`extensions` must be a JSON object"),
+            "{}",
+            response.body
+        );
+        let get = app
+            .http(
+                Method::GET,
+                &format!(
+                    "/graphql?query=%7B__typename%7D&extensions={}",
+                    urlencode(&extensions.to_string())
+                ),
+                &[("accept", "application/json"), ("authorization", &bearer)],
+                "",
+            )
+            .await;
+        assert_eq!(
+            get.status,
+            StatusCode::BAD_REQUEST,
+            "GET {extensions}: {}",
+            get.body
+        );
+    }
+    for fine in [json!({}), json!({ "persistedQuery": null }), Value::Null] {
+        let response = app
+            .http(
+                Method::POST,
+                "/graphql",
+                &[
+                    ("content-type", "application/json"),
+                    ("authorization", &bearer),
+                ],
+                json!({ "query": "{ __typename }", "extensions": fine }).to_string(),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::OK, "{fine}: {}", response.body);
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
