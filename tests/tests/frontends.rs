@@ -342,3 +342,60 @@ fn urlencode(text: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn an_update_changes_what_it_names_and_clears_what_it_nulls() {
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    const SETTINGS: &str = "configuration { businessSettings { receivableAccount payableAccount
+        saleJournal purchaseJournal saleOrderSequence invoicePolicy allowNegativeStock paymentDays } }";
+    let before = app.graphql(&format!("{{ {SETTINGS} }}"), json!({})).await["configuration"]
+        ["businessSettings"]
+        .clone();
+    assert_eq!(before["paymentDays"], 30, "{before}");
+    // one field named: only it changes.
+    let changed = tests::books::must(
+        &app,
+        "setBusinessSettings",
+        "BusinessSettingsInput",
+        json!({ "paymentDays": 45 }),
+        SETTINGS,
+    )
+    .await["configuration"]["businessSettings"]
+        .clone();
+    let mut expected = before.clone();
+    expected["paymentDays"] = json!(45);
+    assert_eq!(changed, expected);
+    // an explicit null clears; the rest stays.
+    let cleared = tests::books::must(
+        &app,
+        "setBusinessSettings",
+        "BusinessSettingsInput",
+        json!({ "purchaseJournal": null }),
+        SETTINGS,
+    )
+    .await["configuration"]["businessSettings"]
+        .clone();
+    expected["purchaseJournal"] = Value::Null;
+    assert_eq!(cleared, expected);
+
+    // the company's address likewise.
+    const COMPANY: &str = "configuration { company { name address { street city country } } }";
+    let company = |input: Value| {
+        let app = &app;
+        async move {
+            tests::books::must(app, "updateCompany", "UpdateCompanyInput", input, COMPANY).await
+                ["configuration"]["company"]
+                .clone()
+        }
+    };
+    let set = company(json!({ "street": "Rue 1", "city": "Wavre", "country": "BE" })).await;
+    let renamed = company(json!({ "name": "Agrolait Group" })).await;
+    assert_eq!(renamed["address"], set["address"], "{renamed}");
+    let without_street = company(json!({ "street": null })).await;
+    assert_eq!(
+        without_street["address"],
+        json!({ "street": null, "city": "Wavre", "country": "BE" })
+    );
+    assert_eq!(without_street["name"], "Agrolait Group");
+}

@@ -1,6 +1,6 @@
 //! What the configuration mutations take, and the command each input comes to.
 
-use async_graphql::InputObject;
+use async_graphql::{InputObject, MaybeUndefined};
 use chrono::NaiveDate;
 use domain::configuration::{
     currency_rate, display_name, label, Account as DomainAccount, BusinessSettings, Code,
@@ -41,10 +41,11 @@ pub struct UpdateCompanyInput {
     pub name: Option<String>,
     /// ISO 4217 code of a currency the database has.
     pub currency: Option<String>,
-    pub street: Option<String>,
-    pub city: Option<String>,
-    pub zip: Option<String>,
-    pub country: Option<String>,
+    /// Left out: as it is; `null`: cleared (likewise city, zip and country).
+    pub street: MaybeUndefined<String>,
+    pub city: MaybeUndefined<String>,
+    pub zip: MaybeUndefined<String>,
+    pub country: MaybeUndefined<String>,
     /// `MM-DD`.
     pub fiscal_year_start: Option<String>,
 }
@@ -392,14 +393,16 @@ pub fn company_command(
             company.currency = code;
         }
     }
-    let address_given = input.street.is_some()
-        || input.city.is_some()
-        || input.zip.is_some()
-        || input.country.is_some();
+    let address_given = [&input.street, &input.city, &input.zip, &input.country]
+        .iter()
+        .any(|field| !field.is_undefined());
     if address_given {
         let now = &current.address;
-        let pick =
-            |given: &Option<String>, now: &Option<String>| given.clone().or_else(|| now.clone());
+        let pick = |given: &MaybeUndefined<String>, now: &Option<String>| match given {
+            MaybeUndefined::Undefined => now.clone(),
+            MaybeUndefined::Null => None,
+            MaybeUndefined::Value(given) => Some(given.clone()),
+        };
         match Address::parse(
             pick(&input.street, &now.street).as_deref(),
             pick(&input.city, &now.city).as_deref(),

@@ -5,7 +5,7 @@ use async_graphql::{Context, Object, Result};
 use domain::configuration::{ConfigurationCommand as Command, Model, Right, Settings};
 
 use super::inputs::*;
-use super::objects::BusinessSettingsObject;
+use super::objects::{BusinessSettingsChange, BusinessSettingsObject};
 use super::{send, ConfigurationPayload, Outcome};
 use crate::graphql::auth::{actor, require, require_module};
 use crate::graphql::error::UserError;
@@ -152,9 +152,13 @@ impl ConfigurationMutation {
     async fn set_business_settings(
         &self,
         ctx: &Context<'_>,
-        input: BusinessSettingsObject,
+        input: BusinessSettingsChange,
     ) -> Result<ConfigurationPayload> {
-        configure(ctx, ACCOUNT, |_| input.try_into()).await
+        configure(ctx, ACCOUNT, |settings| {
+            let current = BusinessSettingsObject::from(&settings.business);
+            input.over(current).try_into()
+        })
+        .await
     }
 
     /// Removes a tax (module `account`).

@@ -1,6 +1,6 @@
 //! The configuration's parts as GraphQL shows them.
 
-use async_graphql::{Enum, InputObject, Object, SimpleObject};
+use async_graphql::{Enum, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::NaiveDate;
 use domain::configuration::{
     AccountKind, Area, BusinessSettings, Change, Code, Company as DomainCompany, InvoicePolicy,
@@ -239,8 +239,8 @@ pub enum InvoicePolicyName {
 }
 
 /// The accounts, journals, sequences and rules daily business uses. Null: not chosen yet.
-#[derive(SimpleObject, InputObject, Clone)]
-#[graphql(name = "BusinessSettings", input_name = "BusinessSettingsInput")]
+#[derive(SimpleObject, Clone)]
+#[graphql(name = "BusinessSettings")]
 pub struct BusinessSettingsObject {
     pub receivable_account: Option<String>,
     pub payable_account: Option<String>,
@@ -257,6 +257,63 @@ pub struct BusinessSettingsObject {
     pub allow_negative_stock: bool,
     /// Days from an invoice's date to its due date.
     pub payment_days: i32,
+}
+
+/// A change of the business settings: a field left out stays as it is; `null` clears an
+/// account, a journal or a sequence.
+#[derive(InputObject)]
+#[graphql(name = "BusinessSettingsInput")]
+pub struct BusinessSettingsChange {
+    pub receivable_account: MaybeUndefined<String>,
+    pub payable_account: MaybeUndefined<String>,
+    pub income_account: MaybeUndefined<String>,
+    pub expense_account: MaybeUndefined<String>,
+    pub tax_collected_account: MaybeUndefined<String>,
+    pub tax_deductible_account: MaybeUndefined<String>,
+    pub sale_journal: MaybeUndefined<String>,
+    pub purchase_journal: MaybeUndefined<String>,
+    pub general_journal: MaybeUndefined<String>,
+    pub sale_order_sequence: MaybeUndefined<String>,
+    pub purchase_order_sequence: MaybeUndefined<String>,
+    pub invoice_policy: Option<InvoicePolicyName>,
+    pub allow_negative_stock: Option<bool>,
+    /// Days from an invoice's date to its due date.
+    pub payment_days: Option<i32>,
+}
+
+impl BusinessSettingsChange {
+    /// The settings `current` become with this change.
+    pub fn over(self, current: BusinessSettingsObject) -> BusinessSettingsObject {
+        let code = |change: MaybeUndefined<String>, now: Option<String>| match change {
+            MaybeUndefined::Undefined => now,
+            MaybeUndefined::Null => None,
+            MaybeUndefined::Value(code) => Some(code),
+        };
+        BusinessSettingsObject {
+            receivable_account: code(self.receivable_account, current.receivable_account),
+            payable_account: code(self.payable_account, current.payable_account),
+            income_account: code(self.income_account, current.income_account),
+            expense_account: code(self.expense_account, current.expense_account),
+            tax_collected_account: code(self.tax_collected_account, current.tax_collected_account),
+            tax_deductible_account: code(
+                self.tax_deductible_account,
+                current.tax_deductible_account,
+            ),
+            sale_journal: code(self.sale_journal, current.sale_journal),
+            purchase_journal: code(self.purchase_journal, current.purchase_journal),
+            general_journal: code(self.general_journal, current.general_journal),
+            sale_order_sequence: code(self.sale_order_sequence, current.sale_order_sequence),
+            purchase_order_sequence: code(
+                self.purchase_order_sequence,
+                current.purchase_order_sequence,
+            ),
+            invoice_policy: self.invoice_policy.unwrap_or(current.invoice_policy),
+            allow_negative_stock: self
+                .allow_negative_stock
+                .unwrap_or(current.allow_negative_stock),
+            payment_days: self.payment_days.unwrap_or(current.payment_days),
+        }
+    }
 }
 
 impl From<&BusinessSettings> for BusinessSettingsObject {
