@@ -16,11 +16,10 @@ use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use crate::business::BusinessProjection;
 use crate::lines::{line_row, LineTable};
 use crate::log::{AsOf, StoredEvent};
 use crate::page::{push_some, Filter, List};
-use crate::past::replayed;
+use crate::past::{one_by_one, replayed};
 use crate::reports::{Dates, ReportBinds};
 use crate::runner::ProjectionError;
 use crate::stored::{Named, Stored};
@@ -297,25 +296,18 @@ pub async fn as_of(
     as_of: AsOf,
 ) -> Result<Option<InvoiceThen>, sqlx::Error> {
     let record = (Invoice::TYPE, id);
-    replayed(
-        pool,
-        &BusinessProjection,
-        &TABLES,
-        record,
-        as_of,
-        async |c| {
-            let Some(invoice) = get(&mut *c, id).await? else {
-                return Ok(None);
-            };
-            let lines = LINES.read(&mut *c, &[id]).await?;
-            let matches = matches_of(&mut *c, &[id]).await?;
-            Ok(Some(InvoiceThen {
-                invoice,
-                lines,
-                matches,
-            }))
-        },
-    )
+    replayed(pool, &TABLES, record, as_of, by_itself(id), async |c| {
+        let Some(invoice) = get(&mut *c, id).await? else {
+            return Ok(None);
+        };
+        let lines = LINES.read(&mut *c, &[id]).await?;
+        let matches = matches_of(&mut *c, &[id]).await?;
+        Ok(Some(InvoiceThen {
+            invoice,
+            lines,
+            matches,
+        }))
+    })
     .await
 }
 
@@ -423,6 +415,15 @@ pub async fn open_documents(
     .bind_as_of(as_of)
     .fetch_all(pool)
     .await
+}
+
+/// Applies the events of invoice `id` alone, as [`replayed`] wants them.
+fn by_itself(
+    id: Uuid,
+) -> impl AsyncFnOnce(&mut PgConnection, &[StoredEvent]) -> Result<(), ProjectionError> {
+    async move |tx: &mut PgConnection, events: &[StoredEvent]| {
+        one_by_one(tx, id, events, apply).await
+    }
 }
 
 #[cfg(test)]

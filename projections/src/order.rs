@@ -18,11 +18,10 @@ use sqlx::query_builder::Separated;
 use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use crate::business::BusinessProjection;
 use crate::lines::{line_row, LineTable};
 use crate::log::{AsOf, StoredEvent};
 use crate::page::{push_some, Filter, List};
-use crate::past::replayed;
+use crate::past::{one_by_one, replayed};
 use crate::reports::{Dates, ReportBinds};
 use crate::runner::ProjectionError;
 use crate::stored::Stored;
@@ -439,20 +438,13 @@ pub struct OrderThen {
 /// Order `id` as it stood at `as_of` (see [`crate::past`]); `None` if it did not exist yet.
 pub async fn as_of(pool: &PgPool, id: Uuid, as_of: AsOf) -> Result<Option<OrderThen>, sqlx::Error> {
     let record = (Order::TYPE, id);
-    replayed(
-        pool,
-        &BusinessProjection,
-        &TABLES,
-        record,
-        as_of,
-        async |c| {
-            let Some(order) = get(&mut *c, id).await? else {
-                return Ok(None);
-            };
-            let lines = LINES.read(&mut *c, &[id]).await?;
-            Ok(Some(OrderThen { order, lines }))
-        },
-    )
+    replayed(pool, &TABLES, record, as_of, by_itself(id), async |c| {
+        let Some(order) = get(&mut *c, id).await? else {
+            return Ok(None);
+        };
+        let lines = LINES.read(&mut *c, &[id]).await?;
+        Ok(Some(OrderThen { order, lines }))
+    })
     .await
 }
 
@@ -546,6 +538,15 @@ pub async fn analysis(
     .bind_as_of(as_of)
     .fetch_all(pool)
     .await
+}
+
+/// Applies the events of order `id` alone, as [`replayed`] wants them.
+fn by_itself(
+    id: Uuid,
+) -> impl AsyncFnOnce(&mut PgConnection, &[StoredEvent]) -> Result<(), ProjectionError> {
+    async move |tx: &mut PgConnection, events: &[StoredEvent]| {
+        one_by_one(tx, id, events, apply).await
+    }
 }
 
 #[cfg(test)]

@@ -184,14 +184,9 @@ pub async fn as_of(
     as_of: AsOf,
 ) -> Result<Option<PartnerRow>, sqlx::Error> {
     let record = (Partner::TYPE, id);
-    replayed(
-        pool,
-        &PartnerProjection,
-        &["partner"],
-        record,
-        as_of,
-        async |c| get(c, id).await,
-    )
+    replayed(pool, &["partner"], record, as_of, apply, async |c| {
+        get(c, id).await
+    })
     .await
 }
 

@@ -9,10 +9,9 @@ use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use crate::business::BusinessProjection;
 use crate::log::{AsOf, StoredEvent};
 use crate::page::{push_some, Filter, List};
-use crate::past::replayed;
+use crate::past::{one_by_one, replayed};
 use crate::runner::ProjectionError;
 use crate::stored::Stored;
 
@@ -111,14 +110,9 @@ pub async fn as_of(
     as_of: AsOf,
 ) -> Result<Option<ProductRow>, sqlx::Error> {
     let record = (Product::TYPE, id);
-    replayed(
-        pool,
-        &BusinessProjection,
-        &TABLES,
-        record,
-        as_of,
-        async |c| get(c, id).await,
-    )
+    replayed(pool, &TABLES, record, as_of, by_itself(id), async |c| {
+        get(c, id).await
+    })
     .await
 }
 
@@ -163,3 +157,12 @@ impl Filter for ProductFilter {
 /// Products by name (without regard to case), a page at a time after a lowercased name.
 pub const LIST: List<ProductRow, String, ProductFilter> =
     List::new("product", COLUMNS, "lower(name)", false);
+
+/// Applies the events of product `id` alone, as [`replayed`] wants them.
+fn by_itself(
+    id: Uuid,
+) -> impl AsyncFnOnce(&mut PgConnection, &[StoredEvent]) -> Result<(), ProjectionError> {
+    async move |tx: &mut PgConnection, events: &[StoredEvent]| {
+        one_by_one(tx, id, events, apply).await
+    }
+}

@@ -112,14 +112,9 @@ async fn apply_one(
 /// `None` if they did not exist yet.
 pub async fn as_of(pool: &PgPool, id: Uuid, as_of: AsOf) -> Result<Option<UserRow>, sqlx::Error> {
     let record = (User::TYPE, id);
-    replayed(
-        pool,
-        &UserProjection,
-        &["app_user"],
-        record,
-        as_of,
-        async |c| get(c, id).await,
-    )
+    replayed(pool, &["app_user"], record, as_of, apply, async |c| {
+        get(c, id).await
+    })
     .await
 }
 

@@ -399,3 +399,23 @@ async fn an_update_changes_what_it_names_and_clears_what_it_nulls() {
     );
     assert_eq!(without_street["name"], "Agrolait Group");
 }
+
+#[tokio::test]
+async fn a_field_of_a_missing_module_fails_alone() {
+    let app = TestApp::new().await;
+    let bearer = format!("Bearer {}", app.admin_token);
+    let (_, answer) = post(
+        &app,
+        &bearer,
+        "{ configuration { company { name } taxes { code } accounts { code } modules { name } } }",
+    )
+    .await;
+    let configuration = &answer["data"]["configuration"];
+    assert!(configuration["company"]["name"].is_string(), "{answer}");
+    assert!(configuration["modules"].is_array(), "{answer}");
+    assert_eq!(configuration["taxes"], Value::Null, "{answer}");
+    let errors = answer["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{answer}");
+    assert_eq!(errors[0]["path"], json!(["configuration", "taxes"]));
+    assert_eq!(errors[0]["extensions"]["code"], "MODULE_NOT_INSTALLED");
+}

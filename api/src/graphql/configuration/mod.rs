@@ -119,23 +119,25 @@ impl Configuration {
         BusinessSettingsObject::from(&self.0.configuration.settings().business)
     }
 
-    /// Taxes (module `account`).
-    async fn taxes(&self, ctx: &Context<'_>) -> Result<Vec<Tax>> {
+    /// Taxes (module `account`). Null, with a `MODULE_NOT_INSTALLED` error at this field only,
+    /// while the module is not installed: the rest of the configuration still answers.
+    async fn taxes(&self, ctx: &Context<'_>) -> Result<Option<Vec<Tax>>> {
         let actor = actor(ctx).await?;
         require_module(&actor, "account")?;
-        Ok(self
-            .0
-            .configuration
-            .settings()
-            .taxes
-            .iter()
-            .map(|(code, t)| Tax {
-                code: code.to_string(),
-                name: t.name.clone(),
-                rate: t.rate,
-                price_included: t.price_included,
-            })
-            .collect())
+        Ok(Some(
+            self.0
+                .configuration
+                .settings()
+                .taxes
+                .iter()
+                .map(|(code, t)| Tax {
+                    code: code.to_string(),
+                    name: t.name.clone(),
+                    rate: t.rate,
+                    price_included: t.price_included,
+                })
+                .collect(),
+        ))
     }
 
     async fn currencies(&self) -> Vec<Currency> {
