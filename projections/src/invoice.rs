@@ -296,7 +296,10 @@ pub async fn as_of(
     as_of: AsOf,
 ) -> Result<Option<InvoiceThen>, sqlx::Error> {
     let record = (Invoice::TYPE, id);
-    replayed(pool, &TABLES, record, as_of, by_itself(id), async |c| {
+    let apply_alone = async |tx: &mut PgConnection, events: &[StoredEvent]| {
+        one_by_one(tx, id, events, apply).await
+    };
+    replayed(pool, &TABLES, record, as_of, apply_alone, async |c| {
         let Some(invoice) = get(&mut *c, id).await? else {
             return Ok(None);
         };
@@ -415,15 +418,6 @@ pub async fn open_documents(
     .bind_as_of(as_of)
     .fetch_all(pool)
     .await
-}
-
-/// Applies the events of invoice `id` alone, as [`replayed`] wants them.
-fn by_itself(
-    id: Uuid,
-) -> impl AsyncFnOnce(&mut PgConnection, &[StoredEvent]) -> Result<(), ProjectionError> {
-    async move |tx: &mut PgConnection, events: &[StoredEvent]| {
-        one_by_one(tx, id, events, apply).await
-    }
 }
 
 #[cfg(test)]

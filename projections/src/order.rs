@@ -438,7 +438,10 @@ pub struct OrderThen {
 /// Order `id` as it stood at `as_of` (see [`crate::past`]); `None` if it did not exist yet.
 pub async fn as_of(pool: &PgPool, id: Uuid, as_of: AsOf) -> Result<Option<OrderThen>, sqlx::Error> {
     let record = (Order::TYPE, id);
-    replayed(pool, &TABLES, record, as_of, by_itself(id), async |c| {
+    let apply_alone = async |tx: &mut PgConnection, events: &[StoredEvent]| {
+        one_by_one(tx, id, events, apply).await
+    };
+    replayed(pool, &TABLES, record, as_of, apply_alone, async |c| {
         let Some(order) = get(&mut *c, id).await? else {
             return Ok(None);
         };
@@ -538,15 +541,6 @@ pub async fn analysis(
     .bind_as_of(as_of)
     .fetch_all(pool)
     .await
-}
-
-/// Applies the events of order `id` alone, as [`replayed`] wants them.
-fn by_itself(
-    id: Uuid,
-) -> impl AsyncFnOnce(&mut PgConnection, &[StoredEvent]) -> Result<(), ProjectionError> {
-    async move |tx: &mut PgConnection, events: &[StoredEvent]| {
-        one_by_one(tx, id, events, apply).await
-    }
 }
 
 #[cfg(test)]

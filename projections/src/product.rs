@@ -110,7 +110,10 @@ pub async fn as_of(
     as_of: AsOf,
 ) -> Result<Option<ProductRow>, sqlx::Error> {
     let record = (Product::TYPE, id);
-    replayed(pool, &TABLES, record, as_of, by_itself(id), async |c| {
+    let apply_alone = async |tx: &mut PgConnection, events: &[StoredEvent]| {
+        one_by_one(tx, id, events, apply).await
+    };
+    replayed(pool, &TABLES, record, as_of, apply_alone, async |c| {
         get(c, id).await
     })
     .await
@@ -157,12 +160,3 @@ impl Filter for ProductFilter {
 /// Products by name (without regard to case), a page at a time after a lowercased name.
 pub const LIST: List<ProductRow, String, ProductFilter> =
     List::new("product", COLUMNS, "lower(name)", false);
-
-/// Applies the events of product `id` alone, as [`replayed`] wants them.
-fn by_itself(
-    id: Uuid,
-) -> impl AsyncFnOnce(&mut PgConnection, &[StoredEvent]) -> Result<(), ProjectionError> {
-    async move |tx: &mut PgConnection, events: &[StoredEvent]| {
-        one_by_one(tx, id, events, apply).await
-    }
-}
