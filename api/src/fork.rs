@@ -155,12 +155,17 @@ fn truncated(name: &str, chars: usize) -> &str {
 }
 
 /// Drops the databases a copy, restore or import left half built when its process was killed:
-/// marked `erp:partial`, with no one connected and no builder holding its lock (`conn` must be
+/// marked `erp:partial` (or named as a partial database and not marked yet), with no one
+/// connected and no builder holding its lock (`conn` must be
 /// on the server's `postgres` database, where builders take it). Returns their names.
 pub async fn clean_abandoned(conn: &mut PgConnection) -> Result<Vec<String>, sqlx::Error> {
+    // a builder killed between creating its database and marking it leaves one unmarked, named
+    // as only builders name them.
     let candidates: Vec<String> = sqlx::query_scalar(
         "select d.datname::text from pg_database d
-          where shobj_description(d.oid, 'pg_database') = $1
+          where (shobj_description(d.oid, 'pg_database') = $1
+                 or (shobj_description(d.oid, 'pg_database') is null
+                     and d.datname ~ '_partial_[a-z0-9]{8}$'))
             and not exists (select 1 from pg_stat_activity a where a.datname = d.datname)",
     )
     .bind(PARTIAL)

@@ -259,7 +259,7 @@ async fn an_import_killed_at_any_moment_leaves_nothing_half_made_under_its_name(
             .unwrap();
         // (the killed process's sessions take a moment to end; until then it is not abandoned)
         let mut left = 0i64;
-        for _ in 0..100 {
+        for _ in 0..300 {
             api::fork::clean_abandoned(&mut conn).await.unwrap();
             left = sqlx::query_scalar("select count(*) from pg_database where datname like $1")
                 .bind(format!("{}\\_partial\\_%", &into[..into.len().min(40)]))

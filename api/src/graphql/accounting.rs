@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 
-use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
 use chrono::NaiveDate;
 use domain::configuration::{AccountKind, Model, Right, Settings};
@@ -26,12 +25,10 @@ use uuid::Uuid;
 use super::business::{acting, date_or_today, reading};
 use super::document::model_of;
 use super::error::{internal, Problems, UserError, UserErrorCode};
-use super::event::{history, Event};
 use super::input::{parse_id, AsOfInput};
 use super::loader::{batch_keys, load_each};
-use super::page::TotalCount;
 use super::payload::{payload, Payload};
-use super::record::{get_as_of, now_and_then, At};
+use super::record::{get_as_of, now_and_then, At, History, Whose};
 use commands::business::{self, EntryInput};
 use commands::AppState;
 
@@ -227,7 +224,8 @@ pub struct JournalEntry(pub EntryRow, pub At);
 
 now_and_then!(JournalEntry(EntryRow));
 
-/// A journal entry with its lines.
+/// A journal entry with its lines. A payment is one; its history is its posting and the
+/// documents it was set against.
 #[Object]
 impl JournalEntry {
     async fn journal(&self) -> &str {
@@ -269,18 +267,10 @@ impl JournalEntry {
         load_each(ctx, EntryLinesKey(self.0.id), JournalItem).await
     }
 
-    /// Its posting and, for a payment, the documents it was set against, oldest first; up to
-    /// the point it is shown as of.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<Connection<i64, Event, TotalCount>> {
-        let id = self.0.id;
-        let subject = async |pool| journal::subject(pool, id).await;
-        history(ctx, subject, self.1.point(), first, after).await
+    /// The entry's history: its posting and, for a payment, the documents it was set against.
+    #[graphql(flatten)]
+    async fn events(&self) -> History {
+        History(Whose::Entry(self.0.id), self.1.point())
     }
 }
 

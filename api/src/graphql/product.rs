@@ -8,7 +8,6 @@ use domain::product::{
     DetailsError, Product as ProductAggregate, ProductCommand, ProductDetails, ProductKind,
 };
 use domain::stock::Stock;
-use projections::history::Subject;
 use projections::log::AsOf;
 use projections::product::{self as read_model, ProductFilter, ProductRow};
 use rust_decimal::Decimal;
@@ -16,12 +15,11 @@ use uuid::Uuid;
 
 use super::business::{acting, reading};
 use super::error::{internal, Problems, UserError, UserErrorCode};
-use super::event::{history, Event};
 use super::input::AsOfInput;
 use super::loader::batch_keys;
 use super::page::{keyset_connection, TextCursor, TotalCount};
 use super::payload::{payload, Payload};
-use super::record::{get_as_of, now_and_then, At, Recorded};
+use super::record::{get_as_of, now_and_then, At, History, Recorded, Whose};
 use commands::business;
 use commands::AppState;
 
@@ -122,17 +120,10 @@ impl ProductStock {
             .map_err(|e| internal(ctx, e))
     }
 
-    /// Every event of the product's stock (its moves and counts), oldest first; up to the point
-    /// it is shown as of.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<Connection<i64, Event, TotalCount>> {
-        let subject = Subject::stream(Stock::TYPE, self.0);
-        history(ctx, async |_| Ok(subject), self.1, first, after).await
+    /// The stock's history: its moves and counts.
+    #[graphql(flatten)]
+    async fn events(&self) -> History {
+        History(Whose::Stream(Stock::TYPE, self.0), self.1)
     }
 }
 

@@ -176,6 +176,27 @@ impl Recorded {
         self.updated_at
     }
 
+    #[graphql(flatten)]
+    async fn events(&self) -> History {
+        History(Whose::Stream(self.kind, self.id), self.point)
+    }
+}
+
+/// Whose events a record's history lists.
+#[derive(Debug, Clone, Copy)]
+pub enum Whose {
+    /// The events of one stream: (aggregate type, id).
+    Stream(&'static str, Uuid),
+    /// A journal entry's posting and, for a payment, the documents it was set against.
+    Entry(Uuid),
+}
+
+/// A record's `history`, flattened into its object (`#[graphql(flatten)]`): whose events, and
+/// the point the record is shown as of, if not now.
+pub struct History(pub Whose, pub Option<AsOf>);
+
+#[Object]
+impl History {
     /// Every event of the record, oldest first: what happened, when, and who did it (password
     /// hashes redacted); up to the point the record is shown as of.
     #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
@@ -185,7 +206,11 @@ impl Recorded {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<i64, Event, TotalCount>> {
-        let subject = Subject::stream(self.kind, self.id);
-        history(ctx, async |_| Ok(subject), self.point, first, after).await
+        let History(whose, point) = *self;
+        let subject = async |pool| match whose {
+            Whose::Stream(kind, id) => Ok(Subject::stream(kind, id)),
+            Whose::Entry(id) => projections::journal::subject(pool, id).await,
+        };
+        history(ctx, subject, point, first, after).await
     }
 }
