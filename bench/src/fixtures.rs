@@ -137,6 +137,10 @@ pub async fn fill_chained(
         // (stream, sequence, event type, payload and metadata text, hash)
         type Row<'a> = (String, i64, &'a str, &'a (String, String), Vec<u8>);
         let mut rows: Vec<Row> = Vec::new();
+        // the time the hash covers, to the microsecond the database keeps
+        let micros = chrono::Utc::now().timestamp_micros();
+        let recorded_at = chrono::DateTime::from_timestamp_micros(micros)
+            .ok_or_else(|| anyhow::anyhow!("the clock is out of range"))?;
         for id in chunk {
             let mut previous = GENESIS.to_vec();
             for sequence in 1..=per_stream as i64 {
@@ -155,7 +159,7 @@ pub async fn fill_chained(
                         event_version: "1.0",
                         payload: &text.0,
                         metadata: &text.1,
-                        recorded_at: None,
+                        recorded_at: Some(micros),
                     },
                 )
                 .to_vec();
@@ -164,8 +168,8 @@ pub async fn fill_chained(
             }
         }
         sqlx::query(
-            "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata, hash)
-             select 'Partner', id, seq, ty, '1.0', p::json, m::json, h
+            "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata, hash, recorded_at)
+             select 'Partner', id, seq, ty, '1.0', p::json, m::json, h, $7
                from unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bytea[]) as t(id, seq, ty, p, m, h)",
         )
         .bind(rows.iter().map(|r| r.0.as_str()).collect::<Vec<_>>())
@@ -174,6 +178,7 @@ pub async fn fill_chained(
         .bind(rows.iter().map(|r| r.3 .0.as_str()).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.3 .1.as_str()).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.4.clone()).collect::<Vec<_>>())
+        .bind(recorded_at)
         .execute(pool)
         .await?;
         written += rows.len();
