@@ -338,7 +338,7 @@ async fn a_restore_short_of_connections_fails_clearly_and_leaves_nothing_behind(
     let cluster = api::pg::LocalCluster::ensure(&data_dir, port).unwrap();
     let admin = cluster.url("postgres");
     let mut conn: sqlx::PgConnection = sqlx::Connection::connect(&admin).await.unwrap();
-    sqlx::query("alter system set max_connections = 12")
+    sqlx::query("alter system set max_connections = 40")
         .execute(&mut conn)
         .await
         .unwrap();
