@@ -8,18 +8,7 @@ use serde_json::{json, Value};
 use tests::{TestApp, STANDARD_INTROSPECTION};
 
 async fn post(app: &TestApp, token: &str, query: &str) -> (StatusCode, Value) {
-    let response = app
-        .http(
-            Method::POST,
-            "/graphql",
-            &[
-                ("content-type", "application/json"),
-                ("authorization", token),
-            ],
-            json!({ "query": query }).to_string(),
-        )
-        .await;
-    (response.status, response.json())
+    post_with(app, token, query, json!({})).await
 }
 
 fn type_names(answer: &Value) -> Vec<&str> {

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{ExecutableDocument, Field, Selection, SelectionSet};
 use async_graphql::{ErrorExtensionValues, Pos, ServerError, ServerResult, Variables};
-use async_graphql_value::{ConstValue, Value};
+use async_graphql_value::Value;
 
 /// How deep introspection may nest at all (the standard query: 13).
 const INTROSPECTION_DEPTH: usize = 24;
@@ -129,7 +129,7 @@ impl<'a> Walk<'a> {
             Value::Variable(name) => self
                 .variables
                 .get(name)
-                .is_some_and(|value| const_holds_nul(value, path)),
+                .is_some_and(|value| self.holds_nul(&value.clone().into_value(), path)),
             Value::List(items) => items
                 .iter()
                 .enumerate()
@@ -198,21 +198,6 @@ impl<'a> Walk<'a> {
             }
         }
         Ok(())
-    }
-}
-
-/// [`Walk::holds_nul`] for a variable's value.
-fn const_holds_nul(value: &ConstValue, path: &mut String) -> bool {
-    match value {
-        ConstValue::String(text) => text.contains('\0'),
-        ConstValue::List(items) => items
-            .iter()
-            .enumerate()
-            .any(|(n, item)| within(path, n, |path| const_holds_nul(item, path))),
-        ConstValue::Object(fields) => fields
-            .iter()
-            .any(|(name, item)| within(path, name, |path| const_holds_nul(item, path))),
-        _ => false,
     }
 }
 

@@ -17,15 +17,14 @@ use uuid::Uuid;
 
 use super::auth::require;
 use super::error::{internal, Problems, UserError};
-use super::event::{history, Event};
+use super::event::Event;
 use super::input::{page_size, AsOfInput};
 use super::loader::batch_keys;
 use super::page::{count_if, invalid_cursor, valid_cursor, TotalCount};
 use super::payload::{payload, send_one};
-use super::record::{get_as_of, now_and_then, At};
+use super::record::{get_as_of, now_and_then, At, History, Whose};
 use commands::{AppState, CommandBus};
 use domain::configuration::{Model, Right};
-use projections::history::Subject;
 
 /// A customer or supplier, as its form shows it.
 pub struct Partner(pub PartnerRow, pub At);
@@ -118,20 +117,20 @@ impl Partner {
         #[graphql(default)] include_documents: bool,
     ) -> Result<Connection<i64, Event, TotalCount>> {
         let id = self.0.id;
-        if !include_documents {
-            let subject = Subject::stream(PartnerAggregate::TYPE, id);
-            return history(ctx, async |_| Ok(subject), self.1.point(), first, after).await;
-        }
-        for model in [
-            Model::SaleOrder,
-            Model::PurchaseOrder,
-            Model::Invoice,
-            Model::Accounting,
-        ] {
-            require(ctx, model, Right::Read).await?;
-        }
-        let subject = async |pool| projections::business::partner_documents(pool, id).await;
-        history(ctx, subject, self.1.point(), first, after).await
+        let whose = if include_documents {
+            for model in [
+                Model::SaleOrder,
+                Model::PurchaseOrder,
+                Model::Invoice,
+                Model::Accounting,
+            ] {
+                require(ctx, model, Right::Read).await?;
+            }
+            Whose::PartnerDocuments(id)
+        } else {
+            Whose::Stream(PartnerAggregate::TYPE, id)
+        };
+        History(whose, self.1.point()).page(ctx, first, after).await
     }
 }
 

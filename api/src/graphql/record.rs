@@ -189,6 +189,26 @@ pub enum Whose {
     Stream(&'static str, Uuid),
     /// A journal entry's posting and, for a payment, the documents it was set against.
     Entry(Uuid),
+    /// A partner's own events and those of its documents.
+    PartnerDocuments(Uuid),
+}
+
+impl History {
+    /// A page of the history (`first`/`after`, at most 100).
+    pub async fn page(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<i64, Event, TotalCount>> {
+        let History(whose, point) = *self;
+        let subject = async |pool| match whose {
+            Whose::Stream(kind, id) => Ok(Subject::stream(kind, id)),
+            Whose::Entry(id) => projections::journal::subject(pool, id).await,
+            Whose::PartnerDocuments(id) => projections::business::partner_documents(pool, id).await,
+        };
+        history(ctx, subject, point, first, after).await
+    }
 }
 
 /// A record's `history`, flattened into its object (`#[graphql(flatten)]`): whose events, and
@@ -206,11 +226,6 @@ impl History {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<i64, Event, TotalCount>> {
-        let History(whose, point) = *self;
-        let subject = async |pool| match whose {
-            Whose::Stream(kind, id) => Ok(Subject::stream(kind, id)),
-            Whose::Entry(id) => projections::journal::subject(pool, id).await,
-        };
-        history(ctx, subject, point, first, after).await
+        self.page(ctx, first, after).await
     }
 }
