@@ -68,6 +68,17 @@ pub enum Command {
         /// The PEM private key of --tls-cert.
         #[arg(long, env = "ERP_TLS_KEY", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// Whether callers who are not signed in may read the schema (introspection, and the
+        /// SDL at `<endpoint>/schema.graphql`); with `false`, only signed-in users may. The
+        /// database manager's schema is open either way.
+        #[arg(
+            long,
+            env = "ERP_ANONYMOUS_INTROSPECTION",
+            default_value_t = true,
+            action = clap::ArgAction::Set,
+            value_name = "true|false"
+        )]
+        anonymous_introspection: bool,
     },
     /// The database manager: list, create, duplicate, back up, restore, mark and drop the
     /// databases of this server. Every command needs the master password.
@@ -99,6 +110,22 @@ pub enum Command {
     Stage {
         #[command(subcommand)]
         command: StageCommand,
+    },
+    /// Users, as the operator: the way back when no one can administer the database.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum UserCommand {
+    /// Make user LOGIN (created if missing) an active administrator with a new password: the
+    /// --admin-password, or a random one written to `<data-dir>/admin-password-<db>`. Needs
+    /// the master password.
+    ResetAdmin {
+        #[arg(default_value = "admin")]
+        login: String,
     },
 }
 

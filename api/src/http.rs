@@ -62,10 +62,29 @@ fn sdl_response(sdl: &'static str) -> Response {
     ([(CONTENT_TYPE, "text/plain; charset=utf-8")], sdl).into_response()
 }
 
+/// A database's SDL, to those its schema lets introspect (asked of the schema itself, so the
+/// SDL and introspection follow one rule); 401 to others.
+async fn database_sdl(schema: &AppSchema, headers: &HeaderMap) -> Response {
+    let probe = async_graphql::Request::new("{ __schema { queryType { name } } }")
+        .data(request_context(headers));
+    let answer = schema.execute(probe).await;
+    match answer.errors.first() {
+        None => sdl_response(&SDL),
+        Some(error) => reject(StatusCode::UNAUTHORIZED, MediaType::Json, &error.message),
+    }
+}
+
 /// The whole HTTP application for one schema.
 pub fn app(schema: AppSchema) -> Router {
     Router::new()
-        .route(SDL_PATH, get(|| async { sdl_response(&SDL) }))
+        .route(
+            SDL_PATH,
+            get(
+                |State(schema): State<AppSchema>, headers: HeaderMap| async move {
+                    database_sdl(&schema, &headers).await
+                },
+            ),
+        )
         .route(
             GRAPHQL_PATH,
             get(
@@ -99,11 +118,32 @@ pub fn server_app(server: Arc<Server>) -> Router {
     let default = server.default_name().to_owned();
     let default_get = default.clone();
     let default_ws = default.clone();
+    let default_sdl = default.clone();
     Router::new()
-        .route(SDL_PATH, get(|| async { sdl_response(&SDL) }))
+        .route(
+            SDL_PATH,
+            get(move |State(server): State<Arc<Server>>, headers: HeaderMap| {
+                let name = default_sdl.clone();
+                async move {
+                    match served(&server, &name).await {
+                        Ok(schema) => database_sdl(&schema, &headers).await,
+                        Err(response) => response,
+                    }
+                }
+            }),
+        )
         .route(
             "/db/{name}/graphql/schema.graphql",
-            get(|| async { sdl_response(&SDL) }),
+            get(
+                |State(server): State<Arc<Server>>,
+                 Path(name): Path<String>,
+                 headers: HeaderMap| async move {
+                    match served(&server, &name).await {
+                        Ok(schema) => database_sdl(&schema, &headers).await,
+                        Err(response) => response,
+                    }
+                },
+            ),
         )
         .route(
             "/manager/graphql/schema.graphql",

@@ -17,7 +17,7 @@ pub mod tls;
 pub use commands::{AppState, Backend};
 pub use http::app;
 
-/// The GraphQL schema of a running backend.
+/// The GraphQL schema of a running backend, which anyone may introspect.
 pub fn schema(backend: &Backend) -> graphql::AppSchema {
-    graphql::schema(backend.state.clone())
+    graphql::schema(backend.state.clone(), graphql::Introspection::Anyone)
 }

@@ -1,7 +1,7 @@
 //! `erp`: starts the server, or runs one administrative command.
 
 use anyhow::Context;
-use api::config::{Cli, Command, DataCommand, DbCommand, ReplayCommand, StageCommand};
+use api::config::{Cli, Command, DataCommand, DbCommand, ReplayCommand, StageCommand, UserCommand};
 use std::time::Duration;
 
 use api::{cli, database, fork, pg, read_models, Backend};
@@ -66,6 +66,7 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
             demo,
             tls_cert,
             tls_key,
+            anonymous_introspection,
         } => {
             let (url, pool) = open_with_url(cli).await?;
             let backend = Backend::start(pool.clone())
@@ -88,7 +89,12 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
                     );
                 }
             }
-            let server = manager_server(cli, &url, backend).await?;
+            let introspection = if *anonymous_introspection {
+                api::graphql::Introspection::Anyone
+            } else {
+                api::graphql::Introspection::SignedIn
+            };
+            let server = manager_server(cli, &url, backend, introspection).await?;
             let app = api::http::server_app(std::sync::Arc::new(server));
             match (tls_cert, tls_key) {
                 (Some(cert), Some(key)) => {
@@ -125,7 +131,8 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
             let backend = Backend::start(pool)
                 .await
                 .context("starting the projections")?;
-            let server = manager_server(cli, &url, backend).await?;
+            let server =
+                manager_server(cli, &url, backend, api::graphql::Introspection::Anyone).await?;
             db(command.clone(), cli, &server).await?;
         }
         Command::Migrate => {
@@ -184,6 +191,9 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
             let (url, pool) = open_with_url(cli).await?;
             stage(command.clone(), &url, pool).await?;
         }
+        Command::User {
+            command: UserCommand::ResetAdmin { login },
+        } => reset_admin(cli, login).await?,
         Command::StopPostgres => {
             pg::stop(&cli.data_dir).context("stopping PostgreSQL")?;
             println!("PostgreSQL stopped.");
@@ -198,6 +208,7 @@ async fn manager_server(
     cli: &Cli,
     url: &str,
     backend: Backend,
+    introspection: api::graphql::Introspection,
 ) -> anyhow::Result<api::manager::Server> {
     let (master, generated) =
         api::manager::MasterPassword::open(&cli.data_dir, cli.master_password.as_deref())
@@ -214,6 +225,7 @@ async fn manager_server(
         &cli.data_dir,
         cli.admin_password.clone(),
         master,
+        introspection,
     )?)
 }
 
@@ -296,6 +308,54 @@ async fn db(command: DbCommand, cli: &Cli, server: &api::manager::Server) -> any
     Ok(())
 }
 
+/// `erp user reset-admin`: checks the master password, then makes `login` an active
+/// administrator with a new password.
+async fn reset_admin(cli: &Cli, login: &str) -> anyhow::Result<()> {
+    let login = domain::user::Login::parse(login).map_err(|e| anyhow::anyhow!("login: {e}"))?;
+    let Some(master) = &cli.master_password else {
+        anyhow::bail!("resetting an administrator needs the master password: give --master-password or ERP_MASTER_PASSWORD");
+    };
+    let (guard, _) = api::manager::MasterPassword::open(&cli.data_dir, Some(master))
+        .await
+        .context("the master password")?;
+    guard.check(master).await?;
+    let pool = open(cli).await?;
+    let (password, written) = match &cli.admin_password {
+        Some(password) => (password.clone(), None),
+        None => {
+            let password = api::manager::random_password();
+            let name = database_name(&pool).await?;
+            let path = cli.data_dir.join(format!("admin-password-{name}"));
+            api::manager::write_secret(&path, &password)
+                .with_context(|| format!("writing {}", path.display()))?;
+            (password, Some(path))
+        }
+    };
+    let hash = commands::auth::hash_password(&password)
+        .await
+        .map_err(|e| anyhow::anyhow!("the password: {e}"))?;
+    let bus = commands::CommandBus::new(pool, projections::Wake::default());
+    let context = commands::CommandContext::system("erp-cli (master password)");
+    commands::admins::reset(&bus, &context, &login, &hash)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}; nothing was changed"))?;
+    match written {
+        Some(path) => println!(
+            "`{login}` is an active administrator: sign in with the password in {} (and change it).",
+            path.display()
+        ),
+        None => println!("`{login}` is an active administrator: sign in with the password you gave."),
+    }
+    Ok(())
+}
+
+/// The name of the database `pool` is on.
+async fn database_name(pool: &sqlx::PgPool) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar("select current_database()")
+        .fetch_one(pool)
+        .await
+}
+
 /// Opens (creating and migrating if needed) the configured database.
 async fn open(cli: &Cli) -> anyhow::Result<sqlx::PgPool> {
     Ok(open_with_url(cli).await?.1)
@@ -321,9 +381,7 @@ async fn open_with_url(cli: &Cli) -> anyhow::Result<(String, sqlx::PgPool)> {
             Some(password) => (password.clone(), None),
             None => {
                 let password = api::manager::random_password();
-                let name = sqlx::query_scalar::<_, String>("select current_database()")
-                    .fetch_one(&pool)
-                    .await?;
+                let name = database_name(&pool).await?;
                 let path = cli.data_dir.join(format!("admin-password-{name}"));
                 api::manager::write_secret(&path, &password)
                     .with_context(|| format!("writing {}", path.display()))?;
@@ -392,9 +450,7 @@ async fn stage(command: StageCommand, url: &str, pool: sqlx::PgPool) -> anyhow::
 /// The projections started on `pool` and caught up with its log, so the read models show
 /// everything in it.
 async fn caught_up(pool: sqlx::PgPool, timeout: Duration) -> anyhow::Result<Backend> {
-    let name = sqlx::query_scalar::<_, String>("select current_database()")
-        .fetch_one(&pool)
-        .await?;
+    let name = database_name(&pool).await?;
     let backend = Backend::start(pool)
         .await
         .context("starting the projections")?;

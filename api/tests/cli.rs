@@ -457,3 +457,116 @@ fn erp_schema_prints_the_committed_sdl_without_a_database() {
         assert_eq!(stdout(&output), committed, "erp {args:?}");
     }
 }
+
+/// A folder of the test's own under the system's temporary folder, removed when dropped.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(what: &str) -> Self {
+        Self(std::env::temp_dir().join(format!("erp-{what}-{}", uuid::Uuid::new_v4())))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[tokio::test]
+async fn an_operator_with_the_master_password_gets_an_administrator_back() {
+    let app = tests::TestApp::new().await;
+    let url = TestDb::url_of(&app.db.name);
+    let data_dir = Scratch::new("reset-admin");
+    const MASTER: &str = "master-password-for-the-reset";
+    let reset = |login: &str, master: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_erp"));
+        command
+            .args(["user", "reset-admin", login])
+            .env("DATABASE_URL", &url)
+            .env("ERP_DATA_DIR", &data_dir.0)
+            .env_remove("ERP_ADMIN_PASSWORD")
+            .env_remove("ERP_MASTER_PASSWORD")
+            .env("RUST_LOG", "warn");
+        if let Some(master) = master {
+            command.env("ERP_MASTER_PASSWORD", master);
+        }
+        command.output().expect("erp runs")
+    };
+    let signs_in = |login: &'static str, password: String| {
+        let app = &app;
+        async move {
+            let answer = app
+                .graphql_with(
+                    "",
+                    "mutation($login: String!, $password: String!) {
+                        login(input: { login: $login, password: $password }) { token } }",
+                    serde_json::json!({ "login": login, "password": password }),
+                )
+                .await;
+            answer["data"]["login"]["token"].as_str().map(str::to_owned)
+        }
+    };
+    let before = app.event_count().await;
+
+    // without the master password, or with a wrong one, nothing happens.
+    let refused = reset("admin", None);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("master password"), "{said}");
+    stdout(&reset("admin", Some(MASTER))); // the first use sets the master password
+    let after_first = app.event_count().await;
+    assert!(after_first > before);
+    let wrong = reset("admin", Some("not the master password"));
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("wrong master password"));
+    assert_eq!(
+        app.event_count().await,
+        after_first,
+        "a refused reset writes nothing"
+    );
+
+    // the forgotten password is replaced by the one written to the data folder.
+    let said = stdout(&reset("admin", Some(MASTER)));
+    let file = data_dir.0.join(format!("admin-password-{}", app.db.name));
+    assert!(said.contains(file.to_str().unwrap()), "{said}");
+    let password = std::fs::read_to_string(&file).unwrap().trim().to_owned();
+    let new_works = tests::eventually(std::time::Duration::from_secs(10), || {
+        let password = password.clone();
+        async move { signs_in("admin", password).await.is_some() }
+    })
+    .await;
+    assert!(new_works, "admin signs in with the new password");
+    assert_eq!(
+        signs_in("admin", tests::ADMIN_PASSWORD.to_owned()).await,
+        None
+    );
+
+    // a login that does not exist is created, an active administrator.
+    stdout(&reset("rescue", Some(MASTER)));
+    let password = std::fs::read_to_string(&file).unwrap().trim().to_owned();
+    let mut token = None;
+    for _ in 0..500 {
+        token = signs_in("rescue", password.clone()).await;
+        if token.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let token = token.expect("rescue signs in");
+    let users = app
+        .graphql_with(
+            &token,
+            "{ users { edges { node { login active groups } } } }",
+            serde_json::json!({}),
+        )
+        .await;
+    let rescue = users["data"]["users"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|edge| edge["node"]["login"] == "rescue")
+        .unwrap_or_else(|| panic!("{users}"));
+    assert_eq!(rescue["node"]["groups"], serde_json::json!(["admin"]));
+    assert_eq!(rescue["node"]["active"], true);
+}

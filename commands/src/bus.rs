@@ -13,6 +13,7 @@ use futures::future::BoxFuture;
 use projections::runner::Announcer;
 use projections::{Checkpoint, Wake};
 use sqlx::PgPool;
+use store::streams::AlongWith;
 use store::AggregateCache;
 use tracing::instrument;
 use uuid::Uuid;
@@ -114,6 +115,9 @@ impl Attempts {
     }
 }
 
+/// A check run in the transaction of each append an operation tries (see [`AlongWith`]).
+type Guard<'g> = &'g (dyn Fn() -> AlongWith<'static> + Send + Sync);
+
 /// Sends commands to aggregates and reports where their events landed in the log.
 pub struct CommandBus {
     pool: PgPool,
@@ -145,8 +149,15 @@ impl CommandBus {
         context: &CommandContext,
     ) -> Result<Checkpoint, Failure> {
         let creates = command.creates();
-        self.one::<Partner>(&id.to_string(), command.name(), command, creates, context)
-            .await
+        self.one::<Partner>(
+            &id.to_string(),
+            command.name(),
+            command,
+            creates,
+            context,
+            None,
+        )
+        .await
     }
 
     /// Executes a configuration command; returns the log position its events reached.
@@ -156,11 +167,19 @@ impl CommandBus {
         command: ConfigurationCommand,
         context: &CommandContext,
     ) -> Result<Checkpoint, Failure> {
-        self.one::<Configuration>(CONFIGURATION_ID, command.name(), command, false, context)
-            .await
+        self.one::<Configuration>(
+            CONFIGURATION_ID,
+            command.name(),
+            command,
+            false,
+            context,
+            None,
+        )
+        .await
     }
 
-    /// Executes a command on user `id`; returns the log position its events reached.
+    /// Executes a command on user `id`; returns the log position its events reached. A change
+    /// that would leave no active administrator is refused (`LastAdministrator`).
     #[instrument(skip_all, fields(aggregate_id = %id, command = command.name()))]
     pub async fn user(
         &self,
@@ -169,14 +188,25 @@ impl CommandBus {
         context: &CommandContext,
     ) -> Result<Checkpoint, Failure> {
         let creates = command.creates();
-        self.one::<User>(&id.to_string(), command.name(), command, creates, context)
-            .await
+        let field = crate::admins::may_remove_one(&command);
+        let guard = move || crate::admins::keeps_an_admin(field.unwrap_or_default());
+        let guard: Option<Guard<'_>> = field.is_some().then_some(&guard);
+        self.one::<User>(
+            &id.to_string(),
+            command.name(),
+            command,
+            creates,
+            context,
+            guard,
+        )
+        .await
     }
 
     /// One command on one aggregate. A creation is decided on an empty aggregate without
     /// reading the (almost always empty) stream; should the id be taken, the append conflicts
     /// and the command is decided again on the stream. When the command changes nothing, the
-    /// aggregate's latest event is what read models must show.
+    /// aggregate's latest event is what read models must show. `guard` runs in the append's
+    /// transaction, and may decline it.
     async fn one<A>(
         &self,
         id: &str,
@@ -184,6 +214,7 @@ impl CommandBus {
         command: A::Command,
         creates: bool,
         context: &CommandContext,
+        guard: Option<Guard<'_>>,
     ) -> Result<Checkpoint, Failure>
     where
         A: Decide + Clone + Send + Sync + 'static,
@@ -191,7 +222,7 @@ impl CommandBus {
         A::Error: Refusal,
     {
         let (_, at) = self
-            .attempts(context, name, Attempts::one(creates), |work| {
+            .attempts(context, name, Attempts::one(creates), guard, |work| {
                 let (id, command) = (id.to_owned(), command.clone());
                 Box::pin(async move { work.decide::<A>(&id, command).await.map(|_| ()) })
             })
@@ -217,7 +248,7 @@ impl CommandBus {
         command: &str,
         operation: impl for<'w> FnMut(&'w mut Work) -> BoxFuture<'w, Result<T, Failure>>,
     ) -> Result<(T, Option<Checkpoint>), Failure> {
-        self.attempts(context, command, Attempts::RETRY, operation)
+        self.attempts(context, command, Attempts::RETRY, None, operation)
             .await
     }
 
@@ -226,6 +257,7 @@ impl CommandBus {
         context: &CommandContext,
         command: &str,
         attempts: Attempts,
+        guard: Option<Guard<'_>>,
         mut operation: impl for<'w> FnMut(&'w mut Work) -> BoxFuture<'w, Result<T, Failure>>,
     ) -> Result<(T, Option<Checkpoint>), Failure> {
         let metadata = context.metadata_json(command)?;
@@ -238,7 +270,10 @@ impl CommandBus {
                 work.assume_new();
             }
             let output = operation(&mut work).await?;
-            match self.commit(work, &metadata).await {
+            match self
+                .commit(work, &metadata, guard.map(|guard| guard()))
+                .await
+            {
                 Err(Failure::Conflict) => continue,
                 other => return other.map(|at| (output, at)),
             }
@@ -261,7 +296,7 @@ impl CommandBus {
             }
             let (work, output) = operation(Work::new(self.pool.clone(), self.cache.clone())).await;
             let output = output?;
-            match self.commit(work, &metadata).await {
+            match self.commit(work, &metadata, None).await {
                 Err(Failure::Conflict) => continue,
                 other => return other.map(|at| (output, at)),
             }
@@ -271,8 +306,16 @@ impl CommandBus {
 
     /// Appends the work's events; the local projections look at once (a failed attempt may
     /// also have held back their horizon until now), and other processes hear of appends.
-    async fn commit(&self, work: Work, metadata: &str) -> Result<Option<Checkpoint>, Failure> {
-        let committed = work.commit(metadata).await;
+    async fn commit(
+        &self,
+        work: Work,
+        metadata: &str,
+        guard: Option<AlongWith<'static>>,
+    ) -> Result<Option<Checkpoint>, Failure> {
+        let committed = match guard {
+            Some(guard) => work.commit_with(metadata, guard).await,
+            None => work.commit(metadata).await,
+        };
         self.wake.nudge();
         if let Ok(Some(_)) = committed {
             self.announcer.announce();

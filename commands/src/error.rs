@@ -53,6 +53,8 @@ pub enum ErrorCode {
     PeriodClosed,
     /// Debit and credit differ.
     Unbalanced,
+    /// The change would leave no active user in the administrators' group.
+    LastAdministrator,
 }
 
 /// Why an operation wrote nothing.
@@ -137,6 +139,10 @@ impl From<StoreError> for Failure {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Conflict => Failure::Conflict,
+            StoreError::Declined(reason) => match reason.downcast::<Failure>() {
+                Ok(failure) => *failure,
+                Err(other) => Failure::refused(ErrorCode::Invalid, other.to_string()),
+            },
             other => Failure::internal(other),
         }
     }
@@ -149,21 +155,34 @@ impl From<sqlx::Error> for Failure {
 }
 
 /// How a domain error reads to a user: its message (the error's `Display`), a stable code,
-/// and the input field at fault, if one.
+/// and the input field at fault, if one (its path from the mutation's argument: a line's field
+/// is `["input", "lines", "2", "quantity"]`).
 pub trait Refusal: std::error::Error {
     fn code(&self) -> ErrorCode {
         ErrorCode::Invalid
     }
 
-    fn field(&self) -> &'static [&'static str] {
-        &[]
+    fn field(&self) -> Vec<String> {
+        vec![]
     }
 }
 
 impl<E: Refusal> From<E> for Failure {
     fn from(error: E) -> Self {
-        Failure::refused(error.code(), error.to_string()).at(error.field())
+        match Failure::refused(error.code(), error.to_string()) {
+            Failure::Refused { message, code, .. } => Failure::Refused {
+                message,
+                code,
+                field: error.field(),
+            },
+            other => other,
+        }
     }
+}
+
+/// A field's path, as [`Refusal::field`] gives it.
+fn path(steps: &[&str]) -> Vec<String> {
+    steps.iter().map(|step| (*step).to_owned()).collect()
 }
 
 /// `fn code` of the refusals of a record kept by id, edited through a form and archived rather
@@ -184,11 +203,11 @@ macro_rules! record_codes {
 impl Refusal for domain::partner::PartnerError {
     record_codes!();
 
-    fn field(&self) -> &'static [&'static str] {
-        match self {
+    fn field(&self) -> Vec<String> {
+        path(match self {
             domain::partner::PartnerError::StaleVersion { .. } => &["input", "expectedVersion"],
             _ => &["input", "id"],
-        }
+        })
     }
 }
 
@@ -216,9 +235,9 @@ impl Refusal for domain::configuration::ConfigurationError {
         }
     }
 
-    fn field(&self) -> &'static [&'static str] {
+    fn field(&self) -> Vec<String> {
         use domain::configuration::ConfigurationError as E;
-        match self {
+        path(match self {
             E::UnknownModule(_) | E::EssentialModule(_) => &["input", "name"],
             E::DevelopmentVersion { .. } => &["input", "force"],
             E::RequiredBy { .. } => &["input", "withDependents"],
@@ -231,7 +250,7 @@ impl Refusal for domain::configuration::ConfigurationError {
             E::UnknownGroup(_) => &["input", "group"],
             E::DuplicateStage(_) | E::UnknownStage(_) => &["input", "name"],
             E::UnknownAccount(_) | E::UnknownJournal(_) | E::WrongKind { .. } => &["input"],
-        }
+        })
     }
 }
 
@@ -250,12 +269,25 @@ impl Refusal for domain::order::OrderError {
         use domain::order::OrderError as E;
         match self {
             E::AlreadyExists | E::DuplicateDelivery => ErrorCode::AlreadyExists,
-            E::NotFound | E::UnknownLine(_) => ErrorCode::NotFound,
+            E::NotFound | E::UnknownLine { .. } => ErrorCode::NotFound,
             E::StaleVersion { .. } => ErrorCode::StaleVersion,
             E::WrongState { .. } | E::CannotCancel(_) | E::NothingToInvoice => {
                 ErrorCode::WrongState
             }
             _ => ErrorCode::Invalid,
+        }
+    }
+
+    fn field(&self) -> Vec<String> {
+        use domain::order::OrderError as E;
+        let quantity = |entry: &usize, field| path(&["input", "lines", &entry.to_string(), field]);
+        match self {
+            E::NoLines | E::TooManyLines | E::EmptyDelivery => path(&["input", "lines"]),
+            E::UnknownLine { entry, .. } | E::NotGoods { entry, .. } => quantity(entry, "line"),
+            E::NoQuantity { entry, .. } | E::OverDelivery { entry, .. } => {
+                quantity(entry, "quantity")
+            }
+            _ => vec![],
         }
     }
 }
@@ -278,6 +310,14 @@ impl Refusal for domain::invoice::InvoiceError {
             E::StaleVersion { .. } => ErrorCode::StaleVersion,
             E::WrongState { .. } | E::FromOrder => ErrorCode::WrongState,
             _ => ErrorCode::Invalid,
+        }
+    }
+
+    fn field(&self) -> Vec<String> {
+        use domain::invoice::InvoiceError as E;
+        match self {
+            E::NoLines | E::TooManyLines => path(&["input", "lines"]),
+            _ => vec![],
         }
     }
 }
@@ -304,10 +344,10 @@ impl Refusal for domain::user::UserError {
         }
     }
 
-    fn field(&self) -> &'static [&'static str] {
-        match self {
+    fn field(&self) -> Vec<String> {
+        path(match self {
             domain::user::UserError::AlreadyExists => &["input", "login"],
             domain::user::UserError::NotFound => &["input", "id"],
-        }
+        })
     }
 }

@@ -281,6 +281,11 @@ pub async fn get<'e>(db: impl PgExecutor<'e>, id: Uuid) -> Result<Option<Invoice
     Ok(LIST.get_many(db, &[id]).await?.pop())
 }
 
+/// The documents of `ids` that exist, in no particular order.
+pub async fn get_many(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<InvoiceRow>, sqlx::Error> {
+    LIST.get_many(pool, ids).await
+}
+
 /// A document as it stood at a point of the log, with its lines and matches as they stood then.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InvoiceThen {

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::history::Subject;
 use crate::log::{AsOf, StoredEvent};
+use crate::page::Page;
 use crate::reports::{Dates, ReportBinds};
 
 /// The tables this read model owns.
@@ -128,9 +129,6 @@ pub struct ItemRow {
 
 const ENTRY_COLUMNS: &str = "id, journal, number, entry_date, reference, origin, amount, position";
 
-/// The most entries one list holds.
-pub const ENTRIES_MAX: i64 = 1000;
-
 /// One entry; with `as_of`, only if it was posted by then (a posted entry never changes).
 pub async fn get(
     pool: &PgPool,
@@ -165,26 +163,77 @@ pub async fn subject(pool: &PgPool, id: Uuid) -> Result<Subject, sqlx::Error> {
     })
 }
 
-/// Entries of `journal` (all journals if none) dated in `dates`, by date and number: the first
-/// [`ENTRIES_MAX`].
+/// Which entries a list keeps: every condition given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EntryFilter {
+    pub journal: Option<String>,
+    pub origin: Option<Origin>,
+    /// Entries about this partner (a payment's, an invoice's).
+    pub partner: Option<Uuid>,
+    pub dates: Dates,
+}
+
+/// Where an entry stands in the list of entries: by date, then number, then id.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EntryKey {
+    pub date: NaiveDate,
+    pub number: String,
+    pub id: Uuid,
+}
+
+impl EntryKey {
+    pub fn of(row: &EntryRow) -> Self {
+        Self {
+            date: row.entry_date,
+            number: row.number.clone(),
+            id: row.id,
+        }
+    }
+}
+
+/// The first `limit` entries `filter` keeps after `after` (from the first without it), by date
+/// and number, and how many it keeps in all.
 pub async fn entries(
     pool: &PgPool,
-    journal: Option<&str>,
-    dates: Dates,
-) -> Result<Vec<EntryRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
+    filter: &EntryFilter,
+    after: Option<EntryKey>,
+    limit: usize,
+) -> Result<Page<EntryRow>, sqlx::Error> {
+    const KEPT: &str = "($1::text is null or journal = $1)
+            and ($2::text is null or origin = $2)
+            and ($3::uuid is null or partner_id = $3)
+            and ($4::date is null or entry_date >= $4)
+            and ($5::date is null or entry_date <= $5)";
+    let (date, number, id) = match after {
+        Some(after) => (Some(after.date), Some(after.number), Some(after.id)),
+        None => (None, None, None),
+    };
+    let rows: Vec<EntryRow> = sqlx::query_as(&format!(
         "select {ENTRY_COLUMNS} from journal_entry
-          where ($1::text is null or journal = $1)
-            and ($2::date is null or entry_date >= $2)
-            and ($3::date is null or entry_date <= $3)
-          order by entry_date, number limit $4"
+          where {KEPT}
+            and ($6::date is null or (entry_date, number, id) > ($6, $7, $8))
+          order by entry_date, number, id limit $9"
     ))
-    .bind(journal)
-    .bind(dates.from)
-    .bind(dates.to)
-    .bind(ENTRIES_MAX)
+    .bind(filter.journal.as_deref())
+    .bind(filter.origin)
+    .bind(filter.partner)
+    .bind_dates(filter.dates)
+    .bind(date)
+    .bind(number)
+    .bind(id)
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1))
     .fetch_all(pool)
-    .await
+    .await?;
+    let total: i64 =
+        sqlx::query_scalar(&format!("select count(*) from journal_entry where {KEPT}"))
+            .bind(filter.journal.as_deref())
+            .bind(filter.origin)
+            .bind(filter.partner)
+            .bind(filter.dates.from)
+            .bind(filter.dates.to)
+            .fetch_one(pool)
+            .await?;
+    Ok(Page::of(rows, limit, total))
 }
 
 /// The lines of the entries of `ids`, by entry and line number.
@@ -215,12 +264,13 @@ impl AccountBalance {
     }
 }
 
-/// Every account with items up to `dates.to`: its balance before the period, and its debits
-/// and credits in it.
+/// Every account with items up to `dates.to` (of `accounts`, unless empty): its balance before
+/// the period, and its debits and credits in it.
 pub async fn trial_balance(
     pool: &PgPool,
     dates: Dates,
     as_of: Option<AsOf>,
+    accounts: &[String],
 ) -> Result<Vec<AccountBalance>, sqlx::Error> {
     sqlx::query_as(
         "select account,
@@ -231,11 +281,13 @@ pub async fn trial_balance(
           where ($2::date is null or entry_date <= $2)
             and ($3::bigint is null or position <= $3)
             and ($4::timestamptz is null or recorded_at <= $4)
+            and (cardinality($5::text[]) = 0 or account = any($5))
           group by account
           order by account",
     )
     .bind_dates(dates)
     .bind_as_of(as_of)
+    .bind(accounts)
     .fetch_all(pool)
     .await
 }

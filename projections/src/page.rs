@@ -20,6 +20,20 @@ pub struct Page<R> {
     pub total_count: i64,
 }
 
+impl<R> Page<R> {
+    /// A page of `limit` rows from `rows`, read with one row more than the page holds to learn
+    /// whether more follow; `total_count` rows in all.
+    pub fn of(mut rows: Vec<R>, limit: usize, total_count: i64) -> Self {
+        let has_more = rows.len() > limit;
+        rows.truncate(limit);
+        Page {
+            rows,
+            has_more,
+            total_count,
+        }
+    }
+}
+
 /// Where a row stands in a list sorted by a key and then the id: what a cursor holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct After<K> {
@@ -124,16 +138,10 @@ where
         }
         sql.push(format!(" order by {key}{direction}, id{direction} limit "))
             .push_bind(i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1));
-        let mut rows: Vec<R> = sql.build_query_as().fetch_all(pool).await?;
+        let rows: Vec<R> = sql.build_query_as().fetch_all(pool).await?;
         let mut count = QueryBuilder::new(format!("select count(*) from {table} where true"));
         filter.push(&mut count);
         let total_count: i64 = count.build_query_scalar().fetch_one(pool).await?;
-        let has_more = rows.len() > limit;
-        rows.truncate(limit);
-        Ok(Page {
-            rows,
-            has_more,
-            total_count,
-        })
+        Ok(Page::of(rows, limit, total_count))
     }
 }

@@ -4,6 +4,7 @@
 use sqlx::{PgConnection, PgPool};
 
 use crate::log::StoredEvent;
+use crate::page::Page;
 
 /// The tables this read model owns.
 pub(crate) const TABLES: [&str; 1] = ["accounting_period"];
@@ -53,11 +54,31 @@ pub struct PeriodRow {
     pub entries: i64,
 }
 
-/// Every period with entries or closed, in order.
-pub async fn all(pool: &PgPool) -> Result<Vec<PeriodRow>, sqlx::Error> {
-    sqlx::query_as("select id, closed, closed_by, entries from accounting_period order by id")
-        .fetch_all(pool)
-        .await
+/// The first `limit` periods (with entries or closed) after `after` (`2026-10`), in order;
+/// only closed ones or open ones if `closed` says so.
+pub async fn page(
+    pool: &PgPool,
+    closed: Option<bool>,
+    after: Option<String>,
+    limit: usize,
+) -> Result<Page<PeriodRow>, sqlx::Error> {
+    let rows = sqlx::query_as(
+        "select id, closed, closed_by, entries from accounting_period
+          where ($1::bool is null or closed = $1) and ($2::text is null or id > $2)
+          order by id limit $3",
+    )
+    .bind(closed)
+    .bind(after)
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1))
+    .fetch_all(pool)
+    .await?;
+    let total: i64 = sqlx::query_scalar(
+        "select count(*) from accounting_period where ($1::bool is null or closed = $1)",
+    )
+    .bind(closed)
+    .fetch_one(pool)
+    .await?;
+    Ok(Page::of(rows, limit, total))
 }
 
 /// One period (`2026-11`), if it has entries or was closed.

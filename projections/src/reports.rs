@@ -18,7 +18,7 @@ use crate::log::AsOf;
 use crate::page::push_some;
 
 /// The binds an `asOf` filter takes: a position or a time, the other null.
-fn split(as_of: Option<AsOf>) -> (Option<i64>, Option<DateTime<Utc>>) {
+pub(crate) fn split(as_of: Option<AsOf>) -> (Option<i64>, Option<DateTime<Utc>>) {
     match as_of {
         Some(AsOf::Position(p)) => (Some(p), None),
         Some(AsOf::Time(t)) => (None, Some(t)),

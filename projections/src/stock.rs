@@ -9,6 +9,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::log::{AsOf, StoredEvent};
+use crate::page::{After, Page};
 use crate::reports::ReportBinds;
 use crate::runner::ProjectionError;
 use crate::stored::Stored;
@@ -71,16 +72,45 @@ impl StockLevel {
     }
 }
 
-/// What every product that is not a service has at `location` (the warehouse: what is there;
-/// the others: what went there less what came from there) on `date` (moves dated up to it), as
-/// recorded by `as_of`. Incoming and outgoing quantities are the warehouse's.
+/// Which stock levels to read: the products (every one that is not a service, without), and a
+/// page of them by reference (every one, without).
+#[derive(Debug, Clone, Default)]
+pub struct Levels<'a> {
+    pub products: Option<&'a [Uuid]>,
+    /// After this reference and id, at most this many.
+    pub page: Option<(Option<After<String>>, usize)>,
+}
+
+/// What the products `which` names (none of them services) have at `location` (the warehouse:
+/// what is there; the others: what went there less what came from there) on `date` (moves
+/// dated up to it), as recorded by `as_of`, by reference. Incoming and outgoing quantities are
+/// the warehouse's.
 pub async fn levels(
     pool: &PgPool,
     location: Location,
     date: Option<NaiveDate>,
     as_of: Option<AsOf>,
-) -> Result<Vec<StockLevel>, sqlx::Error> {
-    sqlx::query_as(
+    which: Levels<'_>,
+) -> Result<Page<StockLevel>, sqlx::Error> {
+    // the products listed: given the parameter numbers of the products, position and time.
+    let kept = |products: u8, position: u8, time: u8| {
+        format!(
+            "p.kind <> 'service'
+            and (${products}::uuid[] is null or p.id = any(${products}))
+            and exists (select 1 from product_cost c where c.product_id = p.id
+                          and (${position}::bigint is null or c.position <= ${position})
+                          and (${time}::timestamptz is null or c.recorded_at <= ${time}))"
+        )
+    };
+    let (after, limit) = match &which.page {
+        Some((after, limit)) => (after.clone(), Some(*limit)),
+        None => (None, None),
+    };
+    let (reference, id) = match after {
+        Some(after) => (Some(after.key), Some(after.id)),
+        None => (None, None),
+    };
+    let rows: Vec<StockLevel> = sqlx::query_as(&format!(
         "select p.id as product_id, p.reference, p.name, p.uom,
                 coalesce((select sum(case when m.to_location = $4 then m.quantity else -m.quantity end)
                             from stock_move m
@@ -103,17 +133,35 @@ pub async fn levels(
                              and ($3::timestamptz is null or c.recorded_at <= $3)
                            order by c.position desc limit 1), p.cost) as cost
            from product p
-          where p.kind <> 'service'
-            and exists (select 1 from product_cost c where c.product_id = p.id
-                          and ($2::bigint is null or c.position <= $2)
-                          and ($3::timestamptz is null or c.recorded_at <= $3))
-          order by p.reference",
-    )
+          where {}
+            and ($6::text is null or (p.reference, p.id) > ($6, $7))
+          order by p.reference, p.id limit $8",
+        kept(5, 2, 3)
+    ))
     .bind(date)
     .bind_as_of(as_of)
     .bind(Stored(location))
+    .bind(which.products)
+    .bind(reference)
+    .bind(id)
+    .bind(limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX).saturating_add(1)))
     .fetch_all(pool)
-    .await
+    .await?;
+    let Some(limit) = limit else {
+        let total = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+        return Ok(Page::of(rows, usize::MAX, total));
+    };
+    let (position, time) = crate::reports::split(as_of);
+    let total: i64 = sqlx::query_scalar(&format!(
+        "select count(*) from product p where {}",
+        kept(1, 2, 3)
+    ))
+    .bind(which.products)
+    .bind(position)
+    .bind(time)
+    .fetch_one(pool)
+    .await?;
+    Ok(Page::of(rows, limit, total))
 }
 
 /// What is in the warehouse of `product`, as recorded by `as_of` if given (every move, whatever

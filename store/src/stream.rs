@@ -56,6 +56,31 @@ pub async fn read(
     .await
 }
 
+/// An event of one of the streams of a type, with its stream's id.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TypedEvent {
+    pub aggregate_id: String,
+    #[sqlx(flatten)]
+    pub event: StreamEvent,
+}
+
+/// Every event of every stream of `aggregate_type`, stream by stream, each in order: for a rule
+/// over all the records of a kind that are few (users).
+pub async fn read_type(
+    db: impl PgExecutor<'_>,
+    aggregate_type: &str,
+) -> Result<Vec<TypedEvent>, sqlx::Error> {
+    sqlx::query_as(
+        "select aggregate_id, sequence, event_type, event_version, payload::text as payload,
+                metadata::text as metadata, hash
+           from events where aggregate_type = $1
+          order by aggregate_id, sequence",
+    )
+    .bind(aggregate_type)
+    .fetch_all(db)
+    .await
+}
+
 /// An event of one of several streams read together: `n` numbers the stream from 1.
 #[derive(sqlx::FromRow)]
 struct TailEvent {

@@ -51,10 +51,11 @@ struct Touched {
     snapshot: Option<serde_json::Value>,
 }
 
-/// Writes that land in the same transaction as the events (a record's own read model), given
-/// where the events landed.
+/// What runs in the same transaction as the append, given where the events landed: writes that
+/// land with the events (a record's own read model), or a check across records that declines
+/// the operation ([`StoreError::Declined`]) and so writes nothing.
 pub type AlongWith<'a> = Box<
-    dyn for<'c> FnOnce(&'c mut PgConnection, &'c Appended) -> BoxFuture<'c, Result<(), sqlx::Error>>
+    dyn for<'c> FnOnce(&'c mut PgConnection, &'c Appended) -> BoxFuture<'c, Result<(), StoreError>>
         + Send
         + 'a,
 >;

@@ -37,6 +37,51 @@ async fn the_standard_introspection_query_passes_signed_in_or_not() {
 }
 
 #[tokio::test]
+async fn a_server_may_show_its_schema_to_signed_in_users_only() {
+    let mut app = TestApp::new().await;
+    app.router = api::app(api::graphql::schema(
+        app.backend.state.clone(),
+        api::graphql::Introspection::SignedIn,
+    ));
+    let bearer = format!("Bearer {}", app.admin_token);
+    let (_, anonymous) = post(&app, "", STANDARD_INTROSPECTION).await;
+    assert_eq!(
+        anonymous["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{anonymous}"
+    );
+    assert!(
+        anonymous.get("data").is_none_or(Value::is_null),
+        "{anonymous}"
+    );
+    let (_, typed) = post(&app, "", "{ __type(name: \"Partner\") { name } }").await;
+    assert_eq!(
+        typed["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{typed}"
+    );
+    let (_, signed_in) = post(&app, &bearer, STANDARD_INTROSPECTION).await;
+    assert!(signed_in.get("errors").is_none(), "{signed_in}");
+    assert!(type_names(&signed_in).contains(&"Partner"));
+    // what is not introspection is as it was: `__typename`, and signing in.
+    let (_, plain) = post(&app, "", "{ __typename }").await;
+    assert_eq!(plain["data"]["__typename"], "QueryRoot", "{plain}");
+    // the SDL follows the same rule.
+    for (token, status) in [
+        ("", StatusCode::UNAUTHORIZED),
+        (bearer.as_str(), StatusCode::OK),
+    ] {
+        let response = app
+            .http(
+                Method::GET,
+                "/graphql/schema.graphql",
+                &[("authorization", token)],
+                "",
+            )
+            .await;
+        assert_eq!(response.status, status, "{}", response.body);
+    }
+}
+
+#[tokio::test]
 async fn hostile_introspection_stays_refused() {
     let app = TestApp::new().await;
     let bearer = format!("Bearer {}", app.admin_token);
@@ -407,4 +452,428 @@ async fn a_field_of_a_missing_module_fails_alone() {
     assert_eq!(errors.len(), 1, "{answer}");
     assert_eq!(errors[0]["path"], json!(["configuration", "taxes"]));
     assert_eq!(errors[0]["extensions"]["code"], "MODULE_NOT_INSTALLED");
+}
+
+const UPDATE_GROUPS: &str = "mutation($id: ID!, $groups: [String!]) {
+    updateUser(input: { id: $id, groups: $groups }) { user { groups } userErrors { field code message } } }";
+const DEACTIVATE: &str = "mutation($id: ID!) {
+    deactivateUser(input: { id: $id }) { user { active } userErrors { field code message } } }";
+
+async fn user_id(app: &TestApp, token: &str) -> String {
+    let me = app.graphql_with(token, "{ me { id } }", json!({})).await;
+    me["data"]["me"]["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_last_administrator_cannot_lock_everyone_out() {
+    let app = TestApp::new().await;
+    let admin = user_id(&app, &app.admin_token).await;
+    let before = app.event_count().await;
+
+    // removing one's own groups, as the issue found it done.
+    let demoted = app
+        .graphql(UPDATE_GROUPS, json!({ "id": admin, "groups": ["user"] }))
+        .await;
+    let errors = &demoted["updateUser"]["userErrors"];
+    assert_eq!(errors[0]["code"], "LAST_ADMINISTRATOR", "{demoted}");
+    assert_eq!(errors[0]["field"], json!(["input", "groups"]));
+    assert_eq!(app.event_count().await, before, "a refusal writes nothing");
+    let still = app
+        .graphql("{ users { edges { node { login } } } }", json!({}))
+        .await;
+    assert!(still["users"]["edges"].as_array().is_some(), "{still}");
+
+    // a clerk who may write users (not an administrator) cannot deactivate the last one.
+    app.graphql(
+        "mutation { setGroup(input: { code: \"hr\", name: \"HR\" }) { userErrors { message } }
+                    setAccess(input: { group: \"hr\", model: USER, read: true, write: true }) { userErrors { message } } }",
+        json!({}),
+    )
+    .await;
+    let clerk = app.user("clerk", &["hr"]).await;
+    let deactivated = app
+        .graphql_with(&clerk, DEACTIVATE, json!({ "id": admin }))
+        .await;
+    let errors = &deactivated["data"]["deactivateUser"]["userErrors"];
+    assert_eq!(errors[0]["code"], "LAST_ADMINISTRATOR", "{deactivated}");
+    assert_eq!(errors[0]["field"], json!(["input", "id"]));
+
+    // with a second administrator, either may step down; the last one left may not.
+    let second_token = app.user("second", &["admin"]).await;
+    let second = user_id(&app, &second_token).await;
+    let stepped = app
+        .graphql(UPDATE_GROUPS, json!({ "id": admin, "groups": ["user"] }))
+        .await;
+    assert_eq!(stepped["updateUser"]["userErrors"], json!([]), "{stepped}");
+    assert_eq!(stepped["updateUser"]["user"]["groups"], json!(["user"]));
+    let last = app
+        .graphql_with(
+            &second_token,
+            UPDATE_GROUPS,
+            json!({ "id": second, "groups": [] }),
+        )
+        .await;
+    assert_eq!(
+        last["data"]["updateUser"]["userErrors"][0]["code"], "LAST_ADMINISTRATOR",
+        "{last}"
+    );
+    // a change of name alone is not a change of administrators.
+    let renamed = app
+        .graphql_with(
+            &second_token,
+            "mutation($id: ID!) { updateUser(input: { id: $id, name: \"Second\" }) { userErrors { code } } }",
+            json!({ "id": second }),
+        )
+        .await;
+    assert_eq!(
+        renamed["data"]["updateUser"]["userErrors"],
+        json!([]),
+        "{renamed}"
+    );
+}
+
+#[tokio::test]
+async fn two_administrators_demoting_each_other_at_once_leave_one() {
+    let app = TestApp::new().await;
+    let admin = user_id(&app, &app.admin_token).await;
+    let second_token = app.user("second", &["admin"]).await;
+    let second = user_id(&app, &second_token).await;
+    for round in 0..8 {
+        let (a, b) = tokio::join!(
+            app.graphql_with(&app.admin_token, DEACTIVATE, json!({ "id": second })),
+            app.graphql_with(&second_token, DEACTIVATE, json!({ "id": admin })),
+        );
+        let refused = [&a, &b]
+            .iter()
+            .filter(|answer| {
+                answer["data"]["deactivateUser"]["userErrors"][0]["code"] == "LAST_ADMINISTRATOR"
+            })
+            .count();
+        assert_eq!(refused, 1, "round {round}: {a} {b}");
+        // whoever is left brings the other back for the next round.
+        let active: Vec<bool> = sqlx::query_scalar(
+            "select bool_or(event_type = 'UserActivated' or event_type = 'UserCreated')
+               from (select distinct on (aggregate_id) aggregate_id, event_type from events
+                      where aggregate_type = 'User'
+                        and event_type in ('UserCreated', 'UserActivated', 'UserDeactivated')
+                      order by aggregate_id, sequence desc) latest
+              where aggregate_id = any($1) group by aggregate_id order by aggregate_id",
+        )
+        .bind(vec![admin.clone(), second.clone()])
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(active.iter().filter(|a| **a).count(), 1, "round {round}");
+        let (left_token, other) = if a["data"]["deactivateUser"]["userErrors"] == json!([]) {
+            (&app.admin_token, &second)
+        } else {
+            (&second_token, &admin)
+        };
+        let back = app
+            .graphql_with(
+                left_token,
+                "mutation($id: ID!) { activateUser(input: { id: $id }) { userErrors { code } } }",
+                json!({ "id": other }),
+            )
+            .await;
+        assert_eq!(
+            back["data"]["activateUser"]["userErrors"],
+            json!([]),
+            "{back}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_figure_or_date_names_its_path_and_writes_nothing() {
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    let customer = tests::books::partner(&app, "Agrolait", true, false).await;
+    let bearer = format!("Bearer {}", app.admin_token);
+    let before = app.event_count().await;
+    let create = "mutation($input: CreateOrderInput!) { createSaleOrder(input: $input) { order { id } userErrors { field code } } }";
+    let line =
+        |quantity: Value| json!({ "description": "Desk", "quantity": quantity, "unitPrice": "10" });
+    for (input, path, scalar) in [
+        (
+            json!({ "partner": customer, "lines": [line(json!("2")), line(json!("two"))] }),
+            "input.lines.1.quantity",
+            "Decimal",
+        ),
+        (
+            json!({ "partner": customer, "date": "2026-02-30", "lines": [line(json!("1"))] }),
+            "input.date",
+            "NaiveDate",
+        ),
+    ] {
+        let (status, answer) = post_with(&app, &bearer, create, json!({ "input": input })).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let error = &answer["errors"][0];
+        assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{answer}");
+        assert_eq!(error["extensions"]["argument"], path, "{answer}");
+        let message = error["message"].as_str().unwrap();
+        assert!(
+            message.contains(path) && message.contains(scalar),
+            "{message}"
+        );
+    }
+    // the same in a literal, and an as-of time in a query.
+    let literal = format!(
+        "mutation {{ createSaleOrder(input: {{ partner: \"{customer}\", lines: [{{ description: \"Desk\", quantity: \"1,5\", unitPrice: \"10\" }}] }}) {{ userErrors {{ code }} }} }}"
+    );
+    let (_, answer) = post(&app, &bearer, &literal).await;
+    assert_eq!(
+        answer["errors"][0]["extensions"]["argument"], "input.lines.0.quantity",
+        "{answer}"
+    );
+    let (_, answer) = post(
+        &app,
+        &bearer,
+        &format!("{{ partner(id: \"{customer}\", asOf: {{ time: \"yesterday\" }}) {{ name }} }}"),
+    )
+    .await;
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{answer}"
+    );
+    assert_eq!(
+        answer["errors"][0]["extensions"]["argument"], "asOf.time",
+        "{answer}"
+    );
+    // a value of the wrong kind altogether, refused by validation, gets the code and path too.
+    let (_, answer) = post_with(
+        &app,
+        &bearer,
+        create,
+        json!({ "input": { "partner": customer, "lines": [{ "description": "Desk", "quantity": "1", "unitPrice": "10", "taxes": 5 }] } }),
+    )
+    .await;
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{answer}"
+    );
+    let argument = answer["errors"][0]["extensions"]["argument"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(argument.starts_with("input.lines.0.taxes"), "{answer}");
+    assert_eq!(app.event_count().await, before, "nothing was written");
+}
+
+#[tokio::test]
+async fn a_refused_line_names_the_line_and_its_field() {
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    let customer = tests::books::partner(&app, "Agrolait", true, false).await;
+    let desk = tests::books::product(&app, "DESK", "STOCKABLE", "100", "60").await;
+    let fee = tests::books::product(&app, "FEE", "SERVICE", "50", "0").await;
+    let box_ = tests::books::product(&app, "BOX", "CONSUMABLE", "1", "0.5").await;
+    let order = tests::books::order(
+        &app,
+        "sale",
+        &customer,
+        "2026-03-02",
+        json!([{ "product": desk, "quantity": "10" }, { "product": fee, "quantity": "1" },
+               { "product": box_, "quantity": "10" }]),
+    )
+    .await;
+    let id = order["id"].as_str().unwrap();
+    // the second quantity given is the one at fault, whatever line of the order it names.
+    for (lines, field, code) in [
+        (
+            json!([{ "line": 0, "quantity": "1" }, { "line": 0, "quantity": "-1" }]),
+            "quantity",
+            "INVALID",
+        ),
+        (
+            json!([{ "line": 0, "quantity": "1" }, { "line": 1, "quantity": "1" }]),
+            "line",
+            "INVALID",
+        ),
+        (
+            json!([{ "line": 0, "quantity": "1" }, { "line": 7, "quantity": "1" }]),
+            "line",
+            "NOT_FOUND",
+        ),
+        (
+            json!([{ "line": 0, "quantity": "6" }, { "line": 0, "quantity": "5" }]),
+            "quantity",
+            "INVALID",
+        ),
+        // not enough in stock (the settings refuse negative stock): the stock's refusal too.
+        (
+            json!([{ "line": 2, "quantity": "1" }, { "line": 0, "quantity": "1" }]),
+            "quantity",
+            "NOT_ENOUGH_STOCK",
+        ),
+    ] {
+        let payload = tests::books::deliver(&app, id, "2026-03-03", lines.clone()).await;
+        let error = &payload["userErrors"][0];
+        assert_eq!(
+            error["field"],
+            json!(["input", "lines", "1", field]),
+            "{lines}: {payload}"
+        );
+        assert_eq!(error["code"], code, "{lines}: {payload}");
+    }
+    let none = tests::books::deliver(&app, id, "2026-03-03", json!([])).await;
+    assert_eq!(
+        none["userErrors"][0]["field"],
+        json!(["input", "lines"]),
+        "{none}"
+    );
+}
+
+#[tokio::test]
+async fn what_is_created_can_be_read_back_listed_and_followed() {
+    use tests::books::{invoice_and_post, must, order, partner, product, text};
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    let agrolait = partner(&app, "Agrolait", true, false).await;
+    let camptocamp = partner(&app, "Camptocamp", true, false).await;
+    let desk = product(&app, "DESK", "CONSUMABLE", "100", "60").await;
+    let chair = product(&app, "CHAIR", "CONSUMABLE", "50", "30").await;
+    let mut invoices = vec![];
+    for (customer, date) in [(&agrolait, "2026-03-02"), (&camptocamp, "2026-04-01")] {
+        let sold = order(
+            &app,
+            "sale",
+            customer,
+            date,
+            json!([{ "product": desk, "quantity": "1" }]),
+        )
+        .await;
+        let delivered = tests::books::deliver(
+            &app,
+            text(&sold["id"]),
+            date,
+            json!([{ "line": 0, "quantity": "1" }]),
+        )
+        .await;
+        assert_eq!(delivered["userErrors"], json!([]), "{delivered}");
+        invoices.push(invoice_and_post(&app, text(&sold["id"]), date).await);
+    }
+    // 100 + 21 % VAT: a payment is read back whole from its payload.
+    let paid = must(
+        &app,
+        "registerPayment",
+        "RegisterPaymentInput",
+        json!({ "journal": "bank", "partner": agrolait, "date": "2026-03-10", "amount": "121.00",
+                "allocations": [{ "invoice": invoices[0]["id"], "amount": "121.00" }] }),
+        "number payment { id number origin amount date lines { account debit credit partner { name } } }",
+    )
+    .await;
+    let payment = &paid["payment"];
+    assert_eq!(payment["origin"], "payment", "{paid}");
+    assert_eq!(payment["amount"], "121.00");
+    assert_eq!(payment["number"], paid["number"]);
+    let partners: Vec<&Value> = payment["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| &l["partner"]["name"])
+        .collect();
+    assert!(partners.contains(&&json!("Agrolait")), "{payment}");
+    let read = app
+        .graphql(
+            "query($id: ID!) { journalEntry(id: $id) { id number origin amount } }",
+            json!({ "id": payment["id"] }),
+        )
+        .await;
+    assert_eq!(read["journalEntry"]["number"], payment["number"]);
+
+    // listed: payments alone, a partner's entries, a page at a time.
+    let list = |filter: Value, first: i64, after: Value| {
+        let app = &app;
+        async move {
+            app.graphql(
+                "query($w: EntryWhere, $first: Int, $after: String) {
+                    journalEntries(where: $w, first: $first, after: $after) {
+                        totalCount pageInfo { hasNextPage endCursor } nodes { id origin date } } }",
+                json!({ "w": filter, "first": first, "after": after }),
+            )
+            .await["journalEntries"]
+                .clone()
+        }
+    };
+    let payments = list(json!({ "origin": "PAYMENT" }), 10, Value::Null).await;
+    assert_eq!(payments["totalCount"], 1, "{payments}");
+    assert_eq!(payments["nodes"][0]["id"], payment["id"]);
+    let agrolaits = list(json!({ "partner": agrolait }), 10, Value::Null).await;
+    assert_eq!(
+        agrolaits["totalCount"], 2,
+        "its invoice and its payment: {agrolaits}"
+    );
+    // three entries in all (two invoices, one payment), by date: pages of two, then one.
+    let first = list(Value::Null, 2, Value::Null).await;
+    assert_eq!(first["totalCount"], 3);
+    assert_eq!(first["pageInfo"]["hasNextPage"], true);
+    let dates: Vec<&str> = first["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| text(&n["date"]))
+        .collect();
+    assert_eq!(dates, ["2026-03-02", "2026-03-10"]);
+    let second = list(Value::Null, 2, first["pageInfo"]["endCursor"].clone()).await;
+    assert_eq!(second["pageInfo"]["hasNextPage"], false);
+    assert_eq!(second["nodes"].as_array().unwrap().len(), 1);
+    assert_eq!(second["nodes"][0]["date"], "2026-04-01");
+
+    // periods and stock levels page too; stock levels and the trial balance filter.
+    let data = app
+        .graphql(
+            "query($chair: ID!) {
+                periods(first: 1) { totalCount pageInfo { hasNextPage } nodes { id entries } }
+                period(id: \"2026-03\") { entries }
+                stockLevels(where: { products: [$chair] }) { totalCount nodes { reference product { name } } }
+                all: stockLevels(first: 1) { totalCount nodes { reference } }
+                trialBalance(accounts: [\"550000\"]) { lines { account } } }",
+            json!({ "chair": chair }),
+        )
+        .await;
+    assert_eq!(data["periods"]["totalCount"], 2, "March and April: {data}");
+    assert_eq!(data["periods"]["nodes"][0]["id"], "2026-03");
+    assert_eq!(data["periods"]["pageInfo"]["hasNextPage"], true);
+    assert_eq!(
+        data["period"]["entries"], 2,
+        "an invoice and a payment in March"
+    );
+    assert_eq!(data["stockLevels"]["totalCount"], 1);
+    assert_eq!(data["stockLevels"]["nodes"][0]["product"]["name"], "CHAIR");
+    assert_eq!(data["all"]["totalCount"], 2);
+    assert_eq!(data["all"]["nodes"][0]["reference"], "CHAIR");
+    assert_eq!(
+        data["trialBalance"]["lines"],
+        json!([{ "account": "550000" }])
+    );
+
+    // references are records: a credit note's invoice, a ledger's account and partner.
+    let credit = must(
+        &app,
+        "createCreditNote",
+        "CreateCreditNoteInput",
+        json!({ "invoice": invoices[1]["id"] }),
+        "invoice { reverses { id number partner { name } } }",
+    )
+    .await;
+    let reversed = &credit["invoice"]["reverses"];
+    assert_eq!(reversed["id"], invoices[1]["id"]);
+    assert_eq!(reversed["partner"]["name"], "Camptocamp");
+    let ledgers = app
+        .graphql(
+            "query($p: ID!) { generalLedger(accounts: [\"550000\"]) { key account { code name kind } }
+                              partnerLedger(partner: $p) { partner { name } lines { partner { name } } } }",
+            json!({ "p": agrolait }),
+        )
+        .await;
+    assert_eq!(
+        ledgers["generalLedger"][0]["account"]["code"], "550000",
+        "{ledgers}"
+    );
+    assert_eq!(ledgers["generalLedger"][0]["account"]["kind"], "BANK");
+    assert_eq!(ledgers["partnerLedger"][0]["partner"]["name"], "Agrolait");
+    assert_eq!(
+        ledgers["partnerLedger"][0]["lines"][0]["partner"]["name"],
+        "Agrolait"
+    );
 }

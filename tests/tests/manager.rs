@@ -36,6 +36,7 @@ async fn managed() -> Managed {
         &data_dir,
         Some(ADMIN_PASSWORD.to_owned()),
         master,
+        api::graphql::Introspection::Anyone,
     )
     .unwrap();
     let router = api::http::server_app(Arc::new(server));

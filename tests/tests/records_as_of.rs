@@ -287,10 +287,10 @@ async fn every_record_as_of_a_point_is_the_record_then_with_its_history_to_then(
     // posting and what it paid.
     let bank = app
         .graphql(
-            "{ journalEntries(journal: \"bank\") { id amount } }",
+            "{ journalEntries(where: { journal: \"bank\" }) { nodes { id amount } } }",
             json!({}),
         )
-        .await["journalEntries"]
+        .await["journalEntries"]["nodes"]
         .clone();
     let payment = text(&bank[0]["id"]).to_owned();
     let entry_at = |position: i64| {

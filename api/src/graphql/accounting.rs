@@ -7,14 +7,15 @@
 
 use std::collections::BTreeMap;
 
-use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
+use async_graphql::connection::{Connection, OpaqueCursor};
+use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, Result, SimpleObject, ID};
 use chrono::NaiveDate;
 use domain::configuration::{AccountKind, Model, Right, Settings};
 use domain::invoice::InvoiceKind;
 use domain::ledger::{EntryLine, PeriodId};
 use domain::money::round;
 use domain::order::Side;
-use projections::journal::{self, EntryRow, ItemRow, LedgerItem};
+use projections::journal::{self, EntryFilter, EntryKey, EntryRow, ItemRow, LedgerItem};
 use projections::order::GroupBy;
 use projections::period::PeriodRow;
 use projections::reports::Dates;
@@ -22,15 +23,21 @@ use projections::PgPool;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::business::{acting, date_or_today, reading};
+use super::business::{acting, cents, date_or_today, reading};
+use super::configuration::objects::AccountObject;
 use super::document::model_of;
 use super::error::{internal, Problems, UserError, UserErrorCode};
-use super::input::{parse_id, AsOfInput};
-use super::loader::{batch_keys, load_each};
+use super::input::{parse_id, where_partner, AsOfInput};
+use super::loader::{batch_keys, load_each, load_one};
+use super::page::{forward_connection, TextCursor, TotalCount};
+use super::partner::{Partner, PartnerKey};
 use super::payload::{payload, Payload};
+use super::product::{Product, ProductKey};
+use super::record::record_id;
 use super::record::{get_as_of, now_and_then, At, History, Whose};
 use commands::business::{self, EntryInput};
 use commands::AppState;
+use projections::stock::{Levels, StockLevel};
 
 fn window(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Dates> {
     if let (Some(from), Some(to)) = (from, to) {
@@ -98,12 +105,14 @@ pub struct TrialBalance {
 }
 
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct LedgerLine {
     pub entry: ID,
     pub number: String,
     pub journal: String,
     pub date: NaiveDate,
-    pub partner: Option<ID>,
+    #[graphql(skip)]
+    pub partner: Option<Uuid>,
     pub label: String,
     pub debit: Decimal,
     pub credit: Decimal,
@@ -113,8 +122,10 @@ pub struct LedgerLine {
 
 /// An account's (or a partner's) items over the period, with balances.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct LedgerAccount {
-    /// The account code, or the partner id in the partner ledger.
+    /// The account code, or the partner id in the partner ledger (`account` and `partner`
+    /// give the records).
     pub key: String,
     pub name: String,
     pub opening: Decimal,
@@ -134,8 +145,10 @@ pub enum AgedKind {
 
 /// One partner's open amounts, by how far past their due date they are at the aging date.
 #[derive(SimpleObject, Default, Clone)]
+#[graphql(complex)]
 pub struct AgedLine {
-    pub partner: Option<ID>,
+    #[graphql(skip)]
+    pub partner: Option<Uuid>,
     pub name: String,
     pub not_due: Decimal,
     pub days_0_to_30: Decimal,
@@ -178,8 +191,10 @@ pub struct AnalysisLine {
 }
 
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct StockLevelLine {
-    pub product: ID,
+    #[graphql(skip)]
+    pub product: Uuid,
     pub reference: String,
     pub name: String,
     pub uom: String,
@@ -249,9 +264,9 @@ impl JournalEntry {
         self.0.origin.as_str()
     }
 
-    /// Debit (= credit) of the entry.
-    async fn amount(&self) -> Decimal {
-        self.0.amount
+    /// Debit (= credit) of the entry, to the currency's decimals.
+    async fn amount(&self, ctx: &Context<'_>) -> Decimal {
+        cents(ctx, self.0.amount).await
     }
 
     /// Where in the log it was recorded.
@@ -274,6 +289,69 @@ impl JournalEntry {
     }
 }
 
+/// Partner `id` (if any) as it now is.
+async fn partner(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Partner>> {
+    match id {
+        Some(id) => load_one(ctx, PartnerKey(id), Partner::from).await,
+        None => Ok(None),
+    }
+}
+
+/// Account `code` as the chart of accounts now has it (null if it is not in the chart).
+async fn account(ctx: &Context<'_>, code: &str) -> Result<Option<AccountObject>> {
+    let state = ctx.data::<AppState>()?;
+    let config = state.config.cached().await;
+    let Ok(code) = domain::configuration::Code::parse(code) else {
+        return Ok(None);
+    };
+    Ok(config
+        .configuration
+        .settings()
+        .accounts
+        .get(&code)
+        .map(|a| AccountObject {
+            code: code.to_string(),
+            name: a.name.clone(),
+            kind: a.kind.into(),
+        }))
+}
+
+#[ComplexObject]
+impl LedgerLine {
+    /// The customer or supplier the line is about.
+    async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
+        partner(ctx, self.partner).await
+    }
+}
+
+#[ComplexObject]
+impl LedgerAccount {
+    /// In the general ledger, the account.
+    async fn account(&self, ctx: &Context<'_>) -> Result<Option<AccountObject>> {
+        account(ctx, &self.key).await
+    }
+
+    /// In the partner ledger, the partner.
+    async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
+        partner(ctx, parse_id(&ID(self.key.clone()))).await
+    }
+}
+
+#[ComplexObject]
+impl AgedLine {
+    /// The partner (null on the totals line).
+    async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
+        partner(ctx, self.partner).await
+    }
+}
+
+#[ComplexObject]
+impl StockLevelLine {
+    async fn product(&self, ctx: &Context<'_>) -> Result<Option<Product>> {
+        load_one(ctx, ProductKey(self.product), Product::from).await
+    }
+}
+
 /// A line of a journal entry.
 pub struct JournalItem(pub ItemRow);
 
@@ -287,17 +365,17 @@ impl JournalItem {
         &self.0.label
     }
 
-    async fn debit(&self) -> Decimal {
-        self.0.debit
+    async fn debit(&self, ctx: &Context<'_>) -> Decimal {
+        cents(ctx, self.0.debit).await
     }
 
-    async fn credit(&self) -> Decimal {
-        self.0.credit
+    async fn credit(&self, ctx: &Context<'_>) -> Decimal {
+        cents(ctx, self.0.credit).await
     }
 
     /// The customer or supplier the line is about.
-    async fn partner(&self) -> Option<ID> {
-        self.0.partner_id.map(|p| ID(p.to_string()))
+    async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
+        partner(ctx, self.0.partner_id).await
     }
 }
 
@@ -312,17 +390,20 @@ pub struct AccountingQuery;
 #[Object]
 impl AccountingQuery {
     /// Every account's balance before `from`, its debits and credits from `from` to `to`,
-    /// and its balance at `to`. The balances sum to zero.
+    /// and its balance at `to`. The balances sum to zero. With `accounts`, only theirs (and the
+    /// totals are theirs).
     async fn trial_balance(
         &self,
         ctx: &Context<'_>,
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
         as_of: Option<AsOfInput>,
+        #[graphql(default)] accounts: Vec<String>,
     ) -> Result<TrialBalance> {
         let actor = reading(ctx, Model::Accounting, "account").await?;
         let state = ctx.data::<AppState>()?;
-        let rows = journal::trial_balance(&state.pool, window(from, to)?, point(ctx, as_of).await?)
+        let dates = window(from, to)?;
+        let rows = journal::trial_balance(&state.pool, dates, point(ctx, as_of).await?, &accounts)
             .await
             .map_err(|e| internal(ctx, e))?;
         let settings = actor.config.configuration.settings();
@@ -484,7 +565,7 @@ impl AccountingQuery {
             .into_iter()
             .map(|(partner, mut line)| {
                 line.name = names.get(&partner.to_string()).cloned().unwrap_or_default();
-                line.partner = Some(ID(partner.to_string()));
+                line.partner = Some(partner);
                 line
             })
             .collect();
@@ -534,16 +615,51 @@ impl AccountingQuery {
     }
 
     /// Each product's stock at `location` (default: the warehouse) on `date` (default: every
-    /// move so far), with what confirmed orders will bring in and take out of the warehouse.
+    /// move so far), with what confirmed orders will bring in and take out of the warehouse; by
+    /// reference, a page at a time.
+    #[allow(clippy::too_many_arguments)] // a list's page, filter, place and point in time
     async fn stock_levels(
         &self,
         ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(name = "where")] filter: Option<StockLevelWhere>,
         #[graphql(default)] location: StockLocation,
         date: Option<NaiveDate>,
         as_of: Option<AsOfInput>,
-    ) -> Result<Vec<StockLevelLine>> {
+    ) -> Result<Connection<OpaqueCursor<TextCursor>, StockLevelLine, TotalCount>> {
         let actor = reading(ctx, Model::Stock, "stock").await?;
-        stock(ctx, &actor, location, date, point(ctx, as_of).await?).await
+        let products = match filter.and_then(|f| f.products) {
+            Some(raw) => Some(
+                raw.iter()
+                    .map(|id| record_id(id, "a product"))
+                    .collect::<Result<Vec<Uuid>>>()?,
+            ),
+            None => None,
+        };
+        let point = point(ctx, as_of).await?;
+        let state = ctx.data::<AppState>()?;
+        let products = products.as_deref();
+        forward_connection(
+            ctx,
+            after,
+            first,
+            |after: Option<OpaqueCursor<TextCursor>>, limit| {
+                let which = Levels {
+                    products,
+                    page: Some((after.map(|c| c.0.into()), limit)),
+                };
+                projections::stock::levels(&state.pool, location.into(), date, point, which)
+            },
+            |level| {
+                OpaqueCursor(TextCursor {
+                    key: level.reference.clone(),
+                    id: level.product_id,
+                })
+            },
+            level_line(actor.config.configuration.settings()),
+        )
+        .await
     }
 
     /// What the stock on hand is worth at cost on `date`.
@@ -560,6 +676,7 @@ impl AccountingQuery {
             StockLocation::Stock,
             date,
             point(ctx, as_of).await?,
+            Levels::default(),
         )
         .await?
         .into_iter()
@@ -573,14 +690,38 @@ impl AccountingQuery {
         })
     }
 
-    /// The months of the books that have entries or were closed.
-    async fn periods(&self, ctx: &Context<'_>) -> Result<Vec<Period>> {
+    /// The months of the books that have entries or were closed, in order, a page at a time
+    /// (`closed`: only those closed, or only those open).
+    async fn periods(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        closed: Option<bool>,
+    ) -> Result<Connection<OpaqueCursor<String>, Period, TotalCount>> {
         reading(ctx, Model::Accounting, "account").await?;
         let state = ctx.data::<AppState>()?;
-        let rows = projections::period::all(&state.pool)
+        forward_connection(
+            ctx,
+            after,
+            first,
+            |after: Option<OpaqueCursor<String>>, limit| {
+                projections::period::page(&state.pool, closed, after.map(|c| c.0), limit)
+            },
+            |row| OpaqueCursor(row.id.clone()),
+            Period::from,
+        )
+        .await
+    }
+
+    /// One month of the books (`2026-11`), if it has entries or was closed.
+    async fn period(&self, ctx: &Context<'_>, id: String) -> Result<Option<Period>> {
+        reading(ctx, Model::Accounting, "account").await?;
+        let state = ctx.data::<AppState>()?;
+        let row = projections::period::get(&state.pool, &id)
             .await
             .map_err(|e| internal(ctx, e))?;
-        Ok(rows.into_iter().map(Period::from).collect())
+        Ok(row.map(Period::from))
     }
 
     /// One journal entry (a payment is one). With `asOf`, null unless it was posted by then
@@ -598,22 +739,60 @@ impl AccountingQuery {
         get_as_of(ctx, &id, "a journal entry", as_of, now, then, entry, past).await
     }
 
-    /// Journal entries dated from `from` to `to`, by date and number (at most 1000).
+    /// Journal entries, by date and number, a page at a time: payments are those of origin
+    /// `PAYMENT`.
     async fn journal_entries(
         &self,
         ctx: &Context<'_>,
-        journal: Option<String>,
-        from: Option<NaiveDate>,
-        to: Option<NaiveDate>,
-    ) -> Result<Vec<JournalEntry>> {
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(name = "where")] filter: Option<EntryWhere>,
+    ) -> Result<Connection<OpaqueCursor<EntryKey>, JournalEntry, TotalCount>> {
         reading(ctx, Model::Accounting, "account").await?;
         let state = ctx.data::<AppState>()?;
-        let dates = window(from, to)?;
-        let rows = projections::journal::entries(&state.pool, journal.as_deref(), dates)
-            .await
-            .map_err(|e| internal(ctx, e))?;
-        Ok(rows.into_iter().map(JournalEntry::from).collect())
+        let filter = filter.unwrap_or_default();
+        let filter = EntryFilter {
+            journal: filter.journal,
+            origin: filter.origin.map(Into::into),
+            partner: where_partner(filter.partner.as_ref())?,
+            dates: window(filter.from, filter.to)?,
+        };
+        forward_connection(
+            ctx,
+            after,
+            first,
+            |after: Option<OpaqueCursor<EntryKey>>, limit| {
+                journal::entries(&state.pool, &filter, after.map(|c| c.0), limit)
+            },
+            |row| OpaqueCursor(EntryKey::of(row)),
+            JournalEntry::from,
+        )
+        .await
     }
+}
+
+/// Which journal entries a list shows: every condition given.
+#[derive(InputObject, Default)]
+pub struct EntryWhere {
+    /// A journal's code.
+    pub journal: Option<String>,
+    pub origin: Option<EntryOriginName>,
+    /// Entries about this partner: their payments, invoices and bills.
+    pub partner: Option<ID>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// What an entry was posted for.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "projections::journal::Origin", name = "EntryOrigin")]
+pub enum EntryOriginName {
+    /// Posting an invoice, a bill or a credit note.
+    Invoice,
+    /// A payment.
+    Payment,
+    /// Written by an accountant.
+    Manual,
 }
 
 /// Groups ledger items by `key` with opening balances and running balances.
@@ -660,7 +839,7 @@ fn ledger(
             number: item.number,
             journal: item.journal,
             date: item.entry_date,
-            partner: item.partner_id.map(|p| ID(p.to_string())),
+            partner: item.partner_id,
             label: item.label,
             debit: item.debit,
             credit: item.credit,
@@ -767,27 +946,38 @@ async fn stock(
     location: StockLocation,
     date: Option<NaiveDate>,
     as_of: Option<projections::log::AsOf>,
+    which: Levels<'_>,
 ) -> Result<Vec<StockLevelLine>> {
     let state = ctx.data::<AppState>()?;
-    let decimals = business::decimals(actor.config.configuration.settings());
-    let rows = projections::stock::levels(&state.pool, location.into(), date, as_of)
+    let page = projections::stock::levels(&state.pool, location.into(), date, as_of, which)
         .await
         .map_err(|e| internal(ctx, e))?;
-    Ok(rows
-        .into_iter()
-        .map(|r| StockLevelLine {
-            product: ID(r.product_id.to_string()),
-            forecast: r.forecast(),
-            value: round(r.on_hand * r.cost, decimals),
-            reference: r.reference,
-            name: r.name,
-            uom: r.uom,
-            on_hand: r.on_hand,
-            incoming: r.incoming,
-            outgoing: r.outgoing,
-            cost: r.cost,
-        })
-        .collect())
+    let line = level_line(actor.config.configuration.settings());
+    Ok(page.rows.into_iter().map(line).collect())
+}
+
+/// A product's stock level as a report shows it: its value rounded to the currency.
+fn level_line(settings: &Settings) -> impl Fn(StockLevel) -> StockLevelLine {
+    let decimals = business::decimals(settings);
+    move |r| StockLevelLine {
+        product: r.product_id,
+        forecast: r.forecast(),
+        value: round(r.on_hand * r.cost, decimals),
+        reference: r.reference,
+        name: r.name,
+        uom: r.uom,
+        on_hand: r.on_hand,
+        incoming: r.incoming,
+        outgoing: r.outgoing,
+        cost: r.cost,
+    }
+}
+
+/// Which products' stock a list shows.
+#[derive(InputObject, Default)]
+pub struct StockLevelWhere {
+    /// Only these products.
+    pub products: Option<Vec<ID>>,
 }
 
 #[derive(InputObject)]
@@ -973,10 +1163,13 @@ impl AccountingMutation {
                 },
             )
             .await?;
-        let level = stock(ctx, &acting.actor, StockLocation::Stock, None, None)
+        let which = Levels {
+            products: Some(&[product]),
+            page: None,
+        };
+        let level = stock(ctx, &acting.actor, StockLocation::Stock, None, None, which)
             .await?
-            .into_iter()
-            .find(|l| l.product.as_str() == product.to_string());
+            .pop();
         Ok(CountStockPayload::new(level, user_errors))
     }
 }

@@ -57,6 +57,8 @@ pub enum Progress {
 batch_keys! {
     /// An order by id, read with the others a list asks for.
     OrderKey => one OrderRow, projections::order::get_many;
+    /// An invoice by id, read with the others a list asks for.
+    InvoiceKey => one InvoiceRow, projections::invoice::get_many;
     /// The lines of an order, read with those of the other orders a list shows.
     OrderLinesKey => many OrderLineRow where order_id, projections::order::lines_of;
     /// The invoices made from an order, read with those of the other orders a list shows.
@@ -350,9 +352,14 @@ impl Invoice {
         related(ctx, self.1.point(), now, then, Order::then).await
     }
 
-    /// For a credit note, the document it reverses.
-    async fn reverses(&self) -> Option<ID> {
-        self.0.reverses.map(|id| ID(id.to_string()))
+    /// For a credit note, the document it reverses (as it stood at the same point).
+    async fn reverses(&self, ctx: &Context<'_>) -> Result<Option<Invoice>> {
+        let Some(id) = self.0.reverses else {
+            return Ok(None);
+        };
+        let now = load_one(ctx, InvoiceKey(id), Invoice::from);
+        let then = move |pool, point| projections::invoice::as_of(pool, id, point);
+        related(ctx, self.1.point(), now, then, Invoice::then).await
     }
 
     async fn reference(&self) -> &str {

@@ -21,6 +21,8 @@ use super::record::get_as_of;
 use commands::business::{self, InvoiceInput, PaymentInput};
 use commands::AppState;
 
+use super::accounting::JournalEntry;
+
 #[derive(InputObject, Default)]
 pub struct InvoiceWhere {
     pub kind: Option<InvoiceKindName>,
@@ -164,6 +166,9 @@ pub struct RegisterPaymentInput {
 pub struct PaymentPayload {
     /// The payment's entry number.
     pub number: Option<String>,
+    /// The payment: its journal entry, as `journalEntry(id)` reads it back and
+    /// `journalEntries(where: { origin: PAYMENT })` lists it.
+    pub payment: Option<JournalEntry>,
     /// The documents paid, as they now stand.
     pub invoices: Vec<Invoice>,
     pub user_errors: Vec<UserError>,
@@ -427,6 +432,7 @@ impl InvoiceMutation {
             Err(user_errors) => {
                 return Ok(PaymentPayload {
                     number: None,
+                    payment: None,
                     invoices: vec![],
                     user_errors,
                 })
@@ -453,6 +459,13 @@ impl InvoiceMutation {
             )
             .await?;
         let state = ctx.data::<AppState>()?;
+        let payment = match user_errors.is_empty() {
+            true => projections::journal::get(&state.pool, id, None)
+                .await
+                .map_err(|e| internal(ctx, e))?
+                .map(JournalEntry::from),
+            false => None,
+        };
         let mut invoices = Vec::new();
         for a in &allocations {
             if let Some(row) = read_model::get(&state.pool, a.invoice)
@@ -464,6 +477,7 @@ impl InvoiceMutation {
         }
         Ok(PaymentPayload {
             number,
+            payment,
             invoices,
             user_errors,
         })

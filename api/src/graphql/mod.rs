@@ -26,6 +26,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{MergedObject, Schema};
 use commands::AppState;
 
+pub use admission::Introspection;
 pub use event::Event;
 pub use partner::Partner;
 
@@ -61,15 +62,18 @@ pub struct MutationRoot(
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, configuration::ConfigurationSubscription>;
 
-/// The schema, with the state every resolver reads from.
-pub fn schema(state: AppState) -> AppSchema {
+/// The schema, with the state every resolver reads from; `introspection` says who may read it.
+pub fn schema(state: AppState, introspection: Introspection) -> AppSchema {
     builder()
         .data(DataLoader::new(
             ReadLoader(state.pool.clone()),
             tokio::spawn,
         ))
         .data(state)
-        .extension(admission::Admission { depth: 12 })
+        .extension(admission::Admission {
+            depth: 12,
+            introspection,
+        })
         .limit_complexity(20_000)
         .extension(async_graphql::extensions::Tracing)
         .finish()

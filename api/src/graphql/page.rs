@@ -163,15 +163,3 @@ where
     })
     .await
 }
-
-/// A page of `limit` rows from `rows`, read with one row more than the page holds to learn
-/// whether more follow.
-pub fn page_of<R>(mut rows: Vec<R>, limit: usize, total_count: i64) -> Page<R> {
-    let has_more = rows.len() > limit;
-    rows.truncate(limit);
-    Page {
-        rows,
-        has_more,
-        total_count,
-    }
-}

@@ -17,7 +17,7 @@ use super::auth::{actor, require};
 use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::input::parse_id;
 use super::input::AsOfInput;
-use super::page::{forward_connection, page_of, TotalCount};
+use super::page::{forward_connection, TotalCount};
 use super::payload::{payload, send_one};
 use super::record::{get_as_of, now_and_then, At, Recorded};
 use super::request::RequestContext;
@@ -171,7 +171,7 @@ impl UserQuery {
                 read_model::list(&state.pool, after.as_deref(), limit as i64 + 1),
                 read_model::count(&state.pool),
             )?;
-            Ok::<_, QueryError>(page_of(rows, limit, total_count))
+            Ok::<_, QueryError>(projections::page::Page::of(rows, limit, total_count))
         };
         forward_connection(
             ctx,

@@ -126,6 +126,8 @@ pub struct Server {
     data_dir: PathBuf,
     admin_password: Option<String>,
     pub master: MasterPassword,
+    /// Who may introspect the databases' schema.
+    introspection: crate::graphql::Introspection,
     /// The databases being served; read by every request, so never held while one starts.
     backends: RwLock<HashMap<String, Served>>,
     /// Held while a database starts being served (one at a time).
@@ -140,8 +142,8 @@ struct Served {
 }
 
 impl Served {
-    fn new(backend: Backend) -> Self {
-        let schema = crate::schema(&backend);
+    fn new(backend: Backend, introspection: crate::graphql::Introspection) -> Self {
+        let schema = crate::graphql::schema(backend.state.clone(), introspection);
         Self {
             backend: Arc::new(backend),
             schema,
@@ -151,13 +153,14 @@ impl Served {
 
 impl Server {
     /// A manager for the server of `url` (whose database is served at `/graphql`), already
-    /// serving `default`.
+    /// serving `default`; `introspection` says who may introspect the databases' schema.
     pub fn new(
         url: &str,
         default: Backend,
         data_dir: &Path,
         admin_password: Option<String>,
         master: MasterPassword,
+        introspection: crate::graphql::Introspection,
     ) -> Result<Self, ManagerError> {
         let options = PgConnectOptions::from_str(url).map_err(DatabaseError::Url)?;
         let default_name = options.get_database().unwrap_or("erp").to_owned();
@@ -167,7 +170,11 @@ impl Server {
             data_dir: data_dir.to_owned(),
             admin_password,
             master,
-            backends: RwLock::new(HashMap::from([(default_name, Served::new(default))])),
+            introspection,
+            backends: RwLock::new(HashMap::from([(
+                default_name,
+                Served::new(default, introspection),
+            )])),
             starting: Mutex::new(()),
         })
     }
@@ -241,7 +248,10 @@ impl Server {
                 .run(&pool)
                 .await
                 .map_err(DatabaseError::from)?;
-            Ok(Served::new(Backend::start(pool.clone()).await?))
+            Ok(Served::new(
+                Backend::start(pool.clone()).await?,
+                self.introspection,
+            ))
         };
         let served = match started.await {
             Ok(served) => served,

@@ -173,7 +173,7 @@ pub async fn deliver_order(
             },
         )
         .await
-        .map_err(|f| f.at(&["input", "lines", &line.to_string(), "quantity"]))?;
+        .map_err(|f| f.at(&["input", "lines", &n.to_string(), "quantity"]))?;
     }
     Ok(())
 }

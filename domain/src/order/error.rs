@@ -23,18 +23,20 @@ pub enum OrderError {
         actual: OrderState,
         needed: &'static str,
     },
-    #[error("the order has no line {0}")]
-    UnknownLine(usize),
+    // `entry` in what follows: which of the delivery's quantities (from 0) is at fault.
+    #[error("the order has no line {line}")]
+    UnknownLine { line: usize, entry: usize },
     #[error("line {line} is a service: services are not delivered")]
-    NotGoods { line: usize },
+    NotGoods { line: usize, entry: usize },
     #[error("line {line}: {requested} is more than the {remaining} left to deliver")]
     OverDelivery {
         line: usize,
+        entry: usize,
         requested: Decimal,
         remaining: Decimal,
     },
     #[error("line {line}: a quantity must be above zero")]
-    NoQuantity { line: usize },
+    NoQuantity { line: usize, entry: usize },
     #[error("nothing to deliver: give at least one line and quantity")]
     EmptyDelivery,
     #[error("nothing left to invoice on this order")]

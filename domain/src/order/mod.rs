@@ -185,23 +185,25 @@ impl crate::Decide for Order {
                     return Err(OrderError::EmptyDelivery);
                 }
                 let mut delivering = vec![Decimal::ZERO; current.lines.len()];
-                for LineQuantity { line, quantity } in &quantities {
+                for (entry, LineQuantity { line, quantity }) in quantities.iter().enumerate() {
+                    let line = *line;
                     let ordered = current
                         .lines
-                        .get(*line)
-                        .ok_or(OrderError::UnknownLine(*line))?;
+                        .get(line)
+                        .ok_or(OrderError::UnknownLine { line, entry })?;
                     if !ordered.goods {
-                        return Err(OrderError::NotGoods { line: *line });
+                        return Err(OrderError::NotGoods { line, entry });
                     }
                     if *quantity <= Decimal::ZERO {
-                        return Err(OrderError::NoQuantity { line: *line });
+                        return Err(OrderError::NoQuantity { line, entry });
                     }
-                    delivering[*line] += *quantity;
-                    let remaining = ordered.line.quantity - current.delivered[*line];
-                    if delivering[*line] > remaining {
+                    delivering[line] += *quantity;
+                    let remaining = ordered.line.quantity - current.delivered[line];
+                    if delivering[line] > remaining {
                         return Err(OrderError::OverDelivery {
-                            line: *line,
-                            requested: delivering[*line],
+                            line,
+                            entry,
+                            requested: delivering[line],
                             remaining,
                         });
                     }

@@ -362,6 +362,7 @@ fn partial_deliveries_accumulate() {
         .when(deliver(3, vec![lq(0, "3.6")]))
         .then_expect_error(OrderError::OverDelivery {
             line: 0,
+            entry: 0,
             requested: d("3.6"),
             remaining: d("3.5"),
         });
@@ -374,6 +375,7 @@ fn delivering_more_than_ordered_at_once_is_refused() {
         .when(deliver(1, vec![lq(0, "11")]))
         .then_expect_error(OrderError::OverDelivery {
             line: 0,
+            entry: 0,
             requested: d("11"),
             remaining: d("10"),
         });
@@ -386,6 +388,7 @@ fn one_delivery_naming_a_line_twice_is_checked_on_the_sum() {
         .when(deliver(1, vec![lq(0, "6"), lq(0, "5")]))
         .then_expect_error(OrderError::OverDelivery {
             line: 0,
+            entry: 1,
             requested: d("11"),
             remaining: d("10"),
         });
@@ -398,6 +401,7 @@ fn delivering_a_fully_delivered_line_is_refused() {
         .when(deliver(2, vec![lq(0, "1")]))
         .then_expect_error(OrderError::OverDelivery {
             line: 0,
+            entry: 0,
             requested: d("1"),
             remaining: d("0"),
         });
@@ -424,7 +428,7 @@ fn delivering_a_line_the_order_does_not_have_is_refused() {
     OrderTest::with(())
         .given(confirmed())
         .when(deliver(1, vec![lq(2, "1")]))
-        .then_expect_error(OrderError::UnknownLine(2));
+        .then_expect_error(OrderError::UnknownLine { line: 2, entry: 0 });
 }
 
 #[test]
@@ -432,7 +436,7 @@ fn delivering_a_service_is_refused() {
     OrderTest::with(())
         .given(confirmed())
         .when(deliver(1, vec![lq(1, "1")]))
-        .then_expect_error(OrderError::NotGoods { line: 1 });
+        .then_expect_error(OrderError::NotGoods { line: 1, entry: 0 });
 }
 
 #[test]
@@ -441,7 +445,7 @@ fn delivering_nothing_or_less_than_nothing_of_a_line_is_refused() {
         OrderTest::with(())
             .given(confirmed())
             .when(deliver(1, vec![lq(0, quantity)]))
-            .then_expect_error(OrderError::NoQuantity { line: 0 });
+            .then_expect_error(OrderError::NoQuantity { line: 0, entry: 0 });
     }
 }
 

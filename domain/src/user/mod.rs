@@ -37,6 +37,22 @@ impl User {
     pub fn version(&self) -> u64 {
         self.version
     }
+
+    /// The user's groups; `None` before the user is created.
+    pub fn groups(&self) -> Option<&BTreeSet<Code>> {
+        self.current.as_ref().map(|current| &current.groups)
+    }
+
+    /// Whether the user can sign in with every right: active, and in the administrators' group.
+    pub fn is_active_admin(&self) -> bool {
+        self.current.as_ref().is_some_and(|current| {
+            current.active
+                && current
+                    .groups
+                    .iter()
+                    .any(|group| group.as_str() == crate::configuration::ADMIN_GROUP)
+        })
+    }
 }
 
 /// No event when a command changes nothing (deactivating an inactive user, an update to the

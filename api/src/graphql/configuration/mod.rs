@@ -3,7 +3,7 @@
 
 mod inputs;
 mod mutations;
-mod objects;
+pub(super) mod objects;
 
 use std::sync::Arc;
 

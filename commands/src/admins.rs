@@ -1,0 +1,126 @@
+//! Someone can always administer a database: no change may leave it without an active user in
+//! the administrators' group (every call after that would be FORBIDDEN, with no way back but the
+//! master password).
+//!
+//! A rule over every user, which no single user's stream can see: two administrators demoting
+//! each other at the same moment would each see the other still in place. So it is checked in
+//! the append's transaction, under a lock of its own ([`keeps_an_admin`]): the second of two
+//! such changes waits for the first to commit, then sees it, and is declined.
+
+use std::collections::BTreeSet;
+
+use cqrs_es::Aggregate;
+use domain::configuration::{Code, ADMIN_GROUP};
+use domain::user::{Login, PasswordHash, User, UserCommand, UserEvent, UserName};
+use projections::Checkpoint;
+use store::streams::AlongWith;
+use store::StoreError;
+
+use crate::bus::{CommandBus, CommandContext};
+use crate::error::{ErrorCode, Failure};
+
+/// The advisory lock that changes of administrators take in turn (any number, agreed on).
+const ADMINS_LOCK: i64 = 0x00AD_4D15;
+
+/// The input field a change of `command` is about, if it may leave no administrator.
+pub(crate) fn may_remove_one(command: &UserCommand) -> Option<&'static [&'static str]> {
+    match command {
+        UserCommand::UpdateUser {
+            groups: Some(_), ..
+        } => Some(&["input", "groups"]),
+        UserCommand::DeactivateUser => Some(&["input", "id"]),
+        _ => None,
+    }
+}
+
+/// The check, run in the append's transaction: declines the operation (blaming `field`) when,
+/// with it, no user would be an active administrator.
+pub(crate) fn keeps_an_admin(field: &'static [&'static str]) -> AlongWith<'static> {
+    Box::new(move |conn, _| {
+        Box::pin(async move {
+            sqlx::query("select pg_advisory_xact_lock($1)")
+                .bind(ADMINS_LOCK)
+                .execute(&mut *conn)
+                .await?;
+            // read after the lock: a change that held it before has committed, and is seen.
+            let events = store::stream::read_type(&mut *conn, User::TYPE).await?;
+            let mut current: Option<(&str, User)> = None;
+            for row in &events {
+                let user = match &mut current {
+                    Some((id, user)) if *id == row.aggregate_id => user,
+                    _ => {
+                        if current
+                            .as_ref()
+                            .is_some_and(|(_, user)| user.is_active_admin())
+                        {
+                            return Ok(());
+                        }
+                        &mut current.insert((&row.aggregate_id, User::default())).1
+                    }
+                };
+                let event: UserEvent = row.event.decode(User::TYPE, &row.aggregate_id)?;
+                user.apply(event);
+            }
+            if current.is_some_and(|(_, user)| user.is_active_admin()) {
+                return Ok(());
+            }
+            let refusal = Failure::refused(
+                ErrorCode::LastAdministrator,
+                "this would leave no active administrator, and no one could change anything any \
+                 more: give another active user the admin group first",
+            )
+            .at(field);
+            Err(StoreError::Declined(Box::new(refusal)))
+        })
+    })
+}
+
+/// The way back when no one can administer the database any more (the operator's, with the
+/// master password): user `login` becomes an active administrator with password
+/// `password_hash`, created if missing. One operation: all of it is written, or nothing.
+pub async fn reset(
+    bus: &CommandBus,
+    context: &CommandContext,
+    login: &Login,
+    password_hash: &PasswordHash,
+) -> Result<Option<Checkpoint>, Failure> {
+    let id = crate::auth::user_id(login.as_str()).to_string();
+    let admin = Code::parse(ADMIN_GROUP).map_err(Failure::internal)?;
+    let (_, at) = bus
+        .run(context, "ResetAdministrator", |work| {
+            let (id, login, password_hash, admin) = (
+                id.clone(),
+                login.clone(),
+                password_hash.clone(),
+                admin.clone(),
+            );
+            Box::pin(async move {
+                let commands = match work.get::<User>(&id).await?.groups() {
+                    None => vec![UserCommand::CreateUser {
+                        login,
+                        name: UserName::parse("Administrator").map_err(Failure::internal)?,
+                        password_hash,
+                        groups: BTreeSet::from([admin]),
+                    }],
+                    Some(groups) => {
+                        let mut groups = groups.clone();
+                        groups.insert(admin);
+                        vec![
+                            UserCommand::ActivateUser,
+                            UserCommand::UpdateUser {
+                                name: None,
+                                groups: Some(groups),
+                            },
+                            UserCommand::ChangePassword { password_hash },
+                        ]
+                    }
+                };
+                for command in commands {
+                    work.decide::<User>(&id, command).await?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(at)
+}
