@@ -186,12 +186,15 @@ pub enum ReplayCommand {
 pub enum DbCommand {
     /// The databases of this application on the server.
     List,
-    /// A new database, initialized like any; with --demo, the demo company in it.
+    /// A new database, initialized like any; with --demo, the demo company in it; with
+    /// --data, a data module loaded into it (made with the module, or not at all).
     Create {
         #[arg(value_parser = database_name)]
         name: String,
         #[arg(long)]
         demo: bool,
+        #[arg(long, value_name = "FILE")]
+        data: Option<PathBuf>,
     },
     /// Copy database FROM into new database TO, as it is now or as it was at a stage, a log
     /// position or a time.

@@ -142,20 +142,9 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Data {
             command: DataCommand::Load { file, dry_run },
         } => {
-            let bytes =
-                std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-            let text = String::from_utf8(bytes).map_err(|e| {
-                anyhow::anyhow!(
-                    "{} is not UTF-8 text (byte {})",
-                    file.display(),
-                    e.utf8_error().valid_up_to()
-                )
-            })?;
-            let module = data_module::DataModule::parse(&text).map_err(|refusal| {
-                anyhow::anyhow!("{}: {refusal}; nothing was loaded", file.display())
-            })?;
+            let module = data_module_file(file)?;
             let backend = caught_up(open(cli).await?, Duration::from_secs(600)).await?;
-            let report = data_module::load(&backend, &module, *dry_run, "erp-cli")
+            let report = data_module::load(&backend.state, &module, *dry_run, "erp-cli")
                 .await
                 .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was loaded", file.display()))?;
             // the read models show the module before the command returns.
@@ -248,8 +237,12 @@ async fn db(command: DbCommand, cli: &Cli, server: &api::manager::Server) -> any
                 println!("{}\t{kind}{default}", database.name);
             }
         }
-        DbCommand::Create { name, demo } => {
-            server.create(&name, demo).await?;
+        DbCommand::Create { name, demo, data } => {
+            let module = match &data {
+                Some(file) => Some(data_module_file(file)?),
+                None => None,
+            };
+            server.create(&name, demo, module.as_ref()).await?;
             println!("Created {name}.");
         }
         DbCommand::Duplicate {
@@ -347,6 +340,20 @@ async fn reset_admin(cli: &Cli, login: &str) -> anyhow::Result<()> {
         None => println!("`{login}` is an active administrator: sign in with the password you gave."),
     }
     Ok(())
+}
+
+/// The data module in `file`, or why it is not one.
+fn data_module_file(file: &std::path::Path) -> anyhow::Result<data_module::DataModule> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{} is not UTF-8 text (byte {})",
+            file.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    data_module::DataModule::parse(&text)
+        .map_err(|refusal| anyhow::anyhow!("{}: {refusal}; nothing was loaded", file.display()))
 }
 
 /// The name of the database `pool` is on.

@@ -96,6 +96,8 @@ pub enum Denied {
     },
     #[error("this operation belongs to module '{0}', which is not installed in this database")]
     ModuleNotInstalled(String),
+    #[error("user '{login}' may not {what}: only the administrators' group may")]
+    AdminOnly { login: String, what: &'static str },
 }
 
 impl Actor {
@@ -108,6 +110,18 @@ impl Actor {
                 login: self.login.clone(),
                 model,
                 right,
+            })
+        }
+    }
+
+    /// Nothing, if the user is an administrator (what `what` needs, `load data modules`).
+    pub fn require_admin(&self, what: &'static str) -> Result<(), Denied> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(Denied::AdminOnly {
+                login: self.login.clone(),
+                what,
             })
         }
     }

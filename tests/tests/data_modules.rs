@@ -35,7 +35,9 @@ async fn a_dry_run_says_what_would_change_and_changes_nothing() {
     let app = TestApp::new().await;
     let module = DataModule::parse(DEMO).unwrap();
     assert_eq!(module.key(), "l10n_demo@1.0.0");
-    let report = load(&app.backend, &module, true, "tester").await.unwrap();
+    let report = load(&app.backend.state, &module, true, "tester")
+        .await
+        .unwrap();
     assert!(!report.applied);
     assert_eq!(
         report.configuration,
@@ -62,7 +64,9 @@ async fn a_dry_run_says_what_would_change_and_changes_nothing() {
 async fn loading_applies_once_and_records_the_module_on_its_events() {
     let app = TestApp::new().await;
     let module = DataModule::parse(DEMO).unwrap();
-    let report = load(&app.backend, &module, false, "tester").await.unwrap();
+    let report = load(&app.backend.state, &module, false, "tester")
+        .await
+        .unwrap();
     assert!(report.applied);
     let written = app.event_count().await;
     // account installed, 2 taxes, currency, rate, sequence, label, group, access, 2 partners.
@@ -96,7 +100,9 @@ async fn loading_applies_once_and_records_the_module_on_its_events() {
                { "node": { "name": "Camptocamp", "address": { "city": null }, "isCustomer": false } }])
     );
 
-    let again = load(&app.backend, &module, false, "tester").await.unwrap();
+    let again = load(&app.backend.state, &module, false, "tester")
+        .await
+        .unwrap();
     assert!(again.is_empty(), "{again:?}");
     assert_eq!(
         app.event_count().await,
@@ -109,7 +115,9 @@ async fn loading_applies_once_and_records_the_module_on_its_events() {
         .replace("\"rate\": \"21\"", "\"rate\": \"20\"")
         .replace("info@agrolait.be", "sales@agrolait.be");
     let newer = DataModule::parse(&newer).unwrap();
-    let update = load(&app.backend, &newer, false, "tester").await.unwrap();
+    let update = load(&app.backend.state, &newer, false, "tester")
+        .await
+        .unwrap();
     assert_eq!(
         update.configuration,
         vec![Change {
@@ -161,7 +169,7 @@ async fn a_malformed_file_is_refused_with_its_line_and_nothing_is_applied() {
     ))
     .unwrap();
     let before = app.event_count().await;
-    let outcome = load(&app.backend, &unknown_field, false, "tester").await;
+    let outcome = load(&app.backend.state, &unknown_field, false, "tester").await;
     match outcome {
         Err(LoadError::Refused(refusal)) => {
             assert_eq!(refusal.line, 3);

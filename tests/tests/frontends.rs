@@ -877,3 +877,89 @@ async fn what_is_created_can_be_read_back_listed_and_followed() {
         "Agrolait"
     );
 }
+
+const LOAD: &str = "mutation($c: String!, $dry: Boolean) {
+    loadDataModule(content: $c, dryRun: $dry) {
+        module applied configuration { area key after } partners userErrors { field message code } } }";
+
+#[tokio::test]
+async fn an_administrator_loads_a_data_module_over_graphql() {
+    let app = TestApp::new().await;
+    let module = include_str!("../../data/l10n_demo.jsonl");
+    let bearer = format!("Bearer {}", app.admin_token);
+    let before = app.event_count().await;
+
+    // not an administrator: refused, whatever the module.
+    let clerk = app.user("clerk", &["user"]).await;
+    let answer = app
+        .graphql_with(&clerk, LOAD, json!({ "c": module, "dry": true }))
+        .await;
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{answer}"
+    );
+    let before = before + (app.event_count().await - before);
+
+    // a dry run says what it would do, and writes nothing.
+    let (_, dry) = post_with(&app, &bearer, LOAD, json!({ "c": module, "dry": true })).await;
+    let dry = &dry["data"]["loadDataModule"];
+    assert_eq!(dry["module"], "l10n_demo@1.0.0", "{dry}");
+    assert_eq!(dry["applied"], false);
+    let keys: Vec<&str> = dry["configuration"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["key"].as_str().unwrap())
+        .collect();
+    assert!(keys.contains(&"vat21") && keys.contains(&"USD"), "{dry}");
+    assert_eq!(
+        dry["partners"],
+        json!(["create partner 'Agrolait'", "create partner 'Camptocamp'"])
+    );
+    assert_eq!(app.event_count().await, before);
+
+    // loaded: in one append, and read back at once.
+    let (_, loaded) = post_with(&app, &bearer, LOAD, json!({ "c": module })).await;
+    assert_eq!(
+        loaded["data"]["loadDataModule"]["applied"], true,
+        "{loaded}"
+    );
+    let appends: i64 = sqlx::query_scalar(
+        "select count(distinct transaction_id) from events where metadata->>'data_module' = 'l10n_demo@1.0.0'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(appends, 1, "one transaction");
+    let now = app
+        .graphql(
+            "{ configuration { taxes { code } } partners { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        now["configuration"]["taxes"],
+        json!([{ "code": "vat21" }, { "code": "vat6" }])
+    );
+    assert_eq!(now["partners"]["totalCount"], 2);
+    // again: nothing to change.
+    let after = app.event_count().await;
+    let (_, again) = post_with(&app, &bearer, LOAD, json!({ "c": module })).await;
+    assert_eq!(again["data"]["loadDataModule"]["applied"], false, "{again}");
+    assert_eq!(app.event_count().await, after);
+
+    // a module that does not read: the line at fault, nothing written.
+    let broken = format!("{module}\n{{\"tax\": \"vat0\", \"name\": \"zero\"");
+    let (_, refused) = post_with(&app, &bearer, LOAD, json!({ "c": broken })).await;
+    let error = &refused["data"]["loadDataModule"]["userErrors"][0];
+    assert_eq!(error["field"], json!(["content"]), "{refused}");
+    let lines = broken.lines().count();
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("line {lines}:")),
+        "{refused}"
+    );
+    assert_eq!(app.event_count().await, after);
+}

@@ -570,3 +570,78 @@ async fn every_endpoint_serves_its_schema_as_sdl() {
     }
     let _ = std::fs::remove_dir_all(&m.data_dir);
 }
+
+#[tokio::test]
+async fn a_database_is_made_from_a_data_module_whole_or_not_at_all() {
+    let m = managed().await;
+    let module = include_str!("../../data/l10n_demo.jsonl");
+    let create = "mutation($pw: String!, $n: String!, $d: String) {
+        createDatabase(masterPassword: $pw, name: $n, dataModule: $d) {
+            database { name } userErrors { field message } } }";
+    let name = TestDb::fresh_name();
+    let created = manage(&m, create, json!({ "n": name, "d": module })).await;
+    assert_eq!(
+        created["createDatabase"]["userErrors"],
+        json!([]),
+        "{created}"
+    );
+    let token = sign_in(&m, &name).await;
+    let mut partners = partner_names(&m, &name, &token).await;
+    partners.sort();
+    assert_eq!(partners, ["Agrolait", "Camptocamp"]);
+    let (_, taxes) = post(
+        &m.router,
+        &format!("/db/{name}/graphql"),
+        &token,
+        "{ configuration { taxes { code } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        taxes["data"]["configuration"]["taxes"],
+        json!([{ "code": "vat21" }, { "code": "vat6" }]),
+        "{taxes}"
+    );
+
+    // a module that does not load (a tax needs module `account`, not required here): no
+    // database is left behind.
+    let broken = "{\"data_module\": \"broken\", \"version\": \"1.0.0\"}\n{\"tax\": \"vat21\", \"name\": \"VAT\", \"rate\": \"21\"}";
+    for (content, says) in [(broken, "line 2"), ("not json", "line 1")] {
+        let name = TestDb::fresh_name();
+        let refused = manage(&m, create, json!({ "n": name, "d": content })).await;
+        let errors = &refused["createDatabase"]["userErrors"];
+        assert_eq!(errors[0]["field"], json!(["dataModule"]), "{refused}");
+        assert!(
+            errors[0]["message"].as_str().unwrap().contains(says),
+            "{refused}"
+        );
+        let listed = manage(
+            &m,
+            "query($pw: String!) { databases(masterPassword: $pw) { name } }",
+            json!({}),
+        )
+        .await;
+        assert!(
+            !listed["databases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["name"] == name.as_str()),
+            "{name} was left behind: {listed}"
+        );
+        let exists: bool =
+            sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+                .bind(&name)
+                .fetch_one(&m.app.db.pool)
+                .await
+                .unwrap();
+        assert!(!exists, "{name} exists");
+    }
+    let dropped = manage(
+        &m,
+        "mutation($pw: String!, $n: String!) { dropDatabase(masterPassword: $pw, name: $n) { done } }",
+        json!({ "n": name }),
+    )
+    .await;
+    assert_eq!(dropped["dropDatabase"]["done"], true);
+}

@@ -51,7 +51,7 @@ pub async fn actor(ctx: &Context<'_>) -> async_graphql::Result<Actor> {
 /// A policy refusal as the GraphQL error a client reads, with its code.
 pub fn denied(denied: Denied) -> async_graphql::Error {
     let code = match denied {
-        Denied::Forbidden { .. } => "FORBIDDEN",
+        Denied::Forbidden { .. } | Denied::AdminOnly { .. } => "FORBIDDEN",
         Denied::ModuleNotInstalled(_) => "MODULE_NOT_INSTALLED",
     };
     coded(denied.to_string(), code)

@@ -8,6 +8,7 @@ use async_graphql::{
     Context, EmptySubscription, ErrorExtensions, Object, Result, Schema, SimpleObject,
 };
 use chrono::{DateTime, Utc};
+use commands::data_module::DataModule;
 
 use super::error::{UserError, UserErrorCode};
 use super::payload::{payload, Payload};
@@ -136,6 +137,7 @@ fn refusal(error: ManagerError) -> Result<Vec<UserError>> {
         ManagerError::Unknown(_) => (&["name"], UserErrorCode::NotFound),
         ManagerError::Exists(_) => (&["name"], UserErrorCode::AlreadyExists),
         ManagerError::Refused(_) => (&[], UserErrorCode::Invalid),
+        ManagerError::DataModule(_) => (&["dataModule"], UserErrorCode::Invalid),
         ManagerError::Password(_) => (&["new"], UserErrorCode::Invalid),
         ManagerError::Fork(crate::fork::ForkError::Exists(_)) => {
             (&["to"], UserErrorCode::AlreadyExists)
@@ -234,9 +236,21 @@ impl ManagerMutation {
         master_password: String,
         name: String,
         #[graphql(default)] demo: bool,
+        #[graphql(
+            desc = "A data module's text (JSON lines, as `loadDataModule` takes) to load into the new database: it is made with the module in it, or not at all."
+        )]
+        data_module: Option<String>,
     ) -> Result<DatabasePayload> {
         let server = guard(ctx, &master_password).await?;
-        database_payload(server.create(&name, demo).await.map(|d| (d, None)))
+        let module = match data_module.as_deref().map(DataModule::parse).transpose() {
+            Ok(module) => module,
+            Err(refusal) => {
+                let refused = Err(ManagerError::DataModule(refusal.to_string()));
+                return database_payload(refused);
+            }
+        };
+        let created = server.create(&name, demo, module.as_ref()).await;
+        database_payload(created.map(|d| (d, None)))
     }
 
     /// A copy of database `from` as it is now, or as it was at a stage, a log position or a

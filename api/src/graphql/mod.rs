@@ -5,6 +5,7 @@ mod admission;
 pub mod auth;
 mod business;
 pub mod configuration;
+mod data_module;
 mod document;
 pub mod error;
 mod event;
@@ -58,6 +59,7 @@ pub struct MutationRoot(
     order::OrderMutation,
     invoice::InvoiceMutation,
     accounting::AccountingMutation,
+    data_module::DataModuleMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, configuration::ConfigurationSubscription>;

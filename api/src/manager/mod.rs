@@ -53,6 +53,9 @@ pub enum ManagerError {
     Exists(String),
     #[error("{0}")]
     Refused(String),
+    /// The data module a new database was to be made from does not read or load.
+    #[error("the data module, {0}; no database was made")]
+    DataModule(String),
     #[error("the new master password: {0}")]
     Password(#[from] commands::auth::PasswordError),
     #[error(transparent)]
@@ -364,12 +367,17 @@ impl Server {
 
     /// Creates database `name`, initialized like any new database (and with the demo company
     /// when `demo`).
-    pub async fn create(&self, raw: &str, demo: bool) -> Result<DatabaseInfo, ManagerError> {
+    pub async fn create(
+        &self,
+        raw: &str,
+        demo: bool,
+        module: Option<&commands::data_module::DataModule>,
+    ) -> Result<DatabaseInfo, ManagerError> {
         let name = name(raw)?;
         if self.exists(&name).await? {
             return Err(ManagerError::Exists(name));
         }
-        let filled = self.fill_new(&name, demo).await;
+        let filled = self.fill_new(&name, demo, module).await;
         if let Err(error) = filled {
             // nothing half done: a database that could not be made whole does not stay.
             self.stop(&name).await;
@@ -387,8 +395,13 @@ impl Server {
     }
 
     /// Creates, initializes, marks and serves new database `name`, with the demo company in it
-    /// when `demo`.
-    async fn fill_new(&self, name: &str, demo: bool) -> Result<(), ManagerError> {
+    /// when `demo`, then `module` loaded.
+    async fn fill_new(
+        &self,
+        name: &str,
+        demo: bool,
+        module: Option<&commands::data_module::DataModule>,
+    ) -> Result<(), ManagerError> {
         let pool = database::open(&self.url_of(name)?, 8).await?;
         let password = match &self.admin_password {
             Some(password) => password.clone(),
@@ -413,6 +426,25 @@ impl Server {
             commands::demo::business(&backend, Utc::now().date_naive())
                 .await
                 .map_err(|e| ManagerError::Other(e.to_string()))?;
+        }
+        if let Some(module) = module {
+            let loaded =
+                commands::data_module::load(&backend.state, module, false, "manager").await;
+            match loaded {
+                Ok(_) => {}
+                Err(commands::data_module::LoadError::Refused(refusal)) => {
+                    return Err(ManagerError::DataModule(refusal.to_string()))
+                }
+                Err(commands::data_module::LoadError::Internal(e)) => {
+                    return Err(ManagerError::Other(e))
+                }
+            }
+            // the new database's read models show the module before it is announced.
+            if !backend.catch_up(Duration::from_secs(60)).await? {
+                return Err(ManagerError::Other(
+                    "the new database's read models did not catch up with its data module".into(),
+                ));
+            }
         }
         Ok(())
     }

@@ -4,10 +4,12 @@
 use std::fmt;
 
 use cqrs_es::Aggregate;
-use domain::configuration::{changes, Change, Configuration, ConfigurationCommand};
-use domain::partner::{PartnerChanges, PartnerCommand};
+use domain::configuration::{
+    changes, Change, Configuration, ConfigurationCommand, CONFIGURATION_ID,
+};
+use domain::partner::{Partner, PartnerChanges, PartnerCommand};
 
-use crate::app::Backend;
+use crate::app::AppState;
 use crate::bus::CommandContext;
 use crate::error::Failure;
 
@@ -22,6 +24,8 @@ pub struct Report {
     pub partners: Vec<String>,
     /// Whether the changes were made (false for a dry run).
     pub applied: bool,
+    /// Where the changes landed in the log, when made.
+    pub at: Option<projections::Checkpoint>,
 }
 
 impl Report {
@@ -44,14 +48,13 @@ fn internal(e: impl fmt::Display) -> LoadError {
 }
 
 /// Works out what `module` changes (every command decided on the configuration as it stands)
-/// and, unless `dry_run`, makes the changes as user `user`.
+/// and, unless `dry_run`, makes the changes as user `user`: all of them in one append, or none.
 pub async fn load(
-    backend: &Backend,
+    state: &AppState,
     module: &DataModule,
     dry_run: bool,
     user: &str,
 ) -> Result<Report, LoadError> {
-    let state = &backend.state;
     let current = projections::configuration::current(&state.pool)
         .await
         .map_err(internal)?
@@ -142,23 +145,29 @@ pub async fn load(
     }
     let mut context = CommandContext::system(user);
     context.data_module = Some(module.key());
-    if !report.configuration.is_empty() {
-        state
-            .bus
-            .configure(ConfigurationCommand::Batch(commands), &context)
-            .await
-            .map_err(|e| match e {
-                e @ Failure::Refused { .. } => LoadError::Refused(refuse(0, e.to_string())),
-                other => internal(other),
-            })?;
-    }
-    for (id, command) in partner_commands {
-        state
-            .bus
-            .partner(id, command, &context)
-            .await
-            .map_err(internal)?;
-    }
+    let configuration = (!report.configuration.is_empty()).then_some(commands);
+    let (_, at) = state
+        .bus
+        .run(&context, "LoadDataModule", |work| {
+            let (configuration, partners) = (configuration.clone(), partner_commands.clone());
+            Box::pin(async move {
+                if let Some(commands) = configuration {
+                    let batch = ConfigurationCommand::Batch(commands);
+                    work.decide::<Configuration>(CONFIGURATION_ID, batch)
+                        .await?;
+                }
+                for (id, command) in partners {
+                    work.decide::<Partner>(&id.to_string(), command).await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+        .map_err(|e| match e {
+            e @ Failure::Refused { .. } => LoadError::Refused(refuse(0, e.to_string())),
+            other => internal(other),
+        })?;
     report.applied = true;
+    report.at = at;
     Ok(report)
 }

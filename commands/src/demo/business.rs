@@ -34,7 +34,7 @@ pub async fn business(
     }
     let module = crate::data_module::DataModule::parse(DEMO_COMPANY)
         .map_err(|e| anyhow::anyhow!("the demo company's data module: {e}"))?;
-    crate::data_module::load(backend, &module, false, "demo")
+    crate::data_module::load(&backend.state, &module, false, "demo")
         .await
         .map_err(|e| anyhow::anyhow!("loading the demo company's books: {e}"))?;
     backend.catch_up(std::time::Duration::from_secs(30)).await?;

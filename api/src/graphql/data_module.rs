@@ -1,0 +1,87 @@
+//! Data modules over GraphQL: what `erp data load` does with a file, for a client that sets up
+//! a database without the command line.
+
+use async_graphql::{Context, Object, Result, SimpleObject};
+use commands::data_module::{self, DataModule, LoadError};
+use commands::AppState;
+
+use super::auth::{actor, denied};
+use super::configuration::ConfigurationChange;
+use super::error::{internal, UserError, UserErrorCode};
+
+/// What loading a data module did, or would do.
+#[derive(SimpleObject, Default)]
+pub struct DataModulePayload {
+    /// The module (`name@version`), once its text reads as one.
+    pub module: Option<String>,
+    /// Whether the changes were made (false for a dry run, or when nothing was to change).
+    pub applied: bool,
+    /// The configuration changes, as a stage diff shows them.
+    pub configuration: Vec<ConfigurationChange>,
+    /// One sentence per partner created or changed.
+    pub partners: Vec<String>,
+    /// Why nothing was loaded: the line of the module at fault in the message.
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(Default)]
+pub struct DataModuleMutation;
+
+#[Object]
+impl DataModuleMutation {
+    /// Loads a data module (its JSON-lines text, as `erp data load` reads a file): every
+    /// record as a command, all in one append or none of it; loading the same module again
+    /// changes nothing. With `dryRun: true`, only says what it would change. Administrators
+    /// only.
+    async fn load_data_module(
+        &self,
+        ctx: &Context<'_>,
+        content: String,
+        dry_run: Option<bool>,
+    ) -> Result<DataModulePayload> {
+        let dry_run = dry_run.unwrap_or(false);
+        let actor = actor(ctx).await?;
+        actor.require_admin("load data modules").map_err(denied)?;
+        let refused = |message: String| DataModulePayload {
+            user_errors: vec![UserError::new(
+                &["content"],
+                message,
+                UserErrorCode::Invalid,
+            )],
+            ..DataModulePayload::default()
+        };
+        let module = match DataModule::parse(&content) {
+            Ok(module) => module,
+            Err(refusal) => return Ok(refused(refusal.to_string())),
+        };
+        let state = ctx.data::<AppState>()?;
+        let report = match data_module::load(state, &module, dry_run, &actor.login).await {
+            Ok(report) => report,
+            Err(LoadError::Refused(refusal)) => {
+                return Ok(DataModulePayload {
+                    module: Some(module.key()),
+                    ..refused(refusal.to_string())
+                })
+            }
+            Err(LoadError::Internal(error)) => return Err(internal(ctx, error)),
+        };
+        if let Some(at) = report.at {
+            // what the client reads next shows the module: its configuration and partners.
+            for progress in [&state.configuration_progress, &state.partner_progress] {
+                if !progress.wait_for(at, state.read_your_writes_timeout).await {
+                    tracing::warn!(
+                        ?at,
+                        "a read model did not catch up with a data module in time"
+                    );
+                }
+            }
+        }
+        Ok(DataModulePayload {
+            module: Some(module.key()),
+            applied: report.applied,
+            configuration: report.configuration.into_iter().map(Into::into).collect(),
+            partners: report.partners,
+            user_errors: vec![],
+        })
+    }
+}
