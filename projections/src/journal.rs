@@ -110,6 +110,8 @@ pub struct EntryRow {
     pub entry_date: NaiveDate,
     pub reference: String,
     pub origin: Origin,
+    /// The partner it is about (a payment's, an invoice's), if one.
+    pub partner_id: Option<Uuid>,
     /// Debit (= credit) of the entry.
     pub amount: Decimal,
     /// Where in the log it was recorded.
@@ -127,7 +129,8 @@ pub struct ItemRow {
     pub credit: Decimal,
 }
 
-const ENTRY_COLUMNS: &str = "id, journal, number, entry_date, reference, origin, amount, position";
+const ENTRY_COLUMNS: &str =
+    "id, journal, number, entry_date, reference, origin, partner_id, amount, position";
 
 /// One entry; with `as_of`, only if it was posted by then (a posted entry never changes).
 pub async fn get(

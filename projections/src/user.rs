@@ -137,24 +137,48 @@ pub async fn get<'e>(db: impl PgExecutor<'e>, id: Uuid) -> Result<Option<UserRow
         .await
 }
 
-/// Up to `limit` users by login, after login `after`.
+/// Which users a list keeps: every condition given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserFilter {
+    /// In the login or the name, ignoring case.
+    pub search: Option<String>,
+    pub active: Option<bool>,
+    /// Members of this group.
+    pub group: Option<String>,
+}
+
+/// The condition of [`UserFilter`] on `$1` (search), `$2` (active) and `$3` (group).
+const KEPT: &str = "($1::text is null or strpos(lower(login), lower($1)) > 0
+                     or strpos(lower(name), lower($1)) > 0)
+                and ($2::bool is null or active = $2)
+                and ($3::text is null or $3 = any(groups))";
+
+/// The first `limit` users `filter` keeps after login `after`, by login.
 pub async fn list<'e>(
     db: impl PgExecutor<'e>,
+    filter: &UserFilter,
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<UserRow>, sqlx::Error> {
-    sqlx::query_as(
-        "select * from app_user where $1::text is null or login > $1 order by login limit $2",
-    )
+    sqlx::query_as(&format!(
+        "select * from app_user where {KEPT} and ($4::text is null or login > $4)
+          order by login limit $5"
+    ))
+    .bind(filter.search.as_deref())
+    .bind(filter.active)
+    .bind(filter.group.as_deref())
     .bind(after)
     .bind(limit)
     .fetch_all(db)
     .await
 }
 
-/// How many users there are.
-pub async fn count<'e>(db: impl PgExecutor<'e>) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("select count(*) from app_user")
+/// How many users `filter` keeps.
+pub async fn count<'e>(db: impl PgExecutor<'e>, filter: &UserFilter) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(&format!("select count(*) from app_user where {KEPT}"))
+        .bind(filter.search.as_deref())
+        .bind(filter.active)
+        .bind(filter.group.as_deref())
         .fetch_one(db)
         .await
 }

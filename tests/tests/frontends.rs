@@ -501,6 +501,15 @@ async fn the_last_administrator_cannot_lock_everyone_out() {
     // with a second administrator, either may step down; the last one left may not.
     let second_token = app.user("second", &["admin"]).await;
     let second = user_id(&app, &second_token).await;
+    let listed = app
+        .graphql(
+            "{ admins: users(where: { group: \"admin\", active: true }) { totalCount }
+               found: users(where: { search: \"SEC\" }) { nodes { login } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(listed["admins"]["totalCount"], 2, "{listed}");
+    assert_eq!(listed["found"]["nodes"], json!([{ "login": "second" }]));
     let stepped = app
         .graphql(UPDATE_GROUPS, json!({ "id": admin, "groups": ["user"] }))
         .await;
@@ -763,7 +772,7 @@ async fn what_is_created_can_be_read_back_listed_and_followed() {
     )
     .await;
     let payment = &paid["payment"];
-    assert_eq!(payment["origin"], "payment", "{paid}");
+    assert_eq!(payment["origin"], "PAYMENT", "{paid}");
     assert_eq!(payment["amount"], "121.00");
     assert_eq!(payment["number"], paid["number"]);
     let partners: Vec<&Value> = payment["lines"]
@@ -962,4 +971,435 @@ async fn an_administrator_loads_a_data_module_over_graphql() {
         "{refused}"
     );
     assert_eq!(app.event_count().await, after);
+}
+
+const VIEWS: &str = "{ configurationVersion views {
+    name title module model typeName stateField create update
+    source { kind one list key }
+    form { title fields { name label defaultLabel type required readOnly editableIn widget selection { value label } relation help } }
+    list { columns { field label } defaultOrder fixed { field value } }
+    search { name label type selection { value } relation }
+    actions { name label mutation states right allowed } } }";
+
+/// The introspected schema's types by name.
+fn types_of(schema: &Value) -> std::collections::HashMap<String, Value> {
+    schema["data"]["__schema"]["types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["name"].as_str().unwrap().to_owned(), t.clone()))
+        .collect()
+}
+
+/// Field `name` of type `type_`'s fields (or input fields).
+fn field_of<'a>(type_: &'a Value, name: &str) -> Option<&'a Value> {
+    type_["fields"]
+        .as_array()
+        .or_else(|| type_["inputFields"].as_array())?
+        .iter()
+        .find(|f| f["name"] == name)
+}
+
+#[tokio::test]
+async fn every_view_names_only_what_the_schema_has() {
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    let bearer = format!("Bearer {}", app.admin_token);
+    let (_, schema) = post(&app, &bearer, STANDARD_INTROSPECTION).await;
+    let types = types_of(&schema);
+    let views = app.graphql(VIEWS, json!({})).await["views"].clone();
+    let views = views.as_array().unwrap();
+    let names: Vec<&str> = views.iter().map(|v| v["name"].as_str().unwrap()).collect();
+    for expected in [
+        "partner",
+        "product",
+        "sale_order",
+        "purchase_order",
+        "invoice",
+        "payment",
+        "journal_entry",
+        "account",
+        "tax",
+        "journal",
+        "user",
+        "company",
+    ] {
+        assert!(names.contains(&expected), "no view {expected}: {names:?}");
+    }
+    let query = &types["QueryRoot"];
+    let mutation = &types["MutationRoot"];
+    for view in views {
+        let name = view["name"].as_str().unwrap();
+        let type_name = view["typeName"].as_str().unwrap();
+        let type_ = types
+            .get(type_name)
+            .unwrap_or_else(|| panic!("{name}: no type {type_name}"));
+        // every field of the form is a field of the type (nested ones through their types).
+        let mut fields = vec![];
+        for group in view["form"].as_array().unwrap() {
+            for field in group["fields"].as_array().unwrap() {
+                let path = field["name"].as_str().unwrap();
+                let mut at = type_;
+                let mut found = None;
+                for step in path.split('.') {
+                    let f = field_of(at, step)
+                        .unwrap_or_else(|| panic!("{name}: {type_name} has no {path}"));
+                    at = &types[named(&f["type"])];
+                    found = Some(f);
+                }
+                let found = found.unwrap();
+                // a selection's values are the enum's.
+                if field["type"] == "SELECTION" {
+                    let enum_ = &types[named(&found["type"])];
+                    let values = enum_["enumValues"].as_array();
+                    let values =
+                        values.unwrap_or_else(|| panic!("{name}.{path} is not an enum: {enum_}"));
+                    let mut schema_values: Vec<&str> =
+                        values.iter().map(|v| v["name"].as_str().unwrap()).collect();
+                    let mut view_values: Vec<&str> = field["selection"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|v| v["value"].as_str().unwrap())
+                        .collect();
+                    schema_values.sort();
+                    view_values.sort();
+                    assert_eq!(view_values, schema_values, "{name}.{path}");
+                }
+                if let Some(relation) = field["relation"].as_str() {
+                    assert!(
+                        names.contains(&relation),
+                        "{name}.{path} points to no view: {relation}"
+                    );
+                }
+                assert!(
+                    field["label"].as_str().is_some_and(|l| !l.is_empty()),
+                    "{name}.{path}"
+                );
+                fields.push(path);
+            }
+        }
+        for column in view["list"]["columns"].as_array().unwrap() {
+            let column = column["field"].as_str().unwrap();
+            assert!(
+                fields.contains(&column),
+                "{name}: column {column} is not in the form"
+            );
+        }
+        if let Some(state) = view["stateField"].as_str() {
+            assert!(
+                field_of(type_, state).is_some(),
+                "{name}: no state field {state}"
+            );
+        }
+        // where the records are read, and what filters their list takes.
+        let source = &view["source"];
+        match source["kind"].as_str().unwrap() {
+            "RECORDS" => {
+                let one = field_of(query, source["one"].as_str().unwrap())
+                    .unwrap_or_else(|| panic!("{name}: {source}"));
+                assert_eq!(named(&one["type"]), type_name, "{name}");
+                let list = field_of(query, source["list"].as_str().unwrap())
+                    .unwrap_or_else(|| panic!("{name}: {source}"));
+                let connection = &types[named(&list["type"])];
+                let node = field_of(
+                    &types[named(&field_of(connection, "edges").unwrap()["type"])],
+                    "node",
+                )
+                .unwrap();
+                assert_eq!(named(&node["type"]), type_name, "{name}");
+                let where_ = list["args"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|a| a["name"] == "where");
+                let filters = view["search"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| f["name"].as_str().unwrap())
+                    .chain(
+                        view["list"]["fixed"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|f| f["field"].as_str().unwrap()),
+                    );
+                for filter in filters {
+                    let input = &types
+                        [named(&where_.unwrap_or_else(|| panic!("{name}: no where"))["type"])];
+                    assert!(
+                        field_of(input, filter).is_some(),
+                        "{name}: where has no {filter}"
+                    );
+                }
+                for filter in view["search"].as_array().unwrap() {
+                    if let Some(relation) = filter["relation"].as_str() {
+                        assert!(
+                            names.contains(&relation),
+                            "{name}: filter {filter} points to no view"
+                        );
+                    }
+                    if filter["type"] == "SELECTION" {
+                        let input = &types[named(&where_.unwrap()["type"])];
+                        let enum_ = &types[named(
+                            &field_of(input, filter["name"].as_str().unwrap()).unwrap()["type"],
+                        )];
+                        let mut schema_values: Vec<&str> = enum_["enumValues"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|v| v["name"].as_str().unwrap())
+                            .collect();
+                        let mut view_values: Vec<&str> = filter["selection"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|v| v["value"].as_str().unwrap())
+                            .collect();
+                        schema_values.sort();
+                        view_values.sort();
+                        assert_eq!(view_values, schema_values, "{name}: filter {filter}");
+                    }
+                }
+            }
+            "CONFIGURATION" => {
+                let list =
+                    field_of(&types["Configuration"], source["list"].as_str().unwrap()).unwrap();
+                assert_eq!(named(&list["type"]), type_name, "{name}");
+                assert!(field_of(type_, source["key"].as_str().unwrap()).is_some());
+            }
+            "SINGLE" => {
+                let one =
+                    field_of(&types["Configuration"], source["one"].as_str().unwrap()).unwrap();
+                assert_eq!(named(&one["type"]), type_name, "{name}");
+            }
+            "LINES" => assert!(
+                views
+                    .iter()
+                    .any(|v| v["form"].as_array().unwrap().iter().any(|g| g["fields"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|f| f["relation"] == name && f["type"] == "ONE_TO_MANY"))),
+                "{name}: lines of no view"
+            ),
+            other => panic!("{name}: source {other}"),
+        }
+        // every mutation it names exists.
+        let actions = view["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| &a["mutation"]);
+        for mutation_name in [&view["create"], &view["update"]]
+            .into_iter()
+            .chain(actions)
+        {
+            if let Some(m) = mutation_name.as_str() {
+                assert!(field_of(mutation, m).is_some(), "{name}: no mutation {m}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn views_follow_the_modules_the_labels_and_the_rights() {
+    let app = TestApp::new().await;
+    // base alone: no sales view.
+    let views = app.graphql(VIEWS, json!({})).await;
+    let names: Vec<&str> = views["views"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"partner") && !names.contains(&"sale_order"),
+        "{names:?}"
+    );
+    tests::books::set_up_the_books(&app).await;
+    let before = app.graphql("{ configurationVersion }", json!({})).await["configurationVersion"]
+        .as_i64()
+        .unwrap();
+    tests::books::configure(
+        &app,
+        "setLabel",
+        "SetLabelInput",
+        json!({ "form": "sale_order", "field": "partner", "label": "Customer" }),
+    )
+    .await;
+    let after = app.graphql(VIEWS, json!({})).await;
+    assert!(after["configurationVersion"].as_i64().unwrap() > before);
+    let sale = after["views"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "sale_order")
+        .unwrap();
+    let partner = &sale["form"][0]["fields"][1];
+    assert_eq!(partner["name"], "partner");
+    assert_eq!(partner["label"], "Customer");
+    assert_eq!(partner["defaultLabel"], "Partner");
+    assert_eq!(partner["editableIn"], json!([]), "given when the order is made");
+    let lines = &sale["form"][1]["fields"][0];
+    assert_eq!(lines["name"], "lines");
+    assert_eq!(lines["editableIn"], json!(["DRAFT"]), "a draft's lines can change");
+    let column = sale["list"]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["field"] == "partner")
+        .unwrap();
+    assert_eq!(column["label"], "Customer", "the list shows the same label");
+    let purchase = after["views"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "purchase_order")
+        .unwrap();
+    assert_eq!(
+        purchase["form"][0]["fields"][1]["label"], "Partner",
+        "a label is one view's"
+    );
+    // a field no view has is refused by name.
+    let refused = tests::books::mutate(
+        &app,
+        "setLabel",
+        "SetLabelInput",
+        json!({ "form": "sale_order", "field": "nope", "label": "X" }),
+        "configuration { version }",
+    )
+    .await;
+    assert_eq!(
+        refused["userErrors"][0]["field"],
+        json!(["input", "field"]),
+        "{refused}"
+    );
+
+    // actions say which states allow them, and whether this user may.
+    let confirm = sale["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "confirm")
+        .unwrap();
+    assert_eq!(confirm["states"], json!(["DRAFT"]));
+    assert_eq!(confirm["allowed"], true);
+    let clerk = app.user("clerk", &["user"]).await;
+    let seen = app.graphql_with(&clerk, VIEWS, json!({})).await;
+    let views = seen["data"]["views"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{seen}"));
+    let allowed = |view: &str, action: &str| {
+        views.iter().find(|v| v["name"] == view).unwrap()["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == action)
+            .unwrap()["allowed"]
+            .clone()
+    };
+    assert_eq!(
+        allowed("partner", "archive"),
+        true,
+        "the user group writes partners"
+    );
+    assert_eq!(allowed("sale_order", "confirm"), false, "but not orders");
+}
+
+/// The input object type of mutation `name`'s `input` argument.
+fn input_of<'a>(types: &'a std::collections::HashMap<String, Value>, name: &str) -> &'a Value {
+    let mutation = field_of(&types["MutationRoot"], name).unwrap_or_else(|| panic!("no {name}"));
+    let input = mutation["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "input");
+    &types[named(&input.unwrap_or_else(|| panic!("{name} takes no input"))["type"])]
+}
+
+/// Whether `input` has field `path`, or its last step (the company's address is flat in
+/// `updateCompany`).
+fn takes(input: &Value, path: &str) -> bool {
+    let first = path.split('.').next().unwrap_or(path);
+    let last = path.rsplit('.').next().unwrap_or(path);
+    field_of(input, first).is_some() || field_of(input, last).is_some()
+}
+
+#[tokio::test]
+async fn a_form_is_saved_by_the_mutations_its_view_names() {
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    let bearer = format!("Bearer {}", app.admin_token);
+    let (_, schema) = post(&app, &bearer, STANDARD_INTROSPECTION).await;
+    let types = types_of(&schema);
+    let views = app.graphql(VIEWS, json!({})).await["views"].clone();
+    let views = views.as_array().unwrap();
+    let fields = |view: &Value| -> Vec<Value> {
+        view["form"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|g| g["fields"].as_array().unwrap().clone())
+            .collect()
+    };
+    for view in views {
+        let name = view["name"].as_str().unwrap();
+        let create = view["create"].as_str().map(|m| input_of(&types, m));
+        let update = view["update"].as_str().map(|m| input_of(&types, m));
+        // lines are saved with their record, through its mutations (checked there).
+        let lines_view = view["source"]["kind"] == "LINES";
+        for field in fields(view) {
+            let path = field["name"].as_str().unwrap();
+            if field["readOnly"] == true {
+                continue;
+            }
+            // what can be given at all is given when the record is made.
+            if let Some(create) = create {
+                assert!(
+                    takes(create, path),
+                    "{name}: {} does not take {path}",
+                    view["create"]
+                );
+            }
+            // what can be changed afterwards (in any state, or in some) is saved by the update.
+            let later = field["editableIn"].is_null()
+                || field["editableIn"]
+                    .as_array()
+                    .is_some_and(|s| !s.is_empty());
+            if later && !lines_view {
+                let update = update
+                    .unwrap_or_else(|| panic!("{name}: {path} can be changed, but by no mutation"));
+                assert!(
+                    takes(update, path),
+                    "{name}: {} does not take {path}",
+                    view["update"]
+                );
+            }
+            // a record's lines are given as the lines input of its mutations.
+            if field["type"] == "ONE_TO_MANY" {
+                let lines = views
+                    .iter()
+                    .find(|v| v["name"] == field["relation"])
+                    .unwrap();
+                for mutation_input in [create, update].into_iter().flatten() {
+                    let Some(lines_input) = field_of(mutation_input, path) else {
+                        continue;
+                    };
+                    let line_type = &types[named(&lines_input["type"])];
+                    for line_field in fields(lines) {
+                        if line_field["readOnly"] == true {
+                            continue;
+                        }
+                        let line_path = line_field["name"].as_str().unwrap();
+                        assert!(
+                            takes(line_type, line_path),
+                            "{name}.{path}: a line input takes no {line_path}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

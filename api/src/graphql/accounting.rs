@@ -259,9 +259,14 @@ impl JournalEntry {
         &self.0.reference
     }
 
-    /// `invoice`, `payment` or `manual`.
-    async fn origin(&self) -> &str {
-        self.0.origin.as_str()
+    /// What it was posted for.
+    async fn origin(&self) -> EntryOriginName {
+        self.0.origin.into()
+    }
+
+    /// The partner it is about (a payment's, an invoice's), as it now is.
+    async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
+        partner(ctx, self.0.partner_id).await
     }
 
     /// Debit (= credit) of the entry, to the currency's decimals.

@@ -163,13 +163,21 @@ impl UserQuery {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        #[graphql(name = "where")] filter: Option<UserWhere>,
     ) -> Result<Connection<String, User, TotalCount>> {
         require(ctx, Model::User, Right::Read).await?;
         let state = ctx.data::<AppState>()?;
+        let filter = filter.unwrap_or_default();
+        let filter = read_model::UserFilter {
+            search: filter.search,
+            active: filter.active,
+            group: filter.group,
+        };
+        let filter = &filter;
         let fetch = |after: Option<String>, limit| async move {
             let (rows, total_count) = tokio::try_join!(
-                read_model::list(&state.pool, after.as_deref(), limit as i64 + 1),
-                read_model::count(&state.pool),
+                read_model::list(&state.pool, filter, after.as_deref(), limit as i64 + 1),
+                read_model::count(&state.pool, filter),
             )?;
             Ok::<_, QueryError>(projections::page::Page::of(rows, limit, total_count))
         };
@@ -183,6 +191,16 @@ impl UserQuery {
         )
         .await
     }
+}
+
+/// Which users a list shows: every condition given.
+#[derive(InputObject, Default)]
+pub struct UserWhere {
+    /// In the login or the name, ignoring case.
+    pub search: Option<String>,
+    pub active: Option<bool>,
+    /// Members of this group (its code).
+    pub group: Option<String>,
 }
 
 fn password_problem(problems: &mut Problems, error: PasswordError) {

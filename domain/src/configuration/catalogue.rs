@@ -1,7 +1,8 @@
-//! What this build of the code ships: the modules an installation can have, the models access
-//! rights govern, and the forms whose field labels an implementer can rename.
+//! What this build of the code ships: the modules an installation can have, and the models
+//! access rights govern. (The views of the models, whose labels an implementer can rename, are
+//! in [`super::views`].)
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
@@ -222,87 +223,6 @@ impl Model {
             Model::Accounting => "accounting",
         }
     }
-}
-
-/// A form whose field labels can be renamed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FormSpec {
-    /// The form's name, as labels are keyed: `partner`.
-    pub name: &'static str,
-    /// The module that brings the form.
-    pub module: &'static str,
-    /// Each field (named as in the GraphQL schema) with its default label.
-    pub fields: &'static [(&'static str, &'static str)],
-}
-
-/// Every form of this build.
-pub const FORMS: &[FormSpec] = &[
-    FormSpec {
-        name: "partner",
-        module: "base",
-        fields: &[
-            ("name", "Name"),
-            ("email", "Email"),
-            ("phone", "Phone"),
-            ("address.street", "Street"),
-            ("address.city", "City"),
-            ("address.zip", "ZIP"),
-            ("address.country", "Country"),
-            ("vat", "Tax ID"),
-            ("isCustomer", "Customer"),
-            ("isSupplier", "Supplier"),
-        ],
-    },
-    FormSpec {
-        name: "company",
-        module: "base",
-        fields: &[
-            ("name", "Company Name"),
-            ("currency", "Currency"),
-            ("address.street", "Street"),
-            ("address.city", "City"),
-            ("address.zip", "ZIP"),
-            ("address.country", "Country"),
-            ("fiscalYearStart", "Fiscal Year Starts"),
-        ],
-    },
-    FormSpec {
-        name: "tax",
-        module: "account",
-        fields: &[
-            ("code", "Code"),
-            ("name", "Tax Name"),
-            ("rate", "Rate (%)"),
-            ("priceIncluded", "Included in Price"),
-        ],
-    },
-    FormSpec {
-        name: "user",
-        module: "base",
-        fields: &[
-            ("login", "Login"),
-            ("name", "Name"),
-            ("active", "Active"),
-            ("groups", "Groups"),
-        ],
-    },
-];
-
-/// The form named `name`.
-pub fn form(name: &str) -> Option<&'static FormSpec> {
-    FORMS.iter().find(|f| f.name == name)
-}
-
-/// The default label of every field, keyed `form.field`.
-pub fn default_labels() -> BTreeMap<String, &'static str> {
-    FORMS
-        .iter()
-        .flat_map(|f| {
-            f.fields
-                .iter()
-                .map(move |(field, label)| (format!("{}.{field}", f.name), *label))
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ mod events;
 mod restoration;
 mod settings;
 mod values;
+pub mod views;
 
 pub use access::{Group, Right, Rights, ADMIN_GROUP};
 pub use accounts::{Account, AccountKind, BusinessSettings, InvoicePolicy, Journal, JournalKind};
@@ -219,10 +220,9 @@ impl crate::Decide for Configuration {
                 Some(E::CurrencyRemoved { code })
             }
             C::SetLabel { form, field, label } => {
-                let spec =
-                    catalogue::form(&form).ok_or_else(|| Error::UnknownForm(form.clone()))?;
+                let spec = views::view(&form).ok_or_else(|| Error::UnknownForm(form.clone()))?;
                 self.require_module(spec.module)?;
-                let Some((_, default)) = spec.fields.iter().find(|(name, _)| *name == field) else {
+                let Some(default) = spec.field(&field).map(|f| f.label) else {
                     return Err(Error::UnknownField { form, field });
                 };
                 let renamed = settings.labels.get(&format!("{form}.{field}"));

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::access::Group;
 use super::accounts::{Account, AccountKind, BusinessSettings, Journal, JournalKind};
-use super::catalogue::{self, ModuleVersion};
+use super::catalogue::ModuleVersion;
 use super::error::ConfigurationError;
 use super::events::ConfigurationEvent;
 use super::values::{Code, Company, Currency, CurrencyCode, Sequence, Tax};
@@ -47,9 +47,9 @@ impl Settings {
     pub fn label(&self, form: &str, field: &str) -> Option<String> {
         let key = format!("{form}.{field}");
         self.labels.get(&key).cloned().or_else(|| {
-            catalogue::form(form)
-                .and_then(|f| f.fields.iter().find(|(name, _)| *name == field))
-                .map(|(_, label)| (*label).to_owned())
+            super::views::view(form)
+                .and_then(|view| view.field(field))
+                .map(|f| f.label.to_owned())
         })
     }
 

@@ -4,6 +4,7 @@
 mod inputs;
 mod mutations;
 pub(super) mod objects;
+pub mod views;
 
 use std::sync::Arc;
 
@@ -197,21 +198,20 @@ impl Configuration {
 
 fn forms_of(view: &ConfigView) -> Vec<Form> {
     let settings = view.configuration.settings();
-    catalogue::FORMS
+    domain::configuration::views::VIEWS
         .iter()
-        .filter(|form| settings.is_installed(form.module))
-        .map(|form| Form {
-            name: form.name.to_owned(),
-            module: form.module.to_owned(),
-            fields: form
-                .fields
-                .iter()
-                .map(|(field, default)| FormField {
-                    field: (*field).to_owned(),
+        .filter(|view| settings.is_installed(view.module))
+        .map(|view| Form {
+            name: view.name.to_owned(),
+            module: view.module.to_owned(),
+            fields: view
+                .fields()
+                .map(|field| FormField {
+                    field: field.name.to_owned(),
                     label: settings
-                        .label(form.name, field)
-                        .unwrap_or_else(|| (*default).to_owned()),
-                    default_label: (*default).to_owned(),
+                        .label(view.name, field.name)
+                        .unwrap_or_else(|| field.label.to_owned()),
+                    default_label: field.label.to_owned(),
                 })
                 .collect(),
         })
@@ -254,10 +254,26 @@ impl ConfigurationQuery {
     }
 
     /// The forms of the installed modules with their labels, for drawing them. Any signed-in
-    /// user may read them.
+    /// user may read them. (`views` has the whole of each view.)
     async fn forms(&self, ctx: &Context<'_>) -> Result<Vec<Form>> {
         let actor = actor(ctx).await?;
         Ok(forms_of(&actor.config))
+    }
+
+    /// The views of the installed modules' models: each one's form, list, search and actions,
+    /// with this database's labels and what the signed-in user may do. A generic client draws
+    /// every form and list from these alone; a change of labels or modules bumps
+    /// `configurationVersion` and is announced by `configurationChanged`. Any signed-in user
+    /// may read them.
+    async fn views(&self, ctx: &Context<'_>) -> Result<Vec<views::View>> {
+        let actor = actor(ctx).await?;
+        Ok(views::views_of(&actor))
+    }
+
+    /// View `name` (`partner`, `sale_order`), if its module is installed.
+    async fn view(&self, ctx: &Context<'_>, name: String) -> Result<Option<views::View>> {
+        let actor = actor(ctx).await?;
+        Ok(views::views_of(&actor).into_iter().find(|v| v.name == name))
     }
 
     /// The current configuration version.
