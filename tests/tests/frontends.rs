@@ -1241,10 +1241,18 @@ async fn views_follow_the_modules_the_labels_and_the_rights() {
     assert_eq!(partner["name"], "partner");
     assert_eq!(partner["label"], "Customer");
     assert_eq!(partner["defaultLabel"], "Partner");
-    assert_eq!(partner["editableIn"], json!([]), "given when the order is made");
+    assert_eq!(
+        partner["editableIn"],
+        json!([]),
+        "given when the order is made"
+    );
     let lines = &sale["form"][1]["fields"][0];
     assert_eq!(lines["name"], "lines");
-    assert_eq!(lines["editableIn"], json!(["DRAFT"]), "a draft's lines can change");
+    assert_eq!(
+        lines["editableIn"],
+        json!(["DRAFT"]),
+        "a draft's lines can change"
+    );
     let column = sale["list"]["columns"]
         .as_array()
         .unwrap()
