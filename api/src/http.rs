@@ -68,10 +68,27 @@ async fn database_sdl(schema: &AppSchema, headers: &HeaderMap) -> Response {
     let probe = async_graphql::Request::new("{ __schema { queryType { name } } }")
         .data(request_context(headers));
     let answer = schema.execute(probe).await;
-    match answer.errors.first() {
-        None => sdl_response(&SDL),
-        Some(error) => reject(StatusCode::UNAUTHORIZED, MediaType::Json, &error.message),
+    let Some(error) = answer.errors.first() else {
+        return sdl_response(&SDL);
+    };
+    let unauthenticated = error
+        .extensions
+        .as_ref()
+        .and_then(|e| e.get("code"))
+        .is_some_and(|code| *code == async_graphql::Value::from("UNAUTHENTICATED"));
+    if !unauthenticated {
+        return reject(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            MediaType::Json,
+            &error.message,
+        );
     }
+    let mut response = reject(StatusCode::UNAUTHORIZED, MediaType::Json, &error.message);
+    response.headers_mut().insert(
+        axum::http::header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer"),
+    );
+    response
 }
 
 /// The whole HTTP application for one schema.

@@ -301,43 +301,49 @@ async fn db(command: DbCommand, cli: &Cli, server: &api::manager::Server) -> any
     Ok(())
 }
 
-/// `erp user reset-admin`: checks the master password, then makes `login` an active
-/// administrator with a new password.
+/// `erp user reset-admin`: checks the master password (which must have been set: a reset is
+/// no way to set it), then makes `login` an active administrator with a new password.
 async fn reset_admin(cli: &Cli, login: &str) -> anyhow::Result<()> {
     let login = domain::user::Login::parse(login).map_err(|e| anyhow::anyhow!("login: {e}"))?;
     let Some(master) = &cli.master_password else {
         anyhow::bail!("resetting an administrator needs the master password: give --master-password or ERP_MASTER_PASSWORD");
     };
-    let (guard, _) = api::manager::MasterPassword::open(&cli.data_dir, Some(master))
-        .await
-        .context("the master password")?;
+    let Some(guard) = api::manager::MasterPassword::existing(&cli.data_dir) else {
+        anyhow::bail!(
+            "no master password is set in {}: a reset needs the one the server was started with (give the server's --data-dir)",
+            cli.data_dir.display()
+        );
+    };
     guard.check(master).await?;
     let pool = open(cli).await?;
-    let (password, written) = match &cli.admin_password {
-        Some(password) => (password.clone(), None),
-        None => {
-            let password = api::manager::random_password();
-            let name = database_name(&pool).await?;
-            let path = cli.data_dir.join(format!("admin-password-{name}"));
-            api::manager::write_secret(&path, &password)
-                .with_context(|| format!("writing {}", path.display()))?;
-            (password, Some(path))
-        }
+    let (password, given) = match &cli.admin_password {
+        Some(password) => (password.clone(), true),
+        None => (api::manager::random_password(), false),
     };
     let hash = commands::auth::hash_password(&password)
         .await
         .map_err(|e| anyhow::anyhow!("the password: {e}"))?;
-    let bus = commands::CommandBus::new(pool, projections::Wake::default());
+    let bus = commands::CommandBus::new(pool.clone(), projections::Wake::default());
     let context = commands::CommandContext::system("erp-cli (master password)");
     commands::admins::reset(&bus, &context, &login, &hash)
         .await
         .map_err(|e| anyhow::anyhow!("{e}; nothing was changed"))?;
-    match written {
-        Some(path) => println!(
+    if given {
+        println!("`{login}` is an active administrator: sign in with the password you gave.");
+        return Ok(());
+    }
+    // written once the reset is done: a failed one leaves the file as it was.
+    let name = database_name(&pool).await?;
+    let path = cli.data_dir.join(format!("admin-password-{name}"));
+    match api::manager::write_secret(&path, &password) {
+        Ok(()) => println!(
             "`{login}` is an active administrator: sign in with the password in {} (and change it).",
             path.display()
         ),
-        None => println!("`{login}` is an active administrator: sign in with the password you gave."),
+        Err(e) => println!(
+            "`{login}` is an active administrator; {} could not be written ({e}), so here is the password, shown this once: {password}",
+            path.display()
+        ),
     }
     Ok(())
 }

@@ -509,12 +509,30 @@ async fn an_operator_with_the_master_password_gets_an_administrator_back() {
     };
     let before = app.event_count().await;
 
-    // without the master password, or with a wrong one, nothing happens.
+    // without the master password, or with a wrong one, or before the server ever had one,
+    // nothing happens.
     let refused = reset("admin", None);
     assert!(!refused.status.success());
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(said.contains("master password"), "{said}");
-    stdout(&reset("admin", Some(MASTER))); // the first use sets the master password
+    let unset = reset("admin", Some(MASTER));
+    assert!(
+        !unset.status.success(),
+        "a reset is no way to set the master password"
+    );
+    assert!(String::from_utf8_lossy(&unset.stderr).contains("no master password is set"));
+    assert_eq!(app.event_count().await, before);
+    // the server's first start sets it (as `erp db` does).
+    let listed = Command::new(env!("CARGO_BIN_EXE_erp"))
+        .args(["db", "list"])
+        .env("DATABASE_URL", &url)
+        .env("ERP_DATA_DIR", &data_dir.0)
+        .env("ERP_MASTER_PASSWORD", MASTER)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("erp runs");
+    stdout(&listed);
+    stdout(&reset("admin", Some(MASTER)));
     let after_first = app.event_count().await;
     assert!(after_first > before);
     let wrong = reset("admin", Some("not the master password"));

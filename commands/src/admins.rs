@@ -33,11 +33,21 @@ pub(crate) fn may_remove_one(command: &UserCommand) -> Option<&'static [&'static
     }
 }
 
-/// The check, run in the append's transaction: declines the operation (blaming `field`) when,
-/// with it, no user would be an active administrator.
-pub(crate) fn keeps_an_admin(field: &'static [&'static str]) -> AlongWith<'static> {
+/// The check, run in the append's transaction: declines the operation on user `target`
+/// (blaming `field`) when, with it, no user would be an active administrator. A change to a user
+/// who was no active administrator cannot lessen them, and is not checked.
+pub(crate) fn keeps_an_admin(field: &'static [&'static str], target: String) -> AlongWith<'static> {
     Box::new(move |conn, _| {
         Box::pin(async move {
+            let mut before = User::default();
+            for event in
+                store::stream::read_before_this_transaction(&mut *conn, User::TYPE, &target).await?
+            {
+                before.apply(event.decode::<UserEvent>(User::TYPE, &target)?);
+            }
+            if !before.is_active_admin() {
+                return Ok(());
+            }
             sqlx::query("select pg_advisory_xact_lock($1)")
                 .bind(ADMINS_LOCK)
                 .execute(&mut *conn)

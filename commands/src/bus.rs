@@ -189,7 +189,9 @@ impl CommandBus {
     ) -> Result<Checkpoint, Failure> {
         let creates = command.creates();
         let field = crate::admins::may_remove_one(&command);
-        let guard = move || crate::admins::keeps_an_admin(field.unwrap_or_default());
+        let target = id.to_string();
+        let guard =
+            move || crate::admins::keeps_an_admin(field.unwrap_or_default(), target.clone());
         let guard: Option<Guard<'_>> = field.is_some().then_some(&guard);
         self.one::<User>(
             &id.to_string(),

@@ -56,6 +56,26 @@ pub async fn read(
     .await
 }
 
+/// The events of a stream as they stood before the current transaction wrote any: what a check
+/// run in an append's transaction reads to know the record before the change.
+pub async fn read_before_this_transaction(
+    db: impl PgExecutor<'_>,
+    aggregate_type: &str,
+    aggregate_id: &str,
+) -> Result<Vec<StreamEvent>, sqlx::Error> {
+    sqlx::query_as(
+        "select sequence, event_type, event_version, payload::text as payload,
+                metadata::text as metadata, hash
+           from events where aggregate_type = $1 and aggregate_id = $2
+            and transaction_id <> pg_current_xact_id()
+          order by sequence",
+    )
+    .bind(aggregate_type)
+    .bind(aggregate_id)
+    .fetch_all(db)
+    .await
+}
+
 /// An event of one of the streams of a type, with its stream's id.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TypedEvent {

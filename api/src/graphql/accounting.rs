@@ -23,7 +23,7 @@ use projections::PgPool;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::business::{acting, cents, date_or_today, reading};
+use super::business::{acting, date_or_today, padded, reading};
 use super::configuration::objects::AccountObject;
 use super::document::model_of;
 use super::error::{internal, Problems, UserError, UserErrorCode};
@@ -269,9 +269,9 @@ impl JournalEntry {
         partner(ctx, self.0.partner_id).await
     }
 
-    /// Debit (= credit) of the entry, to the currency's decimals.
+    /// Debit (= credit) of the entry, with at least the currency's decimals.
     async fn amount(&self, ctx: &Context<'_>) -> Decimal {
-        cents(ctx, self.0.amount).await
+        padded(ctx, self.0.amount).await
     }
 
     /// Where in the log it was recorded.
@@ -371,11 +371,11 @@ impl JournalItem {
     }
 
     async fn debit(&self, ctx: &Context<'_>) -> Decimal {
-        cents(ctx, self.0.debit).await
+        padded(ctx, self.0.debit).await
     }
 
     async fn credit(&self, ctx: &Context<'_>) -> Decimal {
-        cents(ctx, self.0.credit).await
+        padded(ctx, self.0.credit).await
     }
 
     /// The customer or supplier the line is about.

@@ -192,6 +192,22 @@ pub fn date_or_today(date: Option<NaiveDate>) -> NaiveDate {
     date.unwrap_or_else(|| chrono::Utc::now().date_naive())
 }
 
+/// `amount` as given, with at least the company currency's decimals (`121.00`, not `121`), and
+/// never rounded: an entry may hold finer amounts than the currency shows.
+pub async fn padded(ctx: &Context<'_>, amount: Decimal) -> Decimal {
+    let decimals = match ctx.data::<AppState>() {
+        Ok(state) => {
+            commands::business::decimals(state.config.cached().await.configuration.settings())
+        }
+        Err(_) => 2,
+    };
+    let mut padded = amount;
+    if padded.scale() < decimals {
+        padded.rescale(decimals);
+    }
+    padded
+}
+
 /// `amount` in the company currency, to its decimals: `0.00`, not `0` (PostgreSQL keeps the
 /// scale of amounts, except of a zero).
 pub async fn cents(ctx: &Context<'_>, amount: Decimal) -> Decimal {

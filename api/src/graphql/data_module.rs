@@ -55,6 +55,24 @@ impl DataModuleMutation {
             Err(refusal) => return Ok(refused(refusal.to_string())),
         };
         let state = ctx.data::<AppState>()?;
+        // the module is decided on the read models of the configuration and the partners: they
+        // show the whole log first.
+        let latest = projections::log::latest(&state.pool)
+            .await
+            .map_err(|e| internal(ctx, e))?;
+        if let Some(latest) = latest {
+            for progress in [&state.configuration_progress, &state.partner_progress] {
+                if !progress
+                    .wait_for(latest, state.read_your_writes_timeout)
+                    .await
+                {
+                    return Err(internal(
+                        ctx,
+                        "the read models did not catch up with the log",
+                    ));
+                }
+            }
+        }
         let report = match data_module::load(state, &module, dry_run, &actor.login).await {
             Ok(report) => report,
             Err(LoadError::Refused(refusal)) => {

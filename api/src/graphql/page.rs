@@ -106,12 +106,31 @@ where
 /// Refuses `raw` (the list's `argument`, `after` or `before`) unless it is a cursor of type
 /// `C`: an `INVALID_CURSOR` error naming the argument, before anything is read.
 pub fn valid_cursor<C: CursorType>(raw: Option<&str>, argument: &str) -> Result<()> {
-    match raw {
-        Some(raw) if C::decode_cursor(raw).is_err() => Err(invalid_cursor(
+    let Some(raw) = raw else {
+        return Ok(());
+    };
+    // an opaque cursor is JSON inside: text in it that PostgreSQL cannot take (a forged one)
+    // is no cursor of ours either.
+    let forged = OpaqueCursor::<serde_json::Value>::decode_cursor(raw)
+        .is_ok_and(|cursor| holds_nul(&cursor.0));
+    if forged || C::decode_cursor(raw).is_err() {
+        return Err(invalid_cursor(
             argument,
             "is not a cursor of this list: give a startCursor or endCursor it returned",
-        )),
-        _ => Ok(()),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a string in `value` holds a NUL byte.
+fn holds_nul(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(text) => text.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().any(holds_nul),
+        serde_json::Value::Object(fields) => {
+            fields.iter().any(|(k, v)| k.contains('\0') || holds_nul(v))
+        }
+        _ => false,
     }
 }
 

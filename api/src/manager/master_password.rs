@@ -73,6 +73,18 @@ impl MasterPassword {
         ))
     }
 
+    /// The master password stored in `data_dir`, if one was ever set.
+    pub fn existing(data_dir: &Path) -> Option<Self> {
+        let path = data_dir.join("master-password.argon2");
+        let hash = std::fs::read_to_string(&path).ok()?;
+        let hash = hash.trim();
+        (!hash.is_empty()).then(|| Self {
+            hash: RwLock::new(hash.to_owned()),
+            path,
+            failures: AtomicU32::new(0),
+        })
+    }
+
     /// Ok if `password` is the master password; otherwise, after a wait that doubles with each
     /// failure in a row, `WrongPassword`.
     pub async fn check(&self, password: &str) -> Result<(), ManagerError> {

@@ -379,7 +379,11 @@ impl Server {
         }
         let filled = self.fill_new(&name, demo, module).await;
         if let Err(error) = filled {
-            // nothing half done: a database that could not be made whole does not stay.
+            // nothing half done: a database that could not be made whole does not stay, nor
+            // the password of its administrator.
+            if self.admin_password.is_none() {
+                let _ = std::fs::remove_file(self.data_dir.join(format!("admin-password-{name}")));
+            }
             self.stop(&name).await;
             if let Ok(mut conn) = self.server_connection().await {
                 fork::discard(&mut conn, &name).await;
@@ -428,6 +432,12 @@ impl Server {
                 .map_err(|e| ManagerError::Other(e.to_string()))?;
         }
         if let Some(module) = module {
+            // the module is decided on the read models: they show the new database whole first.
+            if !backend.catch_up(Duration::from_secs(60)).await? {
+                return Err(ManagerError::Other(
+                    "the new database's read models did not catch up with its log".into(),
+                ));
+            }
             let loaded =
                 commands::data_module::load(&backend.state, module, false, "manager").await;
             match loaded {

@@ -259,7 +259,11 @@ fn view_of(view: &ViewSpec, settings: &Settings, actor: &Actor) -> View {
                 let (kind, selection, relation) = kind_of(filter.kind);
                 ViewFilter {
                     name: filter.name.to_owned(),
-                    label: filter.label.to_owned(),
+                    // a filter on a field of the form goes by the field's label, renamed or not.
+                    label: match view.field(filter.name) {
+                        Some(_) => label(filter.name),
+                        None => filter.label.to_owned(),
+                    },
                     kind,
                     selection,
                     relation,
