@@ -998,7 +998,7 @@ const VIEWS: &str = "{ configurationVersion views {
     form { title fields { name label defaultLabel type required readOnly editableIn widget selection { value label } relation help } }
     list { columns { field label } defaultOrder fixed { field value } }
     search { name label type selection { value } relation }
-    actions { name label mutation states right allowed } } }";
+    actions { name label mutation states right alsoNeeds { model right } allowed } } }";
 
 /// The introspected schema's types by name.
 fn types_of(schema: &Value) -> std::collections::HashMap<String, Value> {
@@ -1340,6 +1340,40 @@ async fn views_follow_the_modules_the_labels_and_the_rights() {
         "the user group writes partners"
     );
     assert_eq!(allowed("sale_order", "confirm"), false, "but not orders");
+    // an action that needs rights on another model says so.
+    app.graphql(
+        "mutation { setGroup(input: { code: \"sales\", name: \"Sales\" }) { userErrors { message } }
+                    setAccess(input: { group: \"sales\", model: SALE_ORDER, create: true, read: true, write: true }) { userErrors { message } } }",
+        json!({}),
+    )
+    .await;
+    let seller = app.user("seller", &["sales"]).await;
+    let seen = app.graphql_with(&seller, VIEWS, json!({})).await;
+    let sale = seen["data"]["views"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "sale_order")
+        .unwrap();
+    let action = |name: &str| {
+        sale["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(action("confirm")["allowed"], true);
+    assert_eq!(
+        action("invoice")["allowed"],
+        false,
+        "invoicing makes an invoice"
+    );
+    assert_eq!(
+        action("invoice")["alsoNeeds"],
+        json!([{ "model": "INVOICE", "right": "CREATE" }])
+    );
 }
 
 /// The input object type of mutation `name`'s `input` argument.

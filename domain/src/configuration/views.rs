@@ -139,6 +139,8 @@ pub struct ActionSpec {
     pub states: &'static [&'static str],
     /// The right it needs, on the view's model.
     pub right: Right,
+    /// What else it needs, on other models (invoicing an order makes an invoice).
+    pub also: &'static [(Model, Right)],
 }
 
 /// Where a client reads a view's records.
@@ -243,6 +245,14 @@ const fn action(
         mutation,
         states,
         right,
+        also: &[],
+    }
+}
+
+impl ActionSpec {
+    const fn also(mut self, also: &'static [(Model, Right)]) -> Self {
+        self.also = also;
+        self
     }
 }
 
@@ -359,14 +369,16 @@ const ORDER_ACTIONS: &[ActionSpec] = &[
         "deliverOrder",
         &["CONFIRMED"],
         Right::Write,
-    ),
+    )
+    .also(&[(Model::Stock, Right::Read)]),
     action(
         "invoice",
         "Create Invoice",
         "invoiceOrder",
         &["CONFIRMED"],
         Right::Write,
-    ),
+    )
+    .also(&[(Model::Invoice, Right::Create)]),
     action(
         "cancel",
         "Cancel",

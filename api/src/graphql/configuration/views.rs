@@ -121,8 +121,17 @@ pub struct ViewAction {
     pub states: Vec<String>,
     /// The right it needs, on the view's model.
     pub right: RightName,
-    /// Whether the signed-in user has that right.
+    /// What else it needs, on other models.
+    pub also_needs: Vec<AccessNeed>,
+    /// Whether the signed-in user has every right it needs.
     pub allowed: bool,
+}
+
+/// A right on a model.
+#[derive(SimpleObject)]
+pub struct AccessNeed {
+    pub model: ModelName,
+    pub right: RightName,
 }
 
 /// One of the four access rights.
@@ -281,7 +290,18 @@ fn view_of(view: &ViewSpec, settings: &Settings, actor: &Actor) -> View {
                 mutation: a.mutation.to_owned(),
                 states: a.states.iter().map(|s| (*s).to_owned()).collect(),
                 right: a.right.into(),
-                allowed: actor.may(view.model, a.right),
+                also_needs: a
+                    .also
+                    .iter()
+                    .map(|(model, right)| AccessNeed {
+                        model: (*model).into(),
+                        right: (*right).into(),
+                    })
+                    .collect(),
+                allowed: actor.may(view.model, a.right)
+                    && a.also
+                        .iter()
+                        .all(|(model, right)| actor.may(*model, *right)),
             })
             .collect(),
     }
