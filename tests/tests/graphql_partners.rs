@@ -606,3 +606,65 @@ async fn creating_with_an_id_already_taken_is_refused_and_writes_nothing() {
     );
     assert_eq!(app.event_count().await, 1);
 }
+
+#[tokio::test]
+async fn a_partner_mutation_answers_with_its_row_while_the_log_is_held_back() {
+    let app = TestApp::new().await;
+    // a transaction still running holds back the horizon below which the runner reads the log:
+    // the partner list cannot move past it until it ends.
+    let mut held = app.db.pool.begin().await.unwrap();
+    sqlx::query("select pg_current_xact_id()")
+        .execute(&mut *held)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let created = create(&app, json!({ "name": "Agrolait", "isCustomer": true })).await;
+    assert_eq!(created["userErrors"], json!([]), "{created}");
+    assert_eq!(
+        created["partner"]["name"], "Agrolait",
+        "the row was written with the event"
+    );
+    let id = created["partner"]["id"].as_str().unwrap().to_owned();
+    let updated = update(
+        &app,
+        json!({ "id": id, "expectedVersion": 1, "email": "info@agrolait.example" }),
+    )
+    .await;
+    assert_eq!(
+        updated["partner"]["email"], "info@agrolait.example",
+        "{updated}"
+    );
+    assert_eq!(updated["partner"]["version"], 2);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "the mutations did not wait for the held-back runner (its timeout is 5 s): {:?}",
+        started.elapsed()
+    );
+    let listed = app
+        .graphql(
+            "{ partners(where: { nameContains: \"agro\" }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        listed["partners"]["totalCount"], 1,
+        "the list reads the same rows"
+    );
+    held.rollback().await.unwrap();
+    // the runner, let through, finds the rows written and leaves them as they are.
+    assert!(app
+        .backend
+        .catch_up(std::time::Duration::from_secs(10))
+        .await
+        .unwrap());
+    let row = app
+        .graphql(
+            "query($id: ID!) { partner(id: $id) { email version } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        row["partner"],
+        json!({ "email": "info@agrolait.example", "version": 2 })
+    );
+}

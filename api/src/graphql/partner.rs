@@ -540,7 +540,7 @@ async fn send(
         &actor,
         parsed,
         CommandBus::partner,
-        |s| &s.partner_progress,
+        |_| None, // the partner's row is written with its events
         read_model::get,
     )
     .await
