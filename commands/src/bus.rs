@@ -14,7 +14,7 @@ use projections::runner::Announcer;
 use projections::{Checkpoint, Wake};
 use sqlx::PgPool;
 use store::streams::AlongWith;
-use store::{AggregateCache, StoreError};
+use store::AggregateCache;
 use tracing::instrument;
 use uuid::Uuid;
 
@@ -140,8 +140,7 @@ impl CommandBus {
     }
 
     /// Executes a partner command. On success, returns the log position the partner's events
-    /// reached: the partner's own row shows the change at once (it is written in the same
-    /// transaction), other read models once they have got there.
+    /// reached: read models that have got there show the change.
     #[instrument(skip_all, fields(aggregate_id = %id, command = command.name()))]
     pub async fn partner(
         &self,
@@ -150,23 +149,13 @@ impl CommandBus {
         context: &CommandContext,
     ) -> Result<Checkpoint, Failure> {
         let creates = command.creates();
-        // the partner's row is written with its events (read-your-writes without a wait).
-        let inline = || -> AlongWith<'static> {
-            Box::new(|conn, events| {
-                Box::pin(async move {
-                    projections::partner::project_inline(conn, events)
-                        .await
-                        .map_err(|e| StoreError::Declined(Box::new(Failure::internal(e))))
-                })
-            })
-        };
         self.one::<Partner>(
             &id.to_string(),
             command.name(),
             command,
             creates,
             context,
-            Some(&inline),
+            None,
         )
         .await
     }

@@ -40,17 +40,6 @@ projection!(
     PartnerProjection: "partner", &["partner"], apply
 );
 
-/// Writes the rows of the partners `events` (just appended, in the append's transaction) are
-/// about: the partner form shows a command's change as soon as it commits, without waiting for
-/// the runner, which then finds the rows written and (every write guarded by the version)
-/// changes nothing.
-pub async fn project_inline(
-    tx: &mut PgConnection,
-    events: &[StoredEvent],
-) -> Result<(), ProjectionError> {
-    apply(tx, events).await
-}
-
 async fn apply(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<(), ProjectionError> {
     // each partner's events in the batch folded into what its row becomes, then written in two
     // statements for the whole batch (not one per event).

@@ -42,45 +42,6 @@ pub struct Appended {
     pub at: Option<Checkpoint>,
     /// Each stream's new last hash, in the order the streams were given.
     pub last_hashes: Vec<Vec<u8>>,
-    /// Where each event landed, stream after stream, each stream's in order.
-    pub landed: Vec<Checkpoint>,
-    /// The time every event of the append is recorded at.
-    pub recorded_at: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-/// The events `streams` appended (as `appended` says they landed), as the log now holds them:
-/// what a write in the append's transaction projects. (Without their hashes.)
-pub fn stored_events(
-    streams: &[StreamAppend<'_>],
-    metadata: &str,
-    appended: &Appended,
-) -> Vec<StoredEvent> {
-    let Some(recorded_at) = appended.recorded_at else {
-        return vec![];
-    };
-    let mut landed = appended.landed.iter();
-    let mut events = Vec::new();
-    for stream in streams.iter().filter(|s| !s.events.is_empty()) {
-        for (n, event) in stream.events.iter().enumerate() {
-            let Some(at) = landed.next() else {
-                return events;
-            };
-            events.push(StoredEvent {
-                position: at.position,
-                transaction_id: at.transaction_id,
-                aggregate_type: stream.aggregate_type.to_owned(),
-                aggregate_id: stream.aggregate_id.to_owned(),
-                sequence: i64::try_from(stream.base + n + 1).unwrap_or(i64::MAX),
-                event_type: event.event_type.clone(),
-                event_version: event.event_version.clone(),
-                payload: event.payload.clone(),
-                metadata: metadata.to_owned(),
-                recorded_at,
-                hash: None,
-            });
-        }
-    }
-    events
 }
 
 /// Appends every stream's events in one statement, all with `metadata` (JSON text). On a
@@ -152,10 +113,8 @@ pub async fn append(
     .await
     .map_err(StoreError::from_append)?;
     Ok(Appended {
-        at: landed.iter().max().copied(),
+        at: landed.into_iter().max(),
         last_hashes,
-        landed,
-        recorded_at: Some(recorded_at),
     })
 }
 

@@ -45,10 +45,9 @@ pub enum StoreError {
     /// An event or aggregate could not be written as JSON.
     #[error("an event or aggregate could not be written as JSON: {0}")]
     Encode(#[source] serde_json::Error),
-    /// What ran in the append's transaction (see [`streams::AlongWith`]) declined the
-    /// operation (a rule across records that the records alone cannot see) or failed (a read
-    /// model's write): nothing was written. The reason is the caller's own error, for it to
-    /// take back.
+    /// A check run in the append's transaction (see [`streams::AlongWith`]) declined the
+    /// operation: a rule across records that the records alone cannot see. The reason is the
+    /// caller's own error, for it to take back.
     #[error("{0}")]
     Declined(Box<dyn std::error::Error + Send + Sync>),
     /// The same stream was loaded as two different aggregate types in one unit of work.

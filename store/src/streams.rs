@@ -18,7 +18,7 @@ use sqlx::{PgConnection, PgPool};
 
 use crate::append::{append, Appended, NewEvent, StreamAppend};
 use crate::cache::{AggregateCache, Cached, Key, Kind, State};
-use crate::{chain, snapshot, stream, Checkpoint, StoreError, StoredEvent, SNAPSHOT_EVERY};
+use crate::{chain, snapshot, stream, Checkpoint, StoreError, SNAPSHOT_EVERY};
 
 /// Why a decision wrote nothing: the aggregate refused the command, or the store failed.
 #[derive(Debug)]
@@ -51,14 +51,11 @@ struct Touched {
     snapshot: Option<serde_json::Value>,
 }
 
-/// What runs in the same transaction as the append, given the events as the log now holds
-/// them: writes that land with the events (a record's own read model), or a check across records
-/// that declines the operation ([`StoreError::Declined`]) and so writes nothing.
+/// What runs in the same transaction as the append, given where the events landed: writes that
+/// land with the events (a record's own read model), or a check across records that declines
+/// the operation ([`StoreError::Declined`]) and so writes nothing.
 pub type AlongWith<'a> = Box<
-    dyn for<'c> FnOnce(
-            &'c mut PgConnection,
-            &'c [StoredEvent],
-        ) -> BoxFuture<'c, Result<(), StoreError>>
+    dyn for<'c> FnOnce(&'c mut PgConnection, &'c Appended) -> BoxFuture<'c, Result<(), StoreError>>
         + Send
         + 'a,
 >;
@@ -368,8 +365,7 @@ async fn in_transaction(
 ) -> Result<Appended, StoreError> {
     let mut tx = pool.begin().await?;
     let appended = append(&mut tx, streams, metadata).await?;
-    let events = crate::append::stored_events(streams, metadata, &appended);
-    along(&mut tx, &events).await?;
+    along(&mut tx, &appended).await?;
     tx.commit().await.map_err(StoreError::from_append)?;
     Ok(appended)
 }

@@ -95,7 +95,7 @@ pub async fn settled<T>(
     result: Result<(T, Option<projections::Checkpoint>), Failure>,
 ) -> Result<(Option<T>, Vec<UserError>)> {
     let state = ctx.data::<AppState>()?;
-    settle(ctx, result, Some(&state.business_progress)).await
+    settle(ctx, result, &state.business_progress).await
 }
 
 impl Problems {

@@ -72,18 +72,17 @@ impl Problems {
 }
 
 /// What an operation comes to for the client, mapped here and nowhere else: its output once
-/// the read model `progress` shows it (waited for, within the read-your-writes timeout; no
-/// `progress`: the read model was written with the events), or the refusal as user errors
-/// (nothing written); anything else is an internal error.
+/// the read model `progress` shows it (waited for, within the read-your-writes timeout), or the
+/// refusal as user errors (nothing written); anything else is an internal error.
 pub async fn settle<T>(
     ctx: &Context<'_>,
     result: Result<(T, Option<Checkpoint>), Failure>,
-    progress: Option<&Progress>,
+    progress: &Progress,
 ) -> async_graphql::Result<(Option<T>, Vec<UserError>)> {
     let state = ctx.data::<AppState>()?;
     match result {
         Ok((output, at)) => {
-            if let (Some(at), Some(progress)) = (at, progress) {
+            if let Some(at) = at {
                 // read-your-writes: the payload shows the change, not the read model of a
                 // moment ago.
                 if !progress.wait_for(at, state.read_your_writes_timeout).await {
@@ -100,12 +99,11 @@ pub async fn settle<T>(
     }
 }
 
-/// [`settle`] for a command on one record: the user errors, if any. Without `progress`, the
-/// record's read model was written with its events, and there is nothing to wait for.
+/// [`settle`] for a command on one record: the user errors, if any.
 pub async fn settle_at(
     ctx: &Context<'_>,
     result: Result<Checkpoint, Failure>,
-    progress: Option<&Progress>,
+    progress: &Progress,
 ) -> async_graphql::Result<Vec<UserError>> {
     let (_, user_errors) = settle(ctx, result.map(|at| ((), Some(at))), progress).await?;
     Ok(user_errors)

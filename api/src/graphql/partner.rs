@@ -540,7 +540,7 @@ async fn send(
         &actor,
         parsed,
         CommandBus::partner,
-        |_| None, // the partner's row is written with its events
+        |s| &s.partner_progress,
         read_model::get,
     )
     .await

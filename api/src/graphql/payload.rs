@@ -82,7 +82,7 @@ pub async fn send_one<'a, P, C, Read>(
     actor: &Actor,
     parsed: Result<(Uuid, C), Vec<UserError>>,
     dispatch: impl AsyncFnOnce(&'a CommandBus, Uuid, C, &CommandContext) -> Result<Checkpoint, Failure>,
-    progress: impl FnOnce(&AppState) -> Option<&Progress>,
+    progress: impl FnOnce(&AppState) -> &Progress,
     read: impl FnOnce(&'a PgPool, Uuid) -> Read,
 ) -> Result<P>
 where

@@ -248,7 +248,7 @@ async fn send(
         actor,
         parsed,
         CommandBus::user,
-        |s| Some(&s.user_progress),
+        |s| &s.user_progress,
         read_model::get,
     )
     .await

@@ -323,7 +323,7 @@ pub async fn outcome(
     result: std::result::Result<projections::Checkpoint, commands::Failure>,
 ) -> Result<Outcome> {
     let state = ctx.data::<AppState>()?;
-    let user_errors = settle_at(ctx, result, Some(&state.configuration_progress)).await?;
+    let user_errors = settle_at(ctx, result, &state.configuration_progress).await?;
     let view = state
         .config
         .at_least(&state.pool, actor.config.version + 1)
