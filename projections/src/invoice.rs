@@ -335,6 +335,20 @@ pub async fn lines_of(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<InvoiceLineRow>
 }
 
 /// What was set against the documents of `ids`, by document, oldest first.
+/// What the payments (or credit notes) of `ids` were set against, by payment and position.
+pub async fn matches_with<'e>(
+    db: impl PgExecutor<'e>,
+    ids: &[Uuid],
+) -> Result<Vec<MatchRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select invoice_id, with_id, amount, match_date from invoice_match
+          where with_id = any($1) order by with_id, position",
+    )
+    .bind(ids)
+    .fetch_all(db)
+    .await
+}
+
 pub async fn matches_of<'e>(
     db: impl PgExecutor<'e>,
     ids: &[Uuid],

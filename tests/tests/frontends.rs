@@ -788,13 +788,18 @@ async fn what_is_created_can_be_read_back_listed_and_followed() {
         "RegisterPaymentInput",
         json!({ "journal": "bank", "partner": agrolait, "date": "2026-03-10", "amount": "121.00",
                 "allocations": [{ "invoice": invoices[0]["id"], "amount": "121.00" }] }),
-        "number payment { id number origin amount date lines { account debit credit partner { name } } }",
+        "number payment { id number origin amount date lines { account debit credit partner { name } }
+                          allocations { invoice { id } amount } }",
     )
     .await;
     let payment = &paid["payment"];
     assert_eq!(payment["origin"], "PAYMENT", "{paid}");
     assert_eq!(payment["amount"], "121.00");
     assert_eq!(payment["number"], paid["number"]);
+    assert_eq!(
+        payment["allocations"],
+        json!([{ "invoice": { "id": invoices[0]["id"] }, "amount": "121.00" }])
+    );
     let partners: Vec<&Value> = payment["lines"]
         .as_array()
         .unwrap()

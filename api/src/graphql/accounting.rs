@@ -26,6 +26,7 @@ use uuid::Uuid;
 use super::business::{acting, date_or_today, padded, reading};
 use super::configuration::objects::AccountObject;
 use super::document::model_of;
+use super::document::{Invoice, InvoiceKey};
 use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::input::{parse_id, where_partner, AsOfInput};
 use super::loader::{batch_keys, load_each, load_one};
@@ -37,6 +38,7 @@ use super::record::record_id;
 use super::record::{get_as_of, now_and_then, At, History, Whose};
 use commands::business::{self, EntryInput};
 use commands::AppState;
+use projections::invoice::MatchRow;
 use projections::stock::{Levels, StockLevel};
 
 fn window(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Dates> {
@@ -287,6 +289,12 @@ impl JournalEntry {
         load_each(ctx, EntryLinesKey(self.0.id), JournalItem).await
     }
 
+    /// For a payment, the documents it paid and how much of each (as `registerPayment`'s
+    /// `allocations` gave them).
+    async fn allocations(&self, ctx: &Context<'_>) -> Result<Vec<Allocation>> {
+        load_each(ctx, AllocationsKey(self.0.id), Allocation).await
+    }
+
     /// The entry's history: its posting and, for a payment, the documents it was set against.
     #[graphql(flatten)]
     async fn events(&self) -> History {
@@ -387,6 +395,23 @@ impl JournalItem {
 batch_keys! {
     /// The lines of a journal entry, read with those of the other entries a list shows.
     EntryLinesKey => many ItemRow where entry_id, journal::items_of;
+    /// What a payment was set against, read with those of the other payments a list shows.
+    AllocationsKey => many MatchRow where with_id, projections::invoice::matches_with;
+}
+
+/// Part of a payment set against a document.
+pub struct Allocation(MatchRow);
+
+#[Object]
+impl Allocation {
+    /// The invoice or bill paid, as it now is.
+    async fn invoice(&self, ctx: &Context<'_>) -> Result<Option<Invoice>> {
+        load_one(ctx, InvoiceKey(self.0.invoice_id), Invoice::from).await
+    }
+
+    async fn amount(&self, ctx: &Context<'_>) -> Decimal {
+        padded(ctx, self.0.amount).await
+    }
 }
 
 #[derive(Default)]

@@ -801,6 +801,9 @@ pub const VIEWS: &[ViewSpec] = &[
                 .required()
                 .editable_in(CREATION),
             f("reference", "Memo", Text).editable_in(CREATION),
+            f("allocations", "Paid Documents", Lines("payment_allocation"))
+                .required()
+                .editable_in(CREATION),
             f("lines", "Journal Items", Lines("journal_item")).computed(),
         ])],
         columns: &[
@@ -820,6 +823,26 @@ pub const VIEWS: &[ViewSpec] = &[
         ],
         fixed: &[("origin", "PAYMENT")],
         create: Some("registerPayment"),
+        update: None,
+        actions: &[],
+    },
+    ViewSpec {
+        name: "payment_allocation",
+        title: "Paid Document",
+        module: "account",
+        model: Model::Invoice,
+        type_name: "Allocation",
+        source: Source::Lines,
+        state: None,
+        groups: &[main(&[
+            f("invoice", "Document", Reference("invoice")).required(),
+            f("amount", "Amount", Money).required(),
+        ])],
+        columns: &["invoice", "amount"],
+        order: "",
+        filters: &[],
+        fixed: &[],
+        create: None,
         update: None,
         actions: &[],
     },
