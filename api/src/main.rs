@@ -325,7 +325,7 @@ async fn reset_admin(cli: &Cli, login: &str) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("the password: {e}"))?;
     let bus = commands::CommandBus::new(pool.clone(), projections::Wake::default());
     let context = commands::CommandContext::system("erp-cli (master password)");
-    commands::admins::reset(&bus, &context, &login, &hash)
+    commands::bootstrap::reset_admin(&bus, &context, &login, &hash)
         .await
         .map_err(|e| anyhow::anyhow!("{e}; nothing was changed"))?;
     if given {

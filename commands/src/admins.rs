@@ -5,18 +5,14 @@
 //! A rule over every user, which no single user's stream can see: two administrators demoting
 //! each other at the same moment would each see the other still in place. So it is checked in
 //! the append's transaction, under a lock of its own ([`keeps_an_admin`]): the second of two
-//! such changes waits for the first to commit, then sees it, and is declined.
-
-use std::collections::BTreeSet;
+//! such changes waits for the first to commit, then sees it, and is declined. (The operator's
+//! way back is [`crate::bootstrap::reset_admin`].)
 
 use cqrs_es::Aggregate;
-use domain::configuration::{Code, ADMIN_GROUP};
-use domain::user::{Login, PasswordHash, User, UserCommand, UserEvent, UserName};
-use projections::Checkpoint;
+use domain::user::{User, UserCommand, UserEvent};
 use store::streams::AlongWith;
 use store::StoreError;
 
-use crate::bus::{CommandBus, CommandContext};
 use crate::error::{ErrorCode, Failure};
 
 /// The advisory lock that changes of administrators take in turn (any number, agreed on).
@@ -83,54 +79,4 @@ pub(crate) fn keeps_an_admin(field: &'static [&'static str], target: String) -> 
             Err(StoreError::Declined(Box::new(refusal)))
         })
     })
-}
-
-/// The way back when no one can administer the database any more (the operator's, with the
-/// master password): user `login` becomes an active administrator with password
-/// `password_hash`, created if missing. One operation: all of it is written, or nothing.
-pub async fn reset(
-    bus: &CommandBus,
-    context: &CommandContext,
-    login: &Login,
-    password_hash: &PasswordHash,
-) -> Result<Option<Checkpoint>, Failure> {
-    let id = crate::auth::user_id(login.as_str()).to_string();
-    let admin = Code::parse(ADMIN_GROUP).map_err(Failure::internal)?;
-    let (_, at) = bus
-        .run(context, "ResetAdministrator", |work| {
-            let (id, login, password_hash, admin) = (
-                id.clone(),
-                login.clone(),
-                password_hash.clone(),
-                admin.clone(),
-            );
-            Box::pin(async move {
-                let commands = match work.get::<User>(&id).await?.groups() {
-                    None => vec![UserCommand::CreateUser {
-                        login,
-                        name: UserName::parse("Administrator").map_err(Failure::internal)?,
-                        password_hash,
-                        groups: BTreeSet::from([admin]),
-                    }],
-                    Some(groups) => {
-                        let mut groups = groups.clone();
-                        groups.insert(admin);
-                        vec![
-                            UserCommand::ActivateUser,
-                            UserCommand::UpdateUser {
-                                name: None,
-                                groups: Some(groups),
-                            },
-                            UserCommand::ChangePassword { password_hash },
-                        ]
-                    }
-                };
-                for command in commands {
-                    work.decide::<User>(&id, command).await?;
-                }
-                Ok(())
-            })
-        })
-        .await?;
-    Ok(at)
 }

@@ -1,14 +1,14 @@
 //! What a new database starts with: module `base`, the company's currency, a group for everyday
 //! users, and the first administrator. All of it as commands, so it is in the log like any
-//! later change.
+//! later change. And the operator's way back to an administrator ([`reset_admin`]).
 
 use std::collections::BTreeSet;
 
 use domain::configuration::{
     Code, ConfigurationCommand, Currency, CurrencyCode, Model, Rights, ADMIN_GROUP,
 };
-use domain::user::{Login, UserCommand, UserName};
-use projections::Wake;
+use domain::user::{Login, PasswordHash, User, UserCommand, UserName};
+use projections::{Checkpoint, Wake};
 use sqlx::PgPool;
 use thiserror::Error;
 
@@ -102,4 +102,54 @@ pub async fn initialize(pool: &PgPool, admin_password: &str) -> Result<bool, Boo
         Ok(_) | Err(Failure::Refused { .. }) => Ok(true),
         Err(e) => Err(BootstrapError::Command(e.to_string())),
     }
+}
+
+/// The way back when no one can administer the database any more (the operator's, with the
+/// master password): user `login` becomes an active administrator with password
+/// `password_hash`, created if missing. One operation: all of it is written, or nothing.
+pub async fn reset_admin(
+    bus: &CommandBus,
+    context: &CommandContext,
+    login: &Login,
+    password_hash: &PasswordHash,
+) -> Result<Option<Checkpoint>, Failure> {
+    let id = user_id(login.as_str()).to_string();
+    let admin = Code::parse(ADMIN_GROUP).map_err(Failure::internal)?;
+    let (_, at) = bus
+        .run(context, "ResetAdministrator", |work| {
+            let (id, login, password_hash, admin) = (
+                id.clone(),
+                login.clone(),
+                password_hash.clone(),
+                admin.clone(),
+            );
+            Box::pin(async move {
+                let commands = match work.get::<User>(&id).await?.groups() {
+                    None => vec![UserCommand::CreateUser {
+                        login,
+                        name: UserName::parse("Administrator").map_err(Failure::internal)?,
+                        password_hash,
+                        groups: BTreeSet::from([admin]),
+                    }],
+                    Some(groups) => {
+                        let mut groups = groups.clone();
+                        groups.insert(admin);
+                        vec![
+                            UserCommand::ActivateUser,
+                            UserCommand::UpdateUser {
+                                name: None,
+                                groups: Some(groups),
+                            },
+                            UserCommand::ChangePassword { password_hash },
+                        ]
+                    }
+                };
+                for command in commands {
+                    work.decide::<User>(&id, command).await?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(at)
 }

@@ -3,7 +3,7 @@
 //! Rights and modules are policy here, so GraphQL and the command line share them; every
 //! refusal is a [`Failure`] with an [`ErrorCode`].
 
-pub mod admins;
+mod admins;
 pub mod app;
 pub mod auth;
 pub mod bootstrap;

@@ -334,29 +334,32 @@ pub async fn lines_of(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<InvoiceLineRow>
     LINES.read(pool, ids).await
 }
 
-/// What was set against the documents of `ids`, by document, oldest first.
 /// What the payments (or credit notes) of `ids` were set against, by payment and position.
 pub async fn matches_with<'e>(
     db: impl PgExecutor<'e>,
     ids: &[Uuid],
 ) -> Result<Vec<MatchRow>, sqlx::Error> {
-    sqlx::query_as(
-        "select invoice_id, with_id, amount, match_date from invoice_match
-          where with_id = any($1) order by with_id, position",
-    )
-    .bind(ids)
-    .fetch_all(db)
-    .await
+    matches(db, "with_id", ids).await
 }
 
+/// What was set against the documents of `ids`, by document, oldest first.
 pub async fn matches_of<'e>(
     db: impl PgExecutor<'e>,
     ids: &[Uuid],
 ) -> Result<Vec<MatchRow>, sqlx::Error> {
-    sqlx::query_as(
+    matches(db, "invoice_id", ids).await
+}
+
+/// The matches whose `by` (`invoice_id` or `with_id`) is one of `ids`, by it and position.
+async fn matches<'e>(
+    db: impl PgExecutor<'e>,
+    by: &'static str,
+    ids: &[Uuid],
+) -> Result<Vec<MatchRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
         "select invoice_id, with_id, amount, match_date from invoice_match
-          where invoice_id = any($1) order by invoice_id, position",
-    )
+          where {by} = any($1) order by {by}, position"
+    ))
     .bind(ids)
     .fetch_all(db)
     .await

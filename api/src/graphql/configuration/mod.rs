@@ -273,7 +273,7 @@ impl ConfigurationQuery {
     /// View `name` (`partner`, `sale_order`), if its module is installed.
     async fn view(&self, ctx: &Context<'_>, name: String) -> Result<Option<views::View>> {
         let actor = actor(ctx).await?;
-        Ok(views::views_of(&actor).into_iter().find(|v| v.name == name))
+        Ok(views::view_named(&actor, &name))
     }
 
     /// The current configuration version.

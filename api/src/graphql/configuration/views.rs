@@ -203,6 +203,14 @@ pub fn views_of(actor: &Actor) -> Vec<View> {
         .collect()
 }
 
+/// View `name`, if its module is installed.
+pub fn view_named(actor: &Actor, name: &str) -> Option<View> {
+    let settings = actor.config.configuration.settings();
+    views::view(name)
+        .filter(|view| settings.is_installed(view.module))
+        .map(|view| view_of(view, settings, actor))
+}
+
 fn view_of(view: &ViewSpec, settings: &Settings, actor: &Actor) -> View {
     let label = |field: &str| {
         settings
