@@ -177,9 +177,10 @@ pub async fn current<'e>(db: impl PgExecutor<'e>) -> Result<Option<Configuration
 
 /// Every stage, oldest first.
 pub async fn stages<'e>(db: impl PgExecutor<'e>) -> Result<Vec<StageRow>, sqlx::Error> {
-    let rows: Vec<RawStage> = sqlx::query_as("select * from configuration_stage order by position")
-        .fetch_all(db)
-        .await?;
+    let rows: Vec<RawStage> =
+        sqlx::query_as("select * from configuration_stage order by position, name")
+            .fetch_all(db)
+            .await?;
     Ok(rows.into_iter().map(StageRow::from).collect())
 }
 

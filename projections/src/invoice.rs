@@ -12,6 +12,7 @@ use domain::invoice::{
     Invoice, InvoiceDraft, InvoiceEvent, InvoiceKind, InvoiceLine, InvoiceState,
 };
 use domain::money::{round, Totals};
+use domain::order::Side;
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
@@ -368,6 +369,8 @@ async fn matches<'e>(
 /// Which documents a list shows. Fields left out do not filter.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InvoiceFilter {
+    /// Customer documents, or vendor ones.
+    pub side: Option<Side>,
     pub kind: Option<InvoiceKind>,
     pub partner: Option<Uuid>,
     pub state: Option<InvoiceState>,
@@ -379,6 +382,14 @@ pub struct InvoiceFilter {
 
 impl Filter for InvoiceFilter {
     fn push(&self, sql: &mut QueryBuilder<'_, Postgres>) {
+        if let Some(side) = self.side {
+            let [document, credit_note] = InvoiceKind::of_side(side);
+            sql.push(" and kind in (")
+                .push_bind(Stored(document))
+                .push(", ")
+                .push_bind(Stored(credit_note))
+                .push(")");
+        }
         push_some(sql, "kind =", self.kind.map(Stored));
         push_some(sql, "partner_id =", self.partner);
         push_some(sql, "state =", self.state.map(Stored));

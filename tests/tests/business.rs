@@ -596,7 +596,7 @@ async fn restoring_a_stage_keeps_the_configuration_business_records_use() {
         "restoreStage",
         "RestoreStageInput",
         json!({ "name": "modules only" }),
-        "restored kept { area key } configuration { accounts { code } journals { code } taxes { code } }",
+        "restored kept { area key } configuration { accounts { nodes { code } } journals { nodes { code } } taxes { nodes { code } } }",
     )
     .await;
     let kept: Vec<(String, String)> = restored["kept"]
@@ -620,15 +620,21 @@ async fn restoring_a_stage_keeps_the_configuration_business_records_use() {
         );
     }
     let configuration = &restored["configuration"];
-    let accounts: Vec<&str> = configuration["accounts"]
+    let accounts: Vec<&str> = configuration["accounts"]["nodes"]
         .as_array()
         .unwrap()
         .iter()
         .map(|a| text(&a["code"]))
         .collect();
     assert_eq!(accounts, ["411000", "451000", "700000"]);
-    assert_eq!(configuration["journals"], json!([{ "code": "sales" }]));
-    assert_eq!(configuration["taxes"], json!([{ "code": "vat21" }]));
+    assert_eq!(
+        configuration["journals"]["nodes"],
+        json!([{ "code": "sales" }])
+    );
+    assert_eq!(
+        configuration["taxes"]["nodes"],
+        json!([{ "code": "vat21" }])
+    );
     // business data is untouched.
     let (after, _) = balances(&app, "").await;
     assert_eq!(before, after);

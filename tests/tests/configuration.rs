@@ -112,7 +112,7 @@ async fn operations_of_a_module_not_installed_get_a_clear_error() {
     let taxes = app
         .graphql_with(
             &app.admin_token,
-            "{ configuration { taxes { code } } }",
+            "{ configuration { taxes { nodes { code } } } }",
             json!({}),
         )
         .await;
@@ -125,7 +125,7 @@ async fn operations_of_a_module_not_installed_get_a_clear_error() {
         .unwrap()
         .contains("account"));
     let set_tax = "mutation($rate: Decimal!) { setTax(input: { code: \"vat21\", name: \"VAT 21%\", rate: $rate }) {
-        configuration { taxes { code name rate priceIncluded } } userErrors { field code message } } }";
+        configuration { taxes { nodes { code name rate priceIncluded } } } userErrors { field code message } } }";
     let refused = app
         .graphql_with(&app.admin_token, set_tax, json!({ "rate": "21" }))
         .await;
@@ -138,7 +138,7 @@ async fn operations_of_a_module_not_installed_get_a_clear_error() {
     let set = app.graphql(set_tax, json!({ "rate": "21.00" })).await;
     assert_eq!(set["setTax"]["userErrors"], json!([]));
     assert_eq!(
-        set["setTax"]["configuration"]["taxes"],
+        set["setTax"]["configuration"]["taxes"]["nodes"],
         json!([{ "code": "vat21", "name": "VAT 21%", "rate": "21", "priceIncluded": false }])
     );
     let before = app.event_count().await;
@@ -240,7 +240,7 @@ async fn company_sequences_and_currencies_are_set_and_checked() {
     let configuration = app
         .graphql(
             "{ configuration { company { name currency address { city country } fiscalYearStart }
-                sequences { code prefix nextPreview } currencies { code rates { date rate } } } }",
+                sequences { nodes { code prefix nextPreview } } currencies { nodes { code rates { date rate } } } } }",
             json!({}),
         )
         .await["configuration"]
@@ -251,11 +251,11 @@ async fn company_sequences_and_currencies_are_set_and_checked() {
                 "address": { "city": "Wavre", "country": "BE" }, "fiscalYearStart": "04-01" })
     );
     assert_eq!(
-        configuration["sequences"],
+        configuration["sequences"]["nodes"],
         json!([{ "code": "sale.order", "prefix": "SO", "nextPreview": "SO0042" }])
     );
     assert_eq!(
-        configuration["currencies"],
+        configuration["currencies"]["nodes"],
         json!([{ "code": "EUR", "rates": [] },
                { "code": "USD", "rates": [{ "date": "2026-01-01", "rate": "1.0821" }] }])
     );

@@ -85,12 +85,12 @@ async fn loading_applies_once_and_records_the_module_on_its_events() {
         .unwrap();
     let data = app
         .graphql(
-            "{ configuration { taxes { code rate priceIncluded } } partners { edges { node { name address { city } isCustomer } } } }",
+            "{ configuration { taxes { nodes { code rate priceIncluded } } } partners { edges { node { name address { city } isCustomer } } } }",
             json!({}),
         )
         .await;
     assert_eq!(
-        data["configuration"]["taxes"],
+        data["configuration"]["taxes"]["nodes"],
         json!([{ "code": "vat21", "rate": "21", "priceIncluded": false },
                { "code": "vat6", "rate": "6", "priceIncluded": true }])
     );

@@ -25,7 +25,7 @@ async fn database_exists(app: &TestApp, name: &str) -> bool {
 
 const READ: &str =
     "{ partners(where: { archived: null }) { edges { node { id name email archived version } } }
-    configuration { version taxes { code rate } forms { name fields { field label } } } }";
+    configuration { version taxes { nodes { code rate } } forms { name fields { field label } } } }";
 
 async fn prepared() -> TestApp {
     let app = TestApp::new().await;

@@ -461,7 +461,7 @@ async fn a_field_of_a_missing_module_fails_alone() {
     let (_, answer) = post(
         &app,
         &bearer,
-        "{ configuration { company { name } taxes { code } accounts { code } modules { name } } }",
+        "{ configuration { company { name } taxes { nodes { code } } accounts { nodes { code } } modules { name } } }",
     )
     .await;
     let configuration = &answer["data"]["configuration"];
@@ -924,6 +924,246 @@ async fn what_is_created_can_be_read_back_listed_and_followed() {
     );
 }
 
+#[tokio::test]
+async fn configuration_records_and_stages_are_read_by_key_and_listed_a_page_at_a_time() {
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    for (name, note) in [("before-go-live", "chart loaded"), ("go-live", "")] {
+        tests::books::must(
+            &app,
+            "createStage",
+            "CreateStageInput",
+            json!({ "name": name, "note": note }),
+            "stage { name }",
+        )
+        .await;
+    }
+    let query = "query($after: String, $where: AccountWhere) {
+        configuration {
+            account(code: \"411000\") { code name kind }
+            nope: account(code: \"999999\") { code }
+            tax(code: \"vat21\") { rate }
+            journal(code: \"bank\") { kind account }
+            sequence(code: \"inv\") { prefix }
+            group(code: \"user\") { code }
+            accounts(first: 3, after: $after, where: $where) {
+                totalCount pageInfo { hasNextPage endCursor } nodes { code } }
+            income: accounts(where: { kind: INCOME }) { nodes { code } }
+            bank: journals(where: { search: \"BAN\" }) { nodes { code } }
+            taxes(where: { search: \"nothing like it\" }) { totalCount nodes { code } }
+        }
+        stage(name: \"go-live\") { name position }
+        stages(first: 1) { totalCount pageInfo { hasNextPage endCursor } nodes { name } }
+        found: stages(where: { search: \"CHART\" }) { nodes { name } } }";
+    let first = app.graphql(query, json!({})).await;
+    let configuration = &first["configuration"];
+    assert_eq!(
+        configuration["account"],
+        json!({ "code": "411000", "name": "Customers", "kind": "RECEIVABLE" })
+    );
+    assert_eq!(configuration["nope"], Value::Null);
+    assert_eq!(configuration["tax"]["rate"], "21");
+    assert_eq!(
+        configuration["journal"],
+        json!({ "kind": "BANK", "account": "550000" })
+    );
+    assert_eq!(configuration["sequence"]["prefix"], "INV/2026/");
+    assert_eq!(configuration["group"]["code"], "user");
+    // the eight accounts the books set up, by code: three a page.
+    let codes = [
+        "100000", "401000", "411000", "411100", "451000", "550000", "600000", "700000",
+    ];
+    let mut seen = vec![];
+    let mut page = configuration["accounts"].clone();
+    loop {
+        assert_eq!(page["totalCount"], 8, "{page}");
+        for node in page["nodes"].as_array().unwrap() {
+            seen.push(node["code"].as_str().unwrap().to_owned());
+        }
+        if page["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        page = app
+            .graphql(query, json!({ "after": page["pageInfo"]["endCursor"] }))
+            .await["configuration"]["accounts"]
+            .clone();
+    }
+    assert_eq!(seen, codes);
+    assert_eq!(
+        configuration["income"]["nodes"],
+        json!([{ "code": "700000" }])
+    );
+    assert_eq!(configuration["bank"]["nodes"], json!([{ "code": "bank" }]));
+    assert_eq!(configuration["taxes"]["totalCount"], 0);
+    let filtered = app
+        .graphql(query, json!({ "where": { "search": "vat" } }))
+        .await;
+    assert_eq!(
+        filtered["configuration"]["accounts"]["nodes"],
+        json!([{ "code": "411100" }, { "code": "451000" }]),
+        "by name, ignoring case"
+    );
+    assert_eq!(first["stage"]["name"], "go-live");
+    assert_eq!(first["stages"]["totalCount"], 2);
+    assert_eq!(
+        first["stages"]["nodes"],
+        json!([{ "name": "before-go-live" }])
+    );
+    let next = app
+        .graphql(
+            "query($after: String) { stages(after: $after) { pageInfo { hasNextPage } nodes { name } } }",
+            json!({ "after": first["stages"]["pageInfo"]["endCursor"] }),
+        )
+        .await;
+    assert_eq!(next["stages"]["nodes"], json!([{ "name": "go-live" }]));
+    assert_eq!(next["stages"]["pageInfo"]["hasNextPage"], false);
+    assert_eq!(
+        first["found"]["nodes"],
+        json!([{ "name": "before-go-live" }]),
+        "by note"
+    );
+}
+
+#[tokio::test]
+async fn who_registers_payments_reads_them_and_bills_are_listed_apart() {
+    use tests::books::{configure, deliver, invoice_and_post, must, order, partner, product, text};
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    configure(
+        &app,
+        "setGroup",
+        "SetGroupInput",
+        json!({ "code": "billing", "name": "Billing" }),
+    )
+    .await;
+    configure(
+        &app,
+        "setAccess",
+        "SetAccessInput",
+        json!({ "group": "billing", "model": "INVOICE", "read": true, "write": true }),
+    )
+    .await;
+    let clerk = app.user("clerk", &["billing"]).await;
+    let agrolait = partner(&app, "Agrolait", true, false).await;
+    let wood = partner(&app, "Wood Corner", false, true).await;
+    let desk = product(&app, "DESK", "CONSUMABLE", "100", "60").await;
+    let mut documents = vec![];
+    for (side, who) in [("sale", &agrolait), ("purchase", &wood)] {
+        let made = order(
+            &app,
+            side,
+            who,
+            "2026-03-02",
+            json!([{ "product": desk, "quantity": "1" }]),
+        )
+        .await;
+        let delivered = deliver(
+            &app,
+            text(&made["id"]),
+            "2026-03-02",
+            json!([{ "line": 0, "quantity": "1" }]),
+        )
+        .await;
+        assert_eq!(delivered["userErrors"], json!([]), "{delivered}");
+        documents.push(invoice_and_post(&app, text(&made["id"]), "2026-03-02").await);
+    }
+    // the clerk registers a payment of the invoice (100 + 21 % VAT) and reads it back.
+    let paid = app
+        .graphql_with(
+            &clerk,
+            "mutation($input: RegisterPaymentInput!) { registerPayment(input: $input) {
+                payment { id number } userErrors { message } } }",
+            json!({ "input": { "journal": "bank", "partner": agrolait, "date": "2026-03-10",
+                    "amount": "121.00",
+                    "allocations": [{ "invoice": documents[0]["id"], "amount": "121.00" }] } }),
+        )
+        .await;
+    let payment = &paid["data"]["registerPayment"]["payment"];
+    assert!(payment["id"].is_string(), "{paid}");
+    let read = app
+        .graphql_with(
+            &clerk,
+            "query($id: ID!) { journalEntry(id: $id) { number amount }
+                journalEntries(where: { origin: PAYMENT }) { totalCount nodes { id } } }",
+            json!({ "id": payment["id"] }),
+        )
+        .await;
+    assert!(read.get("errors").is_none(), "{read}");
+    assert_eq!(read["data"]["journalEntry"]["amount"], "121.00");
+    assert_eq!(read["data"]["journalEntries"]["totalCount"], 1);
+    assert_eq!(
+        read["data"]["journalEntries"]["nodes"][0]["id"],
+        payment["id"]
+    );
+    // but not the rest of the books.
+    let entries = app
+        .graphql(
+            "{ journalEntries(where: { origin: INVOICE }) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    let invoice_entry = &entries["journalEntries"]["nodes"][0]["id"];
+    for (query, variables) in [
+        ("{ journalEntries { totalCount } }", json!({})),
+        (
+            "query($id: ID!) { journalEntry(id: $id) { number } }",
+            json!({ "id": invoice_entry }),
+        ),
+    ] {
+        let refused = app.graphql_with(&clerk, query, variables).await;
+        assert_eq!(
+            refused["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{refused}"
+        );
+    }
+
+    // customer documents and vendor ones are listed apart, and each has its view.
+    let sides = must(
+        &app,
+        "createCreditNote",
+        "CreateCreditNoteInput",
+        json!({ "invoice": documents[1]["id"] }),
+        "invoice { side kind }",
+    )
+    .await;
+    assert_eq!(
+        sides["invoice"],
+        json!({ "side": "PURCHASE", "kind": "VENDOR_CREDIT_NOTE" })
+    );
+    let listed = app
+        .graphql(
+            "{ sale: invoices(where: { side: SALE }) { nodes { id side } }
+               purchase: invoices(where: { side: PURCHASE }) { totalCount nodes { kind } }
+               invoice: view(name: \"invoice\") { list { fixed { field value } } form { fields { name relation } } }
+               bill: view(name: \"bill\") { list { fixed { field value } } form { fields { name relation } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        listed["sale"]["nodes"],
+        json!([{ "id": documents[0]["id"], "side": "SALE" }])
+    );
+    assert_eq!(
+        listed["purchase"]["totalCount"], 2,
+        "the bill and its refund"
+    );
+    let order_relation = |view: &str| {
+        listed[view]["form"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|g| g["fields"].as_array().unwrap())
+            .find(|f| f["name"] == "order")
+            .map(|f| f["relation"].clone())
+    };
+    assert_eq!(order_relation("invoice"), Some(json!("sale_order")));
+    assert_eq!(order_relation("bill"), Some(json!("purchase_order")));
+    assert_eq!(
+        listed["bill"]["list"]["fixed"],
+        json!([{ "field": "side", "value": "PURCHASE" }])
+    );
+}
+
 const LOAD: &str = "mutation($c: String!, $dry: Boolean) {
     loadDataModule(content: $c, dryRun: $dry) {
         module applied configuration { area key after } partners userErrors { field message code } } }";
@@ -978,12 +1218,12 @@ async fn an_administrator_loads_a_data_module_over_graphql() {
     assert_eq!(appends, 1, "one transaction");
     let now = app
         .graphql(
-            "{ configuration { taxes { code } } partners { totalCount } }",
+            "{ configuration { taxes { nodes { code } } } partners { totalCount } }",
             json!({}),
         )
         .await;
     assert_eq!(
-        now["configuration"]["taxes"],
+        now["configuration"]["taxes"]["nodes"],
         json!([{ "code": "vat21" }, { "code": "vat6" }])
     );
     assert_eq!(now["partners"]["totalCount"], 2);
@@ -1052,6 +1292,7 @@ async fn every_view_names_only_what_the_schema_has() {
         "sale_order",
         "purchase_order",
         "invoice",
+        "bill",
         "payment",
         "journal_entry",
         "account",
@@ -1084,7 +1325,8 @@ async fn every_view_names_only_what_the_schema_has() {
                     found = Some(f);
                 }
                 let found = found.unwrap();
-                // a selection's values are the enum's.
+                // a selection's values are the enum's (those its fixed filters keep: a
+                // view of vendor documents offers their kinds only).
                 if field["type"] == "SELECTION" {
                     let enum_ = &types[named(&found["type"])];
                     let values = enum_["enumValues"].as_array();
@@ -1100,7 +1342,14 @@ async fn every_view_names_only_what_the_schema_has() {
                         .collect();
                     schema_values.sort();
                     view_values.sort();
-                    assert_eq!(view_values, schema_values, "{name}.{path}");
+                    if view["list"]["fixed"] == json!([]) {
+                        assert_eq!(view_values, schema_values, "{name}.{path}");
+                    } else {
+                        assert!(
+                            view_values.iter().all(|v| schema_values.contains(v)),
+                            "{name}.{path}: {view_values:?}"
+                        );
+                    }
                 }
                 if let Some(relation) = field["relation"].as_str() {
                     assert!(
@@ -1131,11 +1380,29 @@ async fn every_view_names_only_what_the_schema_has() {
         // where the records are read, and what filters their list takes.
         let source = &view["source"];
         match source["kind"].as_str().unwrap() {
-            "RECORDS" => {
-                let one = field_of(query, source["one"].as_str().unwrap())
+            kind @ ("RECORDS" | "CONFIGURATION") => {
+                // records are queries; configuration records are fields of `configuration`,
+                // one read by its key.
+                let parent = match kind {
+                    "RECORDS" => query,
+                    _ => &types["Configuration"],
+                };
+                let one = field_of(parent, source["one"].as_str().unwrap())
                     .unwrap_or_else(|| panic!("{name}: {source}"));
                 assert_eq!(named(&one["type"]), type_name, "{name}");
-                let list = field_of(query, source["list"].as_str().unwrap())
+                if let Some(key) = source["key"].as_str() {
+                    assert!(field_of(type_, key).is_some(), "{name}: no key {key}");
+                    assert!(
+                        one["args"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|a| a["name"] == key),
+                        "{name}: {} takes no {key}",
+                        source["one"]
+                    );
+                }
+                let list = field_of(parent, source["list"].as_str().unwrap())
                     .unwrap_or_else(|| panic!("{name}: {source}"));
                 let connection = &types[named(&list["type"])];
                 let node = field_of(
@@ -1195,15 +1462,16 @@ async fn every_view_names_only_what_the_schema_has() {
                             .collect();
                         schema_values.sort();
                         view_values.sort();
-                        assert_eq!(view_values, schema_values, "{name}: filter {filter}");
+                        if view["list"]["fixed"] == json!([]) {
+                            assert_eq!(view_values, schema_values, "{name}: filter {filter}");
+                        } else {
+                            assert!(
+                                view_values.iter().all(|v| schema_values.contains(v)),
+                                "{name}: filter {filter}"
+                            );
+                        }
                     }
                 }
-            }
-            "CONFIGURATION" => {
-                let list =
-                    field_of(&types["Configuration"], source["list"].as_str().unwrap()).unwrap();
-                assert_eq!(named(&list["type"]), type_name, "{name}");
-                assert!(field_of(type_, source["key"].as_str().unwrap()).is_some());
             }
             "SINGLE" => {
                 let one =

@@ -593,12 +593,12 @@ async fn a_database_is_made_from_a_data_module_whole_or_not_at_all() {
         &m.router,
         &format!("/db/{name}/graphql"),
         &token,
-        "{ configuration { taxes { code } } }",
+        "{ configuration { taxes { nodes { code } } } }",
         json!({}),
     )
     .await;
     assert_eq!(
-        taxes["data"]["configuration"]["taxes"],
+        taxes["data"]["configuration"]["taxes"]["nodes"],
         json!([{ "code": "vat21" }, { "code": "vat6" }]),
         "{taxes}"
     );

@@ -10,10 +10,10 @@ use tests::{TestApp, TestDb};
 const CONFIGURATION: &str = "version production
     company { name currency address { street city zip country } fiscalYearStart }
     modules { name installedVersion }
-    sequences { code name prefix padding nextNumber }
-    taxes { code name rate priceIncluded }
-    currencies { code name symbol decimals rates { date rate } }
-    groups { code name rights { model create read write delete } }
+    sequences { nodes { code name prefix padding nextNumber } }
+    taxes { nodes { code name rate priceIncluded } }
+    currencies { nodes { code name symbol decimals rates { date rate } } }
+    groups { nodes { code name rights { model create read write delete } } }
     forms { name fields { field label } }";
 
 /// Runs `mutation` (several fields at once, each with `userErrors { message }`) and insists
@@ -167,8 +167,13 @@ async fn stages_are_listed_with_author_position_and_what_changed() {
         )
         .await;
     assert_eq!(diff["stageDiff"], expected);
-    let listed = app.graphql("{ stages { name } }", json!({})).await;
-    assert_eq!(listed["stages"], json!([{ "name": "A" }, { "name": "B" }]));
+    let listed = app
+        .graphql("{ stages { nodes { name } } }", json!({}))
+        .await;
+    assert_eq!(
+        listed["stages"]["nodes"],
+        json!([{ "name": "A" }, { "name": "B" }])
+    );
     let duplicate = app
         .graphql(
             "mutation { createStage(input: { name: \"A\" }) { userErrors { code } } }",
@@ -291,8 +296,13 @@ async fn restoring_a_stage_as_a_new_database_replays_the_log_up_to_it() {
         ["Agrolait", "Camptocamp", "China Export"],
         "what was recorded after the stage is not in the fork"
     );
-    let stages = fork.graphql("{ stages { name } }", json!({})).await;
-    assert_eq!(stages["stages"], json!([{ "name": "A" }, { "name": "B" }]));
+    let stages = fork
+        .graphql("{ stages { nodes { name } } }", json!({}))
+        .await;
+    assert_eq!(
+        stages["stages"]["nodes"],
+        json!([{ "name": "A" }, { "name": "B" }])
+    );
     assert_eq!(
         app.event_count().await,
         source_events,

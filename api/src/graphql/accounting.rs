@@ -23,6 +23,7 @@ use projections::PgPool;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use super::auth::{actor, require_module};
 use super::business::{acting, date_or_today, padded, reading};
 use super::configuration::objects::AccountObject;
 use super::document::model_of;
@@ -762,11 +763,18 @@ impl AccountingQuery {
         id: ID,
         as_of: Option<AsOfInput>,
     ) -> Result<Option<JournalEntry>> {
-        reading(ctx, Model::Accounting, "account").await?;
+        let everything = reading_entries(ctx, true).await?;
         let now = |pool, id| journal::get(pool, id, None);
         let then = |pool, id, point| journal::get(pool, id, Some(point));
         let (entry, past) = (JournalEntry::from, JournalEntry::then);
-        get_as_of(ctx, &id, "a journal entry", as_of, now, then, entry, past).await
+        let entry = get_as_of(ctx, &id, "a journal entry", as_of, now, then, entry, past).await?;
+        match entry {
+            Some(entry) if !everything && entry.0.origin != journal::Origin::Payment => {
+                reading(ctx, Model::Accounting, "account").await?;
+                Ok(None)
+            }
+            entry => Ok(entry),
+        }
     }
 
     /// Journal entries, by date and number, a page at a time: payments are those of origin
@@ -778,9 +786,9 @@ impl AccountingQuery {
         after: Option<String>,
         #[graphql(name = "where")] filter: Option<EntryWhere>,
     ) -> Result<Connection<OpaqueCursor<EntryKey>, JournalEntry, TotalCount>> {
-        reading(ctx, Model::Accounting, "account").await?;
-        let state = ctx.data::<AppState>()?;
         let filter = filter.unwrap_or_default();
+        reading_entries(ctx, filter.origin == Some(EntryOriginName::Payment)).await?;
+        let state = ctx.data::<AppState>()?;
         let filter = EntryFilter {
             journal: filter.journal,
             origin: filter.origin.map(Into::into),
@@ -799,6 +807,22 @@ impl AccountingQuery {
         )
         .await
     }
+}
+
+/// Whether the signed-in user may read every journal entry (the right to read accounting):
+/// `false` when they may read `payments` only (the right to read invoices: who registers
+/// payments sees them); an error when they may read neither what is asked nor everything.
+async fn reading_entries(ctx: &Context<'_>, payments: bool) -> Result<bool> {
+    let actor = actor(ctx).await?;
+    require_module(&actor, "account")?;
+    if payments
+        && !actor.may(Model::Accounting, Right::Read)
+        && actor.may(Model::Invoice, Right::Read)
+    {
+        return Ok(false);
+    }
+    reading(ctx, Model::Accounting, "account").await?;
+    Ok(true)
 }
 
 /// Which journal entries a list shows: every condition given.

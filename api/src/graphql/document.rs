@@ -294,6 +294,11 @@ impl Invoice {
         self.0.kind.0.into()
     }
 
+    /// `SALE` for customer invoices and credit notes, `PURCHASE` for vendor bills and refunds.
+    async fn side(&self) -> SideName {
+        self.0.kind.0.side().into()
+    }
+
     /// Given when posted, from the journal's sequence.
     async fn number(&self) -> Option<&str> {
         self.0.number.as_deref()

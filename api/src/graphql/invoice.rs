@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::business::{acting, date_or_today, lines, reading, LineInputObject, Operation};
-use super::document::{Invoice, InvoiceKindName, InvoiceStateName};
+use super::document::{Invoice, InvoiceKindName, InvoiceStateName, SideName};
 use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::input::{where_partner, AsOfInput};
 use super::page::{keyset_connection, DateCursor, TotalCount};
@@ -25,6 +25,8 @@ use super::accounting::JournalEntry;
 
 #[derive(InputObject, Default)]
 pub struct InvoiceWhere {
+    /// Customer invoices and credit notes (`SALE`), or vendor bills and refunds (`PURCHASE`).
+    pub side: Option<SideName>,
     pub kind: Option<InvoiceKindName>,
     pub partner: Option<ID>,
     pub state: Option<InvoiceStateName>,
@@ -75,6 +77,7 @@ impl InvoiceQuery {
         reading(ctx, Model::Invoice, "account").await?;
         let filter = filter.unwrap_or_default();
         let filter = InvoiceFilter {
+            side: filter.side.map(Into::into),
             kind: filter.kind.map(Into::into),
             partner: where_partner(filter.partner.as_ref())?,
             state: filter.state.map(Into::into),

@@ -182,3 +182,34 @@ where
     })
     .await
 }
+
+/// A page of a list held whole in memory (configuration records, stages), in the order of its
+/// unique keys: the rows after the cursor's key, at most `first` of them.
+pub async fn memory_connection<K, N>(
+    ctx: &Context<'_>,
+    after: Option<String>,
+    first: Option<i32>,
+    mut rows: Vec<(K, N)>,
+) -> Result<Connection<OpaqueCursor<K>, N, TotalCount>>
+where
+    K: Ord + Clone + Serialize + DeserializeOwned + Send + Sync,
+    N: OutputType,
+{
+    rows.sort_by(|(a, _), (b, _)| a.cmp(b));
+    let total_count = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    forward_connection(
+        ctx,
+        after,
+        first,
+        |after: Option<OpaqueCursor<K>>, limit| async move {
+            let rows: Vec<(K, N)> = match after {
+                Some(after) => rows.into_iter().filter(|(k, _)| *k > after.0).collect(),
+                None => rows,
+            };
+            Ok::<_, std::convert::Infallible>(Page::of(rows, limit, total_count))
+        },
+        |(key, _)| OpaqueCursor(key.clone()),
+        |(_, node)| node,
+    )
+    .await
+}

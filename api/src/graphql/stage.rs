@@ -1,6 +1,7 @@
 //! Stages in GraphQL: naming a point of the configuration's history, comparing two, and going
 //! back to one in place.
 
+use async_graphql::connection::{Connection, OpaqueCursor};
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use commands::{stage as stages, AppState, Failure};
@@ -8,8 +9,9 @@ use domain::configuration::{note, stage_name, Model, Right};
 use projections::configuration::{self as read_model, StageRow};
 
 use super::auth::require;
-use super::configuration::{outcome, Configuration, ConfigurationChange, Outcome};
+use super::configuration::{outcome, Configuration, ConfigurationChange, Outcome, SearchWhere};
 use super::error::{internal, Problems, UserError};
+use super::page::{memory_connection, TotalCount};
 use super::payload::{payload, Payload};
 use super::request::RequestContext;
 
@@ -88,14 +90,32 @@ pub struct StageQuery;
 
 #[Object]
 impl StageQuery {
-    /// Every stage, oldest first.
-    async fn stages(&self, ctx: &Context<'_>) -> Result<Vec<Stage>> {
+    /// The stages, oldest first.
+    async fn stages(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(name = "where")] filter: Option<SearchWhere>,
+    ) -> Result<Connection<OpaqueCursor<(i64, String)>, Stage, TotalCount>> {
         require(ctx, Model::Configuration, Right::Read).await?;
         let state = ctx.data::<AppState>()?;
         let rows = read_model::stages(&state.pool)
             .await
             .map_err(|e| internal(ctx, e))?;
-        Ok(rows.into_iter().map(Stage).collect())
+        let filter = filter.unwrap_or_default();
+        let rows = rows
+            .into_iter()
+            .filter(|row| filter.keeps(&row.name, &row.note))
+            .map(|row| ((row.position, row.name.clone()), Stage(row)))
+            .collect();
+        memory_connection(ctx, after, first, rows).await
+    }
+
+    /// The stage `name`.
+    async fn stage(&self, ctx: &Context<'_>, name: String) -> Result<Option<Stage>> {
+        require(ctx, Model::Configuration, Right::Read).await?;
+        Ok(stage_named(ctx, &name).await?.map(Stage))
     }
 
     /// What changed in configuration from stage `from` to stage `to` (to the configuration as

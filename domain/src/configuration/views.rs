@@ -40,7 +40,9 @@ pub enum FieldKind {
     DateTime,
     /// One of fixed values (each with its label).
     Selection(&'static [(&'static str, &'static str)]),
-    /// A record of another model (by id, or by code for configuration records).
+    /// A record of another model (by id, or by code for configuration records), shown by the
+    /// view named. Where several views show the record's type (invoices and bills), the one
+    /// whose fixed filters the record matches (its `side`) shows it.
     Reference(&'static str),
     /// Several records of another model.
     References(&'static str),
@@ -151,8 +153,10 @@ pub enum Source {
         one: &'static str,
         list: &'static str,
     },
-    /// A list under `configuration` (`taxes`), read whole, by `key`.
+    /// A record under `configuration` by its `key` (`tax(code:)`) and a connection there
+    /// (`taxes`, with the view's filters in `where`).
     Configuration {
+        one: &'static str,
         list: &'static str,
         key: &'static str,
     },
@@ -278,9 +282,11 @@ const PROGRESS: &[(&str, &str)] = &[
     ("PARTIAL", "Partly"),
     ("FULL", "Fully"),
 ];
-const INVOICE_KINDS: &[(&str, &str)] = &[
+const CUSTOMER_DOCUMENTS: &[(&str, &str)] = &[
     ("CUSTOMER_INVOICE", "Customer Invoice"),
     ("CUSTOMER_CREDIT_NOTE", "Customer Credit Note"),
+];
+const VENDOR_DOCUMENTS: &[(&str, &str)] = &[
     ("VENDOR_BILL", "Vendor Bill"),
     ("VENDOR_CREDIT_NOTE", "Vendor Credit Note"),
 ];
@@ -395,6 +401,102 @@ const LINE_FIELDS: [FieldSpec; 5] = [
     f("discount", "Discount (%)", Percent),
     f("taxes", "Taxes", References("tax")).widget("tags"),
 ];
+
+/// The view of one side's documents: customer invoices and credit notes, or vendor bills and
+/// refunds (the same records, listed apart, as each side's orders are).
+macro_rules! invoice_view {
+    ($name:literal, $title:literal, $side:literal, $kinds:expr, $order:literal) => {
+        ViewSpec {
+            name: $name,
+            title: $title,
+            module: "account",
+            model: Model::Invoice,
+            type_name: "Invoice",
+            source: Source::Records {
+                one: "invoice",
+                list: "invoices",
+            },
+            state: Some("state"),
+            groups: &[
+                main(&[
+                    f("kind", "Type", Selection($kinds))
+                        .required()
+                        .editable_in(CREATION),
+                    f("number", "Number", Text).computed(),
+                    f("partner", "Partner", Reference("partner"))
+                        .required()
+                        .editable_in(CREATION),
+                    f("date", "Invoice Date", Date).editable_in(CREATION),
+                    f("dueDate", "Due Date", Date).editable_in(CREATION),
+                    f("reference", "Reference", Text).editable_in(CREATION),
+                    f("state", "Status", Selection(INVOICE_STATES))
+                        .computed()
+                        .widget("statusbar"),
+                    f("paymentState", "Payment", Selection(PAYMENT_STATES))
+                        .computed()
+                        .widget("badge"),
+                ]),
+                group(
+                    "Lines",
+                    &[f("lines", "Invoice Lines", Lines("invoice_line"))
+                        .required()
+                        .editable_in(DRAFT)],
+                ),
+                group(
+                    "Totals",
+                    &[
+                        f("untaxed", "Untaxed Amount", Money).computed(),
+                        f("tax", "Taxes", Money).computed(),
+                        f("total", "Total", Money).computed().widget("monetary"),
+                        f("residual", "Amount Due", Money)
+                            .computed()
+                            .widget("monetary"),
+                    ],
+                ),
+                group(
+                    "Origin",
+                    &[
+                        f("order", "Order", Reference($order)).computed(),
+                        f("reverses", "Reverses", Reference($name)).computed(),
+                    ],
+                ),
+            ],
+            columns: &[
+                "number", "kind", "partner", "date", "dueDate", "total", "residual", "state",
+            ],
+            order: "date desc",
+            filters: &[
+                filter("kind", "Type", Selection($kinds)),
+                filter("partner", "Partner", Reference("partner")),
+                filter("state", "Status", Selection(INVOICE_STATES)),
+                filter("open", "Not Fully Paid", Boolean),
+                filter("from", "From", Date),
+                filter("to", "To", Date),
+            ],
+            fixed: &[("side", $side)],
+            create: Some("createInvoice"),
+            update: Some("updateInvoiceLines"),
+            actions: &[
+                action("post", "Post", "postInvoice", DRAFT, Right::Write),
+                action("cancel", "Cancel", "cancelInvoice", DRAFT, Right::Write),
+                action(
+                    "credit",
+                    "Add Credit Note",
+                    "createCreditNote",
+                    &["POSTED"],
+                    Right::Create,
+                ),
+                action(
+                    "pay",
+                    "Register Payment",
+                    "registerPayment",
+                    &["POSTED"],
+                    Right::Write,
+                ),
+            ],
+        }
+    };
+}
 
 /// Every view of this build.
 pub const VIEWS: &[ViewSpec] = &[
@@ -653,95 +755,20 @@ pub const VIEWS: &[ViewSpec] = &[
         update: None,
         actions: &[],
     },
-    ViewSpec {
-        name: "invoice",
-        title: "Invoice",
-        module: "account",
-        model: Model::Invoice,
-        type_name: "Invoice",
-        source: Source::Records {
-            one: "invoice",
-            list: "invoices",
-        },
-        state: Some("state"),
-        groups: &[
-            main(&[
-                f("kind", "Type", Selection(INVOICE_KINDS))
-                    .required()
-                    .editable_in(CREATION),
-                f("number", "Number", Text).computed(),
-                f("partner", "Partner", Reference("partner"))
-                    .required()
-                    .editable_in(CREATION),
-                f("date", "Invoice Date", Date).editable_in(CREATION),
-                f("dueDate", "Due Date", Date).editable_in(CREATION),
-                f("reference", "Reference", Text).editable_in(CREATION),
-                f("state", "Status", Selection(INVOICE_STATES))
-                    .computed()
-                    .widget("statusbar"),
-                f("paymentState", "Payment", Selection(PAYMENT_STATES))
-                    .computed()
-                    .widget("badge"),
-            ]),
-            group(
-                "Lines",
-                &[f("lines", "Invoice Lines", Lines("invoice_line"))
-                    .required()
-                    .editable_in(DRAFT)],
-            ),
-            group(
-                "Totals",
-                &[
-                    f("untaxed", "Untaxed Amount", Money).computed(),
-                    f("tax", "Taxes", Money).computed(),
-                    f("total", "Total", Money).computed().widget("monetary"),
-                    f("residual", "Amount Due", Money)
-                        .computed()
-                        .widget("monetary"),
-                ],
-            ),
-            group(
-                "Origin",
-                &[
-                    f("order", "Order", Reference("sale_order")).computed(),
-                    f("reverses", "Reverses", Reference("invoice")).computed(),
-                ],
-            ),
-        ],
-        columns: &[
-            "number", "kind", "partner", "date", "dueDate", "total", "residual", "state",
-        ],
-        order: "date desc",
-        filters: &[
-            filter("kind", "Type", Selection(INVOICE_KINDS)),
-            filter("partner", "Partner", Reference("partner")),
-            filter("state", "Status", Selection(INVOICE_STATES)),
-            filter("open", "Not Fully Paid", Boolean),
-            filter("from", "From", Date),
-            filter("to", "To", Date),
-        ],
-        fixed: &[],
-        create: Some("createInvoice"),
-        update: Some("updateInvoiceLines"),
-        actions: &[
-            action("post", "Post", "postInvoice", DRAFT, Right::Write),
-            action("cancel", "Cancel", "cancelInvoice", DRAFT, Right::Write),
-            action(
-                "credit",
-                "Add Credit Note",
-                "createCreditNote",
-                &["POSTED"],
-                Right::Create,
-            ),
-            action(
-                "pay",
-                "Register Payment",
-                "registerPayment",
-                &["POSTED"],
-                Right::Write,
-            ),
-        ],
-    },
+    invoice_view!(
+        "invoice",
+        "Customer Invoice",
+        "SALE",
+        CUSTOMER_DOCUMENTS,
+        "sale_order"
+    ),
+    invoice_view!(
+        "bill",
+        "Vendor Bill",
+        "PURCHASE",
+        VENDOR_DOCUMENTS,
+        "purchase_order"
+    ),
     ViewSpec {
         name: "invoice_line",
         title: "Invoice Line",
@@ -914,6 +941,7 @@ pub const VIEWS: &[ViewSpec] = &[
         model: Model::Configuration,
         type_name: "Account",
         source: Source::Configuration {
+            one: "account",
             list: "accounts",
             key: "code",
         },
@@ -925,7 +953,10 @@ pub const VIEWS: &[ViewSpec] = &[
         ])],
         columns: &["code", "name", "kind"],
         order: "code",
-        filters: &[],
+        filters: &[
+            filter("search", "Search", Text),
+            filter("kind", "Type", Selection(ACCOUNT_KINDS)),
+        ],
         fixed: &[],
         create: Some("setAccount"),
         update: Some("setAccount"),
@@ -944,6 +975,7 @@ pub const VIEWS: &[ViewSpec] = &[
         model: Model::Configuration,
         type_name: "Tax",
         source: Source::Configuration {
+            one: "tax",
             list: "taxes",
             key: "code",
         },
@@ -956,7 +988,7 @@ pub const VIEWS: &[ViewSpec] = &[
         ])],
         columns: &["code", "name", "rate", "priceIncluded"],
         order: "code",
-        filters: &[],
+        filters: &[filter("search", "Search", Text)],
         fixed: &[],
         create: Some("setTax"),
         update: Some("setTax"),
@@ -969,6 +1001,7 @@ pub const VIEWS: &[ViewSpec] = &[
         model: Model::Configuration,
         type_name: "Journal",
         source: Source::Configuration {
+            one: "journal",
             list: "journals",
             key: "code",
         },
@@ -983,7 +1016,10 @@ pub const VIEWS: &[ViewSpec] = &[
         ])],
         columns: &["code", "name", "kind"],
         order: "code",
-        filters: &[],
+        filters: &[
+            filter("search", "Search", Text),
+            filter("kind", "Type", Selection(JOURNAL_KINDS)),
+        ],
         fixed: &[],
         create: Some("setJournal"),
         update: Some("setJournal"),
@@ -1002,6 +1038,7 @@ pub const VIEWS: &[ViewSpec] = &[
         model: Model::Configuration,
         type_name: "Sequence",
         source: Source::Configuration {
+            one: "sequence",
             list: "sequences",
             key: "code",
         },
@@ -1015,7 +1052,7 @@ pub const VIEWS: &[ViewSpec] = &[
         ])],
         columns: &["code", "name", "prefix", "nextNumber"],
         order: "code",
-        filters: &[],
+        filters: &[filter("search", "Search", Text)],
         fixed: &[],
         create: Some("setSequence"),
         update: Some("setSequence"),
@@ -1034,6 +1071,7 @@ pub const VIEWS: &[ViewSpec] = &[
         model: Model::Configuration,
         type_name: "Currency",
         source: Source::Configuration {
+            one: "currency",
             list: "currencies",
             key: "code",
         },
@@ -1046,7 +1084,7 @@ pub const VIEWS: &[ViewSpec] = &[
         ])],
         columns: &["code", "name", "symbol"],
         order: "code",
-        filters: &[],
+        filters: &[filter("search", "Search", Text)],
         fixed: &[],
         create: Some("setCurrency"),
         update: Some("setCurrency"),
@@ -1065,6 +1103,7 @@ pub const VIEWS: &[ViewSpec] = &[
         model: Model::Configuration,
         type_name: "Group",
         source: Source::Configuration {
+            one: "group",
             list: "groups",
             key: "code",
         },
@@ -1075,7 +1114,7 @@ pub const VIEWS: &[ViewSpec] = &[
         ])],
         columns: &["code", "name"],
         order: "code",
-        filters: &[],
+        filters: &[filter("search", "Search", Text)],
         fixed: &[],
         create: Some("setGroup"),
         update: Some("setGroup"),

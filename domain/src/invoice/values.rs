@@ -18,6 +18,17 @@ pub enum InvoiceKind {
 }
 
 impl InvoiceKind {
+    /// The document and the credit note of `side`.
+    pub fn of_side(side: Side) -> [InvoiceKind; 2] {
+        match side {
+            Side::Sale => [
+                InvoiceKind::CustomerInvoice,
+                InvoiceKind::CustomerCreditNote,
+            ],
+            Side::Purchase => [InvoiceKind::VendorBill, InvoiceKind::VendorCreditNote],
+        }
+    }
+
     pub fn side(&self) -> Side {
         match self {
             InvoiceKind::CustomerInvoice | InvoiceKind::CustomerCreditNote => Side::Sale,

@@ -4,18 +4,21 @@
 mod inputs;
 mod mutations;
 pub(super) mod objects;
+mod records;
 pub mod views;
 
 use std::sync::Arc;
 
+use async_graphql::connection::{Connection, OpaqueCursor};
 use async_graphql::{Context, Object, Result, SimpleObject, Subscription};
-use domain::configuration::{catalogue, changes, ConfigurationCommand, Model, Right};
+use domain::configuration::{catalogue, changes, ConfigurationCommand, Model, Right, Settings};
 use futures::Stream;
 use projections::log::AsOf;
 
 use super::auth::{actor, require, require_module};
 use super::error::{internal, settle_at, UserError};
 use super::input::AsOfInput;
+use super::page::{memory_connection, TotalCount};
 use super::payload::payload;
 use super::request::RequestContext;
 use commands::policy::{Actor, ConfigView};
@@ -23,9 +26,16 @@ use commands::AppState;
 
 pub use mutations::ConfigurationMutation;
 pub use objects::*;
+pub use records::{AccountWhere, JournalWhere, SearchWhere};
 
 /// The configuration of this database at one version.
 pub struct Configuration(pub Arc<ConfigView>);
+
+impl Configuration {
+    fn settings(&self) -> &Settings {
+        self.0.configuration.settings()
+    }
+}
 
 #[Object]
 impl Configuration {
@@ -66,53 +76,67 @@ impl Configuration {
             .collect()
     }
 
-    async fn sequences(&self) -> Vec<Sequence> {
-        self.0
-            .configuration
-            .settings()
-            .sequences
-            .iter()
-            .map(|(code, s)| Sequence {
-                code: code.to_string(),
-                name: s.name.clone(),
-                prefix: s.prefix.clone(),
-                padding: i32::from(s.padding),
-                next_number: i64::try_from(s.next_number).unwrap_or(i64::MAX),
-                next_preview: s.preview(),
-            })
-            .collect()
+    /// The document sequences, by code.
+    async fn sequences(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(name = "where")] filter: Option<SearchWhere>,
+    ) -> Result<Connection<OpaqueCursor<String>, Sequence, TotalCount>> {
+        let filter = filter.unwrap_or_default();
+        let rows = records::sequences(self.settings())
+            .filter(|s| filter.keeps(&s.code, &s.name))
+            .map(|s| (s.code.clone(), s))
+            .collect();
+        memory_connection(ctx, after, first, rows).await
+    }
+
+    /// The sequence `code`.
+    async fn sequence(&self, code: String) -> Option<Sequence> {
+        records::sequences(self.settings()).find(|s| s.code == code)
     }
 
     /// The chart of accounts (module `account`), by code.
-    async fn accounts(&self) -> Vec<AccountObject> {
-        self.0
-            .configuration
-            .settings()
-            .accounts
-            .iter()
-            .map(|(code, a)| AccountObject {
-                code: code.to_string(),
-                name: a.name.clone(),
-                kind: a.kind.into(),
-            })
-            .collect()
+    async fn accounts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(name = "where")] filter: Option<AccountWhere>,
+    ) -> Result<Connection<OpaqueCursor<String>, AccountObject, TotalCount>> {
+        let filter = filter.unwrap_or_default();
+        let rows = records::accounts(self.settings())
+            .filter(|a| filter.keeps(a))
+            .map(|a| (a.code.clone(), a))
+            .collect();
+        memory_connection(ctx, after, first, rows).await
+    }
+
+    /// The account `code` of the chart.
+    async fn account(&self, code: String) -> Option<AccountObject> {
+        records::accounts(self.settings()).find(|a| a.code == code)
     }
 
     /// Journals (module `account`), by code.
-    async fn journals(&self) -> Vec<JournalObject> {
-        self.0
-            .configuration
-            .settings()
-            .journals
-            .iter()
-            .map(|(code, j)| JournalObject {
-                code: code.to_string(),
-                name: j.name.clone(),
-                kind: j.kind.into(),
-                sequence: j.sequence.to_string(),
-                account: j.account.as_ref().map(ToString::to_string),
-            })
-            .collect()
+    async fn journals(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(name = "where")] filter: Option<JournalWhere>,
+    ) -> Result<Connection<OpaqueCursor<String>, JournalObject, TotalCount>> {
+        let filter = filter.unwrap_or_default();
+        let rows = records::journals(self.settings())
+            .filter(|j| filter.keeps(j))
+            .map(|j| (j.code.clone(), j))
+            .collect();
+        memory_connection(ctx, after, first, rows).await
+    }
+
+    /// The journal `code`.
+    async fn journal(&self, code: String) -> Option<JournalObject> {
+        records::journals(self.settings()).find(|j| j.code == code)
     }
 
     /// The accounts, journals, sequences and rules daily business uses.
@@ -120,74 +144,74 @@ impl Configuration {
         BusinessSettingsObject::from(&self.0.configuration.settings().business)
     }
 
-    /// Taxes (module `account`). Null, with a `MODULE_NOT_INSTALLED` error at this field only,
-    /// while the module is not installed: the rest of the configuration still answers.
-    async fn taxes(&self, ctx: &Context<'_>) -> Result<Option<Vec<Tax>>> {
+    /// Taxes (module `account`), by code. Null, with a `MODULE_NOT_INSTALLED` error at this
+    /// field only, while the module is not installed: the rest of the configuration still
+    /// answers.
+    async fn taxes(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(name = "where")] filter: Option<SearchWhere>,
+    ) -> Result<Option<Connection<OpaqueCursor<String>, Tax, TotalCount>>> {
         let actor = actor(ctx).await?;
         require_module(&actor, "account")?;
-        Ok(Some(
-            self.0
-                .configuration
-                .settings()
-                .taxes
-                .iter()
-                .map(|(code, t)| Tax {
-                    code: code.to_string(),
-                    name: t.name.clone(),
-                    rate: t.rate,
-                    price_included: t.price_included,
-                })
-                .collect(),
-        ))
+        let filter = filter.unwrap_or_default();
+        let rows = records::taxes(self.settings())
+            .filter(|t| filter.keeps(&t.code, &t.name))
+            .map(|t| (t.code.clone(), t))
+            .collect();
+        Ok(Some(memory_connection(ctx, after, first, rows).await?))
     }
 
-    async fn currencies(&self) -> Vec<Currency> {
-        self.0
-            .configuration
-            .settings()
-            .currencies
-            .iter()
-            .map(|(code, c)| Currency {
-                code: code.to_string(),
-                name: c.name.clone(),
-                symbol: c.symbol.clone(),
-                decimals: i32::from(c.decimals),
-                rates: c
-                    .rates
-                    .iter()
-                    .map(|(date, rate)| CurrencyRate {
-                        date: *date,
-                        rate: *rate,
-                    })
-                    .collect(),
-            })
-            .collect()
+    /// The tax `code` (module `account`).
+    async fn tax(&self, ctx: &Context<'_>, code: String) -> Result<Option<Tax>> {
+        let actor = actor(ctx).await?;
+        require_module(&actor, "account")?;
+        Ok(records::taxes(self.settings()).find(|t| t.code == code))
     }
 
-    /// The groups users can be put in, with their rights. `admin` is built in and may do
-    /// everything.
-    async fn groups(&self) -> Vec<Group> {
-        self.0
-            .configuration
-            .settings()
-            .groups
-            .iter()
-            .map(|(code, g)| Group {
-                code: code.to_string(),
-                name: g.name.clone(),
-                rights: g
-                    .rights
-                    .iter()
-                    .map(|(model, r)| AccessRight {
-                        model: (*model).into(),
-                        create: r.create,
-                        read: r.read,
-                        write: r.write,
-                        delete: r.delete,
-                    })
-                    .collect(),
-            })
-            .collect()
+    /// The currencies, by ISO 4217 code.
+    async fn currencies(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(name = "where")] filter: Option<SearchWhere>,
+    ) -> Result<Connection<OpaqueCursor<String>, Currency, TotalCount>> {
+        let filter = filter.unwrap_or_default();
+        let rows = records::currencies(self.settings())
+            .filter(|c| filter.keeps(&c.code, &c.name))
+            .map(|c| (c.code.clone(), c))
+            .collect();
+        memory_connection(ctx, after, first, rows).await
+    }
+
+    /// The currency `code` (ISO 4217).
+    async fn currency(&self, code: String) -> Option<Currency> {
+        records::currencies(self.settings()).find(|c| c.code == code)
+    }
+
+    /// The groups users can be put in, with their rights, by code. `admin` is built in and
+    /// may do everything.
+    async fn groups(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(name = "where")] filter: Option<SearchWhere>,
+    ) -> Result<Connection<OpaqueCursor<String>, Group, TotalCount>> {
+        let filter = filter.unwrap_or_default();
+        let rows = records::groups(self.settings())
+            .filter(|g| filter.keeps(&g.code, &g.name))
+            .map(|g| (g.code.clone(), g))
+            .collect();
+        memory_connection(ctx, after, first, rows).await
+    }
+
+    /// The group `code`.
+    async fn group(&self, code: String) -> Option<Group> {
+        records::groups(self.settings()).find(|g| g.code == code)
     }
 
     /// The forms of the installed modules, with their labels.

@@ -149,7 +149,8 @@ pub enum RightName {
 pub enum ViewSourceKind {
     /// `one(id)` and the connection `list(where)`.
     Records,
-    /// `configuration { <list> }`, read whole; records are told apart by `key`.
+    /// `configuration { <one>(<key>: …) }` and the connection `configuration { <list>(where) }`;
+    /// records are told apart by `key`.
     Configuration,
     /// `configuration { <one> }`, the one record.
     Single,
@@ -219,9 +220,12 @@ fn view_of(view: &ViewSpec, settings: &Settings, actor: &Actor) -> View {
     };
     let (kind, one, list, key) = match view.source {
         Source::Records { one, list } => (ViewSourceKind::Records, Some(one), Some(list), None),
-        Source::Configuration { list, key } => {
-            (ViewSourceKind::Configuration, None, Some(list), Some(key))
-        }
+        Source::Configuration { one, list, key } => (
+            ViewSourceKind::Configuration,
+            Some(one),
+            Some(list),
+            Some(key),
+        ),
         Source::Single(one) => (ViewSourceKind::Single, Some(one), None, None),
         Source::Lines => (ViewSourceKind::Lines, None, None, None),
     };

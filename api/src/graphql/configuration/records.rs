@@ -1,0 +1,133 @@
+//! The configuration's records (sequences, accounts, journals, taxes, currencies, groups) as
+//! GraphQL shows them, in the order of their codes, and the filters of their lists.
+
+use async_graphql::InputObject;
+use domain::configuration::Settings;
+
+use super::objects::{
+    AccessRight, AccountKindName, AccountObject, Currency, CurrencyRate, Group, JournalKindName,
+    JournalObject, Sequence, Tax,
+};
+
+/// Which records a configuration list shows.
+#[derive(InputObject, Default)]
+pub struct SearchWhere {
+    /// In the code or the name, ignoring case.
+    pub search: Option<String>,
+}
+
+impl SearchWhere {
+    pub fn keeps(&self, code: &str, name: &str) -> bool {
+        self.search.as_deref().is_none_or(|search| {
+            let search = search.to_lowercase();
+            code.to_lowercase().contains(&search) || name.to_lowercase().contains(&search)
+        })
+    }
+}
+
+/// Which accounts the chart shows: every condition given.
+#[derive(InputObject, Default)]
+pub struct AccountWhere {
+    /// In the code or the name, ignoring case.
+    pub search: Option<String>,
+    pub kind: Option<AccountKindName>,
+}
+
+impl AccountWhere {
+    pub fn keeps(&self, account: &AccountObject) -> bool {
+        let search = SearchWhere {
+            search: self.search.clone(),
+        };
+        search.keeps(&account.code, &account.name) && self.kind.is_none_or(|k| k == account.kind)
+    }
+}
+
+/// Which journals the list shows: every condition given.
+#[derive(InputObject, Default)]
+pub struct JournalWhere {
+    /// In the code or the name, ignoring case.
+    pub search: Option<String>,
+    pub kind: Option<JournalKindName>,
+}
+
+impl JournalWhere {
+    pub fn keeps(&self, journal: &JournalObject) -> bool {
+        let search = SearchWhere {
+            search: self.search.clone(),
+        };
+        search.keeps(&journal.code, &journal.name) && self.kind.is_none_or(|k| k == journal.kind)
+    }
+}
+
+pub fn sequences(settings: &Settings) -> impl Iterator<Item = Sequence> + '_ {
+    settings.sequences.iter().map(|(code, s)| Sequence {
+        code: code.to_string(),
+        name: s.name.clone(),
+        prefix: s.prefix.clone(),
+        padding: i32::from(s.padding),
+        next_number: i64::try_from(s.next_number).unwrap_or(i64::MAX),
+        next_preview: s.preview(),
+    })
+}
+
+pub fn accounts(settings: &Settings) -> impl Iterator<Item = AccountObject> + '_ {
+    settings.accounts.iter().map(|(code, a)| AccountObject {
+        code: code.to_string(),
+        name: a.name.clone(),
+        kind: a.kind.into(),
+    })
+}
+
+pub fn journals(settings: &Settings) -> impl Iterator<Item = JournalObject> + '_ {
+    settings.journals.iter().map(|(code, j)| JournalObject {
+        code: code.to_string(),
+        name: j.name.clone(),
+        kind: j.kind.into(),
+        sequence: j.sequence.to_string(),
+        account: j.account.as_ref().map(ToString::to_string),
+    })
+}
+
+pub fn taxes(settings: &Settings) -> impl Iterator<Item = Tax> + '_ {
+    settings.taxes.iter().map(|(code, t)| Tax {
+        code: code.to_string(),
+        name: t.name.clone(),
+        rate: t.rate,
+        price_included: t.price_included,
+    })
+}
+
+pub fn currencies(settings: &Settings) -> impl Iterator<Item = Currency> + '_ {
+    settings.currencies.iter().map(|(code, c)| Currency {
+        code: code.to_string(),
+        name: c.name.clone(),
+        symbol: c.symbol.clone(),
+        decimals: i32::from(c.decimals),
+        rates: c
+            .rates
+            .iter()
+            .map(|(date, rate)| CurrencyRate {
+                date: *date,
+                rate: *rate,
+            })
+            .collect(),
+    })
+}
+
+pub fn groups(settings: &Settings) -> impl Iterator<Item = Group> + '_ {
+    settings.groups.iter().map(|(code, g)| Group {
+        code: code.to_string(),
+        name: g.name.clone(),
+        rights: g
+            .rights
+            .iter()
+            .map(|(model, r)| AccessRight {
+                model: (*model).into(),
+                create: r.create,
+                read: r.read,
+                write: r.write,
+                delete: r.delete,
+            })
+            .collect(),
+    })
+}
