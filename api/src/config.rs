@@ -47,8 +47,20 @@ pub struct Cli {
     )]
     pub master_password: Option<String>,
 
+    /// How log lines are written: `text` for people (coloured on a terminal only), `json` for
+    /// a log collector (one object a line: time, level, target, message and fields).
+    #[arg(long, env = "ERP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,6 +91,19 @@ pub enum Command {
             value_name = "true|false"
         )]
         anonymous_introspection: bool,
+        /// The most connections each served database's pool opens (its listener takes one
+        /// more).
+        #[arg(long, env = "ERP_POOL_SIZE", default_value_t = 8, value_parser = clap::value_parser!(u32).range(2..=1000))]
+        pool_size: u32,
+        /// The most connections all served databases hold together: opening one more database
+        /// past it first closes idle ones, or is refused with a clear error. Keep it below
+        /// PostgreSQL's max_connections, less what other clients need.
+        #[arg(long, env = "ERP_CONNECTION_BUDGET", default_value_t = 80)]
+        connection_budget: u32,
+        /// Seconds a served database (other than the default) may go unused before it is
+        /// closed and its connections given back (it opens again on its next request).
+        #[arg(long, env = "ERP_DATABASE_IDLE_SECONDS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+        database_idle_seconds: u64,
     },
     /// The database manager: list, create, duplicate, back up, restore, mark and drop the
     /// databases of this server. Every command needs the master password.

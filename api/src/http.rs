@@ -247,6 +247,15 @@ pub fn server_app(server: Arc<Server>) -> Router {
             }),
         )
         .route("/", get(|| async { Redirect::temporary(GRAPHQL_PATH) }))
+        .route("/healthz", get(crate::health::healthz))
+        .route(
+            "/readyz",
+            get(|State(server): State<Arc<Server>>| crate::health::readyz(server)),
+        )
+        .route(
+            "/metrics",
+            get(|State(server): State<Arc<Server>>| crate::health::metrics(server)),
+        )
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(server)
 }
@@ -263,6 +272,14 @@ async fn served(server: &Server, name: &str) -> Result<AppSchema, Response> {
                 name.chars().take(80).collect::<String>()
             ),
         )),
+        Err(error @ ManagerError::Budget { .. }) => {
+            tracing::warn!(%error, database = name, "cannot serve the database");
+            Err(reject(
+                StatusCode::SERVICE_UNAVAILABLE,
+                MediaType::Json,
+                &error.to_string(),
+            ))
+        }
         Err(error) => {
             tracing::error!(%error, database = name, "cannot serve the database");
             Err(reject(

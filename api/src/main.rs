@@ -1,7 +1,9 @@
 //! `erp`: starts the server, or runs one administrative command.
 
 use anyhow::Context;
-use api::config::{Cli, Command, DataCommand, DbCommand, ReplayCommand, StageCommand, UserCommand};
+use api::config::{
+    Cli, Command, DataCommand, DbCommand, LogFormat, ReplayCommand, StageCommand, UserCommand,
+};
 use std::time::Duration;
 
 use api::{cli, database, fork, pg, read_models, Backend};
@@ -11,15 +13,27 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
-        .init();
     let cli = Cli::parse();
+    logging(cli.log_format);
     match run(&cli).await {
         Err(error) => Err(explained(error).await),
         done => done,
+    }
+}
+
+/// Writes log lines to standard error as `format` says, in colour only on a terminal
+/// (standard output keeps what a command answers).
+fn logging(format: LogFormat) {
+    use std::io::IsTerminal;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
     }
 }
 
@@ -67,8 +81,35 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
             tls_cert,
             tls_key,
             anonymous_introspection,
+            pool_size,
+            connection_budget,
+            database_idle_seconds,
         } => {
-            let (url, pool) = open_with_url(cli).await?;
+            let pools = api::manager::Pools {
+                per_database: *pool_size,
+                budget: *connection_budget,
+                idle: Duration::from_secs(*database_idle_seconds),
+            };
+            if pools.per_database + 1 > pools.budget {
+                anyhow::bail!(
+                    "--connection-budget {} does not hold even the default database's pool of {} and its listener",
+                    pools.budget,
+                    pools.per_database
+                );
+            }
+            // the port (and the certificate) first: a server that cannot listen touches no
+            // database.
+            let listener = std::net::TcpListener::bind(listen)
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            let tls = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => Some(
+                    api::tls::config(cert, key)
+                        .await
+                        .context("reading the TLS certificate and key")?,
+                ),
+                _ => None,
+            };
+            let (url, pool) = open_sized(cli, pools.per_database).await?;
             let backend = Backend::start(pool.clone())
                 .await
                 .context("starting the projections")?;
@@ -94,26 +135,33 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
             } else {
                 api::graphql::Introspection::SignedIn
             };
-            let server = manager_server(cli, &url, backend, introspection).await?;
-            let app = api::http::server_app(std::sync::Arc::new(server));
-            match (tls_cert, tls_key) {
-                (Some(cert), Some(key)) => {
+            let server = std::sync::Arc::new(
+                manager_server(cli, &url, backend, introspection)
+                    .await?
+                    .with_pools(pools),
+            );
+            server.close_idle_databases();
+            let app = api::http::server_app(server);
+            match tls {
+                Some(config) => {
                     println!(
                         "GraphQL: https://{listen}{} (each database at /db/<name>/graphql; the manager at {})",
                         api::http::GRAPHQL_PATH,
                         api::http::MANAGER_PATH
                     );
-                    api::tls::serve(*listen, cert, key, app, shutdown_signal())
+                    api::tls::serve_on(listener, config, app, shutdown_signal())
                         .await
                         .context("serving HTTPS")?;
                 }
-                _ => {
+                None => {
                     if !listen.ip().is_loopback() {
                         tracing::warn!(%listen, "serving plain HTTP beyond this machine: anyone on the network can read the traffic (give --tls-cert and --tls-key for HTTPS)");
                     }
-                    let listener = tokio::net::TcpListener::bind(listen)
-                        .await
-                        .with_context(|| format!("cannot listen on {listen}"))?;
+                    listener
+                        .set_nonblocking(true)
+                        .context("setting up the listener")?;
+                    let listener = tokio::net::TcpListener::from_std(listener)
+                        .context("setting up the listener")?;
                     println!(
                         "GraphQL: http://{listen}{} (open it in a browser for GraphiQL; each database at /db/<name>/graphql; the manager at {})",
                         api::http::GRAPHQL_PATH,
@@ -376,6 +424,14 @@ async fn open(cli: &Cli) -> anyhow::Result<sqlx::PgPool> {
 
 /// Like [`open`], with the database's URL.
 async fn open_with_url(cli: &Cli) -> anyhow::Result<(String, sqlx::PgPool)> {
+    open_sized(cli, COMMAND_POOL).await
+}
+
+/// How many connections a command other than `serve` opens at most.
+const COMMAND_POOL: u32 = 8;
+
+/// Like [`open_with_url`], with a pool of at most `pool_size` connections.
+async fn open_sized(cli: &Cli, pool_size: u32) -> anyhow::Result<(String, sqlx::PgPool)> {
     let url = match &cli.database_url {
         Some(url) => url.clone(),
         None => {
@@ -388,7 +444,7 @@ async fn open_with_url(cli: &Cli) -> anyhow::Result<(String, sqlx::PgPool)> {
         }
     };
     let _ = URL.set(url.clone());
-    let pool = database::open(&url, 16).await?;
+    let pool = database::open(&url, pool_size).await?;
     if bootstrap::needs_initialization(&pool).await? {
         let (password, written) = match &cli.admin_password {
             Some(password) => (password.clone(), None),
@@ -485,13 +541,15 @@ async fn fork_into(
     let target_url = url_of(url, target)?;
     let started = std::time::Instant::now();
     let (fork_pool, copied) = fork::fork(pool, position, &target_url, |p| {
-        eprint!(
-            "\r{}",
-            progress_line("copying the log", p.copied, p.total, started)
-        );
+        show_progress(&progress_line(
+            "copying the log",
+            p.copied,
+            p.total,
+            started,
+        ));
     })
     .await?;
-    eprintln!();
+    end_progress();
     eprintln!("rebuilding the read models of {target}...");
     caught_up(fork_pool, Duration::from_secs(3600)).await?;
     Ok(copied)
@@ -509,6 +567,36 @@ fn url_of(url: &str, name: &str) -> anyhow::Result<String> {
 }
 
 /// `what: done/total events (rate events/s, ETA)`.
+/// When the last progress line was written, on a standard error that is not a terminal.
+static LAST_PROGRESS: std::sync::Mutex<Option<std::time::Instant>> = std::sync::Mutex::new(None);
+
+/// Shows a progress line: redrawn in place on a terminal; as plain lines, at most one a second,
+/// when standard error is a pipe or a file (a log then reads line by line).
+fn show_progress(line: &str) {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        eprint!("\r{line}");
+        return;
+    }
+    let Ok(mut last) = LAST_PROGRESS.lock() else {
+        return;
+    };
+    if last.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
+        eprintln!("{}", line.trim_end());
+        *last = Some(std::time::Instant::now());
+    }
+}
+
+/// Ends the progress line a terminal shows (the next line starts below it).
+fn end_progress() {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        eprintln!();
+    } else if let Ok(mut last) = LAST_PROGRESS.lock() {
+        *last = None;
+    }
+}
+
 fn progress_line(what: &str, done: u64, total: u64, started: std::time::Instant) -> String {
     let seconds = started.elapsed().as_secs_f64().max(1e-3);
     let rate = done as f64 / seconds;
@@ -552,10 +640,10 @@ async fn replay(command: ReplayCommand, url: &str, pool: sqlx::PgPool) -> anyhow
             }
             let started = std::time::Instant::now();
             let findings = replay::verify::verify_log(&pool, |p| {
-                eprint!("\r{}", progress_line(p.pass, p.checked, p.total, started));
+                show_progress(&progress_line(p.pass, p.checked, p.total, started));
             })
             .await?;
-            eprintln!();
+            end_progress();
             let mut clean = findings.is_empty();
             if clean {
                 println!("The log is intact: every event matches its chain and its seal, and reads back.");
@@ -572,14 +660,16 @@ async fn replay(command: ReplayCommand, url: &str, pool: sqlx::PgPool) -> anyhow
             for name in read_models::PROJECTIONS {
                 let started = std::time::Instant::now();
                 let differences = read_models::compare(&pool, name, &|p| {
-                    eprint!(
-                        "\r{}",
-                        progress_line(&format!("replaying {name}"), p.applied, p.total, started)
-                    );
+                    show_progress(&progress_line(
+                        &format!("replaying {name}"),
+                        p.applied,
+                        p.total,
+                        started,
+                    ));
                 })
                 .await
                 .with_context(|| format!("no projection {name}"))??;
-                eprintln!();
+                end_progress();
                 if differences.is_empty() {
                     println!("Read model {name} is exactly what the log says.");
                 }
@@ -605,10 +695,12 @@ async fn replay(command: ReplayCommand, url: &str, pool: sqlx::PgPool) -> anyhow
             for name in names {
                 let started = std::time::Instant::now();
                 let at = read_models::rebuild(&pool, &name, &|p| {
-                    eprint!(
-                        "\r{}",
-                        progress_line(&format!("rebuilding {name}"), p.applied, p.total, started)
-                    );
+                    show_progress(&progress_line(
+                        &format!("rebuilding {name}"),
+                        p.applied,
+                        p.total,
+                        started,
+                    ));
                 })
                 .await
                 .with_context(|| {
@@ -617,7 +709,7 @@ async fn replay(command: ReplayCommand, url: &str, pool: sqlx::PgPool) -> anyhow
                         read_models::PROJECTIONS.join(", ")
                     )
                 })??;
-                eprintln!();
+                end_progress();
                 println!(
                     "Read model {name} rebuilt and swapped in, at log position {}.",
                     at.position
@@ -628,7 +720,7 @@ async fn replay(command: ReplayCommand, url: &str, pool: sqlx::PgPool) -> anyhow
         ReplayCommand::Export { file } => {
             let started = std::time::Instant::now();
             let show =
-                |done, total| eprint!("\r{}", progress_line("exporting", done, total, started));
+                |done, total| show_progress(&progress_line("exporting", done, total, started));
             let manifest = if file.as_os_str() == "-" {
                 let out = std::io::BufWriter::new(std::io::stdout().lock());
                 replay::export::export(&pool, out, show).await?
@@ -637,7 +729,7 @@ async fn replay(command: ReplayCommand, url: &str, pool: sqlx::PgPool) -> anyhow
                     .with_context(|| format!("creating {}", file.display()))?;
                 replay::export::export(&pool, std::io::BufWriter::new(out), show).await?
             };
-            eprintln!();
+            end_progress();
             eprintln!(
                 "Exported {} events (last position {}, chain {}).",
                 manifest.events, manifest.last_position, manifest.chain
@@ -647,7 +739,7 @@ async fn replay(command: ReplayCommand, url: &str, pool: sqlx::PgPool) -> anyhow
         ReplayCommand::Import { file, into } => {
             let target_url = url_of(url, &into)?;
             let started = std::time::Instant::now();
-            let show = |done| eprint!("\r{}", progress_line("importing", done, done, started));
+            let show = |done| show_progress(&progress_line("importing", done, done, started));
             let (target, manifest) = if file.as_os_str() == "-" {
                 fork::import(std::io::stdin().lock(), &target_url, show).await?
             } else {
@@ -655,7 +747,7 @@ async fn replay(command: ReplayCommand, url: &str, pool: sqlx::PgPool) -> anyhow
                     .with_context(|| format!("opening {}", file.display()))?;
                 fork::import(std::io::BufReader::new(input), &target_url, show).await?
             };
-            eprintln!();
+            end_progress();
             eprintln!("rebuilding the read models of {into}...");
             caught_up(target, Duration::from_secs(3600)).await?;
             println!(

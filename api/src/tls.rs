@@ -1,7 +1,6 @@
 //! HTTPS with rustls, when a certificate and its key are configured.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -22,18 +21,6 @@ pub async fn config(cert: &Path, key: &Path) -> std::io::Result<RustlsConfig> {
             ),
         )
     })
-}
-
-/// Serves `app` over HTTPS on `listen` until `shutdown` completes.
-pub async fn serve(
-    listen: SocketAddr,
-    cert: &Path,
-    key: &Path,
-    app: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let listener = std::net::TcpListener::bind(listen)?;
-    serve_on(listener, config(cert, key).await?, app, shutdown).await
 }
 
 /// Serves `app` over HTTPS on a bound `listener` until `shutdown` completes.

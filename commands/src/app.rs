@@ -97,20 +97,37 @@ impl Backend {
         })
     }
 
+    /// Every read model's runner, by name, with where it stands.
+    fn runners(&self) -> [(&'static str, &Progress); 5] {
+        let state = &self.state;
+        [
+            ("partner", &state.partner_progress),
+            ("configuration", &state.configuration_progress),
+            ("user", &state.user_progress),
+            ("business", &state.business_progress),
+            ("seal", &self.seal_progress),
+        ]
+    }
+
+    /// How far each read model is behind the log: by name, the events it has not applied and
+    /// the age in seconds of the oldest of them.
+    pub async fn lags(&self) -> Result<Vec<(&'static str, i64, f64)>, sqlx::Error> {
+        let mut lags = vec![];
+        for (name, progress) in self.runners() {
+            let (events, seconds) =
+                store::log::behind(&self.state.pool, progress.current()).await?;
+            lags.push((name, events, seconds));
+        }
+        Ok(lags)
+    }
+
     /// Waits (up to `timeout`) until every read model shows the log as it is now; false if
     /// they did not get there in time.
     pub async fn catch_up(&self, timeout: Duration) -> Result<bool, sqlx::Error> {
         let Some(at) = projections::log::latest(&self.state.pool).await? else {
             return Ok(true);
         };
-        let state = &self.state;
-        for progress in [
-            &state.partner_progress,
-            &state.configuration_progress,
-            &state.user_progress,
-            &state.business_progress,
-            &self.seal_progress,
-        ] {
+        for (_, progress) in self.runners() {
             if !progress.wait_for(at, timeout).await {
                 return Ok(false);
             }

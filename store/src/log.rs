@@ -184,6 +184,24 @@ pub async fn latest(executor: impl PgExecutor<'_>) -> Result<Option<Checkpoint>,
     .await
 }
 
+/// How far a reader at `at` is behind the log: the events after it, and how many seconds ago
+/// the oldest of them was recorded (0 when there are none).
+pub async fn behind(
+    executor: impl PgExecutor<'_>,
+    at: Checkpoint,
+) -> Result<(i64, f64), sqlx::Error> {
+    sqlx::query_as(
+        "select count(*),
+                coalesce(extract(epoch from clock_timestamp() - min(recorded_at))::float8, 0)
+           from events
+          where (transaction_id, position) > ($1::text::xid8, $2)",
+    )
+    .bind(at.transaction_id)
+    .bind(at.position)
+    .fetch_one(executor)
+    .await
+}
+
 /// Where the latest event of one aggregate stands in the log: what a client that just wrote to
 /// it waits for to read its own write.
 pub async fn latest_of_aggregate(

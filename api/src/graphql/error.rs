@@ -85,7 +85,19 @@ pub async fn settle<T>(
             if let Some(at) = at {
                 // read-your-writes: the payload shows the change, not the read model of a
                 // moment ago.
-                if !progress.wait_for(at, state.read_your_writes_timeout).await {
+                let started = std::time::Instant::now();
+                let caught_up = progress.wait_for(at, state.read_your_writes_timeout).await;
+                let database = state
+                    .pool
+                    .connect_options()
+                    .get_database()
+                    .map(str::to_owned);
+                crate::metrics::METRICS.observe(
+                    crate::metrics::HORIZON_WAIT,
+                    vec![("database", database.unwrap_or_default())],
+                    started.elapsed().as_secs_f64(),
+                );
+                if !caught_up {
                     tracing::warn!(
                         ?at,
                         "the read model did not catch up in time; the payload may be stale"

@@ -13,6 +13,7 @@ pub mod input;
 mod invoice;
 pub mod loader;
 pub mod manager;
+mod observe;
 mod order;
 mod page;
 mod partner;
@@ -71,6 +72,14 @@ pub fn schema(state: AppState, introspection: Introspection) -> AppSchema {
             ReadLoader(state.pool.clone()),
             tokio::spawn,
         ))
+        .extension(observe::Observe {
+            database: state
+                .pool
+                .connect_options()
+                .get_database()
+                .unwrap_or_default()
+                .to_owned(),
+        })
         .data(state)
         .extension(admission::Admission {
             depth: 12,

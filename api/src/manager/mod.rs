@@ -66,8 +66,49 @@ pub enum ManagerError {
     Sql(#[from] sqlx::Error),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error(
+        "the connection budget of {budget} is spent: {served} databases are served at {each} \
+         connections each, and none has been idle long enough to close; raise \
+         --connection-budget or lower --pool-size"
+    )]
+    Budget {
+        budget: u32,
+        served: usize,
+        each: u32,
+    },
     #[error("{0}")]
     Other(String),
+}
+
+/// How many connections the served databases may hold.
+#[derive(Debug, Clone, Copy)]
+pub struct Pools {
+    /// The most connections one served database's pool opens (its listener takes one more).
+    pub per_database: u32,
+    /// The most connections all served databases hold together (the manager's own work takes
+    /// one more at a time).
+    pub budget: u32,
+    /// A served database (other than the default) unused this long is closed, giving its
+    /// connections back; it opens again on its next request. A pool's idle connections close
+    /// after the same time.
+    pub idle: Duration,
+}
+
+impl Default for Pools {
+    fn default() -> Self {
+        Self {
+            per_database: 8,
+            budget: 80,
+            idle: Duration::from_secs(600),
+        }
+    }
+}
+
+impl Pools {
+    /// What one served database holds: its pool and its listener.
+    fn each(&self) -> u32 {
+        self.per_database + 1
+    }
 }
 
 /// A database name: 1 to 63 lower-case letters, digits or `_`, starting with a letter.
@@ -133,6 +174,9 @@ pub struct Server {
     introspection: crate::graphql::Introspection,
     /// The databases being served; read by every request, so never held while one starts.
     backends: RwLock<HashMap<String, Served>>,
+    pools: Pools,
+    /// When the server started: what the databases' last use is counted from.
+    started: std::time::Instant,
     /// Held while a database starts being served (one at a time).
     starting: Mutex<()>,
 }
@@ -142,6 +186,8 @@ pub struct Server {
 struct Served {
     backend: Arc<Backend>,
     schema: crate::graphql::AppSchema,
+    /// When it was last asked for, in milliseconds since the server started.
+    used: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Served {
@@ -150,6 +196,7 @@ impl Served {
         Self {
             backend: Arc::new(backend),
             schema,
+            used: Arc::default(),
         }
     }
 }
@@ -179,6 +226,80 @@ impl Server {
                 Served::new(default, introspection),
             )])),
             starting: Mutex::new(()),
+            pools: Pools::default(),
+            started: std::time::Instant::now(),
+        })
+    }
+
+    /// The same server with `pools` as its connection limits.
+    pub fn with_pools(mut self, pools: Pools) -> Self {
+        self.pools = pools;
+        self
+    }
+
+    /// Closes, every few seconds, the served databases (other than the default) unused for
+    /// the idle time, for as long as the server lives.
+    pub fn close_idle_databases(self: &Arc<Self>) {
+        let server = Arc::downgrade(self);
+        let every =
+            (self.pools.idle / 4).clamp(Duration::from_millis(100), Duration::from_secs(30));
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let Some(server) = server.upgrade() else {
+                    return;
+                };
+                server.close_idle(server.pools.idle).await;
+            }
+        });
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Closes the served databases (other than the default) unused for `idle`, and says how
+    /// many it closed.
+    async fn close_idle(&self, idle: Duration) -> usize {
+        let now = self.now();
+        let idle = u64::try_from(idle.as_millis()).unwrap_or(u64::MAX);
+        let stale: Vec<String> = self
+            .backends
+            .read()
+            .await
+            .iter()
+            .filter(|(name, served)| {
+                **name != self.default
+                    && now.saturating_sub(served.used.load(std::sync::atomic::Ordering::Relaxed))
+                        >= idle
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        for name in &stale {
+            tracing::info!(database = %name, "closing an idle database");
+            self.stop(name).await;
+        }
+        stale.len()
+    }
+
+    /// Makes room for one more served database within the connection budget: closes idle
+    /// ones if it must, or refuses.
+    async fn make_room(&self) -> Result<(), ManagerError> {
+        let each = self.pools.each();
+        let fits = |served: usize| {
+            u32::try_from(served + 1).is_ok_and(|n| n.saturating_mul(each) <= self.pools.budget)
+        };
+        let served = self.backends.read().await.len();
+        if fits(served)
+            || (self.close_idle(self.pools.idle).await > 0
+                && fits(self.backends.read().await.len()))
+        {
+            return Ok(());
+        }
+        Err(ManagerError::Budget {
+            budget: self.pools.budget,
+            served: self.backends.read().await.len(),
+            each,
         })
     }
 
@@ -211,6 +332,19 @@ impl Server {
         Ok(exists)
     }
 
+    /// The databases being served, by name.
+    pub async fn served_now(&self) -> Vec<(String, Arc<Backend>)> {
+        let mut served: Vec<(String, Arc<Backend>)> = self
+            .backends
+            .read()
+            .await
+            .iter()
+            .map(|(name, served)| (name.clone(), served.backend.clone()))
+            .collect();
+        served.sort_by(|a, b| a.0.cmp(&b.0));
+        served
+    }
+
     /// The backend serving database `name`, started on first use.
     pub async fn backend(&self, name: &str) -> Result<Arc<Backend>, ManagerError> {
         Ok(self.served(name).await?.backend)
@@ -225,18 +359,27 @@ impl Server {
     /// (with its event log) are served.
     async fn served(&self, name: &str) -> Result<Served, ManagerError> {
         let name = self::name(name)?;
+        let used = |served: &Served| {
+            served
+                .used
+                .store(self.now(), std::sync::atomic::Ordering::Relaxed);
+            served.clone()
+        };
         if let Some(served) = self.backends.read().await.get(&name) {
-            return Ok(served.clone());
+            return Ok(used(served));
         }
         let _starting = self.starting.lock().await;
         if let Some(served) = self.backends.read().await.get(&name) {
-            return Ok(served.clone());
+            return Ok(used(served));
         }
         if !self.exists(&name).await? {
             return Err(ManagerError::Unknown(name));
         }
+        self.make_room().await?;
         let pool = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(8)
+            .max_connections(self.pools.per_database)
+            .min_connections(0)
+            .idle_timeout(self.pools.idle)
             .acquire_timeout(Duration::from_secs(10))
             .connect(&self.url_of(&name)?)
             .await?;
@@ -265,7 +408,7 @@ impl Server {
             }
         };
         self.backends.write().await.insert(name, served.clone());
-        Ok(served)
+        Ok(used(&served))
     }
 
     /// Stops serving `name` and closes its connections.

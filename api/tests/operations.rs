@@ -1,0 +1,299 @@
+//! What an operator runs into, through the binary: the probes and the metrics, JSON logs
+//! without colour, the port taken before any database is touched, and the connection budget.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tests::{TestDb, ADMIN_PASSWORD};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const MASTER: &str = "master-password-for-tests";
+
+fn erp(url: &str, data_dir: &Path, args: &[&str], stderr: Stdio) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_erp"))
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("ERP_DATA_DIR", data_dir)
+        .env("ERP_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("ERP_MASTER_PASSWORD", MASTER)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .expect("erp starts")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One HTTP/1.1 exchange over a fresh connection: the status and the body; `None` if the
+/// server did not answer.
+async fn exchange(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: &str,
+) -> Option<(u16, String)> {
+    let auth = if token.is_empty() {
+        String::new()
+    } else {
+        format!("Authorization: Bearer {token}\r\n")
+    };
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n{auth}\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let talk = async {
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .ok()?;
+        stream.write_all(request.as_bytes()).await.ok()?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await.ok()?;
+        let text = String::from_utf8(response).ok()?;
+        let status = text.get(9..12)?.parse().ok()?;
+        let (_, body) = text.split_once("\r\n\r\n")?;
+        Some((status, body.to_owned()))
+    };
+    tokio::time::timeout(Duration::from_secs(20), talk)
+        .await
+        .ok()
+        .flatten()
+}
+
+async fn graphql(port: u16, path: &str, token: &str, query: &str, variables: Value) -> Value {
+    let body = json!({ "query": query, "variables": variables }).to_string();
+    let (status, body) = exchange(port, "POST", path, token, &body).await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+/// Signs in as admin once the server answers.
+async fn ready(port: u16) -> String {
+    let started = Instant::now();
+    loop {
+        let body = json!({
+            "query": "mutation($p: String!) { login(input: { login: \"admin\", password: $p }) { token } }",
+            "variables": { "p": ADMIN_PASSWORD } })
+        .to_string();
+        if let Some((200, answer)) = exchange(port, "POST", "/graphql", "", &body).await {
+            let answer: Value = serde_json::from_str(&answer).unwrap();
+            if let Some(token) = answer["data"]["login"]["token"].as_str() {
+                return token.to_owned();
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the server did not come up"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The value of the metric line that starts with `series` (name and labels), if any.
+fn metric(metrics: &str, series: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probes_and_metrics_answer_and_logs_are_json_lines_without_colour() {
+    let db = TestDb::new().await;
+    let data_dir = std::env::temp_dir().join(format!("erp-ops-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let log = data_dir.join("log");
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut server = erp(
+        &TestDb::url_of(&db.name),
+        &data_dir,
+        &["serve", "--listen", &listen, "--log-format", "json"],
+        Stdio::from(std::fs::File::create(&log).unwrap()),
+    );
+    let token = ready(port).await;
+
+    assert_eq!(
+        exchange(port, "GET", "/healthz", "", "").await,
+        Some((200, "ok\n".to_owned()))
+    );
+    let (status, body) = exchange(port, "GET", "/readyz", "", "").await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let readiness: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(readiness["ready"], true);
+    assert_eq!(readiness["database"], db.name.as_str());
+
+    // one partner made, one refused (no name), one request that does not parse.
+    let create = "mutation($n: String!) { createPartner(input: { name: $n }) { partner { id } userErrors { code } } }";
+    let made = graphql(port, "/graphql", &token, create, json!({ "n": "Agrolait" })).await;
+    assert_eq!(
+        made["data"]["createPartner"]["userErrors"],
+        json!([]),
+        "{made}"
+    );
+    let refused = graphql(port, "/graphql", &token, create, json!({ "n": "" })).await;
+    let code = refused["data"]["createPartner"]["userErrors"][0]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{refused}"))
+        .to_owned();
+    let _ = exchange(
+        port,
+        "POST",
+        "/graphql",
+        &token,
+        r#"{"query": "{ partners {"}"#,
+    )
+    .await;
+
+    let (status, metrics) = exchange(port, "GET", "/metrics", "", "").await.unwrap();
+    assert_eq!(status, 200);
+    let d = &db.name;
+    let requests = format!(
+        "erp_graphql_requests_total{{database=\"{d}\",operation=\"mutation createPartner\"}}"
+    );
+    assert_eq!(metric(&metrics, &requests), Some(2.0), "{metrics}");
+    let ok =
+        format!("erp_commands_total{{database=\"{d}\",mutation=\"createPartner\",outcome=\"OK\"}}");
+    assert_eq!(metric(&metrics, &ok), Some(1.0), "{metrics}");
+    let no = format!(
+        "erp_commands_total{{database=\"{d}\",mutation=\"createPartner\",outcome=\"{code}\"}}"
+    );
+    assert_eq!(metric(&metrics, &no), Some(1.0), "{metrics}");
+    let invalid = format!("erp_graphql_requests_total{{database=\"{d}\",operation=\"invalid\"}}");
+    assert_eq!(metric(&metrics, &invalid), Some(1.0), "{metrics}");
+    let latency = format!(
+        "erp_graphql_request_duration_seconds_count{{database=\"{d}\",operation=\"mutation createPartner\"}}"
+    );
+    assert_eq!(metric(&metrics, &latency), Some(2.0), "{metrics}");
+    let waited = format!("erp_read_your_writes_wait_seconds_count{{database=\"{d}\"}}");
+    assert!(
+        metric(&metrics, &waited).is_some_and(|n| n >= 1.0),
+        "{metrics}"
+    );
+    let lag = format!("erp_projection_lag_events{{database=\"{d}\",projection=\"partner\"}}");
+    assert!(metric(&metrics, &lag).is_some(), "{metrics}");
+    let pool = format!("erp_pool_connections{{database=\"{d}\",state=\"max\"}}");
+    assert_eq!(
+        metric(&metrics, &pool),
+        Some(8.0),
+        "the default pool size: {metrics}"
+    );
+
+    server.kill().unwrap();
+    let _ = server.wait();
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        !logged.contains('\u{1b}'),
+        "no colour codes in a file: {logged}"
+    );
+    let lines: Vec<Value> = logged
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(!lines.is_empty(), "the server logs at info");
+    for line in &lines {
+        assert!(
+            line["level"].is_string() && line["timestamp"].is_string(),
+            "{line}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_cannot_listen_touches_no_database() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let name = TestDb::fresh_name();
+    let data_dir = std::env::temp_dir().join(format!("erp-ops-{}", uuid::Uuid::new_v4()));
+    let listen = format!("127.0.0.1:{port}");
+    let output = erp(
+        &TestDb::url_of(&name),
+        &data_dir,
+        &["serve", "--listen", &listen, "--demo"],
+        Stdio::piped(),
+    )
+    .wait_with_output()
+    .unwrap();
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("cannot listen on"), "{said}");
+    let admin = tests::connect_database("postgres", 1).await;
+    let exists: bool =
+        sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+            .bind(&name)
+            .fetch_one(&admin)
+            .await
+            .unwrap();
+    assert!(!exists, "no database was made");
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_stays_within_its_connection_budget_and_gives_idle_databases_back() {
+    let main = TestDb::new().await;
+    let (a, b, c) = (
+        TestDb::new().await,
+        TestDb::new().await,
+        TestDb::new().await,
+    );
+    let data_dir = std::env::temp_dir().join(format!("erp-ops-{}", uuid::Uuid::new_v4()));
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    // 3 connections a database (a pool of 2 and a listener): the default and two more fit in 9.
+    let mut server = erp(
+        &TestDb::url_of(&main.name),
+        &data_dir,
+        &[
+            "serve",
+            "--listen",
+            &listen,
+            "--pool-size",
+            "2",
+            "--connection-budget",
+            "9",
+            "--database-idle-seconds",
+            "2",
+        ],
+        Stdio::null(),
+    );
+    ready(port).await;
+    let touch = |name: String| async move {
+        let body = json!({ "query": "{ __typename }" }).to_string();
+        exchange(port, "POST", &format!("/db/{name}/graphql"), "", &body)
+            .await
+            .unwrap()
+    };
+    assert_eq!(touch(a.name.clone()).await.0, 200);
+    assert_eq!(touch(b.name.clone()).await.0, 200);
+    let (status, body) = touch(c.name.clone()).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("connection budget of 9"), "{body}");
+    let served = |metrics: &str| metric(metrics, "erp_databases_served");
+    let (_, metrics) = exchange(port, "GET", "/metrics", "", "").await.unwrap();
+    assert_eq!(served(&metrics), Some(3.0), "{metrics}");
+    // unused for longer than the idle time, a and b are closed: c is served.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (_, metrics) = exchange(port, "GET", "/metrics", "", "").await.unwrap();
+    assert_eq!(
+        served(&metrics),
+        Some(1.0),
+        "only the default stays: {metrics}"
+    );
+    assert_eq!(touch(c.name.clone()).await.0, 200);
+    server.kill().unwrap();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
