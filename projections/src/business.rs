@@ -103,6 +103,26 @@ pub async fn in_use(pool: &sqlx::PgPool) -> Result<domain::configuration::InUse,
     })
 }
 
+/// The last number each sequence gave, by sequence code (sequences that gave none are not
+/// there): what the next document's number must be above.
+pub async fn numbers_taken<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+) -> Result<std::collections::BTreeMap<String, u64>, sqlx::Error> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "select distinct on (aggregate_id) aggregate_id,
+                (payload -> 'NumberTaken' ->> 'number')::bigint
+           from events where aggregate_type = $1
+          order by aggregate_id, sequence desc",
+    )
+    .bind(<domain::ledger::Numbering as Aggregate>::TYPE)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(code, last)| (code, u64::try_from(last).unwrap_or(0)))
+        .collect())
+}
+
 /// The events of partner `id`'s history with its documents: the partner's own, its orders' and
 /// its documents' (invoices, bills, credit notes), and the entries posted for it (its documents'
 /// and its payments).

@@ -1114,3 +1114,72 @@ async fn two_processes_posting_into_the_same_journal_keep_numbers_and_chains_who
         vec![]
     );
 }
+
+#[tokio::test]
+async fn a_sequence_shows_the_number_it_gives_next_and_is_never_set_below_one_given() {
+    let app = TestApp::new().await;
+    set_up_the_books(&app).await;
+    let customer = partner(&app, "Agrolait", true, false).await;
+    let post_one = || async {
+        let draft = must(
+            &app,
+            "createInvoice",
+            "CreateInvoiceInput",
+            json!({ "kind": "CUSTOMER_INVOICE", "partner": customer, "date": "2026-11-10",
+                    "lines": [{ "description": "Consulting", "quantity": "1", "unitPrice": "100", "taxes": [] }] }),
+            "invoice { id }",
+        )
+        .await;
+        must(
+            &app,
+            "postInvoice",
+            "InvoiceIdInput",
+            json!({ "id": draft["invoice"]["id"] }),
+            "invoice { number }",
+        )
+        .await["invoice"]["number"]
+            .clone()
+    };
+    for _ in 0..3 {
+        post_one().await;
+    }
+    // the books' invoice sequence: prefix INV/2026/, 4 digits; three invoices given.
+    let read = "{ configuration { sequence(code: \"inv\") { nextNumber nextPreview } } }";
+    let now = app.graphql(read, json!({})).await;
+    assert_eq!(
+        now["configuration"]["sequence"],
+        json!({ "nextNumber": 4, "nextPreview": "INV/2026/0004" })
+    );
+    let set = |next: i64| {
+        mutate(
+            &app,
+            "setSequence",
+            "SetSequenceInput",
+            json!({ "code": "inv", "name": "Customer invoices", "prefix": "INV/2026/",
+                    "padding": 4, "nextNumber": next }),
+            "configuration { version }",
+        )
+    };
+    let before = app.event_count().await;
+    let refused = set(3).await;
+    assert_eq!(
+        refused["userErrors"][0]["field"],
+        json!(["input", "nextNumber"])
+    );
+    assert!(
+        refused["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("up to 3"),
+        "{refused}"
+    );
+    assert_eq!(app.event_count().await, before, "nothing written");
+    // set ahead, the next invoice takes it.
+    assert_eq!(set(10).await["userErrors"], json!([]));
+    assert_eq!(post_one().await, "INV/2026/0010");
+    let after = app.graphql(read, json!({})).await;
+    assert_eq!(
+        after["configuration"]["sequence"],
+        json!({ "nextNumber": 11, "nextPreview": "INV/2026/0011" })
+    );
+}

@@ -85,7 +85,8 @@ impl Configuration {
         #[graphql(name = "where")] filter: Option<SearchWhere>,
     ) -> Result<Connection<OpaqueCursor<String>, Sequence, TotalCount>> {
         let filter = filter.unwrap_or_default();
-        let rows = records::sequences(self.settings())
+        let taken = numbers_taken(ctx).await?;
+        let rows = records::sequences(self.settings(), &taken)
             .filter(|s| filter.keeps(&s.code, &s.name))
             .map(|s| (s.code.clone(), s))
             .collect();
@@ -93,8 +94,10 @@ impl Configuration {
     }
 
     /// The sequence `code`.
-    async fn sequence(&self, code: String) -> Option<Sequence> {
-        records::sequences(self.settings()).find(|s| s.code == code)
+    async fn sequence(&self, ctx: &Context<'_>, code: String) -> Result<Option<Sequence>> {
+        let taken = numbers_taken(ctx).await?;
+        let sequence = records::sequences(self.settings(), &taken).find(|s| s.code == code);
+        Ok(sequence)
     }
 
     /// The chart of accounts (module `account`), by code.
@@ -218,6 +221,16 @@ impl Configuration {
     async fn forms(&self) -> Vec<Form> {
         forms_of(&self.0)
     }
+}
+
+/// The last number each sequence gave, by code.
+pub(super) async fn numbers_taken(
+    ctx: &Context<'_>,
+) -> Result<std::collections::BTreeMap<String, u64>> {
+    let state = ctx.data::<AppState>()?;
+    projections::business::numbers_taken(&state.pool)
+        .await
+        .map_err(|e| internal(ctx, e))
 }
 
 fn forms_of(view: &ConfigView) -> Vec<Form> {

@@ -8,7 +8,7 @@ use super::inputs::*;
 use super::objects::{BusinessSettingsChange, BusinessSettingsObject};
 use super::{send, ConfigurationPayload, Outcome};
 use crate::graphql::auth::{actor, require, require_module};
-use crate::graphql::error::UserError;
+use crate::graphql::error::{UserError, UserErrorCode};
 use crate::graphql::payload::Payload;
 
 /// What the mutations of the books' settings need installed.
@@ -86,7 +86,24 @@ impl ConfigurationMutation {
         ctx: &Context<'_>,
         input: SetSequenceInput,
     ) -> Result<ConfigurationPayload> {
-        configure(ctx, None, |_| input.try_into()).await
+        let last = super::numbers_taken(ctx).await?.get(&input.code).copied();
+        let next = input.next_number;
+        configure(ctx, None, |_| match last {
+            // a number given once is never given again, so the next one is above it.
+            Some(last) if u64::try_from(next).is_ok_and(|next| next <= last) => {
+                Err(vec![UserError::new(
+                    &["input", "nextNumber"],
+                    format!(
+                        "sequence '{}' has given numbers up to {last}: the next number must be \
+                         above it",
+                        input.code
+                    ),
+                    UserErrorCode::Invalid,
+                )])
+            }
+            _ => input.try_into(),
+        })
+        .await
     }
 
     async fn remove_sequence(

@@ -1,6 +1,8 @@
 //! The configuration's records (sequences, accounts, journals, taxes, currencies, groups) as
 //! GraphQL shows them, in the order of their codes, and the filters of their lists.
 
+use std::collections::BTreeMap;
+
 use async_graphql::InputObject;
 use domain::configuration::Settings;
 
@@ -59,14 +61,25 @@ impl JournalWhere {
     }
 }
 
-pub fn sequences(settings: &Settings) -> impl Iterator<Item = Sequence> + '_ {
-    settings.sequences.iter().map(|(code, s)| Sequence {
-        code: code.to_string(),
-        name: s.name.clone(),
-        prefix: s.prefix.clone(),
-        padding: i32::from(s.padding),
-        next_number: i64::try_from(s.next_number).unwrap_or(i64::MAX),
-        next_preview: s.preview(),
+/// The sequences, each with the number it gives next: the one set, or the one after the last
+/// it gave (`taken`, by code) if that is higher.
+pub fn sequences<'a>(
+    settings: &'a Settings,
+    taken: &'a BTreeMap<String, u64>,
+) -> impl Iterator<Item = Sequence> + 'a {
+    settings.sequences.iter().map(|(code, s)| {
+        let mut s = s.clone();
+        if let Some(last) = taken.get(code.as_str()) {
+            s.next_number = s.next_number.max(last.saturating_add(1));
+        }
+        Sequence {
+            code: code.to_string(),
+            name: s.name.clone(),
+            prefix: s.prefix.clone(),
+            padding: i32::from(s.padding),
+            next_number: i64::try_from(s.next_number).unwrap_or(i64::MAX),
+            next_preview: s.preview(),
+        }
     })
 }
 
