@@ -1,3 +1,5 @@
+//! Over 600 lines: every route of the server, with the GraphQL-over-HTTP rules they share.
+//!
 //! The HTTP face of the server: GraphQL over HTTP (the GraphQL Foundation's specification) at
 //! `/graphql`, and GraphiQL there for a browser.
 //!

@@ -1,3 +1,6 @@
+//! Over 600 lines: the wiring and the printed answers of every subcommand, one arm each; the
+//! work itself is in the library.
+//!
 //! `erp`: starts the server, or runs one administrative command.
 
 use anyhow::Context;

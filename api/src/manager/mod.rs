@@ -1,3 +1,6 @@
+//! Over 600 lines: every operation of the manager is a method of the one `Server`, which holds
+//! the served databases and their connection budget.
+//!
 //! The database manager: one server, many databases. It lists, creates (empty or with the demo
 //! company), duplicates (now, or at a stage, a position or a time), backs up (the event log in
 //! the replay export's checksummed format), restores (into a new name; over an existing database

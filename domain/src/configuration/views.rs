@@ -1,3 +1,5 @@
+//! Over 600 lines: the views of every model are data, one literal each.
+//!
 //! The views of every model, as OpenERP's clients drew every form from the server: a generic
 //! client draws any form, list and search from these alone.
 //!
