@@ -93,7 +93,7 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
                 budget: *connection_budget,
                 idle: Duration::from_secs(*database_idle_seconds),
             };
-            if pools.per_database + 1 > pools.budget {
+            if pools.each() > pools.budget {
                 anyhow::bail!(
                     "--connection-budget {} does not hold even the default database's pool of {} and its listener",
                     pools.budget,

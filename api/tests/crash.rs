@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use tests::{TestDb, ADMIN_PASSWORD};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn start(url: &str, port: u16, data_dir: &std::path::Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_erp"))
@@ -25,37 +24,14 @@ fn start(url: &str, port: u16, data_dir: &std::path::Path) -> Child {
         .expect("erp starts")
 }
 
-/// POSTs a GraphQL document over a fresh connection; `None` if the server did not answer.
+/// POSTs a GraphQL document over a fresh connection; `None` if the server did not answer
+/// with 200.
 async fn post(port: u16, token: &str, query: &str, variables: Value) -> Option<Value> {
     let body = json!({ "query": query, "variables": variables }).to_string();
-    let auth = if token.is_empty() {
-        String::new()
-    } else {
-        format!("Authorization: Bearer {token}\r\n")
-    };
-    let request = format!(
-        "POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n{auth}\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let exchange = async {
-        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .ok()?;
-        stream.write_all(request.as_bytes()).await.ok()?;
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response).await.ok()?;
-        let text = String::from_utf8(response).ok()?;
-        if !text.starts_with("HTTP/1.1 200") {
-            return None;
-        }
-        let (_, body) = text.split_once("\r\n\r\n")?;
-        serde_json::from_str(body).ok()
-    };
-    tokio::time::timeout(Duration::from_secs(10), exchange)
-        .await
-        .ok()
-        .flatten()
+    match tests::wire::exchange(port, "POST", "/graphql", token, &body).await? {
+        (200, answer) => serde_json::from_str(&answer).ok(),
+        _ => None,
+    }
 }
 
 async fn ready(port: u16) -> String {

@@ -8,8 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use tests::wire::exchange;
 use tests::{TestDb, ADMIN_PASSWORD};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const MASTER: &str = "master-password-for-tests";
 
@@ -33,43 +33,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-/// One HTTP/1.1 exchange over a fresh connection: the status and the body; `None` if the
-/// server did not answer.
-async fn exchange(
-    port: u16,
-    method: &str,
-    path: &str,
-    token: &str,
-    body: &str,
-) -> Option<(u16, String)> {
-    let auth = if token.is_empty() {
-        String::new()
-    } else {
-        format!("Authorization: Bearer {token}\r\n")
-    };
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n{auth}\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let talk = async {
-        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .ok()?;
-        stream.write_all(request.as_bytes()).await.ok()?;
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response).await.ok()?;
-        let text = String::from_utf8(response).ok()?;
-        let status = text.get(9..12)?.parse().ok()?;
-        let (_, body) = text.split_once("\r\n\r\n")?;
-        Some((status, body.to_owned()))
-    };
-    tokio::time::timeout(Duration::from_secs(20), talk)
-        .await
-        .ok()
-        .flatten()
 }
 
 async fn graphql(port: u16, path: &str, token: &str, query: &str, variables: Value) -> Value {

@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod books;
+pub mod wire;
 
 use std::path::PathBuf;
 use std::str::FromStr;

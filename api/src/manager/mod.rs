@@ -109,7 +109,7 @@ impl Default for Pools {
 
 impl Pools {
     /// What one served database holds: its pool and its listener.
-    fn each(&self) -> u32 {
+    pub fn each(&self) -> u32 {
         self.per_database + 1
     }
 }

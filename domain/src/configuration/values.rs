@@ -194,6 +194,13 @@ impl Sequence {
     }
 
     /// How the next document is numbered: `SO0042`.
+    /// The sequence as it numbers the document after number `last`: from the number set, or
+    /// from the one after `last` if that is higher (a number is never given twice).
+    pub fn following(mut self, last: u64) -> Self {
+        self.next_number = self.next_number.max(last.saturating_add(1));
+        self
+    }
+
     pub fn preview(&self) -> String {
         format!(
             "{}{:0width$}",

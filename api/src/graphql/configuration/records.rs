@@ -20,11 +20,16 @@ pub struct SearchWhere {
 
 impl SearchWhere {
     pub fn keeps(&self, code: &str, name: &str) -> bool {
-        self.search.as_deref().is_none_or(|search| {
-            let search = search.to_lowercase();
-            code.to_lowercase().contains(&search) || name.to_lowercase().contains(&search)
-        })
+        found(self.search.as_deref(), code, name)
     }
+}
+
+/// Whether `search` (if any) is in `code` or `name`, ignoring case.
+fn found(search: Option<&str>, code: &str, name: &str) -> bool {
+    search.is_none_or(|search| {
+        let search = search.to_lowercase();
+        code.to_lowercase().contains(&search) || name.to_lowercase().contains(&search)
+    })
 }
 
 /// Which accounts the chart shows: every condition given.
@@ -37,10 +42,8 @@ pub struct AccountWhere {
 
 impl AccountWhere {
     pub fn keeps(&self, account: &AccountObject) -> bool {
-        let search = SearchWhere {
-            search: self.search.clone(),
-        };
-        search.keeps(&account.code, &account.name) && self.kind.is_none_or(|k| k == account.kind)
+        found(self.search.as_deref(), &account.code, &account.name)
+            && self.kind.is_none_or(|k| k == account.kind)
     }
 }
 
@@ -54,10 +57,8 @@ pub struct JournalWhere {
 
 impl JournalWhere {
     pub fn keeps(&self, journal: &JournalObject) -> bool {
-        let search = SearchWhere {
-            search: self.search.clone(),
-        };
-        search.keeps(&journal.code, &journal.name) && self.kind.is_none_or(|k| k == journal.kind)
+        found(self.search.as_deref(), &journal.code, &journal.name)
+            && self.kind.is_none_or(|k| k == journal.kind)
     }
 }
 
@@ -68,10 +69,9 @@ pub fn sequences<'a>(
     taken: &'a BTreeMap<String, u64>,
 ) -> impl Iterator<Item = Sequence> + 'a {
     settings.sequences.iter().map(|(code, s)| {
-        let mut s = s.clone();
-        if let Some(last) = taken.get(code.as_str()) {
-            s.next_number = s.next_number.max(last.saturating_add(1));
-        }
+        let s = s
+            .clone()
+            .following(taken.get(code.as_str()).copied().unwrap_or(0));
         Sequence {
             code: code.to_string(),
             name: s.name.clone(),

@@ -27,9 +27,9 @@ impl Numbering {
 
 impl crate::Decide for Numbering {
     fn decide(&self, command: NumberingCommand) -> Result<Vec<NumberingEvent>, NumberingError> {
-        let NumberingCommand::TakeNumber { mut sequence } = command;
-        let next = self.last.checked_add(1).ok_or(NumberingError::Exhausted)?;
-        sequence.next_number = sequence.next_number.max(next);
+        let NumberingCommand::TakeNumber { sequence } = command;
+        self.last.checked_add(1).ok_or(NumberingError::Exhausted)?;
+        let sequence = sequence.following(self.last);
         Ok(vec![NumberingEvent::NumberTaken {
             number: sequence.next_number,
             name: sequence.preview(),
