@@ -73,16 +73,40 @@ async fn installing_sale_brings_its_dependencies_and_uninstalling_respects_depen
 #[tokio::test]
 async fn a_production_database_refuses_a_development_module_unless_forced() {
     let app = TestApp::new().await;
-    let marked = app
-        .graphql(
-            "mutation { markDatabase(input: { production: true }) { configuration { production } userErrors { code } } }",
+    // the mark is the manager's alone (under the master password): a database's own
+    // administrator cannot change it.
+    let own = app
+        .graphql_with(
+            &app.admin_token,
+            "mutation { markDatabase(input: { production: true }) { userErrors { code } } }",
             json!({}),
         )
         .await;
-    assert_eq!(
-        marked["markDatabase"]["configuration"]["production"],
-        json!(true)
+    assert!(
+        own["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Unknown field"),
+        "{own}"
     );
+    // what the manager's `markDatabase` sends
+    app.backend
+        .state
+        .bus
+        .configure(
+            domain::configuration::ConfigurationCommand::MarkDatabase { production: true },
+            &commands::CommandContext::system("manager"),
+        )
+        .await
+        .unwrap();
+    app.backend
+        .catch_up(std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    let marked = app
+        .graphql("{ configuration { production } }", json!({}))
+        .await;
+    assert_eq!(marked["configuration"]["production"], json!(true));
     let before = app.event_count().await;
     let refused = install(&app, "crm", false).await;
     assert_eq!(refused["userErrors"][0]["code"], "DEVELOPMENT_VERSION");

@@ -30,11 +30,6 @@ pub struct UninstallModuleInput {
     pub with_dependents: bool,
 }
 
-#[derive(InputObject)]
-pub struct MarkDatabaseInput {
-    pub production: bool,
-}
-
 /// Only the fields given change.
 #[derive(InputObject, Default)]
 pub struct UpdateCompanyInput {
@@ -181,16 +176,6 @@ impl TryFrom<UninstallModuleInput> for ConfigurationCommand {
         Ok(ConfigurationCommand::UninstallModule {
             name: input.name.trim().to_owned(),
             with_dependents: input.with_dependents,
-        })
-    }
-}
-
-impl TryFrom<MarkDatabaseInput> for ConfigurationCommand {
-    type Error = Vec<UserError>;
-
-    fn try_from(input: MarkDatabaseInput) -> Parsed {
-        Ok(ConfigurationCommand::MarkDatabase {
-            production: input.production,
         })
     }
 }

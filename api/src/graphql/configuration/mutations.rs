@@ -60,15 +60,6 @@ impl ConfigurationMutation {
         configure(ctx, None, |_| input.try_into()).await
     }
 
-    /// Marks the database as production, or as a test database.
-    async fn mark_database(
-        &self,
-        ctx: &Context<'_>,
-        input: MarkDatabaseInput,
-    ) -> Result<ConfigurationPayload> {
-        configure(ctx, None, |_| input.try_into()).await
-    }
-
     async fn update_company(
         &self,
         ctx: &Context<'_>,
