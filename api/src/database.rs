@@ -17,7 +17,25 @@ pub enum DatabaseError {
     Create { name: String, source: sqlx::Error },
     #[error("cannot migrate the database: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database is not one this command may use or change.
+    #[error("{0}")]
+    Refused(String),
+    #[error("cannot read database {name}: {source}")]
+    Inspect { name: String, source: sqlx::Error },
 }
+
+/// What a command may do to the database it is pointed at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Create it if it is missing and apply the migrations (`serve`, `migrate`, `db create`):
+    /// an existing database must be empty or already ours.
+    Create,
+    /// Use it as it is: it must exist, be ours, and need no migration.
+    Existing,
+}
+
+/// PostgreSQL's own databases: never made into ours, whatever a command is pointed at.
+const SYSTEM_DATABASES: [&str; 3] = ["postgres", "template0", "template1"];
 
 /// A database URL without its password, for messages.
 pub fn redact(options: &PgConnectOptions) -> String {
@@ -30,11 +48,35 @@ pub fn redact(options: &PgConnectOptions) -> String {
     )
 }
 
-/// Connects to the database at `url`, creating it first if it does not exist, and applies every
-/// migration.
-pub async fn open(url: &str, max_connections: u32) -> Result<PgPool, DatabaseError> {
+/// Connects to the database at `url`: with [`Reach::Create`], creating it first if it does not
+/// exist and applying every migration; with [`Reach::Existing`], only if it is a database of
+/// ours that needs no migration. Anything else is refused and left untouched.
+pub async fn open(url: &str, max_connections: u32, reach: Reach) -> Result<PgPool, DatabaseError> {
     let options = PgConnectOptions::from_str(url).map_err(DatabaseError::Url)?;
-    create_if_missing(&options).await?;
+    let name = options.get_database().unwrap_or("postgres").to_owned();
+    if SYSTEM_DATABASES.contains(&name.as_str()) {
+        return Err(DatabaseError::Refused(format!(
+            "{name} is PostgreSQL's own database, not one of this application's: point erp at a \
+             database of its own"
+        )));
+    }
+    match reach {
+        Reach::Create => create_if_missing(&options).await?,
+        Reach::Existing => {
+            let mut conn = server_connection(&options).await?;
+            let found = exists(&mut conn, &name).await;
+            let _ = conn.close().await;
+            let found = found.map_err(|source| DatabaseError::Inspect {
+                name: name.clone(),
+                source,
+            })?;
+            if !found {
+                return Err(DatabaseError::Refused(format!(
+                    "there is no database {name}: `erp migrate` or `erp serve` makes one"
+                )));
+            }
+        }
+    }
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
@@ -53,8 +95,63 @@ pub async fn open(url: &str, max_connections: u32) -> Result<PgPool, DatabaseErr
             return Err(DatabaseError::Connect { url, source });
         }
     };
-    migrations::MIGRATOR.run(&pool).await?;
+    let checked = ours(&pool, &name, reach).await;
+    if let Err(refused) = checked {
+        pool.close().await;
+        return Err(refused);
+    }
+    if reach == Reach::Create {
+        migrations::MIGRATOR.run(&pool).await?;
+    }
     Ok(pool)
+}
+
+/// Whether database `name` is one `reach` lets a command use: ours (it has the event log) and
+/// migrated; or, for [`Reach::Create`], also an empty one (no table of its own yet).
+async fn ours(pool: &PgPool, name: &str, reach: Reach) -> Result<(), DatabaseError> {
+    let inspect = |source| DatabaseError::Inspect {
+        name: name.to_owned(),
+        source,
+    };
+    let (has_log, tables): (bool, i64) = sqlx::query_as(
+        "select to_regclass('public.events') is not null,
+                (select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                  where n.nspname = 'public' and c.relkind in ('r', 'p', 'v', 'm'))",
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(inspect)?;
+    if !has_log {
+        return match (reach, tables) {
+            (Reach::Create, 0) => Ok(()),
+            (Reach::Create, _) => Err(DatabaseError::Refused(format!(
+                "database {name} holds {tables} tables of its own but no event log: it is not \
+                 one of this application's, and erp will not change it"
+            ))),
+            (Reach::Existing, _) => Err(DatabaseError::Refused(format!(
+                "database {name} is not one of this application's (it has no event log): erp \
+                 will not change it; `erp migrate` makes a new database of its own"
+            ))),
+        };
+    }
+    if reach == Reach::Existing {
+        let applied: Vec<i64> =
+            sqlx::query_scalar("select version from _sqlx_migrations where success")
+                .fetch_all(pool)
+                .await
+                .map_err(inspect)?;
+        let pending = migrations::MIGRATOR
+            .iter()
+            .filter(|m| !m.migration_type.is_down_migration())
+            .any(|m| !applied.contains(&m.version));
+        if pending {
+            return Err(DatabaseError::Refused(format!(
+                "database {name} was made by an older erp and needs migrating: run `erp migrate` \
+                 first"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A connection to the `postgres` database of the server `options` points at, for creating and

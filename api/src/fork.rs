@@ -110,7 +110,7 @@ where
         ))
         .execute(&mut conn)
         .await?;
-        let target = database::open(&partial_url, 4).await?;
+        let target = database::open(&partial_url, 4, database::Reach::Create).await?;
         let value = fill(target.clone()).await;
         target.close().await;
         let value = value?;
@@ -119,7 +119,7 @@ where
     }
     .await;
     let result = match filled {
-        Ok(value) => match database::open(target_url, 4).await {
+        Ok(value) => match database::open(target_url, 4, database::Reach::Existing).await {
             Ok(pool) => Ok((pool, value)),
             Err(e) => {
                 // complete, but not to be had: not kept either.

@@ -9,6 +9,7 @@ use api::config::{
 };
 use std::time::Duration;
 
+use api::database::Reach;
 use api::{cli, database, fork, pg, read_models, Backend};
 use clap::Parser;
 use commands::{bootstrap, data_module, demo};
@@ -112,7 +113,7 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
                 ),
                 _ => None,
             };
-            let (url, pool) = open_sized(cli, pools.per_database).await?;
+            let (url, pool) = open_sized(cli, pools.per_database, Reach::Create).await?;
             let backend = Backend::start(pool.clone())
                 .await
                 .context("starting the projections")?;
@@ -178,7 +179,12 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
             }
         }
         Command::Db { command } => {
-            let (url, pool) = open_with_url(cli).await?;
+            // making a database may make the server's default one too; nothing else does.
+            let reach = match command {
+                DbCommand::Create { .. } => Reach::Create,
+                _ => Reach::Existing,
+            };
+            let (url, pool) = open_sized(cli, COMMAND_POOL, reach).await?;
             let backend = Backend::start(pool)
                 .await
                 .context("starting the projections")?;
@@ -187,7 +193,7 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
             db(command.clone(), cli, &server).await?;
         }
         Command::Migrate => {
-            open(cli).await?;
+            open_sized(cli, COMMAND_POOL, Reach::Create).await?;
             println!("The database is up to date.");
         }
         Command::Data {
@@ -420,21 +426,26 @@ async fn database_name(pool: &sqlx::PgPool) -> Result<String, sqlx::Error> {
         .await
 }
 
-/// Opens (creating and migrating if needed) the configured database.
+/// Opens the configured database, which must exist, be ours and be migrated.
 async fn open(cli: &Cli) -> anyhow::Result<sqlx::PgPool> {
     Ok(open_with_url(cli).await?.1)
 }
 
 /// Like [`open`], with the database's URL.
 async fn open_with_url(cli: &Cli) -> anyhow::Result<(String, sqlx::PgPool)> {
-    open_sized(cli, COMMAND_POOL).await
+    open_sized(cli, COMMAND_POOL, Reach::Existing).await
 }
 
 /// How many connections a command other than `serve` opens at most.
 const COMMAND_POOL: u32 = 8;
 
-/// Like [`open_with_url`], with a pool of at most `pool_size` connections.
-async fn open_sized(cli: &Cli, pool_size: u32) -> anyhow::Result<(String, sqlx::PgPool)> {
+/// Like [`open_with_url`], with a pool of at most `pool_size` connections, doing to the
+/// database what `reach` allows (creating and migrating it, or only using it).
+async fn open_sized(
+    cli: &Cli,
+    pool_size: u32,
+    reach: Reach,
+) -> anyhow::Result<(String, sqlx::PgPool)> {
     let url = match &cli.database_url {
         Some(url) => url.clone(),
         None => {
@@ -447,7 +458,7 @@ async fn open_sized(cli: &Cli, pool_size: u32) -> anyhow::Result<(String, sqlx::
         }
     };
     let _ = URL.set(url.clone());
-    let pool = database::open(&url, pool_size).await?;
+    let pool = database::open(&url, pool_size, reach).await?;
     if bootstrap::needs_initialization(&pool).await? {
         let (password, written) = match &cli.admin_password {
             Some(password) => (password.clone(), None),

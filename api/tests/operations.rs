@@ -260,3 +260,92 @@ async fn a_server_stays_within_its_connection_budget_and_gives_idle_databases_ba
     let _ = server.wait();
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+/// Runs `erp` to the end on `url`, and says whether it succeeded and what it wrote on stderr.
+fn run(url: &str, args: &[&str]) -> (bool, String) {
+    let data_dir = std::env::temp_dir().join(format!("erp-ops-{}", uuid::Uuid::new_v4()));
+    let output = erp(url, &data_dir, args, Stdio::piped())
+        .wait_with_output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&data_dir);
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_change_no_database_that_is_not_theirs() {
+    let admin = tests::connect_database("postgres", 1).await;
+    let has_log = |name: String| async move {
+        let db = tests::connect_database(&name, 1).await;
+        let found: bool = sqlx::query_scalar("select to_regclass('public.events') is not null")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        db.close().await;
+        found
+    };
+    // PostgreSQL's own database, whatever the command.
+    for args in [&["db", "list"][..], &["stage", "list"], &["migrate"]] {
+        let (ok, said) = run(&TestDb::url_of("postgres"), args);
+        assert!(!ok, "{args:?}");
+        assert!(
+            said.contains("PostgreSQL's own database"),
+            "{args:?}: {said}"
+        );
+    }
+    assert!(!has_log("postgres".to_owned()).await);
+
+    // a missing database is made only by what makes databases.
+    let missing = TestDb::fresh_name();
+    let (ok, said) = run(&TestDb::url_of(&missing), &["stage", "list"]);
+    assert!(!ok);
+    assert!(
+        said.contains(&format!("there is no database {missing}")),
+        "{said}"
+    );
+    let exists: bool =
+        sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+            .bind(&missing)
+            .fetch_one(&admin)
+            .await
+            .unwrap();
+    assert!(!exists, "nothing made");
+
+    // another application's database: refused, whatever the command, and left as it was.
+    let foreign = TestDb::fresh_name();
+    sqlx::query(&format!("create database {foreign}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    let _dropped_later = TestDb::adopt(&foreign).await;
+    let other = tests::connect_database(&foreign, 1).await;
+    sqlx::query("create table invoices (id int)")
+        .execute(&other)
+        .await
+        .unwrap();
+    other.close().await;
+    let url = TestDb::url_of(&foreign);
+    let (ok, said) = run(&url, &["migrate"]);
+    assert!(!ok);
+    assert!(
+        said.contains("holds 1 tables of its own but no event log"),
+        "{said}"
+    );
+    let (ok, said) = run(&url, &["replay", "verify"]);
+    assert!(!ok);
+    assert!(said.contains("is not one of this application's"), "{said}");
+    assert!(!has_log(foreign.clone()).await, "left as it was");
+
+    // an empty database is what `migrate` may make its own.
+    let empty = TestDb::fresh_name();
+    sqlx::query(&format!("create database {empty}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    let _dropped_too = TestDb::adopt(&empty).await;
+    let (ok, said) = run(&TestDb::url_of(&empty), &["migrate"]);
+    assert!(ok, "{said}");
+    assert!(has_log(empty.clone()).await);
+}

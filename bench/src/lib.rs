@@ -164,7 +164,7 @@ impl BenchDb {
     async fn create(server_url: &str, name: String) -> anyhow::Result<Self> {
         let admin = PgConnectOptions::from_str(server_url)?.database("postgres");
         let url = admin.clone().database(&name).to_url_lossy().to_string();
-        let pool = api::database::open(&url, 20).await?;
+        let pool = api::database::open(&url, 20, api::database::Reach::Create).await?;
         // a password nobody needs: the harness opens its sessions directly.
         let password: String = (0..4)
             .map(|_| uuid::Uuid::new_v4().simple().to_string())

@@ -552,7 +552,7 @@ impl Server {
         demo: bool,
         module: Option<&commands::data_module::DataModule>,
     ) -> Result<(), ManagerError> {
-        let pool = database::open(&self.url_of(name)?, 8).await?;
+        let pool = database::open(&self.url_of(name)?, 8, database::Reach::Create).await?;
         let password = match &self.admin_password {
             Some(password) => password.clone(),
             None => {
