@@ -349,3 +349,78 @@ async fn commands_change_no_database_that_is_not_theirs() {
     assert!(ok, "{said}");
     assert!(has_log(empty.clone()).await);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_works_the_moment_db_create_returns() {
+    let main = TestDb::new().await;
+    let data_dir = std::env::temp_dir().join(format!("erp-ops-{}", uuid::Uuid::new_v4()));
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let url = TestDb::url_of(&main.name);
+    let mut server = erp(
+        &url,
+        &data_dir,
+        &["serve", "--listen", &listen],
+        Stdio::null(),
+    );
+    ready(port).await;
+    let login = "mutation($p: String!) { login(input: { login: \"admin\", password: $p }) { token userErrors { code } } }";
+    for _ in 0..3 {
+        let name = TestDb::fresh_name();
+        let created = erp(&url, &data_dir, &["db", "create", &name], Stdio::piped())
+            .wait_with_output()
+            .unwrap();
+        assert!(
+            created.status.success(),
+            "{}",
+            String::from_utf8_lossy(&created.stderr)
+        );
+        let _dropped_later = TestDb::adopt(&name).await;
+        let signed = graphql(
+            port,
+            &format!("/db/{name}/graphql"),
+            "",
+            login,
+            json!({ "p": ADMIN_PASSWORD }),
+        )
+        .await;
+        assert!(
+            signed["data"]["login"]["token"].is_string(),
+            "the first try signs in: {signed}"
+        );
+    }
+    // the same through the manager's GraphQL, with and without the demo company.
+    for demo in [false, true, false] {
+        let name = TestDb::fresh_name();
+        let created = graphql(
+            port,
+            "/manager/graphql",
+            "",
+            "mutation($pw: String!, $n: String!, $d: Boolean!) {
+                createDatabase(masterPassword: $pw, name: $n, demo: $d) { userErrors { message } } }",
+            json!({ "pw": MASTER, "n": name, "d": demo }),
+        )
+        .await;
+        assert_eq!(
+            created["data"]["createDatabase"]["userErrors"],
+            json!([]),
+            "{created}"
+        );
+        let _dropped_later = TestDb::adopt(&name).await;
+        let signed = graphql(
+            port,
+            &format!("/db/{name}/graphql"),
+            "",
+            login,
+            json!({ "p": ADMIN_PASSWORD }),
+        )
+        .await;
+        assert!(
+            signed["data"]["login"]["token"].is_string(),
+            "the first try signs in: {signed}"
+        );
+    }
+    server.kill().unwrap();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&data_dir);
+}

@@ -83,6 +83,9 @@ pub enum ManagerError {
     Other(String),
 }
 
+/// How long a database about to be served waits for its read models to catch up with its log.
+const CATCH_UP_ON_START: Duration = Duration::from_secs(30);
+
 /// How many connections the served databases may hold.
 #[derive(Debug, Clone, Copy)]
 pub struct Pools {
@@ -397,10 +400,13 @@ impl Server {
                 .run(&pool)
                 .await
                 .map_err(DatabaseError::from)?;
-            Ok(Served::new(
-                Backend::start(pool.clone()).await?,
-                self.introspection,
-            ))
+            let backend = Backend::start(pool.clone()).await?;
+            // its first request (a sign-in right after another process made the database)
+            // sees everything the log holds.
+            if !backend.catch_up(CATCH_UP_ON_START).await? {
+                tracing::warn!(database = %name, "serving before the read models caught up with the log");
+            }
+            Ok(Served::new(backend, self.introspection))
         };
         let served = match started.await {
             Ok(served) => served,
