@@ -127,6 +127,7 @@ pub fn app(schema: AppSchema) -> Router {
         )
         .route("/", get(|| async { Redirect::temporary(GRAPHQL_PATH) }))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(peer))
         .with_state(schema)
 }
 
@@ -259,6 +260,7 @@ pub fn server_app(server: Arc<Server>) -> Router {
             get(|State(server): State<Arc<Server>>| crate::health::metrics(server)),
         )
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(peer))
         .with_state(server)
 }
 
@@ -312,7 +314,9 @@ async fn subscriptions(
                         .and_then(bearer)
                         .or(from_headers.token);
                     let mut data = async_graphql::Data::default();
-                    data.insert(RequestContext::new(token, None, from_headers.client));
+                    let mut context = RequestContext::new(token, None, from_headers.client);
+                    context.peer = from_headers.peer;
+                    data.insert(context);
                     Ok(data)
                 })
                 .serve()
@@ -625,14 +629,35 @@ fn request_context(headers: &HeaderMap) -> RequestContext {
             .filter(|v| !v.is_empty())
     };
     let token = header("authorization").and_then(bearer);
-    RequestContext::new(
+    let mut context = RequestContext::new(
         token,
         header("x-correlation-id").and_then(|c| Uuid::parse_str(c).ok()),
         headers
             .get(USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|u| u.chars().take(200).collect()),
-    )
+    );
+    context.peer = header(PEER_HEADER).map(str::to_owned);
+    context
+}
+
+/// The header [`peer`] sets to the address the request came from. Whatever a client sends in
+/// it is removed first: only the connection says where a request comes from.
+const PEER_HEADER: &str = "x-erp-peer-address";
+
+/// Tells the handlers where the request came from (the connection's address, when the server
+/// was started with it), in [`PEER_HEADER`].
+async fn peer(mut request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let address = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip().to_string());
+    let headers = request.headers_mut();
+    headers.remove(PEER_HEADER);
+    if let Some(value) = address.and_then(|a| HeaderValue::from_str(&a).ok()) {
+        headers.insert(PEER_HEADER, value);
+    }
+    next.run(request).await
 }
 
 fn respond(response: GqlResponse, media: MediaType, request_id: Uuid) -> Response {

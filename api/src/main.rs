@@ -171,6 +171,7 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
                         api::http::GRAPHQL_PATH,
                         api::http::MANAGER_PATH
                     );
+                    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
                     axum::serve(listener, app)
                         .with_graceful_shutdown(shutdown_signal())
                         .await

@@ -39,6 +39,6 @@ pub async fn serve_on(
     });
     axum_server::from_tcp_rustls(listener, config)
         .handle(handle)
-        .serve(app.into_make_service())
+        .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .await
 }

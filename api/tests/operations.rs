@@ -424,3 +424,83 @@ async fn signing_in_works_the_moment_db_create_returns() {
     let _ = server.wait();
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_passwords_slow_down_a_login_and_an_address() {
+    let main = TestDb::new().await;
+    let data_dir = std::env::temp_dir().join(format!("erp-ops-{}", uuid::Uuid::new_v4()));
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let url = TestDb::url_of(&main.name);
+    let mut server = erp(
+        &url,
+        &data_dir,
+        &["serve", "--listen", &listen],
+        Stdio::null(),
+    );
+    ready(port).await;
+    let login = |user: String, password: &'static str| async move {
+        let answer = graphql(
+            port,
+            "/graphql",
+            "",
+            "mutation($l: String!, $p: String!) { login(input: { login: $l, password: $p }) {
+                token userErrors { code message } } }",
+            json!({ "l": user, "p": password }),
+        )
+        .await;
+        answer["data"]["login"].clone()
+    };
+    let code = |answer: &Value| answer["userErrors"][0]["code"].as_str().map(str::to_owned);
+
+    // two wrong passwords are free, then 0.25, 0.5 and 1 s are waited out; the next wait
+    // (2 s) is too long: the try is refused at once, even with the right password.
+    let started = Instant::now();
+    for _ in 0..6 {
+        let wrong = login("admin".to_owned(), "wrong password").await;
+        assert_eq!(
+            code(&wrong).as_deref(),
+            Some("INVALID_CREDENTIALS"),
+            "{wrong}"
+        );
+    }
+    assert!(
+        started.elapsed() >= Duration::from_millis(1_750),
+        "{:?}",
+        started.elapsed()
+    );
+    let refused = login("admin".to_owned(), ADMIN_PASSWORD).await;
+    assert_eq!(
+        code(&refused).as_deref(),
+        Some("TOO_MANY_ATTEMPTS"),
+        "{refused}"
+    );
+    assert!(refused["token"].is_null());
+    assert!(
+        refused["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("try again in 2 s"),
+        "{refused}"
+    );
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let signed = login("admin".to_owned(), ADMIN_PASSWORD).await;
+    assert!(signed["token"].is_string(), "after the wait: {signed}");
+
+    // guesses at ever other logins from one address: slowed down too, then refused.
+    let mut refused_after = None;
+    for n in 0..16 {
+        let answer = login(format!("nobody{n}"), "wrong password").await;
+        if code(&answer).as_deref() == Some("TOO_MANY_ATTEMPTS") {
+            refused_after = Some(n);
+            break;
+        }
+    }
+    // six wrong ones so far from this address: tries 0 to 3 bring it to ten, all free; the
+    // eleventh wrong one (try 4) sets a wait of 0.25 s, which tries 5, 6 and 7 wait out
+    // (0.25, 0.5, 1 s); try 8 would wait 2 s: refused.
+    assert_eq!(refused_after, Some(8));
+    server.kill().unwrap();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&data_dir);
+}

@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 
 use crate::bus::CommandBus;
 use crate::policy::ConfigCache;
+use crate::throttle::SignIns;
 
 /// Everything a request needs, shared by all of them.
 #[derive(Clone)]
@@ -31,8 +32,9 @@ pub struct AppState {
     pub config: Arc<ConfigCache>,
     /// How long a mutation waits for the read model to show its change.
     pub read_your_writes_timeout: Duration,
+    /// Wrong passwords at sign-in, by login and by client address.
+    pub sign_ins: Arc<SignIns>,
 }
-
 /// A running backend on one database: the state for requests, and the background tasks that
 /// keep the read models up to date.
 pub struct Backend {
@@ -91,6 +93,7 @@ impl Backend {
                 business_progress,
                 config: Arc::default(),
                 read_your_writes_timeout: Duration::from_secs(5),
+                sign_ins: Arc::default(),
             },
             _tasks: tasks,
             seal_progress,

@@ -55,6 +55,9 @@ pub enum ErrorCode {
     Unbalanced,
     /// The change would leave no active user in the administrators' group.
     LastAdministrator,
+    /// Too many wrong passwords for this login or from this address: wait before trying again
+    /// (the message says how long).
+    TooManyAttempts,
 }
 
 /// Why an operation wrote nothing.

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod error;
 pub mod policy;
 pub mod stage;
+pub mod throttle;
 pub mod work;
 
 pub use app::{AppState, Backend};

@@ -23,6 +23,8 @@ pub struct RequestContext {
     pub token: Option<String>,
     pub correlation_id: Uuid,
     pub client: Option<String>,
+    /// The address the request came from (none without a network connection of its own).
+    pub peer: Option<String>,
     /// The signed-in user, looked up on first need.
     pub session: Arc<Session>,
     /// The newest configuration version the request saw (0: none).
@@ -41,6 +43,7 @@ impl RequestContext {
             token,
             correlation_id: correlation_id.unwrap_or(request_id),
             client,
+            peer: None,
             session: Arc::default(),
             configuration_version: Arc::default(),
         }

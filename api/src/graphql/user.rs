@@ -1,6 +1,7 @@
 //! Users in GraphQL: signing in and out, the user list, and the mutations on accounts.
 
 use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
@@ -23,6 +24,7 @@ use super::record::{get_as_of, now_and_then, At, Recorded};
 use super::request::RequestContext;
 use commands::auth::{self, user_id, PasswordError};
 use commands::policy::Actor;
+use commands::throttle::{Attempt, Throttle};
 use commands::{AppState, CommandBus};
 
 /// A user account.
@@ -64,6 +66,23 @@ impl User {
             (r.created_at, r.updated_at),
             point,
         )
+    }
+}
+
+/// Starts a sign-in try against `key`, waiting for it while the wait is short (another try
+/// under way, the first slow-downs); otherwise says how long the client must wait.
+async fn begin_soon(throttle: &Throttle, key: String) -> Result<Attempt, Duration> {
+    const SHORT: Duration = Duration::from_secs(1);
+    let keys = [key];
+    let started = Instant::now();
+    loop {
+        match throttle.begin(&keys) {
+            Ok(attempt) => return Ok(attempt),
+            Err(wait) if wait <= SHORT && started.elapsed() < 5 * SHORT => {
+                tokio::time::sleep(wait).await;
+            }
+            Err(wait) => return Err(wait),
+        }
     }
 }
 
@@ -262,6 +281,35 @@ impl UserMutation {
     /// Signs in. A wrong login and a wrong password get the same answer.
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<LoginPayload> {
         let state = ctx.data::<AppState>()?;
+        // one try at a time per login and per address, slower after wrong passwords.
+        let login_key: String = input
+            .login
+            .trim()
+            .to_lowercase()
+            .chars()
+            .take(100)
+            .collect();
+        let by_login = begin_soon(&state.sign_ins.by_login, login_key).await;
+        let by_address = match RequestContext::of(ctx).peer {
+            Some(peer) => begin_soon(&state.sign_ins.by_address, peer).await.map(Some),
+            None => Ok(None),
+        };
+        let (by_login, by_address) = match (by_login, by_address) {
+            (Ok(login), Ok(address)) => (login, address),
+            (Err(wait), _) | (_, Err(wait)) => {
+                let seconds = wait.as_secs_f64().ceil().max(1.0);
+                return Ok(LoginPayload {
+                    token: None,
+                    expires_at: None,
+                    user: None,
+                    user_errors: vec![UserError::new(
+                        &[],
+                        format!("too many wrong passwords: try again in {seconds} s"),
+                        UserErrorCode::TooManyAttempts,
+                    )],
+                });
+            }
+        };
         let login = Login::parse(&input.login).ok();
         let row = match &login {
             Some(login) => read_model::by_login(&state.pool, login.as_str())
@@ -276,6 +324,10 @@ impl UserMutation {
         )
         .await;
         let Some(row) = row.filter(|_| matches) else {
+            by_login.failed();
+            if let Some(by_address) = by_address {
+                by_address.failed();
+            }
             return Ok(LoginPayload {
                 token: None,
                 expires_at: None,
@@ -287,6 +339,10 @@ impl UserMutation {
                 )],
             });
         };
+        // the login starts afresh; the address keeps its count (signing in to one account
+        // does not make guesses at others cheaper).
+        by_login.succeeded();
+        drop(by_address);
         let (token, expires_at) = auth::open_session(&state.pool, row.id)
             .await
             .map_err(|e| internal(ctx, e))?;

@@ -2,13 +2,20 @@
 //! tries wait longer and longer.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use tokio::sync::RwLock;
 
 use commands::auth::{hash_password, verify_password};
+use commands::throttle::{Spacing, Throttle};
 
 use super::{ManagerError, FIRST_WAIT, MAX_WAIT};
+
+/// Every wrong master password waits, the first one too.
+const SPACING: Spacing = Spacing {
+    free: 0,
+    first: FIRST_WAIT,
+    most: MAX_WAIT,
+};
 
 /// A random password of 20 letters and digits (no look-alikes).
 pub fn random_password() -> String {
@@ -37,7 +44,8 @@ pub fn write_secret(path: &Path, secret: &str) -> std::io::Result<()> {
 pub struct MasterPassword {
     path: PathBuf,
     hash: RwLock<String>,
-    failures: AtomicU32,
+    /// One check at a time, spaced out after wrong ones (parallel guesses included).
+    throttle: Throttle,
 }
 
 impl MasterPassword {
@@ -67,7 +75,7 @@ impl MasterPassword {
             Self {
                 path,
                 hash: RwLock::new(hash),
-                failures: AtomicU32::new(0),
+                throttle: Throttle::new(SPACING),
             },
             generated,
         ))
@@ -81,23 +89,22 @@ impl MasterPassword {
         (!hash.is_empty()).then(|| Self {
             hash: RwLock::new(hash.to_owned()),
             path,
-            failures: AtomicU32::new(0),
+            throttle: Throttle::new(SPACING),
         })
     }
 
     /// Ok if `password` is the master password; otherwise, after a wait that doubles with each
-    /// failure in a row, `WrongPassword`.
+    /// failure in a row, `WrongPassword`. Checks run one at a time, each after the wait the
+    /// last wrong one set: guesses sent in parallel take as long as one after the other.
     pub async fn check(&self, password: &str) -> Result<(), ManagerError> {
+        let attempt = self.throttle.wait_to_begin(&[String::from("master")]).await;
         let hash = self.hash.read().await.clone();
         if verify_password(password, Some(hash)).await {
-            self.failures.store(0, Ordering::Relaxed);
+            attempt.succeeded();
             return Ok(());
         }
-        let failures = self.failures.fetch_add(1, Ordering::Relaxed);
-        let waited = FIRST_WAIT
-            .saturating_mul(1u32 << failures.min(16))
-            .min(MAX_WAIT);
-        tracing::warn!(failures = failures + 1, "wrong master password");
+        let waited = attempt.failed();
+        tracing::warn!(?waited, "wrong master password");
         tokio::time::sleep(waited).await;
         Err(ManagerError::WrongPassword { waited })
     }
@@ -110,5 +117,31 @@ impl MasterPassword {
         write_secret(&self.path, &hash)?;
         *current = hash;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    #[tokio::test]
+    async fn wrong_guesses_in_parallel_take_as_long_as_one_after_the_other() {
+        let dir = std::env::temp_dir().join(format!("erp-master-{}", uuid::Uuid::new_v4()));
+        let (master, _) = MasterPassword::open(&dir, Some("the-right-one"))
+            .await
+            .unwrap();
+        let started = Instant::now();
+        let guesses = (0..4).map(|_| master.check("wrong"));
+        let answers = futures::future::join_all(guesses).await;
+        assert!(answers.iter().all(Result::is_err));
+        // waits of 0.25, 0.5, 1 and 2 s, each check after the last one's: 3.75 s at least
+        // (guesses answered each on its own would all be done in 2 s).
+        assert!(
+            started.elapsed() >= Duration::from_millis(3_750),
+            "{:?}",
+            started.elapsed()
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
