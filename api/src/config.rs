@@ -268,6 +268,12 @@ pub enum DbCommand {
         #[arg(value_parser = database_name)]
         name: String,
     },
+    /// What was asked of the manager, newest first: when, what, by whom, how it ended.
+    Trail {
+        /// How many entries.
+        #[arg(long, default_value_t = 50)]
+        last: usize,
+    },
     /// Change the master password (the current one from --master-password).
     ChangeMasterPassword {
         /// The new master password.

@@ -276,14 +276,105 @@ async fn manager_server(
     )?)
 }
 
-/// Runs a `db` subcommand, once the master password is checked.
+/// Runs a `db` subcommand, and writes what changes something to the manager's trail.
 async fn db(command: DbCommand, cli: &Cli, server: &api::manager::Server) -> anyhow::Result<()> {
+    let described = described(&command);
+    let result = db_run(command, cli, server).await;
+    if let Some((operation, arguments)) = described {
+        let user = std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            .unwrap_or_else(|_| "an unknown user".to_owned());
+        let entry = api::manager::trail::Entry {
+            at: chrono::Utc::now(),
+            operation: operation.to_owned(),
+            arguments,
+            by: format!("the command line ({user})"),
+            outcome: match &result {
+                Ok(()) => "OK".to_owned(),
+                Err(error) => error.to_string(),
+            },
+        };
+        if let Err(error) = api::manager::trail::record(&cli.data_dir, &entry) {
+            tracing::error!(%error, "cannot write the manager's trail");
+        }
+    }
+    result
+}
+
+/// What `command` is called in the manager's trail, with its arguments; none for those that
+/// change nothing.
+fn described(
+    command: &DbCommand,
+) -> Option<(&'static str, serde_json::Map<String, serde_json::Value>)> {
+    let (operation, arguments) = match command {
+        DbCommand::List | DbCommand::Trail { .. } => return None,
+        DbCommand::Create { name, demo, data } => (
+            "db create",
+            serde_json::json!({ "name": name, "demo": demo, "data": data }),
+        ),
+        DbCommand::Duplicate {
+            from,
+            to,
+            stage,
+            position,
+            time,
+        } => (
+            "db duplicate",
+            serde_json::json!({ "from": from, "to": to, "stage": stage, "position": position, "time": time }),
+        ),
+        DbCommand::Backup { name, file } => (
+            "db backup",
+            serde_json::json!({ "name": name, "file": file }),
+        ),
+        DbCommand::Restore {
+            file,
+            name,
+            replace,
+        } => (
+            "db restore",
+            serde_json::json!({ "file": file, "name": name, "replace": replace }),
+        ),
+        DbCommand::Mark {
+            name, production, ..
+        } => (
+            "db mark",
+            serde_json::json!({ "name": name, "production": production }),
+        ),
+        DbCommand::Drop { name } => ("db drop", serde_json::json!({ "name": name })),
+        DbCommand::ChangeMasterPassword { .. } => {
+            ("db change-master-password", serde_json::json!({}))
+        }
+    };
+    match arguments {
+        serde_json::Value::Object(arguments) => Some((operation, arguments)),
+        _ => Some((operation, serde_json::Map::new())),
+    }
+}
+
+/// Runs a `db` subcommand, once the master password is checked.
+async fn db_run(
+    command: DbCommand,
+    cli: &Cli,
+    server: &api::manager::Server,
+) -> anyhow::Result<()> {
     use api::manager::Point;
     let Some(password) = &cli.master_password else {
         anyhow::bail!("the database manager needs the master password: give --master-password or ERP_MASTER_PASSWORD");
     };
     server.master.check(password).await?;
     match command {
+        DbCommand::Trail { last } => {
+            for entry in api::manager::trail::read(&cli.data_dir, last)? {
+                println!(
+                    "{}	{}	{}	{}	{}",
+                    entry.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    entry.operation,
+                    serde_json::Value::Object(entry.arguments),
+                    entry.by,
+                    entry.outcome
+                );
+            }
+        }
         DbCommand::List => {
             for database in server.list().await? {
                 let kind = if database.production {

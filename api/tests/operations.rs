@@ -264,14 +264,9 @@ async fn a_server_stays_within_its_connection_budget_and_gives_idle_databases_ba
 /// Runs `erp` to the end on `url`, and says whether it succeeded and what it wrote on stderr.
 fn run(url: &str, args: &[&str]) -> (bool, String) {
     let data_dir = std::env::temp_dir().join(format!("erp-ops-{}", uuid::Uuid::new_v4()));
-    let output = erp(url, &data_dir, args, Stdio::piped())
-        .wait_with_output()
-        .unwrap();
+    let ran = run_in(url, &data_dir, args);
     let _ = std::fs::remove_dir_all(&data_dir);
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    ran
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -503,4 +498,113 @@ async fn wrong_passwords_slow_down_a_login_and_an_address() {
     server.kill().unwrap();
     let _ = server.wait();
     let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_managers_operations_leave_a_trail_without_passwords() {
+    let main = TestDb::new().await;
+    let data_dir = std::env::temp_dir().join(format!("erp-ops-{}", uuid::Uuid::new_v4()));
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let url = TestDb::url_of(&main.name);
+    let mut server = erp(
+        &url,
+        &data_dir,
+        &["serve", "--listen", &listen],
+        Stdio::null(),
+    );
+    ready(port).await;
+    let manage = |query: &'static str, variables: Value| async move {
+        graphql(port, "/manager/graphql", "", query, variables).await
+    };
+    let name = TestDb::fresh_name();
+    let created = manage(
+        "mutation($pw: String!, $n: String!) { createDatabase(masterPassword: $pw, name: $n) {
+            userErrors { message } } }",
+        json!({ "pw": MASTER, "n": name }),
+    )
+    .await;
+    assert_eq!(
+        created["data"]["createDatabase"]["userErrors"],
+        json!([]),
+        "{created}"
+    );
+    let _dropped_later = TestDb::adopt(&name).await;
+    let wrong = manage(
+        "mutation($n: String!) { dropDatabase(masterPassword: \"not it\", name: $n) { userErrors { message } } }",
+        json!({ "n": name }),
+    )
+    .await;
+    assert!(wrong["errors"].is_array(), "{wrong}");
+    let (ok, said) = run_in(&url, &data_dir, &["db", "drop", &name]);
+    assert!(ok, "{said}");
+
+    let trail = manage(
+        "query($pw: String!) { trail(masterPassword: $pw, last: 10) { at operation arguments by outcome } }",
+        json!({ "pw": MASTER }),
+    )
+    .await;
+    let entries = trail["data"]["trail"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{trail}"));
+    let summary: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["operation"].as_str().unwrap(),
+                e["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("db drop", "OK"),
+            ("dropDatabase", "WRONG_MASTER_PASSWORD"),
+            ("createDatabase", "OK")
+        ],
+        "newest first: {trail}"
+    );
+    assert_eq!(
+        entries[2]["arguments"],
+        json!({ "name": name }),
+        "no password"
+    );
+    assert!(
+        entries[2]["by"].as_str().unwrap().starts_with("127.0.0.1"),
+        "{trail}"
+    );
+    assert!(
+        entries[0]["by"]
+            .as_str()
+            .unwrap()
+            .starts_with("the command line"),
+        "{trail}"
+    );
+    let file = std::fs::read_to_string(data_dir.join("manager-trail.jsonl")).unwrap();
+    assert!(!file.contains(MASTER) && !file.contains("not it"), "{file}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(data_dir.join("manager-trail.jsonl"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    server.kill().unwrap();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+/// Runs `erp` to the end on `url` with data folder `data_dir`: whether it succeeded, and its
+/// standard error.
+fn run_in(url: &str, data_dir: &Path, args: &[&str]) -> (bool, String) {
+    let output = erp(url, data_dir, args, Stdio::piped())
+        .wait_with_output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }

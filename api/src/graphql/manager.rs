@@ -25,7 +25,11 @@ pub fn manager_sdl() -> String {
 
 /// The manager's schema over `server`.
 pub fn manager_schema(server: Arc<Server>) -> ManagerSchema {
+    let trail = super::trail::Trail {
+        data_dir: server.data_dir().to_owned(),
+    };
     Schema::build(ManagerQuery, ManagerMutation, EmptySubscription)
+        .extension(trail)
         .data(server)
         // the manager's schema is the same for every server (it is in the repository): anyone
         // may introspect it.
@@ -221,6 +225,43 @@ impl ManagerQuery {
             })
             .collect())
     }
+
+    /// What was asked of the manager (its mutations, and `erp db` commands), newest first:
+    /// when, what with which arguments (passwords left out), by whom, and how it ended.
+    async fn trail(
+        &self,
+        ctx: &Context<'_>,
+        master_password: String,
+        #[graphql(default = 50, validator(minimum = 1, maximum = 1000))] last: i32,
+    ) -> Result<Vec<TrailEntry>> {
+        let server = guard(ctx, &master_password).await?;
+        let last = usize::try_from(last).unwrap_or(50);
+        Ok(crate::manager::trail::read(server.data_dir(), last)
+            .map_err(|e| internal(ManagerError::Io(e)))?
+            .into_iter()
+            .map(|e| TrailEntry {
+                at: e.at,
+                operation: e.operation,
+                arguments: serde_json::Value::Object(e.arguments),
+                by: e.by,
+                outcome: e.outcome,
+            })
+            .collect())
+    }
+}
+
+/// One operation of the manager.
+#[derive(SimpleObject)]
+pub struct TrailEntry {
+    pub at: DateTime<Utc>,
+    /// The mutation (`createDatabase`) or the command (`db create`).
+    pub operation: String,
+    /// Its arguments, passwords left out.
+    pub arguments: serde_json::Value,
+    /// The client's address and program, or the command line and its user.
+    pub by: String,
+    /// `OK`, or the code of why it did not happen.
+    pub outcome: String,
 }
 
 #[derive(Default)]

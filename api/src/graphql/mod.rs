@@ -22,6 +22,7 @@ mod product;
 mod record;
 pub mod request;
 mod stage;
+mod trail;
 mod user;
 
 use async_graphql::dataloader::DataLoader;

@@ -82,7 +82,7 @@ fn operations(document: &ExecutableDocument) -> Vec<Operation> {
 
 /// What became of mutation field `key`: `OK`, the code of its first user error, or the code
 /// of the error at its path.
-fn outcome(response: &Response, key: &str) -> String {
+pub(super) fn outcome(response: &Response, key: &str) -> String {
     if let Value::Object(data) = &response.data {
         if let Some(Value::Object(payload)) = data.get(&Name::new(key)) {
             if let Some(Value::List(errors)) = payload.get(&Name::new("userErrors")) {

@@ -14,6 +14,7 @@
 
 mod backups;
 mod master_password;
+pub mod trail;
 
 pub use master_password::{random_password, write_secret, MasterPassword};
 
@@ -320,6 +321,11 @@ impl Server {
     /// The URL of database `name` on this server.
     pub fn url_of(&self, name: &str) -> Result<String, ManagerError> {
         Ok(self.options()?.database(name).to_url_lossy().to_string())
+    }
+
+    /// The data folder: the master password's hash, the trail, the backups.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
     }
 
     /// The folder backups are written to and restored from.
