@@ -80,6 +80,19 @@ pub enum Command {
         /// The PEM private key of --tls-cert.
         #[arg(long, env = "ERP_TLS_KEY", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// PEM certificates of the authorities whose client certificates are accepted: with
+        /// it, HTTPS checks the certificate a client shows.
+        #[arg(long, env = "ERP_TLS_CLIENT_CA", requires = "tls_cert")]
+        tls_client_ca: Option<PathBuf>,
+        /// Whether a client must show a certificate from --tls-client-ca to connect at all.
+        #[arg(
+            long,
+            env = "ERP_TLS_CLIENT_CERTIFICATES",
+            value_enum,
+            default_value_t = crate::tls::ClientCertificates::Required,
+            requires = "tls_client_ca"
+        )]
+        tls_client_certificates: crate::tls::ClientCertificates,
         /// Whether callers who are not signed in may read the schema (introspection, and the
         /// SDL at `<endpoint>/schema.graphql`); with `false`, only signed-in users may. The
         /// database manager's schema is open either way.

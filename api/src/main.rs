@@ -84,6 +84,8 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
             demo,
             tls_cert,
             tls_key,
+            tls_client_ca,
+            tls_client_certificates,
             anonymous_introspection,
             pool_size,
             connection_budget,
@@ -105,11 +107,16 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
             // database.
             let listener = std::net::TcpListener::bind(listen)
                 .with_context(|| format!("cannot listen on {listen}"))?;
-            let tls = match (tls_cert, tls_key) {
-                (Some(cert), Some(key)) => Some(
+            let tls = match (tls_cert, tls_key, tls_client_ca) {
+                (Some(cert), Some(key), None) => Some(
                     api::tls::config(cert, key)
                         .await
                         .context("reading the TLS certificate and key")?,
+                ),
+                (Some(cert), Some(key), Some(ca)) => Some(
+                    api::tls::config_with_clients(cert, key, ca, *tls_client_certificates)
+                        .await
+                        .context("reading the TLS certificates and key")?,
                 ),
                 _ => None,
             };
