@@ -104,8 +104,8 @@ pub enum Command {
             value_name = "true|false"
         )]
         anonymous_introspection: bool,
-        /// The most connections each served database's pool opens (its listener takes one
-        /// more).
+        /// The most connections each served database's pool opens (its listener and its
+        /// projections' lease take two more).
         #[arg(long, env = "ERP_POOL_SIZE", default_value_t = 8, value_parser = clap::value_parser!(u32).range(2..=1000))]
         pool_size: u32,
         /// The most connections all served databases hold together: opening one more database

@@ -59,7 +59,7 @@ pub async fn readyz(server: Arc<Server>) -> Response {
 pub async fn metrics(server: Arc<Server>) -> Response {
     let mut out = String::new();
     METRICS.render(&mut out);
-    let (mut lag_events, mut lag_seconds, mut pool) = (vec![], vec![], vec![]);
+    let (mut lag_events, mut lag_seconds, mut pool, mut leads) = (vec![], vec![], vec![], vec![]);
     let served = server.served_now().await;
     for (name, backend) in &served {
         let database = || -> Labels { vec![("database", name.clone())] };
@@ -70,6 +70,7 @@ pub async fn metrics(server: Arc<Server>) -> Response {
             lag_events.push((labels.clone(), events as f64));
             lag_seconds.push((labels, seconds));
         }
+        leads.push((database(), if backend.leads() { 1.0 } else { 0.0 }));
         let p = &backend.state.pool;
         let idle = p.num_idle() as f64;
         let open = f64::from(p.size());
@@ -97,6 +98,12 @@ pub async fn metrics(server: Arc<Server>) -> Response {
         "erp_pool_connections",
         "Connections of each served database's pool: busy, idle, and the most it may open.",
         &pool,
+    );
+    gauge(
+        &mut out,
+        "erp_projection_leader",
+        "1 where this process runs the database's projections (one process at a time does).",
+        &leads,
     );
     gauge(
         &mut out,

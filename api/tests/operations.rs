@@ -215,7 +215,8 @@ async fn a_server_stays_within_its_connection_budget_and_gives_idle_databases_ba
     let data_dir = std::env::temp_dir().join(format!("erp-ops-{}", uuid::Uuid::new_v4()));
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
-    // 3 connections a database (a pool of 2 and a listener): the default and two more fit in 9.
+    // 4 connections a database (a pool of 2, a listener and the projections' lease): the
+    // default and two more fit in 12.
     let mut server = erp(
         &TestDb::url_of(&main.name),
         &data_dir,
@@ -226,7 +227,7 @@ async fn a_server_stays_within_its_connection_budget_and_gives_idle_databases_ba
             "--pool-size",
             "2",
             "--connection-budget",
-            "9",
+            "12",
             "--database-idle-seconds",
             "2",
         ],
@@ -243,7 +244,7 @@ async fn a_server_stays_within_its_connection_budget_and_gives_idle_databases_ba
     assert_eq!(touch(b.name.clone()).await.0, 200);
     let (status, body) = touch(c.name.clone()).await;
     assert_eq!(status, 503, "{body}");
-    assert!(body.contains("connection budget of 9"), "{body}");
+    assert!(body.contains("connection budget of 12"), "{body}");
     let served = |metrics: &str| metric(metrics, "erp_databases_served");
     let (_, metrics) = exchange(port, "GET", "/metrics", "", "").await.unwrap();
     assert_eq!(served(&metrics), Some(3.0), "{metrics}");
@@ -607,4 +608,111 @@ fn run_in(url: &str, data_dir: &Path, args: &[&str]) -> (bool, String) {
         output.status.success(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_instance_runs_the_projections_and_another_takes_over_when_it_is_killed() {
+    let db = TestDb::new().await;
+    let data_dir = std::env::temp_dir().join(format!("erp-ops-{}", uuid::Uuid::new_v4()));
+    let url = TestDb::url_of(&db.name);
+    let (port_a, port_b) = (free_port(), free_port());
+    let mut a = erp(
+        &url,
+        &data_dir,
+        &["serve", "--listen", &format!("127.0.0.1:{port_a}")],
+        Stdio::null(),
+    );
+    ready(port_a).await;
+    let mut b = erp(
+        &url,
+        &data_dir,
+        &["serve", "--listen", &format!("127.0.0.1:{port_b}")],
+        Stdio::null(),
+    );
+    let token = ready(port_b).await;
+    let leads = |port: u16| {
+        let name = db.name.clone();
+        async move {
+            let (_, metrics) = exchange(port, "GET", "/metrics", "", "").await?;
+            metric(
+                &metrics,
+                &format!("erp_projection_leader{{database=\"{name}\"}}"),
+            )
+        }
+    };
+    assert_eq!(
+        (leads(port_a).await, leads(port_b).await),
+        (Some(1.0), Some(0.0)),
+        "the first one leads"
+    );
+
+    // partners made through the one that does not lead: each payload shows its partner, so
+    // the follower reads the leader's work.
+    let create = {
+        let token = token.clone();
+        move |n: usize| {
+            let token = token.clone();
+            async move {
+                let answer = graphql(
+                port_b,
+                "/graphql",
+                &token,
+                "mutation($n: String!) { createPartner(input: { name: $n }) { partner { name } userErrors { code } } }",
+                json!({ "n": format!("Partner {n}") }),
+            )
+            .await;
+                answer["data"]["createPartner"]["partner"]["name"].clone()
+            }
+        }
+    };
+    for n in 0..10 {
+        assert_eq!(
+            create(n).await,
+            json!(format!("Partner {n}")),
+            "through the follower"
+        );
+    }
+    // the leader killed under load: the other takes over, and no payload comes back stale.
+    let loader = tokio::spawn({
+        let create = create.clone();
+        async move {
+            let mut shown = 0;
+            for n in 10..60 {
+                if create(n).await == json!(format!("Partner {n}")) {
+                    shown += 1;
+                }
+            }
+            shown
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    a.kill().unwrap();
+    let _ = a.wait();
+    let started = Instant::now();
+    while leads(port_b).await != Some(1.0) {
+        assert!(started.elapsed() < Duration::from_secs(10), "no take-over");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "taken over in {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        loader.await.unwrap(),
+        50,
+        "every payload showed its partner"
+    );
+    let listed = graphql(
+        port_b,
+        "/graphql",
+        &token,
+        "{ partners(where: { archived: null }) { totalCount } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(listed["data"]["partners"]["totalCount"], 60, "{listed}");
+    b.kill().unwrap();
+    let _ = b.wait();
+    let _ = std::fs::remove_dir_all(&data_dir);
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use projections::business::BusinessProjection;
 use projections::configuration::ConfigurationProjection;
+use projections::lease::{self, Lease};
 use projections::partner::PartnerProjection;
 use projections::runner::{self, RunnerOptions};
 use projections::seal::SealProjection;
@@ -43,22 +44,26 @@ pub struct Backend {
     _tasks: Tasks,
     /// The seals over the log (no request reads them; `catch_up` waits for them).
     seal_progress: Progress,
+    /// Whether this process runs the projections.
+    lease: Lease,
 }
 
 /// Starts projection runners on one database, keeping their tasks.
 struct Runners<'a> {
     pool: &'a PgPool,
     wake: &'a Wake,
+    lease: &'a Lease,
     tasks: &'a mut Tasks,
 }
 
 impl Runners<'_> {
     async fn spawn<P: Projection>(&mut self, projection: P) -> Result<Progress, sqlx::Error> {
-        let (progress, task) = runner::spawn(
+        let (progress, task) = runner::spawn_leased(
             self.pool.clone(),
             projection,
             self.wake,
             RunnerOptions::default(),
+            self.lease.clone(),
         )
         .await?;
         self.tasks.0.push(task);
@@ -72,9 +77,13 @@ impl Backend {
         let wake = Wake::default();
         // aborted if a later step fails: nothing keeps running on a backend that did not start.
         let mut tasks = Tasks(vec![wake.listen(pool.clone())]);
+        // one process at a time runs the projections; the others follow its checkpoints.
+        let (lease, lease_task) = lease::hold(&pool, &wake).await;
+        tasks.0.push(lease_task);
         let mut runners = Runners {
             pool: &pool,
             wake: &wake,
+            lease: &lease,
             tasks: &mut tasks,
         };
         let partner_progress = runners.spawn(PartnerProjection).await?;
@@ -97,7 +106,13 @@ impl Backend {
             },
             _tasks: tasks,
             seal_progress,
+            lease,
         })
+    }
+
+    /// Whether this process runs the database's projections now (one process at a time does).
+    pub fn leads(&self) -> bool {
+        self.lease.leading()
     }
 
     /// Every read model's runner, by name, with where it stands.

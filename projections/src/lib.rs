@@ -6,6 +6,7 @@ pub mod configuration;
 pub mod history;
 pub mod invoice;
 pub mod journal;
+pub mod lease;
 mod lines;
 pub mod order;
 pub mod page;

@@ -22,6 +22,7 @@ use tokio::task::JoinHandle;
 use tracing::{debug, error, warn};
 use uuid::Uuid;
 
+use crate::lease::Lease;
 use crate::log::{events_below, horizon, Checkpoint, StoredEvent};
 
 /// Why a projection could not apply a batch. The batch is rolled back and tried again later:
@@ -278,6 +279,18 @@ pub async fn spawn<P: Projection>(
     wake: &Wake,
     options: RunnerOptions,
 ) -> Result<(Progress, JoinHandle<()>), sqlx::Error> {
+    spawn_leased(pool, projection, wake, options, Lease::always()).await
+}
+
+/// Like [`spawn`], applying batches only while this process holds `lease`; meanwhile it
+/// follows the checkpoint the holder moves.
+pub async fn spawn_leased<P: Projection>(
+    pool: PgPool,
+    projection: P,
+    wake: &Wake,
+    options: RunnerOptions,
+    lease: Lease,
+) -> Result<(Progress, JoinHandle<()>), sqlx::Error> {
     sqlx::query(
         "insert into projection_checkpoints (projection) values ($1) on conflict do nothing",
     )
@@ -292,6 +305,24 @@ pub async fn spawn<P: Projection>(
         let mut backoff = Duration::ZERO;
         loop {
             wake_rx.mark_unchanged();
+            if !lease.leading() {
+                // another process runs it: follow the checkpoint it moves.
+                match load_checkpoint(&pool, projection.name()).await {
+                    Ok(checkpoint) if checkpoint > at => {
+                        at = checkpoint;
+                        progress_tx.send_replace(at);
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        error!(projection = projection.name(), error = %e, "cannot read the checkpoint")
+                    }
+                }
+                tokio::select! {
+                    _ = wake_rx.changed() => {}
+                    _ = tokio::time::sleep(options.poll_interval) => {}
+                }
+                continue;
+            }
             match run_batch(&pool, &projection, at, options.batch_size).await {
                 Ok(Outcome::Applied {
                     to,
@@ -300,6 +331,7 @@ pub async fn spawn<P: Projection>(
                 }) => {
                     at = to;
                     progress_tx.send_replace(at);
+                    lease.announce();
                     if count as i64 == options.batch_size {
                         backoff = Duration::ZERO;
                         continue;

@@ -90,7 +90,8 @@ const CATCH_UP_ON_START: Duration = Duration::from_secs(30);
 /// How many connections the served databases may hold.
 #[derive(Debug, Clone, Copy)]
 pub struct Pools {
-    /// The most connections one served database's pool opens (its listener takes one more).
+    /// The most connections one served database's pool opens (its listener and its
+    /// projections' lease take two more).
     pub per_database: u32,
     /// The most connections all served databases hold together (the manager's own work takes
     /// one more at a time).
@@ -112,9 +113,9 @@ impl Default for Pools {
 }
 
 impl Pools {
-    /// What one served database holds: its pool and its listener.
+    /// What one served database holds: its pool, its listener and its projections' lease.
     pub fn each(&self) -> u32 {
-        self.per_database + 1
+        self.per_database + 2
     }
 }
 
