@@ -103,18 +103,20 @@ pub async fn in_use(pool: &sqlx::PgPool) -> Result<domain::configuration::InUse,
     })
 }
 
-/// The last number each sequence gave, by sequence code (sequences that gave none are not
-/// there): what the next document's number must be above.
+/// The last number each sequence gave (up to log position `upto`, if given), by sequence code
+/// (sequences that gave none are not there): what the next document's number must be above.
 pub async fn numbers_taken<'e>(
     db: impl sqlx::PgExecutor<'e>,
+    upto: Option<i64>,
 ) -> Result<std::collections::BTreeMap<String, u64>, sqlx::Error> {
     let rows: Vec<(String, i64)> = sqlx::query_as(
         "select distinct on (aggregate_id) aggregate_id,
                 (payload -> 'NumberTaken' ->> 'number')::bigint
-           from events where aggregate_type = $1
+           from events where aggregate_type = $1 and ($2::bigint is null or position <= $2)
           order by aggregate_id, sequence desc",
     )
     .bind(<domain::ledger::Numbering as Aggregate>::TYPE)
+    .bind(upto)
     .fetch_all(db)
     .await?;
     Ok(rows

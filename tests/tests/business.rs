@@ -1174,6 +1174,14 @@ async fn a_sequence_shows_the_number_it_gives_next_and_is_never_set_below_one_gi
         "{refused}"
     );
     assert_eq!(app.event_count().await, before, "nothing written");
+    let stage = must(
+        &app,
+        "createStage",
+        "CreateStageInput",
+        json!({ "name": "three invoices" }),
+        "stage { position }",
+    )
+    .await;
     // set ahead, the next invoice takes it.
     assert_eq!(set(10).await["userErrors"], json!([]));
     assert_eq!(post_one().await, "INV/2026/0010");
@@ -1181,5 +1189,17 @@ async fn a_sequence_shows_the_number_it_gives_next_and_is_never_set_below_one_gi
     assert_eq!(
         after["configuration"]["sequence"],
         json!({ "nextNumber": 11, "nextPreview": "INV/2026/0011" })
+    );
+    // as it stood after the third invoice: the fourth came next.
+    let then = app
+        .graphql(
+            "query($p: Int!) { configuration(asOf: { position: $p }) {
+                sequence(code: \"inv\") { nextNumber nextPreview } } }",
+            json!({ "p": stage["stage"]["position"] }),
+        )
+        .await;
+    assert_eq!(
+        then["configuration"]["sequence"],
+        json!({ "nextNumber": 4, "nextPreview": "INV/2026/0004" })
     );
 }

@@ -187,13 +187,13 @@ impl StageMutation {
         Ok(
             match outcome(ctx, &actor, result.map(|done| done.at)).await? {
                 Outcome::Done(view) => RestoreStagePayload {
-                    configuration: Some(Configuration(view)),
+                    configuration: Some(Configuration::now(view)),
                     restored,
                     kept,
                     user_errors: vec![],
                 },
                 Outcome::Refused(user_errors, view) => RestoreStagePayload {
-                    configuration: Some(Configuration(view)),
+                    configuration: Some(Configuration::now(view)),
                     restored: false,
                     kept: vec![],
                     user_errors,

@@ -28,10 +28,16 @@ pub use mutations::ConfigurationMutation;
 pub use objects::*;
 pub use records::{AccountWhere, JournalWhere, SearchWhere};
 
-/// The configuration of this database at one version.
-pub struct Configuration(pub Arc<ConfigView>);
+/// The configuration of this database at one version; as it stood at a log position when
+/// read with `asOf`.
+pub struct Configuration(pub Arc<ConfigView>, Option<i64>);
 
 impl Configuration {
+    /// The configuration as it now stands.
+    pub fn now(view: Arc<ConfigView>) -> Self {
+        Self(view, None)
+    }
+
     fn settings(&self) -> &Settings {
         self.0.configuration.settings()
     }
@@ -85,7 +91,7 @@ impl Configuration {
         #[graphql(name = "where")] filter: Option<SearchWhere>,
     ) -> Result<Connection<OpaqueCursor<String>, Sequence, TotalCount>> {
         let filter = filter.unwrap_or_default();
-        let taken = numbers_taken(ctx).await?;
+        let taken = numbers_taken(ctx, self.1).await?;
         let rows = records::sequences(self.settings(), &taken)
             .filter(|s| filter.keeps(&s.code, &s.name))
             .map(|s| (s.code.clone(), s))
@@ -95,7 +101,7 @@ impl Configuration {
 
     /// The sequence `code`.
     async fn sequence(&self, ctx: &Context<'_>, code: String) -> Result<Option<Sequence>> {
-        let taken = numbers_taken(ctx).await?;
+        let taken = numbers_taken(ctx, self.1).await?;
         let sequence = records::sequences(self.settings(), &taken).find(|s| s.code == code);
         Ok(sequence)
     }
@@ -223,12 +229,13 @@ impl Configuration {
     }
 }
 
-/// The last number each sequence gave, by code.
+/// The last number each sequence gave (up to log position `upto`, if given), by code.
 pub(super) async fn numbers_taken(
     ctx: &Context<'_>,
+    upto: Option<i64>,
 ) -> Result<std::collections::BTreeMap<String, u64>> {
     let state = ctx.data::<AppState>()?;
-    projections::business::numbers_taken(&state.pool)
+    projections::business::numbers_taken(&state.pool, upto)
         .await
         .map_err(|e| internal(ctx, e))
 }
@@ -269,7 +276,7 @@ impl ConfigurationQuery {
     ) -> Result<Configuration> {
         let actor = require(ctx, Model::Configuration, Right::Read).await?;
         let Some(as_of) = as_of else {
-            return Ok(Configuration(actor.config));
+            return Ok(Configuration::now(actor.config));
         };
         let state = ctx.data::<AppState>()?;
         let mut conn = state.pool.acquire().await.map_err(|e| internal(ctx, e))?;
@@ -283,11 +290,12 @@ impl ConfigurationQuery {
         let (configuration, _) = replay::configuration::configuration_at(&mut conn, position)
             .await
             .map_err(|e| internal(ctx, e))?;
-        Ok(Configuration(Arc::new(ConfigView {
+        let view = Arc::new(ConfigView {
             version: i64::try_from(configuration.version()).unwrap_or(i64::MAX),
             position,
             configuration,
-        })))
+        });
+        Ok(Configuration(view, Some(position)))
     }
 
     /// The forms of the installed modules with their labels, for drawing them. Any signed-in
@@ -324,7 +332,7 @@ payload!(
     ConfigurationPayload {
         configuration: Configuration,
         user_errors,
-    } from Arc<ConfigView> => Configuration
+    } from Arc<ConfigView> => Configuration::now
 );
 
 /// The outcome of a configuration command: the configuration the read model shows afterwards,

@@ -77,7 +77,10 @@ impl ConfigurationMutation {
         ctx: &Context<'_>,
         input: SetSequenceInput,
     ) -> Result<ConfigurationPayload> {
-        let last = super::numbers_taken(ctx).await?.get(&input.code).copied();
+        let last = super::numbers_taken(ctx, None)
+            .await?
+            .get(&input.code)
+            .copied();
         let next = input.next_number;
         configure(ctx, None, |_| match last {
             // a number given once is never given again, so the next one is above it.
