@@ -104,6 +104,10 @@ pub enum Command {
             value_name = "true|false"
         )]
         anonymous_introspection: bool,
+        /// A hot standby of the default database (PostgreSQL streaming replication), as a URL:
+        /// its queries read there, and a mutation answers once the standby shows its change.
+        #[arg(long, env = "ERP_REPLICA_URL", hide_env_values = true)]
+        replica: Option<String>,
         /// The most connections each served database's pool opens (its listener and its
         /// projections' lease take two more).
         #[arg(long, env = "ERP_POOL_SIZE", default_value_t = 8, value_parser = clap::value_parser!(u32).range(2..=1000))]

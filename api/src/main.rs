@@ -90,6 +90,7 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
             pool_size,
             connection_budget,
             database_idle_seconds,
+            replica,
         } => {
             let pools = api::manager::Pools {
                 per_database: *pool_size,
@@ -121,9 +122,12 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
                 _ => None,
             };
             let (url, pool) = open_sized(cli, pools.per_database, Reach::Create).await?;
-            let backend = Backend::start(pool.clone())
+            let mut backend = Backend::start(pool.clone())
                 .await
                 .context("starting the projections")?;
+            if let Some(url) = replica {
+                backend.state.replica = Some(standby(url, pools.per_database).await?);
+            }
             if *demo {
                 let created = demo::load(&pool, &backend.state.bus)
                     .await
@@ -254,6 +258,26 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A pool on the hot standby at `url`, once it is known to be one.
+async fn standby(url: &str, pool_size: u32) -> anyhow::Result<sqlx::PgPool> {
+    let options: sqlx::postgres::PgConnectOptions =
+        url.parse().context("the replica's URL does not read")?;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(pool_size)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .context("cannot connect to the replica")?;
+    let standby: bool = sqlx::query_scalar("select pg_is_in_recovery()")
+        .fetch_one(&pool)
+        .await
+        .context("cannot ask the replica what it is")?;
+    if !standby {
+        anyhow::bail!("the replica is not a standby (it is not in recovery): queries would read a different database");
+    }
+    Ok(pool)
 }
 
 /// The database manager of this server (serving `backend`'s database by default), with the

@@ -81,6 +81,44 @@ impl LocalCluster {
         Ok(Self { port, password })
     }
 
+    /// A hot standby of this cluster, made under `data_dir` with `pg_basebackup -R` (streaming
+    /// replication from this cluster, which must be running), and started on `port`. Its
+    /// superuser and password are this cluster's. Blocking.
+    pub fn standby(&self, data_dir: &Path, port: u16) -> Result<Self, PgError> {
+        fs::create_dir_all(data_dir).map_err(io(format!("creating {}", data_dir.display())))?;
+        let data_dir = data_dir
+            .canonicalize()
+            .map_err(io(format!("resolving {}", data_dir.display())))?;
+        let bin = find_or_install_binaries()?;
+        let owner = ClusterOwner::current()?;
+        owner.give(&data_dir)?;
+        let cluster_dir = data_dir.join("pgdata");
+        let source = format!(
+            "host=127.0.0.1 port={} user={SUPERUSER} password={}",
+            self.port, self.password
+        );
+        let output = owner.run(
+            &bin.join("pg_basebackup"),
+            &[
+                "-d",
+                &source,
+                "-D",
+                path_str(&cluster_dir)?,
+                "-R",
+                "-X",
+                "stream",
+                "-c",
+                "fast",
+            ],
+        )?;
+        check(output, "pg_basebackup")?;
+        start_cluster(&bin, &owner, &data_dir, &cluster_dir, port)?;
+        Ok(Self {
+            port,
+            password: self.password.clone(),
+        })
+    }
+
     /// The URL of database `name` in this cluster.
     pub fn url(&self, name: &str) -> String {
         format!(

@@ -716,3 +716,131 @@ async fn one_instance_runs_the_projections_and_another_takes_over_when_it_is_kil
     let _ = b.wait();
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_read_a_hot_standby_and_a_mutation_answers_once_it_shows_the_change() {
+    // a primary and its standby of our own (streaming replication), small enough to copy fast.
+    let dir = std::env::temp_dir().join(format!("erp-replica-{}", uuid::Uuid::new_v4()));
+    let (primary_port, standby_port, port) = (free_port(), free_port(), free_port());
+    let primary_dir = dir.join("primary");
+    let primary = tokio::task::spawn_blocking({
+        let primary_dir = primary_dir.clone();
+        move || api::pg::LocalCluster::ensure(&primary_dir, primary_port)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let url = primary.url("erp");
+    let (ok, said) = run_in(&url, &dir, &["migrate"]);
+    assert!(ok, "{said}");
+    let standby_dir = dir.join("standby");
+    let standby = tokio::task::spawn_blocking({
+        let (primary, standby_dir) = (primary.clone(), standby_dir.clone());
+        move || primary.standby(&standby_dir, standby_port)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let replica = standby.url("erp");
+    let mut server = erp(
+        &url,
+        &dir,
+        &[
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--replica",
+            &replica,
+        ],
+        Stdio::null(),
+    );
+    let token = ready(port).await;
+    let create = |name: &'static str| {
+        let token = token.clone();
+        async move {
+            graphql(
+                port,
+                "/graphql",
+                &token,
+                "mutation($n: String!) { createPartner(input: { name: $n }) { partner { name } } }",
+                json!({ "n": name }),
+            )
+            .await["data"]["createPartner"]["partner"]["name"]
+                .clone()
+        }
+    };
+    let found = |name: &'static str| {
+        let token = token.clone();
+        async move {
+            graphql(
+                port,
+                "/graphql",
+                &token,
+                "query($n: String!) { partners(where: { nameContains: $n }) { totalCount } }",
+                json!({ "n": name }),
+            )
+            .await["data"]["partners"]["totalCount"]
+                .clone()
+        }
+    };
+    assert_eq!(
+        create("Agrolait").await,
+        json!("Agrolait"),
+        "read your write"
+    );
+    assert_eq!(found("Agrolait").await, json!(1));
+
+    // the standby stops replaying: what is written now is on the primary only, and queries,
+    // which read the standby, do not see it until it replays again.
+    let on_standby = sqlx::PgPool::connect(&replica).await.unwrap();
+    sqlx::query("select pg_wal_replay_pause()")
+        .execute(&on_standby)
+        .await
+        .unwrap();
+    let _ = create("Camptocamp").await;
+    let on_primary = sqlx::PgPool::connect(&url).await.unwrap();
+    let written: i64 = sqlx::query_scalar("select count(*) from partner where name = 'Camptocamp'")
+        .fetch_one(&on_primary)
+        .await
+        .unwrap();
+    assert_eq!(written, 1, "on the primary");
+    assert_eq!(
+        found("Camptocamp").await,
+        json!(0),
+        "not yet on the standby"
+    );
+    sqlx::query("select pg_wal_replay_resume()")
+        .execute(&on_standby)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    while found("Camptocamp").await != json!(1) {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "never replayed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // a server pointed at a database that is not a standby as its replica refuses to start.
+    let (ok, said) = run_in(
+        &url,
+        &dir,
+        &[
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{}", free_port()),
+            "--replica",
+            &url,
+        ],
+    );
+    assert!(!ok);
+    assert!(said.contains("not a standby"), "{said}");
+
+    server.kill().unwrap();
+    let _ = server.wait();
+    on_standby.close().await;
+    on_primary.close().await;
+    let _ = api::pg::stop(&standby_dir);
+    let _ = api::pg::stop(&primary_dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -35,6 +35,45 @@ pub struct AppState {
     pub read_your_writes_timeout: Duration,
     /// Wrong passwords at sign-in, by login and by client address.
     pub sign_ins: Arc<SignIns>,
+    /// A hot standby of the database that queries read from (`--replica`); none: they read
+    /// from the database itself.
+    pub replica: Option<PgPool>,
+}
+
+impl AppState {
+    /// Where queries read: the standby if there is one, else the database itself. A mutation
+    /// answers only once the standby shows its change ([`Self::replica_caught_up`]).
+    pub fn reads(&self) -> &PgPool {
+        self.replica.as_ref().unwrap_or(&self.pool)
+    }
+
+    /// Waits (at most `timeout`) until the standby, if any, has replayed everything the
+    /// database had written when this was called; false if it did not get there in time.
+    pub async fn replica_caught_up(&self, timeout: Duration) -> Result<bool, sqlx::Error> {
+        let Some(replica) = &self.replica else {
+            return Ok(true);
+        };
+        // the insert position, not the write one: the read models' batches commit without
+        // waiting for the disk, so their commit may not be written out yet.
+        let written: String = sqlx::query_scalar("select pg_current_wal_insert_lsn()::text")
+            .fetch_one(&self.pool)
+            .await?;
+        let started = std::time::Instant::now();
+        loop {
+            let replayed: bool =
+                sqlx::query_scalar("select coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, true)")
+                    .bind(&written)
+                    .fetch_one(replica)
+                    .await?;
+            if replayed {
+                return Ok(true);
+            }
+            if started.elapsed() >= timeout {
+                return Ok(false);
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
 }
 /// A running backend on one database: the state for requests, and the background tasks that
 /// keep the read models up to date.
@@ -103,6 +142,7 @@ impl Backend {
                 config: Arc::default(),
                 read_your_writes_timeout: Duration::from_secs(5),
                 sign_ins: Arc::default(),
+                replica: None,
             },
             _tasks: tasks,
             seal_progress,

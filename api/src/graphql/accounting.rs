@@ -434,9 +434,10 @@ impl AccountingQuery {
         let actor = reading(ctx, Model::Accounting, "account").await?;
         let state = ctx.data::<AppState>()?;
         let dates = window(from, to)?;
-        let rows = journal::trial_balance(&state.pool, dates, point(ctx, as_of).await?, &accounts)
-            .await
-            .map_err(|e| internal(ctx, e))?;
+        let rows =
+            journal::trial_balance(state.reads(), dates, point(ctx, as_of).await?, &accounts)
+                .await
+                .map_err(|e| internal(ctx, e))?;
         let settings = actor.config.configuration.settings();
         let m = money(settings);
         let lines: Vec<TrialBalanceLine> = rows
@@ -474,8 +475,8 @@ impl AccountingQuery {
         let dates = window(from, to)?;
         let as_of = point(ctx, as_of).await?;
         let (items, openings) = tokio::try_join!(
-            journal::ledger_items(&state.pool, &accounts, None, dates, as_of),
-            journal::opening_balances(&state.pool, &accounts, dates.from, as_of),
+            journal::ledger_items(state.reads(), &accounts, None, dates, as_of),
+            journal::opening_balances(state.reads(), &accounts, dates.from, as_of),
         )
         .map_err(|e| internal(ctx, e))?;
         let settings = actor.config.configuration.settings();
@@ -515,8 +516,8 @@ impl AccountingQuery {
         let dates = window(from, to)?;
         let as_of = point(ctx, as_of).await?;
         let (items, openings) = tokio::try_join!(
-            journal::ledger_items(&state.pool, &accounts, partner, dates, as_of),
-            journal::opening_balances(&state.pool, &accounts, dates.from, as_of),
+            journal::ledger_items(state.reads(), &accounts, partner, dates, as_of),
+            journal::opening_balances(state.reads(), &accounts, dates.from, as_of),
         )
         .map_err(|e| internal(ctx, e))?;
         let mut opening: BTreeMap<String, Decimal> = BTreeMap::new();
@@ -526,7 +527,7 @@ impl AccountingQuery {
             }
         }
         let names = partner_names(
-            &state.pool,
+            state.reads(),
             opening.keys().cloned().chain(
                 items
                     .iter()
@@ -565,7 +566,7 @@ impl AccountingQuery {
             AgedKind::Payable => &[InvoiceKind::VendorBill, InvoiceKind::VendorCreditNote],
         };
         let documents = projections::invoice::open_documents(
-            &state.pool,
+            state.reads(),
             kinds,
             date,
             point(ctx, as_of).await?,
@@ -589,7 +590,7 @@ impl AccountingQuery {
                 l.total += d.residual;
             }
         }
-        let names = partner_names(&state.pool, by_partner.keys().map(ToString::to_string))
+        let names = partner_names(state.reads(), by_partner.keys().map(ToString::to_string))
             .await
             .map_err(|e| internal(ctx, e))?;
         let mut lines: Vec<AgedLine> = by_partner
@@ -680,7 +681,7 @@ impl AccountingQuery {
                     products,
                     page: Some((after.map(|c| c.0.into()), limit)),
                 };
-                projections::stock::levels(&state.pool, location.into(), date, point, which)
+                projections::stock::levels(state.reads(), location.into(), date, point, which)
             },
             |level| {
                 OpaqueCursor(TextCursor {
@@ -737,7 +738,7 @@ impl AccountingQuery {
             after,
             first,
             |after: Option<OpaqueCursor<String>>, limit| {
-                projections::period::page(&state.pool, closed, after.map(|c| c.0), limit)
+                projections::period::page(state.reads(), closed, after.map(|c| c.0), limit)
             },
             |row| OpaqueCursor(row.id.clone()),
             Period::from,
@@ -749,7 +750,7 @@ impl AccountingQuery {
     async fn period(&self, ctx: &Context<'_>, id: String) -> Result<Option<Period>> {
         reading(ctx, Model::Accounting, "account").await?;
         let state = ctx.data::<AppState>()?;
-        let row = projections::period::get(&state.pool, &id)
+        let row = projections::period::get(state.reads(), &id)
             .await
             .map_err(|e| internal(ctx, e))?;
         Ok(row.map(Period::from))
@@ -800,7 +801,7 @@ impl AccountingQuery {
             after,
             first,
             |after: Option<OpaqueCursor<EntryKey>>, limit| {
-                journal::entries(&state.pool, &filter, after.map(|c| c.0), limit)
+                journal::entries(state.reads(), &filter, after.map(|c| c.0), limit)
             },
             |row| OpaqueCursor(EntryKey::of(row)),
             JournalEntry::from,
@@ -944,13 +945,13 @@ async fn analysis(
     let actor = reading(ctx, model, module).await?;
     let (dates, as_of) = (window(from, to)?, point(ctx, as_of).await?);
     let state = ctx.data::<AppState>()?;
-    let rows = projections::order::analysis(&state.pool, side, group_by.into(), dates, as_of)
+    let rows = projections::order::analysis(state.reads(), side, group_by.into(), dates, as_of)
         .await
         .map_err(|e| internal(ctx, e))?;
     let m = money(actor.config.configuration.settings());
     let names: BTreeMap<String, String> = match group_by {
         AnalysisGroup::Month => BTreeMap::new(),
-        AnalysisGroup::Partner => partner_names(&state.pool, rows.iter().map(|r| r.key.clone()))
+        AnalysisGroup::Partner => partner_names(state.reads(), rows.iter().map(|r| r.key.clone()))
             .await
             .map_err(|e| internal(ctx, e))?,
         AnalysisGroup::Product => {
@@ -958,7 +959,7 @@ async fn analysis(
                 .iter()
                 .filter_map(|r| Uuid::parse_str(&r.key).ok())
                 .collect();
-            let found = projections::product::names(&state.pool, &ids)
+            let found = projections::product::names(state.reads(), &ids)
                 .await
                 .map_err(|e| internal(ctx, e))?;
             found
@@ -1003,7 +1004,7 @@ async fn stock(
     which: Levels<'_>,
 ) -> Result<Vec<StockLevelLine>> {
     let state = ctx.data::<AppState>()?;
-    let page = projections::stock::levels(&state.pool, location.into(), date, as_of, which)
+    let page = projections::stock::levels(state.reads(), location.into(), date, as_of, which)
         .await
         .map_err(|e| internal(ctx, e))?;
     let line = level_line(actor.config.configuration.settings());
@@ -1151,7 +1152,7 @@ impl AccountingMutation {
             )
             .await?;
         let state = ctx.data::<AppState>()?;
-        EntryPayload::reload(ctx, user_errors, journal::get(&state.pool, id, None)).await
+        EntryPayload::reload(ctx, user_errors, journal::get(state.reads(), id, None)).await
     }
 
     /// Closes a month of the books: nothing posts into it afterwards.
@@ -1175,7 +1176,7 @@ impl AccountingMutation {
             .await?;
         let state = ctx.data::<AppState>()?;
         let period = period.to_string();
-        let read = projections::period::get(&state.pool, &period);
+        let read = projections::period::get(state.reads(), &period);
         PeriodPayload::reload(ctx, user_errors, read).await
     }
 

@@ -151,12 +151,12 @@ impl Order {
         };
         // those made by then, as they stood then.
         let state = ctx.data::<AppState>()?;
-        let now = projections::invoice::of_orders(&state.pool, &[self.0.id])
+        let now = projections::invoice::of_orders(state.reads(), &[self.0.id])
             .await
             .map_err(|e| internal(ctx, e))?;
         let mut then = Vec::with_capacity(now.len());
         for row in now {
-            let past = projections::invoice::as_of(&state.pool, row.id, point)
+            let past = projections::invoice::as_of(state.reads(), row.id, point)
                 .await
                 .map_err(|e| internal(ctx, e))?;
             then.extend(past.map(|past| Invoice::then(past, point)));

@@ -97,6 +97,11 @@ pub async fn settle<T>(
                     vec![("database", database.unwrap_or_default())],
                     started.elapsed().as_secs_f64(),
                 );
+                // with a standby, the payload is read there: it waits for the standby too.
+                let replayed = state
+                    .replica_caught_up(state.read_your_writes_timeout)
+                    .await;
+                let caught_up = caught_up && replayed.unwrap_or(false);
                 if !caught_up {
                     tracing::warn!(
                         ?at,

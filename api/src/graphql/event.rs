@@ -126,9 +126,9 @@ impl LogQuery {
             to: filter.to,
         };
         event_connection(ctx, after, first, |after, limit, wants_total| async move {
-            let page = log_page(&state.pool, &filter, after, limit);
+            let page = log_page(state.reads(), &filter, after, limit);
             if wants_total {
-                tokio::try_join!(page, log_count(&state.pool, &filter))
+                tokio::try_join!(page, log_count(state.reads(), &filter))
             } else {
                 page.await.map(|events| (events, 0))
             }
@@ -151,12 +151,15 @@ where
     Subject: Future<Output = Result<history::Subject, QueryError>>,
 {
     let state = ctx.data::<AppState>()?;
-    let subject = subject(&state.pool).await.map_err(|e| internal(ctx, e))?;
+    let subject = subject(state.reads()).await.map_err(|e| internal(ctx, e))?;
     let subject = &subject;
     event_connection(ctx, after, first, |after, limit, wants_total| async move {
         tokio::try_join!(
-            history::events_of(&state.pool, subject, after, until, limit),
-            count_if(wants_total, history::count_of(&state.pool, subject, until)),
+            history::events_of(state.reads(), subject, after, until, limit),
+            count_if(
+                wants_total,
+                history::count_of(state.reads(), subject, until)
+            ),
         )
     })
     .await

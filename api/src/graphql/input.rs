@@ -27,7 +27,7 @@ impl AsOfInput {
         match (self.position, self.time) {
             (Some(position), None) if position >= 0 => {
                 let state = ctx.data::<commands::AppState>()?;
-                projections::log::check_cut(&state.pool, position)
+                projections::log::check_cut(state.reads(), position)
                     .await
                     .map_err(|e| super::error::internal(ctx, e))??;
                 Ok(AsOf::Position(position))

@@ -186,7 +186,7 @@ async fn answer(
     user_errors: Vec<UserError>,
 ) -> Result<InvoicePayload> {
     let state = ctx.data::<AppState>()?;
-    InvoicePayload::reload(ctx, user_errors, read_model::get(&state.pool, id)).await
+    InvoicePayload::reload(ctx, user_errors, read_model::get(state.reads(), id)).await
 }
 
 async fn create(ctx: &Context<'_>, id: Uuid, input: InvoiceInput) -> Result<InvoicePayload> {
@@ -269,7 +269,7 @@ impl InvoiceMutation {
             Ok(parsed) => parsed,
             Err(errors) => return Ok(InvoicePayload::refused(errors)),
         };
-        let Some(row) = read_model::get(&state.pool, original)
+        let Some(row) = read_model::get(state.reads(), original)
             .await
             .map_err(|e| internal(ctx, e))?
         else {
@@ -282,7 +282,7 @@ impl InvoiceMutation {
         let lines = match given {
             Some(lines) => lines,
             None => {
-                let rows = read_model::lines_of(&state.pool, &[original])
+                let rows = read_model::lines_of(state.reads(), &[original])
                     .await
                     .map_err(|e| internal(ctx, e))?;
                 let mut problems = Problems::default();
@@ -463,7 +463,7 @@ impl InvoiceMutation {
             .await?;
         let state = ctx.data::<AppState>()?;
         let payment = match user_errors.is_empty() {
-            true => projections::journal::get(&state.pool, id, None)
+            true => projections::journal::get(state.reads(), id, None)
                 .await
                 .map_err(|e| internal(ctx, e))?
                 .map(JournalEntry::from),
@@ -471,7 +471,7 @@ impl InvoiceMutation {
         };
         let mut invoices = Vec::new();
         for a in &allocations {
-            if let Some(row) = read_model::get(&state.pool, a.invoice)
+            if let Some(row) = read_model::get(state.reads(), a.invoice)
                 .await
                 .map_err(|e| internal(ctx, e))?
             {

@@ -70,7 +70,7 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, configuration::Configuratio
 pub fn schema(state: AppState, introspection: Introspection) -> AppSchema {
     builder()
         .data(DataLoader::new(
-            ReadLoader(state.pool.clone()),
+            ReadLoader(state.reads().clone()),
             tokio::spawn,
         ))
         .extension(observe::Observe {

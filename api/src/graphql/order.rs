@@ -195,14 +195,14 @@ payload!(OrderPayload { order: Order, user_errors } from OrderRow => Order::from
 /// The order as it now stands, with the user errors of what was run.
 async fn answer(ctx: &Context<'_>, id: Uuid, user_errors: Vec<UserError>) -> Result<OrderPayload> {
     let state = ctx.data::<AppState>()?;
-    OrderPayload::reload(ctx, user_errors, read_model::get(&state.pool, id)).await
+    OrderPayload::reload(ctx, user_errors, read_model::get(state.reads(), id)).await
 }
 
 /// The order's side as the read model has it, for the rights check; a user error if there is
 /// no such order.
 async fn side(ctx: &Context<'_>, id: Uuid) -> Result<Result<Side, Vec<UserError>>> {
     let state = ctx.data::<AppState>()?;
-    let row = read_model::get(&state.pool, id)
+    let row = read_model::get(state.reads(), id)
         .await
         .map_err(|e| internal(ctx, e))?;
     Ok(row.map(|r| r.side.0).ok_or_else(|| {
@@ -447,10 +447,10 @@ impl OrderMutation {
             )
             .await?;
         let state = ctx.data::<AppState>()?;
-        let order = read_model::get(&state.pool, id)
+        let order = read_model::get(state.reads(), id)
             .await
             .map_err(|e| internal(ctx, e))?;
-        let invoice = projections::invoice::get(&state.pool, invoice)
+        let invoice = projections::invoice::get(state.reads(), invoice)
             .await
             .map_err(|e| internal(ctx, e))?;
         Ok(InvoiceOrderPayload {

@@ -95,7 +95,7 @@ where
         after,
         first,
         |after: Option<OpaqueCursor<C>>, limit| {
-            list.page(&state.pool, &filter, after.map(|c| c.0.into()), limit)
+            list.page(state.reads(), &filter, after.map(|c| c.0.into()), limit)
         },
         |row| OpaqueCursor(cursor(row)),
         node,

@@ -305,8 +305,8 @@ impl PartnerQuery {
                 };
                 // the page and the count at once, on two connections; the count only if asked.
                 let ((rows, more), total_count) = tokio::try_join!(
-                    read_model::list(&state.pool, &page),
-                    count_if(wants_total, read_model::count(&state.pool, &page.filter)),
+                    read_model::list(state.reads(), &page),
+                    count_if(wants_total, read_model::count(state.reads(), &page.filter)),
                 )
                 .map_err(|e| internal(ctx, e))?;
                 let (has_previous, has_next) = if from_end {

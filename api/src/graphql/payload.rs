@@ -97,5 +97,5 @@ where
     let context = RequestContext::of(ctx).command_context(&actor.login);
     let result = dispatch(&state.bus, id, command, &context).await;
     let user_errors = settle_at(ctx, result, progress(state)).await?;
-    P::reload(ctx, user_errors, read(&state.pool, id)).await
+    P::reload(ctx, user_errors, read(state.reads(), id)).await
 }

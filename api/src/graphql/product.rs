@@ -115,7 +115,7 @@ impl ProductStock {
     /// In the warehouse: what every move recorded came to, whatever its date.
     async fn on_hand(&self, ctx: &Context<'_>) -> Result<Decimal> {
         let state = ctx.data::<AppState>()?;
-        projections::stock::on_hand(&state.pool, self.0, self.1)
+        projections::stock::on_hand(state.reads(), self.0, self.1)
             .await
             .map_err(|e| internal(ctx, e))
     }
@@ -316,7 +316,7 @@ async fn answer(
     user_errors: Vec<UserError>,
 ) -> Result<ProductPayload> {
     let state = ctx.data::<AppState>()?;
-    ProductPayload::reload(ctx, user_errors, read_model::get(&state.pool, id)).await
+    ProductPayload::reload(ctx, user_errors, read_model::get(state.reads(), id)).await
 }
 
 #[derive(Default)]
@@ -375,7 +375,7 @@ impl ProductMutation {
         let (Some(id), Some(expected)) = (id, expected) else {
             return Ok(ProductPayload::refused(problems.0));
         };
-        let Some(current) = read_model::get(&state.pool, id)
+        let Some(current) = read_model::get(state.reads(), id)
             .await
             .map_err(|e| internal(ctx, e))?
         else {

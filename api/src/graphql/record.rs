@@ -46,10 +46,10 @@ where
     let state = ctx.data::<AppState>()?;
     let id = record_id(raw, what)?;
     match as_of {
-        None => found(ctx, now(&state.pool, id).await, object),
+        None => found(ctx, now(state.reads(), id).await, object),
         Some(as_of) => {
             let point = as_of.parse(ctx).await?;
-            found(ctx, then(&state.pool, id, point).await, |row| {
+            found(ctx, then(state.reads(), id, point).await, |row| {
                 past(row, point)
             })
         }
@@ -103,7 +103,7 @@ where
         return now.await;
     };
     let state = ctx.data::<AppState>()?;
-    let row = then(&state.pool, point).await;
+    let row = then(state.reads(), point).await;
     found(ctx, row, |row| past(row, point))
 }
 

@@ -80,7 +80,7 @@ pub struct RestoreStagePayload {
 
 async fn stage_named(ctx: &Context<'_>, name: &str) -> Result<Option<StageRow>> {
     let state = ctx.data::<AppState>()?;
-    read_model::stage(&state.pool, name.trim())
+    read_model::stage(state.reads(), name.trim())
         .await
         .map_err(|e| internal(ctx, e))
 }
@@ -100,7 +100,7 @@ impl StageQuery {
     ) -> Result<Connection<OpaqueCursor<(i64, String)>, Stage, TotalCount>> {
         require(ctx, Model::Configuration, Right::Read).await?;
         let state = ctx.data::<AppState>()?;
-        let rows = read_model::stages(&state.pool)
+        let rows = read_model::stages(state.reads())
             .await
             .map_err(|e| internal(ctx, e))?;
         let filter = filter.unwrap_or_default();

@@ -148,7 +148,7 @@ impl UserQuery {
     async fn me(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let actor = actor(ctx).await?;
         let state = ctx.data::<AppState>()?;
-        let row = read_model::get(&state.pool, actor.user_id)
+        let row = read_model::get(state.reads(), actor.user_id)
             .await
             .map_err(|e| internal(ctx, e))?;
         Ok(row.map(User::from))
@@ -195,8 +195,8 @@ impl UserQuery {
         let filter = &filter;
         let fetch = |after: Option<String>, limit| async move {
             let (rows, total_count) = tokio::try_join!(
-                read_model::list(&state.pool, filter, after.as_deref(), limit as i64 + 1),
-                read_model::count(&state.pool, filter),
+                read_model::list(state.reads(), filter, after.as_deref(), limit as i64 + 1),
+                read_model::count(state.reads(), filter),
             )?;
             Ok::<_, QueryError>(projections::page::Page::of(rows, limit, total_count))
         };

@@ -279,7 +279,11 @@ impl ConfigurationQuery {
             return Ok(Configuration::now(actor.config));
         };
         let state = ctx.data::<AppState>()?;
-        let mut conn = state.pool.acquire().await.map_err(|e| internal(ctx, e))?;
+        let mut conn = state
+            .reads()
+            .acquire()
+            .await
+            .map_err(|e| internal(ctx, e))?;
         let position = match as_of.parse(ctx).await? {
             AsOf::Position(position) => position,
             AsOf::Time(time) => projections::log::position_at(&mut *conn, time)
