@@ -13,6 +13,51 @@ use async_graphql::{Name, Response, ServerResult, Value, Variables};
 
 use crate::metrics::{Labels, COMMANDS, LATENCY, METRICS, REQUESTS};
 
+/// What an extension made of each operation of a request's document, by operation name, and
+/// which operation the request runs (a document may hold several; the request names one).
+pub(super) struct Operations<T> {
+    parsed: Mutex<Vec<(Option<String>, T)>>,
+    chosen: Mutex<Option<String>>,
+}
+
+impl<T> Default for Operations<T> {
+    fn default() -> Self {
+        Self {
+            parsed: Mutex::new(vec![]),
+            chosen: Mutex::new(None),
+        }
+    }
+}
+
+impl<T> Operations<T> {
+    /// Keeps what was made of the document's operations (at parsing).
+    pub(super) fn keep(&self, parsed: Vec<(Option<String>, T)>) {
+        if let Ok(mut kept) = self.parsed.lock() {
+            *kept = parsed;
+        }
+    }
+
+    /// Notes the operation the request runs (at execution).
+    pub(super) fn choose(&self, name: Option<&str>) {
+        if let Ok(mut chosen) = self.chosen.lock() {
+            *chosen = name.map(str::to_owned);
+        }
+    }
+
+    /// What was made of the operation the request ran, if it got that far.
+    pub(super) fn ran(&self) -> Option<T> {
+        let parsed = std::mem::take(&mut *self.parsed.lock().unwrap_or_else(|e| e.into_inner()));
+        let chosen = self.chosen.lock().map(|c| c.clone()).unwrap_or_default();
+        if parsed.len() == 1 {
+            return parsed.into_iter().next().map(|(_, made)| made);
+        }
+        parsed
+            .into_iter()
+            .find(|(name, _)| chosen.is_some() && *name == chosen)
+            .map(|(_, made)| made)
+    }
+}
+
 /// Observes the requests of database `database`.
 pub struct Observe {
     pub database: String,
@@ -22,28 +67,24 @@ impl ExtensionFactory for Observe {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(Observed {
             database: self.database.clone(),
-            operations: Mutex::new(vec![]),
-            chosen: Mutex::new(None),
+            operations: Operations::default(),
         })
     }
 }
 
-/// One operation of a document: its name, its label, and the response keys and names of its
-/// root fields when it is a mutation.
+/// One operation of a document: its label, and the response keys and names of its root
+/// fields when it is a mutation.
 struct Operation {
-    name: Option<String>,
     label: String,
     mutations: Vec<(String, String)>,
 }
 
 struct Observed {
     database: String,
-    operations: Mutex<Vec<Operation>>,
-    /// The operation the request runs, when it names one.
-    chosen: Mutex<Option<String>>,
+    operations: Operations<Operation>,
 }
 
-fn operations(document: &ExecutableDocument) -> Vec<Operation> {
+fn operations(document: &ExecutableDocument) -> Vec<(Option<String>, Operation)> {
     document
         .operations
         .iter()
@@ -68,14 +109,14 @@ fn operations(document: &ExecutableDocument) -> Vec<Operation> {
                 })
                 .collect();
             let first = fields.first().map_or("", |(_, name)| name.as_str());
-            Operation {
-                name: name.map(|n| n.to_string()),
+            let made = Operation {
                 label: format!("{ty} {first}").trim_end().to_owned(),
                 mutations: match operation.node.ty {
                     OperationType::Mutation => fields,
                     _ => vec![],
                 },
-            }
+            };
+            (name.map(|n| n.to_string()), made)
         })
         .collect()
 }
@@ -121,15 +162,8 @@ impl Extension for Observed {
         let started = Instant::now();
         let response = next.run(ctx).await;
         let seconds = started.elapsed().as_secs_f64();
-        let operations =
-            std::mem::take(&mut *self.operations.lock().unwrap_or_else(|e| e.into_inner()));
-        let chosen = self.chosen.lock().map(|c| c.clone()).unwrap_or_default();
-        let operation = match operations.len() {
-            1 => operations.first(),
-            _ => operations
-                .iter()
-                .find(|o| chosen.is_some() && o.name == chosen),
-        };
+        let operation = self.operations.ran();
+        let operation = operation.as_ref();
         let label = operation.map_or("invalid", |o| o.label.as_str());
         let labels = || -> Labels {
             vec![
@@ -163,9 +197,7 @@ impl Extension for Observed {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        if let Ok(mut kept) = self.operations.lock() {
-            *kept = operations(&document);
-        }
+        self.operations.keep(operations(&document));
         Ok(document)
     }
 
@@ -175,9 +207,7 @@ impl Extension for Observed {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
-        if let Ok(mut chosen) = self.chosen.lock() {
-            *chosen = operation_name.map(str::to_owned);
-        }
+        self.operations.choose(operation_name);
         next.run(ctx, operation_name).await
     }
 }

@@ -10,7 +10,7 @@ use async_graphql::extensions::{
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection};
 use async_graphql::{Response, ServerResult, Variables};
 
-use super::observe::outcome;
+use super::observe::{outcome, Operations};
 use super::RequestContext;
 use crate::manager::trail::{self, Entry, SECRET};
 
@@ -26,35 +26,36 @@ impl ExtensionFactory for Trail {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(Trailing {
             data_dir: self.data_dir.clone(),
-            operations: Mutex::new(vec![]),
-            chosen: Mutex::new(None),
+            operations: Operations::default(),
             who: Mutex::new(by(&RequestContext::anonymous())),
         })
     }
 }
 
-/// A mutation operation of the request: its name, and its fields (response key, field name,
-/// arguments).
-type Mutations = (
-    Option<String>,
-    Vec<(String, String, serde_json::Map<String, serde_json::Value>)>,
-);
+/// The root fields of a mutation: response key, field name, arguments.
+type Fields = Vec<(String, String, serde_json::Map<String, serde_json::Value>)>;
 
 struct Trailing {
     data_dir: PathBuf,
-    operations: Mutex<Vec<Mutations>>,
-    chosen: Mutex<Option<String>>,
+    operations: Operations<Fields>,
     /// Who sent the request (known once the request's data is, at parsing).
     who: Mutex<String>,
 }
 
-/// The mutation operations of `document`, with their arguments as the request gave them.
-fn mutations(document: &ExecutableDocument, variables: &Variables) -> Vec<Mutations> {
+/// The operations of `document`, each with its root fields and their arguments as the request
+/// gave them when it is a mutation (none otherwise).
+fn mutations(
+    document: &ExecutableDocument,
+    variables: &Variables,
+) -> Vec<(Option<String>, Fields)> {
     document
         .operations
         .iter()
-        .filter(|(_, operation)| operation.node.ty == OperationType::Mutation)
         .map(|(name, operation)| {
+            if operation.node.ty != OperationType::Mutation {
+                // a query changes nothing: nothing to write down.
+                return (name.map(|n| n.to_string()), vec![]);
+            }
             let fields = operation
                 .node
                 .selection_set
@@ -119,20 +120,9 @@ pub fn by(request: &RequestContext) -> String {
 impl Extension for Trailing {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let response = next.run(ctx).await;
-        let operations =
-            std::mem::take(&mut *self.operations.lock().unwrap_or_else(|e| e.into_inner()));
-        let chosen = self.chosen.lock().map(|c| c.clone()).unwrap_or_default();
-        let operation = match operations.len() {
-            1 => operations.first(),
-            _ => operations
-                .iter()
-                .find(|(name, _)| chosen.is_some() && *name == chosen),
-        };
+        let fields = self.operations.ran().unwrap_or_default();
         let who = self.who.lock().map(|w| w.clone()).unwrap_or_default();
-        for (key, name, arguments) in operation
-            .map(|(_, fields)| fields.as_slice())
-            .unwrap_or_default()
-        {
+        for (key, name, arguments) in &fields {
             let entry = Entry {
                 at: chrono::Utc::now(),
                 operation: name.clone(),
@@ -155,9 +145,7 @@ impl Extension for Trailing {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        if let Ok(mut kept) = self.operations.lock() {
-            *kept = mutations(&document, variables);
-        }
+        self.operations.keep(mutations(&document, variables));
         if let (Some(request), Ok(mut who)) = (ctx.data_opt::<RequestContext>(), self.who.lock()) {
             *who = by(request);
         }
@@ -170,9 +158,7 @@ impl Extension for Trailing {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
-        if let Ok(mut chosen) = self.chosen.lock() {
-            *chosen = operation_name.map(str::to_owned);
-        }
+        self.operations.choose(operation_name);
         next.run(ctx, operation_name).await
     }
 }

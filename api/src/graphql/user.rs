@@ -101,6 +101,18 @@ pub struct LoginPayload {
     pub user_errors: Vec<UserError>,
 }
 
+impl LoginPayload {
+    /// No session: why, as the one user error.
+    fn refused(message: String, code: UserErrorCode) -> Self {
+        Self {
+            token: None,
+            expires_at: None,
+            user: None,
+            user_errors: vec![UserError::new(&[], message, code)],
+        }
+    }
+}
+
 #[derive(SimpleObject)]
 pub struct LogoutPayload {
     /// Whether a session was open with the token.
@@ -298,16 +310,10 @@ impl UserMutation {
             (Ok(login), Ok(address)) => (login, address),
             (Err(wait), _) | (_, Err(wait)) => {
                 let seconds = wait.as_secs_f64().ceil().max(1.0);
-                return Ok(LoginPayload {
-                    token: None,
-                    expires_at: None,
-                    user: None,
-                    user_errors: vec![UserError::new(
-                        &[],
-                        format!("too many wrong passwords: try again in {seconds} s"),
-                        UserErrorCode::TooManyAttempts,
-                    )],
-                });
+                return Ok(LoginPayload::refused(
+                    format!("too many wrong passwords: try again in {seconds} s"),
+                    UserErrorCode::TooManyAttempts,
+                ));
             }
         };
         let login = Login::parse(&input.login).ok();
@@ -328,16 +334,10 @@ impl UserMutation {
             if let Some(by_address) = by_address {
                 by_address.failed();
             }
-            return Ok(LoginPayload {
-                token: None,
-                expires_at: None,
-                user: None,
-                user_errors: vec![UserError::new(
-                    &[],
-                    "the login or the password is wrong (or the user is inactive)",
-                    UserErrorCode::InvalidCredentials,
-                )],
-            });
+            return Ok(LoginPayload::refused(
+                "the login or the password is wrong (or the user is inactive)".to_owned(),
+                UserErrorCode::InvalidCredentials,
+            ));
         };
         // the login starts afresh; the address keeps its count (signing in to one account
         // does not make guesses at others cheaper).
