@@ -6,6 +6,7 @@
 //! It creates its own databases (on the embedded cluster, or the server `--database-url` names),
 //! runs the workloads, drops the databases, and reports medians with their range.
 
+mod ceiling;
 mod fixtures;
 mod http_client;
 pub mod stats;
@@ -23,8 +24,9 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgPool};
 use uuid::Uuid;
 
+use ceiling::Ceiling;
 use stats::Spread;
-use workloads::{Read, Server};
+use workloads::{Measured, Read, Server};
 
 /// How big a run is.
 #[derive(Debug, Clone, Copy)]
@@ -55,7 +57,7 @@ impl Size {
             rebuild_rounds: rounds.min(3),
             long_stream: 1000,
             loads: 30,
-            read_partners: 1000,
+            read_partners: 10_000,
             reads: 4000,
             configuration_events: 20_000,
             audit_events: 1_000_000,
@@ -130,6 +132,37 @@ where
         }
     }
     Ok((Spread::of(&o), Spread::of(&r)))
+}
+
+/// Like [`interleaved`], for workloads measured as a rate and a p99 latency: the spreads of the
+/// rates, then of the latencies.
+async fn interleaved_measured<O, R, FO, FR>(
+    rounds: usize,
+    mut ours: FO,
+    mut theirs: FR,
+) -> anyhow::Result<((Spread, Spread), (Spread, Spread))>
+where
+    FO: FnMut() -> O,
+    FR: FnMut() -> R,
+    O: Future<Output = anyhow::Result<Measured>>,
+    R: Future<Output = anyhow::Result<Measured>>,
+{
+    let (mut o, mut t) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        if round % 2 == 0 {
+            t.push(theirs().await?);
+            o.push(ours().await?);
+        } else {
+            o.push(ours().await?);
+            t.push(theirs().await?);
+        }
+    }
+    let spread =
+        |m: &[Measured], f: fn(&Measured) -> f64| Spread::of(&m.iter().map(f).collect::<Vec<_>>());
+    Ok((
+        (spread(&o, |m| m.rate), spread(&t, |m| m.rate)),
+        (spread(&o, |m| m.p99), spread(&t, |m| m.p99)),
+    ))
 }
 
 fn row(
@@ -482,20 +515,7 @@ async fn run_in(
         progress("W7 GraphQL reads");
         {
             let server = Server::start(reads_pool.clone()).await?;
-            let context = CommandContext::system("bench");
-            let mut ids = Vec::with_capacity(size.read_partners);
-            for n in 0..size.read_partners {
-                let id = Uuid::now_v7();
-                server
-                    .backend
-                    .state
-                    .bus
-                    .partner(id, fixtures_read_partner(n)?, &context)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                ids.push(id);
-            }
-            let ids = Arc::new(ids);
+            let ids = read_partners(&server, size.read_partners).await?;
             let reads = [
                 (Read::Form, "W7a", "form read (one partner)"),
                 (
@@ -547,6 +567,156 @@ async fn run_in(
             });
         }
     }
+    if wanted("S") {
+        rows.extend(against_ceiling(pool, reads_pool, size, progress).await?);
+    }
+    Ok(rows)
+}
+
+/// The partners of the read workloads, made once in the server's database (by W7 or S).
+async fn read_partners(server: &Server, wanted: usize) -> anyhow::Result<Arc<Vec<Uuid>>> {
+    let pool = &server.backend.state.pool;
+    let mut ids: Vec<Uuid> = sqlx::query_scalar("select id from partner order by created_position")
+        .fetch_all(pool)
+        .await?;
+    let context = CommandContext::system("bench");
+    for n in ids.len()..wanted {
+        let id = Uuid::now_v7();
+        server
+            .backend
+            .state
+            .bus
+            .partner(id, fixtures_read_partner(n)?, &context)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        ids.push(id);
+    }
+    Ok(Arc::new(ids))
+}
+
+/// S1 to S4 (issue 16): `erp serve` against the stack's ceiling ([`ceiling`]), the same
+/// requests over HTTP, in the same run; each as a rate and a p99.
+async fn against_ceiling(
+    pool: &PgPool,
+    reads_pool: &PgPool,
+    size: Size,
+    progress: &impl Fn(&str),
+) -> anyhow::Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    let Size {
+        rounds,
+        single_client_ops: one,
+        multi_client_ops: many,
+        clients,
+        ..
+    } = size;
+    let rate_and_p99 = |rows: &mut Vec<Row>,
+                        (id, p99_id): (&'static str, &'static str),
+                        what: String,
+                        (rates, p99s): ((Spread, Spread), (Spread, Spread)),
+                        (at_least, target): (f64, &'static str)| {
+        rows.push(row(
+            id,
+            what.clone(),
+            "requests/s",
+            rates,
+            target,
+            move |_, r| r >= at_least,
+        ));
+        // a list page has a target of its own: 10 ms whatever the ceiling does.
+        let list = p99_id == "S4p";
+        rows.push(row(
+            p99_id,
+            format!("{what}, p99"),
+            "ms",
+            p99s,
+            if list {
+                "≤ 10 ms"
+            } else {
+                "≤ 1.5 × the ceiling's"
+            },
+            move |ours, r| if list { ours <= 10.0 } else { r <= 1.5 },
+        ));
+    };
+    {
+        progress("S1, S2 create partner: erp against the ceiling");
+        let server = Server::start(pool.clone()).await?;
+        let ceiling = Ceiling::start(pool.clone()).await?;
+        let mut next = 1_000_000_u64;
+        for (clients, ops, ids) in [(1, one, ("S1", "S1p")), (clients, many, ("S2", "S2p"))] {
+            let measured = interleaved_measured(
+                rounds,
+                || {
+                    next += ops as u64;
+                    workloads::create_partners_at(server.addr, &server.token, clients, ops, next)
+                },
+                || workloads::create_partners_at(ceiling.addr, "", clients, ops, 0),
+            )
+            .await?;
+            rate_and_p99(
+                &mut rows,
+                ids,
+                format!("create partner, record in the payload, {clients} client(s)"),
+                measured,
+                (0.7, "≥ 70 % of the ceiling"),
+            );
+        }
+    }
+    {
+        progress("S3, S4 reads: erp against the ceiling");
+        let server = Server::start(reads_pool.clone()).await?;
+        let ids = read_partners(&server, size.read_partners).await?;
+        let ceiling = Ceiling::start(reads_pool.clone()).await?;
+        let reads = [
+            (
+                Read::Form,
+                ("S3", "S3p"),
+                "form read by id",
+                (0.8, "≥ 80 % of the ceiling"),
+            ),
+            (
+                Read::Search,
+                ("S4", "S4p"),
+                "list page of 50 by name fragment, with totalCount",
+                (1.0, "≥ 100 % of the ceiling"),
+            ),
+        ];
+        for (read, row_ids, what, at_least) in reads {
+            let measured = interleaved_measured(
+                rounds,
+                || {
+                    workloads::reads_at(
+                        server.addr,
+                        &server.token,
+                        ids.clone(),
+                        read,
+                        clients,
+                        size.reads,
+                    )
+                },
+                || workloads::reads_at(ceiling.addr, "", ids.clone(), read, clients, size.reads),
+            )
+            .await?;
+            rate_and_p99(
+                &mut rows,
+                row_ids,
+                format!("{what}, {clients} clients"),
+                measured,
+                at_least,
+            );
+        }
+    }
+    let rss = workloads::resident_mb();
+    rows.push(Row {
+        id: "Sm",
+        workload: "resident memory of the process (servers and benchmark clients) after S".into(),
+        unit: "MB",
+        ours: Spread::of(&[rss]),
+        raw: None,
+        ratio: None,
+        target: "≤ 64 MB",
+        met: Some(rss <= 64.0),
+    });
     Ok(rows)
 }
 
@@ -595,7 +765,7 @@ fn machine() -> String {
 /// The report as a table a person reads.
 pub fn table(report: &Report) -> String {
     let mut out = format!(
-        "machine: {}\n{}\nrounds: {} (medians, [min–max]); took {:.0} s\n\n| id | workload | unit | ours | raw PostgreSQL | ours/raw | target | met |\n|---|---|---|---|---|---|---|---|\n",
+        "machine: {}\n{}\nrounds: {} (medians, [min–max]); took {:.0} s\n\n| id | workload | unit | ours | baseline (raw PostgreSQL; S: the ceiling) | ours/baseline | target | met |\n|---|---|---|---|---|---|---|---|\n",
         report.machine, report.postgres, report.rounds, report.seconds
     );
     let fmt = |s: &Spread| {

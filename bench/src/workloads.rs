@@ -86,13 +86,105 @@ async fn connections(
     server: &Server,
     clients: usize,
 ) -> anyhow::Result<Arc<Vec<tokio::sync::Mutex<Client>>>> {
+    connections_to(server.addr, &server.token, clients).await
+}
+
+async fn connections_to(
+    addr: SocketAddr,
+    token: &str,
+    clients: usize,
+) -> anyhow::Result<Arc<Vec<tokio::sync::Mutex<Client>>>> {
     let mut connections = Vec::with_capacity(clients);
     for _ in 0..clients {
-        connections.push(tokio::sync::Mutex::new(
-            Client::connect(server.addr, &server.token).await?,
-        ));
+        connections.push(tokio::sync::Mutex::new(Client::connect(addr, token).await?));
     }
     Ok(Arc::new(connections))
+}
+
+/// What one run of a workload against a GraphQL server comes to.
+#[derive(Debug, Clone, Copy)]
+pub struct Measured {
+    /// Requests answered per second.
+    pub rate: f64,
+    /// The 99th percentile of the requests' latencies, in ms.
+    pub p99: f64,
+}
+
+/// S1, S2: `createPartner` mutations over HTTP to the server at `addr` (ours or the ceiling),
+/// each answered with the new partner; partners `first..first + ops`.
+pub async fn create_partners_at(
+    addr: SocketAddr,
+    token: &str,
+    clients: usize,
+    ops: usize,
+    first: u64,
+) -> anyhow::Result<Measured> {
+    let connections = connections_to(addr, token, clients).await?;
+    let (mut samples, elapsed) = spread_over(clients, ops, move |client, n| {
+        let connections = connections.clone();
+        async move {
+            let body = create_mutation(first + n as u64)?;
+            let data = connections[client].lock().await.graphql(&body).await?;
+            anyhow::ensure!(
+                data["createPartner"]["partner"]["name"].is_string(),
+                "the payload does not show the new partner: {data}"
+            );
+            Ok(())
+        }
+    })
+    .await?;
+    Ok(Measured {
+        rate: ops as f64 / elapsed.as_secs_f64(),
+        p99: percentile(&mut samples, 99.0),
+    })
+}
+
+/// S3, S4: reads over HTTP to the server at `addr` (ours or the ceiling).
+pub async fn reads_at(
+    addr: SocketAddr,
+    token: &str,
+    ids: Arc<Vec<Uuid>>,
+    read: Read,
+    clients: usize,
+    ops: usize,
+) -> anyhow::Result<Measured> {
+    let connections = connections_to(addr, token, clients).await?;
+    let (mut samples, elapsed) = spread_over(clients, ops, move |client, n| {
+        let connections = connections.clone();
+        let ids = ids.clone();
+        async move {
+            let body = read_request(read, &ids, n);
+            let data = connections[client].lock().await.graphql(&body).await?;
+            let shown = match read {
+                Read::Form => data["partner"]["name"].is_string(),
+                Read::List | Read::Search => data["partners"]["totalCount"].as_i64() > Some(0),
+            };
+            anyhow::ensure!(shown, "the answer shows nothing: {data}");
+            Ok(())
+        }
+    })
+    .await?;
+    Ok(Measured {
+        rate: ops as f64 / elapsed.as_secs_f64(),
+        p99: percentile(&mut samples, 99.0),
+    })
+}
+
+/// The GraphQL request of a read workload, the `n`th of its run.
+fn read_request(read: Read, ids: &[Uuid], n: usize) -> Bytes {
+    let body = match read {
+        Read::Form => json!({
+            "query": "query($id: ID!) { partner(id: $id) { id name email phone vat isCustomer isSupplier archived version address { street city zip country } } }",
+            "variables": { "id": ids[n % ids.len()] },
+        }),
+        Read::List => json!({
+            "query": "{ partners(first: 50) { totalCount edges { cursor node { id name email isCustomer isSupplier version } } } }",
+        }),
+        Read::Search => json!({
+            "query": "{ partners(first: 50, where: { nameContains: \"an\" }) { totalCount edges { cursor node { id name email isCustomer isSupplier version } } } }",
+        }),
+    };
+    Bytes::from(body.to_string())
 }
 
 /// W1, W2 (ours): one new partner per command, through the command bus.
@@ -496,19 +588,8 @@ pub async fn graphql_reads(
         let connections = connections.clone();
         let ids = ids.clone();
         async move {
-            let body = match read {
-                Read::Form => json!({
-                    "query": "query($id: ID!) { partner(id: $id) { id name email phone vat isCustomer isSupplier archived version address { street city zip country } } }",
-                    "variables": { "id": ids[n % ids.len()] },
-                }),
-                Read::List => json!({
-                    "query": "{ partners(first: 50) { totalCount edges { cursor node { id name email isCustomer isSupplier version } } } }",
-                }),
-                Read::Search => json!({
-                    "query": "{ partners(first: 50, where: { nameContains: \"an\" }) { totalCount edges { cursor node { id name email isCustomer isSupplier version } } } }",
-                }),
-            };
-            let data = connections[client].lock().await.graphql(&Bytes::from(body.to_string())).await?;
+            let body = read_request(read, &ids, n);
+            let data = connections[client].lock().await.graphql(&body).await?;
             std::hint::black_box(data);
             Ok(())
         }
