@@ -78,8 +78,12 @@ impl Work {
     /// Appends every event of the operation in one statement, each with `metadata` (JSON
     /// text); returns where the last landed (`None` when there was nothing to write).
     /// `Failure::Conflict` when another writer got to one of the streams first.
+    /// The records' own read models are written in the same statement ([`projections::riding`]).
     pub async fn commit(self, metadata: &str) -> Result<Option<Checkpoint>, Failure> {
-        Ok(self.streams.commit(metadata).await?)
+        Ok(self
+            .streams
+            .commit_riding(metadata, None, projections::riding)
+            .await?)
     }
 
     /// [`Self::commit`], with `along` writing in the same transaction as the events (a
@@ -89,6 +93,9 @@ impl Work {
         metadata: &str,
         along: AlongWith<'_>,
     ) -> Result<Option<Checkpoint>, Failure> {
-        Ok(self.streams.commit_with(metadata, Some(along)).await?)
+        Ok(self
+            .streams
+            .commit_riding(metadata, Some(along), projections::riding)
+            .await?)
     }
 }

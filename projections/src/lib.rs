@@ -28,3 +28,15 @@ pub use runner::{Progress, Projection, ProjectionError, Wake};
 pub use sqlx::{Error as QueryError, PgPool};
 pub use store::{chain, log};
 pub use store::{Checkpoint, StoredEvent};
+
+/// The read models written in the statement that appends a command's events
+/// ([`store::Rider`]): a record's own row, shown as soon as its events are in the log, with no
+/// wait for the runners. Today the partner's.
+pub fn riding(
+    streams: &[store::StreamAppend<'_>],
+) -> Result<Option<store::Rider>, store::StoreError> {
+    partner::rider(streams).map_err(|e| match e {
+        ProjectionError::Database(e) => store::StoreError::Database(e),
+        ProjectionError::Payload { source, .. } => store::StoreError::Encode(source),
+    })
+}

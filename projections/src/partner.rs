@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
 use domain::partner::{Partner, PartnerDetails, PartnerEvent};
-use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
+use sqlx::postgres::PgArguments;
+use sqlx::{Arguments, PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
+use store::{Rider, StreamAppend};
 use uuid::Uuid;
 
 use crate::log::{AsOf, StoredEvent};
@@ -41,37 +43,109 @@ projection!(
 );
 
 async fn apply(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<(), ProjectionError> {
-    // each partner's events in the batch folded into what its row becomes, then written in two
-    // statements for the whole batch (not one per event).
+    // each partner's events in the batch folded into what its row becomes, then written in one
+    // statement for the whole batch (not one per event).
     let mut changed: BTreeMap<Uuid, Pending> = BTreeMap::new();
+    let mut stamps: BTreeMap<Uuid, Stamp> = BTreeMap::new();
     for event in events.iter().filter(|e| e.aggregate_type == Partner::TYPE) {
         let Some(id) = uuid_of(event) else {
             continue;
         };
-        let payload: PartnerEvent = payload(event)?;
-        let pending = changed.entry(id).or_insert_with(|| Pending {
-            details: None,
-            archived: None,
-            version: event.sequence,
+        fold(&mut changed, id, event.sequence, payload(event)?);
+        let stamp = stamps.entry(id).or_insert(Stamp {
             first_at: event.recorded_at,
             first_position: event.position,
             updated_at: event.recorded_at,
         });
-        match payload {
-            PartnerEvent::PartnerCreated { details } => {
-                pending.details = Some(details);
-                pending.first_at = event.recorded_at;
-                pending.first_position = event.position;
-            }
-            PartnerEvent::PartnerUpdated { details } => pending.details = Some(details),
-            PartnerEvent::PartnerArchived {} => pending.archived = Some(true),
-            PartnerEvent::PartnerUnarchived {} => pending.archived = Some(false),
-        }
-        pending.version = event.sequence;
-        pending.updated_at = event.recorded_at;
+        stamp.updated_at = event.recorded_at;
     }
-    write(tx, &changed).await?;
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let mut arguments = row_arguments(&changed)?;
+    let stamped = (|| {
+        arguments.add(stamps.keys().map(Uuid::to_string).collect::<Vec<_>>())?;
+        arguments.add(stamps.values().map(|s| s.first_at).collect::<Vec<_>>())?;
+        arguments.add(
+            stamps
+                .values()
+                .map(|s| s.first_position)
+                .collect::<Vec<_>>(),
+        )?;
+        arguments.add(stamps.values().map(|s| s.updated_at).collect::<Vec<_>>())
+    })();
+    stamped.map_err(sqlx::Error::Encode)?;
+    let n = ROW_PARAMETERS;
+    let sql = format!(
+        "with partner_stamps as (
+              select * from unnest(${}::text[], ${}::timestamptz[], ${}::bigint[], ${}::timestamptz[])
+                as s(aggregate_id, created_at, created_position, updated_at)),
+              {ROW_WRITES}
+         select 1",
+        n + 1,
+        n + 2,
+        n + 3,
+        n + 4
+    );
+    sqlx::query_with(&sql, arguments).execute(&mut *tx).await?;
     Ok(())
+}
+
+/// The partner rows the events of a command make, written in the statement that appends the
+/// events ([`Rider`]): the partner's form shows the change as soon as it is in the log, without
+/// waiting for the runner, which then finds the rows already at their version and leaves them.
+/// The rows are folded and written by the same code as the runner's; only where the times and
+/// positions come from differs (the append's own `appended`, here). `None` when the command
+/// touches no partner.
+pub fn rider(streams: &[StreamAppend<'_>]) -> Result<Option<Rider>, ProjectionError> {
+    let mut changed: BTreeMap<Uuid, Pending> = BTreeMap::new();
+    for stream in streams.iter().filter(|s| s.aggregate_type == Partner::TYPE) {
+        let Ok(id) = Uuid::parse_str(stream.aggregate_id) else {
+            continue;
+        };
+        for (n, event) in stream.events.iter().enumerate() {
+            let payload = serde_json::from_str(&event.payload).map_err(|source| {
+                ProjectionError::Payload {
+                    position: 0,
+                    event_type: event.event_type.clone(),
+                    source,
+                }
+            })?;
+            let sequence = i64::try_from(stream.base + n + 1).unwrap_or(i64::MAX);
+            fold(&mut changed, id, sequence, payload);
+        }
+    }
+    if changed.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Rider {
+        ctes: format!(
+            "partner_stamps as (
+                  select aggregate_id, min(recorded_at) as created_at,
+                         min(position) as created_position, max(recorded_at) as updated_at
+                    from appended where aggregate_type = '{}' group by aggregate_id),
+             {ROW_WRITES}",
+            Partner::TYPE
+        ),
+        arguments: row_arguments(&changed)?,
+    }))
+}
+
+/// Folds one event of partner `id`, the `sequence`th of its stream, into what its row becomes.
+fn fold(changed: &mut BTreeMap<Uuid, Pending>, id: Uuid, sequence: i64, event: PartnerEvent) {
+    let pending = changed.entry(id).or_insert(Pending {
+        details: None,
+        archived: None,
+        version: sequence,
+    });
+    match event {
+        PartnerEvent::PartnerCreated { details } | PartnerEvent::PartnerUpdated { details } => {
+            pending.details = Some(details)
+        }
+        PartnerEvent::PartnerArchived {} => pending.archived = Some(true),
+        PartnerEvent::PartnerUnarchived {} => pending.archived = Some(false),
+    }
+    pending.version = sequence;
 }
 
 /// What one partner's row becomes after a batch.
@@ -81,99 +155,122 @@ struct Pending {
     /// The last archiving or restoring of the batch.
     archived: Option<bool>,
     version: i64,
-    /// When (and where) the partner was created, if the batch created it; else its first event
-    /// in the batch (only used if there were no row, which cannot be).
+}
+
+/// When (and where in the log) a partner's first and last events of a batch were recorded.
+struct Stamp {
+    /// Only used for a partner the batch creates (its first event is then the creation).
     first_at: DateTime<Utc>,
     first_position: i64,
     updated_at: DateTime<Utc>,
 }
 
-/// Writes a batch's rows. Every write is guarded by the version, so a batch applied twice
-/// changes nothing.
-async fn write(
-    tx: &mut PgConnection,
-    changed: &BTreeMap<Uuid, Pending>,
-) -> Result<(), sqlx::Error> {
+/// The writes of a batch's rows, as common table expressions over
+/// `partner_stamps(aggregate_id, created_at, created_position, updated_at)`, with the
+/// parameters [`row_arguments`] gives. A partner whose details the batch states is upserted; one
+/// only archived or restored is updated. Every write is guarded by the version, so a batch
+/// applied twice (or after the append wrote it) changes nothing.
+const ROW_WRITES: &str = "partner_details as (
+     insert into partner (id, name, name_sort, email, phone, street, city, zip, country, vat,
+                          is_customer, is_supplier, archived, version, created_at,
+                          created_position, updated_at)
+     select u.id, u.name, lower(u.name), u.email, u.phone, u.street, u.city, u.zip, u.country,
+            u.vat, u.customer, u.supplier, coalesce(u.archived, false), u.version, s.created_at,
+            s.created_position, s.updated_at
+       from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                   $7::text[], $8::text[], $9::text[], $10::bool[], $11::bool[], $12::bool[],
+                   $13::bigint[])
+         as u(id, name, email, phone, street, city, zip, country, vat, customer, supplier,
+              archived, version)
+       join partner_stamps s on s.aggregate_id = u.id::text
+     on conflict (id) do update
+        set name = excluded.name, name_sort = excluded.name_sort, email = excluded.email,
+            phone = excluded.phone, street = excluded.street, city = excluded.city,
+            zip = excluded.zip, country = excluded.country, vat = excluded.vat,
+            is_customer = excluded.is_customer, is_supplier = excluded.is_supplier,
+            archived = case when $14::uuid[] @> array[excluded.id]
+                            then excluded.archived else partner.archived end,
+            version = excluded.version, updated_at = excluded.updated_at
+      where partner.version < excluded.version),
+   partner_flags as (
+     update partner set archived = u.archived, version = u.version, updated_at = s.updated_at
+       from unnest($15::uuid[], $16::bool[], $17::bigint[]) as u(id, archived, version)
+       join partner_stamps s on s.aggregate_id = u.id::text
+      where partner.id = u.id and partner.version < u.version)";
+
+/// How many parameters [`ROW_WRITES`] takes.
+const ROW_PARAMETERS: usize = 17;
+
+/// The values of [`ROW_WRITES`]' parameters for the rows of `changed`.
+fn row_arguments(changed: &BTreeMap<Uuid, Pending>) -> Result<PgArguments, sqlx::Error> {
     let with_details: Vec<(&Uuid, &Pending, &PartnerDetails)> = changed
         .iter()
         .filter_map(|(id, p)| p.details.as_ref().map(|d| (id, p, d)))
         .collect();
-    if !with_details.is_empty() {
-        let text = |f: fn(&PartnerDetails) -> Option<&str>| {
-            with_details
-                .iter()
-                .map(|(_, _, d)| f(d).map(str::to_owned))
-                .collect::<Vec<_>>()
-        };
-        sqlx::query(
-            "insert into partner (id, name, name_sort, email, phone, street, city, zip, country, vat,
-                                  is_customer, is_supplier, archived, version, created_at,
-                                  created_position, updated_at)
-             select id, name, lower(name), email, phone, street, city, zip, country, vat,
-                    customer, supplier, coalesce(archived, false), version, created_at,
-                    created_position, updated_at
-               from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                           $7::text[], $8::text[], $9::text[], $10::bool[], $11::bool[],
-                           $12::bool[], $13::bigint[], $14::timestamptz[], $15::bigint[],
-                           $16::timestamptz[])
-                 as u(id, name, email, phone, street, city, zip, country, vat, customer,
-                      supplier, archived, version, created_at, created_position, updated_at)
-             on conflict (id) do update
-                set name = excluded.name, name_sort = excluded.name_sort, email = excluded.email,
-                    phone = excluded.phone, street = excluded.street, city = excluded.city,
-                    zip = excluded.zip, country = excluded.country, vat = excluded.vat,
-                    is_customer = excluded.is_customer, is_supplier = excluded.is_supplier,
-                    archived = case when $17::uuid[] @> array[excluded.id]
-                                    then excluded.archived else partner.archived end,
-                    version = excluded.version, updated_at = excluded.updated_at
-              where partner.version < excluded.version",
-        )
-        .bind(with_details.iter().map(|(id, ..)| **id).collect::<Vec<_>>())
-        .bind(text(|d| Some(d.name.as_str())))
-        .bind(text(|d| d.email.as_ref().map(|e| e.as_str())))
-        .bind(text(|d| d.phone.as_ref().map(|p| p.as_str())))
-        .bind(text(|d| d.address.street.as_deref()))
-        .bind(text(|d| d.address.city.as_deref()))
-        .bind(text(|d| d.address.zip.as_deref()))
-        .bind(text(|d| d.address.country.as_deref()))
-        .bind(text(|d| d.vat.as_ref().map(|v| v.as_str())))
-        .bind(with_details.iter().map(|(_, _, d)| d.is_customer).collect::<Vec<_>>())
-        .bind(with_details.iter().map(|(_, _, d)| d.is_supplier).collect::<Vec<_>>())
-        .bind(with_details.iter().map(|(_, p, _)| p.archived).collect::<Vec<_>>())
-        .bind(with_details.iter().map(|(_, p, _)| p.version).collect::<Vec<_>>())
-        .bind(with_details.iter().map(|(_, p, _)| p.first_at).collect::<Vec<_>>())
-        .bind(with_details.iter().map(|(_, p, _)| p.first_position).collect::<Vec<_>>())
-        .bind(with_details.iter().map(|(_, p, _)| p.updated_at).collect::<Vec<_>>())
-        .bind(
-            with_details
-                .iter()
-                .filter(|(_, p, _)| p.archived.is_some())
-                .map(|(id, ..)| **id)
-                .collect::<Vec<_>>(),
-        )
-        .execute(&mut *tx)
-        .await?;
-    }
     let flags_only: Vec<(&Uuid, &Pending, bool)> = changed
         .iter()
         .filter(|(_, p)| p.details.is_none())
         .filter_map(|(id, p)| p.archived.map(|a| (id, p, a)))
         .collect();
-    if !flags_only.is_empty() {
-        sqlx::query(
-            "update partner set archived = u.archived, version = u.version, updated_at = u.updated_at
-               from unnest($1::uuid[], $2::bool[], $3::bigint[], $4::timestamptz[])
-                 as u(id, archived, version, updated_at)
-              where partner.id = u.id and partner.version < u.version",
+    let text = |f: fn(&PartnerDetails) -> Option<&str>| {
+        with_details
+            .iter()
+            .map(|(_, _, d)| f(d).map(str::to_owned))
+            .collect::<Vec<_>>()
+    };
+    let mut arguments = PgArguments::default();
+    let bound = (|| {
+        arguments.add(with_details.iter().map(|(id, ..)| **id).collect::<Vec<_>>())?;
+        arguments.add(text(|d| Some(d.name.as_str())))?;
+        arguments.add(text(|d| d.email.as_ref().map(|e| e.as_str())))?;
+        arguments.add(text(|d| d.phone.as_ref().map(|p| p.as_str())))?;
+        arguments.add(text(|d| d.address.street.as_deref()))?;
+        arguments.add(text(|d| d.address.city.as_deref()))?;
+        arguments.add(text(|d| d.address.zip.as_deref()))?;
+        arguments.add(text(|d| d.address.country.as_deref()))?;
+        arguments.add(text(|d| d.vat.as_ref().map(|v| v.as_str())))?;
+        arguments.add(
+            with_details
+                .iter()
+                .map(|(_, _, d)| d.is_customer)
+                .collect::<Vec<_>>(),
+        )?;
+        arguments.add(
+            with_details
+                .iter()
+                .map(|(_, _, d)| d.is_supplier)
+                .collect::<Vec<_>>(),
+        )?;
+        arguments.add(
+            with_details
+                .iter()
+                .map(|(_, p, _)| p.archived)
+                .collect::<Vec<_>>(),
+        )?;
+        arguments.add(
+            with_details
+                .iter()
+                .map(|(_, p, _)| p.version)
+                .collect::<Vec<_>>(),
+        )?;
+        arguments.add(
+            with_details
+                .iter()
+                .filter(|(_, p, _)| p.archived.is_some())
+                .map(|(id, ..)| **id)
+                .collect::<Vec<_>>(),
+        )?;
+        arguments.add(flags_only.iter().map(|(id, ..)| **id).collect::<Vec<_>>())?;
+        arguments.add(flags_only.iter().map(|(.., a)| *a).collect::<Vec<_>>())?;
+        arguments.add(
+            flags_only
+                .iter()
+                .map(|(_, p, _)| p.version)
+                .collect::<Vec<_>>(),
         )
-        .bind(flags_only.iter().map(|(id, ..)| **id).collect::<Vec<_>>())
-        .bind(flags_only.iter().map(|(.., a)| *a).collect::<Vec<_>>())
-        .bind(flags_only.iter().map(|(_, p, _)| p.version).collect::<Vec<_>>())
-        .bind(flags_only.iter().map(|(_, p, _)| p.updated_at).collect::<Vec<_>>())
-        .execute(&mut *tx)
-        .await?;
-    }
-    Ok(())
+    })();
+    bound.map_err(sqlx::Error::Encode)?;
+    Ok(arguments)
 }
 
 /// One partner as it stood at `as_of`: the row the read model had then (see [`crate::past`]);

@@ -10,7 +10,8 @@
 //! [`StoreError::Conflict`]. Each event's hash chains to the one before it in its stream, over
 //! exactly the text stored and the time it is recorded at (chosen here, not by the database).
 
-use sqlx::PgConnection;
+use sqlx::postgres::PgArguments;
+use sqlx::{Arguments, PgConnection};
 
 use crate::chain;
 use crate::{Checkpoint, StoreError, StoredEvent};
@@ -44,12 +45,34 @@ pub struct Appended {
     pub last_hashes: Vec<Vec<u8>>,
 }
 
+/// Writes that ride in the append's own statement: data-modifying common table expressions
+/// (`name as (...)`, separated by commas) that may read what was appended,
+/// `appended(aggregate_type, aggregate_id, sequence, position, recorded_at)`. What a record's
+/// own read model needs to show it as soon as its events are in the log, at no extra round trip:
+/// both land, or neither.
+pub struct Rider {
+    /// The expressions, whose parameters are `$1` to `$n`, n the number of `arguments`.
+    pub ctes: String,
+    /// The values of their parameters, in order.
+    pub arguments: PgArguments,
+}
+
 /// Appends every stream's events in one statement, all with `metadata` (JSON text). On a
 /// conflict nothing is written.
 pub async fn append(
     conn: &mut PgConnection,
     streams: &[StreamAppend<'_>],
     metadata: &str,
+) -> Result<Appended, StoreError> {
+    append_riding(conn, streams, metadata, None).await
+}
+
+/// [`append`], with `rider`'s writes in the same statement.
+pub async fn append_riding(
+    conn: &mut PgConnection,
+    streams: &[StreamAppend<'_>],
+    metadata: &str,
+    rider: Option<Rider>,
 ) -> Result<Appended, StoreError> {
     let streams: Vec<&StreamAppend> = streams.iter().filter(|s| !s.events.is_empty()).collect();
     if streams.is_empty() {
@@ -91,27 +114,50 @@ pub async fn append(
         }
         last_hashes.push(previous);
     }
+    // the rider's parameters come first: its text stays as written, the append's follow.
+    let (ctes, mut arguments) = match rider {
+        Some(rider) => (format!(", {}", rider.ctes), rider.arguments),
+        None => (String::new(), PgArguments::default()),
+    };
+    let n = arguments.len();
+    let bound = (|| {
+        arguments.add(&types)?;
+        arguments.add(&ids)?;
+        arguments.add(&sequences)?;
+        arguments.add(&event_types)?;
+        arguments.add(&versions)?;
+        arguments.add(&payloads)?;
+        arguments.add(&hashes)?;
+        arguments.add(metadata)?;
+        arguments.add(recorded_at)
+    })();
+    bound.map_err(|e| StoreError::WrongType(format!("cannot bind the append: {e}")))?;
+    let p = |k: usize| n + k;
     // `with ordinality ... order by` keeps the events' positions in the order given.
-    let landed: Vec<Checkpoint> = sqlx::query_as(
-        "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata, hash, recorded_at)
-         select at, id, seq, ty, ver, p::json, $8::json, h, $9
-           from unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bytea[])
-                with ordinality as e(at, id, seq, ty, ver, p, h, n)
-          order by n
-         returning transaction_id::text::bigint as transaction_id, position",
-    )
-    .bind(&types)
-    .bind(&ids)
-    .bind(&sequences)
-    .bind(&event_types)
-    .bind(&versions)
-    .bind(&payloads)
-    .bind(&hashes)
-    .bind(metadata)
-    .bind(recorded_at)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(StoreError::from_append)?;
+    let sql = format!(
+        "with appended as (
+           insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata, hash, recorded_at)
+           select at, id, seq, ty, ver, p::json, ${m}::json, h, ${r}
+             from unnest(${a}::text[], ${b}::text[], ${c}::bigint[], ${d}::text[], ${e}::text[], ${f}::text[], ${g}::bytea[])
+                  with ordinality as e(at, id, seq, ty, ver, p, h, n)
+            order by n
+           returning transaction_id::text::bigint as transaction_id, position, aggregate_type,
+                     aggregate_id, sequence, recorded_at){ctes}
+         select transaction_id, position from appended",
+        a = p(1),
+        b = p(2),
+        c = p(3),
+        d = p(4),
+        e = p(5),
+        f = p(6),
+        g = p(7),
+        m = p(8),
+        r = p(9),
+    );
+    let landed: Vec<Checkpoint> = sqlx::query_as_with(&sql, arguments)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(StoreError::from_append)?;
     Ok(Appended {
         at: landed.into_iter().max(),
         last_hashes,

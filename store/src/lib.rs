@@ -15,7 +15,7 @@ pub mod snapshot;
 pub mod stream;
 pub mod streams;
 
-pub use append::{append, Appended, NewEvent, StreamAppend};
+pub use append::{append, append_riding, Appended, NewEvent, Rider, StreamAppend};
 pub use cache::AggregateCache;
 pub use log::{Checkpoint, StoredEvent};
 pub use log_store::LogStore;

@@ -16,7 +16,7 @@ use domain::Decide;
 use futures::future::BoxFuture;
 use sqlx::{PgConnection, PgPool};
 
-use crate::append::{append, Appended, NewEvent, StreamAppend};
+use crate::append::{append_riding, Appended, NewEvent, Rider, StreamAppend};
 use crate::cache::{AggregateCache, Cached, Key, Kind, State};
 use crate::{chain, snapshot, stream, Checkpoint, StoreError, SNAPSHOT_EVERY};
 
@@ -273,8 +273,12 @@ impl Streams {
         metadata: &str,
         along: Option<AlongWith<'_>>,
     ) -> Result<Option<Checkpoint>, StoreError> {
-        let streams: Vec<StreamAppend> = self
-            .touched
+        self.commit_riding(metadata, along, |_| Ok(None)).await
+    }
+
+    /// The events the operation would append, stream by stream (streams it only read left out).
+    pub fn appends(&self) -> Vec<StreamAppend<'_>> {
+        self.touched
             .iter()
             .filter(|t| !t.events.is_empty())
             .map(|t| StreamAppend {
@@ -284,16 +288,28 @@ impl Streams {
                 last_hash: t.last_hash.as_deref(),
                 events: &t.events,
             })
-            .collect();
+            .collect()
+    }
+
+    /// [`Self::commit_with`], with the writes `rider` makes of the events ([`Rider`]) in the
+    /// append's own statement.
+    pub async fn commit_riding(
+        self,
+        metadata: &str,
+        along: Option<AlongWith<'_>>,
+        rider: impl FnOnce(&[StreamAppend<'_>]) -> Result<Option<Rider>, StoreError>,
+    ) -> Result<Option<Checkpoint>, StoreError> {
+        let streams = self.appends();
         if streams.is_empty() {
             return Ok(None);
         }
+        let rider = rider(&streams)?;
         let written = match along {
             None => match self.pool.acquire().await {
-                Ok(mut conn) => append(&mut conn, &streams, metadata).await,
+                Ok(mut conn) => append_riding(&mut conn, &streams, metadata, rider).await,
                 Err(e) => Err(e.into()),
             },
-            Some(along) => in_transaction(&self.pool, &streams, metadata, along).await,
+            Some(along) => in_transaction(&self.pool, &streams, metadata, rider, along).await,
         };
         let appended = match written {
             Ok(appended) => appended,
@@ -361,10 +377,11 @@ async fn in_transaction(
     pool: &PgPool,
     streams: &[StreamAppend<'_>],
     metadata: &str,
+    rider: Option<Rider>,
     along: AlongWith<'_>,
 ) -> Result<Appended, StoreError> {
     let mut tx = pool.begin().await?;
-    let appended = append(&mut tx, streams, metadata).await?;
+    let appended = append_riding(&mut tx, streams, metadata, rider).await?;
     along(&mut tx, &appended).await?;
     tx.commit().await.map_err(StoreError::from_append)?;
     Ok(appended)

@@ -12,6 +12,7 @@ use domain::text::TextError;
 use projections::partner::{
     self as read_model, PartnerFilter, PartnerPage, PartnerRow, PartnerSort, SortKey,
 };
+use projections::Progress;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -529,6 +530,9 @@ impl PartnerRefInput {
 }
 
 /// Sends a parsed command and answers with the partner as the read model has it afterwards.
+static WITH_THE_LOG: std::sync::LazyLock<Progress> =
+    std::sync::LazyLock::new(Progress::with_the_log);
+
 async fn send(
     ctx: &Context<'_>,
     right: Right,
@@ -540,7 +544,8 @@ async fn send(
         &actor,
         parsed,
         CommandBus::partner,
-        |s| &s.partner_progress,
+        // the partner's row is written with its events: no wait for the runner.
+        |_| &WITH_THE_LOG,
         read_model::get,
     )
     .await

@@ -1,0 +1,179 @@
+//! A partner's row is written in the statement that appends its events (issue 16): the form
+//! shows a change as soon as the command returns, with no projection runner running at all;
+//! a command that writes no event writes no row; and the runner, fed the same events, finds the
+//! rows already right, and makes exactly the same rows from scratch.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use commands::{CommandBus, CommandContext, Failure};
+use domain::partner::{Address, PartnerChanges, PartnerCommand, PartnerDetails, PartnerName};
+use projections::partner::{self, PartnerProjection, PartnerRow};
+use projections::runner::{self, RunnerOptions};
+use projections::{Checkpoint, Wake};
+use sqlx::PgPool;
+use tests::TestDb;
+use uuid::Uuid;
+
+fn create(name: &str, customer: bool) -> PartnerCommand {
+    PartnerCommand::CreatePartner {
+        details: PartnerDetails {
+            name: PartnerName::parse(name).unwrap(),
+            email: None,
+            phone: None,
+            address: Address {
+                city: Some("Liège".into()),
+                ..Address::default()
+            },
+            vat: None,
+            is_customer: customer,
+            is_supplier: !customer,
+        },
+    }
+}
+
+fn rename(name: &str, version: u64) -> PartnerCommand {
+    PartnerCommand::UpdatePartner {
+        expected_version: Some(version),
+        changes: PartnerChanges {
+            name: Some(PartnerName::parse(name).unwrap()),
+            ..PartnerChanges::default()
+        },
+    }
+}
+
+async fn row(pool: &PgPool, id: Uuid) -> PartnerRow {
+    partner::get(pool, id)
+        .await
+        .unwrap()
+        .expect("the partner's row")
+}
+
+async fn all_rows(pool: &PgPool) -> Vec<PartnerRow> {
+    sqlx::query_as("select * from partner order by id")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+/// Where the log says partner `id`'s events were written: its first event's position and time,
+/// and its last event's time and sequence.
+async fn from_the_log(
+    pool: &PgPool,
+    id: Uuid,
+) -> (
+    i64,
+    chrono::DateTime<chrono::Utc>,
+    chrono::DateTime<chrono::Utc>,
+    i64,
+) {
+    sqlx::query_as(
+        "select min(position), min(recorded_at), max(recorded_at), max(sequence)
+           from events where aggregate_type = 'Partner' and aggregate_id = $1",
+    )
+    .bind(id.to_string())
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// Runs the partner projection until it has applied the whole log.
+async fn run_the_projection(pool: &PgPool) {
+    let end: Checkpoint = sqlx::query_as(
+        "select transaction_id::text::bigint as transaction_id, position
+           from events order by position desc limit 1",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let (progress, task) = runner::spawn(
+        pool.clone(),
+        PartnerProjection,
+        &Wake::default(),
+        RunnerOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert!(progress.wait_for(end, Duration::from_secs(30)).await);
+    task.abort();
+}
+
+#[tokio::test]
+async fn a_partners_row_lands_with_its_events_and_the_runner_makes_the_same_rows() {
+    let db = TestDb::new().await;
+    let pool = db.pool.clone();
+    // a bus and no runner: whatever the read model shows, the append wrote.
+    let bus = CommandBus::new(pool.clone(), Wake::default());
+    let context = CommandContext::system("test");
+    let (agrolait, seagate) = (Uuid::now_v7(), Uuid::now_v7());
+
+    bus.partner(agrolait, create("Agrolait", true), &context)
+        .await
+        .unwrap();
+    let created = row(&pool, agrolait).await;
+    let (first_position, first_at, last_at, last_sequence) = from_the_log(&pool, agrolait).await;
+    assert_eq!(created.name, "Agrolait");
+    assert_eq!(created.name_sort, "agrolait");
+    assert_eq!(created.city.as_deref(), Some("Liège"));
+    assert!(created.is_customer && !created.is_supplier && !created.archived);
+    assert_eq!(created.version, 1);
+    assert_eq!(created.version, last_sequence);
+    assert_eq!(created.created_position, first_position);
+    assert_eq!(
+        (created.created_at, created.updated_at),
+        (first_at, last_at)
+    );
+
+    bus.partner(agrolait, rename("Agrolait SA", 1), &context)
+        .await
+        .unwrap();
+    bus.partner(
+        agrolait,
+        PartnerCommand::ArchivePartner {
+            expected_version: Some(2),
+        },
+        &context,
+    )
+    .await
+    .unwrap();
+    let archived = row(&pool, agrolait).await;
+    let (_, _, last_at, last_sequence) = from_the_log(&pool, agrolait).await;
+    assert_eq!(archived.name, "Agrolait SA");
+    assert!(archived.archived);
+    assert_eq!((archived.version, last_sequence), (3, 3));
+    assert_eq!(archived.updated_at, last_at);
+    assert_eq!(archived.created_position, first_position, "created once");
+
+    bus.partner(seagate, create("Seagate", false), &context)
+        .await
+        .unwrap();
+
+    // a refused command writes neither events nor a row: a stale version...
+    let stale = bus.partner(agrolait, rename("Stale", 1), &context).await;
+    assert!(matches!(stale, Err(Failure::Refused { .. })), "{stale:?}");
+    // ...and a second creation under a taken id.
+    let taken = bus
+        .partner(seagate, create("Another", true), &context)
+        .await;
+    assert!(taken.is_err(), "{taken:?}");
+    assert_eq!(row(&pool, agrolait).await, archived);
+    assert_eq!(row(&pool, seagate).await.name, "Seagate");
+
+    // the runner, fed the whole log, finds every row already at its version...
+    let inline = all_rows(&pool).await;
+    assert_eq!(inline.len(), 2);
+    run_the_projection(&pool).await;
+    assert_eq!(all_rows(&pool).await, inline);
+    // ...and, from nothing, makes the very same rows.
+    sqlx::query("truncate partner")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("delete from projection_checkpoints where projection = 'partner'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    run_the_projection(&pool).await;
+    assert_eq!(all_rows(&pool).await, inline);
+}
