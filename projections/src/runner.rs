@@ -231,34 +231,46 @@ impl Drop for Announcer {
 
 /// How far a projection has got. Cheap to clone; lets a writer wait to read its own write.
 #[derive(Debug, Clone)]
-pub struct Progress(watch::Receiver<Checkpoint>);
+pub struct Progress {
+    at: watch::Receiver<Checkpoint>,
+    /// Someone waits for the runner: it runs at once instead of gathering appends.
+    wanted: Arc<Notify>,
+}
 
 impl Progress {
     /// The progress of a read model written in the statement that appends its events
     /// ([`crate::riding`]): it shows every command once the command is in the log, so there is
     /// nothing to wait for.
     pub fn with_the_log() -> Self {
-        let (_, rx) = watch::channel(Checkpoint {
+        let (_, at) = watch::channel(Checkpoint {
             transaction_id: i64::MAX,
             position: i64::MAX,
         });
-        Self(rx)
+        Self {
+            at,
+            wanted: Arc::default(),
+        }
     }
 
     /// A receiver that wakes at every checkpoint the runner reaches.
     pub fn subscribe(&self) -> watch::Receiver<Checkpoint> {
-        self.0.clone()
+        self.at.clone()
     }
 
     /// The checkpoint of the last batch this process committed or saw committed.
     pub fn current(&self) -> Checkpoint {
-        *self.0.borrow()
+        *self.at.borrow()
     }
 
     /// Waits until the projection has applied everything up to `target`, at most `timeout`.
-    /// Returns whether it got there.
+    /// Returns whether it got there. The runner runs at once for a waiter (see
+    /// [`RunnerOptions::gather`]).
     pub async fn wait_for(&self, target: Checkpoint, timeout: Duration) -> bool {
-        let mut rx = self.0.clone();
+        if self.current() >= target {
+            return true;
+        }
+        self.wanted.notify_one();
+        let mut rx = self.at.clone();
         let reached = tokio::time::timeout(timeout, rx.wait_for(|at| *at >= target)).await;
         matches!(reached, Ok(Ok(_)))
     }
@@ -271,6 +283,11 @@ pub struct RunnerOptions {
     pub batch_size: i64,
     /// How often to look at the log when no notification arrives.
     pub poll_interval: Duration,
+    /// How long a runner woken by an append gathers further appends before it reads the log,
+    /// unless someone waits for it ([`Progress::wait_for`]): then it runs at once. A command
+    /// whose own read model is written with its events ([`crate::riding`]) waits for no runner,
+    /// so a stream of them costs each runner one batch per interval, not one per command.
+    pub gather: Duration,
 }
 
 impl Default for RunnerOptions {
@@ -278,6 +295,7 @@ impl Default for RunnerOptions {
         Self {
             batch_size: 1000,
             poll_interval: Duration::from_secs(1),
+            gather: Duration::from_millis(20),
         }
     }
 }
@@ -310,6 +328,11 @@ pub async fn spawn_leased<P: Projection>(
     .await?;
     let start = load_checkpoint(&pool, projection.name()).await?;
     let (progress_tx, progress_rx) = watch::channel(start);
+    let wanted = Arc::new(Notify::new());
+    let progress = Progress {
+        at: progress_rx,
+        wanted: wanted.clone(),
+    };
     let mut wake_rx = wake.subscribe();
     let task = tokio::spawn(async move {
         let mut at = start;
@@ -383,12 +406,19 @@ pub async fn spawn_leased<P: Projection>(
                 }
             }
             tokio::select! {
-                _ = wake_rx.changed() => {}
+                _ = wake_rx.changed() => {
+                    // an append: gather the ones that follow, unless someone waits.
+                    tokio::select! {
+                        _ = wanted.notified() => {}
+                        _ = tokio::time::sleep(options.gather) => {}
+                    }
+                }
+                _ = wanted.notified() => {}
                 _ = tokio::time::sleep(options.poll_interval) => {}
             }
         }
     });
-    Ok((Progress(progress_rx), task))
+    Ok((progress, task))
 }
 
 fn held_back_pause(previous: Duration, options: RunnerOptions) -> Duration {

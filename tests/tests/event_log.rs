@@ -169,6 +169,7 @@ async fn under_concurrent_writers_and_held_transactions_every_event_is_projected
     let options = RunnerOptions {
         batch_size: 7,
         poll_interval: Duration::from_millis(200),
+        ..RunnerOptions::default()
     };
     let (_progress, runner) = runner::spawn(db.pool.clone(), Recorder, &wake, options)
         .await
@@ -268,6 +269,7 @@ async fn a_commit_by_another_process_wakes_the_runner_through_notify() {
     let options = RunnerOptions {
         batch_size: 100,
         poll_interval: Duration::from_secs(60),
+        ..RunnerOptions::default()
     };
     let (progress, _runner) = runner::spawn(db.pool.clone(), Recorder, &wake, options)
         .await

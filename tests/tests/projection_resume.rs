@@ -122,6 +122,7 @@ async fn a_projection_killed_mid_batch_resumes_exactly_where_it_committed() {
                 let options = RunnerOptions {
                     batch_size: 32,
                     poll_interval: Duration::from_millis(20),
+                    ..RunnerOptions::default()
                 };
                 let projection = SlowRecorder { batches };
                 let _running = runner::spawn(pool, projection, &Wake::default(), options)
@@ -168,6 +169,7 @@ async fn two_processes_running_one_projection_apply_each_event_once() {
     let options = RunnerOptions {
         batch_size: 16,
         poll_interval: Duration::from_millis(20),
+        ..RunnerOptions::default()
     };
     // two "processes": their own pools and wakes, the same projection and checkpoint.
     let mut runners = Vec::new();
