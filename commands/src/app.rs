@@ -17,6 +17,7 @@ use tokio::task::JoinHandle;
 
 use crate::bus::CommandBus;
 use crate::policy::ConfigCache;
+use crate::sessions::Sessions;
 use crate::throttle::SignIns;
 
 /// Everything a request needs, shared by all of them.
@@ -35,6 +36,8 @@ pub struct AppState {
     pub read_your_writes_timeout: Duration,
     /// Wrong passwords at sign-in, by login and by client address.
     pub sign_ins: Arc<SignIns>,
+    /// Sessions looked up a moment ago.
+    pub sessions: Arc<Sessions>,
     /// A hot standby of the database that queries read from (`--replica`); none: they read
     /// from the database itself.
     pub replica: Option<PgPool>,
@@ -142,6 +145,7 @@ impl Backend {
                 config: Arc::default(),
                 read_your_writes_timeout: Duration::from_secs(5),
                 sign_ins: Arc::default(),
+                sessions: Arc::default(),
                 replica: None,
             },
             _tasks: tasks,

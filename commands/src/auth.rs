@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::policy::Actor;
+use crate::sessions::Session;
 
 /// How long a session lasts after sign-in.
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
@@ -110,13 +111,16 @@ pub async fn open_session(
     Ok((token, expires_at))
 }
 
-/// Ends the session of `token`.
-pub async fn close_session(pool: &PgPool, token: &str) -> Result<bool, sqlx::Error> {
+/// Ends the session of `token`: from now on it signs nobody in, in this process at once (and in
+/// others serving the same database within [`crate::sessions::FRESH_FOR`]).
+pub async fn close_session(state: &AppState, token: &str) -> Result<bool, sqlx::Error> {
+    state.sessions.forget(token);
     let done =
         sqlx::query("delete from user_session where token_hash = sha256(convert_to($1, 'UTF8'))")
             .bind(token)
-            .execute(pool)
+            .execute(&state.pool)
             .await?;
+    state.sessions.forget(token);
     Ok(done.rows_affected() > 0)
 }
 
@@ -135,28 +139,60 @@ pub async fn sign_in(state: &AppState, token: Option<&str>) -> Result<Actor, Aut
     let Some(token) = token else {
         return Err(AuthFailure::NotSignedIn);
     };
-    let row: Option<(Uuid, String, Vec<String>, i64)> = sqlx::query_as(
-        "select u.id, u.login, u.groups, coalesce((select version from configuration), 0)
-           from user_session s join app_user u on u.id = s.user_id
-          where s.token_hash = sha256(convert_to($1, 'UTF8'))
-            and s.expires_at > now() and u.active",
+    let seen = state.sessions.seen(
+        state.user_progress.current(),
+        state.configuration_progress.current(),
+    );
+    let session = match state.sessions.get(token, seen) {
+        Some(session) => session,
+        None => {
+            let Some(session) = look_up(state, token).await? else {
+                return Err(AuthFailure::NotSignedIn);
+            };
+            state.sessions.put(token, session.clone(), seen);
+            session
+        }
+    };
+    let config = state
+        .config
+        .at_least(&state.pool, session.config_version)
+        .await
+        .map_err(|e| AuthFailure::Internal(e.to_string()))?;
+    Ok(Actor {
+        user_id: session.user_id,
+        login: session.login,
+        groups: session.groups.into_iter().collect(),
+        config,
+    })
+}
+
+/// The session of `token` as the database has it: none if the token is unknown or expired, or
+/// its user inactive.
+async fn look_up(state: &AppState, token: &str) -> Result<Option<Session>, AuthFailure> {
+    let row: Option<(
+        Uuid,
+        String,
+        Vec<String>,
+        i64,
+        chrono::DateTime<chrono::Utc>,
+    )> = sqlx::query_as(
+        "select u.id, u.login, u.groups, coalesce((select version from configuration), 0),
+                    s.expires_at
+               from user_session s join app_user u on u.id = s.user_id
+              where s.token_hash = sha256(convert_to($1, 'UTF8'))
+                and s.expires_at > now() and u.active",
     )
     .bind(token)
     .fetch_optional(&state.pool)
     .await
     .map_err(|e| AuthFailure::Internal(e.to_string()))?;
-    let Some((user_id, login, groups, version)) = row else {
-        return Err(AuthFailure::NotSignedIn);
-    };
-    let config = state
-        .config
-        .at_least(&state.pool, version)
-        .await
-        .map_err(|e| AuthFailure::Internal(e.to_string()))?;
-    Ok(Actor {
-        user_id,
-        login,
-        groups: groups.into_iter().collect(),
-        config,
-    })
+    Ok(row.map(
+        |(user_id, login, groups, config_version, expires_at)| Session {
+            user_id,
+            login,
+            groups,
+            config_version,
+            expires_at,
+        },
+    ))
 }

@@ -13,6 +13,7 @@ pub mod data_module;
 pub mod demo;
 pub mod error;
 pub mod policy;
+pub mod sessions;
 pub mod stage;
 pub mod throttle;
 pub mod work;

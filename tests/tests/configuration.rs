@@ -421,6 +421,9 @@ async fn sign_in_sign_out_and_deactivation() {
     assert_eq!(leaked, 0);
 
     let second = app.login("alice", USER_PASSWORD).await;
+    // used once, so the server has the session in mind when it ends.
+    let before_logout = app.graphql_with(&second, me, json!({})).await;
+    assert_eq!(before_logout["data"]["me"]["login"], "alice");
     let out = app
         .graphql_with(&second, "mutation { logout { loggedOut } }", json!({}))
         .await;

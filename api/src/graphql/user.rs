@@ -361,7 +361,7 @@ impl UserMutation {
             .data_opt::<RequestContext>()
             .and_then(|r| r.token.clone());
         let logged_out = match token {
-            Some(token) => auth::close_session(&state.pool, &token)
+            Some(token) => auth::close_session(state, &token)
                 .await
                 .map_err(|e| internal(ctx, e))?,
             None => false,
