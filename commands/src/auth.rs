@@ -169,30 +169,15 @@ pub async fn sign_in(state: &AppState, token: Option<&str>) -> Result<Actor, Aut
 /// The session of `token` as the database has it: none if the token is unknown or expired, or
 /// its user inactive.
 async fn look_up(state: &AppState, token: &str) -> Result<Option<Session>, AuthFailure> {
-    let row: Option<(
-        Uuid,
-        String,
-        Vec<String>,
-        i64,
-        chrono::DateTime<chrono::Utc>,
-    )> = sqlx::query_as(
-        "select u.id, u.login, u.groups, coalesce((select version from configuration), 0),
-                    s.expires_at
-               from user_session s join app_user u on u.id = s.user_id
-              where s.token_hash = sha256(convert_to($1, 'UTF8'))
-                and s.expires_at > now() and u.active",
+    sqlx::query_as(
+        "select u.id as user_id, u.login, u.groups,
+                coalesce((select version from configuration), 0) as config_version, s.expires_at
+           from user_session s join app_user u on u.id = s.user_id
+          where s.token_hash = sha256(convert_to($1, 'UTF8'))
+            and s.expires_at > now() and u.active",
     )
     .bind(token)
     .fetch_optional(&state.pool)
     .await
-    .map_err(|e| AuthFailure::Internal(e.to_string()))?;
-    Ok(row.map(
-        |(user_id, login, groups, config_version, expires_at)| Session {
-            user_id,
-            login,
-            groups,
-            config_version,
-            expires_at,
-        },
-    ))
+    .map_err(|e| AuthFailure::Internal(e.to_string()))
 }

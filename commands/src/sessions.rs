@@ -25,7 +25,7 @@ pub const FRESH_FOR: Duration = Duration::from_secs(1);
 const MOST: usize = 10_000;
 
 /// A session as the database showed it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Session {
     pub user_id: Uuid,
     pub login: String,
