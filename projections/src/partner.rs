@@ -423,8 +423,11 @@ pub async fn count(pool: &PgPool, filter: &PartnerFilter) -> Result<i64, sqlx::E
 
 fn push_filter(sql: &mut QueryBuilder<'_, Postgres>, filter: &PartnerFilter) {
     if let Some(fragment) = filter.name_contains.as_deref().filter(|f| !f.is_empty()) {
-        sql.push(" and name ilike ")
-            .push_bind(format!("%{}%", escape_like(fragment)));
+        // the name kept in lower case, against the fragment lowered by the same function: what
+        // ILIKE does, without lowering every row's name again.
+        sql.push(" and name_sort like lower(")
+            .push_bind(format!("%{}%", escape_like(fragment)))
+            .push(")");
     }
     push_some(sql, "is_customer =", filter.is_customer);
     push_some(sql, "is_supplier =", filter.is_supplier);
