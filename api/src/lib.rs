@@ -17,6 +17,11 @@ pub mod read_models;
 pub mod tls;
 
 pub use commands::{AppState, Backend};
+
+/// What the server logs when `RUST_LOG` does not say: information and up, but not the spans
+/// async-graphql's tracing extension opens for every request and every field it resolves
+/// (`RUST_LOG=info,async_graphql=info` shows them), nor sqlx's statements.
+pub const LOG_FILTER: &str = "info,sqlx=warn,async_graphql=warn";
 pub use http::app;
 
 /// The GraphQL schema of a running backend, which anyone may introspect.

@@ -30,7 +30,7 @@ async fn main() -> anyhow::Result<()> {
 fn logging(format: LogFormat) {
     use std::io::IsTerminal;
     let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(api::LOG_FILTER));
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

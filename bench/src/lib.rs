@@ -235,6 +235,14 @@ pub async fn run(
     let reads_db = BenchDb::create(server_url, format!("{name}_reads")).await?;
     let mut result = run_in(&db.pool, &reads_db.pool, size, only, &progress).await;
     let wanted = |id: &str| only.is_none_or(|only| only.split(',').any(|w| w.trim() == id));
+    if result.is_ok() && wanted("S") {
+        let flows_db = BenchDb::create(server_url, format!("{name}_flows")).await?;
+        let flows = business_flows(&flows_db.pool, size, &progress).await;
+        flows_db.drop().await?;
+        if let Ok(rows) = result.as_mut() {
+            rows.extend(flows?);
+        }
+    }
     if result.is_ok() && (wanted("W9") || wanted("W10")) {
         let audit_db = BenchDb::create(server_url, format!("{name}_audit")).await?;
         let audit = audit(&audit_db.pool, size, &progress).await;
@@ -571,6 +579,55 @@ async fn run_in(
         rows.extend(against_ceiling(pool, reads_pool, size, progress).await?);
     }
     Ok(rows)
+}
+
+/// S5 and S6 (issue 16): business flows through GraphQL at 1 client, on books set up through
+/// GraphQL. No ceiling to compare with: the targets are absolute.
+async fn business_flows(
+    pool: &PgPool,
+    size: Size,
+    progress: &impl Fn(&str),
+) -> anyhow::Result<Vec<Row>> {
+    progress("S5, S6 business flows through GraphQL");
+    let server = Server::start(pool.clone()).await?;
+    let books = workloads::set_up_books(&server).await?;
+    let (flows, invoices) = (size.single_client_ops / 5, size.single_client_ops / 3);
+    let (mut s5, mut s6) = (Vec::new(), Vec::new());
+    for _ in 0..size.rounds {
+        s5.push(workloads::order_to_posted_invoice(&server, &books, flows.max(1)).await?);
+        s6.push(workloads::invoice_create_and_post(&server, &books, invoices.max(1)).await?);
+    }
+    let alone = |id, workload: &str, unit, measured: &[Measured], target, at_least: f64| {
+        let spread = Spread::of(&measured.iter().map(|m| m.rate).collect::<Vec<_>>());
+        Row {
+            id,
+            workload: workload.to_owned(),
+            unit,
+            ours: spread,
+            raw: None,
+            ratio: None,
+            target,
+            met: Some(spread.median >= at_least),
+        }
+    };
+    Ok(vec![
+        alone(
+            "S5",
+            "sale order → confirm → deliver → invoice → post, through GraphQL, 1 client",
+            "flows/s",
+            &s5,
+            "≥ 100 flows/s",
+            100.0,
+        ),
+        alone(
+            "S6",
+            "customer invoice of 3 lines, create + post, through GraphQL, 1 client",
+            "invoices/s",
+            &s6,
+            "≥ 300 invoices/s",
+            300.0,
+        ),
+    ])
 }
 
 /// The partners of the read workloads, made once in the server's database (by W7 or S).

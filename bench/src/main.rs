@@ -43,6 +43,14 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    // the servers measured log what `erp serve` logs, by the same filter, into nothing: what
+    // logging costs is measured too.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(api::LOG_FILTER));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::sink)
+        .init();
     let server_url = match args.database_url {
         Some(url) => url,
         None => {

@@ -999,3 +999,226 @@ pub async fn raw_post_invoices(pool: PgPool, ops: usize) -> anyhow::Result<f64> 
     })
     .await
 }
+
+/// Runs mutation `name` (taking `$input: <type_>!`) with `input` on `client`, selecting
+/// `fields`; fails on any error or user error, and returns the payload.
+async fn must(
+    client: &mut Client,
+    name: &str,
+    type_: &str,
+    input: serde_json::Value,
+    fields: &str,
+) -> anyhow::Result<serde_json::Value> {
+    let body = json!({
+        "query": format!("mutation($input: {type_}!) {{ {name}(input: $input) {{ {fields} userErrors {{ field message code }} }} }}"),
+        "variables": { "input": input },
+    });
+    let mut data = client.graphql(&Bytes::from(body.to_string())).await?;
+    let payload = data[name].take();
+    anyhow::ensure!(
+        payload["userErrors"] == json!([]),
+        "{name} was refused: {payload}"
+    );
+    Ok(payload)
+}
+
+/// The id `field` of `payload`'s `record`.
+fn id_of(payload: &serde_json::Value, record: &str) -> anyhow::Result<String> {
+    payload[record]["id"]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("no {record} id in {payload}"))
+}
+
+/// S5, S6 set-up, through GraphQL as a client would: the books of a small trading company (the
+/// sale, purchase and stock modules, sequences, a tax, accounts, journals, settings), a customer
+/// and a consumable product. Returns the customer's and the product's ids.
+pub async fn set_up_books(server: &Server) -> anyhow::Result<(String, String)> {
+    let mut client = Client::connect(server.addr, &server.token).await?;
+    let client = &mut client;
+    let configured = "configuration { version }";
+    for module in ["sale", "purchase", "stock"] {
+        must(
+            client,
+            "installModule",
+            "InstallModuleInput",
+            json!({ "name": module }),
+            configured,
+        )
+        .await?;
+    }
+    for (code, name, prefix) in [
+        ("so", "Sales orders", "SO"),
+        ("po", "Purchase orders", "PO"),
+        ("inv", "Customer invoices", "INV/2026/"),
+        ("bill", "Vendor bills", "BILL/2026/"),
+        ("misc", "Miscellaneous", "MISC/2026/"),
+    ] {
+        let input = json!({ "code": code, "name": name, "prefix": prefix, "padding": 6 });
+        must(client, "setSequence", "SetSequenceInput", input, configured).await?;
+    }
+    let tax = json!({ "code": "vat21", "name": "VAT 21%", "rate": "21" });
+    must(client, "setTax", "SetTaxInput", tax, configured).await?;
+    for (code, name, kind) in [
+        ("401000", "Suppliers", "PAYABLE"),
+        ("411000", "Customers", "RECEIVABLE"),
+        ("411100", "VAT deductible", "ASSET"),
+        ("451000", "VAT collected", "LIABILITY"),
+        ("600000", "Purchases", "EXPENSE"),
+        ("700000", "Sales", "INCOME"),
+    ] {
+        let input = json!({ "code": code, "name": name, "kind": kind });
+        must(client, "setAccount", "SetAccountInput", input, configured).await?;
+    }
+    for (code, name, kind, sequence) in [
+        ("sales", "Sales", "SALE", "inv"),
+        ("purchases", "Purchases", "PURCHASE", "bill"),
+        ("misc", "Miscellaneous", "GENERAL", "misc"),
+    ] {
+        let input = json!({ "code": code, "name": name, "kind": kind, "sequence": sequence });
+        must(client, "setJournal", "SetJournalInput", input, configured).await?;
+    }
+    let settings = json!({
+        "receivableAccount": "411000", "payableAccount": "401000",
+        "incomeAccount": "700000", "expenseAccount": "600000",
+        "taxCollectedAccount": "451000", "taxDeductibleAccount": "411100",
+        "saleJournal": "sales", "purchaseJournal": "purchases", "generalJournal": "misc",
+        "saleOrderSequence": "so", "purchaseOrderSequence": "po",
+        "invoicePolicy": "DELIVERED", "allowNegativeStock": false, "paymentDays": 30
+    });
+    must(
+        client,
+        "setBusinessSettings",
+        "BusinessSettingsInput",
+        settings,
+        configured,
+    )
+    .await?;
+    let customer = json!({ "name": "Agrolait", "isCustomer": true, "isSupplier": false });
+    let customer = must(
+        client,
+        "createPartner",
+        "CreatePartnerInput",
+        customer,
+        "partner { id }",
+    )
+    .await?;
+    let product = json!({ "reference": "PAPER", "name": "Paper", "kind": "CONSUMABLE",
+                          "salePrice": "12.50", "cost": "7.25", "taxes": ["vat21"] });
+    let product = must(
+        client,
+        "createProduct",
+        "CreateProductInput",
+        product,
+        "product { id }",
+    )
+    .await?;
+    Ok((id_of(&customer, "partner")?, id_of(&product, "product")?))
+}
+
+/// S5: `flows` times, one after the other, a sale order of one line confirmed, delivered,
+/// invoiced and the invoice posted: five mutations, each answered with its record.
+pub async fn order_to_posted_invoice(
+    server: &Server,
+    (customer, product): &(String, String),
+    flows: usize,
+) -> anyhow::Result<Measured> {
+    let mut client = Client::connect(server.addr, &server.token).await?;
+    let client = &mut client;
+    let order = "order { id state }";
+    let mut samples = Vec::with_capacity(flows);
+    let started = Instant::now();
+    for _ in 0..flows {
+        let at = Instant::now();
+        let input = json!({ "partner": customer, "date": "2026-06-15",
+                            "lines": [{ "product": product, "quantity": "2" }] });
+        let created = must(client, "createSaleOrder", "CreateOrderInput", input, order).await?;
+        let id = id_of(&created, "order")?;
+        must(
+            client,
+            "confirmOrder",
+            "OrderIdInput",
+            json!({ "id": id }),
+            order,
+        )
+        .await?;
+        let delivery =
+            json!({ "id": id, "date": "2026-06-15", "lines": [{ "line": 0, "quantity": "2" }] });
+        must(client, "deliverOrder", "DeliverOrderInput", delivery, order).await?;
+        let invoiced = json!({ "id": id, "date": "2026-06-15" });
+        let drafted = must(
+            client,
+            "invoiceOrder",
+            "InvoiceOrderInput",
+            invoiced,
+            "invoice { id }",
+        )
+        .await?;
+        let invoice = id_of(&drafted, "invoice")?;
+        let posted = must(
+            client,
+            "postInvoice",
+            "InvoiceIdInput",
+            json!({ "id": invoice }),
+            "invoice { id number state total }",
+        )
+        .await?;
+        anyhow::ensure!(
+            posted["invoice"]["state"] == "POSTED",
+            "not posted: {posted}"
+        );
+        samples.push(at.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(Measured {
+        rate: flows as f64 / started.elapsed().as_secs_f64(),
+        p99: percentile(&mut samples, 99.0),
+    })
+}
+
+/// S6: `invoices` times, one after the other, a customer invoice of three lines created, then
+/// posted: two mutations, each answered with the invoice.
+pub async fn invoice_create_and_post(
+    server: &Server,
+    (customer, product): &(String, String),
+    invoices: usize,
+) -> anyhow::Result<Measured> {
+    let mut client = Client::connect(server.addr, &server.token).await?;
+    let client = &mut client;
+    let mut samples = Vec::with_capacity(invoices);
+    let started = Instant::now();
+    for _ in 0..invoices {
+        let at = Instant::now();
+        let lines: Vec<serde_json::Value> = ["1", "2", "3"]
+            .into_iter()
+            .map(|quantity| json!({ "product": product, "quantity": quantity }))
+            .collect();
+        let input = json!({ "kind": "CUSTOMER_INVOICE", "partner": customer,
+                            "date": "2026-06-15", "lines": lines });
+        let drafted = must(
+            client,
+            "createInvoice",
+            "CreateInvoiceInput",
+            input,
+            "invoice { id total }",
+        )
+        .await?;
+        let invoice = id_of(&drafted, "invoice")?;
+        let posted = must(
+            client,
+            "postInvoice",
+            "InvoiceIdInput",
+            json!({ "id": invoice }),
+            "invoice { id number state total }",
+        )
+        .await?;
+        anyhow::ensure!(
+            posted["invoice"]["state"] == "POSTED",
+            "not posted: {posted}"
+        );
+        samples.push(at.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(Measured {
+        rate: invoices as f64 / started.elapsed().as_secs_f64(),
+        p99: percentile(&mut samples, 99.0),
+    })
+}

@@ -12,7 +12,8 @@ async fn every_workload_runs_and_reports_a_figure_next_to_raw() {
         ids,
         [
             "W1", "W2", "W3", "W11", "W6", "W6s", "W4a", "W4b", "W5", "W8a", "W8b", "W7a", "W7b",
-            "W7c", "W7m", "S1", "S1p", "S2", "S2p", "S3", "S3p", "S4", "S4p", "Sm", "W9", "W10"
+            "W7c", "W7m", "S1", "S1p", "S2", "S2p", "S3", "S3p", "S4", "S4p", "Sm", "S5", "S6",
+            "W9", "W10"
         ]
     );
     for row in &report.rows {

@@ -10,10 +10,11 @@ use domain::partner::{Partner, PartnerCommand};
 use domain::user::{User, UserCommand};
 use domain::Decide;
 use futures::future::BoxFuture;
+use projections::partner::PartnerRow;
 use projections::runner::Announcer;
 use projections::{Checkpoint, Wake};
 use sqlx::PgPool;
-use store::streams::AlongWith;
+use store::streams::{AlongWith, Committed};
 use store::AggregateCache;
 use tracing::instrument;
 use uuid::Uuid;
@@ -148,16 +149,36 @@ impl CommandBus {
         command: PartnerCommand,
         context: &CommandContext,
     ) -> Result<Checkpoint, Failure> {
+        Ok(self.partner_row(id, command, context).await?.0)
+    }
+
+    /// [`Self::partner`], answering also with the partner's row as the command's own statement
+    /// wrote it (none when the command changed nothing).
+    #[instrument(skip_all, fields(aggregate_id = %id, command = command.name()))]
+    pub async fn partner_row(
+        &self,
+        id: Uuid,
+        command: PartnerCommand,
+        context: &CommandContext,
+    ) -> Result<(Checkpoint, Option<PartnerRow>), Failure> {
         let creates = command.creates();
-        self.one::<Partner>(
-            &id.to_string(),
-            command.name(),
-            command,
-            creates,
-            context,
-            None,
-        )
-        .await
+        let committed = self
+            .one::<Partner>(
+                &id.to_string(),
+                command.name(),
+                command,
+                creates,
+                context,
+                None,
+            )
+            .await?;
+        let row = match committed.rode {
+            Some(json) => {
+                Some(projections::partner::row_from_json(&json).map_err(Failure::internal)?)
+            }
+            None => None,
+        };
+        Ok((committed.at, row))
     }
 
     /// Executes a configuration command; returns the log position its events reached.
@@ -167,15 +188,17 @@ impl CommandBus {
         command: ConfigurationCommand,
         context: &CommandContext,
     ) -> Result<Checkpoint, Failure> {
-        self.one::<Configuration>(
-            CONFIGURATION_ID,
-            command.name(),
-            command,
-            false,
-            context,
-            None,
-        )
-        .await
+        Ok(self
+            .one::<Configuration>(
+                CONFIGURATION_ID,
+                command.name(),
+                command,
+                false,
+                context,
+                None,
+            )
+            .await?
+            .at)
     }
 
     /// Executes a command on user `id`; returns the log position its events reached. A change
@@ -193,15 +216,17 @@ impl CommandBus {
         let guard =
             move || crate::admins::keeps_an_admin(field.unwrap_or_default(), target.clone());
         let guard: Option<Guard<'_>> = field.is_some().then_some(&guard);
-        self.one::<User>(
-            &id.to_string(),
-            command.name(),
-            command,
-            creates,
-            context,
-            guard,
-        )
-        .await
+        Ok(self
+            .one::<User>(
+                &id.to_string(),
+                command.name(),
+                command,
+                creates,
+                context,
+                guard,
+            )
+            .await?
+            .at)
     }
 
     /// One command on one aggregate. A creation is decided on an empty aggregate without
@@ -217,25 +242,26 @@ impl CommandBus {
         creates: bool,
         context: &CommandContext,
         guard: Option<Guard<'_>>,
-    ) -> Result<Checkpoint, Failure>
+    ) -> Result<Committed, Failure>
     where
         A: Decide + Clone + Send + Sync + 'static,
         A::Command: Clone + Send + Sync,
         A::Error: Refusal,
     {
-        let (_, at) = self
+        let (_, committed) = self
             .attempts(context, name, Attempts::one(creates), guard, |work| {
                 let (id, command) = (id.to_owned(), command.clone());
                 Box::pin(async move { work.decide::<A>(&id, command).await.map(|_| ()) })
             })
             .await?;
-        match at {
-            Some(at) => Ok(at),
-            None => Ok(
-                projections::log::latest_of_aggregate(&self.pool, A::TYPE, id)
+        match committed {
+            Some(committed) => Ok(committed),
+            None => Ok(Committed {
+                at: projections::log::latest_of_aggregate(&self.pool, A::TYPE, id)
                     .await?
                     .unwrap_or_default(),
-            ),
+                rode: None,
+            }),
         }
     }
 
@@ -250,8 +276,10 @@ impl CommandBus {
         command: &str,
         operation: impl for<'w> FnMut(&'w mut Work) -> BoxFuture<'w, Result<T, Failure>>,
     ) -> Result<(T, Option<Checkpoint>), Failure> {
-        self.attempts(context, command, Attempts::RETRY, None, operation)
-            .await
+        let (output, committed) = self
+            .attempts(context, command, Attempts::RETRY, None, operation)
+            .await?;
+        Ok((output, committed.map(|c| c.at)))
     }
 
     async fn attempts<T>(
@@ -261,7 +289,7 @@ impl CommandBus {
         attempts: Attempts,
         guard: Option<Guard<'_>>,
         mut operation: impl for<'w> FnMut(&'w mut Work) -> BoxFuture<'w, Result<T, Failure>>,
-    ) -> Result<(T, Option<Checkpoint>), Failure> {
+    ) -> Result<(T, Option<Committed>), Failure> {
         let metadata = context.metadata_json(command)?;
         for attempt in 0..attempts.times {
             if attempt > 0 && !attempts.first_assumes_new {
@@ -300,7 +328,7 @@ impl CommandBus {
             let output = output?;
             match self.commit(work, &metadata, None).await {
                 Err(Failure::Conflict) => continue,
-                other => return other.map(|at| (output, at)),
+                other => return other.map(|committed| (output, committed.map(|c| c.at))),
             }
         }
         Err(Failure::Conflict)
@@ -313,7 +341,7 @@ impl CommandBus {
         work: Work,
         metadata: &str,
         guard: Option<AlongWith<'static>>,
-    ) -> Result<Option<Checkpoint>, Failure> {
+    ) -> Result<Option<Committed>, Failure> {
         let committed = match guard {
             Some(guard) => work.commit_with(metadata, guard).await,
             None => work.commit(metadata).await,

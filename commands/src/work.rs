@@ -12,9 +12,8 @@ use std::sync::Arc;
 
 use cqrs_es::Aggregate;
 use domain::Decide;
-use projections::Checkpoint;
 use sqlx::PgPool;
-use store::streams::{AlongWith, DecideError};
+use store::streams::{AlongWith, Committed, DecideError};
 use store::{AggregateCache, Streams};
 
 use crate::error::{Failure, Refusal};
@@ -79,7 +78,7 @@ impl Work {
     /// text); returns where the last landed (`None` when there was nothing to write).
     /// `Failure::Conflict` when another writer got to one of the streams first.
     /// The records' own read models are written in the same statement ([`projections::riding`]).
-    pub async fn commit(self, metadata: &str) -> Result<Option<Checkpoint>, Failure> {
+    pub async fn commit(self, metadata: &str) -> Result<Option<Committed>, Failure> {
         Ok(self
             .streams
             .commit_riding(metadata, None, projections::riding)
@@ -92,7 +91,7 @@ impl Work {
         self,
         metadata: &str,
         along: AlongWith<'_>,
-    ) -> Result<Option<Checkpoint>, Failure> {
+    ) -> Result<Option<Committed>, Failure> {
         Ok(self
             .streams
             .commit_riding(metadata, Some(along), projections::riding)

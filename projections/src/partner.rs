@@ -16,7 +16,7 @@ use crate::past::replayed;
 use crate::runner::{payload, projection, uuid_of, ProjectionError};
 
 /// A partner as the form and the list show it.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Deserialize)]
 pub struct PartnerRow {
     pub id: Uuid,
     pub name: String,
@@ -78,14 +78,15 @@ async fn apply(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<(), Proj
     let n = ROW_PARAMETERS;
     let sql = format!(
         "with partner_stamps as (
-              select * from unnest(${}::text[], ${}::timestamptz[], ${}::bigint[], ${}::timestamptz[])
+              select * from unnest(${a}::text[], ${b}::timestamptz[], ${c}::bigint[], ${d}::timestamptz[])
                 as s(aggregate_id, created_at, created_position, updated_at)),
-              {ROW_WRITES}
+              {writes}
          select 1",
-        n + 1,
-        n + 2,
-        n + 3,
-        n + 4
+        writes = row_writes(false),
+        a = n + 1,
+        b = n + 2,
+        c = n + 3,
+        d = n + 4
     );
     sqlx::query_with(&sql, arguments).execute(&mut *tx).await?;
     Ok(())
@@ -124,11 +125,23 @@ pub fn rider(streams: &[StreamAppend<'_>]) -> Result<Option<Rider>, ProjectionEr
                   select aggregate_id, min(recorded_at) as created_at,
                          min(position) as created_position, max(recorded_at) as updated_at
                     from appended where aggregate_type = '{}' group by aggregate_id),
-             {ROW_WRITES}",
-            Partner::TYPE
+             {}",
+            Partner::TYPE,
+            row_writes(true),
         ),
         arguments: row_arguments(&changed)?,
+        // the row of the partner written (a command writes one): its payload needs no read.
+        returning: Some(
+            "select row_to_json(r) from (select * from partner_details
+                                         union all select * from partner_flags) r limit 1"
+                .to_owned(),
+        ),
     }))
+}
+
+/// A partner's row as [`rider`]'s `returning` gives it (JSON of the table's row).
+pub fn row_from_json(json: &str) -> Result<PartnerRow, serde_json::Error> {
+    serde_json::from_str(json)
 }
 
 /// Folds one event of partner `id`, the `sequence`th of its stream, into what its row becomes.
@@ -169,8 +182,12 @@ struct Stamp {
 /// `partner_stamps(aggregate_id, created_at, created_position, updated_at)`, with the
 /// parameters [`row_arguments`] gives. A partner whose details the batch states is upserted; one
 /// only archived or restored is updated. Every write is guarded by the version, so a batch
-/// applied twice (or after the append wrote it) changes nothing.
-const ROW_WRITES: &str = "partner_details as (
+/// applied twice (or after the append wrote it) changes nothing. With `returning`, each gives
+/// back the rows it wrote.
+fn row_writes(returning: bool) -> String {
+    let returning = if returning { "returning partner.*" } else { "" };
+    format!(
+        "partner_details as (
      insert into partner (id, name, name_sort, email, phone, street, city, zip, country, vat,
                           is_customer, is_supplier, archived, version, created_at,
                           created_position, updated_at)
@@ -191,17 +208,21 @@ const ROW_WRITES: &str = "partner_details as (
             archived = case when $14::uuid[] @> array[excluded.id]
                             then excluded.archived else partner.archived end,
             version = excluded.version, updated_at = excluded.updated_at
-      where partner.version < excluded.version),
+      where partner.version < excluded.version
+     {returning}),
    partner_flags as (
      update partner set archived = u.archived, version = u.version, updated_at = s.updated_at
        from unnest($15::uuid[], $16::bool[], $17::bigint[]) as u(id, archived, version)
        join partner_stamps s on s.aggregate_id = u.id::text
-      where partner.id = u.id and partner.version < u.version)";
+      where partner.id = u.id and partner.version < u.version
+     {returning})"
+    )
+}
 
-/// How many parameters [`ROW_WRITES`] takes.
+/// How many parameters [`row_writes`] takes.
 const ROW_PARAMETERS: usize = 17;
 
-/// The values of [`ROW_WRITES`]' parameters for the rows of `changed`.
+/// The values of [`row_writes`]' parameters for the rows of `changed`.
 fn row_arguments(changed: &BTreeMap<Uuid, Pending>) -> Result<PgArguments, sqlx::Error> {
     let with_details: Vec<(&Uuid, &Pending, &PartnerDetails)> = changed
         .iter()

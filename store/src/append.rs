@@ -43,6 +43,8 @@ pub struct Appended {
     pub at: Option<Checkpoint>,
     /// Each stream's new last hash, in the order the streams were given.
     pub last_hashes: Vec<Vec<u8>>,
+    /// What the rider's `returning` gave.
+    pub rode: Option<String>,
 }
 
 /// Writes that ride in the append's own statement: data-modifying common table expressions
@@ -55,6 +57,9 @@ pub struct Rider {
     pub ctes: String,
     /// The values of their parameters, in order.
     pub arguments: PgArguments,
+    /// An expression over the expressions' output giving one text (JSON, say) the statement
+    /// answers with ([`Appended::rode`]): the row written, for a payload that needs no read.
+    pub returning: Option<String>,
 }
 
 /// Appends every stream's events in one statement, all with `metadata` (JSON text). On a
@@ -115,9 +120,13 @@ pub async fn append_riding(
         last_hashes.push(previous);
     }
     // the rider's parameters come first: its text stays as written, the append's follow.
-    let (ctes, mut arguments) = match rider {
-        Some(rider) => (format!(", {}", rider.ctes), rider.arguments),
-        None => (String::new(), PgArguments::default()),
+    let (ctes, mut arguments, returning) = match rider {
+        Some(rider) => (
+            format!(", {}", rider.ctes),
+            rider.arguments,
+            rider.returning.unwrap_or_else(|| "null".to_owned()),
+        ),
+        None => (String::new(), PgArguments::default(), "null".to_owned()),
     };
     let n = arguments.len();
     let bound = (|| {
@@ -143,7 +152,7 @@ pub async fn append_riding(
             order by n
            returning transaction_id::text::bigint as transaction_id, position, aggregate_type,
                      aggregate_id, sequence, recorded_at){ctes}
-         select transaction_id, position from appended",
+         select transaction_id, position, ({returning})::text as rode from appended",
         a = p(1),
         b = p(2),
         c = p(3),
@@ -154,13 +163,21 @@ pub async fn append_riding(
         m = p(8),
         r = p(9),
     );
-    let landed: Vec<Checkpoint> = sqlx::query_as_with(&sql, arguments)
+    let landed: Vec<(i64, i64, Option<String>)> = sqlx::query_as_with(&sql, arguments)
         .fetch_all(&mut *conn)
         .await
         .map_err(StoreError::from_append)?;
+    let rode = landed.first().and_then(|(.., rode)| rode.clone());
+    let landed = landed
+        .into_iter()
+        .map(|(transaction_id, position, _)| Checkpoint {
+            transaction_id,
+            position,
+        });
     Ok(Appended {
-        at: landed.into_iter().max(),
+        at: landed.max(),
         last_hashes,
+        rode,
     })
 }
 

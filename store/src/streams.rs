@@ -60,6 +60,13 @@ pub type AlongWith<'a> = Box<
         + 'a,
 >;
 
+/// Where an operation's events landed, and what the rider of their append answered with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Committed {
+    pub at: Checkpoint,
+    pub rode: Option<String>,
+}
+
 /// The streams of one operation under way.
 pub struct Streams {
     pool: PgPool,
@@ -273,7 +280,8 @@ impl Streams {
         metadata: &str,
         along: Option<AlongWith<'_>>,
     ) -> Result<Option<Checkpoint>, StoreError> {
-        self.commit_riding(metadata, along, |_| Ok(None)).await
+        let committed = self.commit_riding(metadata, along, |_| Ok(None)).await?;
+        Ok(committed.map(|c| c.at))
     }
 
     /// The events the operation would append, stream by stream (streams it only read left out).
@@ -298,7 +306,7 @@ impl Streams {
         metadata: &str,
         along: Option<AlongWith<'_>>,
         rider: impl FnOnce(&[StreamAppend<'_>]) -> Result<Option<Rider>, StoreError>,
-    ) -> Result<Option<Checkpoint>, StoreError> {
+    ) -> Result<Option<Committed>, StoreError> {
         let streams = self.appends();
         if streams.is_empty() {
             return Ok(None);
@@ -324,7 +332,10 @@ impl Streams {
         };
         self.remember(&appended);
         self.snapshot().await;
-        Ok(appended.at)
+        Ok(appended.at.map(|at| Committed {
+            at,
+            rode: appended.rode,
+        }))
     }
 
     /// Keeps what the operation leaves for the next one on the same streams.

@@ -108,10 +108,13 @@ async fn a_partners_row_lands_with_its_events_and_the_runner_makes_the_same_rows
     let context = CommandContext::system("test");
     let (agrolait, seagate) = (Uuid::now_v7(), Uuid::now_v7());
 
-    bus.partner(agrolait, create("Agrolait", true), &context)
+    let (_, answered) = bus
+        .partner_row(agrolait, create("Agrolait", true), &context)
         .await
         .unwrap();
     let created = row(&pool, agrolait).await;
+    // the statement answers with the row it wrote: what the mutation's payload shows.
+    assert_eq!(answered.as_ref(), Some(&created));
     let (first_position, first_at, last_at, last_sequence) = from_the_log(&pool, agrolait).await;
     assert_eq!(created.name, "Agrolait");
     assert_eq!(created.name_sort, "agrolait");
@@ -128,16 +131,30 @@ async fn a_partners_row_lands_with_its_events_and_the_runner_makes_the_same_rows
     bus.partner(agrolait, rename("Agrolait SA", 1), &context)
         .await
         .unwrap();
-    bus.partner(
-        agrolait,
-        PartnerCommand::ArchivePartner {
-            expected_version: Some(2),
-        },
-        &context,
-    )
-    .await
-    .unwrap();
+    let (_, answered) = bus
+        .partner_row(
+            agrolait,
+            PartnerCommand::ArchivePartner {
+                expected_version: Some(2),
+            },
+            &context,
+        )
+        .await
+        .unwrap();
     let archived = row(&pool, agrolait).await;
+    assert_eq!(answered.as_ref(), Some(&archived));
+    // archiving again changes nothing: no event, no row to answer with.
+    let (_, again) = bus
+        .partner_row(
+            agrolait,
+            PartnerCommand::ArchivePartner {
+                expected_version: None,
+            },
+            &context,
+        )
+        .await
+        .unwrap();
+    assert_eq!(again, None);
     let (_, _, last_at, last_sequence) = from_the_log(&pool, agrolait).await;
     assert_eq!(archived.name, "Agrolait SA");
     assert!(archived.archived);

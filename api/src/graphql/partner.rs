@@ -22,7 +22,7 @@ use super::event::Event;
 use super::input::{page_size, AsOfInput};
 use super::loader::batch_keys;
 use super::page::{count_if, invalid_cursor, valid_cursor, TotalCount};
-use super::payload::{payload, send_one};
+use super::payload::{payload, send_one_returning};
 use super::record::{get_as_of, now_and_then, At, History, Whose};
 use commands::{AppState, CommandBus};
 use domain::configuration::{Model, Right};
@@ -529,22 +529,23 @@ impl PartnerRefInput {
     }
 }
 
-/// Sends a parsed command and answers with the partner as the read model has it afterwards.
+/// The partner read model's progress as a partner mutation sees it: its row is written with its
+/// events, so there is nothing to wait for.
 static WITH_THE_LOG: std::sync::LazyLock<Progress> =
     std::sync::LazyLock::new(Progress::with_the_log);
 
+/// Sends a parsed command and answers with the partner as its command wrote it.
 async fn send(
     ctx: &Context<'_>,
     right: Right,
     parsed: Result<(Uuid, PartnerCommand), Vec<UserError>>,
 ) -> Result<PartnerPayload> {
     let actor = require(ctx, Model::Partner, right).await?;
-    send_one(
+    send_one_returning(
         ctx,
         &actor,
         parsed,
-        CommandBus::partner,
-        // the partner's row is written with its events: no wait for the runner.
+        CommandBus::partner_row,
         |_| &WITH_THE_LOG,
         read_model::get,
     )

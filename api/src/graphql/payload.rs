@@ -10,7 +10,7 @@ use commands::{AppState, CommandBus, CommandContext, Failure};
 use projections::{Checkpoint, PgPool, Progress, QueryError};
 use uuid::Uuid;
 
-use super::error::{internal, settle_at, UserError};
+use super::error::{internal, settle, settle_at, UserError};
 use super::request::RequestContext;
 
 /// A mutation's answer about one record: the record as the read model shows it afterwards,
@@ -98,4 +98,42 @@ where
     let result = dispatch(&state.bus, id, command, &context).await;
     let user_errors = settle_at(ctx, result, progress(state)).await?;
     P::reload(ctx, user_errors, read(state.reads(), id)).await
+}
+
+/// [`send_one`] for a bus method that answers with the record's row as its command wrote it:
+/// the payload is that row, read only when the command wrote none.
+pub async fn send_one_returning<'a, P, C, Read>(
+    ctx: &Context<'a>,
+    actor: &Actor,
+    parsed: Result<(Uuid, C), Vec<UserError>>,
+    dispatch: impl AsyncFnOnce(
+        &'a CommandBus,
+        Uuid,
+        C,
+        &CommandContext,
+    ) -> Result<(Checkpoint, Option<P::Row>), Failure>,
+    progress: impl FnOnce(&AppState) -> &Progress,
+    read: impl FnOnce(&'a PgPool, Uuid) -> Read,
+) -> Result<P>
+where
+    P: Payload,
+    Read: Future<Output = Result<Option<P::Row>, QueryError>>,
+{
+    let state = ctx.data::<AppState>()?;
+    let (id, command) = match parsed {
+        Ok(parsed) => parsed,
+        Err(user_errors) => return Ok(P::refused(user_errors)),
+    };
+    let context = RequestContext::of(ctx).command_context(&actor.login);
+    let result = dispatch(&state.bus, id, command, &context).await;
+    let (row, user_errors) = settle(
+        ctx,
+        result.map(|(at, row)| (row, Some(at))),
+        progress(state),
+    )
+    .await?;
+    match row {
+        Some(Some(row)) => Ok(P::new(Some(row), user_errors)),
+        _ => P::reload(ctx, user_errors, read(state.reads(), id)).await,
+    }
 }
