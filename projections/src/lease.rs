@@ -14,7 +14,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
-use crate::runner::{Announcer, Wake};
+use crate::wake::{Announcer, Wake};
 
 /// The advisory lock of the lease (advisory locks are per database): "erp-proj".
 const KEY: i64 = 0x6572_702d_7072_6f6a;

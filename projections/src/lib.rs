@@ -20,6 +20,7 @@ pub mod seal;
 pub mod stock;
 pub mod stored;
 pub mod user;
+pub mod wake;
 
 // the log and its hash chain live in the store; these paths stay for the read side.
 pub use runner::{Progress, Projection, ProjectionError, Wake};
