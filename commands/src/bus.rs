@@ -172,12 +172,16 @@ impl CommandBus {
                 None,
             )
             .await?;
-        let row = match committed.rode {
-            Some(json) => {
-                Some(projections::partner::row_from_json(&json).map_err(Failure::internal)?)
-            }
-            None => None,
-        };
+        // the row is the statement's own answer; should it not read, the caller reads the
+        // read model instead (the command went through either way).
+        let row = committed.rode.and_then(|json| {
+            projections::partner::row_from_json(&json)
+                .inspect_err(
+                    |error| tracing::warn!(%error, "the partner's row as written does not read"),
+                )
+                .ok()
+                .filter(|row| row.id == id)
+        });
         Ok((committed.at, row))
     }
 

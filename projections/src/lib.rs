@@ -30,6 +30,10 @@ pub use sqlx::{Error as QueryError, PgPool};
 pub use store::{chain, log};
 pub use store::{Checkpoint, StoredEvent};
 
+/// The projections whose rows are also written by [`riding`]: their tables may show events
+/// their checkpoint has not reached yet.
+pub const RIDING: &[&str] = &["partner"];
+
 /// The read models written in the statement that appends a command's events
 /// ([`store::Rider`]): a record's own row, shown as soon as its events are in the log, with no
 /// wait for the runners. Today the partner's.

@@ -78,8 +78,9 @@ async fn apply(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<(), Proj
     let n = ROW_PARAMETERS;
     let sql = format!(
         "with partner_stamps as (
-              select * from unnest(${a}::text[], ${b}::timestamptz[], ${c}::bigint[], ${d}::timestamptz[])
-                as s(aggregate_id, created_at, created_position, updated_at)),
+              select s.*, null::bigint as base
+                from unnest(${a}::text[], ${b}::timestamptz[], ${c}::bigint[], ${d}::timestamptz[])
+                  as s(aggregate_id, created_at, created_position, updated_at)),
               {writes}
          select 1",
         writes = row_writes(false),
@@ -123,7 +124,8 @@ pub fn rider(streams: &[StreamAppend<'_>]) -> Result<Option<Rider>, ProjectionEr
         ctes: format!(
             "partner_stamps as (
                   select aggregate_id, min(recorded_at) as created_at,
-                         min(position) as created_position, max(recorded_at) as updated_at
+                         min(position) as created_position, max(recorded_at) as updated_at,
+                         min(sequence) - 1 as base
                     from appended where aggregate_type = '{}' group by aggregate_id),
              {}",
             Partner::TYPE,
@@ -179,7 +181,9 @@ struct Stamp {
 }
 
 /// The writes of a batch's rows, as common table expressions over
-/// `partner_stamps(aggregate_id, created_at, created_position, updated_at)`, with the
+/// `partner_stamps(aggregate_id, created_at, created_position, updated_at, base)` (`base`: the
+/// version the row must be at for an append's own events to be written onto it; null for the
+/// runner, which applies every event in order), with the
 /// parameters [`row_arguments`] gives. A partner whose details the batch states is upserted; one
 /// only archived or restored is updated. Every write is guarded by the version, so a batch
 /// applied twice (or after the append wrote it) changes nothing. With `returning`, each gives
@@ -200,6 +204,9 @@ fn row_writes(returning: bool) -> String {
          as u(id, name, email, phone, street, city, zip, country, vat, customer, supplier,
               archived, version)
        join partner_stamps s on s.aggregate_id = u.id::text
+      -- written along with an append only onto the row as its stream stood before it (a row
+      -- behind, with events the runner has yet to apply, is left to the runner).
+      where s.base is null or s.base = coalesce((select p.version from partner p where p.id = u.id), 0)
      on conflict (id) do update
         set name = excluded.name, name_sort = excluded.name_sort, email = excluded.email,
             phone = excluded.phone, street = excluded.street, city = excluded.city,
@@ -215,6 +222,7 @@ fn row_writes(returning: bool) -> String {
        from unnest($15::uuid[], $16::bool[], $17::bigint[]) as u(id, archived, version)
        join partner_stamps s on s.aggregate_id = u.id::text
       where partner.id = u.id and partner.version < u.version
+        and (s.base is null or partner.version = s.base)
      {returning})"
     )
 }

@@ -57,10 +57,14 @@ pub enum StoreError {
 
 impl StoreError {
     /// A database failure as the store reports it: a unique violation of the log's key is the
-    /// optimistic lock refusing a second writer of the same sequence number.
+    /// optimistic lock refusing a second writer of the same sequence number (one of a read
+    /// model written with the append is a failure like any other).
     pub fn from_append(error: sqlx::Error) -> Self {
         match &error {
-            sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => {
+            sqlx::Error::Database(db)
+                if db.code().as_deref() == Some("23505")
+                    && db.constraint().is_none_or(|c| c == "events_pkey") =>
+            {
                 StoreError::Conflict
             }
             _ => StoreError::Database(error),

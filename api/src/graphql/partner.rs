@@ -12,7 +12,6 @@ use domain::text::TextError;
 use projections::partner::{
     self as read_model, PartnerFilter, PartnerPage, PartnerRow, PartnerSort, SortKey,
 };
-use projections::Progress;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -529,11 +528,6 @@ impl PartnerRefInput {
     }
 }
 
-/// The partner read model's progress as a partner mutation sees it: its row is written with its
-/// events, so there is nothing to wait for.
-static WITH_THE_LOG: std::sync::LazyLock<Progress> =
-    std::sync::LazyLock::new(Progress::with_the_log);
-
 /// Sends a parsed command and answers with the partner as its command wrote it.
 async fn send(
     ctx: &Context<'_>,
@@ -546,7 +540,7 @@ async fn send(
         &actor,
         parsed,
         CommandBus::partner_row,
-        |_| &WITH_THE_LOG,
+        |s| &s.partner_progress,
         read_model::get,
     )
     .await

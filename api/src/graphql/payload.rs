@@ -101,7 +101,7 @@ where
 }
 
 /// [`send_one`] for a bus method that answers with the record's row as its command wrote it:
-/// the payload is that row, read only when the command wrote none.
+/// the payload is that row, read (once `progress` shows the command) only when there is none.
 pub async fn send_one_returning<'a, P, C, Read>(
     ctx: &Context<'a>,
     actor: &Actor,
@@ -126,12 +126,15 @@ where
     };
     let context = RequestContext::of(ctx).command_context(&actor.login);
     let result = dispatch(&state.bus, id, command, &context).await;
-    let (row, user_errors) = settle(
-        ctx,
-        result.map(|(at, row)| (row, Some(at))),
-        progress(state),
-    )
-    .await?;
+    // a row written with the events shows them: nothing to wait for. Without one (the command
+    // changed nothing, or the row was behind and left to the runner), the read model is waited
+    // for.
+    let with_the_log = Progress::with_the_log();
+    let progress = match &result {
+        Ok((_, Some(_))) => &with_the_log,
+        _ => progress(state),
+    };
+    let (row, user_errors) = settle(ctx, result.map(|(at, row)| (row, Some(at))), progress).await?;
     match row {
         Some(Some(row)) => Ok(P::new(Some(row), user_errors)),
         _ => P::reload(ctx, user_errors, read(state.reads(), id)).await,
