@@ -54,7 +54,8 @@ struct Remembered {
 /// The sessions of one database, by token.
 #[derive(Debug, Default)]
 pub struct Sessions {
-    remembered: Mutex<HashMap<String, Remembered>>,
+    /// By the token's SHA-256, as the database keeps it: the tokens themselves are not kept.
+    remembered: Mutex<HashMap<[u8; 32], Remembered>>,
     ended: AtomicU64,
 }
 
@@ -73,7 +74,7 @@ impl Sessions {
     /// and nothing it depends on changed since (`seen` is now).
     pub fn get(&self, token: &str, seen: Seen) -> Option<Session> {
         let remembered = self.remembered.lock().ok()?;
-        let found = remembered.get(token)?;
+        let found = remembered.get(&key(token))?;
         let fresh = found.looked_up.elapsed() < FRESH_FOR
             && found.seen == seen
             && found.session.expires_at > Utc::now();
@@ -93,7 +94,7 @@ impl Sessions {
             }
         }
         remembered.insert(
-            token.to_owned(),
+            key(token),
             Remembered {
                 session,
                 looked_up: Instant::now(),
@@ -107,9 +108,15 @@ impl Sessions {
     pub fn forget(&self, token: &str) {
         self.ended.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut remembered) = self.remembered.lock() {
-            remembered.remove(token);
+            remembered.remove(&key(token));
         }
     }
+}
+
+/// What a session is remembered by: its token's SHA-256.
+fn key(token: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes()).into()
 }
 
 #[cfg(test)]
