@@ -112,8 +112,8 @@ pub struct Report {
 /// Measures `ours` and `raw` over `rounds` rounds, alternating which goes first.
 async fn interleaved<O, R, FO, FR>(
     rounds: usize,
-    mut ours: FO,
-    mut raw: FR,
+    ours: FO,
+    raw: FR,
 ) -> anyhow::Result<(Spread, Spread)>
 where
     FO: FnMut() -> O,
@@ -121,16 +121,7 @@ where
     O: Future<Output = anyhow::Result<f64>>,
     R: Future<Output = anyhow::Result<f64>>,
 {
-    let (mut o, mut r) = (Vec::new(), Vec::new());
-    for round in 0..rounds {
-        if round % 2 == 0 {
-            r.push(raw().await?);
-            o.push(ours().await?);
-        } else {
-            o.push(ours().await?);
-            r.push(raw().await?);
-        }
-    }
+    let (o, r) = rounds_of(rounds, ours, raw).await?;
     Ok((Spread::of(&o), Spread::of(&r)))
 }
 
@@ -138,14 +129,35 @@ where
 /// rates, then of the latencies.
 async fn interleaved_measured<O, R, FO, FR>(
     rounds: usize,
-    mut ours: FO,
-    mut theirs: FR,
+    ours: FO,
+    theirs: FR,
 ) -> anyhow::Result<((Spread, Spread), (Spread, Spread))>
 where
     FO: FnMut() -> O,
     FR: FnMut() -> R,
     O: Future<Output = anyhow::Result<Measured>>,
     R: Future<Output = anyhow::Result<Measured>>,
+{
+    let (o, t) = rounds_of(rounds, ours, theirs).await?;
+    let spread =
+        |m: &[Measured], f: fn(&Measured) -> f64| Spread::of(&m.iter().map(f).collect::<Vec<_>>());
+    Ok((
+        (spread(&o, |m| m.rate), spread(&t, |m| m.rate)),
+        (spread(&o, |m| m.p99), spread(&t, |m| m.p99)),
+    ))
+}
+
+/// Each side's figure of every round, the sides taking turns at going first.
+async fn rounds_of<T, O, R, FO, FR>(
+    rounds: usize,
+    mut ours: FO,
+    mut theirs: FR,
+) -> anyhow::Result<(Vec<T>, Vec<T>)>
+where
+    FO: FnMut() -> O,
+    FR: FnMut() -> R,
+    O: Future<Output = anyhow::Result<T>>,
+    R: Future<Output = anyhow::Result<T>>,
 {
     let (mut o, mut t) = (Vec::new(), Vec::new());
     for round in 0..rounds {
@@ -157,12 +169,7 @@ where
             t.push(theirs().await?);
         }
     }
-    let spread =
-        |m: &[Measured], f: fn(&Measured) -> f64| Spread::of(&m.iter().map(f).collect::<Vec<_>>());
-    Ok((
-        (spread(&o, |m| m.rate), spread(&t, |m| m.rate)),
-        (spread(&o, |m| m.p99), spread(&t, |m| m.p99)),
-    ))
+    Ok((o, t))
 }
 
 fn row(

@@ -110,6 +110,16 @@ pub struct Measured {
     pub p99: f64,
 }
 
+impl Measured {
+    /// The rate and p99 of operations taking `samples` (ms each) in `elapsed` all told.
+    fn of(mut samples: Vec<f64>, elapsed: Duration) -> Self {
+        Self {
+            rate: samples.len() as f64 / elapsed.as_secs_f64(),
+            p99: percentile(&mut samples, 99.0),
+        }
+    }
+}
+
 /// S1, S2: `createPartner` mutations over HTTP to the server at `addr` (ours or the ceiling),
 /// each answered with the new partner; partners `first..first + ops`.
 pub async fn create_partners_at(
@@ -120,7 +130,7 @@ pub async fn create_partners_at(
     first: u64,
 ) -> anyhow::Result<Measured> {
     let connections = connections_to(addr, token, clients).await?;
-    let (mut samples, elapsed) = spread_over(clients, ops, move |client, n| {
+    let (samples, elapsed) = spread_over(clients, ops, move |client, n| {
         let connections = connections.clone();
         async move {
             let body = create_mutation(first + n as u64)?;
@@ -133,10 +143,7 @@ pub async fn create_partners_at(
         }
     })
     .await?;
-    Ok(Measured {
-        rate: ops as f64 / elapsed.as_secs_f64(),
-        p99: percentile(&mut samples, 99.0),
-    })
+    Ok(Measured::of(samples, elapsed))
 }
 
 /// S3, S4: reads over HTTP to the server at `addr` (ours or the ceiling).
@@ -149,7 +156,7 @@ pub async fn reads_at(
     ops: usize,
 ) -> anyhow::Result<Measured> {
     let connections = connections_to(addr, token, clients).await?;
-    let (mut samples, elapsed) = spread_over(clients, ops, move |client, n| {
+    let (samples, elapsed) = spread_over(clients, ops, move |client, n| {
         let connections = connections.clone();
         let ids = ids.clone();
         async move {
@@ -164,10 +171,7 @@ pub async fn reads_at(
         }
     })
     .await?;
-    Ok(Measured {
-        rate: ops as f64 / elapsed.as_secs_f64(),
-        p99: percentile(&mut samples, 99.0),
-    })
+    Ok(Measured::of(samples, elapsed))
 }
 
 /// The GraphQL request of a read workload, the `n`th of its run.
@@ -1154,25 +1158,10 @@ pub async fn order_to_posted_invoice(
             "invoice { id }",
         )
         .await?;
-        let invoice = id_of(&drafted, "invoice")?;
-        let posted = must(
-            client,
-            "postInvoice",
-            "InvoiceIdInput",
-            json!({ "id": invoice }),
-            "invoice { id number state total }",
-        )
-        .await?;
-        anyhow::ensure!(
-            posted["invoice"]["state"] == "POSTED",
-            "not posted: {posted}"
-        );
+        post(client, &id_of(&drafted, "invoice")?).await?;
         samples.push(at.elapsed().as_secs_f64() * 1000.0);
     }
-    Ok(Measured {
-        rate: flows as f64 / started.elapsed().as_secs_f64(),
-        p99: percentile(&mut samples, 99.0),
-    })
+    Ok(Measured::of(samples, started.elapsed()))
 }
 
 /// S6: `invoices` times, one after the other, a customer invoice of three lines created, then
@@ -1202,23 +1191,25 @@ pub async fn invoice_create_and_post(
             "invoice { id total }",
         )
         .await?;
-        let invoice = id_of(&drafted, "invoice")?;
-        let posted = must(
-            client,
-            "postInvoice",
-            "InvoiceIdInput",
-            json!({ "id": invoice }),
-            "invoice { id number state total }",
-        )
-        .await?;
-        anyhow::ensure!(
-            posted["invoice"]["state"] == "POSTED",
-            "not posted: {posted}"
-        );
+        post(client, &id_of(&drafted, "invoice")?).await?;
         samples.push(at.elapsed().as_secs_f64() * 1000.0);
     }
-    Ok(Measured {
-        rate: invoices as f64 / started.elapsed().as_secs_f64(),
-        p99: percentile(&mut samples, 99.0),
-    })
+    Ok(Measured::of(samples, started.elapsed()))
+}
+
+/// Posts draft invoice `id` and insists it is posted.
+async fn post(client: &mut Client, id: &str) -> anyhow::Result<()> {
+    let posted = must(
+        client,
+        "postInvoice",
+        "InvoiceIdInput",
+        json!({ "id": id }),
+        "invoice { id number state total }",
+    )
+    .await?;
+    anyhow::ensure!(
+        posted["invoice"]["state"] == "POSTED",
+        "not posted: {posted}"
+    );
+    Ok(())
 }

@@ -10,7 +10,7 @@ use commands::{AppState, CommandBus, CommandContext, Failure};
 use projections::{Checkpoint, PgPool, Progress, QueryError};
 use uuid::Uuid;
 
-use super::error::{internal, settle, settle_at, UserError};
+use super::error::{internal, settle, UserError};
 use super::request::RequestContext;
 
 /// A mutation's answer about one record: the record as the read model shows it afterwards,
@@ -96,8 +96,7 @@ where
     };
     let context = RequestContext::of(ctx).command_context(&actor.login);
     let result = dispatch(&state.bus, id, command, &context).await;
-    let user_errors = settle_at(ctx, result, progress(state)).await?;
-    P::reload(ctx, user_errors, read(state.reads(), id)).await
+    answer(ctx, id, result.map(|at| (at, None)), progress, read).await
 }
 
 /// [`send_one`] for a bus method that answers with the record's row as its command wrote it:
@@ -126,6 +125,23 @@ where
     };
     let context = RequestContext::of(ctx).command_context(&actor.login);
     let result = dispatch(&state.bus, id, command, &context).await;
+    answer(ctx, id, result, progress, read).await
+}
+
+/// The payload of what was sent for record `id`: the row the command wrote, if any, else the
+/// record as `read` finds it once `progress` shows the command; or the refusal.
+async fn answer<'a, P, Read>(
+    ctx: &Context<'a>,
+    id: Uuid,
+    result: Result<(Checkpoint, Option<P::Row>), Failure>,
+    progress: impl FnOnce(&AppState) -> &Progress,
+    read: impl FnOnce(&'a PgPool, Uuid) -> Read,
+) -> Result<P>
+where
+    P: Payload,
+    Read: Future<Output = Result<Option<P::Row>, QueryError>>,
+{
+    let state = ctx.data::<AppState>()?;
     // a row written with the events shows them: nothing to wait for. Without one (the command
     // changed nothing, or the row was behind and left to the runner), the read model is waited
     // for.
