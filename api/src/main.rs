@@ -264,9 +264,7 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
 async fn standby(url: &str, pool_size: u32) -> anyhow::Result<sqlx::PgPool> {
     let options: sqlx::postgres::PgConnectOptions =
         url.parse().context("the replica's URL does not read")?;
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(pool_size)
-        .acquire_timeout(Duration::from_secs(10))
+    let pool = api::database::pool_options(pool_size)
         .connect_with(options)
         .await
         .context("cannot connect to the replica")?;

@@ -7,6 +7,7 @@
 //! runs the workloads, drops the databases, and reports medians with their range.
 
 mod ceiling;
+mod cost;
 mod fixtures;
 mod http_client;
 pub mod stats;
@@ -25,6 +26,7 @@ use sqlx::{ConnectOptions, Connection, PgPool};
 use uuid::Uuid;
 
 use ceiling::Ceiling;
+use cost::PerRequest;
 use stats::Spread;
 use workloads::{Measured, Read, Server};
 
@@ -125,26 +127,44 @@ where
     Ok((Spread::of(&o), Spread::of(&r)))
 }
 
-/// Like [`interleaved`], for workloads measured as a rate and a p99 latency: the spreads of the
-/// rates, then of the latencies.
+/// Both sides of a comparison as a rate and a p99 latency, with what each spent per request.
+struct Compared {
+    rates: (Spread, Spread),
+    p99s: (Spread, Spread),
+    costs: ([Spread; 4], [Spread; 4]),
+}
+
+/// Like [`interleaved`], for workloads of `requests` requests measured as a rate and a p99
+/// latency, each run costed ([`cost::costed`]) on the server behind `pool`.
 async fn interleaved_measured<O, R, FO, FR>(
     rounds: usize,
-    ours: FO,
-    theirs: FR,
-) -> anyhow::Result<((Spread, Spread), (Spread, Spread))>
+    (pool, requests): (&PgPool, usize),
+    mut ours: FO,
+    mut theirs: FR,
+) -> anyhow::Result<Compared>
 where
     FO: FnMut() -> O,
     FR: FnMut() -> R,
     O: Future<Output = anyhow::Result<Measured>>,
     R: Future<Output = anyhow::Result<Measured>>,
 {
-    let (o, t) = rounds_of(rounds, ours, theirs).await?;
-    let spread =
-        |m: &[Measured], f: fn(&Measured) -> f64| Spread::of(&m.iter().map(f).collect::<Vec<_>>());
-    Ok((
-        (spread(&o, |m| m.rate), spread(&t, |m| m.rate)),
-        (spread(&o, |m| m.p99), spread(&t, |m| m.p99)),
-    ))
+    let (o, t) = rounds_of(
+        rounds,
+        || cost::costed(pool, requests, ours()),
+        || cost::costed(pool, requests, theirs()),
+    )
+    .await?;
+    let spread = |m: &[(Measured, PerRequest)], f: fn(&Measured) -> f64| {
+        Spread::of(&m.iter().map(|(m, _)| f(m)).collect::<Vec<_>>())
+    };
+    let costs = |m: &[(Measured, PerRequest)]| {
+        PerRequest::spreads(&m.iter().map(|(_, c)| *c).collect::<Vec<_>>())
+    };
+    Ok(Compared {
+        rates: (spread(&o, |m| m.rate), spread(&t, |m| m.rate)),
+        p99s: (spread(&o, |m| m.p99), spread(&t, |m| m.p99)),
+        costs: (costs(&o), costs(&t)),
+    })
 }
 
 /// Each side's figure of every round, the sides taking turns at going first.
@@ -599,11 +619,24 @@ async fn business_flows(
     let server = Server::start(pool.clone()).await?;
     let books = workloads::set_up_books(&server).await?;
     let (flows, invoices) = (size.single_client_ops / 5, size.single_client_ops / 3);
+    let (flows, invoices) = (flows.max(1), invoices.max(1));
     let (mut s5, mut s6) = (Vec::new(), Vec::new());
     for _ in 0..size.rounds {
-        s5.push(workloads::order_to_posted_invoice(&server, &books, flows.max(1)).await?);
-        s6.push(workloads::invoice_create_and_post(&server, &books, invoices.max(1)).await?);
+        let flow = workloads::order_to_posted_invoice(&server, &books, flows);
+        s5.push(cost::costed(pool, flows, flow).await?);
+        let invoice = workloads::invoice_create_and_post(&server, &books, invoices);
+        s6.push(cost::costed(pool, invoices, invoice).await?);
     }
+    let profile = |ids: [&'static str; 4], what: &str, runs: &[(Measured, PerRequest)]| {
+        let costs = PerRequest::spreads(&runs.iter().map(|(_, c)| *c).collect::<Vec<_>>());
+        cost_rows(&ids, what, (costs, None))
+    };
+    let (s5_profile, s6_profile) = (
+        profile(["S5c", "S5g", "S5t", "S5w"], "a flow", &s5),
+        profile(["S6c", "S6g", "S6t", "S6w"], "an invoice", &s6),
+    );
+    let rates = |runs: Vec<(Measured, PerRequest)>| runs.into_iter().map(|(m, _)| m).collect();
+    let (s5, s6): (Vec<Measured>, Vec<Measured>) = (rates(s5), rates(s6));
     let alone = |id, workload: &str, unit, measured: &[Measured], target, at_least: f64| {
         let spread = Spread::of(&measured.iter().map(|m| m.rate).collect::<Vec<_>>());
         Row {
@@ -617,7 +650,7 @@ async fn business_flows(
             met: Some(spread.median >= at_least),
         }
     };
-    Ok(vec![
+    let mut rows = vec![
         alone(
             "S5",
             "sale order → confirm → deliver → invoice → post, through GraphQL, 1 client",
@@ -634,7 +667,10 @@ async fn business_flows(
             "≥ 300 invoices/s",
             300.0,
         ),
-    ])
+    ];
+    rows.splice(1..1, s5_profile);
+    rows.extend(s6_profile);
+    Ok(rows)
 }
 
 /// The partners of the read workloads, made once in the server's database (by W7 or S).
@@ -675,15 +711,15 @@ async fn against_ceiling(
         ..
     } = size;
     let rate_and_p99 = |rows: &mut Vec<Row>,
-                        (id, p99_id): (&'static str, &'static str),
+                        (id, p99_id, cost_ids): CompareIds,
                         what: String,
-                        (rates, p99s): ((Spread, Spread), (Spread, Spread)),
+                        compared: Compared,
                         (at_least, target): (f64, &'static str)| {
         rows.push(row(
             id,
             what.clone(),
             "requests/s",
-            rates,
+            compared.rates,
             target,
             move |_, r| r >= at_least,
         ));
@@ -693,7 +729,7 @@ async fn against_ceiling(
             p99_id,
             format!("{what}, p99"),
             "ms",
-            p99s,
+            compared.p99s,
             if list {
                 "≤ 10 ms"
             } else {
@@ -701,15 +737,22 @@ async fn against_ceiling(
             },
             move |ours, r| if list { ours <= 10.0 } else { r <= 1.5 },
         ));
+        let (ours, theirs) = compared.costs;
+        rows.extend(cost_rows(cost_ids, &what, (ours, Some(theirs))));
     };
     {
         progress("S1, S2 create partner: erp against the ceiling");
         let server = Server::start(pool.clone()).await?;
         let ceiling = Ceiling::start(pool.clone()).await?;
         let mut next = 1_000_000_u64;
-        for (clients, ops, ids) in [(1, one, ("S1", "S1p")), (clients, many, ("S2", "S2p"))] {
+        let creates: [(usize, usize, CompareIds); 2] = [
+            (1, one, ("S1", "S1p", &["S1c", "S1g", "S1t", "S1w"])),
+            (clients, many, ("S2", "S2p", &["S2c", "S2g", "S2t", "S2w"])),
+        ];
+        for (clients, ops, ids) in creates {
             let measured = interleaved_measured(
                 rounds,
+                (pool, ops),
                 || {
                     next += ops as u64;
                     workloads::create_partners_at(server.addr, &server.token, clients, ops, next)
@@ -731,16 +774,16 @@ async fn against_ceiling(
         let server = Server::start(reads_pool.clone()).await?;
         let ids = read_partners(&server, size.read_partners).await?;
         let ceiling = Ceiling::start(reads_pool.clone()).await?;
-        let reads = [
+        let reads: [(Read, CompareIds, &str, (f64, &'static str)); 2] = [
             (
                 Read::Form,
-                ("S3", "S3p"),
+                ("S3", "S3p", &["S3c", "S3g"]),
                 "form read by id",
                 (0.8, "≥ 80 % of the ceiling"),
             ),
             (
                 Read::Search,
-                ("S4", "S4p"),
+                ("S4", "S4p", &["S4c", "S4g"]),
                 "list page of 50 by name fragment, with totalCount",
                 (1.0, "≥ 100 % of the ceiling"),
             ),
@@ -748,6 +791,7 @@ async fn against_ceiling(
         for (read, row_ids, what, at_least) in reads {
             let measured = interleaved_measured(
                 rounds,
+                (reads_pool, size.reads),
                 || {
                     workloads::reads_at(
                         server.addr,
@@ -782,6 +826,40 @@ async fn against_ceiling(
         met: Some(rss <= 64.0),
     });
     Ok(rows)
+}
+
+/// The rows of a comparison: its rate, its p99 and its profile's figures.
+type CompareIds = (&'static str, &'static str, &'static [&'static str]);
+
+/// The profile of a comparison: what each side spent per request, one row a figure named in
+/// `ids` (CPU of this process, CPU of PostgreSQL, writing transactions, WAL bytes; the first
+/// `ids.len()` of them). Figures to explain a ratio with, not targets.
+fn cost_rows(
+    ids: &[&'static str],
+    what: &str,
+    (ours, theirs): ([Spread; 4], Option<[Spread; 4]>),
+) -> Vec<Row> {
+    const FIGURES: [(&str, &str); 4] = [
+        ("CPU of the bench process (server and clients)", "µs each"),
+        ("CPU of PostgreSQL", "µs each"),
+        ("transactions that wrote", "each"),
+        ("WAL written", "bytes each"),
+    ];
+    let theirs = theirs.map(|t| t.map(Some)).unwrap_or([None; 4]);
+    ids.iter()
+        .zip(FIGURES)
+        .zip(ours.into_iter().zip(theirs))
+        .map(|((id, (figure, unit)), (ours, theirs))| Row {
+            id,
+            workload: format!("{what}: {figure}"),
+            unit,
+            ours,
+            raw: theirs,
+            ratio: theirs.map(|theirs| ours.median / theirs.median),
+            target: "(profile)",
+            met: None,
+        })
+        .collect()
 }
 
 /// Partners for the read workloads: varied names, about half of them containing "an".

@@ -389,11 +389,9 @@ impl Server {
             return Err(ManagerError::Unknown(name));
         }
         self.make_room().await?;
-        let pool = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(self.pools.per_database)
+        let pool = crate::database::pool_options(self.pools.per_database)
             .min_connections(0)
             .idle_timeout(self.pools.idle)
-            .acquire_timeout(Duration::from_secs(10))
             .connect(&self.url_of(&name)?)
             .await?;
         let started = async {
