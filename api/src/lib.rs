@@ -20,7 +20,8 @@ pub use commands::{AppState, Backend};
 
 /// What the server logs when `RUST_LOG` does not say: information and up, but not the spans
 /// async-graphql's tracing extension opens for every request and every field it resolves
-/// (`RUST_LOG=info,async_graphql=info` shows them), nor sqlx's statements.
+/// (`RUST_LOG=info,async_graphql=info` shows them; only then is the extension installed), nor
+/// sqlx's statements.
 pub const LOG_FILTER: &str = "info,sqlx=warn,async_graphql=warn";
 pub use http::app;
 

@@ -68,7 +68,7 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, configuration::Configuratio
 
 /// The schema, with the state every resolver reads from; `introspection` says who may read it.
 pub fn schema(state: AppState, introspection: Introspection) -> AppSchema {
-    builder()
+    let schema = builder()
         .data(DataLoader::new(
             ReadLoader(state.reads().clone()),
             tokio::spawn,
@@ -86,9 +86,16 @@ pub fn schema(state: AppState, introspection: Introspection) -> AppSchema {
             depth: 12,
             introspection,
         })
-        .limit_complexity(20_000)
-        .extension(async_graphql::extensions::Tracing)
-        .finish()
+        .limit_complexity(20_000);
+    // async-graphql's spans (one a request and one a field) only where the log shows them
+    // (`RUST_LOG=async_graphql=info`): filtered out, they still cost every field a wrapper.
+    if tracing::enabled!(target: "async_graphql::graphql", tracing::Level::INFO) {
+        schema
+            .extension(async_graphql::extensions::Tracing)
+            .finish()
+    } else {
+        schema.finish()
+    }
 }
 
 /// The schema in SDL, as `erp schema` prints it and `/graphql/schema.graphql` serves it.
