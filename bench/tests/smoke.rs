@@ -18,14 +18,25 @@ async fn every_workload_runs_and_reports_a_figure_next_to_raw() {
         ]
     );
     for row in &report.rows {
-        assert!(
-            row.ours.median.is_finite() && row.ours.median > 0.0,
-            "{row:?}"
-        );
-        if let Some(raw) = &row.raw {
-            assert!(raw.median.is_finite() && raw.median > 0.0, "{row:?}");
+        let figures = std::iter::once(row.ours.median).chain(row.raw.map(|raw| raw.median));
+        if row.target == "(profile)" {
+            // a profile's figure may be 0 at this size (CPU is read to 10 ms), or not known
+            // (PostgreSQL's CPU, for a server on another machine); never below 0.
+            assert!(
+                figures.into_iter().all(|f| f.is_nan() || f >= 0.0),
+                "{row:?}"
+            );
+        } else {
+            assert!(
+                figures.into_iter().all(|f| f.is_finite() && f > 0.0),
+                "{row:?}"
+            );
         }
     }
+    // each created partner wrote at least its own transaction, ours and the ceiling's.
+    let created = report.rows.iter().find(|r| r.id == "S1t").unwrap();
+    assert!(created.ours.median >= 1.0, "{created:?}");
+    assert!(created.raw.unwrap().median >= 1.0, "{created:?}");
     let table = bench::table(&report);
     assert!(table.contains("| W5 |"), "{table}");
 }

@@ -12,10 +12,10 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use sha2::{Digest as _, Sha256};
+use sha2::Digest as _;
 use sqlx::{Connection, PgPool};
 
-use store::chain::{hex, unhex, GENESIS};
+use store::chain::{hex, running_hasher, unhex, GENESIS};
 
 use crate::configuration::ReplayError;
 
@@ -67,17 +67,7 @@ fn step(
     hash: Option<&[u8]>,
     recorded_at: DateTime<Utc>,
 ) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    hasher.update(b"erp-digest-v1");
-    hasher.update(running);
-    hasher.update(position.to_be_bytes());
-    match hash {
-        Some(hash) => {
-            hasher.update([1]);
-            hasher.update(hash);
-        }
-        None => hasher.update([0]),
-    }
+    let mut hasher = running_hasher(b"erp-digest-v1", running, position, hash);
     hasher.update(recorded_at.timestamp_micros().to_be_bytes());
     hasher.finalize().into()
 }
@@ -158,6 +148,19 @@ pub async fn check(pool: &PgPool, kept: &Digest) -> Result<Result<(), String>, R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_digest_step_is_the_documented_sha_256_computed_elsewhere() {
+        // expected value from Python's hashlib over b"erp-digest-v1" + running + position (8
+        // bytes, big-endian) + 1 + the event's hash + its time in µs since 1970 (8 bytes).
+        let at = DateTime::parse_from_rfc3339("2026-12-02T12:00:00.000001Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            hex(&step(&GENESIS, 7, Some(&[0xab; 32]), at)),
+            "8f2f93da54918b46378674a45e08975bd5ae268dca903ba8acfa128a61561719"
+        );
+    }
 
     #[test]
     fn a_digest_reads_back_as_printed_and_bad_text_is_refused() {

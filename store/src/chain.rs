@@ -54,8 +54,17 @@ pub fn link(previous: &[u8], event: Link<'_>) -> [u8; 32] {
 /// The running hash of the global order after one more event (`hash`: none for an event that
 /// has none).
 pub fn seal(running: &[u8], position: i64, hash: Option<&[u8]>) -> [u8; 32] {
+    running_hasher(b"erp-seal-v1", running, position, hash)
+        .finalize()
+        .into()
+}
+
+/// A running hash over the global order, `tag` naming which, fed one more event: the hash so
+/// far, the event's position, then a byte saying whether it has a hash, and the hash. The seal
+/// ([`seal`]) finishes it as it is; the log's digest adds the time the event was recorded.
+pub fn running_hasher(tag: &[u8], running: &[u8], position: i64, hash: Option<&[u8]>) -> Sha256 {
     let mut hasher = Sha256::new();
-    hasher.update(b"erp-seal-v1");
+    hasher.update(tag);
     hasher.update(running);
     hasher.update(position.to_be_bytes());
     match hash {
@@ -65,7 +74,7 @@ pub fn seal(running: &[u8], position: i64, hash: Option<&[u8]>) -> [u8; 32] {
         }
         None => hasher.update([0]),
     }
-    hasher.finalize().into()
+    hasher
 }
 
 /// `bytes` in lowercase hex: how a hash is written where text is wanted (an export).
@@ -148,6 +157,20 @@ mod tests {
             ..event("{\"a\":1}")
         };
         assert_ne!(one, link(&GENESIS, untimed));
+    }
+
+    #[test]
+    fn a_seal_is_the_documented_sha_256_computed_elsewhere() {
+        // expected values from Python's hashlib over b"erp-seal-v1" + running + position (8
+        // bytes, big-endian) + 1 and the event's hash, or + 0 when it has none.
+        assert_eq!(
+            hex(&seal(&GENESIS, 7, Some(&[0xab; 32]))),
+            "deae8570f31b25515b858113e97f9d924d51bc0b83bef79ccb7ac3fc9c19b9ca"
+        );
+        assert_eq!(
+            hex(&seal(&GENESIS, 8, None)),
+            "fa13133dccec40de7816dbb2798951a2e7f1593765bb7fe89a273a7f60b559a1"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! What the server logs. async-graphql's spans (one a request, one a field) are left out of the
-//! schema unless the log would show them, since even filtered out they wrap every field; asked
-//! for (`RUST_LOG=async_graphql=info`), they are there.
+//! schema unless the log would show them, since even filtered out they wrap every field (what
+//! that saves is measured by the bench: S3c); asked for (`RUST_LOG=async_graphql=info`), they
+//! are there.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -47,13 +48,9 @@ async fn logged_under(filter: &str) -> String {
 #[tokio::test]
 async fn graphql_spans_are_logged_when_the_filter_asks_for_them() {
     let asked = logged_under("warn,async_graphql=info").await;
-    assert!(
-        asked.contains("async_graphql::graphql") && asked.contains("me"),
-        "no span of async-graphql in:\n{asked}"
-    );
-    let default = logged_under(api::LOG_FILTER).await;
-    assert!(
-        !default.contains("async_graphql::graphql"),
-        "spans logged under the default filter:\n{default}"
-    );
+    // the closed span of the field asked for: `field{path=me ...}: async_graphql::graphql: close`
+    let field = asked
+        .lines()
+        .any(|line| line.contains("field{path=me ") && line.contains("async_graphql::graphql"));
+    assert!(field, "no span of the field `me` in:\n{asked}");
 }
