@@ -35,7 +35,7 @@ pub struct Cost {
 pub struct PerRequest {
     /// CPU time of this process, µs.
     pub process_cpu_us: f64,
-    /// CPU time of PostgreSQL's processes, µs (`NaN` for a server on another machine).
+    /// CPU time of the pool's PostgreSQL cluster, µs (`NaN` for a server on another machine).
     pub postgres_cpu_us: f64,
     pub writing_transactions: f64,
     pub wal_bytes: f64,

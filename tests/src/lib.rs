@@ -55,6 +55,19 @@ fn server() -> PgConnectOptions {
         .database("postgres")
 }
 
+/// The details of a partner that is a customer and nothing more: `name`, no contact, no address.
+pub fn customer_details(name: &str) -> domain::partner::PartnerDetails {
+    domain::partner::PartnerDetails {
+        name: domain::partner::PartnerName::parse(name).expect("a valid partner name"),
+        email: None,
+        phone: None,
+        address: domain::partner::Address::default(),
+        vat: None,
+        is_customer: true,
+        is_supplier: false,
+    }
+}
+
 /// The URL of the test server (its `postgres` database), for harnesses that make their own
 /// databases.
 pub fn server_url() -> String {

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use commands::{CommandBus, CommandContext};
-use domain::partner::{Address, PartnerCommand, PartnerDetails, PartnerName};
+use domain::partner::PartnerCommand;
 use projections::log::{read_batch, Checkpoint};
 use projections::runner::{self, RunnerOptions};
 use projections::{Projection, ProjectionError, StoredEvent, Wake};
@@ -142,15 +142,7 @@ async fn create_seen_table(pool: &PgPool) {
 
 fn customer(name: &str) -> PartnerCommand {
     PartnerCommand::CreatePartner {
-        details: PartnerDetails {
-            name: PartnerName::parse(name).unwrap(),
-            email: None,
-            phone: None,
-            address: Address::default(),
-            vat: None,
-            is_customer: true,
-            is_supplier: false,
-        },
+        details: tests::customer_details(name),
     }
 }
 

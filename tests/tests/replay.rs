@@ -8,22 +8,14 @@ use std::time::Duration;
 
 use api::read_models;
 use commands::CommandContext;
-use domain::partner::{Address, PartnerCommand, PartnerDetails, PartnerName};
+use domain::partner::PartnerCommand;
 use serde_json::json;
 use tests::{TestApp, TestDb};
 use uuid::Uuid;
 
 fn customer(name: &str) -> PartnerCommand {
     PartnerCommand::CreatePartner {
-        details: PartnerDetails {
-            name: PartnerName::parse(name).unwrap(),
-            email: None,
-            phone: None,
-            address: Address::default(),
-            vat: None,
-            is_customer: true,
-            is_supplier: false,
-        },
+        details: tests::customer_details(name),
     }
 }
 

@@ -7,9 +7,7 @@
 
 use cqrs_es::{AggregateContext, CqrsFramework, EventStore};
 use domain::configuration::{Configuration, ConfigurationCommand, CONFIGURATION_ID};
-use domain::partner::{
-    Address, Email, Partner, PartnerChanges, PartnerCommand, PartnerDetails, PartnerName,
-};
+use domain::partner::{Email, Partner, PartnerChanges, PartnerCommand, PartnerName};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
@@ -52,15 +50,7 @@ async fn snapshot_and_tail_equal_the_whole_stream_over_random_histories() {
         let cqrs = CqrsFramework::new(store, vec![], ());
         let id = format!("00000000-0000-4000-8000-{case:012}");
         let created = PartnerCommand::CreatePartner {
-            details: PartnerDetails {
-                name: PartnerName::parse("Start").unwrap(),
-                email: None,
-                phone: None,
-                address: Address::default(),
-                vat: None,
-                is_customer: true,
-                is_supplier: false,
-            },
+            details: tests::customer_details("Start"),
         };
         cqrs.execute(&id, created).await.unwrap();
         let commands = rng.random_range(0..40);
@@ -188,15 +178,7 @@ async fn renamed_partner(db: &TestDb, renames: usize) -> (LogStore<Partner>, Str
     cqrs.execute(
         &id,
         PartnerCommand::CreatePartner {
-            details: PartnerDetails {
-                name: PartnerName::parse("Name 0").unwrap(),
-                email: None,
-                phone: None,
-                address: Address::default(),
-                vat: None,
-                is_customer: true,
-                is_supplier: false,
-            },
+            details: tests::customer_details("Name 0"),
         },
     )
     .await

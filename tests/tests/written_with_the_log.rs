@@ -212,15 +212,7 @@ async fn a_row_behind_its_stream_is_left_to_the_runner() {
         .unwrap();
     // version 2, appended the old way: no row written with it.
     let renamed = domain::partner::PartnerEvent::PartnerUpdated {
-        details: PartnerDetails {
-            name: PartnerName::parse("Agrolait SA").unwrap(),
-            email: None,
-            phone: None,
-            address: Address::default(),
-            vat: None,
-            is_customer: true,
-            is_supplier: false,
-        },
+        details: tests::customer_details("Agrolait SA"),
     };
     let event = store::NewEvent {
         event_type: renamed.event_type(),
