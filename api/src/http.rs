@@ -314,8 +314,15 @@ async fn subscriptions(
                         .and_then(bearer)
                         .or(from_headers.token);
                     let mut data = async_graphql::Data::default();
+                    let company = payload
+                        .get("company")
+                        .or_else(|| payload.get("X-Company"))
+                        .and_then(Value::as_str)
+                        .map(|c| c.trim().chars().take(100).collect())
+                        .or(from_headers.company);
                     let mut context = RequestContext::new(token, None, from_headers.client);
                     context.peer = from_headers.peer;
+                    context.company = company;
                     data.insert(context);
                     Ok(data)
                 })
@@ -638,8 +645,12 @@ fn request_context(headers: &HeaderMap) -> RequestContext {
             .map(|u| u.chars().take(200).collect()),
     );
     context.peer = header(PEER_HEADER).map(str::to_owned);
+    context.company = header(COMPANY_HEADER).map(|c| c.chars().take(100).collect());
     context
 }
+
+/// The header a request names the company it works in with (one of the user's).
+const COMPANY_HEADER: &str = "x-company";
 
 /// The header [`peer`] sets to the address the request came from. Whatever a client sends in
 /// it is removed first: only the connection says where a request comes from.

@@ -1,10 +1,12 @@
 //! Who is asking: passwords (argon2), sessions (bearer tokens, of which only the hash is
 //! stored), and signing a request's token in as an [`Actor`].
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash as Phc, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use domain::configuration::ADMIN_GROUP;
 use domain::user::PasswordHash;
 use rand::RngCore;
 use sqlx::PgPool;
@@ -129,13 +131,20 @@ pub async fn close_session(state: &AppState, token: &str) -> Result<bool, sqlx::
 pub enum AuthFailure {
     /// No token, or one that is unknown, expired or of an inactive user.
     NotSignedIn,
+    /// The request names a company the user does not work in (or one that does not exist:
+    /// the two are not told apart).
+    NotYourCompany(String),
     /// The lookup failed; logged with the request id.
     Internal(String),
 }
 
 /// The actor a request's bearer token signs in, with the configuration their rights are checked
-/// against.
-pub async fn sign_in(state: &AppState, token: Option<&str>) -> Result<Actor, AuthFailure> {
+/// against, working in `company` (one of theirs) or else in their current company.
+pub async fn sign_in(
+    state: &AppState,
+    token: Option<&str>,
+    company: Option<&str>,
+) -> Result<Actor, AuthFailure> {
     let Some(token) = token else {
         return Err(AuthFailure::NotSignedIn);
     };
@@ -158,10 +167,29 @@ pub async fn sign_in(state: &AppState, token: Option<&str>) -> Result<Actor, Aut
         .at_least(&state.pool, session.config_version)
         .await
         .map_err(|e| AuthFailure::Internal(e.to_string()))?;
+    let groups: BTreeSet<String> = session.groups.into_iter().collect();
+    let companies: BTreeSet<String> = if groups.contains(ADMIN_GROUP) {
+        // an administrator can give themselves any company: they see every one.
+        let settings = config.configuration.settings();
+        settings
+            .all_companies()
+            .into_keys()
+            .map(String::from)
+            .collect()
+    } else {
+        session.companies.into_iter().collect()
+    };
+    let company = match company {
+        Some(asked) if companies.contains(asked) => asked.to_owned(),
+        Some(asked) => return Err(AuthFailure::NotYourCompany(asked.to_owned())),
+        None => session.company,
+    };
     Ok(Actor {
         user_id: session.user_id,
         login: session.login,
-        groups: session.groups.into_iter().collect(),
+        groups,
+        companies,
+        company,
         config,
     })
 }
@@ -170,7 +198,7 @@ pub async fn sign_in(state: &AppState, token: Option<&str>) -> Result<Actor, Aut
 /// its user inactive.
 async fn look_up(state: &AppState, token: &str) -> Result<Option<Session>, AuthFailure> {
     sqlx::query_as(
-        "select u.id as user_id, u.login, u.groups,
+        "select u.id as user_id, u.login, u.groups, u.companies, u.company,
                 coalesce((select version from configuration), 0) as config_version, s.expires_at
            from user_session s join app_user u on u.id = s.user_id
           where s.token_hash = sha256(convert_to($1, 'UTF8'))

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use domain::configuration::{
     Code, ConfigurationCommand, Currency, CurrencyCode, Model, Rights, ADMIN_GROUP,
 };
-use domain::user::{Login, PasswordHash, User, UserCommand, UserName};
+use domain::user::{Login, PasswordHash, User, UserCommand, UserCompanies, UserName};
 use projections::{Checkpoint, Wake};
 use sqlx::PgPool;
 use thiserror::Error;
@@ -96,6 +96,7 @@ pub async fn initialize(pool: &PgPool, admin_password: &str) -> Result<bool, Boo
             .map_err(|e| BootstrapError::Command(e.to_string()))?,
         password_hash,
         groups: BTreeSet::from([code(ADMIN_GROUP)?]),
+        companies: UserCompanies::default(),
         login: login.clone(),
     };
     match bus.user(user_id(login.as_str()), admin, &context).await {
@@ -130,6 +131,7 @@ pub async fn reset_admin(
                         name: UserName::parse("Administrator").map_err(Failure::internal)?,
                         password_hash,
                         groups: BTreeSet::from([admin]),
+                        companies: UserCompanies::default(),
                     }],
                     Some(groups) => {
                         let mut groups = groups.clone();
@@ -139,6 +141,8 @@ pub async fn reset_admin(
                             UserCommand::UpdateUser {
                                 name: None,
                                 groups: Some(groups),
+                                companies: None,
+                                company: None,
                             },
                             UserCommand::ChangePassword { password_hash },
                         ]

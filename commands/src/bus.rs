@@ -192,6 +192,13 @@ impl CommandBus {
         command: ConfigurationCommand,
         context: &CommandContext,
     ) -> Result<Checkpoint, Failure> {
+        let removed_company = match &command {
+            ConfigurationCommand::RemoveCompany { code } => Some(code.to_string()),
+            _ => None,
+        };
+        let guard = move || crate::companies::unused(removed_company.clone().unwrap_or_default());
+        let guard: Option<Guard<'_>> =
+            matches!(command, ConfigurationCommand::RemoveCompany { .. }).then_some(&guard);
         Ok(self
             .one::<Configuration>(
                 CONFIGURATION_ID,
@@ -199,7 +206,7 @@ impl CommandBus {
                 command,
                 false,
                 context,
-                None,
+                guard,
             )
             .await?
             .at)

@@ -227,7 +227,10 @@ impl Refusal for domain::configuration::ConfigurationError {
             | E::UnknownGroup(_)
             | E::UnknownStage(_)
             | E::UnknownAccount(_)
-            | E::UnknownJournal(_) => ErrorCode::NotFound,
+            | E::UnknownJournal(_)
+            | E::UnknownCompany(_) => ErrorCode::NotFound,
+            E::MainCompany => ErrorCode::Reserved,
+            E::CompanyCycle { .. } => ErrorCode::Invalid,
             E::DevelopmentVersion { .. } => ErrorCode::DevelopmentVersion,
             E::EssentialModule(_) | E::ReservedGroup => ErrorCode::Reserved,
             E::RequiredBy { .. } => ErrorCode::RequiredByOthers,
@@ -247,6 +250,8 @@ impl Refusal for domain::configuration::ConfigurationError {
             E::ModuleNotInstalled(_) => &[],
             E::UnknownSequence(_) | E::UnknownTax(_) => &["input", "code"],
             E::UnknownCurrency(_) => &["input", "currency"],
+            E::UnknownCompany(_) | E::CompanyCycle { .. } => &["input", "parent"],
+            E::MainCompany => &["input", "code"],
             E::CompanyCurrency(_) | E::ReservedGroup | E::Used { .. } => &["input", "code"],
             E::UnknownForm(_) => &["input", "form"],
             E::UnknownField { .. } => &["input", "field"],
@@ -344,6 +349,8 @@ impl Refusal for domain::user::UserError {
         match self {
             domain::user::UserError::AlreadyExists => ErrorCode::AlreadyExists,
             domain::user::UserError::NotFound => ErrorCode::NotFound,
+            domain::user::UserError::NoCompany => ErrorCode::Required,
+            domain::user::UserError::NotTheirCompany(_) => ErrorCode::Invalid,
         }
     }
 
@@ -351,6 +358,8 @@ impl Refusal for domain::user::UserError {
         path(match self {
             domain::user::UserError::AlreadyExists => &["input", "login"],
             domain::user::UserError::NotFound => &["input", "id"],
+            domain::user::UserError::NoCompany => &["input", "companies"],
+            domain::user::UserError::NotTheirCompany(_) => &["input", "company"],
         })
     }
 }

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod bus;
 pub mod business;
+mod companies;
 pub mod data_module;
 pub mod demo;
 pub mod error;

@@ -61,6 +61,10 @@ pub struct Actor {
     pub user_id: Uuid,
     pub login: String,
     pub groups: BTreeSet<String>,
+    /// The companies whose records the user may see (an administrator: every company).
+    pub companies: BTreeSet<String>,
+    /// The company the request works in: what it creates belongs to it. One of `companies`.
+    pub company: String,
     pub config: Arc<ConfigView>,
 }
 

@@ -30,6 +30,10 @@ pub struct Session {
     pub user_id: Uuid,
     pub login: String,
     pub groups: Vec<String>,
+    /// The companies whose records the user may see.
+    pub companies: Vec<String>,
+    /// The company what the user creates belongs to, unless a request names another.
+    pub company: String,
     /// The configuration's version when it was looked up.
     pub config_version: i64,
     pub expires_at: DateTime<Utc>,
@@ -128,6 +132,8 @@ mod tests {
             user_id: Uuid::nil(),
             login: "ana".into(),
             groups: vec!["sales".into()],
+            companies: vec!["main".into()],
+            company: "main".into(),
             config_version: 3,
             expires_at: Utc::now() + expires_in,
         }

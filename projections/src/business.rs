@@ -94,13 +94,34 @@ pub async fn in_use(pool: &sqlx::PgPool) -> Result<domain::configuration::InUse,
             .bind(<domain::ledger::Numbering as Aggregate>::TYPE)
             .fetch_all(pool)
             .await?;
+    let companies: Vec<String> = sqlx::query_scalar(
+        "select unnest(companies) from app_user union select company from app_user",
+    )
+    .fetch_all(pool)
+    .await?;
     Ok(domain::configuration::InUse {
+        companies: codes(companies),
         taxes: codes(taxes),
         currencies: Default::default(),
         sequences: codes(sequences),
         accounts: codes(accounts),
         journals: codes(journals),
     })
+}
+
+/// What uses company `code`, said for a person (`user 'alice'`), if anything does: users who
+/// work in it.
+pub async fn company_used_by(
+    conn: &mut PgConnection,
+    code: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let user: Option<String> = sqlx::query_scalar(
+        "select login from app_user where $1 = any(companies) or company = $1 order by login limit 1",
+    )
+    .bind(code)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(user.map(|login| format!("user '{login}'")))
 }
 
 /// The last number each sequence gave (up to log position `upto`, if given), by sequence code

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::lines::{line_row, LineTable};
 use crate::log::{AsOf, StoredEvent};
-use crate::page::{push_some, Filter, List};
+use crate::page::{push_some, Companies, Filter, List};
 use crate::past::{one_by_one, replayed};
 use crate::reports::{Dates, ReportBinds};
 use crate::runner::ProjectionError;
@@ -129,15 +129,16 @@ async fn create(
     let row = sqlx::query(
         "insert into business_order (id, side, number, partner_id, order_date, state, untaxed, tax,
                                      total, delivery_status, invoice_status, version, created_at,
-                                     updated_at, decimals)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)
+                                     updated_at, decimals, company)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15)
          on conflict (id) do update
             set side = excluded.side, number = excluded.number, partner_id = excluded.partner_id,
                 order_date = excluded.order_date, state = excluded.state,
                 untaxed = excluded.untaxed, tax = excluded.tax, total = excluded.total,
                 delivery_status = excluded.delivery_status,
                 invoice_status = excluded.invoice_status, version = excluded.version,
-                updated_at = excluded.updated_at, decimals = excluded.decimals",
+                updated_at = excluded.updated_at, decimals = excluded.decimals,
+                company = excluded.company",
     )
     .bind(id)
     .bind(Stored(head.side))
@@ -150,6 +151,7 @@ async fn create(
         .bind(event.sequence)
         .bind(event.recorded_at)
         .bind(i32::try_from(head.decimals).map_err(|e| sqlx::Error::Encode(Box::new(e)))?)
+        .bind(head.company.as_str())
         .execute(&mut *tx)
         .await?;
     sqlx::query("delete from order_invoiced where order_id = $1")
@@ -407,10 +409,12 @@ pub struct OrderRow {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The company the order belongs to.
+    pub company: String,
 }
 
 const COLUMNS: &str = "id, side, number, partner_id, order_date, state, untaxed, tax, total, \
-     delivery_status, invoice_status, version, created_at, updated_at";
+     delivery_status, invoice_status, version, created_at, updated_at, company";
 
 line_row! {
     /// An order line, with how much of it was delivered and invoiced.
@@ -426,6 +430,15 @@ line_row! {
 /// One order.
 pub async fn get<'e>(db: impl PgExecutor<'e>, id: Uuid) -> Result<Option<OrderRow>, sqlx::Error> {
     Ok(LIST.get_many(db, &[id]).await?.pop())
+}
+
+/// One order, if it belongs to one of `companies`.
+pub async fn get_seen<'e>(
+    db: impl PgExecutor<'e>,
+    companies: &Companies,
+    id: Uuid,
+) -> Result<Option<OrderRow>, sqlx::Error> {
+    Ok(LIST.get_seen(db, companies, &[id]).await?.pop())
 }
 
 /// An order as it stood at a point of the log, with its lines as they stood then.
@@ -482,7 +495,7 @@ impl Filter for OrderFilter {
 
 /// Orders, newest first, a page at a time after an order date.
 pub const LIST: List<OrderRow, NaiveDate, OrderFilter> =
-    List::new("business_order", COLUMNS, "order_date", true);
+    List::new("business_order", COLUMNS, "order_date", true).of_companies("company");
 
 /// One group of a sales or purchase analysis.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

@@ -61,6 +61,34 @@ pub(crate) fn push_some<'a, T>(
     }
 }
 
+/// The companies whose records a reader may see: the row filter every read of records that
+/// belong to a company takes, applied in SQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Companies(Vec<String>);
+
+impl Companies {
+    /// The records of the companies `codes`.
+    pub fn of(codes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        Self(codes.into_iter().map(Into::into).collect())
+    }
+
+    pub fn codes(&self) -> &[String] {
+        &self.0
+    }
+
+    /// Whether a record of `company` is one of these companies'.
+    pub fn sees(&self, company: &str) -> bool {
+        self.0.iter().any(|c| c == company)
+    }
+
+    /// Adds ` and <column> = any(<these companies>)` to `sql`.
+    pub fn push(&self, sql: &mut QueryBuilder<'_, Postgres>, column: &str) {
+        sql.push(format!(" and {column} = any("))
+            .push_bind(self.0.clone())
+            .push(")");
+    }
+}
+
 /// What a [`List`] is typed by, without holding any of it (and `Send` whatever it is).
 type Typed<R, K, F> = fn() -> (R, K, F);
 
@@ -72,6 +100,8 @@ pub struct List<R, K, F> {
     /// An expression of the table's columns; the id breaks ties.
     key: &'static str,
     descending: bool,
+    /// The column naming the company each row belongs to, if rows belong to companies.
+    company: Option<&'static str>,
     rows: PhantomData<Typed<R, K, F>>,
 }
 
@@ -88,8 +118,16 @@ impl<R, K, F> List<R, K, F> {
             columns,
             key,
             descending,
+            company: None,
             rows: PhantomData,
         }
+    }
+
+    /// The same list, of rows that belong to the company in `column`: a page shows only the
+    /// rows of the reader's companies.
+    pub(crate) const fn of_companies(mut self, column: &'static str) -> Self {
+        self.company = Some(column);
+        self
     }
 }
 
@@ -112,17 +150,40 @@ where
             .await
     }
 
+    /// The rows of `ids` that exist and belong to `companies`, in no particular order.
+    pub(crate) async fn get_seen<'e>(
+        &self,
+        db: impl sqlx::PgExecutor<'e>,
+        companies: &Companies,
+        ids: &[Uuid],
+    ) -> Result<Vec<R>, sqlx::Error> {
+        let (table, columns) = (self.table, self.columns);
+        let mut sql = QueryBuilder::new(format!("select {columns} from {table} where id = any("));
+        sql.push_bind(ids.to_vec()).push(")");
+        self.push_companies(&mut sql, companies);
+        sql.build_query_as().fetch_all(db).await
+    }
+
+    fn push_companies(&self, sql: &mut QueryBuilder<'_, Postgres>, companies: &Companies) {
+        if let Some(column) = self.company {
+            companies.push(sql, column);
+        }
+    }
+
     /// The first `limit` rows `filter` keeps after `after` (from the start without it), and the
-    /// number of rows it keeps in all.
+    /// number of rows it keeps in all: of the rows of `companies`, where rows belong to
+    /// companies.
     pub async fn page(
         &self,
         pool: &PgPool,
+        companies: &Companies,
         filter: &F,
         after: Option<After<K>>,
         limit: usize,
     ) -> Result<Page<R>, sqlx::Error> {
         let (table, columns, key) = (self.table, self.columns, self.key);
         let mut sql = QueryBuilder::new(format!("select {columns} from {table} where true"));
+        self.push_companies(&mut sql, companies);
         filter.push(&mut sql);
         let (after_op, direction) = if self.descending {
             ("<", " desc")
@@ -140,6 +201,7 @@ where
             .push_bind(i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1));
         let rows: Vec<R> = sql.build_query_as().fetch_all(pool).await?;
         let mut count = QueryBuilder::new(format!("select count(*) from {table} where true"));
+        self.push_companies(&mut count, companies);
         filter.push(&mut count);
         let total_count: i64 = count.build_query_scalar().fetch_one(pool).await?;
         Ok(Page::of(rows, limit, total_count))

@@ -19,6 +19,10 @@ pub struct UserRow {
     pub name: String,
     pub password_hash: String,
     pub groups: Vec<String>,
+    /// The companies whose records the user may see.
+    pub companies: Vec<String>,
+    /// The company what the user creates belongs to, unless a request names another.
+    pub company: String,
     pub active: bool,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -59,11 +63,12 @@ async fn apply_one(
             name,
             password_hash,
             groups,
+            companies,
         } => {
             sqlx::query(
                 "insert into app_user (id, login, name, password_hash, groups, active, version,
-                                       created_at, updated_at)
-                 values ($1, $2, $3, $4, $5, true, $6, $7, $7)
+                                       created_at, updated_at, companies, company)
+                 values ($1, $2, $3, $4, $5, true, $6, $7, $7, $8, $9)
                  on conflict (id) do nothing",
             )
             .bind(id)
@@ -73,8 +78,20 @@ async fn apply_one(
             .bind(groups.iter().map(|g| g.to_string()).collect::<Vec<_>>())
             .bind(event.sequence)
             .bind(event.recorded_at)
+            .bind(codes(companies.allowed()))
+            .bind(companies.current().as_str())
             .execute(tx)
             .await?;
+        }
+        UserEvent::UserCompaniesSet { companies } => {
+            sqlx::query(&update("companies = $4, company = $5"))
+                .bind(id)
+                .bind(event.sequence)
+                .bind(event.recorded_at)
+                .bind(codes(companies.allowed()))
+                .bind(companies.current().as_str())
+                .execute(tx)
+                .await?;
         }
         UserEvent::UserUpdated { name, groups } => {
             sqlx::query(&update("name = $4, groups = $5"))
@@ -106,6 +123,10 @@ async fn apply_one(
         }
     }
     Ok(())
+}
+
+fn codes(codes: &std::collections::BTreeSet<domain::configuration::Code>) -> Vec<String> {
+    codes.iter().map(ToString::to_string).collect()
 }
 
 /// One user as they stood at `as_of`: the row the read model had then (see [`crate::past`]);

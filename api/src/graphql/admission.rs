@@ -98,7 +98,9 @@ async fn signed_in(ctx: &ExtensionContext<'_>) -> bool {
     request
         .session
         .0
-        .get_or_init(|| commands::auth::sign_in(state, request.token.as_deref()))
+        .get_or_init(|| {
+            commands::auth::sign_in(state, request.token.as_deref(), request.company.as_deref())
+        })
         .await
         .is_ok()
 }

@@ -27,7 +27,7 @@ pub async fn actor(ctx: &Context<'_>) -> async_graphql::Result<Actor> {
     let outcome = request
         .session
         .0
-        .get_or_init(|| sign_in(state, request.token.as_deref()))
+        .get_or_init(|| sign_in(state, request.token.as_deref(), request.company.as_deref()))
         .await;
     match outcome {
         Ok(actor) => {
@@ -43,6 +43,10 @@ pub async fn actor(ctx: &Context<'_>) -> async_graphql::Result<Actor> {
         Err(AuthFailure::NotSignedIn) => Err(coded(
             "sign in first: send `Authorization: Bearer <token>` with a token from the login mutation (the token may have expired, or the user been deactivated)",
             "UNAUTHENTICATED",
+        )),
+        Err(AuthFailure::NotYourCompany(company)) => Err(coded(
+            format!("company '{company}' (the X-Company header) is not one of the companies you work in"),
+            "FORBIDDEN",
         )),
         Err(AuthFailure::Internal(error)) => Err(internal(ctx, error)),
     }

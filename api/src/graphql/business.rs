@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use std::sync::Arc;
 use uuid::Uuid;
 
-use super::auth::{require, require_module};
+use super::auth::{actor, require, require_module};
 use super::error::{settle, Problems, UserError, UserErrorCode};
 use super::input::parse_id;
 use super::request::RequestContext;
@@ -19,6 +19,7 @@ use commands::AppState;
 use commands::CommandContext;
 use commands::Failure;
 use commands::Work;
+use projections::page::Companies;
 
 /// Who is acting, with what configuration, on which state.
 pub struct Acting {
@@ -31,6 +32,16 @@ impl Acting {
     pub fn settings(&self) -> &Settings {
         self.config.configuration.settings()
     }
+
+    /// The company the request works in: what it creates belongs to it.
+    pub fn company(&self) -> Result<Code> {
+        Code::parse(&self.actor.company).map_err(|e| e.to_string().into())
+    }
+}
+
+/// The companies whose records the signed-in user may see.
+pub async fn seen_companies(ctx: &Context<'_>) -> Result<Companies> {
+    Ok(Companies::of(actor(ctx).await?.companies))
 }
 
 /// What a mutation runs: a step of `commands::business` given the work, the settings and the

@@ -91,6 +91,11 @@ impl Order {
         ID(self.0.id.to_string())
     }
 
+    /// The code of the company the order belongs to.
+    async fn company(&self) -> &str {
+        &self.0.company
+    }
+
     async fn side(&self) -> SideName {
         self.0.side.0.into()
     }

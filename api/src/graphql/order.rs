@@ -11,7 +11,9 @@ use projections::reports::Dates;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::business::{acting, date_or_today, lines, reading, Acting, LineInputObject};
+use super::business::{
+    acting, date_or_today, lines, reading, seen_companies, Acting, LineInputObject,
+};
 use super::document::{model_of, Invoice, Order, OrderStateName};
 use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::input::where_partner;
@@ -45,14 +47,15 @@ impl OrderQuery {
         id: ID,
         as_of: Option<AsOfInput>,
     ) -> Result<Option<Order>> {
-        let (now, then) = (read_model::get, read_model::as_of);
+        let companies = seen_companies(ctx).await?;
+        let now = |pool, id| read_model::get_seen(pool, &companies, id);
         let found = get_as_of(
             ctx,
             &id,
             "an order",
             as_of,
             now,
-            then,
+            read_model::as_of,
             Order::from,
             Order::then,
         );
@@ -60,6 +63,10 @@ impl OrderQuery {
             // no right is needed to learn that nothing has this id
             return Ok(None);
         };
+        // an order's company never changes: the one it belongs to now is the one it had then.
+        if !companies.sees(&order.0.company) {
+            return Ok(None);
+        }
         let (model, module) = model_of(order.0.side.0);
         reading(ctx, model, module).await?;
         Ok(Some(order))
@@ -202,7 +209,8 @@ async fn answer(ctx: &Context<'_>, id: Uuid, user_errors: Vec<UserError>) -> Res
 /// no such order.
 async fn side(ctx: &Context<'_>, id: Uuid) -> Result<Result<Side, Vec<UserError>>> {
     let state = ctx.data::<AppState>()?;
-    let row = read_model::get(state.reads(), id)
+    let companies = seen_companies(ctx).await?;
+    let row = read_model::get_seen(state.reads(), &companies, id)
         .await
         .map_err(|e| internal(ctx, e))?;
     Ok(row.map(|r| r.side.0).ok_or_else(|| {
@@ -236,17 +244,21 @@ async fn create(ctx: &Context<'_>, side: Side, input: CreateOrderInput) -> Resul
         Ok(parsed) => parsed,
         Err(errors) => return Ok(OrderPayload::refused(errors)),
     };
-    let date = date_or_today(input.date);
-    let order = (id, side, partner, date, lines);
+    let order = business::NewOrder {
+        side,
+        partner,
+        date: date_or_today(input.date),
+        company: acting.company()?,
+    };
     let (_, user_errors) = acting
         .run(
             ctx,
             "CreateOrder",
-            order,
-            |work, settings, (id, side, partner, date, lines)| {
-                Box::pin(async move {
-                    business::create_order(work, settings, id, side, partner, date, &lines).await
-                })
+            (id, order, lines),
+            |work, settings, (id, order, lines)| {
+                Box::pin(
+                    async move { business::create_order(work, settings, id, order, &lines).await },
+                )
             },
         )
         .await?;

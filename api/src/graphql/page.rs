@@ -90,12 +90,20 @@ where
     N: OutputType,
 {
     let state = ctx.data::<AppState>()?;
+    // rows of other companies than the reader's are neither shown nor counted.
+    let companies = super::business::seen_companies(ctx).await?;
     forward_connection(
         ctx,
         after,
         first,
         |after: Option<OpaqueCursor<C>>, limit| {
-            list.page(state.reads(), &filter, after.map(|c| c.0.into()), limit)
+            list.page(
+                state.reads(),
+                &companies,
+                &filter,
+                after.map(|c| c.0.into()),
+                limit,
+            )
         },
         |row| OpaqueCursor(cursor(row)),
         node,

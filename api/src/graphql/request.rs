@@ -21,6 +21,8 @@ pub struct RequestContext {
     pub request_id: Uuid,
     /// The bearer token the request came with.
     pub token: Option<String>,
+    /// The company the request works in (the `X-Company` header), if it names one.
+    pub company: Option<String>,
     pub correlation_id: Uuid,
     pub client: Option<String>,
     /// The address the request came from (none without a network connection of its own).
@@ -41,6 +43,7 @@ impl RequestContext {
         Self {
             request_id,
             token,
+            company: None,
             correlation_id: correlation_id.unwrap_or(request_id),
             client,
             peer: None,

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
 use domain::configuration::{Code, Model, Right, ADMIN_GROUP};
 use domain::user::User as UserAggregate;
-use domain::user::{Login, UserCommand, UserName};
+use domain::user::{Login, UserCommand, UserCompanies, UserName};
 use projections::user::{self as read_model, UserRow};
 use projections::QueryError;
 use uuid::Uuid;
@@ -49,6 +49,18 @@ impl User {
     /// Codes of the user's groups.
     async fn groups(&self) -> &[String] {
         &self.0.groups
+    }
+
+    /// Codes of the companies whose records the user may see (an administrator sees every
+    /// company, whatever is listed here).
+    async fn companies(&self) -> &[String] {
+        &self.0.companies
+    }
+
+    /// The company what the user creates belongs to, unless a request names another of theirs
+    /// in the `X-Company` header.
+    async fn company(&self) -> &str {
+        &self.0.company
     }
 
     /// An inactive user cannot sign in, and their sessions stop working.
@@ -128,6 +140,11 @@ pub struct CreateUserInput {
     /// Codes of the user's groups.
     #[graphql(default)]
     pub groups: Vec<String>,
+    /// Codes of the companies whose records the user may see: the main company when left out.
+    pub companies: Option<Vec<String>>,
+    /// The company what the user creates belongs to (one of `companies`): the main company
+    /// when it is one of them, else the first of them, when left out.
+    pub company: Option<String>,
 }
 
 /// Only the fields given change.
@@ -136,6 +153,11 @@ pub struct UpdateUserInput {
     pub id: ID,
     pub name: Option<String>,
     pub groups: Option<Vec<String>>,
+    /// The companies whose records the user may see, all of them.
+    pub companies: Option<Vec<String>>,
+    /// The company what the user creates belongs to (one of their companies). Left out, it
+    /// stays if it is still one of them, else the first of them becomes it.
+    pub company: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -164,6 +186,12 @@ impl UserQuery {
             .await
             .map_err(|e| internal(ctx, e))?;
         Ok(row.map(User::from))
+    }
+
+    /// The code of the company this request works in (what it creates belongs to): the one
+    /// the `X-Company` header names, else the signed-in user's current company.
+    async fn working_company(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(actor(ctx).await?.company)
     }
 
     /// One user; with `asOf`, the user as they stood then, replayed from their events (null if
@@ -261,6 +289,47 @@ fn groups(problems: &mut Problems, actor: &Actor, raw: &[String]) -> Option<BTre
         groups.insert(code);
     }
     Some(groups)
+}
+
+/// The companies named in `raw`, each of which must exist.
+fn companies(problems: &mut Problems, actor: &Actor, raw: &[String]) -> Option<BTreeSet<Code>> {
+    let mut companies = BTreeSet::new();
+    let before = problems.0.len();
+    for name in raw {
+        if let Some(code) = known_company(problems, actor, &["input", "companies"], name) {
+            companies.insert(code);
+        }
+    }
+    (problems.0.len() == before).then_some(companies)
+}
+
+/// The company `raw` names, if it exists.
+fn company(problems: &mut Problems, actor: &Actor, raw: &str) -> Option<Code> {
+    known_company(problems, actor, &["input", "company"], raw)
+}
+
+fn known_company(
+    problems: &mut Problems,
+    actor: &Actor,
+    field: &[&str],
+    raw: &str,
+) -> Option<Code> {
+    let code = problems.text(field, Code::parse(raw))?;
+    if actor
+        .config
+        .configuration
+        .settings()
+        .company(&code)
+        .is_none()
+    {
+        problems.add(
+            field,
+            format!("there is no company '{code}'"),
+            UserErrorCode::NotFound,
+        );
+        return None;
+    }
+    Some(code)
 }
 
 fn user_ref(problems: &mut Problems, raw: &ID) -> Option<Uuid> {
@@ -375,6 +444,32 @@ impl UserMutation {
         let login = problems.text(&["input", "login"], Login::parse(&input.login));
         let name = problems.text(&["input", "name"], UserName::parse(&input.name));
         let groups = groups(&mut problems, &actor, &input.groups);
+        let allowed = input
+            .companies
+            .as_ref()
+            .map(|raw| companies(&mut problems, &actor, raw));
+        let current = input
+            .company
+            .as_ref()
+            .map(|raw| company(&mut problems, &actor, raw));
+        let user_companies = match (allowed, current) {
+            (Some(None), _) | (_, Some(None)) => None,
+            (allowed, current) => {
+                let changed =
+                    UserCompanies::default().changed(allowed.flatten(), current.flatten());
+                match changed {
+                    Ok(companies) => Some(companies),
+                    Err(e) => {
+                        let field = match e {
+                            domain::user::UserError::NoCompany => "companies",
+                            _ => "company",
+                        };
+                        problems.add(&["input", field], e.to_string(), UserErrorCode::Invalid);
+                        None
+                    }
+                }
+            }
+        };
         // hashing is slow: only for otherwise valid input.
         let password_hash = if problems.0.is_empty() {
             match auth::hash_password(&input.password).await {
@@ -396,6 +491,7 @@ impl UserMutation {
                     name: name?,
                     password_hash: password_hash?,
                     groups: groups?,
+                    companies: user_companies?,
                 },
             ))
         })();
@@ -416,12 +512,22 @@ impl UserMutation {
             Some(raw) => groups(&mut problems, &actor, raw).map(Some),
             None => Some(None),
         };
+        let companies = match &input.companies {
+            Some(raw) => companies(&mut problems, &actor, raw).map(Some),
+            None => Some(None),
+        };
+        let company = match &input.company {
+            Some(raw) => company(&mut problems, &actor, raw).map(Some),
+            None => Some(None),
+        };
         let parsed = (|| {
             Some((
                 id?,
                 UserCommand::UpdateUser {
                     name: name?,
                     groups: groups?,
+                    companies: companies?,
+                    company: company?,
                 },
             ))
         })();

@@ -2,7 +2,7 @@
 //! (the stock moves with them).
 
 use chrono::NaiveDate;
-use domain::configuration::Settings;
+use domain::configuration::{Code, Settings};
 use domain::order::{LineQuantity, Order, OrderCommand, OrderEvent, OrderHead, OrderLine, Side};
 use domain::product::{Product, ProductKind};
 use domain::stock::{Location, MoveOrigin, Stock, StockCommand, StockMove};
@@ -30,16 +30,29 @@ async fn order_lines(
     Ok(built)
 }
 
+/// What a new order is: its side, partner and date, and the company it belongs to.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub side: Side,
+    pub partner: Uuid,
+    pub date: NaiveDate,
+    pub company: Code,
+}
+
 /// Creates order `id` as a draft, numbered from the side's order sequence.
 pub async fn create_order(
     work: &mut Work,
     settings: &Settings,
     id: Uuid,
-    side: Side,
-    partner: Uuid,
-    date: NaiveDate,
+    order: NewOrder,
     lines: &[LineInput],
 ) -> Result<String, Failure> {
+    let NewOrder {
+        side,
+        partner,
+        date,
+        company,
+    } = order;
     check_partner(work, partner, side).await?;
     let lines = order_lines(work, settings, side, lines).await?;
     let sequence = match side {
@@ -57,6 +70,7 @@ pub async fn create_order(
                 partner,
                 date,
                 decimals: decimals(settings),
+                company,
             },
             lines,
         },

@@ -169,7 +169,16 @@ pub async fn business(
     macro_rules! confirmed_order {
         ($order:expr, $side:expr, $partner:expr, $date:expr, $lines:expr) => {
             run!("CreateOrder", |work, s| ops::create_order(
-                work, s, $order, $side, $partner, $date, $lines
+                work,
+                s,
+                $order,
+                ops::NewOrder {
+                    side: $side,
+                    partner: $partner,
+                    date: $date,
+                    company: domain::configuration::Code::main_company(),
+                },
+                $lines
             ));
             run!("ConfirmOrder", |work, _s| ops::order_command(
                 work,

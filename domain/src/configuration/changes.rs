@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::access::Rights;
 use super::settings::Settings;
-use super::values::{Code, Currency, CurrencyCode, Sequence, Tax};
+use super::values::{Code, Company, Currency, CurrencyCode, Sequence, Tax};
 
 /// The part of the configuration a change is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -46,6 +46,7 @@ pub fn changes(from: &Settings, to: &Settings) -> Vec<Change> {
     };
     diff.area(Area::Module, |s| s.modules.clone(), ToString::to_string);
     diff.company();
+    diff.area(Area::Company, |s| s.companies.clone(), describe_company);
     diff.area(Area::Sequence, |s| s.sequences.clone(), describe_sequence);
     diff.area(Area::Tax, |s| s.taxes.clone(), describe_tax);
     diff.area(Area::Currency, currencies_without_rates, describe_currency);
@@ -117,6 +118,7 @@ impl Diff<'_> {
                 from.fiscal_year_start.to_string(),
                 to.fiscal_year_start.to_string(),
             ),
+            ("parent", parent_of(from), parent_of(to)),
         ];
         for (key, before, after) in company {
             if before != after {
@@ -191,6 +193,21 @@ fn business(s: &Settings) -> BTreeMap<String, String> {
     );
     map.insert("payment days".into(), b.payment_days.to_string());
     map
+}
+
+fn parent_of(company: &Company) -> String {
+    company
+        .parent
+        .as_ref()
+        .map_or_else(|| "none".to_owned(), ToString::to_string)
+}
+
+/// A company other than the main one, on one line: `Agrolait US (USD, under main)`.
+pub(super) fn describe_company(company: &Company) -> String {
+    match &company.parent {
+        Some(parent) => format!("{} ({}, under {parent})", company.name, company.currency),
+        None => format!("{} ({})", company.name, company.currency),
+    }
 }
 
 pub(super) fn describe_tax(tax: &Tax) -> String {

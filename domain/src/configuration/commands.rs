@@ -26,8 +26,18 @@ pub enum ConfigurationCommand {
     MarkDatabase {
         production: bool,
     },
+    /// Changes the main company.
     UpdateCompany {
         company: Company,
+    },
+    /// Adds a company or changes one (the main one included).
+    SetCompany {
+        code: Code,
+        company: Company,
+    },
+    /// Removes a company other than the main one, if no company, user or record names it.
+    RemoveCompany {
+        code: Code,
     },
     SetSequence {
         code: Code,
@@ -115,7 +125,7 @@ crate::command_names! {
         InstallModule, UninstallModule, MarkDatabase, UpdateCompany, SetSequence,
         RemoveSequence, SetTax, RemoveTax, SetCurrency, SetCurrencyRate, RemoveCurrency,
         SetLabel, SetGroup, RemoveGroup, SetAccess, SetAccount, RemoveAccount, SetJournal,
-        RemoveJournal, SetBusinessSettings, CreateStage, RestoreStage,
+        RemoveJournal, SetBusinessSettings, CreateStage, RestoreStage, SetCompany, RemoveCompany,
         Batch => "ConfigurationBatch"
     ]
 }

@@ -30,6 +30,14 @@ pub enum ConfigurationError {
     UnknownCurrency(String),
     #[error("currency '{0}' is the company's currency and cannot be removed")]
     CompanyCurrency(String),
+    #[error("there is no company '{0}'")]
+    UnknownCompany(String),
+    #[error("company 'main' is the one every database starts with and cannot be removed")]
+    MainCompany,
+    #[error(
+        "company '{code}' cannot have '{parent}' as its parent: '{parent}' is '{code}' or under it"
+    )]
+    CompanyCycle { code: String, parent: String },
     #[error("there is no form '{0}'")]
     UnknownForm(String),
     #[error("form '{form}' has no field '{field}'")]

@@ -25,9 +25,17 @@ pub enum ConfigurationEvent {
     DatabaseMarked {
         production: bool,
     },
-    /// Carries the whole company as it now stands.
+    /// Carries the whole main company as it now stands.
     CompanyUpdated {
         company: Company,
+    },
+    /// A company other than the main one, added or changed: carries all of it.
+    CompanySet {
+        code: Code,
+        company: Company,
+    },
+    CompanyRemoved {
+        code: Code,
     },
     SequenceSet {
         code: Code,
@@ -115,6 +123,7 @@ crate::event_names! {
         ModuleInstalled, ModuleUninstalled, DatabaseMarked, CompanyUpdated, SequenceSet,
         SequenceRemoved, TaxSet, TaxRemoved, CurrencySet, CurrencyRateSet, CurrencyRemoved,
         LabelSet, LabelReset, GroupSet, GroupRemoved, AccessSet, AccountSet, AccountRemoved,
-        JournalSet, JournalRemoved, BusinessSettingsSet, StageCreated, StageRestored
+        JournalSet, JournalRemoved, BusinessSettingsSet, StageCreated, StageRestored, CompanySet,
+        CompanyRemoved
     ]
 }

@@ -26,7 +26,7 @@ pub use restoration::{restoration, InUse, Restoration};
 pub use settings::Settings;
 pub use values::{
     currency_rate, display_name, label, note, stage_name, Code, Company, Currency, CurrencyCode,
-    FiscalYearStart, Sequence, Tax, DECIMALS_MAX, PADDING_MAX,
+    FiscalYearStart, Sequence, Tax, DECIMALS_MAX, MAIN_COMPANY, PADDING_MAX,
 };
 
 use std::collections::BTreeSet;
@@ -71,6 +71,29 @@ impl Configuration {
         } else {
             Err(ConfigurationError::ModuleNotInstalled(module.to_owned()))
         }
+    }
+
+    /// Whether `company` may stand as company `code`: its currency exists, and its parent
+    /// exists and is neither `code` nor under it.
+    fn check_company(&self, code: &Code, company: &Company) -> Result<(), ConfigurationError> {
+        let settings = &self.settings;
+        if !settings.currencies.contains_key(&company.currency) {
+            return Err(ConfigurationError::UnknownCurrency(
+                company.currency.to_string(),
+            ));
+        }
+        if let Some(parent) = &company.parent {
+            if settings.company(parent).is_none() {
+                return Err(ConfigurationError::UnknownCompany(parent.to_string()));
+            }
+            if settings.company_and_children(code).contains(parent) {
+                return Err(ConfigurationError::CompanyCycle {
+                    code: code.to_string(),
+                    parent: parent.to_string(),
+                });
+            }
+        }
+        Ok(())
     }
 
     fn editable_group(&self, code: &Code) -> Result<&Group, ConfigurationError> {
@@ -172,10 +195,37 @@ impl crate::Decide for Configuration {
                 (production != self.production).then_some(E::DatabaseMarked { production })
             }
             C::UpdateCompany { company } => {
-                if !settings.currencies.contains_key(&company.currency) {
-                    return Err(Error::UnknownCurrency(company.currency.to_string()));
+                return self.decide(C::SetCompany {
+                    code: Code::main_company(),
+                    company,
+                })
+            }
+            C::SetCompany { code, company } => {
+                self.check_company(&code, &company)?;
+                if code.is_main_company() {
+                    (company != settings.company).then_some(E::CompanyUpdated { company })
+                } else {
+                    (settings.companies.get(&code) != Some(&company))
+                        .then_some(E::CompanySet { code, company })
                 }
-                (company != settings.company).then_some(E::CompanyUpdated { company })
+            }
+            C::RemoveCompany { code } => {
+                if code.is_main_company() {
+                    return Err(Error::MainCompany);
+                }
+                known(&settings.companies, &code, Error::UnknownCompany)?;
+                let child = settings
+                    .all_companies()
+                    .into_iter()
+                    .find(|(_, c)| c.parent.as_ref() == Some(&code));
+                if let Some((child, _)) = child {
+                    return Err(Error::Used {
+                        what: "company",
+                        code: code.to_string(),
+                        by: format!("company '{child}' (as its parent)"),
+                    });
+                }
+                Some(E::CompanyRemoved { code })
             }
             C::SetSequence { code, sequence } => (settings.sequences.get(&code) != Some(&sequence))
                 .then_some(E::SequenceSet { code, sequence }),
@@ -214,7 +264,11 @@ impl crate::Decide for Configuration {
             }
             C::RemoveCurrency { code } => {
                 known(&settings.currencies, &code, Error::UnknownCurrency)?;
-                if settings.company.currency == code {
+                if settings
+                    .all_companies()
+                    .values()
+                    .any(|c| c.currency == code)
+                {
                     return Err(Error::CompanyCurrency(code.to_string()));
                 }
                 Some(E::CurrencyRemoved { code })

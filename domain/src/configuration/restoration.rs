@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::accounts::BusinessSettings;
 use super::catalogue;
-use super::changes::{describe_currency, describe_sequence, describe_tax, Area, Change};
+use super::changes::{
+    describe_company, describe_currency, describe_sequence, describe_tax, Area, Change,
+};
 use super::events::ConfigurationEvent;
 use super::settings::Settings;
 use super::values::{Code, CurrencyCode};
@@ -13,6 +15,7 @@ use super::values::{Code, CurrencyCode};
 /// Configuration that business records use, which a restore must not take away.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InUse {
+    pub companies: BTreeSet<Code>,
     pub taxes: BTreeSet<Code>,
     pub currencies: BTreeSet<CurrencyCode>,
     pub sequences: BTreeSet<Code>,
@@ -98,15 +101,8 @@ pub fn restoration(current: &Settings, target: &Settings, in_use: &InUse) -> Res
         }
     }
 
-    // currencies before the company, which names one.
+    // currencies set before the companies, which name them, and removed after them.
     let currencies = (&current.currencies, &target.currencies);
-    plan.remove_missing(
-        Area::Currency,
-        currencies,
-        |code| in_use.currencies.contains(code),
-        describe_currency,
-        |code| E::CurrencyRemoved { code },
-    );
     plan.set_changed(currencies, |code, currency| E::CurrencySet {
         code,
         currency,
@@ -116,6 +112,42 @@ pub fn restoration(current: &Settings, target: &Settings, in_use: &InUse) -> Res
             company: target.company.clone(),
         });
     }
+    let companies = (&current.companies, &target.companies);
+    plan.set_changed(companies, |code, company| E::CompanySet { code, company });
+    // a company records use stays, and so does the company it consolidates into.
+    let kept_companies: BTreeSet<&Code> = current
+        .companies
+        .keys()
+        .filter(|code| !target.companies.contains_key(*code) && in_use.companies.contains(*code))
+        .collect();
+    let company_kept = |code: &Code| {
+        in_use.companies.contains(code)
+            || kept_companies.iter().any(|kept| {
+                current.companies.get(*kept).and_then(|c| c.parent.as_ref()) == Some(code)
+            })
+    };
+    plan.remove_missing(
+        Area::Company,
+        companies,
+        company_kept,
+        describe_company,
+        |code| E::CompanyRemoved { code },
+    );
+    let currency_named = |code: &CurrencyCode| {
+        in_use.currencies.contains(code)
+            || current
+                .companies
+                .iter()
+                .filter(|(company, _)| company_kept(company))
+                .any(|(_, c)| &c.currency == code)
+    };
+    plan.remove_missing(
+        Area::Currency,
+        currencies,
+        currency_named,
+        describe_currency,
+        |code| E::CurrencyRemoved { code },
+    );
 
     plan.remove_missing(
         Area::Sequence,

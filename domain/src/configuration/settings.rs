@@ -18,7 +18,11 @@ use super::values::{Code, Company, Currency, CurrencyCode, Sequence, Tax};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
     pub modules: BTreeMap<String, ModuleVersion>,
+    /// The main company (code [`MAIN_COMPANY`](super::values::MAIN_COMPANY)).
     pub company: Company,
+    /// The other companies, by code.
+    #[serde(default)]
+    pub companies: BTreeMap<Code, Company>,
     pub sequences: BTreeMap<Code, Sequence>,
     pub taxes: BTreeMap<Code, Tax>,
     pub currencies: BTreeMap<CurrencyCode, Currency>,
@@ -41,6 +45,39 @@ impl Settings {
 
     pub fn is_installed(&self, module: &str) -> bool {
         self.modules.contains_key(module)
+    }
+
+    /// Company `code`, the main one included.
+    pub fn company(&self, code: &Code) -> Option<&Company> {
+        if code.is_main_company() {
+            Some(&self.company)
+        } else {
+            self.companies.get(code)
+        }
+    }
+
+    /// Every company by code, the main one included.
+    pub fn all_companies(&self) -> BTreeMap<Code, Company> {
+        let mut all = self.companies.clone();
+        all.insert(Code::main_company(), self.company.clone());
+        all
+    }
+
+    /// `code` and the companies under it, at any depth: what a report of `code` consolidates.
+    pub fn company_and_children(&self, code: &Code) -> BTreeSet<Code> {
+        let all = self.all_companies();
+        let mut family = BTreeSet::from([code.clone()]);
+        loop {
+            let before = family.len();
+            for (child, company) in &all {
+                if company.parent.as_ref().is_some_and(|p| family.contains(p)) {
+                    family.insert(child.clone());
+                }
+            }
+            if family.len() == before {
+                return family;
+            }
+        }
     }
 
     /// The label `form.field` shows.
@@ -164,6 +201,8 @@ impl Settings {
             E::ModuleInstalled { name, version, .. } => set(&mut self.modules, name, version),
             E::ModuleUninstalled { name } => remove(&mut self.modules, name),
             E::CompanyUpdated { company } => self.company = company.clone(),
+            E::CompanySet { code, company } => set(&mut self.companies, code, company),
+            E::CompanyRemoved { code } => remove(&mut self.companies, code),
             E::SequenceSet { code, sequence } => set(&mut self.sequences, code, sequence),
             E::SequenceRemoved { code } => remove(&mut self.sequences, code),
             E::TaxSet { code, tax } => set(&mut self.taxes, code, tax),

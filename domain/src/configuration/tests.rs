@@ -440,3 +440,182 @@ fn changes_between_two_configurations_read_as_sentences() {
     );
     assert!(changes(&after, &after).is_empty());
 }
+
+fn eur() -> ConfigurationEvent {
+    ConfigurationEvent::CurrencySet {
+        code: CurrencyCode::parse("EUR").unwrap(),
+        currency: Currency::new("Euro", "€", 2).unwrap(),
+    }
+}
+
+fn company(name: &str, parent: Option<&str>) -> Company {
+    Company {
+        name: name.to_owned(),
+        parent: parent.map(code),
+        ..Company::default()
+    }
+}
+
+fn company_set(raw: &str, parent: Option<&str>) -> ConfigurationEvent {
+    ConfigurationEvent::CompanySet {
+        code: code(raw),
+        company: company(&raw.to_uppercase(), parent),
+    }
+}
+
+#[test]
+fn a_company_is_added_under_a_parent_that_exists() {
+    ConfigurationTest::with(())
+        .given(vec![installed("base", true), eur()])
+        .when(ConfigurationCommand::SetCompany {
+            code: code("b"),
+            company: company("B", Some("main")),
+        })
+        .then_expect_events(vec![company_set("b", Some("main"))]);
+    ConfigurationTest::with(())
+        .given(vec![installed("base", true), eur()])
+        .when(ConfigurationCommand::SetCompany {
+            code: code("b"),
+            company: company("B", Some("nowhere")),
+        })
+        .then_expect_error(ConfigurationError::UnknownCompany("nowhere".into()));
+}
+
+#[test]
+fn setting_the_main_company_by_its_code_updates_it() {
+    ConfigurationTest::with(())
+        .given(vec![installed("base", true), eur()])
+        .when(ConfigurationCommand::SetCompany {
+            code: code("main"),
+            company: company("Agrolait", None),
+        })
+        .then_expect_events(vec![ConfigurationEvent::CompanyUpdated {
+            company: company("Agrolait", None),
+        }]);
+}
+
+#[test]
+fn a_company_cannot_consolidate_into_itself_or_a_child() {
+    // main <- b <- c; making main a child of c would close a circle.
+    let given = vec![
+        installed("base", true),
+        eur(),
+        company_set("b", Some("main")),
+        company_set("c", Some("b")),
+    ];
+    ConfigurationTest::with(())
+        .given(given.clone())
+        .when(ConfigurationCommand::SetCompany {
+            code: code("main"),
+            company: company("Main", Some("c")),
+        })
+        .then_expect_error(ConfigurationError::CompanyCycle {
+            code: "main".into(),
+            parent: "c".into(),
+        });
+    ConfigurationTest::with(())
+        .given(given)
+        .when(ConfigurationCommand::SetCompany {
+            code: code("b"),
+            company: company("B", Some("b")),
+        })
+        .then_expect_error(ConfigurationError::CompanyCycle {
+            code: "b".into(),
+            parent: "b".into(),
+        });
+}
+
+#[test]
+fn the_main_company_and_a_parent_are_not_removed() {
+    let given = vec![
+        installed("base", true),
+        eur(),
+        company_set("b", Some("main")),
+        company_set("c", Some("b")),
+    ];
+    ConfigurationTest::with(())
+        .given(given.clone())
+        .when(ConfigurationCommand::RemoveCompany { code: code("main") })
+        .then_expect_error(ConfigurationError::MainCompany);
+    ConfigurationTest::with(())
+        .given(given.clone())
+        .when(ConfigurationCommand::RemoveCompany { code: code("b") })
+        .then_expect_error(ConfigurationError::Used {
+            what: "company",
+            code: "b".into(),
+            by: "company 'c' (as its parent)".into(),
+        });
+    ConfigurationTest::with(())
+        .given(given)
+        .when(ConfigurationCommand::RemoveCompany { code: code("c") })
+        .then_expect_events(vec![ConfigurationEvent::CompanyRemoved { code: code("c") }]);
+}
+
+#[test]
+fn a_currency_a_company_keeps_its_books_in_stays() {
+    let usd = ConfigurationEvent::CurrencySet {
+        code: CurrencyCode::parse("USD").unwrap(),
+        currency: Currency::new("US dollar", "$", 2).unwrap(),
+    };
+    let us = ConfigurationEvent::CompanySet {
+        code: code("us"),
+        company: Company {
+            currency: CurrencyCode::parse("USD").unwrap(),
+            ..company("US", None)
+        },
+    };
+    ConfigurationTest::with(())
+        .given(vec![installed("base", true), eur(), usd, us])
+        .when(ConfigurationCommand::RemoveCurrency {
+            code: CurrencyCode::parse("USD").unwrap(),
+        })
+        .then_expect_error(ConfigurationError::CompanyCurrency("USD".into()));
+}
+
+#[test]
+fn a_report_of_a_parent_takes_in_its_children_at_any_depth() {
+    let mut settings = Settings::default();
+    for event in [
+        company_set("b", Some("main")),
+        company_set("c", Some("b")),
+        company_set("d", None),
+    ] {
+        settings.apply(&event);
+    }
+    let family = |raw: &str| -> Vec<String> {
+        settings
+            .company_and_children(&code(raw))
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    };
+    assert_eq!(family("main"), ["b", "c", "main"]);
+    assert_eq!(family("b"), ["b", "c"]);
+    assert_eq!(family("d"), ["d"]);
+}
+
+#[test]
+fn restoring_a_stage_takes_away_a_company_it_lacks_unless_records_use_it() {
+    let mut stage = Settings::default();
+    stage.apply(&eur());
+    let mut now = stage.clone();
+    now.apply(&company_set("b", None));
+    now.apply(&company_set("c", Some("b")));
+    let plan = restoration(&now, &stage, &InUse::default());
+    assert_eq!(
+        plan.events,
+        vec![
+            ConfigurationEvent::CompanyRemoved { code: code("b") },
+            ConfigurationEvent::CompanyRemoved { code: code("c") },
+        ]
+    );
+    // c is used by records: it stays, and so does b, which it consolidates into.
+    let in_use = InUse {
+        companies: [code("c")].into(),
+        ..InUse::default()
+    };
+    let plan = restoration(&now, &stage, &in_use);
+    assert!(plan.events.is_empty(), "{:?}", plan.events);
+    let kept: Vec<&str> = plan.kept.iter().map(|c| c.key.as_str()).collect();
+    assert_eq!(kept, ["b", "c"]);
+}

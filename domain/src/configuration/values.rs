@@ -133,13 +133,21 @@ impl fmt::Display for FiscalYearStart {
     }
 }
 
-/// The company the database keeps the books of.
+/// The code of the company every database starts with: the one whose books a database kept
+/// before it had several, and the one records without a company belong to.
+pub const MAIN_COMPANY: &str = "main";
+
+/// A company the database keeps the books of. Each has its own currency and fiscal year; a
+/// parent may consolidate its children in reports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Company {
     pub name: String,
     pub currency: CurrencyCode,
     pub address: Address,
     pub fiscal_year_start: FiscalYearStart,
+    /// The company this one consolidates into, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<Code>,
 }
 
 impl Default for Company {
@@ -149,7 +157,19 @@ impl Default for Company {
             currency: CurrencyCode("EUR".to_owned()),
             address: Address::default(),
             fiscal_year_start: FiscalYearStart::default(),
+            parent: None,
         }
+    }
+}
+
+impl Code {
+    /// The main company's code.
+    pub fn main_company() -> Self {
+        Self(MAIN_COMPANY.to_owned())
+    }
+
+    pub fn is_main_company(&self) -> bool {
+        self.0 == MAIN_COMPANY
     }
 }
 

@@ -24,7 +24,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::configuration::InvoicePolicy;
+use crate::configuration::{Code, InvoicePolicy};
 use crate::money::{check_line_count, Totals};
 
 /// An order as far as deciding on commands goes.
@@ -68,6 +68,11 @@ impl Order {
 
     pub fn partner(&self) -> Option<Uuid> {
         self.current.as_ref().map(|c| c.head.partner)
+    }
+
+    /// The company the order belongs to.
+    pub fn company(&self) -> Option<&Code> {
+        self.current.as_ref().map(|c| &c.head.company)
     }
 
     pub fn date(&self) -> Option<NaiveDate> {

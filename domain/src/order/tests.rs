@@ -54,6 +54,7 @@ fn head(side: Side, number: &str) -> OrderHead {
         partner: id(100),
         date: march(2),
         decimals: 2,
+        company: Code::main_company(),
     }
 }
 

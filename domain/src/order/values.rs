@@ -5,6 +5,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::configuration::Code;
 use crate::money::{DocumentLine, Line};
 
 /// Which way goods and money go.
@@ -35,6 +36,13 @@ pub struct OrderHead {
     pub date: NaiveDate,
     /// The company currency's decimals, which totals are rounded to.
     pub decimals: u32,
+    /// The company the order belongs to. Absent (as from orders made before a database held
+    /// several) for the main one: an order of the main company is stored as it always was.
+    #[serde(
+        default = "Code::main_company",
+        skip_serializing_if = "Code::is_main_company"
+    )]
+    pub company: Code,
 }
 
 /// An order line: what was ordered, and whether it is goods (delivered) or a service.

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::values::{Login, PasswordHash, UserName};
+use super::values::{Login, PasswordHash, UserCompanies, UserName};
 use crate::configuration::Code;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -12,11 +12,15 @@ pub enum UserCommand {
         name: UserName,
         password_hash: PasswordHash,
         groups: BTreeSet<Code>,
+        companies: UserCompanies,
     },
-    /// Changes what is given; `None` keeps it.
+    /// Changes what is given; `None` keeps it. Without `company`, the current company stays
+    /// if it is still among `companies`, else the first of them becomes it.
     UpdateUser {
         name: Option<UserName>,
         groups: Option<BTreeSet<Code>>,
+        companies: Option<BTreeSet<Code>>,
+        company: Option<Code>,
     },
     ChangePassword {
         password_hash: PasswordHash,

@@ -8,4 +8,8 @@ pub enum UserError {
     AlreadyExists,
     #[error("there is no such user")]
     NotFound,
+    #[error("a user works in at least one company")]
+    NoCompany,
+    #[error("the current company '{0}' must be one of the user's companies")]
+    NotTheirCompany(String),
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::values::{Login, PasswordHash, UserName};
+use super::values::{Login, PasswordHash, UserCompanies, UserName};
 use crate::configuration::Code;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -16,11 +16,18 @@ pub enum UserEvent {
         name: UserName,
         password_hash: PasswordHash,
         groups: BTreeSet<Code>,
+        /// Absent from users created before a database held several companies: the main one.
+        #[serde(default)]
+        companies: UserCompanies,
     },
     /// Carries the name and groups as they now stand.
     UserUpdated {
         name: UserName,
         groups: BTreeSet<Code>,
+    },
+    /// Carries the companies as they now stand.
+    UserCompaniesSet {
+        companies: UserCompanies,
     },
     PasswordChanged {
         password_hash: PasswordHash,
@@ -31,5 +38,8 @@ pub enum UserEvent {
 
 crate::event_names! {
     UserEvent, "1.0",
-    [UserCreated, UserUpdated, PasswordChanged, UserDeactivated, UserActivated]
+    [
+        UserCreated, UserUpdated, PasswordChanged, UserDeactivated, UserActivated,
+        UserCompaniesSet
+    ]
 }

@@ -9,7 +9,7 @@ mod values;
 pub use commands::UserCommand;
 pub use error::UserError;
 pub use events::UserEvent;
-pub use values::{Login, PasswordHash, UserName};
+pub use values::{Login, PasswordHash, UserCompanies, UserName};
 
 use std::collections::BTreeSet;
 
@@ -30,6 +30,8 @@ crate::aggregate! { User, "User", UserCommand, UserEvent, UserError }
 struct Current {
     name: UserName,
     groups: BTreeSet<Code>,
+    #[serde(default)]
+    companies: UserCompanies,
     active: bool,
 }
 
@@ -41,6 +43,11 @@ impl User {
     /// The user's groups; `None` before the user is created.
     pub fn groups(&self) -> Option<&BTreeSet<Code>> {
         self.current.as_ref().map(|current| &current.groups)
+    }
+
+    /// The user's companies; `None` before the user is created.
+    pub fn companies(&self) -> Option<&UserCompanies> {
+        self.current.as_ref().map(|current| &current.companies)
     }
 
     /// Whether the user can sign in with every right: active, and in the administrators' group.
@@ -64,6 +71,7 @@ impl crate::Decide for User {
             name,
             password_hash,
             groups,
+            companies,
         } = command
         {
             if self.current.is_some() {
@@ -74,16 +82,26 @@ impl crate::Decide for User {
                 name,
                 password_hash,
                 groups,
+                companies,
             }]);
         }
         let current = self.current.as_ref().ok_or(UserError::NotFound)?;
         let event = match command {
             UserCommand::CreateUser { .. } => None,
-            UserCommand::UpdateUser { name, groups } => {
+            UserCommand::UpdateUser {
+                name,
+                groups,
+                companies,
+                company,
+            } => {
                 let name = name.unwrap_or_else(|| current.name.clone());
                 let groups = groups.unwrap_or_else(|| current.groups.clone());
-                (name != current.name || groups != current.groups)
-                    .then_some(UserEvent::UserUpdated { name, groups })
+                let updated = (name != current.name || groups != current.groups)
+                    .then_some(UserEvent::UserUpdated { name, groups });
+                let companies = current.companies.changed(companies, company)?;
+                let companies = (companies != current.companies)
+                    .then_some(UserEvent::UserCompaniesSet { companies });
+                return Ok(updated.into_iter().chain(companies).collect());
             }
             UserCommand::ChangePassword { password_hash } => {
                 Some(UserEvent::PasswordChanged { password_hash })
@@ -100,12 +118,23 @@ impl User {
     fn fold(&mut self, event: UserEvent) {
         self.version += 1;
         match event {
-            UserEvent::UserCreated { name, groups, .. } => {
+            UserEvent::UserCreated {
+                name,
+                groups,
+                companies,
+                ..
+            } => {
                 self.current = Some(Current {
                     name,
                     groups,
+                    companies,
                     active: true,
                 });
+            }
+            UserEvent::UserCompaniesSet { companies } => {
+                if let Some(current) = self.current.as_mut() {
+                    current.companies = companies;
+                }
             }
             UserEvent::UserUpdated { name, groups } => {
                 if let Some(current) = self.current.as_mut() {

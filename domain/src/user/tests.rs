@@ -14,6 +14,7 @@ fn created() -> UserEvent {
         name: UserName::parse("Alice").unwrap(),
         password_hash: PasswordHash::from_phc("$argon2id$x".into()),
         groups: BTreeSet::new(),
+        companies: UserCompanies::default(),
     }
 }
 
@@ -24,6 +25,7 @@ fn a_login_is_taken_once() {
         name,
         password_hash,
         groups,
+        companies,
     } = created()
     else {
         unreachable!()
@@ -35,6 +37,7 @@ fn a_login_is_taken_once() {
             name,
             password_hash,
             groups,
+            companies,
         })
         .then_expect_error(UserError::AlreadyExists);
 }
@@ -59,6 +62,8 @@ fn an_update_records_name_and_groups_as_they_now_stand() {
         .when(UserCommand::UpdateUser {
             name: None,
             groups: Some(BTreeSet::from([sales.clone()])),
+            companies: None,
+            company: None,
         })
         .then_expect_events(vec![UserEvent::UserUpdated {
             name: UserName::parse("Alice").unwrap(),
@@ -72,4 +77,48 @@ fn an_unknown_user_cannot_be_changed() {
         .given_no_previous_events()
         .when(UserCommand::ActivateUser)
         .then_expect_error(UserError::NotFound);
+}
+
+#[test]
+fn a_users_companies_change_apart_from_name_and_groups() {
+    let (main, b) = (Code::main_company(), Code::parse("b").unwrap());
+    let update = |companies: Option<BTreeSet<Code>>, company: Option<Code>| {
+        UserTest::with(())
+            .given(vec![created()])
+            .when(UserCommand::UpdateUser {
+                name: None,
+                groups: None,
+                companies,
+                company,
+            })
+    };
+    let both = BTreeSet::from([main.clone(), b.clone()]);
+    // main stays current while it is still one of theirs.
+    update(Some(both.clone()), None).then_expect_events(vec![UserEvent::UserCompaniesSet {
+        companies: UserCompanies::new(both.clone(), main.clone()).unwrap(),
+    }]);
+    // without main, the first company left becomes the current one.
+    update(Some(BTreeSet::from([b.clone()])), None).then_expect_events(vec![
+        UserEvent::UserCompaniesSet {
+            companies: UserCompanies::new(BTreeSet::from([b.clone()]), b.clone()).unwrap(),
+        },
+    ]);
+    update(None, Some(b.clone())).then_expect_error(UserError::NotTheirCompany("b".into()));
+    update(Some(BTreeSet::new()), None).then_expect_error(UserError::NoCompany);
+    update(Some(BTreeSet::from([main])), None).then_expect_events(vec![]);
+}
+
+#[test]
+fn a_user_created_before_companies_works_in_the_main_one() {
+    let event: UserEvent = serde_json::from_value(serde_json::json!({
+        "UserCreated": {
+            "login": "bob", "name": "Bob", "password_hash": "$argon2id$x", "groups": []
+        }
+    }))
+    .unwrap();
+    let UserEvent::UserCreated { companies, .. } = event else {
+        panic!("{event:?}")
+    };
+    assert_eq!(companies.current().as_str(), "main");
+    assert_eq!(companies.allowed().len(), 1);
 }

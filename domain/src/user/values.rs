@@ -1,9 +1,12 @@
 //! The values a user account is made of.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::UserError;
+use crate::configuration::Code;
 use crate::text::{single_line, TextError};
 
 const LOGIN_MAX: usize = 64;
@@ -85,5 +88,60 @@ mod tests {
         assert_eq!(Login::parse(" Bob.Smith ").unwrap().as_str(), "bob.smith");
         assert!(Login::parse("bob smith").is_err());
         assert!(Login::parse("").is_err());
+    }
+}
+
+/// The companies a user works in: those whose records they may see and touch, and the one what
+/// they create belongs to unless a request names another of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserCompanies {
+    allowed: BTreeSet<Code>,
+    current: Code,
+}
+
+impl UserCompanies {
+    /// `current` must be one of `allowed`.
+    pub fn new(allowed: BTreeSet<Code>, current: Code) -> Result<Self, UserError> {
+        if allowed.is_empty() {
+            return Err(UserError::NoCompany);
+        }
+        if !allowed.contains(&current) {
+            return Err(UserError::NotTheirCompany(current.to_string()));
+        }
+        Ok(Self { allowed, current })
+    }
+
+    /// These companies with `allowed` or `current` changed where given: the current company
+    /// stays if it is still allowed, else the first allowed becomes it.
+    pub fn changed(
+        &self,
+        allowed: Option<BTreeSet<Code>>,
+        current: Option<Code>,
+    ) -> Result<Self, UserError> {
+        let allowed = allowed.unwrap_or_else(|| self.allowed.clone());
+        let current = match current {
+            Some(current) => current,
+            None if allowed.contains(&self.current) => self.current.clone(),
+            None => allowed.first().cloned().ok_or(UserError::NoCompany)?,
+        };
+        Self::new(allowed, current)
+    }
+
+    pub fn allowed(&self) -> &BTreeSet<Code> {
+        &self.allowed
+    }
+
+    pub fn current(&self) -> &Code {
+        &self.current
+    }
+}
+
+/// The main company only: what every user had before a database held several.
+impl Default for UserCompanies {
+    fn default() -> Self {
+        Self {
+            allowed: BTreeSet::from([Code::main_company()]),
+            current: Code::main_company(),
+        }
     }
 }

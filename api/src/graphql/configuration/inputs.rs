@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use domain::configuration::{
     currency_rate, display_name, label, Account as DomainAccount, BusinessSettings, Code,
     Company as DomainCompany, ConfigurationCommand, Currency as DomainCurrency, CurrencyCode,
-    FiscalYearStart, Journal as DomainJournal, Rights, Sequence as DomainSequence,
+    FiscalYearStart, Journal as DomainJournal, Rights, Sequence as DomainSequence, Settings,
     Tax as DomainTax,
 };
 use domain::partner::Address;
@@ -361,13 +361,70 @@ impl TryFrom<SetAccessInput> for ConfigurationCommand {
     }
 }
 
-/// The company as `input` changes `current`.
+/// Adds a company or changes one: only the fields given change. A new company needs a name;
+/// its currency is the main company's unless given.
+#[derive(InputObject)]
+pub struct SetCompanyInput {
+    /// The company's code (`main` is the company every database starts with).
+    pub code: String,
+    #[graphql(flatten)]
+    pub company: UpdateCompanyInput,
+    /// The code of the company this one consolidates into; `null`: none; left out: as it is.
+    pub parent: MaybeUndefined<String>,
+}
+
+/// The command `input` makes of the companies of `settings`.
+pub fn set_company_command(
+    input: SetCompanyInput,
+    settings: &Settings,
+) -> Result<ConfigurationCommand, Vec<UserError>> {
+    let mut problems = Problems::default();
+    let Some(code) = problems.text(&["input", "code"], Code::parse(&input.code)) else {
+        return problems.finish(None);
+    };
+    let current = match settings.company(&code) {
+        Some(current) => current.clone(),
+        None if input.company.name.is_none() => {
+            problems.add(
+                &["input", "name"],
+                format!("company '{code}' is new: it needs a name"),
+                UserErrorCode::Required,
+            );
+            return problems.finish(None);
+        }
+        None => DomainCompany {
+            currency: settings.company.currency.clone(),
+            ..DomainCompany::default()
+        },
+    };
+    let mut company = changed_company(&mut problems, input.company, current);
+    match input.parent {
+        MaybeUndefined::Undefined => {}
+        MaybeUndefined::Null => company.parent = None,
+        MaybeUndefined::Value(parent) => {
+            company.parent = problems.text(&["input", "parent"], Code::parse(&parent));
+        }
+    }
+    problems.finish(Some(ConfigurationCommand::SetCompany { code, company }))
+}
+
+/// The main company as `input` changes `current`.
 pub fn company_command(
     input: UpdateCompanyInput,
     current: &DomainCompany,
 ) -> Result<ConfigurationCommand, Vec<UserError>> {
     let mut problems = Problems::default();
-    let mut company = current.clone();
+    let company = changed_company(&mut problems, input, current.clone());
+    problems.finish(Some(ConfigurationCommand::UpdateCompany { company }))
+}
+
+/// `company` with what `input` gives changed, and what is wrong with it in `problems`.
+fn changed_company(
+    problems: &mut Problems,
+    input: UpdateCompanyInput,
+    mut company: DomainCompany,
+) -> DomainCompany {
+    let current = company.clone();
     if let Some(name) = &input.name {
         company.name = problems
             .text(&["input", "name"], display_name(name))
@@ -425,7 +482,7 @@ pub fn company_command(
             ),
         }
     }
-    problems.finish(Some(ConfigurationCommand::UpdateCompany { company }))
+    company
 }
 
 /// Business settings from their input, every code parsed.

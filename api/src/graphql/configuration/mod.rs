@@ -57,8 +57,21 @@ impl Configuration {
         self.0.configuration.is_production()
     }
 
+    /// The main company (code `main`).
     async fn company(&self) -> Company {
-        Company(self.0.configuration.settings().company.clone())
+        Company(
+            domain::configuration::Code::main_company(),
+            self.settings().company.clone(),
+        )
+    }
+
+    /// Every company, by code, the main one included.
+    async fn companies(&self) -> Vec<Company> {
+        self.settings()
+            .all_companies()
+            .into_iter()
+            .map(|(code, company)| Company(code, company))
+            .collect()
     }
 
     /// Every module this build ships, installed or not.

@@ -71,6 +71,29 @@ impl ConfigurationMutation {
         .await
     }
 
+    /// Adds a company or changes one (`main` included): each keeps its own books, in its
+    /// currency, and a parent consolidates its children in reports.
+    async fn set_company(
+        &self,
+        ctx: &Context<'_>,
+        input: SetCompanyInput,
+    ) -> Result<ConfigurationPayload> {
+        configure(ctx, None, |settings| set_company_command(input, settings)).await
+    }
+
+    /// Removes a company no user works in, no company consolidates into and no record
+    /// belongs to (`main` stays).
+    async fn remove_company(
+        &self,
+        ctx: &Context<'_>,
+        input: CodeInput,
+    ) -> Result<ConfigurationPayload> {
+        configure(ctx, None, |_| {
+            by_code(&input, |code| Command::RemoveCompany { code })
+        })
+        .await
+    }
+
     /// Adds a numbering sequence or changes one.
     async fn set_sequence(
         &self,

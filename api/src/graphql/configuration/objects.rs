@@ -11,21 +11,31 @@ use rust_decimal::Decimal;
 use crate::graphql::partner::Address as AddressObject;
 
 /// The company the database keeps the books of.
-pub struct Company(pub DomainCompany);
+pub struct Company(pub Code, pub DomainCompany);
 
 #[Object]
 impl Company {
+    /// What records, users and requests (the `X-Company` header) name the company by.
+    async fn code(&self) -> &str {
+        self.0.as_str()
+    }
+
     async fn name(&self) -> &str {
-        &self.0.name
+        &self.1.name
     }
 
     /// ISO 4217 code of the company's currency.
     async fn currency(&self) -> &str {
-        self.0.currency.as_str()
+        self.1.currency.as_str()
+    }
+
+    /// The code of the company this one consolidates into, if any.
+    async fn parent(&self) -> Option<&str> {
+        self.1.parent.as_ref().map(Code::as_str)
     }
 
     async fn address(&self) -> AddressObject {
-        let a = &self.0.address;
+        let a = &self.1.address;
         AddressObject {
             street: a.street.clone(),
             city: a.city.clone(),
@@ -36,7 +46,7 @@ impl Company {
 
     /// The day each fiscal year starts, as `MM-DD`.
     async fn fiscal_year_start(&self) -> String {
-        self.0.fiscal_year_start.to_string()
+        self.1.fiscal_year_start.to_string()
     }
 }
 
