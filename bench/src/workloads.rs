@@ -914,6 +914,7 @@ pub async fn post_invoices(bus: Arc<CommandBus>, pool: &PgPool, ops: usize) -> a
             }],
             reverses: None,
             reference: String::new(),
+            company: domain::configuration::Code::main_company(),
         };
         let settings = settings.clone();
         bus.run(&context, "DraftInvoice", |work| {

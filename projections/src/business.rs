@@ -95,7 +95,9 @@ pub async fn in_use(pool: &sqlx::PgPool) -> Result<domain::configuration::InUse,
             .fetch_all(pool)
             .await?;
     let companies: Vec<String> = sqlx::query_scalar(
-        "select unnest(companies) from app_user union select company from app_user",
+        "select unnest(companies) from app_user union select company from app_user
+         union select company from business_order union select company from invoice
+         union select company from journal_entry",
     )
     .fetch_all(pool)
     .await?;
@@ -109,19 +111,25 @@ pub async fn in_use(pool: &sqlx::PgPool) -> Result<domain::configuration::InUse,
     })
 }
 
-/// What uses company `code`, said for a person (`user 'alice'`), if anything does: users who
-/// work in it.
+/// What uses company `code`, said for a person (`user 'alice'`, `order SO0042`), if anything
+/// does: a user who works in it, or an order, a document or an entry that belongs to it.
 pub async fn company_used_by(
     conn: &mut PgConnection,
     code: &str,
 ) -> Result<Option<String>, sqlx::Error> {
     let user: Option<String> = sqlx::query_scalar(
-        "select login from app_user where $1 = any(companies) or company = $1 order by login limit 1",
+        "(select format('user ''%s''', login) from app_user
+           where $1 = any(companies) or company = $1 limit 1)
+         union all (select 'order ' || number from business_order where company = $1 limit 1)
+         union all (select 'invoice ' || coalesce(number, 'draft') from invoice
+                     where company = $1 limit 1)
+         union all (select 'entry ' || number from journal_entry where company = $1 limit 1)
+         limit 1",
     )
     .bind(code)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(user.map(|login| format!("user '{login}'")))
+    Ok(user)
 }
 
 /// The last number each sequence gave (up to log position `upto`, if given), by sequence code

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use crate::log::{AsOf, StoredEvent, EVENT_COLUMNS};
-use crate::page::push_some;
+use crate::page::{push_some, Companies};
 use crate::reports::ReportBinds;
 
 /// Which events make one record's history: every event of its streams, and single events of
@@ -127,8 +127,25 @@ pub struct LogFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
-fn push_filter(query: &mut QueryBuilder<'_, Postgres>, filter: &LogFilter) {
+/// The company an event is about, for the events of records that belong to one (null for the
+/// rest, which every company shares): an order's, a document's, a posted entry's.
+const EVENT_COMPANY: &str = "case aggregate_type
+      when 'Order' then coalesce((select o.company from business_order o
+                                   where o.id = aggregate_id::uuid), 'main')
+      when 'Invoice' then coalesce((select d.company from invoice d
+                                     where d.id = aggregate_id::uuid), 'main')
+      when 'Period' then case when event_type = 'EntryPosted'
+                              then coalesce(payload->'EntryPosted'->'entry'->>'company', 'main')
+                         end
+    end";
+
+fn push_filter(query: &mut QueryBuilder<'_, Postgres>, companies: &Companies, filter: &LogFilter) {
     query.push(" where true");
+    // the events of another company's records are not shown, nor counted.
+    query
+        .push(format!(" and coalesce(({EVENT_COMPANY}) = any("))
+        .push_bind(companies.codes().to_vec())
+        .push("), true)");
     let text = |value: &Option<String>| value.clone();
     push_some(query, "aggregate_type =", text(&filter.aggregate_type));
     push_some(query, "aggregate_id =", text(&filter.aggregate_id));
@@ -144,15 +161,16 @@ fn push_filter(query: &mut QueryBuilder<'_, Postgres>, filter: &LogFilter) {
 }
 
 /// Up to `limit` events of the log that `filter` selects, after position `after`, in position
-/// order.
+/// order; of the records that belong to companies, only those of `companies`.
 pub async fn log_page(
     pool: &PgPool,
+    companies: &Companies,
     filter: &LogFilter,
     after: i64,
     limit: i64,
 ) -> Result<Vec<StoredEvent>, sqlx::Error> {
     let mut query = QueryBuilder::new(format!("select {EVENT_COLUMNS} from events"));
-    push_filter(&mut query, filter);
+    push_filter(&mut query, companies, filter);
     query
         .push(" and position > ")
         .push_bind(after)
@@ -162,8 +180,12 @@ pub async fn log_page(
 }
 
 /// How many events of the log `filter` selects.
-pub async fn log_count(pool: &PgPool, filter: &LogFilter) -> Result<i64, sqlx::Error> {
+pub async fn log_count(
+    pool: &PgPool,
+    companies: &Companies,
+    filter: &LogFilter,
+) -> Result<i64, sqlx::Error> {
     let mut query = QueryBuilder::new("select count(*) from events");
-    push_filter(&mut query, filter);
+    push_filter(&mut query, companies, filter);
     query.build_query_scalar().fetch_one(pool).await
 }

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::lines::{line_row, LineTable};
 use crate::log::{AsOf, StoredEvent};
-use crate::page::{push_some, Filter, List};
+use crate::page::{push_some, Companies, Filter, List};
 use crate::past::{one_by_one, replayed};
 use crate::reports::{Dates, ReportBinds};
 use crate::runner::ProjectionError;
@@ -180,8 +180,9 @@ async fn drafted(
     sqlx::query(
         "insert into invoice (id, kind, partner_id, number, invoice_date, due_date, state, untaxed,
                               tax, total, residual, order_id, reverses, reference, version,
-                              created_at, updated_at, decimals)
-         values ($1, $2, $3, null, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16)
+                              created_at, updated_at, decimals, company)
+         values ($1, $2, $3, null, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16,
+                 $17)
          on conflict (id) do update
             set kind = excluded.kind, partner_id = excluded.partner_id, number = null,
                 invoice_date = excluded.invoice_date, due_date = excluded.due_date,
@@ -189,7 +190,8 @@ async fn drafted(
                 total = excluded.total, residual = excluded.residual,
                 order_id = excluded.order_id, reverses = excluded.reverses,
                 reference = excluded.reference, version = excluded.version,
-                updated_at = excluded.updated_at, decimals = excluded.decimals",
+                updated_at = excluded.updated_at, decimals = excluded.decimals,
+                company = excluded.company",
     )
     .bind(id)
     .bind(Stored(draft.kind))
@@ -207,6 +209,7 @@ async fn drafted(
     .bind(event.sequence)
     .bind(event.recorded_at)
     .bind(i32::try_from(draft.decimals).map_err(|e| sqlx::Error::Encode(Box::new(e)))?)
+    .bind(draft.company.as_str())
     .execute(&mut *tx)
     .await?;
     write_lines(tx, id, &draft.lines, draft.decimals).await
@@ -254,10 +257,12 @@ pub struct InvoiceRow {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The company the document belongs to.
+    pub company: String,
 }
 
 const COLUMNS: &str = "id, kind, partner_id, number, invoice_date, due_date, state, untaxed, tax, \
-     total, residual, order_id, reverses, reference, version, created_at, updated_at";
+     total, residual, order_id, reverses, reference, version, created_at, updated_at, company";
 
 line_row! {
     /// A line of a document.
@@ -280,6 +285,15 @@ pub struct MatchRow {
 /// One document.
 pub async fn get<'e>(db: impl PgExecutor<'e>, id: Uuid) -> Result<Option<InvoiceRow>, sqlx::Error> {
     Ok(LIST.get_many(db, &[id]).await?.pop())
+}
+
+/// One document, if it belongs to one of `companies`.
+pub async fn get_seen<'e>(
+    db: impl PgExecutor<'e>,
+    companies: &Companies,
+    id: Uuid,
+) -> Result<Option<InvoiceRow>, sqlx::Error> {
+    Ok(LIST.get_seen(db, companies, &[id]).await?.pop())
 }
 
 /// The documents of `ids` that exist, in no particular order.
@@ -405,7 +419,7 @@ impl Filter for InvoiceFilter {
 
 /// Documents, newest first, a page at a time after a document date.
 pub const LIST: List<InvoiceRow, NaiveDate, InvoiceFilter> =
-    List::new("invoice", COLUMNS, "invoice_date", true);
+    List::new("invoice", COLUMNS, "invoice_date", true).of_companies("company");
 
 /// A posted document still open at the aging date: what it owes then, signed (credit notes
 /// negative).
@@ -424,6 +438,7 @@ pub struct OpenDocument {
 /// dated after it do not count), as recorded by `as_of`. Credit notes come out negative.
 pub async fn open_documents(
     pool: &PgPool,
+    companies: &Companies,
     kinds: &[InvoiceKind],
     date: NaiveDate,
     as_of: Option<AsOf>,
@@ -442,6 +457,7 @@ pub async fn open_documents(
              where d.kind = any($1) and d.posted_position is not null and d.invoice_date <= $2
                and ($3::bigint is null or d.posted_position <= $3)
                and ($4::timestamptz is null or d.posted_at <= $4)
+               and d.company = any($5)
          ) open
          where residual <> 0
          order by partner_id, due_date, number",
@@ -449,6 +465,7 @@ pub async fn open_documents(
     .bind(&kinds)
     .bind(date)
     .bind_as_of(as_of)
+    .bind(companies.codes())
     .fetch_all(pool)
     .await
 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::history::Subject;
 use crate::log::{AsOf, StoredEvent};
-use crate::page::Page;
+use crate::page::{Companies, Page};
 use crate::reports::{Dates, ReportBinds};
 
 /// The tables this read model owns.
@@ -54,8 +54,8 @@ pub(crate) async fn post(
     let (debit, _) = entry.sums();
     sqlx::query(
         "insert into journal_entry (id, journal, number, entry_date, reference, origin,
-                                    origin_id, partner_id, amount, position, recorded_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                                    origin_id, partner_id, amount, position, recorded_at, company)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(entry.id)
     .bind(entry.journal.as_str())
@@ -68,6 +68,7 @@ pub(crate) async fn post(
     .bind(debit)
     .bind(event.position)
     .bind(event.recorded_at)
+    .bind(entry.company.as_str())
     .execute(&mut *tx)
     .await?;
     let lines: Vec<i32> = (0..entry.lines.len())
@@ -80,8 +81,8 @@ pub(crate) async fn post(
     let credits: Vec<Decimal> = entry.lines.iter().map(|l| l.credit).collect();
     sqlx::query(
         "insert into journal_item (entry_id, line_no, account, partner_id, label, debit, credit,
-                                   entry_date, journal, position, recorded_at)
-         select $1, l, a, p, lb, d, c, $7, $8, $9, $10
+                                   entry_date, journal, position, recorded_at, company)
+         select $1, l, a, p, lb, d, c, $7, $8, $9, $10, $12
            from unnest($2::int[], $3::text[], $4::uuid[], $5::text[], $6::numeric[], $11::numeric[])
                 as t(l, a, p, lb, d, c)",
     )
@@ -96,6 +97,7 @@ pub(crate) async fn post(
     .bind(event.position)
     .bind(event.recorded_at)
     .bind(&credits)
+    .bind(entry.company.as_str())
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -116,6 +118,8 @@ pub struct EntryRow {
     pub amount: Decimal,
     /// Where in the log it was recorded.
     pub position: i64,
+    /// The company whose books it is in.
+    pub company: String,
 }
 
 /// A line of a journal entry.
@@ -130,11 +134,13 @@ pub struct ItemRow {
 }
 
 const ENTRY_COLUMNS: &str =
-    "id, journal, number, entry_date, reference, origin, partner_id, amount, position";
+    "id, journal, number, entry_date, reference, origin, partner_id, amount, position, company";
 
-/// One entry; with `as_of`, only if it was posted by then (a posted entry never changes).
+/// One entry of `companies`; with `as_of`, only if it was posted by then (a posted entry never
+/// changes).
 pub async fn get(
     pool: &PgPool,
+    companies: &Companies,
     id: Uuid,
     as_of: Option<AsOf>,
 ) -> Result<Option<EntryRow>, sqlx::Error> {
@@ -142,10 +148,12 @@ pub async fn get(
         "select {ENTRY_COLUMNS} from journal_entry
           where id = $1
             and ($2::bigint is null or position <= $2)
-            and ($3::timestamptz is null or recorded_at <= $3)"
+            and ($3::timestamptz is null or recorded_at <= $3)
+            and company = any($4)"
     ))
     .bind(id)
     .bind_as_of(as_of)
+    .bind(companies.codes())
     .fetch_optional(pool)
     .await
 }
@@ -198,6 +206,7 @@ impl EntryKey {
 /// and number, and how many it keeps in all.
 pub async fn entries(
     pool: &PgPool,
+    companies: &Companies,
     filter: &EntryFilter,
     after: Option<EntryKey>,
     limit: usize,
@@ -206,7 +215,8 @@ pub async fn entries(
             and ($2::text is null or origin = $2)
             and ($3::uuid is null or partner_id = $3)
             and ($4::date is null or entry_date >= $4)
-            and ($5::date is null or entry_date <= $5)";
+            and ($5::date is null or entry_date <= $5)
+            and company = any($6)";
     let (date, number, id) = match after {
         Some(after) => (Some(after.date), Some(after.number), Some(after.id)),
         None => (None, None, None),
@@ -214,13 +224,14 @@ pub async fn entries(
     let rows: Vec<EntryRow> = sqlx::query_as(&format!(
         "select {ENTRY_COLUMNS} from journal_entry
           where {KEPT}
-            and ($6::date is null or (entry_date, number, id) > ($6, $7, $8))
-          order by entry_date, number, id limit $9"
+            and ($7::date is null or (entry_date, number, id) > ($7, $8, $9))
+          order by entry_date, number, id limit $10"
     ))
     .bind(filter.journal.as_deref())
     .bind(filter.origin)
     .bind(filter.partner)
     .bind_dates(filter.dates)
+    .bind(companies.codes())
     .bind(date)
     .bind(number)
     .bind(id)
@@ -234,6 +245,7 @@ pub async fn entries(
             .bind(filter.partner)
             .bind(filter.dates.from)
             .bind(filter.dates.to)
+            .bind(companies.codes())
             .fetch_one(pool)
             .await?;
     Ok(Page::of(rows, limit, total))
@@ -271,6 +283,7 @@ impl AccountBalance {
 /// the period, and its debits and credits in it.
 pub async fn trial_balance(
     pool: &PgPool,
+    companies: &Companies,
     dates: Dates,
     as_of: Option<AsOf>,
     accounts: &[String],
@@ -285,12 +298,14 @@ pub async fn trial_balance(
             and ($3::bigint is null or position <= $3)
             and ($4::timestamptz is null or recorded_at <= $4)
             and (cardinality($5::text[]) = 0 or account = any($5))
+            and company = any($6)
           group by account
           order by account",
     )
     .bind_dates(dates)
     .bind_as_of(as_of)
     .bind(accounts)
+    .bind(companies.codes())
     .fetch_all(pool)
     .await
 }
@@ -314,6 +329,7 @@ pub struct LedgerItem {
 /// optionally only those of `partner`.
 pub async fn ledger_items(
     pool: &PgPool,
+    companies: &Companies,
     accounts: &[String],
     partner: Option<Uuid>,
     dates: Dates,
@@ -329,12 +345,14 @@ pub async fn ledger_items(
             and ($4::date is null or i.entry_date <= $4)
             and ($5::bigint is null or i.position <= $5)
             and ($6::timestamptz is null or i.recorded_at <= $6)
+            and i.company = any($7)
           order by i.account, i.entry_date, e.number, i.line_no",
     )
     .bind(accounts)
     .bind(partner)
     .bind_dates(dates)
     .bind_as_of(as_of)
+    .bind(companies.codes())
     .fetch_all(pool)
     .await
 }
@@ -342,6 +360,7 @@ pub async fn ledger_items(
 /// Balances before `from` of `accounts` (all when empty), per account and partner.
 pub async fn opening_balances(
     pool: &PgPool,
+    companies: &Companies,
     accounts: &[String],
     from: Option<NaiveDate>,
     as_of: Option<AsOf>,
@@ -356,11 +375,13 @@ pub async fn opening_balances(
             and entry_date < $2
             and ($3::bigint is null or position <= $3)
             and ($4::timestamptz is null or recorded_at <= $4)
+            and company = any($5)
           group by account, partner_id",
     )
     .bind(accounts)
     .bind(from)
     .bind_as_of(as_of)
+    .bind(companies.codes())
     .fetch_all(pool)
     .await
 }

@@ -523,6 +523,7 @@ pub enum GroupBy {
 /// they now stand.
 pub async fn analysis(
     pool: &PgPool,
+    companies: &Companies,
     side: Side,
     group: GroupBy,
     dates: Dates,
@@ -546,12 +547,14 @@ pub async fn analysis(
             and (o.cancelled_position is null
                  or ($4::bigint is not null and o.cancelled_position > $4)
                  or ($5::timestamptz is not null and o.cancelled_at > $5))
+            and o.company = any($6)
           group by 1
           order by 1"
     ))
     .bind(Stored(side))
     .bind_dates(dates)
     .bind_as_of(as_of)
+    .bind(companies.codes())
     .fetch_all(pool)
     .await
 }

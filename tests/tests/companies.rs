@@ -272,7 +272,12 @@ async fn sales_group(app: &TestApp) {
         json!({ "code": "sales", "name": "Sales" }),
     )
     .await;
-    for (model, write) in [("SALE_ORDER", true), ("PARTNER", false), ("PRODUCT", false)] {
+    for (model, write) in [
+        ("SALE_ORDER", true),
+        ("PARTNER", false),
+        ("PRODUCT", false),
+        ("LOG", false),
+    ] {
         tests::books::configure(
             app,
             "setAccess",
@@ -427,4 +432,304 @@ async fn orders_of_another_company_are_not_seen_counted_or_touched() {
     assert_eq!(app.event_count().await, events);
     let asked = as_user(&app, &bea, None, by_id, json!({ "id": ana_order })).await;
     assert_eq!(asked["data"]["order"], Value::Null, "{asked}");
+
+    // the sales analysis counts the confirmed orders of the user's companies only.
+    for (token, order) in [
+        (&ana, &ana_order),
+        (&bea, &bea_orders[0]),
+        (&bea, &bea_orders[1]),
+    ] {
+        let confirmed = as_user(&app, token, None, confirm, json!({ "id": order })).await;
+        assert_eq!(
+            confirmed["data"]["confirmOrder"]["order"]["state"], "CONFIRMED",
+            "{confirmed}"
+        );
+    }
+    app.backend
+        .catch_up(std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    // the log shows the events of the user's companies' orders only, and counts only them:
+    // ana's order was created and confirmed; bea's two too, and cy made one in b.
+    let log = "{ log(where: { aggregateType: \"Order\" }, first: 100) {
+        totalCount nodes { aggregateId } } }";
+    for (token, ids, events) in [
+        (&ana, vec![ana_order.clone()], 2),
+        (&bea, bea_orders.clone(), 5),
+        (&both, vec![], 7),
+    ] {
+        let asked = as_user(&app, token, None, log, json!({})).await;
+        let nodes = asked["data"]["log"]["nodes"].as_array().unwrap().clone();
+        assert_eq!(asked["data"]["log"]["totalCount"], events, "{asked}");
+        assert_eq!(nodes.len(), events);
+        for id in ids {
+            assert!(
+                nodes.iter().any(|n| n["aggregateId"] == id.as_str()),
+                "{asked}"
+            );
+        }
+        if token == &ana {
+            assert!(
+                nodes.iter().all(|n| n["aggregateId"] == ana_order.as_str()),
+                "{asked}"
+            );
+        }
+    }
+
+    let analysis = "{ salesAnalysis(groupBy: MONTH) { key orders } }";
+    for (token, orders) in [(&ana, 1), (&bea, 2), (&both, 3)] {
+        let asked = as_user(&app, token, None, analysis, json!({})).await;
+        assert_eq!(
+            asked["data"]["salesAnalysis"],
+            json!([{ "key": "2026-03", "orders": orders }]),
+            "{asked}"
+        );
+    }
+}
+
+/// A group that keeps the books: invoices (all rights but delete), the accounting reports, and
+/// reading partners and products.
+async fn accounting_group(app: &TestApp) {
+    tests::books::configure(
+        app,
+        "setGroup",
+        "SetGroupInput",
+        json!({ "code": "books", "name": "Books" }),
+    )
+    .await;
+    for (model, write) in [
+        ("INVOICE", true),
+        ("ACCOUNTING", true),
+        ("PARTNER", false),
+        ("PRODUCT", false),
+    ] {
+        tests::books::configure(
+            app,
+            "setAccess",
+            "SetAccessInput",
+            json!({ "group": "books", "model": model, "read": true, "create": write, "write": write }),
+        )
+        .await;
+    }
+}
+
+async fn bookkeeper(app: &TestApp, login: &str, companies: &[&str]) -> String {
+    let created = app
+        .graphql(
+            "mutation($input: CreateUserInput!) { createUser(input: $input) { userErrors { message } } }",
+            json!({ "input": {
+                "login": login, "name": login, "password": USER_PASSWORD, "groups": ["books"],
+                "companies": companies
+            } }),
+        )
+        .await;
+    assert_eq!(created["createUser"]["userErrors"], json!([]), "{created}");
+    app.login(login, USER_PASSWORD).await
+}
+
+/// A posted customer invoice of one line at `price` with 21 % VAT, made by the holder of
+/// `token` in their company; its id and company.
+async fn posted_invoice(
+    app: &TestApp,
+    token: &str,
+    partner: &str,
+    price: &str,
+) -> (String, String) {
+    let created = as_user(
+        app,
+        token,
+        None,
+        "mutation($partner: ID!, $price: Decimal!) {
+            createInvoice(input: { kind: CUSTOMER_INVOICE, partner: $partner, date: \"2026-03-05\",
+                lines: [{ description: \"Work\", quantity: \"1\", unitPrice: $price, taxes: [\"vat21\"] }] }) {
+                invoice { id company } userErrors { field message } } }",
+        json!({ "partner": partner, "price": price }),
+    )
+    .await;
+    let invoice = &created["data"]["createInvoice"]["invoice"];
+    assert!(invoice.is_object(), "{created}");
+    let id = invoice["id"].as_str().unwrap().to_owned();
+    let posted = as_user(
+        app,
+        token,
+        None,
+        "mutation($id: ID!) { postInvoice(input: { id: $id }) { userErrors { message } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(
+        posted["data"]["postInvoice"]["userErrors"],
+        json!([]),
+        "{posted}"
+    );
+    (id, invoice["company"].as_str().unwrap().to_owned())
+}
+
+const BOOKS: &str = "{
+    trialBalance { lines { account debit credit } totalDebit }
+    agedBalance(kind: RECEIVABLE, date: \"2026-03-31\") { totals { total } }
+    invoices { totalCount }
+    journalEntries { totalCount nodes { company } }
+    generalLedger(accounts: [\"411000\"]) { debit lines { number } }
+}";
+
+#[tokio::test]
+async fn the_books_of_another_company_are_not_seen_and_a_user_of_both_sees_their_sum() {
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    set_company(&app, json!({ "code": "b", "name": "B Ltd" })).await;
+    accounting_group(&app).await;
+    let partner = tests::books::partner(&app, "Agrolait", true, false).await;
+    let ana = bookkeeper(&app, "ana", &["main"]).await;
+    let bea = bookkeeper(&app, "bea", &["b"]).await;
+    let both = bookkeeper(&app, "cy", &["main", "b"]).await;
+
+    let (ana_invoice, company) = posted_invoice(&app, &ana, &partner, "100").await;
+    assert_eq!(company, "main");
+    let (bea_invoice, company) = posted_invoice(&app, &bea, &partner, "200").await;
+    assert_eq!(company, "b");
+    app.backend
+        .catch_up(std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+
+    // worked out by hand: 100 + 21 % = 121 for main, 200 + 21 % = 242 for b, 363 for both.
+    let books = |token: &str| {
+        let token = token.to_owned();
+        let app = &app;
+        async move { as_user(app, &token, None, BOOKS, json!({})).await }
+    };
+    for (token, receivable, sales, vat, count) in [
+        (&ana, "121", "100", "21", 1),
+        (&bea, "242", "200", "42", 1),
+        (&both, "363", "300", "63", 2),
+    ] {
+        let answer = books(token).await;
+        assert!(answer.get("errors").is_none(), "{answer}");
+        let data = &answer["data"];
+        let line = |account: &str| {
+            data["trialBalance"]["lines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["account"] == account)
+                .cloned()
+                .unwrap_or_else(|| panic!("no {account} in {data}"))
+        };
+        let amount = |v: &Value| {
+            v.as_str()
+                .unwrap()
+                .parse::<rust_decimal::Decimal>()
+                .unwrap()
+        };
+        let expect = |v: &str| v.parse::<rust_decimal::Decimal>().unwrap();
+        assert_eq!(
+            amount(&line("411000")["debit"]),
+            expect(receivable),
+            "{data}"
+        );
+        assert_eq!(amount(&line("700000")["credit"]), expect(sales), "{data}");
+        assert_eq!(amount(&line("451000")["credit"]), expect(vat), "{data}");
+        assert_eq!(
+            amount(&data["trialBalance"]["totalDebit"]),
+            expect(receivable)
+        );
+        assert_eq!(
+            amount(&data["agedBalance"]["totals"]["total"]),
+            expect(receivable),
+            "{data}"
+        );
+        assert_eq!(data["invoices"]["totalCount"], count, "{data}");
+        assert_eq!(data["journalEntries"]["totalCount"], count, "{data}");
+        assert_eq!(
+            amount(&data["generalLedger"][0]["debit"]),
+            expect(receivable),
+            "{data}"
+        );
+        assert_eq!(
+            data["generalLedger"][0]["lines"].as_array().unwrap().len(),
+            count
+        );
+    }
+
+    // as of a point after both were posted, the figures are still the user's own.
+    let as_of = "{ trialBalance(asOf: { position: 1000000 }) { totalDebit } }";
+    let asked = as_user(&app, &ana, None, as_of, json!({})).await;
+    assert_eq!(
+        asked["data"]["trialBalance"]["totalDebit"], "121.00",
+        "{asked}"
+    );
+
+    // another company's document: not found, not touched, not paid.
+    let by_id = "query($id: ID!) { invoice(id: $id) { number } }";
+    let asked = as_user(&app, &ana, None, by_id, json!({ "id": bea_invoice })).await;
+    assert_eq!(asked["data"]["invoice"], Value::Null, "{asked}");
+    let events = app.event_count().await;
+    let cancel = "mutation($id: ID!) { cancelInvoice(input: { id: $id }) { userErrors { code } } }";
+    let refused = as_user(&app, &ana, None, cancel, json!({ "id": bea_invoice })).await;
+    assert_eq!(
+        refused["data"]["cancelInvoice"]["userErrors"][0]["code"], "NOT_FOUND",
+        "{refused}"
+    );
+    let credit =
+        "mutation($id: ID!) { createCreditNote(input: { invoice: $id }) { userErrors { code } } }";
+    let refused = as_user(&app, &ana, None, credit, json!({ "id": bea_invoice })).await;
+    assert_eq!(
+        refused["data"]["createCreditNote"]["userErrors"][0]["code"], "NOT_FOUND",
+        "{refused}"
+    );
+    let pay = "mutation($partner: ID!, $invoice: ID!) {
+        registerPayment(input: { journal: \"bank\", partner: $partner, amount: \"242\",
+                                 allocations: [{ invoice: $invoice, amount: \"242\" }] }) {
+            userErrors { field code } } }";
+    let refused = as_user(
+        &app,
+        &ana,
+        None,
+        pay,
+        json!({ "partner": partner, "invoice": bea_invoice }),
+    )
+    .await;
+    assert_eq!(
+        refused["data"]["registerPayment"]["userErrors"][0],
+        json!({ "field": ["input", "allocations", "0", "invoice"], "code": "NOT_FOUND" }),
+        "{refused}"
+    );
+    assert_eq!(app.event_count().await, events);
+
+    // one payment cannot pay documents of two companies, even for a user of both.
+    let pay_both = "mutation($partner: ID!, $a: ID!, $b: ID!) {
+        registerPayment(input: { journal: \"bank\", partner: $partner, amount: \"363\",
+            allocations: [{ invoice: $a, amount: \"121\" }, { invoice: $b, amount: \"242\" }] }) {
+            userErrors { field code message } } }";
+    let refused = as_user(
+        &app,
+        &both,
+        None,
+        pay_both,
+        json!({ "partner": partner, "a": ana_invoice, "b": bea_invoice }),
+    )
+    .await;
+    assert_eq!(
+        refused["data"]["registerPayment"]["userErrors"][0]["code"], "INVALID",
+        "{refused}"
+    );
+    assert_eq!(app.event_count().await, events);
+
+    // bea pays her own: the payment is in b's books.
+    let paid = as_user(
+        &app,
+        &bea,
+        None,
+        "mutation($partner: ID!, $invoice: ID!) {
+            registerPayment(input: { journal: \"bank\", partner: $partner, amount: \"242\",
+                allocations: [{ invoice: $invoice, amount: \"242\" }] }) {
+                payment { company } userErrors { field code } } }",
+        json!({ "partner": partner, "invoice": bea_invoice }),
+    )
+    .await;
+    assert_eq!(
+        paid["data"]["registerPayment"]["payment"]["company"], "b",
+        "{paid}"
+    );
 }

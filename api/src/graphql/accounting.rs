@@ -24,7 +24,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::auth::{actor, require_module};
-use super::business::{acting, date_or_today, padded, reading};
+use super::business::{acting, date_or_today, padded, reading, seen_companies};
 use super::configuration::objects::AccountObject;
 use super::document::model_of;
 use super::document::{Invoice, InvoiceKey};
@@ -250,6 +250,11 @@ impl JournalEntry {
         &self.0.journal
     }
 
+    /// The code of the company whose books the entry is in.
+    async fn company(&self) -> &str {
+        &self.0.company
+    }
+
     async fn number(&self) -> &str {
         &self.0.number
     }
@@ -434,10 +439,11 @@ impl AccountingQuery {
         let actor = reading(ctx, Model::Accounting, "account").await?;
         let state = ctx.data::<AppState>()?;
         let dates = window(from, to)?;
-        let rows =
-            journal::trial_balance(state.reads(), dates, point(ctx, as_of).await?, &accounts)
-                .await
-                .map_err(|e| internal(ctx, e))?;
+        let companies = seen_companies(ctx).await?;
+        let as_of = point(ctx, as_of).await?;
+        let rows = journal::trial_balance(state.reads(), &companies, dates, as_of, &accounts)
+            .await
+            .map_err(|e| internal(ctx, e))?;
         let settings = actor.config.configuration.settings();
         let m = money(settings);
         let lines: Vec<TrialBalanceLine> = rows
@@ -474,9 +480,10 @@ impl AccountingQuery {
         let accounts = accounts.unwrap_or_default();
         let dates = window(from, to)?;
         let as_of = point(ctx, as_of).await?;
+        let companies = seen_companies(ctx).await?;
         let (items, openings) = tokio::try_join!(
-            journal::ledger_items(state.reads(), &accounts, None, dates, as_of),
-            journal::opening_balances(state.reads(), &accounts, dates.from, as_of),
+            journal::ledger_items(state.reads(), &companies, &accounts, None, dates, as_of),
+            journal::opening_balances(state.reads(), &companies, &accounts, dates.from, as_of),
         )
         .map_err(|e| internal(ctx, e))?;
         let settings = actor.config.configuration.settings();
@@ -515,9 +522,10 @@ impl AccountingQuery {
         }
         let dates = window(from, to)?;
         let as_of = point(ctx, as_of).await?;
+        let companies = seen_companies(ctx).await?;
         let (items, openings) = tokio::try_join!(
-            journal::ledger_items(state.reads(), &accounts, partner, dates, as_of),
-            journal::opening_balances(state.reads(), &accounts, dates.from, as_of),
+            journal::ledger_items(state.reads(), &companies, &accounts, partner, dates, as_of),
+            journal::opening_balances(state.reads(), &companies, &accounts, dates.from, as_of),
         )
         .map_err(|e| internal(ctx, e))?;
         let mut opening: BTreeMap<String, Decimal> = BTreeMap::new();
@@ -567,6 +575,7 @@ impl AccountingQuery {
         };
         let documents = projections::invoice::open_documents(
             state.reads(),
+            &seen_companies(ctx).await?,
             kinds,
             date,
             point(ctx, as_of).await?,
@@ -765,8 +774,9 @@ impl AccountingQuery {
         as_of: Option<AsOfInput>,
     ) -> Result<Option<JournalEntry>> {
         let everything = reading_entries(ctx, true).await?;
-        let now = |pool, id| journal::get(pool, id, None);
-        let then = |pool, id, point| journal::get(pool, id, Some(point));
+        let companies = seen_companies(ctx).await?;
+        let now = |pool, id| journal::get(pool, &companies, id, None);
+        let then = |pool, id, point| journal::get(pool, &companies, id, Some(point));
         let (entry, past) = (JournalEntry::from, JournalEntry::then);
         let entry = get_as_of(ctx, &id, "a journal entry", as_of, now, then, entry, past).await?;
         match entry {
@@ -790,6 +800,7 @@ impl AccountingQuery {
         let filter = filter.unwrap_or_default();
         reading_entries(ctx, filter.origin == Some(EntryOriginName::Payment)).await?;
         let state = ctx.data::<AppState>()?;
+        let companies = seen_companies(ctx).await?;
         let filter = EntryFilter {
             journal: filter.journal,
             origin: filter.origin.map(Into::into),
@@ -801,7 +812,13 @@ impl AccountingQuery {
             after,
             first,
             |after: Option<OpaqueCursor<EntryKey>>, limit| {
-                journal::entries(state.reads(), &filter, after.map(|c| c.0), limit)
+                journal::entries(
+                    state.reads(),
+                    &companies,
+                    &filter,
+                    after.map(|c| c.0),
+                    limit,
+                )
             },
             |row| OpaqueCursor(EntryKey::of(row)),
             JournalEntry::from,
@@ -945,9 +962,17 @@ async fn analysis(
     let actor = reading(ctx, model, module).await?;
     let (dates, as_of) = (window(from, to)?, point(ctx, as_of).await?);
     let state = ctx.data::<AppState>()?;
-    let rows = projections::order::analysis(state.reads(), side, group_by.into(), dates, as_of)
-        .await
-        .map_err(|e| internal(ctx, e))?;
+    let companies = seen_companies(ctx).await?;
+    let rows = projections::order::analysis(
+        state.reads(),
+        &companies,
+        side,
+        group_by.into(),
+        dates,
+        as_of,
+    )
+    .await
+    .map_err(|e| internal(ctx, e))?;
     let m = money(actor.config.configuration.settings());
     let names: BTreeMap<String, String> = match group_by {
         AnalysisGroup::Month => BTreeMap::new(),
@@ -1136,6 +1161,7 @@ impl AccountingMutation {
             Err(user_errors) => return Ok(EntryPayload::refused(user_errors)),
         };
         let entry = EntryInput {
+            company: acting.company()?,
             journal,
             date: date_or_today(input.date),
             reference: input.reference.trim().to_owned(),
@@ -1152,7 +1178,9 @@ impl AccountingMutation {
             )
             .await?;
         let state = ctx.data::<AppState>()?;
-        EntryPayload::reload(ctx, user_errors, journal::get(state.reads(), id, None)).await
+        let companies = seen_companies(ctx).await?;
+        let entry = journal::get(state.reads(), &companies, id, None);
+        EntryPayload::reload(ctx, user_errors, entry).await
     }
 
     /// Closes a month of the books: nothing posts into it afterwards.

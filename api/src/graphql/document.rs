@@ -295,6 +295,11 @@ impl Invoice {
         ID(self.0.id.to_string())
     }
 
+    /// The code of the company the document belongs to.
+    async fn company(&self) -> &str {
+        &self.0.company
+    }
+
     async fn kind(&self) -> InvoiceKindName {
         self.0.kind.0.into()
     }

@@ -115,6 +115,7 @@ impl LogQuery {
     ) -> Result<Connection<i64, Event, TotalCount>> {
         require(ctx, Model::Log, Right::Read).await?;
         let state = ctx.data::<AppState>()?;
+        let companies = &super::business::seen_companies(ctx).await?;
         let filter = filter.unwrap_or_default();
         let filter = LogFilter {
             aggregate_type: filter.aggregate_type,
@@ -126,9 +127,9 @@ impl LogQuery {
             to: filter.to,
         };
         event_connection(ctx, after, first, |after, limit, wants_total| async move {
-            let page = log_page(state.reads(), &filter, after, limit);
+            let page = log_page(state.reads(), companies, &filter, after, limit);
             if wants_total {
-                tokio::try_join!(page, log_count(state.reads(), &filter))
+                tokio::try_join!(page, log_count(state.reads(), companies, &filter))
             } else {
                 page.await.map(|events| (events, 0))
             }

@@ -3,7 +3,7 @@
 use async_graphql::connection::{Connection, OpaqueCursor};
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 use chrono::NaiveDate;
-use domain::configuration::{Model, Right};
+use domain::configuration::{Code, Model, Right};
 use domain::invoice::InvoiceKind;
 use domain::ledger::Allocation;
 use projections::invoice::{self as read_model, InvoiceFilter, InvoiceRow};
@@ -11,7 +11,9 @@ use projections::reports::Dates;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::business::{acting, date_or_today, lines, reading, LineInputObject, Operation};
+use super::business::{
+    acting, date_or_today, lines, reading, seen_companies, LineInputObject, Operation,
+};
 use super::document::{Invoice, InvoiceKindName, InvoiceStateName, SideName};
 use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::input::{where_partner, AsOfInput};
@@ -51,18 +53,21 @@ impl InvoiceQuery {
         as_of: Option<AsOfInput>,
     ) -> Result<Option<Invoice>> {
         reading(ctx, Model::Invoice, "account").await?;
-        let (now, then) = (read_model::get, read_model::as_of);
-        get_as_of(
+        let companies = seen_companies(ctx).await?;
+        let now = |pool, id| read_model::get_seen(pool, &companies, id);
+        let found = get_as_of(
             ctx,
             &id,
             "an invoice",
             as_of,
             now,
-            then,
+            read_model::as_of,
             Invoice::from,
             Invoice::then,
         )
-        .await
+        .await?;
+        // a document's company never changes: the one it belongs to now is the one it had then.
+        Ok(found.filter(|invoice| companies.sees(&invoice.0.company)))
     }
 
     /// Invoices, bills and credit notes, newest first, a page at a time.
@@ -189,6 +194,20 @@ async fn answer(
     InvoicePayload::reload(ctx, user_errors, read_model::get(state.reads(), id)).await
 }
 
+/// Invoice `id`, if it belongs to one of the signed-in user's companies.
+async fn seen(ctx: &Context<'_>, id: Uuid) -> Result<Option<InvoiceRow>> {
+    let state = ctx.data::<AppState>()?;
+    let companies = seen_companies(ctx).await?;
+    read_model::get_seen(state.reads(), &companies, id)
+        .await
+        .map_err(|e| internal(ctx, e))
+}
+
+/// What a document one cannot see answers, as one that does not exist.
+fn no_invoice(field: &[&str]) -> UserError {
+    UserError::new(field, "no invoice with this id", UserErrorCode::NotFound)
+}
+
 async fn create(ctx: &Context<'_>, id: Uuid, input: InvoiceInput) -> Result<InvoicePayload> {
     let acting = acting(ctx, Model::Invoice, Right::Create, "account").await?;
     let (_, user_errors) = acting
@@ -218,6 +237,9 @@ async fn on_invoice<T: Send + 'static>(
     let Some((id, expected)) = id.zip(expected) else {
         return Ok(InvoicePayload::refused(problems.0));
     };
+    if seen(ctx, id).await?.is_none() {
+        return Ok(InvoicePayload::refused(vec![no_invoice(&["input", "id"])]));
+    }
     let (_, user_errors) = acting.run(ctx, command, (id, expected), operation).await?;
     answer(ctx, id, user_errors).await
 }
@@ -241,6 +263,7 @@ impl InvoiceMutation {
             Ok(parsed) => parsed,
             Err(errors) => return Ok(InvoicePayload::refused(errors)),
         };
+        let acting = acting(ctx, Model::Invoice, Right::Create, "account").await?;
         let input = InvoiceInput {
             kind: input.kind.into(),
             partner,
@@ -249,6 +272,7 @@ impl InvoiceMutation {
             lines,
             reverses: None,
             reference: input.reference.trim().to_owned(),
+            company: acting.company()?,
         };
         create(ctx, id, input).await
     }
@@ -269,15 +293,10 @@ impl InvoiceMutation {
             Ok(parsed) => parsed,
             Err(errors) => return Ok(InvoicePayload::refused(errors)),
         };
-        let Some(row) = read_model::get(state.reads(), original)
-            .await
-            .map_err(|e| internal(ctx, e))?
-        else {
-            return Ok(InvoicePayload::refused(vec![UserError::new(
-                &["input", "invoice"],
-                "no invoice with this id",
-                UserErrorCode::NotFound,
-            )]));
+        let Some(row) = seen(ctx, original).await? else {
+            return Ok(InvoicePayload::refused(vec![no_invoice(&[
+                "input", "invoice",
+            ])]));
         };
         let lines = match given {
             Some(lines) => lines,
@@ -321,6 +340,7 @@ impl InvoiceMutation {
             } else {
                 input.reference.trim().to_owned()
             },
+            company: Code::parse(&row.company).map_err(|e| internal(ctx, e))?,
         };
         create(ctx, id, input).await
     }
@@ -423,6 +443,13 @@ impl InvoiceMutation {
                 );
             }
             if let Some(invoice) = invoice {
+                // a document of a company the user does not work in is as one that does not
+                // exist.
+                if seen(ctx, invoice).await?.is_none() {
+                    problems
+                        .0
+                        .push(no_invoice(&["input", "allocations", &n, "invoice"]));
+                }
                 allocations.push(Allocation {
                     invoice,
                     amount: a.amount,
@@ -463,7 +490,7 @@ impl InvoiceMutation {
             .await?;
         let state = ctx.data::<AppState>()?;
         let payment = match user_errors.is_empty() {
-            true => projections::journal::get(state.reads(), id, None)
+            true => projections::journal::get(state.reads(), &seen_companies(ctx).await?, id, None)
                 .await
                 .map_err(|e| internal(ctx, e))?
                 .map(JournalEntry::from),

@@ -94,6 +94,8 @@ pub async fn invoice_order(
                 order: Some(id),
                 reverses: None,
                 reference: order.number().unwrap_or_default().to_owned(),
+                // what an order bills is the order's company's.
+                company: order.company().cloned().unwrap_or_else(Code::main_company),
             },
         },
     )
@@ -111,6 +113,8 @@ pub struct InvoiceInput {
     pub lines: Vec<LineInput>,
     pub reverses: Option<Uuid>,
     pub reference: String,
+    /// The company the document belongs to (a credit note: the one of what it reverses).
+    pub company: Code,
 }
 
 pub async fn create_invoice(
@@ -127,11 +131,12 @@ pub async fn create_invoice(
             d.kind.credit_note() == input.kind
                 && !d.kind.is_credit_note()
                 && d.partner == input.partner
+                && d.company == input.company
         });
         if !fits || original.state() != Some(InvoiceState::Posted) {
             return Err(Failure::refused(
                 ErrorCode::Invalid,
-                "a credit note reverses a posted invoice (or bill) of the same partner",
+                "a credit note reverses a posted invoice (or bill) of the same partner and company",
             )
             .at(&["input", "reverses"]));
         }
@@ -150,6 +155,7 @@ pub async fn create_invoice(
                 order: None,
                 reverses: input.reverses,
                 reference: input.reference.clone(),
+                company: input.company.clone(),
             },
         },
     )

@@ -58,6 +58,7 @@ pub async fn register_payment(
         .at(&["input", "allocations"]));
     }
     let mut sign = None;
+    let mut company: Option<Code> = None;
     for (n, allocation) in input.allocations.iter().enumerate() {
         let n = n.to_string();
         let field = ["input", "allocations", n.as_str(), "invoice"];
@@ -70,6 +71,17 @@ pub async fn register_payment(
                 Failure::refused(ErrorCode::Invalid, "the document is another partner's")
                     .at(&field),
             );
+        }
+        match &company {
+            None => company = Some(draft.company.clone()),
+            Some(c) if *c != draft.company => {
+                return Err(Failure::refused(
+                    ErrorCode::Invalid,
+                    "one payment pays documents of one company",
+                )
+                .at(&field))
+            }
+            Some(_) => {}
         }
         match sign {
             None => sign = Some((draft.kind.sign(), draft.kind.side())),
@@ -130,6 +142,8 @@ pub async fn register_payment(
                 -input.amount * sign,
             ),
         ],
+        // the books of the company whose documents it pays.
+        company: company.unwrap_or_else(Code::main_company),
     };
     work.decide::<Period>(
         &period.to_string(),
@@ -143,6 +157,8 @@ pub async fn register_payment(
 /// A manual entry by an accountant.
 #[derive(Debug, Clone)]
 pub struct EntryInput {
+    /// The company whose books the entry is in.
+    pub company: Code,
     pub journal: Code,
     pub date: NaiveDate,
     pub reference: String,
@@ -199,6 +215,7 @@ pub async fn post_entry(
         reference: input.reference.clone(),
         origin: EntryOrigin::Manual,
         lines: input.lines.clone(),
+        company: input.company.clone(),
     };
     entry.number = take_number(work, settings, &journal.sequence).await?;
     let number = entry.number.clone();

@@ -140,6 +140,7 @@ pub async fn business(
 
     // the owner's capital.
     let entry = ops::EntryInput {
+        company: domain::configuration::Code::main_company(),
         journal: domain::configuration::Code::parse("misc")?,
         date: day(0),
         reference: "Capital brought in".into(),
@@ -302,6 +303,7 @@ pub async fn business(
         lines: vec![line(mouse, "2", "0"), line(install, "1", "0")],
         reverses: None,
         reference: "Counter sale".into(),
+        company: domain::configuration::Code::main_company(),
     };
     posted_invoice!(inv4, &invoice);
 
@@ -315,6 +317,7 @@ pub async fn business(
         lines: vec![line(mouse, "1", "0")],
         reverses: Some(inv1),
         reference: "Broken mouse".into(),
+        company: domain::configuration::Code::main_company(),
     };
     posted_invoice!(credit, &note);
 

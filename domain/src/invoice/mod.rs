@@ -56,6 +56,11 @@ impl Invoice {
         self.current.as_ref().map(|c| &c.draft)
     }
 
+    /// The company the document belongs to.
+    pub fn company(&self) -> Option<&Code> {
+        self.draft().map(|d| &d.company)
+    }
+
     pub fn state(&self) -> Option<InvoiceState> {
         self.current.as_ref().map(|c| c.state)
     }
@@ -135,6 +140,7 @@ impl Invoice {
             reference: draft.reference.clone(),
             origin: EntryOrigin::Invoice { invoice },
             lines,
+            company: draft.company.clone(),
         })
     }
 }

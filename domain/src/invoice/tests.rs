@@ -73,6 +73,7 @@ fn draft_of(kind: InvoiceKind) -> InvoiceDraft {
         order: None,
         reverses: kind.is_credit_note().then_some(id(50)),
         reference: "REF-1".into(),
+        company: Code::main_company(),
     }
 }
 
@@ -673,6 +674,7 @@ fn the_entry_of_each_kind_balances_on_the_right_sides() {
                 reference: "REF-1".into(),
                 origin: EntryOrigin::Invoice { invoice: id(1) },
                 lines: lines.to_vec(),
+                company: Code::main_company(),
             },
             "{kind:?}"
         );

@@ -95,6 +95,14 @@ pub struct InvoiceDraft {
     /// For a credit note, the document it reverses.
     pub reverses: Option<Uuid>,
     pub reference: String,
+    /// The company the document belongs to. Absent (as from documents made before a database
+    /// held several) for the main one: a document of the main company is stored as it always
+    /// was.
+    #[serde(
+        default = "Code::main_company",
+        skip_serializing_if = "Code::is_main_company"
+    )]
+    pub company: Code,
 }
 
 /// Accounts a posting needs beside the lines' own.

@@ -126,6 +126,13 @@ pub struct JournalEntry {
     pub reference: String,
     pub origin: EntryOrigin,
     pub lines: Vec<EntryLine>,
+    /// The company whose books the entry is in. Absent (as from entries made before a database
+    /// held several) for the main one.
+    #[serde(
+        default = "Code::main_company",
+        skip_serializing_if = "Code::is_main_company"
+    )]
+    pub company: Code,
 }
 
 impl JournalEntry {

@@ -32,6 +32,7 @@ fn entry_with(n: u128, date: NaiveDate, lines: Vec<EntryLine>) -> JournalEntry {
         reference: String::new(),
         origin: EntryOrigin::Manual,
         lines,
+        company: crate::configuration::Code::main_company(),
     }
 }
 
