@@ -48,7 +48,16 @@ async fn apply(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<(), Proj
             }
             continue;
         }
-        if ![Product::TYPE, Order::TYPE, Stock::TYPE, Invoice::TYPE].contains(&kind) {
+        if kind == Stock::TYPE {
+            // a stock stream is a product's in one company's warehouse: `<product>[@company]`.
+            let Some(product) = domain::stock::product_of(&event.aggregate_id) else {
+                tracing::warn!(position = event.position, id = %event.aggregate_id, "stock event of no product; skipped");
+                continue;
+            };
+            stock::apply(tx, product, payload(event)?, event).await?;
+            continue;
+        }
+        if ![Product::TYPE, Order::TYPE, Invoice::TYPE].contains(&kind) {
             continue;
         }
         let Some(id) = uuid_of(event) else {
@@ -58,8 +67,6 @@ async fn apply(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<(), Proj
             product::apply(tx, id, payload(event)?, event).await?;
         } else if kind == Order::TYPE {
             order::apply(tx, id, payload(event)?, event).await?;
-        } else if kind == Stock::TYPE {
-            stock::apply(tx, id, payload(event)?, event).await?;
         } else {
             invoice::apply(tx, id, payload(event)?, event).await?;
         }
@@ -97,7 +104,7 @@ pub async fn in_use(pool: &sqlx::PgPool) -> Result<domain::configuration::InUse,
     let companies: Vec<String> = sqlx::query_scalar(
         "select unnest(companies) from app_user union select company from app_user
          union select company from business_order union select company from invoice
-         union select company from journal_entry",
+         union select company from journal_entry union select company from stock_move",
     )
     .fetch_all(pool)
     .await?;
@@ -124,6 +131,7 @@ pub async fn company_used_by(
          union all (select 'invoice ' || coalesce(number, 'draft') from invoice
                      where company = $1 limit 1)
          union all (select 'entry ' || number from journal_entry where company = $1 limit 1)
+         union all (select 'stock' from stock_move where company = $1 limit 1)
          limit 1",
     )
     .bind(code)
@@ -159,22 +167,28 @@ pub async fn numbers_taken<'e>(
 /// and its payments).
 pub async fn partner_documents(
     pool: &sqlx::PgPool,
+    companies: &crate::page::Companies,
     id: uuid::Uuid,
 ) -> Result<crate::history::Subject, sqlx::Error> {
     let streams: Vec<(String, String)> = sqlx::query_as(
         "select $2::text, $1::text
-         union all select $3, id::text from business_order where partner_id = $1
-         union all select $4, id::text from invoice where partner_id = $1",
+         union all select $3, id::text from business_order
+                    where partner_id = $1 and company = any($5)
+         union all select $4, id::text from invoice where partner_id = $1 and company = any($5)",
     )
     .bind(id)
     .bind(<domain::partner::Partner as Aggregate>::TYPE)
     .bind(Order::TYPE)
     .bind(Invoice::TYPE)
+    .bind(companies.codes())
     .fetch_all(pool)
     .await?;
-    let positions = sqlx::query_scalar("select position from journal_entry where partner_id = $1")
-        .bind(id)
-        .fetch_all(pool)
-        .await?;
+    let positions = sqlx::query_scalar(
+        "select position from journal_entry where partner_id = $1 and company = any($2)",
+    )
+    .bind(id)
+    .bind(companies.codes())
+    .fetch_all(pool)
+    .await?;
     Ok(crate::history::Subject { streams, positions })
 }

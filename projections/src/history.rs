@@ -128,7 +128,8 @@ pub struct LogFilter {
 }
 
 /// The company an event is about, for the events of records that belong to one (null for the
-/// rest, which every company shares): an order's, a document's, a posted entry's.
+/// rest, which every company shares): an order's, a document's, a posted entry's, a stock
+/// move's.
 const EVENT_COMPANY: &str = "case aggregate_type
       when 'Order' then coalesce((select o.company from business_order o
                                    where o.id = aggregate_id::uuid), 'main')
@@ -136,7 +137,9 @@ const EVENT_COMPANY: &str = "case aggregate_type
                                      where d.id = aggregate_id::uuid), 'main')
       when 'Period' then case when event_type = 'EntryPosted'
                               then coalesce(payload->'EntryPosted'->'entry'->>'company', 'main')
+                              else coalesce(nullif(split_part(aggregate_id, '@', 2), ''), 'main')
                          end
+      when 'Stock' then coalesce(payload->'StockMoved'->>'company', 'main')
     end";
 
 fn push_filter(query: &mut QueryBuilder<'_, Postgres>, companies: &Companies, filter: &LogFilter) {

@@ -9,7 +9,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::log::{AsOf, StoredEvent};
-use crate::page::{After, Page};
+use crate::page::{After, Companies, Page};
 use crate::reports::ReportBinds;
 use crate::runner::ProjectionError;
 use crate::stored::Stored;
@@ -31,8 +31,8 @@ pub(crate) async fn apply(
     };
     sqlx::query(
         "insert into stock_move (id, product_id, from_location, to_location, quantity, move_date,
-                                 order_id, position, recorded_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                                 order_id, position, recorded_at, company)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(movement.id)
     .bind(product)
@@ -43,6 +43,7 @@ pub(crate) async fn apply(
     .bind(order)
     .bind(event.position)
     .bind(event.recorded_at)
+    .bind(movement.company.as_str())
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -87,6 +88,7 @@ pub struct Levels<'a> {
 /// the warehouse's.
 pub async fn levels(
     pool: &PgPool,
+    companies: &Companies,
     location: Location,
     date: Option<NaiveDate>,
     as_of: Option<AsOf>,
@@ -118,15 +120,18 @@ pub async fn levels(
                              and (m.to_location = $4 or m.from_location = $4)
                              and ($1::date is null or m.move_date <= $1)
                              and ($2::bigint is null or m.position <= $2)
-                             and ($3::timestamptz is null or m.recorded_at <= $3)), 0) as on_hand,
+                             and ($3::timestamptz is null or m.recorded_at <= $3)
+                             and m.company = any($9)), 0) as on_hand,
                 coalesce((select sum(l.quantity - l.delivered) from order_line l
                             join business_order o on o.id = l.order_id
                            where $4 = 'stock' and l.product_id = p.id and l.goods
-                             and o.side = 'purchase' and o.state = 'confirmed'), 0) as incoming,
+                             and o.side = 'purchase' and o.state = 'confirmed'
+                             and o.company = any($9)), 0) as incoming,
                 coalesce((select sum(l.quantity - l.delivered) from order_line l
                             join business_order o on o.id = l.order_id
                            where $4 = 'stock' and l.product_id = p.id and l.goods
-                             and o.side = 'sale' and o.state = 'confirmed'), 0) as outgoing,
+                             and o.side = 'sale' and o.state = 'confirmed'
+                             and o.company = any($9)), 0) as outgoing,
                 coalesce((select c.cost from product_cost c
                            where c.product_id = p.id
                              and ($2::bigint is null or c.position <= $2)
@@ -145,6 +150,7 @@ pub async fn levels(
     .bind(reference)
     .bind(id)
     .bind(limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX).saturating_add(1)))
+    .bind(companies.codes())
     .fetch_all(pool)
     .await?;
     let Some(limit) = limit else {
@@ -164,10 +170,11 @@ pub async fn levels(
     Ok(Page::of(rows, limit, total))
 }
 
-/// What is in the warehouse of `product`, as recorded by `as_of` if given (every move, whatever
-/// its date).
+/// What is in the warehouses of `companies` of `product`, as recorded by `as_of` if given
+/// (every move, whatever its date).
 pub async fn on_hand(
     pool: &PgPool,
+    companies: &Companies,
     product: Uuid,
     as_of: Option<AsOf>,
 ) -> Result<Decimal, sqlx::Error> {
@@ -176,11 +183,13 @@ pub async fn on_hand(
            from stock_move
           where product_id = $1 and (to_location = $4 or from_location = $4)
             and ($2::bigint is null or position <= $2)
-            and ($3::timestamptz is null or recorded_at <= $3)",
+            and ($3::timestamptz is null or recorded_at <= $3)
+            and company = any($5)",
     )
     .bind(product)
     .bind_as_of(as_of)
     .bind(Stored(Location::Stock))
+    .bind(companies.codes())
     .fetch_one(pool)
     .await?;
     Ok(on_hand)

@@ -723,7 +723,7 @@ async fn the_books_of_another_company_are_not_seen_and_a_user_of_both_sees_their
         None,
         "mutation($partner: ID!, $invoice: ID!) {
             registerPayment(input: { journal: \"bank\", partner: $partner, amount: \"242\",
-                allocations: [{ invoice: $invoice, amount: \"242\" }] }) {
+                date: \"2026-03-20\", allocations: [{ invoice: $invoice, amount: \"242\" }] }) {
                 payment { company } userErrors { field code } } }",
         json!({ "partner": partner, "invoice": bea_invoice }),
     )
@@ -732,4 +732,230 @@ async fn the_books_of_another_company_are_not_seen_and_a_user_of_both_sees_their
         paid["data"]["registerPayment"]["payment"]["company"], "b",
         "{paid}"
     );
+
+    // each company closes its own months: main's March closed, b still posts into its March.
+    let close = "mutation { closePeriod(input: { period: \"2026-03\" }) {
+        period { id company closed } userErrors { message } } }";
+    let closed = as_user(&app, &ana, None, close, json!({})).await;
+    assert_eq!(
+        closed["data"]["closePeriod"]["period"],
+        json!({ "id": "2026-03", "company": "main", "closed": true }),
+        "{closed}"
+    );
+    posted_invoice(&app, &bea, &partner, "50").await;
+    let drafted = as_user(
+        &app,
+        &ana,
+        None,
+        "mutation($partner: ID!) {
+            createInvoice(input: { kind: CUSTOMER_INVOICE, partner: $partner, date: \"2026-03-06\",
+                lines: [{ description: \"Late\", quantity: \"1\", unitPrice: \"1\" }] }) {
+                invoice { id } } }",
+        json!({ "partner": partner }),
+    )
+    .await;
+    let late = drafted["data"]["createInvoice"]["invoice"]["id"].clone();
+    let refused = as_user(
+        &app,
+        &ana,
+        None,
+        "mutation($id: ID!) { postInvoice(input: { id: $id }) { userErrors { code } } }",
+        json!({ "id": late }),
+    )
+    .await;
+    assert_eq!(
+        refused["data"]["postInvoice"]["userErrors"][0]["code"], "PERIOD_CLOSED",
+        "{refused}"
+    );
+    app.backend
+        .catch_up(std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    let periods = "{ periods { totalCount nodes { id company closed entries } } }";
+    for (token, expected) in [
+        (
+            &ana,
+            json!([{ "id": "2026-03", "company": "main", "closed": true, "entries": 1 }]),
+        ),
+        (
+            &bea,
+            json!([{ "id": "2026-03", "company": "b", "closed": false, "entries": 3 }]),
+        ),
+    ] {
+        let asked = as_user(&app, token, None, periods, json!({})).await;
+        assert_eq!(asked["data"]["periods"]["nodes"], expected, "{asked}");
+        assert_eq!(asked["data"]["periods"]["totalCount"], 1, "{asked}");
+    }
+    let asked = as_user(&app, &both, None, periods, json!({})).await;
+    assert_eq!(asked["data"]["periods"]["totalCount"], 2, "{asked}");
+}
+
+/// Receives `quantity` of `product` from `partner` on a purchase order made as the
+/// administrator working in `company`.
+async fn received(app: &TestApp, company: &str, partner: &str, product: &str, quantity: &str) {
+    let admin = app.admin_token.clone();
+    let created = as_user(
+        app,
+        &admin,
+        Some(company),
+        "mutation($partner: ID!, $product: ID!, $quantity: Decimal!) {
+            createPurchaseOrder(input: { partner: $partner, date: \"2026-03-02\",
+                lines: [{ product: $product, quantity: $quantity }] }) { order { id } userErrors { message } } }",
+        json!({ "partner": partner, "product": product, "quantity": quantity }),
+    )
+    .await;
+    let id = created["data"]["createPurchaseOrder"]["order"]["id"].clone();
+    assert!(id.is_string(), "{created}");
+    for (mutation, input) in [
+        (
+            "mutation($id: ID!) { confirmOrder(input: { id: $id })",
+            json!({ "id": id }),
+        ),
+        (
+            "mutation($id: ID!, $quantity: Decimal!) {
+                deliverOrder(input: { id: $id, lines: [{ line: 0, quantity: $quantity }] })",
+            json!({ "id": id, "quantity": quantity }),
+        ),
+    ] {
+        let name = mutation
+            .split('{')
+            .nth(1)
+            .unwrap()
+            .split('(')
+            .next()
+            .unwrap()
+            .trim();
+        let query = format!("{mutation} {{ userErrors {{ message }} }} }}");
+        let done = as_user(app, &admin, Some(company), &query, input).await;
+        assert_eq!(done["data"][name]["userErrors"], json!([]), "{done}");
+    }
+}
+
+#[tokio::test]
+async fn each_company_has_its_own_warehouse_and_sees_only_its_stock() {
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    set_company(&app, json!({ "code": "b", "name": "B Ltd" })).await;
+    tests::books::configure(
+        &app,
+        "setGroup",
+        "SetGroupInput",
+        json!({ "code": "store", "name": "Store" }),
+    )
+    .await;
+    for model in ["STOCK", "PRODUCT", "LOG"] {
+        tests::books::configure(
+            &app,
+            "setAccess",
+            "SetAccessInput",
+            json!({ "group": "store", "model": model, "read": true, "write": true }),
+        )
+        .await;
+    }
+    let supplier = tests::books::partner(&app, "Asustek", false, true).await;
+    let product = tests::books::product(&app, "MOUSE", "STOCKABLE", "20", "10").await;
+    received(&app, "main", &supplier, &product, "10").await;
+    received(&app, "b", &supplier, &product, "4").await;
+    let mut tokens = vec![];
+    for (login, companies) in [
+        ("ana", vec!["main"]),
+        ("bea", vec!["b"]),
+        ("cy", vec!["main", "b"]),
+    ] {
+        let created = app
+            .graphql(
+                "mutation($input: CreateUserInput!) { createUser(input: $input) { userErrors { message } } }",
+                json!({ "input": {
+                    "login": login, "name": login, "password": USER_PASSWORD, "groups": ["store"],
+                    "companies": companies
+                } }),
+            )
+            .await;
+        assert_eq!(created["createUser"]["userErrors"], json!([]), "{created}");
+        tokens.push(app.login(login, USER_PASSWORD).await);
+    }
+    let (ana, bea, both) = (&tokens[0], &tokens[1], &tokens[2]);
+    app.backend
+        .catch_up(std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+
+    let stock = "query($id: ID!) {
+        product(id: $id) { stock { onHand history { totalCount } } }
+        stockLevels { nodes { onHand incoming } }
+        stockValuation { totalValue }
+    }";
+    // 10 received in main, 4 in b: at a cost of 10, worth 100 and 40.
+    for (token, on_hand, moves, value) in [
+        (ana, "10", 1, "100"),
+        (bea, "4", 1, "40"),
+        (both, "14", 2, "140"),
+    ] {
+        let asked = as_user(&app, token, None, stock, json!({ "id": product })).await;
+        assert!(asked.get("errors").is_none(), "{asked}");
+        let data = &asked["data"];
+        let decimal = |v: &Value| {
+            v.as_str()
+                .unwrap()
+                .parse::<rust_decimal::Decimal>()
+                .unwrap()
+        };
+        let expect = |v: &str| v.parse::<rust_decimal::Decimal>().unwrap();
+        assert_eq!(
+            decimal(&data["product"]["stock"]["onHand"]),
+            expect(on_hand),
+            "{data}"
+        );
+        assert_eq!(
+            data["product"]["stock"]["history"]["totalCount"], moves,
+            "{data}"
+        );
+        assert_eq!(
+            decimal(&data["stockLevels"]["nodes"][0]["onHand"]),
+            expect(on_hand),
+            "{data}"
+        );
+        assert_eq!(
+            decimal(&data["stockValuation"]["totalValue"]),
+            expect(value),
+            "{data}"
+        );
+    }
+
+    // a count in b's warehouse changes b's stock only.
+    let counted = as_user(
+        &app,
+        bea,
+        None,
+        "mutation($id: ID!) { countStock(input: { product: $id, counted: \"3\" }) {
+            level { onHand } userErrors { message } } }",
+        json!({ "id": product }),
+    )
+    .await;
+    assert_eq!(
+        counted["data"]["countStock"]["userErrors"],
+        json!([]),
+        "{counted}"
+    );
+    app.backend
+        .catch_up(std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    for (token, on_hand) in [(ana, "10"), (bea, "3"), (both, "13")] {
+        let asked = as_user(&app, token, None, stock, json!({ "id": product })).await;
+        let on = asked["data"]["product"]["stock"]["onHand"]
+            .as_str()
+            .unwrap()
+            .parse::<rust_decimal::Decimal>()
+            .unwrap();
+        assert_eq!(
+            on,
+            on_hand.parse::<rust_decimal::Decimal>().unwrap(),
+            "{asked}"
+        );
+    }
+    // the log shows ana none of b's moves.
+    let log = "{ log(where: { aggregateType: \"Stock\" }, first: 100) { totalCount } }";
+    let asked = as_user(&app, ana, None, log, json!({})).await;
+    assert_eq!(asked["data"]["log"]["totalCount"], 1, "{asked}");
 }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use async_graphql::connection::{Connection, OpaqueCursor};
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, Result, SimpleObject, ID};
 use chrono::NaiveDate;
-use domain::configuration::{AccountKind, Model, Right, Settings};
+use domain::configuration::{AccountKind, Code, Model, Right, Settings};
 use domain::invoice::InvoiceKind;
 use domain::ledger::{EntryLine, PeriodId};
 use domain::money::round;
@@ -221,6 +221,8 @@ pub struct StockValuation {
 pub struct Period {
     /// `2026-11`.
     pub id: String,
+    /// The code of the company whose books it is of.
+    pub company: String,
     pub closed: bool,
     pub closed_by: Option<String>,
     pub entries: i64,
@@ -230,6 +232,7 @@ impl From<PeriodRow> for Period {
     fn from(row: PeriodRow) -> Self {
         Self {
             id: row.id,
+            company: row.company,
             closed: row.closed,
             closed_by: row.closed_by,
             entries: row.entries,
@@ -681,6 +684,7 @@ impl AccountingQuery {
         let point = point(ctx, as_of).await?;
         let state = ctx.data::<AppState>()?;
         let products = products.as_deref();
+        let companies = &seen_companies(ctx).await?;
         forward_connection(
             ctx,
             after,
@@ -690,7 +694,8 @@ impl AccountingQuery {
                     products,
                     page: Some((after.map(|c| c.0.into()), limit)),
                 };
-                projections::stock::levels(state.reads(), location.into(), date, point, which)
+                let location = location.into();
+                projections::stock::levels(state.reads(), companies, location, date, point, which)
             },
             |level| {
                 OpaqueCursor(TextCursor {
@@ -742,14 +747,21 @@ impl AccountingQuery {
     ) -> Result<Connection<OpaqueCursor<String>, Period, TotalCount>> {
         reading(ctx, Model::Accounting, "account").await?;
         let state = ctx.data::<AppState>()?;
+        let companies = &seen_companies(ctx).await?;
         forward_connection(
             ctx,
             after,
             first,
             |after: Option<OpaqueCursor<String>>, limit| {
-                projections::period::page(state.reads(), closed, after.map(|c| c.0), limit)
+                projections::period::page(
+                    state.reads(),
+                    companies,
+                    closed,
+                    after.map(|c| c.0),
+                    limit,
+                )
             },
-            |row| OpaqueCursor(row.id.clone()),
+            |row| OpaqueCursor(row.stream.clone()),
             Period::from,
         )
         .await
@@ -757,9 +769,14 @@ impl AccountingQuery {
 
     /// One month of the books (`2026-11`), if it has entries or was closed.
     async fn period(&self, ctx: &Context<'_>, id: String) -> Result<Option<Period>> {
-        reading(ctx, Model::Accounting, "account").await?;
+        let actor = reading(ctx, Model::Accounting, "account").await?;
         let state = ctx.data::<AppState>()?;
-        let row = projections::period::get(state.reads(), &id)
+        // the month of the books of the company the request works in.
+        let stream = match (PeriodId::parse(&id), Code::parse(&actor.company)) {
+            (Some(period), Ok(company)) => period.stream_of(&company),
+            _ => return Ok(None),
+        };
+        let row = projections::period::get(state.reads(), &stream)
             .await
             .map_err(|e| internal(ctx, e))?;
         Ok(row.map(Period::from))
@@ -1029,7 +1046,9 @@ async fn stock(
     which: Levels<'_>,
 ) -> Result<Vec<StockLevelLine>> {
     let state = ctx.data::<AppState>()?;
-    let page = projections::stock::levels(state.reads(), location.into(), date, as_of, which)
+    let companies = seen_companies(ctx).await?;
+    let location = location.into();
+    let page = projections::stock::levels(state.reads(), &companies, location, date, as_of, which)
         .await
         .map_err(|e| internal(ctx, e))?;
     let line = level_line(actor.config.configuration.settings());
@@ -1197,14 +1216,20 @@ impl AccountingMutation {
                 UserErrorCode::Invalid,
             )]));
         };
+        let company = acting.company()?;
+        let stream = period.stream_of(&company);
         let (_, user_errors) = acting
-            .run(ctx, "ClosePeriod", period, |work, _, period| {
-                Box::pin(business::close_period(work, period))
-            })
+            .run(
+                ctx,
+                "ClosePeriod",
+                (company, period),
+                |work, _, (company, period)| {
+                    Box::pin(business::close_period(work, company, period))
+                },
+            )
             .await?;
         let state = ctx.data::<AppState>()?;
-        let period = period.to_string();
-        let read = projections::period::get(state.reads(), &period);
+        let read = projections::period::get(state.reads(), &stream);
         PeriodPayload::reload(ctx, user_errors, read).await
     }
 
@@ -1235,14 +1260,16 @@ impl AccountingMutation {
         let date = date_or_today(input.date);
         let counted = input.counted;
         let id = Uuid::now_v7();
-        let count = (product, id, counted, date);
+        let count = (acting.company()?, product, id, counted, date);
         let (_, user_errors) = acting
             .run(
                 ctx,
                 "CountStock",
                 count,
-                |work, _, (product, id, counted, date)| {
-                    Box::pin(business::count_stock(work, product, id, counted, date))
+                |work, _, (company, product, id, counted, date)| {
+                    Box::pin(business::count_stock(
+                        work, company, product, id, counted, date,
+                    ))
                 },
             )
             .await?;

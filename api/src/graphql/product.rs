@@ -7,7 +7,6 @@ use domain::configuration::{Model, Right};
 use domain::product::{
     DetailsError, Product as ProductAggregate, ProductCommand, ProductDetails, ProductKind,
 };
-use domain::stock::Stock;
 use projections::log::AsOf;
 use projections::product::{self as read_model, ProductFilter, ProductRow};
 use rust_decimal::Decimal;
@@ -115,7 +114,8 @@ impl ProductStock {
     /// In the warehouse: what every move recorded came to, whatever its date.
     async fn on_hand(&self, ctx: &Context<'_>) -> Result<Decimal> {
         let state = ctx.data::<AppState>()?;
-        projections::stock::on_hand(state.reads(), self.0, self.1)
+        let companies = super::business::seen_companies(ctx).await?;
+        projections::stock::on_hand(state.reads(), &companies, self.0, self.1)
             .await
             .map_err(|e| internal(ctx, e))
     }
@@ -123,7 +123,7 @@ impl ProductStock {
     /// The stock's history: its moves and counts.
     #[graphql(flatten)]
     async fn events(&self) -> History {
-        History(Whose::Stream(Stock::TYPE, self.0), self.1)
+        History(Whose::Stock(self.0), self.1)
     }
 }
 

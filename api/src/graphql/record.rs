@@ -187,6 +187,8 @@ impl Recorded {
 pub enum Whose {
     /// The events of one stream: (aggregate type, id).
     Stream(&'static str, Uuid),
+    /// A product's stock moves and counts, in the warehouses of the reader's companies.
+    Stock(Uuid),
     /// A journal entry's posting and, for a payment, the documents it was set against.
     Entry(Uuid),
     /// A partner's own events and those of its documents.
@@ -202,10 +204,22 @@ impl History {
         after: Option<String>,
     ) -> Result<Connection<i64, Event, TotalCount>> {
         let History(whose, point) = *self;
+        let companies = super::business::seen_companies(ctx).await?;
         let subject = async |pool| match whose {
             Whose::Stream(kind, id) => Ok(Subject::stream(kind, id)),
+            Whose::Stock(product) => Ok(Subject {
+                streams: companies
+                    .codes()
+                    .iter()
+                    .filter_map(|c| domain::configuration::Code::parse(c).ok())
+                    .map(|c| (stock_type(), domain::stock::stream_id(&c, product)))
+                    .collect(),
+                positions: Vec::new(),
+            }),
             Whose::Entry(id) => projections::journal::subject(pool, id).await,
-            Whose::PartnerDocuments(id) => projections::business::partner_documents(pool, id).await,
+            Whose::PartnerDocuments(id) => {
+                projections::business::partner_documents(pool, &companies, id).await
+            }
         };
         history(ctx, subject, point, first, after).await
     }
@@ -228,4 +242,10 @@ impl History {
     ) -> Result<Connection<i64, Event, TotalCount>> {
         self.page(ctx, first, after).await
     }
+}
+
+/// The aggregate type of stock streams.
+fn stock_type() -> String {
+    use cqrs_es::Aggregate;
+    domain::stock::Stock::TYPE.to_owned()
 }

@@ -250,7 +250,10 @@ pub async fn post_invoice(
         use cqrs_es::Aggregate;
         work.prefetch(&[
             (Numbering::TYPE, journal.sequence.to_string()),
-            (Period::TYPE, PeriodId::of(draft.date).to_string()),
+            (
+                Period::TYPE,
+                PeriodId::of(draft.date).stream_of(&draft.company),
+            ),
         ])
         .await?;
     }
@@ -271,7 +274,7 @@ pub async fn post_invoice(
         .ok_or_else(|| not_found("invoice", id, &["input", "id"]))?;
     let residual = invoice.residual();
     work.decide::<Period>(
-        &PeriodId::of(entry.date).to_string(),
+        &PeriodId::of(entry.date).stream_of(&entry.company),
         PeriodCommand::PostEntry {
             period: PeriodId::of(entry.date),
             entry: entry.clone(),

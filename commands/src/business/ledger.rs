@@ -146,7 +146,7 @@ pub async fn register_payment(
         company: company.unwrap_or_else(Code::main_company),
     };
     work.decide::<Period>(
-        &period.to_string(),
+        &period.stream_of(&entry.company),
         PeriodCommand::PostEntry { period, entry },
     )
     .await
@@ -220,7 +220,7 @@ pub async fn post_entry(
     entry.number = take_number(work, settings, &journal.sequence).await?;
     let number = entry.number.clone();
     work.decide::<Period>(
-        &period.to_string(),
+        &period.stream_of(&entry.company),
         PeriodCommand::PostEntry { period, entry },
     )
     .await
@@ -234,15 +234,21 @@ pub async fn post_entry(
     Ok(number)
 }
 
-pub async fn close_period(work: &mut Work, period: PeriodId) -> Result<(), Failure> {
-    work.decide::<Period>(&period.to_string(), PeriodCommand::ClosePeriod { period })
-        .await?;
+/// Closes month `period` of `company`'s books.
+pub async fn close_period(work: &mut Work, company: Code, period: PeriodId) -> Result<(), Failure> {
+    work.decide::<Period>(
+        &period.stream_of(&company),
+        PeriodCommand::ClosePeriod { period },
+    )
+    .await?;
     Ok(())
 }
 
-/// Counts product `product`'s stock: the difference goes to inventory loss.
+/// Counts product `product`'s stock in `company`'s warehouse: the difference goes to inventory
+/// loss.
 pub async fn count_stock(
     work: &mut Work,
+    company: Code,
     product: Uuid,
     id: Uuid,
     counted: Decimal,
@@ -260,8 +266,13 @@ pub async fn count_stock(
         Some(_) => {}
     }
     work.decide::<Stock>(
-        &product.to_string(),
-        StockCommand::CountStock { id, counted, date },
+        &domain::stock::stream_id(&company, product),
+        StockCommand::CountStock {
+            id,
+            counted,
+            date,
+            company,
+        },
     )
     .await?;
     Ok(())

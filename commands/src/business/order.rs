@@ -141,6 +141,8 @@ pub async fn deliver_order(
 ) -> Result<(), Failure> {
     let order = order_on(work, id, side).await?;
     let products: Vec<Option<Uuid>> = order.lines().iter().map(|l| l.line.product).collect();
+    // the goods go out of (or into) the warehouse of the order's company.
+    let company = order.company().cloned().unwrap_or_else(Code::main_company);
     let events = work
         .decide::<Order>(
             &id.to_string(),
@@ -170,7 +172,7 @@ pub async fn deliver_order(
         let check_on_hand =
             kind == Some(ProductKind::Stockable) && !settings.business.allow_negative_stock;
         work.decide::<Stock>(
-            &product.to_string(),
+            &domain::stock::stream_id(&company, product),
             StockCommand::MoveStock {
                 movement: StockMove {
                     id: Uuid::new_v5(&delivery, n.to_string().as_bytes()),
@@ -182,6 +184,7 @@ pub async fn deliver_order(
                         order: id,
                         delivery,
                     },
+                    company: company.clone(),
                 },
                 check_on_hand,
             },

@@ -362,6 +362,7 @@ pub async fn business(
     let counted = counted - Decimal::ONE;
     run!("CountStock", |work, _s| ops::count_stock(
         work,
+        domain::configuration::Code::main_company(),
         mouse,
         Uuid::now_v7(),
         counted,

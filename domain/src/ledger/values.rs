@@ -45,6 +45,17 @@ impl PeriodId {
     pub fn first_day(&self) -> Option<NaiveDate> {
         NaiveDate::from_ymd_opt(self.year, self.month, 1)
     }
+
+    /// The id of the stream of this month of `company`'s books: `2026-11` for the main company
+    /// (as it always was), `2026-11@<company>` for the others. Each company closes its own
+    /// months.
+    pub fn stream_of(&self, company: &Code) -> String {
+        if company.is_main_company() {
+            self.to_string()
+        } else {
+            format!("{self}@{company}")
+        }
+    }
 }
 
 impl fmt::Display for PeriodId {

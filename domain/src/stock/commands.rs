@@ -5,6 +5,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::values::StockMove;
+use crate::configuration::Code;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum StockCommand {
@@ -20,6 +21,8 @@ pub enum StockCommand {
         id: Uuid,
         counted: Decimal,
         date: NaiveDate,
+        /// The company whose warehouse was counted.
+        company: Code,
     },
 }
 

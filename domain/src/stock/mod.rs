@@ -14,6 +14,24 @@ pub use values::{Location, MoveOrigin, StockMove};
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::configuration::Code;
+
+/// The id of the stream of `product`'s stock in `company`'s warehouse: the product's id for the
+/// main company (as it always was), `<product>@<company>` for the others.
+pub fn stream_id(company: &Code, product: Uuid) -> String {
+    if company.is_main_company() {
+        product.to_string()
+    } else {
+        format!("{product}@{company}")
+    }
+}
+
+/// The product whose stock stream `id` is ([`stream_id`]).
+pub fn product_of(id: &str) -> Option<Uuid> {
+    Uuid::parse_str(id.split_once('@').map_or(id, |(product, _)| product)).ok()
+}
 
 /// What is on hand of one product.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,7 +71,12 @@ impl crate::Decide for Stock {
                 }
                 Ok(vec![StockEvent::StockMoved { movement }])
             }
-            StockCommand::CountStock { id, counted, date } => {
+            StockCommand::CountStock {
+                id,
+                counted,
+                date,
+                company,
+            } => {
                 if counted < Decimal::ZERO {
                     return Err(StockError::NegativeCount);
                 }
@@ -74,6 +97,7 @@ impl crate::Decide for Stock {
                         quantity: difference.abs(),
                         date,
                         origin: MoveOrigin::Adjustment,
+                        company,
                     },
                 }])
             }

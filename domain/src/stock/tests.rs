@@ -28,6 +28,7 @@ fn moved(n: u128, from: Location, to: Location, quantity: &str, origin: MoveOrig
             quantity: d(quantity),
             date: date(),
             origin,
+            company: Code::main_company(),
         },
     }
 }
@@ -47,6 +48,7 @@ fn move_stock(
             quantity: d(quantity),
             date: date(),
             origin: delivery(),
+            company: Code::main_company(),
         },
         check_on_hand,
     }
@@ -57,6 +59,7 @@ fn count(n: u128, counted: &str) -> StockCommand {
         id: id(n),
         counted: d(counted),
         date: date(),
+        company: Code::main_company(),
     }
 }
 
@@ -331,4 +334,16 @@ fn a_move_is_stored_flat_as_it_always_was() {
     );
     assert_eq!(serde_json::to_string(&event).unwrap(), stored);
     assert_eq!(serde_json::from_str::<StockEvent>(stored).unwrap(), event);
+}
+
+#[test]
+fn each_company_has_its_own_stock_stream_of_a_product_and_the_main_one_keeps_the_old_id() {
+    let product = id(7);
+    let main = stream_id(&Code::main_company(), product);
+    let b = stream_id(&Code::parse("b").unwrap(), product);
+    assert_eq!(main, product.to_string());
+    assert_eq!(b, format!("{product}@b"));
+    assert_eq!(product_of(&main), Some(product));
+    assert_eq!(product_of(&b), Some(product));
+    assert_eq!(product_of("nonsense"), None);
 }

@@ -5,6 +5,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::configuration::Code;
+
 /// Where goods are. Only the warehouse's stock holds a quantity the company counts; the others
 /// are where goods come from and go to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -58,6 +60,13 @@ pub struct StockMove {
     pub quantity: Decimal,
     pub date: NaiveDate,
     pub origin: MoveOrigin,
+    /// The company whose warehouse the goods are in or go to. Absent (as from moves made before
+    /// a database held several companies) for the main one.
+    #[serde(
+        default = "Code::main_company",
+        skip_serializing_if = "Code::is_main_company"
+    )]
+    pub company: Code,
 }
 
 #[cfg(test)]
