@@ -25,6 +25,7 @@ pub fn details(n: u64) -> anyhow::Result<PartnerDetails> {
         vat: Some(VatNumber::parse("BE0477472701")?),
         is_customer: true,
         is_supplier: n.is_multiple_of(3),
+        company: None,
     })
 }
 

@@ -891,6 +891,7 @@ pub async fn post_invoices(bus: Arc<CommandBus>, pool: &PgPool, ops: usize) -> a
         vat: None,
         is_customer: true,
         is_supplier: false,
+        company: None,
     };
     bus.partner(partner, PartnerCommand::CreatePartner { details }, &context)
         .await

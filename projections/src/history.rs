@@ -129,7 +129,7 @@ pub struct LogFilter {
 
 /// The company an event is about, for the events of records that belong to one (null for the
 /// rest, which every company shares): an order's, a document's, a posted entry's, a stock
-/// move's.
+/// move's, a partner's or product's of one company.
 const EVENT_COMPANY: &str = "case aggregate_type
       when 'Order' then coalesce((select o.company from business_order o
                                    where o.id = aggregate_id::uuid), 'main')
@@ -140,6 +140,9 @@ const EVENT_COMPANY: &str = "case aggregate_type
                               else coalesce(nullif(split_part(aggregate_id, '@', 2), ''), 'main')
                          end
       when 'Stock' then coalesce(payload->'StockMoved'->>'company', 'main')
+      -- a partner's or a product's events go with the company it belongs to now (none: shared)
+      when 'Partner' then (select p.company from partner p where p.id = aggregate_id::uuid)
+      when 'Product' then (select p.company from product p where p.id = aggregate_id::uuid)
     end";
 
 fn push_filter(query: &mut QueryBuilder<'_, Postgres>, companies: &Companies, filter: &LogFilter) {

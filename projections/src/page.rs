@@ -81,11 +81,25 @@ impl Companies {
         self.0.iter().any(|c| c == company)
     }
 
+    /// Whether a record shared by every company (`None`) or of `company` is one these
+    /// companies see.
+    pub fn sees_shared(&self, company: Option<&str>) -> bool {
+        company.is_none_or(|c| self.sees(c))
+    }
+
     /// Adds ` and <column> = any(<these companies>)` to `sql`.
     pub fn push(&self, sql: &mut QueryBuilder<'_, Postgres>, column: &str) {
         sql.push(format!(" and {column} = any("))
             .push_bind(self.0.clone())
             .push(")");
+    }
+
+    /// Adds the filter of records shared by every company (null in `column`) or of these
+    /// companies to `sql`.
+    pub fn push_shared(&self, sql: &mut QueryBuilder<'_, Postgres>, column: &str) {
+        sql.push(format!(" and ({column} is null or {column} = any("))
+            .push_bind(self.0.clone())
+            .push("))");
     }
 }
 
@@ -102,6 +116,8 @@ pub struct List<R, K, F> {
     descending: bool,
     /// The column naming the company each row belongs to, if rows belong to companies.
     company: Option<&'static str>,
+    /// Whether a null company is a row every company shares.
+    shared: bool,
     rows: PhantomData<Typed<R, K, F>>,
 }
 
@@ -119,6 +135,7 @@ impl<R, K, F> List<R, K, F> {
             key,
             descending,
             company: None,
+            shared: false,
             rows: PhantomData,
         }
     }
@@ -127,6 +144,14 @@ impl<R, K, F> List<R, K, F> {
     /// rows of the reader's companies.
     pub(crate) const fn of_companies(mut self, column: &'static str) -> Self {
         self.company = Some(column);
+        self
+    }
+
+    /// The same list, of rows shared by every company (null in `column`) or that belong to the
+    /// company in `column`: a page shows the shared rows and those of the reader's companies.
+    pub(crate) const fn shared_or_of_companies(mut self, column: &'static str) -> Self {
+        self.company = Some(column);
+        self.shared = true;
         self
     }
 }
@@ -165,8 +190,10 @@ where
     }
 
     fn push_companies(&self, sql: &mut QueryBuilder<'_, Postgres>, companies: &Companies) {
-        if let Some(column) = self.company {
-            companies.push(sql, column);
+        match self.company {
+            Some(column) if self.shared => companies.push_shared(sql, column),
+            Some(column) => companies.push(sql, column),
+            None => {}
         }
     }
 

@@ -11,7 +11,7 @@ use store::{Rider, StreamAppend};
 use uuid::Uuid;
 
 use crate::log::{AsOf, StoredEvent};
-use crate::page::push_some;
+use crate::page::{push_some, Companies};
 use crate::past::replayed;
 use crate::runner::{payload, projection, uuid_of, ProjectionError};
 
@@ -30,6 +30,8 @@ pub struct PartnerRow {
     pub vat: Option<String>,
     pub is_customer: bool,
     pub is_supplier: bool,
+    /// The company the partner belongs to; `None`: shared by every company.
+    pub company: Option<String>,
     pub archived: bool,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -193,16 +195,16 @@ fn row_writes(returning: bool) -> String {
     format!(
         "partner_details as (
      insert into partner (id, name, name_sort, email, phone, street, city, zip, country, vat,
-                          is_customer, is_supplier, archived, version, created_at,
+                          is_customer, is_supplier, company, archived, version, created_at,
                           created_position, updated_at)
      select u.id, u.name, lower(u.name), u.email, u.phone, u.street, u.city, u.zip, u.country,
-            u.vat, u.customer, u.supplier, coalesce(u.archived, false), u.version, s.created_at,
-            s.created_position, s.updated_at
+            u.vat, u.customer, u.supplier, u.company, coalesce(u.archived, false), u.version,
+            s.created_at, s.created_position, s.updated_at
        from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                   $7::text[], $8::text[], $9::text[], $10::bool[], $11::bool[], $12::bool[],
-                   $13::bigint[])
+                   $7::text[], $8::text[], $9::text[], $10::bool[], $11::bool[], $12::text[],
+                   $13::bool[], $14::bigint[])
          as u(id, name, email, phone, street, city, zip, country, vat, customer, supplier,
-              archived, version)
+              company, archived, version)
        join partner_stamps s on s.aggregate_id = u.id::text
       -- written along with an append only onto the row as its stream stood before it (a row
       -- behind, with events the runner has yet to apply, is left to the runner).
@@ -212,14 +214,15 @@ fn row_writes(returning: bool) -> String {
             phone = excluded.phone, street = excluded.street, city = excluded.city,
             zip = excluded.zip, country = excluded.country, vat = excluded.vat,
             is_customer = excluded.is_customer, is_supplier = excluded.is_supplier,
-            archived = case when $14::uuid[] @> array[excluded.id]
+            company = excluded.company,
+            archived = case when $15::uuid[] @> array[excluded.id]
                             then excluded.archived else partner.archived end,
             version = excluded.version, updated_at = excluded.updated_at
       where partner.version < excluded.version
      {returning}),
    partner_flags as (
      update partner set archived = u.archived, version = u.version, updated_at = s.updated_at
-       from unnest($15::uuid[], $16::bool[], $17::bigint[]) as u(id, archived, version)
+       from unnest($16::uuid[], $17::bool[], $18::bigint[]) as u(id, archived, version)
        join partner_stamps s on s.aggregate_id = u.id::text
       where partner.id = u.id and partner.version < u.version
         and (s.base is null or partner.version = s.base)
@@ -228,7 +231,7 @@ fn row_writes(returning: bool) -> String {
 }
 
 /// How many parameters [`row_writes`] takes.
-const ROW_PARAMETERS: usize = 17;
+const ROW_PARAMETERS: usize = 18;
 
 /// The values of [`row_writes`]' parameters for the rows of `changed`.
 fn row_arguments(changed: &BTreeMap<Uuid, Pending>) -> Result<PgArguments, sqlx::Error> {
@@ -270,6 +273,7 @@ fn row_arguments(changed: &BTreeMap<Uuid, Pending>) -> Result<PgArguments, sqlx:
                 .map(|(_, _, d)| d.is_supplier)
                 .collect::<Vec<_>>(),
         )?;
+        arguments.add(text(|d| d.company.as_ref().map(|c| c.as_str())))?;
         arguments.add(
             with_details
                 .iter()
@@ -322,6 +326,18 @@ pub async fn get<'e>(db: impl PgExecutor<'e>, id: Uuid) -> Result<Option<Partner
         .bind(id)
         .fetch_optional(db)
         .await
+}
+
+/// One partner, archived or not, if it is shared or belongs to one of `companies`.
+pub async fn get_seen<'e>(
+    db: impl PgExecutor<'e>,
+    companies: &Companies,
+    id: Uuid,
+) -> Result<Option<PartnerRow>, sqlx::Error> {
+    let mut sql = QueryBuilder::new("select * from partner where id = ");
+    sql.push_bind(id);
+    companies.push_shared(&mut sql, "company");
+    sql.build_query_as().fetch_optional(db).await
 }
 
 /// The partners of `ids` that exist, archived or not, in no particular order.
@@ -399,12 +415,14 @@ pub struct PartnerPage {
 }
 
 /// The rows of a page, in the list's order, and whether more rows lie beyond the end the page
-/// was taken from.
+/// was taken from: of the partners shared or of `companies`.
 pub async fn list(
     pool: &PgPool,
+    companies: &Companies,
     page: &PartnerPage,
 ) -> Result<(Vec<PartnerRow>, bool), sqlx::Error> {
     let mut sql = QueryBuilder::<Postgres>::new("select * from partner where true");
+    companies.push_shared(&mut sql, "company");
     push_filter(&mut sql, &page.filter);
     if let Some(key) = &page.after {
         push_bound(
@@ -443,9 +461,14 @@ pub async fn list(
     Ok((rows, more))
 }
 
-/// How many partners the filter selects, whatever the page.
-pub async fn count(pool: &PgPool, filter: &PartnerFilter) -> Result<i64, sqlx::Error> {
+/// How many partners the filter selects, whatever the page, of those shared or of `companies`.
+pub async fn count(
+    pool: &PgPool,
+    companies: &Companies,
+    filter: &PartnerFilter,
+) -> Result<i64, sqlx::Error> {
     let mut sql = QueryBuilder::<Postgres>::new("select count(*) from partner where true");
+    companies.push_shared(&mut sql, "company");
     push_filter(&mut sql, filter);
     sql.build_query_scalar().fetch_one(pool).await
 }

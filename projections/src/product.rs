@@ -10,7 +10,7 @@ use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use crate::log::{AsOf, StoredEvent};
-use crate::page::{push_some, Filter, List};
+use crate::page::{push_some, Companies, Filter, List};
 use crate::past::{one_by_one, replayed};
 use crate::runner::ProjectionError;
 use crate::stored::Stored;
@@ -30,14 +30,14 @@ pub(crate) async fn apply(
             let taxes: Vec<String> = details.taxes.iter().map(ToString::to_string).collect();
             sqlx::query(
                 "insert into product (id, reference, name, kind, uom, sale_price, cost, taxes,
-                                      archived, version, created_at, updated_at)
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, false, $9, $10, $10)
+                                      company, archived, version, created_at, updated_at)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $11, false, $9, $10, $10)
                  on conflict (id) do update
                     set reference = excluded.reference, name = excluded.name,
                         kind = excluded.kind, uom = excluded.uom,
                         sale_price = excluded.sale_price, cost = excluded.cost,
-                        taxes = excluded.taxes, version = excluded.version,
-                        updated_at = excluded.updated_at",
+                        taxes = excluded.taxes, company = excluded.company,
+                        version = excluded.version, updated_at = excluded.updated_at",
             )
             .bind(id)
             .bind(&details.reference)
@@ -49,6 +49,7 @@ pub(crate) async fn apply(
             .bind(&taxes)
             .bind(event.sequence)
             .bind(event.recorded_at)
+            .bind(details.company.as_ref().map(|c| c.as_str()))
             .execute(&mut *tx)
             .await?;
             sqlx::query(
@@ -88,6 +89,8 @@ pub struct ProductRow {
     pub sale_price: Decimal,
     pub cost: Decimal,
     pub taxes: Vec<String>,
+    /// The company the product belongs to; `None`: shared by every company.
+    pub company: Option<String>,
     pub archived: bool,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -95,7 +98,7 @@ pub struct ProductRow {
 }
 
 const COLUMNS: &str =
-    "id, reference, name, kind, uom, sale_price, cost, taxes, archived, version, \
+    "id, reference, name, kind, uom, sale_price, cost, taxes, company, archived, version, \
      created_at, updated_at";
 
 /// One product, archived or not.
@@ -117,6 +120,15 @@ pub async fn as_of(
         get(c, id).await
     })
     .await
+}
+
+/// One product, archived or not, if it is shared or belongs to one of `companies`.
+pub async fn get_seen<'e>(
+    db: impl PgExecutor<'e>,
+    companies: &Companies,
+    id: Uuid,
+) -> Result<Option<ProductRow>, sqlx::Error> {
+    Ok(LIST.get_seen(db, companies, &[id]).await?.pop())
 }
 
 /// The products of `ids` that exist, in no particular order.
@@ -159,4 +171,4 @@ impl Filter for ProductFilter {
 
 /// Products by name (without regard to case), a page at a time after a lowercased name.
 pub const LIST: List<ProductRow, String, ProductFilter> =
-    List::new("product", COLUMNS, "lower(name)", false);
+    List::new("product", COLUMNS, "lower(name)", false).shared_or_of_companies("company");

@@ -65,6 +65,7 @@ pub fn customer_details(name: &str) -> domain::partner::PartnerDetails {
         vat: None,
         is_customer: true,
         is_supplier: false,
+        company: None,
     }
 }
 

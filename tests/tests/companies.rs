@@ -336,8 +336,8 @@ async fn orders_of_another_company_are_not_seen_counted_or_touched() {
     tests::books::set_up_the_books(&app).await;
     set_company(&app, json!({ "code": "b", "name": "B Ltd" })).await;
     sales_group(&app).await;
-    let partner = tests::books::partner(&app, "Agrolait", true, false).await;
-    let product = tests::books::product(&app, "CONSULT", "SERVICE", "100", "0").await;
+    let partner = shared_partner(&app, "Agrolait", true, false).await;
+    let product = shared_product(&app, "CONSULT", "SERVICE", "100", "0").await;
     let ana = seller(&app, "ana", &["main"]).await;
     let bea = seller(&app, "bea", &["b"]).await;
     let both = seller(&app, "cy", &["main", "b"]).await;
@@ -579,7 +579,7 @@ async fn the_books_of_another_company_are_not_seen_and_a_user_of_both_sees_their
     tests::books::set_up_the_books(&app).await;
     set_company(&app, json!({ "code": "b", "name": "B Ltd" })).await;
     accounting_group(&app).await;
-    let partner = tests::books::partner(&app, "Agrolait", true, false).await;
+    let partner = shared_partner(&app, "Agrolait", true, false).await;
     let ana = bookkeeper(&app, "ana", &["main"]).await;
     let bea = bookkeeper(&app, "bea", &["b"]).await;
     let both = bookkeeper(&app, "cy", &["main", "b"]).await;
@@ -852,8 +852,8 @@ async fn each_company_has_its_own_warehouse_and_sees_only_its_stock() {
         )
         .await;
     }
-    let supplier = tests::books::partner(&app, "Asustek", false, true).await;
-    let product = tests::books::product(&app, "MOUSE", "STOCKABLE", "20", "10").await;
+    let supplier = shared_partner(&app, "Asustek", false, true).await;
+    let product = shared_product(&app, "MOUSE", "STOCKABLE", "20", "10").await;
     received(&app, "main", &supplier, &product, "10").await;
     received(&app, "b", &supplier, &product, "4").await;
     let mut tokens = vec![];
@@ -958,4 +958,263 @@ async fn each_company_has_its_own_warehouse_and_sees_only_its_stock() {
     let log = "{ log(where: { aggregateType: \"Stock\" }, first: 100) { totalCount } }";
     let asked = as_user(&app, ana, None, log, json!({})).await;
     assert_eq!(asked["data"]["log"]["totalCount"], 1, "{asked}");
+}
+
+/// A partner every company shares, made by the administrator.
+async fn shared_partner(app: &TestApp, name: &str, customer: bool, supplier: bool) -> String {
+    let payload = tests::books::must(
+        app,
+        "createPartner",
+        "CreatePartnerInput",
+        json!({ "name": name, "isCustomer": customer, "isSupplier": supplier, "shared": true }),
+        "partner { id company }",
+    )
+    .await;
+    assert_eq!(payload["partner"]["company"], Value::Null);
+    payload["partner"]["id"].as_str().unwrap().to_owned()
+}
+
+/// A product every company shares (taxed `vat21`), made by the administrator.
+async fn shared_product(
+    app: &TestApp,
+    reference: &str,
+    kind: &str,
+    price: &str,
+    cost: &str,
+) -> String {
+    let payload = tests::books::must(
+        app,
+        "createProduct",
+        "CreateProductInput",
+        json!({ "reference": reference, "name": reference, "kind": kind, "salePrice": price,
+                "cost": cost, "taxes": ["vat21"], "shared": true }),
+        "product { id company }",
+    )
+    .await;
+    assert_eq!(payload["product"]["company"], Value::Null);
+    payload["product"]["id"].as_str().unwrap().to_owned()
+}
+
+const CREATE_PARTNER: &str = "mutation($input: CreatePartnerInput!) {
+    createPartner(input: $input) { partner { id company } userErrors { field message code } } }";
+const CREATE_PRODUCT: &str = "mutation($input: CreateProductInput!) {
+    createProduct(input: $input) { product { id company } userErrors { field message code } } }";
+
+#[tokio::test]
+async fn partners_and_products_of_another_company_are_not_seen_used_or_touched() {
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    set_company(&app, json!({ "code": "b", "name": "B Ltd" })).await;
+    sales_group(&app).await;
+    for model in ["PARTNER", "PRODUCT"] {
+        tests::books::configure(
+            &app,
+            "setAccess",
+            "SetAccessInput",
+            json!({ "group": "sales", "model": model, "read": true, "create": true, "write": true }),
+        )
+        .await;
+    }
+    let shared = shared_partner(&app, "Everyone's", true, false).await;
+    let ana = seller(&app, "ana", &["main"]).await;
+    let bea = seller(&app, "bea", &["b"]).await;
+    let both = seller(&app, "cy", &["main", "b"]).await;
+
+    // what a user creates belongs to the company they work in.
+    let created = |answer: &Value, what: &str| -> (String, Value) {
+        let record = &answer["data"][what][what.trim_start_matches("create").to_lowercase()];
+        assert!(record.is_object(), "{answer}");
+        (
+            record["id"].as_str().unwrap().to_owned(),
+            record["company"].clone(),
+        )
+    };
+    let customer = json!({ "input": { "name": "Ana's client", "isCustomer": true } });
+    let (anas, company) = created(
+        &as_user(&app, &ana, None, CREATE_PARTNER, customer).await,
+        "createPartner",
+    );
+    assert_eq!(company, "main");
+    let customer = json!({ "input": { "name": "Bea's client", "isCustomer": true } });
+    let (beas, company) = created(
+        &as_user(&app, &bea, None, CREATE_PARTNER, customer).await,
+        "createPartner",
+    );
+    assert_eq!(company, "b");
+    let product = json!({ "input": { "reference": "B-1", "name": "B's own", "kind": "SERVICE",
+                                     "salePrice": "50" } });
+    let (beas_product, company) = created(
+        &as_user(&app, &bea, None, CREATE_PRODUCT, product).await,
+        "createProduct",
+    );
+    assert_eq!(company, "b");
+
+    // a company one does not work in cannot be given; a company and shared are one too many.
+    let events = app.event_count().await;
+    for (input, code) in [
+        (json!({ "name": "X", "company": "b" }), "NOT_FOUND"),
+        (json!({ "name": "X", "company": "nowhere" }), "NOT_FOUND"),
+        (
+            json!({ "name": "X", "company": "main", "shared": true }),
+            "INVALID",
+        ),
+    ] {
+        let refused = as_user(&app, &ana, None, CREATE_PARTNER, json!({ "input": input })).await;
+        let errors = &refused["data"]["createPartner"]["userErrors"];
+        assert_eq!(errors[0]["code"], code, "{refused}");
+        assert_eq!(errors[0]["field"], json!(["input", "company"]));
+    }
+    assert_eq!(app.event_count().await, events);
+
+    // lists, their counts and a search: the shared partner and the company's own.
+    let list = "query($name: String) { partners(first: 1, where: { nameContains: $name }) {
+        totalCount nodes { name } } }";
+    for (token, count, clients) in [(&ana, 2, 1), (&bea, 2, 1), (&both, 3, 2)] {
+        let asked = as_user(&app, token, None, list, json!({})).await;
+        assert_eq!(asked["data"]["partners"]["totalCount"], count, "{asked}");
+        let asked = as_user(&app, token, None, list, json!({ "name": "client" })).await;
+        assert_eq!(asked["data"]["partners"]["totalCount"], clients, "{asked}");
+    }
+    let products = "{ products(first: 100) { totalCount nodes { name } } }";
+    for (token, count) in [(&ana, 0), (&bea, 1), (&both, 1)] {
+        let asked = as_user(&app, token, None, products, json!({})).await;
+        assert_eq!(asked["data"]["products"]["totalCount"], count, "{asked}");
+        assert_eq!(
+            asked["data"]["products"]["nodes"].as_array().unwrap().len(),
+            count
+        );
+    }
+
+    // by id, now and as of a point: nothing, as for an id nothing has.
+    for query in [
+        "query($id: ID!) { partner(id: $id) { name } }",
+        "query($id: ID!) { partner(id: $id, asOf: { position: 1000000 }) { name } }",
+    ] {
+        let asked = as_user(&app, &ana, None, query, json!({ "id": beas })).await;
+        assert_eq!(asked["data"]["partner"], Value::Null, "{asked}");
+        let asked = as_user(&app, &both, None, query, json!({ "id": beas })).await;
+        assert_eq!(asked["data"]["partner"]["name"], "Bea's client", "{asked}");
+    }
+    for query in [
+        "query($id: ID!) { product(id: $id) { name } }",
+        "query($id: ID!) { product(id: $id, asOf: { position: 1000000 }) { name } }",
+    ] {
+        let asked = as_user(&app, &ana, None, query, json!({ "id": beas_product })).await;
+        assert_eq!(asked["data"]["product"], Value::Null, "{asked}");
+    }
+
+    // touching them: the answer for an id nothing has, and nothing written.
+    let events = app.event_count().await;
+    let nowhere = uuid::Uuid::now_v7().to_string();
+    for (query, what, input) in [
+        (
+            "mutation($id: ID!) { updatePartner(input: { id: $id, name: \"Mine\" }) {
+                userErrors { field message code } } }",
+            "updatePartner",
+            &beas,
+        ),
+        (
+            "mutation($id: ID!) { archivePartner(input: { id: $id }) {
+                userErrors { field message code } } }",
+            "archivePartner",
+            &beas,
+        ),
+        (
+            "mutation($id: ID!) { updateProduct(input: { id: $id, name: \"Mine\" }) {
+                userErrors { field message code } } }",
+            "updateProduct",
+            &beas_product,
+        ),
+        (
+            "mutation($id: ID!) { archiveProduct(input: { id: $id }) {
+                userErrors { field message code } } }",
+            "archiveProduct",
+            &beas_product,
+        ),
+    ] {
+        let refused = as_user(&app, &ana, None, query, json!({ "id": input })).await;
+        let absent = as_user(&app, &ana, None, query, json!({ "id": nowhere })).await;
+        assert_eq!(
+            refused["data"][what]["userErrors"][0]["code"], "NOT_FOUND",
+            "{refused}"
+        );
+        assert_eq!(refused["data"][what], absent["data"][what]);
+    }
+    assert_eq!(app.event_count().await, events);
+
+    // a document of one company cannot use another's partner or product, even for a user of
+    // both: refused, nothing written.
+    let order = as_user(
+        &app,
+        &both,
+        Some("main"),
+        CREATE_ORDER,
+        json!({ "partner": beas, "product": beas_product }),
+    )
+    .await;
+    let errors = &order["data"]["createSaleOrder"]["userErrors"];
+    assert_eq!(errors[0]["code"], "NOT_FOUND", "{order}");
+    assert_eq!(errors[0]["field"], json!(["input", "partner"]));
+    let order = as_user(
+        &app,
+        &both,
+        Some("main"),
+        CREATE_ORDER,
+        json!({ "partner": anas, "product": beas_product }),
+    )
+    .await;
+    let errors = &order["data"]["createSaleOrder"]["userErrors"];
+    assert_eq!(errors[0]["code"], "NOT_FOUND", "{order}");
+    assert_eq!(
+        errors[0]["field"],
+        json!(["input", "lines", "0", "product"])
+    );
+    assert_eq!(app.event_count().await, events);
+    // in b, the same partner and product make an order.
+    let order = as_user(
+        &app,
+        &both,
+        Some("b"),
+        CREATE_ORDER,
+        json!({ "partner": beas, "product": beas_product }),
+    )
+    .await;
+    assert_eq!(
+        order["data"]["createSaleOrder"]["order"]["company"], "b",
+        "{order}"
+    );
+
+    // the log shows the partners ana sees: the shared one and her own.
+    let log = "{ log(where: { aggregateType: \"Partner\" }, first: 100) {
+        totalCount nodes { aggregateId } } }";
+    let asked = as_user(&app, &ana, None, log, json!({})).await;
+    let mut ids: Vec<&str> = asked["data"]["log"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["aggregateId"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    let mut expected = vec![shared.as_str(), anas.as_str()];
+    expected.sort();
+    assert_eq!(ids, expected, "{asked}");
+    assert_eq!(asked["data"]["log"]["totalCount"], 2);
+
+    // shared from now on, bea's client is everyone's.
+    let shared_now = as_user(
+        &app,
+        &both,
+        None,
+        "mutation($id: ID!) { updatePartner(input: { id: $id, shared: true }) {
+            partner { company } userErrors { code } } }",
+        json!({ "id": beas }),
+    )
+    .await;
+    assert_eq!(
+        shared_now["data"]["updatePartner"]["partner"]["company"],
+        Value::Null,
+        "{shared_now}"
+    );
+    let asked = as_user(&app, &ana, None, list, json!({})).await;
+    assert_eq!(asked["data"]["partners"]["totalCount"], 3, "{asked}");
 }

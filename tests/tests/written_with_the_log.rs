@@ -29,6 +29,9 @@ fn create(name: &str, customer: bool) -> PartnerCommand {
             vat: None,
             is_customer: customer,
             is_supplier: !customer,
+            // a supplier of company b, a customer every company shares: both ways of the
+            // company column are written.
+            company: (!customer).then(|| domain::configuration::Code::parse("b").unwrap()),
         },
     }
 }

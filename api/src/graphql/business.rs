@@ -152,6 +152,49 @@ impl Problems {
     pub fn code_at(&mut self, field: &[&str], raw: &str) -> Option<Code> {
         self.text(field, Code::parse(raw))
     }
+
+    /// Which company a partner or product given `company` and `shared` belongs to: `Some(None)`
+    /// shared by every company, `Some(Some(c))` company `c`, one the actor works in (by
+    /// default, with neither given: `default`); `None` (a problem noted) if it cannot be.
+    pub fn owner(
+        &mut self,
+        actor: &Actor,
+        company: Option<&str>,
+        shared: bool,
+        default: Option<&str>,
+    ) -> Option<Option<Code>> {
+        let field = ["input", "company"];
+        match (company, shared) {
+            (Some(_), true) => {
+                self.add(
+                    &field,
+                    "give a company or shared: true, not both",
+                    UserErrorCode::Invalid,
+                );
+                None
+            }
+            (None, true) => Some(None),
+            (Some(raw), false) => self.works_in(actor, &field, raw).map(Some),
+            (None, false) => match default {
+                Some(raw) => self.works_in(actor, &field, raw).map(Some),
+                None => Some(None),
+            },
+        }
+    }
+
+    /// Company `raw`, if the actor works in it.
+    fn works_in(&mut self, actor: &Actor, field: &[&str], raw: &str) -> Option<Code> {
+        let code = self.code_at(field, raw)?;
+        if !actor.companies.contains(code.as_str()) {
+            self.add(
+                field,
+                format!("you work in no company '{code}'"),
+                UserErrorCode::NotFound,
+            );
+            return None;
+        }
+        Some(code)
+    }
 }
 
 /// An order or invoice line.

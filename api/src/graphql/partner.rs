@@ -16,15 +16,18 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::auth::require;
-use super::error::{internal, Problems, UserError};
+use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::event::Event;
 use super::input::{page_size, AsOfInput};
 use super::loader::batch_keys;
 use super::page::{count_if, invalid_cursor, valid_cursor, TotalCount};
-use super::payload::{payload, send_one_returning};
+use super::payload::{payload, send_one_returning, Payload};
 use super::record::{get_as_of, now_and_then, At, History, Whose};
+use commands::policy::Actor;
 use commands::{AppState, CommandBus};
 use domain::configuration::{Model, Right};
+use domain::partner::PartnerError;
+use projections::page::Companies;
 
 /// A customer or supplier, as its form shows it.
 pub struct Partner(pub PartnerRow, pub At);
@@ -83,6 +86,11 @@ impl Partner {
 
     async fn is_supplier(&self) -> bool {
         self.0.is_supplier
+    }
+
+    /// The company the partner belongs to; null: every company shares it.
+    async fn company(&self) -> Option<&str> {
+        self.0.company.as_deref()
     }
 
     /// Archived partners are kept with their history but left out of lists by default.
@@ -221,14 +229,26 @@ impl PartnerQuery {
         id: ID,
         as_of: Option<AsOfInput>,
     ) -> Result<Option<Partner>> {
-        require(ctx, Model::Partner, Right::Read).await?;
+        let actor = require(ctx, Model::Partner, Right::Read).await?;
+        let companies = Companies::of(actor.companies);
+        let now = |pool, id| read_model::get_seen(pool, &companies, id);
+        let then = async |pool, id, as_of| {
+            // a partner is shown as it stood then only to those who see it now, and only if
+            // they saw it then too (its company may have changed since).
+            match read_model::get_seen(pool, &companies, id).await? {
+                Some(_) => Ok(read_model::as_of(pool, id, as_of)
+                    .await?
+                    .filter(|p| companies.sees_shared(p.company.as_deref()))),
+                None => Ok::<_, sqlx::Error>(None),
+            }
+        };
         get_as_of(
             ctx,
             &id,
             "a partner",
             as_of,
-            read_model::get,
-            read_model::as_of,
+            now,
+            then,
             Partner::from,
             Partner::then,
         )
@@ -251,7 +271,8 @@ impl PartnerQuery {
         #[graphql(name = "where")] filter: Option<PartnerWhere>,
         order_by: Option<PartnerOrderBy>,
     ) -> Result<Connection<OpaqueCursor<PartnerCursor>, Partner, TotalCount>> {
-        require(ctx, Model::Partner, Right::Read).await?;
+        let actor = require(ctx, Model::Partner, Right::Read).await?;
+        let companies = Companies::of(actor.companies);
         let state = ctx.data::<AppState>()?;
         let wants_total = ctx.look_ahead().field("totalCount").exists();
         let filter = filter.unwrap_or(PartnerWhere {
@@ -305,8 +326,11 @@ impl PartnerQuery {
                 };
                 // the page and the count at once, on two connections; the count only if asked.
                 let ((rows, more), total_count) = tokio::try_join!(
-                    read_model::list(state.reads(), &page),
-                    count_if(wants_total, read_model::count(state.reads(), &page.filter)),
+                    read_model::list(state.reads(), &companies, &page),
+                    count_if(
+                        wants_total,
+                        read_model::count(state.reads(), &companies, &page.filter)
+                    ),
                 )
                 .map_err(|e| internal(ctx, e))?;
                 let (has_previous, has_next) = if from_end {
@@ -356,6 +380,11 @@ pub struct CreatePartnerInput {
     pub is_customer: bool,
     #[graphql(default)]
     pub is_supplier: bool,
+    /// The company the partner belongs to, one you work in; by default, the one you work in now.
+    pub company: Option<String>,
+    /// `true`: every company shares the partner (then give no `company`).
+    #[graphql(default)]
+    pub shared: bool,
 }
 
 /// A change to a partner. Fields left out stay as they are; `null` clears an optional field.
@@ -373,6 +402,11 @@ pub struct UpdatePartnerInput {
     pub vat: MaybeUndefined<String>,
     pub is_customer: Option<bool>,
     pub is_supplier: Option<bool>,
+    /// Moves the partner to this company, one you work in.
+    pub company: Option<String>,
+    /// `true`: every company shares the partner from now on; `false`: it belongs to `company`,
+    /// or to the one you work in now.
+    pub shared: Option<bool>,
 }
 
 /// Names one partner, at the version the client's form shows.
@@ -437,9 +471,15 @@ fn change<T>(
 }
 
 impl CreatePartnerInput {
-    fn parse(self) -> Result<(Uuid, PartnerCommand), Vec<UserError>> {
+    fn parse(self, actor: &Actor) -> Result<(Uuid, PartnerCommand), Vec<UserError>> {
         let mut problems = Problems::default();
         let id = problems.new_id(&self.id, "partner");
+        let company = problems.owner(
+            actor,
+            self.company.as_deref(),
+            self.shared,
+            Some(&actor.company),
+        );
         let name = problems.text(&["input", "name"], PartnerName::parse(&self.name));
         let email = problems.text(
             &["input", "email"],
@@ -466,6 +506,7 @@ impl CreatePartnerInput {
                         vat: vat?,
                         is_customer: self.is_customer,
                         is_supplier: self.is_supplier,
+                        company: company?,
                     },
                 },
             ))
@@ -475,9 +516,20 @@ impl CreatePartnerInput {
 }
 
 impl UpdatePartnerInput {
-    fn parse(self) -> Result<(Uuid, PartnerCommand), Vec<UserError>> {
+    fn parse(self, actor: &Actor) -> Result<(Uuid, PartnerCommand), Vec<UserError>> {
         let mut problems = Problems::default();
         let id = problems.uuid(&["input", "id"], &self.id, "partner");
+        let company = match (self.company.as_deref(), self.shared) {
+            (None, None) => Some(None),
+            (company, shared) => problems
+                .owner(
+                    actor,
+                    company,
+                    shared.unwrap_or(false),
+                    Some(&actor.company),
+                )
+                .map(Some),
+        };
         // a negative version is noted as a problem, so nothing is sent
         let expected_version = problems.expected(self.expected_version).flatten();
         let name = match &self.name {
@@ -507,6 +559,7 @@ impl UpdatePartnerInput {
                         vat: vat?,
                         is_customer: self.is_customer,
                         is_supplier: self.is_supplier,
+                        company: company?,
                     },
                 },
             ))
@@ -528,20 +581,37 @@ impl PartnerRefInput {
     }
 }
 
-/// Sends a parsed command and answers with the partner as its command wrote it.
+/// Sends the command `parse` makes for the signed-in user (with the right) and answers with the
+/// partner as its command wrote it. A command on a partner of a company the user does not work
+/// in is refused as one on no partner at all.
 async fn send(
     ctx: &Context<'_>,
     right: Right,
-    parsed: Result<(Uuid, PartnerCommand), Vec<UserError>>,
+    parse: impl FnOnce(&Actor) -> Result<(Uuid, PartnerCommand), Vec<UserError>>,
 ) -> Result<PartnerPayload> {
     let actor = require(ctx, Model::Partner, right).await?;
+    let parsed = parse(&actor);
+    let companies = Companies::of(actor.companies.iter().cloned());
+    if let Ok((id, command)) = &parsed {
+        let state = ctx.data::<AppState>()?;
+        let seen = read_model::get_seen(state.reads(), &companies, *id)
+            .await
+            .map_err(|e| internal(ctx, e))?;
+        if seen.is_none() && !command.creates() {
+            return Ok(PartnerPayload::refused(vec![UserError::new(
+                &["input", "id"],
+                PartnerError::NotFound.to_string(),
+                UserErrorCode::NotFound,
+            )]));
+        }
+    }
     send_one_returning(
         ctx,
         &actor,
         parsed,
         CommandBus::partner_row,
         |s| &s.partner_progress,
-        read_model::get,
+        async |pool, id| read_model::get_seen(pool, &companies, id).await,
     )
     .await
 }
@@ -557,7 +627,7 @@ impl PartnerMutation {
         ctx: &Context<'_>,
         input: CreatePartnerInput,
     ) -> Result<PartnerPayload> {
-        send(ctx, Right::Create, input.parse()).await
+        send(ctx, Right::Create, |actor| input.parse(actor)).await
     }
 
     /// Changes some of a partner's details.
@@ -566,7 +636,7 @@ impl PartnerMutation {
         ctx: &Context<'_>,
         input: UpdatePartnerInput,
     ) -> Result<PartnerPayload> {
-        send(ctx, Right::Write, input.parse()).await
+        send(ctx, Right::Write, |actor| input.parse(actor)).await
     }
 
     /// Archives a partner: it leaves the lists but keeps its history. Archiving twice is a no-op.
@@ -575,11 +645,9 @@ impl PartnerMutation {
         ctx: &Context<'_>,
         input: PartnerRefInput,
     ) -> Result<PartnerPayload> {
-        send(
-            ctx,
-            Right::Write,
-            input.parse(|expected_version| PartnerCommand::ArchivePartner { expected_version }),
-        )
+        send(ctx, Right::Write, |_| {
+            input.parse(|expected_version| PartnerCommand::ArchivePartner { expected_version })
+        })
         .await
     }
 
@@ -589,11 +657,9 @@ impl PartnerMutation {
         ctx: &Context<'_>,
         input: PartnerRefInput,
     ) -> Result<PartnerPayload> {
-        send(
-            ctx,
-            Right::Write,
-            input.parse(|expected_version| PartnerCommand::UnarchivePartner { expected_version }),
-        )
+        send(ctx, Right::Write, |_| {
+            input.parse(|expected_version| PartnerCommand::UnarchivePartner { expected_version })
+        })
         .await
     }
 }

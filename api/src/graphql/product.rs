@@ -12,7 +12,7 @@ use projections::product::{self as read_model, ProductFilter, ProductRow};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::business::{acting, reading};
+use super::business::{acting, reading, Acting};
 use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::input::AsOfInput;
 use super::loader::batch_keys;
@@ -21,6 +21,8 @@ use super::payload::{payload, Payload};
 use super::record::{get_as_of, now_and_then, At, History, Recorded, Whose};
 use commands::business;
 use commands::AppState;
+use domain::configuration::Code;
+use projections::page::Companies;
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "ProductKind", remote = "ProductKind")]
@@ -79,6 +81,11 @@ impl Product {
     /// Codes of the taxes new lines of the product get.
     async fn taxes(&self) -> &[String] {
         &self.0.taxes
+    }
+
+    /// The company the product belongs to; null: every company shares it.
+    async fn company(&self) -> Option<&str> {
+        self.0.company.as_deref()
     }
 
     async fn archived(&self) -> bool {
@@ -151,8 +158,18 @@ impl ProductQuery {
         id: ID,
         as_of: Option<AsOfInput>,
     ) -> Result<Option<Product>> {
-        reading(ctx, Model::Product, "product").await?;
-        let (now, then) = (read_model::get, read_model::as_of);
+        let actor = reading(ctx, Model::Product, "product").await?;
+        let companies = Companies::of(actor.companies);
+        let now = |pool, id| read_model::get_seen(pool, &companies, id);
+        let then = async |pool, id, as_of| {
+            // shown as it stood then only to those who see it now and would have then.
+            match read_model::get_seen(pool, &companies, id).await? {
+                Some(_) => Ok(read_model::as_of(pool, id, as_of)
+                    .await?
+                    .filter(|p| companies.sees_shared(p.company.as_deref()))),
+                None => Ok::<_, sqlx::Error>(None),
+            }
+        };
         get_as_of(
             ctx,
             &id,
@@ -224,6 +241,11 @@ pub struct CreateProductInput {
     /// Tax codes.
     #[graphql(default)]
     pub taxes: Vec<String>,
+    /// The company the product belongs to, one you work in; by default, the one you work in now.
+    pub company: Option<String>,
+    /// `true`: every company shares the product (then give no `company`).
+    #[graphql(default)]
+    pub shared: bool,
 }
 
 /// Only the fields given change.
@@ -238,6 +260,11 @@ pub struct UpdateProductInput {
     pub sale_price: Option<Decimal>,
     pub cost: Option<Decimal>,
     pub taxes: Option<Vec<String>>,
+    /// Moves the product to this company, one you work in.
+    pub company: Option<String>,
+    /// `true`: every company shares the product from now on; `false`: it belongs to `company`,
+    /// or to the one you work in now.
+    pub shared: Option<bool>,
 }
 
 #[derive(InputObject)]
@@ -319,6 +346,24 @@ async fn answer(
     ProductPayload::reload(ctx, user_errors, read_model::get(state.reads(), id)).await
 }
 
+/// Product `id` as it stands, if the actor sees it (it is shared or of one of their companies).
+async fn seen(ctx: &Context<'_>, acting: &Acting, id: Uuid) -> Result<Option<ProductRow>> {
+    let state = ctx.data::<AppState>()?;
+    let companies = Companies::of(acting.actor.companies.iter().cloned());
+    read_model::get_seen(state.reads(), &companies, id)
+        .await
+        .map_err(|e| internal(ctx, e))
+}
+
+/// What a mutation on a product the actor does not see (or that does not exist) answers.
+fn no_product() -> UserError {
+    UserError::new(
+        &["input", "id"],
+        "no product with this id",
+        UserErrorCode::NotFound,
+    )
+}
+
 #[derive(Default)]
 pub struct ProductMutation;
 
@@ -346,6 +391,15 @@ impl ProductMutation {
             },
             acting.settings(),
         );
+        let company = problems.owner(
+            &acting.actor,
+            input.company.as_deref(),
+            input.shared,
+            Some(&acting.actor.company),
+        );
+        let details = details
+            .zip(company)
+            .map(|(details, company)| ProductDetails { company, ..details });
         let (id, details) = match problems.finish(id.zip(details)) {
             Ok(parsed) => parsed,
             Err(errors) => return Ok(ProductPayload::refused(errors)),
@@ -368,22 +422,14 @@ impl ProductMutation {
         input: UpdateProductInput,
     ) -> Result<ProductPayload> {
         let acting = acting(ctx, Model::Product, Right::Write, "product").await?;
-        let state = ctx.data::<AppState>()?;
         let mut problems = Problems::default();
         let id = problems.uuid(&["input", "id"], &input.id, "product");
         let expected = problems.expected(input.expected_version);
         let (Some(id), Some(expected)) = (id, expected) else {
             return Ok(ProductPayload::refused(problems.0));
         };
-        let Some(current) = read_model::get(state.reads(), id)
-            .await
-            .map_err(|e| internal(ctx, e))?
-        else {
-            return Ok(ProductPayload::refused(vec![UserError::new(
-                &["input", "id"],
-                "no product with this id",
-                UserErrorCode::NotFound,
-            )]));
+        let Some(current) = seen(ctx, &acting, id).await? else {
+            return Ok(ProductPayload::refused(vec![no_product()]));
         };
         let details = details(
             &mut problems,
@@ -398,6 +444,29 @@ impl ProductMutation {
             },
             acting.settings(),
         );
+        let company = match (input.company.as_deref(), input.shared) {
+            (None, None) => current
+                .company
+                .as_deref()
+                .map(Code::parse)
+                .transpose()
+                .map_or_else(
+                    |e| {
+                        problems.add(&["input", "company"], e.to_string(), UserErrorCode::Invalid);
+                        None
+                    },
+                    Some,
+                ),
+            (company, shared) => problems.owner(
+                &acting.actor,
+                company,
+                shared.unwrap_or(false),
+                Some(&acting.actor.company),
+            ),
+        };
+        let details = details
+            .zip(company)
+            .map(|(details, company)| ProductDetails { company, ..details });
         let details = match problems.finish(details) {
             Ok(details) => details,
             Err(errors) => return Ok(ProductPayload::refused(errors)),
@@ -446,6 +515,9 @@ async fn archive(
     let (Some(id), Some(expected_version)) = (id, expected) else {
         return Ok(ProductPayload::refused(problems.0));
     };
+    if seen(ctx, &acting, id).await?.is_none() {
+        return Ok(ProductPayload::refused(vec![no_product()]));
+    }
     let command = if archive {
         ProductCommand::ArchiveProduct { expected_version }
     } else {

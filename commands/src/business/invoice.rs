@@ -124,7 +124,7 @@ pub async fn create_invoice(
     input: &InvoiceInput,
 ) -> Result<(), Failure> {
     let side = input.kind.side();
-    check_partner(work, input.partner, side).await?;
+    check_partner(work, input.partner, side, &input.company).await?;
     if let Some(reversed) = input.reverses {
         let original = work.get::<Invoice>(&reversed.to_string()).await?;
         let fits = original.draft().is_some_and(|d| {
@@ -141,7 +141,7 @@ pub async fn create_invoice(
             .at(&["input", "reverses"]));
         }
     }
-    let lines = invoice_lines(work, settings, side, &input.lines).await?;
+    let lines = invoice_lines(work, settings, (side, &input.company), &input.lines).await?;
     work.decide::<Invoice>(
         &id.to_string(),
         InvoiceCommand::DraftInvoice {
@@ -166,13 +166,13 @@ pub async fn create_invoice(
 async fn invoice_lines(
     work: &mut Work,
     settings: &Settings,
-    side: Side,
+    (side, company): (Side, &Code),
     lines: &[LineInput],
 ) -> Result<Vec<InvoiceLine>, Failure> {
     let account = line_account(settings, side)?;
     let mut built = Vec::with_capacity(lines.len());
     for (n, input) in lines.iter().enumerate() {
-        let (line, _) = build_line(work, settings, side, input, n).await?;
+        let (line, _) = build_line(work, settings, (side, company), input, n).await?;
         built.push(InvoiceLine {
             line,
             account: account.clone(),
@@ -188,8 +188,8 @@ pub async fn replace_invoice_lines(
     expected_version: Option<u64>,
     lines: &[LineInput],
 ) -> Result<(), Failure> {
-    let kind = invoice_kind(work, id).await?;
-    let lines = invoice_lines(work, settings, kind.side(), lines).await?;
+    let (kind, company) = invoice_kind(work, id).await?;
+    let lines = invoice_lines(work, settings, (kind.side(), &company), lines).await?;
     work.decide::<Invoice>(
         &id.to_string(),
         InvoiceCommand::ReplaceInvoiceLines {
@@ -201,11 +201,12 @@ pub async fn replace_invoice_lines(
     Ok(())
 }
 
-async fn invoice_kind(work: &mut Work, id: Uuid) -> Result<InvoiceKind, Failure> {
+/// Invoice `id`'s kind and company.
+async fn invoice_kind(work: &mut Work, id: Uuid) -> Result<(InvoiceKind, Code), Failure> {
     work.get::<Invoice>(&id.to_string())
         .await?
         .draft()
-        .map(|d| d.kind)
+        .map(|d| (d.kind, d.company.clone()))
         .ok_or_else(|| not_found("invoice", id, &["input", "id"]))
 }
 
@@ -217,7 +218,7 @@ pub async fn post_invoice(
     id: Uuid,
     expected_version: Option<u64>,
 ) -> Result<String, Failure> {
-    let kind = invoice_kind(work, id).await?;
+    let (kind, _) = invoice_kind(work, id).await?;
     let business = &settings.business;
     let (journal, counterpart, tax) = match kind.side() {
         Side::Sale => (

@@ -109,11 +109,11 @@ pub struct LineInput {
     pub taxes: Option<Vec<Code>>,
 }
 
-/// A line built from `input`, with the product's kind (if any).
+/// A line of a document of `company` built from `input`, with the product's kind (if any).
 pub(crate) async fn build_line(
     work: &mut Work,
     settings: &Settings,
-    side: Side,
+    (side, company): (Side, &Code),
     input: &LineInput,
     n: usize,
 ) -> Result<(Line, Option<ProductKind>), Failure> {
@@ -126,6 +126,14 @@ pub(crate) async fn build_line(
                 .details()
                 .cloned()
                 .ok_or_else(|| not_found("product", id, &at("product")))?;
+            // another company's product is, for this company's document, no product at all.
+            if details.company.as_ref().is_some_and(|c| c != company) {
+                return Err(Failure::refused(
+                    ErrorCode::NotFound,
+                    format!("no product with id {id} in company {company}"),
+                )
+                .at(&at("product")));
+            }
             if product.is_archived() {
                 return Err(Failure::refused(
                     ErrorCode::Archived,
@@ -211,12 +219,22 @@ pub(crate) async fn check_partner(
     work: &mut Work,
     partner: Uuid,
     side: Side,
+    company: &Code,
 ) -> Result<(), Failure> {
     let field = ["input", "partner"];
     let found = work.get::<Partner>(&partner.to_string()).await?;
     let details = found
         .details()
         .ok_or_else(|| not_found("partner", partner, &field))?;
+    // a partner of another company is, for a document of this one, no partner at all (and the
+    // answer does not tell whether it exists).
+    if details.company.as_ref().is_some_and(|c| c != company) {
+        return Err(Failure::refused(
+            ErrorCode::NotFound,
+            format!("no partner with id {partner} in company {company}"),
+        )
+        .at(&field));
+    }
     if found.is_archived() {
         return Err(Failure::refused(ErrorCode::Archived, "the partner is archived").at(&field));
     }

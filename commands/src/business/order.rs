@@ -16,12 +16,12 @@ use super::{build_line, check_partner, decimals, missing, not_found, take_number
 async fn order_lines(
     work: &mut Work,
     settings: &Settings,
-    side: Side,
+    (side, company): (Side, &Code),
     lines: &[LineInput],
 ) -> Result<Vec<OrderLine>, Failure> {
     let mut built = Vec::with_capacity(lines.len());
     for (n, input) in lines.iter().enumerate() {
-        let (line, kind) = build_line(work, settings, side, input, n).await?;
+        let (line, kind) = build_line(work, settings, (side, company), input, n).await?;
         built.push(OrderLine {
             line,
             goods: kind.is_some_and(|k| k.is_goods()),
@@ -53,8 +53,8 @@ pub async fn create_order(
         date,
         company,
     } = order;
-    check_partner(work, partner, side).await?;
-    let lines = order_lines(work, settings, side, lines).await?;
+    check_partner(work, partner, side, &company).await?;
+    let lines = order_lines(work, settings, (side, &company), lines).await?;
     let sequence = match side {
         Side::Sale => settings.business.sale_order_sequence.as_ref(),
         Side::Purchase => settings.business.purchase_order_sequence.as_ref(),
@@ -103,8 +103,12 @@ pub async fn replace_order_lines(
     expected_version: Option<u64>,
     lines: &[LineInput],
 ) -> Result<(), Failure> {
-    order_on(work, id, side).await?;
-    let lines = order_lines(work, settings, side, lines).await?;
+    let company = order_on(work, id, side)
+        .await?
+        .company()
+        .cloned()
+        .unwrap_or_else(Code::main_company);
+    let lines = order_lines(work, settings, (side, &company), lines).await?;
     work.decide::<Order>(
         &id.to_string(),
         OrderCommand::ReplaceLines {

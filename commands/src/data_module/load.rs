@@ -133,6 +133,7 @@ pub async fn load(
                                 vat: Some(details.vat),
                                 is_customer: Some(details.is_customer),
                                 is_supplier: Some(details.is_supplier),
+                                company: None,
                             },
                         },
                     ));

@@ -430,6 +430,7 @@ impl DataModule {
                         vat: optional(line, "vat", r.vat.as_deref(), VatNumber::parse)?,
                         is_customer: r.is_customer,
                         is_supplier: r.is_supplier,
+                        company: None,
                     };
                     let id = Uuid::new_v5(&PARTNER_NAMESPACE, format!("{name}.{key}").as_bytes());
                     if partners.iter().any(|(_, other, _)| *other == id) {

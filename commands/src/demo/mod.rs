@@ -226,6 +226,7 @@ pub async fn load(pool: &PgPool, bus: &CommandBus) -> anyhow::Result<usize> {
                 .transpose()?,
             is_customer: partner.customer,
             is_supplier: partner.supplier,
+            company: None,
         };
         let id = Uuid::now_v7();
         bus.partner(id, PartnerCommand::CreatePartner { details }, &context)

@@ -16,6 +16,7 @@ fn agrolait() -> PartnerDetails {
         vat: Some(VatNumber::parse("BE0477472701").unwrap()),
         is_customer: true,
         is_supplier: false,
+        company: None,
     }
 }
 

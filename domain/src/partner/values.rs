@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::configuration::Code;
+
 use crate::text::{optional_line, single_line, TextError};
 
 /// The longest name a partner can have, in characters.
@@ -185,6 +187,10 @@ pub struct PartnerDetails {
     pub vat: Option<VatNumber>,
     pub is_customer: bool,
     pub is_supplier: bool,
+    /// The company the partner belongs to; `None`: shared by every company (as every partner
+    /// made before a database held several is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<Code>,
 }
 
 /// A change to some of a partner's details. `None` keeps a field as it is; for optional fields
@@ -198,6 +204,8 @@ pub struct PartnerChanges {
     pub vat: Option<Option<VatNumber>>,
     pub is_customer: Option<bool>,
     pub is_supplier: Option<bool>,
+    /// `Some(None)`: shared by every company from now on.
+    pub company: Option<Option<Code>>,
 }
 
 impl PartnerChanges {
@@ -212,6 +220,7 @@ impl PartnerChanges {
             vat: self.vat.unwrap_or(current.vat),
             is_customer: self.is_customer.unwrap_or(current.is_customer),
             is_supplier: self.is_supplier.unwrap_or(current.is_supplier),
+            company: self.company.unwrap_or(current.company),
         }
     }
 }

@@ -46,6 +46,10 @@ pub struct ProductDetails {
     pub cost: Decimal,
     /// Taxes a new order or invoice line of the product gets.
     pub taxes: Vec<Code>,
+    /// The company the product belongs to; `None`: shared by every company (as every product
+    /// made before a database held several is). [`ProductDetails::new`] makes a shared one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<Code>,
 }
 
 /// Why a product's details were refused.
@@ -94,6 +98,7 @@ impl ProductDetails {
             sale_price: price(sale_price).map_err(DetailsError::SalePrice)?,
             cost: price(cost).map_err(DetailsError::Cost)?,
             taxes,
+            company: None,
         })
     }
 }
