@@ -1218,3 +1218,103 @@ async fn partners_and_products_of_another_company_are_not_seen_used_or_touched()
     let asked = as_user(&app, &ana, None, list, json!({})).await;
     assert_eq!(asked["data"]["partners"]["totalCount"], 3, "{asked}");
 }
+
+#[tokio::test]
+async fn a_tax_of_one_company_is_not_seen_or_used_by_another() {
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    set_company(&app, json!({ "code": "b", "name": "B Ltd" })).await;
+    sales_group(&app).await;
+    let set_tax = "mutation($input: SetTaxInput!) { setTax(input: $input) {
+        userErrors { field message code } } }";
+    let set = app
+        .graphql(
+            set_tax,
+            json!({ "input": { "code": "vat6b", "name": "VAT 6% (B)", "rate": "6", "company": "b" } }),
+        )
+        .await;
+    assert_eq!(set["setTax"]["userErrors"], json!([]), "{set}");
+    let events = app.event_count().await;
+    let refused = app
+        .graphql(
+            set_tax,
+            json!({ "input": { "code": "vat9", "name": "VAT 9%", "rate": "9", "company": "nowhere" } }),
+        )
+        .await;
+    assert_eq!(
+        refused["setTax"]["userErrors"][0]["code"], "NOT_FOUND",
+        "{refused}"
+    );
+    let removed = app
+        .graphql(
+            "mutation { removeCompany(input: { code: \"b\" }) { userErrors { message code } } }",
+            json!({}),
+        )
+        .await;
+    let errors = &removed["removeCompany"]["userErrors"];
+    assert_eq!(errors[0]["code"], "IN_USE", "{removed}");
+    assert!(
+        errors[0]["message"].as_str().unwrap().contains("vat6b"),
+        "{removed}"
+    );
+    assert_eq!(app.event_count().await, events);
+
+    // a product with b's tax is one of b's.
+    let product = |input: Value| app.graphql(CREATE_PRODUCT, json!({ "input": input }));
+    let refused = product(json!({ "reference": "S", "name": "S", "kind": "SERVICE",
+                                  "salePrice": "100", "taxes": ["vat6b"], "shared": true }))
+    .await;
+    let errors = &refused["createProduct"]["userErrors"];
+    assert_eq!(errors[0]["field"], json!(["input", "taxes"]), "{refused}");
+    let made = product(json!({ "reference": "S", "name": "S", "kind": "SERVICE",
+                               "salePrice": "100", "taxes": ["vat6b"], "company": "b" }))
+    .await;
+    assert_eq!(made["createProduct"]["product"]["company"], "b", "{made}");
+    let partner = shared_partner(&app, "Agrolait", true, false).await;
+    let plain = shared_product(&app, "P", "SERVICE", "100", "0").await;
+
+    // on a line of main's order, b's tax is no tax at all, even for a user of both.
+    tests::books::configure(
+        &app,
+        "setAccess",
+        "SetAccessInput",
+        json!({ "group": "sales", "model": "CONFIGURATION", "read": true }),
+    )
+    .await;
+    let ana = seller(&app, "ana", &["main"]).await;
+    let both = seller(&app, "cy", &["main", "b"]).await;
+    let order = "mutation($partner: ID!, $product: ID!) {
+        createSaleOrder(input: { partner: $partner, date: \"2026-03-02\",
+                                 lines: [{ product: $product, quantity: \"1\", taxes: [\"vat6b\"] }] }) {
+            order { company total } userErrors { field message code } } }";
+    let ids = json!({ "partner": partner, "product": plain });
+    let events = app.event_count().await;
+    let refused = as_user(&app, &both, Some("main"), order, ids.clone()).await;
+    let errors = &refused["data"]["createSaleOrder"]["userErrors"];
+    assert_eq!(errors[0]["code"], "NOT_FOUND", "{refused}");
+    assert_eq!(errors[0]["field"], json!(["input", "lines", "0", "taxes"]));
+    assert_eq!(app.event_count().await, events);
+    // in b it is charged: 100 and 6 % of it.
+    let made = as_user(&app, &both, Some("b"), order, ids).await;
+    assert_eq!(
+        made["data"]["createSaleOrder"]["order"],
+        json!({ "company": "b", "total": "106.00" }),
+        "{made}"
+    );
+
+    // main's users do not see it among the taxes; b's do.
+    let taxes = "{ configuration { taxes(first: 100) { nodes { code company } } tax(code: \"vat6b\") { code } } }";
+    let asked = as_user(&app, &ana, None, taxes, json!({})).await;
+    assert_eq!(
+        asked["data"]["configuration"]["taxes"]["nodes"],
+        json!([{ "code": "vat21", "company": null }]),
+        "{asked}"
+    );
+    assert_eq!(asked["data"]["configuration"]["tax"], Value::Null);
+    let asked = as_user(&app, &both, None, taxes, json!({})).await;
+    assert_eq!(
+        asked["data"]["configuration"]["taxes"]["nodes"],
+        json!([{ "code": "vat21", "company": null }, { "code": "vat6b", "company": "b" }]),
+        "{asked}"
+    );
+}

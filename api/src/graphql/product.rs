@@ -334,6 +334,30 @@ fn details(
     }
 }
 
+/// Whether the product's taxes may go on its lines: a tax of one company only on a product of
+/// that company (a problem noted otherwise).
+fn taxes_fit(
+    problems: &mut Problems,
+    settings: &domain::configuration::Settings,
+    details: &ProductDetails,
+) -> bool {
+    let before = problems.0.len();
+    for code in &details.taxes {
+        let tax_company = settings.taxes.get(code).and_then(|t| t.company.as_ref());
+        if let Some(tax_company) = tax_company.filter(|c| Some(*c) != details.company.as_ref()) {
+            problems.add(
+                &["input", "taxes"],
+                format!(
+                    "tax '{code}' is company {tax_company}'s: only a product of that company \
+                     may have it"
+                ),
+                UserErrorCode::Invalid,
+            );
+        }
+    }
+    problems.0.len() == before
+}
+
 payload!(ProductPayload { product: Product, user_errors } from ProductRow => Product::from);
 
 /// The product as it now stands, with the user errors of what was run.
@@ -400,6 +424,7 @@ impl ProductMutation {
         let details = details
             .zip(company)
             .map(|(details, company)| ProductDetails { company, ..details });
+        let details = details.filter(|d| taxes_fit(&mut problems, acting.settings(), d));
         let (id, details) = match problems.finish(id.zip(details)) {
             Ok(parsed) => parsed,
             Err(errors) => return Ok(ProductPayload::refused(errors)),
@@ -467,6 +492,7 @@ impl ProductMutation {
         let details = details
             .zip(company)
             .map(|(details, company)| ProductDetails { company, ..details });
+        let details = details.filter(|d| taxes_fit(&mut problems, acting.settings(), d));
         let details = match problems.finish(details) {
             Ok(details) => details,
             Err(errors) => return Ok(ProductPayload::refused(errors)),

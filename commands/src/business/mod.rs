@@ -177,10 +177,18 @@ pub(crate) async fn build_line(
     };
     let mut taxes = Vec::with_capacity(codes.len());
     for code in codes {
-        let tax = settings.taxes.get(&code).ok_or_else(|| {
-            Failure::refused(ErrorCode::NotFound, format!("there is no tax '{code}'"))
+        // another company's tax is, for this company's document, no tax at all.
+        let tax = settings
+            .taxes
+            .get(&code)
+            .filter(|t| t.company.as_ref().is_none_or(|c| c == company))
+            .ok_or_else(|| {
+                Failure::refused(
+                    ErrorCode::NotFound,
+                    format!("there is no tax '{code}' in company {company}"),
+                )
                 .at(&at("taxes"))
-        })?;
+            })?;
         taxes.push(LineTax {
             code,
             rate: tax.rate,

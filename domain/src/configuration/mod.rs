@@ -225,6 +225,17 @@ impl crate::Decide for Configuration {
                         by: format!("company '{child}' (as its parent)"),
                     });
                 }
+                let tax = settings
+                    .taxes
+                    .iter()
+                    .find(|(_, t)| t.company.as_ref() == Some(&code));
+                if let Some((tax, _)) = tax {
+                    return Err(Error::Used {
+                        what: "company",
+                        code: code.to_string(),
+                        by: format!("tax '{tax}'"),
+                    });
+                }
                 Some(E::CompanyRemoved { code })
             }
             C::SetSequence { code, sequence } => (settings.sequences.get(&code) != Some(&sequence))
@@ -235,6 +246,11 @@ impl crate::Decide for Configuration {
             }
             C::SetTax { code, tax } => {
                 self.require_module("account")?;
+                if let Some(company) = &tax.company {
+                    if settings.company(company).is_none() {
+                        return Err(Error::UnknownCompany(company.to_string()));
+                    }
+                }
                 (settings.taxes.get(&code) != Some(&tax)).then_some(E::TaxSet { code, tax })
             }
             C::RemoveTax { code } => {

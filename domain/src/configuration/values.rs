@@ -239,6 +239,9 @@ pub struct Tax {
     pub rate: Decimal,
     /// Whether prices already include the tax.
     pub price_included: bool,
+    /// The company whose documents may use the tax; `None`: every company's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<Code>,
 }
 
 impl Tax {
@@ -258,6 +261,7 @@ impl Tax {
             name: display_name(name)?,
             rate: rate.normalize(),
             price_included,
+            company: None,
         })
     }
 }

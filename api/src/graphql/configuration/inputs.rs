@@ -70,6 +70,8 @@ pub struct SetTaxInput {
     pub rate: Decimal,
     #[graphql(default)]
     pub price_included: bool,
+    /// The company whose documents may use the tax; left out: every company's.
+    pub company: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -209,6 +211,15 @@ impl TryFrom<SetTaxInput> for ConfigurationCommand {
             &["input", "rate"],
             DomainTax::new(&input.name, input.rate, input.price_included),
         );
+        let company = match &input.company {
+            Some(raw) => problems
+                .text(&["input", "company"], Code::parse(raw))
+                .map(Some),
+            None => Some(None),
+        };
+        let tax = tax
+            .zip(company)
+            .map(|(tax, company)| DomainTax { company, ..tax });
         problems.finish(
             code.zip(tax)
                 .map(|(code, tax)| ConfigurationCommand::SetTax { code, tax }),

@@ -181,6 +181,12 @@ impl Configuration {
         let filter = filter.unwrap_or_default();
         let rows = records::taxes(self.settings())
             .filter(|t| filter.keeps(&t.code, &t.name))
+            // another company's taxes are not shown.
+            .filter(|t| {
+                t.company
+                    .as_ref()
+                    .is_none_or(|c| actor.companies.contains(c))
+            })
             .map(|t| (t.code.clone(), t))
             .collect();
         Ok(Some(memory_connection(ctx, after, first, rows).await?))
@@ -190,7 +196,12 @@ impl Configuration {
     async fn tax(&self, ctx: &Context<'_>, code: String) -> Result<Option<Tax>> {
         let actor = actor(ctx).await?;
         require_module(&actor, "account")?;
-        Ok(records::taxes(self.settings()).find(|t| t.code == code))
+        Ok(records::taxes(self.settings()).find(|t| {
+            t.code == code
+                && t.company
+                    .as_ref()
+                    .is_none_or(|c| actor.companies.contains(c))
+        }))
     }
 
     /// The currencies, by ISO 4217 code.

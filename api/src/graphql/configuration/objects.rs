@@ -83,6 +83,8 @@ pub struct Tax {
     /// Percent, exact.
     pub rate: Decimal,
     pub price_included: bool,
+    /// The company whose documents may use the tax; null: every company's.
+    pub company: Option<String>,
 }
 
 #[derive(SimpleObject)]

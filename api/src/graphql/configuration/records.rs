@@ -107,6 +107,7 @@ pub fn taxes(settings: &Settings) -> impl Iterator<Item = Tax> + '_ {
         name: t.name.clone(),
         rate: t.rate,
         price_included: t.price_included,
+        company: t.company.as_ref().map(ToString::to_string),
     })
 }
 
