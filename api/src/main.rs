@@ -147,7 +147,9 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
                     .context("loading the demo company's business")?;
                 if operations > 0 {
                     println!(
-                        "Loaded the demo company's books and {operations} business operations."
+                        "Loaded the demo company's books and {operations} business operations \
+                         (a branch, 'north', and users ana, bea and cy, who sign in with the \
+                         administrator's password)."
                     );
                 }
             }

@@ -1318,3 +1318,50 @@ async fn a_tax_of_one_company_is_not_seen_or_used_by_another() {
         "{asked}"
     );
 }
+
+#[tokio::test]
+async fn the_demo_has_a_branch_and_users_of_each_company_and_of_both() {
+    let app = TestApp::new().await;
+    commands::demo::load(&app.db.pool, &app.backend.state.bus)
+        .await
+        .unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    commands::demo::business(&app.backend, today).await.unwrap();
+    // the demo users sign in with the administrator's password.
+    let ana = app.login("ana", tests::ADMIN_PASSWORD).await;
+    let bea = app.login("bea", tests::ADMIN_PASSWORD).await;
+    let both = app.login("cy", tests::ADMIN_PASSWORD).await;
+    let figures = "{ workingCompany
+        agedBalance(kind: RECEIVABLE, date: \"2026-11-23\") { totals { total } }
+        invoices(first: 100) { totalCount } }";
+    let asked = |token: &str| {
+        let token = token.to_owned();
+        let app = &app;
+        async move {
+            let answer = as_user(app, &token, None, figures, json!({})).await;
+            assert!(answer.get("errors").is_none(), "{answer}");
+            let data = &answer["data"];
+            (
+                data["workingCompany"].as_str().unwrap().to_owned(),
+                data["agedBalance"]["totals"]["total"]
+                    .as_str()
+                    .unwrap()
+                    .parse::<rust_decimal::Decimal>()
+                    .unwrap(),
+                data["invoices"]["totalCount"].as_i64().unwrap(),
+            )
+        }
+    };
+    let (company, ana_due, ana_invoices) = asked(&ana).await;
+    assert_eq!(company, "main");
+    let (company, bea_due, bea_invoices) = asked(&bea).await;
+    assert_eq!(company, commands::demo::NORTH);
+    // the branch sold 4 and 6 hours of installation at 90, with 21 % VAT, and was paid the
+    // first: 6 × 90 × 1.21 is still due.
+    assert_eq!(bea_due, "653.40".parse().unwrap());
+    assert_eq!(bea_invoices, 2);
+    let (_, both_due, both_invoices) = asked(&both).await;
+    assert_eq!(both_due, ana_due + bea_due);
+    assert_eq!(both_invoices, ana_invoices + bea_invoices);
+    assert!(ana_invoices > 2, "{ana_invoices}");
+}

@@ -368,6 +368,112 @@ pub async fn business(
         counted,
         day(30)
     ));
+
+    // a branch that consolidates into the company, with its own books: installations sold at
+    // its counter, one of them paid.
+    let north = domain::configuration::Code::parse(NORTH)?;
+    let branch = domain::configuration::Company {
+        name: "North Branch".into(),
+        parent: Some(domain::configuration::Code::main_company()),
+        ..settings.company.clone()
+    };
+    state
+        .bus
+        .configure(
+            domain::configuration::ConfigurationCommand::SetCompany {
+                code: north.clone(),
+                company: branch,
+            },
+            &context,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("demo branch: {e:?}"))?;
+    let mut branch_invoices = Vec::new();
+    for (who, hours, date) in [("Agrolait SA", "4", 40), ("Camptocamp", "6", 55)] {
+        let id = Uuid::now_v7();
+        let invoice = InvoiceInput {
+            kind: InvoiceKind::CustomerInvoice,
+            partner: partner(who)?,
+            date: day(date),
+            due_date: None,
+            lines: vec![line(install, hours, "0")],
+            reverses: None,
+            reference: "Installation".into(),
+            company: north.clone(),
+        };
+        posted_invoice!(id, &invoice);
+        branch_invoices.push((partner(who)?, id));
+    }
+    backend.catch_up(std::time::Duration::from_secs(30)).await?;
+    let (who, invoice) = branch_invoices[0];
+    let amount = open(invoice).await?;
+    let payment = PaymentInput {
+        journal: bank.clone(),
+        partner: who,
+        date: day(45),
+        amount,
+        allocations: vec![Allocation { invoice, amount }],
+        reference: String::new(),
+    };
+    run!("RegisterPayment", |work, s| ops::register_payment(
+        work,
+        s,
+        Uuid::now_v7(),
+        &payment
+    ));
+    count += users(state, &context).await?;
     backend.catch_up(std::time::Duration::from_secs(30)).await?;
     Ok(count)
+}
+
+/// The demo's branch: a second company, consolidating into the main one.
+pub const NORTH: &str = "north";
+
+/// The demo's users, who sign in with the administrator's password: `ana` of the main company,
+/// `bea` of the branch, `cy` of both; in the groups `sales` and `accounting`. None without an
+/// administrator to take the password from. Returns how many it created.
+async fn users(state: &crate::AppState, context: &CommandContext) -> anyhow::Result<usize> {
+    use domain::configuration::Code;
+    use domain::user::{Login, PasswordHash, UserCommand, UserCompanies, UserName};
+    use std::collections::BTreeSet;
+
+    let hash: Option<String> =
+        sqlx::query_scalar("select password_hash from app_user where login = $1")
+            .bind(crate::bootstrap::ADMIN_LOGIN)
+            .fetch_optional(&state.pool)
+            .await?;
+    let Some(hash) = hash else {
+        return Ok(0);
+    };
+    let mut created = 0;
+    for (login, name, companies) in [
+        ("ana", "Ana (main company)", vec!["main"]),
+        ("bea", "Bea (North Branch)", vec![NORTH]),
+        ("cy", "Cy (both companies)", vec!["main", NORTH]),
+    ] {
+        let allowed: BTreeSet<Code> = companies
+            .iter()
+            .map(|c| Code::parse(c))
+            .collect::<Result<_, _>>()?;
+        let current = Code::parse(companies[0])?;
+        let command = UserCommand::CreateUser {
+            login: Login::parse(login)?,
+            name: UserName::parse(name)?,
+            password_hash: PasswordHash::from_phc(hash.clone()),
+            groups: BTreeSet::from([Code::parse("sales")?, Code::parse("accounting")?]),
+            companies: UserCompanies::new(allowed, current)
+                .map_err(|e| anyhow::anyhow!("demo user {login}: {e}"))?,
+        };
+        match state
+            .bus
+            .user(crate::auth::user_id(login), command, context)
+            .await
+        {
+            Ok(_) => created += 1,
+            // a user of that login exists already: left as it is.
+            Err(crate::Failure::Refused { .. }) => {}
+            Err(other) => anyhow::bail!("demo user {login}: {other:?}"),
+        }
+    }
+    Ok(created)
 }

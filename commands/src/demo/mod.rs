@@ -3,7 +3,7 @@
 
 mod business;
 
-pub use business::{business, DEMO_COMPANY};
+pub use business::{business, DEMO_COMPANY, NORTH};
 
 use domain::partner::{
     Address, Email, PartnerChanges, PartnerCommand, PartnerDetails, PartnerName, Phone, VatNumber,
