@@ -228,7 +228,10 @@ impl Refusal for domain::configuration::ConfigurationError {
             | E::UnknownStage(_)
             | E::UnknownAccount(_)
             | E::UnknownJournal(_)
-            | E::UnknownCompany(_) => ErrorCode::NotFound,
+            | E::UnknownCompany(_)
+            | E::NoSuchCompany(_)
+            | E::UnknownRecordRule(_) => ErrorCode::NotFound,
+            E::InvalidRecordRule(_) => ErrorCode::Invalid,
             E::MainCompany => ErrorCode::Reserved,
             E::CompanyCycle { .. } => ErrorCode::Invalid,
             E::DevelopmentVersion { .. } => ErrorCode::DevelopmentVersion,
@@ -256,6 +259,9 @@ impl Refusal for domain::configuration::ConfigurationError {
             E::UnknownForm(_) => &["input", "form"],
             E::UnknownField { .. } => &["input", "field"],
             E::UnknownGroup(_) => &["input", "group"],
+            E::NoSuchCompany(_) => &["input", "company"],
+            E::UnknownRecordRule(_) => &["input", "code"],
+            E::InvalidRecordRule(_) => &["input"],
             E::DuplicateStage(_) | E::UnknownStage(_) => &["input", "name"],
             E::UnknownAccount(_) | E::UnknownJournal(_) | E::WrongKind { .. } => &["input"],
         })

@@ -73,6 +73,27 @@ impl Actor {
         self.groups.contains(ADMIN_GROUP)
     }
 
+    /// The record rules that restrict what the user sees and touches: the global ones and
+    /// those of their groups; none for an administrator.
+    pub fn record_rules(&self) -> Vec<domain::configuration::RecordRule> {
+        if self.is_admin() {
+            return Vec::new();
+        }
+        let groups: BTreeSet<domain::configuration::Code> = self
+            .groups
+            .iter()
+            .filter_map(|g| domain::configuration::Code::parse(g).ok())
+            .collect();
+        self.config
+            .configuration
+            .settings()
+            .record_rules
+            .values()
+            .filter(|rule| rule.applies_to(&groups))
+            .cloned()
+            .collect()
+    }
+
     /// Whether any of the user's groups gives `right` on `model`.
     pub fn may(&self, model: Model, right: Right) -> bool {
         self.is_admin()

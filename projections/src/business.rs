@@ -170,12 +170,13 @@ pub async fn partner_documents(
     companies: &crate::page::Companies,
     id: uuid::Uuid,
 ) -> Result<crate::history::Subject, sqlx::Error> {
-    let streams: Vec<(String, String)> = sqlx::query_as(
+    let streams: Vec<(String, String)> = sqlx::query_as(&format!(
         "select $2::text, $1::text
          union all select $3, id::text from business_order
-                    where partner_id = $1 and company = any($5)
+                    where partner_id = $1 and company = any($5) {rules}
          union all select $4, id::text from invoice where partner_id = $1 and company = any($5)",
-    )
+        rules = companies.order_rules("")
+    ))
     .bind(id)
     .bind(<domain::partner::Partner as Aggregate>::TYPE)
     .bind(Order::TYPE)

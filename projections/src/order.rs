@@ -119,6 +119,12 @@ impl Figures {
     }
 }
 
+/// Who sent the command an event came of, as its metadata says.
+fn creator(event: &StoredEvent) -> Option<String> {
+    let metadata: serde_json::Value = serde_json::from_str(&event.metadata).ok()?;
+    metadata.get("user")?.as_str().map(str::to_owned)
+}
+
 async fn create(
     tx: &mut PgConnection,
     id: Uuid,
@@ -129,8 +135,8 @@ async fn create(
     let row = sqlx::query(
         "insert into business_order (id, side, number, partner_id, order_date, state, untaxed, tax,
                                      total, delivery_status, invoice_status, version, created_at,
-                                     updated_at, decimals, company)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15)
+                                     updated_at, decimals, company, salesperson)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $16)
          on conflict (id) do update
             set side = excluded.side, number = excluded.number, partner_id = excluded.partner_id,
                 order_date = excluded.order_date, state = excluded.state,
@@ -138,7 +144,7 @@ async fn create(
                 delivery_status = excluded.delivery_status,
                 invoice_status = excluded.invoice_status, version = excluded.version,
                 updated_at = excluded.updated_at, decimals = excluded.decimals,
-                company = excluded.company",
+                company = excluded.company, salesperson = excluded.salesperson",
     )
     .bind(id)
     .bind(Stored(head.side))
@@ -152,6 +158,7 @@ async fn create(
         .bind(event.recorded_at)
         .bind(i32::try_from(head.decimals).map_err(|e| sqlx::Error::Encode(Box::new(e)))?)
         .bind(head.company.as_str())
+        .bind(creator(event))
         .execute(&mut *tx)
         .await?;
     sqlx::query("delete from order_invoiced where order_id = $1")
@@ -411,10 +418,12 @@ pub struct OrderRow {
     pub updated_at: DateTime<Utc>,
     /// The company the order belongs to.
     pub company: String,
+    /// The user who created it (record rules' "own orders").
+    pub salesperson: Option<String>,
 }
 
 const COLUMNS: &str = "id, side, number, partner_id, order_date, state, untaxed, tax, total, \
-     delivery_status, invoice_status, version, created_at, updated_at, company";
+     delivery_status, invoice_status, version, created_at, updated_at, company, salesperson";
 
 line_row! {
     /// An order line, with how much of it was delivered and invoiced.
@@ -495,7 +504,9 @@ impl Filter for OrderFilter {
 
 /// Orders, newest first, a page at a time after an order date.
 pub const LIST: List<OrderRow, NaiveDate, OrderFilter> =
-    List::new("business_order", COLUMNS, "order_date", true).of_companies("company");
+    List::new("business_order", COLUMNS, "order_date", true)
+        .of_companies("company")
+        .ruled_orders();
 
 /// One group of a sales or purchase analysis.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -547,9 +558,10 @@ pub async fn analysis(
             and (o.cancelled_position is null
                  or ($4::bigint is not null and o.cancelled_position > $4)
                  or ($5::timestamptz is not null and o.cancelled_at > $5))
-            and o.company = any($6)
+            and o.company = any($6) {rules}
           group by 1
-          order by 1"
+          order by 1",
+        rules = companies.order_rules("o.")
     ))
     .bind(Stored(side))
     .bind_dates(dates)

@@ -5,6 +5,7 @@
 
 use std::marker::PhantomData;
 
+use domain::configuration::{Model, RecordRule, RuleCondition};
 use sqlx::postgres::PgRow;
 use sqlx::{Encode, FromRow, PgPool, Postgres, QueryBuilder, Type};
 use uuid::Uuid;
@@ -61,19 +62,82 @@ pub(crate) fn push_some<'a, T>(
     }
 }
 
-/// The companies whose records a reader may see: the row filter every read of records that
-/// belong to a company takes, applied in SQL.
+/// The companies whose records a reader may see, and the record rules that restrict them
+/// further: the row filter every read of records that belong to a company takes, applied in
+/// SQL.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Companies(Vec<String>);
+pub struct Companies(Vec<String>, Option<Rules>);
+
+/// The record rules that apply to a reader (see [`RecordRule`]), and who they are (for "own
+/// records").
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Rules {
+    login: String,
+    rules: Vec<RecordRule>,
+}
 
 impl Companies {
     /// The records of the companies `codes`.
     pub fn of(codes: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        Self(codes.into_iter().map(Into::into).collect())
+        Self(codes.into_iter().map(Into::into).collect(), None)
+    }
+
+    /// The same, restricted by `rules` (those that apply to the reader `login`).
+    pub fn ruled(self, login: &str, rules: Vec<RecordRule>) -> Self {
+        let rules = (!rules.is_empty()).then(|| Rules {
+            login: login.to_owned(),
+            rules,
+        });
+        Self(self.0, rules)
     }
 
     pub fn codes(&self) -> &[String] {
         &self.0
+    }
+
+    /// The condition (` and ...`, or nothing) the record rules put on rows of `business_order`
+    /// (as `alias`, `o.` or empty): for each side, the global rules all hold and, if any of
+    /// the reader's group rules is on that side, one of them does.
+    pub fn order_rules(&self, alias: &str) -> String {
+        let Some(Rules { login, rules }) = &self.1 else {
+            return String::new();
+        };
+        let mut sql = String::new();
+        for (model, side) in [
+            (Model::SaleOrder, "sale"),
+            (Model::PurchaseOrder, "purchase"),
+        ] {
+            let condition = |rule: &RecordRule| match &rule.condition {
+                RuleCondition::Own => format!("{alias}salesperson = {}", literal(login)),
+                RuleCondition::States(states) => format!(
+                    "{alias}state in ({})",
+                    states
+                        .iter()
+                        .map(|s| literal(s))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            let of_side = || rules.iter().filter(|r| r.model == model);
+            let mut all: Vec<String> = of_side()
+                .filter(|r| r.groups.is_empty())
+                .map(condition)
+                .collect();
+            let any: Vec<String> = of_side()
+                .filter(|r| !r.groups.is_empty())
+                .map(condition)
+                .collect();
+            if !any.is_empty() {
+                all.push(format!("({})", any.join(" or ")));
+            }
+            if !all.is_empty() {
+                sql.push_str(&format!(
+                    " and ({alias}side <> '{side}' or ({}))",
+                    all.join(" and ")
+                ));
+            }
+        }
+        sql
     }
 
     /// Whether a record of `company` is one of these companies'.
@@ -118,6 +182,8 @@ pub struct List<R, K, F> {
     company: Option<&'static str>,
     /// Whether a null company is a row every company shares.
     shared: bool,
+    /// Whether record rules on orders restrict the rows (the table is `business_order`).
+    ruled: bool,
     rows: PhantomData<Typed<R, K, F>>,
 }
 
@@ -136,6 +202,7 @@ impl<R, K, F> List<R, K, F> {
             descending,
             company: None,
             shared: false,
+            ruled: false,
             rows: PhantomData,
         }
     }
@@ -144,6 +211,12 @@ impl<R, K, F> List<R, K, F> {
     /// rows of the reader's companies.
     pub(crate) const fn of_companies(mut self, column: &'static str) -> Self {
         self.company = Some(column);
+        self
+    }
+
+    /// The same list, of orders, which record rules restrict.
+    pub(crate) const fn ruled_orders(mut self) -> Self {
+        self.ruled = true;
         self
     }
 
@@ -195,6 +268,9 @@ where
             Some(column) => companies.push(sql, column),
             None => {}
         }
+        if self.ruled {
+            sql.push(companies.order_rules(""));
+        }
     }
 
     /// The first `limit` rows `filter` keeps after `after` (from the start without it), and the
@@ -233,4 +309,10 @@ where
         let total_count: i64 = count.build_query_scalar().fetch_one(pool).await?;
         Ok(Page::of(rows, limit, total_count))
     }
+}
+
+/// `text` as an SQL string literal (quotes doubled). Only for values checked on the way in
+/// (logins, state names): what a record rule compares rows with.
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
 }

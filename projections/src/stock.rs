@@ -94,10 +94,12 @@ pub async fn levels(
     as_of: Option<AsOf>,
     which: Levels<'_>,
 ) -> Result<Page<StockLevel>, sqlx::Error> {
-    // the products listed: given the parameter numbers of the products, position and time.
-    let kept = |products: u8, position: u8, time: u8| {
+    // the products listed (shared, or of the reader's companies): given the parameter numbers
+    // of the products, position, time and companies.
+    let kept = |products: u8, position: u8, time: u8, companies: u8| {
         format!(
             "p.kind <> 'service'
+            and (p.company is null or p.company = any(${companies}))
             and (${products}::uuid[] is null or p.id = any(${products}))
             and exists (select 1 from product_cost c where c.product_id = p.id
                           and (${position}::bigint is null or c.position <= ${position})
@@ -141,7 +143,7 @@ pub async fn levels(
           where {}
             and ($6::text is null or (p.reference, p.id) > ($6, $7))
           order by p.reference, p.id limit $8",
-        kept(5, 2, 3)
+        kept(5, 2, 3, 9)
     ))
     .bind(date)
     .bind_as_of(as_of)
@@ -160,11 +162,12 @@ pub async fn levels(
     let (position, time) = crate::reports::split(as_of);
     let total: i64 = sqlx::query_scalar(&format!(
         "select count(*) from product p where {}",
-        kept(1, 2, 3)
+        kept(1, 2, 3, 4)
     ))
     .bind(which.products)
     .bind(position)
     .bind(time)
+    .bind(companies.codes())
     .fetch_one(pool)
     .await?;
     Ok(Page::of(rows, limit, total))

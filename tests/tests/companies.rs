@@ -1245,6 +1245,10 @@ async fn a_tax_of_one_company_is_not_seen_or_used_by_another() {
         refused["setTax"]["userErrors"][0]["code"], "NOT_FOUND",
         "{refused}"
     );
+    assert_eq!(
+        refused["setTax"]["userErrors"][0]["field"],
+        json!(["input", "company"])
+    );
     let removed = app
         .graphql(
             "mutation { removeCompany(input: { code: \"b\" }) { userErrors { message code } } }",

@@ -39,9 +39,12 @@ impl Acting {
     }
 }
 
-/// The companies whose records the signed-in user may see.
+/// The companies whose records the signed-in user may see, and the record rules that restrict
+/// them.
 pub async fn seen_companies(ctx: &Context<'_>) -> Result<Companies> {
-    Ok(Companies::of(actor(ctx).await?.companies))
+    let actor = actor(ctx).await?;
+    let rules = actor.record_rules();
+    Ok(Companies::of(actor.companies).ruled(&actor.login, rules))
 }
 
 /// What a mutation runs: a step of `commands::business` given the work, the settings and the

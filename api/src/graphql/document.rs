@@ -96,6 +96,11 @@ impl Order {
         &self.0.company
     }
 
+    /// The login of the user who created the order: whose "own orders" it is.
+    async fn salesperson(&self) -> Option<&str> {
+        self.0.salesperson.as_deref()
+    }
+
     async fn side(&self) -> SideName {
         self.0.side.0.into()
     }

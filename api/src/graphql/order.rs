@@ -48,6 +48,7 @@ impl OrderQuery {
         as_of: Option<AsOfInput>,
     ) -> Result<Option<Order>> {
         let companies = seen_companies(ctx).await?;
+        let past = as_of.is_some();
         let now = |pool, id| read_model::get_seen(pool, &companies, id);
         let found = get_as_of(
             ctx,
@@ -66,6 +67,16 @@ impl OrderQuery {
         // an order's company never changes: the one it belongs to now is the one it had then.
         if !companies.sees(&order.0.company) {
             return Ok(None);
+        }
+        // shown as it stood then only to those the record rules let see it now.
+        if past {
+            let state = ctx.data::<AppState>()?;
+            let seen = read_model::get_seen(state.reads(), &companies, order.0.id)
+                .await
+                .map_err(|e| internal(ctx, e))?;
+            if seen.is_none() {
+                return Ok(None);
+            }
         }
         let (model, module) = model_of(order.0.side.0);
         reading(ctx, model, module).await?;

@@ -1,11 +1,12 @@
 //! Who may do what: groups of users, and the rights a group has on each model.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use super::catalogue::Model;
+use super::values::Code;
 
 /// A group of users and what its members may do, per model.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,5 +88,68 @@ impl Right {
             Right::Write => "write",
             Right::Delete => "delete",
         }
+    }
+}
+
+/// A record rule: which records of a model users see and touch, beyond the rights on the model.
+/// A global rule (no groups) restricts everyone; a group rule applies to the members of its
+/// groups, and a user's group rules widen each other (any one of them lets a record through),
+/// within the global rules. Administrators are never restricted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordRule {
+    pub name: String,
+    pub model: Model,
+    /// Empty: a global rule.
+    #[serde(default)]
+    pub groups: BTreeSet<Code>,
+    pub condition: RuleCondition,
+}
+
+/// What a record must be for a rule to let it through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RuleCondition {
+    /// The user's own records: an order whose salesperson (who created it) they are.
+    Own,
+    /// Records in one of these states (`draft`, `confirmed`, `cancelled`).
+    States(BTreeSet<String>),
+}
+
+/// The models record rules can restrict so far.
+pub const RULED_MODELS: [Model; 2] = [Model::SaleOrder, Model::PurchaseOrder];
+
+/// The states a state rule may name.
+pub const RULE_STATES: [&str; 3] = ["draft", "confirmed", "cancelled"];
+
+impl RecordRule {
+    /// Whether the rule applies to a member of `groups` (a global rule applies to everyone).
+    pub fn applies_to(&self, groups: &BTreeSet<Code>) -> bool {
+        self.groups.is_empty() || !self.groups.is_disjoint(groups)
+    }
+
+    /// On one line, as a stage diff shows it: `Own sales orders (sales)`.
+    pub fn describe(&self) -> String {
+        let condition = match &self.condition {
+            RuleCondition::Own => "own records".to_owned(),
+            RuleCondition::States(states) => {
+                format!(
+                    "state {}",
+                    states.iter().cloned().collect::<Vec<_>>().join(" or ")
+                )
+            }
+        };
+        let whom = if self.groups.is_empty() {
+            "everyone".to_owned()
+        } else {
+            self.groups
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        format!(
+            "{}: {} {condition}, for {whom}",
+            self.name,
+            self.model.as_str()
+        )
     }
 }

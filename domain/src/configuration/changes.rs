@@ -25,6 +25,7 @@ pub enum Area {
     Account,
     Journal,
     Business,
+    RecordRule,
 }
 
 /// One difference between two configurations, as a person reads it. `before` is `None` for
@@ -65,6 +66,11 @@ pub fn changes(from: &Settings, to: &Settings) -> Vec<Change> {
         |j| format!("{} ({:?}, numbered by {})", j.name, j.kind, j.sequence),
     );
     diff.area(Area::Business, business, Clone::clone);
+    diff.area(
+        Area::RecordRule,
+        |s| s.record_rules.clone(),
+        super::access::RecordRule::describe,
+    );
     diff.changes
 }
 

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::access::Rights;
+use super::access::{RecordRule, Rights};
 use super::accounts::{Account, BusinessSettings, Journal};
 use super::catalogue::Model;
 use super::restoration::InUse;
@@ -104,6 +104,14 @@ pub enum ConfigurationCommand {
     SetBusinessSettings {
         settings: BusinessSettings,
     },
+    /// Adds a record rule or changes one.
+    SetRecordRule {
+        code: Code,
+        rule: RecordRule,
+    },
+    RemoveRecordRule {
+        code: Code,
+    },
     CreateStage {
         name: String,
         note: String,
@@ -126,6 +134,6 @@ crate::command_names! {
         RemoveSequence, SetTax, RemoveTax, SetCurrency, SetCurrencyRate, RemoveCurrency,
         SetLabel, SetGroup, RemoveGroup, SetAccess, SetAccount, RemoveAccount, SetJournal,
         RemoveJournal, SetBusinessSettings, CreateStage, RestoreStage, SetCompany, RemoveCompany,
-        Batch => "ConfigurationBatch"
+        SetRecordRule, RemoveRecordRule, Batch => "ConfigurationBatch"
     ]
 }

@@ -32,6 +32,9 @@ pub enum ConfigurationError {
     CompanyCurrency(String),
     #[error("there is no company '{0}'")]
     UnknownCompany(String),
+    /// The company a setting (a tax) is given to does not exist.
+    #[error("there is no company '{0}'")]
+    NoSuchCompany(String),
     #[error("company 'main' is the one every database starts with and cannot be removed")]
     MainCompany,
     #[error(
@@ -44,6 +47,10 @@ pub enum ConfigurationError {
     UnknownField { form: String, field: String },
     #[error("there is no group '{0}'")]
     UnknownGroup(String),
+    #[error("there is no record rule '{0}'")]
+    UnknownRecordRule(String),
+    #[error("{0}")]
+    InvalidRecordRule(String),
     #[error("group 'admin' is built in: its members may do everything, and it cannot be changed")]
     ReservedGroup,
     #[error("there is no account '{0}'")]

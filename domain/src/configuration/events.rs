@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::access::{Group, Rights};
+use super::access::{Group, RecordRule, Rights};
 use super::accounts::{Account, BusinessSettings, Journal};
 use super::catalogue::{Model, ModuleVersion};
 use super::values::{Code, Company, Currency, CurrencyCode, Sequence, Tax};
@@ -105,6 +105,14 @@ pub enum ConfigurationEvent {
     BusinessSettingsSet {
         settings: BusinessSettings,
     },
+    /// A record rule, added or changed: carries all of it.
+    RecordRuleSet {
+        code: Code,
+        rule: RecordRule,
+    },
+    RecordRuleRemoved {
+        code: Code,
+    },
     /// The log up to here is a named stage; the configuration here is its snapshot.
     StageCreated {
         name: String,
@@ -124,6 +132,6 @@ crate::event_names! {
         SequenceRemoved, TaxSet, TaxRemoved, CurrencySet, CurrencyRateSet, CurrencyRemoved,
         LabelSet, LabelReset, GroupSet, GroupRemoved, AccessSet, AccountSet, AccountRemoved,
         JournalSet, JournalRemoved, BusinessSettingsSet, StageCreated, StageRestored, CompanySet,
-        CompanyRemoved
+        CompanyRemoved, RecordRuleSet, RecordRuleRemoved
     ]
 }

@@ -15,7 +15,9 @@ mod settings;
 mod values;
 pub mod views;
 
-pub use access::{Group, Right, Rights, ADMIN_GROUP};
+pub use access::{
+    Group, RecordRule, Right, Rights, RuleCondition, ADMIN_GROUP, RULED_MODELS, RULE_STATES,
+};
 pub use accounts::{Account, AccountKind, BusinessSettings, InvoicePolicy, Journal, JournalKind};
 pub use catalogue::{Model, ModuleSpec, ModuleVersion};
 pub use changes::{changes, Area, Change};
@@ -248,7 +250,7 @@ impl crate::Decide for Configuration {
                 self.require_module("account")?;
                 if let Some(company) = &tax.company {
                     if settings.company(company).is_none() {
-                        return Err(Error::UnknownCompany(company.to_string()));
+                        return Err(Error::NoSuchCompany(company.to_string()));
                     }
                 }
                 (settings.taxes.get(&code) != Some(&tax)).then_some(E::TaxSet { code, tax })
@@ -315,7 +317,65 @@ impl crate::Decide for Configuration {
             }
             C::RemoveGroup { code } => {
                 self.editable_group(&code)?;
+                let rule = settings
+                    .record_rules
+                    .iter()
+                    .find(|(_, r)| r.groups.contains(&code));
+                if let Some((rule, _)) = rule {
+                    return Err(Error::Used {
+                        what: "group",
+                        code: code.to_string(),
+                        by: format!("record rule '{rule}'"),
+                    });
+                }
                 Some(E::GroupRemoved { code })
+            }
+            C::SetRecordRule { code, rule } => {
+                if !access::RULED_MODELS.contains(&rule.model) {
+                    return Err(Error::InvalidRecordRule(format!(
+                        "record rules restrict {} only, not {}",
+                        access::RULED_MODELS
+                            .iter()
+                            .map(|m| m.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" and "),
+                        rule.model.as_str()
+                    )));
+                }
+                if let Some(group) = rule
+                    .groups
+                    .iter()
+                    .find(|g| !settings.groups.contains_key(*g) && g.as_str() != ADMIN_GROUP)
+                {
+                    return Err(Error::UnknownGroup(group.to_string()));
+                }
+                if let RuleCondition::States(states) = &rule.condition {
+                    if states.is_empty() {
+                        return Err(Error::InvalidRecordRule(
+                            "a state rule names at least one state".into(),
+                        ));
+                    }
+                    if let Some(state) = states
+                        .iter()
+                        .find(|s| !access::RULE_STATES.contains(&s.as_str()))
+                    {
+                        return Err(Error::InvalidRecordRule(format!(
+                            "'{state}' is not a state (one of {})",
+                            access::RULE_STATES.join(", ")
+                        )));
+                    }
+                }
+                if rule.name.trim().is_empty() {
+                    return Err(Error::InvalidRecordRule(
+                        "a record rule needs a name".into(),
+                    ));
+                }
+                (settings.record_rules.get(&code) != Some(&rule))
+                    .then_some(E::RecordRuleSet { code, rule })
+            }
+            C::RemoveRecordRule { code } => {
+                known(&settings.record_rules, &code, Error::UnknownRecordRule)?;
+                Some(E::RecordRuleRemoved { code })
             }
             C::SetAccess {
                 group,

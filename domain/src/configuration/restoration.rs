@@ -248,6 +248,18 @@ pub fn restoration(current: &Settings, target: &Settings, in_use: &InUse) -> Res
     );
     plan.set_changed(groups, |code, group| E::GroupSet { code, group });
 
+    // record rules name nothing business records keep: the stage's rules are put back as they
+    // were.
+    let rules = (&current.record_rules, &target.record_rules);
+    plan.remove_missing(
+        Area::RecordRule,
+        rules,
+        |_| false,
+        |rule| rule.describe(),
+        |code| E::RecordRuleRemoved { code },
+    );
+    plan.set_changed(rules, |code, rule| E::RecordRuleSet { code, rule });
+
     plan
 }
 

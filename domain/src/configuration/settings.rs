@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::access::Group;
+use super::access::{Group, RecordRule};
 use super::accounts::{Account, AccountKind, BusinessSettings, Journal, JournalKind};
 use super::catalogue::ModuleVersion;
 use super::error::ConfigurationError;
@@ -36,6 +36,9 @@ pub struct Settings {
     pub journals: BTreeMap<Code, Journal>,
     #[serde(default)]
     pub business: BusinessSettings,
+    /// Record rules, by code.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub record_rules: BTreeMap<Code, RecordRule>,
 }
 
 impl Settings {
@@ -238,6 +241,8 @@ impl Settings {
             E::JournalSet { code, journal } => set(&mut self.journals, code, journal),
             E::JournalRemoved { code } => remove(&mut self.journals, code),
             E::BusinessSettingsSet { settings } => self.business = settings.clone(),
+            E::RecordRuleSet { code, rule } => set(&mut self.record_rules, code, rule),
+            E::RecordRuleRemoved { code } => remove(&mut self.record_rules, code),
             E::DatabaseMarked { .. } | E::StageCreated { .. } | E::StageRestored { .. } => {}
         }
     }

@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 use domain::configuration::{
     currency_rate, display_name, label, Account as DomainAccount, BusinessSettings, Code,
     Company as DomainCompany, ConfigurationCommand, Currency as DomainCurrency, CurrencyCode,
-    FiscalYearStart, Journal as DomainJournal, Rights, Sequence as DomainSequence, Settings,
-    Tax as DomainTax,
+    FiscalYearStart, Journal as DomainJournal, RecordRule, Rights, RuleCondition,
+    Sequence as DomainSequence, Settings, Tax as DomainTax,
 };
 use domain::partner::Address;
 use rust_decimal::Decimal;
@@ -534,5 +534,62 @@ fn business_settings(
             );
             None
         }
+    }
+}
+
+/// A record rule: which orders users see and touch. Give exactly one condition: `own: true`
+/// (the orders they created) or `states` (orders in one of them: `draft`, `confirmed`,
+/// `cancelled`). Without groups, the rule restricts everyone (but administrators); with groups,
+/// it applies to their members, and a user's group rules widen each other.
+#[derive(InputObject)]
+pub struct SetRecordRuleInput {
+    pub code: String,
+    pub name: String,
+    pub model: ModelName,
+    #[graphql(default)]
+    pub groups: Vec<String>,
+    #[graphql(default)]
+    pub own: bool,
+    pub states: Option<Vec<String>>,
+}
+
+impl TryFrom<SetRecordRuleInput> for ConfigurationCommand {
+    type Error = Vec<UserError>;
+
+    fn try_from(input: SetRecordRuleInput) -> Parsed {
+        let mut problems = Problems::default();
+        let code = code(&mut problems, &["input", "code"], &input.code);
+        let name = problems.text(&["input", "name"], display_name(&input.name));
+        let before = problems.0.len();
+        let groups: std::collections::BTreeSet<Code> = input
+            .groups
+            .iter()
+            .filter_map(|g| problems.text(&["input", "groups"], Code::parse(g)))
+            .collect();
+        let groups = (problems.0.len() == before).then_some(groups);
+        let condition = match (input.own, input.states) {
+            (true, None) => Some(RuleCondition::Own),
+            (false, Some(states)) => Some(RuleCondition::States(states.into_iter().collect())),
+            _ => {
+                problems.add(
+                    &["input"],
+                    "give one condition: own: true, or states",
+                    UserErrorCode::Invalid,
+                );
+                None
+            }
+        };
+        let parsed = (|| {
+            Some(ConfigurationCommand::SetRecordRule {
+                code: code?,
+                rule: RecordRule {
+                    name: name?,
+                    model: input.model.into(),
+                    groups: groups?,
+                    condition: condition?,
+                },
+            })
+        })();
+        problems.finish(parsed)
     }
 }

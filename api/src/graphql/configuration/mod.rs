@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 use async_graphql::connection::{Connection, OpaqueCursor};
 use async_graphql::{Context, Object, Result, SimpleObject, Subscription};
-use domain::configuration::{catalogue, changes, ConfigurationCommand, Model, Right, Settings};
+use domain::configuration::{
+    catalogue, changes, ConfigurationCommand, Model, Right, RuleCondition, Settings,
+};
 use futures::Stream;
 use projections::log::AsOf;
 
@@ -240,6 +242,25 @@ impl Configuration {
             .map(|g| (g.code.clone(), g))
             .collect();
         memory_connection(ctx, after, first, rows).await
+    }
+
+    /// The record rules, by code.
+    async fn record_rules(&self) -> Vec<RecordRuleObject> {
+        self.settings()
+            .record_rules
+            .iter()
+            .map(|(code, rule)| RecordRuleObject {
+                code: code.to_string(),
+                name: rule.name.clone(),
+                model: rule.model.into(),
+                groups: rule.groups.iter().map(ToString::to_string).collect(),
+                own: rule.condition == RuleCondition::Own,
+                states: match &rule.condition {
+                    RuleCondition::States(states) => Some(states.iter().cloned().collect()),
+                    RuleCondition::Own => None,
+                },
+            })
+            .collect()
     }
 
     /// The group `code`.

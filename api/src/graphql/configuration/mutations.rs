@@ -273,4 +273,25 @@ impl ConfigurationMutation {
     ) -> Result<ConfigurationPayload> {
         configure(ctx, None, |_| input.try_into()).await
     }
+
+    /// Adds a record rule or changes one: which orders users see and touch.
+    async fn set_record_rule(
+        &self,
+        ctx: &Context<'_>,
+        input: SetRecordRuleInput,
+    ) -> Result<ConfigurationPayload> {
+        configure(ctx, None, |_| input.try_into()).await
+    }
+
+    /// Removes a record rule.
+    async fn remove_record_rule(
+        &self,
+        ctx: &Context<'_>,
+        input: CodeInput,
+    ) -> Result<ConfigurationPayload> {
+        configure(ctx, None, |_| {
+            by_code(&input, |code| Command::RemoveRecordRule { code })
+        })
+        .await
+    }
 }

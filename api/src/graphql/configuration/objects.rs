@@ -111,6 +111,20 @@ pub struct Group {
     pub rights: Vec<AccessRight>,
 }
 
+/// A record rule: which orders users see and touch.
+#[derive(SimpleObject)]
+pub struct RecordRuleObject {
+    pub code: String,
+    pub name: String,
+    pub model: ModelName,
+    /// Empty: a global rule, which restricts everyone but administrators.
+    pub groups: Vec<String>,
+    /// The rule lets through the orders a user created.
+    pub own: bool,
+    /// The rule lets through the orders in these states (null: not a state rule).
+    pub states: Option<Vec<String>>,
+}
+
 /// What a group may do with one model.
 #[derive(SimpleObject)]
 pub struct AccessRight {
@@ -174,6 +188,7 @@ pub enum ConfigurationArea {
     Account,
     Journal,
     Business,
+    RecordRule,
 }
 
 /// One difference between two configurations. `before` is null for something added, `after`

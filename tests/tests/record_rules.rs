@@ -1,0 +1,309 @@
+//! Record rules (issue 18): which orders users see and touch beyond their rights, as
+//! configuration. Global rules restrict everyone; a user's group rules widen each other within
+//! them; administrators are not restricted.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use axum::http::{Method, StatusCode};
+use serde_json::{json, Value};
+use tests::{TestApp, USER_PASSWORD};
+
+const SET_RULE: &str = "mutation($input: SetRecordRuleInput!) {
+    setRecordRule(input: $input) { userErrors { field message code } } }";
+
+/// Sends `query` as the holder of `token`.
+async fn as_user(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
+    let bearer = format!("Bearer {token}");
+    let headers = [
+        ("content-type", "application/json"),
+        ("authorization", bearer.as_str()),
+    ];
+    let body = json!({ "query": query, "variables": variables }).to_string();
+    let response = app.http(Method::POST, "/graphql", &headers, body).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    response.json()
+}
+
+async fn user(app: &TestApp, login: &str, groups: &[&str]) -> String {
+    let created = app
+        .graphql(
+            "mutation($input: CreateUserInput!) { createUser(input: $input) { userErrors { message } } }",
+            json!({ "input": {
+                "login": login, "name": login, "password": USER_PASSWORD, "groups": groups
+            } }),
+        )
+        .await;
+    assert_eq!(created["createUser"]["userErrors"], json!([]), "{created}");
+    app.login(login, USER_PASSWORD).await
+}
+
+/// Creates a sales order for the holder of `token`; its id.
+async fn order(app: &TestApp, token: &str, partner: &str, product: &str) -> String {
+    let created = as_user(
+        app,
+        token,
+        "mutation($partner: ID!, $product: ID!) {
+            createSaleOrder(input: { partner: $partner, date: \"2026-03-02\",
+                                     lines: [{ product: $product, quantity: \"1\" }] }) {
+                order { id salesperson } userErrors { message } } }",
+        json!({ "partner": partner, "product": product }),
+    )
+    .await;
+    let order = &created["data"]["createSaleOrder"]["order"];
+    assert!(order.is_object(), "{created}");
+    order["id"].as_str().unwrap().to_owned()
+}
+
+const CONFIRM: &str = "mutation($id: ID!) { confirmOrder(input: { id: $id }) {
+    order { state } userErrors { field message code } } }";
+
+#[tokio::test]
+async fn record_rules_restrict_orders_everywhere_and_group_rules_widen_each_other() {
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    for (group, name) in [("sales", "Sales"), ("managers", "Sales managers")] {
+        tests::books::configure(
+            &app,
+            "setGroup",
+            "SetGroupInput",
+            json!({ "code": group, "name": name }),
+        )
+        .await;
+        for model in [
+            "SALE_ORDER",
+            "PURCHASE_ORDER",
+            "INVOICE",
+            "ACCOUNTING",
+            "LOG",
+            "PARTNER",
+            "PRODUCT",
+        ] {
+            tests::books::configure(
+                &app,
+                "setAccess",
+                "SetAccessInput",
+                json!({ "group": group, "model": model, "read": true, "create": true, "write": true }),
+            )
+            .await;
+        }
+    }
+    // salespeople see their own orders; managers every state; nobody but the administrators
+    // sees a cancelled one.
+    for rule in [
+        json!({ "code": "own", "name": "Own orders", "model": "SALE_ORDER", "groups": ["sales"],
+                "own": true }),
+        json!({ "code": "all", "name": "Every order", "model": "SALE_ORDER", "groups": ["managers"],
+                "states": ["draft", "confirmed", "cancelled"] }),
+        json!({ "code": "live", "name": "Not cancelled", "model": "SALE_ORDER",
+                "states": ["draft", "confirmed"] }),
+    ] {
+        let set = app.graphql(SET_RULE, json!({ "input": rule })).await;
+        assert_eq!(set["setRecordRule"]["userErrors"], json!([]), "{set}");
+    }
+    let partner = tests::books::partner(&app, "Agrolait", true, false).await;
+    let product = tests::books::product(&app, "CONSULT", "SERVICE", "100", "0").await;
+    let ana = user(&app, "ana", &["sales"]).await;
+    let bo = user(&app, "bo", &["sales"]).await;
+    let max = user(&app, "max", &["sales", "managers"]).await;
+
+    let anas = order(&app, &ana, &partner, &product).await;
+    let cancelled = order(&app, &ana, &partner, &product).await;
+    let bos = order(&app, &bo, &partner, &product).await;
+    let cancel = as_user(
+        &app,
+        &ana,
+        "mutation($id: ID!) { cancelOrder(input: { id: $id }) { order { state } userErrors { message } } }",
+        json!({ "id": cancelled }),
+    )
+    .await;
+    assert_eq!(
+        cancel["data"]["cancelOrder"]["order"]["state"], "CANCELLED",
+        "{cancel}"
+    );
+    for (token, order) in [(&ana, &anas), (&bo, &bos)] {
+        let confirmed = as_user(&app, token, CONFIRM, json!({ "id": order })).await;
+        assert_eq!(
+            confirmed["data"]["confirmOrder"]["order"]["state"], "CONFIRMED",
+            "{confirmed}"
+        );
+    }
+    app.backend
+        .catch_up(std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+
+    // lists, counts and cursors, page after page.
+    let admin = app.admin_token.clone();
+    for (token, expected) in [
+        (&ana, vec![anas.clone()]),
+        (&bo, vec![bos.clone()]),
+        (&max, vec![anas.clone(), bos.clone()]),
+        (&admin, vec![anas.clone(), cancelled.clone(), bos.clone()]),
+    ] {
+        let mut seen = vec![];
+        let mut after: Option<String> = None;
+        loop {
+            let query = "query($after: String) { saleOrders(first: 1, after: $after) {
+                totalCount nodes { id } pageInfo { hasNextPage endCursor } } }";
+            let page = as_user(&app, token, query, json!({ "after": after })).await;
+            let orders = &page["data"]["saleOrders"];
+            assert_eq!(orders["totalCount"], expected.len(), "{page}");
+            seen.extend(
+                orders["nodes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|n| n["id"].as_str().unwrap().to_owned()),
+            );
+            if orders["pageInfo"]["hasNextPage"] != json!(true) {
+                break;
+            }
+            after = orders["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+        }
+        let (mut seen, mut expected) = (seen, expected);
+        seen.sort();
+        expected.sort();
+        assert_eq!(seen, expected);
+    }
+
+    // by id, now and as of a point: nothing, as for an id no order has.
+    for query in [
+        "query($id: ID!) { order(id: $id) { number salesperson } }",
+        "query($id: ID!) { order(id: $id, asOf: { position: 1000000 }) { number salesperson } }",
+    ] {
+        let asked = as_user(&app, &ana, query, json!({ "id": bos })).await;
+        assert_eq!(asked["data"]["order"], Value::Null, "{asked}");
+        let asked = as_user(&app, &ana, query, json!({ "id": cancelled })).await;
+        assert_eq!(asked["data"]["order"], Value::Null, "{asked}");
+        let asked = as_user(&app, &max, query, json!({ "id": bos })).await;
+        assert_eq!(asked["data"]["order"]["salesperson"], "bo", "{asked}");
+    }
+
+    // touching it: the answer for an order that does not exist, and nothing written.
+    let events = app.event_count().await;
+    let refused = as_user(&app, &ana, CONFIRM, json!({ "id": bos })).await;
+    let nowhere = as_user(&app, &ana, CONFIRM, json!({ "id": uuid::Uuid::now_v7() })).await;
+    assert_eq!(
+        refused["data"]["confirmOrder"]["userErrors"][0]["code"], "NOT_FOUND",
+        "{refused}"
+    );
+    assert_eq!(
+        refused["data"]["confirmOrder"],
+        nowhere["data"]["confirmOrder"]
+    );
+    assert_eq!(app.event_count().await, events);
+
+    // the analysis counts what each may see: ana's confirmed order, or both.
+    let analysis = "{ salesAnalysis(groupBy: MONTH) { key orders untaxed } }";
+    for (token, orders, untaxed) in [(&ana, 1, "100.00"), (&max, 2, "200.00")] {
+        let asked = as_user(&app, token, analysis, json!({})).await;
+        assert_eq!(
+            asked["data"]["salesAnalysis"],
+            json!([{ "key": "2026-03", "orders": orders, "untaxed": untaxed }]),
+            "{asked}"
+        );
+    }
+
+    // the log: ana sees her order's creation and confirmation, not her cancelled order's
+    // events nor bo's.
+    let log = "{ log(where: { aggregateType: \"Order\" }, first: 100) {
+        totalCount nodes { aggregateId } } }";
+    let asked = as_user(&app, &ana, log, json!({})).await;
+    assert_eq!(asked["data"]["log"]["totalCount"], 2, "{asked}");
+    assert!(asked["data"]["log"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|n| n["aggregateId"] == anas.as_str()));
+    // and a partner's history with its documents leaves out the orders she does not see.
+    let history = "query($id: ID!) { partner(id: $id) {
+        history(first: 100, includeDocuments: true) { nodes { aggregateId } } } }";
+    let asked = as_user(&app, &admin, history, json!({ "id": partner })).await;
+    let all = asked["data"]["partner"]["history"]["nodes"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(all > 0, "{asked}");
+    for (token, hidden) in [(&ana, vec![&bos, &cancelled]), (&max, vec![&cancelled])] {
+        let asked = as_user(&app, token, history, json!({ "id": partner })).await;
+        let nodes = asked["data"]["partner"]["history"]["nodes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{asked}"))
+            .clone();
+        assert!(nodes.len() < all);
+        for id in hidden {
+            assert!(
+                nodes.iter().all(|n| n["aggregateId"] != id.as_str()),
+                "{asked}"
+            );
+        }
+    }
+
+    // a rule that makes no sense is refused, and nothing is written.
+    let events = app.event_count().await;
+    for (rule, code) in [
+        (
+            json!({ "code": "x", "name": "X", "model": "PARTNER", "own": true }),
+            "INVALID",
+        ),
+        (
+            json!({ "code": "x", "name": "X", "model": "SALE_ORDER", "states": ["shipped"] }),
+            "INVALID",
+        ),
+        (
+            json!({ "code": "x", "name": "X", "model": "SALE_ORDER" }),
+            "INVALID",
+        ),
+        (
+            json!({ "code": "x", "name": "X", "model": "SALE_ORDER", "groups": ["nobody"],
+                    "own": true }),
+            "NOT_FOUND",
+        ),
+    ] {
+        let refused = app.graphql(SET_RULE, json!({ "input": rule })).await;
+        assert_eq!(
+            refused["setRecordRule"]["userErrors"][0]["code"], code,
+            "{rule}: {refused}"
+        );
+    }
+    let removed = app
+        .graphql(
+            "mutation { removeGroup(input: { code: \"managers\" }) { userErrors { code message } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        removed["removeGroup"]["userErrors"][0]["code"], "IN_USE",
+        "{removed}"
+    );
+    assert_eq!(app.event_count().await, events);
+
+    // rules are configuration: removing one widens at once.
+    let removed = app
+        .graphql(
+            "mutation { removeRecordRule(input: { code: \"own\" }) { userErrors { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        removed["removeRecordRule"]["userErrors"],
+        json!([]),
+        "{removed}"
+    );
+    let asked = as_user(&app, &ana, "{ saleOrders { totalCount } }", json!({})).await;
+    assert_eq!(asked["data"]["saleOrders"]["totalCount"], 2, "{asked}");
+    let rules = app
+        .graphql(
+            "{ configuration { recordRules { code groups own states } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        rules["configuration"]["recordRules"],
+        json!([
+            { "code": "all", "groups": ["managers"], "own": false,
+              "states": ["cancelled", "confirmed", "draft"] },
+            { "code": "live", "groups": [], "own": false, "states": ["confirmed", "draft"] },
+        ])
+    );
+}
