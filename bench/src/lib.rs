@@ -10,6 +10,7 @@ mod ceiling;
 mod cost;
 mod fixtures;
 mod http_client;
+mod rules;
 pub mod stats;
 mod workloads;
 
@@ -419,6 +420,51 @@ async fn run_in(
             "≥ 50 % of raw (three heads read, one INSERT of three rows)",
             |_, r| r >= 0.5,
         ));
+    }
+    if wanted("W12") || wanted("W13") {
+        // on the reads' database, where no workload makes orders.
+        let orders = size.read_partners * 2;
+        progress("W12/W13 filling the order read model");
+        rules::prepare(reads_pool, orders).await?;
+        let (pages, analyses) = ((size.reads / 10).max(2), (size.reads / 40).max(2));
+        for (id, on, what) in [("W12", false, "off"), ("W12r", true, "on")] {
+            progress(&format!("{id} order list, rules {what}"));
+            let spread = interleaved(
+                rounds,
+                || rules::pages(reads_pool, on, pages),
+                || rules::raw_pages(reads_pool, on, pages),
+            )
+            .await?;
+            rows.push(row(
+                id,
+                format!(
+                    "sales order list, first page of 20 and totalCount, of {orders} orders \
+                     ({} salespeople), record rules {what}",
+                    rules::SELLERS
+                ),
+                "pages/s",
+                spread,
+                "reported (issue 18); ≥ 50 % of raw",
+                |_, r| r >= 0.5,
+            ));
+        }
+        for (id, on, what) in [("W13", false, "off"), ("W13r", true, "on")] {
+            progress(&format!("{id} sales analysis, rules {what}"));
+            let spread = interleaved(
+                rounds,
+                || rules::analyses(reads_pool, on, analyses),
+                || rules::raw_analyses(reads_pool, on, analyses),
+            )
+            .await?;
+            rows.push(row(
+                id,
+                format!("sales analysis by month over {orders} orders, record rules {what}"),
+                "reports/s",
+                spread,
+                "reported (issue 18); ≥ 50 % of raw",
+                |_, r| r >= 0.5,
+            ));
+        }
     }
     if wanted("W6") {
         progress("W6 load an aggregate of 1,000 events");

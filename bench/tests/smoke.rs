@@ -11,10 +11,11 @@ async fn every_workload_runs_and_reports_a_figure_next_to_raw() {
     assert_eq!(
         ids,
         [
-            "W1", "W2", "W3", "W11", "W6", "W6s", "W4a", "W4b", "W5", "W8a", "W8b", "W7a", "W7b",
-            "W7c", "W7m", "S1", "S1p", "S1c", "S1g", "S1t", "S1w", "S2", "S2p", "S2c", "S2g",
-            "S2t", "S2w", "S3", "S3p", "S3c", "S3g", "S4", "S4p", "S4c", "S4g", "Sm", "S5", "S5c",
-            "S5g", "S5t", "S5w", "S6", "S6c", "S6g", "S6t", "S6w", "W9", "W10"
+            "W1", "W2", "W3", "W11", "W12", "W12r", "W13", "W13r", "W6", "W6s", "W4a", "W4b", "W5",
+            "W8a", "W8b", "W7a", "W7b", "W7c", "W7m", "S1", "S1p", "S1c", "S1g", "S1t", "S1w",
+            "S2", "S2p", "S2c", "S2g", "S2t", "S2w", "S3", "S3p", "S3c", "S3g", "S4", "S4p", "S4c",
+            "S4g", "Sm", "S5", "S5c", "S5g", "S5t", "S5w", "S6", "S6c", "S6g", "S6t", "S6w", "W9",
+            "W10"
         ]
     );
     for row in &report.rows {

@@ -240,7 +240,7 @@ impl Refusal for domain::configuration::ConfigurationError {
             E::ModuleNotInstalled(_) => ErrorCode::ModuleNotInstalled,
             E::CompanyCurrency(_) | E::Used { .. } => ErrorCode::InUse,
             E::DuplicateStage(_) => ErrorCode::AlreadyExists,
-            E::WrongKind { .. } => ErrorCode::Invalid,
+            E::WrongKind { .. } | E::OtherCompany { .. } => ErrorCode::Invalid,
         }
     }
 
@@ -260,6 +260,7 @@ impl Refusal for domain::configuration::ConfigurationError {
             E::UnknownField { .. } => &["input", "field"],
             E::UnknownGroup(_) => &["input", "group"],
             E::NoSuchCompany(_) => &["input", "company"],
+            E::OtherCompany { .. } => &["input", "account"],
             E::UnknownRecordRule(_) => &["input", "code"],
             E::InvalidRecordRule(_) => &["input"],
             E::DuplicateStage(_) | E::UnknownStage(_) => &["input", "name"],

@@ -1369,3 +1369,360 @@ async fn the_demo_has_a_branch_and_users_of_each_company_and_of_both() {
     assert_eq!(both_invoices, ana_invoices + bea_invoices);
     assert!(ana_invoices > 2, "{ana_invoices}");
 }
+
+/// A database with the books set up, companies main and b, and the group `books`, which may
+/// also read the configuration.
+async fn books_of_main_and_b() -> TestApp {
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    set_company(&app, json!({ "code": "b", "name": "B Ltd" })).await;
+    accounting_group(&app).await;
+    tests::books::configure(
+        &app,
+        "setAccess",
+        "SetAccessInput",
+        json!({ "group": "books", "model": "CONFIGURATION", "read": true }),
+    )
+    .await;
+    app
+}
+
+const POST_ENTRY: &str = "mutation($journal: String!, $account: String!) {
+    postEntry(input: { journal: $journal, date: \"2026-03-10\", reference: \"Capital\",
+        lines: [{ account: $account, debit: \"500\" }, { account: \"100000\", credit: \"500\" }] }) {
+        entry { company } userErrors { field message code } } }";
+
+#[tokio::test]
+async fn a_company_keeps_its_own_accounts_and_journals_out_of_the_others_books() {
+    let app = books_of_main_and_b().await;
+    let configure = |name: &'static str, input_type: &'static str, input: Value| {
+        let app = &app;
+        async move {
+            let query = format!(
+                "mutation($input: {input_type}!) {{ {name}(input: $input) {{ userErrors {{ field message code }} }} }}"
+            );
+            app.graphql(&query, json!({ "input": input })).await[name]["userErrors"].clone()
+        }
+    };
+    let set = configure(
+        "setAccount",
+        "SetAccountInput",
+        json!({ "code": "550100", "name": "Bank B", "kind": "BANK", "company": "b" }),
+    )
+    .await;
+    assert_eq!(set, json!([]));
+    let set = configure(
+        "setJournal",
+        "SetJournalInput",
+        json!({ "code": "bankb", "name": "Bank B", "kind": "BANK", "sequence": "bnk",
+                "account": "550100", "company": "b" }),
+    )
+    .await;
+    assert_eq!(set, json!([]));
+
+    // what makes no sense is refused, and nothing is written.
+    let events = app.event_count().await;
+    let refused = configure(
+        "setJournal",
+        "SetJournalInput",
+        json!({ "code": "bankm", "name": "Bank M", "kind": "BANK", "sequence": "bnk",
+                "account": "550100", "company": "main" }),
+    )
+    .await;
+    assert_eq!(refused[0]["code"], "INVALID", "{refused}");
+    assert_eq!(refused[0]["field"], json!(["input", "account"]));
+    let refused = configure(
+        "setAccount",
+        "SetAccountInput",
+        json!({ "code": "550200", "name": "Bank", "kind": "BANK", "company": "nowhere" }),
+    )
+    .await;
+    assert_eq!(refused[0]["code"], "NOT_FOUND", "{refused}");
+    assert_eq!(refused[0]["field"], json!(["input", "company"]));
+    let refused = configure("removeCompany", "CodeInput", json!({ "code": "b" })).await;
+    assert_eq!(refused[0]["code"], "IN_USE", "{refused}");
+    assert_eq!(app.event_count().await, events);
+
+    // main's books cannot use b's journal or account, even for a user of both.
+    let both = bookkeeper(&app, "cy", &["main", "b"]).await;
+    let ana = bookkeeper(&app, "ana", &["main"]).await;
+    let events = app.event_count().await;
+    for (journal, account, field) in [
+        ("bankb", "550000", json!(["input", "journal"])),
+        ("misc", "550100", json!(["input", "lines", "0", "account"])),
+    ] {
+        let refused = as_user(
+            &app,
+            &both,
+            Some("main"),
+            POST_ENTRY,
+            json!({ "journal": journal, "account": account }),
+        )
+        .await;
+        let errors = &refused["data"]["postEntry"]["userErrors"];
+        assert_eq!(errors[0]["code"], "NOT_FOUND", "{refused}");
+        assert_eq!(errors[0]["field"], field);
+    }
+    assert_eq!(app.event_count().await, events);
+    // b's books can.
+    let posted = as_user(
+        &app,
+        &both,
+        Some("b"),
+        POST_ENTRY,
+        json!({ "journal": "bankb", "account": "550100" }),
+    )
+    .await;
+    assert_eq!(
+        posted["data"]["postEntry"]["entry"]["company"], "b",
+        "{posted}"
+    );
+
+    // a payment of a main invoice cannot go through b's bank journal.
+    let partner = shared_partner(&app, "Agrolait", true, false).await;
+    let (invoice, company) = posted_invoice(&app, &ana, &partner, "100").await;
+    assert_eq!(company, "main");
+    let pay = "mutation($partner: ID!, $invoice: ID!, $journal: String!) {
+        registerPayment(input: { journal: $journal, partner: $partner, date: \"2026-03-20\",
+            amount: \"121\", allocations: [{ invoice: $invoice, amount: \"121\" }] }) {
+            userErrors { field message code } } }";
+    let events = app.event_count().await;
+    let refused = as_user(
+        &app,
+        &both,
+        None,
+        pay,
+        json!({ "partner": partner, "invoice": invoice, "journal": "bankb" }),
+    )
+    .await;
+    let errors = &refused["data"]["registerPayment"]["userErrors"];
+    assert_eq!(errors[0]["code"], "NOT_FOUND", "{refused}");
+    assert_eq!(app.event_count().await, events);
+
+    // main's users do not see b's account and journal; b's do.
+    let chart = "{ configuration { accounts(first: 100) { nodes { code } }
+                                   journals(first: 100) { nodes { code company } }
+                                   account(code: \"550100\") { code } journal(code: \"bankb\") { code } } }";
+    let asked = as_user(&app, &ana, None, chart, json!({})).await;
+    let configuration = &asked["data"]["configuration"];
+    let codes = |list: &Value| -> Vec<String> {
+        list["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(
+        !codes(&configuration["accounts"]).contains(&"550100".to_owned()),
+        "{asked}"
+    );
+    assert!(
+        !codes(&configuration["journals"]).contains(&"bankb".to_owned()),
+        "{asked}"
+    );
+    assert_eq!(configuration["account"], Value::Null);
+    assert_eq!(configuration["journal"], Value::Null);
+    let asked = as_user(&app, &both, None, chart, json!({})).await;
+    let configuration = &asked["data"]["configuration"];
+    assert!(
+        codes(&configuration["accounts"]).contains(&"550100".to_owned()),
+        "{asked}"
+    );
+    assert_eq!(configuration["journal"]["code"], "bankb");
+}
+
+#[tokio::test]
+async fn a_company_with_business_settings_of_its_own_numbers_and_posts_in_its_own_journal() {
+    let app = books_of_main_and_b().await;
+    tests::books::configure(
+        &app,
+        "setSequence",
+        "SetSequenceInput",
+        json!({ "code": "invb", "name": "B's invoices", "prefix": "B/INV/", "padding": 3 }),
+    )
+    .await;
+    tests::books::configure(
+        &app,
+        "setJournal",
+        "SetJournalInput",
+        json!({ "code": "salesb", "name": "B's sales", "kind": "SALE", "sequence": "invb",
+                "company": "b" }),
+    )
+    .await;
+    let set_business = "mutation($input: BusinessSettingsInput!) {
+        setBusinessSettings(input: $input) { userErrors { field message code } } }";
+    // the main settings cannot name b's journal; b's own can.
+    let events = app.event_count().await;
+    for input in [
+        json!({ "saleJournal": "salesb", "company": "main" }),
+        json!({ "saleJournal": "salesb" }),
+    ] {
+        let refused = app.graphql(set_business, json!({ "input": input })).await;
+        assert_eq!(
+            refused["setBusinessSettings"]["userErrors"][0]["code"], "INVALID",
+            "{refused}"
+        );
+    }
+    assert_eq!(app.event_count().await, events);
+    let set = app
+        .graphql(
+            set_business,
+            json!({ "input": { "saleJournal": "salesb", "company": "b" } }),
+        )
+        .await;
+    assert_eq!(set["setBusinessSettings"]["userErrors"], json!([]), "{set}");
+
+    let partner = shared_partner(&app, "Agrolait", true, false).await;
+    let ana = bookkeeper(&app, "ana", &["main"]).await;
+    let bea = bookkeeper(&app, "bea", &["b"]).await;
+    let number = |token: String| {
+        let app = &app;
+        let partner = partner.clone();
+        async move {
+            let (id, _) = posted_invoice(app, &token, &partner, "100").await;
+            let asked = as_user(
+                app,
+                &token,
+                None,
+                "query($id: ID!) { invoice(id: $id) { number } }",
+                json!({ "id": id }),
+            )
+            .await;
+            asked["data"]["invoice"]["number"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    // b's documents go by b's settings (the rest of which are the main ones, as they were when
+    // b's were set); main's by the main ones.
+    assert_eq!(number(bea.clone()).await, "B/INV/001");
+    assert_eq!(number(ana.clone()).await, "INV/2026/0001");
+    assert_eq!(number(bea.clone()).await, "B/INV/002");
+
+    let settings =
+        "{ configuration { businessSettings(company: \"b\") { saleJournal receivableAccount } } }";
+    let asked = as_user(&app, &bea, None, settings, json!({})).await;
+    assert_eq!(
+        asked["data"]["configuration"]["businessSettings"],
+        json!({ "saleJournal": "salesb", "receivableAccount": "411000" }),
+        "{asked}"
+    );
+    let asked = as_user(&app, &ana, None, settings, json!({})).await;
+    assert_eq!(
+        asked["data"]["configuration"]["businessSettings"],
+        Value::Null,
+        "{asked}"
+    );
+
+    // without settings of its own, b goes by the main ones again.
+    let removed = app
+        .graphql(
+            "mutation { removeBusinessSettings(input: { code: \"b\" }) { userErrors { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        removed["removeBusinessSettings"]["userErrors"],
+        json!([]),
+        "{removed}"
+    );
+    assert_eq!(number(bea.clone()).await, "INV/2026/0002");
+}
+
+#[tokio::test]
+async fn a_report_of_a_parent_consolidates_the_companies_under_it_that_the_user_works_in() {
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    set_company(
+        &app,
+        json!({ "code": "b", "name": "B Ltd", "parent": "main" }),
+    )
+    .await;
+    set_company(&app, json!({ "code": "c", "name": "C Ltd" })).await;
+    accounting_group(&app).await;
+    let partner = shared_partner(&app, "Agrolait", true, false).await;
+    let admin = app.admin_token.clone();
+    // an invoice of 100, 200 and 400 (21 % VAT) in main, b and c: debits of 121, 242 and 484.
+    for (company, price) in [("main", "100"), ("b", "200"), ("c", "400")] {
+        let created = as_user(
+            &app,
+            &admin,
+            Some(company),
+            "mutation($partner: ID!, $price: Decimal!) {
+                createInvoice(input: { kind: CUSTOMER_INVOICE, partner: $partner, date: \"2026-03-05\",
+                    lines: [{ description: \"Work\", quantity: \"1\", unitPrice: $price, taxes: [\"vat21\"] }] }) {
+                    invoice { id } userErrors { message } } }",
+            json!({ "partner": partner, "price": price }),
+        )
+        .await;
+        let id = created["data"]["createInvoice"]["invoice"]["id"].clone();
+        let posted = as_user(
+            &app,
+            &admin,
+            Some(company),
+            "mutation($id: ID!) { postInvoice(input: { id: $id }) { userErrors { message } } }",
+            json!({ "id": id }),
+        )
+        .await;
+        assert_eq!(
+            posted["data"]["postInvoice"]["userErrors"],
+            json!([]),
+            "{posted}"
+        );
+    }
+    app.backend
+        .catch_up(std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    let ana = bookkeeper(&app, "ana", &["main"]).await;
+    let report = "query($company: CompanyScope) {
+        trialBalance(company: $company) { totalDebit }
+        agedBalance(kind: RECEIVABLE, date: \"2026-03-31\", company: $company) { totals { total } } }";
+    for (token, scope, debit) in [
+        (&admin, json!(null), "847.00"),
+        (&admin, json!({ "code": "main" }), "121.00"),
+        (
+            &admin,
+            json!({ "code": "main", "consolidated": true }),
+            "363.00",
+        ),
+        (
+            &admin,
+            json!({ "code": "b", "consolidated": true }),
+            "242.00",
+        ),
+        // b is under main, but not ana's.
+        (
+            &ana,
+            json!({ "code": "main", "consolidated": true }),
+            "121.00",
+        ),
+    ] {
+        let asked = as_user(&app, token, None, report, json!({ "company": scope })).await;
+        assert_eq!(
+            asked["data"]["trialBalance"]["totalDebit"], debit,
+            "{scope}: {asked}"
+        );
+        assert_eq!(
+            asked["data"]["agedBalance"]["totals"]["total"], debit,
+            "{scope}: {asked}"
+        );
+    }
+    let refused = as_user(
+        &app,
+        &ana,
+        None,
+        report,
+        json!({ "company": { "code": "b" } }),
+    )
+    .await;
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no company 'b'"),
+        "{refused}"
+    );
+}

@@ -24,7 +24,9 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::auth::{actor, require_module};
-use super::business::{acting, date_or_today, padded, reading, seen_companies};
+use super::business::{
+    acting, date_or_today, padded, reading, report_companies, seen_companies, CompanyScope,
+};
 use super::configuration::objects::AccountObject;
 use super::document::model_of;
 use super::document::{Invoice, InvoiceKey};
@@ -335,6 +337,7 @@ async fn account(ctx: &Context<'_>, code: &str) -> Result<Option<AccountObject>>
             code: code.to_string(),
             name: a.name.clone(),
             kind: a.kind.into(),
+            company: a.company.as_ref().map(ToString::to_string),
         }))
 }
 
@@ -434,6 +437,7 @@ impl AccountingQuery {
     async fn trial_balance(
         &self,
         ctx: &Context<'_>,
+        company: Option<CompanyScope>,
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
         as_of: Option<AsOfInput>,
@@ -442,7 +446,7 @@ impl AccountingQuery {
         let actor = reading(ctx, Model::Accounting, "account").await?;
         let state = ctx.data::<AppState>()?;
         let dates = window(from, to)?;
-        let companies = seen_companies(ctx).await?;
+        let companies = report_companies(ctx, company).await?;
         let as_of = point(ctx, as_of).await?;
         let rows = journal::trial_balance(state.reads(), &companies, dates, as_of, &accounts)
             .await
@@ -473,6 +477,7 @@ impl AccountingQuery {
     async fn general_ledger(
         &self,
         ctx: &Context<'_>,
+        company: Option<CompanyScope>,
         accounts: Option<Vec<String>>,
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
@@ -483,7 +488,7 @@ impl AccountingQuery {
         let accounts = accounts.unwrap_or_default();
         let dates = window(from, to)?;
         let as_of = point(ctx, as_of).await?;
-        let companies = seen_companies(ctx).await?;
+        let companies = report_companies(ctx, company).await?;
         let (items, openings) = tokio::try_join!(
             journal::ledger_items(state.reads(), &companies, &accounts, None, dates, as_of),
             journal::opening_balances(state.reads(), &companies, &accounts, dates.from, as_of),
@@ -507,6 +512,7 @@ impl AccountingQuery {
     async fn partner_ledger(
         &self,
         ctx: &Context<'_>,
+        company: Option<CompanyScope>,
         partner: Option<ID>,
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
@@ -525,7 +531,7 @@ impl AccountingQuery {
         }
         let dates = window(from, to)?;
         let as_of = point(ctx, as_of).await?;
-        let companies = seen_companies(ctx).await?;
+        let companies = report_companies(ctx, company).await?;
         let (items, openings) = tokio::try_join!(
             journal::ledger_items(state.reads(), &companies, &accounts, partner, dates, as_of),
             journal::opening_balances(state.reads(), &companies, &accounts, dates.from, as_of),
@@ -561,6 +567,7 @@ impl AccountingQuery {
     async fn aged_balance(
         &self,
         ctx: &Context<'_>,
+        company: Option<CompanyScope>,
         kind: AgedKind,
         date: Option<NaiveDate>,
         as_of: Option<AsOfInput>,
@@ -578,7 +585,7 @@ impl AccountingQuery {
         };
         let documents = projections::invoice::open_documents(
             state.reads(),
-            &seen_companies(ctx).await?,
+            &report_companies(ctx, company).await?,
             kinds,
             date,
             point(ctx, as_of).await?,
@@ -642,8 +649,9 @@ impl AccountingQuery {
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
         as_of: Option<AsOfInput>,
+        company: Option<CompanyScope>,
     ) -> Result<Vec<AnalysisLine>> {
-        analysis(ctx, Side::Sale, group_by, from, to, as_of).await
+        analysis(ctx, Side::Sale, group_by, (from, to, as_of), company).await
     }
 
     /// Confirmed purchase orders' lines dated from `from` to `to`, grouped.
@@ -654,8 +662,9 @@ impl AccountingQuery {
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
         as_of: Option<AsOfInput>,
+        company: Option<CompanyScope>,
     ) -> Result<Vec<AnalysisLine>> {
-        analysis(ctx, Side::Purchase, group_by, from, to, as_of).await
+        analysis(ctx, Side::Purchase, group_by, (from, to, as_of), company).await
     }
 
     /// Each product's stock at `location` (default: the warehouse) on `date` (default: every
@@ -971,15 +980,14 @@ async fn analysis(
     ctx: &Context<'_>,
     side: Side,
     group_by: AnalysisGroup,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-    as_of: Option<AsOfInput>,
+    (from, to, as_of): (Option<NaiveDate>, Option<NaiveDate>, Option<AsOfInput>),
+    company: Option<CompanyScope>,
 ) -> Result<Vec<AnalysisLine>> {
     let (model, module) = model_of(side);
     let actor = reading(ctx, model, module).await?;
     let (dates, as_of) = (window(from, to)?, point(ctx, as_of).await?);
     let state = ctx.data::<AppState>()?;
-    let companies = seen_companies(ctx).await?;
+    let companies = report_companies(ctx, company).await?;
     let rows = projections::order::analysis(
         state.reads(),
         &companies,

@@ -47,6 +47,42 @@ pub async fn seen_companies(ctx: &Context<'_>) -> Result<Companies> {
     Ok(Companies::of(actor.companies).ruled(&actor.login, rules))
 }
 
+/// Which company a report is of: one of the user's, alone or with the companies under it.
+#[derive(InputObject, Clone)]
+pub struct CompanyScope {
+    pub code: String,
+    /// With the companies that consolidate into it (those of them the user works in).
+    #[graphql(default)]
+    pub consolidated: bool,
+}
+
+/// The companies a report covers: without `scope`, every company of the user's; with it, that
+/// company (one of theirs), and with `consolidated` the companies under it that are theirs too.
+/// The record rules apply either way.
+pub async fn report_companies(ctx: &Context<'_>, scope: Option<CompanyScope>) -> Result<Companies> {
+    let Some(scope) = scope else {
+        return seen_companies(ctx).await;
+    };
+    let actor = actor(ctx).await?;
+    let code = Code::parse(&scope.code).map_err(|e| format!("company: {e}"))?;
+    if !actor.companies.contains(code.as_str()) {
+        return Err(format!("you work in no company '{code}'").into());
+    }
+    let settings = actor.config.configuration.settings();
+    let covered: Vec<String> = if scope.consolidated {
+        settings
+            .company_and_children(&code)
+            .into_iter()
+            .map(|c| c.to_string())
+            .filter(|c| actor.companies.contains(c))
+            .collect()
+    } else {
+        vec![code.to_string()]
+    };
+    let rules = actor.record_rules();
+    Ok(Companies::of(covered).ruled(&actor.login, rules))
+}
+
 /// What a mutation runs: a step of `commands::business` given the work, the settings and the
 /// parsed input. A plain `fn`, so that every attempt of the bus can run it again.
 pub type Operation<A, T> =

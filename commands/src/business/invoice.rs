@@ -2,7 +2,7 @@
 //! (number, entry, matching a credit note), cancelling.
 
 use chrono::{Days, NaiveDate};
-use domain::configuration::{Code, Settings};
+use domain::configuration::{BusinessSettings, Code, Settings};
 use domain::invoice::{
     Invoice, InvoiceCommand, InvoiceDraft, InvoiceKind, InvoiceLine, InvoiceState, PostingAccounts,
 };
@@ -16,12 +16,15 @@ use crate::error::{ErrorCode, Failure};
 use crate::work::Work;
 
 use super::order::order_on;
-use super::{build_line, check_partner, decimals, missing, not_found, take_number, LineInput};
+use super::{
+    account_owner, build_line, check_partner, decimals, in_books, missing, not_found, take_number,
+    LineInput,
+};
 
-fn line_account(settings: &Settings, side: Side) -> Result<Code, Failure> {
+fn line_account(business: &BusinessSettings, side: Side) -> Result<Code, Failure> {
     match side {
-        Side::Sale => settings.business.income_account.clone(),
-        Side::Purchase => settings.business.expense_account.clone(),
+        Side::Sale => business.income_account.clone(),
+        Side::Purchase => business.expense_account.clone(),
     }
     .ok_or_else(|| {
         missing(
@@ -34,9 +37,9 @@ fn line_account(settings: &Settings, side: Side) -> Result<Code, Failure> {
     })
 }
 
-fn due_date(settings: &Settings, date: NaiveDate, due: Option<NaiveDate>) -> NaiveDate {
+fn due_date(business: &BusinessSettings, date: NaiveDate, due: Option<NaiveDate>) -> NaiveDate {
     due.unwrap_or_else(|| {
-        date.checked_add_days(Days::new(u64::from(settings.business.payment_days)))
+        date.checked_add_days(Days::new(u64::from(business.payment_days)))
             .unwrap_or(date)
     })
 }
@@ -51,19 +54,28 @@ pub async fn invoice_order(
     date: NaiveDate,
 ) -> Result<(), Failure> {
     let order = order_on(work, id, side).await?.clone();
+    // what an order bills is the order's company's, on its business settings.
+    let company = order.company().cloned().unwrap_or_else(Code::main_company);
+    let business = settings.business_for(&company);
     let events = work
         .decide::<Order>(
             &id.to_string(),
             OrderCommand::InvoiceOrder {
                 invoice,
-                policy: settings.business.invoice_policy,
+                policy: business.invoice_policy,
             },
         )
         .await?;
     let Some(OrderEvent::OrderInvoiced { quantities, .. }) = events.into_iter().next() else {
         return Ok(());
     };
-    let account = line_account(settings, side)?;
+    let account = line_account(business, side)?;
+    in_books(
+        ("account", &account),
+        account_owner(settings, &account),
+        &company,
+        &[],
+    )?;
     let lines = quantities
         .iter()
         .filter_map(|q| order.lines().get(q.line).map(|l| (l, q.quantity)))
@@ -88,14 +100,13 @@ pub async fn invoice_order(
                 },
                 partner,
                 date,
-                due_date: due_date(settings, date, None),
+                due_date: due_date(business, date, None),
                 decimals: order.decimals(),
                 lines,
                 order: Some(id),
                 reverses: None,
                 reference: order.number().unwrap_or_default().to_owned(),
-                // what an order bills is the order's company's.
-                company: order.company().cloned().unwrap_or_else(Code::main_company),
+                company,
             },
         },
     )
@@ -149,7 +160,11 @@ pub async fn create_invoice(
                 kind: input.kind,
                 partner: input.partner,
                 date: input.date,
-                due_date: due_date(settings, input.date, input.due_date),
+                due_date: due_date(
+                    settings.business_for(&input.company),
+                    input.date,
+                    input.due_date,
+                ),
                 decimals: decimals(settings),
                 lines,
                 order: None,
@@ -169,7 +184,13 @@ async fn invoice_lines(
     (side, company): (Side, &Code),
     lines: &[LineInput],
 ) -> Result<Vec<InvoiceLine>, Failure> {
-    let account = line_account(settings, side)?;
+    let account = line_account(settings.business_for(company), side)?;
+    in_books(
+        ("account", &account),
+        account_owner(settings, &account),
+        company,
+        &["input", "lines"],
+    )?;
     let mut built = Vec::with_capacity(lines.len());
     for (n, input) in lines.iter().enumerate() {
         let (line, _) = build_line(work, settings, (side, company), input, n).await?;
@@ -218,8 +239,8 @@ pub async fn post_invoice(
     id: Uuid,
     expected_version: Option<u64>,
 ) -> Result<String, Failure> {
-    let (kind, _) = invoice_kind(work, id).await?;
-    let business = &settings.business;
+    let (kind, company) = invoice_kind(work, id).await?;
+    let business = settings.business_for(&company);
     let (journal, counterpart, tax) = match kind.side() {
         Side::Sale => (
             business.sale_journal.as_ref(),
@@ -243,6 +264,22 @@ pub async fn post_invoice(
             .clone(),
         tax: tax.ok_or_else(|| missing("tax account", &[]))?.clone(),
     };
+    // the business settings' journal and accounts must be in the books of the document's
+    // company.
+    in_books(
+        ("journal", journal_code),
+        journal.company.as_ref(),
+        &company,
+        &[],
+    )?;
+    for account in [&accounts.counterpart, &accounts.tax] {
+        in_books(
+            ("account", account),
+            account_owner(settings, account),
+            &company,
+            &[],
+        )?;
+    }
     // nothing is written unless everything below succeeds: a refused posting takes no number.
     let draft = work.get::<Invoice>(&id.to_string()).await?.draft().cloned();
     let reverses = draft.as_ref().and_then(|d| d.reverses);

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::error::{ErrorCode, Failure};
 use crate::work::Work;
 
-use super::{claim_entry, missing, not_found, take_number};
+use super::{account_owner, claim_entry, in_books, missing, not_found, take_number};
 
 /// A payment: money in (or out of) a bank journal, set against posted documents.
 #[derive(Debug, Clone)]
@@ -98,11 +98,24 @@ pub async fn register_payment(
     let Some((sign, side)) = sign else {
         return Err(Failure::internal("a payment with no allocation"));
     };
+    let business = settings.business_for(company.as_ref().unwrap_or(&Code::main_company()));
     let counterpart = match side {
-        Side::Sale => settings.business.receivable_account.clone(),
-        Side::Purchase => settings.business.payable_account.clone(),
+        Side::Sale => business.receivable_account.clone(),
+        Side::Purchase => business.payable_account.clone(),
     }
     .ok_or_else(|| missing("receivable or payable account", &[]))?;
+    // the journal and the accounts are the books of the company of the documents paid.
+    if let Some(company) = &company {
+        journal_in_books(&input.journal, &journal, company)?;
+        for account in [&bank, &counterpart] {
+            in_books(
+                ("account", account),
+                account_owner(settings, account),
+                company,
+                &["input", "journal"],
+            )?;
+        }
+    }
     let period = PeriodId::of(input.date);
     claim_entry(work, id).await?;
     for (n, allocation) in input.allocations.iter().enumerate() {
@@ -154,6 +167,20 @@ pub async fn register_payment(
     Ok(number)
 }
 
+/// Nothing, if journal `code` (given as `input.journal`) may be used in `company`'s books.
+fn journal_in_books(
+    code: &Code,
+    journal: &domain::configuration::Journal,
+    company: &Code,
+) -> Result<(), Failure> {
+    in_books(
+        ("journal", code),
+        journal.company.as_ref(),
+        company,
+        &["input", "journal"],
+    )
+}
+
 /// A manual entry by an accountant.
 #[derive(Debug, Clone)]
 pub struct EntryInput {
@@ -182,26 +209,36 @@ pub async fn post_entry(
             .at(&["input", "journal"])
         })?
         .clone();
+    let company = &input.company;
+    journal_in_books(&input.journal, &journal, company)?;
     for (n, line) in input.lines.iter().enumerate() {
+        let n = n.to_string();
+        let field = ["input", "lines", n.as_str(), "account"];
         if !settings.accounts.contains_key(&line.account) {
             return Err(Failure::refused(
                 ErrorCode::NotFound,
                 format!("there is no account '{}'", line.account),
             )
-            .at(&["input", "lines", &n.to_string(), "account"]));
+            .at(&field));
         }
+        in_books(
+            ("account", &line.account),
+            account_owner(settings, &line.account),
+            company,
+            &field,
+        )?;
         if let Some(partner) = line.partner {
-            if work
-                .get::<Partner>(&partner.to_string())
-                .await?
+            let field = ["input", "lines", n.as_str(), "partner"];
+            let found = work.get::<Partner>(&partner.to_string()).await?;
+            let details = found
                 .details()
-                .is_none()
-            {
-                return Err(not_found(
-                    "partner",
-                    partner,
-                    &["input", "lines", &n.to_string(), "partner"],
-                ));
+                .ok_or_else(|| not_found("partner", partner, &field))?;
+            if !domain::configuration::fits(details.company.as_ref(), company) {
+                return Err(Failure::refused(
+                    ErrorCode::NotFound,
+                    format!("no partner with id {partner} in company {company}"),
+                )
+                .at(&field));
             }
         }
     }

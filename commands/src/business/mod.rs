@@ -67,6 +67,30 @@ pub(crate) fn missing(what: &str, field: &[&str]) -> Failure {
     .at(field)
 }
 
+/// Nothing, if the setting `what` `code`, of `owner` (`None`: every company's), may be used in
+/// `company`'s books; else the refusal, at `field`, as of a setting that does not exist.
+pub(crate) fn in_books(
+    (what, code): (&str, &Code),
+    owner: Option<&Code>,
+    company: &Code,
+    field: &[&str],
+) -> Result<(), Failure> {
+    if domain::configuration::fits(owner, company) {
+        Ok(())
+    } else {
+        Err(Failure::refused(
+            ErrorCode::NotFound,
+            format!("there is no {what} '{code}' in company {company}"),
+        )
+        .at(field))
+    }
+}
+
+/// The company an account belongs to, if it is one company's.
+pub(crate) fn account_owner<'s>(settings: &'s Settings, code: &Code) -> Option<&'s Code> {
+    settings.accounts.get(code).and_then(|a| a.company.as_ref())
+}
+
 pub(crate) fn not_found(what: &str, id: Uuid, field: &[&str]) -> Failure {
     Failure::refused(ErrorCode::NotFound, format!("no {what} with id {id}")).at(field)
 }

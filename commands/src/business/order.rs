@@ -56,8 +56,11 @@ pub async fn create_order(
     check_partner(work, partner, side, &company).await?;
     let lines = order_lines(work, settings, (side, &company), lines).await?;
     let sequence = match side {
-        Side::Sale => settings.business.sale_order_sequence.as_ref(),
-        Side::Purchase => settings.business.purchase_order_sequence.as_ref(),
+        Side::Sale => settings.business_for(&company).sale_order_sequence.as_ref(),
+        Side::Purchase => settings
+            .business_for(&company)
+            .purchase_order_sequence
+            .as_ref(),
     }
     .ok_or_else(|| missing("order sequence", &[]))?;
     let number = take_number(work, settings, sequence).await?;
@@ -173,8 +176,8 @@ pub async fn deliver_order(
             .await?
             .details()
             .map(|d| d.kind);
-        let check_on_hand =
-            kind == Some(ProductKind::Stockable) && !settings.business.allow_negative_stock;
+        let check_on_hand = kind == Some(ProductKind::Stockable)
+            && !settings.business_for(&company).allow_negative_stock;
         work.decide::<Stock>(
             &domain::stock::stream_id(&company, product),
             StockCommand::MoveStock {

@@ -404,6 +404,7 @@ impl DataModule {
                     let r: BusinessRecord = record(line, value)?;
                     ConfigurationCommand::SetBusinessSettings {
                         settings: r.business_settings,
+                        company: None,
                     }
                 }
                 _ => {

@@ -43,6 +43,9 @@ impl AccountKind {
 pub struct Account {
     pub name: String,
     pub kind: AccountKind,
+    /// The company whose books may use the account; `None`: every company's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<Code>,
 }
 
 impl Account {
@@ -50,6 +53,7 @@ impl Account {
         Ok(Self {
             name: display_name(name)?,
             kind,
+            company: None,
         })
     }
 }
@@ -77,6 +81,9 @@ pub struct Journal {
     pub sequence: Code,
     /// For a bank journal, its bank account.
     pub account: Option<Code>,
+    /// The company whose books the journal is for; `None`: every company's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<Code>,
 }
 
 impl Journal {
@@ -96,6 +103,7 @@ impl Journal {
             kind,
             sequence,
             account,
+            company: None,
         })
     }
 }
@@ -175,4 +183,9 @@ fn chosen<'a, const N: usize>(
         .into_iter()
         .filter_map(|(what, code)| code.as_ref().map(|c| (what, c)))
         .collect()
+}
+
+/// Whether a setting of `owner` (`None`: every company's) may be used in `company`'s books.
+pub fn fits(owner: Option<&Code>, company: &Code) -> bool {
+    owner.is_none_or(|owner| owner == company)
 }

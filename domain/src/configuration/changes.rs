@@ -184,7 +184,19 @@ fn access(s: &Settings) -> BTreeMap<String, Rights> {
 
 /// The business settings, keyed by what each is.
 fn business(s: &Settings) -> BTreeMap<String, String> {
-    let b = &s.business;
+    let mut map = fields_of(&s.business);
+    for (company, business) in &s.business_of {
+        map.extend(
+            fields_of(business)
+                .into_iter()
+                .map(|(what, value)| (format!("{company}: {what}"), value)),
+        );
+    }
+    map
+}
+
+/// Business settings field by field, as a person reads them.
+fn fields_of(b: &super::accounts::BusinessSettings) -> BTreeMap<String, String> {
     let mut map: BTreeMap<String, String> = b
         .accounts()
         .into_iter()

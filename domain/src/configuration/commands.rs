@@ -101,8 +101,15 @@ pub enum ConfigurationCommand {
     RemoveJournal {
         code: Code,
     },
+    /// Sets the business settings: the main ones (what every company without its own goes by),
+    /// or, with `company`, that company's own.
     SetBusinessSettings {
         settings: BusinessSettings,
+        company: Option<Code>,
+    },
+    /// Takes a company's own business settings away: it goes by the main ones again.
+    RemoveBusinessSettings {
+        company: Code,
     },
     /// Adds a record rule or changes one.
     SetRecordRule {
@@ -134,6 +141,6 @@ crate::command_names! {
         RemoveSequence, SetTax, RemoveTax, SetCurrency, SetCurrencyRate, RemoveCurrency,
         SetLabel, SetGroup, RemoveGroup, SetAccess, SetAccount, RemoveAccount, SetJournal,
         RemoveJournal, SetBusinessSettings, CreateStage, RestoreStage, SetCompany, RemoveCompany,
-        SetRecordRule, RemoveRecordRule, Batch => "ConfigurationBatch"
+        SetRecordRule, RemoveRecordRule, RemoveBusinessSettings, Batch => "ConfigurationBatch"
     ]
 }

@@ -47,6 +47,13 @@ pub enum ConfigurationError {
     UnknownField { form: String, field: String },
     #[error("there is no group '{0}'")]
     UnknownGroup(String),
+    #[error("{what} '{code}' is company {owner}'s: {user} cannot use it")]
+    OtherCompany {
+        what: &'static str,
+        code: String,
+        owner: String,
+        user: String,
+    },
     #[error("there is no record rule '{0}'")]
     UnknownRecordRule(String),
     #[error("{0}")]

@@ -101,9 +101,15 @@ pub enum ConfigurationEvent {
     JournalRemoved {
         code: Code,
     },
-    /// Carries all the business settings as they now stand.
+    /// Carries all the business settings as they now stand: the main ones, or `company`'s own.
     BusinessSettingsSet {
         settings: BusinessSettings,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        company: Option<Code>,
+    },
+    /// A company's own business settings were taken away.
+    BusinessSettingsRemoved {
+        company: Code,
     },
     /// A record rule, added or changed: carries all of it.
     RecordRuleSet {
@@ -132,6 +138,6 @@ crate::event_names! {
         SequenceRemoved, TaxSet, TaxRemoved, CurrencySet, CurrencyRateSet, CurrencyRemoved,
         LabelSet, LabelReset, GroupSet, GroupRemoved, AccessSet, AccountSet, AccountRemoved,
         JournalSet, JournalRemoved, BusinessSettingsSet, StageCreated, StageRestored, CompanySet,
-        CompanyRemoved, RecordRuleSet, RecordRuleRemoved
+        CompanyRemoved, RecordRuleSet, RecordRuleRemoved, BusinessSettingsRemoved
     ]
 }

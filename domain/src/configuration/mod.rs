@@ -18,7 +18,9 @@ pub mod views;
 pub use access::{
     Group, RecordRule, Right, Rights, RuleCondition, ADMIN_GROUP, RULED_MODELS, RULE_STATES,
 };
-pub use accounts::{Account, AccountKind, BusinessSettings, InvoicePolicy, Journal, JournalKind};
+pub use accounts::{
+    fits, Account, AccountKind, BusinessSettings, InvoicePolicy, Journal, JournalKind,
+};
 pub use catalogue::{Model, ModuleSpec, ModuleVersion};
 pub use changes::{changes, Area, Change};
 pub use commands::ConfigurationCommand;
@@ -98,6 +100,16 @@ impl Configuration {
         Ok(())
     }
 
+    /// Nothing, if `company` (the one a setting is given to) is none or exists.
+    fn company_exists(&self, company: Option<&Code>) -> Result<(), ConfigurationError> {
+        match company {
+            Some(company) if self.settings.company(company).is_none() => {
+                Err(ConfigurationError::NoSuchCompany(company.to_string()))
+            }
+            _ => Ok(()),
+        }
+    }
+
     fn editable_group(&self, code: &Code) -> Result<&Group, ConfigurationError> {
         if code.as_str() == ADMIN_GROUP {
             return Err(ConfigurationError::ReservedGroup);
@@ -120,6 +132,33 @@ impl Configuration {
 
 /// Refuses to remove `what` `code` while the business settings name it: `named` is what they
 /// name of its kind, each with what it is used as.
+/// Nothing, if every account and journal `business` names may be used in `company`'s books.
+fn business_fits(
+    settings: &Settings,
+    business: &BusinessSettings,
+    company: &Code,
+) -> Result<(), ConfigurationError> {
+    let accounts = business.accounts().into_iter().map(|(_, code)| {
+        let owner = settings.accounts.get(code).and_then(|a| a.company.as_ref());
+        ("account", code, owner)
+    });
+    let journals = business.journals().into_iter().map(|(_, code)| {
+        let owner = settings.journals.get(code).and_then(|j| j.company.as_ref());
+        ("journal", code, owner)
+    });
+    for (what, code, owner) in accounts.chain(journals) {
+        if let Some(owner) = owner.filter(|owner| *owner != company) {
+            return Err(ConfigurationError::OtherCompany {
+                what,
+                code: code.to_string(),
+                owner: owner.to_string(),
+                user: format!("the business settings of company {company}"),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn not_named_by_business(
     what: &'static str,
     code: &Code,
@@ -227,15 +266,29 @@ impl crate::Decide for Configuration {
                         by: format!("company '{child}' (as its parent)"),
                     });
                 }
-                let tax = settings
-                    .taxes
-                    .iter()
-                    .find(|(_, t)| t.company.as_ref() == Some(&code));
-                if let Some((tax, _)) = tax {
+                let named = |owner: Option<&Code>| owner == Some(&code);
+                let user = (settings.taxes.iter())
+                    .find(|(_, t)| named(t.company.as_ref()))
+                    .map(|(c, _)| format!("tax '{c}'"))
+                    .or_else(|| {
+                        (settings.accounts.iter())
+                            .find(|(_, a)| named(a.company.as_ref()))
+                            .map(|(c, _)| format!("account '{c}'"))
+                    })
+                    .or_else(|| {
+                        (settings.journals.iter())
+                            .find(|(_, j)| named(j.company.as_ref()))
+                            .map(|(c, _)| format!("journal '{c}'"))
+                    });
+                let user = user.or_else(|| {
+                    (settings.business_of.contains_key(&code))
+                        .then(|| "its own business settings".to_owned())
+                });
+                if let Some(by) = user {
                     return Err(Error::Used {
                         what: "company",
                         code: code.to_string(),
-                        by: format!("tax '{tax}'"),
+                        by,
                     });
                 }
                 Some(E::CompanyRemoved { code })
@@ -248,11 +301,7 @@ impl crate::Decide for Configuration {
             }
             C::SetTax { code, tax } => {
                 self.require_module("account")?;
-                if let Some(company) = &tax.company {
-                    if settings.company(company).is_none() {
-                        return Err(Error::NoSuchCompany(company.to_string()));
-                    }
-                }
+                self.company_exists(tax.company.as_ref())?;
                 (settings.taxes.get(&code) != Some(&tax)).then_some(E::TaxSet { code, tax })
             }
             C::RemoveTax { code } => {
@@ -396,6 +445,7 @@ impl crate::Decide for Configuration {
             }
             C::SetAccount { code, account } => {
                 self.require_module("account")?;
+                self.company_exists(account.company.as_ref())?;
                 (settings.accounts.get(&code) != Some(&account))
                     .then_some(E::AccountSet { code, account })
             }
@@ -413,7 +463,9 @@ impl crate::Decide for Configuration {
                         by: format!("journal '{journal}'"),
                     });
                 }
-                not_named_by_business("account", &code, settings.business.accounts())?;
+                for business in settings.every_business() {
+                    not_named_by_business("account", &code, business.accounts())?;
+                }
                 Some(E::AccountRemoved { code })
             }
             C::SetJournal { code, journal } => {
@@ -421,8 +473,23 @@ impl crate::Decide for Configuration {
                 if !settings.sequences.contains_key(&journal.sequence) {
                     return Err(Error::UnknownSequence(journal.sequence.to_string()));
                 }
+                self.company_exists(journal.company.as_ref())?;
                 if let Some(account) = &journal.account {
-                    settings.account_of_kind(account, "journal's account", &[AccountKind::Bank])?;
+                    let found = settings.account_of_kind(
+                        account,
+                        "journal's account",
+                        &[AccountKind::Bank],
+                    )?;
+                    if let (Some(owner), Some(company)) = (&found.company, &journal.company) {
+                        if owner != company {
+                            return Err(Error::OtherCompany {
+                                what: "account",
+                                code: account.to_string(),
+                                owner: owner.to_string(),
+                                user: format!("a journal of company {company}"),
+                            });
+                        }
+                    }
                 }
                 (settings.journals.get(&code) != Some(&journal))
                     .then_some(E::JournalSet { code, journal })
@@ -430,13 +497,40 @@ impl crate::Decide for Configuration {
             C::RemoveJournal { code } => {
                 self.require_module("account")?;
                 known(&settings.journals, &code, Error::UnknownJournal)?;
-                not_named_by_business("journal", &code, settings.business.journals())?;
+                for business in settings.every_business() {
+                    not_named_by_business("journal", &code, business.journals())?;
+                }
                 Some(E::JournalRemoved { code })
             }
-            C::SetBusinessSettings { settings: business } => {
+            C::SetBusinessSettings {
+                settings: business,
+                company: None,
+            } => {
                 settings.check_business(&business)?;
-                (settings.business != business)
-                    .then_some(E::BusinessSettingsSet { settings: business })
+                // the main ones name only what is shared or the main company's.
+                business_fits(settings, &business, &Code::main_company())?;
+                (settings.business != business).then_some(E::BusinessSettingsSet {
+                    settings: business,
+                    company: None,
+                })
+            }
+            C::SetBusinessSettings {
+                settings: business,
+                company: Some(company),
+            } => {
+                self.company_exists(Some(&company))?;
+                settings.check_business(&business)?;
+                business_fits(settings, &business, &company)?;
+                (settings.business_of.get(&company) != Some(&business)).then_some(
+                    E::BusinessSettingsSet {
+                        settings: business,
+                        company: Some(company),
+                    },
+                )
+            }
+            C::RemoveBusinessSettings { company } => {
+                known(&settings.business_of, &company, Error::NoSuchCompany)?;
+                Some(E::BusinessSettingsRemoved { company })
             }
             C::CreateStage { name, note } => {
                 if self.stages.contains(&name) {

@@ -190,8 +190,26 @@ pub fn restoration(current: &Settings, target: &Settings, in_use: &InUse) -> Res
     }
     plan.set_changed(journals, |code, journal| E::JournalSet { code, journal });
     if current.business != business {
-        plan.events
-            .push(E::BusinessSettingsSet { settings: business });
+        plan.events.push(E::BusinessSettingsSet {
+            settings: business,
+            company: None,
+        });
+    }
+    // the companies' own settings, as the stage had them.
+    for (company, settings) in &target.business_of {
+        if current.business_of.get(company) != Some(settings) {
+            plan.events.push(E::BusinessSettingsSet {
+                settings: settings.clone(),
+                company: Some(company.clone()),
+            });
+        }
+    }
+    for company in current.business_of.keys() {
+        if !target.business_of.contains_key(company) {
+            plan.events.push(E::BusinessSettingsRemoved {
+                company: company.clone(),
+            });
+        }
     }
     plan.remove_missing(
         Area::Journal,

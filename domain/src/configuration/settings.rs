@@ -36,6 +36,10 @@ pub struct Settings {
     pub journals: BTreeMap<Code, Journal>,
     #[serde(default)]
     pub business: BusinessSettings,
+    /// The companies with business settings of their own, by code (the others go by
+    /// `business`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub business_of: BTreeMap<Code, BusinessSettings>,
     /// Record rules, by code.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub record_rules: BTreeMap<Code, RecordRule>,
@@ -48,6 +52,16 @@ impl Settings {
 
     pub fn is_installed(&self, module: &str) -> bool {
         self.modules.contains_key(module)
+    }
+
+    /// The business settings `company`'s documents go by: its own, or the main ones.
+    pub fn business_for(&self, company: &Code) -> &BusinessSettings {
+        self.business_of.get(company).unwrap_or(&self.business)
+    }
+
+    /// Every business settings there are: the main ones, then each company's own.
+    pub fn every_business(&self) -> impl Iterator<Item = &BusinessSettings> {
+        std::iter::once(&self.business).chain(self.business_of.values())
     }
 
     /// Company `code`, the main one included.
@@ -240,7 +254,15 @@ impl Settings {
             E::AccountRemoved { code } => remove(&mut self.accounts, code),
             E::JournalSet { code, journal } => set(&mut self.journals, code, journal),
             E::JournalRemoved { code } => remove(&mut self.journals, code),
-            E::BusinessSettingsSet { settings } => self.business = settings.clone(),
+            E::BusinessSettingsSet {
+                settings,
+                company: None,
+            } => self.business = settings.clone(),
+            E::BusinessSettingsSet {
+                settings,
+                company: Some(company),
+            } => set(&mut self.business_of, company, settings),
+            E::BusinessSettingsRemoved { company } => remove(&mut self.business_of, company),
             E::RecordRuleSet { code, rule } => set(&mut self.record_rules, code, rule),
             E::RecordRuleRemoved { code } => remove(&mut self.record_rules, code),
             E::DatabaseMarked { .. } | E::StageCreated { .. } | E::StageRestored { .. } => {}

@@ -124,6 +124,8 @@ pub struct SetAccountInput {
     pub code: String,
     pub name: String,
     pub kind: AccountKindName,
+    /// The company whose books may use the account; left out: every company's.
+    pub company: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -134,10 +136,20 @@ pub struct SetJournalInput {
     pub sequence: String,
     /// For a bank journal, its bank account.
     pub account: Option<String>,
+    /// The company whose books the journal is for; left out: every company's.
+    pub company: Option<String>,
 }
 
 /// The configuration command an input asks for, every problem noted.
 type Parsed = Result<ConfigurationCommand, Vec<UserError>>;
+
+/// The company a setting is given to (`Some(None)`: every company's), if `raw` is a code.
+fn owner(problems: &mut Problems, raw: Option<&str>) -> Option<Option<Code>> {
+    match raw {
+        Some(raw) => code(problems, &["input", "company"], raw).map(Some),
+        None => Some(None),
+    }
+}
 
 fn code(problems: &mut Problems, path: &[&str], raw: &str) -> Option<Code> {
     problems.text(path, Code::parse(raw))
@@ -211,12 +223,7 @@ impl TryFrom<SetTaxInput> for ConfigurationCommand {
             &["input", "rate"],
             DomainTax::new(&input.name, input.rate, input.price_included),
         );
-        let company = match &input.company {
-            Some(raw) => problems
-                .text(&["input", "company"], Code::parse(raw))
-                .map(Some),
-            None => Some(None),
-        };
+        let company = owner(&mut problems, input.company.as_deref());
         let tax = tax
             .zip(company)
             .map(|(tax, company)| DomainTax { company, ..tax });
@@ -237,6 +244,10 @@ impl TryFrom<SetAccountInput> for ConfigurationCommand {
             &["input", "name"],
             DomainAccount::new(&input.name, input.kind.into()),
         );
+        let company = owner(&mut problems, input.company.as_deref());
+        let account = account
+            .zip(company)
+            .map(|(account, company)| DomainAccount { company, ..account });
         problems.finish(
             code.zip(account)
                 .map(|(code, account)| ConfigurationCommand::SetAccount { code, account }),
@@ -267,6 +278,10 @@ impl TryFrom<SetJournalInput> for ConfigurationCommand {
             ),
             _ => None,
         };
+        let company = owner(&mut problems, input.company.as_deref());
+        let journal = journal
+            .zip(company)
+            .map(|(journal, company)| DomainJournal { company, ..journal });
         problems.finish(
             code.zip(journal)
                 .map(|(code, journal)| ConfigurationCommand::SetJournal { code, journal }),
@@ -280,8 +295,12 @@ impl TryFrom<BusinessSettingsObject> for ConfigurationCommand {
     fn try_from(input: BusinessSettingsObject) -> Parsed {
         let mut problems = Problems::default();
         let settings = business_settings(&mut problems, &input);
-        problems
-            .finish(settings.map(|settings| ConfigurationCommand::SetBusinessSettings { settings }))
+        problems.finish(
+            settings.map(|settings| ConfigurationCommand::SetBusinessSettings {
+                settings,
+                company: None,
+            }),
+        )
     }
 }
 

@@ -129,17 +129,21 @@ impl Configuration {
         after: Option<String>,
         #[graphql(name = "where")] filter: Option<AccountWhere>,
     ) -> Result<Connection<OpaqueCursor<String>, AccountObject, TotalCount>> {
+        let actor = actor(ctx).await?;
         let filter = filter.unwrap_or_default();
         let rows = records::accounts(self.settings())
             .filter(|a| filter.keeps(a))
+            .filter(|a| theirs(&actor, a.company.as_deref()))
             .map(|a| (a.code.clone(), a))
             .collect();
         memory_connection(ctx, after, first, rows).await
     }
 
     /// The account `code` of the chart.
-    async fn account(&self, code: String) -> Option<AccountObject> {
-        records::accounts(self.settings()).find(|a| a.code == code)
+    async fn account(&self, ctx: &Context<'_>, code: String) -> Result<Option<AccountObject>> {
+        let actor = actor(ctx).await?;
+        Ok(records::accounts(self.settings())
+            .find(|a| a.code == code && theirs(&actor, a.company.as_deref())))
     }
 
     /// Journals (module `account`), by code.
@@ -150,22 +154,44 @@ impl Configuration {
         after: Option<String>,
         #[graphql(name = "where")] filter: Option<JournalWhere>,
     ) -> Result<Connection<OpaqueCursor<String>, JournalObject, TotalCount>> {
+        let actor = actor(ctx).await?;
         let filter = filter.unwrap_or_default();
         let rows = records::journals(self.settings())
             .filter(|j| filter.keeps(j))
+            .filter(|j| theirs(&actor, j.company.as_deref()))
             .map(|j| (j.code.clone(), j))
             .collect();
         memory_connection(ctx, after, first, rows).await
     }
 
     /// The journal `code`.
-    async fn journal(&self, code: String) -> Option<JournalObject> {
-        records::journals(self.settings()).find(|j| j.code == code)
+    async fn journal(&self, ctx: &Context<'_>, code: String) -> Result<Option<JournalObject>> {
+        let actor = actor(ctx).await?;
+        Ok(records::journals(self.settings())
+            .find(|j| j.code == code && theirs(&actor, j.company.as_deref())))
     }
 
-    /// The accounts, journals, sequences and rules daily business uses.
-    async fn business_settings(&self) -> BusinessSettingsObject {
-        BusinessSettingsObject::from(&self.0.configuration.settings().business)
+    /// The accounts, journals, sequences and rules daily business uses: the main ones, or
+    /// those `company` goes by (its own if it has them; another company's are not shown).
+    async fn business_settings(
+        &self,
+        ctx: &Context<'_>,
+        company: Option<String>,
+    ) -> Result<Option<BusinessSettingsObject>> {
+        let settings = self.0.configuration.settings();
+        let Some(company) = company else {
+            return Ok(Some(BusinessSettingsObject::from(&settings.business)));
+        };
+        let actor = actor(ctx).await?;
+        let Ok(code) = domain::configuration::Code::parse(&company) else {
+            return Ok(None);
+        };
+        if !actor.companies.contains(code.as_str()) {
+            return Ok(None);
+        }
+        Ok(Some(BusinessSettingsObject::from(
+            settings.business_for(&code),
+        )))
     }
 
     /// Taxes (module `account`), by code. Null, with a `MODULE_NOT_INSTALLED` error at this
@@ -488,4 +514,9 @@ impl ConfigurationSubscription {
             },
         ))
     }
+}
+
+/// Whether a setting of `company` (`None`: every company's) is one the actor sees.
+fn theirs(actor: &Actor, company: Option<&str>) -> bool {
+    company.is_none_or(|c| actor.companies.contains(c))
 }

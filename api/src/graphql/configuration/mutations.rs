@@ -189,8 +189,41 @@ impl ConfigurationMutation {
         input: BusinessSettingsChange,
     ) -> Result<ConfigurationPayload> {
         configure(ctx, ACCOUNT, |settings| {
-            let current = BusinessSettingsObject::from(&settings.business);
-            input.over(current).try_into()
+            let company = match input.company.as_deref() {
+                Some(raw) => Some(
+                    domain::configuration::Code::parse(raw)
+                        .map_err(|e| vec![UserError::from_text(&["input", "company"], &e)])?,
+                ),
+                None => None,
+            };
+            let current = match &company {
+                Some(company) => settings.business_for(company),
+                None => &settings.business,
+            };
+            let command = input
+                .over(BusinessSettingsObject::from(current))
+                .try_into()?;
+            Ok(match command {
+                Command::SetBusinessSettings { settings, .. } => {
+                    Command::SetBusinessSettings { settings, company }
+                }
+                other => other,
+            })
+        })
+        .await
+    }
+
+    /// Takes a company's own business settings away (`code`: the company): it goes by the main
+    /// ones again.
+    async fn remove_business_settings(
+        &self,
+        ctx: &Context<'_>,
+        input: CodeInput,
+    ) -> Result<ConfigurationPayload> {
+        configure(ctx, ACCOUNT, |_| {
+            by_code(&input, |company| Command::RemoveBusinessSettings {
+                company,
+            })
         })
         .await
     }

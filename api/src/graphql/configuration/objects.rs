@@ -219,6 +219,8 @@ pub struct AccountObject {
     pub code: String,
     pub name: String,
     pub kind: AccountKindName,
+    /// The company whose books may use it; null: every company's.
+    pub company: Option<String>,
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -244,6 +246,8 @@ pub struct JournalObject {
     pub sequence: String,
     /// A bank journal's bank account.
     pub account: Option<String>,
+    /// The company whose books it is for; null: every company's.
+    pub company: Option<String>,
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -306,6 +310,9 @@ pub struct BusinessSettingsChange {
     pub allow_negative_stock: Option<bool>,
     /// Days from an invoice's date to its due date.
     pub payment_days: Option<i32>,
+    /// The company whose own settings these are; left out: the main ones, which every company
+    /// without its own goes by. A company's own start from what it goes by now.
+    pub company: Option<String>,
 }
 
 impl BusinessSettingsChange {

@@ -88,6 +88,7 @@ pub fn accounts(settings: &Settings) -> impl Iterator<Item = AccountObject> + '_
         code: code.to_string(),
         name: a.name.clone(),
         kind: a.kind.into(),
+        company: a.company.as_ref().map(ToString::to_string),
     })
 }
 
@@ -98,6 +99,7 @@ pub fn journals(settings: &Settings) -> impl Iterator<Item = JournalObject> + '_
         kind: j.kind.into(),
         sequence: j.sequence.to_string(),
         account: j.account.as_ref().map(ToString::to_string),
+        company: j.company.as_ref().map(ToString::to_string),
     })
 }
 
