@@ -314,12 +314,13 @@ async fn subscriptions(
                         .and_then(bearer)
                         .or(from_headers.token);
                     let mut data = async_graphql::Data::default();
-                    let company = payload
-                        .get("company")
-                        .or_else(|| payload.get("X-Company"))
-                        .and_then(Value::as_str)
-                        .map(|c| c.trim().chars().take(100).collect())
-                        .or(from_headers.company);
+                    // a company given as anything but a string is refused, not ignored.
+                    let company = match payload.get("company").or_else(|| payload.get("X-Company"))
+                    {
+                        Some(Value::String(name)) => asked(name),
+                        Some(Value::Null) | None => from_headers.company,
+                        Some(other) => asked(&other.to_string()),
+                    };
                     let mut context = RequestContext::new(token, None, from_headers.client);
                     context.peer = from_headers.peer;
                     context.company = company;
@@ -645,12 +646,34 @@ fn request_context(headers: &HeaderMap) -> RequestContext {
             .map(|u| u.chars().take(200).collect()),
     );
     context.peer = header(PEER_HEADER).map(str::to_owned);
-    context.company = header(COMPANY_HEADER).map(|c| c.chars().take(100).collect());
+    context.company = company_asked(headers);
     context
 }
 
 /// The header a request names the company it works in with (one of the user's).
 const COMPANY_HEADER: &str = "x-company";
+
+/// The company the request asks to work in, as the header gives it: bytes that are not plain
+/// text and names too long to be a code are kept (and so refused), never taken for "none
+/// asked", which would work in the user's current company instead.
+fn company_asked(headers: &HeaderMap) -> Option<String> {
+    let raw = headers.get(COMPANY_HEADER)?;
+    asked(&String::from_utf8_lossy(raw.as_bytes()))
+}
+
+/// A company asked for by name: none if blank; at most 100 characters (a longer name is cut and
+/// marked, so it matches no code).
+fn asked(text: &str) -> Option<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let mut asked: String = text.chars().take(100).collect();
+    if text.chars().count() > 100 {
+        asked.push('…');
+    }
+    Some(asked)
+}
 
 /// The header [`peer`] sets to the address the request came from. Whatever a client sends in
 /// it is removed first: only the connection says where a request comes from.

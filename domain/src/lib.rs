@@ -14,6 +14,7 @@ mod macros;
 pub(crate) use macros::{aggregate, command_names, event_names, version_refusals};
 
 pub mod claim;
+pub mod code;
 pub mod configuration;
 pub mod invoice;
 pub mod ledger;

@@ -166,13 +166,17 @@ pub struct UserFilter {
     pub active: Option<bool>,
     /// Members of this group.
     pub group: Option<String>,
+    /// Users who work in at least one of these companies (`None`: every user).
+    pub companies: Option<Vec<String>>,
 }
 
-/// The condition of [`UserFilter`] on `$1` (search), `$2` (active) and `$3` (group).
+/// The condition of [`UserFilter`] on `$1` (search), `$2` (active), `$3` (group) and `$4`
+/// (companies).
 const KEPT: &str = "($1::text is null or strpos(lower(login), lower($1)) > 0
                      or strpos(lower(name), lower($1)) > 0)
                 and ($2::bool is null or active = $2)
-                and ($3::text is null or $3 = any(groups))";
+                and ($3::text is null or $3 = any(groups))
+                and ($4::text[] is null or companies && $4)";
 
 /// The first `limit` users `filter` keeps after login `after`, by login.
 pub async fn list<'e>(
@@ -182,12 +186,13 @@ pub async fn list<'e>(
     limit: i64,
 ) -> Result<Vec<UserRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "select * from app_user where {KEPT} and ($4::text is null or login > $4)
-          order by login limit $5"
+        "select * from app_user where {KEPT} and ($5::text is null or login > $5)
+          order by login limit $6"
     ))
     .bind(filter.search.as_deref())
     .bind(filter.active)
     .bind(filter.group.as_deref())
+    .bind(filter.companies.as_deref())
     .bind(after)
     .bind(limit)
     .fetch_all(db)
@@ -200,6 +205,7 @@ pub async fn count<'e>(db: impl PgExecutor<'e>, filter: &UserFilter) -> Result<i
         .bind(filter.search.as_deref())
         .bind(filter.active)
         .bind(filter.group.as_deref())
+        .bind(filter.companies.as_deref())
         .fetch_one(db)
         .await
 }

@@ -88,7 +88,8 @@ async fn a_user_works_in_their_companies_and_a_request_picks_one_of_them() {
     let asked = as_user(&app, &bea, Some("b"), "{ workingCompany }", json!({})).await;
     assert_eq!(asked["data"]["workingCompany"], "b", "{asked}");
     // a company of others, and one that does not exist, get the same answer.
-    for other in ["main", "nowhere"] {
+    // a header that is not plain ASCII is refused too, never taken as "no company named".
+    for other in ["main", "nowhere", "nowhère"] {
         let refused = as_user(&app, &bea, Some(other), "{ workingCompany }", json!({})).await;
         assert_eq!(
             refused["errors"][0]["extensions"]["code"], "FORBIDDEN",
@@ -1725,4 +1726,69 @@ async fn a_report_of_a_parent_consolidates_the_companies_under_it_that_the_user_
             .contains("no company 'b'"),
         "{refused}"
     );
+}
+
+#[tokio::test]
+async fn users_of_other_companies_are_not_listed_or_shown() {
+    let app = TestApp::new().await;
+    set_company(&app, json!({ "code": "b", "name": "B Ltd" })).await;
+    tests::books::configure(
+        &app,
+        "setGroup",
+        "SetGroupInput",
+        json!({ "code": "hr", "name": "People" }),
+    )
+    .await;
+    tests::books::configure(
+        &app,
+        "setAccess",
+        "SetAccessInput",
+        json!({ "group": "hr", "model": "USER", "read": true }),
+    )
+    .await;
+    let create = "mutation($input: CreateUserInput!) { createUser(input: $input) {
+        user { id } userErrors { message } } }";
+    let mut ids = vec![];
+    for (login, companies) in [
+        ("hana", vec!["main"]),
+        ("bea", vec!["b"]),
+        ("cy", vec!["main", "b"]),
+    ] {
+        let created = app
+            .graphql(
+                create,
+                json!({ "input": { "login": login, "name": login, "password": USER_PASSWORD,
+                                   "groups": ["hr"], "companies": companies } }),
+            )
+            .await;
+        ids.push(
+            created["createUser"]["user"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let hana = app.login("hana", USER_PASSWORD).await;
+    let list = "{ users(first: 100) { totalCount nodes { login } } }";
+    let asked = as_user(&app, &hana, None, list, json!({})).await;
+    let logins: Vec<&str> = asked["data"]["users"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["login"].as_str().unwrap())
+        .collect();
+    // the administrator works in every company; bea in b only.
+    assert_eq!(logins, ["admin", "cy", "hana"], "{asked}");
+    assert_eq!(asked["data"]["users"]["totalCount"], 3);
+    for query in [
+        "query($id: ID!) { user(id: $id) { login } }",
+        "query($id: ID!) { user(id: $id, asOf: { position: 1000000 }) { login } }",
+    ] {
+        let asked = as_user(&app, &hana, None, query, json!({ "id": ids[1] })).await;
+        assert_eq!(asked["data"]["user"], Value::Null, "{asked}");
+        let asked = as_user(&app, &hana, None, query, json!({ "id": ids[2] })).await;
+        assert_eq!(asked["data"]["user"]["login"], "cy", "{asked}");
+    }
+    let all = app.graphql(list, json!({})).await;
+    assert_eq!(all["users"]["totalCount"], 4, "{all}");
 }

@@ -111,3 +111,50 @@ async fn a_websocket_client_without_a_token_is_refused() {
         "{message}"
     );
 }
+
+/// What `{ workingCompany }` answers over a WebSocket whose `connection_init` names `company`.
+async fn working_company_over_a_socket(app: &TestApp, company: Value) -> Value {
+    let mut socket = connect(app).await;
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": {
+            "authorization": format!("Bearer {}", app.admin_token), "company": company } }),
+    )
+    .await;
+    assert_eq!(receive(&mut socket).await["type"], "connection_ack");
+    send(
+        &mut socket,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": "{ workingCompany }" } }),
+    )
+    .await;
+    receive(&mut socket).await
+}
+
+#[tokio::test]
+async fn a_websocket_client_works_in_the_company_it_names_and_a_bad_name_is_refused() {
+    let app = TestApp::new().await;
+    let answer = working_company_over_a_socket(&app, json!("main")).await;
+    assert_eq!(
+        answer["payload"]["data"]["workingCompany"], "main",
+        "{answer}"
+    );
+    let answer = working_company_over_a_socket(&app, Value::Null).await;
+    assert_eq!(
+        answer["payload"]["data"]["workingCompany"], "main",
+        "{answer}"
+    );
+    // a company that does not exist, or a name that is not a string, is refused: never taken
+    // for "none named".
+    for company in [json!("nowhere"), json!(5), json!({ "code": "main" })] {
+        let answer = working_company_over_a_socket(&app, company.clone()).await;
+        let errors = if answer["type"] == "error" {
+            answer["payload"].clone()
+        } else {
+            answer["payload"]["errors"].clone()
+        };
+        assert_eq!(
+            errors[0]["extensions"]["code"], "FORBIDDEN",
+            "{company}: {answer}"
+        );
+    }
+}

@@ -202,18 +202,26 @@ impl UserQuery {
         id: ID,
         as_of: Option<AsOfInput>,
     ) -> Result<Option<User>> {
-        require(ctx, Model::User, Right::Read).await?;
-        get_as_of(
-            ctx,
-            &id,
-            "a user",
-            as_of,
-            read_model::get,
-            read_model::as_of,
-            User::from,
-            User::then,
-        )
-        .await
+        let actor = require(ctx, Model::User, Right::Read).await?;
+        // a user who works in none of the reader's companies is not shown (administrators
+        // work in every company); as of a point, the user as they stood then must have too.
+        let shares = |companies: &[String]| companies.iter().any(|c| actor.companies.contains(c));
+        let now = async |pool, id| {
+            Ok::<_, sqlx::Error>(
+                read_model::get(pool, id)
+                    .await?
+                    .filter(|u: &UserRow| shares(&u.companies)),
+            )
+        };
+        let then = async |pool, id, as_of| {
+            if now(pool, id).await?.is_none() {
+                return Ok(None);
+            }
+            Ok(read_model::as_of(pool, id, as_of)
+                .await?
+                .filter(|u: &UserRow| shares(&u.companies)))
+        };
+        get_as_of(ctx, &id, "a user", as_of, now, then, User::from, User::then).await
     }
 
     /// Users by login, a page at a time (at most 100).
@@ -224,13 +232,15 @@ impl UserQuery {
         after: Option<String>,
         #[graphql(name = "where")] filter: Option<UserWhere>,
     ) -> Result<Connection<String, User, TotalCount>> {
-        require(ctx, Model::User, Right::Read).await?;
+        let actor = require(ctx, Model::User, Right::Read).await?;
         let state = ctx.data::<AppState>()?;
         let filter = filter.unwrap_or_default();
         let filter = read_model::UserFilter {
             search: filter.search,
             active: filter.active,
             group: filter.group,
+            // the users of the reader's companies (an administrator's: every company).
+            companies: (!actor.is_admin()).then(|| actor.companies.iter().cloned().collect()),
         };
         let filter = &filter;
         let fetch = |after: Option<String>, limit| async move {

@@ -7,10 +7,10 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+pub use crate::code::Code;
 use crate::partner::Address;
 use crate::text::{parsed_text, single_line, TextError};
 
-const CODE_MAX: usize = 64;
 const NAME_MAX: usize = 100;
 const PREFIX_MAX: usize = 20;
 const NOTE_MAX: usize = 2000;
@@ -18,30 +18,6 @@ const NOTE_MAX: usize = 2000;
 pub const PADDING_MAX: u8 = 12;
 /// The most decimal places a currency can have.
 pub const DECIMALS_MAX: u8 = 4;
-
-/// The key an implementer gives a setting (`sale.order`, `vat_21`): lower-case letters, digits
-/// and `_ . -`, starting with a letter or digit. Keys are what data modules and stage diffs use.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Code(String);
-
-impl Code {
-    pub fn parse(raw: &str) -> Result<Self, TextError> {
-        let text = single_line(raw, CODE_MAX)?;
-        let valid = text.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-            && text
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c));
-        if !valid {
-            return Err(TextError::Invalid(format!(
-                "'{text}' is not a code (lower-case letters, digits and _ . - only)"
-            )));
-        }
-        Ok(Self(text))
-    }
-}
-
-parsed_text!(Code);
 
 /// An ISO 4217 currency code: three upper-case letters (`EUR`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

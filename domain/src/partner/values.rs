@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::configuration::Code;
+use crate::code::Code;
 
 use crate::text::{optional_line, single_line, TextError};
 
