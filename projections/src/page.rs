@@ -95,6 +95,11 @@ impl Companies {
         &self.0
     }
 
+    /// Whether record rules restrict what these companies' rows show.
+    pub fn is_ruled(&self) -> bool {
+        self.1.is_some()
+    }
+
     /// The condition (` and ...`, or nothing) the record rules put on rows of `business_order`
     /// (as `alias`, `o.` or empty): for each side, the global rules all hold and, if any of
     /// the reader's group rules is on that side, one of them does.

@@ -239,6 +239,27 @@ async fn record_rules_restrict_orders_everywhere_and_group_rules_widen_each_othe
         }
     }
 
+    // an invoice made of bo's order does not show ana the order through it.
+    let invoiced = as_user(
+        &app,
+        &bo,
+        "mutation($id: ID!) { invoiceOrder(input: { id: $id }) {
+            invoice { id } userErrors { message } } }",
+        json!({ "id": bos }),
+    )
+    .await;
+    let invoice = invoiced["data"]["invoiceOrder"]["invoice"]["id"].clone();
+    assert!(invoice.is_string(), "{invoiced}");
+    let through = "query($id: ID!) { invoice(id: $id) { order { id } } }";
+    let asked = as_user(&app, &ana, through, json!({ "id": invoice })).await;
+    assert_eq!(asked["data"]["invoice"]["order"], Value::Null, "{asked}");
+    let asked = as_user(&app, &max, through, json!({ "id": invoice })).await;
+    assert_eq!(
+        asked["data"]["invoice"]["order"]["id"],
+        bos.as_str(),
+        "{asked}"
+    );
+
     // a rule that makes no sense is refused, and nothing is written.
     let events = app.event_count().await;
     for (rule, code) in [

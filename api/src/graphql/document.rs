@@ -367,6 +367,17 @@ impl Invoice {
         let Some(id) = self.0.order_id else {
             return Ok(None);
         };
+        // the order is the invoice's company's; record rules may still hide it from the reader.
+        let companies = super::business::seen_companies(ctx).await?;
+        if companies.is_ruled() {
+            let state = ctx.data::<AppState>()?;
+            let seen = projections::order::get_seen(state.reads(), &companies, id)
+                .await
+                .map_err(|e| internal(ctx, e))?;
+            if seen.is_none() {
+                return Ok(None);
+            }
+        }
         let now = load_one(ctx, OrderKey(id), Order::from);
         let then = move |pool, point| projections::order::as_of(pool, id, point);
         related(ctx, self.1.point(), now, then, Order::then).await
