@@ -379,16 +379,30 @@ impl TestApp {
     /// POSTs a GraphQL operation with `token` (none if empty) and returns the whole response
     /// document; panics on a transport failure.
     pub async fn graphql_with(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.graphql_in(token, None, query, variables).await
+    }
+
+    /// Like [`Self::graphql_with`], working in `company` (the `X-Company` header) if given.
+    pub async fn graphql_in(
+        &self,
+        token: &str,
+        company: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> Value {
         let body = json!({ "query": query, "variables": variables }).to_string();
         let bearer = if token.is_empty() {
             String::new()
         } else {
             format!("Bearer {token}")
         };
-        let headers = [
+        let mut headers = vec![
             ("content-type", "application/json"),
             ("authorization", bearer.as_str()),
         ];
+        if let Some(company) = company {
+            headers.push(("x-company", company));
+        }
         let response = self.http(Method::POST, "/graphql", &headers, body).await;
         assert_eq!(response.status, StatusCode::OK, "{}", response.body);
         response.json()
@@ -419,12 +433,21 @@ impl TestApp {
 
     /// Creates user `login` in `groups` (as `admin`) and returns their token.
     pub async fn user(&self, login: &str, groups: &[&str]) -> String {
+        self.user_in(login, groups, &[]).await
+    }
+
+    /// Like [`Self::user`], working in `companies` (none given: the main company).
+    pub async fn user_in(&self, login: &str, groups: &[&str], companies: &[&str]) -> String {
+        let mut input = json!({
+            "login": login, "name": login, "password": USER_PASSWORD, "groups": groups
+        });
+        if !companies.is_empty() {
+            input["companies"] = json!(companies);
+        }
         let created = self
             .graphql(
                 "mutation($input: CreateUserInput!) { createUser(input: $input) { userErrors { message } } }",
-                json!({ "input": {
-                    "login": login, "name": login, "password": USER_PASSWORD, "groups": groups
-                } }),
+                json!({ "input": input }),
             )
             .await;
         assert_eq!(created["createUser"]["userErrors"], json!([]), "{created}");

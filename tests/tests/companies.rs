@@ -3,7 +3,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 use tests::{TestApp, USER_PASSWORD};
 
@@ -291,17 +290,7 @@ async fn sales_group(app: &TestApp) {
 
 /// Creates user `login` in group `sales`, working in `companies`, and returns their token.
 async fn seller(app: &TestApp, login: &str, companies: &[&str]) -> String {
-    let created = app
-        .graphql(
-            "mutation($input: CreateUserInput!) { createUser(input: $input) { userErrors { message } } }",
-            json!({ "input": {
-                "login": login, "name": login, "password": USER_PASSWORD, "groups": ["sales"],
-                "companies": companies
-            } }),
-        )
-        .await;
-    assert_eq!(created["createUser"]["userErrors"], json!([]), "{created}");
-    app.login(login, USER_PASSWORD).await
+    app.user_in(login, &["sales"], companies).await
 }
 
 /// Sends `query` with `variables` as the holder of `token`, in `company` if given.
@@ -312,18 +301,7 @@ async fn as_user(
     query: &str,
     variables: Value,
 ) -> Value {
-    let bearer = format!("Bearer {token}");
-    let mut headers = vec![
-        ("content-type", "application/json"),
-        ("authorization", bearer.as_str()),
-    ];
-    if let Some(company) = company {
-        headers.push(("x-company", company));
-    }
-    let body = json!({ "query": query, "variables": variables }).to_string();
-    let response = app.http(Method::POST, "/graphql", &headers, body).await;
-    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
-    response.json()
+    app.graphql_in(token, company, query, variables).await
 }
 
 const CREATE_ORDER: &str = "mutation($partner: ID!, $product: ID!) {
@@ -515,17 +493,7 @@ async fn accounting_group(app: &TestApp) {
 }
 
 async fn bookkeeper(app: &TestApp, login: &str, companies: &[&str]) -> String {
-    let created = app
-        .graphql(
-            "mutation($input: CreateUserInput!) { createUser(input: $input) { userErrors { message } } }",
-            json!({ "input": {
-                "login": login, "name": login, "password": USER_PASSWORD, "groups": ["books"],
-                "companies": companies
-            } }),
-        )
-        .await;
-    assert_eq!(created["createUser"]["userErrors"], json!([]), "{created}");
-    app.login(login, USER_PASSWORD).await
+    app.user_in(login, &["books"], companies).await
 }
 
 /// A posted customer invoice of one line at `price` with 21 % VAT, made by the holder of
@@ -536,10 +504,20 @@ async fn posted_invoice(
     partner: &str,
     price: &str,
 ) -> (String, String) {
+    posted_invoice_in(app, (token, None), partner, price).await
+}
+
+/// [`posted_invoice`], in `company` if given.
+async fn posted_invoice_in(
+    app: &TestApp,
+    (token, company): (&str, Option<&str>),
+    partner: &str,
+    price: &str,
+) -> (String, String) {
     let created = as_user(
         app,
         token,
-        None,
+        company,
         "mutation($partner: ID!, $price: Decimal!) {
             createInvoice(input: { kind: CUSTOMER_INVOICE, partner: $partner, date: \"2026-03-05\",
                 lines: [{ description: \"Work\", quantity: \"1\", unitPrice: $price, taxes: [\"vat21\"] }] }) {
@@ -553,7 +531,7 @@ async fn posted_invoice(
     let posted = as_user(
         app,
         token,
-        None,
+        company,
         "mutation($id: ID!) { postInvoice(input: { id: $id }) { userErrors { message } } }",
         json!({ "id": id }),
     )
@@ -1647,31 +1625,8 @@ async fn a_report_of_a_parent_consolidates_the_companies_under_it_that_the_user_
     let admin = app.admin_token.clone();
     // an invoice of 100, 200 and 400 (21 % VAT) in main, b and c: debits of 121, 242 and 484.
     for (company, price) in [("main", "100"), ("b", "200"), ("c", "400")] {
-        let created = as_user(
-            &app,
-            &admin,
-            Some(company),
-            "mutation($partner: ID!, $price: Decimal!) {
-                createInvoice(input: { kind: CUSTOMER_INVOICE, partner: $partner, date: \"2026-03-05\",
-                    lines: [{ description: \"Work\", quantity: \"1\", unitPrice: $price, taxes: [\"vat21\"] }] }) {
-                    invoice { id } userErrors { message } } }",
-            json!({ "partner": partner, "price": price }),
-        )
-        .await;
-        let id = created["data"]["createInvoice"]["invoice"]["id"].clone();
-        let posted = as_user(
-            &app,
-            &admin,
-            Some(company),
-            "mutation($id: ID!) { postInvoice(input: { id: $id }) { userErrors { message } } }",
-            json!({ "id": id }),
-        )
-        .await;
-        assert_eq!(
-            posted["data"]["postInvoice"]["userErrors"],
-            json!([]),
-            "{posted}"
-        );
+        let (_, made_in) = posted_invoice_in(&app, (&admin, Some(company)), &partner, price).await;
+        assert_eq!(made_in, company);
     }
     app.backend
         .catch_up(std::time::Duration::from_secs(10))

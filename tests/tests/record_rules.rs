@@ -4,37 +4,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
-use tests::{TestApp, USER_PASSWORD};
+use tests::TestApp;
 
 const SET_RULE: &str = "mutation($input: SetRecordRuleInput!) {
     setRecordRule(input: $input) { userErrors { field message code } } }";
 
 /// Sends `query` as the holder of `token`.
 async fn as_user(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
-    let bearer = format!("Bearer {token}");
-    let headers = [
-        ("content-type", "application/json"),
-        ("authorization", bearer.as_str()),
-    ];
-    let body = json!({ "query": query, "variables": variables }).to_string();
-    let response = app.http(Method::POST, "/graphql", &headers, body).await;
-    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
-    response.json()
-}
-
-async fn user(app: &TestApp, login: &str, groups: &[&str]) -> String {
-    let created = app
-        .graphql(
-            "mutation($input: CreateUserInput!) { createUser(input: $input) { userErrors { message } } }",
-            json!({ "input": {
-                "login": login, "name": login, "password": USER_PASSWORD, "groups": groups
-            } }),
-        )
-        .await;
-    assert_eq!(created["createUser"]["userErrors"], json!([]), "{created}");
-    app.login(login, USER_PASSWORD).await
+    app.graphql_with(token, query, variables).await
 }
 
 /// Creates a sales order for the holder of `token`; its id.
@@ -102,9 +80,9 @@ async fn record_rules_restrict_orders_everywhere_and_group_rules_widen_each_othe
     }
     let partner = tests::books::partner(&app, "Agrolait", true, false).await;
     let product = tests::books::product(&app, "CONSULT", "SERVICE", "100", "0").await;
-    let ana = user(&app, "ana", &["sales"]).await;
-    let bo = user(&app, "bo", &["sales"]).await;
-    let max = user(&app, "max", &["sales", "managers"]).await;
+    let ana = app.user("ana", &["sales"]).await;
+    let bo = app.user("bo", &["sales"]).await;
+    let max = app.user("max", &["sales", "managers"]).await;
 
     let anas = order(&app, &ana, &partner, &product).await;
     let cancelled = order(&app, &ana, &partner, &product).await;

@@ -22,7 +22,7 @@ use super::input::{page_size, AsOfInput};
 use super::loader::batch_keys;
 use super::page::{count_if, invalid_cursor, valid_cursor, TotalCount};
 use super::payload::{payload, send_one_returning, Payload};
-use super::record::{get_as_of, now_and_then, At, History, Whose};
+use super::record::{get_as_of, now_and_then, seen_then, At, History, Whose};
 use commands::policy::Actor;
 use commands::{AppState, CommandBus};
 use domain::configuration::{Model, Right};
@@ -232,15 +232,11 @@ impl PartnerQuery {
         let actor = require(ctx, Model::Partner, Right::Read).await?;
         let companies = Companies::of(actor.companies);
         let now = |pool, id| read_model::get_seen(pool, &companies, id);
+        // its company may have changed since the point asked for.
         let then = async |pool, id, as_of| {
-            // a partner is shown as it stood then only to those who see it now, and only if
-            // they saw it then too (its company may have changed since).
-            match read_model::get_seen(pool, &companies, id).await? {
-                Some(_) => Ok(read_model::as_of(pool, id, as_of)
-                    .await?
-                    .filter(|p| companies.sees_shared(p.company.as_deref()))),
-                None => Ok::<_, sqlx::Error>(None),
-            }
+            let now = read_model::get_seen(pool, &companies, id);
+            let then = read_model::as_of(pool, id, as_of);
+            seen_then(&companies, now, then, |p: &PartnerRow| p.company.as_deref()).await
         };
         get_as_of(
             ctx,
@@ -592,12 +588,12 @@ async fn send(
     let actor = require(ctx, Model::Partner, right).await?;
     let parsed = parse(&actor);
     let companies = Companies::of(actor.companies.iter().cloned());
-    if let Ok((id, command)) = &parsed {
+    if let Some((id, _)) = parsed.as_ref().ok().filter(|(_, c)| !c.creates()) {
         let state = ctx.data::<AppState>()?;
         let seen = read_model::get_seen(state.reads(), &companies, *id)
             .await
             .map_err(|e| internal(ctx, e))?;
-        if seen.is_none() && !command.creates() {
+        if seen.is_none() {
             return Ok(PartnerPayload::refused(vec![UserError::new(
                 &["input", "id"],
                 PartnerError::NotFound.to_string(),

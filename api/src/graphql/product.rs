@@ -18,7 +18,7 @@ use super::input::AsOfInput;
 use super::loader::batch_keys;
 use super::page::{keyset_connection, TextCursor, TotalCount};
 use super::payload::{payload, Payload};
-use super::record::{get_as_of, now_and_then, At, History, Recorded, Whose};
+use super::record::{get_as_of, now_and_then, seen_then, At, History, Recorded, Whose};
 use commands::business;
 use commands::AppState;
 use domain::configuration::Code;
@@ -161,14 +161,11 @@ impl ProductQuery {
         let actor = reading(ctx, Model::Product, "product").await?;
         let companies = Companies::of(actor.companies);
         let now = |pool, id| read_model::get_seen(pool, &companies, id);
+        // its company may have changed since the point asked for.
         let then = async |pool, id, as_of| {
-            // shown as it stood then only to those who see it now and would have then.
-            match read_model::get_seen(pool, &companies, id).await? {
-                Some(_) => Ok(read_model::as_of(pool, id, as_of)
-                    .await?
-                    .filter(|p| companies.sees_shared(p.company.as_deref()))),
-                None => Ok::<_, sqlx::Error>(None),
-            }
+            let now = read_model::get_seen(pool, &companies, id);
+            let then = read_model::as_of(pool, id, as_of);
+            seen_then(&companies, now, then, |p: &ProductRow| p.company.as_deref()).await
         };
         get_as_of(
             ctx,

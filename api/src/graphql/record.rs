@@ -18,6 +18,7 @@ use super::event::{history, Event};
 use super::input::{parse_id, AsOfInput};
 use super::page::TotalCount;
 use projections::history::Subject;
+use projections::page::Companies;
 
 /// The record id `raw`, or the error that says it is not `what` (`an invoice`) id.
 pub fn record_id(raw: &ID, what: &str) -> Result<Uuid> {
@@ -54,6 +55,23 @@ where
             })
         }
     }
+}
+
+/// A record shared by every company or of one (a partner, a product) as `then` finds it at a
+/// point: shown only to a reader who sees it now (`now`, filtered by `companies`) and who would
+/// have seen it then (its `company` then is shared or one of theirs).
+pub async fn seen_then<R, E>(
+    companies: &Companies,
+    now: impl Future<Output = Result<Option<R>, E>>,
+    then: impl Future<Output = Result<Option<R>, E>>,
+    company: fn(&R) -> Option<&str>,
+) -> Result<Option<R>, E> {
+    if now.await?.is_none() {
+        return Ok(None);
+    }
+    Ok(then
+        .await?
+        .filter(|row| companies.sees_shared(company(row))))
 }
 
 /// The row read, as an object; a failed read is an internal error.

@@ -8,7 +8,6 @@ use domain::ledger::{
     Allocation, EntryLine, EntryOrigin, JournalEntry, Period, PeriodCommand, PeriodId,
 };
 use domain::order::Side;
-use domain::partner::Partner;
 use domain::product::{Product, ProductKind};
 use domain::stock::{Stock, StockCommand};
 use rust_decimal::Decimal;
@@ -17,7 +16,7 @@ use uuid::Uuid;
 use crate::error::{ErrorCode, Failure};
 use crate::work::Work;
 
-use super::{account_owner, claim_entry, in_books, missing, not_found, take_number};
+use super::{account_owner, claim_entry, in_books, missing, not_found, partner_of, take_number};
 
 /// A payment: money in (or out of) a bank journal, set against posted documents.
 #[derive(Debug, Clone)]
@@ -229,17 +228,7 @@ pub async fn post_entry(
         )?;
         if let Some(partner) = line.partner {
             let field = ["input", "lines", n.as_str(), "partner"];
-            let found = work.get::<Partner>(&partner.to_string()).await?;
-            let details = found
-                .details()
-                .ok_or_else(|| not_found("partner", partner, &field))?;
-            if !domain::configuration::fits(details.company.as_ref(), company) {
-                return Err(Failure::refused(
-                    ErrorCode::NotFound,
-                    format!("no partner with id {partner} in company {company}"),
-                )
-                .at(&field));
-            }
+            partner_of(work, partner, company, &field).await?;
         }
     }
     let period = PeriodId::of(input.date);

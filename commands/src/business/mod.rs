@@ -19,11 +19,11 @@ pub use order::*;
 pub use product::*;
 
 use domain::claim::{key_id, Claim, ClaimCommand};
-use domain::configuration::{Code, Settings};
+use domain::configuration::{fits, Code, Settings};
 use domain::ledger::{Numbering, NumberingCommand, NumberingEvent};
 use domain::money::{Line, LineTax};
 use domain::order::Side;
-use domain::partner::Partner;
+use domain::partner::{Partner, PartnerDetails};
 use domain::product::{Product, ProductKind};
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -75,7 +75,7 @@ pub(crate) fn in_books(
     company: &Code,
     field: &[&str],
 ) -> Result<(), Failure> {
-    if domain::configuration::fits(owner, company) {
+    if fits(owner, company) {
         Ok(())
     } else {
         Err(Failure::refused(
@@ -89,6 +89,35 @@ pub(crate) fn in_books(
 /// The company an account belongs to, if it is one company's.
 pub(crate) fn account_owner<'s>(settings: &'s Settings, code: &Code) -> Option<&'s Code> {
     settings.accounts.get(code).and_then(|a| a.company.as_ref())
+}
+
+/// Partner `id` as a record of `company` sees it: its details and whether it is archived. A
+/// partner of another company is, for this one, no partner at all: refused at `field` without
+/// telling whether it exists.
+pub(crate) async fn partner_of(
+    work: &mut Work,
+    id: Uuid,
+    company: &Code,
+    field: &[&str],
+) -> Result<(PartnerDetails, bool), Failure> {
+    let found = work.get::<Partner>(&id.to_string()).await?;
+    let details = found
+        .details()
+        .ok_or_else(|| not_found("partner", id, field))?;
+    if !fits(details.company.as_ref(), company) {
+        return Err(not_in_company("partner", id, company, field));
+    }
+    Ok((details.clone(), found.is_archived()))
+}
+
+/// The refusal of record `id` of another company than `company` (or of none): as of a record
+/// that does not exist.
+fn not_in_company(what: &str, id: Uuid, company: &Code, field: &[&str]) -> Failure {
+    Failure::refused(
+        ErrorCode::NotFound,
+        format!("no {what} with id {id} in company {company}"),
+    )
+    .at(field)
 }
 
 pub(crate) fn not_found(what: &str, id: Uuid, field: &[&str]) -> Failure {
@@ -151,12 +180,8 @@ pub(crate) async fn build_line(
                 .cloned()
                 .ok_or_else(|| not_found("product", id, &at("product")))?;
             // another company's product is, for this company's document, no product at all.
-            if details.company.as_ref().is_some_and(|c| c != company) {
-                return Err(Failure::refused(
-                    ErrorCode::NotFound,
-                    format!("no product with id {id} in company {company}"),
-                )
-                .at(&at("product")));
+            if !fits(details.company.as_ref(), company) {
+                return Err(not_in_company("product", id, company, &at("product")));
             }
             if product.is_archived() {
                 return Err(Failure::refused(
@@ -205,7 +230,7 @@ pub(crate) async fn build_line(
         let tax = settings
             .taxes
             .get(&code)
-            .filter(|t| t.company.as_ref().is_none_or(|c| c == company))
+            .filter(|t| fits(t.company.as_ref(), company))
             .ok_or_else(|| {
                 Failure::refused(
                     ErrorCode::NotFound,
@@ -254,20 +279,8 @@ pub(crate) async fn check_partner(
     company: &Code,
 ) -> Result<(), Failure> {
     let field = ["input", "partner"];
-    let found = work.get::<Partner>(&partner.to_string()).await?;
-    let details = found
-        .details()
-        .ok_or_else(|| not_found("partner", partner, &field))?;
-    // a partner of another company is, for a document of this one, no partner at all (and the
-    // answer does not tell whether it exists).
-    if details.company.as_ref().is_some_and(|c| c != company) {
-        return Err(Failure::refused(
-            ErrorCode::NotFound,
-            format!("no partner with id {partner} in company {company}"),
-        )
-        .at(&field));
-    }
-    if found.is_archived() {
+    let (details, archived) = partner_of(work, partner, company, &field).await?;
+    if archived {
         return Err(Failure::refused(ErrorCode::Archived, "the partner is archived").at(&field));
     }
     let (fits, role) = match side {

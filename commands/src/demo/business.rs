@@ -214,6 +214,26 @@ pub async fn business(
             ));
         };
     }
+    // `$amount` of `$invoice` paid by (or to) `$who` through the bank on day `$date`.
+    macro_rules! paid {
+        ($who:expr, $invoice:expr, $amount:expr, $date:expr) => {{
+            let (invoice, amount) = ($invoice, $amount);
+            let payment = PaymentInput {
+                journal: domain::configuration::Code::parse("bank")?,
+                partner: $who,
+                date: day($date),
+                amount,
+                allocations: vec![Allocation { invoice, amount }],
+                reference: String::new(),
+            };
+            run!("RegisterPayment", |work, s| ops::register_payment(
+                work,
+                s,
+                Uuid::now_v7(),
+                &payment
+            ));
+        }};
+    }
     // a document drafted, then posted.
     macro_rules! posted_invoice {
         ($invoice:expr, $input:expr) => {
@@ -329,26 +349,12 @@ pub async fn business(
             .await
     };
     backend.catch_up(std::time::Duration::from_secs(30)).await?;
-    let bank = domain::configuration::Code::parse("bank")?;
     for (who, invoice, amount, date) in [
         (agrolait, inv1, open(inv1).await?, 20),
         (camptocamp, inv3, d("1000"), 25),
         (bills[0].0, bills[0].1, open(bills[0].1).await?, 21),
     ] {
-        let payment = PaymentInput {
-            journal: bank.clone(),
-            partner: who,
-            date: day(date),
-            amount,
-            allocations: vec![Allocation { invoice, amount }],
-            reference: String::new(),
-        };
-        run!("RegisterPayment", |work, s| ops::register_payment(
-            work,
-            s,
-            Uuid::now_v7(),
-            &payment
-        ));
+        paid!(who, invoice, amount, date);
     }
 
     // the yearly count finds one mouse missing.
@@ -406,21 +412,7 @@ pub async fn business(
     }
     backend.catch_up(std::time::Duration::from_secs(30)).await?;
     let (who, invoice) = branch_invoices[0];
-    let amount = open(invoice).await?;
-    let payment = PaymentInput {
-        journal: bank.clone(),
-        partner: who,
-        date: day(45),
-        amount,
-        allocations: vec![Allocation { invoice, amount }],
-        reference: String::new(),
-    };
-    run!("RegisterPayment", |work, s| ops::register_payment(
-        work,
-        s,
-        Uuid::now_v7(),
-        &payment
-    ));
+    paid!(who, invoice, open(invoice).await?, 45);
     count += users(state, &context).await?;
     backend.catch_up(std::time::Duration::from_secs(30)).await?;
     Ok(count)

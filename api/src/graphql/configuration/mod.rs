@@ -210,11 +210,7 @@ impl Configuration {
         let rows = records::taxes(self.settings())
             .filter(|t| filter.keeps(&t.code, &t.name))
             // another company's taxes are not shown.
-            .filter(|t| {
-                t.company
-                    .as_ref()
-                    .is_none_or(|c| actor.companies.contains(c))
-            })
+            .filter(|t| theirs(&actor, t.company.as_deref()))
             .map(|t| (t.code.clone(), t))
             .collect();
         Ok(Some(memory_connection(ctx, after, first, rows).await?))
@@ -224,12 +220,8 @@ impl Configuration {
     async fn tax(&self, ctx: &Context<'_>, code: String) -> Result<Option<Tax>> {
         let actor = actor(ctx).await?;
         require_module(&actor, "account")?;
-        Ok(records::taxes(self.settings()).find(|t| {
-            t.code == code
-                && t.company
-                    .as_ref()
-                    .is_none_or(|c| actor.companies.contains(c))
-        }))
+        Ok(records::taxes(self.settings())
+            .find(|t| t.code == code && theirs(&actor, t.company.as_deref())))
     }
 
     /// The currencies, by ISO 4217 code.
