@@ -1747,3 +1747,139 @@ async fn users_of_other_companies_are_not_listed_or_shown() {
     let all = app.graphql(list, json!({})).await;
     assert_eq!(all["users"]["totalCount"], 4, "{all}");
 }
+
+#[tokio::test]
+async fn another_companys_settings_are_not_in_stage_diffs_stages_or_announcements() {
+    use futures::StreamExt;
+
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    set_company(&app, json!({ "code": "b", "name": "B Ltd" })).await;
+    sales_group(&app).await;
+    tests::books::configure(
+        &app,
+        "setAccess",
+        "SetAccessInput",
+        json!({ "group": "sales", "model": "CONFIGURATION", "read": true }),
+    )
+    .await;
+    let ana = seller(&app, "ana", &["main"]).await;
+    let bo = seller(&app, "bo", &["b"]).await;
+    let stage = |name: &str| {
+        app.graphql(
+            "mutation($name: String!) { createStage(input: { name: $name }) { userErrors { message } } }",
+            json!({ "name": name }),
+        )
+    };
+    stage("before").await;
+
+    // ana listens: what b alone changes is not announced to her.
+    let schema = api::schema(&app.backend);
+    let mut stream = schema.execute_stream(
+        async_graphql::Request::new(
+            "subscription { configurationChanged { changes { area key after } } }",
+        )
+        .data(api::graphql::RequestContext::new(
+            Some(ana.clone()),
+            None,
+            None,
+        )),
+    );
+    let heard = tokio::spawn(async move { stream.next().await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let set_tax = |input: Value| {
+        app.graphql(
+            "mutation($input: SetTaxInput!) { setTax(input: $input) { userErrors { message } } }",
+            json!({ "input": input }),
+        )
+    };
+    set_tax(json!({ "code": "vat6b", "name": "VAT 6% (B)", "rate": "6", "company": "b" })).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    set_tax(json!({ "code": "vat9m", "name": "VAT 9% (main)", "rate": "9", "company": "main" }))
+        .await;
+    let announcement = tokio::time::timeout(std::time::Duration::from_secs(10), heard)
+        .await
+        .expect("announced in time")
+        .unwrap()
+        .expect("an announcement");
+    assert_eq!(
+        announcement.data.into_json().unwrap(),
+        json!({ "configurationChanged": { "changes": [
+            { "area": "TAX", "key": "vat9m", "after": "VAT 9% (main) (9%)" }
+        ] } })
+    );
+    app.graphql(
+        "mutation { setLabel(input: { form: \"partner\", field: \"vat\", label: \"VAT number\" }) { userErrors { code } } }",
+        json!({}),
+    )
+    .await;
+    stage("after").await;
+
+    // each sees their own company's tax and what every company shares, nothing of the other's.
+    let diff = "{ stageDiff(from: \"before\", to: \"after\") { area key }
+                  stage(name: \"after\") { changes { area key } }
+                  configuration { companies { code } } }";
+    let keys = |answer: &Value, path: &[&str]| -> Vec<String> {
+        let mut value = &answer["data"];
+        for step in path {
+            value = &value[*step];
+        }
+        value
+            .as_array()
+            .unwrap_or_else(|| panic!("{answer}"))
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {}",
+                    c["area"].as_str().unwrap_or(""),
+                    c["key"].as_str().or(c["code"].as_str()).unwrap()
+                )
+            })
+            .collect()
+    };
+    let of_ana = as_user(&app, &ana, None, diff, json!({})).await;
+    let of_bo = as_user(&app, &bo, None, diff, json!({})).await;
+    let admin = app.graphql_with(&app.admin_token, diff, json!({})).await;
+    assert_eq!(
+        keys(&of_ana, &["stageDiff"]),
+        ["TAX vat9m", "LABEL partner.vat"]
+    );
+    assert_eq!(
+        keys(&of_ana, &["stage", "changes"]),
+        ["TAX vat9m", "LABEL partner.vat"]
+    );
+    assert_eq!(
+        keys(&of_bo, &["stageDiff"]),
+        ["TAX vat6b", "LABEL partner.vat"]
+    );
+    assert_eq!(
+        keys(&of_bo, &["stage", "changes"]),
+        ["TAX vat6b", "LABEL partner.vat"]
+    );
+    assert_eq!(
+        keys(&admin, &["stageDiff"]),
+        ["TAX vat6b", "TAX vat9m", "LABEL partner.vat"]
+    );
+    assert_eq!(keys(&of_ana, &["configuration", "companies"]), [" main"]);
+    assert_eq!(keys(&of_bo, &["configuration", "companies"]), [" b"]);
+    assert_eq!(
+        keys(&admin, &["configuration", "companies"]),
+        [" b", " main"]
+    );
+
+    // a tax moved from b to main: b's users see it leave, main's see it arrive.
+    set_tax(json!({ "code": "vat6b", "name": "VAT 6%", "rate": "6", "company": "main" })).await;
+    let moved = "{ stageDiff(from: \"after\") { key before after } }";
+    let seen = as_user(&app, &bo, None, moved, json!({})).await;
+    assert_eq!(
+        seen["data"]["stageDiff"],
+        json!([{ "key": "vat6b", "before": "VAT 6% (B) (6%)", "after": null }]),
+        "{seen}"
+    );
+    let seen = as_user(&app, &ana, None, moved, json!({})).await;
+    assert_eq!(
+        seen["data"]["stageDiff"],
+        json!([{ "key": "vat6b", "before": null, "after": "VAT 6% (6%)" }]),
+        "{seen}"
+    );
+}

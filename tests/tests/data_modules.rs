@@ -27,6 +27,7 @@ fn added(area: Area, key: &str, after: &str) -> Change {
         key: key.to_owned(),
         before: None,
         after: Some(after.to_owned()),
+        company: None,
     }
 }
 
@@ -125,6 +126,7 @@ async fn loading_applies_once_and_records_the_module_on_its_events() {
             key: "vat21".into(),
             before: Some("VAT 21% (21%)".into()),
             after: Some("VAT 21% (20%)".into()),
+            company: None,
         }]
     );
     assert_eq!(update.partners, ["update partner 'Agrolait'"]);

@@ -8,8 +8,10 @@ use commands::{stage as stages, AppState, Failure};
 use domain::configuration::{note, stage_name, Model, Right};
 use projections::configuration::{self as read_model, StageRow};
 
-use super::auth::require;
-use super::configuration::{outcome, Configuration, ConfigurationChange, Outcome, SearchWhere};
+use super::auth::{actor, require};
+use super::configuration::{
+    changes_seen, outcome, Configuration, ConfigurationChange, Outcome, SearchWhere,
+};
 use super::error::{internal, Problems, UserError};
 use super::page::{memory_connection, TotalCount};
 use super::payload::{payload, Payload};
@@ -47,9 +49,11 @@ impl Stage {
         &self.0.created_by
     }
 
-    /// What changed since the stage before (since the new database, for the first).
-    async fn changes(&self) -> Vec<ConfigurationChange> {
-        self.0.changes.iter().cloned().map(Into::into).collect()
+    /// What changed since the stage before (since the new database, for the first): of the
+    /// companies' settings, those of the reader's companies.
+    async fn changes(&self, ctx: &Context<'_>) -> Result<Vec<ConfigurationChange>> {
+        let actor = actor(ctx).await?;
+        Ok(changes_seen(&actor, self.0.changes.iter().cloned()))
     }
 }
 
@@ -130,7 +134,7 @@ impl StageQuery {
         let state = ctx.data::<AppState>()?;
         let current = actor.config.configuration.settings();
         match stages::diff(state, &from, to.as_deref(), current).await {
-            Ok(changes) => Ok(changes.into_iter().map(Into::into).collect()),
+            Ok(changes) => Ok(changes_seen(&actor, changes)),
             Err(Failure::Internal(error)) => Err(internal(ctx, error)),
             Err(refused) => Err(refused.to_string().into()),
         }
@@ -180,7 +184,7 @@ impl StageMutation {
         let (restored, kept) = match &result {
             Ok(done) => (
                 done.restored,
-                done.kept.iter().cloned().map(Into::into).collect(),
+                changes_seen(&actor, done.kept.iter().cloned()),
             ),
             Err(_) => (false, vec![]),
         };

@@ -36,6 +36,40 @@ pub struct Change {
     pub key: String,
     pub before: Option<String>,
     pub after: Option<String>,
+    /// The company whose setting it is (a company itself, its tax, account, journal or business
+    /// settings): only that company's users may read it. `None`: every company's. (Changes
+    /// recorded before companies owned settings have none.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<String>,
+}
+
+impl Change {
+    /// Whether a user of `companies` may read it.
+    pub fn seen_by(&self, companies: &BTreeSet<String>) -> bool {
+        self.company.as_ref().is_none_or(|c| companies.contains(c))
+    }
+}
+
+/// The company whose setting `key` of `area` is in `settings`; `None` for a setting of every
+/// company (or one `settings` lacks).
+pub fn owner(settings: &Settings, area: Area, key: &str) -> Option<String> {
+    let code = |key: &str| Code::parse(key).ok();
+    let of = |company: Option<&Code>| company.map(ToString::to_string);
+    match area {
+        Area::Company => Some(key.to_owned()),
+        Area::Tax => of(settings.taxes.get(&code(key)?)?.company.as_ref()),
+        Area::Account => of(settings.accounts.get(&code(key)?)?.company.as_ref()),
+        Area::Journal => of(settings.journals.get(&code(key)?)?.company.as_ref()),
+        Area::Business => {
+            let (company, _) = key.split_once(": ")?;
+            let company = code(company)?;
+            settings
+                .business_of
+                .contains_key(&company)
+                .then(|| company.to_string())
+        }
+        _ => None,
+    }
 }
 
 /// What changed from `from` to `to`, area by area, each area in key order.
@@ -93,13 +127,41 @@ impl Diff<'_> {
         let keys: BTreeSet<&K> = from.keys().chain(to.keys()).collect();
         for key in keys {
             let (before, after) = (from.get(key), to.get(key));
-            if before != after {
-                self.changes.push(Change {
+            if before == after {
+                continue;
+            }
+            let key = key.to_string();
+            let owners = (
+                before.and_then(|_| owner(self.from, area, &key)),
+                after.and_then(|_| owner(self.to, area, &key)),
+            );
+            let (before, after) = (before.map(&describe), after.map(&describe));
+            match owners {
+                // moved from one company to another (or between one and every company): each
+                // side's users see it leave or arrive, not where it went or came from.
+                (was, now) if before.is_some() && after.is_some() && was != now => {
+                    self.changes.push(Change {
+                        area,
+                        key: key.clone(),
+                        before,
+                        after: None,
+                        company: was,
+                    });
+                    self.changes.push(Change {
+                        area,
+                        key,
+                        before: None,
+                        after,
+                        company: now,
+                    });
+                }
+                (was, now) => self.changes.push(Change {
                     area,
-                    key: key.to_string(),
-                    before: before.map(&describe),
-                    after: after.map(&describe),
-                });
+                    key,
+                    before,
+                    after,
+                    company: was.or(now),
+                }),
             }
         }
     }
@@ -133,6 +195,7 @@ impl Diff<'_> {
                     key: key.to_owned(),
                     before: Some(before),
                     after: Some(after),
+                    company: Some(Code::main_company().to_string()),
                 });
             }
         }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::accounts::BusinessSettings;
 use super::catalogue;
 use super::changes::{
-    describe_company, describe_currency, describe_sequence, describe_tax, Area, Change,
+    describe_company, describe_currency, describe_sequence, describe_tax, owner, Area, Change,
 };
 use super::events::ConfigurationEvent;
 use super::settings::Settings;
@@ -278,6 +278,9 @@ pub fn restoration(current: &Settings, target: &Settings, in_use: &InUse) -> Res
     );
     plan.set_changed(rules, |code, rule| E::RecordRuleSet { code, rule });
 
+    for kept in &mut plan.kept {
+        kept.company = owner(current, kept.area, &kept.key);
+    }
     plan
 }
 
@@ -302,6 +305,7 @@ impl Restoration {
                     key: key.to_string(),
                     before: Some(describe(value)),
                     after: None,
+                    company: None,
                 });
             } else {
                 self.events.push(removed(key.clone()));

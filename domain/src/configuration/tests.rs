@@ -404,6 +404,7 @@ fn a_restore_keeps_taxes_in_use_and_never_lowers_a_sequence() {
             key: "vat21".into(),
             before: Some("VAT 21% (21%)".into()),
             after: None,
+            company: None,
         }]
     );
 }
@@ -429,6 +430,7 @@ fn changes_between_two_configurations_read_as_sentences() {
         key: key.into(),
         before: None,
         after: Some(after.into()),
+        company: None,
     };
     assert_eq!(
         changes(&before, &after),

@@ -67,13 +67,17 @@ impl Configuration {
         )
     }
 
-    /// Every company, by code, the main one included.
-    async fn companies(&self) -> Vec<Company> {
-        self.settings()
+    /// Every company the reader works in (an administrator: every one), by code, the main one
+    /// included.
+    async fn companies(&self, ctx: &Context<'_>) -> Result<Vec<Company>> {
+        let actor = actor(ctx).await?;
+        Ok(self
+            .settings()
             .all_companies()
             .into_iter()
+            .filter(|(code, _)| actor.companies.contains(code.as_str()))
             .map(|(code, company)| Company(code, company))
-            .collect()
+            .collect())
     }
 
     /// Every module this build ships, installed or not.
@@ -476,36 +480,59 @@ impl ConfigurationSubscription {
         let start = actor.config.clone();
         Ok(futures::stream::unfold(
             (state, progress, start),
-            |(state, mut progress, mut seen)| async move {
-                loop {
-                    // the projection reached a new checkpoint: did the configuration change?
-                    progress.changed().await.ok()?;
-                    let latest = match state.config.at_least(&state.pool, seen.version + 1).await {
-                        Ok(latest) => latest,
-                        Err(error) => {
-                            tracing::warn!(%error, "configuration subscription: cannot read the configuration");
-                            continue;
-                        }
-                    };
-                    if latest.version > seen.version {
-                        let announcement = ConfigurationChanged {
-                            version: latest.version,
-                            position: latest.position,
-                            changes: changes(
+            move |(state, mut progress, mut seen)| {
+                let actor = actor.clone();
+                async move {
+                    loop {
+                        // the projection reached a new checkpoint: did the configuration change?
+                        progress.changed().await.ok()?;
+                        let latest = match state
+                            .config
+                            .at_least(&state.pool, seen.version + 1)
+                            .await
+                        {
+                            Ok(latest) => latest,
+                            Err(error) => {
+                                tracing::warn!(%error, "configuration subscription: cannot read the configuration");
+                                continue;
+                            }
+                        };
+                        if latest.version > seen.version {
+                            let all = changes(
                                 seen.configuration.settings(),
                                 latest.configuration.settings(),
-                            )
-                            .into_iter()
-                            .map(Into::into)
-                            .collect(),
-                        };
-                        seen = latest;
-                        return Some((announcement, (state, progress, seen)));
+                            );
+                            let visible = changes_seen(&actor, all.iter().cloned());
+                            let announcement = ConfigurationChanged {
+                                version: latest.version,
+                                position: latest.position,
+                                changes: visible,
+                            };
+                            seen = latest;
+                            // what only other companies' settings changed is not theirs to hear.
+                            if announcement.changes.is_empty() && !all.is_empty() {
+                                continue;
+                            }
+                            return Some((announcement, (state, progress, seen)));
+                        }
                     }
                 }
             },
         ))
     }
+}
+
+/// The configuration changes among `changes` that the actor may read: those of every company
+/// and those of the actor's companies.
+pub fn changes_seen(
+    actor: &Actor,
+    changes: impl IntoIterator<Item = domain::configuration::Change>,
+) -> Vec<ConfigurationChange> {
+    changes
+        .into_iter()
+        .filter(|change| change.seen_by(&actor.companies))
+        .map(Into::into)
+        .collect()
 }
 
 /// Whether a setting of `company` (`None`: every company's) is one the actor sees.
