@@ -1,7 +1,7 @@
 //! Over 600 lines: every route of the server, with the GraphQL-over-HTTP rules they share.
 //!
 //! The HTTP face of the server: GraphQL over HTTP (the GraphQL Foundation's specification) at
-//! `/graphql`, and GraphiQL there for a browser.
+//! `/graphql`, and GraphiQL there for a browser (its files under `/assets/`).
 //!
 //! - POST with `Content-Type: application/json` runs any operation; GET runs queries only
 //!   (a mutation over GET gets 405).
@@ -11,7 +11,6 @@
 //! - A malformed request (bad JSON, no query, variables that are not an object, a media type we
 //!   do not speak) gets a clear 4xx and runs nothing.
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{Executor, Response as GqlResponse, Variables};
@@ -21,7 +20,7 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE, USER_AGENT};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
@@ -31,6 +30,7 @@ use std::time::Duration;
 use tracing::Instrument;
 use uuid::Uuid;
 
+use crate::assets;
 use crate::graphql::{AppSchema, RequestContext};
 use crate::manager::{ManagerError, Server};
 
@@ -126,8 +126,10 @@ pub fn app(schema: AppSchema) -> Router {
             ),
         )
         .route("/", get(|| async { Redirect::temporary(GRAPHQL_PATH) }))
+        .route(assets::ASSETS_PATH, get(assets::asset))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(peer))
+        .layer(axum::middleware::from_fn(assets::security_headers))
         .with_state(schema)
 }
 
@@ -259,8 +261,10 @@ pub fn server_app(server: Arc<Server>) -> Router {
             "/metrics",
             get(|State(server): State<Arc<Server>>| crate::health::metrics(server)),
         )
+        .route(assets::ASSETS_PATH, get(assets::asset))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(peer))
+        .layer(axum::middleware::from_fn(assets::security_headers))
         .with_state(server)
 }
 
@@ -435,7 +439,7 @@ async fn graphql_get<E: Executor>(
         .is_some_and(|a| a.contains("text/html"));
     let params = params.ok().map(|Query(p)| p);
     if wants_html && params.as_ref().is_none_or(|p| p.query.is_none()) {
-        return Html(GraphiQLSource::build().endpoint(endpoint).finish()).into_response();
+        return assets::graphiql_page(endpoint).into_response();
     }
     let Some(media) = MediaType::negotiate(&headers) else {
         return not_acceptable();

@@ -2,6 +2,7 @@
 //! binary needs around them (configuration, PostgreSQL provisioning, the database manager,
 //! TLS). Tests build the same [`app`] and [`schema`] and talk to them without a socket.
 
+pub mod assets;
 pub mod cli;
 pub mod config;
 pub mod database;

@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod books;
+pub mod browser;
 pub mod wire;
 
 use std::path::PathBuf;
@@ -298,6 +299,15 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
+    /// The value of header `name`; empty when there is none.
+    pub fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
