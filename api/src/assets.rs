@@ -66,6 +66,15 @@ const CSS: &str = "text/css; charset=utf-8";
 const TEXT: &str = "text/plain; charset=utf-8";
 
 static ASSETS: &[Asset] = &[
+    asset!("client/index.html", "text/html; charset=utf-8"),
+    asset!("client/main.js", JS),
+    asset!("client/api.js", JS),
+    asset!("client/dom.js", JS),
+    asset!("client/fields.js", JS),
+    asset!("client/form.js", JS),
+    asset!("client/list.js", JS),
+    asset!("client/schema.js", JS),
+    asset!("client/style.css", CSS),
     asset!("graphiql.js", JS),
     asset!("graphiql.css", CSS),
     asset!("favicon.svg", "image/svg+xml"),
@@ -113,6 +122,11 @@ pub async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
     (headers, asset.body).into_response()
+}
+
+/// `GET /`: the web client's page (its scripts and styles under `/assets/client/`).
+pub async fn client_page(headers: HeaderMap) -> Response {
+    asset(Path("client/index.html".to_owned()), headers).await
 }
 
 /// GraphiQL's page for the GraphQL endpoint at `endpoint` (a path on this server), with the
@@ -195,6 +209,22 @@ mod tests {
         assert!(!page.contains("<script>x"), "{page}");
         assert!(page
             .contains("data-endpoint=\"/db/a&quot;&gt;&lt;script&gt;x&lt;/script&gt;/graphql\""));
+    }
+
+    #[test]
+    fn every_module_the_web_client_imports_is_served() {
+        let client = ASSETS.iter().filter(|a| a.name.starts_with("client/"));
+        for asset in client.filter(|a| a.name.ends_with(".js")) {
+            let text = String::from_utf8_lossy(asset.body);
+            for import in text.split("from \"./").skip(1) {
+                let name = format!("client/{}", &import[..import.find('"').unwrap_or(0)]);
+                assert!(
+                    ASSETS.iter().any(|a| a.name == name),
+                    "{} imports {name}, which is not served",
+                    asset.name
+                );
+            }
+        }
     }
 
     #[tokio::test]

@@ -20,7 +20,7 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE, USER_AGENT};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
@@ -125,7 +125,7 @@ pub fn app(schema: AppSchema) -> Router {
                 },
             ),
         )
-        .route("/", get(|| async { Redirect::temporary(GRAPHQL_PATH) }))
+        .route("/", get(assets::client_page))
         .route(assets::ASSETS_PATH, get(assets::asset))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(peer))
@@ -251,7 +251,7 @@ pub fn server_app(server: Arc<Server>) -> Router {
                 graphql_post(&manager, headers, body).await
             }),
         )
-        .route("/", get(|| async { Redirect::temporary(GRAPHQL_PATH) }))
+        .route("/", get(assets::client_page))
         .route("/healthz", get(crate::health::healthz))
         .route(
             "/readyz",

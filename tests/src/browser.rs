@@ -222,6 +222,77 @@ impl Browser {
         }
     }
 
+    /// Clicks the element `selector` finds (waiting up to 30 s for it to be there).
+    pub async fn click(&mut self, selector: &str) {
+        let found = format!("document.querySelector({})", json!(selector));
+        assert!(
+            self.wait_until(&found, Duration::from_secs(30)).await,
+            "nothing to click: {selector}"
+        );
+        self.eval(&format!("{found}.click()")).await;
+    }
+
+    /// Types `text` into the input `selector` finds, as a keyboard would (what it held is
+    /// selected first, so replaced).
+    pub async fn type_into(&mut self, selector: &str, text: &str) {
+        let found = format!("document.querySelector({})", json!(selector));
+        assert!(
+            self.wait_until(&found, Duration::from_secs(30)).await,
+            "no input to type into: {selector}"
+        );
+        self.eval(&format!(
+            "{found}.focus(); {found}.select && {found}.select()"
+        ))
+        .await;
+        self.call("Input.insertText", json!({ "text": text })).await;
+    }
+
+    /// Presses a key (`Enter`, `Tab`) in the focused element.
+    pub async fn press(&mut self, key: &str) {
+        let code = match key {
+            "Enter" => 13,
+            "Tab" => 9,
+            "Escape" => 27,
+            _ => 0,
+        };
+        for kind in ["keyDown", "keyUp"] {
+            let mut event = json!({ "type": kind, "key": key, "code": key,
+                                     "windowsVirtualKeyCode": code });
+            if kind == "keyDown" && key == "Enter" {
+                event["text"] = json!("\r");
+            }
+            self.call("Input.dispatchKeyEvent", event).await;
+        }
+    }
+
+    /// The text of the element `selector` finds; empty when there is none.
+    pub async fn text(&mut self, selector: &str) -> String {
+        let value = self
+            .eval(&format!(
+                "(document.querySelector({}) || {{}}).innerText || ''",
+                json!(selector)
+            ))
+            .await;
+        value.as_str().unwrap_or("").to_owned()
+    }
+
+    /// Signs in to the web client on its sign-in page (the server's own database) and waits
+    /// for its menus.
+    pub async fn sign_in(&mut self, login: &str, password: &str) {
+        self.type_into("input[name=login]", login).await;
+        self.type_into("input[name=password]", password).await;
+        self.press("Enter").await;
+        assert!(
+            self.wait_until(
+                "document.querySelector('nav.menu a')",
+                Duration::from_secs(30)
+            )
+            .await,
+            "signing in as {login} did not show the menus: {}",
+            self.text("body").await
+        );
+    }
+
     /// Every URL the tab has asked for since it started, in order.
     pub async fn requests(&mut self) -> Vec<String> {
         // a round trip first, so that every event sent before is in.

@@ -32,6 +32,8 @@ use tower::ServiceExt;
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 /// The password of the users [`TestApp::user`] creates.
 pub const USER_PASSWORD: &str = "user-password-for-tests";
+/// The master password of the server `TestApp::listen` starts.
+pub const MASTER_PASSWORD: &str = "master-password-for-tests";
 
 /// The URL of the test server's `postgres` database, set up once per process.
 fn server() -> PgConnectOptions {
@@ -341,6 +343,31 @@ impl TestApp {
         };
         app.admin_token = app.login("admin", ADMIN_PASSWORD).await;
         app
+    }
+
+    /// Serves this database on a port of 127.0.0.1 as `erp serve` does (the database at
+    /// `/graphql` and `/db/<name>/graphql`, the manager, the web client and GraphiQL) until the
+    /// test ends; returns the address (`http://127.0.0.1:<port>`).
+    pub async fn listen(&self) -> String {
+        let data_dir = std::env::temp_dir().join(format!("erp-served-{}", uuid::Uuid::new_v4()));
+        let (master, _) = api::manager::MasterPassword::open(&data_dir, Some(MASTER_PASSWORD))
+            .await
+            .unwrap();
+        let backend = Backend::start(self.db.pool.clone()).await.unwrap();
+        let server = api::manager::Server::new(
+            &TestDb::url_of(&self.db.name),
+            backend,
+            &data_dir,
+            Some(ADMIN_PASSWORD.to_owned()),
+            master,
+            api::graphql::Introspection::Anyone,
+        )
+        .unwrap();
+        let router = api::http::server_app(std::sync::Arc::new(server));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        address
     }
 
     /// Sends one HTTP request to the application.

@@ -3,42 +3,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
 use tests::browser::{screenshot_path, Browser};
-use tests::{TestApp, TestDb, ADMIN_PASSWORD};
-
-/// A server of one database and the manager, as `erp serve` runs it, listening on a port of
-/// 127.0.0.1; returns its address and the database's name.
-async fn served() -> (String, String, TestApp) {
-    let app = TestApp::new().await;
-    let data_dir = std::env::temp_dir().join(format!("erp-offline-{}", uuid::Uuid::new_v4()));
-    let (master, _) = api::manager::MasterPassword::open(&data_dir, Some("master-for-offline"))
-        .await
-        .unwrap();
-    let backend = api::Backend::start(app.db.pool.clone()).await.unwrap();
-    let server = api::manager::Server::new(
-        &TestDb::url_of(&app.db.name),
-        backend,
-        &data_dir,
-        Some(ADMIN_PASSWORD.to_owned()),
-        master,
-        api::graphql::Introspection::Anyone,
-    )
-    .unwrap();
-    let router = api::http::server_app(Arc::new(server));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    let name = app.db.name.clone();
-    (address, name, app)
-}
+use tests::{TestApp, ADMIN_PASSWORD};
 
 #[tokio::test]
 async fn every_page_draws_with_nothing_from_another_host() {
-    let (address, database, _app) = served().await;
+    let app = TestApp::new().await;
+    let address = app.listen().await;
+    let database = app.db.name.clone();
     let mut browser = Browser::start().await;
 
     // the recorder sees a request that leaves, and the resolver stops it: a control, so that
@@ -132,6 +107,37 @@ async fn every_page_draws_with_nothing_from_another_host() {
         );
         assert_eq!(browser.problems().await, Vec::<String>::new(), "{page}");
     }
+
+    // the web client: signed in, its menus drawn, a list read.
+    let before = browser.requests().await.len();
+    browser.goto(&format!("{address}/")).await;
+    browser.sign_in("admin", ADMIN_PASSWORD).await;
+    browser.click("a[data-view=partner]").await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('table.list')",
+                Duration::from_secs(30)
+            )
+            .await,
+        "the web client did not draw the partners' list"
+    );
+    let requests = browser.requests().await;
+    let elsewhere: Vec<&String> = requests[before..]
+        .iter()
+        .filter(|url| {
+            !url.starts_with(&format!("{address}/")) && !url.starts_with("ws://127.0.0.1")
+        })
+        .collect();
+    assert!(
+        elsewhere.is_empty(),
+        "the web client asked other hosts: {elsewhere:?}"
+    );
+    assert_eq!(
+        browser.problems().await,
+        Vec::<String>::new(),
+        "the web client"
+    );
 }
 
 #[tokio::test]

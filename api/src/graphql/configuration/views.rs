@@ -169,6 +169,15 @@ pub struct ViewSource {
     pub key: Option<String>,
 }
 
+/// What the signed-in user may do with a view's records (the rights on its model).
+#[derive(SimpleObject)]
+pub struct ViewAccess {
+    pub read: bool,
+    pub create: bool,
+    pub write: bool,
+    pub delete: bool,
+}
+
 /// Everything a client needs to show one model: its form, list, search and actions.
 #[derive(SimpleObject)]
 pub struct View {
@@ -181,6 +190,8 @@ pub struct View {
     pub model: ModelName,
     /// The GraphQL type of its records.
     pub type_name: String,
+    /// What the signed-in user may do with its records: a menu shows the views they may read.
+    pub access: ViewAccess,
     pub source: ViewSource,
     /// The field holding the record's state, if it has states.
     pub state_field: Option<String>,
@@ -235,6 +246,12 @@ fn view_of(view: &ViewSpec, settings: &Settings, actor: &Actor) -> View {
         module: view.module.to_owned(),
         model: view.model.into(),
         type_name: view.type_name.to_owned(),
+        access: ViewAccess {
+            read: actor.may(view.model, Right::Read),
+            create: actor.may(view.model, Right::Create),
+            write: actor.may(view.model, Right::Write),
+            delete: actor.may(view.model, Right::Delete),
+        },
         source: ViewSource {
             kind,
             one: one.map(str::to_owned),

@@ -1,0 +1,435 @@
+// A record's form, drawn from its view: groups of fields, lines as a table, the state's
+// actions as buttons; saved with the version it was read at, so that a change someone else
+// saved first is a clear conflict, not lost.
+
+import { h, show, uniqueId } from "./dom.js";
+import { format, input, inputValue, isNumeric, referenceKey, valueAt } from "./fields.js";
+import { named } from "./schema.js";
+
+/** Draws record `key` of `view` (a new one when `key` is null) into `root`. */
+export async function drawForm(app, root, view, key) {
+  const catalogue = app.catalogue;
+  let record = null;
+  if (key !== null || view.source.kind === "SINGLE") {
+    show(root, h("p", { class: "status", role: "status" }, "Loading…"));
+    try {
+      const data = await app.api.request(catalogue.oneQuery(view), key === null ? {} : { key });
+      record = view.source.kind === "RECORDS" ? data.record : data.configuration.record;
+    } catch (error) {
+      show(root, h("p", { class: "status error", role: "alert" }, error.message));
+      return;
+    }
+    if (!record) {
+      show(root, h("p", { class: "status error", role: "alert" }, `No such ${view.title.toLowerCase()}.`));
+      return;
+    }
+  }
+  const form = new RecordForm(app, view, record);
+  await form.loadOptions();
+  form.draw(root);
+}
+
+class RecordForm {
+  constructor(app, view, record) {
+    this.app = app;
+    this.view = view;
+    this.record = record;
+    this.isNew = record === null;
+    this.inputs = new Map();
+    this.lines = new Map();
+    this.options = new Map();
+  }
+
+  get catalogue() {
+    return this.app.catalogue;
+  }
+
+  get state() {
+    return this.record && this.view.stateField ? this.record[this.view.stateField] : null;
+  }
+
+  /** Whether `field` may be changed now. */
+  editable(field) {
+    if (field.readOnly) return false;
+    const mutation = this.isNew ? this.view.create : this.view.update;
+    const right = this.isNew ? this.view.access.create : this.view.access.write;
+    if (!mutation || !right) return false;
+    if (this.isNew) return true;
+    if (field.editableIn === null) return true;
+    return field.editableIn.includes(String(this.state));
+  }
+
+  /** The records editable references may point to (the first hundred of each). */
+  async loadOptions() {
+    const wanted = new Set();
+    const walk = (view, depth) => {
+      for (const field of this.catalogue.fields(view)) {
+        if (field.type === "MANY_TO_ONE" && field.relation) wanted.add(field.relation);
+        if (field.type === "ONE_TO_MANY" && depth < 1) {
+          const lines = this.catalogue.view(field.relation);
+          if (lines) walk(lines, depth + 1);
+        }
+      }
+    };
+    walk(this.view, 0);
+    for (const relation of wanted) {
+      this.options.set(relation, await this.app.loadOptions(relation));
+    }
+  }
+
+  draw(root) {
+    const view = this.view;
+    this.errors = h("div", { class: "form-errors", role: "alert" });
+    const title = this.isNew
+      ? `New ${view.title.replace(/s$/, "").toLowerCase()}`
+      : format(this.catalogue, null, this.recordTitle());
+    const groups = view.form.map((group) => this.group(group));
+    const canSave = !this.isNew ? view.update && view.access.write : view.create && view.access.create;
+    this.element = h(
+      "form",
+      {
+        class: "record",
+        "aria-label": title,
+        novalidate: true,
+        onsubmit: (event) => {
+          event.preventDefault();
+          this.save();
+        },
+      },
+      h(
+        "div",
+        { class: "title-bar" },
+        h("h1", {}, title),
+        this.state !== null && this.stateLabel()
+          ? h("span", { class: "badge state" }, this.stateLabel())
+          : null,
+      ),
+      h("div", { class: "actions", role: "toolbar", "aria-label": "Actions" }, this.actionButtons()),
+      this.errors,
+      groups,
+      h(
+        "div",
+        { class: "buttons" },
+        canSave ? h("button", { type: "submit", class: "primary" }, "Save") : null,
+        !this.isNew && view.source.kind !== "SINGLE"
+          ? h("a", { class: "button", href: `#/history/${view.name}/${encodeURIComponent(this.key())}` }, "History")
+          : null,
+        h("a", { class: "button", href: `#/list/${view.name}` }, "Back to the list"),
+      ),
+    );
+    show(root, this.element);
+    const first = this.element.querySelector("input:not([disabled]), select:not([disabled])");
+    if (first) first.focus();
+  }
+
+  key() {
+    const key = this.view.source.key || "id";
+    return this.record ? this.record[key] : null;
+  }
+
+  recordTitle() {
+    const { shown } = this.catalogue.display(this.view);
+    return (this.record && (this.record[shown] || this.record[this.view.source.key || "id"])) || this.view.title;
+  }
+
+  /** The record's state as a badge's text; null for none (a boolean state that is false). */
+  stateLabel() {
+    const field = this.catalogue.fields(this.view).find((f) => f.name === this.view.stateField);
+    if (!field && typeof this.state === "boolean") {
+      const name = this.view.stateField.replace(/([a-z])([A-Z])/g, "$1 $2");
+      return this.state ? name.charAt(0).toUpperCase() + name.slice(1) : null;
+    }
+    return format(this.catalogue, field, this.state);
+  }
+
+  group(group) {
+    return h(
+      "fieldset",
+      { class: "group" },
+      group.title ? h("legend", {}, group.title) : null,
+      group.fields.map((field) =>
+        field.type === "ONE_TO_MANY" ? this.linesTable(field) : this.field(field),
+      ),
+    );
+  }
+
+  field(field) {
+    const id = uniqueId(`field-${field.name.replace(/\./g, "-")}`);
+    const value = this.record ? valueAt(this.record, field.name) : null;
+    const editable = this.editable(field);
+    let control;
+    if (editable) {
+      control = input(this.catalogue, field, value, {
+        id,
+        options: this.options.get(field.relation),
+      });
+      this.inputs.set(field.name, { field, element: control });
+    } else {
+      control = h("output", { id, class: isNumeric(field) ? "number" : null }, format(this.catalogue, field, value));
+    }
+    return h(
+      "div",
+      { class: "field", "data-field": field.name },
+      h("label", { for: id }, field.label, field.required && editable ? h("span", { class: "required", "aria-hidden": "true" }, " *") : null),
+      control,
+      field.help ? h("small", { class: "help" }, field.help) : null,
+      h("span", { class: "field-error", id: `${id}-error` }),
+    );
+  }
+
+  /** A field's lines: a table, with inputs while they can be changed. */
+  linesTable(field) {
+    const view = this.catalogue.view(field.relation);
+    const editable = this.editable(field);
+    const columns = this.catalogue.fields(view).filter((f) => editable ? !f.readOnly : true);
+    const body = h("tbody");
+    const rows = [];
+    const addRow = (line) => {
+      const cells = new Map();
+      const row = h(
+        "tr",
+        {},
+        columns.map((column) => {
+          const id = uniqueId(`line-${column.name}`);
+          const value = line ? valueAt(line, column.name) : null;
+          if (!editable) {
+            return h("td", { class: isNumeric(column) ? "number" : null }, format(this.catalogue, column, value));
+          }
+          const control = input(this.catalogue, column, value, {
+            id,
+            options: this.options.get(column.relation),
+          });
+          control.setAttribute("aria-label", column.label);
+          cells.set(column.name, { field: column, element: control });
+          return h("td", {}, control);
+        }),
+        editable
+          ? h(
+              "td",
+              {},
+              h(
+                "button",
+                {
+                  type: "button",
+                  class: "link",
+                  "aria-label": "Remove the line",
+                  onclick: () => {
+                    row.remove();
+                    rows.splice(rows.indexOf(cells), 1);
+                  },
+                },
+                "✕",
+              ),
+            )
+          : null,
+      );
+      rows.push(cells);
+      body.append(row);
+    };
+    for (const line of (this.record && valueAt(this.record, field.name)) || []) addRow(line);
+    if (editable && rows.length === 0) addRow(null);
+    if (editable) this.lines.set(field.name, { field, rows });
+    const errorId = uniqueId("lines-error");
+    return h(
+      "div",
+      { class: "field lines", "data-field": field.name },
+      h("span", { class: "label" }, field.label),
+      h(
+        "table",
+        { class: "list", "aria-label": field.label },
+        h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, c.label)), editable ? h("th") : null)),
+        body,
+      ),
+      editable
+        ? h("button", { type: "button", onclick: () => addRow(null) }, "Add a line")
+        : null,
+      h("span", { class: "field-error", id: errorId }),
+    );
+  }
+
+  /** The input of the create or update mutation: what the form holds. */
+  collect(inputType) {
+    const schema = this.catalogue.schema;
+    const input = {};
+    const put = (target, type, path, value) => {
+      const steps = path.split(".");
+      let at = target;
+      let atType = type;
+      for (let i = 0; i < steps.length - 1; i += 1) {
+        const def = schema.field(atType, steps[i]);
+        if (!def) return;
+        atType = named(def.type);
+        at[steps[i]] = at[steps[i]] || {};
+        at = at[steps[i]];
+      }
+      if (schema.field(atType, steps[steps.length - 1])) at[steps[steps.length - 1]] = value;
+    };
+    const valueOf = ({ field, element }) => {
+      const value = inputValue(field, element);
+      return field.type === "MANY_TO_ONE" ? referenceKey(this.catalogue, field.relation, value) : value;
+    };
+    for (const [name, entry] of this.inputs) {
+      const value = valueOf(entry);
+      if (this.isNew && (value === null || (Array.isArray(value) && !value.length))) continue;
+      put(input, inputType, name, value);
+    }
+    for (const [name, { rows }] of this.lines) {
+      const def = schema.field(inputType, name);
+      if (!def) continue;
+      const lineType = named(def.type);
+      input[name] = rows.map((cells) => {
+        const line = {};
+        for (const [column, entry] of cells) {
+          const value = valueOf(entry);
+          if (value !== null) put(line, lineType, column, value);
+        }
+        return line;
+      });
+    }
+    if (!this.isNew) {
+      const key = this.view.source.key || "id";
+      if (schema.field(inputType, key)) input[key] = this.key();
+      if (schema.field(inputType, "expectedVersion") && this.record.version !== undefined) {
+        input.expectedVersion = this.record.version;
+      }
+    }
+    return input;
+  }
+
+  async save() {
+    const name = this.isNew ? this.view.create : this.view.update;
+    const mutation = this.catalogue.mutation(this.view, name);
+    if (!mutation) return;
+    // a required field left empty is said at once, next to it; nothing is sent.
+    const missing = [...this.inputs.values()]
+      .filter(({ field, element }) => field.required && field.type !== "BOOLEAN")
+      .filter(({ field, element }) => {
+        const value = inputValue(field, element);
+        return value === null || (Array.isArray(value) && value.length === 0);
+      })
+      .map(({ field }) => ({ field: ["input", ...field.name.split(".")], message: `${field.label} is required.`, code: "REQUIRED" }));
+    if (missing.length) {
+      this.clearErrors();
+      this.showErrors(missing);
+      return;
+    }
+    await this.run(mutation, this.collect(mutation.input), "Saved.");
+  }
+
+  async run(mutation, input, done) {
+    this.clearErrors();
+    let result;
+    try {
+      result = (await this.app.api.request(mutation.text, { input })).result;
+    } catch (error) {
+      this.showErrors([{ field: null, message: error.message, code: error.code }]);
+      return;
+    }
+    if (result.userErrors.length) {
+      this.showErrors(result.userErrors);
+      return;
+    }
+    this.app.notify(done);
+    if (result.record) {
+      const key = result.record[this.view.source.key || "id"];
+      if (this.isNew || key !== this.key()) {
+        window.location.hash = `#/form/${this.view.name}/${encodeURIComponent(key)}`;
+        return;
+      }
+      this.record = result.record;
+    }
+    this.app.refresh();
+  }
+
+  clearErrors() {
+    show(this.errors);
+    for (const element of this.element.querySelectorAll(".field-error")) element.textContent = "";
+    for (const element of this.element.querySelectorAll("[aria-invalid]")) element.removeAttribute("aria-invalid");
+  }
+
+  /** Each error next to the field it names (`["input", "address", "city"]`), or on top. */
+  showErrors(errors) {
+    const general = [];
+    for (const error of errors) {
+      const path = (error.field || []).filter((p) => p !== "input");
+      const name = path.filter((p) => !/^\d+$/.test(p)).join(".");
+      let container = name && (
+        this.element.querySelector(`[data-field="${CSS.escape(name)}"]`) ||
+        this.element.querySelector(`[data-field="${CSS.escape(path[0] || "")}"]`)
+      );
+      if (error.code === "STALE_VERSION" || error.code === "CONFLICT") container = null;
+      if (container) {
+        const slot = container.querySelector(".field-error");
+        slot.textContent = error.message;
+        const control = container.querySelector("input, select");
+        if (control) control.setAttribute("aria-invalid", "true");
+      } else {
+        general.push(error);
+      }
+    }
+    show(
+      this.errors,
+      general.map((error) =>
+        h(
+          "p",
+          { class: "error" },
+          error.code === "STALE_VERSION"
+            ? [
+                "Someone else saved this record after you opened it: ",
+                error.message,
+                " ",
+                h("button", { type: "button", onclick: () => this.app.refresh() }, "Reload it"),
+              ]
+            : error.message,
+        ),
+      ),
+    );
+    const invalid = this.element.querySelector("[aria-invalid]");
+    if (invalid) invalid.focus();
+  }
+
+  /** The actions the record's state allows, as buttons (those the user may not do, disabled). */
+  actionButtons() {
+    if (this.isNew) return [];
+    return this.view.actions
+      .filter((action) => !action.states.length || action.states.includes(String(this.state)))
+      .map((action) =>
+        h(
+          "button",
+          {
+            type: "button",
+            disabled: !action.allowed,
+            title: action.allowed ? null : "You do not have the rights this needs.",
+            onclick: () => this.act(action),
+          },
+          action.label,
+        ),
+      );
+  }
+
+  /** Runs an action: its mutation with the record's key and version, and what else it needs. */
+  async act(action) {
+    const mutation = this.catalogue.mutation(this.view, action.mutation);
+    if (!mutation) return;
+    const schema = this.catalogue.schema;
+    const input = {};
+    const key = this.view.source.key || "id";
+    if (schema.field(mutation.input, key)) input[key] = this.key();
+    if (schema.field(mutation.input, "expectedVersion")) input.expectedVersion = this.record.version;
+    const needs = missingInputs(schema, mutation.input, input);
+    if (needs.length) {
+      const asked = await this.app.ask(action.label, needs, this.record);
+      if (!asked) return;
+      Object.assign(input, asked);
+    }
+    await this.run(mutation, input, `${action.label}: done.`);
+  }
+}
+
+/** The required fields of `inputType` that `input` does not have yet. */
+function missingInputs(schema, inputType, input) {
+  const type = schema.types.get(inputType);
+  return (type.inputFields || []).filter(
+    (f) => f.type.kind === "NON_NULL" && !(f.name in input),
+  );
+}

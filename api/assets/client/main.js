@@ -1,0 +1,423 @@
+// The web client: sign in to a database, menus from the installed modules and the user's
+// rights, and every list and form drawn from the view definitions the API serves. It listens
+// to configuration changes, so a renamed label, a module installed or a right removed shows at
+// once, without a reload.
+
+import { Api, ApiError } from "./api.js";
+import { h, show, uniqueId } from "./dom.js";
+import { drawForm } from "./form.js";
+import { drawList } from "./list.js";
+import { Catalogue, Schema, named } from "./schema.js";
+import { referenceText } from "./fields.js";
+
+const VIEWS = `{ configurationVersion views {
+  name title module model typeName stateField create update
+  access { read create write delete }
+  source { kind one list key }
+  form { title fields { name label defaultLabel type required readOnly editableIn widget
+         selection { value label } relation help } }
+  list { columns { field label } defaultOrder fixed { field value } }
+  search { name label type selection { value label } relation }
+  actions { name label mutation states right allowed } } }`;
+
+const ME = "{ me { login name companies company } workingCompany }";
+
+class App {
+  constructor(root) {
+    this.root = root;
+    this.api = null;
+    this.schema = null;
+    this.catalogue = null;
+    this.me = null;
+    this.listStates = new Map();
+    this.optionCache = new Map();
+    this.stopListening = null;
+    window.addEventListener("hashchange", () => this.route());
+  }
+
+  async start() {
+    const saved = sessionStorage.getItem("erp.session");
+    if (saved) {
+      try {
+        const { database, token, company } = JSON.parse(saved);
+        this.api = new Api(database);
+        this.api.token = token;
+        this.api.company = company || null;
+        await this.load();
+        return;
+      } catch {
+        sessionStorage.removeItem("erp.session");
+      }
+    }
+    this.signInPage();
+  }
+
+  /** The sign-in page: the database, the login and the password. */
+  signInPage(message) {
+    if (this.stopListening) this.stopListening();
+    this.api = null;
+    const ids = { database: uniqueId("database"), login: uniqueId("login"), password: uniqueId("password") };
+    const error = h("p", { class: "error", role: "alert" }, message || "");
+    const form = h(
+      "form",
+      {
+        class: "sign-in",
+        "aria-label": "Sign in",
+        onsubmit: async (event) => {
+          event.preventDefault();
+          const button = form.querySelector("button");
+          button.disabled = true;
+          error.textContent = "";
+          try {
+            await this.signIn(
+              form.elements.database.value.trim(),
+              form.elements.login.value.trim(),
+              form.elements.password.value,
+            );
+          } catch (e) {
+            error.textContent = e.message;
+            button.disabled = false;
+          }
+        },
+      },
+      h("h1", {}, "Sign in"),
+      h("label", { for: ids.database }, "Database"),
+      h("input", {
+        id: ids.database,
+        name: "database",
+        autocomplete: "off",
+        placeholder: "the server's own",
+        value: new URLSearchParams(window.location.search).get("db") || "",
+      }),
+      h("label", { for: ids.login }, "Login"),
+      h("input", { id: ids.login, name: "login", autocomplete: "username", required: true }),
+      h("label", { for: ids.password }, "Password"),
+      h("input", { id: ids.password, name: "password", type: "password", autocomplete: "current-password", required: true }),
+      error,
+      h("button", { type: "submit", class: "primary" }, "Sign in"),
+    );
+    show(this.root, h("main", { class: "centered" }, form));
+    form.elements.login.focus();
+  }
+
+  async signIn(database, login, password) {
+    const api = new Api(database);
+    const data = await api.request(
+      `mutation($input: LoginInput!) { login(input: $input) { token userErrors { message } } }`,
+      { input: { login, password } },
+    );
+    if (data.login.userErrors.length) throw new ApiError(data.login.userErrors[0].message);
+    api.token = data.login.token;
+    this.api = api;
+    this.save();
+    await this.load();
+  }
+
+  save() {
+    sessionStorage.setItem(
+      "erp.session",
+      JSON.stringify({ database: this.api.database, token: this.api.token, company: this.api.company }),
+    );
+  }
+
+  signOut() {
+    const api = this.api;
+    sessionStorage.removeItem("erp.session");
+    if (api) api.request("mutation { logout { loggedOut } }").catch(() => {});
+    this.signInPage();
+  }
+
+  /** Reads who is signed in, the schema and the views; then draws the page and listens. */
+  async load() {
+    const me = await this.api.request(ME);
+    this.me = { ...me.me, working: me.workingCompany };
+    if (!this.schema) this.schema = await Schema.load(this.api);
+    await this.loadViews();
+    this.layout();
+    this.listen();
+    this.route();
+  }
+
+  async loadViews() {
+    const data = await this.api.request(VIEWS);
+    this.version = data.configurationVersion;
+    this.catalogue = new Catalogue(this.schema, data.views);
+    this.optionCache.clear();
+  }
+
+  /** Configuration changes redraw the menus and the page at once. */
+  listen() {
+    if (this.stopListening) this.stopListening();
+    this.stopListening = this.api.subscribe(
+      "subscription { configurationChanged { version changes { area key } } }",
+      async (data) => {
+        try {
+          await this.loadViews();
+          this.drawMenu();
+          this.notify("The configuration changed: the screens show it.");
+          this.route();
+        } catch (error) {
+          this.failed(error);
+        }
+      },
+    );
+  }
+
+  layout() {
+    this.menu = h("nav", { class: "menu", "aria-label": "Menu" });
+    this.main = h("main", { class: "page", tabindex: "-1" });
+    this.notice = h("div", { class: "notice", role: "status", "aria-live": "polite" });
+    const companies = this.me.companies || [];
+    const switcher =
+      companies.length > 1
+        ? h(
+            "select",
+            {
+              "aria-label": "Company",
+              onchange: (event) => {
+                this.api.company = event.target.value;
+                this.save();
+                this.optionCache.clear();
+                this.listen();
+                this.route();
+              },
+            },
+            companies.map((c) => h("option", { value: c, selected: c === (this.api.company || this.me.working) }, c)),
+          )
+        : null;
+    show(
+      this.root,
+      h(
+        "header",
+        { class: "top" },
+        h("a", { class: "brand", href: "#/" }, "ERP"),
+        h("span", { class: "database" }, this.api.database || "default database"),
+        switcher,
+        h("span", { class: "user" }, this.me.name || this.me.login),
+        h("button", { type: "button", onclick: () => this.signOut() }, "Sign out"),
+      ),
+      h("div", { class: "body" }, this.menu, this.main),
+      this.notice,
+    );
+    this.drawMenu();
+  }
+
+  /** The menus: each installed module's views the user may read. */
+  drawMenu() {
+    const modules = new Map();
+    for (const view of this.catalogue.views.values()) {
+      if (view.source.kind === "LINES" || !view.access.read) continue;
+      if (!modules.has(view.module)) modules.set(view.module, []);
+      modules.get(view.module).push(view);
+    }
+    show(
+      this.menu,
+      [...modules].map(([module, views]) =>
+        h(
+          "section",
+          {},
+          h("h2", {}, module),
+          h(
+            "ul",
+            {},
+            views.map((view) =>
+              h(
+                "li",
+                {},
+                h(
+                  "a",
+                  {
+                    href: view.source.kind === "SINGLE" ? `#/form/${view.name}` : `#/list/${view.name}`,
+                    "data-view": view.name,
+                  },
+                  view.title,
+                ),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  /** Draws the page the address names. */
+  async route() {
+    if (!this.api || !this.catalogue) return;
+    const [, page, name, ...rest] = window.location.hash.replace(/^#/, "").split("/");
+    const view = name ? this.catalogue.view(decodeURIComponent(name)) : null;
+    for (const link of this.menu.querySelectorAll("a")) {
+      link.toggleAttribute("aria-current", link.dataset.view === (view && view.name));
+    }
+    try {
+      if (!page) {
+        show(
+          this.main,
+          h("h1", {}, `Welcome, ${this.me.name || this.me.login}`),
+          h("p", {}, "Pick a list in the menu."),
+        );
+      } else if (!view) {
+        show(this.main, h("p", { class: "error", role: "alert" }, "This screen is not installed."));
+      } else if (page === "list") {
+        await drawList(this, this.main, view, this.listStates.get(view.name) || {});
+      } else if (page === "form") {
+        const key = rest.length ? decodeURIComponent(rest.join("/")) : null;
+        await drawForm(this, this.main, view, key);
+      } else if (page === "new") {
+        await drawForm(this, this.main, view, null);
+      } else {
+        show(this.main, h("p", { class: "error", role: "alert" }, "There is no such page."));
+      }
+    } catch (error) {
+      this.failed(error);
+    }
+  }
+
+  /** Goes to the list of the current view in `state` (its filters, sort and page). */
+  go(state) {
+    const [, , name] = window.location.hash.replace(/^#/, "").split("/");
+    this.listStates.set(decodeURIComponent(name), state);
+    this.route();
+  }
+
+  refresh() {
+    this.optionCache.clear();
+    this.route();
+  }
+
+  failed(error) {
+    if (error instanceof ApiError && error.code === "UNAUTHENTICATED") {
+      sessionStorage.removeItem("erp.session");
+      this.signInPage("Your session has ended: sign in again.");
+      return;
+    }
+    show(this.main, h("p", { class: "error", role: "alert" }, error.message));
+  }
+
+  notify(message) {
+    if (!this.notice) return;
+    this.notice.textContent = message;
+    clearTimeout(this.noticeTimer);
+    this.noticeTimer = setTimeout(() => {
+      this.notice.textContent = "";
+    }, 4000);
+  }
+
+  /** The records a reference to view `relation` may pick (the first hundred), cached. */
+  async loadOptions(relation) {
+    if (!relation) return [];
+    if (this.optionCache.has(relation)) return this.optionCache.get(relation);
+    const view = this.catalogue.view(relation);
+    const options = [];
+    if (view && view.access.read && (view.source.kind === "RECORDS" || view.source.kind === "CONFIGURATION")) {
+      const { key, shown } = this.catalogue.display(view);
+      const field = this.catalogue.listField(view);
+      const where = this.catalogue.whereType(view);
+      const fixed = {};
+      for (const f of view.list.fixed) fixed[f.field] = f.value;
+      const args = ["first: 100"];
+      if (where && Object.keys(fixed).length) args.push("where: $where");
+      const fields = [...new Set([key, shown])].filter((f) => this.schema.field(view.typeName, f));
+      const page = `${field.name}(${args.join(", ")}) { nodes { ${fields.join(" ")} } }`;
+      const vars = args.length > 1 ? `($where: ${where})` : "";
+      const query = view.source.kind === "CONFIGURATION"
+        ? `query${vars} { configuration { ${page} } }`
+        : `query${vars} { ${page} }`;
+      try {
+        const data = await this.api.request(query, args.length > 1 ? { where: fixed } : {});
+        const nodes = view.source.kind === "CONFIGURATION" ? data.configuration[field.name].nodes : data[field.name].nodes;
+        for (const node of nodes) {
+          options.push({ key: node[key], text: referenceText(this.catalogue, relation, node) });
+        }
+      } catch {
+        // a list the user may not read offers nothing to pick.
+      }
+    }
+    this.optionCache.set(relation, options);
+    return options;
+  }
+
+  optionsOf(relation) {
+    return this.optionCache.get(relation) || [];
+  }
+
+  /**
+   * Asks for what an action needs beyond the record (`needs`: input fields): a dialog with one
+   * input each; lines (a list of `{ line, quantity }`) one row per line of the record. Resolves
+   * to the values, or null when cancelled.
+   */
+  ask(title, needs, record) {
+    return new Promise((resolve) => {
+      const controls = [];
+      const body = needs.map((need) => {
+        const type = named(need.type);
+        const inputType = this.schema.types.get(type);
+        if (inputType && inputType.kind === "INPUT_OBJECT" && record && Array.isArray(record.lines)) {
+          const rows = record.lines.map((line) => {
+            const remaining = remainingOf(line);
+            const id = uniqueId("ask-line");
+            const element = h("input", { id, inputmode: "decimal", value: remaining });
+            controls.push({ need, line, element });
+            return h("tr", {}, h("td", {}, h("label", { for: id }, line.description || `Line ${line.line}`)), h("td", {}, element));
+          });
+          return h("fieldset", {}, h("legend", {}, need.name), h("table", {}, h("tbody", {}, rows)));
+        }
+        const id = uniqueId(`ask-${need.name}`);
+        const element = h("input", {
+          id,
+          name: need.name,
+          type: type === "NaiveDate" ? "date" : "text",
+          required: true,
+        });
+        controls.push({ need, element });
+        return h("div", { class: "field" }, h("label", { for: id }, need.name), element);
+      });
+      const dialog = h(
+        "dialog",
+        { "aria-label": title },
+        h(
+          "form",
+          {
+            method: "dialog",
+            onsubmit: (event) => {
+              event.preventDefault();
+              const values = {};
+              for (const { need, line, element } of controls) {
+                if (line) {
+                  values[need.name] = values[need.name] || [];
+                  if (element.value.trim() !== "" && Number(element.value) !== 0) {
+                    values[need.name].push({ line: line.line, quantity: element.value.trim() });
+                  }
+                } else {
+                  values[need.name] = element.value.trim();
+                }
+              }
+              dialog.close();
+              dialog.remove();
+              resolve(values);
+            },
+          },
+          h("h2", {}, title),
+          body,
+          h(
+            "div",
+            { class: "buttons" },
+            h("button", { type: "submit", class: "primary" }, title),
+            h("button", { type: "button", onclick: () => { dialog.close(); dialog.remove(); resolve(null); } }, "Cancel"),
+          ),
+        ),
+      );
+      document.body.append(dialog);
+      dialog.showModal();
+    });
+  }
+}
+
+/** What is left to deliver of an order line. */
+function remainingOf(line) {
+  const quantity = Number(line.quantity || 0);
+  const delivered = Number(line.delivered || 0);
+  return String(Math.max(quantity - delivered, 0));
+}
+
+const app = new App(document.getElementById("app"));
+app.start().catch((error) => app.signInPage(error.message));

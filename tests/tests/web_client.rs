@@ -1,0 +1,139 @@
+//! The web client (issue 19) in a real headless Chromium: signed in, lists and forms drawn from
+//! the view definitions, edited with the record's version, and never stale.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use serde_json::json;
+use tests::browser::{screenshot_path, Browser};
+use tests::{TestApp, ADMIN_PASSWORD};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// The web client of a new database, signed in as `admin`.
+async fn signed_in() -> (TestApp, Browser) {
+    let app = TestApp::new().await;
+    let address = app.listen().await;
+    let mut browser = Browser::start().await;
+    browser.goto(&format!("{address}/")).await;
+    browser.sign_in("admin", ADMIN_PASSWORD).await;
+    (app, browser)
+}
+
+#[tokio::test]
+async fn a_person_signs_in_and_creates_a_partner_through_the_form() {
+    let (app, mut browser) = signed_in().await;
+    // a wrong password says so, on the sign-in page.
+    browser.click("header button").await;
+    browser.type_into("input[name=login]", "admin").await;
+    browser
+        .type_into("input[name=password]", "not the password")
+        .await;
+    browser.press("Enter").await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('form.sign-in [role=alert]').innerText.length > 0",
+                WAIT
+            )
+            .await
+    );
+    browser
+        .screenshot(&screenshot_path("client-wrong-password"))
+        .await;
+    browser
+        .type_into("input[name=password]", ADMIN_PASSWORD)
+        .await;
+    browser.press("Enter").await;
+    assert!(
+        browser
+            .wait_until("document.querySelector('nav.menu a')", WAIT)
+            .await
+    );
+
+    browser.click("a[data-view=partner]").await;
+    browser.click("a.button.primary").await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('form.record [data-field=name] input')",
+                WAIT
+            )
+            .await
+    );
+    // the required name left out: the error is next to the field, and nothing is written.
+    let events = app.event_count().await;
+    browser
+        .type_into("[data-field=email] input", "info@agrolait.example")
+        .await;
+    browser.click("form.record button[type=submit]").await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('[data-field=name] .field-error').innerText.length > 0",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("form.record").await
+    );
+    browser
+        .screenshot(&screenshot_path("client-partner-error"))
+        .await;
+    assert_eq!(app.event_count().await, events);
+
+    browser
+        .type_into("[data-field=name] input", "Agrolait")
+        .await;
+    browser
+        .type_into("[data-field='address.city'] input", "Wavre")
+        .await;
+    browser.click("[data-field=isCustomer] input").await;
+    browser.click("form.record button[type=submit]").await;
+    assert!(
+        browser
+            .wait_until("location.hash.startsWith('#/form/partner/')", WAIT)
+            .await,
+        "{}",
+        browser.text("form.record").await
+    );
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('form.record h1').innerText === 'Agrolait'",
+                WAIT
+            )
+            .await
+    );
+    browser.screenshot(&screenshot_path("client-partner")).await;
+
+    // the API has it, as typed.
+    let partners = app
+        .graphql(
+            "{ partners(first: 10) { nodes { name email isCustomer address { city } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        partners["partners"]["nodes"],
+        json!([{ "name": "Agrolait", "email": "info@agrolait.example", "isCustomer": true,
+                 "address": { "city": "Wavre" } }])
+    );
+    // and the list shows it.
+    browser.click("a[data-view=partner]").await;
+    assert!(
+        browser
+            .wait_until(
+                "[...document.querySelectorAll('table.list tbody tr')].some(r => r.innerText.includes('Agrolait'))",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    browser
+        .screenshot(&screenshot_path("client-partners"))
+        .await;
+    assert_eq!(browser.problems().await, Vec::<String>::new());
+}
