@@ -137,3 +137,152 @@ async fn a_person_signs_in_and_creates_a_partner_through_the_form() {
         .await;
     assert_eq!(browser.problems().await, Vec::<String>::new());
 }
+
+/// Creates partner `name` through the API; returns its id.
+async fn partner(app: &TestApp, name: &str) -> String {
+    let made = app
+        .graphql(
+            "mutation($name: String!) { createPartner(input: { name: $name, isCustomer: true }) {
+                partner { id } userErrors { message } } }",
+            json!({ "name": name }),
+        )
+        .await;
+    made["createPartner"]["partner"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_form_saved_by_someone_else_first_is_a_clear_conflict_and_nothing_is_lost() {
+    let (app, mut browser) = signed_in().await;
+    let id = partner(&app, "Agrolait").await;
+    browser
+        .eval(&format!("location.hash = '#/form/partner/{id}'"))
+        .await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('form.record h1')?.innerText === 'Agrolait'",
+                WAIT
+            )
+            .await
+    );
+    // someone else renames it while the form is open.
+    let renamed = app
+        .graphql(
+            "mutation($id: ID!) { updatePartner(input: { id: $id, name: \"Agrolait SA\" }) {
+                userErrors { message } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(renamed["updatePartner"]["userErrors"], json!([]));
+    browser
+        .type_into("[data-field=name] input", "Agrolait NV")
+        .await;
+    browser.click("form.record button[type=submit]").await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('.form-errors').innerText.includes('changed by someone else')",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("form.record").await
+    );
+    browser
+        .screenshot(&screenshot_path("client-conflict"))
+        .await;
+    // the other change stands; reloading shows it.
+    let now = app
+        .graphql(
+            "query($id: ID!) { partner(id: $id) { name } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(now["partner"]["name"], "Agrolait SA");
+    browser.click(".form-errors button").await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('[data-field=name] input')?.value === 'Agrolait SA'",
+                WAIT
+            )
+            .await
+    );
+    // saved on the fresh form, it goes through.
+    browser
+        .type_into("[data-field=name] input", "Agrolait NV")
+        .await;
+    browser.click("form.record button[type=submit]").await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('form.record h1')?.innerText === 'Agrolait NV'",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("form.record").await
+    );
+    let now = app
+        .graphql(
+            "query($id: ID!) { partner(id: $id) { name } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(now["partner"]["name"], "Agrolait NV");
+}
+
+#[tokio::test]
+async fn a_label_renamed_shows_in_an_open_browser_without_a_reload() {
+    let (app, mut browser) = signed_in().await;
+    let id = partner(&app, "Agrolait").await;
+    browser
+        .eval(&format!("location.hash = '#/form/partner/{id}'"))
+        .await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('[data-field=vat] label')?.innerText.startsWith('Tax ID')",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("form.record").await
+    );
+    // what a reload would forget: a value typed in, not saved yet.
+    browser.eval("window.__not_reloaded = true").await;
+    browser
+        .type_into("[data-field=phone] input", "+32 10 00 00 00")
+        .await;
+    let renamed = app
+        .graphql(
+            "mutation { setLabel(input: { form: \"partner\", field: \"vat\", label: \"VAT number\" }) {
+                userErrors { message } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(renamed["setLabel"]["userErrors"], json!([]));
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('[data-field=vat] label')?.innerText.startsWith('VAT number')",
+                Duration::from_secs(2)
+            )
+            .await,
+        "the label was not renamed in time: {}",
+        browser.text("form.record").await
+    );
+    assert_eq!(browser.eval("window.__not_reloaded").await, json!(true));
+    assert_eq!(
+        browser
+            .eval("document.querySelector('[data-field=phone] input').value")
+            .await,
+        json!("+32 10 00 00 00")
+    );
+    browser
+        .screenshot(&screenshot_path("client-label-renamed"))
+        .await;
+}

@@ -27,6 +27,7 @@ export async function drawForm(app, root, view, key) {
   const form = new RecordForm(app, view, record);
   await form.loadOptions();
   form.draw(root);
+  return form;
 }
 
 class RecordForm {
@@ -117,9 +118,23 @@ class RecordForm {
         h("a", { class: "button", href: `#/list/${view.name}` }, "Back to the list"),
       ),
     );
+    // typed-in values are not thrown away when the configuration changes meanwhile.
+    this.element.addEventListener("input", () => {
+      this.dirty = true;
+    });
     show(root, this.element);
     const first = this.element.querySelector("input:not([disabled]), select:not([disabled])");
     if (first) first.focus();
+  }
+
+  /** Shows `view`'s labels (renamed since the form was drawn) without touching its values. */
+  relabel(view) {
+    this.view = { ...this.view, form: view.form, actions: view.actions, title: view.title };
+    for (const field of this.catalogue.fields(view)) {
+      const container = this.element.querySelector(`[data-field="${CSS.escape(field.name)}"]`);
+      const label = container && container.querySelector(":scope > label, :scope > .label");
+      if (label) label.firstChild.textContent = field.label;
+    }
   }
 
   key() {
@@ -375,9 +390,7 @@ class RecordForm {
           { class: "error" },
           error.code === "STALE_VERSION"
             ? [
-                "Someone else saved this record after you opened it: ",
-                error.message,
-                " ",
+                `Not saved: ${error.message} `,
                 h("button", { type: "button", onclick: () => this.app.refresh() }, "Reload it"),
               ]
             : error.message,

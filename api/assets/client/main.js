@@ -155,7 +155,13 @@ class App {
           await this.loadViews();
           this.drawMenu();
           this.notify("The configuration changed: the screens show it.");
-          this.route();
+          const form = this.currentForm;
+          const view = form && this.catalogue.view(form.view.name);
+          if (form && form.dirty && view) {
+            form.relabel(view);
+          } else {
+            this.route();
+          }
         } catch (error) {
           this.failed(error);
         }
@@ -248,6 +254,7 @@ class App {
     for (const link of this.menu.querySelectorAll("a")) {
       link.toggleAttribute("aria-current", link.dataset.view === (view && view.name));
     }
+    this.currentForm = null;
     try {
       if (!page) {
         show(
@@ -261,9 +268,9 @@ class App {
         await drawList(this, this.main, view, this.listStates.get(view.name) || {});
       } else if (page === "form") {
         const key = rest.length ? decodeURIComponent(rest.join("/")) : null;
-        await drawForm(this, this.main, view, key);
+        this.currentForm = await drawForm(this, this.main, view, key);
       } else if (page === "new") {
-        await drawForm(this, this.main, view, null);
+        this.currentForm = await drawForm(this, this.main, view, null);
       } else {
         show(this.main, h("p", { class: "error", role: "alert" }, "There is no such page."));
       }
