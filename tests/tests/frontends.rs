@@ -1255,7 +1255,8 @@ const VIEWS: &str = "{ configurationVersion views {
     form { title fields { name label defaultLabel type required readOnly editableIn widget selection { value label } relation help } }
     list { columns { field label } defaultOrder fixed { field value } }
     search { name label type selection { value } relation }
-    actions { name label mutation states right alsoNeeds { model right } allowed } } }";
+    actions { name label mutation states right alsoNeeds { model right } allowed
+              defaults { input from } } } }";
 
 /// The introspected schema's types by name.
 fn types_of(schema: &Value) -> std::collections::HashMap<String, Value> {
@@ -1504,6 +1505,28 @@ async fn every_view_names_only_what_the_schema_has() {
         {
             if let Some(m) = mutation_name.as_str() {
                 assert!(field_of(mutation, m).is_some(), "{name}: no mutation {m}");
+            }
+        }
+        // what an action fills from the record is a field of its input and of the record.
+        for action in view["actions"].as_array().unwrap() {
+            let m = field_of(mutation, action["mutation"].as_str().unwrap()).unwrap();
+            let input = m["args"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["name"] == "input")
+                .unwrap_or_else(|| panic!("{name}: {} takes no input", action["name"]));
+            for default in action["defaults"].as_array().unwrap() {
+                let walk = |start: &str, path: &str| {
+                    let mut at = &types[start];
+                    for step in path.split('.') {
+                        let f = field_of(at, step)
+                            .unwrap_or_else(|| panic!("{name}: {start} has no {path}"));
+                        at = &types[named(&f["type"])];
+                    }
+                };
+                walk(named(&input["type"]), default["input"].as_str().unwrap());
+                walk(type_name, default["from"].as_str().unwrap());
             }
         }
     }

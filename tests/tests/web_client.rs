@@ -286,3 +286,172 @@ async fn a_label_renamed_shows_in_an_open_browser_without_a_reload() {
         .screenshot(&screenshot_path("client-label-renamed"))
         .await;
 }
+
+/// Picks the option whose text is `text` in the select `selector` finds, as a person would.
+async fn pick(browser: &mut Browser, selector: &str, text: &str) {
+    assert!(
+        browser
+            .wait_until(
+                &format!(
+                    "[...(document.querySelector({0})?.options || [])].some(o => o.text === {1})",
+                    json!(selector),
+                    json!(text)
+                ),
+                WAIT
+            )
+            .await,
+        "no option {text} in {selector}"
+    );
+    browser
+        .eval(&format!(
+            "{{ const s = document.querySelector({0});
+               s.value = [...s.options].find(o => o.text === {1}).value;
+               s.dispatchEvent(new Event('input', {{ bubbles: true }}));
+               s.dispatchEvent(new Event('change', {{ bubbles: true }})); }}",
+            json!(selector),
+            json!(text)
+        ))
+        .await;
+}
+
+/// Waits until the form's state badge reads `state`.
+async fn state_is(browser: &mut Browser, state: &str) {
+    assert!(
+        browser
+            .wait_until(
+                &format!(
+                    "document.querySelector('form.record .badge.state')?.innerText === {}",
+                    json!(state)
+                ),
+                WAIT
+            )
+            .await,
+        "the record is not {state}: {}",
+        browser.text("main").await
+    );
+}
+
+#[tokio::test]
+async fn an_order_is_delivered_invoiced_and_paid_through_its_buttons() {
+    let (app, mut browser) = signed_in().await;
+    tests::books::set_up_the_books(&app).await;
+    tests::books::partner(&app, "Agrolait", true, false).await;
+    tests::books::product(&app, "CHAIR", "CONSUMABLE", "100", "60").await;
+    // the modules installed since signing in show in the menu, without a reload.
+    browser.click("a[data-view=sale_order]").await;
+    browser.click("a.button.primary").await;
+    pick(&mut browser, "[data-field=partner] select", "Agrolait").await;
+    pick(
+        &mut browser,
+        "[data-field=lines] tbody tr select[name=product]",
+        "CHAIR",
+    )
+    .await;
+    browser
+        .type_into("[data-field=lines] input[name=description]", "Office chair")
+        .await;
+    browser
+        .type_into("[data-field=lines] input[name=quantity]", "2")
+        .await;
+    browser
+        .type_into("[data-field=lines] input[name=unitPrice]", "100")
+        .await;
+    browser
+        .type_into("[data-field=lines] input[name=taxes]", "vat21")
+        .await;
+    browser.click("form.record button[type=submit]").await;
+    assert!(
+        browser
+            .wait_until("location.hash.startsWith('#/form/sale_order/')", WAIT)
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    state_is(&mut browser, "Quotation").await;
+    browser.screenshot(&screenshot_path("client-order")).await;
+
+    browser.click("[role=toolbar] button:nth-child(1)").await; // Confirm
+    state_is(&mut browser, "Confirmed").await;
+    let button = |label: &str| {
+        format!(
+            "[...document.querySelectorAll('[role=toolbar] button')].find(b => b.innerText === {})",
+            json!(label)
+        )
+    };
+    // delivering asks how much of each line, everything left by default.
+    browser
+        .eval(&format!("{}.click()", button("Deliver")))
+        .await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('dialog[open] input')?.value === '2'",
+                WAIT
+            )
+            .await
+    );
+    browser.screenshot(&screenshot_path("client-deliver")).await;
+    browser.click("dialog[open] button[type=submit]").await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('[data-field=deliveryStatus] output')?.innerText === 'Fully'",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    browser
+        .eval(&format!("{}.click()", button("Create Invoice")))
+        .await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('[data-field=invoices] output a')",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    browser.click("[data-field=invoices] output a").await;
+    state_is(&mut browser, "Draft").await;
+    browser.eval(&format!("{}.click()", button("Post"))).await;
+    state_is(&mut browser, "Posted").await;
+    // paying asks for the bank journal only: the partner, amount and invoice come from it.
+    browser
+        .eval(&format!("{}.click()", button("Register Payment")))
+        .await;
+    pick(&mut browser, "dialog[open] select", "bank").await;
+    browser.screenshot(&screenshot_path("client-payment")).await;
+    browser.click("dialog[open] button[type=submit]").await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('[data-field=paymentState] output')?.innerText === 'Paid'",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    browser
+        .screenshot(&screenshot_path("client-invoice-paid"))
+        .await;
+
+    // 2 × 100, and 21 % of it: 242.00, all paid.
+    let invoices = app
+        .graphql(
+            "{ invoices(first: 10) { nodes { total residual paymentState state
+                 lines { description quantity } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        invoices["invoices"]["nodes"],
+        json!([{ "total": "242.00", "residual": "0.00", "paymentState": "PAID", "state": "POSTED",
+                 "lines": [{ "description": "Office chair", "quantity": "2" }] }])
+    );
+    assert_eq!(browser.problems().await, Vec::<String>::new());
+}

@@ -4,7 +4,7 @@
 
 import { h, show, uniqueId } from "./dom.js";
 import { format, input, inputValue, isNumeric, referenceKey, valueAt } from "./fields.js";
-import { named } from "./schema.js";
+import { isList, named } from "./schema.js";
 
 /** Draws record `key` of `view` (a new one when `key` is null) into `root`. */
 export async function drawForm(app, root, view, key) {
@@ -180,7 +180,7 @@ class RecordForm {
       });
       this.inputs.set(field.name, { field, element: control });
     } else {
-      control = h("output", { id, class: isNumeric(field) ? "number" : null }, format(this.catalogue, field, value));
+      control = h("output", { id, class: isNumeric(field) ? "number" : null }, this.shown(field, value));
     }
     return h(
       "div",
@@ -190,6 +190,24 @@ class RecordForm {
       field.help ? h("small", { class: "help" }, field.help) : null,
       h("span", { class: "field-error", id: `${id}-error` }),
     );
+  }
+
+  /** A value as read: records it names are links to their forms. */
+  shown(field, value) {
+    const related = field.relation && this.catalogue.view(field.relation);
+    const linked = related && related.source.kind !== "LINES" && related.access.read;
+    if (!linked || (field.type !== "MANY_TO_ONE" && field.type !== "MANY_TO_MANY") || value == null) {
+      return format(this.catalogue, field, value);
+    }
+    const records = Array.isArray(value) ? value : [value];
+    return records.map((record, i) => {
+      const key = referenceKey(this.catalogue, field.relation, record);
+      const text = format(this.catalogue, { ...field, type: "MANY_TO_ONE" }, record);
+      return [
+        i ? ", " : null,
+        h("a", { href: `#/form/${related.name}/${encodeURIComponent(key)}` }, text),
+      ];
+    });
   }
 
   /** A field's lines: a table, with inputs while they can be changed. */
@@ -429,9 +447,15 @@ class RecordForm {
     const key = this.view.source.key || "id";
     if (schema.field(mutation.input, key)) input[key] = this.key();
     if (schema.field(mutation.input, "expectedVersion")) input.expectedVersion = this.record.version;
+    for (const fill of action.defaults) {
+      const value = valueAt(this.record, fill.from);
+      putDefault(schema, mutation.input, input, fill.input, value && typeof value === "object" ? value.id : value);
+    }
     const needs = missingInputs(schema, mutation.input, input);
     if (needs.length) {
-      const asked = await this.app.ask(action.label, needs, this.record);
+      // the view whose records the mutation makes says how to ask (a journal from a list).
+      const form = [...this.catalogue.views.values()].find((v) => v.create === action.mutation);
+      const asked = await this.app.ask(action.label, needs, this.record, form);
       if (!asked) return;
       Object.assign(input, asked);
     }
@@ -439,10 +463,37 @@ class RecordForm {
   }
 }
 
+/**
+ * Puts `value` at `path` of `input` (of input type `type`); a step through a list of objects
+ * makes (or fills) its one item.
+ */
+function putDefault(schema, type, input, path, value) {
+  if (value === null || value === undefined) return;
+  const steps = path.split(".");
+  let at = input;
+  let atType = type;
+  steps.forEach((step, i) => {
+    const def = schema.field(atType, step);
+    if (!def) return;
+    if (i === steps.length - 1) {
+      at[step] = value;
+      return;
+    }
+    atType = named(def.type);
+    if (isList(def.type)) {
+      at[step] = at[step] || [{}];
+      at = at[step][0];
+    } else {
+      at[step] = at[step] || {};
+      at = at[step];
+    }
+  });
+}
+
 /** The required fields of `inputType` that `input` does not have yet. */
 function missingInputs(schema, inputType, input) {
   const type = schema.types.get(inputType);
   return (type.inputFields || []).filter(
-    (f) => f.type.kind === "NON_NULL" && !(f.name in input),
+    (f) => f.type.kind === "NON_NULL" && f.defaultValue === null && !(f.name in input),
   );
 }

@@ -8,7 +8,7 @@ import { h, show, uniqueId } from "./dom.js";
 import { drawForm } from "./form.js";
 import { drawList } from "./list.js";
 import { Catalogue, Schema, named } from "./schema.js";
-import { referenceText } from "./fields.js";
+import { input, inputValue, referenceText } from "./fields.js";
 
 const VIEWS = `{ configurationVersion views {
   name title module model typeName stateField create update
@@ -18,7 +18,7 @@ const VIEWS = `{ configurationVersion views {
          selection { value label } relation help } }
   list { columns { field label } defaultOrder fixed { field value } }
   search { name label type selection { value label } relation }
-  actions { name label mutation states right allowed } } }`;
+  actions { name label mutation states right allowed defaults { input from } } } }`;
 
 const ME = "{ me { login name companies company } workingCompany }";
 
@@ -349,35 +349,54 @@ class App {
 
   /**
    * Asks for what an action needs beyond the record (`needs`: input fields): a dialog with one
-   * input each; lines (a list of `{ line, quantity }`) one row per line of the record. Resolves
-   * to the values, or null when cancelled.
+   * input each, drawn as `form` (the view whose records the action makes) draws that field;
+   * lines (a list of `{ line, quantity }`) one row per line of the record, with what is left of
+   * each. Resolves to the values, or null when cancelled.
    */
-  ask(title, needs, record) {
-    return new Promise((resolve) => {
-      const controls = [];
-      const body = needs.map((need) => {
-        const type = named(need.type);
-        const inputType = this.schema.types.get(type);
-        if (inputType && inputType.kind === "INPUT_OBJECT" && record && Array.isArray(record.lines)) {
-          const rows = record.lines.map((line) => {
-            const remaining = remainingOf(line);
-            const id = uniqueId("ask-line");
-            const element = h("input", { id, inputmode: "decimal", value: remaining });
-            controls.push({ need, line, element });
-            return h("tr", {}, h("td", {}, h("label", { for: id }, line.description || `Line ${line.line}`)), h("td", {}, element));
-          });
-          return h("fieldset", {}, h("legend", {}, need.name), h("table", {}, h("tbody", {}, rows)));
-        }
-        const id = uniqueId(`ask-${need.name}`);
-        const element = h("input", {
-          id,
-          name: need.name,
-          type: type === "NaiveDate" ? "date" : "text",
-          required: true,
+  async ask(title, needs, record, form) {
+    const fieldsOf = form ? this.catalogue.fields(form) : [];
+    const controls = [];
+    const body = [];
+    for (const need of needs) {
+      const type = named(need.type);
+      const inputType = this.schema.types.get(type);
+      if (inputType && inputType.kind === "INPUT_OBJECT" && record && Array.isArray(record.lines)) {
+        const rows = record.lines.map((line) => {
+          const id = uniqueId("ask-line");
+          const element = h("input", { id, inputmode: "decimal", value: remainingOf(line) });
+          controls.push({ need, line, element });
+          return h(
+            "tr",
+            {},
+            h("td", {}, h("label", { for: id }, line.description || `Line ${line.line}`)),
+            h("td", {}, element),
+          );
         });
-        controls.push({ need, element });
-        return h("div", { class: "field" }, h("label", { for: id }, need.name), element);
-      });
+        body.push(h("fieldset", {}, h("legend", {}, need.name), h("table", {}, h("tbody", {}, rows))));
+        continue;
+      }
+      const id = uniqueId(`ask-${need.name}`);
+      const field = fieldsOf.find((f) => f.name === need.name);
+      let element;
+      let label = need.name;
+      if (field) {
+        label = field.label;
+        element = input(this.catalogue, { ...field, required: true }, null, {
+          id,
+          options: await this.loadOptions(field.relation),
+        });
+      } else {
+        element = h("input", { id, name: need.name, type: type === "NaiveDate" ? "date" : "text", required: true });
+      }
+      controls.push({ need, element, field });
+      body.push(h("div", { class: "field", "data-field": need.name }, h("label", { for: id }, label), element));
+    }
+    return new Promise((resolve) => {
+      const close = (value) => {
+        dialog.close();
+        dialog.remove();
+        resolve(value);
+      };
       const dialog = h(
         "dialog",
         { "aria-label": title },
@@ -388,19 +407,19 @@ class App {
             onsubmit: (event) => {
               event.preventDefault();
               const values = {};
-              for (const { need, line, element } of controls) {
+              for (const { need, line, element, field } of controls) {
                 if (line) {
                   values[need.name] = values[need.name] || [];
                   if (element.value.trim() !== "" && Number(element.value) !== 0) {
                     values[need.name].push({ line: line.line, quantity: element.value.trim() });
                   }
+                } else if (field) {
+                  values[need.name] = inputValue(field, element);
                 } else {
                   values[need.name] = element.value.trim();
                 }
               }
-              dialog.close();
-              dialog.remove();
-              resolve(values);
+              close(values);
             },
           },
           h("h2", {}, title),
@@ -409,10 +428,11 @@ class App {
             "div",
             { class: "buttons" },
             h("button", { type: "submit", class: "primary" }, title),
-            h("button", { type: "button", onclick: () => { dialog.close(); dialog.remove(); resolve(null); } }, "Cancel"),
+            h("button", { type: "button", onclick: () => close(null) }, "Cancel"),
           ),
         ),
       );
+      dialog.addEventListener("cancel", () => resolve(null));
       document.body.append(dialog);
       dialog.showModal();
     });

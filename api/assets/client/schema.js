@@ -5,7 +5,7 @@ const TYPE_REF = "kind name ofType { kind name ofType { kind name ofType { kind 
 const INTROSPECTION = `{ __schema { queryType { name } mutationType { name } types {
   name kind
   fields { name args { name type { ${TYPE_REF} } } type { ${TYPE_REF} } }
-  inputFields { name type { ${TYPE_REF} } }
+  inputFields { name defaultValue type { ${TYPE_REF} } }
   enumValues { name } } } }`;
 
 /** The innermost type name of a type reference. */
@@ -99,7 +99,9 @@ export class Catalogue {
         }
       });
     };
-    for (const name of ["id", "version", view.source.key, view.stateField]) {
+    // what tells records apart (the field lines are ordered by: `line`) and their state.
+    const orderedBy = (view.list.defaultOrder || "").split(" ")[0];
+    for (const name of ["id", "version", view.source.key, view.stateField, orderedBy]) {
       if (name && this.schema.field(type, name)) add(name, true);
     }
     for (const field of this.fields(view)) {
@@ -188,8 +190,9 @@ export class Catalogue {
     if (!def) return null;
     const input = def.args.find((a) => a.name === "input");
     const payload = named(def.type);
+    // the record the payload answers (a list of them, a payment's invoices, is not the one).
     const recordField = (this.schema.types.get(payload).fields || []).find(
-      (f) => named(f.type) === view.typeName,
+      (f) => named(f.type) === view.typeName && !isList(f.type),
     );
     const record = recordField ? `record: ${recordField.name} ${this.selection(view)}` : "";
     return {

@@ -145,6 +145,9 @@ pub struct ActionSpec {
     pub right: Right,
     /// What else it needs, on other models (invoicing an order makes an invoice).
     pub also: &'static [(Model, Right)],
+    /// Fields of its input filled from the record, as `(input, record)` paths: a payment's
+    /// `amount` from the invoice's `residual`; `allocations.invoice` makes one allocation.
+    pub defaults: &'static [(&'static str, &'static str)],
 }
 
 /// Where a client reads a view's records.
@@ -252,12 +255,18 @@ const fn action(
         states,
         right,
         also: &[],
+        defaults: &[],
     }
 }
 
 impl ActionSpec {
     const fn also(mut self, also: &'static [(Model, Right)]) -> Self {
         self.also = also;
+        self
+    }
+
+    const fn defaults(mut self, defaults: &'static [(&'static str, &'static str)]) -> Self {
+        self.defaults = defaults;
         self
     }
 }
@@ -494,7 +503,13 @@ macro_rules! invoice_view {
                     "registerPayment",
                     &["POSTED"],
                     Right::Write,
-                ),
+                )
+                .defaults(&[
+                    ("partner", "partner"),
+                    ("amount", "residual"),
+                    ("allocations.invoice", "id"),
+                    ("allocations.amount", "residual"),
+                ]),
             ],
         }
     };

@@ -125,6 +125,16 @@ pub struct ViewAction {
     pub also_needs: Vec<AccessNeed>,
     /// Whether the signed-in user has every right it needs.
     pub allowed: bool,
+    /// Fields of the mutation's input a client fills from the record.
+    pub defaults: Vec<ActionDefault>,
+}
+
+/// A field of an action's input filled from the record: `input` (a path in the input; a path
+/// through a list, `allocations.invoice`, makes one item) from `from` (a path in the record).
+#[derive(SimpleObject)]
+pub struct ActionDefault {
+    pub input: String,
+    pub from: String,
 }
 
 /// A right on a model.
@@ -331,6 +341,14 @@ fn view_of(view: &ViewSpec, settings: &Settings, actor: &Actor) -> View {
                     && a.also
                         .iter()
                         .all(|(model, right)| actor.may(*model, *right)),
+                defaults: a
+                    .defaults
+                    .iter()
+                    .map(|(input, from)| ActionDefault {
+                        input: (*input).to_owned(),
+                        from: (*from).to_owned(),
+                    })
+                    .collect(),
             })
             .collect(),
     }
