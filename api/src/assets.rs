@@ -72,6 +72,7 @@ static ASSETS: &[Asset] = &[
     asset!("client/dom.js", JS),
     asset!("client/fields.js", JS),
     asset!("client/form.js", JS),
+    asset!("client/history.js", JS),
     asset!("client/list.js", JS),
     asset!("client/schema.js", JS),
     asset!("client/style.css", CSS),

@@ -253,6 +253,8 @@ impl Browser {
             "Enter" => 13,
             "Tab" => 9,
             "Escape" => 27,
+            "ArrowLeft" => 37,
+            "ArrowRight" => 39,
             _ => 0,
         };
         for kind in ["keyDown", "keyUp"] {

@@ -455,3 +455,66 @@ async fn an_order_is_delivered_invoiced_and_paid_through_its_buttons() {
     );
     assert_eq!(browser.problems().await, Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn the_history_slider_shows_a_record_as_it_stood_after_each_event() {
+    let (app, mut browser) = signed_in().await;
+    let id = partner(&app, "Agrolait").await;
+    for name in ["Agrolait SA", "Agrolait Group"] {
+        let renamed = app
+            .graphql(
+                "mutation($id: ID!, $name: String!) { updatePartner(input: { id: $id, name: $name }) {
+                    userErrors { message } } }",
+                json!({ "id": id, "name": name }),
+            )
+            .await;
+        assert_eq!(renamed["updatePartner"]["userErrors"], json!([]));
+    }
+    browser
+        .eval(&format!("location.hash = '#/form/partner/{id}'"))
+        .await;
+    browser.click("a[href^='#/history/']").await;
+    let shows = |name: &str| {
+        format!(
+            "document.querySelector('.as-of-record form.record h1')?.innerText === {}",
+            json!(name)
+        )
+    };
+    // at first, the record now: three events.
+    assert!(
+        browser.wait_until(&shows("Agrolait Group"), WAIT).await,
+        "{}",
+        browser.text("main").await
+    );
+    assert_eq!(
+        browser
+            .eval("document.querySelectorAll('.history tbody tr').length")
+            .await,
+        json!(3)
+    );
+    // two steps back with the keyboard: as it was created.
+    browser
+        .eval("document.querySelector('input[type=range]').focus()")
+        .await;
+    browser.press("ArrowLeft").await;
+    assert!(browser.wait_until(&shows("Agrolait SA"), WAIT).await);
+    browser.press("ArrowLeft").await;
+    assert!(
+        browser.wait_until(&shows("Agrolait"), WAIT).await,
+        "{}",
+        browser.text("main").await
+    );
+    assert!(browser
+        .text(".as-of")
+        .await
+        .starts_with("As of event 1 of 3: PartnerCreated"));
+    // read-only: nothing to save as of a past point.
+    assert_eq!(
+        browser
+            .eval("document.querySelectorAll('.as-of-record input, .as-of-record button[type=submit]').length")
+            .await,
+        json!(0)
+    );
+    browser.screenshot(&screenshot_path("client-history")).await;
+    assert_eq!(browser.problems().await, Vec::<String>::new());
+}

@@ -6,14 +6,20 @@ import { h, show, uniqueId } from "./dom.js";
 import { format, input, inputValue, isNumeric, referenceKey, valueAt } from "./fields.js";
 import { isList, named } from "./schema.js";
 
-/** Draws record `key` of `view` (a new one when `key` is null) into `root`. */
-export async function drawForm(app, root, view, key) {
+/**
+ * Draws record `key` of `view` (a new one when `key` is null) into `root`; with `asOf` (a log
+ * position), read-only as it stood then.
+ */
+export async function drawForm(app, root, view, key, asOf = null) {
   const catalogue = app.catalogue;
   let record = null;
   if (key !== null || view.source.kind === "SINGLE") {
     show(root, h("p", { class: "status", role: "status" }, "Loading…"));
     try {
-      const data = await app.api.request(catalogue.oneQuery(view), key === null ? {} : { key });
+      const variables = key === null ? {} : { key };
+      if (asOf !== null) variables.asOf = { position: asOf };
+      const query = catalogue.oneQuery(view, { asOf: asOf !== null });
+      const data = await app.api.request(query, variables);
       record = view.source.kind === "RECORDS" ? data.record : data.configuration.record;
     } catch (error) {
       show(root, h("p", { class: "status error", role: "alert" }, error.message));
@@ -24,17 +30,18 @@ export async function drawForm(app, root, view, key) {
       return;
     }
   }
-  const form = new RecordForm(app, view, record);
-  await form.loadOptions();
+  const form = new RecordForm(app, view, record, asOf);
+  if (asOf === null) await form.loadOptions();
   form.draw(root);
   return form;
 }
 
 class RecordForm {
-  constructor(app, view, record) {
+  constructor(app, view, record, asOf = null) {
     this.app = app;
     this.view = view;
     this.record = record;
+    this.asOf = asOf;
     this.isNew = record === null;
     this.inputs = new Map();
     this.lines = new Map();
@@ -51,7 +58,7 @@ class RecordForm {
 
   /** Whether `field` may be changed now. */
   editable(field) {
-    if (field.readOnly) return false;
+    if (field.readOnly || this.asOf !== null) return false;
     const mutation = this.isNew ? this.view.create : this.view.update;
     const right = this.isNew ? this.view.access.create : this.view.access.write;
     if (!mutation || !right) return false;
@@ -85,7 +92,8 @@ class RecordForm {
       ? `New ${view.title.replace(/s$/, "").toLowerCase()}`
       : format(this.catalogue, null, this.recordTitle());
     const groups = view.form.map((group) => this.group(group));
-    const canSave = !this.isNew ? view.update && view.access.write : view.create && view.access.create;
+    const canSave = this.asOf === null &&
+      (!this.isNew ? view.update && view.access.write : view.create && view.access.create);
     this.element = h(
       "form",
       {
@@ -112,10 +120,12 @@ class RecordForm {
         "div",
         { class: "buttons" },
         canSave ? h("button", { type: "submit", class: "primary" }, "Save") : null,
-        !this.isNew && view.source.kind !== "SINGLE"
+        !this.isNew && this.asOf === null && view.source.kind === "RECORDS"
           ? h("a", { class: "button", href: `#/history/${view.name}/${encodeURIComponent(this.key())}` }, "History")
           : null,
-        h("a", { class: "button", href: `#/list/${view.name}` }, "Back to the list"),
+        this.asOf === null
+          ? h("a", { class: "button", href: `#/list/${view.name}` }, "Back to the list")
+          : null,
       ),
     );
     // typed-in values are not thrown away when the configuration changes meanwhile.
@@ -421,7 +431,7 @@ class RecordForm {
 
   /** The actions the record's state allows, as buttons (those the user may not do, disabled). */
   actionButtons() {
-    if (this.isNew) return [];
+    if (this.isNew || this.asOf !== null) return [];
     return this.view.actions
       .filter((action) => !action.states.length || action.states.includes(String(this.state)))
       .map((action) =>

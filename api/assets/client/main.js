@@ -6,6 +6,7 @@
 import { Api, ApiError } from "./api.js";
 import { h, show, uniqueId } from "./dom.js";
 import { drawForm } from "./form.js";
+import { drawHistory } from "./history.js";
 import { drawList } from "./list.js";
 import { Catalogue, Schema, named } from "./schema.js";
 import { input, inputValue, referenceText } from "./fields.js";
@@ -269,6 +270,8 @@ class App {
       } else if (page === "form") {
         const key = rest.length ? decodeURIComponent(rest.join("/")) : null;
         this.currentForm = await drawForm(this, this.main, view, key);
+      } else if (page === "history") {
+        await drawHistory(this, this.main, view, decodeURIComponent(rest.join("/")));
       } else if (page === "new") {
         this.currentForm = await drawForm(this, this.main, view, null);
       } else {

@@ -171,12 +171,14 @@ export class Catalogue {
     return `query(${vars.join(", ")}) { ${body} }`;
   }
 
-  /** The query of one record of `view` (by id or key). */
-  oneQuery(view) {
+  /** The query of one record of `view` (by id or key); as it stood at `$asOf` if `asOf`. */
+  oneQuery(view, { asOf = false } = {}) {
     const selection = this.selection(view);
     switch (view.source.kind) {
       case "RECORDS":
-        return `query($key: ID!) { record: ${view.source.one}(id: $key) ${selection} }`;
+        return asOf
+          ? `query($key: ID!, $asOf: AsOfInput) { record: ${view.source.one}(id: $key, asOf: $asOf) ${selection} }`
+          : `query($key: ID!) { record: ${view.source.one}(id: $key) ${selection} }`;
       case "CONFIGURATION":
         return `query($key: String!) { configuration { record: ${view.source.one}(${view.source.key}: $key) ${selection} } }`;
       default:
