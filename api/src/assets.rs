@@ -74,6 +74,7 @@ static ASSETS: &[Asset] = &[
     asset!("client/form.js", JS),
     asset!("client/history.js", JS),
     asset!("client/list.js", JS),
+    asset!("client/reports.js", JS),
     asset!("client/schema.js", JS),
     asset!("client/style.css", CSS),
     asset!("graphiql.js", JS),

@@ -518,3 +518,141 @@ async fn the_history_slider_shows_a_record_as_it_stood_after_each_event() {
     browser.screenshot(&screenshot_path("client-history")).await;
     assert_eq!(browser.problems().await, Vec::<String>::new());
 }
+
+/// The texts of the cells of the report's table rows (`tbody` or `tfoot`).
+async fn cells(browser: &mut Browser, rows: &str) -> Vec<Vec<String>> {
+    let found = browser
+        .eval(&format!(
+            "[...document.querySelectorAll('.report table {rows} tr')].map(r => [...r.cells].map(c => c.innerText))"
+        ))
+        .await;
+    serde_json::from_value(found).unwrap()
+}
+
+#[tokio::test]
+async fn the_reports_draw_their_figures_as_tables_and_pictures_now_and_as_of_a_point() {
+    let (app, mut browser) = signed_in().await;
+    tests::books::set_up_the_books(&app).await;
+    let partner = tests::books::partner(&app, "Agrolait", true, false).await;
+    let chair = tests::books::product(&app, "CHAIR", "CONSUMABLE", "100", "60").await;
+    // January: one chair, paid; February: two, not paid.
+    let mut invoices = vec![];
+    for (date, quantity, invoiced) in [
+        ("2026-01-15", "1", "2026-01-20"),
+        ("2026-02-10", "2", "2026-02-15"),
+    ] {
+        let order = tests::books::order(
+            &app,
+            "sale",
+            &partner,
+            date,
+            json!([{ "product": chair, "quantity": quantity }]),
+        )
+        .await;
+        let id = order["id"].as_str().unwrap();
+        let delivered =
+            tests::books::deliver(&app, id, date, json!([{ "line": 0, "quantity": quantity }]))
+                .await;
+        assert_eq!(delivered["userErrors"], json!([]), "{delivered}");
+        invoices.push(tests::books::invoice_and_post(&app, id, invoiced).await);
+    }
+    let first = invoices[0]["id"].as_str().unwrap();
+    tests::books::pay(&app, &partner, "2026-01-25", "121.00", first).await;
+
+    // sales by month: a point a month, 100 and 200 before tax.
+    browser.click("a[data-report=sales_by_month]").await;
+    assert!(
+        browser
+            .wait_until("document.querySelector('.report svg path.line')", WAIT)
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    assert_eq!(
+        browser
+            .eval("document.querySelectorAll('.report svg g.point').length")
+            .await,
+        json!(2)
+    );
+    let months = cells(&mut browser, "tbody").await;
+    let figures: Vec<(&str, &str)> = months
+        .iter()
+        .map(|row| (row[1].as_str(), row[3].as_str()))
+        .collect();
+    assert_eq!(figures, [("1", "100.00"), ("1", "200.00")], "{months:?}");
+    browser
+        .screenshot(&screenshot_path("client-sales-by-month"))
+        .await;
+
+    // the trial balance: 121 + 242 invoiced, 121 paid: 484 on each side.
+    browser.click("a[data-report=trial_balance]").await;
+    assert!(
+        browser
+            .wait_until("document.querySelector('.report tfoot')", WAIT)
+            .await
+    );
+    let totals = cells(&mut browser, "tfoot").await;
+    assert_eq!(totals[0][3..6], ["484.00", "484.00", "0.00"], "{totals:?}");
+    // as of a day ago, there was nothing.
+    browser
+        .eval(
+            "document.querySelector('input[name=asOf]').value =
+               new Date(Date.now() - 86400000).toISOString().slice(0, 16);
+             document.querySelector('form.search').requestSubmit()",
+        )
+        .await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('.report tbody')?.innerText.includes('Nothing')",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    let totals = cells(&mut browser, "tfoot").await;
+    assert_eq!(totals[0][3..6], ["0.00", "0.00", "0.00"], "{totals:?}");
+
+    // the aged balance: February's 242, due in March, over 90 days old now.
+    browser.click("a[data-report=aged_balance]").await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelectorAll('.report svg g.bar').length === 5",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    let totals = cells(&mut browser, "tfoot").await;
+    assert_eq!(
+        totals[0],
+        ["Total", "0.00", "0.00", "0.00", "0.00", "242.00", "242.00"],
+        "{totals:?}"
+    );
+    // the tallest bar is the last one.
+    let heights = browser
+        .eval("[...document.querySelectorAll('.report svg g.bar rect')].map(r => Number(r.getAttribute('height')))")
+        .await;
+    let heights: Vec<f64> = serde_json::from_value(heights).unwrap();
+    assert!(
+        heights[4] > 0.0 && heights[..4].iter().all(|h| *h == 0.0),
+        "{heights:?}"
+    );
+    browser
+        .screenshot(&screenshot_path("client-aged-balance"))
+        .await;
+
+    // stock levels: what the two deliveries took out.
+    browser.click("a[data-report=stock_levels]").await;
+    assert!(
+        browser
+            .wait_until("document.querySelector('.report tbody tr td')", WAIT)
+            .await
+    );
+    let levels = cells(&mut browser, "tbody").await;
+    assert_eq!(levels[0][0], "CHAIR", "{levels:?}");
+    assert_eq!(browser.problems().await, Vec::<String>::new());
+}

@@ -8,10 +8,11 @@ import { h, show, uniqueId } from "./dom.js";
 import { drawForm } from "./form.js";
 import { drawHistory } from "./history.js";
 import { drawList } from "./list.js";
+import { drawReport, reportsOf } from "./reports.js";
 import { Catalogue, Schema, named } from "./schema.js";
 import { input, inputValue, referenceText } from "./fields.js";
 
-const VIEWS = `{ configurationVersion views {
+const VIEWS = `{ configurationVersion configuration { modules { name installedVersion } } views {
   name title module model typeName stateField create update
   access { read create write delete }
   source { kind one list key }
@@ -31,6 +32,7 @@ class App {
     this.catalogue = null;
     this.me = null;
     this.listStates = new Map();
+    this.reportStates = new Map();
     this.optionCache = new Map();
     this.stopListening = null;
     window.addEventListener("hashchange", () => this.route());
@@ -143,6 +145,9 @@ class App {
     const data = await this.api.request(VIEWS);
     this.version = data.configurationVersion;
     this.catalogue = new Catalogue(this.schema, data.views);
+    this.catalogue.installed = new Set(
+      data.configuration.modules.filter((m) => m.installedVersion).map((m) => m.name),
+    );
     this.optionCache.clear();
   }
 
@@ -217,8 +222,23 @@ class App {
       if (!modules.has(view.module)) modules.set(view.module, []);
       modules.get(view.module).push(view);
     }
+    const reports = reportsOf(this.catalogue);
     show(
       this.menu,
+      reports.length
+        ? h(
+            "section",
+            {},
+            h("h2", {}, "Reports"),
+            h(
+              "ul",
+              {},
+              reports.map((r) =>
+                h("li", {}, h("a", { href: `#/report/${r.name}`, "data-report": r.name }, r.title)),
+              ),
+            ),
+          )
+        : null,
       [...modules].map(([module, views]) =>
         h(
           "section",
@@ -253,11 +273,14 @@ class App {
     const [, page, name, ...rest] = window.location.hash.replace(/^#/, "").split("/");
     const view = name ? this.catalogue.view(decodeURIComponent(name)) : null;
     for (const link of this.menu.querySelectorAll("a")) {
-      link.toggleAttribute("aria-current", link.dataset.view === (view && view.name));
+      const current = page === "report" ? link.dataset.report === name : link.dataset.view === (view && view.name);
+      link.toggleAttribute("aria-current", Boolean(current));
     }
     this.currentForm = null;
     try {
-      if (!page) {
+      if (page === "report") {
+        await drawReport(this, this.main, name, this.reportStates.get(name) || {});
+      } else if (!page) {
         show(
           this.main,
           h("h1", {}, `Welcome, ${this.me.name || this.me.login}`),
