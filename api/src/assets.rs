@@ -68,6 +68,8 @@ const TEXT: &str = "text/plain; charset=utf-8";
 static ASSETS: &[Asset] = &[
     asset!("client/index.html", "text/html; charset=utf-8"),
     asset!("client/main.js", JS),
+    asset!("client/admin.js", JS),
+    asset!("client/manager.js", JS),
     asset!("client/api.js", JS),
     asset!("client/dom.js", JS),
     asset!("client/fields.js", JS),

@@ -236,55 +236,72 @@ async fn a_form_saved_by_someone_else_first_is_a_clear_conflict_and_nothing_is_l
 }
 
 #[tokio::test]
-async fn a_label_renamed_shows_in_an_open_browser_without_a_reload() {
-    let (app, mut browser) = signed_in().await;
+async fn a_label_renamed_in_one_browser_shows_in_another_without_a_reload() {
+    let (app, mut implementer) = signed_in().await;
     let id = partner(&app, "Agrolait").await;
-    browser
+    // a second browser (its own profile, its own session), on a second server of the same
+    // database (as behind a load balancer), shows the partner.
+    let mut clerk = Browser::start().await;
+    clerk.goto(&format!("{}/", app.listen().await)).await;
+    clerk.sign_in("admin", ADMIN_PASSWORD).await;
+    clerk
         .eval(&format!("location.hash = '#/form/partner/{id}'"))
         .await;
     assert!(
-        browser
+        clerk
             .wait_until(
                 "document.querySelector('[data-field=vat] label')?.innerText.startsWith('Tax ID')",
                 WAIT
             )
             .await,
         "{}",
-        browser.text("form.record").await
+        clerk.text("form.record").await
     );
     // what a reload would forget: a value typed in, not saved yet.
-    browser.eval("window.__not_reloaded = true").await;
-    browser
+    clerk.eval("window.__not_reloaded = true").await;
+    clerk
         .type_into("[data-field=phone] input", "+32 10 00 00 00")
         .await;
-    let renamed = app
-        .graphql(
-            "mutation { setLabel(input: { form: \"partner\", field: \"vat\", label: \"VAT number\" }) {
-                userErrors { message } } }",
-            json!({}),
-        )
+
+    // the implementer renames the label on the labels page.
+    implementer.click("a[data-admin=labels]").await;
+    pick(&mut implementer, "main select", "Partner (partner)").await;
+    implementer
+        .type_into("tr[data-field=vat] input", "VAT number")
         .await;
-    assert_eq!(renamed["setLabel"]["userErrors"], json!([]));
+    implementer.click("tr[data-field=vat] button").await;
     assert!(
-        browser
+        clerk
             .wait_until(
                 "document.querySelector('[data-field=vat] label')?.innerText.startsWith('VAT number')",
                 Duration::from_secs(2)
             )
             .await,
         "the label was not renamed in time: {}",
-        browser.text("form.record").await
+        clerk.text("form.record").await
     );
-    assert_eq!(browser.eval("window.__not_reloaded").await, json!(true));
+    assert_eq!(clerk.eval("window.__not_reloaded").await, json!(true));
     assert_eq!(
-        browser
+        clerk
             .eval("document.querySelector('[data-field=phone] input').value")
             .await,
         json!("+32 10 00 00 00")
     );
-    browser
+    clerk
         .screenshot(&screenshot_path("client-label-renamed"))
         .await;
+    implementer
+        .screenshot(&screenshot_path("client-labels"))
+        .await;
+    let label = app
+        .graphql(
+            "{ view(name: \"partner\") { form { fields { name label } } } }",
+            json!({}),
+        )
+        .await;
+    let fields = label["view"]["form"][0]["fields"].as_array().unwrap();
+    let vat = fields.iter().find(|f| f["name"] == "vat").unwrap();
+    assert_eq!(vat["label"], "VAT number");
 }
 
 /// Picks the option whose text is `text` in the select `selector` finds, as a person would.
@@ -654,5 +671,139 @@ async fn the_reports_draw_their_figures_as_tables_and_pictures_now_and_as_of_a_p
     );
     let levels = cells(&mut browser, "tbody").await;
     assert_eq!(levels[0][0], "CHAIR", "{levels:?}");
+    assert_eq!(browser.problems().await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn an_implementer_installs_a_module_compares_and_restores_stages_and_tries_a_data_module() {
+    let (app, mut browser) = signed_in().await;
+    browser
+        .eval("window.confirm = () => true; window.prompt = () => null")
+        .await;
+    // modules: sale needs product; installing it says so, and its menu comes.
+    browser.click("a[data-admin=modules]").await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('tr[data-module=sale]')?.innerText.includes('Installing also installs product')",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    browser.screenshot(&screenshot_path("client-modules")).await;
+    browser.click("a[data-admin=stages]").await;
+    browser.type_into("input[name=name]", "bare").await;
+    browser.press("Enter").await;
+    assert!(
+        browser
+            .wait_until("document.querySelector('tr[data-stage=bare]')", WAIT)
+            .await
+    );
+    browser.click("a[data-admin=modules]").await;
+    browser.click("tr[data-module=sale] button").await;
+    assert!(
+        browser
+            .wait_until("document.querySelector('a[data-view=sale_order]')", WAIT)
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+
+    // stages: the difference side by side, then back to the stage.
+    browser.click("a[data-admin=stages]").await;
+    browser
+        .click("form[aria-label='Compare stages'] button")
+        .await;
+    assert!(
+        browser
+            .wait_until("document.querySelector('table.side-by-side')", WAIT)
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    let rows = browser
+        .eval(
+            "[...document.querySelectorAll('table.side-by-side tbody tr')]
+               .map(r => [...r.cells].map(c => c.innerText).join(' | '))",
+        )
+        .await;
+    let rows: Vec<String> = serde_json::from_value(rows).unwrap();
+    assert!(
+        rows.iter().any(|r| r.starts_with("MODULE | sale | — | ")),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("MODULE | product | — | ")),
+        "{rows:?}"
+    );
+    browser
+        .screenshot(&screenshot_path("client-stage-diff"))
+        .await;
+    browser.click("tr[data-stage=bare] button").await;
+    assert!(
+        browser
+            .wait_until("!document.querySelector('a[data-view=sale_order]')", WAIT)
+            .await,
+        "restoring the stage did not take the sales menu away: {}",
+        browser.text("body").await
+    );
+    let modules = app
+        .graphql(
+            "{ configuration { modules { name installedVersion } } }",
+            json!({}),
+        )
+        .await;
+    let sale = modules["configuration"]["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "sale")
+        .unwrap()
+        .clone();
+    assert_eq!(sale["installedVersion"], serde_json::Value::Null);
+
+    // a data module: the dry run says what would change and changes nothing; loading does it.
+    browser.click("a[data-admin=data]").await;
+    let module = r#"{"data_module": "l10n_try", "version": "1.0.0"}
+{"label": "partner.vat", "text": "VAT number"}"#;
+    browser
+        .eval(&format!(
+            "document.querySelector('textarea').value = {}",
+            json!(module)
+        ))
+        .await;
+    let events = app.event_count().await;
+    browser
+        .eval("[...document.querySelectorAll('main button')].find(b => b.innerText === 'Dry run').click()")
+        .await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('main [role=region]')?.innerText.includes('VAT number')",
+                WAIT
+            )
+            .await,
+        "{} {:?}",
+        browser.text("main").await,
+        browser.problems().await
+    );
+    assert_eq!(app.event_count().await, events);
+    browser
+        .eval("[...document.querySelectorAll('main button')].find(b => b.innerText === 'Load').click()")
+        .await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('main [role=region] h2')?.innerText.includes('loaded')",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    assert!(app.event_count().await > events);
     assert_eq!(browser.problems().await, Vec::<String>::new());
 }

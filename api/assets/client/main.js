@@ -6,7 +6,9 @@
 import { Api, ApiError } from "./api.js";
 import { h, show, uniqueId } from "./dom.js";
 import { drawForm } from "./form.js";
+import { ADMIN_PAGES, drawAdmin } from "./admin.js";
 import { drawHistory } from "./history.js";
+import { drawManager } from "./manager.js";
 import { drawList } from "./list.js";
 import { drawReport, reportsOf } from "./reports.js";
 import { Catalogue, Schema, named } from "./schema.js";
@@ -33,12 +35,17 @@ class App {
     this.me = null;
     this.listStates = new Map();
     this.reportStates = new Map();
+    this.managerState = { master: null };
     this.optionCache = new Map();
     this.stopListening = null;
     window.addEventListener("hashchange", () => this.route());
   }
 
   async start() {
+    if (window.location.hash.startsWith("#/manager")) {
+      await this.route();
+      return;
+    }
     const saved = sessionStorage.getItem("erp.session");
     if (saved) {
       try {
@@ -98,6 +105,7 @@ class App {
       h("input", { id: ids.password, name: "password", type: "password", autocomplete: "current-password", required: true }),
       error,
       h("button", { type: "submit", class: "primary" }, "Sign in"),
+      h("a", { href: "#/manager" }, "Manage databases"),
     );
     show(this.root, h("main", { class: "centered" }, form));
     form.elements.login.focus();
@@ -163,9 +171,12 @@ class App {
           this.notify("The configuration changed: the screens show it.");
           const form = this.currentForm;
           const view = form && this.catalogue.view(form.view.name);
+          const [, page] = window.location.hash.replace(/^#/, "").split("/");
           if (form && form.dirty && view) {
             form.relabel(view);
-          } else {
+          } else if (page !== "admin") {
+            // an implementer's page keeps what it shows (a diff, a module typed in): often the
+            // change is theirs.
             this.route();
           }
         } catch (error) {
@@ -223,8 +234,25 @@ class App {
       modules.get(view.module).push(view);
     }
     const reports = reportsOf(this.catalogue);
+    const implementer = [...this.catalogue.views.values()].some(
+      (v) => v.model === "CONFIGURATION" && v.access.read,
+    );
     show(
       this.menu,
+      implementer
+        ? h(
+            "section",
+            {},
+            h("h2", {}, "Implementation"),
+            h(
+              "ul",
+              {},
+              ADMIN_PAGES.map((p) =>
+                h("li", {}, h("a", { href: `#/admin/${p.name}`, "data-admin": p.name }, p.title)),
+              ),
+            ),
+          )
+        : null,
       reports.length
         ? h(
             "section",
@@ -269,17 +297,33 @@ class App {
 
   /** Draws the page the address names. */
   async route() {
-    if (!this.api || !this.catalogue) return;
     const [, page, name, ...rest] = window.location.hash.replace(/^#/, "").split("/");
+    if (page === "manager") {
+      this.inManager = true;
+      await drawManager(this.root, this.managerState);
+      return;
+    }
+    if (this.inManager) {
+      // back from the manager: the signed-in page again, or signing in.
+      this.inManager = false;
+      if (this.api && this.catalogue) this.layout();
+      else this.signInPage();
+    }
+    if (!this.api || !this.catalogue) return;
     const view = name ? this.catalogue.view(decodeURIComponent(name)) : null;
     for (const link of this.menu.querySelectorAll("a")) {
-      const current = page === "report" ? link.dataset.report === name : link.dataset.view === (view && view.name);
+      const current =
+        page === "report" ? link.dataset.report === name
+          : page === "admin" ? link.dataset.admin === name
+            : link.dataset.view === (view && view.name);
       link.toggleAttribute("aria-current", Boolean(current));
     }
     this.currentForm = null;
     try {
       if (page === "report") {
         await drawReport(this, this.main, name, this.reportStates.get(name) || {});
+      } else if (page === "admin") {
+        await drawAdmin(this, this.main, name, rest.map(decodeURIComponent));
       } else if (!page) {
         show(
           this.main,
