@@ -807,3 +807,128 @@ async fn an_implementer_installs_a_module_compares_and_restores_stages_and_tries
     assert!(app.event_count().await > events);
     assert_eq!(browser.problems().await, Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn an_operator_creates_backs_up_duplicates_and_drops_databases_behind_the_master_password() {
+    let app = TestApp::new().await;
+    let address = app.listen().await;
+    let mut browser = Browser::start().await;
+    browser.goto(&format!("{address}/#/manager")).await;
+    // a wrong master password opens nothing.
+    browser
+        .type_into("input[name=master]", "not the master password")
+        .await;
+    browser.press("Enter").await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('form.sign-in [role=alert]')?.innerText.length > 0",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("body").await
+    );
+    assert!(!browser.text("body").await.contains(&app.db.name));
+    browser
+        .type_into("input[name=master]", tests::MASTER_PASSWORD)
+        .await;
+    browser.press("Enter").await;
+    assert!(
+        browser
+            .wait_until(
+                &format!(
+                    "document.querySelector('tr[data-database={}]')",
+                    json!(app.db.name)
+                ),
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("body").await
+    );
+    let made = format!("{}_made", app.db.name);
+    let copy = format!("{}_copy", app.db.name);
+    let row = |name: &str| format!("tr[data-database={}]", json!(name));
+    browser
+        .type_into("form[aria-label='New database'] input[name=name]", &made)
+        .await;
+    browser
+        .click("form[aria-label='New database'] button")
+        .await;
+    assert!(
+        browser
+            .wait_until(
+                &format!("document.querySelector({})", json!(row(&made))),
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("body").await
+    );
+    // backed up, then duplicated.
+    browser.click(&format!("{} button", row(&made))).await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('main [role=status]')?.innerText.includes('backed up')",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("body").await
+    );
+    pick(
+        &mut browser,
+        "form[aria-label='Duplicate a database'] select",
+        &made,
+    )
+    .await;
+    browser
+        .type_into(
+            "form[aria-label='Duplicate a database'] input[name=to]",
+            &copy,
+        )
+        .await;
+    browser
+        .click("form[aria-label='Duplicate a database'] button")
+        .await;
+    assert!(
+        browser
+            .wait_until(
+                &format!("document.querySelector({})", json!(row(&copy))),
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("body").await
+    );
+    browser.screenshot(&screenshot_path("client-manager")).await;
+    // dropped once its name is typed.
+    for name in [&copy, &made] {
+        browser
+            .eval(&format!("window.prompt = () => {}", json!(name)))
+            .await;
+        browser.click(&format!("{} button.danger", row(name))).await;
+        assert!(
+            browser
+                .wait_until(
+                    &format!("!document.querySelector({})", json!(row(name))),
+                    WAIT
+                )
+                .await,
+            "{}",
+            browser.text("body").await
+        );
+    }
+    let left = tests::connect_database(&app.db.name, 1).await;
+    let gone: i64 =
+        sqlx::query_scalar("select count(*) from pg_database where datname in ($1, $2)")
+            .bind(&made)
+            .bind(&copy)
+            .fetch_one(&left)
+            .await
+            .unwrap();
+    assert_eq!(gone, 0);
+    assert_eq!(browser.problems().await, Vec::<String>::new());
+}
