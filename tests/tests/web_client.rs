@@ -932,3 +932,135 @@ async fn an_operator_creates_backs_up_duplicates_and_drops_databases_behind_the_
     assert_eq!(gone, 0);
     assert_eq!(browser.problems().await, Vec::<String>::new());
 }
+
+/// The first column of the list shown.
+async fn first_column(browser: &mut Browser) -> Vec<String> {
+    let js = "[...document.querySelectorAll('table.list tbody tr td:first-child')].map(c => c.innerText)";
+    serde_json::from_value(browser.eval(js).await).unwrap()
+}
+
+#[tokio::test]
+async fn a_list_searches_sorts_and_pages() {
+    let (app, mut browser) = signed_in().await;
+    // 25 partners: a page holds 20.
+    for i in 1..=25 {
+        partner(&app, &format!("Partner {i:02}")).await;
+    }
+    browser.click("a[data-view=partner]").await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('.status')?.innerText === '1–20 of 25'",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    let first = first_column(&mut browser).await;
+    let expected: Vec<String> = (1..=20).map(|i| format!("Partner {i:02}")).collect();
+    assert_eq!(first, expected);
+    browser
+        .eval("[...document.querySelectorAll('.pager button')].find(b => b.innerText === 'Next').click()")
+        .await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('.status')?.innerText === '21–25 of 25'",
+                WAIT
+            )
+            .await
+    );
+    let second = first_column(&mut browser).await;
+    let expected: Vec<String> = (21..=25).map(|i| format!("Partner {i:02}")).collect();
+    assert_eq!(second, expected);
+    // sorted by name, the other way.
+    browser.click("table.list th button").await;
+    browser.click("table.list th button").await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('table.list tbody td')?.innerText === 'Partner 25'",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    // searched: two of them.
+    browser
+        .type_into("form.search input[name=nameContains]", "partner 1")
+        .await;
+    browser.press("Enter").await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('.status')?.innerText === '1–10 of 10'",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    let found = first_column(&mut browser).await;
+    let expected: Vec<String> = (10..=19).rev().map(|i| format!("Partner {i:02}")).collect();
+    assert_eq!(found, expected);
+    browser
+        .screenshot(&screenshot_path("client-list-search"))
+        .await;
+}
+
+#[tokio::test]
+async fn a_right_removed_takes_the_menu_away_at_once() {
+    let app = TestApp::new().await;
+    let address = app.listen().await;
+    tests::books::configure(
+        &app,
+        "setGroup",
+        "SetGroupInput",
+        json!({ "code": "clerks", "name": "Clerks" }),
+    )
+    .await;
+    tests::books::configure(
+        &app,
+        "setAccess",
+        "SetAccessInput",
+        json!({ "group": "clerks", "model": "PARTNER", "read": true }),
+    )
+    .await;
+    app.user("clerk", &["clerks"]).await;
+    let mut browser = Browser::start().await;
+    browser.goto(&format!("{address}/")).await;
+    browser.sign_in("clerk", tests::USER_PASSWORD).await;
+    assert!(
+        browser
+            .wait_until("document.querySelector('a[data-view=partner]')", WAIT)
+            .await
+    );
+    // no implementer's pages, no users' list for a clerk.
+    assert_eq!(
+        browser
+            .eval("[...document.querySelectorAll('nav.menu a')].map(a => a.innerText)")
+            .await,
+        json!(["Partner"])
+    );
+    browser.eval("window.__not_reloaded = true").await;
+    tests::books::configure(
+        &app,
+        "setAccess",
+        "SetAccessInput",
+        json!({ "group": "clerks", "model": "PARTNER", "read": false }),
+    )
+    .await;
+    assert!(
+        browser
+            .wait_until(
+                "!document.querySelector('a[data-view=partner]')",
+                Duration::from_secs(2)
+            )
+            .await,
+        "{}",
+        browser.text("body").await
+    );
+    assert_eq!(browser.eval("window.__not_reloaded").await, json!(true));
+}

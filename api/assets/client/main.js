@@ -14,7 +14,7 @@ import { drawReport, reportsOf } from "./reports.js";
 import { Catalogue, Schema, named } from "./schema.js";
 import { input, inputValue, referenceText } from "./fields.js";
 
-const VIEWS = `{ configurationVersion configuration { modules { name installedVersion } } views {
+const VIEWS = `{ configurationVersion installedModules views {
   name title module model typeName stateField create update
   access { read create write delete }
   source { kind one list key }
@@ -153,9 +153,7 @@ class App {
     const data = await this.api.request(VIEWS);
     this.version = data.configurationVersion;
     this.catalogue = new Catalogue(this.schema, data.views);
-    this.catalogue.installed = new Set(
-      data.configuration.modules.filter((m) => m.installedVersion).map((m) => m.name),
-    );
+    this.catalogue.installed = new Set(data.installedModules);
     this.optionCache.clear();
   }
 

@@ -386,6 +386,19 @@ impl ConfigurationQuery {
         Ok(views::views_of(&actor))
     }
 
+    /// The names of the installed modules, in dependency order: what a client shows menus and
+    /// reports for. Any signed-in user may read them (`configuration { modules }` has the rest,
+    /// for those who may read the configuration).
+    async fn installed_modules(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        let actor = actor(ctx).await?;
+        let settings = actor.config.configuration.settings();
+        Ok(catalogue::MODULES
+            .iter()
+            .filter(|spec| settings.is_installed(spec.name))
+            .map(|spec| spec.name.to_owned())
+            .collect())
+    }
+
     /// View `name` (`partner`, `sale_order`), if its module is installed.
     async fn view(&self, ctx: &Context<'_>, name: String) -> Result<Option<views::View>> {
         let actor = actor(ctx).await?;
