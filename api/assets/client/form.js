@@ -123,7 +123,7 @@ class RecordForm {
         !this.isNew && this.asOf === null && view.source.kind === "RECORDS"
           ? h("a", { class: "button", href: `#/history/${view.name}/${encodeURIComponent(this.key())}` }, "History")
           : null,
-        this.asOf === null
+        this.asOf === null && view.source.kind !== "SINGLE"
           ? h("a", { class: "button", href: `#/list/${view.name}` }, "Back to the list")
           : null,
       ),
