@@ -208,11 +208,15 @@ impl Browser {
         result["result"]["value"].clone()
     }
 
-    /// Waits until `expression` is true in the page; false if it was not within `timeout`.
+    /// Waits until `expression` is true in the page; false if it was not within `timeout`. An
+    /// expression that throws (an element not drawn yet) is not true yet.
     pub async fn wait_until(&mut self, expression: &str, timeout: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + timeout;
+        let check = format!(
+            "(() => {{ try {{ return Boolean({expression}); }} catch {{ return false; }} }})()"
+        );
         loop {
-            if self.eval(&format!("Boolean({expression})")).await == json!(true) {
+            if self.eval(&check).await == json!(true) {
                 return true;
             }
             if tokio::time::Instant::now() > deadline {

@@ -903,9 +903,30 @@ async fn an_operator_creates_backs_up_duplicates_and_drops_databases_behind_the_
         "{}",
         browser.text("body").await
     );
+    // the backup restored under a third name.
+    let restored = format!("{}_restored", app.db.name);
+    browser
+        .type_into(
+            "form[aria-label='Restore a backup'] input[name=name]",
+            &restored,
+        )
+        .await;
+    browser
+        .click("form[aria-label='Restore a backup'] button")
+        .await;
+    assert!(
+        browser
+            .wait_until(
+                &format!("document.querySelector({})", json!(row(&restored))),
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("body").await
+    );
     browser.screenshot(&screenshot_path("client-manager")).await;
     // dropped once its name is typed.
-    for name in [&copy, &made] {
+    for name in [&copy, &made, &restored] {
         browser
             .eval(&format!("window.prompt = () => {}", json!(name)))
             .await;
@@ -923,9 +944,10 @@ async fn an_operator_creates_backs_up_duplicates_and_drops_databases_behind_the_
     }
     let left = tests::connect_database(&app.db.name, 1).await;
     let gone: i64 =
-        sqlx::query_scalar("select count(*) from pg_database where datname in ($1, $2)")
+        sqlx::query_scalar("select count(*) from pg_database where datname in ($1, $2, $3)")
             .bind(&made)
             .bind(&copy)
+            .bind(&restored)
             .fetch_one(&left)
             .await
             .unwrap();
