@@ -152,12 +152,19 @@ fn push_filter(query: &mut QueryBuilder<'_, Postgres>, companies: &Companies, fi
         .push(format!(" and coalesce(({EVENT_COMPANY}) = any("))
         .push_bind(companies.codes().to_vec())
         .push("), true)");
-    // nor those of orders the record rules hide.
+    // nor those of orders and documents the record rules hide.
     let rules = companies.order_rules("o.");
     if !rules.is_empty() {
         query.push(format!(
             " and (aggregate_type <> 'Order' or exists (select 1 from business_order o
                                                         where o.id = aggregate_id::uuid {rules}))"
+        ));
+    }
+    let rules = companies.invoice_rules("i.");
+    if !rules.is_empty() {
+        query.push(format!(
+            " and (aggregate_type <> 'Invoice' or exists (select 1 from invoice i
+                                                          where i.id = aggregate_id::uuid {rules}))"
         ));
     }
     let text = |value: &Option<String>| value.clone();

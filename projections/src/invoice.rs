@@ -180,9 +180,9 @@ async fn drafted(
     sqlx::query(
         "insert into invoice (id, kind, partner_id, number, invoice_date, due_date, state, untaxed,
                               tax, total, residual, order_id, reverses, reference, version,
-                              created_at, updated_at, decimals, company)
+                              created_at, updated_at, decimals, company, salesperson)
          values ($1, $2, $3, null, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16,
-                 $17)
+                 $17, $18)
          on conflict (id) do update
             set kind = excluded.kind, partner_id = excluded.partner_id, number = null,
                 invoice_date = excluded.invoice_date, due_date = excluded.due_date,
@@ -191,7 +191,7 @@ async fn drafted(
                 order_id = excluded.order_id, reverses = excluded.reverses,
                 reference = excluded.reference, version = excluded.version,
                 updated_at = excluded.updated_at, decimals = excluded.decimals,
-                company = excluded.company",
+                company = excluded.company, salesperson = excluded.salesperson",
     )
     .bind(id)
     .bind(Stored(draft.kind))
@@ -210,6 +210,7 @@ async fn drafted(
     .bind(event.recorded_at)
     .bind(i32::try_from(draft.decimals).map_err(|e| sqlx::Error::Encode(Box::new(e)))?)
     .bind(draft.company.as_str())
+    .bind(crate::order::creator(event))
     .execute(&mut *tx)
     .await?;
     write_lines(tx, id, &draft.lines, draft.decimals).await
@@ -259,10 +260,13 @@ pub struct InvoiceRow {
     pub updated_at: DateTime<Utc>,
     /// The company the document belongs to.
     pub company: String,
+    /// Who drafted it (by hand, or by invoicing an order): whose "own documents" it is.
+    pub salesperson: Option<String>,
 }
 
 const COLUMNS: &str = "id, kind, partner_id, number, invoice_date, due_date, state, untaxed, tax, \
-     total, residual, order_id, reverses, reference, version, created_at, updated_at, company";
+     total, residual, order_id, reverses, reference, version, created_at, updated_at, company, \
+     salesperson";
 
 line_row! {
     /// A line of a document.
@@ -294,6 +298,20 @@ pub async fn get_seen<'e>(
     id: Uuid,
 ) -> Result<Option<InvoiceRow>, sqlx::Error> {
     Ok(LIST.get_seen(db, companies, &[id]).await?.pop())
+}
+
+/// Of `ids`, the documents of `companies` (and the record rules they carry).
+pub async fn seen_ids(
+    pool: &PgPool,
+    companies: &Companies,
+    ids: &[Uuid],
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    Ok(LIST
+        .get_seen(pool, companies, ids)
+        .await?
+        .into_iter()
+        .map(|row| row.id)
+        .collect())
 }
 
 /// The documents of `ids` that exist, in no particular order.
@@ -419,7 +437,9 @@ impl Filter for InvoiceFilter {
 
 /// Documents, newest first, a page at a time after a document date.
 pub const LIST: List<InvoiceRow, NaiveDate, InvoiceFilter> =
-    List::new("invoice", COLUMNS, "invoice_date", true).of_companies("company");
+    List::new("invoice", COLUMNS, "invoice_date", true)
+        .of_companies("company")
+        .ruled_invoices();
 
 /// A posted document still open at the aging date: what it owes then, signed (credit notes
 /// negative).

@@ -120,7 +120,7 @@ impl Figures {
 }
 
 /// Who sent the command an event came of, as its metadata says.
-fn creator(event: &StoredEvent) -> Option<String> {
+pub(crate) fn creator(event: &StoredEvent) -> Option<String> {
     let metadata: serde_json::Value = serde_json::from_str(&event.metadata).ok()?;
     metadata.get("user")?.as_str().map(str::to_owned)
 }

@@ -104,14 +104,28 @@ impl Companies {
     /// (as `alias`, `o.` or empty): for each side, the global rules all hold and, if any of
     /// the reader's group rules is on that side, one of them does.
     pub fn order_rules(&self, alias: &str) -> String {
+        self.rules(
+            alias,
+            &[
+                (Model::SaleOrder, Some("sale")),
+                (Model::PurchaseOrder, Some("purchase")),
+            ],
+        )
+    }
+
+    /// The same for rows of `invoice` (every kind of document).
+    pub fn invoice_rules(&self, alias: &str) -> String {
+        self.rules(alias, &[(Model::Invoice, None)])
+    }
+
+    /// The condition the rules on `models` put on rows (as `alias`) that have a `salesperson`
+    /// and a `state`, and a `side` where a model covers one side of the table only.
+    fn rules(&self, alias: &str, models: &[(Model, Option<&str>)]) -> String {
         let Some(Rules { login, rules }) = &self.1 else {
             return String::new();
         };
         let mut sql = String::new();
-        for (model, side) in [
-            (Model::SaleOrder, "sale"),
-            (Model::PurchaseOrder, "purchase"),
-        ] {
+        for &(model, side) in models {
             let condition = |rule: &RecordRule| match &rule.condition {
                 RuleCondition::Own => format!("{alias}salesperson = {}", literal(login)),
                 RuleCondition::States(states) => format!(
@@ -135,11 +149,15 @@ impl Companies {
             if !any.is_empty() {
                 all.push(format!("({})", any.join(" or ")));
             }
-            if !all.is_empty() {
-                sql.push_str(&format!(
+            if all.is_empty() {
+                continue;
+            }
+            match side {
+                Some(side) => sql.push_str(&format!(
                     " and ({alias}side <> '{side}' or ({}))",
                     all.join(" and ")
-                ));
+                )),
+                None => sql.push_str(&format!(" and ({})", all.join(" and "))),
             }
         }
         sql
@@ -175,6 +193,15 @@ impl Companies {
 /// What a [`List`] is typed by, without holding any of it (and `Send` whatever it is).
 type Typed<R, K, F> = fn() -> (R, K, F);
 
+/// The record rules that restrict a list's rows.
+#[derive(Debug, Clone, Copy)]
+enum Ruled {
+    /// On sales and purchase orders (the table is `business_order`).
+    Orders,
+    /// On documents (the table is `invoice`).
+    Invoices,
+}
+
 /// A list of a read model's table: rows `R`, sorted by a key `K` and then the id, kept by a
 /// filter `F`.
 pub struct List<R, K, F> {
@@ -187,8 +214,8 @@ pub struct List<R, K, F> {
     company: Option<&'static str>,
     /// Whether a null company is a row every company shares.
     shared: bool,
-    /// Whether record rules on orders restrict the rows (the table is `business_order`).
-    ruled: bool,
+    /// Which record rules restrict the rows, if any.
+    ruled: Option<Ruled>,
     rows: PhantomData<Typed<R, K, F>>,
 }
 
@@ -207,7 +234,7 @@ impl<R, K, F> List<R, K, F> {
             descending,
             company: None,
             shared: false,
-            ruled: false,
+            ruled: None,
             rows: PhantomData,
         }
     }
@@ -221,7 +248,13 @@ impl<R, K, F> List<R, K, F> {
 
     /// The same list, of orders, which record rules restrict.
     pub(crate) const fn ruled_orders(mut self) -> Self {
-        self.ruled = true;
+        self.ruled = Some(Ruled::Orders);
+        self
+    }
+
+    /// The same list, of documents, which record rules restrict.
+    pub(crate) const fn ruled_invoices(mut self) -> Self {
+        self.ruled = Some(Ruled::Invoices);
         self
     }
 
@@ -273,8 +306,14 @@ where
             Some(column) => companies.push(sql, column),
             None => {}
         }
-        if self.ruled {
-            sql.push(companies.order_rules(""));
+        match self.ruled {
+            Some(Ruled::Orders) => {
+                sql.push(companies.order_rules(""));
+            }
+            Some(Ruled::Invoices) => {
+                sql.push(companies.invoice_rules(""));
+            }
+            None => {}
         }
     }
 

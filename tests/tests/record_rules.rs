@@ -306,3 +306,192 @@ async fn record_rules_restrict_orders_everywhere_and_group_rules_widen_each_othe
         ])
     );
 }
+
+/// Drafts an invoice to `partner` as the holder of `token`; its id.
+async fn invoice(app: &TestApp, token: &str, partner: &str, price: &str) -> String {
+    let created = as_user(
+        app,
+        token,
+        "mutation($partner: ID!, $price: Decimal!) {
+            createInvoice(input: { kind: CUSTOMER_INVOICE, partner: $partner, date: \"2026-03-02\",
+                                   lines: [{ description: \"Advice\", quantity: \"1\", unitPrice: $price }] }) {
+                invoice { id salesperson } userErrors { message } } }",
+        json!({ "partner": partner, "price": price }),
+    )
+    .await;
+    let invoice = &created["data"]["createInvoice"]["invoice"];
+    assert!(invoice.is_object(), "{created}");
+    invoice["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn record_rules_restrict_documents_too() {
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    tests::books::configure(
+        &app,
+        "setGroup",
+        "SetGroupInput",
+        json!({ "code": "sales", "name": "Sales" }),
+    )
+    .await;
+    for model in ["SALE_ORDER", "INVOICE", "ACCOUNTING", "LOG", "PARTNER"] {
+        tests::books::configure(
+            &app,
+            "setAccess",
+            "SetAccessInput",
+            json!({ "group": "sales", "model": model, "read": true, "create": true, "write": true }),
+        )
+        .await;
+    }
+    // a state an order has but a document has not is refused, and writes nothing.
+    let events = app.event_count().await;
+    let refused = app
+        .graphql(
+            SET_RULE,
+            json!({ "input": { "code": "x", "name": "X", "model": "INVOICE", "states": ["confirmed"] } }),
+        )
+        .await;
+    assert_eq!(
+        refused["setRecordRule"]["userErrors"][0]["code"], "INVALID",
+        "{refused}"
+    );
+    assert_eq!(app.event_count().await, events);
+    let set = app
+        .graphql(
+            SET_RULE,
+            json!({ "input": { "code": "own_docs", "name": "Own documents", "model": "INVOICE",
+                               "groups": ["sales"], "own": true } }),
+        )
+        .await;
+    assert_eq!(set["setRecordRule"]["userErrors"], json!([]), "{set}");
+    let partner = tests::books::partner(&app, "Agrolait", true, false).await;
+    let ana = app.user("ana", &["sales"]).await;
+    let bo = app.user("bo", &["sales"]).await;
+    let anas = invoice(&app, &ana, &partner, "100").await;
+    let bos = invoice(&app, &bo, &partner, "200").await;
+    app.backend
+        .catch_up(std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+
+    // lists and counts, by id now and as of then, and the log.
+    let admin = app.admin_token.clone();
+    for (token, mine, theirs) in [(&ana, &anas, &bos), (&bo, &bos, &anas)] {
+        let seen = as_user(
+            &app,
+            token,
+            "query($mine: ID!, $theirs: ID!) {
+                invoices(first: 10) { totalCount nodes { id salesperson } }
+                mine: invoice(id: $mine) { id }
+                theirs: invoice(id: $theirs) { id }
+                then: invoice(id: $theirs, asOf: { time: \"2100-01-01T00:00:00Z\" }) { id }
+                log(first: 100, where: { aggregateId: $theirs }) { totalCount } }",
+            json!({ "mine": mine, "theirs": theirs }),
+        )
+        .await;
+        let data = &seen["data"];
+        assert_eq!(data["invoices"]["totalCount"], 1, "{seen}");
+        assert_eq!(data["invoices"]["nodes"][0]["id"], json!(mine), "{seen}");
+        assert_eq!(data["mine"]["id"], json!(mine), "{seen}");
+        assert_eq!(data["theirs"], Value::Null, "{seen}");
+        assert_eq!(data["then"], Value::Null, "{seen}");
+        assert_eq!(data["log"]["totalCount"], 0, "{seen}");
+    }
+    let all = as_user(
+        &app,
+        &admin,
+        "{ invoices(first: 10) { totalCount } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(all["data"]["invoices"]["totalCount"], 2, "{all}");
+
+    // another's document is not posted, and nothing is written.
+    let events = app.event_count().await;
+    let post = as_user(
+        &app,
+        &ana,
+        "mutation($id: ID!) { postInvoice(input: { id: $id }) { invoice { state } userErrors { code } } }",
+        json!({ "id": bos }),
+    )
+    .await;
+    assert_eq!(
+        post["data"]["postInvoice"]["userErrors"][0]["code"], "NOT_FOUND",
+        "{post}"
+    );
+    assert_eq!(app.event_count().await, events);
+    let posted = as_user(
+        &app,
+        &bo,
+        "mutation($id: ID!) { postInvoice(input: { id: $id }) { invoice { state } userErrors { code } } }",
+        json!({ "id": bos }),
+    )
+    .await;
+    assert_eq!(
+        posted["data"]["postInvoice"]["invoice"]["state"], "POSTED",
+        "{posted}"
+    );
+
+    // an order ana may see, invoiced by bo: its invoice is not among what ana sees of it.
+    let product = tests::books::product(&app, "CHAIR", "CONSUMABLE", "100", "60").await;
+    let sold = tests::books::order(
+        &app,
+        "sale",
+        &partner,
+        "2026-03-02",
+        json!([{ "product": product, "quantity": "1" }]),
+    )
+    .await;
+    let sold = sold["id"].as_str().unwrap().to_owned();
+    let delivered = tests::books::deliver(
+        &app,
+        &sold,
+        "2026-03-02",
+        json!([{ "line": 0, "quantity": "1" }]),
+    )
+    .await;
+    assert_eq!(delivered["userErrors"], json!([]), "{delivered}");
+    let invoiced = as_user(
+        &app,
+        &bo,
+        "mutation($id: ID!) { invoiceOrder(input: { id: $id }) { invoice { id salesperson } userErrors { message } } }",
+        json!({ "id": sold }),
+    )
+    .await;
+    assert_eq!(
+        invoiced["data"]["invoiceOrder"]["invoice"]["salesperson"], "bo",
+        "{invoiced}"
+    );
+    for (token, expected) in [(&ana, 0), (&bo, 1), (&admin, 1)] {
+        let seen = as_user(
+            &app,
+            token,
+            "query($id: ID!) { order(id: $id) { invoices { id } } }",
+            json!({ "id": sold }),
+        )
+        .await;
+        let invoices = seen["data"]["order"]["invoices"].as_array().unwrap();
+        assert_eq!(invoices.len(), expected, "{seen}");
+    }
+
+    // a global rule on states narrows everyone but the administrators: posted ones only.
+    let set = app
+        .graphql(
+            SET_RULE,
+            json!({ "input": { "code": "posted", "name": "Posted documents", "model": "INVOICE",
+                               "states": ["posted"] } }),
+        )
+        .await;
+    assert_eq!(set["setRecordRule"]["userErrors"], json!([]), "{set}");
+    for (token, expected) in [(&ana, 0), (&bo, 1), (&admin, 3)] {
+        let seen = as_user(
+            &app,
+            token,
+            "{ invoices(first: 10) { totalCount } }",
+            json!({}),
+        )
+        .await;
+        assert_eq!(seen["data"]["invoices"]["totalCount"], expected, "{seen}");
+    }
+}

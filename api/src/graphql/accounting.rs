@@ -418,7 +418,8 @@ pub struct Allocation(MatchRow);
 impl Allocation {
     /// The invoice or bill paid, as it now is.
     async fn invoice(&self, ctx: &Context<'_>) -> Result<Option<Invoice>> {
-        load_one(ctx, InvoiceKey(self.0.invoice_id), Invoice::from).await
+        let invoice = load_one(ctx, InvoiceKey(self.0.invoice_id), Invoice::from).await?;
+        super::document::seen_invoice(ctx, invoice).await
     }
 
     async fn amount(&self, ctx: &Context<'_>) -> Decimal {

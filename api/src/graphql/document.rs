@@ -69,6 +69,33 @@ batch_keys! {
     MatchesKey => many MatchRow where invoice_id, projections::invoice::matches_of;
 }
 
+/// Of `invoices`, those the reader's companies and record rules let them see.
+pub async fn seen_invoices(ctx: &Context<'_>, invoices: Vec<Invoice>) -> Result<Vec<Invoice>> {
+    let companies = super::business::seen_companies(ctx).await?;
+    if invoices.is_empty() {
+        return Ok(invoices);
+    }
+    let state = ctx.data::<AppState>()?;
+    let ids: Vec<Uuid> = invoices.iter().map(|i| i.0.id).collect();
+    let seen: std::collections::HashSet<Uuid> =
+        projections::invoice::seen_ids(state.reads(), &companies, &ids)
+            .await
+            .map_err(|e| internal(ctx, e))?
+            .into_iter()
+            .collect();
+    Ok(invoices
+        .into_iter()
+        .filter(|invoice| seen.contains(&invoice.0.id))
+        .collect())
+}
+
+/// `invoice`, if the reader's companies and record rules let them see it.
+pub async fn seen_invoice(ctx: &Context<'_>, invoice: Option<Invoice>) -> Result<Option<Invoice>> {
+    Ok(seen_invoices(ctx, invoice.into_iter().collect())
+        .await?
+        .pop())
+}
+
 /// A sales order (to a customer) or purchase order (from a supplier).
 pub struct Order(pub OrderRow, pub At<Vec<OrderLineRow>>);
 
@@ -157,7 +184,8 @@ impl Order {
     /// Invoices (bills) made from the order.
     async fn invoices(&self, ctx: &Context<'_>) -> Result<Vec<Invoice>> {
         let At::Then(point, _) = self.1 else {
-            return load_each(ctx, OrderInvoicesKey(self.0.id), Invoice::from).await;
+            let now = load_each(ctx, OrderInvoicesKey(self.0.id), Invoice::from).await?;
+            return seen_invoices(ctx, now).await;
         };
         // those made by then, as they stood then.
         let state = ctx.data::<AppState>()?;
@@ -171,7 +199,7 @@ impl Order {
                 .map_err(|e| internal(ctx, e))?;
             then.extend(past.map(|past| Invoice::then(past, point)));
         }
-        Ok(then)
+        seen_invoices(ctx, then).await
     }
 
     #[graphql(flatten)]
@@ -305,6 +333,12 @@ impl Invoice {
         &self.0.company
     }
 
+    /// The login of the user who drafted the document (by hand, or by invoicing an order):
+    /// whose "own documents" it is.
+    async fn salesperson(&self) -> Option<&str> {
+        self.0.salesperson.as_deref()
+    }
+
     async fn kind(&self) -> InvoiceKindName {
         self.0.kind.0.into()
     }
@@ -390,7 +424,8 @@ impl Invoice {
         };
         let now = load_one(ctx, InvoiceKey(id), Invoice::from);
         let then = move |pool, point| projections::invoice::as_of(pool, id, point);
-        related(ctx, self.1.point(), now, then, Invoice::then).await
+        let reversed = related(ctx, self.1.point(), now, then, Invoice::then).await?;
+        seen_invoice(ctx, reversed).await
     }
 
     async fn reference(&self) -> &str {

@@ -54,6 +54,7 @@ impl InvoiceQuery {
     ) -> Result<Option<Invoice>> {
         reading(ctx, Model::Invoice, "account").await?;
         let companies = seen_companies(ctx).await?;
+        let past = as_of.is_some();
         let now = |pool, id| read_model::get_seen(pool, &companies, id);
         let found = get_as_of(
             ctx,
@@ -67,7 +68,20 @@ impl InvoiceQuery {
         )
         .await?;
         // a document's company never changes: the one it belongs to now is the one it had then.
-        Ok(found.filter(|invoice| companies.sees(&invoice.0.company)))
+        let Some(invoice) = found.filter(|invoice| companies.sees(&invoice.0.company)) else {
+            return Ok(None);
+        };
+        // shown as it stood then only to those the record rules let see it now.
+        if past && companies.is_ruled() {
+            let state = ctx.data::<AppState>()?;
+            let seen = read_model::get_seen(state.reads(), &companies, invoice.0.id)
+                .await
+                .map_err(|e| internal(ctx, e))?;
+            if seen.is_none() {
+                return Ok(None);
+            }
+        }
+        Ok(Some(invoice))
     }
 
     /// Invoices, bills and credit notes, newest first, a page at a time.
@@ -505,6 +519,7 @@ impl InvoiceMutation {
                 invoices.push(Invoice::from(row));
             }
         }
+        let invoices = super::document::seen_invoices(ctx, invoices).await?;
         Ok(PaymentPayload {
             number,
             payment,

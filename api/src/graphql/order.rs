@@ -478,7 +478,7 @@ impl OrderMutation {
             .map_err(|e| internal(ctx, e))?;
         Ok(InvoiceOrderPayload {
             order: order.map(Order::from),
-            invoice: invoice.map(Invoice::from),
+            invoice: super::document::seen_invoice(ctx, invoice.map(Invoice::from)).await?,
             user_errors,
         })
     }

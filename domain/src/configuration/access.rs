@@ -108,17 +108,24 @@ pub struct RecordRule {
 /// What a record must be for a rule to let it through.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RuleCondition {
-    /// The user's own records: an order whose salesperson (who created it) they are.
+    /// The user's own records: an order or a document whose salesperson (who created it)
+    /// they are.
     Own,
-    /// Records in one of these states (`draft`, `confirmed`, `cancelled`).
+    /// Records in one of these states (orders: `draft`, `confirmed`, `cancelled`; documents:
+    /// `draft`, `posted`, `cancelled`).
     States(BTreeSet<String>),
 }
 
 /// The models record rules can restrict so far.
-pub const RULED_MODELS: [Model; 2] = [Model::SaleOrder, Model::PurchaseOrder];
+pub const RULED_MODELS: [Model; 3] = [Model::SaleOrder, Model::PurchaseOrder, Model::Invoice];
 
-/// The states a state rule may name.
-pub const RULE_STATES: [&str; 3] = ["draft", "confirmed", "cancelled"];
+/// The states a state rule on `model` may name.
+pub fn rule_states(model: Model) -> &'static [&'static str] {
+    match model {
+        Model::Invoice => &["draft", "posted", "cancelled"],
+        _ => &["draft", "confirmed", "cancelled"],
+    }
+}
 
 impl RecordRule {
     /// Whether the rule applies to a member of `groups` (a global rule applies to everyone).

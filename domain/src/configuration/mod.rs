@@ -15,9 +15,7 @@ mod settings;
 mod values;
 pub mod views;
 
-pub use access::{
-    Group, RecordRule, Right, Rights, RuleCondition, ADMIN_GROUP, RULED_MODELS, RULE_STATES,
-};
+pub use access::{Group, RecordRule, Right, Rights, RuleCondition, ADMIN_GROUP, RULED_MODELS};
 pub use accounts::{
     fits, Account, AccountKind, BusinessSettings, InvoicePolicy, Journal, JournalKind,
 };
@@ -406,11 +404,11 @@ impl crate::Decide for Configuration {
                     }
                     if let Some(state) = states
                         .iter()
-                        .find(|s| !access::RULE_STATES.contains(&s.as_str()))
+                        .find(|s| !access::rule_states(rule.model).contains(&s.as_str()))
                     {
                         return Err(Error::InvalidRecordRule(format!(
                             "'{state}' is not a state (one of {})",
-                            access::RULE_STATES.join(", ")
+                            access::rule_states(rule.model).join(", ")
                         )));
                     }
                 }

@@ -556,10 +556,12 @@ fn business_settings(
     }
 }
 
-/// A record rule: which orders users see and touch. Give exactly one condition: `own: true`
-/// (the orders they created) or `states` (orders in one of them: `draft`, `confirmed`,
-/// `cancelled`). Without groups, the rule restricts everyone (but administrators); with groups,
-/// it applies to their members, and a user's group rules widen each other.
+/// A record rule: which orders (`SALE_ORDER`, `PURCHASE_ORDER`) or documents (`INVOICE`: invoices,
+/// bills and credit notes) users see and touch. Give exactly one condition: `own: true` (those
+/// they created) or `states` (those in one of them: orders `draft`, `confirmed`, `cancelled`;
+/// documents `draft`, `posted`, `cancelled`). Without groups, the rule restricts everyone (but
+/// administrators); with groups, it applies to their members, and a user's group rules widen
+/// each other.
 #[derive(InputObject)]
 pub struct SetRecordRuleInput {
     pub code: String,
