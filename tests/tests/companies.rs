@@ -901,6 +901,33 @@ async fn each_company_has_its_own_warehouse_and_sees_only_its_stock() {
         );
     }
 
+    // the stock reports of one company: a user of both picks it; another company is refused.
+    let of_company = "query($company: String!) {
+        stockLevels(company: { code: $company }) { nodes { onHand } }
+        stockValuation(company: { code: $company }) { totalValue } }";
+    for (company, on_hand, value) in [("main", "10", "100.00"), ("b", "4", "40.00")] {
+        let asked = as_user(&app, both, None, of_company, json!({ "company": company })).await;
+        let data = &asked["data"];
+        assert_eq!(
+            data["stockLevels"]["nodes"][0]["onHand"]
+                .as_str()
+                .unwrap()
+                .parse::<rust_decimal::Decimal>()
+                .unwrap(),
+            on_hand.parse::<rust_decimal::Decimal>().unwrap(),
+            "{asked}"
+        );
+        assert_eq!(data["stockValuation"]["totalValue"], value, "{asked}");
+    }
+    let refused = as_user(&app, ana, None, of_company, json!({ "company": "b" })).await;
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no company 'b'"),
+        "{refused}"
+    );
+
     // a count in b's warehouse changes b's stock only.
     let counted = as_user(
         &app,

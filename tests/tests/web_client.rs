@@ -436,12 +436,53 @@ async fn an_order_is_delivered_invoiced_and_paid_through_its_buttons() {
     state_is(&mut browser, "Draft").await;
     browser.eval(&format!("{}.click()", button("Post"))).await;
     state_is(&mut browser, "Posted").await;
-    // paying asks for the bank journal only: the partner, amount and invoice come from it.
+    // paying asks for the bank journal; the partner and the amount come from the invoice, and
+    // the amount may be changed: 100 first, then what is left, 142.00.
     browser
         .eval(&format!("{}.click()", button("Register Payment")))
         .await;
-    pick(&mut browser, "dialog[open] select", "bank").await;
+    pick(
+        &mut browser,
+        "dialog[open] [data-field=journal] select",
+        "bank",
+    )
+    .await;
+    assert_eq!(
+        browser
+            .eval("document.querySelector('dialog[open] [data-field=amount] input').value")
+            .await,
+        json!("242.00")
+    );
     browser.screenshot(&screenshot_path("client-payment")).await;
+    browser
+        .type_into("dialog[open] [data-field=amount] input", "100")
+        .await;
+    browser.click("dialog[open] button[type=submit]").await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('[data-field=paymentState] output')?.innerText === 'Partially Paid'",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    browser
+        .eval(&format!("{}.click()", button("Register Payment")))
+        .await;
+    pick(
+        &mut browser,
+        "dialog[open] [data-field=journal] select",
+        "bank",
+    )
+    .await;
+    assert_eq!(
+        browser
+            .eval("document.querySelector('dialog[open] [data-field=amount] input').value")
+            .await,
+        json!("142.00")
+    );
     browser.click("dialog[open] button[type=submit]").await;
     assert!(
         browser

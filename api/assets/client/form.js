@@ -454,20 +454,41 @@ class RecordForm {
     if (!mutation) return;
     const schema = this.catalogue.schema;
     const input = {};
+    // an action that makes a record of another view (a payment from an invoice) takes what the
+    // view says from the record, not the record's own id (that would be the new record's).
+    const makes = [...this.catalogue.views.values()].find(
+      (v) => v.create === action.mutation && v.name !== this.view.name,
+    );
     const key = this.view.source.key || "id";
-    if (schema.field(mutation.input, key)) input[key] = this.key();
-    if (schema.field(mutation.input, "expectedVersion")) input.expectedVersion = this.record.version;
+    if (!makes && schema.field(mutation.input, key)) input[key] = this.key();
+    if (!makes && schema.field(mutation.input, "expectedVersion")) {
+      input.expectedVersion = this.record.version;
+    }
     for (const fill of action.defaults) {
       const value = valueAt(this.record, fill.from);
       putDefault(schema, mutation.input, input, fill.input, value && typeof value === "object" ? value.id : value);
     }
-    const needs = missingInputs(schema, mutation.input, input);
+    // what the record fills at the top of the input is shown, to be changed (a payment's
+    // amount: part of what is due); the rest is asked for.
+    const type = schema.types.get(mutation.input);
+    const shown = action.defaults
+      .filter((fill) => !fill.input.includes(".") && input[fill.input] !== undefined)
+      .map((fill) => (type.inputFields || []).find((f) => f.name === fill.input))
+      .filter(Boolean);
+    const needs = [...shown, ...missingInputs(schema, mutation.input, input)];
     if (needs.length) {
       // the view whose records the mutation makes says how to ask (a journal from a list).
-      const form = [...this.catalogue.views.values()].find((v) => v.create === action.mutation);
-      const asked = await this.app.ask(action.label, needs, this.record, form);
+      const asked = await this.app.ask(action.label, needs, this.record, makes, input);
       if (!asked) return;
       Object.assign(input, asked);
+      // a value changed in the dialog goes wherever the same part of the record went (an
+      // allocation's amount follows the payment's).
+      for (const fill of action.defaults.filter((f) => f.input.includes("."))) {
+        const source = action.defaults.find(
+          (f) => !f.input.includes(".") && f.from === fill.from && asked[f.input] !== undefined,
+        );
+        if (source) putDefault(schema, mutation.input, input, fill.input, asked[source.input]);
+      }
     }
     await this.run(mutation, input, `${action.label}: done.`);
   }

@@ -417,11 +417,12 @@ class App {
 
   /**
    * Asks for what an action needs beyond the record (`needs`: input fields): a dialog with one
-   * input each, drawn as `form` (the view whose records the action makes) draws that field;
+   * input each (holding what `filled` has for it), drawn as `form` (the view whose records the
+   * action makes) draws that field;
    * lines (a list of `{ line, quantity }`) one row per line of the record, with what is left of
    * each. Resolves to the values, or null when cancelled.
    */
-  async ask(title, needs, record, form) {
+  async ask(title, needs, record, form, filled = {}) {
     const fieldsOf = form ? this.catalogue.fields(form) : [];
     const controls = [];
     const body = [];
@@ -449,12 +450,18 @@ class App {
       let label = need.name;
       if (field) {
         label = field.label;
-        element = input(this.catalogue, { ...field, required: true }, null, {
+        element = input(this.catalogue, { ...field, required: true }, filled[need.name] ?? null, {
           id,
           options: await this.loadOptions(field.relation),
         });
       } else {
-        element = h("input", { id, name: need.name, type: type === "NaiveDate" ? "date" : "text", required: true });
+        element = h("input", {
+          id,
+          name: need.name,
+          type: type === "NaiveDate" ? "date" : "text",
+          required: true,
+          value: filled[need.name] ?? "",
+        });
       }
       controls.push({ need, element, field });
       body.push(h("div", { class: "field", "data-field": need.name }, h("label", { for: id }, label), element));

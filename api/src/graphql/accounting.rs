@@ -17,6 +17,7 @@ use domain::money::round;
 use domain::order::Side;
 use projections::journal::{self, EntryFilter, EntryKey, EntryRow, ItemRow, LedgerItem};
 use projections::order::GroupBy;
+use projections::page::Companies;
 use projections::period::PeriodRow;
 use projections::reports::Dates;
 use projections::PgPool;
@@ -681,6 +682,7 @@ impl AccountingQuery {
         #[graphql(default)] location: StockLocation,
         date: Option<NaiveDate>,
         as_of: Option<AsOfInput>,
+        company: Option<CompanyScope>,
     ) -> Result<Connection<OpaqueCursor<TextCursor>, StockLevelLine, TotalCount>> {
         let actor = reading(ctx, Model::Stock, "stock").await?;
         let products = match filter.and_then(|f| f.products) {
@@ -694,7 +696,7 @@ impl AccountingQuery {
         let point = point(ctx, as_of).await?;
         let state = ctx.data::<AppState>()?;
         let products = products.as_deref();
-        let companies = &seen_companies(ctx).await?;
+        let companies = &report_companies(ctx, company).await?;
         forward_connection(
             ctx,
             after,
@@ -718,17 +720,21 @@ impl AccountingQuery {
         .await
     }
 
-    /// What the stock on hand is worth at cost on `date`.
+    /// What the stock on hand is worth at cost on `date` (of `company`, alone or consolidated;
+    /// without it, every company of the user's).
     async fn stock_valuation(
         &self,
         ctx: &Context<'_>,
         date: Option<NaiveDate>,
         as_of: Option<AsOfInput>,
+        company: Option<CompanyScope>,
     ) -> Result<StockValuation> {
         let actor = reading(ctx, Model::Stock, "stock").await?;
+        let companies = report_companies(ctx, company).await?;
         let lines: Vec<StockLevelLine> = stock(
             ctx,
             &actor,
+            &companies,
             StockLocation::Stock,
             date,
             point(ctx, as_of).await?,
@@ -1049,15 +1055,15 @@ pub enum StockLocation {
 async fn stock(
     ctx: &Context<'_>,
     actor: &commands::policy::Actor,
+    companies: &Companies,
     location: StockLocation,
     date: Option<NaiveDate>,
     as_of: Option<projections::log::AsOf>,
     which: Levels<'_>,
 ) -> Result<Vec<StockLevelLine>> {
     let state = ctx.data::<AppState>()?;
-    let companies = seen_companies(ctx).await?;
     let location = location.into();
-    let page = projections::stock::levels(state.reads(), &companies, location, date, as_of, which)
+    let page = projections::stock::levels(state.reads(), companies, location, date, as_of, which)
         .await
         .map_err(|e| internal(ctx, e))?;
     let line = level_line(actor.config.configuration.settings());
@@ -1286,9 +1292,18 @@ impl AccountingMutation {
             products: Some(&[product]),
             page: None,
         };
-        let level = stock(ctx, &acting.actor, StockLocation::Stock, None, None, which)
-            .await?
-            .pop();
+        let companies = seen_companies(ctx).await?;
+        let level = stock(
+            ctx,
+            &acting.actor,
+            &companies,
+            StockLocation::Stock,
+            None,
+            None,
+            which,
+        )
+        .await?
+        .pop();
         Ok(CountStockPayload::new(level, user_errors))
     }
 }
