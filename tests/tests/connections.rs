@@ -3,6 +3,7 @@
 //! a busier one is not (the check is a round trip, which a profile of writes showed at an eighth
 //! of their time). The price: a connection that died less than a second after its last use is
 //! handed out untested, and the request on it fails once (the connection is then dropped).
+//! Every connection runs without the planner's JIT.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -60,4 +61,21 @@ async fn connections_the_server_hung_up_on_while_idle_are_replaced_not_handed_ou
         after.iter().all(|pid| !before.contains(pid)),
         "{before:?} {after:?}"
     );
+}
+
+#[tokio::test]
+async fn the_servers_connections_do_not_pay_for_jit() {
+    let app = tests::TestApp::new().await;
+    let url = tests::TestDb::url_of(&app.db.name);
+    let plain = tests::connect_database(&app.db.name, 1).await;
+    let server = api::database::pool_options(1).connect(&url).await.unwrap();
+    // PostgreSQL's default, which the server's pools turn off.
+    let jit = |pool: sqlx::PgPool| async move {
+        sqlx::query_scalar::<_, String>("show jit")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(jit(plain).await, "on");
+    assert_eq!(jit(server).await, "off");
 }

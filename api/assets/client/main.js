@@ -47,9 +47,12 @@ class App {
       return;
     }
     const saved = sessionStorage.getItem("erp.session");
+    // an address naming another database (`/?db=erp_test`, as the manager links) signs in there.
+    const wanted = new URLSearchParams(window.location.search).get("db");
     if (saved) {
       try {
         const { database, token, company } = JSON.parse(saved);
+        if (wanted !== null && wanted !== database) throw new Error("another database");
         this.api = new Api(database);
         this.api.token = token;
         this.api.company = company || null;
