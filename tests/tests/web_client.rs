@@ -1127,3 +1127,111 @@ async fn a_right_removed_takes_the_menu_away_at_once() {
     );
     assert_eq!(browser.eval("window.__not_reloaded").await, json!(true));
 }
+
+#[tokio::test]
+async fn a_user_is_created_and_configuration_records_are_saved_whole() {
+    let (app, mut browser) = signed_in().await;
+    // a new user: the password the form has no field for is asked for.
+    browser.click("a[data-view=user]").await;
+    browser.click("a.button.primary").await;
+    browser.type_into("[data-field=login] input", "clerk").await;
+    browser.type_into("[data-field=name] input", "Clerk").await;
+    browser.click("form.record button[type=submit]").await;
+    browser
+        .type_into(
+            "dialog[open] input[name=password]",
+            "a long enough password",
+        )
+        .await;
+    browser.click("dialog[open] button[type=submit]").await;
+    assert!(
+        browser
+            .wait_until("location.hash.startsWith('#/form/user/')", WAIT)
+            .await,
+        "{}",
+        browser.text("body").await
+    );
+    let token = app.login("clerk", "a long enough password").await;
+    assert!(!token.is_empty());
+
+    // a sequence that gave numbers keeps its next number when its name is changed.
+    tests::books::configure(
+        &app,
+        "setSequence",
+        "SetSequenceInput",
+        json!({ "code": "so", "name": "Sales orders", "prefix": "SO", "padding": 4, "nextNumber": 7 }),
+    )
+    .await;
+    browser.eval("location.hash = '#/form/sequence/so'").await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('[data-field=nextNumber] output')?.innerText === '7'",
+                WAIT
+            )
+            .await
+    );
+    browser
+        .type_into("[data-field=name] input", "Sales quotations")
+        .await;
+    browser.click("form.record button[type=submit]").await;
+    // saved: the name changed, the rest kept.
+    let renamed = tests::eventually(WAIT, || async {
+        let now = app
+            .graphql(
+                "{ configuration { sequence(code: \"so\") { name } } }",
+                json!({}),
+            )
+            .await;
+        now["configuration"]["sequence"]["name"] == "Sales quotations"
+    })
+    .await;
+    assert!(renamed, "{}", browser.text("body").await);
+    let sequence = app
+        .graphql(
+            "{ configuration { sequence(code: \"so\") { name prefix nextNumber } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        sequence["configuration"]["sequence"],
+        json!({ "name": "Sales quotations", "prefix": "SO", "nextNumber": 7 })
+    );
+
+    // the company's form saves, its address too.
+    browser.eval("location.hash = '#/form/company'").await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('[data-field=fiscalYearStart] input')",
+                WAIT
+            )
+            .await
+    );
+    browser
+        .type_into("[data-field='address.city'] input", "Wavre")
+        .await;
+    browser.click("form.record button[type=submit]").await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('[data-field=\"address.city\"] input')?.value === 'Wavre' && !document.querySelector('.form-errors')?.innerText",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("body").await
+    );
+    let moved = tests::eventually(WAIT, || async {
+        let now = app
+            .graphql(
+                "{ configuration { company { address { city } } } }",
+                json!({}),
+            )
+            .await;
+        now["configuration"]["company"]["address"]["city"] == "Wavre"
+    })
+    .await;
+    assert!(moved, "{}", browser.text("body").await);
+    assert_eq!(browser.problems().await, Vec::<String>::new());
+}

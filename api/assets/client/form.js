@@ -295,7 +295,11 @@ class RecordForm {
     const schema = this.catalogue.schema;
     const input = {};
     const put = (target, type, path, value) => {
-      const steps = path.split(".");
+      let steps = path.split(".");
+      // an input that takes a nested field flat (`city` for `address.city`) gets it so.
+      if (steps.length > 1 && !schema.field(type, steps[0]) && schema.field(type, steps[steps.length - 1])) {
+        steps = [steps[steps.length - 1]];
+      }
       let at = target;
       let atType = type;
       for (let i = 0; i < steps.length - 1; i += 1) {
@@ -324,10 +328,22 @@ class RecordForm {
         const line = {};
         for (const [column, entry] of cells) {
           const value = valueOf(entry);
-          if (value !== null) put(line, lineType, column, value);
+          // an empty list is left out: the server fills it (a line's taxes from its product).
+          if (value !== null && !(Array.isArray(value) && value.length === 0)) {
+            put(line, lineType, column, value);
+          }
         }
         return line;
       });
+    }
+    if (!this.isNew && this.view.source.kind !== "RECORDS") {
+      // a configuration record is set whole: what the form does not edit keeps its value.
+      for (const field of schema.types.get(inputType).inputFields || []) {
+        const value = this.record[field.name];
+        if (!(field.name in input) && value !== undefined && (value === null || typeof value !== "object")) {
+          input[field.name] = value;
+        }
+      }
     }
     if (!this.isNew) {
       const key = this.view.source.key || "id";
@@ -356,7 +372,14 @@ class RecordForm {
       this.showErrors(missing);
       return;
     }
-    await this.run(mutation, this.collect(mutation.input), "Saved.");
+    const input = this.collect(mutation.input);
+    const needs = missingInputs(this.catalogue.schema, mutation.input, input);
+    if (needs.length) {
+      const asked = await this.app.ask(this.isNew ? "Create" : "Save", needs, null, null, {});
+      if (!asked) return;
+      Object.assign(input, asked);
+    }
+    await this.run(mutation, input, "Saved.");
   }
 
   async run(mutation, input, done) {
@@ -460,8 +483,9 @@ class RecordForm {
       (v) => v.create === action.mutation && v.name !== this.view.name,
     );
     const key = this.view.source.key || "id";
-    if (!makes && schema.field(mutation.input, key)) input[key] = this.key();
-    if (!makes && schema.field(mutation.input, "expectedVersion")) {
+    const named = action.defaults.some((d) => d.from === key);
+    if (!makes && !named && schema.field(mutation.input, key)) input[key] = this.key();
+    if (!makes && !named && schema.field(mutation.input, "expectedVersion")) {
       input.expectedVersion = this.record.version;
     }
     for (const fill of action.defaults) {

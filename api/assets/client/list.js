@@ -25,6 +25,10 @@ export async function drawList(app, root, view, state) {
   if (catalogue.whereType(view)) variables.where = where;
   if (sortable && state.sort) variables.orderBy = state.sort;
 
+  // the records a reference filter may pick.
+  for (const filter of view.search) {
+    if (filter.relation) await app.loadOptions(filter.relation);
+  }
   const status = h("p", { class: "status", role: "status" }, "Loading…");
   show(root, header(app, view), searchForm(app, view, state), status);
   let page;

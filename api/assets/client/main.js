@@ -461,7 +461,7 @@ class App {
         element = h("input", {
           id,
           name: need.name,
-          type: type === "NaiveDate" ? "date" : "text",
+          type: type === "NaiveDate" ? "date" : /password/i.test(need.name) ? "password" : "text",
           required: true,
           value: filled[need.name] ?? "",
         });

@@ -107,6 +107,13 @@ export class Catalogue {
     for (const field of this.fields(view)) {
       add(field.name, this.fieldSelection(type, field, depth));
     }
+    // a configuration record is set whole: its plain fields the update takes are read too.
+    const update = view.source.kind !== "RECORDS" && view.update && this.schema.mutationField(view.update);
+    const input = update && update.args.find((a) => a.name === "input");
+    for (const f of input ? this.schema.types.get(named(input.type)).inputFields || [] : []) {
+      const own = this.schema.field(type, f.name);
+      if (own && !tree.has(f.name) && this.schema.kind(named(own.type)) !== "OBJECT") add(f.name, true);
+    }
     return render(tree);
   }
 

@@ -496,7 +496,8 @@ macro_rules! invoice_view {
                     "createCreditNote",
                     &["POSTED"],
                     Right::Create,
-                ),
+                )
+                .defaults(&[("invoice", "id")]),
                 action(
                     "pay",
                     "Register Payment",
@@ -586,8 +587,8 @@ pub const VIEWS: &[ViewSpec] = &[
             main(&[
                 f("name", "Company Name", Text).required(),
                 f("currency", "Currency", Reference("currency")).required(),
-                f("fiscalYearStart", "Fiscal Year Starts", Integer)
-                    .help("The month (1 to 12) the fiscal year starts in"),
+                f("fiscalYearStart", "Fiscal Year Starts", Text)
+                    .help("Month and day the fiscal year starts on: 01-01, 04-01"),
             ]),
             group("Address", &ADDRESS),
         ],
