@@ -135,6 +135,37 @@ async fn a_person_signs_in_and_creates_a_partner_through_the_form() {
     browser
         .screenshot(&screenshot_path("client-partners"))
         .await;
+
+    // leaving a form with changes not saved asks first; staying keeps them.
+    browser.click("table.list tbody a").await;
+    browser
+        .type_into("[data-field=phone] input", "+32 10 00 00 00")
+        .await;
+    browser.eval("window.confirm = () => false").await;
+    browser.click("a[data-view=user]").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        browser
+            .eval("document.querySelector('[data-field=phone] input')?.value")
+            .await,
+        json!("+32 10 00 00 00")
+    );
+    assert!(browser
+        .eval("location.hash")
+        .await
+        .as_str()
+        .unwrap()
+        .starts_with("#/form/partner/"));
+    browser.eval("window.confirm = () => true").await;
+    browser.click("a[data-view=user]").await;
+    assert!(
+        browser
+            .wait_until(
+                "location.hash === '#/list/user' && document.querySelector('table.list')",
+                WAIT
+            )
+            .await
+    );
     assert_eq!(browser.problems().await, Vec::<String>::new());
 }
 

@@ -22,6 +22,7 @@ export async function drawForm(app, root, view, key, asOf = null) {
       const data = await app.api.request(query, variables);
       record = view.source.kind === "RECORDS" ? data.record : data.configuration.record;
     } catch (error) {
+      if (error.code === "UNAUTHENTICATED") return app.failed(error);
       show(root, h("p", { class: "status error", role: "alert" }, error.message));
       return;
     }
@@ -388,6 +389,7 @@ class RecordForm {
     try {
       result = (await this.app.api.request(mutation.text, { input })).result;
     } catch (error) {
+      if (error.code === "UNAUTHENTICATED") return this.app.failed(error);
       this.showErrors([{ field: null, message: error.message, code: error.code }]);
       return;
     }
@@ -396,6 +398,7 @@ class RecordForm {
       return;
     }
     this.app.notify(done);
+    this.dirty = false;
     if (result.record) {
       const key = result.record[this.view.source.key || "id"];
       if (this.isNew || key !== this.key()) {

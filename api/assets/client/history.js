@@ -30,6 +30,7 @@ export async function drawHistory(app, root, view, key) {
       after = data.record.history.pageInfo.endCursor;
     }
   } catch (error) {
+    if (error.code === "UNAUTHENTICATED") return app.failed(error);
     show(root, h("p", { class: "status error", role: "alert" }, error.message));
     return;
   }

@@ -36,6 +36,7 @@ export async function drawList(app, root, view, state) {
     const data = await app.api.request(query, variables);
     page = view.source.kind === "CONFIGURATION" ? data.configuration[view.source.list] : data[view.source.list];
   } catch (error) {
+    if (error.code === "UNAUTHENTICATED") return app.failed(error);
     status.textContent = error.message;
     status.classList.add("error");
     return;

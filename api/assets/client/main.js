@@ -38,7 +38,19 @@ class App {
     this.managerState = { master: null };
     this.optionCache = new Map();
     this.stopListening = null;
-    window.addEventListener("hashchange", () => this.route());
+    // leaving a form with changes not saved asks first.
+    window.addEventListener("hashchange", () => {
+      if (this.currentForm && this.currentForm.dirty && window.location.hash !== this.shownHash) {
+        if (!window.confirm("Leave this form? What you changed is not saved.")) {
+          window.history.replaceState(null, "", this.shownHash || "#/");
+          return;
+        }
+      }
+      this.route();
+    });
+    window.addEventListener("beforeunload", (event) => {
+      if (this.currentForm && this.currentForm.dirty) event.preventDefault();
+    });
   }
 
   async start() {
@@ -320,6 +332,7 @@ class App {
       link.toggleAttribute("aria-current", Boolean(current));
     }
     this.currentForm = null;
+    this.shownHash = window.location.hash;
     try {
       if (page === "report") {
         await drawReport(this, this.main, name, this.reportStates.get(name) || {});

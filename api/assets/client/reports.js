@@ -148,6 +148,7 @@ export async function drawReport(app, root, name, state) {
     const data = await app.api.request(report.query, variables);
     show(body, report.draw(data.report));
   } catch (error) {
+    if (error.code === "UNAUTHENTICATED") return app.failed(error);
     show(body, h("p", { class: "error", role: "alert" }, error.message));
   }
 }
