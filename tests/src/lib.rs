@@ -349,10 +349,22 @@ impl TestApp {
     /// `/graphql` and `/db/<name>/graphql`, the manager, the web client and GraphiQL) until the
     /// test ends; returns the address (`http://127.0.0.1:<port>`).
     pub async fn listen(&self) -> String {
+        let (router, _) = self.server_app().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        address
+    }
+
+    /// The application `erp serve` runs on this database (with the manager, whose master
+    /// password is [`MASTER_PASSWORD`]), and the manager's data directory.
+    pub async fn server_app(&self) -> (Router, std::path::PathBuf) {
         let data_dir = std::env::temp_dir().join(format!("erp-served-{}", uuid::Uuid::new_v4()));
-        let (master, _) = api::manager::MasterPassword::open(&data_dir, Some(MASTER_PASSWORD))
-            .await
-            .unwrap();
+        let (master, generated) =
+            api::manager::MasterPassword::open(&data_dir, Some(MASTER_PASSWORD))
+                .await
+                .unwrap();
+        assert_eq!(generated, None);
         let backend = Backend::start(self.db.pool.clone()).await.unwrap();
         let server = api::manager::Server::new(
             &TestDb::url_of(&self.db.name),
@@ -363,11 +375,7 @@ impl TestApp {
             api::graphql::Introspection::Anyone,
         )
         .unwrap();
-        let router = api::http::server_app(std::sync::Arc::new(server));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, router).await });
-        address
+        (api::http::server_app(std::sync::Arc::new(server)), data_dir)
     }
 
     /// Sends one HTTP request to the application.

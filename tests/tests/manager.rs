@@ -4,8 +4,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use axum::Router;
@@ -14,7 +12,7 @@ use serde_json::{json, Value};
 use tests::{TestApp, TestDb, ADMIN_PASSWORD};
 use tower::ServiceExt;
 
-const MASTER: &str = "master-password-for-tests";
+const MASTER: &str = tests::MASTER_PASSWORD;
 
 struct Managed {
     app: TestApp,
@@ -24,22 +22,7 @@ struct Managed {
 
 async fn managed() -> Managed {
     let app = TestApp::new().await;
-    let data_dir = std::env::temp_dir().join(format!("erp-manager-{}", uuid::Uuid::new_v4()));
-    let (master, generated) = api::manager::MasterPassword::open(&data_dir, Some(MASTER))
-        .await
-        .unwrap();
-    assert_eq!(generated, None);
-    let backend = api::Backend::start(app.db.pool.clone()).await.unwrap();
-    let server = api::manager::Server::new(
-        &TestDb::url_of(&app.db.name),
-        backend,
-        &data_dir,
-        Some(ADMIN_PASSWORD.to_owned()),
-        master,
-        api::graphql::Introspection::Anyone,
-    )
-    .unwrap();
-    let router = api::http::server_app(Arc::new(server));
+    let (router, data_dir) = app.server_app().await;
     Managed {
         app,
         router,

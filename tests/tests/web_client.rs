@@ -379,6 +379,41 @@ async fn state_is(browser: &mut Browser, state: &str) {
     );
 }
 
+/// Registers a payment of the invoice shown from its button: the dialog must offer
+/// `offered` (what is due); `typed` replaces it; the invoice is then `paid` (its payment state).
+async fn pay(browser: &mut Browser, offered: &str, typed: Option<&str>, paid: &str) {
+    browser
+        .eval("[...document.querySelectorAll('[role=toolbar] button')].find(b => b.innerText === 'Register Payment').click()")
+        .await;
+    pick(browser, "dialog[open] [data-field=journal] select", "bank").await;
+    assert_eq!(
+        browser
+            .eval("document.querySelector('dialog[open] [data-field=amount] input').value")
+            .await,
+        json!(offered)
+    );
+    browser.screenshot(&screenshot_path("client-payment")).await;
+    if let Some(amount) = typed {
+        browser
+            .type_into("dialog[open] [data-field=amount] input", amount)
+            .await;
+    }
+    browser.click("dialog[open] button[type=submit]").await;
+    assert!(
+        browser
+            .wait_until(
+                &format!(
+                    "document.querySelector('[data-field=paymentState] output')?.innerText === {}",
+                    json!(paid)
+                ),
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+}
+
 #[tokio::test]
 async fn an_order_is_delivered_invoiced_and_paid_through_its_buttons() {
     let (app, mut browser) = signed_in().await;
@@ -469,62 +504,8 @@ async fn an_order_is_delivered_invoiced_and_paid_through_its_buttons() {
     state_is(&mut browser, "Posted").await;
     // paying asks for the bank journal; the partner and the amount come from the invoice, and
     // the amount may be changed: 100 first, then what is left, 142.00.
-    browser
-        .eval(&format!("{}.click()", button("Register Payment")))
-        .await;
-    pick(
-        &mut browser,
-        "dialog[open] [data-field=journal] select",
-        "bank",
-    )
-    .await;
-    assert_eq!(
-        browser
-            .eval("document.querySelector('dialog[open] [data-field=amount] input').value")
-            .await,
-        json!("242.00")
-    );
-    browser.screenshot(&screenshot_path("client-payment")).await;
-    browser
-        .type_into("dialog[open] [data-field=amount] input", "100")
-        .await;
-    browser.click("dialog[open] button[type=submit]").await;
-    assert!(
-        browser
-            .wait_until(
-                "document.querySelector('[data-field=paymentState] output')?.innerText === 'Partially Paid'",
-                WAIT
-            )
-            .await,
-        "{}",
-        browser.text("main").await
-    );
-    browser
-        .eval(&format!("{}.click()", button("Register Payment")))
-        .await;
-    pick(
-        &mut browser,
-        "dialog[open] [data-field=journal] select",
-        "bank",
-    )
-    .await;
-    assert_eq!(
-        browser
-            .eval("document.querySelector('dialog[open] [data-field=amount] input').value")
-            .await,
-        json!("142.00")
-    );
-    browser.click("dialog[open] button[type=submit]").await;
-    assert!(
-        browser
-            .wait_until(
-                "document.querySelector('[data-field=paymentState] output')?.innerText === 'Paid'",
-                WAIT
-            )
-            .await,
-        "{}",
-        browser.text("main").await
-    );
+    pay(&mut browser, "242.00", Some("100"), "Partially Paid").await;
+    pay(&mut browser, "142.00", None, "Paid").await;
     browser
         .screenshot(&screenshot_path("client-invoice-paid"))
         .await;

@@ -170,7 +170,7 @@ const SVG = "http://www.w3.org/2000/svg";
 function svg(tag, attributes = {}, ...children) {
   const element = document.createElementNS(SVG, tag);
   for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined) continue;
     element.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -205,14 +205,10 @@ function bars(title, points) {
   const max = Math.max(0, ...points.map((p) => amount(p.value)));
   const { y, lines } = axis(max);
   const slot = (WIDTH - MARGIN.left - MARGIN.right) / Math.max(points.length, 1);
-  return h(
-    "figure",
-    { class: "chart" },
-    svg(
-      "svg",
-      { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: "img", "aria-label": title, width: WIDTH, height: HEIGHT },
-      lines,
-      points.map((p, i) => {
+  return chart(
+    title,
+    lines,
+    points.map((p, i) => {
         const x = MARGIN.left + i * slot + slot * 0.15;
         const top = y(amount(p.value));
         return svg(
@@ -221,7 +217,19 @@ function bars(title, points) {
           svg("rect", { x, y: top, width: slot * 0.7, height: y(0) - top, fill: "#1f4e79" }, svg("title", {}, `${p.label}: ${p.value}`)),
           svg("text", { x: x + slot * 0.35, y: HEIGHT - MARGIN.bottom + 16, "text-anchor": "middle", "font-size": 11 }, p.label),
         );
-      }),
+    }),
+  );
+}
+
+/** A picture of `children` over the axis, titled `title`. */
+function chart(title, ...children) {
+  return h(
+    "figure",
+    { class: "chart" },
+    svg(
+      "svg",
+      { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: "img", "aria-label": title, width: WIDTH, height: HEIGHT },
+      children,
     ),
     h("figcaption", {}, title),
   );
@@ -234,14 +242,10 @@ function line(title, points) {
   const step = (WIDTH - MARGIN.left - MARGIN.right) / Math.max(points.length - 1, 1);
   const x = (i) => MARGIN.left + (points.length === 1 ? (WIDTH - MARGIN.left - MARGIN.right) / 2 : i * step);
   const path = points.map((p, i) => `${i ? "L" : "M"}${x(i)},${y(amount(p.value))}`).join(" ");
-  return h(
-    "figure",
-    { class: "chart" },
-    svg(
-      "svg",
-      { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: "img", "aria-label": title, width: WIDTH, height: HEIGHT },
-      lines,
-      points.length ? svg("path", { class: "line", d: path, fill: "none", stroke: "#1f4e79", "stroke-width": 2 }) : null,
+  return chart(
+    title,
+    lines,
+    points.length ? svg("path", { class: "line", d: path, fill: "none", stroke: "#1f4e79", "stroke-width": 2 }) : null,
       points.map((p, i) =>
         svg(
           "g",
@@ -250,7 +254,5 @@ function line(title, points) {
           svg("text", { x: x(i), y: HEIGHT - MARGIN.bottom + 16, "text-anchor": "middle", "font-size": 11 }, p.label),
         ),
       ),
-    ),
-    h("figcaption", {}, title),
   );
 }
