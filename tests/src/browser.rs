@@ -167,9 +167,18 @@ impl Browser {
             }
             None
         };
-        let answer = tokio::time::timeout(Duration::from_secs(60), answer)
-            .await
-            .unwrap_or_else(|_| panic!("Chromium did not answer {method} in time"))
+        let answer = tokio::time::timeout(Duration::from_secs(60), answer).await;
+        let answer = answer
+            .unwrap_or_else(|_| {
+                // a page showing a dialog (alert, confirm) answers nothing until it is closed.
+                let dialogs: Vec<&Value> = self
+                    .events
+                    .iter()
+                    .filter(|e| e["method"] == "Page.javascriptDialogOpening")
+                    .map(|e| &e["params"]["message"])
+                    .collect();
+                panic!("Chromium did not answer {method} in time; dialogs opened: {dialogs:?}")
+            })
             .unwrap_or_else(|| panic!("Chromium closed the connection during {method}"));
         if let Some(error) = answer.get("error") {
             panic!("{method}: {error}");
@@ -307,6 +316,17 @@ impl Browser {
             .iter()
             .filter(|e| e["method"] == "Network.requestWillBeSent")
             .filter_map(|e| e["params"]["request"]["url"].as_str())
+            .map(ToOwned::to_owned)
+            .collect()
+    }
+
+    /// Every message the tab's WebSockets have received since it started, in order.
+    pub async fn socket_messages(&mut self) -> Vec<String> {
+        self.eval("0").await;
+        self.events
+            .iter()
+            .filter(|e| e["method"] == "Network.webSocketFrameReceived")
+            .filter_map(|e| e["params"]["response"]["payloadData"].as_str())
             .map(ToOwned::to_owned)
             .collect()
     }

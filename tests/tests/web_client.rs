@@ -67,7 +67,7 @@ async fn a_person_signs_in_and_creates_a_partner_through_the_form() {
     browser
         .type_into("[data-field=email] input", "info@agrolait.example")
         .await;
-    browser.click("form.record button[type=submit]").await;
+    save_form(&mut browser).await;
     assert!(
         browser
             .wait_until(
@@ -90,7 +90,7 @@ async fn a_person_signs_in_and_creates_a_partner_through_the_form() {
         .type_into("[data-field='address.city'] input", "Wavre")
         .await;
     browser.click("[data-field=isCustomer] input").await;
-    browser.click("form.record button[type=submit]").await;
+    save_form(&mut browser).await;
     assert!(
         browser
             .wait_until("location.hash.startsWith('#/form/partner/')", WAIT)
@@ -211,7 +211,7 @@ async fn a_form_saved_by_someone_else_first_is_a_clear_conflict_and_nothing_is_l
     browser
         .type_into("[data-field=name] input", "Agrolait NV")
         .await;
-    browser.click("form.record button[type=submit]").await;
+    save_form(&mut browser).await;
     assert!(
         browser
             .wait_until(
@@ -246,7 +246,7 @@ async fn a_form_saved_by_someone_else_first_is_a_clear_conflict_and_nothing_is_l
     browser
         .type_into("[data-field=name] input", "Agrolait NV")
         .await;
-    browser.click("form.record button[type=submit]").await;
+    save_form(&mut browser).await;
     assert!(
         browser
             .wait_until(
@@ -442,7 +442,7 @@ async fn an_order_is_delivered_invoiced_and_paid_through_its_buttons() {
     browser
         .type_into("[data-field=lines] input[name=taxes]", "vat21")
         .await;
-    browser.click("form.record button[type=submit]").await;
+    save_form(&mut browser).await;
     assert!(
         browser
             .wait_until("location.hash.startsWith('#/form/sale_order/')", WAIT)
@@ -1148,7 +1148,7 @@ async fn a_user_is_created_and_configuration_records_are_saved_whole() {
     browser.click("a.button.primary").await;
     browser.type_into("[data-field=login] input", "clerk").await;
     browser.type_into("[data-field=name] input", "Clerk").await;
-    browser.click("form.record button[type=submit]").await;
+    save_form(&mut browser).await;
     browser
         .type_into(
             "dialog[open] input[name=password]",
@@ -1186,7 +1186,7 @@ async fn a_user_is_created_and_configuration_records_are_saved_whole() {
     browser
         .type_into("[data-field=name] input", "Sales quotations")
         .await;
-    browser.click("form.record button[type=submit]").await;
+    save_form(&mut browser).await;
     // saved: the name changed, the rest kept.
     let renamed = tests::eventually(WAIT, || async {
         let now = app
@@ -1223,7 +1223,7 @@ async fn a_user_is_created_and_configuration_records_are_saved_whole() {
     browser
         .type_into("[data-field='address.city'] input", "Wavre")
         .await;
-    browser.click("form.record button[type=submit]").await;
+    save_form(&mut browser).await;
     assert!(
         browser
             .wait_until(
@@ -1245,5 +1245,175 @@ async fn a_user_is_created_and_configuration_records_are_saved_whole() {
     })
     .await;
     assert!(moved, "{}", browser.text("body").await);
+    assert_eq!(browser.problems().await, Vec::<String>::new());
+}
+
+/// Clicks the form's Save and waits until the answer came (the form's buttons wait meanwhile),
+/// as a person would before going elsewhere: leaving earlier asks whether to drop the changes.
+async fn save_form(browser: &mut Browser) {
+    browser.click("form.record button[type=submit]").await;
+    assert!(
+        browser
+            .wait_until("!document.querySelector('form.record[aria-busy]')", WAIT)
+            .await,
+        "the save was never answered: {}",
+        browser.text("main").await
+    );
+}
+
+/// Makes the page's requests whose body contains `marker` (every one for "") answer
+/// `delay_ms` later, and counts the requests not yet answered in `window.__waiting`.
+async fn slow_requests(browser: &mut Browser, marker: &str, delay_ms: u64) {
+    browser
+        .eval(&format!(
+            "(() => {{
+                const real = window.__realFetch || window.fetch;
+                window.__realFetch = real;
+                window.__waiting = window.__waiting || 0;
+                window.fetch = async (url, options) => {{
+                    window.__waiting += 1;
+                    try {{
+                        const body = String((options && options.body) || '');
+                        if (body.includes({marker})) await new Promise((r) => setTimeout(r, {delay_ms}));
+                        return await real(url, options);
+                    }} finally {{
+                        window.__waiting -= 1;
+                    }}
+                }};
+                return true;
+            }})()",
+            marker = json!(marker),
+        ))
+        .await;
+}
+
+#[tokio::test]
+async fn a_configuration_change_arriving_while_a_form_is_typed_into_keeps_the_form_and_its_values()
+{
+    // the sequence is there before the browser listens: the one change announced is the one below.
+    let app = TestApp::new().await;
+    tests::books::configure(
+        &app,
+        "setSequence",
+        "SetSequenceInput",
+        json!({ "code": "so", "name": "Sales orders", "prefix": "SO", "padding": 4, "nextNumber": 7 }),
+    )
+    .await;
+    let address = app.listen().await;
+    let mut browser = Browser::start().await;
+    browser.goto(&format!("{address}/")).await;
+    browser.sign_in("admin", ADMIN_PASSWORD).await;
+    // listening: the server acknowledged the subscription's connection.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !browser
+        .socket_messages()
+        .await
+        .iter()
+        .any(|m| m.contains("connection_ack"))
+    {
+        assert!(tokio::time::Instant::now() < deadline, "never listening");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    browser.eval("location.hash = '#/form/sequence/so'").await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('[data-field=nextNumber] output')?.innerText === '7'",
+                WAIT
+            )
+            .await
+    );
+    browser
+        .eval("document.querySelector('[data-field=name] input').dataset.mine = 'yes'")
+        .await;
+    // every answer is slow now: the redraw a configuration change asks for takes a while.
+    slow_requests(&mut browser, "", 1500).await;
+    browser
+        .eval("document.querySelector('.notice').textContent = ''")
+        .await;
+    tests::books::configure(
+        &app,
+        "setSequence",
+        "SetSequenceInput",
+        json!({ "code": "po", "name": "Purchase orders", "prefix": "PO", "padding": 4 }),
+    )
+    .await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('.notice').textContent.includes('configuration changed')",
+                WAIT
+            )
+            .await
+    );
+    // the form being redrawn is still the one shown, and takes what is typed into it.
+    assert_eq!(
+        browser
+            .eval("document.querySelector('[data-field=name] input')?.dataset.mine ?? null")
+            .await,
+        json!("yes"),
+        "{}",
+        browser.text("main").await
+    );
+    browser
+        .type_into("[data-field=name] input", "Sales quotations")
+        .await;
+    assert!(
+        browser.wait_until("window.__waiting === 0", WAIT).await,
+        "the redraw never finished"
+    );
+    // the redraw came back after the typing: the form typed into stays, with what was typed.
+    assert_eq!(
+        browser
+            .eval("[document.querySelector('[data-field=name] input')?.dataset.mine ?? null, document.querySelector('[data-field=name] input')?.value]")
+            .await,
+        json!(["yes", "Sales quotations"])
+    );
+    save_form(&mut browser).await;
+    let renamed = tests::eventually(WAIT, || async {
+        let now = app
+            .graphql(
+                "{ configuration { sequence(code: \"so\") { name nextNumber } } }",
+                json!({}),
+            )
+            .await;
+        now["configuration"]["sequence"] == json!({ "name": "Sales quotations", "nextNumber": 7 })
+    })
+    .await;
+    assert!(renamed, "{}", browser.text("body").await);
+    assert_eq!(browser.problems().await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn an_answer_arriving_after_the_person_went_elsewhere_does_not_replace_the_page() {
+    let (_app, mut browser) = signed_in().await;
+    // the partners' list answers late; the users' list at once.
+    slow_requests(&mut browser, "partners", 1500).await;
+    browser.eval("location.hash = '#/list/partner'").await;
+    browser.eval("location.hash = '#/list/user'").await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('main h1')?.innerText.includes('User')",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    assert!(
+        browser.wait_until("window.__waiting === 0", WAIT).await,
+        "the late answer never came"
+    );
+    // one list shown, the users' (its heading and its table), nothing of the partners'.
+    let shown = browser
+        .eval("[[...document.querySelectorAll('main h1')].map(e => e.innerText), [...document.querySelectorAll('main table')].map(t => t.getAttribute('aria-label'))]")
+        .await;
+    assert_eq!(
+        shown,
+        json!([["User"], ["User"]]),
+        "{}",
+        browser.text("main").await
+    );
     assert_eq!(browser.problems().await, Vec::<String>::new());
 }

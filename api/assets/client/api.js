@@ -59,13 +59,18 @@ export class Api {
 
   /**
    * Subscribes to `query`: `onData` gets each result's data; returns a function that stops.
-   * Reconnects after a lost connection (a second later), so a client keeps listening.
+   * A lost connection is opened again, a second later and then waiting twice as long each time
+   * up to half a minute; `onReconnect` is told when it is back (what happened meanwhile was
+   * not heard). An error the server answers the subscription with goes to `onError` and ends
+   * the listening: asking again would get the same answer.
    */
-  subscribe(query, onData) {
+  subscribe(query, onData, { onError = () => {}, onReconnect = () => {} } = {}) {
     const url = new URL(`${this.endpoint}/ws`, window.location.href);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     let socket = null;
     let stopped = false;
+    let wait = 1000;
+    let connectedBefore = false;
     const open = () => {
       socket = new WebSocket(url.href, "graphql-transport-ws");
       socket.onopen = () => {
@@ -82,21 +87,41 @@ export class Api {
           return;
         }
         if (message.type === "connection_ack") {
+          wait = 1000;
           socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query } }));
-        } else if (message.type === "next" && message.payload && message.payload.data) {
-          onData(message.payload.data);
+          if (connectedBefore) onReconnect();
+          connectedBefore = true;
+        } else if (message.type === "next" && message.payload) {
+          const errors = message.payload.errors || [];
+          if (errors.length) {
+            const first = errors[0];
+            stop();
+            onError(new ApiError(first.message, first.extensions && first.extensions.code));
+          } else if (message.payload.data) {
+            onData(message.payload.data);
+          }
+        } else if (message.type === "error") {
+          const first = (Array.isArray(message.payload) && message.payload[0]) || {};
+          stop();
+          onError(new ApiError(first.message || "The server refused to send changes.", first.extensions && first.extensions.code));
+        } else if (message.type === "complete") {
+          // the server ended it: listen again.
+          socket.close();
         } else if (message.type === "ping") {
           socket.send(JSON.stringify({ type: "pong" }));
         }
       };
       socket.onclose = () => {
-        if (!stopped) setTimeout(open, 1000);
+        if (stopped) return;
+        setTimeout(open, wait);
+        wait = Math.min(wait * 2, 30000);
       };
     };
-    open();
-    return () => {
+    const stop = () => {
       stopped = true;
       if (socket) socket.close();
     };
+    open();
+    return stop;
   }
 }

@@ -134,8 +134,14 @@ class RecordForm {
       this.dirty = true;
     });
     show(root, this.element);
-    const first = this.element.querySelector("input:not([disabled]), select:not([disabled])");
-    if (first) first.focus();
+  }
+
+  /** Puts the cursor in field `name` (where it was before a redraw), or else in the first one. */
+  focus(name = null) {
+    const within = name && this.element.querySelector(`[data-field="${CSS.escape(name)}"]`);
+    const editable = "input:not([disabled]), select:not([disabled]), textarea:not([disabled])";
+    const target = (within && within.querySelector(editable)) || this.element.querySelector(editable);
+    if (target) target.focus();
   }
 
   /** Shows `view`'s labels (renamed since the form was drawn) without touching its values. */
@@ -383,7 +389,20 @@ class RecordForm {
     await this.run(mutation, input, "Saved.");
   }
 
+  /** Sends `mutation`; its buttons wait meanwhile (a second click would send it twice). */
   async run(mutation, input, done) {
+    const buttons = [...this.element.querySelectorAll("button:not([disabled])")];
+    for (const button of buttons) button.disabled = true;
+    this.element.setAttribute("aria-busy", "true");
+    try {
+      await this.send(mutation, input, done);
+    } finally {
+      for (const button of buttons) button.disabled = false;
+      this.element.removeAttribute("aria-busy");
+    }
+  }
+
+  async send(mutation, input, done) {
     this.clearErrors();
     let result;
     try {

@@ -57,16 +57,28 @@ export async function drawHistory(app, root, view, key) {
       h("td", {}, h("button", { type: "button", class: "link", onclick: () => pick(i + 1) }, "Show")),
     ),
   );
+  // only the latest pick shows: a slider dragged fast asks once it rests, and an answer arriving
+  // after a newer one is dropped.
+  let picks = 0;
+  let resting = null;
   const pick = async (n) => {
+    const turn = ++picks;
+    clearTimeout(resting);
     slider.value = n;
     const event = events[n - 1];
     const text = `As of event ${n} of ${events.length}: ${event.type}, ${new Date(event.recordedAt).toLocaleString()}${event.user ? ` by ${event.user}` : ""}`;
     caption.textContent = text;
     slider.setAttribute("aria-valuetext", text);
     rows.forEach((row, i) => row.classList.toggle("current", i === n - 1));
-    await drawForm(app, record, view, key, event.position);
+    const page = h("div", {});
+    await drawForm(app, page, view, key, event.position);
+    if (turn === picks) show(record, page);
   };
-  slider.addEventListener("input", () => pick(Number(slider.value)));
+  slider.addEventListener("input", () => {
+    const n = Number(slider.value);
+    clearTimeout(resting);
+    resting = setTimeout(() => pick(n), 150);
+  });
   show(
     root,
     h(

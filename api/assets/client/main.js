@@ -38,6 +38,7 @@ class App {
     this.managerState = { master: null };
     this.optionCache = new Map();
     this.stopListening = null;
+    this.routes = 0;
     // leaving a form with changes not saved asks first.
     window.addEventListener("hashchange", () => {
       if (this.currentForm && this.currentForm.dirty && window.location.hash !== this.shownHash) {
@@ -164,37 +165,48 @@ class App {
     this.route();
   }
 
+  /** Reads the views; false when a newer configuration was read meanwhile (this one is older). */
   async loadViews() {
     const data = await this.api.request(VIEWS);
+    if (this.catalogue && Number(data.configurationVersion) < Number(this.version)) return false;
     this.version = data.configurationVersion;
     this.catalogue = new Catalogue(this.schema, data.views);
     this.catalogue.installed = new Set(data.installedModules);
     this.optionCache.clear();
+    return true;
   }
 
-  /** Configuration changes redraw the menus and the page at once. */
+  /**
+   * Configuration changes redraw the menus and the page at once; after a lost connection, what
+   * changed meanwhile (not heard) is read again the same way.
+   */
   listen() {
     if (this.stopListening) this.stopListening();
+    const changed = async (message) => {
+      try {
+        if (!(await this.loadViews())) return;
+        this.drawMenu();
+        this.notify(message);
+        const form = this.currentForm;
+        const view = form && this.catalogue.view(form.view.name);
+        const [, page] = window.location.hash.replace(/^#/, "").split("/");
+        if (form && form.dirty && view) {
+          form.relabel(view);
+        } else if (page !== "admin") {
+          // an implementer's page keeps what it shows (a diff, a module typed in): often the
+          // change is theirs.
+          this.route({ quietly: true });
+        }
+      } catch (error) {
+        this.failed(error);
+      }
+    };
     this.stopListening = this.api.subscribe(
       "subscription { configurationChanged { version changes { area key } } }",
-      async (data) => {
-        try {
-          await this.loadViews();
-          this.drawMenu();
-          this.notify("The configuration changed: the screens show it.");
-          const form = this.currentForm;
-          const view = form && this.catalogue.view(form.view.name);
-          const [, page] = window.location.hash.replace(/^#/, "").split("/");
-          if (form && form.dirty && view) {
-            form.relabel(view);
-          } else if (page !== "admin") {
-            // an implementer's page keeps what it shows (a diff, a module typed in): often the
-            // change is theirs.
-            this.route();
-          }
-        } catch (error) {
-          this.failed(error);
-        }
+      () => changed("The configuration changed: the screens show it."),
+      {
+        onReconnect: () => changed("Connected again: the screens show the configuration as it is now."),
+        onError: (error) => this.failed(error),
       },
     );
   }
@@ -308,8 +320,13 @@ class App {
     );
   }
 
-  /** Draws the page the address names. */
-  async route() {
+  /**
+   * Draws the page the address names. Only the latest call shows its page: an answer arriving
+   * late draws into a page no longer shown. `quietly` (a redraw nobody asked for, after a
+   * configuration change) keeps the page shown until the new one is ready, and keeps it for
+   * good if it is a form typed into meanwhile.
+   */
+  async route({ quietly = false } = {}) {
     const [, page, name, ...rest] = window.location.hash.replace(/^#/, "").split("/");
     if (page === "manager") {
       this.inManager = true;
@@ -331,36 +348,61 @@ class App {
             : link.dataset.view === (view && view.name);
       link.toggleAttribute("aria-current", Boolean(current));
     }
-    this.currentForm = null;
+    const turn = ++this.routes;
+    // a quiet redraw puts the cursor back in the field it was in.
+    const active = document.activeElement && document.activeElement.closest("[data-field]");
+    const focused = quietly && active && this.main.contains(active) ? active.dataset.field : null;
+    const root = h("div", { class: "view" });
+    if (!quietly) {
+      this.currentForm = null;
+      show(this.main, root);
+    }
     this.shownHash = window.location.hash;
+    let form = null;
     try {
       if (page === "report") {
-        await drawReport(this, this.main, name, this.reportStates.get(name) || {});
+        await drawReport(this, root, name, this.reportStates.get(name) || {});
       } else if (page === "admin") {
-        await drawAdmin(this, this.main, name, rest.map(decodeURIComponent));
+        await drawAdmin(this, root, name, rest.map(decodeURIComponent));
       } else if (!page) {
         show(
-          this.main,
+          root,
           h("h1", {}, `Welcome, ${this.me.name || this.me.login}`),
           h("p", {}, "Pick a list in the menu."),
         );
       } else if (!view) {
-        show(this.main, h("p", { class: "error", role: "alert" }, "This screen is not installed."));
+        show(root, h("p", { class: "error", role: "alert" }, "This screen is not installed."));
       } else if (page === "list") {
-        await drawList(this, this.main, view, this.listStates.get(view.name) || {});
+        await drawList(this, root, view, this.listStates.get(view.name) || {});
       } else if (page === "form") {
         const key = rest.length ? decodeURIComponent(rest.join("/")) : null;
-        this.currentForm = await drawForm(this, this.main, view, key);
+        form = await drawForm(this, root, view, key);
       } else if (page === "history") {
-        await drawHistory(this, this.main, view, decodeURIComponent(rest.join("/")));
+        await drawHistory(this, root, view, decodeURIComponent(rest.join("/")));
       } else if (page === "new") {
-        this.currentForm = await drawForm(this, this.main, view, null);
+        form = await drawForm(this, root, view, null);
       } else {
-        show(this.main, h("p", { class: "error", role: "alert" }, "There is no such page."));
+        show(root, h("p", { class: "error", role: "alert" }, "There is no such page."));
       }
     } catch (error) {
-      this.failed(error);
+      if (turn === this.routes) this.failed(error);
+      return;
     }
+    // a form drawn where the person sees it is the one leaving asks about, even if a redraw is
+    // already on its way.
+    if (this.main.contains(root)) this.currentForm = form || null;
+    if (turn !== this.routes) return;
+    if (quietly) {
+      const shown = this.currentForm;
+      if (shown && shown.dirty) {
+        const view = this.catalogue.view(shown.view.name);
+        if (view) shown.relabel(view);
+        return;
+      }
+      show(this.main, root);
+      this.currentForm = form || null;
+    }
+    if (form && (!quietly || focused)) form.focus(focused);
   }
 
   /** Goes to the list of the current view in `state` (its filters, sort and page). */
