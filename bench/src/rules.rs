@@ -105,7 +105,14 @@ pub async fn pages(pool: &PgPool, rules: bool, times: usize) -> anyhow::Result<f
     let started = Instant::now();
     for _ in 0..times {
         let page = order::LIST
-            .page(pool, &companies, &filter, None, 20)
+            .page(
+                pool,
+                &companies,
+                &filter,
+                order::LIST.default_order(),
+                None,
+                20,
+            )
             .await?;
         anyhow::ensure!(page.total_count > 0, "no orders");
     }

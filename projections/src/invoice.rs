@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::lines::{line_row, LineTable};
 use crate::log::{AsOf, StoredEvent};
-use crate::page::{push_some, Companies, Filter, List};
+use crate::page::{push_some, sort, Companies, Filter, KeyType, List, Sort};
 use crate::past::{one_by_one, replayed};
 use crate::reports::{Dates, ReportBinds};
 use crate::runner::ProjectionError;
@@ -435,11 +435,22 @@ impl Filter for InvoiceFilter {
     }
 }
 
-/// Documents, newest first, a page at a time after a document date.
-pub const LIST: List<InvoiceRow, NaiveDate, InvoiceFilter> =
-    List::new("invoice", COLUMNS, "invoice_date", true)
+/// Documents, newest first unless sorted otherwise, a page at a time.
+pub const LIST: List<InvoiceRow, InvoiceFilter> =
+    List::new("invoice", COLUMNS, INVOICE_SORTS, true)
         .of_companies("company")
         .ruled_invoices();
+
+/// The ways documents may be sorted (a draft has no number yet: drafts come first).
+const INVOICE_SORTS: &[Sort] = &[
+    sort("DATE", "invoice_date", KeyType::Date),
+    sort("NUMBER", "coalesce(number, '')", KeyType::Text),
+    sort("KIND", "kind", KeyType::Text),
+    sort("DUE_DATE", "due_date", KeyType::Date),
+    sort("TOTAL", "total", KeyType::Numeric),
+    sort("RESIDUAL", "residual", KeyType::Numeric),
+    sort("STATE", "state", KeyType::Text),
+];
 
 /// A posted document still open at the aging date: what it owes then, signed (credit notes
 /// negative).

@@ -1,6 +1,8 @@
 //! The books' read model: `journal_entry`, every entry posted, and `journal_item`, its lines,
-//! each with the log position and time it was recorded at; and the reports drawn from them: the
-//! trial balance, the general and partner ledgers.
+//! each with the log position and time it was recorded at; `account_day`, each account's
+//! debits and credits kept per day (posted entries never change, so a day's sums only grow);
+//! and the reports drawn from them: the trial balance (from the kept sums, so it costs as much
+//! at any size of the books), the general and partner ledgers.
 
 use chrono::NaiveDate;
 use domain::ledger::{EntryOrigin, JournalEntry};
@@ -14,7 +16,7 @@ use crate::page::{Companies, Page};
 use crate::reports::{Dates, ReportBinds};
 
 /// The tables this read model owns.
-pub(crate) const TABLES: [&str; 2] = ["journal_entry", "journal_item"];
+pub(crate) const TABLES: [&str; 3] = ["journal_entry", "journal_item", "account_day"];
 
 /// What an entry was posted for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
@@ -98,6 +100,23 @@ pub(crate) async fn post(
     .bind(event.recorded_at)
     .bind(&credits)
     .bind(entry.company.as_str())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "insert into account_day (company, account, day, debit, credit, items)
+         select $1, a, $2, sum(d), sum(c), count(*)
+           from unnest($3::text[], $4::numeric[], $5::numeric[]) as t(a, d, c)
+          group by a
+         on conflict (company, account, day) do update
+            set debit = account_day.debit + excluded.debit,
+                credit = account_day.credit + excluded.credit,
+                items = account_day.items + excluded.items",
+    )
+    .bind(entry.company.as_str())
+    .bind(entry.date)
+    .bind(&accounts)
+    .bind(&debits)
+    .bind(&credits)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -280,7 +299,8 @@ impl AccountBalance {
 }
 
 /// Every account with items up to `dates.to` (of `accounts`, unless empty): its balance before
-/// the period, and its debits and credits in it.
+/// the period, and its debits and credits in it. Read from the sums kept per day; with `as_of`,
+/// less the items recorded after that point (they were not in the books then).
 pub async fn trial_balance(
     pool: &PgPool,
     companies: &Companies,
@@ -288,26 +308,71 @@ pub async fn trial_balance(
     as_of: Option<AsOf>,
     accounts: &[String],
 ) -> Result<Vec<AccountBalance>, sqlx::Error> {
-    sqlx::query_as(
+    let kept: Vec<KeptRow> = sqlx::query_as(
         "select account,
-                coalesce(sum(debit - credit) filter (where entry_date < $1), 0) as opening,
-                coalesce(sum(debit) filter (where $1::date is null or entry_date >= $1), 0) as debit,
-                coalesce(sum(credit) filter (where $1::date is null or entry_date >= $1), 0) as credit
-           from journal_item
-          where ($2::date is null or entry_date <= $2)
-            and ($3::bigint is null or position <= $3)
-            and ($4::timestamptz is null or recorded_at <= $4)
-            and (cardinality($5::text[]) = 0 or account = any($5))
-            and company = any($6)
+                coalesce(sum(debit - credit) filter (where day < $1), 0) as opening,
+                coalesce(sum(debit) filter (where $1::date is null or day >= $1), 0) as debit,
+                coalesce(sum(credit) filter (where $1::date is null or day >= $1), 0) as credit,
+                sum(items)::bigint as items
+           from account_day
+          where ($2::date is null or day <= $2)
+            and (cardinality($3::text[]) = 0 or account = any($3))
+            and company = any($4)
           group by account
           order by account",
     )
     .bind_dates(dates)
-    .bind_as_of(as_of)
     .bind(accounts)
     .bind(companies.codes())
     .fetch_all(pool)
-    .await
+    .await?;
+    let Some(as_of) = as_of else {
+        return Ok(kept.into_iter().map(|row| row.balance).collect());
+    };
+    let later: Vec<KeptRow> = sqlx::query_as(
+        "select account,
+                coalesce(sum(debit - credit) filter (where entry_date < $1), 0) as opening,
+                coalesce(sum(debit) filter (where $1::date is null or entry_date >= $1), 0) as debit,
+                coalesce(sum(credit) filter (where $1::date is null or entry_date >= $1), 0) as credit,
+                count(*) as items
+           from journal_item
+          where (position > $3 or recorded_at > $4)
+            and ($2::date is null or entry_date <= $2)
+            and (cardinality($5::text[]) = 0 or account = any($5))
+            and company = any($6)
+          group by account",
+    )
+    .bind_dates(dates)
+    .bind_as_of(Some(as_of))
+    .bind(accounts)
+    .bind(companies.codes())
+    .fetch_all(pool)
+    .await?;
+    let later: std::collections::HashMap<String, KeptRow> = later
+        .into_iter()
+        .map(|row| (row.balance.account.clone(), row))
+        .collect();
+    Ok(kept
+        .into_iter()
+        .filter_map(|KeptRow { mut balance, items }| {
+            let Some(after) = later.get(&balance.account) else {
+                return Some(balance);
+            };
+            balance.opening -= after.balance.opening;
+            balance.debit -= after.balance.debit;
+            balance.credit -= after.balance.credit;
+            // none of its items were in the books then: it was not in the trial balance.
+            (items > after.items).then_some(balance)
+        })
+        .collect())
+}
+
+/// A row of sums: an account's balance, and how many items make it.
+#[derive(sqlx::FromRow)]
+struct KeptRow {
+    #[sqlx(flatten)]
+    balance: AccountBalance,
+    items: i64,
 }
 
 /// A journal item as the ledgers list it.
@@ -346,7 +411,7 @@ pub async fn ledger_items(
             and ($5::bigint is null or i.position <= $5)
             and ($6::timestamptz is null or i.recorded_at <= $6)
             and i.company = any($7)
-          order by i.account, i.entry_date, e.number, i.line_no",
+          order by i.account, i.entry_date, e.number, i.entry_id, i.line_no",
     )
     .bind(accounts)
     .bind(partner)
@@ -355,6 +420,171 @@ pub async fn ledger_items(
     .bind(companies.codes())
     .fetch_all(pool)
     .await
+}
+
+/// Where a journal item stands in an account's ledger: by date, entry number, entry, line.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LedgerKey {
+    pub date: NaiveDate,
+    pub number: String,
+    pub entry: Uuid,
+    pub line: i32,
+}
+
+/// A journal item of a ledger page, with where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PagedItem {
+    #[sqlx(flatten)]
+    pub item: LedgerItem,
+    pub line_no: i32,
+}
+
+impl PagedItem {
+    pub fn key(&self) -> LedgerKey {
+        LedgerKey {
+            date: self.item.entry_date,
+            number: self.item.number.clone(),
+            entry: self.item.entry_id,
+            line: self.line_no,
+        }
+    }
+}
+
+/// A page of one account's ledger.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LedgerPage {
+    /// The account's balance before the page's first item (at the point asked for).
+    pub opening: Decimal,
+    pub items: Page<PagedItem>,
+}
+
+/// The items of `account` in `dates` (as of `as_of`) after `after`, at most `limit`, in ledger
+/// order (date, entry number, entry, line), with the account's balance before the first of
+/// them and how many there are in all. The balance and the count come from the sums kept per
+/// day (less what was recorded after `as_of`) and the items of one day at most: a page costs
+/// the same wherever it is in the books.
+pub async fn ledger_page(
+    pool: &PgPool,
+    companies: &Companies,
+    account: &str,
+    dates: Dates,
+    as_of: Option<AsOf>,
+    after: Option<LedgerKey>,
+    limit: usize,
+) -> Result<LedgerPage, sqlx::Error> {
+    let (position, time) = crate::reports::split(as_of);
+    let items: Vec<PagedItem> = sqlx::query_as(
+        "select i.entry_id, e.number, i.journal, i.entry_date, i.account, i.partner_id, i.label,
+                i.debit, i.credit, i.position, i.line_no
+           from journal_item i join journal_entry e on e.id = i.entry_id
+          where i.account = $1 and i.company = any($2)
+            and ($3::date is null or i.entry_date >= $3)
+            and ($4::date is null or i.entry_date <= $4)
+            and ($5::bigint is null or i.position <= $5)
+            and ($6::timestamptz is null or i.recorded_at <= $6)
+            and ($7::date is null
+                 or (i.entry_date, e.number, i.entry_id, i.line_no) > ($7, $8, $9, $10))
+          order by i.entry_date, e.number, i.entry_id, i.line_no
+          limit $11",
+    )
+    .bind(account)
+    .bind(companies.codes())
+    .bind(dates.from)
+    .bind(dates.to)
+    .bind(position)
+    .bind(time)
+    .bind(after.as_ref().map(|a| a.date))
+    .bind(after.as_ref().map(|a| a.number.clone()))
+    .bind(after.as_ref().map(|a| a.entry))
+    .bind(after.as_ref().map(|a| a.line))
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1))
+    .fetch_all(pool)
+    .await?;
+    // the balance before the page: the kept sums of the days before (from `from`'s day, or
+    // the cursor's), and the cursor's own day item by item up to it.
+    let day = after.as_ref().map(|a| a.date).or(dates.from);
+    let mut opening = match day {
+        Some(day) => kept_before(pool, companies, account, day, as_of).await?.0,
+        None => Decimal::ZERO,
+    };
+    if let Some(after) = &after {
+        let (today,): (Option<Decimal>,) = sqlx::query_as(
+            "select sum(i.debit - i.credit)
+               from journal_item i join journal_entry e on e.id = i.entry_id
+              where i.account = $1 and i.company = any($2) and i.entry_date = $3
+                and (e.number, i.entry_id, i.line_no) <= ($4, $5, $6)
+                and ($7::bigint is null or i.position <= $7)
+                and ($8::timestamptz is null or i.recorded_at <= $8)",
+        )
+        .bind(account)
+        .bind(companies.codes())
+        .bind(after.date)
+        .bind(&after.number)
+        .bind(after.entry)
+        .bind(after.line)
+        .bind(position)
+        .bind(time)
+        .fetch_one(pool)
+        .await?;
+        opening += today.unwrap_or_default();
+    }
+    // how many items the dates hold: the kept counts up to `to` less those before `from`.
+    let total = match dates.to {
+        Some(to) => {
+            kept_before(pool, companies, account, to.succ_opt().unwrap_or(to), as_of)
+                .await?
+                .1
+        }
+        None => {
+            kept_before(pool, companies, account, NaiveDate::MAX, as_of)
+                .await?
+                .1
+        }
+    } - match dates.from {
+        Some(from) => kept_before(pool, companies, account, from, as_of).await?.1,
+        None => 0,
+    };
+    Ok(LedgerPage {
+        opening,
+        items: Page::of(items, limit, total),
+    })
+}
+
+/// The balance of `account` and how many items it has, of the days before `day`, as of
+/// `as_of`: the sums kept per day, less the items recorded after that point.
+async fn kept_before(
+    pool: &PgPool,
+    companies: &Companies,
+    account: &str,
+    day: NaiveDate,
+    as_of: Option<AsOf>,
+) -> Result<(Decimal, i64), sqlx::Error> {
+    let (balance, items): (Option<Decimal>, Option<i64>) = sqlx::query_as(
+        "select sum(debit - credit), sum(items)::bigint from account_day
+          where account = $1 and company = any($2) and day < $3",
+    )
+    .bind(account)
+    .bind(companies.codes())
+    .bind(day)
+    .fetch_one(pool)
+    .await?;
+    let (mut balance, mut items) = (balance.unwrap_or_default(), items.unwrap_or_default());
+    if as_of.is_some() {
+        let (later_balance, later_items): (Option<Decimal>, i64) = sqlx::query_as(
+            "select sum(debit - credit), count(*) from journal_item
+              where account = $1 and company = any($2) and entry_date < $3
+                and (position > $4 or recorded_at > $5)",
+        )
+        .bind(account)
+        .bind(companies.codes())
+        .bind(day)
+        .bind_as_of(as_of)
+        .fetch_one(pool)
+        .await?;
+        balance -= later_balance.unwrap_or_default();
+        items -= later_items;
+    }
+    Ok((balance, items))
 }
 
 /// Balances before `from` of `accounts` (all when empty), per account and partner.

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::lines::{line_row, LineTable};
 use crate::log::{AsOf, StoredEvent};
-use crate::page::{push_some, Companies, Filter, List};
+use crate::page::{push_some, sort, Companies, Filter, KeyType, List, Sort};
 use crate::past::{one_by_one, replayed};
 use crate::reports::{Dates, ReportBinds};
 use crate::runner::ProjectionError;
@@ -502,11 +502,19 @@ impl Filter for OrderFilter {
     }
 }
 
-/// Orders, newest first, a page at a time after an order date.
-pub const LIST: List<OrderRow, NaiveDate, OrderFilter> =
-    List::new("business_order", COLUMNS, "order_date", true)
+/// Orders, newest first unless sorted otherwise, a page at a time.
+pub const LIST: List<OrderRow, OrderFilter> =
+    List::new("business_order", COLUMNS, ORDER_SORTS, true)
         .of_companies("company")
         .ruled_orders();
+
+/// The ways orders may be sorted.
+const ORDER_SORTS: &[Sort] = &[
+    sort("DATE", "order_date", KeyType::Date),
+    sort("NUMBER", "number", KeyType::Text),
+    sort("STATE", "state", KeyType::Text),
+    sort("TOTAL", "total", KeyType::Numeric),
+];
 
 /// One group of a sales or purchase analysis.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

@@ -1,13 +1,16 @@
 //! Lists read a page at a time: the rows after a cursor's key in the list's order (keyset
 //! paging, so a page costs the same wherever it starts), and how many rows the filter selects.
 //! Products, orders and invoices are listed through the one [`List::page`], each read model
-//! giving its [`List`] (table, sort key, row, filter).
+//! giving its [`List`] (table, the ways it may be sorted, row, filter).
 
 use std::marker::PhantomData;
+use std::str::FromStr;
 
+use chrono::NaiveDate;
 use domain::configuration::{Model, RecordRule, RuleCondition};
+use rust_decimal::Decimal;
 use sqlx::postgres::PgRow;
-use sqlx::{Encode, FromRow, PgPool, Postgres, QueryBuilder, Type};
+use sqlx::{Encode, FromRow, PgPool, Postgres, QueryBuilder, Row, Type};
 use uuid::Uuid;
 
 /// One page of a list.
@@ -35,11 +38,75 @@ impl<R> Page<R> {
     }
 }
 
-/// Where a row stands in a list sorted by a key and then the id: what a cursor holds.
+/// Where a row stands in a list sorted by a key and then the id: what a cursor holds. The key
+/// is held as PostgreSQL writes it as text (a date, a decimal, a lowercased name).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct After<K> {
-    pub key: K,
+pub struct After {
+    pub key: String,
     pub id: Uuid,
+}
+
+/// The SQL type of a sort key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyType {
+    Text,
+    Date,
+    Numeric,
+}
+
+impl KeyType {
+    fn sql(self) -> &'static str {
+        match self {
+            KeyType::Text => "text",
+            KeyType::Date => "date",
+            KeyType::Numeric => "numeric",
+        }
+    }
+
+    /// Whether `key` is a value of this type as PostgreSQL writes it (a cursor's key is read
+    /// back as one; anything else would be a database error).
+    pub fn accepts(self, key: &str) -> bool {
+        match self {
+            KeyType::Text => !key.contains('\0'),
+            KeyType::Date => {
+                key.len() == 10
+                    && key.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+                    && NaiveDate::from_str(key).is_ok()
+            }
+            KeyType::Numeric => {
+                let digits = key.strip_prefix('-').unwrap_or(key);
+                !digits.is_empty()
+                    && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                    && Decimal::from_str(key).is_ok()
+            }
+        }
+    }
+}
+
+/// A way a list may be sorted: by an expression of its table's columns that is never null
+/// (then by the id, which breaks ties).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Sort {
+    /// The name clients ask for it by (the value of the list's GraphQL sort field).
+    pub name: &'static str,
+    key: &'static str,
+    pub key_type: KeyType,
+}
+
+/// Sorting by `key` (an SQL expression of type `key_type`), asked for as `name`.
+pub const fn sort(name: &'static str, key: &'static str, key_type: KeyType) -> Sort {
+    Sort {
+        name,
+        key,
+        key_type,
+    }
+}
+
+/// The order of a list: one of its sorts, one way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Order {
+    pub sort: &'static Sort,
+    pub descending: bool,
 }
 
 /// Which rows of a list a filter keeps.
@@ -191,7 +258,7 @@ impl Companies {
 }
 
 /// What a [`List`] is typed by, without holding any of it (and `Send` whatever it is).
-type Typed<R, K, F> = fn() -> (R, K, F);
+type Typed<R, F> = fn() -> (R, F);
 
 /// The record rules that restrict a list's rows.
 #[derive(Debug, Clone, Copy)]
@@ -202,13 +269,13 @@ enum Ruled {
     Invoices,
 }
 
-/// A list of a read model's table: rows `R`, sorted by a key `K` and then the id, kept by a
-/// filter `F`.
-pub struct List<R, K, F> {
+/// A list of a read model's table: rows `R`, sorted one of its ways, kept by a filter `F`.
+pub struct List<R, F> {
     table: &'static str,
     columns: &'static str,
-    /// An expression of the table's columns; the id breaks ties.
-    key: &'static str,
+    /// The ways it may be sorted; the first is its order when none is asked for.
+    sorts: &'static [Sort],
+    /// Whether its order when none is asked for is the first sort's descending.
     descending: bool,
     /// The column naming the company each row belongs to, if rows belong to companies.
     company: Option<&'static str>,
@@ -216,21 +283,22 @@ pub struct List<R, K, F> {
     shared: bool,
     /// Which record rules restrict the rows, if any.
     ruled: Option<Ruled>,
-    rows: PhantomData<Typed<R, K, F>>,
+    rows: PhantomData<Typed<R, F>>,
 }
 
-impl<R, K, F> List<R, K, F> {
-    /// The list of `columns` of `table`, sorted by `key` (then the id) one way.
+impl<R, F> List<R, F> {
+    /// The list of `columns` of `table`, which may be sorted `sorts` ways; by the first one
+    /// (`descending` or not) unless asked otherwise.
     pub(crate) const fn new(
         table: &'static str,
         columns: &'static str,
-        key: &'static str,
+        sorts: &'static [Sort],
         descending: bool,
     ) -> Self {
         Self {
             table,
             columns,
-            key,
+            sorts,
             descending,
             company: None,
             shared: false,
@@ -265,12 +333,24 @@ impl<R, K, F> List<R, K, F> {
         self.shared = true;
         self
     }
+
+    /// Its order when none is asked for.
+    pub fn default_order(&self) -> Order {
+        Order {
+            sort: &self.sorts[0],
+            descending: self.descending,
+        }
+    }
+
+    /// Its sort named `name`, if it may be sorted so.
+    pub fn sort(&self, name: &str) -> Option<&'static Sort> {
+        self.sorts.iter().find(|s| s.name == name)
+    }
 }
 
-impl<R, K, F> List<R, K, F>
+impl<R, F> List<R, F>
 where
     R: for<'r> FromRow<'r, PgRow> + Send + Unpin,
-    K: for<'q> Encode<'q, Postgres> + Type<Postgres> + Send + 'static,
     F: Filter,
 {
     /// The rows of `ids` that exist, in no particular order.
@@ -317,36 +397,53 @@ where
         }
     }
 
-    /// The first `limit` rows `filter` keeps after `after` (from the start without it), and the
-    /// number of rows it keeps in all: of the rows of `companies`, where rows belong to
-    /// companies.
+    /// The first `limit` rows `filter` keeps after `after` in `order` (from the start without
+    /// it), each with where it stands, and the number of rows it keeps in all: of the rows of
+    /// `companies`, where rows belong to companies. `after` is taken to be of `order` (its key
+    /// of the sort's type: see [`KeyType::accepts`]).
     pub async fn page(
         &self,
         pool: &PgPool,
         companies: &Companies,
         filter: &F,
-        after: Option<After<K>>,
+        order: Order,
+        after: Option<After>,
         limit: usize,
-    ) -> Result<Page<R>, sqlx::Error> {
-        let (table, columns, key) = (self.table, self.columns, self.key);
-        let mut sql = QueryBuilder::new(format!("select {columns} from {table} where true"));
+    ) -> Result<Page<(R, After)>, sqlx::Error> {
+        let (table, columns) = (self.table, self.columns);
+        let (key, key_type) = (order.sort.key, order.sort.key_type.sql());
+        let mut sql = QueryBuilder::new(format!(
+            "select {columns}, ({key})::text as sort_key from {table} where true"
+        ));
         self.push_companies(&mut sql, companies);
         filter.push(&mut sql);
-        let (after_op, direction) = if self.descending {
+        let (after_op, direction) = if order.descending {
             ("<", " desc")
         } else {
             (">", "")
         };
         if let Some(after) = after {
-            sql.push(format!(" and ({key}, id) {after_op} ("))
+            sql.push(format!(" and ({key}, id) {after_op} (cast("))
                 .push_bind(after.key)
-                .push(", ")
+                .push(format!(" as {key_type}), "))
                 .push_bind(after.id)
                 .push(")");
         }
         sql.push(format!(" order by {key}{direction}, id{direction} limit "))
             .push_bind(i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1));
-        let rows: Vec<R> = sql.build_query_as().fetch_all(pool).await?;
+        let rows = sql
+            .build()
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|row| {
+                let after = After {
+                    key: row.try_get("sort_key")?,
+                    id: row.try_get("id")?,
+                };
+                Ok((R::from_row(row)?, after))
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
         let mut count = QueryBuilder::new(format!("select count(*) from {table} where true"));
         self.push_companies(&mut count, companies);
         filter.push(&mut count);

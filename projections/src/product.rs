@@ -10,7 +10,7 @@ use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use crate::log::{AsOf, StoredEvent};
-use crate::page::{push_some, Companies, Filter, List};
+use crate::page::{push_some, sort, Companies, Filter, KeyType, List, Sort};
 use crate::past::{one_by_one, replayed};
 use crate::runner::ProjectionError;
 use crate::stored::Stored;
@@ -169,6 +169,15 @@ impl Filter for ProductFilter {
     }
 }
 
-/// Products by name (without regard to case), a page at a time after a lowercased name.
-pub const LIST: List<ProductRow, String, ProductFilter> =
-    List::new("product", COLUMNS, "lower(name)", false).shared_or_of_companies("company");
+/// Products by name (without regard to case) unless sorted otherwise, a page at a time.
+pub const LIST: List<ProductRow, ProductFilter> =
+    List::new("product", COLUMNS, PRODUCT_SORTS, false).shared_or_of_companies("company");
+
+/// The ways products may be sorted (names and references without regard to case).
+const PRODUCT_SORTS: &[Sort] = &[
+    sort("NAME", "lower(name)", KeyType::Text),
+    sort("REFERENCE", "lower(reference)", KeyType::Text),
+    sort("KIND", "kind", KeyType::Text),
+    sort("SALE_PRICE", "sale_price", KeyType::Numeric),
+    sort("COST", "cost", KeyType::Numeric),
+];

@@ -79,7 +79,7 @@ impl StockLevel {
 pub struct Levels<'a> {
     pub products: Option<&'a [Uuid]>,
     /// After this reference and id, at most this many.
-    pub page: Option<(Option<After<String>>, usize)>,
+    pub page: Option<(Option<After>, usize)>,
 }
 
 /// What the products `which` names (none of them services) have at `location` (the warehouse:

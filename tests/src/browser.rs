@@ -32,7 +32,7 @@ window.addEventListener("unhandledrejection", (e) => window.__errors.push(String
 
 /// A headless Chromium with one tab, closed when dropped.
 pub struct Browser {
-    _process: tokio::process::Child,
+    process: tokio::process::Child,
     socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
     session: String,
     next_id: u64,
@@ -42,8 +42,28 @@ pub struct Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // Chromium stopped first (it writes its profile until it ends), then its profile gone.
+        let _ = self.process.start_kill();
+        if let Some(pid) = self.process.id() {
+            let deadline = std::time::Instant::now() + Duration::from_secs(5);
+            let proc = PathBuf::from(format!("/proc/{pid}"));
+            while proc.exists() && !zombie(&proc) && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
         let _ = std::fs::remove_dir_all(&self.profile);
     }
+}
+
+/// Whether the process at `proc` (its `/proc` directory) has ended, not yet reaped.
+fn zombie(proc: &std::path::Path) -> bool {
+    std::fs::read_to_string(proc.join("stat"))
+        .map(|stat| {
+            stat.rsplit(')')
+                .next()
+                .is_some_and(|rest| rest.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(true)
 }
 
 impl Browser {
@@ -96,7 +116,7 @@ impl Browser {
             .await
             .expect("connected to Chromium's DevTools");
         let mut browser = Self {
-            _process: process,
+            process,
             socket,
             session: String::new(),
             next_id: 0,

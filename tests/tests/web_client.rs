@@ -1086,6 +1086,142 @@ async fn a_list_searches_sorts_and_pages() {
 }
 
 #[tokio::test]
+async fn a_lines_error_is_shown_on_that_line() {
+    let (app, mut browser) = signed_in().await;
+    tests::books::set_up_the_books(&app).await;
+    tests::books::partner(&app, "Agrolait", true, false).await;
+    tests::books::product(&app, "CHAIR", "CONSUMABLE", "100", "60").await;
+    browser.click("a[data-view=sale_order]").await;
+    browser.click("a.button.primary").await;
+    pick(&mut browser, "[data-field=partner] select", "Agrolait").await;
+    browser
+        .eval("[...document.querySelectorAll('[data-field=lines] button')].find(b => b.innerText === 'Add a line').click()")
+        .await;
+    for (row, quantity) in [(1, "2"), (2, "-3")] {
+        let line = format!("[data-field=lines] tbody tr:nth-child({row})");
+        pick(
+            &mut browser,
+            &format!("{line} select[name=product]"),
+            "CHAIR",
+        )
+        .await;
+        browser
+            .type_into(&format!("{line} input[name=description]"), "Chair")
+            .await;
+        browser
+            .type_into(&format!("{line} input[name=quantity]"), quantity)
+            .await;
+        browser
+            .type_into(&format!("{line} input[name=unitPrice]"), "100")
+            .await;
+    }
+    let events = app.event_count().await;
+    save_form(&mut browser).await;
+    // the second line's quantity is marked, and the message says which line; nothing written.
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('[data-field=lines] > .field-error')?.innerText.startsWith('Line 2:')",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    let marked = browser
+        .eval("[...document.querySelectorAll('[data-field=lines] tbody tr')].map(r => r.querySelector('input[name=quantity]').getAttribute('aria-invalid'))")
+        .await;
+    assert_eq!(marked, json!([null, "true"]));
+    assert_eq!(
+        browser
+            .eval("document.activeElement.closest('tr') === document.querySelector('[data-field=lines] tbody tr:nth-child(2)')")
+            .await,
+        json!(true)
+    );
+    assert_eq!(app.event_count().await, events);
+}
+
+#[tokio::test]
+async fn a_reference_past_the_first_hundred_is_found_by_searching() {
+    let (app, mut browser) = signed_in().await;
+    tests::books::set_up_the_books(&app).await;
+    for i in 1..=105 {
+        partner(&app, &format!("Customer {i:03}")).await;
+    }
+    browser.eval("location.hash = '#/new/sale_order'").await;
+    let options = "[...(document.querySelector('[data-field=partner] select')?.options || [])].map(o => o.text)";
+    assert!(
+        browser
+            .wait_until(&format!("{options}.length > 1"), WAIT)
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    // the first hundred are offered; the last five are not, and a search box says so.
+    let offered: Vec<String> = serde_json::from_value(browser.eval(options).await).unwrap();
+    assert_eq!(offered.len(), 101, "{offered:?}");
+    assert!(!offered.contains(&"Customer 104".to_owned()));
+    browser
+        .type_into("[data-field=partner] input[type=search]", "customer 104")
+        .await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('[data-field=partner] select').selectedOptions[0]?.text === 'Customer 104'",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.eval(options).await
+    );
+    assert_eq!(browser.problems().await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn products_sort_by_their_price_by_clicking_its_column() {
+    let (app, mut browser) = signed_in().await;
+    tests::books::set_up_the_books(&app).await;
+    for (reference, price) in [
+        ("DESK", "300"),
+        ("BOX", "1"),
+        ("FEE", "1000"),
+        ("LAMP", "45.50"),
+    ] {
+        tests::books::product(&app, reference, "CONSUMABLE", price, "0").await;
+    }
+    browser.eval("location.hash = '#/list/product'").await;
+    let header = "[...document.querySelectorAll('table.list th button')].find(b => b.innerText.startsWith('Sale Price'))";
+    assert!(
+        browser.wait_until(header, WAIT).await,
+        "the price is not sortable: {}",
+        browser.text("main").await
+    );
+    // by name first (the list's own order), then by price up, then down.
+    assert_eq!(
+        first_column(&mut browser).await,
+        ["BOX", "DESK", "FEE", "LAMP"]
+    );
+    for expected in [
+        ["BOX", "LAMP", "DESK", "FEE"],
+        ["FEE", "DESK", "LAMP", "BOX"],
+    ] {
+        browser.eval(&format!("{header}.click()")).await;
+        let wanted = json!(expected).to_string();
+        assert!(
+            browser
+                .wait_until(
+                    &format!("JSON.stringify([...document.querySelectorAll('table.list tbody tr td:first-child')].map(c => c.innerText)) === {}", json!(wanted)),
+                    WAIT
+                )
+                .await,
+            "{}",
+            browser.text("main").await
+        );
+    }
+    assert_eq!(browser.problems().await, Vec::<String>::new());
+}
+
+#[tokio::test]
 async fn a_right_removed_takes_the_menu_away_at_once() {
     let app = TestApp::new().await;
     let address = app.listen().await;

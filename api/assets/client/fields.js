@@ -1,7 +1,7 @@
 // A field's value as a person reads it, and the input that edits it, by the field's type in
 // the view definition.
 
-import { h } from "./dom.js";
+import { h, show } from "./dom.js";
 
 /** The value at `path` (`address.city`) of `record`. */
 export function valueAt(record, path) {
@@ -92,7 +92,7 @@ export function input(catalogue, field, value, { id, disabled, options }) {
     case "MANY_TO_ONE": {
       const current = referenceKey(catalogue, field.relation, value);
       const known = (options || []).some((o) => o.key === current);
-      return h(
+      const select = h(
         "select",
         common,
         h("option", { value: "" }, ""),
@@ -101,6 +101,9 @@ export function input(catalogue, field, value, { id, disabled, options }) {
           : null,
         (options || []).map((o) => h("option", { value: o.key, selected: o.key === current }, o.text)),
       );
+      // more records than the first hundred: a search box finds the others (see `searchBox`).
+      if (options && options.more && options.search) select.searchBox = searchBox(select, field, options.search);
+      return select;
     }
     case "MANY_TO_MANY": {
       const keys = (Array.isArray(value) ? value : []).map((v) =>
@@ -154,4 +157,45 @@ export function inputValue(field, element) {
       return text === "" ? null : text;
     }
   }
+}
+
+/**
+ * A search box for `select` (a reference's choices, the first hundred of more): what is typed
+ * is searched for (`search(text)`, once typing rests), and the choices become what it found,
+ * the one chosen kept.
+ */
+function searchBox(select, field, search) {
+  let turn = 0;
+  let resting = null;
+  const box = h("input", {
+    type: "search",
+    class: "reference-search",
+    "aria-label": `Search ${field.label}`,
+    placeholder: "Search…",
+  });
+  box.addEventListener("input", () => {
+    clearTimeout(resting);
+    resting = setTimeout(async () => {
+      const mine = ++turn;
+      const found = await search(box.value.trim());
+      if (mine !== turn) return;
+      const chosen = select.selectedOptions[0];
+      const keep = chosen && chosen.value ? chosen : null;
+      show(
+        select,
+        h("option", { value: "" }, ""),
+        keep,
+        found
+          .filter((o) => !keep || o.key !== keep.value)
+          .map((o) => h("option", { value: o.key }, o.text)),
+      );
+      if (keep) {
+        select.value = keep.value;
+      } else if (found.length === 1) {
+        select.value = found[0].key;
+        select.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+    }, 250);
+  });
+  return box;
 }

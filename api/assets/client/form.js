@@ -203,6 +203,7 @@ class RecordForm {
       "div",
       { class: "field", "data-field": field.name },
       h("label", { for: id }, field.label, field.required && editable ? h("span", { class: "required", "aria-hidden": "true" }, " *") : null),
+      control.searchBox || null,
       control,
       field.help ? h("small", { class: "help" }, field.help) : null,
       h("span", { class: "field-error", id: `${id}-error` }),
@@ -251,7 +252,7 @@ class RecordForm {
           });
           control.setAttribute("aria-label", column.label);
           cells.set(column.name, { field: column, element: control });
-          return h("td", {}, control);
+          return h("td", {}, control.searchBox || null, control);
         }),
         editable
           ? h(
@@ -446,7 +447,17 @@ class RecordForm {
         this.element.querySelector(`[data-field="${CSS.escape(path[0] || "")}"]`)
       );
       if (error.code === "STALE_VERSION" || error.code === "CONFLICT") container = null;
-      if (container) {
+      // a line's error (`["lines", "2", "quantity"]`) marks that line's cell, and says which line.
+      const lines = this.lines.get(path[0]);
+      const index = /^\d+$/.test(path[1] || "") ? Number(path[1]) : null;
+      const cell = lines && index !== null && lines.rows[index];
+      if (container && cell) {
+        const slot = container.querySelector(".field-error");
+        const said = `Line ${index + 1}: ${error.message}`;
+        slot.textContent = slot.textContent ? `${slot.textContent} ${said}` : said;
+        const entry = cell.get(path[2]) || cell.values().next().value;
+        if (entry) entry.element.setAttribute("aria-invalid", "true");
+      } else if (container) {
         const slot = container.querySelector(".field-error");
         slot.textContent = error.message;
         const control = container.querySelector("input, select");

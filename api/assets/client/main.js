@@ -182,7 +182,16 @@ class App {
    */
   listen() {
     if (this.stopListening) this.stopListening();
+    // changes announced while the screens are being redrawn are redrawn for once after: a
+    // burst of changes (a data module loaded) costs two redraws, not one each.
+    let redrawing = false;
+    let pending = null;
     const changed = async (message) => {
+      if (redrawing) {
+        pending = message;
+        return;
+      }
+      redrawing = true;
       try {
         if (!(await this.loadViews())) return;
         this.drawMenu();
@@ -195,10 +204,17 @@ class App {
         } else if (page !== "admin") {
           // an implementer's page keeps what it shows (a diff, a module typed in): often the
           // change is theirs.
-          this.route({ quietly: true });
+          await this.route({ quietly: true });
         }
       } catch (error) {
         this.failed(error);
+      } finally {
+        redrawing = false;
+        if (pending !== null) {
+          const next = pending;
+          pending = null;
+          changed(next);
+        }
       }
     };
     this.stopListening = this.api.subscribe(
@@ -223,6 +239,12 @@ class App {
             {
               "aria-label": "Company",
               onchange: (event) => {
+                // working in another company leaves the form: changes not saved are asked about.
+                if (this.currentForm && this.currentForm.dirty &&
+                    !window.confirm("Leave this form? What you changed is not saved.")) {
+                  event.target.value = this.api.company || this.me.working;
+                  return;
+                }
                 this.api.company = event.target.value;
                 this.save();
                 this.optionCache.clear();
@@ -439,33 +461,50 @@ class App {
   async loadOptions(relation) {
     if (!relation) return [];
     if (this.optionCache.has(relation)) return this.optionCache.get(relation);
+    const options = await this.findOptions(relation, null);
+    // a list that could not be read just now is asked again next time.
+    if (!options.failed) this.optionCache.set(relation, options);
+    return options;
+  }
+
+  /**
+   * The first hundred records of view `relation` a reference may pick, as options; with `text`,
+   * those its list's text search finds. The list says whether more are left out (`more`), and
+   * how to search it (`search`, when the list has a text filter).
+   */
+  async findOptions(relation, text) {
     const view = this.catalogue.view(relation);
     const options = [];
-    if (view && view.access.read && (view.source.kind === "RECORDS" || view.source.kind === "CONFIGURATION")) {
-      const { key, shown } = this.catalogue.display(view);
-      const field = this.catalogue.listField(view);
-      const where = this.catalogue.whereType(view);
-      const fixed = {};
-      for (const f of view.list.fixed) fixed[f.field] = f.value;
-      const args = ["first: 100"];
-      if (where && Object.keys(fixed).length) args.push("where: $where");
-      const fields = [...new Set([key, shown])].filter((f) => this.schema.field(view.typeName, f));
-      const page = `${field.name}(${args.join(", ")}) { nodes { ${fields.join(" ")} } }`;
-      const vars = args.length > 1 ? `($where: ${where})` : "";
-      const query = view.source.kind === "CONFIGURATION"
-        ? `query${vars} { configuration { ${page} } }`
-        : `query${vars} { ${page} }`;
-      try {
-        const data = await this.api.request(query, args.length > 1 ? { where: fixed } : {});
-        const nodes = view.source.kind === "CONFIGURATION" ? data.configuration[field.name].nodes : data[field.name].nodes;
-        for (const node of nodes) {
-          options.push({ key: node[key], text: referenceText(this.catalogue, relation, node) });
-        }
-      } catch {
-        // a list the user may not read offers nothing to pick.
-      }
+    if (!view || !view.access.read || (view.source.kind !== "RECORDS" && view.source.kind !== "CONFIGURATION")) {
+      return options;
     }
-    this.optionCache.set(relation, options);
+    const { key, shown } = this.catalogue.display(view);
+    const field = this.catalogue.listField(view);
+    const whereType = this.catalogue.whereType(view);
+    const textFilter = whereType && view.search.find((f) => f.type === "TEXT");
+    const where = {};
+    for (const f of view.list.fixed) where[f.field] = f.value;
+    if (text && textFilter) where[textFilter.name] = text;
+    const args = ["first: 100"];
+    if (whereType && Object.keys(where).length) args.push("where: $where");
+    const fields = [...new Set([key, shown])].filter((f) => this.schema.field(view.typeName, f));
+    const page = `${field.name}(${args.join(", ")}) { nodes { ${fields.join(" ")} } pageInfo { hasNextPage } }`;
+    const vars = args.length > 1 ? `($where: ${whereType})` : "";
+    const query = view.source.kind === "CONFIGURATION"
+      ? `query${vars} { configuration { ${page} } }`
+      : `query${vars} { ${page} }`;
+    try {
+      const data = await this.api.request(query, args.length > 1 ? { where } : {});
+      const list = view.source.kind === "CONFIGURATION" ? data.configuration[field.name] : data[field.name];
+      for (const node of list.nodes) {
+        options.push({ key: node[key], text: referenceText(this.catalogue, relation, node) });
+      }
+      options.more = Boolean(list.pageInfo && list.pageInfo.hasNextPage);
+    } catch {
+      // a list the user may not read (or not just now) offers nothing to pick.
+      options.failed = true;
+    }
+    if (textFilter) options.search = (wanted) => this.findOptions(relation, wanted);
     return options;
   }
 
@@ -522,7 +561,7 @@ class App {
         });
       }
       controls.push({ need, element, field });
-      body.push(h("div", { class: "field", "data-field": need.name }, h("label", { for: id }, label), element));
+      body.push(h("div", { class: "field", "data-field": need.name }, h("label", { for: id }, label), element.searchBox || null, element));
     }
     return new Promise((resolve) => {
       const close = (value) => {

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use async_graphql::connection::{Connection, OpaqueCursor};
+use async_graphql::connection::{query_with, Connection, Edge, OpaqueCursor};
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, Result, SimpleObject, ID};
 use chrono::NaiveDate;
 use domain::configuration::{AccountKind, Code, Model, Right, Settings};
@@ -15,7 +15,7 @@ use domain::invoice::InvoiceKind;
 use domain::ledger::{EntryLine, PeriodId};
 use domain::money::round;
 use domain::order::Side;
-use projections::journal::{self, EntryFilter, EntryKey, EntryRow, ItemRow, LedgerItem};
+use projections::journal::{self, EntryFilter, EntryKey, EntryRow, ItemRow, LedgerItem, LedgerKey};
 use projections::order::GroupBy;
 use projections::page::Companies;
 use projections::period::PeriodRow;
@@ -32,9 +32,9 @@ use super::configuration::objects::AccountObject;
 use super::document::model_of;
 use super::document::{Invoice, InvoiceKey};
 use super::error::{internal, Problems, UserError, UserErrorCode};
-use super::input::{parse_id, where_partner, AsOfInput};
+use super::input::{page_size, parse_id, where_partner, AsOfInput};
 use super::loader::{batch_keys, load_each, load_one};
-use super::page::{forward_connection, TextCursor, TotalCount};
+use super::page::{forward_connection, valid_cursor, TextCursor, TotalCount};
 use super::partner::{Partner, PartnerKey};
 use super::payload::{payload, Payload};
 use super::product::{Product, ProductKey};
@@ -124,6 +124,32 @@ pub struct LedgerLine {
     pub credit: Decimal,
     /// The account's (or partner's) balance after this line.
     pub balance: Decimal,
+}
+
+/// A page of an account's ledger: beside its lines, the balance before the first and after the
+/// last, and how many lines the ledger has over the dates.
+#[derive(SimpleObject)]
+pub struct LedgerPageFields {
+    pub total_count: i64,
+    pub opening_balance: Decimal,
+    pub closing_balance: Decimal,
+}
+
+impl LedgerLine {
+    /// The line of `item`, after which the balance is `balance`.
+    fn of(item: LedgerItem, balance: Decimal) -> Self {
+        LedgerLine {
+            entry: ID(item.entry_id.to_string()),
+            number: item.number,
+            journal: item.journal,
+            date: item.entry_date,
+            partner: item.partner_id,
+            label: item.label,
+            debit: item.debit,
+            credit: item.credit,
+            balance,
+        }
+    }
 }
 
 /// An account's (or a partner's) items over the period, with balances.
@@ -507,6 +533,77 @@ impl AccountingQuery {
             |key| account_name(settings, key),
             money(settings),
         ))
+    }
+
+    /// One account's items from `from` to `to`, a page at a time (`first`/`after`, at most 100
+    /// a page), in the general ledger's order, each with the account's balance after it; the
+    /// page says the balance before its first line (`openingBalance`) and after its last
+    /// (`closingBalance`). The way to read a long ledger: a page costs the same wherever it is
+    /// in the books (`generalLedger` answers whole).
+    #[allow(clippy::too_many_arguments)] // the arguments are the GraphQL field's
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
+    async fn ledger_lines(
+        &self,
+        ctx: &Context<'_>,
+        account: String,
+        company: Option<CompanyScope>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        as_of: Option<AsOfInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<OpaqueCursor<LedgerKey>, LedgerLine, LedgerPageFields>> {
+        let actor = reading(ctx, Model::Accounting, "account").await?;
+        let state = ctx.data::<AppState>()?;
+        let dates = window(from, to)?;
+        let as_of = point(ctx, as_of).await?;
+        let companies = report_companies(ctx, company).await?;
+        let m = money(actor.config.configuration.settings());
+        valid_cursor::<OpaqueCursor<LedgerKey>>(after.as_deref(), "after")?;
+        query_with::<OpaqueCursor<LedgerKey>, _, _, _, _>(
+            after,
+            None,
+            first,
+            None,
+            |after, _, first, _| async move {
+                let limit = page_size(first)?;
+                let had_after = after.is_some();
+                let after = after.map(|c| c.0);
+                let page = journal::ledger_page(
+                    state.reads(),
+                    &companies,
+                    &account,
+                    dates,
+                    as_of,
+                    after,
+                    limit,
+                )
+                .await
+                .map_err(|e| internal(ctx, e))?;
+                let mut balance = page.opening;
+                let mut edges = Vec::with_capacity(page.items.rows.len());
+                for paged in page.items.rows {
+                    let key = paged.key();
+                    let item = paged.item;
+                    balance += item.debit - item.credit;
+                    let mut line = LedgerLine::of(item, m(balance));
+                    (line.debit, line.credit) = (m(line.debit), m(line.credit));
+                    edges.push(Edge::new(OpaqueCursor(key), line));
+                }
+                let mut connection = Connection::with_additional_fields(
+                    had_after,
+                    page.items.has_more,
+                    LedgerPageFields {
+                        total_count: page.items.total_count,
+                        opening_balance: m(page.opening),
+                        closing_balance: m(balance),
+                    },
+                );
+                connection.edges.extend(edges);
+                Ok::<_, async_graphql::Error>(connection)
+            },
+        )
+        .await
     }
 
     /// Each partner's receivable and payable items from `from` to `to`, with balances (all
@@ -939,17 +1036,7 @@ fn ledger(
         account.debit += item.debit;
         account.credit += item.credit;
         account.closing += item.debit - item.credit;
-        account.lines.push(LedgerLine {
-            entry: ID(item.entry_id.to_string()),
-            number: item.number,
-            journal: item.journal,
-            date: item.entry_date,
-            partner: item.partner_id,
-            label: item.label,
-            debit: item.debit,
-            credit: item.credit,
-            balance: account.closing,
-        });
+        account.lines.push(LedgerLine::of(item, account.closing));
     }
     accounts
         .into_values()

@@ -17,7 +17,9 @@ use super::business::{
 use super::document::{Invoice, InvoiceKindName, InvoiceStateName, SideName};
 use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::input::{where_partner, AsOfInput};
-use super::page::{keyset_connection, DateCursor, TotalCount};
+use super::page::{
+    keyset_connection, order_of, InvoiceOrderField, SortBy, SortedCursor, TotalCount,
+};
 use super::payload::{payload, Payload};
 use super::record::get_as_of;
 use commands::business::{self, InvoiceInput, PaymentInput};
@@ -84,7 +86,8 @@ impl InvoiceQuery {
         Ok(Some(invoice))
     }
 
-    /// Invoices, bills and credit notes, newest first, a page at a time.
+    /// Invoices, bills and credit notes, newest first unless sorted otherwise, a page at a
+    /// time.
     #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
     async fn invoices(
         &self,
@@ -92,8 +95,10 @@ impl InvoiceQuery {
         first: Option<i32>,
         after: Option<String>,
         #[graphql(name = "where")] filter: Option<InvoiceWhere>,
-    ) -> Result<Connection<OpaqueCursor<DateCursor>, Invoice, TotalCount>> {
+        order_by: Option<SortBy<InvoiceOrderField>>,
+    ) -> Result<Connection<OpaqueCursor<SortedCursor>, Invoice, TotalCount>> {
         reading(ctx, Model::Invoice, "account").await?;
+        let order = order_of(&read_model::LIST, order_by)?;
         let filter = filter.unwrap_or_default();
         let filter = InvoiceFilter {
             side: filter.side.map(Into::into),
@@ -112,10 +117,7 @@ impl InvoiceQuery {
             first,
             &read_model::LIST,
             filter,
-            |row| DateCursor {
-                date: row.invoice_date,
-                id: row.id,
-            },
+            order,
             Invoice::from,
         )
         .await

@@ -18,7 +18,7 @@ use super::document::{model_of, Invoice, Order, OrderStateName};
 use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::input::where_partner;
 use super::input::AsOfInput;
-use super::page::{keyset_connection, DateCursor, TotalCount};
+use super::page::{keyset_connection, order_of, OrderOrderField, SortBy, SortedCursor, TotalCount};
 use super::payload::{payload, Payload};
 use super::record::get_as_of;
 use commands::business;
@@ -83,7 +83,7 @@ impl OrderQuery {
         Ok(Some(order))
     }
 
-    /// Sales orders, newest first, a page at a time.
+    /// Sales orders, newest first unless sorted otherwise, a page at a time.
     #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
     async fn sale_orders(
         &self,
@@ -91,12 +91,14 @@ impl OrderQuery {
         first: Option<i32>,
         after: Option<String>,
         #[graphql(name = "where")] filter: Option<OrderWhere>,
-    ) -> Result<Connection<OpaqueCursor<DateCursor>, Order, TotalCount>> {
+        order_by: Option<SortBy<OrderOrderField>>,
+    ) -> Result<Connection<OpaqueCursor<SortedCursor>, Order, TotalCount>> {
         reading(ctx, Model::SaleOrder, "sale").await?;
-        list(ctx, Side::Sale, first, after, filter.unwrap_or_default()).await
+        let filter = filter.unwrap_or_default();
+        list(ctx, Side::Sale, first, after, filter, order_by).await
     }
 
-    /// Purchase orders, newest first, a page at a time.
+    /// Purchase orders, newest first unless sorted otherwise, a page at a time.
     #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
     async fn purchase_orders(
         &self,
@@ -104,16 +106,11 @@ impl OrderQuery {
         first: Option<i32>,
         after: Option<String>,
         #[graphql(name = "where")] filter: Option<OrderWhere>,
-    ) -> Result<Connection<OpaqueCursor<DateCursor>, Order, TotalCount>> {
+        order_by: Option<SortBy<OrderOrderField>>,
+    ) -> Result<Connection<OpaqueCursor<SortedCursor>, Order, TotalCount>> {
         reading(ctx, Model::PurchaseOrder, "purchase").await?;
-        list(
-            ctx,
-            Side::Purchase,
-            first,
-            after,
-            filter.unwrap_or_default(),
-        )
-        .await
+        let filter = filter.unwrap_or_default();
+        list(ctx, Side::Purchase, first, after, filter, order_by).await
     }
 }
 
@@ -123,7 +120,9 @@ async fn list(
     first: Option<i32>,
     after: Option<String>,
     filter: OrderWhere,
-) -> Result<Connection<OpaqueCursor<DateCursor>, Order, TotalCount>> {
+    order_by: Option<SortBy<OrderOrderField>>,
+) -> Result<Connection<OpaqueCursor<SortedCursor>, Order, TotalCount>> {
+    let order = order_of(&read_model::LIST, order_by)?;
     let filter = OrderFilter {
         side,
         partner: where_partner(filter.partner.as_ref())?,
@@ -139,10 +138,7 @@ async fn list(
         first,
         &read_model::LIST,
         filter,
-        |row| DateCursor {
-            date: row.order_date,
-            id: row.id,
-        },
+        order,
         Order::from,
     )
     .await

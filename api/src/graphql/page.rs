@@ -1,19 +1,20 @@
-//! How lists come a page at a time: the connection's total, cursors over (date, id) and
-//! (text, id) keys, lists read forwards (keyset-paged read model lists among them).
+//! How lists come a page at a time: the connection's total, how a list is sorted (`orderBy`)
+//! and the cursors of sorted lists, lists read forwards (keyset-paged read model lists among
+//! them).
 
 use std::fmt::Display;
 use std::future::Future;
 
 use async_graphql::connection::{query_with, Connection, CursorType, Edge, OpaqueCursor};
+use async_graphql::resolver_utils::EnumType;
 use async_graphql::ErrorExtensions;
-use async_graphql::{Context, OutputType, Result, SimpleObject};
-use chrono::NaiveDate;
+use async_graphql::{Context, Enum, InputObject, InputType, OutputType, Result, SimpleObject};
 use commands::AppState;
-use projections::page::{After, Filter, List, Page};
+use projections::page::{After, Filter, List, Order, Page};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::PgRow;
-use sqlx::{Encode, FromRow, Postgres, Type};
+use sqlx::FromRow;
 use uuid::Uuid;
 
 use super::error::internal;
@@ -38,22 +39,6 @@ pub async fn count_if<E>(
     }
 }
 
-/// A cursor over a list sorted by a date and then id, newest first.
-#[derive(Serialize, Deserialize)]
-pub struct DateCursor {
-    pub date: NaiveDate,
-    pub id: Uuid,
-}
-
-impl From<DateCursor> for After<NaiveDate> {
-    fn from(cursor: DateCursor) -> Self {
-        After {
-            key: cursor.date,
-            id: cursor.id,
-        }
-    }
-}
-
 /// A cursor over a list sorted by a text and then id.
 #[derive(Serialize, Deserialize)]
 pub struct TextCursor {
@@ -61,7 +46,7 @@ pub struct TextCursor {
     pub id: Uuid,
 }
 
-impl From<TextCursor> for After<String> {
+impl From<TextCursor> for After {
     fn from(cursor: TextCursor) -> Self {
         After {
             key: cursor.key,
@@ -70,43 +55,155 @@ impl From<TextCursor> for After<String> {
     }
 }
 
+/// Which way a list is sorted.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrderDirection {
+    #[default]
+    Asc,
+    Desc,
+}
+
+/// How a list is sorted: by `field`, one way (ascending unless said).
+#[derive(InputObject)]
+#[graphql(
+    concrete(name = "OrderOrderBy", params(OrderOrderField)),
+    concrete(name = "InvoiceOrderBy", params(InvoiceOrderField)),
+    concrete(name = "ProductOrderBy", params(ProductOrderField))
+)]
+pub struct SortBy<E: InputType + EnumType> {
+    pub field: E,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+/// The fields orders may be sorted by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum OrderOrderField {
+    Date,
+    Number,
+    State,
+    Total,
+}
+
+/// The fields documents may be sorted by (a draft has no number yet: drafts come first by
+/// number).
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum InvoiceOrderField {
+    Date,
+    Number,
+    Kind,
+    DueDate,
+    Total,
+    Residual,
+    State,
+}
+
+/// The fields products may be sorted by (names and references without regard to case).
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ProductOrderField {
+    Name,
+    Reference,
+    Kind,
+    SalePrice,
+    Cost,
+}
+
+/// The order `by` asks of `list` (its own order without it).
+pub fn order_of<R, F, E: InputType + EnumType>(
+    list: &List<R, F>,
+    by: Option<SortBy<E>>,
+) -> Result<Order> {
+    let Some(by) = by else {
+        return Ok(list.default_order());
+    };
+    let name = E::items()
+        .iter()
+        .find(|item| item.value == by.field)
+        .map_or("", |item| item.name);
+    let sort = list
+        .sort(name)
+        .ok_or_else(|| format!("this list cannot be sorted by {name}"))?;
+    Ok(Order {
+        sort,
+        descending: by.direction == OrderDirection::Desc,
+    })
+}
+
+/// Where a row stands in a sorted list: the sort (and which way) it was read in, the row's key
+/// in it (as text) and its id.
+#[derive(Serialize, Deserialize)]
+pub struct SortedCursor {
+    #[serde(rename = "s")]
+    sort: String,
+    #[serde(rename = "d")]
+    descending: bool,
+    #[serde(rename = "k")]
+    key: String,
+    #[serde(rename = "i")]
+    id: Uuid,
+}
+
 /// A page of `list` (a read model's keyset-paged list; `first`/`after`, at most 100 a page) of
-/// the rows `filter` keeps, as a connection: `cursor` says where a row stands, `node` makes the
-/// GraphQL object of a row.
-pub async fn keyset_connection<C, K, R, F, N>(
+/// the rows `filter` keeps in `order`, as a connection: `node` makes the GraphQL object of a
+/// row.
+pub async fn keyset_connection<R, F, N>(
     ctx: &Context<'_>,
     after: Option<String>,
     first: Option<i32>,
-    list: &List<R, K, F>,
+    list: &List<R, F>,
     filter: F,
-    cursor: impl Fn(&R) -> C,
+    order: Order,
     node: impl Fn(R) -> N,
-) -> Result<Connection<OpaqueCursor<C>, N, TotalCount>>
+) -> Result<Connection<OpaqueCursor<SortedCursor>, N, TotalCount>>
 where
-    C: Serialize + DeserializeOwned + Send + Sync + Into<After<K>>,
     R: for<'r> FromRow<'r, PgRow> + Send + Unpin,
-    K: for<'q> Encode<'q, Postgres> + Type<Postgres> + Send + 'static,
     F: Filter,
     N: OutputType,
 {
     let state = ctx.data::<AppState>()?;
+    // a cursor of this list sorted another way, or holding a key no row of it can have, is
+    // refused before anything is read.
+    valid_cursor::<OpaqueCursor<SortedCursor>>(after.as_deref(), "after")?;
+    if let Some(raw) = after.as_deref() {
+        let cursor = OpaqueCursor::<SortedCursor>::decode_cursor(raw)
+            .map_err(|_| invalid_cursor("after", "is not a cursor of this list"))?
+            .0;
+        if cursor.sort != order.sort.name || cursor.descending != order.descending {
+            return Err(invalid_cursor(
+                "after",
+                "belongs to this list sorted another way: start again without it",
+            ));
+        }
+        if !order.sort.key_type.accepts(&cursor.key) {
+            return Err(invalid_cursor(
+                "after",
+                "is not a cursor of this list: give a startCursor or endCursor it returned",
+            ));
+        }
+    }
     // rows of other companies than the reader's are neither shown nor counted.
     let companies = super::business::seen_companies(ctx).await?;
+    let cursor = |after: &After| {
+        OpaqueCursor(SortedCursor {
+            sort: order.sort.name.to_owned(),
+            descending: order.descending,
+            key: after.key.clone(),
+            id: after.id,
+        })
+    };
     forward_connection(
         ctx,
         after,
         first,
-        |after: Option<OpaqueCursor<C>>, limit| {
-            list.page(
-                state.reads(),
-                &companies,
-                &filter,
-                after.map(|c| c.0.into()),
-                limit,
-            )
+        |after: Option<OpaqueCursor<SortedCursor>>, limit| {
+            let after = after.map(|c| After {
+                key: c.0.key,
+                id: c.0.id,
+            });
+            list.page(state.reads(), &companies, &filter, order, after, limit)
         },
-        |row| OpaqueCursor(cursor(row)),
-        node,
+        |(_, after)| cursor(after),
+        |(row, _)| node(row),
     )
     .await
 }

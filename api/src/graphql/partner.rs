@@ -20,7 +20,7 @@ use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::event::Event;
 use super::input::{page_size, AsOfInput};
 use super::loader::batch_keys;
-use super::page::{count_if, invalid_cursor, valid_cursor, TotalCount};
+use super::page::{count_if, invalid_cursor, valid_cursor, OrderDirection, TotalCount};
 use super::payload::{payload, send_one_returning, Payload};
 use super::record::{get_as_of, now_and_then, seen_then, At, History, Whose};
 use commands::policy::Actor;
@@ -163,13 +163,6 @@ pub enum PartnerOrderField {
     Name,
     /// In the order the partners were created.
     CreatedAt,
-}
-
-#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
-pub enum OrderDirection {
-    #[default]
-    Asc,
-    Desc,
 }
 
 #[derive(InputObject, Default)]

@@ -16,7 +16,9 @@ use super::business::{acting, reading, Acting};
 use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::input::AsOfInput;
 use super::loader::batch_keys;
-use super::page::{keyset_connection, TextCursor, TotalCount};
+use super::page::{
+    keyset_connection, order_of, ProductOrderField, SortBy, SortedCursor, TotalCount,
+};
 use super::payload::{payload, Payload};
 use super::record::{get_as_of, now_and_then, seen_then, At, History, Recorded, Whose};
 use commands::business;
@@ -180,7 +182,8 @@ impl ProductQuery {
         .await
     }
 
-    /// Products by name, a page at a time (`first`/`after`, at most 100 a page).
+    /// Products by name unless sorted otherwise, a page at a time (`first`/`after`, at most
+    /// 100 a page).
     #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
     async fn products(
         &self,
@@ -188,8 +191,10 @@ impl ProductQuery {
         first: Option<i32>,
         after: Option<String>,
         #[graphql(name = "where")] filter: Option<ProductWhere>,
-    ) -> Result<Connection<OpaqueCursor<TextCursor>, Product, TotalCount>> {
+        order_by: Option<SortBy<ProductOrderField>>,
+    ) -> Result<Connection<OpaqueCursor<SortedCursor>, Product, TotalCount>> {
         reading(ctx, Model::Product, "product").await?;
+        let order = order_of(&read_model::LIST, order_by)?;
         let filter = filter.unwrap_or(ProductWhere {
             archived: Some(false),
             ..ProductWhere::default()
@@ -212,10 +217,7 @@ impl ProductQuery {
             first,
             &read_model::LIST,
             filter,
-            |row| TextCursor {
-                key: row.name.to_lowercase(),
-                id: row.id,
-            },
+            order,
             Product::from,
         )
         .await

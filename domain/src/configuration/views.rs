@@ -337,40 +337,48 @@ const DRAFT: &[&str] = &["DRAFT"];
 /// Given when the record is made, and not changed afterwards.
 const CREATION: &[&str] = &[];
 
-const ORDER_GROUPS: &[GroupSpec] = &[
-    main(&[
-        f("number", "Number", Text).computed(),
-        f("partner", "Partner", Reference("partner"))
-            .required()
-            .editable_in(CREATION),
-        f("date", "Order Date", Date).editable_in(CREATION),
-        f("state", "Status", Selection(ORDER_STATES))
-            .computed()
-            .widget("statusbar"),
-    ]),
-    group(
-        "Lines",
-        &[f("lines", "Order Lines", Lines("order_line"))
-            .required()
-            .editable_in(DRAFT)],
-    ),
-    group(
-        "Totals",
+/// An order's form; its documents are shown in view `$documents` (a sale's invoices in the
+/// customer invoices' view, a purchase's bills in the vendor bills').
+macro_rules! order_groups {
+    ($documents:literal) => {
         &[
-            f("untaxed", "Untaxed Amount", Money).computed(),
-            f("tax", "Taxes", Money).computed(),
-            f("total", "Total", Money).computed().widget("monetary"),
-        ],
-    ),
-    group(
-        "Progress",
-        &[
-            f("deliveryStatus", "Delivered", Selection(PROGRESS)).computed(),
-            f("invoiceStatus", "Invoiced", Selection(PROGRESS)).computed(),
-            f("invoices", "Invoices", References("invoice")).computed(),
-        ],
-    ),
-];
+            main(&[
+                f("number", "Number", Text).computed(),
+                f("partner", "Partner", Reference("partner"))
+                    .required()
+                    .editable_in(CREATION),
+                f("date", "Order Date", Date).editable_in(CREATION),
+                f("state", "Status", Selection(ORDER_STATES))
+                    .computed()
+                    .widget("statusbar"),
+            ]),
+            group(
+                "Lines",
+                &[f("lines", "Order Lines", Lines("order_line"))
+                    .required()
+                    .editable_in(DRAFT)],
+            ),
+            group(
+                "Totals",
+                &[
+                    f("untaxed", "Untaxed Amount", Money).computed(),
+                    f("tax", "Taxes", Money).computed(),
+                    f("total", "Total", Money).computed().widget("monetary"),
+                ],
+            ),
+            group(
+                "Progress",
+                &[
+                    f("deliveryStatus", "Delivered", Selection(PROGRESS)).computed(),
+                    f("invoiceStatus", "Invoiced", Selection(PROGRESS)).computed(),
+                    f("invoices", "Invoices", References($documents)).computed(),
+                ],
+            ),
+        ]
+    };
+}
+const SALE_ORDER_GROUPS: &[GroupSpec] = order_groups!("invoice");
+const PURCHASE_ORDER_GROUPS: &[GroupSpec] = order_groups!("bill");
 const ORDER_COLUMNS: &[&str] = &["number", "date", "partner", "state", "total"];
 const ORDER_FILTERS: &[FilterSpec] = &[
     filter("partner", "Partner", Reference("partner")),
@@ -709,7 +717,7 @@ pub const VIEWS: &[ViewSpec] = &[
             list: "saleOrders",
         },
         state: Some("state"),
-        groups: ORDER_GROUPS,
+        groups: SALE_ORDER_GROUPS,
         columns: ORDER_COLUMNS,
         order: "date desc",
         filters: ORDER_FILTERS,
@@ -729,7 +737,7 @@ pub const VIEWS: &[ViewSpec] = &[
             list: "purchaseOrders",
         },
         state: Some("state"),
-        groups: ORDER_GROUPS,
+        groups: PURCHASE_ORDER_GROUPS,
         columns: ORDER_COLUMNS,
         order: "date desc",
         filters: ORDER_FILTERS,
@@ -1139,3 +1147,27 @@ pub const VIEWS: &[ViewSpec] = &[
         actions: &[action("remove", "Delete", "removeGroup", &[], Right::Write)],
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_orders_documents_open_in_the_view_of_its_side() {
+        let documents = |order: &str| {
+            let field = view(order).and_then(|v| v.field("invoices"));
+            match field.map(|f| &f.kind) {
+                Some(References(relation)) => *relation,
+                _ => panic!("{order} shows no documents"),
+            }
+        };
+        let side = |name: &str| match view(name).map(|v| &v.fixed) {
+            Some(fixed) => fixed.to_vec(),
+            None => panic!("no view {name}"),
+        };
+        assert_eq!(documents("sale_order"), "invoice");
+        assert_eq!(documents("purchase_order"), "bill");
+        assert_eq!(side("invoice"), [("side", "SALE")]);
+        assert_eq!(side("bill"), [("side", "PURCHASE")]);
+    }
+}

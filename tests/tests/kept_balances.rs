@@ -1,0 +1,378 @@
+//! Balances kept per account and day (issue 20): after random histories, rebuilds and stage
+//! restores they equal a recomputation from the journal items, and the trial balance read from
+//! them (now, for any dates, and as of any point of the log) equals the one summed item by item.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+
+use api::read_models;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use tests::books::{configure, must, partner, product, set_up_the_books, text, INVOICE};
+use tests::TestApp;
+
+/// Kept sums per (company, account, day): debit, credit, items.
+type Sums = BTreeMap<(String, String, String), (Decimal, Decimal, i64)>;
+
+async fn kept(pool: &PgPool) -> Sums {
+    sums(
+        pool,
+        "select company, account, day::text, debit, credit, items from account_day",
+    )
+    .await
+}
+
+/// The same sums, item by item.
+async fn recomputed(pool: &PgPool) -> Sums {
+    sums(
+        pool,
+        "select company, account, entry_date::text, sum(debit), sum(credit), count(*)
+           from journal_item group by company, account, entry_date",
+    )
+    .await
+}
+
+async fn sums(pool: &PgPool, sql: &str) -> Sums {
+    let rows: Vec<(String, String, String, Decimal, Decimal, i64)> =
+        sqlx::query_as(sql).fetch_all(pool).await.unwrap();
+    rows.into_iter()
+        .map(|(c, a, d, debit, credit, items)| ((c, a, d), (debit, credit, items)))
+        .collect()
+}
+
+/// The trial balance's lines (account, opening, debit, credit) summed item by item from the
+/// items in the books at `position` (all without it) dated up to `to`, split at `from`.
+async fn summed(
+    pool: &PgPool,
+    from: Option<&str>,
+    to: Option<&str>,
+    position: Option<i64>,
+) -> Vec<(String, Decimal, Decimal, Decimal)> {
+    sqlx::query_as(
+        "select account,
+                coalesce(sum(debit - credit) filter (where entry_date < $1::date), 0),
+                coalesce(sum(debit) filter (where $1::date is null or entry_date >= $1::date), 0),
+                coalesce(sum(credit) filter (where $1::date is null or entry_date >= $1::date), 0)
+           from journal_item
+          where ($2::date is null or entry_date <= $2::date)
+            and ($3::bigint is null or position <= $3)
+          group by account order by account",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(position)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+async fn trial_balance(
+    app: &TestApp,
+    from: Option<&str>,
+    to: Option<&str>,
+    position: Option<i64>,
+) -> Vec<(String, Decimal, Decimal, Decimal)> {
+    let as_of = position.map(|p| json!({ "position": p }));
+    let data = app
+        .graphql(
+            "query($from: NaiveDate, $to: NaiveDate, $asOf: AsOfInput) {
+                trialBalance(from: $from, to: $to, asOf: $asOf) {
+                    lines { account opening debit credit } } }",
+            json!({ "from": from, "to": to, "asOf": as_of }),
+        )
+        .await;
+    let decimal = |v: &Value| text(v).parse::<Decimal>().unwrap();
+    data["trialBalance"]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                text(&l["account"]).to_owned(),
+                decimal(&l["opening"]),
+                decimal(&l["debit"]),
+                decimal(&l["credit"]),
+            )
+        })
+        .collect()
+}
+
+fn date(rng: &mut StdRng) -> String {
+    format!(
+        "2026-{:02}-{:02}",
+        rng.random_range(1..=6),
+        rng.random_range(1..=28)
+    )
+}
+
+/// Who and what the histories deal with.
+struct Cast {
+    customers: [String; 2],
+    supplier: String,
+    products: [String; 2],
+}
+
+impl Cast {
+    async fn new(app: &TestApp) -> Self {
+        Cast {
+            customers: [
+                partner(app, "Agrolait", true, false).await,
+                partner(app, "Camptocamp", true, false).await,
+            ],
+            supplier: partner(app, "Wood Corner", false, true).await,
+            products: [
+                product(app, "DESK", "CONSUMABLE", "300", "120").await,
+                product(app, "FEE", "SERVICE", "45.50", "10").await,
+            ],
+        }
+    }
+}
+
+/// A random history: invoices and bills posted on random days, some paid in part or whole.
+async fn grow(app: &TestApp, cast: &Cast, rng: &mut StdRng, documents: usize) {
+    let Cast {
+        customers,
+        supplier,
+        products,
+    } = cast;
+    for _ in 0..documents {
+        let bill = rng.random_bool(0.3);
+        let partner = if bill {
+            supplier.clone()
+        } else {
+            customers[rng.random_range(0..2)].clone()
+        };
+        let lines: Vec<Value> = (0..rng.random_range(1..=3))
+            .map(|_| {
+                json!({ "product": products[rng.random_range(0..2)],
+                        "quantity": rng.random_range(1..=5).to_string() })
+            })
+            .collect();
+        let day = date(rng);
+        let drafted = must(
+            app,
+            "createInvoice",
+            "CreateInvoiceInput",
+            json!({ "kind": if bill { "VENDOR_BILL" } else { "CUSTOMER_INVOICE" },
+                    "partner": partner, "date": day, "lines": lines }),
+            "invoice { id }",
+        )
+        .await;
+        let posted = must(
+            app,
+            "postInvoice",
+            "InvoiceIdInput",
+            json!({ "id": drafted["invoice"]["id"] }),
+            INVOICE,
+        )
+        .await;
+        if !bill && rng.random_bool(0.5) {
+            let total: Decimal = text(&posted["invoice"]["total"]).parse().unwrap();
+            let amount = if rng.random_bool(0.5) {
+                total
+            } else {
+                (total / Decimal::from(3)).round_dp(2)
+            };
+            must(
+                app,
+                "registerPayment",
+                "RegisterPaymentInput",
+                json!({ "journal": "bank", "partner": partner, "date": date(rng),
+                        "amount": amount.to_string(),
+                        "allocations": [{ "invoice": posted["invoice"]["id"], "amount": amount.to_string() }] }),
+                "number",
+            )
+            .await;
+        }
+    }
+}
+
+async fn position(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("select coalesce(max(position), 0) from events")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn kept_balances_equal_the_items_after_random_histories_rebuilds_and_restores() {
+    let app = TestApp::new().await;
+    set_up_the_books(&app).await;
+    must(
+        &app,
+        "createStage",
+        "CreateStageInput",
+        json!({ "name": "books set up" }),
+        "stage { name }",
+    )
+    .await;
+    let pool = &app.db.pool;
+    let cast = Cast::new(&app).await;
+    let mut points = vec![position(pool).await];
+    for seed in [7_u64, 8, 9] {
+        let mut rng = StdRng::seed_from_u64(seed);
+        grow(&app, &cast, &mut rng, 8).await;
+        points.push(position(pool).await);
+        assert_eq!(
+            kept(pool).await,
+            recomputed(pool).await,
+            "after seed {seed}"
+        );
+    }
+    assert!(!kept(pool).await.is_empty());
+
+    // the trial balance, now and at each point, over dates that split days and months.
+    let windows = [
+        (None, None),
+        (Some("2026-03-01"), None),
+        (None, Some("2026-04-15")),
+        (Some("2026-02-14"), Some("2026-05-03")),
+        (Some("2026-07-01"), None),
+    ];
+    for &(from, to) in &windows {
+        assert_eq!(
+            trial_balance(&app, from, to, None).await,
+            summed(pool, from, to, None).await,
+            "{from:?}..{to:?}"
+        );
+        for &point in &points {
+            assert_eq!(
+                trial_balance(&app, from, to, Some(point)).await,
+                summed(pool, from, to, Some(point)).await,
+                "{from:?}..{to:?} as of {point}"
+            );
+        }
+    }
+    // before anything was posted: nothing (not accounts with nothing in them).
+    assert_eq!(
+        trial_balance(&app, None, None, Some(points[0])).await,
+        vec![]
+    );
+
+    // rebuilt from the log: the same sums.
+    let before = kept(pool).await;
+    read_models::rebuild(pool, "business", &|_| {})
+        .await
+        .expect("the business projection")
+        .expect("rebuilt");
+    assert_eq!(kept(pool).await, before);
+    // the configuration put back to a stage: business data and its sums untouched.
+    configure(
+        &app,
+        "setAccount",
+        "SetAccountInput",
+        json!({ "code": "999000", "name": "Unused", "kind": "EXPENSE" }),
+    )
+    .await;
+    must(
+        &app,
+        "restoreStage",
+        "RestoreStageInput",
+        json!({ "name": "books set up" }),
+        "restored",
+    )
+    .await;
+    let mut rng = StdRng::seed_from_u64(10);
+    grow(&app, &cast, &mut rng, 5).await;
+    assert_eq!(kept(pool).await, recomputed(pool).await);
+    assert_eq!(
+        trial_balance(&app, Some("2026-02-14"), Some("2026-05-03"), None).await,
+        summed(pool, Some("2026-02-14"), Some("2026-05-03"), None).await
+    );
+}
+
+/// Every page of `account`'s ledger, `size` lines at a time: each page's opening and closing
+/// balance, its lines (number, date, debit, credit, balance), and the total count it says.
+async fn pages(
+    app: &TestApp,
+    account: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    position: Option<i64>,
+    size: i32,
+) -> Vec<(Value, Value, Vec<Value>, Value)> {
+    let mut after = Value::Null;
+    let mut pages = Vec::new();
+    loop {
+        let data = app
+            .graphql(
+                "query($account: String!, $from: NaiveDate, $to: NaiveDate, $asOf: AsOfInput,
+                       $first: Int, $after: String) {
+                    ledgerLines(account: $account, from: $from, to: $to, asOf: $asOf,
+                                first: $first, after: $after) {
+                        totalCount openingBalance closingBalance
+                        pageInfo { hasNextPage endCursor }
+                        nodes { number date debit credit balance } } }",
+                json!({ "account": account, "from": from, "to": to,
+                        "asOf": position.map(|p| json!({ "position": p })),
+                        "first": size, "after": after }),
+            )
+            .await;
+        let page = &data["ledgerLines"];
+        pages.push((
+            page["openingBalance"].clone(),
+            page["closingBalance"].clone(),
+            page["nodes"].as_array().unwrap().clone(),
+            page["totalCount"].clone(),
+        ));
+        if page["pageInfo"]["hasNextPage"] != json!(true) {
+            return pages;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+}
+
+#[tokio::test]
+async fn a_ledger_read_a_page_at_a_time_adds_up_to_the_whole_ledger() {
+    let app = TestApp::new().await;
+    set_up_the_books(&app).await;
+    let cast = Cast::new(&app).await;
+    let pool = &app.db.pool;
+    let mut rng = StdRng::seed_from_u64(20);
+    grow(&app, &cast, &mut rng, 10).await;
+    let middle = position(pool).await;
+    grow(&app, &cast, &mut rng, 10).await;
+    for account in ["411000", "550000", "700000"] {
+        for (from, to) in [
+            (None, None),
+            (Some("2026-02-10"), Some("2026-05-20")),
+            (Some("2026-03-01"), None),
+        ] {
+            for point in [None, Some(middle)] {
+                let whole = app
+                    .graphql(
+                        "query($accounts: [String!], $from: NaiveDate, $to: NaiveDate,
+                               $asOf: AsOfInput) {
+                            generalLedger(accounts: $accounts, from: $from, to: $to, asOf: $asOf) {
+                                opening closing lines { number date debit credit balance } } }",
+                        json!({ "accounts": [account], "from": from, "to": to,
+                                "asOf": point.map(|p| json!({ "position": p })) }),
+                    )
+                    .await;
+                let whole = &whole["generalLedger"][0];
+                let read = pages(&app, account, from, to, point, 3).await;
+                let case = format!("{account} {from:?}..{to:?} as of {point:?}");
+                // the pages' lines, one after the other, are the ledger's lines.
+                let lines: Vec<Value> = read.iter().flat_map(|p| p.2.clone()).collect();
+                let expected = whole["lines"].as_array().cloned().unwrap_or_default();
+                assert_eq!(lines, expected, "{case}");
+                assert!(read.len() > 1 || expected.len() <= 3, "{case}");
+                // each page opens where the one before closed; the first where the ledger opens.
+                let opening = whole.get("opening").cloned().unwrap_or(json!("0.00"));
+                assert_eq!(read[0].0, opening, "{case}");
+                for pair in read.windows(2) {
+                    assert_eq!(pair[1].0, pair[0].1, "{case}");
+                }
+                let closing = whole.get("closing").cloned().unwrap_or(json!("0.00"));
+                assert_eq!(read.last().unwrap().1, closing, "{case}");
+                for page in &read {
+                    assert_eq!(page.3, json!(expected.len()), "{case}");
+                }
+            }
+        }
+    }
+}
