@@ -153,6 +153,24 @@ pub enum Command {
         #[command(subcommand)]
         command: StageCommand,
     },
+    /// Write the general ledger as CSV (every company's; a line per item with the account's
+    /// running balance, each account opened by its balance before --from), streamed as it is
+    /// read: constant memory whatever the size of the books. The same as `GET /ledger.csv`.
+    Ledger {
+        /// Account codes, comma-separated; every account without it.
+        #[arg(long, value_delimiter = ',')]
+        accounts: Vec<String>,
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        /// The books as the log stood at this position.
+        #[arg(long)]
+        as_of_position: Option<i64>,
+        /// Where to write it (`-`: standard output).
+        #[arg(long, default_value = "-")]
+        out: PathBuf,
+    },
     /// Users, as the operator: the way back when no one can administer the database.
     User {
         #[command(subcommand)]

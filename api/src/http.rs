@@ -251,6 +251,26 @@ pub fn server_app(server: Arc<Server>) -> Router {
                 graphql_post(&manager, headers, body).await
             }),
         )
+        .route(
+            "/ledger.csv",
+            get({
+                let name = server.default_name().to_owned();
+                move |State(server): State<Arc<Server>>, headers, Query(params)| async move {
+                    crate::ledger_export::serve(&server, &name, headers, params).await
+                }
+            }),
+        )
+        .route(
+            "/db/{name}/ledger.csv",
+            get(
+                |State(server): State<Arc<Server>>,
+                 Path(name): Path<String>,
+                 headers,
+                 Query(params)| async move {
+                    crate::ledger_export::serve(&server, &name, headers, params).await
+                },
+            ),
+        )
         .route("/", get(assets::client_page))
         .route("/healthz", get(crate::health::healthz))
         .route(
@@ -270,31 +290,38 @@ pub fn server_app(server: Arc<Server>) -> Router {
 
 /// The schema of database `name`, or the response that says why there is none.
 async fn served(server: &Server, name: &str) -> Result<AppSchema, Response> {
-    match server.schema(name).await {
-        Ok(schema) => Ok(schema),
-        Err(ManagerError::BadName(_) | ManagerError::Unknown(_)) => Err(reject(
+    server
+        .schema(name)
+        .await
+        .map_err(|error| unserved(error, name))
+}
+
+/// The response that says why database `name` is not served.
+pub(crate) fn unserved(error: ManagerError, name: &str) -> Response {
+    match error {
+        ManagerError::BadName(_) | ManagerError::Unknown(_) => reject(
             StatusCode::NOT_FOUND,
             MediaType::Json,
             &format!(
                 "there is no database {} on this server",
                 name.chars().take(80).collect::<String>()
             ),
-        )),
-        Err(error @ ManagerError::Budget { .. }) => {
+        ),
+        error @ ManagerError::Budget { .. } => {
             tracing::warn!(%error, database = name, "cannot serve the database");
-            Err(reject(
+            reject(
                 StatusCode::SERVICE_UNAVAILABLE,
                 MediaType::Json,
                 &error.to_string(),
-            ))
+            )
         }
-        Err(error) => {
+        error => {
             tracing::error!(%error, database = name, "cannot serve the database");
-            Err(reject(
+            reject(
                 StatusCode::SERVICE_UNAVAILABLE,
                 MediaType::Json,
                 "the database cannot be served just now; the server log says why",
-            ))
+            )
         }
     }
 }
@@ -345,7 +372,7 @@ fn bearer(value: &str) -> Option<String> {
 
 /// The media type a response is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum MediaType {
+pub(crate) enum MediaType {
     GraphqlResponseJson,
     Json,
 }
@@ -388,7 +415,7 @@ impl MediaType {
 }
 
 /// A request the server refuses before running anything.
-fn reject(status: StatusCode, media: MediaType, message: &str) -> Response {
+pub(crate) fn reject(status: StatusCode, media: MediaType, message: &str) -> Response {
     let body = json!({ "errors": [{ "message": message }] });
     let mut response = (status, body.to_string()).into_response();
     response
@@ -632,7 +659,7 @@ async fn execute<E: Executor>(
 
 /// Reads who is asking from the headers: the bearer token of `Authorization`, the correlation
 /// id a client may send, and the client's name (its User-Agent).
-fn request_context(headers: &HeaderMap) -> RequestContext {
+pub(crate) fn request_context(headers: &HeaderMap) -> RequestContext {
     let header = |name: &str| {
         headers
             .get(name)

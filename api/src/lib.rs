@@ -10,6 +10,7 @@ pub mod fork;
 pub mod graphql;
 pub mod health;
 pub mod http;
+pub mod ledger_export;
 pub mod manager;
 pub mod metrics;
 pub mod pg;

@@ -257,6 +257,28 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
             let (url, pool) = open_with_url(cli).await?;
             stage(command.clone(), &url, pool).await?;
         }
+        Command::Ledger {
+            accounts,
+            from,
+            to,
+            as_of_position,
+            out,
+        } => {
+            let mut params = std::collections::BTreeMap::new();
+            params.insert("accounts".to_owned(), accounts.join(","));
+            for (name, date) in [("from", from), ("to", to)] {
+                if let Some(date) = date {
+                    params.insert(name.to_owned(), date.to_string());
+                }
+            }
+            if let Some(position) = as_of_position {
+                params.insert("asOfPosition".to_owned(), position.to_string());
+            }
+            let ask = api::ledger_export::LedgerAsk::parse(&params).map_err(anyhow::Error::msg)?;
+            let pool = open(cli).await?;
+            let backend = caught_up(pool, Duration::from_secs(600)).await?;
+            ledger(&backend, &ask, out).await?;
+        }
         Command::User {
             command: UserCommand::ResetAdmin { login },
         } => reset_admin(cli, login).await?,
@@ -657,6 +679,53 @@ async fn stage(command: StageCommand, url: &str, pool: sqlx::PgPool) -> anyhow::
     }
     let backend = caught_up(pool, Duration::from_secs(600)).await?;
     cli::stage(&backend, command).await
+}
+
+/// Writes the general ledger `ask` names, of every company, as CSV to `out` (`-`: standard
+/// output).
+async fn ledger(
+    backend: &Backend,
+    ask: &api::ledger_export::LedgerAsk,
+    out: &std::path::Path,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let state = &backend.state;
+    // the configuration as the log has it now (the first version is 1).
+    let config = state.config.at_least(state.reads(), 1).await?;
+    // every company with something in its books.
+    let companies: Vec<String> = sqlx::query_scalar("select distinct company from account_day")
+        .fetch_all(state.reads())
+        .await?;
+    let companies = projections::page::Companies::of(companies);
+    let mut sink: Box<dyn Write> = if out.as_os_str() == "-" {
+        Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
+    } else {
+        let file =
+            api::private::create(out).with_context(|| format!("creating {}", out.display()))?;
+        Box::new(std::io::BufWriter::new(file))
+    };
+    let mut failed = None;
+    let items = api::ledger_export::write_csv(
+        state.reads(),
+        &companies,
+        config.configuration.settings(),
+        ask,
+        |chunk| {
+            let written = sink.write_all(chunk.as_bytes());
+            let ok = written.is_ok();
+            if let Err(error) = written {
+                failed = Some(error);
+            }
+            std::future::ready(ok)
+        },
+    )
+    .await?;
+    if let Some(error) = failed {
+        return Err(error).context("writing the ledger");
+    }
+    sink.flush().context("writing the ledger")?;
+    eprintln!("Wrote {items} ledger items.");
+    Ok(())
 }
 
 /// The projections started on `pool` and caught up with its log, so the read models show

@@ -588,3 +588,36 @@ async fn an_operator_with_the_master_password_gets_an_administrator_back() {
     assert_eq!(rescue["node"]["groups"], serde_json::json!(["admin"]));
     assert_eq!(rescue["node"]["active"], true);
 }
+
+#[tokio::test]
+async fn an_auditor_writes_the_ledger_as_csv_from_the_command_line() {
+    use rand::SeedableRng;
+    let app = tests::TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    let cast = tests::books::Cast::new(&app).await;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(31);
+    tests::books::grow(&app, &cast, &mut rng, 10).await;
+    let url = TestDb::url_of(&app.db.name);
+    // run beside the test's server, whose projections keep going meanwhile (`erp` waits for
+    // the read models to catch up with the log).
+    let run = |args: &'static [&'static str]| {
+        let url = url.clone();
+        async move {
+            tokio::task::spawn_blocking(move || erp(&url, args))
+                .await
+                .unwrap()
+        }
+    };
+    let csv = stdout(&run(&["ledger"]).await);
+    tests::books::assert_ledger_csv(&app, &csv, &[], None, None).await;
+    let part = stdout(&run(&["ledger", "--accounts", "411000", "--from", "2026-04-01"]).await);
+    tests::books::assert_ledger_csv(&app, &part, &["411000"], Some("2026-04-01"), None).await;
+    // a wrong date is refused by name.
+    let wrong = run(&["ledger", "--from", "yesterday"]).await;
+    assert!(!wrong.status.success());
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("--from"),
+        "{}",
+        String::from_utf8_lossy(&wrong.stderr)
+    );
+}

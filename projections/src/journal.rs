@@ -7,12 +7,12 @@
 use chrono::NaiveDate;
 use domain::ledger::{EntryOrigin, JournalEntry};
 use rust_decimal::Decimal;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use crate::history::Subject;
 use crate::log::{AsOf, StoredEvent};
-use crate::page::{Companies, Page};
+use crate::page::{push_some, sort, Companies, Filter, KeyType, List, Page, Sort};
 use crate::reports::{Dates, ReportBinds};
 
 /// The tables this read model owns.
@@ -203,72 +203,33 @@ pub struct EntryFilter {
     pub dates: Dates,
 }
 
-/// Where an entry stands in the list of entries: by date, then number, then id.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct EntryKey {
-    pub date: NaiveDate,
-    pub number: String,
-    pub id: Uuid,
-}
-
-impl EntryKey {
-    pub fn of(row: &EntryRow) -> Self {
-        Self {
-            date: row.entry_date,
-            number: row.number.clone(),
-            id: row.id,
-        }
+impl Filter for EntryFilter {
+    fn push(&self, sql: &mut QueryBuilder<'_, Postgres>) {
+        push_some(sql, "journal =", self.journal.clone());
+        push_some(sql, "origin =", self.origin);
+        push_some(sql, "partner_id =", self.partner);
+        self.dates.push(sql, "entry_date");
     }
 }
 
-/// The first `limit` entries `filter` keeps after `after` (from the first without it), by date
-/// and number, and how many it keeps in all.
-pub async fn entries(
-    pool: &PgPool,
-    companies: &Companies,
-    filter: &EntryFilter,
-    after: Option<EntryKey>,
-    limit: usize,
-) -> Result<Page<EntryRow>, sqlx::Error> {
-    const KEPT: &str = "($1::text is null or journal = $1)
-            and ($2::text is null or origin = $2)
-            and ($3::uuid is null or partner_id = $3)
-            and ($4::date is null or entry_date >= $4)
-            and ($5::date is null or entry_date <= $5)
-            and company = any($6)";
-    let (date, number, id) = match after {
-        Some(after) => (Some(after.date), Some(after.number), Some(after.id)),
-        None => (None, None, None),
-    };
-    let rows: Vec<EntryRow> = sqlx::query_as(&format!(
-        "select {ENTRY_COLUMNS} from journal_entry
-          where {KEPT}
-            and ($7::date is null or (entry_date, number, id) > ($7, $8, $9))
-          order by entry_date, number, id limit $10"
-    ))
-    .bind(filter.journal.as_deref())
-    .bind(filter.origin)
-    .bind(filter.partner)
-    .bind_dates(filter.dates)
-    .bind(companies.codes())
-    .bind(date)
-    .bind(number)
-    .bind(id)
-    .bind(i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1))
-    .fetch_all(pool)
-    .await?;
-    let total: i64 =
-        sqlx::query_scalar(&format!("select count(*) from journal_entry where {KEPT}"))
-            .bind(filter.journal.as_deref())
-            .bind(filter.origin)
-            .bind(filter.partner)
-            .bind(filter.dates.from)
-            .bind(filter.dates.to)
-            .bind(companies.codes())
-            .fetch_one(pool)
-            .await?;
-    Ok(Page::of(rows, limit, total))
-}
+/// Entries by date and number unless sorted otherwise, a page at a time.
+pub const LIST: List<EntryRow, EntryFilter> =
+    List::new("journal_entry", ENTRY_COLUMNS, ENTRY_SORTS, false).of_companies("company");
+
+/// The ways entries may be sorted. By date, entries of one day go by number (the date as ISO
+/// text, then the number, byte by byte).
+const ENTRY_SORTS: &[Sort] = &[
+    sort(
+        "DATE",
+        "(entry_date::text || ' ' || number) collate \"C\"",
+        KeyType::Text,
+    ),
+    sort("NUMBER", "number collate \"C\"", KeyType::Text),
+    sort("JOURNAL", "journal", KeyType::Text),
+    sort("ORIGIN", "origin", KeyType::Text),
+    sort("REFERENCE", "lower(reference)", KeyType::Text),
+    sort("AMOUNT", "amount", KeyType::Numeric),
+];
 
 /// The lines of the entries of `ids`, by entry and line number.
 pub async fn items_of(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<ItemRow>, sqlx::Error> {
@@ -388,6 +349,8 @@ pub struct LedgerItem {
     pub debit: Decimal,
     pub credit: Decimal,
     pub position: i64,
+    /// The company whose books hold it.
+    pub company: String,
 }
 
 /// The items of `accounts` (all accounts when empty) in `dates`, by account, date and entry;
@@ -402,7 +365,7 @@ pub async fn ledger_items(
 ) -> Result<Vec<LedgerItem>, sqlx::Error> {
     sqlx::query_as(
         "select i.entry_id, e.number, i.journal, i.entry_date, i.account, i.partner_id, i.label,
-                i.debit, i.credit, i.position
+                i.debit, i.credit, i.position, i.company
            from journal_item i join journal_entry e on e.id = i.entry_id
           where (cardinality($1::text[]) = 0 or i.account = any($1))
             and ($2::uuid is null or i.partner_id = $2)
@@ -475,7 +438,7 @@ pub async fn ledger_page(
     let (position, time) = crate::reports::split(as_of);
     let items: Vec<PagedItem> = sqlx::query_as(
         "select i.entry_id, e.number, i.journal, i.entry_date, i.account, i.partner_id, i.label,
-                i.debit, i.credit, i.position, i.line_no
+                i.debit, i.credit, i.position, i.company, i.line_no
            from journal_item i join journal_entry e on e.id = i.entry_id
           where i.account = $1 and i.company = any($2)
             and ($3::date is null or i.entry_date >= $3)
@@ -585,6 +548,35 @@ async fn kept_before(
         items -= later_items;
     }
     Ok((balance, items))
+}
+
+/// The items of `accounts` (all accounts when empty) in `dates`, as of `as_of`, in the general
+/// ledger's order (account, date, entry number, entry, line), as they come from PostgreSQL: a
+/// ledger of any length read in constant memory.
+pub fn ledger_stream<'a>(
+    pool: &'a PgPool,
+    companies: &Companies,
+    accounts: &[String],
+    dates: Dates,
+    as_of: Option<AsOf>,
+) -> futures::stream::BoxStream<'a, Result<LedgerItem, sqlx::Error>> {
+    sqlx::query_as(
+        "select i.entry_id, e.number, i.journal, i.entry_date, i.account, i.partner_id, i.label,
+                i.debit, i.credit, i.position, i.company
+           from journal_item i join journal_entry e on e.id = i.entry_id
+          where (cardinality($1::text[]) = 0 or i.account = any($1))
+            and ($2::date is null or i.entry_date >= $2)
+            and ($3::date is null or i.entry_date <= $3)
+            and ($4::bigint is null or i.position <= $4)
+            and ($5::timestamptz is null or i.recorded_at <= $5)
+            and i.company = any($6)
+          order by i.account, i.entry_date, e.number, i.entry_id, i.line_no",
+    )
+    .bind(accounts.to_vec())
+    .bind_dates(dates)
+    .bind_as_of(as_of)
+    .bind(companies.codes().to_vec())
+    .fetch(pool)
 }
 
 /// Balances before `from` of `accounts` (all when empty), per account and partner.

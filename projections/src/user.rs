@@ -4,10 +4,11 @@
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
 use domain::user::{User, UserEvent};
-use sqlx::{PgConnection, PgExecutor, PgPool};
+use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use crate::log::{AsOf, StoredEvent};
+use crate::page::{push_some, sort, Filter, KeyType, List, Sort};
 use crate::past::replayed;
 use crate::runner::{payload, projection, uuid_of, ProjectionError};
 
@@ -170,42 +171,36 @@ pub struct UserFilter {
     pub companies: Option<Vec<String>>,
 }
 
-/// The condition of [`UserFilter`] on `$1` (search), `$2` (active), `$3` (group) and `$4`
-/// (companies).
-const KEPT: &str = "($1::text is null or strpos(lower(login), lower($1)) > 0
-                     or strpos(lower(name), lower($1)) > 0)
-                and ($2::bool is null or active = $2)
-                and ($3::text is null or $3 = any(groups))
-                and ($4::text[] is null or companies && $4)";
-
-/// The first `limit` users `filter` keeps after login `after`, by login.
-pub async fn list<'e>(
-    db: impl PgExecutor<'e>,
-    filter: &UserFilter,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select * from app_user where {KEPT} and ($5::text is null or login > $5)
-          order by login limit $6"
-    ))
-    .bind(filter.search.as_deref())
-    .bind(filter.active)
-    .bind(filter.group.as_deref())
-    .bind(filter.companies.as_deref())
-    .bind(after)
-    .bind(limit)
-    .fetch_all(db)
-    .await
+impl Filter for UserFilter {
+    fn push(&self, sql: &mut QueryBuilder<'_, Postgres>) {
+        if let Some(search) = &self.search {
+            sql.push(" and (strpos(lower(login), lower(")
+                .push_bind(search.clone())
+                .push(")) > 0 or strpos(lower(name), lower(")
+                .push_bind(search.clone())
+                .push(")) > 0)");
+        }
+        push_some(sql, "active =", self.active);
+        if let Some(group) = &self.group {
+            sql.push(" and ")
+                .push_bind(group.clone())
+                .push(" = any(groups)");
+        }
+        if let Some(companies) = &self.companies {
+            sql.push(" and companies && ").push_bind(companies.clone());
+        }
+    }
 }
 
-/// How many users `filter` keeps.
-pub async fn count<'e>(db: impl PgExecutor<'e>, filter: &UserFilter) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(&format!("select count(*) from app_user where {KEPT}"))
-        .bind(filter.search.as_deref())
-        .bind(filter.active)
-        .bind(filter.group.as_deref())
-        .bind(filter.companies.as_deref())
-        .fetch_one(db)
-        .await
-}
+const COLUMNS: &str = "id, login, name, password_hash, groups, companies, company, active, \
+     version, created_at, updated_at";
+
+/// Users by login unless sorted otherwise, a page at a time.
+pub const LIST: List<UserRow, UserFilter> = List::new("app_user", COLUMNS, USER_SORTS, false);
+
+/// The ways users may be sorted (names without regard to case; inactive users first).
+const USER_SORTS: &[Sort] = &[
+    sort("LOGIN", "login", KeyType::Text),
+    sort("NAME", "lower(name)", KeyType::Text),
+    sort("ACTIVE", "active::int", KeyType::Numeric),
+];

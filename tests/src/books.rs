@@ -3,6 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use rand::rngs::StdRng;
+use rand::Rng;
+use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 use crate::TestApp;
@@ -228,4 +231,184 @@ pub fn text(value: &Value) -> &str {
     value
         .as_str()
         .unwrap_or_else(|| panic!("not a string: {value}"))
+}
+
+fn date(rng: &mut StdRng) -> String {
+    format!(
+        "2026-{:02}-{:02}",
+        rng.random_range(1..=6),
+        rng.random_range(1..=28)
+    )
+}
+
+/// Who and what the random histories of [`grow`] deal with: two customers, a supplier, two
+/// products.
+pub struct Cast {
+    pub customers: [String; 2],
+    pub supplier: String,
+    pub products: [String; 2],
+}
+
+impl Cast {
+    pub async fn new(app: &TestApp) -> Self {
+        Cast {
+            customers: [
+                partner(app, "Agrolait", true, false).await,
+                partner(app, "Camptocamp", true, false).await,
+            ],
+            supplier: partner(app, "Wood Corner", false, true).await,
+            products: [
+                product(app, "DESK", "CONSUMABLE", "300", "120").await,
+                product(app, "FEE", "SERVICE", "45.50", "10").await,
+            ],
+        }
+    }
+}
+
+/// A random history: invoices and bills posted on random days, some paid in part or whole.
+pub async fn grow(app: &TestApp, cast: &Cast, rng: &mut StdRng, documents: usize) {
+    let Cast {
+        customers,
+        supplier,
+        products,
+    } = cast;
+    for _ in 0..documents {
+        let bill = rng.random_bool(0.3);
+        let partner = if bill {
+            supplier.clone()
+        } else {
+            customers[rng.random_range(0..2)].clone()
+        };
+        let lines: Vec<Value> = (0..rng.random_range(1..=3))
+            .map(|_| {
+                json!({ "product": products[rng.random_range(0..2)],
+                        "quantity": rng.random_range(1..=5).to_string() })
+            })
+            .collect();
+        let day = date(rng);
+        let drafted = must(
+            app,
+            "createInvoice",
+            "CreateInvoiceInput",
+            json!({ "kind": if bill { "VENDOR_BILL" } else { "CUSTOMER_INVOICE" },
+                    "partner": partner, "date": day, "lines": lines }),
+            "invoice { id }",
+        )
+        .await;
+        let posted = must(
+            app,
+            "postInvoice",
+            "InvoiceIdInput",
+            json!({ "id": drafted["invoice"]["id"] }),
+            INVOICE,
+        )
+        .await;
+        if !bill && rng.random_bool(0.5) {
+            let total: Decimal = text(&posted["invoice"]["total"]).parse().unwrap();
+            let amount = if rng.random_bool(0.5) {
+                total
+            } else {
+                (total / Decimal::from(3)).round_dp(2)
+            };
+            must(
+                app,
+                "registerPayment",
+                "RegisterPaymentInput",
+                json!({ "journal": "bank", "partner": partner, "date": date(rng),
+                        "amount": amount.to_string(),
+                        "allocations": [{ "invoice": posted["invoice"]["id"], "amount": amount.to_string() }] }),
+                "number",
+            )
+            .await;
+        }
+    }
+}
+
+/// The cells of each line of `csv` (RFC 4180: quoted cells, doubled quotes), the header left
+/// out.
+pub fn csv_rows(csv: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let (mut row, mut cell, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = csv.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cell.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => row.push(std::mem::take(&mut cell)),
+            ('\n', false) => {
+                row.push(std::mem::take(&mut cell));
+                rows.push(std::mem::take(&mut row));
+            }
+            (c, _) => cell.push(c),
+        }
+    }
+    rows.into_iter().skip(1).collect()
+}
+
+/// Checks that `csv`, a ledger export, says what `generalLedger` says over the same accounts
+/// (all when empty) and dates: each account's opening balance, then its lines (number, date,
+/// debit, credit, running balance), accounts in code order.
+pub async fn assert_ledger_csv(
+    app: &TestApp,
+    csv: &str,
+    accounts: &[&str],
+    from: Option<&str>,
+    to: Option<&str>,
+) {
+    let whole = app
+        .graphql(
+            "query($accounts: [String!], $from: NaiveDate, $to: NaiveDate) {
+                generalLedger(accounts: $accounts, from: $from, to: $to) {
+                    key name opening lines { number date debit credit balance } } }",
+            json!({ "accounts": (!accounts.is_empty()).then_some(accounts),
+                    "from": from, "to": to }),
+        )
+        .await;
+    let mut expected = Vec::new();
+    for account in whole["generalLedger"].as_array().unwrap() {
+        let key = text(&account["key"]).to_owned();
+        let name = text(&account["name"]).to_owned();
+        expected.push(vec![
+            key.clone(),
+            name.clone(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            "Opening balance".to_owned(),
+            String::new(),
+            String::new(),
+            text(&account["opening"]).to_owned(),
+        ]);
+        for line in account["lines"].as_array().unwrap() {
+            expected.push(vec![
+                key.clone(),
+                name.clone(),
+                text(&line["date"]).to_owned(),
+                text(&line["number"]).to_owned(),
+            ]);
+            let last = expected.len() - 1;
+            expected[last]
+                .extend(["debit", "credit", "balance"].map(|f| text(&line[f]).to_owned()));
+        }
+    }
+    // the export's journal, partner and label cells are not in the GraphQL lines asked for.
+    let got: Vec<Vec<String>> = csv_rows(csv)
+        .into_iter()
+        .map(|row| {
+            if row[6] == "Opening balance" {
+                row[..10].to_vec()
+            } else {
+                [&row[0..4], &row[7..10]].concat()
+            }
+        })
+        .collect();
+    assert_eq!(got, expected);
+    assert!(
+        expected.len() > 1,
+        "a ledger with nothing in it proves nothing"
+    );
 }

@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 
 use api::read_models;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use sqlx::PgPool;
-use tests::books::{configure, must, partner, product, set_up_the_books, text, INVOICE};
+use tests::books::{configure, grow, must, set_up_the_books, text, Cast};
 use tests::TestApp;
 
 /// Kept sums per (company, account, day): debit, credit, items.
@@ -99,96 +99,6 @@ async fn trial_balance(
             )
         })
         .collect()
-}
-
-fn date(rng: &mut StdRng) -> String {
-    format!(
-        "2026-{:02}-{:02}",
-        rng.random_range(1..=6),
-        rng.random_range(1..=28)
-    )
-}
-
-/// Who and what the histories deal with.
-struct Cast {
-    customers: [String; 2],
-    supplier: String,
-    products: [String; 2],
-}
-
-impl Cast {
-    async fn new(app: &TestApp) -> Self {
-        Cast {
-            customers: [
-                partner(app, "Agrolait", true, false).await,
-                partner(app, "Camptocamp", true, false).await,
-            ],
-            supplier: partner(app, "Wood Corner", false, true).await,
-            products: [
-                product(app, "DESK", "CONSUMABLE", "300", "120").await,
-                product(app, "FEE", "SERVICE", "45.50", "10").await,
-            ],
-        }
-    }
-}
-
-/// A random history: invoices and bills posted on random days, some paid in part or whole.
-async fn grow(app: &TestApp, cast: &Cast, rng: &mut StdRng, documents: usize) {
-    let Cast {
-        customers,
-        supplier,
-        products,
-    } = cast;
-    for _ in 0..documents {
-        let bill = rng.random_bool(0.3);
-        let partner = if bill {
-            supplier.clone()
-        } else {
-            customers[rng.random_range(0..2)].clone()
-        };
-        let lines: Vec<Value> = (0..rng.random_range(1..=3))
-            .map(|_| {
-                json!({ "product": products[rng.random_range(0..2)],
-                        "quantity": rng.random_range(1..=5).to_string() })
-            })
-            .collect();
-        let day = date(rng);
-        let drafted = must(
-            app,
-            "createInvoice",
-            "CreateInvoiceInput",
-            json!({ "kind": if bill { "VENDOR_BILL" } else { "CUSTOMER_INVOICE" },
-                    "partner": partner, "date": day, "lines": lines }),
-            "invoice { id }",
-        )
-        .await;
-        let posted = must(
-            app,
-            "postInvoice",
-            "InvoiceIdInput",
-            json!({ "id": drafted["invoice"]["id"] }),
-            INVOICE,
-        )
-        .await;
-        if !bill && rng.random_bool(0.5) {
-            let total: Decimal = text(&posted["invoice"]["total"]).parse().unwrap();
-            let amount = if rng.random_bool(0.5) {
-                total
-            } else {
-                (total / Decimal::from(3)).round_dp(2)
-            };
-            must(
-                app,
-                "registerPayment",
-                "RegisterPaymentInput",
-                json!({ "journal": "bank", "partner": partner, "date": date(rng),
-                        "amount": amount.to_string(),
-                        "allocations": [{ "invoice": posted["invoice"]["id"], "amount": amount.to_string() }] }),
-                "number",
-            )
-            .await;
-        }
-    }
 }
 
 async fn position(pool: &PgPool) -> i64 {

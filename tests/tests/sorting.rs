@@ -239,3 +239,138 @@ async fn a_cursor_holds_its_place_in_one_order_only_and_a_forged_one_is_refused(
         );
     }
 }
+
+/// Every record of configuration list `list` (with its arguments, without `first`/`after`),
+/// `fields` of each, read two at a time; the cursors of the last page read.
+async fn walk_configuration(app: &TestApp, list: &str, fields: &str) -> Vec<Value> {
+    let field = list.split('(').next().unwrap();
+    let mut after = Value::Null;
+    let mut nodes = Vec::new();
+    loop {
+        let document = format!(
+            "query($after: String) {{ configuration {{ {field}(first: 2, after: $after, {args} {{
+                totalCount pageInfo {{ hasNextPage endCursor }} nodes {{ {fields} }} }} }} }}",
+            args = &list[field.len() + 1..],
+        );
+        let page = app.graphql(&document, json!({ "after": after })).await;
+        let page = &page["configuration"][field];
+        nodes.extend(page["nodes"].as_array().unwrap().iter().cloned());
+        if page["pageInfo"]["hasNextPage"] != json!(true) {
+            assert_eq!(page["totalCount"], json!(nodes.len()), "{list}");
+            return nodes;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+}
+
+#[tokio::test]
+async fn configuration_lists_users_and_journal_entries_sort_too() {
+    let app = TestApp::new().await;
+    set_up_the_books(&app).await;
+    // accounts by name without regard to case, both ways, across pages of two.
+    let by_name = walk_configuration(&app, "accounts(orderBy: { field: NAME })", "code").await;
+    let expected = [
+        "550000", "100000", "411000", "600000", "700000", "401000", "451000", "411100",
+    ];
+    assert_eq!(column(&by_name, "code"), expected);
+    let backwards = walk_configuration(
+        &app,
+        "accounts(orderBy: { field: NAME, direction: DESC })",
+        "code",
+    )
+    .await;
+    let mut reversed = expected.to_vec();
+    reversed.reverse();
+    assert_eq!(column(&backwards, "code"), reversed);
+    // taxes by rate as numbers (as text, "21" would come before "6").
+    for (code, name, rate) in [("vat6", "VAT 6%", "6"), ("vat0", "Exempt", "0")] {
+        tests::books::configure(
+            &app,
+            "setTax",
+            "SetTaxInput",
+            json!({ "code": code, "name": name, "rate": rate }),
+        )
+        .await;
+    }
+    let by_rate = walk_configuration(&app, "taxes(orderBy: { field: RATE })", "code").await;
+    assert_eq!(column(&by_rate, "code"), ["vat0", "vat6", "vat21"]);
+    // a cursor of accounts by name is refused by the accounts by code.
+    let first = app
+        .graphql(
+            "{ configuration { accounts(first: 1, orderBy: { field: NAME }) { pageInfo { endCursor } } } }",
+            json!({}),
+        )
+        .await;
+    let cursor = &first["configuration"]["accounts"]["pageInfo"]["endCursor"];
+    let token = app.login("admin", ADMIN_PASSWORD).await;
+    let refused = app
+        .graphql_with(
+            &token,
+            "query($c: String) { configuration { accounts(first: 2, after: $c) { totalCount } } }",
+            json!({ "c": cursor }),
+        )
+        .await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "INVALID_CURSOR",
+        "{refused}"
+    );
+
+    // users by name, inactive ones first.
+    for login in ["zoe", "bob"] {
+        app.user(login, &[]).await;
+    }
+    let zoe = app
+        .graphql(
+            "{ users(where: { search: \"zoe\" }) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    app.graphql(
+        "mutation($id: ID!) { deactivateUser(input: { id: $id }) { userErrors { message } } }",
+        json!({ "id": zoe["users"]["nodes"][0]["id"] }),
+    )
+    .await;
+    let by_name = walk(&app, "users(orderBy: { field: NAME })", "login").await;
+    assert_eq!(column(&by_name, "login"), ["admin", "bob", "zoe"]);
+    let by_activity = walk(&app, "users(orderBy: { field: ACTIVE })", "login active").await;
+    assert_eq!(column(&by_activity, "login")[0], "zoe", "{by_activity:?}");
+
+    // payments by amount: 10.00, 242.00 and 100.00 paid on one invoice of 363.00.
+    let customer = partner(&app, "Agrolait", true, false).await;
+    let desk = product(&app, "DESK", "CONSUMABLE", "300", "120").await;
+    let drafted = must(
+        &app,
+        "createInvoice",
+        "CreateInvoiceInput",
+        json!({ "kind": "CUSTOMER_INVOICE", "partner": customer, "date": "2026-03-01",
+                "lines": [{ "product": desk, "quantity": "1" }] }),
+        "invoice { id }",
+    )
+    .await;
+    let invoice = drafted["invoice"]["id"].as_str().unwrap().to_owned();
+    must(
+        &app,
+        "postInvoice",
+        "InvoiceIdInput",
+        json!({ "id": invoice }),
+        "invoice { id }",
+    )
+    .await;
+    for (date, amount) in [
+        ("2026-03-05", "10.00"),
+        ("2026-03-02", "242.00"),
+        ("2026-03-03", "100.00"),
+    ] {
+        tests::books::pay(&app, &customer, date, amount, &invoice).await;
+    }
+    let payments = |order: &str| {
+        format!("journalEntries(where: {{ origin: PAYMENT }}, orderBy: {{ {order} }})")
+    };
+    let by_amount = walk(&app, &payments("field: AMOUNT, direction: DESC"), "amount").await;
+    assert_eq!(column(&by_amount, "amount"), ["242.00", "100.00", "10.00"]);
+    let by_date = walk(&app, &payments("field: DATE"), "date").await;
+    assert_eq!(
+        column(&by_date, "date"),
+        ["2026-03-02", "2026-03-03", "2026-03-05"]
+    );
+}

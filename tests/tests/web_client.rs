@@ -1218,6 +1218,28 @@ async fn products_sort_by_their_price_by_clicking_its_column() {
             browser.text("main").await
         );
     }
+    // a configuration list sorts the same way: the chart of accounts by name.
+    browser.eval("location.hash = '#/list/account'").await;
+    let name = "[...document.querySelectorAll('table.list th button')].find(b => b.innerText.startsWith('Account Name'))";
+    assert!(
+        browser.wait_until(name, WAIT).await,
+        "{}",
+        browser.text("main").await
+    );
+    browser.eval(&format!("{name}.click()")).await;
+    let by_name =
+        json!(["550000", "100000", "411000", "600000", "700000", "401000", "451000", "411100"])
+            .to_string();
+    assert!(
+        browser
+            .wait_until(
+                &format!("JSON.stringify([...document.querySelectorAll('table.list tbody tr td:first-child')].map(c => c.innerText)) === {}", json!(by_name)),
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("main").await
+    );
     assert_eq!(browser.problems().await, Vec::<String>::new());
 }
 

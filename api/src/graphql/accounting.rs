@@ -15,7 +15,7 @@ use domain::invoice::InvoiceKind;
 use domain::ledger::{EntryLine, PeriodId};
 use domain::money::round;
 use domain::order::Side;
-use projections::journal::{self, EntryFilter, EntryKey, EntryRow, ItemRow, LedgerItem, LedgerKey};
+use projections::journal::{self, EntryFilter, EntryRow, ItemRow, LedgerItem, LedgerKey};
 use projections::order::GroupBy;
 use projections::page::Companies;
 use projections::period::PeriodRow;
@@ -34,7 +34,10 @@ use super::document::{Invoice, InvoiceKey};
 use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::input::{page_size, parse_id, where_partner, AsOfInput};
 use super::loader::{batch_keys, load_each, load_one};
-use super::page::{forward_connection, valid_cursor, TextCursor, TotalCount};
+use super::page::{
+    forward_connection, keyset_connection, order_of, valid_cursor, EntryOrderField, SortBy,
+    SortedCursor, TextCursor, TotalCount,
+};
 use super::partner::{Partner, PartnerKey};
 use super::payload::{payload, Payload};
 use super::product::{Product, ProductKey};
@@ -918,39 +921,33 @@ impl AccountingQuery {
         }
     }
 
-    /// Journal entries, by date and number, a page at a time: payments are those of origin
-    /// `PAYMENT`.
+    /// Journal entries, by date and number unless sorted otherwise, a page at a time:
+    /// payments are those of origin `PAYMENT`.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
     async fn journal_entries(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
         #[graphql(name = "where")] filter: Option<EntryWhere>,
-    ) -> Result<Connection<OpaqueCursor<EntryKey>, JournalEntry, TotalCount>> {
+        order_by: Option<SortBy<EntryOrderField>>,
+    ) -> Result<Connection<OpaqueCursor<SortedCursor>, JournalEntry, TotalCount>> {
         let filter = filter.unwrap_or_default();
         reading_entries(ctx, filter.origin == Some(EntryOriginName::Payment)).await?;
-        let state = ctx.data::<AppState>()?;
-        let companies = seen_companies(ctx).await?;
+        let order = order_of(&journal::LIST, order_by)?;
         let filter = EntryFilter {
             journal: filter.journal,
             origin: filter.origin.map(Into::into),
             partner: where_partner(filter.partner.as_ref())?,
             dates: window(filter.from, filter.to)?,
         };
-        forward_connection(
+        keyset_connection(
             ctx,
             after,
             first,
-            |after: Option<OpaqueCursor<EntryKey>>, limit| {
-                journal::entries(
-                    state.reads(),
-                    &companies,
-                    &filter,
-                    after.map(|c| c.0),
-                    limit,
-                )
-            },
-            |row| OpaqueCursor(EntryKey::of(row)),
+            &journal::LIST,
+            filter,
+            order,
             JournalEntry::from,
         )
         .await

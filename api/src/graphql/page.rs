@@ -11,6 +11,7 @@ use async_graphql::ErrorExtensions;
 use async_graphql::{Context, Enum, InputObject, InputType, OutputType, Result, SimpleObject};
 use commands::AppState;
 use projections::page::{After, Filter, List, Order, Page};
+use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::PgRow;
@@ -68,7 +69,14 @@ pub enum OrderDirection {
 #[graphql(
     concrete(name = "OrderOrderBy", params(OrderOrderField)),
     concrete(name = "InvoiceOrderBy", params(InvoiceOrderField)),
-    concrete(name = "ProductOrderBy", params(ProductOrderField))
+    concrete(name = "ProductOrderBy", params(ProductOrderField)),
+    concrete(name = "EntryOrderBy", params(EntryOrderField)),
+    concrete(name = "UserOrderBy", params(UserOrderField)),
+    concrete(name = "CodeNameOrderBy", params(CodeNameOrderField)),
+    concrete(name = "CodeNameKindOrderBy", params(CodeNameKindOrderField)),
+    concrete(name = "SequenceOrderBy", params(SequenceOrderField)),
+    concrete(name = "TaxOrderBy", params(TaxOrderField)),
+    concrete(name = "CurrencyOrderBy", params(CurrencyOrderField))
 )]
 pub struct SortBy<E: InputType + EnumType> {
     pub field: E,
@@ -108,6 +116,65 @@ pub enum ProductOrderField {
     Cost,
 }
 
+/// The fields journal entries may be sorted by (by date, one day's entries go by number).
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum EntryOrderField {
+    Date,
+    Number,
+    Journal,
+    Origin,
+    Reference,
+    Amount,
+}
+
+/// The fields users may be sorted by (names without regard to case; inactive users first).
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum UserOrderField {
+    Login,
+    Name,
+    Active,
+}
+
+/// The fields groups may be sorted by (names without regard to case).
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum CodeNameOrderField {
+    Code,
+    Name,
+}
+
+/// The fields accounts and journals may be sorted by (names without regard to case).
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum CodeNameKindOrderField {
+    Code,
+    Name,
+    Kind,
+}
+
+/// The fields sequences may be sorted by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum SequenceOrderField {
+    Code,
+    Name,
+    Prefix,
+    NextNumber,
+}
+
+/// The fields taxes may be sorted by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum TaxOrderField {
+    Code,
+    Name,
+    Rate,
+}
+
+/// The fields currencies may be sorted by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum CurrencyOrderField {
+    Code,
+    Name,
+    Symbol,
+}
+
 /// The order `by` asks of `list` (its own order without it).
 pub fn order_of<R, F, E: InputType + EnumType>(
     list: &List<R, F>,
@@ -116,10 +183,7 @@ pub fn order_of<R, F, E: InputType + EnumType>(
     let Some(by) = by else {
         return Ok(list.default_order());
     };
-    let name = E::items()
-        .iter()
-        .find(|item| item.value == by.field)
-        .map_or("", |item| item.name);
+    let name = name_of(by.field);
     let sort = list
         .sort(name)
         .ok_or_else(|| format!("this list cannot be sorted by {name}"))?;
@@ -127,6 +191,14 @@ pub fn order_of<R, F, E: InputType + EnumType>(
         sort,
         descending: by.direction == OrderDirection::Desc,
     })
+}
+
+/// The name of `value` in the GraphQL schema (`SALE_PRICE`).
+pub fn name_of<E: EnumType>(value: E) -> &'static str {
+    E::items()
+        .iter()
+        .find(|item| item.value == value)
+        .map_or("", |item| item.name)
 }
 
 /// Where a row stands in a sorted list: the sort (and which way) it was read in, the row's key
@@ -315,6 +387,110 @@ where
         },
         |(key, _)| OpaqueCursor(key.clone()),
         |(_, node)| node,
+    )
+    .await
+}
+
+/// What a record of a list held in memory is sorted by: a text (compared as given: lowercase
+/// it to compare without regard to case) or a number.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum SortValue {
+    Text(String),
+    Number(Decimal),
+}
+
+impl SortValue {
+    /// `text` without regard to case.
+    pub fn folded(text: &str) -> Self {
+        SortValue::Text(text.to_lowercase())
+    }
+}
+
+/// Where a record stands in a list held in memory, sorted: the sort and its direction, the
+/// record's value and its code.
+#[derive(Serialize, Deserialize)]
+pub struct MemoryCursor {
+    #[serde(rename = "s")]
+    sort: String,
+    #[serde(rename = "d")]
+    descending: bool,
+    #[serde(rename = "v")]
+    value: SortValue,
+    #[serde(rename = "c")]
+    code: String,
+}
+
+/// A page of configuration records held whole in memory, `(code, record)`, sorted as `by`
+/// asks (`value` says what a record is sorted by for a field; the code breaks ties) or by
+/// their codes without it: the records after the cursor's, at most `first` of them.
+pub async fn sorted_memory_connection<E, N>(
+    ctx: &Context<'_>,
+    after: Option<String>,
+    first: Option<i32>,
+    rows: Vec<(String, N)>,
+    by: Option<SortBy<E>>,
+    value: impl Fn(&N, E) -> SortValue,
+) -> Result<Connection<OpaqueCursor<MemoryCursor>, N, TotalCount>>
+where
+    E: InputType + EnumType,
+    N: OutputType,
+{
+    let (field, descending) = match by {
+        Some(by) => (Some(by.field), by.direction == OrderDirection::Desc),
+        None => (None, false),
+    };
+    let name = field.map_or("CODE", name_of);
+    if let Some(raw) = after.as_deref() {
+        if let Ok(cursor) = OpaqueCursor::<MemoryCursor>::decode_cursor(raw) {
+            if cursor.0.sort != name || cursor.0.descending != descending {
+                return Err(invalid_cursor(
+                    "after",
+                    "belongs to this list sorted another way: start again without it",
+                ));
+            }
+        }
+    }
+    let mut keyed: Vec<((SortValue, String), N)> = rows
+        .into_iter()
+        .map(|(code, row)| {
+            let by = match field {
+                Some(field) => value(&row, field),
+                None => SortValue::Text(code.clone()),
+            };
+            ((by, code), row)
+        })
+        .collect();
+    keyed.sort_by(|(a, _), (b, _)| a.cmp(b));
+    if descending {
+        keyed.reverse();
+    }
+    let total_count = i64::try_from(keyed.len()).unwrap_or(i64::MAX);
+    forward_connection(
+        ctx,
+        after,
+        first,
+        |after: Option<OpaqueCursor<MemoryCursor>>, limit| async move {
+            let rows: Vec<((SortValue, String), N)> = match after {
+                Some(OpaqueCursor(cursor)) => {
+                    let at = (cursor.value, cursor.code);
+                    keyed
+                        .into_iter()
+                        .filter(|(key, _)| if descending { *key < at } else { *key > at })
+                        .collect()
+                }
+                None => keyed,
+            };
+            Ok::<_, std::convert::Infallible>(Page::of(rows, limit, total_count))
+        },
+        |((value, code), _)| {
+            OpaqueCursor(MemoryCursor {
+                sort: name.to_owned(),
+                descending,
+                value: value.clone(),
+                code: code.clone(),
+            })
+        },
+        |(_, row)| row,
     )
     .await
 }

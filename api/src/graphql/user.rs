@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use async_graphql::connection::Connection;
+use async_graphql::connection::{Connection, OpaqueCursor};
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
@@ -11,14 +11,13 @@ use domain::configuration::{Code, Model, Right, ADMIN_GROUP};
 use domain::user::User as UserAggregate;
 use domain::user::{Login, UserCommand, UserCompanies, UserName};
 use projections::user::{self as read_model, UserRow};
-use projections::QueryError;
 use uuid::Uuid;
 
 use super::auth::{actor, require};
 use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::input::parse_id;
 use super::input::AsOfInput;
-use super::page::{forward_connection, TotalCount};
+use super::page::{keyset_connection, order_of, SortBy, SortedCursor, TotalCount, UserOrderField};
 use super::payload::{payload, send_one};
 use super::record::{get_as_of, now_and_then, At, Recorded};
 use super::request::RequestContext;
@@ -225,16 +224,18 @@ impl UserQuery {
     }
 
     /// Users by login, a page at a time (at most 100).
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
     async fn users(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
         #[graphql(name = "where")] filter: Option<UserWhere>,
-    ) -> Result<Connection<String, User, TotalCount>> {
+        order_by: Option<SortBy<UserOrderField>>,
+    ) -> Result<Connection<OpaqueCursor<SortedCursor>, User, TotalCount>> {
         let actor = require(ctx, Model::User, Right::Read).await?;
-        let state = ctx.data::<AppState>()?;
         let filter = filter.unwrap_or_default();
+        let order = order_of(&read_model::LIST, order_by)?;
         let filter = read_model::UserFilter {
             search: filter.search,
             active: filter.active,
@@ -242,20 +243,13 @@ impl UserQuery {
             // the users of the reader's companies (an administrator's: every company).
             companies: (!actor.is_admin()).then(|| actor.companies.iter().cloned().collect()),
         };
-        let filter = &filter;
-        let fetch = |after: Option<String>, limit| async move {
-            let (rows, total_count) = tokio::try_join!(
-                read_model::list(state.reads(), filter, after.as_deref(), limit as i64 + 1),
-                read_model::count(state.reads(), filter),
-            )?;
-            Ok::<_, QueryError>(projections::page::Page::of(rows, limit, total_count))
-        };
-        forward_connection(
+        keyset_connection(
             ctx,
             after,
             first,
-            fetch,
-            |row| row.login.clone(),
+            &read_model::LIST,
+            filter,
+            order,
             User::from,
         )
         .await

@@ -20,7 +20,11 @@ use projections::log::AsOf;
 use super::auth::{actor, require, require_module};
 use super::error::{internal, settle_at, UserError};
 use super::input::AsOfInput;
-use super::page::{memory_connection, TotalCount};
+use super::page::{
+    name_of, sorted_memory_connection, CodeNameKindOrderField, CodeNameOrderField,
+    CurrencyOrderField, MemoryCursor, SequenceOrderField, SortBy, SortValue, TaxOrderField,
+    TotalCount,
+};
 use super::payload::payload;
 use super::request::RequestContext;
 use commands::policy::{Actor, ConfigView};
@@ -108,14 +112,23 @@ impl Configuration {
         first: Option<i32>,
         after: Option<String>,
         #[graphql(name = "where")] filter: Option<SearchWhere>,
-    ) -> Result<Connection<OpaqueCursor<String>, Sequence, TotalCount>> {
+        order_by: Option<SortBy<SequenceOrderField>>,
+    ) -> Result<Connection<OpaqueCursor<MemoryCursor>, Sequence, TotalCount>> {
         let filter = filter.unwrap_or_default();
         let taken = numbers_taken(ctx, self.1).await?;
         let rows = records::sequences(self.settings(), &taken)
             .filter(|s| filter.keeps(&s.code, &s.name))
             .map(|s| (s.code.clone(), s))
             .collect();
-        memory_connection(ctx, after, first, rows).await
+        sorted_memory_connection(ctx, after, first, rows, order_by, |s: &Sequence, field| {
+            match field {
+                SequenceOrderField::Code => SortValue::Text(s.code.clone()),
+                SequenceOrderField::Name => SortValue::folded(&s.name),
+                SequenceOrderField::Prefix => SortValue::Text(s.prefix.clone()),
+                SequenceOrderField::NextNumber => SortValue::Number(s.next_number.into()),
+            }
+        })
+        .await
     }
 
     /// The sequence `code`.
@@ -132,7 +145,8 @@ impl Configuration {
         first: Option<i32>,
         after: Option<String>,
         #[graphql(name = "where")] filter: Option<AccountWhere>,
-    ) -> Result<Connection<OpaqueCursor<String>, AccountObject, TotalCount>> {
+        order_by: Option<SortBy<CodeNameKindOrderField>>,
+    ) -> Result<Connection<OpaqueCursor<MemoryCursor>, AccountObject, TotalCount>> {
         let actor = actor(ctx).await?;
         let filter = filter.unwrap_or_default();
         let rows = records::accounts(self.settings())
@@ -140,7 +154,19 @@ impl Configuration {
             .filter(|a| theirs(&actor, a.company.as_deref()))
             .map(|a| (a.code.clone(), a))
             .collect();
-        memory_connection(ctx, after, first, rows).await
+        sorted_memory_connection(
+            ctx,
+            after,
+            first,
+            rows,
+            order_by,
+            |a: &AccountObject, field| match field {
+                CodeNameKindOrderField::Code => SortValue::Text(a.code.clone()),
+                CodeNameKindOrderField::Name => SortValue::folded(&a.name),
+                CodeNameKindOrderField::Kind => SortValue::Text(name_of(a.kind).to_owned()),
+            },
+        )
+        .await
     }
 
     /// The account `code` of the chart.
@@ -157,7 +183,8 @@ impl Configuration {
         first: Option<i32>,
         after: Option<String>,
         #[graphql(name = "where")] filter: Option<JournalWhere>,
-    ) -> Result<Connection<OpaqueCursor<String>, JournalObject, TotalCount>> {
+        order_by: Option<SortBy<CodeNameKindOrderField>>,
+    ) -> Result<Connection<OpaqueCursor<MemoryCursor>, JournalObject, TotalCount>> {
         let actor = actor(ctx).await?;
         let filter = filter.unwrap_or_default();
         let rows = records::journals(self.settings())
@@ -165,7 +192,19 @@ impl Configuration {
             .filter(|j| theirs(&actor, j.company.as_deref()))
             .map(|j| (j.code.clone(), j))
             .collect();
-        memory_connection(ctx, after, first, rows).await
+        sorted_memory_connection(
+            ctx,
+            after,
+            first,
+            rows,
+            order_by,
+            |j: &JournalObject, field| match field {
+                CodeNameKindOrderField::Code => SortValue::Text(j.code.clone()),
+                CodeNameKindOrderField::Name => SortValue::folded(&j.name),
+                CodeNameKindOrderField::Kind => SortValue::Text(name_of(j.kind).to_owned()),
+            },
+        )
+        .await
     }
 
     /// The journal `code`.
@@ -207,7 +246,8 @@ impl Configuration {
         first: Option<i32>,
         after: Option<String>,
         #[graphql(name = "where")] filter: Option<SearchWhere>,
-    ) -> Result<Option<Connection<OpaqueCursor<String>, Tax, TotalCount>>> {
+        order_by: Option<SortBy<TaxOrderField>>,
+    ) -> Result<Option<Connection<OpaqueCursor<MemoryCursor>, Tax, TotalCount>>> {
         let actor = actor(ctx).await?;
         require_module(&actor, "account")?;
         let filter = filter.unwrap_or_default();
@@ -217,7 +257,21 @@ impl Configuration {
             .filter(|t| theirs(&actor, t.company.as_deref()))
             .map(|t| (t.code.clone(), t))
             .collect();
-        Ok(Some(memory_connection(ctx, after, first, rows).await?))
+        Ok(Some(
+            sorted_memory_connection(
+                ctx,
+                after,
+                first,
+                rows,
+                order_by,
+                |t: &Tax, field| match field {
+                    TaxOrderField::Code => SortValue::Text(t.code.clone()),
+                    TaxOrderField::Name => SortValue::folded(&t.name),
+                    TaxOrderField::Rate => SortValue::Number(t.rate),
+                },
+            )
+            .await?,
+        ))
     }
 
     /// The tax `code` (module `account`).
@@ -235,13 +289,21 @@ impl Configuration {
         first: Option<i32>,
         after: Option<String>,
         #[graphql(name = "where")] filter: Option<SearchWhere>,
-    ) -> Result<Connection<OpaqueCursor<String>, Currency, TotalCount>> {
+        order_by: Option<SortBy<CurrencyOrderField>>,
+    ) -> Result<Connection<OpaqueCursor<MemoryCursor>, Currency, TotalCount>> {
         let filter = filter.unwrap_or_default();
         let rows = records::currencies(self.settings())
             .filter(|c| filter.keeps(&c.code, &c.name))
             .map(|c| (c.code.clone(), c))
             .collect();
-        memory_connection(ctx, after, first, rows).await
+        sorted_memory_connection(ctx, after, first, rows, order_by, |c: &Currency, field| {
+            match field {
+                CurrencyOrderField::Code => SortValue::Text(c.code.clone()),
+                CurrencyOrderField::Name => SortValue::folded(&c.name),
+                CurrencyOrderField::Symbol => SortValue::Text(c.symbol.clone()),
+            }
+        })
+        .await
     }
 
     /// The currency `code` (ISO 4217).
@@ -257,13 +319,25 @@ impl Configuration {
         first: Option<i32>,
         after: Option<String>,
         #[graphql(name = "where")] filter: Option<SearchWhere>,
-    ) -> Result<Connection<OpaqueCursor<String>, Group, TotalCount>> {
+        order_by: Option<SortBy<CodeNameOrderField>>,
+    ) -> Result<Connection<OpaqueCursor<MemoryCursor>, Group, TotalCount>> {
         let filter = filter.unwrap_or_default();
         let rows = records::groups(self.settings())
             .filter(|g| filter.keeps(&g.code, &g.name))
             .map(|g| (g.code.clone(), g))
             .collect();
-        memory_connection(ctx, after, first, rows).await
+        sorted_memory_connection(
+            ctx,
+            after,
+            first,
+            rows,
+            order_by,
+            |g: &Group, field| match field {
+                CodeNameOrderField::Code => SortValue::Text(g.code.clone()),
+                CodeNameOrderField::Name => SortValue::folded(&g.name),
+            },
+        )
+        .await
     }
 
     /// The record rules, by code.

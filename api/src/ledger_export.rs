@@ -1,0 +1,362 @@
+//! The general ledger as CSV, for auditors: written as PostgreSQL sends the items, a chunk at a
+//! time, so memory stays flat whatever the size of the books. One line per item with the
+//! account's running balance (over the companies exported: consolidated, as `generalLedger`)
+//! and the company whose books hold it; each account opens with its balance before `from` (a
+//! line whose label is "Opening balance"). Served over HTTP (`GET /db/<name>/ledger.csv`, `/ledger.csv` for
+//! the default database, with the bearer token of a user who may read the books) and written by
+//! `erp ledger`.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use axum::body::{Body, Bytes};
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use chrono::NaiveDate;
+use domain::configuration::{Code, Settings};
+use domain::configuration::{Model, Right};
+use domain::money::round;
+use futures::StreamExt;
+use projections::journal::{self, LedgerItem};
+use projections::log::AsOf;
+use projections::page::Companies;
+use projections::reports::Dates;
+use projections::PgPool;
+use rust_decimal::Decimal;
+
+use crate::http::{reject, request_context, unserved, MediaType};
+use crate::manager::Server;
+use commands::auth::sign_in;
+
+/// The first line of the file.
+pub const HEADER: &str =
+    "account,account_name,date,number,journal,partner_id,label,debit,credit,balance,company\n";
+
+/// A chunk is handed on once it holds this many bytes.
+const CHUNK: usize = 64 * 1024;
+
+/// Which part of the ledger to write.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LedgerAsk {
+    /// Account codes; every account when empty.
+    pub accounts: Vec<String>,
+    pub dates: Dates,
+    pub as_of: Option<AsOf>,
+}
+
+impl LedgerAsk {
+    /// The ask of an HTTP query's parameters (`accounts=411000,550000`, `from`, `to`,
+    /// `asOfPosition`): a message saying which one is wrong otherwise.
+    pub fn parse(params: &BTreeMap<String, String>) -> Result<Self, String> {
+        let date = |name: &str| -> Result<Option<NaiveDate>, String> {
+            params
+                .get(name)
+                .filter(|v| !v.is_empty())
+                .map(|v| {
+                    v.parse()
+                        .map_err(|_| format!("{name}: '{v}' is not a date (YYYY-MM-DD)"))
+                })
+                .transpose()
+        };
+        let dates = Dates {
+            from: date("from")?,
+            to: date("to")?,
+        };
+        if let (Some(from), Some(to)) = (dates.from, dates.to) {
+            if from > to {
+                return Err(format!("from ({from}) is after to ({to})"));
+            }
+        }
+        let accounts = match params.get("accounts") {
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(|a| {
+                    Code::parse(a)
+                        .map(|c| c.to_string())
+                        .map_err(|e| format!("accounts: '{a}': {e}"))
+                })
+                .collect::<Result<_, _>>()?,
+            None => Vec::new(),
+        };
+        let as_of = params
+            .get("asOfPosition")
+            .map(|p| {
+                p.parse::<i64>()
+                    .ok()
+                    .filter(|p| *p >= 0)
+                    .map(AsOf::Position)
+                    .ok_or_else(|| format!("asOfPosition: '{p}' is not a log position"))
+            })
+            .transpose()?;
+        for name in params.keys() {
+            if !["accounts", "from", "to", "asOfPosition", "company"].contains(&name.as_str()) {
+                return Err(format!(
+                    "unknown parameter '{name}' (there are: accounts, from, to, asOfPosition, company)"
+                ));
+            }
+        }
+        Ok(LedgerAsk {
+            accounts,
+            dates,
+            as_of,
+        })
+    }
+}
+
+/// Answers `GET .../ledger.csv` of database `name`: the ledger the query's parameters ask for
+/// (see [`LedgerAsk::parse`]; `company` keeps one of the user's companies, all of them
+/// without it), streamed as it is read. 401 without a valid token, 403 without the right to
+/// read the books, 400 for a wrong parameter; an error while reading ends the answer early (the
+/// body is then not a complete chunked answer, which a client sees as a failure).
+pub async fn serve(
+    server: &Server,
+    name: &str,
+    headers: HeaderMap,
+    params: BTreeMap<String, String>,
+) -> Response {
+    let backend = match server.backend(name).await {
+        Ok(backend) => backend,
+        Err(error) => return unserved(error, name),
+    };
+    let refuse = |status, message: &str| reject(status, MediaType::Json, message);
+    let request = request_context(&headers);
+    let Ok(actor) = sign_in(&backend.state, request.token.as_deref(), None).await else {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "sign in first: send `Authorization: Bearer <token>` with a token from the login mutation",
+        );
+    };
+    if !actor.may(Model::Accounting, Right::Read) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "reading the ledger needs the read right on accounting",
+        );
+    }
+    let ask = match LedgerAsk::parse(&params) {
+        Ok(ask) => ask,
+        Err(message) => return refuse(StatusCode::BAD_REQUEST, &message),
+    };
+    let codes: Vec<String> = match params.get("company") {
+        Some(code) if actor.companies.contains(code) => vec![code.clone()],
+        Some(code) => {
+            let code: String = code.chars().take(80).collect();
+            return refuse(
+                StatusCode::FORBIDDEN,
+                &format!("you work in no company '{code}'"),
+            );
+        }
+        None => actor.companies.iter().cloned().collect(),
+    };
+    let companies = Companies::of(codes);
+    let pool = backend.state.reads().clone();
+    // a few chunks ahead at most: the reading waits for the client.
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    tokio::spawn(async move {
+        let settings = actor.config.configuration.settings();
+        let send = |chunk: String| {
+            let sender = sender.clone();
+            async move { sender.send(Ok(Bytes::from(chunk))).await.is_ok() }
+        };
+        if let Err(error) = write_csv(&pool, &companies, settings, &ask, send).await {
+            tracing::error!(%error, "the ledger export stopped before its end");
+            let cut = std::io::Error::other("the ledger could not be read to its end");
+            let _ = sender.send(Err(cut)).await;
+        }
+    });
+    let body = Body::from_stream(futures::stream::poll_fn(move |cx| receiver.poll_recv(cx)));
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    headers.insert(
+        CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"ledger.csv\""),
+    );
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Writes the ledger `ask` names, of `companies`, as CSV into `emit` a chunk at a time (`emit`
+/// answers false when nobody reads any more: the writing stops). Account names come from
+/// `settings`. Returns how many items were written.
+pub async fn write_csv<F, Fut>(
+    pool: &PgPool,
+    companies: &Companies,
+    settings: &Settings,
+    ask: &LedgerAsk,
+    mut emit: F,
+) -> Result<u64, sqlx::Error>
+where
+    F: FnMut(String) -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let mut openings: BTreeMap<String, Decimal> = BTreeMap::new();
+    let before =
+        journal::opening_balances(pool, companies, &ask.accounts, ask.dates.from, ask.as_of)
+            .await?;
+    for (account, _, balance) in before {
+        *openings.entry(account).or_default() += balance;
+    }
+    let decimals = commands::business::decimals(settings);
+    let money = |amount: Decimal| round(amount, decimals).to_string();
+    let name = |code: &str| {
+        Code::parse(code)
+            .ok()
+            .and_then(|c| settings.accounts.get(&c))
+            .map(|a| a.name.to_string())
+            .unwrap_or_default()
+    };
+    let mut out = String::from(HEADER);
+    let mut items = journal::ledger_stream(pool, companies, &ask.accounts, ask.dates, ask.as_of);
+    let mut current: Option<(String, Decimal)> = None;
+    let mut written = 0;
+    while let Some(item) = items.next().await {
+        let item = item?;
+        if current.as_ref().map(|(account, _)| account) != Some(&item.account) {
+            // the accounts before this one with a balance and no item in the dates.
+            let quiet: Vec<String> = openings
+                .range(..item.account.clone())
+                .map(|(account, _)| account.clone())
+                .collect();
+            for account in quiet {
+                let balance = openings.remove(&account).unwrap_or_default();
+                opening_line(&mut out, &account, &name(&account), &money(balance));
+            }
+            let opening = openings.remove(&item.account).unwrap_or_default();
+            opening_line(
+                &mut out,
+                &item.account,
+                &name(&item.account),
+                &money(opening),
+            );
+            current = Some((item.account.clone(), opening));
+        }
+        if let Some((_, balance)) = current.as_mut() {
+            *balance += item.debit - item.credit;
+            item_line(&mut out, &item, &name(&item.account), &money);
+            out.push_str(&money(*balance));
+            out.push(',');
+            out.push_str(&text(&item.company));
+            out.push('\n');
+        }
+        written += 1;
+        if out.len() >= CHUNK && !emit(std::mem::take(&mut out)).await {
+            return Ok(written);
+        }
+    }
+    for (account, balance) in std::mem::take(&mut openings) {
+        opening_line(&mut out, &account, &name(&account), &money(balance));
+    }
+    if !out.is_empty() {
+        emit(out).await;
+    }
+    Ok(written)
+}
+
+fn opening_line(out: &mut String, account: &str, name: &str, balance: &str) {
+    let fields = [
+        text(account),
+        text(name),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        text("Opening balance"),
+        String::new(),
+        String::new(),
+        balance.to_owned(),
+        String::new(),
+    ];
+    out.push_str(&fields.join(","));
+    out.push('\n');
+}
+
+/// An item's cells but its balance, each followed by a comma (the balance, which the caller
+/// knows, ends the line).
+fn item_line(out: &mut String, item: &LedgerItem, name: &str, money: &impl Fn(Decimal) -> String) {
+    let fields = [
+        text(&item.account),
+        text(name),
+        item.entry_date.to_string(),
+        text(&item.number),
+        text(&item.journal),
+        item.partner_id.map(|p| p.to_string()).unwrap_or_default(),
+        text(&item.label),
+        money(item.debit),
+        money(item.credit),
+    ];
+    for field in fields {
+        out.push_str(&field);
+        out.push(',');
+    }
+}
+
+/// A text cell: quoted when it holds a comma, a quote or a line break (quotes doubled); one
+/// that a spreadsheet would take for a formula (`=`, `+`, `-`, `@` first) starts with `'`.
+fn text(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_cells_are_quoted_and_never_formulas() {
+        assert_eq!(text("Sales"), "Sales");
+        assert_eq!(text("Desk, oak"), "\"Desk, oak\"");
+        assert_eq!(text("the \"big\" one"), "\"the \"\"big\"\" one\"");
+        assert_eq!(text("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(text("-5"), "'-5");
+    }
+
+    #[test]
+    fn an_ask_is_read_from_its_parameters_and_a_wrong_one_named() {
+        let params = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect::<BTreeMap<_, _>>()
+        };
+        let ask = LedgerAsk::parse(&params(&[
+            ("accounts", "411000, 550000"),
+            ("from", "2026-01-01"),
+            ("asOfPosition", "12"),
+        ]));
+        assert_eq!(
+            ask,
+            Ok(LedgerAsk {
+                accounts: vec!["411000".into(), "550000".into()],
+                dates: Dates {
+                    from: NaiveDate::from_ymd_opt(2026, 1, 1),
+                    to: None
+                },
+                as_of: Some(AsOf::Position(12)),
+            })
+        );
+        for (pairs, wrong) in [
+            (&[("from", "yesterday")][..], "from"),
+            (&[("from", "2026-02-01"), ("to", "2026-01-01")][..], "after"),
+            (&[("asOfPosition", "-1")][..], "asOfPosition"),
+            (&[("accounts", "41 1000")][..], "accounts"),
+            (&[("acount", "411000")][..], "acount"),
+        ] {
+            let refused = LedgerAsk::parse(&params(pairs)).unwrap_err();
+            assert!(refused.contains(wrong), "{refused}");
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! The general ledger exported as CSV over HTTP (issue 20): the same figures as
+//! `generalLedger`, a line per item, streamed; refused clearly without the right to read the
+//! books or with a wrong parameter.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use tests::books::{assert_ledger_csv, grow, set_up_the_books, Cast};
+use tests::TestApp;
+use tower::ServiceExt;
+
+/// GETs `path` with `token` (none if empty): the status, the content type and the body.
+async fn get(router: &Router, path: &str, token: &str) -> (StatusCode, String, String) {
+    let mut request = Request::builder().uri(path);
+    if !token.is_empty() {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let response = router
+        .clone()
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let kind = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, kind, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn the_ledger_comes_as_csv_with_the_general_ledgers_figures() {
+    let app = TestApp::new().await;
+    set_up_the_books(&app).await;
+    let cast = Cast::new(&app).await;
+    grow(&app, &cast, &mut StdRng::seed_from_u64(30), 12).await;
+    let (router, _) = app.server_app().await;
+    let token = app.admin_token.clone();
+
+    let (status, kind, csv) = get(&router, "/ledger.csv", &token).await;
+    assert_eq!(status, StatusCode::OK, "{csv}");
+    assert_eq!(kind, "text/csv; charset=utf-8");
+    assert!(
+        csv.starts_with("account,account_name,date,number,"),
+        "{csv}"
+    );
+    assert_ledger_csv(&app, &csv, &[], None, None).await;
+
+    // two accounts, from a date: their balances before it open them.
+    let (status, _, csv) = get(
+        &router,
+        "/ledger.csv?accounts=411000,550000&from=2026-03-01&to=2026-05-31",
+        &token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{csv}");
+    assert_ledger_csv(
+        &app,
+        &csv,
+        &["411000", "550000"],
+        Some("2026-03-01"),
+        Some("2026-05-31"),
+    )
+    .await;
+    // the database by name says the same.
+    let (_, _, named) = get(
+        &router,
+        &format!(
+            "/db/{}/ledger.csv?accounts=411000,550000&from=2026-03-01&to=2026-05-31",
+            app.db.name
+        ),
+        &token,
+    )
+    .await;
+    assert_eq!(named, csv);
+
+    // refused, with a reason, and nothing written.
+    let clerk = app.user("clerk", &[]).await;
+    for (path, who, status, reason) in [
+        ("/ledger.csv", "", StatusCode::UNAUTHORIZED, "sign in"),
+        (
+            "/ledger.csv",
+            clerk.as_str(),
+            StatusCode::FORBIDDEN,
+            "accounting",
+        ),
+        (
+            "/ledger.csv?from=yesterday",
+            token.as_str(),
+            StatusCode::BAD_REQUEST,
+            "from",
+        ),
+        (
+            "/ledger.csv?acounts=411000",
+            token.as_str(),
+            StatusCode::BAD_REQUEST,
+            "acounts",
+        ),
+        (
+            "/ledger.csv?company=elsewhere",
+            token.as_str(),
+            StatusCode::FORBIDDEN,
+            "elsewhere",
+        ),
+        (
+            "/db/nowhere/ledger.csv",
+            token.as_str(),
+            StatusCode::NOT_FOUND,
+            "nowhere",
+        ),
+    ] {
+        let (got, _, body) = get(&router, path, who).await;
+        assert_eq!(got, status, "{path}: {body}");
+        assert!(body.contains(reason), "{path}: {body}");
+    }
+}
