@@ -22,6 +22,56 @@ async fn signed_in() -> (TestApp, Browser) {
 }
 
 #[tokio::test]
+async fn a_database_signed_in_to_before_is_offered_to_pick() {
+    let app = TestApp::new().await;
+    let address = app.listen().await;
+    let mut browser = Browser::start().await;
+    browser.goto(&format!("{address}/")).await;
+    // a fresh browser knows no database.
+    let offered =
+        "[...document.querySelectorAll('form.sign-in datalist option')].map(o => o.value)";
+    assert!(
+        browser
+            .wait_until("document.querySelector('form.sign-in')", WAIT)
+            .await
+    );
+    assert_eq!(browser.eval(offered).await, json!([]));
+    browser
+        .type_into("input[name=database]", &app.db.name)
+        .await;
+    browser.type_into("input[name=login]", "admin").await;
+    browser
+        .type_into("input[name=password]", ADMIN_PASSWORD)
+        .await;
+    browser.press("Enter").await;
+    assert!(
+        browser
+            .wait_until("document.querySelector('nav.menu a')", WAIT)
+            .await,
+        "{}",
+        browser.text("body").await
+    );
+    assert_eq!(
+        browser.text("header .database").await.trim(),
+        app.db.name.as_str()
+    );
+    // signed out: the database is offered to pick, and picking it signs in there.
+    browser.click("header button").await;
+    assert!(
+        browser
+            .wait_until("document.querySelector('form.sign-in')", WAIT)
+            .await
+    );
+    assert_eq!(browser.eval(offered).await, json!([app.db.name]));
+    assert_eq!(
+        browser
+            .eval("document.querySelector('input[name=database]').list?.id === document.querySelector('form.sign-in datalist').id")
+            .await,
+        json!(true)
+    );
+}
+
+#[tokio::test]
 async fn a_person_signs_in_and_creates_a_partner_through_the_form() {
     let (app, mut browser) = signed_in().await;
     // a wrong password says so, on the sign-in page.

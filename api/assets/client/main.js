@@ -82,7 +82,12 @@ class App {
   signInPage(message) {
     if (this.stopListening) this.stopListening();
     this.api = null;
-    const ids = { database: uniqueId("database"), login: uniqueId("login"), password: uniqueId("password") };
+    const ids = {
+      database: uniqueId("database"),
+      known: uniqueId("databases"),
+      login: uniqueId("login"),
+      password: uniqueId("password"),
+    };
     const error = h("p", { class: "error", role: "alert" }, message || "");
     const form = h(
       "form",
@@ -112,9 +117,13 @@ class App {
         id: ids.database,
         name: "database",
         autocomplete: "off",
+        list: ids.known,
         placeholder: "the server's own",
         value: new URLSearchParams(window.location.search).get("db") || "",
       }),
+      // the databases this browser signed in to before (the server lists its databases only
+      // behind the master password: "Manage databases").
+      h("datalist", { id: ids.known }, knownDatabases().map((name) => h("option", { value: name }))),
       h("label", { for: ids.login }, "Login"),
       h("input", { id: ids.login, name: "login", autocomplete: "username", required: true }),
       h("label", { for: ids.password }, "Password"),
@@ -136,6 +145,10 @@ class App {
     if (data.login.userErrors.length) throw new ApiError(data.login.userErrors[0].message);
     api.token = data.login.token;
     this.api = api;
+    if (database) {
+      const known = [database, ...knownDatabases().filter((name) => name !== database)].slice(0, 10);
+      localStorage.setItem("erp.databases", JSON.stringify(known));
+    }
     this.save();
     await this.load();
   }
@@ -608,6 +621,16 @@ class App {
       document.body.append(dialog);
       dialog.showModal();
     });
+  }
+}
+
+/** The databases this browser signed in to, the latest first (names only, no credentials). */
+function knownDatabases() {
+  try {
+    const known = JSON.parse(localStorage.getItem("erp.databases") || "[]");
+    return Array.isArray(known) ? known.filter((name) => typeof name === "string") : [];
+  } catch {
+    return [];
   }
 }
 
