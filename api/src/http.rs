@@ -18,7 +18,9 @@ use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::body::Bytes;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE, USER_AGENT};
+use axum::http::header::{
+    ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, USER_AGENT,
+};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -256,7 +258,7 @@ pub fn server_app(server: Arc<Server>) -> Router {
             get({
                 let name = server.default_name().to_owned();
                 move |State(server): State<Arc<Server>>, headers, Query(params)| async move {
-                    crate::ledger_export::serve(&server, &name, headers, params).await
+                    ledger_csv(&server, &name, &headers, &params).await
                 }
             }),
         )
@@ -267,7 +269,7 @@ pub fn server_app(server: Arc<Server>) -> Router {
                  Path(name): Path<String>,
                  headers,
                  Query(params)| async move {
-                    crate::ledger_export::serve(&server, &name, headers, params).await
+                    ledger_csv(&server, &name, &headers, &params).await
                 },
             ),
         )
@@ -288,6 +290,37 @@ pub fn server_app(server: Arc<Server>) -> Router {
         .with_state(server)
 }
 
+/// The general ledger of database `name` as CSV, streamed (see [`crate::ledger_export`]).
+async fn ledger_csv(
+    server: &Server,
+    name: &str,
+    headers: &HeaderMap,
+    params: &std::collections::BTreeMap<String, String>,
+) -> Response {
+    let backend = match server.backend(name).await {
+        Ok(backend) => backend,
+        Err(error) => return unserved(error, name),
+    };
+    let request = request_context(headers);
+    match crate::ledger_export::stream(&backend.state, request.token.as_deref(), params).await {
+        Ok(body) => {
+            let mut response = Response::new(body);
+            let headers = response.headers_mut();
+            headers.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            );
+            headers.insert(
+                CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"ledger.csv\""),
+            );
+            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err((status, message)) => reject(status, MediaType::Json, &message),
+    }
+}
+
 /// The schema of database `name`, or the response that says why there is none.
 async fn served(server: &Server, name: &str) -> Result<AppSchema, Response> {
     server
@@ -297,7 +330,7 @@ async fn served(server: &Server, name: &str) -> Result<AppSchema, Response> {
 }
 
 /// The response that says why database `name` is not served.
-pub(crate) fn unserved(error: ManagerError, name: &str) -> Response {
+fn unserved(error: ManagerError, name: &str) -> Response {
     match error {
         ManagerError::BadName(_) | ManagerError::Unknown(_) => reject(
             StatusCode::NOT_FOUND,
@@ -372,7 +405,7 @@ fn bearer(value: &str) -> Option<String> {
 
 /// The media type a response is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum MediaType {
+enum MediaType {
     GraphqlResponseJson,
     Json,
 }
@@ -415,7 +448,7 @@ impl MediaType {
 }
 
 /// A request the server refuses before running anything.
-pub(crate) fn reject(status: StatusCode, media: MediaType, message: &str) -> Response {
+fn reject(status: StatusCode, media: MediaType, message: &str) -> Response {
     let body = json!({ "errors": [{ "message": message }] });
     let mut response = (status, body.to_string()).into_response();
     response
@@ -659,7 +692,7 @@ async fn execute<E: Executor>(
 
 /// Reads who is asking from the headers: the bearer token of `Authorization`, the correlation
 /// id a client may send, and the client's name (its User-Agent).
-pub(crate) fn request_context(headers: &HeaderMap) -> RequestContext {
+fn request_context(headers: &HeaderMap) -> RequestContext {
     let header = |name: &str| {
         headers
             .get(name)

@@ -10,9 +10,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 
 use axum::body::{Body, Bytes};
-use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::Response;
+use axum::http::StatusCode;
 use chrono::NaiveDate;
 use domain::configuration::{Code, Settings};
 use domain::configuration::{Model, Right};
@@ -25,9 +23,8 @@ use projections::reports::Dates;
 use projections::PgPool;
 use rust_decimal::Decimal;
 
-use crate::http::{reject, request_context, unserved, MediaType};
-use crate::manager::Server;
 use commands::auth::sign_in;
+use commands::AppState;
 
 /// The first line of the file.
 pub const HEADER: &str =
@@ -106,52 +103,43 @@ impl LedgerAsk {
     }
 }
 
-/// Answers `GET .../ledger.csv` of database `name`: the ledger the query's parameters ask for
-/// (see [`LedgerAsk::parse`]; `company` keeps one of the user's companies, all of them
-/// without it), streamed as it is read. 401 without a valid token, 403 without the right to
-/// read the books, 400 for a wrong parameter; an error while reading ends the answer early (the
-/// body is then not a complete chunked answer, which a client sees as a failure).
-pub async fn serve(
-    server: &Server,
-    name: &str,
-    headers: HeaderMap,
-    params: BTreeMap<String, String>,
-) -> Response {
-    let backend = match server.backend(name).await {
-        Ok(backend) => backend,
-        Err(error) => return unserved(error, name),
-    };
-    let refuse = |status, message: &str| reject(status, MediaType::Json, message);
-    let request = request_context(&headers);
-    let Ok(actor) = sign_in(&backend.state, request.token.as_deref(), None).await else {
-        return refuse(
+/// The body of `GET .../ledger.csv` on the database of `state` for the holder of `token`: the
+/// ledger the query's parameters ask for (see [`LedgerAsk::parse`]; `company` keeps one of the
+/// user's companies, all of them without it), streamed as it is read; or the status and the
+/// reason it is refused (401 without a valid token, 403 without the right to read the books,
+/// 400 for a wrong parameter). An error while reading ends the body early (it is then not a
+/// complete chunked answer, which a client sees as a failure).
+pub async fn stream(
+    state: &AppState,
+    token: Option<&str>,
+    params: &BTreeMap<String, String>,
+) -> Result<Body, (StatusCode, String)> {
+    let Ok(actor) = sign_in(state, token, None).await else {
+        return Err((
             StatusCode::UNAUTHORIZED,
-            "sign in first: send `Authorization: Bearer <token>` with a token from the login mutation",
-        );
+            "sign in first: send `Authorization: Bearer <token>` with a token from the login mutation".to_owned(),
+        ));
     };
     if !actor.may(Model::Accounting, Right::Read) {
-        return refuse(
+        return Err((
             StatusCode::FORBIDDEN,
-            "reading the ledger needs the read right on accounting",
-        );
+            "reading the ledger needs the read right on accounting".to_owned(),
+        ));
     }
-    let ask = match LedgerAsk::parse(&params) {
-        Ok(ask) => ask,
-        Err(message) => return refuse(StatusCode::BAD_REQUEST, &message),
-    };
+    let ask = LedgerAsk::parse(params).map_err(|message| (StatusCode::BAD_REQUEST, message))?;
     let codes: Vec<String> = match params.get("company") {
         Some(code) if actor.companies.contains(code) => vec![code.clone()],
         Some(code) => {
             let code: String = code.chars().take(80).collect();
-            return refuse(
+            return Err((
                 StatusCode::FORBIDDEN,
-                &format!("you work in no company '{code}'"),
-            );
+                format!("you work in no company '{code}'"),
+            ));
         }
         None => actor.companies.iter().cloned().collect(),
     };
     let companies = Companies::of(codes);
-    let pool = backend.state.reads().clone();
+    let pool = state.reads().clone();
     // a few chunks ahead at most: the reading waits for the client.
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     tokio::spawn(async move {
@@ -166,19 +154,9 @@ pub async fn serve(
             let _ = sender.send(Err(cut)).await;
         }
     });
-    let body = Body::from_stream(futures::stream::poll_fn(move |cx| receiver.poll_recv(cx)));
-    let mut response = Response::new(body);
-    let headers = response.headers_mut();
-    headers.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    headers.insert(
-        CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"ledger.csv\""),
-    );
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    Ok(Body::from_stream(futures::stream::poll_fn(move |cx| {
+        receiver.poll_recv(cx)
+    })))
 }
 
 /// Writes the ledger `ask` names, of `companies`, as CSV into `emit` a chunk at a time (`emit`

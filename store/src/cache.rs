@@ -3,17 +3,18 @@
 //! An entry is a starting point, never trusted beyond its sequence: the log has the last word.
 
 use std::any::Any;
-use std::collections::HashMap;
+use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
 use cqrs_es::Aggregate;
+use lru::LruCache;
 
 use crate::stream::StreamEvent;
 use crate::StoreError;
 
-/// The most streams [`AggregateCache`] keeps; past it, it starts again empty. An order is a few
-/// KB, so the worst case is tens of MB per process.
-const CACHE_MAX: usize = 20_000;
+/// The most streams [`AggregateCache`] keeps; past it, the one used longest ago goes. An order
+/// is a few KB, so the worst case is about 10 MB per process, whatever the size of the log.
+pub const CACHE_MAX: usize = 2_048;
 
 /// An aggregate of any type, as the cache and a unit of work hold it.
 pub(crate) type State = dyn Any + Send + Sync;
@@ -65,29 +66,102 @@ pub(crate) struct Cached {
     pub kind: Kind,
 }
 
-/// Aggregates as this process's last operations left them (see the module's text).
-#[derive(Default)]
+/// Aggregates as this process's last operations left them (see the module's text), the
+/// [`CACHE_MAX`] used last.
 pub struct AggregateCache {
-    entries: Mutex<HashMap<Key, Cached>>,
+    entries: Mutex<LruCache<Key, Cached>>,
+}
+
+impl Default for AggregateCache {
+    fn default() -> Self {
+        Self::with_capacity(CACHE_MAX)
+    }
 }
 
 impl AggregateCache {
+    /// A cache of at most `capacity` streams (at least one).
+    pub fn with_capacity(capacity: usize) -> Self {
+        let capacity = NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN);
+        Self {
+            entries: Mutex::new(LruCache::new(capacity)),
+        }
+    }
+
+    /// How many streams it holds.
+    pub fn len(&self) -> usize {
+        self.entries.lock().map_or(0, |entries| entries.len())
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub(crate) fn get(&self, key: &Key) -> Option<Cached> {
         self.entries.lock().ok()?.get(key).cloned()
     }
 
     pub(crate) fn put(&self, key: Key, cached: Cached) {
         if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= CACHE_MAX && !entries.contains_key(&key) {
-                entries.clear();
-            }
-            entries.insert(key, cached);
+            entries.put(key, cached);
         }
     }
 
     pub(crate) fn forget(&self, key: &Key) {
         if let Ok(mut entries) = self.entries.lock() {
-            entries.remove(key);
+            entries.pop(key);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cached(n: u8) -> Cached {
+        Cached {
+            sequence: usize::from(n),
+            hash: vec![n],
+            state: Arc::new(n),
+            kind: Kind {
+                copy: |_| None,
+                apply: |_, _, _| Ok(()),
+            },
+        }
+    }
+
+    fn key(n: usize) -> Key {
+        ("Order", n.to_string())
+    }
+
+    #[test]
+    fn past_its_capacity_the_stream_used_longest_ago_goes_and_the_rest_stay() {
+        let cache = AggregateCache::with_capacity(3);
+        for n in 0..3 {
+            cache.put(key(n), cached(0));
+        }
+        // stream 0 used again: stream 1 is now the one used longest ago.
+        assert!(cache.get(&key(0)).is_some());
+        cache.put(key(3), cached(3));
+        assert_eq!(cache.len(), 3);
+        assert!(cache.get(&key(1)).is_none());
+        for n in [0, 2, 3] {
+            assert!(cache.get(&key(n)).is_some(), "stream {n}");
+        }
+        // many more streams than it holds: never more than its capacity.
+        for n in 4..1_000 {
+            cache.put(key(n), cached(1));
+        }
+        assert_eq!(cache.len(), 3);
+        assert_eq!(cache.get(&key(999)).map(|c| c.sequence), Some(1));
+    }
+
+    #[test]
+    fn a_forgotten_stream_is_read_from_the_log_next_time() {
+        let cache = AggregateCache::default();
+        cache.put(key(1), cached(5));
+        cache.forget(&key(1));
+        assert!(cache.get(&key(1)).is_none());
+        assert!(cache.is_empty());
     }
 }
