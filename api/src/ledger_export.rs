@@ -30,6 +30,9 @@ use commands::AppState;
 pub const HEADER: &str =
     "account,account_name,date,number,journal,partner_id,label,debit,credit,balance,company\n";
 
+/// How long a client may read nothing before the export gives its connection back.
+const STALLED: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// A chunk is handed on once it holds this many bytes.
 const CHUNK: usize = 64 * 1024;
 
@@ -144,9 +147,15 @@ pub async fn stream(
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     tokio::spawn(async move {
         let settings = actor.config.configuration.settings();
+        // a client that stops reading lets the connection go after a while.
         let send = |chunk: String| {
             let sender = sender.clone();
-            async move { sender.send(Ok(Bytes::from(chunk))).await.is_ok() }
+            async move {
+                sender
+                    .send_timeout(Ok(Bytes::from(chunk)), STALLED)
+                    .await
+                    .is_ok()
+            }
         };
         if let Err(error) = write_csv(&pool, &companies, settings, &ask, send).await {
             tracing::error!(%error, "the ledger export stopped before its end");
@@ -275,9 +284,10 @@ fn item_line(out: &mut String, item: &LedgerItem, name: &str, money: &impl Fn(De
 }
 
 /// A text cell: quoted when it holds a comma, a quote or a line break (quotes doubled); one
-/// that a spreadsheet would take for a formula (`=`, `+`, `-`, `@` first) starts with `'`.
+/// that a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, a tab or a carriage return
+/// first) starts with `'`.
 fn text(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {
         value.to_owned()

@@ -269,6 +269,9 @@ pub async fn trial_balance(
     as_of: Option<AsOf>,
     accounts: &[String],
 ) -> Result<Vec<AccountBalance>, sqlx::Error> {
+    // the kept sums and the items taken away from them read in one snapshot: an entry
+    // committed between the two is in both or in neither.
+    let mut tx = snapshot(pool).await?;
     let kept: Vec<KeptRow> = sqlx::query_as(
         "select account,
                 coalesce(sum(debit - credit) filter (where day < $1), 0) as opening,
@@ -285,7 +288,7 @@ pub async fn trial_balance(
     .bind_dates(dates)
     .bind(accounts)
     .bind(companies.codes())
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
     let Some(as_of) = as_of else {
         return Ok(kept.into_iter().map(|row| row.balance).collect());
@@ -307,7 +310,7 @@ pub async fn trial_balance(
     .bind_as_of(Some(as_of))
     .bind(accounts)
     .bind(companies.codes())
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
     let later: std::collections::HashMap<String, KeptRow> = later
         .into_iter()
@@ -326,6 +329,15 @@ pub async fn trial_balance(
             (items > after.items).then_some(balance)
         })
         .collect())
+}
+
+/// A read-only transaction whose reads all see one snapshot of the database.
+async fn snapshot(pool: &PgPool) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("set transaction isolation level repeatable read, read only")
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
 }
 
 /// A row of sums: an account's balance, and how many items make it.
@@ -436,6 +448,8 @@ pub async fn ledger_page(
     limit: usize,
 ) -> Result<LedgerPage, sqlx::Error> {
     let (position, time) = crate::reports::split(as_of);
+    // the page, its opening balance and the count read in one snapshot.
+    let mut tx = snapshot(pool).await?;
     let items: Vec<PagedItem> = sqlx::query_as(
         "select i.entry_id, e.number, i.journal, i.entry_date, i.account, i.partner_id, i.label,
                 i.debit, i.credit, i.position, i.company, i.line_no
@@ -461,13 +475,17 @@ pub async fn ledger_page(
     .bind(after.as_ref().map(|a| a.entry))
     .bind(after.as_ref().map(|a| a.line))
     .bind(i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1))
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
     // the balance before the page: the kept sums of the days before (from `from`'s day, or
     // the cursor's), and the cursor's own day item by item up to it.
     let day = after.as_ref().map(|a| a.date).or(dates.from);
     let mut opening = match day {
-        Some(day) => kept_before(pool, companies, account, day, as_of).await?.0,
+        Some(day) => {
+            kept_before(&mut tx, companies, account, day, as_of)
+                .await?
+                .0
+        }
         None => Decimal::ZERO,
     };
     if let Some(after) = &after {
@@ -487,24 +505,34 @@ pub async fn ledger_page(
         .bind(after.line)
         .bind(position)
         .bind(time)
-        .fetch_one(pool)
+        .fetch_one(&mut *tx)
         .await?;
         opening += today.unwrap_or_default();
     }
     // how many items the dates hold: the kept counts up to `to` less those before `from`.
     let total = match dates.to {
         Some(to) => {
-            kept_before(pool, companies, account, to.succ_opt().unwrap_or(to), as_of)
-                .await?
-                .1
+            kept_before(
+                &mut tx,
+                companies,
+                account,
+                to.succ_opt().unwrap_or(to),
+                as_of,
+            )
+            .await?
+            .1
         }
         None => {
-            kept_before(pool, companies, account, NaiveDate::MAX, as_of)
+            kept_before(&mut tx, companies, account, NaiveDate::MAX, as_of)
                 .await?
                 .1
         }
     } - match dates.from {
-        Some(from) => kept_before(pool, companies, account, from, as_of).await?.1,
+        Some(from) => {
+            kept_before(&mut tx, companies, account, from, as_of)
+                .await?
+                .1
+        }
         None => 0,
     };
     Ok(LedgerPage {
@@ -516,7 +544,7 @@ pub async fn ledger_page(
 /// The balance of `account` and how many items it has, of the days before `day`, as of
 /// `as_of`: the sums kept per day, less the items recorded after that point.
 async fn kept_before(
-    pool: &PgPool,
+    tx: &mut PgConnection,
     companies: &Companies,
     account: &str,
     day: NaiveDate,
@@ -529,7 +557,7 @@ async fn kept_before(
     .bind(account)
     .bind(companies.codes())
     .bind(day)
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?;
     let (mut balance, mut items) = (balance.unwrap_or_default(), items.unwrap_or_default());
     if as_of.is_some() {
@@ -542,7 +570,7 @@ async fn kept_before(
         .bind(companies.codes())
         .bind(day)
         .bind_as_of(as_of)
-        .fetch_one(pool)
+        .fetch_one(&mut *tx)
         .await?;
         balance -= later_balance.unwrap_or_default();
         items -= later_items;
@@ -570,7 +598,7 @@ pub fn ledger_stream<'a>(
             and ($4::bigint is null or i.position <= $4)
             and ($5::timestamptz is null or i.recorded_at <= $5)
             and i.company = any($6)
-          order by i.account, i.entry_date, e.number, i.entry_id, i.line_no",
+          order by i.account collate \"C\", i.entry_date, e.number, i.entry_id, i.line_no",
     )
     .bind(accounts.to_vec())
     .bind_dates(dates)

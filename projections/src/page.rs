@@ -6,7 +6,7 @@
 use std::marker::PhantomData;
 use std::str::FromStr;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use domain::configuration::{Model, RecordRule, RuleCondition};
 use rust_decimal::Decimal;
 use sqlx::postgres::PgRow;
@@ -68,10 +68,11 @@ impl KeyType {
     pub fn accepts(self, key: &str) -> bool {
         match self {
             KeyType::Text => !key.contains('\0'),
+            // PostgreSQL has no year 0.
             KeyType::Date => {
                 key.len() == 10
                     && key.bytes().all(|b| b.is_ascii_digit() || b == b'-')
-                    && NaiveDate::from_str(key).is_ok()
+                    && NaiveDate::from_str(key).is_ok_and(|d| d.year() >= 1)
             }
             KeyType::Numeric => {
                 let digits = key.strip_prefix('-').unwrap_or(key);

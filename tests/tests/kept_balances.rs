@@ -237,6 +237,38 @@ async fn pages(
 }
 
 #[tokio::test]
+async fn a_ledger_cursor_from_outside_the_dates_asked_is_refused() {
+    let app = TestApp::new().await;
+    set_up_the_books(&app).await;
+    let cast = Cast::new(&app).await;
+    grow(&app, &cast, &mut StdRng::seed_from_u64(21), 6).await;
+    let first = app
+        .graphql(
+            "{ ledgerLines(account: \"411000\", first: 1) { nodes { date } pageInfo { endCursor } } }",
+            json!({}),
+        )
+        .await;
+    let date = text(&first["ledgerLines"]["nodes"][0]["date"]).to_owned();
+    let cursor = first["ledgerLines"]["pageInfo"]["endCursor"].clone();
+    // the same cursor given to the ledger from the day after its line: refused, not a wrong
+    // opening balance.
+    let after: chrono::NaiveDate = date.parse().unwrap();
+    let from = after.succ_opt().unwrap().to_string();
+    let refused = app
+        .graphql_with(
+            &app.admin_token,
+            "query($c: String, $from: NaiveDate) {
+                ledgerLines(account: \"411000\", from: $from, first: 5, after: $c) { totalCount } }",
+            json!({ "c": cursor, "from": from }),
+        )
+        .await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "INVALID_CURSOR",
+        "{refused}"
+    );
+}
+
+#[tokio::test]
 async fn a_ledger_read_a_page_at_a_time_adds_up_to_the_whole_ledger() {
     let app = TestApp::new().await;
     set_up_the_books(&app).await;

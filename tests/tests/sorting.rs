@@ -220,6 +220,7 @@ async fn a_cursor_holds_its_place_in_one_order_only_and_a_forged_one_is_refused(
     for (list, sort, key) in [
         ("products", "SALE_PRICE", "cheap"),
         ("saleOrders", "DATE", "2026-02-30"),
+        ("saleOrders", "DATE", "0000-01-01"),
         ("invoices", "TOTAL", "1e999999"),
         ("products", "NAME", "a\u{0}b"),
     ] {

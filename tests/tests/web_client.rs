@@ -1211,9 +1211,12 @@ async fn a_reference_past_the_first_hundred_is_found_by_searching() {
     let offered: Vec<String> = serde_json::from_value(browser.eval(options).await).unwrap();
     assert_eq!(offered.len(), 101, "{offered:?}");
     assert!(!offered.contains(&"Customer 104".to_owned()));
+    let events = app.event_count().await;
     browser
         .type_into("[data-field=partner] input[type=search]", "customer 104")
         .await;
+    // Enter searches at once and submits nothing.
+    browser.press("Enter").await;
     assert!(
         browser
             .wait_until(
@@ -1223,6 +1226,13 @@ async fn a_reference_past_the_first_hundred_is_found_by_searching() {
             .await,
         "{}",
         browser.eval(options).await
+    );
+    assert_eq!(app.event_count().await, events);
+    assert_eq!(
+        browser
+            .eval("[...document.querySelectorAll('.field-error, .form-errors')].map(e => e.innerText).join('')")
+            .await,
+        json!("")
     );
     assert_eq!(browser.problems().await, Vec::<String>::new());
 }

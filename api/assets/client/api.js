@@ -71,7 +71,9 @@ export class Api {
     let stopped = false;
     let wait = 1000;
     let connectedBefore = false;
+    let again = null;
     const open = () => {
+      if (stopped) return;
       socket = new WebSocket(url.href, "graphql-transport-ws");
       socket.onopen = () => {
         const payload = {};
@@ -113,12 +115,13 @@ export class Api {
       };
       socket.onclose = () => {
         if (stopped) return;
-        setTimeout(open, wait);
+        again = setTimeout(open, wait);
         wait = Math.min(wait * 2, 30000);
       };
     };
     const stop = () => {
       stopped = true;
+      clearTimeout(again);
       if (socket) socket.close();
     };
     open();

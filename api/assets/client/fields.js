@@ -173,29 +173,37 @@ function searchBox(select, field, search) {
     "aria-label": `Search ${field.label}`,
     placeholder: "Search…",
   });
+  const find = async () => {
+    const mine = ++turn;
+    const found = await search(box.value.trim());
+    if (mine !== turn) return;
+    const chosen = select.selectedOptions[0];
+    const keep = chosen && chosen.value ? chosen : null;
+    show(
+      select,
+      h("option", { value: "" }, ""),
+      keep,
+      found
+        .filter((o) => !keep || o.key !== keep.value)
+        .map((o) => h("option", { value: o.key }, o.text)),
+    );
+    if (keep) {
+      select.value = keep.value;
+    } else if (found.length === 1) {
+      select.value = found[0].key;
+      select.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  };
   box.addEventListener("input", () => {
     clearTimeout(resting);
-    resting = setTimeout(async () => {
-      const mine = ++turn;
-      const found = await search(box.value.trim());
-      if (mine !== turn) return;
-      const chosen = select.selectedOptions[0];
-      const keep = chosen && chosen.value ? chosen : null;
-      show(
-        select,
-        h("option", { value: "" }, ""),
-        keep,
-        found
-          .filter((o) => !keep || o.key !== keep.value)
-          .map((o) => h("option", { value: o.key }, o.text)),
-      );
-      if (keep) {
-        select.value = keep.value;
-      } else if (found.length === 1) {
-        select.value = found[0].key;
-        select.dispatchEvent(new Event("input", { bubbles: true }));
-      }
-    }, 250);
+    resting = setTimeout(find, 250);
+  });
+  // Enter searches at once; it does not submit the form the box is in.
+  box.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    clearTimeout(resting);
+    find();
   });
   return box;
 }

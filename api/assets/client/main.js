@@ -220,7 +220,10 @@ class App {
           await this.route({ quietly: true });
         }
       } catch (error) {
-        this.failed(error);
+        // a redraw nobody asked for that fails (the server restarting) leaves the page as it
+        // is, a form typed into too, and says so; an ended session goes to signing in.
+        if (error instanceof ApiError && error.code === "UNAUTHENTICATED") this.failed(error);
+        else this.notify(`The screens could not be brought up to date: ${error.message}`);
       } finally {
         redrawing = false;
         if (pending !== null) {
@@ -420,7 +423,13 @@ class App {
         show(root, h("p", { class: "error", role: "alert" }, "There is no such page."));
       }
     } catch (error) {
-      if (turn === this.routes) this.failed(error);
+      if (turn !== this.routes) return;
+      // a quiet redraw that fails keeps the page shown (see `listen`).
+      if (quietly && !(error instanceof ApiError && error.code === "UNAUTHENTICATED")) {
+        this.notify(`The screens could not be brought up to date: ${error.message}`);
+      } else {
+        this.failed(error);
+      }
       return;
     }
     // a form drawn where the person sees it is the one leaving asks about, even if a redraw is

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use async_graphql::connection::{query_with, Connection, Edge, OpaqueCursor};
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, Result, SimpleObject, ID};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use domain::configuration::{AccountKind, Code, Model, Right, Settings};
 use domain::invoice::InvoiceKind;
 use domain::ledger::{EntryLine, PeriodId};
@@ -35,8 +35,8 @@ use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::input::{page_size, parse_id, where_partner, AsOfInput};
 use super::loader::{batch_keys, load_each, load_one};
 use super::page::{
-    forward_connection, keyset_connection, order_of, valid_cursor, EntryOrderField, SortBy,
-    SortedCursor, TextCursor, TotalCount,
+    forward_connection, invalid_cursor, keyset_connection, order_of, valid_cursor, EntryOrderField,
+    SortBy, SortedCursor, TextCursor, TotalCount,
 };
 use super::partner::{Partner, PartnerKey};
 use super::payload::{payload, Payload};
@@ -572,6 +572,18 @@ impl AccountingQuery {
                 let limit = page_size(first)?;
                 let had_after = after.is_some();
                 let after = after.map(|c| c.0);
+                // a cursor of this ledger over these dates (PostgreSQL has no year 0).
+                if let Some(key) = &after {
+                    let inside = (1..=9999).contains(&key.date.year())
+                        && dates.from.is_none_or(|from| key.date >= from)
+                        && dates.to.is_none_or(|to| key.date <= to);
+                    if !inside {
+                        return Err(invalid_cursor(
+                            "after",
+                            "is not a cursor of this ledger over these dates: start again without it",
+                        ));
+                    }
+                }
                 let page = journal::ledger_page(
                     state.reads(),
                     &companies,
