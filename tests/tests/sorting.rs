@@ -12,17 +12,35 @@ use tests::{TestApp, ADMIN_PASSWORD};
 /// Every node of `list` (a query field with its arguments, without `first`/`after`),
 /// `fields` of each, read two at a time.
 async fn walk(app: &TestApp, list: &str, fields: &str) -> Vec<Value> {
+    walk_under(app, None, list, fields).await
+}
+
+/// The same, of a list of the configuration (`configuration { <list> }`).
+async fn walk_configuration(app: &TestApp, list: &str, fields: &str) -> Vec<Value> {
+    walk_under(app, Some("configuration"), list, fields).await
+}
+
+/// Every node of `list`, at the top of the query or under field `parent`, two at a time; the
+/// total count it says checked against the nodes read.
+async fn walk_under(app: &TestApp, parent: Option<&str>, list: &str, fields: &str) -> Vec<Value> {
     let field = list.split('(').next().unwrap();
     let mut after = Value::Null;
     let mut nodes = Vec::new();
     loop {
-        let document = format!(
-            "query($after: String) {{ {field}(first: 2, after: $after, {args} {{
-                totalCount pageInfo {{ hasNextPage endCursor }} nodes {{ {fields} }} }} }}",
+        let page = format!(
+            "{field}(first: 2, after: $after, {args} {{
+                totalCount pageInfo {{ hasNextPage endCursor }} nodes {{ {fields} }} }}",
             args = &list[field.len() + 1..],
         );
-        let page = app.graphql(&document, json!({ "after": after })).await;
-        let page = &page[field];
+        let document = match parent {
+            Some(parent) => format!("query($after: String) {{ {parent} {{ {page} }} }}"),
+            None => format!("query($after: String) {{ {page} }}"),
+        };
+        let data = app.graphql(&document, json!({ "after": after })).await;
+        let page = match parent {
+            Some(parent) => &data[parent][field],
+            None => &data[field],
+        };
         nodes.extend(page["nodes"].as_array().unwrap().iter().cloned());
         if page["pageInfo"]["hasNextPage"] != json!(true) {
             assert_eq!(page["totalCount"], json!(nodes.len()), "{list}");
@@ -238,29 +256,6 @@ async fn a_cursor_holds_its_place_in_one_order_only_and_a_forged_one_is_refused(
             answer["errors"][0]["extensions"]["code"], "INVALID_CURSOR",
             "{list} {key:?}: {answer}"
         );
-    }
-}
-
-/// Every record of configuration list `list` (with its arguments, without `first`/`after`),
-/// `fields` of each, read two at a time; the cursors of the last page read.
-async fn walk_configuration(app: &TestApp, list: &str, fields: &str) -> Vec<Value> {
-    let field = list.split('(').next().unwrap();
-    let mut after = Value::Null;
-    let mut nodes = Vec::new();
-    loop {
-        let document = format!(
-            "query($after: String) {{ configuration {{ {field}(first: 2, after: $after, {args} {{
-                totalCount pageInfo {{ hasNextPage endCursor }} nodes {{ {fields} }} }} }} }}",
-            args = &list[field.len() + 1..],
-        );
-        let page = app.graphql(&document, json!({ "after": after })).await;
-        let page = &page["configuration"][field];
-        nodes.extend(page["nodes"].as_array().unwrap().iter().cloned());
-        if page["pageInfo"]["hasNextPage"] != json!(true) {
-            assert_eq!(page["totalCount"], json!(nodes.len()), "{list}");
-            return nodes;
-        }
-        after = page["pageInfo"]["endCursor"].clone();
     }
 }
 
