@@ -26,6 +26,7 @@ pub fn details(n: u64) -> anyhow::Result<PartnerDetails> {
         is_customer: true,
         is_supplier: n.is_multiple_of(3),
         company: None,
+        categories: Default::default(),
     })
 }
 

@@ -892,6 +892,7 @@ pub async fn post_invoices(bus: Arc<CommandBus>, pool: &PgPool, ops: usize) -> a
         is_customer: true,
         is_supplier: false,
         company: None,
+        categories: Default::default(),
     };
     bus.partner(partner, PartnerCommand::CreatePartner { details }, &context)
         .await

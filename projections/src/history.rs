@@ -152,7 +152,7 @@ fn push_filter(query: &mut QueryBuilder<'_, Postgres>, companies: &Companies, fi
         .push(format!(" and coalesce(({EVENT_COMPANY}) = any("))
         .push_bind(companies.codes().to_vec())
         .push("), true)");
-    // nor those of orders and documents the record rules hide.
+    // nor those of orders, documents and partners the record rules hide.
     let rules = companies.order_rules("o.");
     if !rules.is_empty() {
         query.push(format!(
@@ -165,6 +165,13 @@ fn push_filter(query: &mut QueryBuilder<'_, Postgres>, companies: &Companies, fi
         query.push(format!(
             " and (aggregate_type <> 'Invoice' or exists (select 1 from invoice i
                                                           where i.id = aggregate_id::uuid {rules}))"
+        ));
+    }
+    let rules = companies.partner_rules("p.");
+    if !rules.is_empty() {
+        query.push(format!(
+            " and (aggregate_type <> 'Partner' or exists (select 1 from partner p
+                                                          where p.id = aggregate_id::uuid {rules}))"
         ));
     }
     let text = |value: &Option<String>| value.clone();

@@ -178,29 +178,76 @@ impl Companies {
                 (Model::SaleOrder, Some("sale")),
                 (Model::PurchaseOrder, Some("purchase")),
             ],
+            &partner_categories_of(alias),
         )
     }
 
     /// The same for rows of `invoice` (every kind of document).
     pub fn invoice_rules(&self, alias: &str) -> String {
-        self.rules(alias, &[(Model::Invoice, None)])
+        self.rules(
+            alias,
+            &[(Model::Invoice, None)],
+            &partner_categories_of(alias),
+        )
     }
 
-    /// The condition the rules on `models` put on rows (as `alias`) that have a `salesperson`
-    /// and a `state`, and a `side` where a model covers one side of the table only.
-    fn rules(&self, alias: &str, models: &[(Model, Option<&str>)]) -> String {
+    /// The same for rows of `partner`.
+    pub fn partner_rules(&self, alias: &str) -> String {
+        self.rules(
+            alias,
+            &[(Model::Partner, None)],
+            &format!("{alias}categories"),
+        )
+    }
+
+    /// Whether the rules on partners let through one in `categories` (a partner replayed as it
+    /// stood at a point, which no query of the read model reads).
+    pub fn lets_partner_through(&self, categories: &[String]) -> bool {
+        let Some(Rules { rules, .. }) = &self.1 else {
+            return true;
+        };
+        let holds = |rule: &&RecordRule| match &rule.condition {
+            RuleCondition::PartnerCategories(wanted) => categories
+                .iter()
+                .any(|c| wanted.iter().any(|w| w.as_str() == c)),
+            RuleCondition::Own | RuleCondition::States(_) => false,
+        };
+        let of_partners = || rules.iter().filter(|r| r.model == Model::Partner);
+        let global = of_partners()
+            .filter(|r| r.groups.is_empty())
+            .all(|r| holds(&r));
+        let mut grouped = of_partners().filter(|r| !r.groups.is_empty()).peekable();
+        global && (grouped.peek().is_none() || grouped.any(|r| holds(&r)))
+    }
+
+    /// The condition the rules on `models` put on rows (as `alias`): orders and documents have
+    /// a `salesperson`, a `state` and a `side` where a model covers one side of the table only;
+    /// `categories` is the SQL of the categories of the row's partner.
+    fn rules(&self, alias: &str, models: &[(Model, Option<&str>)], categories: &str) -> String {
         let Some(Rules { login, rules }) = &self.1 else {
             return String::new();
         };
         let mut sql = String::new();
         for &(model, side) in models {
             let condition = |rule: &RecordRule| match &rule.condition {
+                // a partner has no owner and no state (the configuration refuses such a rule)
+                RuleCondition::Own | RuleCondition::States(_) if model == Model::Partner => {
+                    "false".to_owned()
+                }
                 RuleCondition::Own => format!("{alias}salesperson = {}", literal(login)),
                 RuleCondition::States(states) => format!(
                     "{alias}state in ({})",
                     states
                         .iter()
                         .map(|s| literal(s))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                RuleCondition::PartnerCategories(wanted) => format!(
+                    "coalesce({categories} && array[{}]::text[], false)",
+                    wanted
+                        .iter()
+                        .map(|c| literal(c.as_str()))
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
@@ -455,6 +502,11 @@ where
 
 /// `text` as an SQL string literal (quotes doubled). Only for values checked on the way in
 /// (logins, state names): what a record rule compares rows with.
+/// The SQL of the categories of the partner of a row (as `alias`) of orders or documents.
+fn partner_categories_of(alias: &str) -> String {
+    format!("(select rp.categories from partner rp where rp.id = {alias}partner_id)")
+}
+
 fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }

@@ -32,6 +32,8 @@ pub struct PartnerRow {
     pub is_supplier: bool,
     /// The company the partner belongs to; `None`: shared by every company.
     pub company: Option<String>,
+    /// The categories the partner is in, in code order.
+    pub categories: Vec<String>,
     pub archived: bool,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -195,16 +197,18 @@ fn row_writes(returning: bool) -> String {
     format!(
         "partner_details as (
      insert into partner (id, name, name_sort, email, phone, street, city, zip, country, vat,
-                          is_customer, is_supplier, company, archived, version, created_at,
-                          created_position, updated_at)
+                          is_customer, is_supplier, company, categories, archived, version,
+                          created_at, created_position, updated_at)
      select u.id, u.name, lower(u.name), u.email, u.phone, u.street, u.city, u.zip, u.country,
-            u.vat, u.customer, u.supplier, u.company, coalesce(u.archived, false), u.version,
+            u.vat, u.customer, u.supplier, u.company,
+            -- codes hold no comma: each partner's categories travel as one joined text
+            string_to_array(u.categories, ','), coalesce(u.archived, false), u.version,
             s.created_at, s.created_position, s.updated_at
        from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
                    $7::text[], $8::text[], $9::text[], $10::bool[], $11::bool[], $12::text[],
-                   $13::bool[], $14::bigint[])
+                   $13::bool[], $14::bigint[], $19::text[])
          as u(id, name, email, phone, street, city, zip, country, vat, customer, supplier,
-              company, archived, version)
+              company, archived, version, categories)
        join partner_stamps s on s.aggregate_id = u.id::text
       -- written along with an append only onto the row as its stream stood before it (a row
       -- behind, with events the runner has yet to apply, is left to the runner).
@@ -214,7 +218,7 @@ fn row_writes(returning: bool) -> String {
             phone = excluded.phone, street = excluded.street, city = excluded.city,
             zip = excluded.zip, country = excluded.country, vat = excluded.vat,
             is_customer = excluded.is_customer, is_supplier = excluded.is_supplier,
-            company = excluded.company,
+            company = excluded.company, categories = excluded.categories,
             archived = case when $15::uuid[] @> array[excluded.id]
                             then excluded.archived else partner.archived end,
             version = excluded.version, updated_at = excluded.updated_at
@@ -231,7 +235,7 @@ fn row_writes(returning: bool) -> String {
 }
 
 /// How many parameters [`row_writes`] takes.
-const ROW_PARAMETERS: usize = 18;
+const ROW_PARAMETERS: usize = 19;
 
 /// The values of [`row_writes`]' parameters for the rows of `changed`.
 fn row_arguments(changed: &BTreeMap<Uuid, Pending>) -> Result<PgArguments, sqlx::Error> {
@@ -300,6 +304,18 @@ fn row_arguments(changed: &BTreeMap<Uuid, Pending>) -> Result<PgArguments, sqlx:
                 .iter()
                 .map(|(_, p, _)| p.version)
                 .collect::<Vec<_>>(),
+        )?;
+        arguments.add(
+            with_details
+                .iter()
+                .map(|(_, _, d)| {
+                    d.categories
+                        .iter()
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .collect::<Vec<_>>(),
         )
     })();
     bound.map_err(sqlx::Error::Encode)?;
@@ -328,7 +344,8 @@ pub async fn get<'e>(db: impl PgExecutor<'e>, id: Uuid) -> Result<Option<Partner
         .await
 }
 
-/// One partner, archived or not, if it is shared or belongs to one of `companies`.
+/// One partner, archived or not, if it is shared or belongs to one of `companies`, and the
+/// record rules let it through.
 pub async fn get_seen<'e>(
     db: impl PgExecutor<'e>,
     companies: &Companies,
@@ -337,6 +354,7 @@ pub async fn get_seen<'e>(
     let mut sql = QueryBuilder::new("select * from partner where id = ");
     sql.push_bind(id);
     companies.push_shared(&mut sql, "company");
+    sql.push(companies.partner_rules(""));
     sql.build_query_as().fetch_optional(db).await
 }
 
@@ -365,6 +383,8 @@ pub struct PartnerFilter {
     pub is_supplier: Option<bool>,
     /// `Some(false)` (the usual): active partners only; `Some(true)`: archived only; `None`: all.
     pub archived: Option<bool>,
+    /// Only partners in this category.
+    pub category: Option<String>,
 }
 
 /// What a list is sorted by.
@@ -423,6 +443,7 @@ pub async fn list(
 ) -> Result<(Vec<PartnerRow>, bool), sqlx::Error> {
     let mut sql = QueryBuilder::<Postgres>::new("select * from partner where true");
     companies.push_shared(&mut sql, "company");
+    sql.push(companies.partner_rules(""));
     push_filter(&mut sql, &page.filter);
     if let Some(key) = &page.after {
         push_bound(
@@ -469,6 +490,7 @@ pub async fn count(
 ) -> Result<i64, sqlx::Error> {
     let mut sql = QueryBuilder::<Postgres>::new("select count(*) from partner where true");
     companies.push_shared(&mut sql, "company");
+    sql.push(companies.partner_rules(""));
     push_filter(&mut sql, filter);
     sql.build_query_scalar().fetch_one(pool).await
 }
@@ -484,6 +506,11 @@ fn push_filter(sql: &mut QueryBuilder<'_, Postgres>, filter: &PartnerFilter) {
     push_some(sql, "is_customer =", filter.is_customer);
     push_some(sql, "is_supplier =", filter.is_supplier);
     push_some(sql, "archived =", filter.archived);
+    if let Some(category) = &filter.category {
+        sql.push(" and categories @> array[")
+            .push_bind(category.clone())
+            .push("]::text[]");
+    }
 }
 
 fn push_bound(sql: &mut QueryBuilder<'_, Postgres>, sort: PartnerSort, key: &SortKey, op: &str) {

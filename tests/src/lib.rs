@@ -69,6 +69,7 @@ pub fn customer_details(name: &str) -> domain::partner::PartnerDetails {
         is_customer: true,
         is_supplier: false,
         company: None,
+        categories: Default::default(),
     }
 }
 

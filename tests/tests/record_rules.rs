@@ -495,3 +495,244 @@ async fn record_rules_restrict_documents_too() {
         assert_eq!(seen["data"]["invoices"]["totalCount"], expected, "{seen}");
     }
 }
+
+/// Creates a partner in `categories` as the administrator; its id.
+async fn partner_in(app: &TestApp, name: &str, categories: &[&str]) -> String {
+    let created = app
+        .graphql(
+            "mutation($input: CreatePartnerInput!) {
+                createPartner(input: $input) { partner { id categories } userErrors { message } } }",
+            json!({ "input": { "name": name, "isCustomer": true, "categories": categories } }),
+        )
+        .await;
+    let partner = &created["createPartner"]["partner"];
+    // the categories come back in code order, each once.
+    let mut expected: Vec<&str> = categories.to_vec();
+    expected.sort_unstable();
+    expected.dedup();
+    assert_eq!(partner["categories"], json!(expected), "{created}");
+    partner["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn record_rules_by_partner_category_restrict_partners_and_their_documents() {
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    tests::books::configure(
+        &app,
+        "setGroup",
+        "SetGroupInput",
+        json!({ "code": "north", "name": "North desk" }),
+    )
+    .await;
+    for model in ["SALE_ORDER", "INVOICE", "LOG", "PARTNER", "PRODUCT"] {
+        tests::books::configure(
+            &app,
+            "setAccess",
+            "SetAccessInput",
+            json!({ "group": "north", "model": model, "read": true, "create": true, "write": true }),
+        )
+        .await;
+    }
+
+    // rules that cannot be are refused, naming why, and write nothing.
+    let events = app.event_count().await;
+    for (input, says) in [
+        (
+            json!({ "code": "x", "name": "X", "model": "PARTNER", "own": true }),
+            "categories",
+        ),
+        (
+            json!({ "code": "x", "name": "X", "model": "PARTNER", "partnerCategories": [] }),
+            "at least one category",
+        ),
+        (
+            json!({ "code": "x", "name": "X", "model": "PARTNER", "partnerCategories": ["North!"] }),
+            "not a code",
+        ),
+        (
+            json!({ "code": "x", "name": "X", "model": "SALE_ORDER", "own": true,
+                    "partnerCategories": ["north"] }),
+            "one condition",
+        ),
+    ] {
+        let refused = app.graphql(SET_RULE, json!({ "input": input })).await;
+        let error = &refused["setRecordRule"]["userErrors"][0];
+        assert_eq!(error["code"], "INVALID", "{refused}");
+        assert!(
+            error["message"].as_str().unwrap().contains(says),
+            "{input}: {refused}"
+        );
+    }
+    assert_eq!(app.event_count().await, events);
+
+    for (code, model) in [
+        ("north_partners", "PARTNER"),
+        ("north_orders", "SALE_ORDER"),
+        ("north_documents", "INVOICE"),
+    ] {
+        let set = app
+            .graphql(
+                SET_RULE,
+                json!({ "input": { "code": code, "name": code, "model": model,
+                                   "groups": ["north"], "partnerCategories": ["region.north"] } }),
+            )
+            .await;
+        assert_eq!(set["setRecordRule"]["userErrors"], json!([]), "{set}");
+    }
+    let rules = app
+        .graphql(
+            "{ configuration { recordRules { code model partnerCategories states own } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        rules["configuration"]["recordRules"][2],
+        json!({ "code": "north_partners", "model": "PARTNER",
+                "partnerCategories": ["region.north"], "states": null, "own": false }),
+        "{rules}"
+    );
+
+    let nord = partner_in(&app, "Nord", &["retail", "region.north", "retail"]).await;
+    let sud = partner_in(&app, "Sud", &["region.south"]).await;
+    let plain = partner_in(&app, "Plain", &[]).await;
+    let product = tests::books::product(&app, "CONSULT", "SERVICE", "100", "0").await;
+    let admin = app.admin_token.clone();
+    let mut orders = vec![];
+    let mut invoices = vec![];
+    for partner in [&nord, &sud, &plain] {
+        orders.push(order(&app, &admin, partner, &product).await);
+        invoices.push(invoice(&app, &admin, partner, "100").await);
+    }
+    let nina = app.user("nina", &["north"]).await;
+    app.backend
+        .catch_up(std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+
+    // nina sees Nord, its order and its invoice; not Sud, nor Plain (in no category), however
+    // she asks.
+    let read = "query($nord: ID!, $sud: ID!) {
+        partners(first: 10) { totalCount nodes { id } }
+        retail: partners(first: 10, where: { category: \"retail\" }) { totalCount }
+        nord: partner(id: $nord) { id categories }
+        sud: partner(id: $sud) { id }
+        sudThen: partner(id: $sud, asOf: { time: \"2100-01-01T00:00:00Z\" }) { id }
+        saleOrders(first: 10) { totalCount nodes { partner { id } } }
+        invoices(first: 10) { totalCount nodes { partner { id } } }
+        sudLog: log(first: 10, where: { aggregateId: $sud }) { totalCount }
+        nordLog: log(first: 10, where: { aggregateId: $nord }) { totalCount } }";
+    let seen = as_user(&app, &nina, read, json!({ "nord": nord, "sud": sud })).await;
+    let data = &seen["data"];
+    assert_eq!(data["partners"]["totalCount"], 1, "{seen}");
+    assert_eq!(data["partners"]["nodes"], json!([{ "id": nord }]), "{seen}");
+    assert_eq!(data["retail"]["totalCount"], 1, "{seen}");
+    assert_eq!(
+        data["nord"],
+        json!({ "id": nord, "categories": ["region.north", "retail"] })
+    );
+    assert_eq!(data["sud"], Value::Null, "{seen}");
+    assert_eq!(data["sudThen"], Value::Null, "{seen}");
+    assert_eq!(data["saleOrders"]["totalCount"], 1, "{seen}");
+    assert_eq!(
+        data["saleOrders"]["nodes"],
+        json!([{ "partner": { "id": nord } }])
+    );
+    assert_eq!(data["invoices"]["totalCount"], 1, "{seen}");
+    assert_eq!(
+        data["invoices"]["nodes"],
+        json!([{ "partner": { "id": nord } }])
+    );
+    assert_eq!(data["sudLog"]["totalCount"], 0, "{seen}");
+    assert_eq!(data["nordLog"]["totalCount"], 1, "{seen}");
+    // the administrator sees all three, and filters them by category.
+    let all = app
+        .graphql(
+            "{ partners(first: 10) { totalCount }
+               south: partners(first: 10, where: { category: \"region.south\" }) { nodes { name } }
+               saleOrders(first: 10) { totalCount } invoices(first: 10) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(all["partners"]["totalCount"], 3, "{all}");
+    assert_eq!(all["south"]["nodes"], json!([{ "name": "Sud" }]), "{all}");
+    assert_eq!(all["saleOrders"]["totalCount"], 3, "{all}");
+    assert_eq!(all["invoices"]["totalCount"], 3, "{all}");
+
+    // nothing of Sud's is touched through nina, nor used in her documents; nothing is written.
+    let events = app.event_count().await;
+    for (mutation, field) in [
+        (
+            "mutation($sud: ID!) { updatePartner(input: { id: $sud, name: \"Mine\" }) {
+                userErrors { field code } } }",
+            "updatePartner",
+        ),
+        (
+            "mutation($sud: ID!) { createSaleOrder(input: { partner: $sud, lines: [] }) {
+                userErrors { field code } } }",
+            "createSaleOrder",
+        ),
+        (
+            "mutation($sud: ID!) { createInvoice(input: { kind: CUSTOMER_INVOICE, partner: $sud,
+                lines: [{ description: \"Advice\", quantity: \"1\", unitPrice: \"5\" }] }) {
+                userErrors { field code } } }",
+            "createInvoice",
+        ),
+    ] {
+        let refused = as_user(&app, &nina, mutation, json!({ "sud": sud })).await;
+        let error = &refused["data"][field]["userErrors"][0];
+        assert_eq!(error["code"], "NOT_FOUND", "{refused}");
+        assert!(error["field"].as_array().unwrap().len() == 2, "{refused}");
+    }
+    assert_eq!(app.event_count().await, events);
+
+    // Sud moves north: nina sees it and its documents at once; as it stood before the move,
+    // it was not hers to see.
+    let before = app.event_count().await;
+    let moved = app
+        .graphql(
+            "mutation($sud: ID!) { updatePartner(input: { id: $sud, categories: [\"region.north\"] }) {
+                partner { categories } userErrors { message } } }",
+            json!({ "sud": sud }),
+        )
+        .await;
+    assert_eq!(
+        moved["updatePartner"]["partner"]["categories"],
+        json!(["region.north"]),
+        "{moved}"
+    );
+    app.backend
+        .catch_up(std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    let seen = as_user(
+        &app,
+        &nina,
+        "query($sud: ID!, $before: Int!) {
+            partners(first: 10) { totalCount }
+            sud: partner(id: $sud) { name }
+            sudBefore: partner(id: $sud, asOf: { position: $before }) { name }
+            saleOrders(first: 10) { totalCount } invoices(first: 10) { totalCount } }",
+        json!({ "sud": sud, "before": before }),
+    )
+    .await;
+    let data = &seen["data"];
+    assert_eq!(data["partners"]["totalCount"], 2, "{seen}");
+    assert_eq!(data["sud"]["name"], "Sud", "{seen}");
+    assert_eq!(data["sudBefore"], Value::Null, "{seen}");
+    assert_eq!(data["saleOrders"]["totalCount"], 2, "{seen}");
+    assert_eq!(data["invoices"]["totalCount"], 2, "{seen}");
+    // the administrator sees Sud as it stood before the move, in the south.
+    let then = app
+        .graphql(
+            "query($sud: ID!, $before: Int!) {
+                partner(id: $sud, asOf: { position: $before }) { categories } }",
+            json!({ "sud": sud, "before": before }),
+        )
+        .await;
+    assert_eq!(
+        then["partner"]["categories"],
+        json!(["region.south"]),
+        "{then}"
+    );
+}

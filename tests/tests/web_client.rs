@@ -140,6 +140,9 @@ async fn a_person_signs_in_and_creates_a_partner_through_the_form() {
         .type_into("[data-field='address.city'] input", "Wavre")
         .await;
     browser.click("[data-field=isCustomer] input").await;
+    browser
+        .type_into("[data-field=categories] input", "retail, region.north")
+        .await;
     save_form(&mut browser).await;
     assert!(
         browser
@@ -161,14 +164,14 @@ async fn a_person_signs_in_and_creates_a_partner_through_the_form() {
     // the API has it, as typed.
     let partners = app
         .graphql(
-            "{ partners(first: 10) { nodes { name email isCustomer address { city } } } }",
+            "{ partners(first: 10) { nodes { name email isCustomer address { city } categories } } }",
             json!({}),
         )
         .await;
     assert_eq!(
         partners["partners"]["nodes"],
         json!([{ "name": "Agrolait", "email": "info@agrolait.example", "isCustomer": true,
-                 "address": { "city": "Wavre" } }])
+                 "address": { "city": "Wavre" }, "categories": ["region.north", "retail"] }])
     );
     // and the list shows it.
     browser.click("a[data-view=partner]").await;

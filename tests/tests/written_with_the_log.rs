@@ -32,6 +32,14 @@ fn create(name: &str, customer: bool) -> PartnerCommand {
             // a supplier of company b, a customer every company shares: both ways of the
             // company column are written.
             company: (!customer).then(|| domain::configuration::Code::parse("b").unwrap()),
+            // and categories, none or two.
+            categories: if customer {
+                ["retail", "region.north"]
+                    .map(|c| domain::configuration::Code::parse(c).unwrap())
+                    .into()
+            } else {
+                Default::default()
+            },
         },
     }
 }
@@ -122,6 +130,7 @@ async fn a_partners_row_lands_with_its_events_and_the_runner_makes_the_same_rows
     assert_eq!(created.name, "Agrolait");
     assert_eq!(created.name_sort, "agrolait");
     assert_eq!(created.city.as_deref(), Some("Liège"));
+    assert_eq!(created.categories, ["region.north", "retail"]);
     assert!(created.is_customer && !created.is_supplier && !created.archived);
     assert_eq!(created.version, 1);
     assert_eq!(created.version, last_sequence);

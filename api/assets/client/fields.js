@@ -41,6 +41,8 @@ export function format(catalogue, field, value) {
         .join(", ");
     case "ONE_TO_MANY":
       return `${Array.isArray(value) ? value.length : 0} lines`;
+    case "CODES":
+      return (Array.isArray(value) ? value : [value]).join(", ");
     default:
       return String(value);
   }
@@ -116,6 +118,13 @@ export function input(catalogue, field, value, { id, disabled, options }) {
         placeholder: "codes, separated by commas",
       });
     }
+    case "CODES":
+      return h("input", {
+        ...common,
+        type: "text",
+        value: (Array.isArray(value) ? value : []).join(", "),
+        placeholder: "codes, separated by commas",
+      });
     case "DATE":
       return h("input", { ...common, type: "date", value: value || "" });
     case "EMAIL":
@@ -144,6 +153,7 @@ export function inputValue(field, element) {
     case "BOOLEAN":
       return element.checked;
     case "MANY_TO_MANY":
+    case "CODES":
       return element.value
         .split(",")
         .map((v) => v.trim())

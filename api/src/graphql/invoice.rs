@@ -20,6 +20,7 @@ use super::input::{where_partner, AsOfInput};
 use super::page::{
     keyset_connection, order_of, InvoiceOrderField, SortBy, SortedCursor, TotalCount,
 };
+use super::partner::hidden_partner;
 use super::payload::{payload, Payload};
 use super::record::get_as_of;
 use commands::business::{self, InvoiceInput, PaymentInput};
@@ -275,11 +276,16 @@ impl InvoiceMutation {
         let id = problems.new_id(&input.id, "invoice");
         let partner = problems.uuid(&["input", "partner"], &input.partner, "partner");
         let lines = lines(&mut problems, &input.lines);
+        let acting = acting(ctx, Model::Invoice, Right::Create, "account").await?;
+        if let Some(partner) = partner {
+            problems
+                .0
+                .extend(hidden_partner(ctx, partner, &["input", "partner"]).await?);
+        }
         let (id, partner) = match problems.finish(id.zip(partner)) {
             Ok(parsed) => parsed,
             Err(errors) => return Ok(InvoicePayload::refused(errors)),
         };
-        let acting = acting(ctx, Model::Invoice, Right::Create, "account").await?;
         let input = InvoiceInput {
             kind: input.kind.into(),
             partner,
@@ -471,6 +477,11 @@ impl InvoiceMutation {
                     amount: a.amount,
                 });
             }
+        }
+        if let Some(partner) = partner {
+            problems
+                .0
+                .extend(hidden_partner(ctx, partner, &["input", "partner"]).await?);
         }
         let parsed = problems.finish(id.zip(journal).zip(partner).zip(amount));
         let (((id, journal), partner), amount) = match parsed {

@@ -247,6 +247,11 @@ async fn create(ctx: &Context<'_>, side: Side, input: CreateOrderInput) -> Resul
     let id = problems.new_id(&input.id, "order");
     let partner = problems.uuid(&["input", "partner"], &input.partner, "partner");
     let lines = lines(&mut problems, &input.lines);
+    if let Some(partner) = partner {
+        problems
+            .0
+            .extend(super::partner::hidden_partner(ctx, partner, &["input", "partner"]).await?);
+    }
     let (id, partner) = match problems.finish(id.zip(partner)) {
         Ok(parsed) => parsed,
         Err(errors) => return Ok(OrderPayload::refused(errors)),

@@ -6,16 +6,20 @@ use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
 use domain::partner::{
     Address as DomainAddress, Email, Partner as PartnerAggregate, PartnerChanges, PartnerCommand,
-    PartnerDetails, PartnerName, Phone, VatNumber, NAME_MAX,
+    PartnerDetails, PartnerName, Phone, VatNumber, CATEGORIES_MAX, NAME_MAX,
 };
 use domain::text::TextError;
 use projections::partner::{
     self as read_model, PartnerFilter, PartnerPage, PartnerRow, PartnerSort, SortKey,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+use domain::code::Code;
 use uuid::Uuid;
 
 use super::auth::require;
+use super::business::seen_companies;
 use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::event::Event;
 use super::input::{page_size, AsOfInput};
@@ -27,7 +31,6 @@ use commands::policy::Actor;
 use commands::{AppState, CommandBus};
 use domain::configuration::{Model, Right};
 use domain::partner::PartnerError;
-use projections::page::Companies;
 
 /// A customer or supplier, as its form shows it.
 pub struct Partner(pub PartnerRow, pub At);
@@ -93,6 +96,12 @@ impl Partner {
         self.0.company.as_deref()
     }
 
+    /// The categories the partner is in (codes, in order): record rules may let users see
+    /// partners, and their orders and documents, by them.
+    async fn categories(&self) -> &[String] {
+        &self.0.categories
+    }
+
     /// Archived partners are kept with their history but left out of lists by default.
     async fn archived(&self) -> bool {
         self.0.archived
@@ -154,6 +163,8 @@ pub struct PartnerWhere {
     /// `false` (the default): active partners; `true`: archived ones; `null`: both.
     #[graphql(default_with = "Some(false)")]
     pub archived: Option<bool>,
+    /// Only partners in this category.
+    pub category: Option<String>,
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
@@ -222,14 +233,18 @@ impl PartnerQuery {
         id: ID,
         as_of: Option<AsOfInput>,
     ) -> Result<Option<Partner>> {
-        let actor = require(ctx, Model::Partner, Right::Read).await?;
-        let companies = Companies::of(actor.companies);
+        require(ctx, Model::Partner, Right::Read).await?;
+        let companies = seen_companies(ctx).await?;
         let now = |pool, id| read_model::get_seen(pool, &companies, id);
         // its company may have changed since the point asked for.
         let then = async |pool, id, as_of| {
             let now = read_model::get_seen(pool, &companies, id);
             let then = read_model::as_of(pool, id, as_of);
-            seen_then(&companies, now, then, |p: &PartnerRow| p.company.as_deref()).await
+            let then = seen_then(&companies, now, then, |p: &PartnerRow| p.company.as_deref());
+            // the record rules on partners go by its categories then, too.
+            Ok(then
+                .await?
+                .filter(|p| companies.lets_partner_through(&p.categories)))
         };
         get_as_of(
             ctx,
@@ -260,8 +275,8 @@ impl PartnerQuery {
         #[graphql(name = "where")] filter: Option<PartnerWhere>,
         order_by: Option<PartnerOrderBy>,
     ) -> Result<Connection<OpaqueCursor<PartnerCursor>, Partner, TotalCount>> {
-        let actor = require(ctx, Model::Partner, Right::Read).await?;
-        let companies = Companies::of(actor.companies);
+        require(ctx, Model::Partner, Right::Read).await?;
+        let companies = seen_companies(ctx).await?;
         let state = ctx.data::<AppState>()?;
         let wants_total = ctx.look_ahead().field("totalCount").exists();
         let filter = filter.unwrap_or(PartnerWhere {
@@ -288,6 +303,7 @@ impl PartnerQuery {
             is_customer: filter.is_customer,
             is_supplier: filter.is_supplier,
             archived: filter.archived,
+            category: filter.category,
         };
         valid_cursor::<OpaqueCursor<PartnerCursor>>(after.as_deref(), "after")?;
         valid_cursor::<OpaqueCursor<PartnerCursor>>(before.as_deref(), "before")?;
@@ -374,6 +390,9 @@ pub struct CreatePartnerInput {
     /// `true`: every company shares the partner (then give no `company`).
     #[graphql(default)]
     pub shared: bool,
+    /// The categories the partner is in (codes: `retail`, `region.north`), at most 20.
+    #[graphql(default)]
+    pub categories: Vec<String>,
 }
 
 /// A change to a partner. Fields left out stay as they are; `null` clears an optional field.
@@ -396,6 +415,8 @@ pub struct UpdatePartnerInput {
     /// `true`: every company shares the partner from now on; `false`: it belongs to `company`,
     /// or to the one you work in now.
     pub shared: Option<bool>,
+    /// Replaces every category the partner is in.
+    pub categories: Option<Vec<String>>,
 }
 
 /// Names one partner, at the version the client's form shows.
@@ -433,6 +454,23 @@ impl Problems {
             }
         })
         .ok()
+    }
+
+    /// A partner's categories: codes, at most [`CATEGORIES_MAX`] of them.
+    fn categories(&mut self, raw: &[String]) -> Option<BTreeSet<Code>> {
+        let before = self.0.len();
+        if raw.len() > CATEGORIES_MAX {
+            self.add(
+                &["input", "categories"],
+                format!("a partner is in at most {CATEGORIES_MAX} categories"),
+                UserErrorCode::Invalid,
+            );
+        }
+        let categories: BTreeSet<Code> = raw
+            .iter()
+            .filter_map(|c| self.text(&["input", "categories"], Code::parse(c)))
+            .collect();
+        (self.0.len() == before).then_some(categories)
     }
 }
 
@@ -483,6 +521,7 @@ impl CreatePartnerInput {
             optional(self.vat.as_deref(), VatNumber::parse),
         );
         let address = problems.address(self.address.unwrap_or_default());
+        let categories = problems.categories(&self.categories);
         let parsed = (|| {
             Some((
                 id?,
@@ -496,6 +535,7 @@ impl CreatePartnerInput {
                         is_customer: self.is_customer,
                         is_supplier: self.is_supplier,
                         company: company?,
+                        categories: categories?,
                     },
                 },
             ))
@@ -535,6 +575,10 @@ impl UpdatePartnerInput {
             MaybeUndefined::Null => Some(Some(DomainAddress::default())),
             MaybeUndefined::Value(input) => problems.address(input).map(Some),
         };
+        let categories = match &self.categories {
+            Some(categories) => problems.categories(categories).map(Some),
+            None => Some(None),
+        };
         let parsed = (|| {
             Some((
                 id?,
@@ -549,6 +593,7 @@ impl UpdatePartnerInput {
                         is_customer: self.is_customer,
                         is_supplier: self.is_supplier,
                         company: company?,
+                        categories: categories?,
                     },
                 },
             ))
@@ -572,7 +617,7 @@ impl PartnerRefInput {
 
 /// Sends the command `parse` makes for the signed-in user (with the right) and answers with the
 /// partner as its command wrote it. A command on a partner of a company the user does not work
-/// in is refused as one on no partner at all.
+/// in, or one the record rules hide, is refused as one on no partner at all.
 async fn send(
     ctx: &Context<'_>,
     right: Right,
@@ -580,7 +625,7 @@ async fn send(
 ) -> Result<PartnerPayload> {
     let actor = require(ctx, Model::Partner, right).await?;
     let parsed = parse(&actor);
-    let companies = Companies::of(actor.companies.iter().cloned());
+    let companies = seen_companies(ctx).await?;
     if let Some((id, _)) = parsed.as_ref().ok().filter(|(_, c)| !c.creates()) {
         let state = ctx.data::<AppState>()?;
         let seen = read_model::get_seen(state.reads(), &companies, *id)
@@ -603,6 +648,31 @@ async fn send(
         async |pool, id| read_model::get_seen(pool, &companies, id).await,
     )
     .await
+}
+
+/// The refusal of partner `id`, given at `field` of a document's input, when the record rules
+/// hide it from the signed-in user: as for a partner that does not exist. None when it is seen,
+/// or when no rule on partners applies (the command itself checks the partner's company).
+pub async fn hidden_partner(
+    ctx: &Context<'_>,
+    id: Uuid,
+    field: &[&str],
+) -> Result<Option<UserError>> {
+    let companies = seen_companies(ctx).await?;
+    if companies.partner_rules("").is_empty() {
+        return Ok(None);
+    }
+    let state = ctx.data::<AppState>()?;
+    let seen = read_model::get_seen(state.reads(), &companies, id)
+        .await
+        .map_err(|e| internal(ctx, e))?;
+    Ok(seen.is_none().then(|| {
+        UserError::new(
+            field,
+            format!("no partner with id {id}"),
+            UserErrorCode::NotFound,
+        )
+    }))
 }
 
 #[derive(Default)]

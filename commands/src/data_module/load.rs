@@ -117,7 +117,11 @@ pub async fn load(
                     && row.country == details.address.country
                     && row.vat.as_deref() == details.vat.as_ref().map(|v| v.as_str())
                     && row.is_customer == details.is_customer
-                    && row.is_supplier == details.is_supplier;
+                    && row.is_supplier == details.is_supplier
+                    && row
+                        .categories
+                        .iter()
+                        .eq(details.categories.iter().map(|c| c.as_str()));
                 if !same {
                     report.partners.push(format!("update partner '{name}'"));
                     let details = details.clone();
@@ -134,6 +138,7 @@ pub async fn load(
                                 is_customer: Some(details.is_customer),
                                 is_supplier: Some(details.is_supplier),
                                 company: None,
+                                categories: Some(details.categories),
                             },
                         },
                     ));

@@ -179,6 +179,9 @@ struct PartnerRecord {
     is_customer: bool,
     #[serde(default)]
     is_supplier: bool,
+    /// Category codes.
+    #[serde(default)]
+    categories: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -432,6 +435,11 @@ impl DataModule {
                         is_customer: r.is_customer,
                         is_supplier: r.is_supplier,
                         company: None,
+                        categories: r
+                            .categories
+                            .iter()
+                            .map(|c| text(line, "categories", Code::parse(c)))
+                            .collect::<Result<_, _>>()?,
                     };
                     let id = Uuid::new_v5(&PARTNER_NAMESPACE, format!("{name}.{key}").as_bytes());
                     if partners.iter().any(|(_, other, _)| *other == id) {

@@ -5,6 +5,7 @@ mod business;
 
 pub use business::{business, DEMO_COMPANY, NORTH};
 
+use domain::code::Code;
 use domain::partner::{
     Address, Email, PartnerChanges, PartnerCommand, PartnerDetails, PartnerName, Phone, VatNumber,
 };
@@ -24,6 +25,15 @@ struct DemoPartner {
     vat: &'static str,
     customer: bool,
     supplier: bool,
+}
+
+/// The demo partners' category: the region of their country.
+fn region(country: &str) -> &'static str {
+    match country {
+        "BE" | "CH" | "FR" | "GB" | "LU" => "region.europe",
+        "CN" | "TW" => "region.asia",
+        _ => "region.america",
+    }
 }
 
 const PARTNERS: &[DemoPartner] = &[
@@ -227,6 +237,7 @@ pub async fn load(pool: &PgPool, bus: &CommandBus) -> anyhow::Result<usize> {
             is_customer: partner.customer,
             is_supplier: partner.supplier,
             company: None,
+            categories: [Code::parse(region(partner.country))?].into(),
         };
         let id = Uuid::now_v7();
         bus.partner(id, PartnerCommand::CreatePartner { details }, &context)

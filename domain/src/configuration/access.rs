@@ -114,10 +114,17 @@ pub enum RuleCondition {
     /// Records in one of these states (orders: `draft`, `confirmed`, `cancelled`; documents:
     /// `draft`, `posted`, `cancelled`).
     States(BTreeSet<String>),
+    /// Partners in one of these categories; on orders and documents, those whose partner is.
+    PartnerCategories(BTreeSet<Code>),
 }
 
 /// The models record rules can restrict so far.
-pub const RULED_MODELS: [Model; 3] = [Model::SaleOrder, Model::PurchaseOrder, Model::Invoice];
+pub const RULED_MODELS: [Model; 4] = [
+    Model::SaleOrder,
+    Model::PurchaseOrder,
+    Model::Invoice,
+    Model::Partner,
+];
 
 /// The states a state rule on `model` may name.
 pub fn rule_states(model: Model) -> &'static [&'static str] {
@@ -137,6 +144,14 @@ impl RecordRule {
     pub fn describe(&self) -> String {
         let condition = match &self.condition {
             RuleCondition::Own => "own records".to_owned(),
+            RuleCondition::PartnerCategories(categories) => format!(
+                "partner category {}",
+                categories
+                    .iter()
+                    .map(Code::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
             RuleCondition::States(states) => {
                 format!(
                     "state {}",

@@ -396,6 +396,21 @@ impl crate::Decide for Configuration {
                 {
                     return Err(Error::UnknownGroup(group.to_string()));
                 }
+                match (&rule.condition, rule.model) {
+                    (RuleCondition::PartnerCategories(categories), _) if categories.is_empty() => {
+                        return Err(Error::InvalidRecordRule(
+                            "a category rule names at least one category".into(),
+                        ));
+                    }
+                    (RuleCondition::Own | RuleCondition::States(_), Model::Partner) => {
+                        return Err(Error::InvalidRecordRule(
+                            "a rule on partners names their categories (partners have no \
+                             owner and no state)"
+                                .into(),
+                        ));
+                    }
+                    _ => {}
+                }
                 if let RuleCondition::States(states) = &rule.condition {
                     if states.is_empty() {
                         return Err(Error::InvalidRecordRule(

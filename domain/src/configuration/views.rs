@@ -27,6 +27,8 @@ pub enum FieldKind {
     Text,
     /// A key an implementer gives (`vat21`): lower-case letters, digits and `_ . -`.
     Code,
+    /// Several keys (a partner's categories).
+    Codes,
     Email,
     Phone,
     Boolean,
@@ -545,6 +547,8 @@ pub const VIEWS: &[ViewSpec] = &[
                 f("vat", "Tax ID", Text).help("The VAT number, with its country prefix"),
                 f("isCustomer", "Customer", Boolean),
                 f("isSupplier", "Supplier", Boolean),
+                f("categories", "Categories", Codes)
+                    .help("Codes such as retail or region.north: record rules may go by them"),
             ]),
             group("Address", &ADDRESS),
         ],
@@ -561,6 +565,7 @@ pub const VIEWS: &[ViewSpec] = &[
             filter("nameContains", "Name", Text),
             filter("isCustomer", "Customers", Boolean),
             filter("isSupplier", "Suppliers", Boolean),
+            filter("category", "Category", Code),
             filter("archived", "Archived", Boolean),
         ],
         fixed: &[],

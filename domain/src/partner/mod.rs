@@ -10,7 +10,7 @@ pub use error::PartnerError;
 pub use events::PartnerEvent;
 pub use values::{
     Address, AddressError, Email, PartnerChanges, PartnerDetails, PartnerName, Phone, VatNumber,
-    NAME_MAX,
+    CATEGORIES_MAX, NAME_MAX,
 };
 
 use serde::{Deserialize, Serialize};

@@ -17,6 +17,7 @@ fn agrolait() -> PartnerDetails {
         is_customer: true,
         is_supplier: false,
         company: None,
+        categories: Default::default(),
     }
 }
 

@@ -1,5 +1,7 @@
 //! The values a partner is made of, each parsed once at the edge so it cannot hold a bad value.
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 
 use crate::code::Code;
@@ -8,6 +10,8 @@ use crate::text::{optional_line, single_line, TextError};
 
 /// The longest name a partner can have, in characters.
 pub const NAME_MAX: usize = 200;
+/// The most categories a partner can be in.
+pub const CATEGORIES_MAX: usize = 20;
 const EMAIL_MAX: usize = 254;
 const PHONE_MAX: usize = 32;
 const VAT_MAX: usize = 20;
@@ -191,6 +195,10 @@ pub struct PartnerDetails {
     /// made before a database held several is).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company: Option<Code>,
+    /// The categories the partner is in (`retail`, `region.north`): what a record rule may
+    /// let users see partners, and their orders and documents, by.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub categories: BTreeSet<Code>,
 }
 
 /// A change to some of a partner's details. `None` keeps a field as it is; for optional fields
@@ -206,6 +214,8 @@ pub struct PartnerChanges {
     pub is_supplier: Option<bool>,
     /// `Some(None)`: shared by every company from now on.
     pub company: Option<Option<Code>>,
+    /// Replaces every category.
+    pub categories: Option<BTreeSet<Code>>,
 }
 
 impl PartnerChanges {
@@ -221,6 +231,7 @@ impl PartnerChanges {
             is_customer: self.is_customer.unwrap_or(current.is_customer),
             is_supplier: self.is_supplier.unwrap_or(current.is_supplier),
             company: self.company.unwrap_or(current.company),
+            categories: self.categories.unwrap_or(current.categories),
         }
     }
 }

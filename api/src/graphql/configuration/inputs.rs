@@ -556,12 +556,13 @@ fn business_settings(
     }
 }
 
-/// A record rule: which orders (`SALE_ORDER`, `PURCHASE_ORDER`) or documents (`INVOICE`: invoices,
-/// bills and credit notes) users see and touch. Give exactly one condition: `own: true` (those
-/// they created) or `states` (those in one of them: orders `draft`, `confirmed`, `cancelled`;
-/// documents `draft`, `posted`, `cancelled`). Without groups, the rule restricts everyone (but
-/// administrators); with groups, it applies to their members, and a user's group rules widen
-/// each other.
+/// A record rule: which orders (`SALE_ORDER`, `PURCHASE_ORDER`), documents (`INVOICE`: invoices,
+/// bills and credit notes) or partners (`PARTNER`) users see and touch. Give exactly one
+/// condition: `own: true` (those they created), `states` (those in one of them: orders `draft`,
+/// `confirmed`, `cancelled`; documents `draft`, `posted`, `cancelled`) or `partnerCategories`
+/// (partners in one of them; orders and documents whose partner is). A rule on partners names
+/// categories. Without groups, the rule restricts everyone (but administrators); with groups,
+/// it applies to their members, and a user's group rules widen each other.
 #[derive(InputObject)]
 pub struct SetRecordRuleInput {
     pub code: String,
@@ -572,6 +573,7 @@ pub struct SetRecordRuleInput {
     #[graphql(default)]
     pub own: bool,
     pub states: Option<Vec<String>>,
+    pub partner_categories: Option<Vec<String>>,
 }
 
 impl TryFrom<SetRecordRuleInput> for ConfigurationCommand {
@@ -588,13 +590,23 @@ impl TryFrom<SetRecordRuleInput> for ConfigurationCommand {
             .filter_map(|g| problems.text(&["input", "groups"], Code::parse(g)))
             .collect();
         let groups = (problems.0.len() == before).then_some(groups);
-        let condition = match (input.own, input.states) {
-            (true, None) => Some(RuleCondition::Own),
-            (false, Some(states)) => Some(RuleCondition::States(states.into_iter().collect())),
+        let condition = match (input.own, input.states, input.partner_categories) {
+            (true, None, None) => Some(RuleCondition::Own),
+            (false, Some(states), None) => {
+                Some(RuleCondition::States(states.into_iter().collect()))
+            }
+            (false, None, Some(categories)) => {
+                let before = problems.0.len();
+                let categories: std::collections::BTreeSet<Code> = categories
+                    .iter()
+                    .filter_map(|c| problems.text(&["input", "partnerCategories"], Code::parse(c)))
+                    .collect();
+                (problems.0.len() == before).then_some(RuleCondition::PartnerCategories(categories))
+            }
             _ => {
                 problems.add(
                     &["input"],
-                    "give one condition: own: true, or states",
+                    "give one condition: own: true, states, or partnerCategories",
                     UserErrorCode::Invalid,
                 );
                 None

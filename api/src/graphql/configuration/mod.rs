@@ -353,7 +353,13 @@ impl Configuration {
                 own: rule.condition == RuleCondition::Own,
                 states: match &rule.condition {
                     RuleCondition::States(states) => Some(states.iter().cloned().collect()),
-                    RuleCondition::Own => None,
+                    _ => None,
+                },
+                partner_categories: match &rule.condition {
+                    RuleCondition::PartnerCategories(categories) => {
+                        Some(categories.iter().map(ToString::to_string).collect())
+                    }
+                    _ => None,
                 },
             })
             .collect()

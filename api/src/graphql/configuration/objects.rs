@@ -111,7 +111,7 @@ pub struct Group {
     pub rights: Vec<AccessRight>,
 }
 
-/// A record rule: which orders users see and touch.
+/// A record rule: which orders, documents or partners users see and touch.
 #[derive(SimpleObject)]
 pub struct RecordRuleObject {
     pub code: String,
@@ -123,6 +123,9 @@ pub struct RecordRuleObject {
     pub own: bool,
     /// The rule lets through the orders in these states (null: not a state rule).
     pub states: Option<Vec<String>>,
+    /// The rule lets through the partners in one of these categories, and the orders and
+    /// documents of such partners (null: not a category rule).
+    pub partner_categories: Option<Vec<String>>,
 }
 
 /// What a group may do with one model.

@@ -15,6 +15,8 @@ pub enum FieldType {
     Text,
     /// A key an implementer gives: lower-case letters, digits and `_ . -`.
     Code,
+    /// Several such keys (a partner's categories), a list of strings.
+    Codes,
     Email,
     Phone,
     Boolean,
@@ -380,6 +382,7 @@ fn kind_of(kind: FieldKind) -> (FieldType, Option<Vec<SelectionValue>>, Option<S
     match kind {
         FieldKind::Text => simple(FieldType::Text),
         FieldKind::Code => simple(FieldType::Code),
+        FieldKind::Codes => simple(FieldType::Codes),
         FieldKind::Email => simple(FieldType::Email),
         FieldKind::Phone => simple(FieldType::Phone),
         FieldKind::Boolean => simple(FieldType::Boolean),
