@@ -207,13 +207,61 @@ pub async fn log_page(
     query.build_query_as().fetch_all(pool).await
 }
 
-/// How many events of the log `filter` selects.
+/// How far the log is counted event by event: beyond, its count is the planner's estimate.
+pub const LOG_COUNTED_MAX: i64 = 10_000;
+
+/// How many events of the log `filter` selects, and whether that is an estimate: counted up
+/// to [`LOG_COUNTED_MAX`], newest first; beyond, extrapolated from how densely they stand in
+/// the newest part of the log (the last `LOG_COUNTED_MAX` that match, and the positions they
+/// span) over all its positions. What that costs does not grow with the log.
 pub async fn log_count(
     pool: &PgPool,
     companies: &Companies,
     filter: &LogFilter,
-) -> Result<i64, sqlx::Error> {
-    let mut query = QueryBuilder::new("select count(*) from events");
+) -> Result<(i64, bool), sqlx::Error> {
+    let mut query = QueryBuilder::new(
+        "select count(*), min(position),
+                (select min(position) from events), (select max(position) from events)
+           from (select position from events",
+    );
     push_filter(&mut query, companies, filter);
-    query.build_query_scalar().fetch_one(pool).await
+    query
+        .push(" order by position desc limit ")
+        .push_bind(LOG_COUNTED_MAX + 1)
+        .push(") newest");
+    let (counted, oldest_counted, first, last): (i64, Option<i64>, Option<i64>, Option<i64>) =
+        query.build_query_as().fetch_one(pool).await?;
+    let (Some(oldest_counted), Some(first), Some(last)) = (oldest_counted, first, last) else {
+        return Ok((counted, false));
+    };
+    if counted <= LOG_COUNTED_MAX {
+        return Ok((counted, false));
+    }
+    Ok((
+        extrapolated(counted, last - oldest_counted + 1, last - first + 1),
+        true,
+    ))
+}
+
+/// `counted` events found in the newest `span` positions of a log of `positions`, at the same
+/// density over all of them.
+fn extrapolated(counted: i64, span: i64, positions: i64) -> i64 {
+    let estimate = i128::from(counted) * i128::from(positions) / i128::from(span.max(1));
+    i64::try_from(estimate).unwrap_or(i64::MAX).max(counted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::extrapolated;
+
+    #[test]
+    fn a_count_is_extrapolated_from_the_density_of_the_newest_matches() {
+        // 10,001 found in the newest 20,002 positions, of 100,000: one in two, so 50,000.
+        assert_eq!(extrapolated(10_001, 20_002, 100_000), 50_000);
+        // every newest position a match: as many as positions.
+        assert_eq!(extrapolated(10_001, 10_001, 250_000), 250_000);
+        // never below what was counted, nor a division by nothing.
+        assert_eq!(extrapolated(10_001, 20_000, 5), 10_001);
+        assert_eq!(extrapolated(10_001, 0, 5), 50_005);
+    }
 }

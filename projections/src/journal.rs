@@ -269,10 +269,7 @@ pub async fn trial_balance(
     as_of: Option<AsOf>,
     accounts: &[String],
 ) -> Result<Vec<AccountBalance>, sqlx::Error> {
-    // the kept sums and the items taken away from them read in one snapshot: an entry
-    // committed between the two is in both or in neither.
-    let mut tx = snapshot(pool).await?;
-    let kept: Vec<KeptRow> = sqlx::query_as(
+    let kept = sqlx::query_as::<_, KeptRow>(
         "select account,
                 coalesce(sum(debit - credit) filter (where day < $1), 0) as opening,
                 coalesce(sum(debit) filter (where $1::date is null or day >= $1), 0) as debit,
@@ -287,12 +284,16 @@ pub async fn trial_balance(
     )
     .bind_dates(dates)
     .bind(accounts)
-    .bind(companies.codes())
-    .fetch_all(&mut *tx)
-    .await?;
+    .bind(companies.codes());
     let Some(as_of) = as_of else {
+        // now: one query, no transaction.
+        let kept = kept.fetch_all(pool).await?;
         return Ok(kept.into_iter().map(|row| row.balance).collect());
     };
+    // the kept sums and the items taken away from them read in one snapshot: an entry
+    // committed between the two is in both or in neither.
+    let mut tx = snapshot(pool).await?;
+    let kept = kept.fetch_all(&mut *tx).await?;
     let later: Vec<KeptRow> = sqlx::query_as(
         "select account,
                 coalesce(sum(debit - credit) filter (where entry_date < $1), 0) as opening,
@@ -477,17 +478,24 @@ pub async fn ledger_page(
     .bind(i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1))
     .fetch_all(&mut *tx)
     .await?;
-    // the balance before the page: the kept sums of the days before (from `from`'s day, or
-    // the cursor's), and the cursor's own day item by item up to it.
+    // what the kept sums say before three days, read at once: the page's (from `from`'s day,
+    // or the cursor's), the day after `to` and `from` (how many items the dates hold: the kept
+    // counts up to `to` less those before `from`).
     let day = after.as_ref().map(|a| a.date).or(dates.from);
-    let mut opening = match day {
-        Some(day) => {
-            kept_before(&mut tx, companies, account, day, as_of)
-                .await?
-                .0
-        }
-        None => Decimal::ZERO,
+    let days = [
+        day.unwrap_or(BEFORE_THE_BOOKS),
+        dates
+            .to
+            .map_or(NaiveDate::MAX, |to| to.succ_opt().unwrap_or(to)),
+        dates.from.unwrap_or(BEFORE_THE_BOOKS),
+    ];
+    let kept = kept_before(&mut tx, companies, account, &days, as_of).await?;
+    let [(mut opening, _), (_, up_to_to), (_, before_from)] = kept.as_slice() else {
+        return Err(sqlx::Error::Protocol(
+            "three days asked, not three sums".into(),
+        ));
     };
+    // and the cursor's own day item by item up to it.
     if let Some(after) = &after {
         let (today,): (Option<Decimal>,) = sqlx::query_as(
             "select sum(i.debit - i.credit)
@@ -509,73 +517,66 @@ pub async fn ledger_page(
         .await?;
         opening += today.unwrap_or_default();
     }
-    // how many items the dates hold: the kept counts up to `to` less those before `from`.
-    let total = match dates.to {
-        Some(to) => {
-            kept_before(
-                &mut tx,
-                companies,
-                account,
-                to.succ_opt().unwrap_or(to),
-                as_of,
-            )
-            .await?
-            .1
-        }
-        None => {
-            kept_before(&mut tx, companies, account, NaiveDate::MAX, as_of)
-                .await?
-                .1
-        }
-    } - match dates.from {
-        Some(from) => {
-            kept_before(&mut tx, companies, account, from, as_of)
-                .await?
-                .1
-        }
-        None => 0,
-    };
+    let total = up_to_to - before_from;
     Ok(LedgerPage {
         opening,
         items: Page::of(items, limit, total),
     })
 }
 
-/// The balance of `account` and how many items it has, of the days before `day`, as of
-/// `as_of`: the sums kept per day, less the items recorded after that point.
+/// A day before any entry (and one PostgreSQL's dates hold, unlike `NaiveDate::MIN`).
+const BEFORE_THE_BOOKS: NaiveDate = match NaiveDate::from_ymd_opt(1, 1, 1) {
+    Some(day) => day,
+    None => NaiveDate::MAX,
+};
+
+/// The balance of `account` and how many items it has, of the days before each of `days`, as
+/// of `as_of`: the sums kept per day, less the items recorded after that point. In the order
+/// of `days`, two queries whatever their number.
 async fn kept_before(
     tx: &mut PgConnection,
     companies: &Companies,
     account: &str,
-    day: NaiveDate,
+    days: &[NaiveDate],
     as_of: Option<AsOf>,
-) -> Result<(Decimal, i64), sqlx::Error> {
-    let (balance, items): (Option<Decimal>, Option<i64>) = sqlx::query_as(
-        "select sum(debit - credit), sum(items)::bigint from account_day
-          where account = $1 and company = any($2) and day < $3",
+) -> Result<Vec<(Decimal, i64)>, sqlx::Error> {
+    let kept: Vec<(Option<Decimal>, Option<i64>)> = sqlx::query_as(
+        "select sum(k.debit - k.credit), sum(k.items)::bigint
+           from unnest($3::date[]) with ordinality as d(day, n)
+           left join account_day k
+             on k.account = $1 and k.company = any($2) and k.day < d.day
+          group by d.n order by d.n",
     )
     .bind(account)
     .bind(companies.codes())
-    .bind(day)
-    .fetch_one(&mut *tx)
+    .bind(days)
+    .fetch_all(&mut *tx)
     .await?;
-    let (mut balance, mut items) = (balance.unwrap_or_default(), items.unwrap_or_default());
+    let mut kept: Vec<(Decimal, i64)> = kept
+        .into_iter()
+        .map(|(balance, items)| (balance.unwrap_or_default(), items.unwrap_or_default()))
+        .collect();
     if as_of.is_some() {
-        let (later_balance, later_items): (Option<Decimal>, i64) = sqlx::query_as(
-            "select sum(debit - credit), count(*) from journal_item
-              where account = $1 and company = any($2) and entry_date < $3
-                and (position > $4 or recorded_at > $5)",
+        let later: Vec<(Option<Decimal>, i64)> = sqlx::query_as(
+            "select sum(i.debit - i.credit), count(i.account)
+               from unnest($3::date[]) with ordinality as d(day, n)
+               left join journal_item i
+                 on i.account = $1 and i.company = any($2) and i.entry_date < d.day
+                and (i.position > $4 or i.recorded_at > $5)
+              group by d.n order by d.n",
         )
         .bind(account)
         .bind(companies.codes())
-        .bind(day)
+        .bind(days)
         .bind_as_of(as_of)
-        .fetch_one(&mut *tx)
+        .fetch_all(&mut *tx)
         .await?;
-        balance -= later_balance.unwrap_or_default();
-        items -= later_items;
+        for ((balance, items), (later_balance, later_items)) in kept.iter_mut().zip(later) {
+            *balance -= later_balance.unwrap_or_default();
+            *items -= later_items;
+        }
     }
-    Ok((balance, items))
+    Ok(kept)
 }
 
 /// The items of `accounts` (all accounts when empty) in `dates`, as of `as_of`, in the general

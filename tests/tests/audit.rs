@@ -261,3 +261,65 @@ async fn the_log_never_shows_a_password_hash() {
     .unwrap();
     assert!(stored > 0);
 }
+
+#[tokio::test]
+async fn a_long_logs_count_is_exact_to_ten_thousand_and_an_estimate_that_says_so_beyond() {
+    use domain::configuration::{ConfigurationCommand, CurrencyCode};
+    let app = TestApp::new().await;
+    let count = async |filter: Value| {
+        app.graphql(
+            "query($where: LogWhere) { log(first: 1, where: $where) {
+                totalCount totalCountIsEstimate } }",
+            json!({ "where": filter }),
+        )
+        .await["log"]
+            .clone()
+    };
+    let before = count(json!({})).await;
+    assert_eq!(before["totalCountIsEstimate"], false, "{before}");
+    let start = before["totalCount"].as_i64().unwrap();
+
+    // one command of 12,000 events (a rate a day for 12,000 days), and one partner made after.
+    let usd = CurrencyCode::parse("USD").unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap();
+    let mut commands = vec![ConfigurationCommand::SetCurrency {
+        code: usd.clone(),
+        currency: domain::configuration::Currency::new("US Dollar", "$", 2).unwrap(),
+    }];
+    commands.extend((0..12_000).map(|n| ConfigurationCommand::SetCurrencyRate {
+        code: usd.clone(),
+        date: day + chrono::Days::new(n),
+        rate: rust_decimal::Decimal::new(1000 + n as i64 % 7, 3),
+    }));
+    app.backend
+        .state
+        .bus
+        .configure(
+            ConfigurationCommand::Batch(commands),
+            &commands::CommandContext::system("tester"),
+        )
+        .await
+        .unwrap();
+    id_of(
+        &app.graphql_with(&app.admin_token, CREATE, json!({ "name": "Agrolait" }))
+            .await,
+    );
+    let all = start + 12_001 + 1;
+
+    // beyond ten thousand: an estimate, and said to be one; here every position is an event,
+    // so the density of the newest ones is that of the whole log.
+    let estimated = count(json!({})).await;
+    assert_eq!(estimated["totalCountIsEstimate"], true, "{estimated}");
+    assert_eq!(estimated["totalCount"], all, "{estimated}");
+    // the rates alone: more than ten thousand, estimated (from the positions the newest span).
+    let rates = count(json!({ "type": "CurrencyRateSet" })).await;
+    assert_eq!(rates["totalCountIsEstimate"], true, "{rates}");
+    let rates = rates["totalCount"].as_i64().unwrap();
+    assert!((10_001..=all).contains(&rates), "{rates}");
+    // a filter that selects fewer: counted exactly.
+    let partners = count(json!({ "aggregateType": "Partner" })).await;
+    assert_eq!(
+        partners,
+        json!({ "totalCount": 1, "totalCountIsEstimate": false })
+    );
+}

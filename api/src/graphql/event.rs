@@ -2,8 +2,10 @@
 
 use std::future::Future;
 
-use async_graphql::connection::{query_with, Connection, Edge};
-use async_graphql::{ComplexObject, Context, InputObject, Json, Object, Result, SimpleObject};
+use async_graphql::connection::{query_with, Connection, ConnectionNameType, Edge, EmptyFields};
+use async_graphql::{
+    ComplexObject, Context, InputObject, Json, Object, ObjectType, OutputType, Result, SimpleObject,
+};
 use chrono::{DateTime, Utc};
 use domain::configuration::{Model, Right};
 use projections::history::{self, log_count, log_page, LogFilter};
@@ -101,6 +103,26 @@ pub struct LogWhere {
 #[derive(Default)]
 pub struct LogQuery;
 
+/// The log's connection is `LogConnection` (a record's history is an `EventConnection`).
+pub struct LogConnectionName;
+
+impl ConnectionNameType for LogConnectionName {
+    fn type_name<T: OutputType>() -> String {
+        "LogConnection".to_owned()
+    }
+}
+
+/// What the log's connection has beside its edges.
+#[derive(SimpleObject, Default)]
+pub struct LogCount {
+    /// How many events the filter selects, over all pages: counted up to 10,000; beyond that,
+    /// the database's estimate (then `totalCountIsEstimate`), so that counting a long log
+    /// costs no more than counting a short one.
+    pub total_count: i64,
+    /// Whether `totalCount` is an estimate (more than 10,000 events).
+    pub total_count_is_estimate: bool,
+}
+
 #[Object]
 impl LogQuery {
     /// The event log, in position order, a page at a time (at most 100): what happened, to
@@ -112,7 +134,7 @@ impl LogQuery {
         first: Option<i32>,
         after: Option<String>,
         #[graphql(name = "where")] filter: Option<LogWhere>,
-    ) -> Result<Connection<i64, Event, TotalCount>> {
+    ) -> Result<Connection<i64, Event, LogCount, EmptyFields, LogConnectionName>> {
         require(ctx, Model::Log, Right::Read).await?;
         let state = ctx.data::<AppState>()?;
         let companies = &super::business::seen_companies(ctx).await?;
@@ -128,11 +150,18 @@ impl LogQuery {
         };
         event_connection(ctx, after, first, |after, limit, wants_total| async move {
             let page = log_page(state.reads(), companies, &filter, after, limit);
-            if wants_total {
-                tokio::try_join!(page, log_count(state.reads(), companies, &filter))
-            } else {
-                page.await.map(|events| (events, 0))
-            }
+            let count = async {
+                if !wants_total {
+                    return Ok(LogCount::default());
+                }
+                let (total_count, total_count_is_estimate) =
+                    log_count(state.reads(), companies, &filter).await?;
+                Ok(LogCount {
+                    total_count,
+                    total_count_is_estimate,
+                })
+            };
+            tokio::try_join!(page, count)
         })
         .await
     }
@@ -155,28 +184,31 @@ where
     let subject = subject(state.reads()).await.map_err(|e| internal(ctx, e))?;
     let subject = &subject;
     event_connection(ctx, after, first, |after, limit, wants_total| async move {
-        tokio::try_join!(
+        let (events, total_count) = tokio::try_join!(
             history::events_of(state.reads(), subject, after, until, limit),
             count_if(
                 wants_total,
                 history::count_of(state.reads(), subject, until)
             ),
-        )
+        )?;
+        Ok::<_, sqlx::Error>((events, TotalCount { total_count }))
     })
     .await
 }
 
 /// A page of events after a position (`first`/`after`, at most 100 a page): `fetch` reads
 /// `limit + 1` events after the one given and their count if `wants_total`.
-pub async fn event_connection<Fut, E>(
+pub async fn event_connection<Fut, E, Count, Name>(
     ctx: &Context<'_>,
     after: Option<String>,
     first: Option<i32>,
     fetch: impl FnOnce(i64, i64, bool) -> Fut,
-) -> Result<Connection<i64, Event, TotalCount>>
+) -> Result<Connection<i64, Event, Count, EmptyFields, Name>>
 where
-    Fut: Future<Output = Result<(Vec<StoredEvent>, i64), E>>,
+    Fut: Future<Output = Result<(Vec<StoredEvent>, Count), E>>,
     E: std::fmt::Display,
+    Count: ObjectType,
+    Name: ConnectionNameType,
 {
     let wants_total = ctx.look_ahead().field("totalCount").exists();
     valid_cursor::<i64>(after.as_deref(), "after")?;
@@ -187,8 +219,7 @@ where
             .await
             .map_err(|e| internal(ctx, e))?;
         let more = events.len() > limit;
-        let mut connection =
-            Connection::with_additional_fields(after > 0, more, TotalCount { total_count });
+        let mut connection = Connection::with_additional_fields(after > 0, more, total_count);
         connection.edges.extend(
             events
                 .into_iter()
