@@ -153,7 +153,7 @@ pub enum Command {
         #[command(subcommand)]
         command: StageCommand,
     },
-    /// Write the general ledger as CSV (every company's; a line per item with the account's
+    /// Write the general ledger as CSV (every company's, or --company's; a line per item with the account's
     /// running balance, each account opened by its balance before --from), streamed as it is
     /// read: constant memory whatever the size of the books. The same as `GET /ledger.csv`.
     Ledger {
@@ -167,6 +167,10 @@ pub enum Command {
         /// The books as the log stood at this position.
         #[arg(long)]
         as_of_position: Option<i64>,
+        /// One company's books (its code); every company's without it (refused when they
+        /// keep their books in different currencies).
+        #[arg(long)]
+        company: Option<String>,
         /// Where to write it (`-`: standard output).
         #[arg(long, default_value = "-")]
         out: PathBuf,

@@ -141,6 +141,19 @@ pub async fn stream(
         }
         None => actor.companies.iter().cloned().collect(),
     };
+    // the running balances sum amounts as they are: of one currency.
+    let currencies = actor.config.configuration.settings().currencies_of(&codes);
+    if currencies.len() > 1 {
+        let named: Vec<String> = currencies.iter().map(ToString::to_string).collect();
+        return Err((
+            StatusCode::BAD_REQUEST,
+            format!(
+                "the companies exported keep their books in {}: export one company at a time \
+                 (company=<code>)",
+                named.join(" and ")
+            ),
+        ));
+    }
     let companies = Companies::of(codes);
     let pool = state.reads().clone();
     // a few chunks ahead at most: the reading waits for the client.
@@ -186,8 +199,8 @@ where
     let before =
         journal::opening_balances(pool, companies, &ask.accounts, ask.dates.from, ask.as_of)
             .await?;
-    for (account, _, balance) in before {
-        *openings.entry(account).or_default() += balance;
+    for opening in before {
+        *openings.entry(opening.account).or_default() += opening.balance;
     }
     let decimals = commands::business::decimals(settings);
     let money = |amount: Decimal| round(amount, decimals).to_string();

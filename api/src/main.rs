@@ -262,6 +262,7 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
             from,
             to,
             as_of_position,
+            company,
             out,
         } => {
             let mut params = std::collections::BTreeMap::new();
@@ -277,7 +278,7 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
             let ask = api::ledger_export::LedgerAsk::parse(&params).map_err(anyhow::Error::msg)?;
             let pool = open(cli).await?;
             let backend = caught_up(pool, Duration::from_secs(600)).await?;
-            ledger(&backend, &ask, out).await?;
+            ledger(&backend, &ask, company.as_deref(), out).await?;
         }
         Command::User {
             command: UserCommand::ResetAdmin { login },
@@ -681,21 +682,44 @@ async fn stage(command: StageCommand, url: &str, pool: sqlx::PgPool) -> anyhow::
     cli::stage(&backend, command).await
 }
 
-/// Writes the general ledger `ask` names, of every company, as CSV to `out` (`-`: standard
-/// output).
+/// Writes the general ledger `ask` names, of `company` (every company without it), as CSV to
+/// `out` (`-`: standard output).
 async fn ledger(
     backend: &Backend,
     ask: &api::ledger_export::LedgerAsk,
+    company: Option<&str>,
     out: &std::path::Path,
 ) -> anyhow::Result<()> {
     use std::io::Write;
     let state = &backend.state;
     // the configuration as the log has it now (the first version is 1).
     let config = state.config.at_least(state.reads(), 1).await?;
-    // every company with something in its books.
-    let companies: Vec<String> = sqlx::query_scalar("select distinct company from account_day")
-        .fetch_all(state.reads())
-        .await?;
+    let settings = config.configuration.settings();
+    let companies: Vec<String> = match company {
+        Some(code) => {
+            let known = domain::configuration::Code::parse(code)
+                .ok()
+                .is_some_and(|c| settings.company(&c).is_some());
+            anyhow::ensure!(known, "there is no company '{code}'");
+            vec![code.to_owned()]
+        }
+        // every company with something in its books.
+        None => {
+            sqlx::query_scalar("select distinct company from account_day")
+                .fetch_all(state.reads())
+                .await?
+        }
+    };
+    let currencies = settings.currencies_of(&companies);
+    anyhow::ensure!(
+        currencies.len() <= 1,
+        "the companies' books are kept in {}: export one company at a time (--company CODE)",
+        currencies
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" and ")
+    );
     let companies = projections::page::Companies::of(companies);
     let mut sink: Box<dyn Write> = if out.as_os_str() == "-" {
         Box::new(std::io::BufWriter::new(std::io::stdout().lock()))

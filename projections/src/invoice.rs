@@ -457,6 +457,8 @@ const INVOICE_SORTS: &[Sort] = &[
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct OpenDocument {
     pub id: Uuid,
+    /// The company whose books hold it.
+    pub company: String,
     pub partner_id: Uuid,
     pub number: Option<String>,
     pub kind: Stored<InvoiceKind>,
@@ -477,7 +479,7 @@ pub async fn open_documents(
     let kinds: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
     sqlx::query_as(
         "select * from (
-            select d.id, d.partner_id, d.number, d.kind, d.invoice_date, d.due_date,
+            select d.id, d.company, d.partner_id, d.number, d.kind, d.invoice_date, d.due_date,
                    (case when d.kind like '%credit_note' then -1 else 1 end)
                    * (d.total - coalesce((select sum(m.amount) from invoice_match m
                                            where m.invoice_id = d.id and m.match_date <= $2

@@ -242,10 +242,11 @@ pub async fn items_of(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<ItemRow>, sqlx:
     .await
 }
 
-/// One account's line of the trial balance.
+/// One account's line of the trial balance, in one company's books.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AccountBalance {
     pub account: String,
+    pub company: String,
     /// Debit − credit before `from`.
     pub opening: Decimal,
     pub debit: Decimal,
@@ -259,9 +260,10 @@ impl AccountBalance {
     }
 }
 
-/// Every account with items up to `dates.to` (of `accounts`, unless empty): its balance before
-/// the period, and its debits and credits in it. Read from the sums kept per day; with `as_of`,
-/// less the items recorded after that point (they were not in the books then).
+/// Every account with items up to `dates.to` (of `accounts`, unless empty), in each company's
+/// books: its balance before the period, and its debits and credits in it, by account then
+/// company. Read from the sums kept per day; with `as_of`, less the items recorded after that
+/// point (they were not in the books then).
 pub async fn trial_balance(
     pool: &PgPool,
     companies: &Companies,
@@ -270,7 +272,7 @@ pub async fn trial_balance(
     accounts: &[String],
 ) -> Result<Vec<AccountBalance>, sqlx::Error> {
     let kept = sqlx::query_as::<_, KeptRow>(
-        "select account,
+        "select account, company,
                 coalesce(sum(debit - credit) filter (where day < $1), 0) as opening,
                 coalesce(sum(debit) filter (where $1::date is null or day >= $1), 0) as debit,
                 coalesce(sum(credit) filter (where $1::date is null or day >= $1), 0) as credit,
@@ -279,8 +281,8 @@ pub async fn trial_balance(
           where ($2::date is null or day <= $2)
             and (cardinality($3::text[]) = 0 or account = any($3))
             and company = any($4)
-          group by account
-          order by account",
+          group by account, company
+          order by account, company",
     )
     .bind_dates(dates)
     .bind(accounts)
@@ -295,7 +297,7 @@ pub async fn trial_balance(
     let mut tx = snapshot(pool).await?;
     let kept = kept.fetch_all(&mut *tx).await?;
     let later: Vec<KeptRow> = sqlx::query_as(
-        "select account,
+        "select account, company,
                 coalesce(sum(debit - credit) filter (where entry_date < $1), 0) as opening,
                 coalesce(sum(debit) filter (where $1::date is null or entry_date >= $1), 0) as debit,
                 coalesce(sum(credit) filter (where $1::date is null or entry_date >= $1), 0) as credit,
@@ -305,7 +307,7 @@ pub async fn trial_balance(
             and ($2::date is null or entry_date <= $2)
             and (cardinality($5::text[]) = 0 or account = any($5))
             and company = any($6)
-          group by account",
+          group by account, company",
     )
     .bind_dates(dates)
     .bind_as_of(Some(as_of))
@@ -313,14 +315,20 @@ pub async fn trial_balance(
     .bind(companies.codes())
     .fetch_all(&mut *tx)
     .await?;
-    let later: std::collections::HashMap<String, KeptRow> = later
+    let later: std::collections::HashMap<(String, String), KeptRow> = later
         .into_iter()
-        .map(|row| (row.balance.account.clone(), row))
+        .map(|row| {
+            (
+                (row.balance.account.clone(), row.balance.company.clone()),
+                row,
+            )
+        })
         .collect();
     Ok(kept
         .into_iter()
         .filter_map(|KeptRow { mut balance, items }| {
-            let Some(after) = later.get(&balance.account) else {
+            let key = (balance.account.clone(), balance.company.clone());
+            let Some(after) = later.get(&key) else {
                 return Some(balance);
             };
             balance.opening -= after.balance.opening;
@@ -608,26 +616,35 @@ pub fn ledger_stream<'a>(
     .fetch(pool)
 }
 
-/// Balances before `from` of `accounts` (all when empty), per account and partner.
+/// An account's balance with a partner (or none) in one company's books, before a day.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OpeningBalance {
+    pub account: String,
+    pub partner_id: Option<Uuid>,
+    pub company: String,
+    pub balance: Decimal,
+}
+
+/// Balances before `from` of `accounts` (all when empty), per account, partner and company.
 pub async fn opening_balances(
     pool: &PgPool,
     companies: &Companies,
     accounts: &[String],
     from: Option<NaiveDate>,
     as_of: Option<AsOf>,
-) -> Result<Vec<(String, Option<Uuid>, Decimal)>, sqlx::Error> {
+) -> Result<Vec<OpeningBalance>, sqlx::Error> {
     let Some(from) = from else {
         return Ok(vec![]);
     };
     sqlx::query_as(
-        "select account, partner_id, sum(debit - credit)
+        "select account, partner_id, company, sum(debit - credit) as balance
            from journal_item
           where (cardinality($1::text[]) = 0 or account = any($1))
             and entry_date < $2
             and ($3::bigint is null or position <= $3)
             and ($4::timestamptz is null or recorded_at <= $4)
             and company = any($5)
-          group by account, partner_id",
+          group by account, partner_id, company",
     )
     .bind(accounts)
     .bind(from)

@@ -1711,6 +1711,194 @@ async fn a_report_of_a_parent_consolidates_the_companies_under_it_that_the_user_
 }
 
 #[tokio::test]
+async fn a_parent_consolidates_a_child_in_another_currency_at_the_rate_of_the_last_day() {
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    // dollars: 1.25 per euro (the main company's currency) from January, 1.60 from April.
+    tests::books::configure(
+        &app,
+        "setCurrency",
+        "SetCurrencyInput",
+        json!({ "code": "USD", "name": "US Dollar", "symbol": "$" }),
+    )
+    .await;
+    for (date, rate) in [("2026-01-01", "1.25"), ("2026-04-01", "1.60")] {
+        tests::books::configure(
+            &app,
+            "setCurrencyRate",
+            "SetCurrencyRateInput",
+            json!({ "code": "USD", "date": date, "rate": rate }),
+        )
+        .await;
+    }
+    let set = set_company(
+        &app,
+        json!({ "code": "us", "name": "US Inc", "currency": "USD", "parent": "main" }),
+    )
+    .await;
+    assert_eq!(set, json!([]));
+    let partner = shared_partner(&app, "Agrolait", true, false).await;
+    let admin = app.admin_token.clone();
+    // 100 euros and 200 dollars, 21 % VAT each: 121.00 EUR and 242.00 USD receivable.
+    for (company, price) in [("main", "100"), ("us", "200")] {
+        posted_invoice_in(&app, (&admin, Some(company)), &partner, price).await;
+    }
+    app.backend
+        .catch_up(std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    let report = "query($company: CompanyScope, $to: NaiveDate!) {
+        trialBalance(company: $company, to: $to) {
+            currency totalDebit totalCredit lines { account debit credit } }
+        agedBalance(kind: RECEIVABLE, date: $to, company: $company) { currency totals { total } }
+        generalLedger(company: $company, accounts: [\"411000\"], to: $to) { debit }
+        partnerLedger(company: $company, to: $to) { debit } }";
+    // by hand: at 1.25, 242 dollars are 193.60 euros (200 → 160.00, 42 → 33.60); at 1.60,
+    // 151.25 (125.00 and 26.25).
+    for (scope, to, currency, receivable, sales, vat) in [
+        (
+            json!({ "code": "main", "consolidated": true }),
+            "2026-03-31",
+            "EUR",
+            "314.60",
+            "260.00",
+            "54.60",
+        ),
+        (
+            json!({ "code": "main", "consolidated": true }),
+            "2026-04-30",
+            "EUR",
+            "272.25",
+            "225.00",
+            "47.25",
+        ),
+        // without a company: every company of the user's, in the currency of the one the
+        // request works in (main).
+        (
+            json!(null),
+            "2026-03-31",
+            "EUR",
+            "314.60",
+            "260.00",
+            "54.60",
+        ),
+        (
+            json!({ "code": "main" }),
+            "2026-03-31",
+            "EUR",
+            "121.00",
+            "100.00",
+            "21.00",
+        ),
+        (
+            json!({ "code": "us" }),
+            "2026-03-31",
+            "USD",
+            "242.00",
+            "200.00",
+            "42.00",
+        ),
+    ] {
+        let asked = as_user(
+            &app,
+            &admin,
+            None,
+            report,
+            json!({ "company": scope, "to": to }),
+        )
+        .await;
+        let data = &asked["data"];
+        let tb = &data["trialBalance"];
+        assert_eq!(tb["currency"], currency, "{scope} {to}: {asked}");
+        assert_eq!(tb["totalDebit"], receivable, "{scope} {to}: {asked}");
+        assert_eq!(tb["totalCredit"], receivable, "{scope} {to}: {asked}");
+        let line = |account: &str| {
+            tb["lines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["account"] == account)
+                .cloned()
+                .unwrap_or_else(|| panic!("no {account} in {asked}"))
+        };
+        assert_eq!(line("411000")["debit"], receivable, "{asked}");
+        assert_eq!(line("700000")["credit"], sales, "{asked}");
+        assert_eq!(line("451000")["credit"], vat, "{asked}");
+        assert_eq!(data["agedBalance"]["currency"], currency, "{asked}");
+        assert_eq!(
+            data["agedBalance"]["totals"]["total"], receivable,
+            "{asked}"
+        );
+        assert_eq!(data["generalLedger"][0]["debit"], receivable, "{asked}");
+        assert_eq!(data["partnerLedger"][0]["debit"], receivable, "{asked}");
+    }
+
+    // a day before the dollar has a rate: refused, naming the currency and the day.
+    let early = as_user(
+        &app,
+        &admin,
+        None,
+        "{ trialBalance(company: { code: \"main\", consolidated: true }, to: \"2025-12-31\") {
+            totalDebit } }",
+        json!({}),
+    )
+    .await;
+    let message = early["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("USD") && message.contains("2025-12-31"),
+        "{early}"
+    );
+    // reports that sum as they are refuse two currencies, and take one company.
+    for (query, named) in [
+        (
+            "{ salesAnalysis(groupBy: MONTH, company: { code: \"main\", consolidated: true }) {
+                key total } }",
+            "analysis",
+        ),
+        (
+            "{ ledgerLines(account: \"411000\", company: { code: \"main\", consolidated: true }) {
+                totalCount } }",
+            "ledgerLines",
+        ),
+        (
+            "{ stockValuation(company: { code: \"main\", consolidated: true }) { totalValue } }",
+            "stockValuation",
+        ),
+    ] {
+        let refused = as_user(&app, &admin, None, query, json!({})).await;
+        let message = refused["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(named) && message.contains("currenc"),
+            "{refused}"
+        );
+        let one = query.replace(", consolidated: true", "");
+        let answered = as_user(&app, &admin, None, &one, json!({})).await;
+        assert!(answered["errors"].is_null(), "{answered}");
+    }
+    // the ledger's export likewise: two currencies refused, one company given.
+    let (router, _) = app.server_app().await;
+    let export = async |path: &str| {
+        use http_body_util::BodyExt;
+        use tower::ServiceExt;
+        let request = axum::http::Request::builder()
+            .uri(path)
+            .header("authorization", format!("Bearer {admin}"))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    };
+    let (status, body) = export("/ledger.csv").await;
+    assert_eq!(status, axum::http::StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("EUR and USD"), "{body}");
+    let (status, body) = export("/ledger.csv?company=us").await;
+    assert_eq!(status, axum::http::StatusCode::OK, "{body}");
+    assert!(body.contains("242.00"), "{body}");
+}
+
+#[tokio::test]
 async fn users_of_other_companies_are_not_listed_or_shown() {
     let app = TestApp::new().await;
     set_company(&app, json!({ "code": "b", "name": "B Ltd" })).await;

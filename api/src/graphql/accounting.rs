@@ -10,12 +10,14 @@ use std::collections::BTreeMap;
 use async_graphql::connection::{query_with, Connection, Edge, OpaqueCursor};
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{Datelike, NaiveDate};
-use domain::configuration::{AccountKind, Code, Model, Right, Settings};
+use domain::configuration::{AccountKind, Code, Conversion, Model, Right, Settings};
 use domain::invoice::InvoiceKind;
 use domain::ledger::{EntryLine, PeriodId};
 use domain::money::round;
 use domain::order::Side;
-use projections::journal::{self, EntryFilter, EntryRow, ItemRow, LedgerItem, LedgerKey};
+use projections::journal::{
+    self, EntryFilter, EntryRow, ItemRow, LedgerItem, LedgerKey, OpeningBalance,
+};
 use projections::order::GroupBy;
 use projections::page::Companies;
 use projections::period::PeriodRow;
@@ -26,7 +28,8 @@ use uuid::Uuid;
 
 use super::auth::{actor, require_module};
 use super::business::{
-    acting, date_or_today, padded, reading, report_companies, seen_companies, CompanyScope,
+    acting, date_or_today, one_currency, padded, reading, report_companies, report_money,
+    seen_companies, CompanyScope,
 };
 use super::configuration::objects::AccountObject;
 use super::document::model_of;
@@ -73,6 +76,33 @@ fn money(settings: &Settings) -> impl Fn(Decimal) -> Decimal {
     move |amount| round(amount, decimals)
 }
 
+/// Rounds to the decimals of the currency figures were converted into.
+fn money_in(settings: &Settings, conversion: &Conversion) -> impl Fn(Decimal) -> Decimal {
+    let decimals = settings
+        .currencies
+        .get(&conversion.currency)
+        .map_or(2, |c| u32::from(c.decimals));
+    move |amount| round(amount, decimals)
+}
+
+/// A ledger's items and opening balances in one currency: each company's amounts converted.
+fn converted(
+    conversion: &Conversion,
+    mut items: Vec<LedgerItem>,
+    mut openings: Vec<OpeningBalance>,
+) -> (Vec<LedgerItem>, Vec<OpeningBalance>) {
+    if conversion.converts() {
+        for item in &mut items {
+            item.debit = conversion.convert(&item.company, item.debit);
+            item.credit = conversion.convert(&item.company, item.credit);
+        }
+        for opening in &mut openings {
+            opening.balance = conversion.convert(&opening.company, opening.balance);
+        }
+    }
+    (items, openings)
+}
+
 fn account_name(settings: &Settings, code: &str) -> String {
     domain::configuration::Code::parse(code)
         .ok()
@@ -106,6 +136,9 @@ pub struct TrialBalanceLine {
 
 #[derive(SimpleObject)]
 pub struct TrialBalance {
+    /// The currency of its figures: the company's asked for (its children's converted at the
+    /// rates of the last day), or of the company the request works in.
+    pub currency: String,
     pub lines: Vec<TrialBalanceLine>,
     pub total_debit: Decimal,
     pub total_credit: Decimal,
@@ -196,6 +229,8 @@ pub struct AgedLine {
 #[derive(SimpleObject)]
 pub struct AgedBalance {
     pub date: NaiveDate,
+    /// The currency of its figures (as the trial balance's), at the rates of `date`.
+    pub currency: String,
     pub lines: Vec<AgedLine>,
     /// The columns summed over all partners.
     pub totals: AgedLine,
@@ -477,25 +512,34 @@ impl AccountingQuery {
         let actor = reading(ctx, Model::Accounting, "account").await?;
         let state = ctx.data::<AppState>()?;
         let dates = window(from, to)?;
-        let companies = report_companies(ctx, company).await?;
+        let (companies, conversion) = report_money(ctx, company, date_or_today(to)).await?;
         let as_of = point(ctx, as_of).await?;
         let rows = journal::trial_balance(state.reads(), &companies, dates, as_of, &accounts)
             .await
             .map_err(|e| internal(ctx, e))?;
         let settings = actor.config.configuration.settings();
-        let m = money(settings);
-        let lines: Vec<TrialBalanceLine> = rows
+        let m = money_in(settings, &conversion);
+        // each company's figures in one currency, then summed by account.
+        let mut by_account: BTreeMap<String, [Decimal; 3]> = BTreeMap::new();
+        for r in rows {
+            let sums = by_account.entry(r.account).or_default();
+            for (sum, amount) in sums.iter_mut().zip([r.opening, r.debit, r.credit]) {
+                *sum += conversion.convert(&r.company, amount);
+            }
+        }
+        let lines: Vec<TrialBalanceLine> = by_account
             .into_iter()
-            .map(|r| TrialBalanceLine {
-                name: account_name(settings, &r.account),
-                balance: m(r.closing()),
-                account: r.account,
-                opening: m(r.opening),
-                debit: m(r.debit),
-                credit: m(r.credit),
+            .map(|(account, [opening, debit, credit])| TrialBalanceLine {
+                name: account_name(settings, &account),
+                balance: m(opening + debit - credit),
+                account,
+                opening: m(opening),
+                debit: m(debit),
+                credit: m(credit),
             })
             .collect();
         Ok(TrialBalance {
+            currency: conversion.currency.to_string(),
             total_debit: m(lines.iter().map(|l| l.debit).sum()),
             total_credit: m(lines.iter().map(|l| l.credit).sum()),
             total_balance: m(lines.iter().map(|l| l.balance).sum()),
@@ -519,22 +563,23 @@ impl AccountingQuery {
         let accounts = accounts.unwrap_or_default();
         let dates = window(from, to)?;
         let as_of = point(ctx, as_of).await?;
-        let companies = report_companies(ctx, company).await?;
+        let (companies, conversion) = report_money(ctx, company, date_or_today(to)).await?;
         let (items, openings) = tokio::try_join!(
             journal::ledger_items(state.reads(), &companies, &accounts, None, dates, as_of),
             journal::opening_balances(state.reads(), &companies, &accounts, dates.from, as_of),
         )
         .map_err(|e| internal(ctx, e))?;
+        let (items, openings) = converted(&conversion, items, openings);
         let settings = actor.config.configuration.settings();
         let mut opening: BTreeMap<String, Decimal> = BTreeMap::new();
-        for (account, _, balance) in openings {
-            *opening.entry(account).or_default() += balance;
+        for o in openings {
+            *opening.entry(o.account).or_default() += o.balance;
         }
         Ok(ledger(
             opening,
             items.into_iter().map(|i| (i.account.clone(), i)),
             |key| account_name(settings, key),
-            money(settings),
+            money_in(settings, &conversion),
         ))
     }
 
@@ -560,8 +605,9 @@ impl AccountingQuery {
         let state = ctx.data::<AppState>()?;
         let dates = window(from, to)?;
         let as_of = point(ctx, as_of).await?;
-        let companies = report_companies(ctx, company).await?;
-        let m = money(actor.config.configuration.settings());
+        let (companies, conversion) = report_money(ctx, company, date_or_today(to)).await?;
+        one_currency(&conversion, "ledgerLines")?;
+        let m = money_in(actor.config.configuration.settings(), &conversion);
         valid_cursor::<OpaqueCursor<LedgerKey>>(after.as_deref(), "after")?;
         query_with::<OpaqueCursor<LedgerKey>, _, _, _, _>(
             after,
@@ -645,16 +691,20 @@ impl AccountingQuery {
         }
         let dates = window(from, to)?;
         let as_of = point(ctx, as_of).await?;
-        let companies = report_companies(ctx, company).await?;
+        let (companies, conversion) = report_money(ctx, company, date_or_today(to)).await?;
         let (items, openings) = tokio::try_join!(
             journal::ledger_items(state.reads(), &companies, &accounts, partner, dates, as_of),
             journal::opening_balances(state.reads(), &companies, &accounts, dates.from, as_of),
         )
         .map_err(|e| internal(ctx, e))?;
+        let (items, openings) = converted(&conversion, items, openings);
         let mut opening: BTreeMap<String, Decimal> = BTreeMap::new();
-        for (_, p, balance) in openings {
-            if let Some(p) = p.filter(|p| partner.is_none_or(|want| want == *p)) {
-                *opening.entry(p.to_string()).or_default() += balance;
+        for o in openings {
+            if let Some(p) = o
+                .partner_id
+                .filter(|p| partner.is_none_or(|want| want == *p))
+            {
+                *opening.entry(p.to_string()).or_default() += o.balance;
             }
         }
         let names = partner_names(
@@ -673,7 +723,7 @@ impl AccountingQuery {
                 .into_iter()
                 .filter_map(|i| i.partner_id.map(|p| (p.to_string(), i))),
             |key| names.get(key).cloned().unwrap_or_default(),
-            money(settings),
+            money_in(settings, &conversion),
         ))
     }
 
@@ -687,9 +737,10 @@ impl AccountingQuery {
         as_of: Option<AsOfInput>,
     ) -> Result<AgedBalance> {
         let actor = reading(ctx, Model::Accounting, "account").await?;
-        let m = money(actor.config.configuration.settings());
         let state = ctx.data::<AppState>()?;
         let date = date_or_today(date);
+        let (companies, conversion) = report_money(ctx, company, date).await?;
+        let m = money_in(actor.config.configuration.settings(), &conversion);
         let kinds: &[InvoiceKind] = match kind {
             AgedKind::Receivable => &[
                 InvoiceKind::CustomerInvoice,
@@ -699,7 +750,7 @@ impl AccountingQuery {
         };
         let documents = projections::invoice::open_documents(
             state.reads(),
-            &report_companies(ctx, company).await?,
+            &companies,
             kinds,
             date,
             point(ctx, as_of).await?,
@@ -719,8 +770,9 @@ impl AccountingQuery {
                     61..=90 => &mut l.days_61_to_90,
                     _ => &mut l.over_90,
                 };
-                *bucket += d.residual;
-                l.total += d.residual;
+                let residual = conversion.convert(&d.company, d.residual);
+                *bucket += residual;
+                l.total += residual;
             }
         }
         let names = partner_names(state.reads(), by_partner.keys().map(ToString::to_string))
@@ -750,6 +802,7 @@ impl AccountingQuery {
         };
         Ok(AgedBalance {
             date,
+            currency: conversion.currency.to_string(),
             lines: lines.into_iter().map(rounded).collect(),
             totals: rounded(totals),
         })
@@ -842,7 +895,8 @@ impl AccountingQuery {
         company: Option<CompanyScope>,
     ) -> Result<StockValuation> {
         let actor = reading(ctx, Model::Stock, "stock").await?;
-        let companies = report_companies(ctx, company).await?;
+        let (companies, conversion) = report_money(ctx, company, date_or_today(date)).await?;
+        one_currency(&conversion, "stockValuation")?;
         let lines: Vec<StockLevelLine> = stock(
             ctx,
             &actor,
@@ -1090,7 +1144,8 @@ async fn analysis(
     let actor = reading(ctx, model, module).await?;
     let (dates, as_of) = (window(from, to)?, point(ctx, as_of).await?);
     let state = ctx.data::<AppState>()?;
-    let companies = report_companies(ctx, company).await?;
+    let (companies, conversion) = report_money(ctx, company, date_or_today(to)).await?;
+    one_currency(&conversion, "the analysis")?;
     let rows = projections::order::analysis(
         state.reads(),
         &companies,

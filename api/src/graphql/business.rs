@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, InputObject, Result, ID};
 use chrono::NaiveDate;
-use domain::configuration::{Code, Model, Right, Settings};
+use domain::configuration::{Code, Conversion, Model, Right, Settings};
 use futures::future::BoxFuture;
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -81,6 +81,43 @@ pub async fn report_companies(ctx: &Context<'_>, scope: Option<CompanyScope>) ->
     };
     let rules = actor.record_rules();
     Ok(Companies::of(covered).ruled(&actor.login, rules))
+}
+
+/// A report's companies ([`report_companies`]) and how their amounts become amounts of one
+/// currency: that of the company asked for (without one, of the company the request works
+/// in), at the rates in force on `day`. A rate missing is refused, naming the currency.
+pub async fn report_money(
+    ctx: &Context<'_>,
+    scope: Option<CompanyScope>,
+    day: NaiveDate,
+) -> Result<(Companies, Conversion)> {
+    let into = match &scope {
+        Some(scope) => Code::parse(&scope.code).map_err(|e| format!("company: {e}"))?,
+        None => Code::parse(&actor(ctx).await?.company).map_err(|e| e.to_string())?,
+    };
+    let companies = report_companies(ctx, scope).await?;
+    let actor = actor(ctx).await?;
+    let conversion = actor
+        .config
+        .configuration
+        .settings()
+        .conversion(companies.codes(), &into, day)
+        .map_err(|e| e.to_string())?;
+    Ok((companies, conversion))
+}
+
+/// A report that sums figures as they are: refused over companies that keep their books in
+/// different currencies (those that convert are the trial balance, the ledgers and the aged
+/// balances).
+pub fn one_currency(conversion: &Conversion, report: &str) -> Result<()> {
+    if conversion.converts() {
+        return Err(format!(
+            "{report} does not convert currencies, and the companies it would cover keep their \
+             books in more than one: ask for one company (company: {{ code }})"
+        )
+        .into());
+    }
+    Ok(())
 }
 
 /// What a mutation runs: a step of `commands::business` given the work, the settings and the

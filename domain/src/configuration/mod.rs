@@ -8,6 +8,7 @@ mod accounts;
 pub mod catalogue;
 mod changes;
 mod commands;
+mod conversion;
 mod error;
 mod events;
 mod restoration;
@@ -22,6 +23,7 @@ pub use accounts::{
 pub use catalogue::{Model, ModuleSpec, ModuleVersion};
 pub use changes::{changes, Area, Change};
 pub use commands::ConfigurationCommand;
+pub use conversion::{Conversion, ConversionError};
 pub use error::ConfigurationError;
 pub use events::ConfigurationEvent;
 pub use restoration::{restoration, InUse, Restoration};
