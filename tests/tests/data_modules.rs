@@ -181,3 +181,118 @@ async fn a_malformed_file_is_refused_with_its_line_and_nothing_is_applied() {
     }
     assert_eq!(app.event_count().await, before, "nothing of it applied");
 }
+
+const BRANCH: &str = r#"{"data_module": "branch_north", "version": "1.0.0", "requires": ["account"]}
+{"company": "north", "name": "North Branch", "currency": "EUR", "parent": "main", "fiscal_year_start": "04-01", "city": "Namur", "country": "BE"}
+{"tax": "vat6n", "name": "VAT 6%", "rate": "6", "company": "north"}
+{"account": "550100", "name": "North bank", "kind": "bank", "company": "north"}
+{"sequence": "bank.north", "name": "North bank entries", "prefix": "BN"}
+{"journal": "banknorth", "name": "North bank", "kind": "bank", "sequence": "bank.north", "account": "550100", "company": "north"}
+{"partner": "dealer", "name": "North Dealer", "is_customer": true, "company": "north", "categories": ["region.north", "retail"]}
+{"partner": "everyone", "name": "Shared Supplier", "is_supplier": true}
+"#;
+
+#[tokio::test]
+async fn a_data_module_brings_a_company_with_its_own_settings_and_partners() {
+    let app = TestApp::new().await;
+    let module = DataModule::parse(BRANCH).unwrap();
+    let report = load(&app.backend.state, &module, false, "tester")
+        .await
+        .unwrap();
+    assert!(report.applied, "{report:?}");
+    app.backend
+        .catch_up(std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    let data = app
+        .graphql(
+            "{ configuration {
+                 companies { code name currency parent fiscalYearStart address { city country } }
+                 tax(code: \"vat6n\") { company }
+                 account(code: \"550100\") { company }
+                 journal(code: \"banknorth\") { company } }
+               partners(first: 10) { nodes { name company categories } } }",
+            json!({}),
+        )
+        .await;
+    let configuration = &data["configuration"];
+    let north = configuration["companies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "north")
+        .cloned()
+        .unwrap_or_else(|| panic!("{data}"));
+    assert_eq!(
+        north,
+        json!({ "code": "north", "name": "North Branch", "currency": "EUR", "parent": "main",
+                "fiscalYearStart": "04-01", "address": { "city": "Namur", "country": "BE" } })
+    );
+    for setting in ["tax", "account", "journal"] {
+        assert_eq!(configuration[setting]["company"], "north", "{data}");
+    }
+    assert_eq!(
+        data["partners"]["nodes"],
+        json!([{ "name": "North Dealer", "company": "north", "categories": ["region.north", "retail"] },
+               { "name": "Shared Supplier", "company": null, "categories": [] }])
+    );
+
+    // again: nothing changes.
+    let written = app.event_count().await;
+    let again = load(&app.backend.state, &module, false, "tester")
+        .await
+        .unwrap();
+    assert!(again.is_empty(), "{again:?}");
+    assert_eq!(app.event_count().await, written);
+
+    // a partner moved to another company by a newer version is updated.
+    let moved = DataModule::parse(&BRANCH.replace("\"1.0.0\"", "\"1.1.0\"").replace(
+        "\"is_supplier\": true}",
+        "\"is_supplier\": true, \"company\": \"north\"}",
+    ))
+    .unwrap();
+    let update = load(&app.backend.state, &moved, false, "tester")
+        .await
+        .unwrap();
+    assert_eq!(update.partners, ["update partner 'Shared Supplier'"]);
+}
+
+#[tokio::test]
+async fn a_company_a_data_module_names_must_exist_and_be_well_formed() {
+    let app = TestApp::new().await;
+    // a partner of a company neither the database nor the module has: refused by its line,
+    // and nothing of the module is applied.
+    let unknown = DataModule::parse(&BRANCH.replace(
+        "\"company\": \"north\", \"categories\"",
+        "\"company\": \"south\", \"categories\"",
+    ))
+    .unwrap();
+    let answer = load(&app.backend.state, &unknown, false, "tester").await;
+    let Err(LoadError::Refused(refusal)) = answer else {
+        panic!("loaded: {answer:?}");
+    };
+    assert_eq!(refusal.line, 7, "{refusal}");
+    assert!(refusal.reason.contains("no company 'south'"), "{refusal}");
+    assert_eq!(app.event_count().await, 0);
+    // a tax of such a company likewise, named by the configuration.
+    let tax = DataModule::parse(&BRANCH.replace(
+        "\"rate\": \"6\", \"company\": \"north\"",
+        "\"rate\": \"6\", \"company\": \"south\"",
+    ))
+    .unwrap();
+    let answer = load(&app.backend.state, &tax, false, "tester").await;
+    let Err(LoadError::Refused(refusal)) = answer else {
+        panic!("loaded: {answer:?}");
+    };
+    assert_eq!(refusal.line, 3, "{refusal}");
+    assert_eq!(app.event_count().await, 0);
+    // a fiscal year that does not start on a day of every year, and a bad company code.
+    let bad_year = refused(&BRANCH.replace("04-01", "02-29"));
+    assert_eq!(bad_year.line, 2, "{bad_year}");
+    let bad_code = refused(&BRANCH.replace(
+        "\"company\": \"north\", \"name\"",
+        "\"company\": \"North!\", \"name\"",
+    ));
+    assert_eq!(bad_code.line, 2, "{bad_code}");
+    assert!(bad_code.reason.contains("company"), "{bad_code}");
+}

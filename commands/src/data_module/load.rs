@@ -87,6 +87,15 @@ pub async fn load(
     };
     let mut partner_commands = Vec::new();
     for (line, id, details) in &module.partners {
+        // a partner of one company: one the database (with the module's records) has.
+        if let Some(company) = &details.company {
+            if scratch.settings().company(company).is_none() {
+                return Err(LoadError::Refused(refuse(
+                    *line,
+                    format!("there is no company '{company}'"),
+                )));
+            }
+        }
         let row = projections::partner::get(&state.pool, *id)
             .await
             .map_err(internal)?;
@@ -121,7 +130,8 @@ pub async fn load(
                     && row
                         .categories
                         .iter()
-                        .eq(details.categories.iter().map(|c| c.as_str()));
+                        .eq(details.categories.iter().map(|c| c.as_str()))
+                    && row.company.as_deref() == details.company.as_ref().map(|c| c.as_str());
                 if !same {
                     report.partners.push(format!("update partner '{name}'"));
                     let details = details.clone();
@@ -137,7 +147,7 @@ pub async fn load(
                                 vat: Some(details.vat),
                                 is_customer: Some(details.is_customer),
                                 is_supplier: Some(details.is_supplier),
-                                company: None,
+                                company: Some(details.company),
                                 categories: Some(details.categories),
                             },
                         },

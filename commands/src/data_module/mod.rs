@@ -17,7 +17,14 @@
 //! {"account": "411000", "name": "Customers", "kind": "receivable"}
 //! {"journal": "bank", "name": "Bank", "kind": "bank", "sequence": "bank", "account": "550000"}
 //! {"business_settings": {"receivable_account": "411000", "invoice_policy": "delivered"}}
+//! {"company": "north", "name": "North Branch", "currency": "EUR", "parent": "main"}
+//! {"tax": "vat6n", "name": "VAT 6%", "rate": "6", "company": "north"}
 //! ```
+//!
+//! Taxes, accounts, journals, partners and business settings may name the `company` they
+//! belong to (every company's without it; business settings: the main ones). A `company`
+//! record states a company whole (`fiscal_year_start` as `MM-DD`, address fields as a
+//! partner's).
 //!
 //! Account kinds: receivable, payable, bank, asset, liability, equity, income, expense. Journal
 //! kinds: sale, purchase, bank, general. `business_settings` replaces all the business settings
@@ -36,9 +43,9 @@ use std::fmt;
 
 use chrono::NaiveDate;
 use domain::configuration::{
-    currency_rate, display_name, label, Account, AccountKind, BusinessSettings, Code,
-    ConfigurationCommand, Currency, CurrencyCode, Journal, JournalKind, Model, ModuleVersion,
-    Rights, Sequence, Tax,
+    currency_rate, display_name, label, Account, AccountKind, BusinessSettings, Code, Company,
+    ConfigurationCommand, Currency, CurrencyCode, FiscalYearStart, Journal, JournalKind, Model,
+    ModuleVersion, Rights, Sequence, Tax,
 };
 use domain::partner::{Address, Email, PartnerDetails, PartnerName, Phone, VatNumber};
 use domain::text::TextError;
@@ -105,6 +112,8 @@ struct TaxRecord {
     rate: Decimal,
     #[serde(default)]
     price_included: bool,
+    /// The company whose tax it is; every company's without it.
+    company: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -182,6 +191,8 @@ struct PartnerRecord {
     /// Category codes.
     #[serde(default)]
     categories: Vec<String>,
+    /// The company the partner belongs to; shared by every company without it.
+    company: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -190,6 +201,7 @@ struct AccountRecord {
     account: String,
     name: String,
     kind: AccountKind,
+    company: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -200,28 +212,89 @@ struct JournalRecord {
     kind: JournalKind,
     sequence: String,
     account: Option<String>,
+    company: Option<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BusinessRecord {
     business_settings: BusinessSettings,
+    /// A company's own settings; the main ones without it.
+    company: Option<String>,
 }
 
-/// The kinds of record a data module can hold, by the key that names them (a journal has a
-/// `sequence` field, so it is looked for first).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompanyRecord {
+    company: String,
+    name: String,
+    currency: String,
+    /// The company it consolidates into.
+    parent: Option<String>,
+    /// `MM-DD`; 1 January without it.
+    fiscal_year_start: Option<String>,
+    street: Option<String>,
+    city: Option<String>,
+    zip: Option<String>,
+    country: Option<String>,
+}
+
+/// The kinds of record a data module can hold, by the key that names them, looked for in this
+/// order: a journal has a `sequence` and an `account` field, so it comes first; taxes,
+/// partners, accounts and business settings may name their `company`, and a company its
+/// `currency`.
 const KINDS: &[&str] = &[
     "journal",
     "tax",
+    "partner",
+    "account",
+    "business_settings",
+    "company",
     "currency",
     "currency_rate",
     "sequence",
     "label",
     "group",
-    "partner",
-    "account",
-    "business_settings",
 ];
+
+/// The company a record names as its owner, if any.
+fn owner(line: usize, raw: Option<&str>) -> Result<Option<Code>, Refusal> {
+    optional(line, "company", raw, Code::parse)
+}
+
+/// The company a `company` record states, whole.
+fn company(line: usize, r: &CompanyRecord) -> Result<Company, Refusal> {
+    let fiscal_year_start = match r.fiscal_year_start.as_deref() {
+        None => FiscalYearStart::default(),
+        Some(raw) => {
+            let (month, day) = raw
+                .split_once('-')
+                .and_then(|(m, d)| Some((m.parse().ok()?, d.parse().ok()?)))
+                .ok_or_else(|| refuse(line, format!("fiscal_year_start: '{raw}' is not MM-DD")))?;
+            text(line, "fiscal_year_start", FiscalYearStart::new(month, day))?
+        }
+    };
+    let address = Address::parse(
+        r.street.as_deref(),
+        r.city.as_deref(),
+        r.zip.as_deref(),
+        r.country.as_deref(),
+    )
+    .map_err(|errors| {
+        let reasons: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.error))
+            .collect();
+        refuse(line, reasons.join("; "))
+    })?;
+    Ok(Company {
+        name: text(line, "name", display_name(&r.name))?,
+        currency: text(line, "currency", CurrencyCode::parse(&r.currency))?,
+        address,
+        fiscal_year_start,
+        parent: owner(line, r.parent.as_deref())?,
+    })
+}
 
 fn record<T: DeserializeOwned>(line: usize, value: Value) -> Result<T, Refusal> {
     serde_json::from_value(value).map_err(|e| refuse(line, e.to_string()))
@@ -318,9 +391,18 @@ impl DataModule {
             let command = match *kind {
                 "tax" => {
                     let r: TaxRecord = record(line, value)?;
+                    let mut tax = text(line, "rate", Tax::new(&r.name, r.rate, r.price_included))?;
+                    tax.company = owner(line, r.company.as_deref())?;
                     ConfigurationCommand::SetTax {
                         code: text(line, "tax", Code::parse(&r.tax))?,
-                        tax: text(line, "rate", Tax::new(&r.name, r.rate, r.price_included))?,
+                        tax,
+                    }
+                }
+                "company" => {
+                    let r: CompanyRecord = record(line, value)?;
+                    ConfigurationCommand::SetCompany {
+                        code: text(line, "company", Code::parse(&r.company))?,
+                        company: company(line, &r)?,
                     }
                 }
                 "currency" => {
@@ -385,29 +467,33 @@ impl DataModule {
                 }
                 "account" => {
                     let r: AccountRecord = record(line, value)?;
+                    let mut account = text(line, "name", Account::new(&r.name, r.kind))?;
+                    account.company = owner(line, r.company.as_deref())?;
                     ConfigurationCommand::SetAccount {
                         code: text(line, "account", Code::parse(&r.account))?,
-                        account: text(line, "name", Account::new(&r.name, r.kind))?,
+                        account,
                     }
                 }
                 "journal" => {
                     let r: JournalRecord = record(line, value)?;
                     let sequence = text(line, "sequence", Code::parse(&r.sequence))?;
                     let account = optional(line, "account", r.account.as_deref(), Code::parse)?;
+                    let mut journal = text(
+                        line,
+                        "journal",
+                        Journal::new(&r.name, r.kind, sequence, account),
+                    )?;
+                    journal.company = owner(line, r.company.as_deref())?;
                     ConfigurationCommand::SetJournal {
                         code: text(line, "journal", Code::parse(&r.journal))?,
-                        journal: text(
-                            line,
-                            "journal",
-                            Journal::new(&r.name, r.kind, sequence, account),
-                        )?,
+                        journal,
                     }
                 }
                 "business_settings" => {
                     let r: BusinessRecord = record(line, value)?;
                     ConfigurationCommand::SetBusinessSettings {
                         settings: r.business_settings,
-                        company: None,
+                        company: owner(line, r.company.as_deref())?,
                     }
                 }
                 _ => {
@@ -434,7 +520,7 @@ impl DataModule {
                         vat: optional(line, "vat", r.vat.as_deref(), VatNumber::parse)?,
                         is_customer: r.is_customer,
                         is_supplier: r.is_supplier,
-                        company: None,
+                        company: owner(line, r.company.as_deref())?,
                         categories: r
                             .categories
                             .iter()
