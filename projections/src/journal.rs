@@ -375,7 +375,7 @@ pub struct LedgerItem {
 }
 
 /// The items of `accounts` (all accounts when empty) in `dates`, by account, date and entry;
-/// optionally only those of `partner`.
+/// optionally only those of `partner`; the first `limit` of them.
 pub async fn ledger_items(
     pool: &PgPool,
     companies: &Companies,
@@ -383,6 +383,7 @@ pub async fn ledger_items(
     partner: Option<Uuid>,
     dates: Dates,
     as_of: Option<AsOf>,
+    limit: usize,
 ) -> Result<Vec<LedgerItem>, sqlx::Error> {
     sqlx::query_as(
         "select i.entry_id, e.number, i.journal, i.entry_date, i.account, i.partner_id, i.label,
@@ -395,13 +396,15 @@ pub async fn ledger_items(
             and ($5::bigint is null or i.position <= $5)
             and ($6::timestamptz is null or i.recorded_at <= $6)
             and i.company = any($7)
-          order by i.account, i.entry_date, e.number, i.entry_id, i.line_no",
+          order by i.account, i.entry_date, e.number, i.entry_id, i.line_no
+          limit $8",
     )
     .bind(accounts)
     .bind(partner)
     .bind_dates(dates)
     .bind_as_of(as_of)
     .bind(companies.codes())
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
     .fetch_all(pool)
     .await
 }

@@ -318,3 +318,67 @@ async fn a_ledger_read_a_page_at_a_time_adds_up_to_the_whole_ledger() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_ledger_longer_than_ten_thousand_lines_is_refused_whole_and_read_a_page_at_a_time() {
+    let app = TestApp::new().await;
+    set_up_the_books(&app).await;
+    let partner = tests::books::partner(&app, "Agrolait", true, false).await;
+    // eleven entries of 1,000 lines on the receivables, one a day from 1 March: 500 debits
+    // and 500 credits of 1.00 each, all with Agrolait: 11,000 lines of the same account.
+    for day in 1..=11 {
+        let mut lines = Vec::with_capacity(1000);
+        for n in 0..1000 {
+            let side = if n % 2 == 0 { "debit" } else { "credit" };
+            lines.push(json!({ "account": "411000", side: "1.00", "partner": partner }));
+        }
+        must(
+            &app,
+            "postEntry",
+            "PostEntryInput",
+            json!({ "journal": "misc", "date": format!("2026-03-{day:02}"), "lines": lines }),
+            "entry { number }",
+        )
+        .await;
+    }
+    app.backend
+        .catch_up(std::time::Duration::from_secs(30))
+        .await
+        .unwrap();
+    for query in [
+        "{ generalLedger { debit } }",
+        "{ generalLedger(accounts: [\"411000\"]) { debit } }",
+        "{ partnerLedger { debit } }",
+    ] {
+        let refused = app.graphql_with(&app.admin_token, query, json!({})).await;
+        let message = refused["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("more than 10000 lines"),
+            "{query}: {refused}"
+        );
+    }
+    // two days of it: 2,000 lines, answered whole; balances by hand: 1,000 debits and
+    // credits of 1.00 each.
+    let two_days = app
+        .graphql(
+            "{ generalLedger(accounts: [\"411000\"], to: \"2026-03-02\") {
+                debit credit lines { number } }
+               partnerLedger(to: \"2026-03-02\") { debit credit lines { number } } }",
+            json!({}),
+        )
+        .await;
+    for report in ["generalLedger", "partnerLedger"] {
+        let ledger = &two_days[report][0];
+        assert_eq!(ledger["lines"].as_array().unwrap().len(), 2000, "{report}");
+        assert_eq!(ledger["debit"], "1000.00", "{report}");
+        assert_eq!(ledger["credit"], "1000.00", "{report}");
+    }
+    // the whole account a page at a time: 11,000 lines counted.
+    let first = app
+        .graphql(
+            "{ ledgerLines(account: \"411000\", first: 100) { totalCount closingBalance } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(first["ledgerLines"]["totalCount"], 11_000, "{first}");
+}

@@ -85,6 +85,21 @@ fn money_in(settings: &Settings, conversion: &Conversion) -> impl Fn(Decimal) ->
     move |amount| round(amount, decimals)
 }
 
+/// The most lines `generalLedger` and `partnerLedger` answer at once: beyond, a page at a
+/// time or an export (an answer that grows with the books would, in time, not fit).
+const LEDGER_LINES_MAX: usize = 10_000;
+
+/// Refuses a ledger of more than [`LEDGER_LINES_MAX`] lines (`items` read up to one more),
+/// saying how to read it `instead`.
+fn within_bounds(items: &[LedgerItem], report: &str, instead: &str) -> Result<()> {
+    if items.len() > LEDGER_LINES_MAX {
+        return Err(
+            format!("{report} would answer more than {LEDGER_LINES_MAX} lines: {instead}").into(),
+        );
+    }
+    Ok(())
+}
+
 /// A ledger's items and opening balances in one currency: each company's amounts converted.
 fn converted(
     conversion: &Conversion,
@@ -565,10 +580,24 @@ impl AccountingQuery {
         let as_of = point(ctx, as_of).await?;
         let (companies, conversion) = report_money(ctx, company, date_or_today(to)).await?;
         let (items, openings) = tokio::try_join!(
-            journal::ledger_items(state.reads(), &companies, &accounts, None, dates, as_of),
+            journal::ledger_items(
+                state.reads(),
+                &companies,
+                &accounts,
+                None,
+                dates,
+                as_of,
+                LEDGER_LINES_MAX + 1
+            ),
             journal::opening_balances(state.reads(), &companies, &accounts, dates.from, as_of),
         )
         .map_err(|e| internal(ctx, e))?;
+        within_bounds(
+            &items,
+            "generalLedger",
+            "ask for fewer accounts or days, read one account a page at a time (ledgerLines), \
+             or export it (GET /ledger.csv, erp ledger)",
+        )?;
         let (items, openings) = converted(&conversion, items, openings);
         let settings = actor.config.configuration.settings();
         let mut opening: BTreeMap<String, Decimal> = BTreeMap::new();
@@ -587,7 +616,7 @@ impl AccountingQuery {
     /// a page), in the general ledger's order, each with the account's balance after it; the
     /// page says the balance before its first line (`openingBalance`) and after its last
     /// (`closingBalance`). The way to read a long ledger: a page costs the same wherever it is
-    /// in the books (`generalLedger` answers whole).
+    /// in the books (`generalLedger` answers at most 10,000 lines at once).
     #[allow(clippy::too_many_arguments)] // the arguments are the GraphQL field's
     #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
     async fn ledger_lines(
@@ -693,10 +722,23 @@ impl AccountingQuery {
         let as_of = point(ctx, as_of).await?;
         let (companies, conversion) = report_money(ctx, company, date_or_today(to)).await?;
         let (items, openings) = tokio::try_join!(
-            journal::ledger_items(state.reads(), &companies, &accounts, partner, dates, as_of),
+            journal::ledger_items(
+                state.reads(),
+                &companies,
+                &accounts,
+                partner,
+                dates,
+                as_of,
+                LEDGER_LINES_MAX + 1
+            ),
             journal::opening_balances(state.reads(), &companies, &accounts, dates.from, as_of),
         )
         .map_err(|e| internal(ctx, e))?;
+        within_bounds(
+            &items,
+            "partnerLedger",
+            "ask for one partner (partner) or fewer days",
+        )?;
         let (items, openings) = converted(&conversion, items, openings);
         let mut opening: BTreeMap<String, Decimal> = BTreeMap::new();
         for o in openings {
