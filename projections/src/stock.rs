@@ -15,7 +15,7 @@ use crate::runner::ProjectionError;
 use crate::stored::Stored;
 
 /// The tables this read model owns.
-pub(crate) const TABLES: [&str; 1] = ["stock_move"];
+pub(crate) const TABLES: [&str; 2] = ["stock_move", "stock_day"];
 
 /// Applies one event of the stock of `product`.
 pub(crate) async fn apply(
@@ -44,6 +44,22 @@ pub(crate) async fn apply(
     .bind(event.position)
     .bind(event.recorded_at)
     .bind(movement.company.as_str())
+    .execute(&mut *tx)
+    .await?;
+    // the day's quantities kept: into one location, out of the other.
+    sqlx::query(
+        "insert into stock_day (product_id, location, company, day, quantity, moves)
+         values ($1, $2, $4, $5, $6, 1), ($1, $3, $4, $5, -$6, 1)
+         on conflict (product_id, location, company, day) do update
+            set quantity = stock_day.quantity + excluded.quantity,
+                moves = stock_day.moves + 1",
+    )
+    .bind(product)
+    .bind(Stored(movement.to))
+    .bind(Stored(movement.from))
+    .bind(movement.company.as_str())
+    .bind(movement.date)
+    .bind(movement.quantity)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -116,22 +132,30 @@ pub async fn levels(
     };
     let rows: Vec<StockLevel> = sqlx::query_as(&format!(
         "select p.id as product_id, p.reference, p.name, p.uom,
-                coalesce((select sum(case when m.to_location = $4 then m.quantity else -m.quantity end)
-                            from stock_move m
-                           where m.product_id = p.id
-                             and (m.to_location = $4 or m.from_location = $4)
-                             and ($1::date is null or m.move_date <= $1)
-                             and ($2::bigint is null or m.position <= $2)
-                             and ($3::timestamptz is null or m.recorded_at <= $3)
-                             and m.company = any($9)), 0) as on_hand,
+                -- the quantities kept per day, less the moves recorded after the point asked
+                -- for (none without one).
+                coalesce((select sum(k.quantity) from stock_day k
+                           where k.product_id = p.id and k.location = $4
+                             and ($1::date is null or k.day <= $1)
+                             and k.company = any($9)), 0)
+                - coalesce((select sum(case when m.to_location = $4 then m.quantity else -m.quantity end)
+                              from stock_move m
+                             where ($2::bigint is not null or $3::timestamptz is not null)
+                               and m.product_id = p.id
+                               and (m.to_location = $4 or m.from_location = $4)
+                               and ($1::date is null or m.move_date <= $1)
+                               and (m.position > $2 or m.recorded_at > $3)
+                               and m.company = any($9)), 0) as on_hand,
                 coalesce((select sum(l.quantity - l.delivered) from order_line l
                             join business_order o on o.id = l.order_id
                            where $4 = 'stock' and l.product_id = p.id and l.goods
+                             and l.quantity <> l.delivered
                              and o.side = 'purchase' and o.state = 'confirmed'
                              and o.company = any($9)), 0) as incoming,
                 coalesce((select sum(l.quantity - l.delivered) from order_line l
                             join business_order o on o.id = l.order_id
                            where $4 = 'stock' and l.product_id = p.id and l.goods
+                             and l.quantity <> l.delivered
                              and o.side = 'sale' and o.state = 'confirmed'
                              and o.company = any($9)), 0) as outgoing,
                 coalesce((select c.cost from product_cost c
@@ -182,12 +206,14 @@ pub async fn on_hand(
     as_of: Option<AsOf>,
 ) -> Result<Decimal, sqlx::Error> {
     let (on_hand,): (Decimal,) = sqlx::query_as(
-        "select coalesce(sum(case when to_location = $4 then quantity else -quantity end), 0)
-           from stock_move
-          where product_id = $1 and (to_location = $4 or from_location = $4)
-            and ($2::bigint is null or position <= $2)
-            and ($3::timestamptz is null or recorded_at <= $3)
-            and company = any($5)",
+        "select coalesce((select sum(quantity) from stock_day
+                           where product_id = $1 and location = $4 and company = any($5)), 0)
+              - coalesce((select sum(case when to_location = $4 then quantity else -quantity end)
+                            from stock_move
+                           where ($2::bigint is not null or $3::timestamptz is not null)
+                             and product_id = $1 and (to_location = $4 or from_location = $4)
+                             and (position > $2 or recorded_at > $3)
+                             and company = any($5)), 0)",
     )
     .bind(product)
     .bind_as_of(as_of)

@@ -382,3 +382,183 @@ async fn a_ledger_longer_than_ten_thousand_lines_is_refused_whole_and_read_a_pag
         .await;
     assert_eq!(first["ledgerLines"]["totalCount"], 11_000, "{first}");
 }
+
+/// Kept stock per (product, location, company, day): quantity, moves.
+type Stock = BTreeMap<(String, String, String, String), (Decimal, i64)>;
+
+async fn stock(pool: &PgPool, sql: &str) -> Stock {
+    let rows: Vec<(String, String, String, String, Decimal, i64)> =
+        sqlx::query_as(sql).fetch_all(pool).await.unwrap();
+    rows.into_iter()
+        .map(|(p, l, c, d, q, n)| ((p, l, c, d), (q, n)))
+        .collect()
+}
+
+async fn kept_stock(pool: &PgPool) -> Stock {
+    stock(
+        pool,
+        "select product_id::text, location, company, day::text, quantity, moves from stock_day",
+    )
+    .await
+}
+
+/// The same, move by move.
+async fn moved(pool: &PgPool) -> Stock {
+    stock(
+        pool,
+        "select product_id::text, location, company, move_date::text, sum(q), count(*)
+           from (select product_id, to_location as location, company, move_date, quantity as q
+                   from stock_move
+                 union all
+                 select product_id, from_location, company, move_date, -quantity from stock_move) m
+          group by product_id, location, company, move_date",
+    )
+    .await
+}
+
+/// What `stockLevels` says is on hand in the warehouse on `date` as of `position`, by
+/// reference.
+async fn on_hand(
+    app: &TestApp,
+    date: Option<&str>,
+    position: Option<i64>,
+) -> BTreeMap<String, Decimal> {
+    let data = app
+        .graphql(
+            "query($date: NaiveDate, $asOf: AsOfInput) {
+                stockLevels(first: 100, date: $date, asOf: $asOf) { nodes { reference onHand } } }",
+            json!({ "date": date, "asOf": position.map(|p| json!({ "position": p })) }),
+        )
+        .await;
+    data["stockLevels"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{data}"))
+        .iter()
+        .map(|n| {
+            (
+                text(&n["reference"]).to_owned(),
+                text(&n["onHand"]).parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The same, summed move by move from `stock_move`.
+async fn summed_stock(
+    pool: &PgPool,
+    date: Option<&str>,
+    position: Option<i64>,
+) -> BTreeMap<String, Decimal> {
+    let rows: Vec<(String, Decimal)> = sqlx::query_as(
+        "select p.reference,
+                coalesce(sum(case when m.to_location = 'stock' then m.quantity
+                                  when m.from_location = 'stock' then -m.quantity end), 0)
+           from product p
+           left join stock_move m on m.product_id = p.id
+                 and ($1::date is null or m.move_date <= $1::date)
+                 and ($2::bigint is null or m.position <= $2)
+          where p.kind <> 'service'
+            and exists (select 1 from product_cost c where c.product_id = p.id
+                          and ($2::bigint is null or c.position <= $2))
+          group by p.reference",
+    )
+    .bind(date)
+    .bind(position)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    rows.into_iter().collect()
+}
+
+#[tokio::test]
+async fn kept_stock_equals_the_moves_after_random_histories_and_rebuilds() {
+    use rand::Rng;
+    let app = TestApp::new().await;
+    set_up_the_books(&app).await;
+    let pool = &app.db.pool;
+    let cast = Cast::new(&app).await;
+    let chair = tests::books::product(&app, "CHAIR", "STOCKABLE", "80", "35").await;
+    let goods = [cast.products[0].clone(), chair];
+    let mut points = vec![position(pool).await];
+    let mut rng = StdRng::seed_from_u64(21);
+    let day = |rng: &mut StdRng| {
+        format!(
+            "2026-{:02}-{:02}",
+            rng.random_range(1..=6),
+            rng.random_range(1..=28)
+        )
+    };
+    for round in 0..8 {
+        // bought and received, in part or whole; then sold and delivered, in part.
+        let product = &goods[round % 2];
+        let bought = rng.random_range(5..=20);
+        let purchase = tests::books::order(
+            &app,
+            "purchase",
+            &cast.supplier,
+            &day(&mut rng),
+            json!([{ "product": product, "quantity": bought.to_string() }]),
+        )
+        .await;
+        let received = rng.random_range(3..=bought);
+        let answer = tests::books::deliver(
+            &app,
+            text(&purchase["id"]),
+            &day(&mut rng),
+            json!([{ "line": 0, "quantity": received.to_string() }]),
+        )
+        .await;
+        assert_eq!(answer["userErrors"], json!([]), "{answer}");
+        let sale = tests::books::order(
+            &app,
+            "sale",
+            &cast.customers[round % 2],
+            &day(&mut rng),
+            json!([{ "product": product, "quantity": "3" }]),
+        )
+        .await;
+        let sent = rng.random_range(1..=2);
+        let answer = tests::books::deliver(
+            &app,
+            text(&sale["id"]),
+            &day(&mut rng),
+            json!([{ "line": 0, "quantity": sent.to_string() }]),
+        )
+        .await;
+        assert_eq!(answer["userErrors"], json!([]), "{answer}");
+        points.push(position(pool).await);
+    }
+    app.backend
+        .catch_up(std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(kept_stock(pool).await, moved(pool).await);
+    assert!(!kept_stock(pool).await.is_empty());
+    // on hand now and at each point, on dates that split the months.
+    for date in [
+        None,
+        Some("2026-02-14"),
+        Some("2026-04-30"),
+        Some("2026-01-01"),
+    ] {
+        assert_eq!(
+            on_hand(&app, date, None).await,
+            summed_stock(pool, date, None).await,
+            "{date:?}"
+        );
+        for &point in &points {
+            assert_eq!(
+                on_hand(&app, date, Some(point)).await,
+                summed_stock(pool, date, Some(point)).await,
+                "{date:?} as of {point}"
+            );
+        }
+    }
+    // rebuilt from the log: the same quantities.
+    let before = kept_stock(pool).await;
+    read_models::rebuild(pool, "business", &|_| {})
+        .await
+        .expect("the business projection")
+        .expect("rebuilt");
+    assert_eq!(kept_stock(pool).await, before);
+}
