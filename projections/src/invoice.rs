@@ -26,7 +26,7 @@ use crate::runner::ProjectionError;
 use crate::stored::{Named, Stored};
 
 /// The tables this read model owns.
-pub(crate) const TABLES: [&str; 3] = ["invoice", "invoice_line", "invoice_match"];
+pub(crate) const TABLES: [&str; 4] = ["invoice", "invoice_line", "invoice_match", "open_due"];
 
 /// Applies one event of invoice `id`.
 pub(crate) async fn apply(
@@ -78,7 +78,7 @@ pub(crate) async fn apply(
             .bind(event.position)
             .execute(&mut *tx)
             .await?;
-            Ok(())
+            keep_open(tx, id, head.total).await
         }
         InvoiceEvent::InvoiceMatched { with, amount, date } => {
             sqlx::query(
@@ -111,7 +111,7 @@ pub(crate) async fn apply(
             .bind(event.recorded_at)
             .execute(&mut *tx)
             .await?;
-            Ok(())
+            keep_open(tx, id, -amount).await
         }
         InvoiceEvent::InvoiceCancelled {} => {
             let state = InvoiceState::Cancelled;
@@ -129,6 +129,39 @@ pub(crate) async fn apply(
             Ok(())
         }
     }
+}
+
+/// Adds `amount` (a credit note's negated) to what posted document `id`'s partner owes by its
+/// due date, in `open_due`; a key nothing is open under any more is removed. Nothing for a
+/// document not posted.
+async fn keep_open(
+    tx: &mut PgConnection,
+    id: Uuid,
+    amount: Decimal,
+) -> Result<(), ProjectionError> {
+    sqlx::query(
+        "insert into open_due (company, kind, partner_id, due_date, amount)
+         select company, kind, partner_id, due_date,
+                (case when kind like '%credit_note' then -1 else 1 end) * $2
+           from invoice where id = $1 and posted_position is not null
+         on conflict (company, kind, partner_id, due_date)
+            do update set amount = open_due.amount + excluded.amount",
+    )
+    .bind(id)
+    .bind(amount)
+    .execute(&mut *tx)
+    .await?;
+    // (one statement cannot change a row and then remove it)
+    sqlx::query(
+        "delete from open_due o using invoice d
+          where d.id = $1 and o.amount = 0
+            and (o.company, o.kind, o.partner_id, o.due_date)
+              = (d.company, d.kind, d.partner_id, d.due_date)",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 /// What a document still owes (or, for a credit note, still credits): a draft its total, a
@@ -452,49 +485,63 @@ const INVOICE_SORTS: &[Sort] = &[
     sort("STATE", "state", KeyType::Text),
 ];
 
-/// A posted document still open at the aging date: what it owes then, signed (credit notes
-/// negative).
+/// What a partner's posted documents of one kind due on one day still owed at the aging date,
+/// signed (credit notes negative).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct OpenDocument {
-    pub id: Uuid,
-    /// The company whose books hold it.
+pub struct OpenAmount {
+    /// The company whose books hold them.
     pub company: String,
     pub partner_id: Uuid,
-    pub number: Option<String>,
-    pub kind: Stored<InvoiceKind>,
-    pub invoice_date: NaiveDate,
     pub due_date: NaiveDate,
-    pub residual: Decimal,
+    pub amount: Decimal,
 }
 
-/// Posted documents of `kinds` dated up to `date`, with what was still open on `date` (matches
-/// dated after it do not count), as recorded by `as_of`. Credit notes come out negative.
-pub async fn open_documents(
+/// What posted documents of `kinds` dated up to `date` still owed on `date` (matches dated after
+/// it do not count), as recorded by `as_of`, by company, kind, partner and due date; none that
+/// owe nothing. Read from the amounts kept open now (`open_due`), with what was not in the
+/// books at that point put back: a recent point costs little, an old one the documents and
+/// matches recorded since.
+pub async fn open_amounts(
     pool: &PgPool,
     companies: &Companies,
     kinds: &[InvoiceKind],
     date: NaiveDate,
     as_of: Option<AsOf>,
-) -> Result<Vec<OpenDocument>, sqlx::Error> {
+) -> Result<Vec<OpenAmount>, sqlx::Error> {
     let kinds: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
-    sqlx::query_as(
-        "select * from (
-            select d.id, d.company, d.partner_id, d.number, d.kind, d.invoice_date, d.due_date,
-                   (case when d.kind like '%credit_note' then -1 else 1 end)
-                   * (d.total - coalesce((select sum(m.amount) from invoice_match m
-                                           where m.invoice_id = d.id and m.match_date <= $2
-                                             and ($3::bigint is null or m.position <= $3)
-                                             and ($4::timestamptz is null or m.recorded_at <= $4)), 0))
-                   as residual
+    // a document not in the books at the point: dated after it, or posted after `as_of`.
+    let later = "(d.invoice_date > $2 or coalesce(d.posted_position > $3, false)
+                  or coalesce(d.posted_at > $4, false))";
+    let sign = "(case when d.kind like '%credit_note' then -1 else 1 end)";
+    sqlx::query_as(&format!(
+        "select company, partner_id, due_date, sum(amount) as amount from (
+            select company, kind, partner_id, due_date, amount from open_due
+             where kind = any($1) and company = any($5)
+            union all
+            -- documents not in the books then: their totals taken away...
+            select d.company, d.kind, d.partner_id, d.due_date, -{sign} * d.total
               from invoice d
-             where d.kind = any($1) and d.posted_position is not null and d.invoice_date <= $2
-               and ($3::bigint is null or d.posted_position <= $3)
-               and ($4::timestamptz is null or d.posted_at <= $4)
-               and d.company = any($5)
+             where d.kind = any($1) and d.company = any($5) and d.posted_position is not null
+               and {later}
+            union all
+            -- ...and what was matched against them put back;
+            select d.company, d.kind, d.partner_id, d.due_date, {sign} * m.amount
+              from invoice d join invoice_match m on m.invoice_id = d.id
+             where d.kind = any($1) and d.company = any($5) and d.posted_position is not null
+               and {later}
+            union all
+            -- matches not in the books then, of the documents that were, put back.
+            select d.company, d.kind, d.partner_id, d.due_date, {sign} * m.amount
+              from invoice_match m join invoice d on d.id = m.invoice_id
+             where d.kind = any($1) and d.company = any($5) and d.posted_position is not null
+               and not {later}
+               and (m.match_date > $2 or coalesce(m.position > $3, false)
+                    or coalesce(m.recorded_at > $4, false))
          ) open
-         where residual <> 0
-         order by partner_id, due_date, number",
-    )
+         group by company, kind, partner_id, due_date
+        having sum(amount) <> 0
+         order by partner_id, due_date"
+    ))
     .bind(&kinds)
     .bind(date)
     .bind_as_of(as_of)

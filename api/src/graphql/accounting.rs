@@ -790,7 +790,7 @@ impl AccountingQuery {
             ],
             AgedKind::Payable => &[InvoiceKind::VendorBill, InvoiceKind::VendorCreditNote],
         };
-        let documents = projections::invoice::open_documents(
+        let open = projections::invoice::open_amounts(
             state.reads(),
             &companies,
             kinds,
@@ -801,7 +801,7 @@ impl AccountingQuery {
         .map_err(|e| internal(ctx, e))?;
         let mut by_partner: BTreeMap<Uuid, AgedLine> = BTreeMap::new();
         let mut totals = AgedLine::default();
-        for d in &documents {
+        for d in &open {
             let line = by_partner.entry(d.partner_id).or_default();
             let late = date.signed_duration_since(d.due_date).num_days();
             for l in [&mut *line, &mut totals] {
@@ -812,7 +812,7 @@ impl AccountingQuery {
                     61..=90 => &mut l.days_61_to_90,
                     _ => &mut l.over_90,
                 };
-                let residual = conversion.convert(&d.company, d.residual);
+                let residual = conversion.convert(&d.company, d.amount);
                 *bucket += residual;
                 l.total += residual;
             }
