@@ -302,7 +302,8 @@ async fn ledger_csv(
         Err(error) => return unserved(error, name),
     };
     let request = request_context(headers);
-    match crate::ledger_export::stream(&backend.state, request.token.as_deref(), params).await {
+    let asked = (request.token.as_deref(), request.company.as_deref());
+    match crate::ledger_export::stream(&backend.state, asked, params).await {
         Ok(body) => {
             let mut response = Response::new(body);
             let headers = response.headers_mut();
@@ -721,7 +722,12 @@ const COMPANY_HEADER: &str = "x-company";
 /// text and names too long to be a code are kept (and so refused), never taken for "none
 /// asked", which would work in the user's current company instead.
 fn company_asked(headers: &HeaderMap) -> Option<String> {
-    let raw = headers.get(COMPANY_HEADER)?;
+    let mut all = headers.get_all(COMPANY_HEADER).iter();
+    let raw = all.next()?;
+    if all.next().is_some() {
+        // two companies asked: neither is taken (a name no company has, so refused).
+        return Some("(X-Company given more than once)".to_owned());
+    }
     asked(&String::from_utf8_lossy(raw.as_bytes()))
 }
 

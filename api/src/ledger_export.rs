@@ -23,7 +23,7 @@ use projections::reports::Dates;
 use projections::PgPool;
 use rust_decimal::Decimal;
 
-use commands::auth::sign_in;
+use commands::auth::{sign_in, AuthFailure};
 use commands::AppState;
 
 /// The first line of the file.
@@ -114,14 +114,30 @@ impl LedgerAsk {
 /// complete chunked answer, which a client sees as a failure).
 pub async fn stream(
     state: &AppState,
-    token: Option<&str>,
+    (token, company): (Option<&str>, Option<&str>),
     params: &BTreeMap<String, String>,
 ) -> Result<Body, (StatusCode, String)> {
-    let Ok(actor) = sign_in(state, token, None).await else {
-        return Err((
-            StatusCode::UNAUTHORIZED,
-            "sign in first: send `Authorization: Bearer <token>` with a token from the login mutation".to_owned(),
-        ));
+    let actor = match sign_in(state, token, company).await {
+        Ok(actor) => actor,
+        Err(AuthFailure::NotYourCompany(company)) => {
+            return Err((
+                StatusCode::FORBIDDEN,
+                format!("company '{company}' (the X-Company header) is not one of the companies you work in"),
+            ))
+        }
+        Err(AuthFailure::Internal(error)) => {
+            tracing::error!(%error, "the session could not be checked");
+            return Err((
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the session could not be checked: try again".to_owned(),
+            ));
+        }
+        Err(AuthFailure::NotSignedIn) => {
+            return Err((
+                StatusCode::UNAUTHORIZED,
+                "sign in first: send `Authorization: Bearer <token>` with a token from the login mutation".to_owned(),
+            ))
+        }
     };
     if !actor.may(Model::Accounting, Right::Read) {
         return Err((

@@ -174,8 +174,10 @@ pub async fn partner_documents(
         "select $2::text, $1::text
          union all select $3, id::text from business_order
                     where partner_id = $1 and company = any($5) {rules}
-         union all select $4, id::text from invoice where partner_id = $1 and company = any($5)",
-        rules = companies.order_rules("")
+         union all select $4, id::text from invoice
+                    where partner_id = $1 and company = any($5) {invoice_rules}",
+        rules = companies.order_rules(""),
+        invoice_rules = companies.invoice_rules(""),
     ))
     .bind(id)
     .bind(<domain::partner::Partner as Aggregate>::TYPE)

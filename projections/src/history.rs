@@ -167,6 +167,20 @@ fn push_filter(query: &mut QueryBuilder<'_, Postgres>, companies: &Companies, fi
                                                           where i.id = aggregate_id::uuid {rules}))"
         ));
     }
+    // what belongs to no one company's records: the claims of keys (a product's reference) and
+    // the numbers taken (which tell another company's document numbers), and the configuration
+    // (read per company through the stages and `configurationChanged`); users who share no
+    // company with the reader.
+    if !companies.see_everything() {
+        query
+            .push(
+                " and aggregate_type not in ('UniqueKey', 'Numbering', 'Configuration')
+                  and (aggregate_type <> 'User' or exists (select 1 from app_user u
+                        where u.id::text = aggregate_id and u.companies && ",
+            )
+            .push_bind(companies.codes().to_vec())
+            .push("))");
+    }
     let rules = companies.partner_rules("p.");
     if !rules.is_empty() {
         query.push(format!(

@@ -134,7 +134,7 @@ pub(crate) fn push_some<'a, T>(
 /// further: the row filter every read of records that belong to a company takes, applied in
 /// SQL.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Companies(Vec<String>, Option<Rules>);
+pub struct Companies(Vec<String>, Option<Rules>, bool);
 
 /// The record rules that apply to a reader (see [`RecordRule`]), and who they are (for "own
 /// records").
@@ -147,7 +147,19 @@ struct Rules {
 impl Companies {
     /// The records of the companies `codes`.
     pub fn of(codes: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        Self(codes.into_iter().map(Into::into).collect(), None)
+        Self(codes.into_iter().map(Into::into).collect(), None, false)
+    }
+
+    /// The same, saying whether they are every company of the database.
+    pub fn every(self, every: bool) -> Self {
+        Self(self.0, self.1, every)
+    }
+
+    /// Whether nothing is hidden from these readers: they see every company, unrestricted by
+    /// rules. Only they read the log's bookkeeping of keys and numbers and of the
+    /// configuration, which belong to no one company's records.
+    pub fn see_everything(&self) -> bool {
+        self.2 && self.1.is_none()
     }
 
     /// The same, restricted by `rules` (those that apply to the reader `login`).
@@ -156,7 +168,7 @@ impl Companies {
             login: login.to_owned(),
             rules,
         });
-        Self(self.0, rules)
+        Self(self.0, rules, self.2)
     }
 
     pub fn codes(&self) -> &[String] {

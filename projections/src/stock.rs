@@ -110,12 +110,16 @@ pub async fn levels(
     as_of: Option<AsOf>,
     which: Levels<'_>,
 ) -> Result<Page<StockLevel>, sqlx::Error> {
-    // the products listed (shared, or of the reader's companies): given the parameter numbers
+    // the products listed: given the parameter numbers
     // of the products, position, time and companies.
     let kept = |products: u8, position: u8, time: u8, companies: u8| {
         format!(
             "p.kind <> 'service'
-            and (p.company is null or p.company = any(${companies}))
+            -- shared, or of the reader's companies, or one whose stock they hold (a product
+            -- moved to another company since leaves its stock where it was)
+            and (p.company is null or p.company = any(${companies})
+                 or exists (select 1 from stock_day k
+                             where k.product_id = p.id and k.company = any(${companies})))
             and (${products}::uuid[] is null or p.id = any(${products}))
             and exists (select 1 from product_cost c where c.product_id = p.id
                           and (${position}::bigint is null or c.position <= ${position})

@@ -2098,3 +2098,281 @@ async fn another_companys_settings_are_not_in_stage_diffs_stages_or_announcement
         "{seen}"
     );
 }
+
+/// Gives group `books` the rights of `models` (read, create, write).
+async fn books_may(app: &TestApp, models: &[&str]) {
+    for model in models {
+        tests::books::configure(
+            app,
+            "setAccess",
+            "SetAccessInput",
+            json!({ "group": "books", "model": model, "read": true, "create": true, "write": true }),
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn another_companys_draft_lines_and_stock_are_not_changed_through_side_doors() {
+    let app = books_of_main_and_b().await;
+    books_may(&app, &["STOCK", "LOG"]).await;
+    let admin = app.admin_token.clone();
+    let partner = shared_partner(&app, "Agrolait", true, false).await;
+    // b's draft and b's own product.
+    let drafted = as_user(
+        &app,
+        &admin,
+        Some("b"),
+        "mutation($partner: ID!) { createInvoice(input: { kind: CUSTOMER_INVOICE, partner: $partner,
+            lines: [{ description: \"Work\", quantity: \"1\", unitPrice: \"100\" }] }) {
+            invoice { id } userErrors { message } } }",
+        json!({ "partner": partner }),
+    )
+    .await;
+    let draft = drafted["data"]["createInvoice"]["invoice"]["id"].clone();
+    let made = as_user(
+        &app,
+        &admin,
+        Some("b"),
+        CREATE_PRODUCT,
+        json!({ "input": { "reference": "BDESK", "name": "B desk", "kind": "STOCKABLE",
+                           "salePrice": "10", "cost": "5" } }),
+    )
+    .await;
+    let product = made["data"]["createProduct"]["product"]["id"].clone();
+    assert_eq!(
+        made["data"]["createProduct"]["product"]["company"], "b",
+        "{made}"
+    );
+    let ana = bookkeeper(&app, "ana", &["main"]).await;
+    let events = app.event_count().await;
+    for (query, variables, field) in [
+        (
+            "mutation($id: ID!) { updateInvoiceLines(input: { id: $id,
+                lines: [{ description: \"Mine\", quantity: \"9\", unitPrice: \"9\" }] }) {
+                invoice { id total } userErrors { field code } } }",
+            json!({ "id": draft }),
+            "updateInvoiceLines",
+        ),
+        (
+            "mutation($product: ID!) { countStock(input: { product: $product, counted: \"1000\" }) {
+                userErrors { field code } } }",
+            json!({ "product": product }),
+            "countStock",
+        ),
+    ] {
+        let refused = as_user(&app, &ana, None, query, variables).await;
+        let payload = &refused["data"][field];
+        assert_eq!(payload["userErrors"][0]["code"], "NOT_FOUND", "{refused}");
+        assert_eq!(payload["invoice"], Value::Null, "{refused}");
+    }
+    assert_eq!(app.event_count().await, events, "nothing written");
+}
+
+#[tokio::test]
+async fn the_log_keeps_keys_numbers_configuration_and_users_to_those_who_see_every_company() {
+    let app = books_of_main_and_b().await;
+    books_may(&app, &["LOG"]).await;
+    let admin = app.admin_token.clone();
+    let partner = shared_partner(&app, "Agrolait", true, false).await;
+    shared_product(&app, "DESK", "CONSUMABLE", "10", "5").await;
+    posted_invoice_in(&app, (&admin, Some("b")), &partner, "100").await;
+    let bea = bookkeeper(&app, "bea", &["b"]).await;
+    let ana = bookkeeper(&app, "ana", &["main"]).await;
+    let cy = bookkeeper(&app, "cy", &["main", "b"]).await;
+    app.backend
+        .catch_up(std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    let count = async |token: &str, filter: Value| {
+        let answer = as_user(
+            &app,
+            token,
+            None,
+            "query($where: LogWhere) { log(first: 1, where: $where) { totalCount } }",
+            json!({ "where": filter }),
+        )
+        .await;
+        answer["data"]["log"]["totalCount"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("{answer}"))
+    };
+    for kind in ["UniqueKey", "Numbering", "Configuration"] {
+        let filter = json!({ "aggregateType": kind });
+        assert!(count(&admin, filter.clone()).await > 0, "{kind}");
+        // cy works in every company: nothing is hidden from her.
+        assert_eq!(
+            count(&cy, filter.clone()).await,
+            count(&admin, filter.clone()).await
+        );
+        assert_eq!(count(&ana, filter.clone()).await, 0, "{kind} for ana");
+        assert_eq!(count(&bea, filter).await, 0, "{kind} for bea");
+    }
+    // users: those who share a company with the reader (the administrator was made in main).
+    let users = |token: String| {
+        let app = &app;
+        async move {
+            let answer = as_user(
+                app,
+                &token,
+                None,
+                "{ log(first: 100, where: { aggregateType: \"User\" }) { nodes { payload } } }",
+                json!({}),
+            )
+            .await;
+            let mut logins: Vec<String> = answer["data"]["log"]["nodes"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{answer}"))
+                .iter()
+                .filter_map(|n| {
+                    n["payload"]["UserCreated"]["login"]
+                        .as_str()
+                        .map(str::to_owned)
+                })
+                .collect();
+            logins.sort();
+            logins
+        }
+    };
+    assert_eq!(users(ana.clone()).await, ["admin", "ana", "cy"]);
+    assert_eq!(users(bea.clone()).await, ["bea", "cy"]);
+}
+
+#[tokio::test]
+async fn what_a_record_points_at_shows_no_history_its_reader_may_not_see() {
+    let app = books_of_main_and_b().await;
+    let admin = app.admin_token.clone();
+    let partner = shared_partner(&app, "Mover AB", true, false).await;
+    let (invoice, _) = posted_invoice_in(&app, (&admin, Some("main")), &partner, "100").await;
+    let ana = bookkeeper(&app, "ana", &["main"]).await;
+    let query = "query($id: ID!) { invoice(id: $id) { partner { name history { totalCount } } } }";
+    let before = as_user(&app, &ana, None, query, json!({ "id": invoice })).await;
+    assert!(
+        before["data"]["invoice"]["partner"]["history"]["totalCount"]
+            .as_i64()
+            .unwrap()
+            > 0,
+        "{before}"
+    );
+    // the partner moves to b, and changes there: ana still sees her invoice, not its history.
+    let moved = tests::books::mutate(
+        &app,
+        "updatePartner",
+        "UpdatePartnerInput",
+        json!({ "id": partner, "company": "b", "email": "ceo@mover-b.example" }),
+        "partner { company }",
+    )
+    .await;
+    assert_eq!(moved["partner"]["company"], "b", "{moved}");
+    let after = as_user(&app, &ana, None, query, json!({ "id": invoice })).await;
+    assert_eq!(
+        after["data"]["invoice"]["partner"]["history"]["totalCount"], 0,
+        "{after}"
+    );
+}
+
+#[tokio::test]
+async fn a_user_of_another_company_gets_no_main_company_and_coded_refusals() {
+    let app = books_of_main_and_b().await;
+    let bea = bookkeeper(&app, "bea", &["b"]).await;
+    let ana = bookkeeper(&app, "ana", &["main"]).await;
+    let query = "{ configuration { company { name } businessSettings { receivableAccount } } }";
+    let theirs = as_user(&app, &bea, None, query, json!({})).await;
+    assert_eq!(
+        theirs["data"]["configuration"]["company"],
+        Value::Null,
+        "{theirs}"
+    );
+    let mine = as_user(&app, &ana, None, query, json!({})).await;
+    assert!(
+        mine["data"]["configuration"]["company"]["name"].is_string(),
+        "{mine}"
+    );
+    // a report of a company one does not work in: FORBIDDEN, coded.
+    let refused = as_user(
+        &app,
+        &bea,
+        None,
+        "{ trialBalance(company: { code: \"main\" }) { totalDebit } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{refused}"
+    );
+    // two companies asked at once: neither is taken.
+    let (router, _) = app.server_app().await;
+    let request = axum::http::Request::builder()
+        .method("POST")
+        .uri("/graphql")
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {}", app.admin_token))
+        .header("x-company", "b")
+        .header("x-company", "main")
+        .body(axum::body::Body::from(
+            r#"{"query":"{ configuration { version } }"}"#,
+        ))
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(router.clone(), request)
+        .await
+        .unwrap();
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let body = String::from_utf8_lossy(&bytes);
+    assert!(body.contains("FORBIDDEN"), "{body}");
+    // the ledger's export takes the header as GraphQL does.
+    let request = axum::http::Request::builder()
+        .uri("/ledger.csv")
+        .header("authorization", format!("Bearer {bea}"))
+        .header("x-company", "main")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(router, request).await.unwrap();
+    assert_eq!(response.status(), axum::http::StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_product_moved_to_another_company_leaves_its_stock_seen_where_it_is() {
+    let app = books_of_main_and_b().await;
+    books_may(&app, &["STOCK"]).await;
+    let supplier = shared_partner(&app, "Asustek", false, true).await;
+    let product = shared_product(&app, "MOUSE", "STOCKABLE", "20", "10").await;
+    received(&app, "b", &supplier, &product, "7").await;
+    let moved = tests::books::mutate(
+        &app,
+        "updateProduct",
+        "UpdateProductInput",
+        json!({ "id": product, "company": "main" }),
+        "product { company }",
+    )
+    .await;
+    assert_eq!(moved["product"]["company"], "main", "{moved}");
+    app.backend
+        .catch_up(std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    let bea = bookkeeper(&app, "bea", &["b"]).await;
+    let stock = as_user(
+        &app,
+        &bea,
+        None,
+        "{ stockLevels(first: 10) { totalCount nodes { reference onHand } }
+           stockValuation { totalValue } }",
+        json!({}),
+    )
+    .await;
+    // b's warehouse still holds its 7, worth 70.00 at cost.
+    assert_eq!(stock["data"]["stockLevels"]["totalCount"], 1, "{stock}");
+    assert_eq!(
+        stock["data"]["stockLevels"]["nodes"],
+        json!([{ "reference": "MOUSE", "onHand": "7" }]),
+        "{stock}"
+    );
+    assert_eq!(
+        stock["data"]["stockValuation"]["totalValue"], "70.00",
+        "{stock}"
+    );
+}

@@ -736,3 +736,68 @@ async fn record_rules_by_partner_category_restrict_partners_and_their_documents(
         "{then}"
     );
 }
+
+#[tokio::test]
+async fn a_partners_history_with_its_documents_leaves_out_the_documents_rules_hide() {
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    tests::books::configure(
+        &app,
+        "setGroup",
+        "SetGroupInput",
+        json!({ "code": "sales", "name": "Sales" }),
+    )
+    .await;
+    for model in [
+        "SALE_ORDER",
+        "PURCHASE_ORDER",
+        "INVOICE",
+        "ACCOUNTING",
+        "PARTNER",
+    ] {
+        tests::books::configure(
+            &app,
+            "setAccess",
+            "SetAccessInput",
+            json!({ "group": "sales", "model": model, "read": true, "create": true, "write": true }),
+        )
+        .await;
+    }
+    let set = app
+        .graphql(
+            SET_RULE,
+            json!({ "input": { "code": "own_docs", "name": "Own documents", "model": "INVOICE",
+                               "groups": ["sales"], "own": true } }),
+        )
+        .await;
+    assert_eq!(set["setRecordRule"]["userErrors"], json!([]), "{set}");
+    let partner = tests::books::partner(&app, "Agrolait", true, false).await;
+    let ana = app.user("ana", &["sales"]).await;
+    let admin = app.admin_token.clone();
+    let hers = invoice(&app, &ana, &partner, "100").await;
+    let hidden = invoice(&app, &admin, &partner, "200").await;
+    app.backend
+        .catch_up(std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    let documents = async |token: &str| {
+        let answer = as_user(
+            &app,
+            token,
+            "query($id: ID!) { partner(id: $id) {
+                history(first: 100, includeDocuments: true) { nodes { aggregateId } } } }",
+            json!({ "id": partner }),
+        )
+        .await;
+        answer["data"]["partner"]["history"]["nodes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{answer}"))
+            .iter()
+            .map(|n| n["aggregateId"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let seen = documents(&ana).await;
+    assert!(seen.contains(&hers), "{seen:?}");
+    assert!(!seen.contains(&hidden), "{seen:?}");
+    assert!(documents(&admin).await.contains(&hidden));
+}

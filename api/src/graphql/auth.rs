@@ -11,7 +11,7 @@ use domain::configuration::{Model, Right};
 use super::error::internal;
 use super::request::RequestContext;
 
-fn coded(message: impl Into<String>, code: &'static str) -> async_graphql::Error {
+pub fn coded(message: impl Into<String>, code: &'static str) -> async_graphql::Error {
     async_graphql::Error::new(message).extend_with(|_, e| e.set("code", code))
 }
 

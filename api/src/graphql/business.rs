@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use std::sync::Arc;
 use uuid::Uuid;
 
-use super::auth::{actor, require, require_module};
+use super::auth::{actor, coded, require, require_module};
 use super::error::{settle, Problems, UserError, UserErrorCode};
 use super::input::parse_id;
 use super::request::RequestContext;
@@ -44,7 +44,16 @@ impl Acting {
 pub async fn seen_companies(ctx: &Context<'_>) -> Result<Companies> {
     let actor = actor(ctx).await?;
     let rules = actor.record_rules();
-    Ok(Companies::of(actor.companies).ruled(&actor.login, rules))
+    let every = actor
+        .config
+        .configuration
+        .settings()
+        .all_companies()
+        .keys()
+        .all(|code| actor.companies.contains(code.as_str()));
+    Ok(Companies::of(actor.companies)
+        .every(every)
+        .ruled(&actor.login, rules))
 }
 
 /// Which company a report is of: one of the user's, alone or with the companies under it.
@@ -66,7 +75,10 @@ pub async fn report_companies(ctx: &Context<'_>, scope: Option<CompanyScope>) ->
     let actor = actor(ctx).await?;
     let code = Code::parse(&scope.code).map_err(|e| format!("company: {e}"))?;
     if !actor.companies.contains(code.as_str()) {
-        return Err(format!("you work in no company '{code}'").into());
+        return Err(coded(
+            format!("you work in no company '{code}'"),
+            "FORBIDDEN",
+        ));
     }
     let settings = actor.config.configuration.settings();
     let covered: Vec<String> = if scope.consolidated {

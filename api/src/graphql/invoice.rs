@@ -208,7 +208,14 @@ async fn answer(
     user_errors: Vec<UserError>,
 ) -> Result<InvoicePayload> {
     let state = ctx.data::<AppState>()?;
-    InvoicePayload::reload(ctx, user_errors, read_model::get(state.reads(), id)).await
+    // as the reader may see it (a document the change put out of their sight: none).
+    let companies = seen_companies(ctx).await?;
+    InvoicePayload::reload(
+        ctx,
+        user_errors,
+        read_model::get_seen(state.reads(), &companies, id),
+    )
+    .await
 }
 
 /// Invoice `id`, if it belongs to one of the signed-in user's companies.
@@ -382,6 +389,9 @@ impl InvoiceMutation {
             Ok(parsed) => parsed,
             Err(errors) => return Ok(InvoicePayload::refused(errors)),
         };
+        if seen(ctx, id).await?.is_none() {
+            return Ok(InvoicePayload::refused(vec![no_invoice(&["input", "id"])]));
+        }
         let change = (id, expected, lines);
         let (_, user_errors) = acting
             .run(

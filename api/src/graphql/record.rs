@@ -9,6 +9,7 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use commands::AppState;
+use cqrs_es::Aggregate;
 use projections::log::AsOf;
 use projections::PgPool;
 use uuid::Uuid;
@@ -223,7 +224,26 @@ impl History {
     ) -> Result<Connection<i64, Event, TotalCount>> {
         let History(whose, point) = *self;
         let companies = super::business::seen_companies(ctx).await?;
+        // a partner or product reached through a record the reader sees (an invoice's
+        // partner) may be one they do not see (moved to another company since, or hidden by a
+        // rule): its history is not theirs to read.
+        let reads = ctx.data::<AppState>()?.reads();
+        let partner = |id| projections::partner::get_seen(reads, &companies, id);
+        let seen = match whose {
+            Whose::Stream(kind, id) if kind == domain::partner::Partner::TYPE => {
+                partner(id).await.map(|row| row.is_some())
+            }
+            Whose::PartnerDocuments(id) => partner(id).await.map(|row| row.is_some()),
+            Whose::Stream(kind, id) if kind == domain::product::Product::TYPE => {
+                projections::product::get_seen(reads, &companies, id)
+                    .await
+                    .map(|row| row.is_some())
+            }
+            _ => Ok(true),
+        }
+        .map_err(|e| internal(ctx, e))?;
         let subject = async |pool| match whose {
+            _ if !seen => Ok(Subject::default()),
             Whose::Stream(kind, id) => Ok(Subject::stream(kind, id)),
             Whose::Stock(product) => Ok(Subject {
                 streams: companies

@@ -16,7 +16,10 @@ use uuid::Uuid;
 use crate::error::{ErrorCode, Failure};
 use crate::work::Work;
 
-use super::{account_owner, claim_entry, in_books, missing, not_found, partner_of, take_number};
+use super::{
+    account_owner, claim_entry, fits, in_books, missing, not_found, not_in_company, partner_of,
+    take_number,
+};
 
 /// A payment: money in (or out of) a bank journal, set against posted documents.
 #[derive(Debug, Clone)]
@@ -281,7 +284,17 @@ pub async fn count_stock(
     date: NaiveDate,
 ) -> Result<(), Failure> {
     let found = work.get::<Product>(&product.to_string()).await?;
-    match found.details().map(|d| d.kind) {
+    let details = found.details();
+    // another company's product is, for this company's warehouse, no product at all.
+    if details.is_some_and(|d| !fits(d.company.as_ref(), &company)) {
+        return Err(not_in_company(
+            "product",
+            product,
+            &company,
+            &["input", "product"],
+        ));
+    }
+    match details.map(|d| d.kind) {
         None => return Err(not_found("product", product, &["input", "product"])),
         Some(ProductKind::Service) => {
             return Err(

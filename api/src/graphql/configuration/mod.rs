@@ -63,12 +63,15 @@ impl Configuration {
         self.0.configuration.is_production()
     }
 
-    /// The main company (code `main`).
-    async fn company(&self) -> Company {
-        Company(
-            domain::configuration::Code::main_company(),
-            self.settings().company.clone(),
-        )
+    /// The main company (code `main`); null to a reader who does not work in it (see
+    /// `companies`).
+    async fn company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
+        let main = domain::configuration::Code::main_company();
+        let actor = actor(ctx).await?;
+        Ok(actor
+            .companies
+            .contains(main.as_str())
+            .then(|| Company(main, self.settings().company.clone())))
     }
 
     /// Every company the reader works in (an administrator: every one), by code, the main one
@@ -214,18 +217,18 @@ impl Configuration {
             .find(|j| j.code == code && theirs(&actor, j.company.as_deref())))
     }
 
-    /// The accounts, journals, sequences and rules daily business uses: the main ones, or
-    /// those `company` goes by (its own if it has them; another company's are not shown).
+    /// The accounts, journals, sequences and rules daily business uses: those `company` goes by
+    /// (its own if it has them, else the main ones; another company's are not shown), or
+    /// without it those of the company the request works in.
     async fn business_settings(
         &self,
         ctx: &Context<'_>,
         company: Option<String>,
     ) -> Result<Option<BusinessSettingsObject>> {
         let settings = self.0.configuration.settings();
-        let Some(company) = company else {
-            return Ok(Some(BusinessSettingsObject::from(&settings.business)));
-        };
         let actor = actor(ctx).await?;
+        // without one: those of the company the request works in.
+        let company = company.unwrap_or_else(|| actor.company.clone());
         let Ok(code) = domain::configuration::Code::parse(&company) else {
             return Ok(None);
         };
