@@ -9,6 +9,7 @@
 mod ceiling;
 mod cost;
 mod fixtures;
+pub mod growth;
 mod http_client;
 mod rules;
 pub mod stats;

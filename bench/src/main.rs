@@ -38,6 +38,17 @@ struct Args {
     /// Where to write the report as JSON.
     #[arg(long, default_value = "bench-results/latest.json")]
     json: PathBuf,
+
+    /// Instead of the workloads: grow the demo company through the command layer to each of
+    /// these sizes (customer invoices, comma-separated: 1000,20000,200000) and measure every
+    /// report and the server's memory at each (issue 20).
+    #[arg(long, value_delimiter = ',')]
+    growth: Vec<usize>,
+
+    /// The `erp` binary the growth benchmark serves the grown books with (by default, the one
+    /// next to this binary: `cargo build --release -p api -p bench`).
+    #[arg(long)]
+    erp: Option<PathBuf>,
 }
 
 /// mimalloc rather than glibc's malloc: glibc keeps the 19 MiB an argon2 password check works in
@@ -66,6 +77,25 @@ async fn main() -> anyhow::Result<()> {
                 .url("postgres")
         }
     };
+    if !args.growth.is_empty() {
+        let erp = match args.erp {
+            Some(erp) => erp,
+            None => std::env::current_exe()?.with_file_name("erp"),
+        };
+        let mut sizes = args.growth.clone();
+        sizes.sort_unstable();
+        sizes.dedup();
+        let growth =
+            bench::growth::growth(&server_url, &sizes, &erp, |step| eprintln!("{step}...")).await?;
+        println!("{}", bench::growth::table(&growth));
+        if let Some(parent) = args.json.parent() {
+            std::fs::create_dir_all(parent).ok();
+        }
+        std::fs::write(&args.json, serde_json::to_string_pretty(&growth)?)
+            .with_context(|| format!("writing {}", args.json.display()))?;
+        eprintln!("report written to {}", args.json.display());
+        return Ok(());
+    }
     let size = if args.smoke {
         Size::smoke()
     } else {

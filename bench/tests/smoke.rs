@@ -41,3 +41,40 @@ async fn every_workload_runs_and_reports_a_figure_next_to_raw() {
     let table = bench::table(&report);
     assert!(table.contains("| W5 |"), "{table}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_growth_benchmark_measures_every_report_and_the_servers_memory_at_each_size() {
+    // the `erp` binary cargo built for the workspace's tests, next to this test's folder.
+    let erp = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .and_then(|deps| deps.parent())
+        .unwrap()
+        .join("erp");
+    assert!(erp.exists(), "{} is not built", erp.display());
+    let growth = bench::growth::growth(&tests::server_url(), &[4, 12], &erp, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        growth.stages.iter().map(|s| s.invoices).collect::<Vec<_>>(),
+        [4, 12]
+    );
+    for stage in &growth.stages {
+        assert_eq!(stage.reports.len(), 9, "{stage:?}");
+        for report in &stage.reports {
+            assert!(
+                report.median_ms > 0.0 && report.p99_ms_8_clients > 0.0,
+                "{report:?}"
+            );
+            assert!(report.answer_bytes > 0, "{report:?}");
+        }
+        assert!(
+            stage.rss_mb > 1.0 && stage.peak_rss_mb >= stage.rss_mb,
+            "{stage:?}"
+        );
+    }
+    // the log grew with the invoices: each is an order's worth of commands.
+    assert!(growth.stages[1].events > growth.stages[0].events);
+    let table = bench::growth::table(&growth);
+    assert!(table.contains("| trialBalance |"), "{table}");
+}
