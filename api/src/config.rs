@@ -171,6 +171,9 @@ pub enum Command {
         /// keep their books in different currencies).
         #[arg(long)]
         company: Option<String>,
+        /// Only the items with this partner (its id): the partner's ledger.
+        #[arg(long)]
+        partner: Option<String>,
         /// Where to write it (`-`: standard output).
         #[arg(long, default_value = "-")]
         out: PathBuf,

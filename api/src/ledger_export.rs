@@ -25,6 +25,7 @@ use rust_decimal::Decimal;
 
 use commands::auth::{sign_in, AuthFailure};
 use commands::AppState;
+use uuid::Uuid;
 
 /// The first line of the file.
 pub const HEADER: &str =
@@ -41,13 +42,15 @@ const CHUNK: usize = 64 * 1024;
 pub struct LedgerAsk {
     /// Account codes; every account when empty.
     pub accounts: Vec<String>,
+    /// Only the items with this partner: the partner's ledger.
+    pub partner: Option<Uuid>,
     pub dates: Dates,
     pub as_of: Option<AsOf>,
 }
 
 impl LedgerAsk {
-    /// The ask of an HTTP query's parameters (`accounts=411000,550000`, `from`, `to`,
-    /// `asOfPosition`): a message saying which one is wrong otherwise.
+    /// The ask of an HTTP query's parameters (`accounts=411000,550000`, `partner`, `from`,
+    /// `to`, `asOfPosition`): a message saying which one is wrong otherwise.
     pub fn parse(params: &BTreeMap<String, String>) -> Result<Self, String> {
         let date = |name: &str| -> Result<Option<NaiveDate>, String> {
             params
@@ -91,15 +94,35 @@ impl LedgerAsk {
                     .ok_or_else(|| format!("asOfPosition: '{p}' is not a log position"))
             })
             .transpose()?;
+        let partner = params
+            .get("partner")
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                Uuid::parse_str(p).map_err(|_| {
+                    let shown: String = p.chars().take(40).collect();
+                    format!("partner: '{shown}' is not a partner id")
+                })
+            })
+            .transpose()?;
+        const KNOWN: [&str; 6] = [
+            "accounts",
+            "partner",
+            "from",
+            "to",
+            "asOfPosition",
+            "company",
+        ];
         for name in params.keys() {
-            if !["accounts", "from", "to", "asOfPosition", "company"].contains(&name.as_str()) {
+            if !KNOWN.contains(&name.as_str()) {
                 return Err(format!(
-                    "unknown parameter '{name}' (there are: accounts, from, to, asOfPosition, company)"
+                    "unknown parameter '{name}' (there are: {})",
+                    KNOWN.join(", ")
                 ));
             }
         }
         Ok(LedgerAsk {
             accounts,
+            partner,
             dates,
             as_of,
         })
@@ -215,7 +238,10 @@ where
     let before =
         journal::opening_balances(pool, companies, &ask.accounts, ask.dates.from, ask.as_of)
             .await?;
-    for opening in before {
+    for opening in before
+        .into_iter()
+        .filter(|o| ask.partner.is_none() || o.partner_id == ask.partner)
+    {
         *openings.entry(opening.account).or_default() += opening.balance;
     }
     let decimals = commands::business::decimals(settings);
@@ -228,7 +254,14 @@ where
             .unwrap_or_default()
     };
     let mut out = String::from(HEADER);
-    let mut items = journal::ledger_stream(pool, companies, &ask.accounts, ask.dates, ask.as_of);
+    let mut items = journal::ledger_stream(
+        pool,
+        companies,
+        &ask.accounts,
+        ask.partner,
+        ask.dates,
+        ask.as_of,
+    );
     let mut current: Option<(String, Decimal)> = None;
     let mut written = 0;
     while let Some(item) = items.next().await {

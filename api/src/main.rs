@@ -263,10 +263,14 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
             to,
             as_of_position,
             company,
+            partner,
             out,
         } => {
             let mut params = std::collections::BTreeMap::new();
             params.insert("accounts".to_owned(), accounts.join(","));
+            if let Some(partner) = partner {
+                params.insert("partner".to_owned(), partner.clone());
+            }
             for (name, date) in [("from", from), ("to", to)] {
                 if let Some(date) = date {
                     params.insert(name.to_owned(), date.to_string());

@@ -590,13 +590,14 @@ async fn kept_before(
     Ok(kept)
 }
 
-/// The items of `accounts` (all accounts when empty) in `dates`, as of `as_of`, in the general
-/// ledger's order (account, date, entry number, entry, line), as they come from PostgreSQL: a
+/// The items of `accounts` (all accounts when empty) in `dates`, as of `as_of` (only those
+/// with `partner` if given: a partner's ledger), in the general ledger's order (account, date, entry number, entry, line), as they come from PostgreSQL: a
 /// ledger of any length read in constant memory.
 pub fn ledger_stream<'a>(
     pool: &'a PgPool,
     companies: &Companies,
     accounts: &[String],
+    partner: Option<Uuid>,
     dates: Dates,
     as_of: Option<AsOf>,
 ) -> futures::stream::BoxStream<'a, Result<LedgerItem, sqlx::Error>> {
@@ -610,12 +611,14 @@ pub fn ledger_stream<'a>(
             and ($4::bigint is null or i.position <= $4)
             and ($5::timestamptz is null or i.recorded_at <= $5)
             and i.company = any($6)
+            and ($7::uuid is null or i.partner_id = $7)
           order by i.account collate \"C\", i.entry_date, e.number, i.entry_id, i.line_no",
     )
     .bind(accounts.to_vec())
     .bind_dates(dates)
     .bind_as_of(as_of)
     .bind(companies.codes().to_vec())
+    .bind(partner)
     .fetch(pool)
 }
 

@@ -121,3 +121,59 @@ async fn the_ledger_comes_as_csv_with_the_general_ledgers_figures() {
         assert!(body.contains(reason), "{path}: {body}");
     }
 }
+
+#[tokio::test]
+async fn a_partners_ledger_is_exported_with_its_own_opening_and_running_balance() {
+    let app = TestApp::new().await;
+    set_up_the_books(&app).await;
+    let cast = Cast::new(&app).await;
+    grow(&app, &cast, &mut StdRng::seed_from_u64(31), 14).await;
+    app.backend
+        .catch_up(std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    let (router, _) = app.server_app().await;
+    let token = app.admin_token.clone();
+    let partner = &cast.customers[0];
+    let (status, _, csv) = get(
+        &router,
+        &format!("/ledger.csv?accounts=411000&partner={partner}&from=2026-03-01"),
+        &token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{csv}");
+    let rows = tests::books::csv_rows(&csv);
+    // by hand from the items: the partner's balance before March, then each item of March on.
+    let pool = &app.db.pool;
+    let opening: Option<rust_decimal::Decimal> = sqlx::query_scalar(
+        "select sum(debit - credit) from journal_item
+          where account = '411000' and partner_id = $1::uuid and entry_date < '2026-03-01'",
+    )
+    .bind(partner)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let items: Vec<(rust_decimal::Decimal, rust_decimal::Decimal)> = sqlx::query_as(
+        "select i.debit, i.credit from journal_item i join journal_entry e on e.id = i.entry_id
+          where i.account = '411000' and i.partner_id = $1::uuid and i.entry_date >= '2026-03-01'
+          order by i.entry_date, e.number, i.entry_id, i.line_no",
+    )
+    .bind(partner)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert!(!items.is_empty(), "a customer with nothing after March");
+    // the opening line, then a line per item, each with the partner's running balance.
+    assert_eq!(rows.len(), 1 + items.len(), "{csv}");
+    let mut balance = opening.unwrap_or_default();
+    assert_eq!(rows[0][9], format!("{:.2}", balance), "{csv}");
+    for (row, (debit, credit)) in rows[1..].iter().zip(&items) {
+        assert_eq!(row[5], *partner, "{csv}");
+        balance += debit - credit;
+        assert_eq!(row[9], format!("{:.2}", balance), "{csv}");
+    }
+    // a partner that is not an id: a clear refusal.
+    let (status, _, body) = get(&router, "/ledger.csv?partner=agrolait", &token).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("partner"), "{body}");
+}
