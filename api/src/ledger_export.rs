@@ -391,6 +391,7 @@ mod tests {
             ask,
             Ok(LedgerAsk {
                 accounts: vec!["411000".into(), "550000".into()],
+                partner: None,
                 dates: Dates {
                     from: NaiveDate::from_ymd_opt(2026, 1, 1),
                     to: None
