@@ -257,8 +257,10 @@ pub fn server_app(server: Arc<Server>) -> Router {
             "/ledger.csv",
             get({
                 let name = server.default_name().to_owned();
-                move |State(server): State<Arc<Server>>, headers, Query(params)| async move {
-                    ledger_csv(&server, &name, &headers, &params).await
+                move |State(server): State<Arc<Server>>,
+                      headers,
+                      Query(params): Query<Vec<(String, String)>>| async move {
+                    ledger_csv(&server, &name, &headers, params).await
                 }
             }),
         )
@@ -268,8 +270,8 @@ pub fn server_app(server: Arc<Server>) -> Router {
                 |State(server): State<Arc<Server>>,
                  Path(name): Path<String>,
                  headers,
-                 Query(params)| async move {
-                    ledger_csv(&server, &name, &headers, &params).await
+                 Query(params): Query<Vec<(String, String)>>| async move {
+                    ledger_csv(&server, &name, &headers, params).await
                 },
             ),
         )
@@ -295,8 +297,21 @@ async fn ledger_csv(
     server: &Server,
     name: &str,
     headers: &HeaderMap,
-    params: &std::collections::BTreeMap<String, String>,
+    pairs: Vec<(String, String)>,
 ) -> Response {
+    // a parameter given twice says two things: neither is taken.
+    let mut params = std::collections::BTreeMap::new();
+    for (key, value) in pairs {
+        if params.insert(key.clone(), value).is_some() {
+            let key: String = key.chars().take(40).collect();
+            return reject(
+                StatusCode::BAD_REQUEST,
+                MediaType::Json,
+                &format!("parameter '{key}' is given more than once"),
+            );
+        }
+    }
+    let params = &params;
     let backend = match server.backend(name).await {
         Ok(backend) => backend,
         Err(error) => return unserved(error, name),

@@ -179,12 +179,20 @@ pub async fn get(
 
 /// The events of entry `id`'s history: its posting, and for a payment, the documents it was set
 /// against.
-pub async fn subject(pool: &PgPool, id: Uuid) -> Result<Subject, sqlx::Error> {
-    let positions = sqlx::query_scalar(
+pub async fn subject(
+    pool: &PgPool,
+    companies: &Companies,
+    id: Uuid,
+) -> Result<Subject, sqlx::Error> {
+    // the matches of the documents the reader may see (record rules may hide some).
+    let positions = sqlx::query_scalar(&format!(
         "select position from journal_entry where id = $1
-         union select position from invoice_match where with_id = $1",
-    )
+         union select m.position from invoice_match m join invoice i on i.id = m.invoice_id
+                where m.with_id = $1 and i.company = any($2) {rules}",
+        rules = companies.invoice_rules("i.")
+    ))
     .bind(id)
+    .bind(companies.codes())
     .fetch_all(pool)
     .await?;
     Ok(Subject {
@@ -407,6 +415,15 @@ pub async fn ledger_items(
     .bind(i64::try_from(limit).unwrap_or(i64::MAX))
     .fetch_all(pool)
     .await
+}
+
+/// Whether an entry of any company has id `id` (the entry's claim guards the entries posted
+/// since claims covered documents' postings; this, those posted before).
+pub async fn exists(pool: &PgPool, id: Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("select exists (select 1 from journal_entry where id = $1)")
+        .bind(id)
+        .fetch_one(pool)
+        .await
 }
 
 /// Where a journal item stands in an account's ledger: by date, entry number, entry, line.

@@ -1848,6 +1848,31 @@ async fn a_parent_consolidates_a_child_in_another_currency_at_the_rate_of_the_la
         message.contains("USD") && message.contains("2025-12-31"),
         "{early}"
     );
+    assert_eq!(
+        early["errors"][0]["extensions"]["code"], "INVALID",
+        "{early}"
+    );
+    // a few cents of dollars (0.14 + 21 % = 0.17): each line rounded on its own, the totals
+    // still balance.
+    posted_invoice_in(&app, (&admin, Some("us")), &partner, "0.14").await;
+    app.backend
+        .catch_up(std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    for to in ["2026-03-31", "2026-04-30"] {
+        let balanced = as_user(
+            &app,
+            &admin,
+            None,
+            "query($to: NaiveDate!) { trialBalance(company: { code: \"main\", consolidated: true }, to: $to) {
+                totalDebit totalCredit totalBalance } }",
+            json!({ "to": to }),
+        )
+        .await;
+        let tb = &balanced["data"]["trialBalance"];
+        assert_eq!(tb["totalDebit"], tb["totalCredit"], "{balanced}");
+        assert_eq!(tb["totalBalance"], "0.00", "{balanced}");
+    }
     // reports that sum as they are refuse two currencies, and take one company.
     for (query, named) in [
         (
@@ -2374,5 +2399,280 @@ async fn a_product_moved_to_another_company_leaves_its_stock_seen_where_it_is() 
     assert_eq!(
         stock["data"]["stockValuation"]["totalValue"], "70.00",
         "{stock}"
+    );
+}
+
+/// Posts a manual entry of 500 from the bank to capital, with id `id` if given, as the holder
+/// of `token` in `company`: the payload.
+async fn manual_entry(
+    app: &TestApp,
+    token: &str,
+    company: Option<&str>,
+    id: Option<&str>,
+) -> Value {
+    let answer = as_user(
+        app,
+        token,
+        company,
+        "mutation($id: ID) { postEntry(input: { id: $id, journal: \"misc\", date: \"2026-03-10\",
+            lines: [{ account: \"550000\", debit: \"500\" }, { account: \"100000\", credit: \"500\" }] }) {
+            entry { id } userErrors { field message code } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    answer["data"]["postEntry"].clone()
+}
+
+#[tokio::test]
+async fn an_id_another_company_used_is_refused_and_the_books_keep_being_read() {
+    let app = books_of_main_and_b().await;
+    books_may(&app, &["SALE_ORDER", "STOCK"]).await;
+    let admin = app.admin_token.clone();
+    let partner = shared_partner(&app, "Agrolait", true, false).await;
+    let product = shared_product(&app, "MOUSE", "CONSUMABLE", "20", "10").await;
+    // b's entry, b's payment of an invoice, b's delivery.
+    let theirs = manual_entry(&app, &admin, Some("b"), None).await;
+    let entry = theirs["entry"]["id"].as_str().unwrap().to_owned();
+    let (invoice_b, _) = posted_invoice_in(&app, (&admin, Some("b")), &partner, "100").await;
+    let paid = as_user(
+        &app,
+        &admin,
+        Some("b"),
+        "mutation($partner: ID!, $invoice: ID!) { registerPayment(input: { journal: \"bank\",
+            partner: $partner, amount: \"10\", allocations: [{ invoice: $invoice, amount: \"10\" }] }) {
+            payment { id } userErrors { message } } }",
+        json!({ "partner": partner, "invoice": invoice_b }),
+    )
+    .await;
+    let payment = paid["data"]["registerPayment"]["payment"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{paid}"))
+        .to_owned();
+    let order_b = as_user(
+        &app,
+        &admin,
+        Some("b"),
+        CREATE_ORDER,
+        json!({ "partner": partner, "product": product }),
+    )
+    .await;
+    let order_b = order_b["data"]["createSaleOrder"]["order"]["id"].clone();
+    let delivery = "01a23cba-0000-7000-8000-00000000d001";
+    for mutation in [
+        "mutation($id: ID!) { confirmOrder(input: { id: $id }) { userErrors { message } } }",
+        "mutation($id: ID!) { deliverOrder(input: { id: $id, delivery: \"01a23cba-0000-7000-8000-00000000d001\",
+            lines: [{ line: 0, quantity: \"1\" }] }) { userErrors { message } } }",
+    ] {
+        let done = as_user(&app, &admin, Some("b"), mutation, json!({ "id": order_b })).await;
+        assert!(done["errors"].is_null(), "{done}");
+    }
+    // main's invoice, whose entry id a main user can read.
+    let (invoice_main, _) = posted_invoice_in(&app, (&admin, Some("main")), &partner, "100").await;
+    app.backend
+        .catch_up(std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    let ana = bookkeeper(&app, "ana", &["main"]).await;
+    let main_entry: String =
+        sqlx::query_scalar("select id::text from journal_entry where origin_id = $1::uuid")
+            .bind(&invoice_main)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+
+    let events = app.event_count().await;
+    // ana reuses b's entry id, b's payment id, her own invoice's entry id: refused.
+    for id in [&entry, &payment, &main_entry] {
+        let refused = manual_entry(&app, &ana, None, Some(id)).await;
+        assert_eq!(
+            refused["userErrors"][0]["code"], "ALREADY_EXISTS",
+            "{id}: {refused}"
+        );
+    }
+    let refused = as_user(
+        &app,
+        &ana,
+        None,
+        "mutation($id: ID!, $partner: ID!, $invoice: ID!) { registerPayment(input: { id: $id,
+            journal: \"bank\", partner: $partner, amount: \"1\",
+            allocations: [{ invoice: $invoice, amount: \"1\" }] }) { userErrors { code } } }",
+        json!({ "id": payment, "partner": partner, "invoice": invoice_main }),
+    )
+    .await;
+    assert_eq!(
+        refused["data"]["registerPayment"]["userErrors"][0]["code"], "ALREADY_EXISTS",
+        "{refused}"
+    );
+    // ana's own order delivered under b's delivery id: refused at the delivery.
+    let mine = as_user(
+        &app,
+        &ana,
+        None,
+        CREATE_ORDER,
+        json!({ "partner": partner, "product": product }),
+    )
+    .await;
+    let mine = mine["data"]["createSaleOrder"]["order"]["id"].clone();
+    let confirmed = as_user(
+        &app,
+        &ana,
+        None,
+        "mutation($id: ID!) { confirmOrder(input: { id: $id }) { userErrors { message } } }",
+        json!({ "id": mine }),
+    )
+    .await;
+    assert!(confirmed["errors"].is_null(), "{confirmed}");
+    let events_before_delivery = app.event_count().await;
+    let refused = as_user(
+        &app,
+        &ana,
+        None,
+        "mutation($id: ID!, $delivery: ID!) { deliverOrder(input: { id: $id, delivery: $delivery,
+            lines: [{ line: 0, quantity: \"1\" }] }) { userErrors { field code } } }",
+        json!({ "id": mine, "delivery": delivery }),
+    )
+    .await;
+    let error = &refused["data"]["deliverOrder"]["userErrors"][0];
+    assert_eq!(error["code"], "ALREADY_EXISTS", "{refused}");
+    assert_eq!(error["field"], json!(["input", "delivery"]), "{refused}");
+    assert_eq!(app.event_count().await, events_before_delivery);
+    assert!(app.event_count().await > events); // (the order ana made and confirmed)
+
+    // and the books keep being read: a new entry is projected and shown.
+    let posted = manual_entry(&app, &ana, None, None).await;
+    let id = posted["entry"]["id"].as_str().unwrap().to_owned();
+    assert!(
+        tests::eventually(std::time::Duration::from_secs(10), || async {
+            let shown = as_user(
+                &app,
+                &ana,
+                None,
+                "query($id: ID!) { journalEntry(id: $id) { id } }",
+                json!({ "id": id }),
+            )
+            .await;
+            shown["data"]["journalEntry"]["id"] == json!(id)
+        })
+        .await,
+        "the books stopped being read"
+    );
+    // an id sent to a create shows nothing of another company's record.
+    let shown = as_user(
+        &app,
+        &ana,
+        None,
+        "mutation($id: ID!, $partner: ID!, $product: ID!) { createSaleOrder(input: { id: $id,
+            partner: $partner, lines: [{ product: $product, quantity: \"1\" }] }) {
+            order { id company } userErrors { code } } }",
+        json!({ "id": order_b, "partner": partner, "product": product }),
+    )
+    .await;
+    assert_eq!(
+        shown["data"]["createSaleOrder"]["userErrors"][0]["code"], "ALREADY_EXISTS",
+        "{shown}"
+    );
+    assert_eq!(
+        shown["data"]["createSaleOrder"]["order"],
+        Value::Null,
+        "{shown}"
+    );
+}
+
+#[tokio::test]
+async fn a_manager_of_users_of_one_company_changes_no_one_elses_nor_makes_administrators() {
+    let app = books_of_main_and_b().await;
+    tests::books::configure(
+        &app,
+        "setGroup",
+        "SetGroupInput",
+        json!({ "code": "people", "name": "People" }),
+    )
+    .await;
+    tests::books::configure(
+        &app,
+        "setAccess",
+        "SetAccessInput",
+        json!({ "group": "people", "model": "USER", "read": true, "create": true, "write": true }),
+    )
+    .await;
+    let eve = app.user_in("eve", &["people"], &["b"]).await;
+    let ana = app.user_in("ana", &["people"], &["main"]).await;
+    let admin_id = commands::auth::user_id("admin").to_string();
+    let ana_id = commands::auth::user_id("ana").to_string();
+    let bo = app.user_in("bo", &[], &["b"]).await;
+    let _ = bo;
+    let bo_id = commands::auth::user_id("bo").to_string();
+    let events = app.event_count().await;
+    let ask =
+        async |query: &str, variables: Value| as_user(&app, &eve, None, query, variables).await;
+    // the administrator's password: not a user manager's to change, even in his company.
+    let taken = as_user(
+        &app,
+        &ana,
+        None,
+        "mutation($id: ID!) { setUserPassword(input: { id: $id, password: \"pwned-pass-12345\" }) {
+            user { login } userErrors { code } } }",
+        json!({ "id": admin_id }),
+    )
+    .await;
+    assert_eq!(
+        taken["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{taken}"
+    );
+    // ana's (main only): not eve's to change, nor to know of.
+    for (mutation, field) in [
+        (
+            "mutation($id: ID!) { updateUser(input: { id: $id, name: \"pwned\" }) {
+                user { login } userErrors { code } } }",
+            "updateUser",
+        ),
+        (
+            "mutation($id: ID!) { deactivateUser(input: { id: $id }) { user { login } userErrors { code } } }",
+            "deactivateUser",
+        ),
+        (
+            "mutation($id: ID!) { setUserPassword(input: { id: $id, password: \"pwned-pass-12345\" }) {
+                user { login } userErrors { code } } }",
+            "setUserPassword",
+        ),
+    ] {
+        let refused = ask(mutation, json!({ "id": ana_id })).await;
+        assert_eq!(refused["data"][field]["userErrors"][0]["code"], "NOT_FOUND", "{refused}");
+        assert_eq!(refused["data"][field]["user"], Value::Null, "{refused}");
+    }
+    // no administrators made, no users put in a company she does not work in.
+    for (query, variables) in [
+        (
+            "mutation($id: ID!) { updateUser(input: { id: $id, groups: [\"admin\"] }) { userErrors { code } } }",
+            json!({ "id": commands::auth::user_id("eve").to_string() }),
+        ),
+        (
+            "mutation { createUser(input: { login: \"mallory\", name: \"M\", password: \"a-long-password-1\",
+                groups: [\"admin\"] }) { userErrors { code } } }",
+            json!({}),
+        ),
+        (
+            "mutation { createUser(input: { login: \"mallory\", name: \"M\", password: \"a-long-password-1\",
+                companies: [\"main\"] }) { userErrors { code } } }",
+            json!({}),
+        ),
+        (
+            "mutation($id: ID!) { updateUser(input: { id: $id, companies: [\"main\", \"b\"] }) { userErrors { code } } }",
+            json!({ "id": bo_id }),
+        ),
+    ] {
+        let refused = ask(query, variables).await;
+        assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN", "{refused}");
+    }
+    assert_eq!(app.event_count().await, events, "nothing written");
+    // her own company's user she does manage.
+    let renamed = ask(
+        "mutation($id: ID!) { updateUser(input: { id: $id, name: \"Bo B.\" }) { user { name } userErrors { code } } }",
+        json!({ "id": bo_id }),
+    )
+    .await;
+    assert_eq!(
+        renamed["data"]["updateUser"]["user"]["name"], "Bo B.",
+        "{renamed}"
     );
 }

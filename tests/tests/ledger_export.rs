@@ -110,6 +110,12 @@ async fn the_ledger_comes_as_csv_with_the_general_ledgers_figures() {
             "elsewhere",
         ),
         (
+            "/ledger.csv?company=main&company=b",
+            token.as_str(),
+            StatusCode::BAD_REQUEST,
+            "more than once",
+        ),
+        (
             "/db/nowhere/ledger.csv",
             token.as_str(),
             StatusCode::NOT_FOUND,

@@ -800,4 +800,48 @@ async fn a_partners_history_with_its_documents_leaves_out_the_documents_rules_hi
     assert!(seen.contains(&hers), "{seen:?}");
     assert!(!seen.contains(&hidden), "{seen:?}");
     assert!(documents(&admin).await.contains(&hidden));
+
+    // a payment of the hidden document: ana may read the books, not that document's events.
+    let posted = as_user(
+        &app,
+        &admin,
+        "mutation($id: ID!) { postInvoice(input: { id: $id }) { invoice { total } userErrors { message } } }",
+        json!({ "id": hidden }),
+    )
+    .await;
+    let total = posted["data"]["postInvoice"]["invoice"]["total"].clone();
+    let paid = as_user(
+        &app,
+        &admin,
+        "mutation($partner: ID!, $invoice: ID!, $amount: Decimal!) { registerPayment(input: {
+            journal: \"bank\", partner: $partner, amount: $amount,
+            allocations: [{ invoice: $invoice, amount: $amount }] }) { payment { id } userErrors { message } } }",
+        json!({ "partner": partner, "invoice": hidden, "amount": total }),
+    )
+    .await;
+    let payment = paid["data"]["registerPayment"]["payment"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{paid}"))
+        .to_owned();
+    app.backend
+        .catch_up(std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    let history = async |token: &str| {
+        let answer = as_user(
+            &app,
+            token,
+            "query($id: ID!) { journalEntry(id: $id) { history(first: 50) { nodes { aggregateId } } } }",
+            json!({ "id": payment }),
+        )
+        .await;
+        answer["data"]["journalEntry"]["history"]["nodes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{answer}"))
+            .iter()
+            .map(|n| n["aggregateId"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert!(!history(&ana).await.contains(&hidden));
+    assert!(history(&admin).await.contains(&hidden));
 }

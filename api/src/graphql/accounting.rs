@@ -85,6 +85,21 @@ fn money_in(settings: &Settings, conversion: &Conversion) -> impl Fn(Decimal) ->
     move |amount| round(amount, decimals)
 }
 
+/// The refusal of entry id `id` if an entry of any company has it already.
+pub async fn entry_taken(ctx: &Context<'_>, id: Uuid) -> Result<Option<UserError>> {
+    let state = ctx.data::<AppState>()?;
+    let taken = journal::exists(state.reads(), id)
+        .await
+        .map_err(|e| internal(ctx, e))?;
+    Ok(taken.then(|| {
+        UserError::new(
+            &["input", "id"],
+            format!("an entry with id {id} was posted already"),
+            UserErrorCode::AlreadyExists,
+        )
+    }))
+}
+
 /// The most lines `generalLedger` and `partnerLedger` answer at once: beyond, a page at a
 /// time or an export (an answer that grows with the books would, in time, not fit).
 const LEDGER_LINES_MAX: usize = 10_000;
@@ -542,6 +557,14 @@ impl AccountingQuery {
                 *sum += conversion.convert(&r.company, amount);
             }
         }
+        // the totals from the figures before rounding: converted books still balance (each
+        // line rounded on its own may not add up to them by a cent).
+        let [debits, credits, balances] =
+            by_account
+                .values()
+                .fold([Decimal::ZERO; 3], |[d, c, b], [opening, debit, credit]| {
+                    [d + debit, c + credit, b + opening + debit - credit]
+                });
         let lines: Vec<TrialBalanceLine> = by_account
             .into_iter()
             .map(|(account, [opening, debit, credit])| TrialBalanceLine {
@@ -555,9 +578,9 @@ impl AccountingQuery {
             .collect();
         Ok(TrialBalance {
             currency: conversion.currency.to_string(),
-            total_debit: m(lines.iter().map(|l| l.debit).sum()),
-            total_credit: m(lines.iter().map(|l| l.credit).sum()),
-            total_balance: m(lines.iter().map(|l| l.balance).sum()),
+            total_debit: m(debits),
+            total_credit: m(credits),
+            total_balance: m(balances),
             lines,
         })
     }
@@ -1381,6 +1404,16 @@ impl AccountingMutation {
                     debit: line.debit,
                     credit: line.credit,
                 });
+            }
+        }
+        if let Some(id) = id {
+            problems.0.extend(entry_taken(ctx, id).await?);
+        }
+        for (n, line) in lines.iter().enumerate() {
+            if let Some(partner) = line.partner {
+                let field = ["input", "lines", &n.to_string(), "partner"];
+                let hidden = super::partner::hidden_partner(ctx, partner, &field).await?;
+                problems.0.extend(hidden);
             }
         }
         let (id, journal) = match problems.finish(id.zip(journal)) {

@@ -114,7 +114,7 @@ pub async fn report_money(
         .configuration
         .settings()
         .conversion(companies.codes(), &into, day)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| coded(e.to_string(), "INVALID"))?;
     Ok((companies, conversion))
 }
 
@@ -123,11 +123,13 @@ pub async fn report_money(
 /// balances).
 pub fn one_currency(conversion: &Conversion, report: &str) -> Result<()> {
     if conversion.converts() {
-        return Err(format!(
-            "{report} does not convert currencies, and the companies it would cover keep their \
-             books in more than one: ask for one company (company: {{ code }})"
-        )
-        .into());
+        return Err(coded(
+            format!(
+                "{report} does not convert currencies, and the companies it would cover keep \
+                 their books in more than one: ask for one company (company: {{ code }})"
+            ),
+            "INVALID",
+        ));
     }
     Ok(())
 }

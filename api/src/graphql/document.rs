@@ -72,8 +72,13 @@ batch_keys! {
 /// Of `invoices` (reached from a record the reader sees), those the record rules let them see.
 pub async fn seen_invoices(ctx: &Context<'_>, invoices: Vec<Invoice>) -> Result<Vec<Invoice>> {
     let companies = super::business::seen_companies(ctx).await?;
-    // a document reached from a record the reader sees is of that record's company: only the
-    // record rules can hide it, and without any, nothing is read again.
+    // a document reached from a record the reader sees is of that record's company (so the
+    // company check costs nothing: it is made on the rows held); only the record rules can
+    // hide it, and without any, nothing is read again.
+    let invoices: Vec<Invoice> = invoices
+        .into_iter()
+        .filter(|invoice| companies.sees(&invoice.0.company))
+        .collect();
     if invoices.is_empty() || !companies.is_ruled() {
         return Ok(invoices);
     }

@@ -493,6 +493,11 @@ impl InvoiceMutation {
                 .0
                 .extend(hidden_partner(ctx, partner, &["input", "partner"]).await?);
         }
+        if let Some(id) = id {
+            problems
+                .0
+                .extend(super::accounting::entry_taken(ctx, id).await?);
+        }
         let parsed = problems.finish(id.zip(journal).zip(partner).zip(amount));
         let (((id, journal), partner), amount) = match parsed {
             Ok(parsed) => parsed,

@@ -209,7 +209,11 @@ payload!(OrderPayload { order: Order, user_errors } from OrderRow => Order::from
 /// The order as it now stands, with the user errors of what was run.
 async fn answer(ctx: &Context<'_>, id: Uuid, user_errors: Vec<UserError>) -> Result<OrderPayload> {
     let state = ctx.data::<AppState>()?;
-    OrderPayload::reload(ctx, user_errors, read_model::get(state.reads(), id)).await
+    // as the reader may see it: an id of another company's order (sent to a create) shows
+    // nothing of it.
+    let companies = seen_companies(ctx).await?;
+    let order = read_model::get_seen(state.reads(), &companies, id);
+    OrderPayload::reload(ctx, user_errors, order).await
 }
 
 /// The order's side as the read model has it, for the rights check; a user error if there is
@@ -471,7 +475,8 @@ impl OrderMutation {
             )
             .await?;
         let state = ctx.data::<AppState>()?;
-        let order = read_model::get(state.reads(), id)
+        let companies = seen_companies(ctx).await?;
+        let order = read_model::get_seen(state.reads(), &companies, id)
             .await
             .map_err(|e| internal(ctx, e))?;
         let invoice = projections::invoice::get(state.reads(), invoice)

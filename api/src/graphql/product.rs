@@ -366,7 +366,11 @@ async fn answer(
     user_errors: Vec<UserError>,
 ) -> Result<ProductPayload> {
     let state = ctx.data::<AppState>()?;
-    ProductPayload::reload(ctx, user_errors, read_model::get(state.reads(), id)).await
+    // as the reader may see it: an id of another company's product (sent to a create) shows
+    // nothing of it.
+    let companies = super::business::seen_companies(ctx).await?;
+    let product = read_model::get_seen(state.reads(), &companies, id);
+    ProductPayload::reload(ctx, user_errors, product).await
 }
 
 /// Product `id` as it stands, if the actor sees it (it is shared or of one of their companies).

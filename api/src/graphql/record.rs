@@ -254,7 +254,7 @@ impl History {
                     .collect(),
                 positions: Vec::new(),
             }),
-            Whose::Entry(id) => projections::journal::subject(pool, id).await,
+            Whose::Entry(id) => projections::journal::subject(pool, &companies, id).await,
             Whose::PartnerDocuments(id) => {
                 projections::business::partner_documents(pool, &companies, id).await
             }

@@ -13,12 +13,12 @@ use domain::user::{Login, UserCommand, UserCompanies, UserName};
 use projections::user::{self as read_model, UserRow};
 use uuid::Uuid;
 
-use super::auth::{actor, require};
+use super::auth::{actor, coded, require};
 use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::input::parse_id;
 use super::input::AsOfInput;
 use super::page::{keyset_connection, order_of, SortBy, SortedCursor, TotalCount, UserOrderField};
-use super::payload::{payload, send_one};
+use super::payload::{payload, send_one, Payload};
 use super::record::{get_as_of, now_and_then, At, Recorded};
 use super::request::RequestContext;
 use commands::auth::{self, user_id, PasswordError};
@@ -347,15 +347,84 @@ async fn send(
     actor: &Actor,
     parsed: Result<(Uuid, UserCommand), Vec<UserError>>,
 ) -> Result<UserPayload> {
+    if let Ok((id, command)) = &parsed {
+        // another user: one who works in a company of the actor's (an administrator: any),
+        // and an administrator only by an administrator.
+        let creates = matches!(command, UserCommand::CreateUser { .. });
+        if !creates && *id != actor.user_id && !actor.is_admin() {
+            let state = ctx.data::<AppState>()?;
+            let target = read_model::get(state.reads(), *id)
+                .await
+                .map_err(|e| internal(ctx, e))?;
+            match target {
+                Some(user) if !shares(actor, &user) => {
+                    return Ok(UserPayload::refused(vec![UserError::new(
+                        &["input", "id"],
+                        "no user with this id",
+                        UserErrorCode::NotFound,
+                    )]))
+                }
+                Some(user) if user.groups.iter().any(|g| g == ADMIN_GROUP) => {
+                    return Err(coded(
+                        "only an administrator may change an administrator",
+                        "FORBIDDEN",
+                    ))
+                }
+                _ => {}
+            }
+        }
+    }
+    let seen = async |pool, id| {
+        Ok::<_, sqlx::Error>(
+            read_model::get(pool, id)
+                .await?
+                .filter(|user| actor.is_admin() || user.id == actor.user_id || shares(actor, user)),
+        )
+    };
     send_one(
         ctx,
         actor,
         parsed,
         CommandBus::user,
         |s| &s.user_progress,
-        read_model::get,
+        seen,
     )
     .await
+}
+
+/// Whether `user` works in a company `actor` works in.
+fn shares(actor: &Actor, user: &UserRow) -> bool {
+    user.companies.iter().any(|c| actor.companies.contains(c))
+}
+
+/// Refuses making an administrator (or naming companies one does not work in) unless the
+/// actor is one (an administrator works in every company).
+fn within_own_powers(
+    actor: &Actor,
+    groups: Option<&[String]>,
+    companies: Option<&[String]>,
+) -> Result<()> {
+    if actor.is_admin() {
+        return Ok(());
+    }
+    if groups.is_some_and(|g| g.iter().any(|g| g.trim() == ADMIN_GROUP)) {
+        return Err(coded(
+            "only an administrator may make an administrator",
+            "FORBIDDEN",
+        ));
+    }
+    if let Some(other) = companies
+        .into_iter()
+        .flatten()
+        .find(|c| !actor.companies.contains(c.trim()))
+    {
+        let other: String = other.chars().take(64).collect();
+        return Err(coded(
+            format!("you work in no company '{other}'"),
+            "FORBIDDEN",
+        ));
+    }
+    Ok(())
 }
 
 #[derive(Default)]
@@ -444,6 +513,17 @@ impl UserMutation {
 
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<UserPayload> {
         let actor = require(ctx, Model::User, Right::Create).await?;
+        let asked_companies = input
+            .companies
+            .iter()
+            .flatten()
+            .chain(&input.company)
+            .cloned();
+        within_own_powers(
+            &actor,
+            Some(&input.groups),
+            Some(&asked_companies.collect::<Vec<_>>()),
+        )?;
         let mut problems = Problems::default();
         let login = problems.text(&["input", "login"], Login::parse(&input.login));
         let name = problems.text(&["input", "name"], UserName::parse(&input.name));
@@ -504,6 +584,14 @@ impl UserMutation {
 
     async fn update_user(&self, ctx: &Context<'_>, input: UpdateUserInput) -> Result<UserPayload> {
         let actor = require(ctx, Model::User, Right::Write).await?;
+        let asked_companies: Vec<String> = input
+            .companies
+            .iter()
+            .flatten()
+            .chain(&input.company)
+            .cloned()
+            .collect();
+        within_own_powers(&actor, input.groups.as_deref(), Some(&asked_companies))?;
         let mut problems = Problems::default();
         let id = user_ref(&mut problems, &input.id);
         let name = match &input.name {

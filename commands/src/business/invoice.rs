@@ -283,8 +283,11 @@ pub async fn post_invoice(
     // nothing is written unless everything below succeeds: a refused posting takes no number.
     let draft = work.get::<Invoice>(&id.to_string()).await?.draft().cloned();
     let reverses = draft.as_ref().and_then(|d| d.reverses);
+    // the entry's id, new, and claimed as every entry's is (no other entry may take it).
+    let entry_id = Uuid::now_v7();
     if let Some(draft) = &draft {
-        // the numbering and the month, read in one query when this process knows them.
+        // the numbering, the month and the entry's claim, read in one query when this process
+        // knows them.
         use cqrs_es::Aggregate;
         work.prefetch(&[
             (Numbering::TYPE, journal.sequence.to_string()),
@@ -292,11 +295,15 @@ pub async fn post_invoice(
                 Period::TYPE,
                 PeriodId::of(draft.date).stream_of(&draft.company),
             ),
+            (
+                domain::claim::Claim::TYPE,
+                domain::claim::key_id(super::ENTRY_ID, &entry_id.to_string()),
+            ),
         ])
         .await?;
     }
     let number = take_number(work, settings, &journal.sequence).await?;
-    let entry_id = Uuid::new_v5(&id, b"entry");
+    super::claim_entry(work, entry_id).await?;
     work.decide::<Invoice>(
         &id.to_string(),
         InvoiceCommand::PostInvoice {

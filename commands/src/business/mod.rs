@@ -53,10 +53,33 @@ pub(crate) async fn claim(
     Ok(())
 }
 
-/// Claims entry id `id`: refused if an entry with this id was posted already.
+/// Claims entry id `id`: refused if an entry with this id was posted already, in any company
+/// and by any path (a manual entry, a payment, a document's posting). Its readers key entries by
+/// id, so a second entry of the same id would be one no read model could hold.
 pub(crate) async fn claim_entry(work: &mut Work, id: Uuid) -> Result<(), Failure> {
     let taken = || format!("an entry with id {id} was posted already");
-    claim(work, ENTRY_ID, &id.to_string(), id, taken, &["input", "id"]).await
+    claim_new(work, ENTRY_ID, id, taken).await
+}
+
+/// The claim namespace of deliveries: a delivery's moves take their ids from it.
+pub const DELIVERY_ID: &str = "stock.delivery";
+
+/// Claims `id` in `namespace` for itself: refused (an `AlreadyExists` at `input.id`'s place,
+/// the caller says which) if anyone holds it, itself included.
+pub(crate) async fn claim_new(
+    work: &mut Work,
+    namespace: &str,
+    id: Uuid,
+    taken: impl FnOnce() -> String,
+) -> Result<(), Failure> {
+    let key = key_id(namespace, &id.to_string());
+    if work.get::<Claim>(&key).await?.is_held() {
+        return Err(Failure::refused(ErrorCode::AlreadyExists, taken()).at(&["input", "id"]));
+    }
+    work.decide::<Claim>(&key, ClaimCommand::Claim { owner: id })
+        .await
+        .map_err(|_| Failure::refused(ErrorCode::AlreadyExists, taken()).at(&["input", "id"]))?;
+    Ok(())
 }
 
 pub(crate) fn missing(what: &str, field: &[&str]) -> Failure {

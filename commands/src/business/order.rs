@@ -163,6 +163,13 @@ pub async fn deliver_order(
     let Some(OrderEvent::OrderDelivered { quantities, .. }) = events.into_iter().next() else {
         return Ok(());
     };
+    // its moves take their ids from the delivery's: no other delivery, of any order or
+    // company, may have the same.
+    super::claim_new(work, super::DELIVERY_ID, delivery, || {
+        format!("a delivery with id {delivery} was made already")
+    })
+    .await
+    .map_err(|f| f.at(&["input", "delivery"]))?;
     let (from, to) = match side {
         Side::Sale => (Location::Stock, Location::Customers),
         Side::Purchase => (Location::Suppliers, Location::Stock),

@@ -44,6 +44,11 @@ impl crate::Decide for Claim {
 }
 
 impl Claim {
+    /// Whether someone holds the key.
+    pub fn is_held(&self) -> bool {
+        self.owner.is_some()
+    }
+
     /// Folds one event in: what `Aggregate::apply` does.
     fn fold(&mut self, event: ClaimEvent) {
         match event {
