@@ -153,19 +153,17 @@ fn push_filter(query: &mut QueryBuilder<'_, Postgres>, companies: &Companies, fi
         .push_bind(companies.codes().to_vec())
         .push("), true)");
     // nor those of orders, documents and partners the record rules hide.
-    let rules = companies.order_rules("o.");
-    if !rules.is_empty() {
-        query.push(format!(
-            " and (aggregate_type <> 'Order' or exists (select 1 from business_order o
-                                                        where o.id = aggregate_id::uuid {rules}))"
-        ));
-    }
-    let rules = companies.invoice_rules("i.");
-    if !rules.is_empty() {
-        query.push(format!(
-            " and (aggregate_type <> 'Invoice' or exists (select 1 from invoice i
-                                                          where i.id = aggregate_id::uuid {rules}))"
-        ));
+    for (kind, table, rules) in [
+        ("Order", "business_order", companies.order_rules("r.")),
+        ("Invoice", "invoice", companies.invoice_rules("r.")),
+        ("Partner", "partner", companies.partner_rules("r.")),
+    ] {
+        if !rules.is_empty() {
+            query.push(format!(
+                " and (aggregate_type <> '{kind}' or exists (select 1 from {table} r
+                                                          where r.id = aggregate_id::uuid {rules}))"
+            ));
+        }
     }
     // what belongs to no one company's records: the claims of keys (a product's reference) and
     // the numbers taken (which tell another company's document numbers), and the configuration
@@ -180,13 +178,6 @@ fn push_filter(query: &mut QueryBuilder<'_, Postgres>, companies: &Companies, fi
             )
             .push_bind(companies.codes().to_vec())
             .push("))");
-    }
-    let rules = companies.partner_rules("p.");
-    if !rules.is_empty() {
-        query.push(format!(
-            " and (aggregate_type <> 'Partner' or exists (select 1 from partner p
-                                                          where p.id = aggregate_id::uuid {rules}))"
-        ));
     }
     let text = |value: &Option<String>| value.clone();
     push_some(query, "aggregate_type =", text(&filter.aggregate_type));

@@ -32,6 +32,26 @@ async fn order(app: &TestApp, token: &str, partner: &str, product: &str) -> Stri
     order["id"].as_str().unwrap().to_owned()
 }
 
+/// Makes group `code` with the read, create and write rights on `models`.
+async fn group_that_may(app: &TestApp, code: &str, name: &str, models: &[&str]) {
+    tests::books::configure(
+        app,
+        "setGroup",
+        "SetGroupInput",
+        json!({ "code": code, "name": name }),
+    )
+    .await;
+    for model in models {
+        tests::books::configure(
+            app,
+            "setAccess",
+            "SetAccessInput",
+            json!({ "group": code, "model": model, "read": true, "create": true, "write": true }),
+        )
+        .await;
+    }
+}
+
 const CONFIRM: &str = "mutation($id: ID!) { confirmOrder(input: { id: $id }) {
     order { state } userErrors { field message code } } }";
 
@@ -328,22 +348,13 @@ async fn invoice(app: &TestApp, token: &str, partner: &str, price: &str) -> Stri
 async fn record_rules_restrict_documents_too() {
     let app = TestApp::new().await;
     tests::books::set_up_the_books(&app).await;
-    tests::books::configure(
+    group_that_may(
         &app,
-        "setGroup",
-        "SetGroupInput",
-        json!({ "code": "sales", "name": "Sales" }),
+        "sales",
+        "Sales",
+        &["SALE_ORDER", "INVOICE", "ACCOUNTING", "LOG", "PARTNER"],
     )
     .await;
-    for model in ["SALE_ORDER", "INVOICE", "ACCOUNTING", "LOG", "PARTNER"] {
-        tests::books::configure(
-            &app,
-            "setAccess",
-            "SetAccessInput",
-            json!({ "group": "sales", "model": model, "read": true, "create": true, "write": true }),
-        )
-        .await;
-    }
     // a state an order has but a document has not is refused, and writes nothing.
     let events = app.event_count().await;
     let refused = app
@@ -518,22 +529,13 @@ async fn partner_in(app: &TestApp, name: &str, categories: &[&str]) -> String {
 async fn record_rules_by_partner_category_restrict_partners_and_their_documents() {
     let app = TestApp::new().await;
     tests::books::set_up_the_books(&app).await;
-    tests::books::configure(
+    group_that_may(
         &app,
-        "setGroup",
-        "SetGroupInput",
-        json!({ "code": "north", "name": "North desk" }),
+        "north",
+        "North desk",
+        &["SALE_ORDER", "INVOICE", "LOG", "PARTNER", "PRODUCT"],
     )
     .await;
-    for model in ["SALE_ORDER", "INVOICE", "LOG", "PARTNER", "PRODUCT"] {
-        tests::books::configure(
-            &app,
-            "setAccess",
-            "SetAccessInput",
-            json!({ "group": "north", "model": model, "read": true, "create": true, "write": true }),
-        )
-        .await;
-    }
 
     // rules that cannot be are refused, naming why, and write nothing.
     let events = app.event_count().await;
@@ -741,28 +743,19 @@ async fn record_rules_by_partner_category_restrict_partners_and_their_documents(
 async fn a_partners_history_with_its_documents_leaves_out_the_documents_rules_hide() {
     let app = TestApp::new().await;
     tests::books::set_up_the_books(&app).await;
-    tests::books::configure(
+    group_that_may(
         &app,
-        "setGroup",
-        "SetGroupInput",
-        json!({ "code": "sales", "name": "Sales" }),
+        "sales",
+        "Sales",
+        &[
+            "SALE_ORDER",
+            "PURCHASE_ORDER",
+            "INVOICE",
+            "ACCOUNTING",
+            "PARTNER",
+        ],
     )
     .await;
-    for model in [
-        "SALE_ORDER",
-        "PURCHASE_ORDER",
-        "INVOICE",
-        "ACCOUNTING",
-        "PARTNER",
-    ] {
-        tests::books::configure(
-            &app,
-            "setAccess",
-            "SetAccessInput",
-            json!({ "group": "sales", "model": model, "read": true, "create": true, "write": true }),
-        )
-        .await;
-    }
     let set = app
         .graphql(
             SET_RULE,

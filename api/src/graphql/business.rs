@@ -56,6 +56,18 @@ pub async fn seen_companies(ctx: &Context<'_>) -> Result<Companies> {
         .ruled(&actor.login, rules))
 }
 
+/// Whom a mutation's answer shows a record to: what was refused (an id sent to a create that
+/// another company's record, or one the rules hide, has) only as the reader may see it; what
+/// went through to its author in their companies, even where the change put it out of their
+/// rules' sight (an order they cancelled under a rule that hides cancelled ones).
+pub async fn answered_by(ctx: &Context<'_>, user_errors: &[UserError]) -> Result<Companies> {
+    if user_errors.is_empty() {
+        let actor = actor(ctx).await?;
+        return Ok(Companies::of(actor.companies));
+    }
+    seen_companies(ctx).await
+}
+
 /// Which company a report is of: one of the user's, alone or with the companies under it.
 #[derive(InputObject, Clone)]
 pub struct CompanyScope {

@@ -208,8 +208,7 @@ async fn answer(
     user_errors: Vec<UserError>,
 ) -> Result<InvoicePayload> {
     let state = ctx.data::<AppState>()?;
-    // as the reader may see it (a document the change put out of their sight: none).
-    let companies = seen_companies(ctx).await?;
+    let companies = super::business::answered_by(ctx, &user_errors).await?;
     InvoicePayload::reload(
         ctx,
         user_errors,

@@ -209,9 +209,7 @@ payload!(OrderPayload { order: Order, user_errors } from OrderRow => Order::from
 /// The order as it now stands, with the user errors of what was run.
 async fn answer(ctx: &Context<'_>, id: Uuid, user_errors: Vec<UserError>) -> Result<OrderPayload> {
     let state = ctx.data::<AppState>()?;
-    // as the reader may see it: an id of another company's order (sent to a create) shows
-    // nothing of it.
-    let companies = seen_companies(ctx).await?;
+    let companies = super::business::answered_by(ctx, &user_errors).await?;
     let order = read_model::get_seen(state.reads(), &companies, id);
     OrderPayload::reload(ctx, user_errors, order).await
 }

@@ -262,6 +262,20 @@ fn owner(line: usize, raw: Option<&str>) -> Result<Option<Code>, Refusal> {
     optional(line, "company", raw, Code::parse)
 }
 
+/// The address a record's street, city, zip and country make, every problem on its line.
+fn address(
+    line: usize,
+    [street, city, zip, country]: [Option<&str>; 4],
+) -> Result<Address, Refusal> {
+    Address::parse(street, city, zip, country).map_err(|errors| {
+        let reasons: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.error))
+            .collect();
+        refuse(line, reasons.join("; "))
+    })
+}
+
 /// The company a `company` record states, whole.
 fn company(line: usize, r: &CompanyRecord) -> Result<Company, Refusal> {
     let fiscal_year_start = match r.fiscal_year_start.as_deref() {
@@ -274,19 +288,10 @@ fn company(line: usize, r: &CompanyRecord) -> Result<Company, Refusal> {
             text(line, "fiscal_year_start", FiscalYearStart::new(month, day))?
         }
     };
-    let address = Address::parse(
-        r.street.as_deref(),
-        r.city.as_deref(),
-        r.zip.as_deref(),
-        r.country.as_deref(),
-    )
-    .map_err(|errors| {
-        let reasons: Vec<String> = errors
-            .iter()
-            .map(|e| format!("{}: {}", e.field, e.error))
-            .collect();
-        refuse(line, reasons.join("; "))
-    })?;
+    let address = address(
+        line,
+        [&r.street, &r.city, &r.zip, &r.country].map(Option::as_deref),
+    )?;
     Ok(Company {
         name: text(line, "name", display_name(&r.name))?,
         currency: text(line, "currency", CurrencyCode::parse(&r.currency))?,
@@ -499,19 +504,10 @@ impl DataModule {
                 _ => {
                     let r: PartnerRecord = record(line, value)?;
                     let key = text(line, "partner", Code::parse(&r.partner))?;
-                    let address = Address::parse(
-                        r.street.as_deref(),
-                        r.city.as_deref(),
-                        r.zip.as_deref(),
-                        r.country.as_deref(),
-                    )
-                    .map_err(|errors| {
-                        let reasons: Vec<String> = errors
-                            .iter()
-                            .map(|e| format!("{}: {}", e.field, e.error))
-                            .collect();
-                        refuse(line, reasons.join("; "))
-                    })?;
+                    let address = address(
+                        line,
+                        [&r.street, &r.city, &r.zip, &r.country].map(Option::as_deref),
+                    )?;
                     let details = PartnerDetails {
                         name: text(line, "name", PartnerName::parse(&r.name))?,
                         email: optional(line, "email", r.email.as_deref(), Email::parse)?,
