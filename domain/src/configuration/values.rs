@@ -269,11 +269,19 @@ impl Currency {
     }
 }
 
-/// A currency rate: positive, with at most ten decimals.
+/// The largest rate a currency may have (units of it per unit of the company currency).
+pub const RATE_MAX: i64 = 1_000_000_000;
+
+/// A currency rate: positive, at most [`RATE_MAX`], with at most ten decimals.
 pub fn currency_rate(rate: Decimal) -> Result<Decimal, TextError> {
     if rate <= Decimal::ZERO {
         return Err(TextError::Invalid(format!(
             "a rate must be above zero (got {rate})"
+        )));
+    }
+    if rate > Decimal::from(RATE_MAX) {
+        return Err(TextError::Invalid(format!(
+            "a rate is at most {RATE_MAX} (got {rate})"
         )));
     }
     if rate.normalize().scale() > 10 {
@@ -292,6 +300,22 @@ mod tests {
         assert!(Code::parse("Sale").is_err());
         assert!(Code::parse("_x").is_err());
         assert!(Code::parse("a b").is_err());
+    }
+
+    #[test]
+    fn a_rate_is_above_zero_and_at_most_a_billion() {
+        assert_eq!(
+            currency_rate(Decimal::new(10821, 4)),
+            Ok(Decimal::new(10821, 4))
+        );
+        for bad in [
+            Decimal::ZERO,
+            Decimal::new(-1, 0),
+            Decimal::from(RATE_MAX) + Decimal::ONE,
+        ] {
+            assert!(currency_rate(bad).is_err(), "{bad}");
+        }
+        assert!(currency_rate(Decimal::from(RATE_MAX)).is_ok());
     }
 
     #[test]
