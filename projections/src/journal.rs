@@ -3,6 +3,8 @@
 //! debits and credits kept per day (posted entries never change, so a day's sums only grow);
 //! and the reports drawn from them: the trial balance (from the kept sums, so it costs as much
 //! at any size of the books), the general and partner ledgers.
+//! (Over 600 lines: the books' read model and every report read from it, the trial balance,
+//! the ledgers, their pages and their export, share its tables and the kept sums' rules.)
 
 use chrono::NaiveDate;
 use domain::ledger::{EntryOrigin, JournalEntry};

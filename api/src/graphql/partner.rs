@@ -1,4 +1,6 @@
 //! Partners in GraphQL: the form, the list, the history, and the mutations.
+//! (Over 600 lines: the partner's object, list, inputs and mutations, with the refusals a
+//! partner's company and categories bring, read best together.)
 
 use async_graphql::connection::{query_with, Connection, Edge, OpaqueCursor};
 use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID};

@@ -1,4 +1,6 @@
 //! Users in GraphQL: signing in and out, the user list, and the mutations on accounts.
+//! (Over 600 lines: signing in with its throttle, the user list, and the mutations with who may
+//! change whom, read best together.)
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};

@@ -2,6 +2,8 @@
 //! groups and access rights, and the stages an implementer can go back to. One stream for the
 //! whole database: configuration changes are rare, and one stream gives every change a place in
 //! one order, which is what the configuration version counts.
+//! (Over 600 lines: every configuration command is decided in the one `decide` below, so the
+//! checks between settings read in one place.)
 
 mod access;
 mod accounts;
