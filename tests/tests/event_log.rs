@@ -186,12 +186,17 @@ async fn under_concurrent_writers_and_held_transactions_every_event_is_projected
             }
         }));
     }
-    // ...while some writers hold their transaction open, and two of them roll back.
+    // ...while some writers hold their transaction open, and two of them roll back. Half of
+    // them take their positions at once, before the clients' first commands, and hold them at
+    // least 100 ms, so some commit after events of higher positions (what the check at the end
+    // asks for, whatever the speed of the machine); the others start later.
     for held in 0..8 {
         let pool = writers_pool.clone();
         tasks.push(tokio::spawn(async move {
-            let pause = Duration::from_millis(rand::rng().random_range(50..150) * held);
-            tokio::time::sleep(pause / 3).await;
+            let pause = Duration::from_millis(100 + rand::rng().random_range(50..150) * held);
+            if held >= 4 {
+                tokio::time::sleep(pause / 3).await;
+            }
             let mut tx = pool.begin().await.unwrap();
             for sequence in 1..=3 {
                 append(&mut tx, &format!("held-{held}"), sequence).await;
