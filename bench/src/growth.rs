@@ -237,15 +237,21 @@ fn day_of(n: usize) -> NaiveDate {
 async fn run<T: Send>(
     bus: &commands::CommandBus,
     command: &str,
-    operation: impl for<'w> FnMut(
+    mut operation: impl for<'w> FnMut(
         &'w mut commands::Work,
     ) -> futures::future::BoxFuture<'w, Result<T, Failure>>,
 ) -> anyhow::Result<T> {
     let context = CommandContext::system("growth");
-    bus.run(&context, command, operation)
-        .await
-        .map(|(output, _)| output)
-        .map_err(|e| anyhow::anyhow!("{command}: {e:?}"))
+    // the growers post into one journal's numbering: when the bus's own attempts all met
+    // another grower's posting, the command is sent again, as a client would.
+    for _ in 0..100 {
+        match bus.run(&context, command, &mut operation).await {
+            Ok((output, _)) => return Ok(output),
+            Err(Failure::Conflict) => tokio::task::yield_now().await,
+            Err(e) => anyhow::bail!("{command}: {e:?}"),
+        }
+    }
+    anyhow::bail!("{command}: still in conflict after 100 sendings")
 }
 
 /// An order of `side` with `lines`, confirmed and delivered (received) in full on `day`.
