@@ -149,6 +149,7 @@ async fn grow_and_measure(
 }
 
 /// Who and what the grown business deals with.
+#[derive(Clone)]
 struct Cast {
     customers: Vec<Uuid>,
     supplier: Uuid,
@@ -201,12 +202,7 @@ async fn grow(backend: &Backend, cast: &Cast, from: usize, to: usize) -> anyhow:
     let mut tasks = Vec::new();
     for grower in 0..GROWERS {
         let bus = backend.state.bus.clone();
-        let cast = Cast {
-            customers: cast.customers.clone(),
-            supplier: cast.supplier,
-            goods: cast.goods.clone(),
-            settings: cast.settings.clone(),
-        };
+        let cast = cast.clone();
         tasks.push(tokio::spawn(async move {
             let mut n = from + grower;
             let mut sold = 0;

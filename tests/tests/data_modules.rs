@@ -267,10 +267,7 @@ async fn a_company_a_data_module_names_must_exist_and_be_well_formed() {
         "\"company\": \"south\", \"categories\"",
     ))
     .unwrap();
-    let answer = load(&app.backend.state, &unknown, false, "tester").await;
-    let Err(LoadError::Refused(refusal)) = answer else {
-        panic!("loaded: {answer:?}");
-    };
+    let refusal = refused_load(&app, &unknown).await;
     assert_eq!(refusal.line, 7, "{refusal}");
     assert!(refusal.reason.contains("no company 'south'"), "{refusal}");
     assert_eq!(app.event_count().await, 0);
@@ -280,10 +277,7 @@ async fn a_company_a_data_module_names_must_exist_and_be_well_formed() {
         "\"rate\": \"6\", \"company\": \"south\"",
     ))
     .unwrap();
-    let answer = load(&app.backend.state, &tax, false, "tester").await;
-    let Err(LoadError::Refused(refusal)) = answer else {
-        panic!("loaded: {answer:?}");
-    };
+    let refusal = refused_load(&app, &tax).await;
     assert_eq!(refusal.line, 3, "{refusal}");
     assert_eq!(app.event_count().await, 0);
     // a fiscal year that does not start on a day of every year, and a bad company code.
@@ -295,4 +289,13 @@ async fn a_company_a_data_module_names_must_exist_and_be_well_formed() {
     ));
     assert_eq!(bad_code.line, 2, "{bad_code}");
     assert!(bad_code.reason.contains("company"), "{bad_code}");
+}
+
+/// Why loading `module` into `app`'s database is refused (it must be).
+async fn refused_load(app: &TestApp, module: &DataModule) -> Refusal {
+    let answer = load(&app.backend.state, module, false, "tester").await;
+    let Err(LoadError::Refused(refusal)) = answer else {
+        panic!("loaded: {answer:?}");
+    };
+    refusal
 }

@@ -115,12 +115,12 @@ pub async fn report_money(
     scope: Option<CompanyScope>,
     day: NaiveDate,
 ) -> Result<(Companies, Conversion)> {
+    let actor = actor(ctx).await?;
     let into = match &scope {
         Some(scope) => Code::parse(&scope.code).map_err(|e| format!("company: {e}"))?,
-        None => Code::parse(&actor(ctx).await?.company).map_err(|e| e.to_string())?,
+        None => Code::parse(&actor.company).map_err(|e| e.to_string())?,
     };
     let companies = report_companies(ctx, scope).await?;
-    let actor = actor(ctx).await?;
     let conversion = actor
         .config
         .configuration
