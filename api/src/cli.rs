@@ -55,6 +55,27 @@ pub async fn stage(backend: &Backend, command: StageCommand) -> anyhow::Result<(
                 .map_err(refused)?;
             print_changes(&changes);
         }
+        StageCommand::Export {
+            from,
+            to,
+            module,
+            version,
+            file,
+        } => {
+            let export = stage::export(state, &from, &to, &module, &version)
+                .await
+                .map_err(refused)?;
+            if file.as_os_str() == "-" {
+                print!("{}", export.content);
+            } else {
+                write_new(&file, &export.content)?;
+                println!(
+                    "{} things promoted from stage {from} to stage {to} written to {}.",
+                    export.promotions,
+                    file.display()
+                );
+            }
+        }
         StageCommand::Restore { name, .. } => {
             let done = stage::restore(state, &context, &name, settings)
                 .await
@@ -83,6 +104,23 @@ pub async fn stage(backend: &Backend, command: StageCommand) -> anyhow::Result<(
     Ok(())
 }
 
+/// Writes `content` to `file`, which must not exist yet (an earlier export stays as it was).
+fn write_new(file: &std::path::Path, content: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(file)
+        .map_err(|e| anyhow::anyhow!("{}: {e} (nothing was written)", file.display()))?;
+    out.write_all(content.as_bytes())
+        .and_then(|()| out.sync_all())
+        .map_err(|e| {
+            // no half-written module is left to load.
+            let _ = std::fs::remove_file(file);
+            anyhow::anyhow!("{}: {e} (nothing was written)", file.display())
+        })
+}
+
 fn refused(failure: Failure) -> anyhow::Error {
     match failure {
         Failure::Internal(error) => anyhow::anyhow!(error),
@@ -92,19 +130,6 @@ fn refused(failure: Failure) -> anyhow::Error {
         },
         other => anyhow::anyhow!("refused: {other}"),
     }
-}
-
-/// The area's name as one word (`currency_rate`).
-fn area_name(change: &Change) -> String {
-    let debug = format!("{:?}", change.area);
-    let mut name = String::with_capacity(debug.len() + 4);
-    for (n, c) in debug.chars().enumerate() {
-        if c.is_uppercase() && n > 0 {
-            name.push('_');
-        }
-        name.extend(c.to_lowercase());
-    }
-    name
 }
 
 fn print_changes(changes: &[Change]) {
@@ -118,6 +143,6 @@ fn print_changes(changes: &[Change]) {
             (Some(before), Some(after)) => format!("{before} -> {after}"),
             (None, None) => String::new(),
         };
-        println!("    {} {}: {what}", area_name(change), change.key);
+        println!("    {} {}: {what}", change.area.name(), change.key);
     }
 }

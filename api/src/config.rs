@@ -332,6 +332,9 @@ pub enum DataCommand {
         /// Say what would be created or changed, and change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Load a development version (odd middle number) into a production database.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -348,6 +351,21 @@ pub enum StageCommand {
     List,
     /// What changed in configuration from stage FROM to stage TO (to now without TO).
     Diff { from: String, to: Option<String> },
+    /// Write the configuration changes from stage FROM to stage TO as a data module (FILE; `-`
+    /// for standard output) that promotes them into another database: `erp data load` there,
+    /// `--dry-run` first.
+    Export {
+        from: String,
+        to: String,
+        /// The data module's name.
+        #[arg(long)]
+        module: String,
+        /// Its version, A.B.C (an odd B is a development version: production loads it only
+        /// when forced).
+        #[arg(long)]
+        version: String,
+        file: PathBuf,
+    },
     /// Bring the configuration back to a stage in place (business data stays), or with
     /// --into, make a new database holding the log up to the stage.
     Restore {

@@ -217,18 +217,44 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
             println!("The database is up to date.");
         }
         Command::Data {
-            command: DataCommand::Load { file, dry_run },
+            command:
+                DataCommand::Load {
+                    file,
+                    dry_run,
+                    force,
+                },
         } => {
             let module = data_module_file(file)?;
             let backend = caught_up(open(cli).await?, Duration::from_secs(600)).await?;
-            let report = data_module::load(&backend.state, &module, *dry_run, "erp-cli")
+            let loading = data_module::Loading {
+                dry_run: *dry_run,
+                force: *force,
+            };
+            let report = data_module::load(&backend.state, &module, loading, "erp-cli")
                 .await
-                .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was loaded", file.display()))?;
+                .map_err(|e| match e {
+                    data_module::LoadError::Conflicts(conflicts) => {
+                        let lines: Vec<String> =
+                            conflicts.iter().map(|c| format!("    {c}")).collect();
+                        anyhow::anyhow!(
+                            "{}: nothing was loaded; what this database changed on its own since, or uses:\n{}",
+                            file.display(),
+                            lines.join("\n")
+                        )
+                    }
+                    e => anyhow::anyhow!("{}: {e}; nothing was loaded", file.display()),
+                })?;
             // the read models show the module before the command returns.
             backend.catch_up(Duration::from_secs(600)).await?;
             let verb = if *dry_run { "would" } else { "did" };
             if report.is_empty() {
                 println!("{}: nothing to change.", module.key());
+                if report.already > 0 {
+                    println!(
+                        "    ({} promoted things are here as promoted already)",
+                        report.already
+                    );
+                }
             } else {
                 println!("{} {verb} change:", module.key());
                 for change in &report.configuration {
@@ -546,7 +572,7 @@ async fn reset_admin(cli: &Cli, login: &str) -> anyhow::Result<()> {
         return Ok(());
     }
     // written once the reset is done: a failed one leaves the file as it was.
-    let name = database_name(&pool).await?;
+    let name = projections::configuration::database_name(&pool).await?;
     let path = cli.data_dir.join(format!("admin-password-{name}"));
     match api::manager::write_secret(&path, &password) {
         Ok(()) => println!(
@@ -573,13 +599,6 @@ fn data_module_file(file: &std::path::Path) -> anyhow::Result<data_module::DataM
     })?;
     data_module::DataModule::parse(&text)
         .map_err(|refusal| anyhow::anyhow!("{}: {refusal}; nothing was loaded", file.display()))
-}
-
-/// The name of the database `pool` is on.
-async fn database_name(pool: &sqlx::PgPool) -> Result<String, sqlx::Error> {
-    sqlx::query_scalar("select current_database()")
-        .fetch_one(pool)
-        .await
 }
 
 /// Opens the configured database, which must exist, be ours and be migrated.
@@ -620,7 +639,7 @@ async fn open_sized(
             Some(password) => (password.clone(), None),
             None => {
                 let password = api::manager::random_password();
-                let name = database_name(&pool).await?;
+                let name = projections::configuration::database_name(&pool).await?;
                 let path = cli.data_dir.join(format!("admin-password-{name}"));
                 api::manager::write_secret(&path, &password)
                     .with_context(|| format!("writing {}", path.display()))?;
@@ -759,7 +778,7 @@ async fn ledger(
 /// The projections started on `pool` and caught up with its log, so the read models show
 /// everything in it.
 async fn caught_up(pool: sqlx::PgPool, timeout: Duration) -> anyhow::Result<Backend> {
-    let name = database_name(&pool).await?;
+    let name = projections::configuration::database_name(&pool).await?;
     let backend = Backend::start(pool)
         .await
         .context("starting the projections")?;

@@ -241,6 +241,7 @@ impl Refusal for domain::configuration::ConfigurationError {
             E::CompanyCurrency(_) | E::Used { .. } => ErrorCode::InUse,
             E::DuplicateStage(_) => ErrorCode::AlreadyExists,
             E::WrongKind { .. } | E::OtherCompany { .. } => ErrorCode::Invalid,
+            E::PromotionConflicts { .. } => ErrorCode::Conflict,
         }
     }
 
@@ -265,6 +266,7 @@ impl Refusal for domain::configuration::ConfigurationError {
             E::InvalidRecordRule(_) => &["input"],
             E::DuplicateStage(_) | E::UnknownStage(_) => &["input", "name"],
             E::UnknownAccount(_) | E::UnknownJournal(_) | E::WrongKind { .. } => &["input"],
+            E::PromotionConflicts { .. } => &["content"],
         })
     }
 }

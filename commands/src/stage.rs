@@ -1,12 +1,15 @@
 //! Stages: naming the current point of the log with the configuration there, comparing two
 //! stages, and bringing the configuration back to a stage's in place (what business records use
-//! stays). GraphQL and the command line both come here.
+//! stays), and writing the changes between two stages as a data module that promotes them
+//! into another database. GraphQL and the command line both come here.
 
 use domain::configuration::{
-    changes, note, restoration, stage_name, Change, ConfigurationCommand, Settings,
+    changes, note, promotions, restoration, stage_name, Change, Code, ConfigurationCommand,
+    ModuleVersion, Settings,
 };
 use projections::configuration::StageRow;
 use projections::Checkpoint;
+use serde_json::{json, Value};
 
 use crate::app::AppState;
 use crate::bus::CommandContext;
@@ -115,5 +118,79 @@ pub async fn restore(
         restored: !plan.events.is_empty(),
         kept: plan.kept,
         at,
+    })
+}
+
+/// A promotion written out: the text of a data module.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Export {
+    /// JSON Lines: the header, then one `promote` record per configured thing.
+    pub content: String,
+    /// How many things it promotes.
+    pub promotions: usize,
+}
+
+/// The configuration changes from stage `from` to stage `to` written as data module `module`
+/// `version`, in the order that applies them (modules, companies, sequences, taxes,
+/// currencies and their rates, labels, groups and rights, accounts, journals, business
+/// settings, record rules), with this database, the stages and their log positions recorded.
+pub async fn export(
+    state: &AppState,
+    from: &str,
+    to: &str,
+    module: &str,
+    version: &str,
+) -> Result<Export, Failure> {
+    let name = Code::parse(module).map_err(|e| {
+        Failure::refused(ErrorCode::Invalid, format!("module: {e}")).at(&["module"])
+    })?;
+    let version: ModuleVersion = version
+        .parse()
+        .map_err(|e: String| Failure::refused(ErrorCode::Invalid, e).at(&["version"]))?;
+    let (first, second) = (
+        named(state, from).await.map_err(|e| e.at(&["from"]))?,
+        named(state, to).await.map_err(|e| e.at(&["to"]))?,
+    );
+    let database = projections::configuration::database_name(&state.pool).await?;
+    let stage = |row: &StageRow| {
+        json!({
+            "stage": row.name,
+            "position": row.position,
+            "configuration_version": row.version,
+        })
+    };
+    let header = json!({
+        "data_module": name.to_string(),
+        "version": version.to_string(),
+        "source": {
+            "database": database,
+            "from": stage(&first),
+            "to": stage(&second),
+            "exported_at": chrono::Utc::now().to_rfc3339(),
+        },
+    });
+    let promoted = promotions(
+        first.configuration.settings(),
+        second.configuration.settings(),
+    );
+    let mut content = format!("{header}\n");
+    for promotion in &promoted {
+        // written by hand so that a record reads in its fields' order: what, which, was, to.
+        content.push_str(&format!(
+            "{{\"promote\":{},\"key\":{}",
+            Value::from(promotion.area.name()),
+            Value::from(promotion.key.as_str())
+        ));
+        for (side, item) in [("was", &promotion.was), ("to", &promotion.to)] {
+            if let Some(item) = item {
+                let value = item.to_json().map_err(Failure::internal)?;
+                content.push_str(&format!(",\"{side}\":{value}"));
+            }
+        }
+        content.push_str("}\n");
+    }
+    Ok(Export {
+        content,
+        promotions: promoted.len(),
     })
 }

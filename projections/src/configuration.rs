@@ -196,6 +196,13 @@ pub async fn stage<'e>(
     Ok(row.map(StageRow::from))
 }
 
+/// The name of the database `db` is on: where a promotion says it came from.
+pub async fn database_name<'e>(db: impl PgExecutor<'e>) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar("select current_database()")
+        .fetch_one(db)
+        .await
+}
+
 /// The latest stage at or before log position `position`.
 pub async fn stage_at_or_before<'e>(
     db: impl PgExecutor<'e>,

@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use commands::data_module::{load, DataModule, LoadError, Refusal};
+use commands::data_module::{load, DataModule, LoadError, Loading, Refusal};
 use domain::configuration::{Area, Change};
 use serde_json::json;
 use tests::TestApp;
@@ -36,7 +36,7 @@ async fn a_dry_run_says_what_would_change_and_changes_nothing() {
     let app = TestApp::new().await;
     let module = DataModule::parse(DEMO).unwrap();
     assert_eq!(module.key(), "l10n_demo@1.0.0");
-    let report = load(&app.backend.state, &module, true, "tester")
+    let report = load(&app.backend.state, &module, Loading::DRY_RUN, "tester")
         .await
         .unwrap();
     assert!(!report.applied);
@@ -65,7 +65,7 @@ async fn a_dry_run_says_what_would_change_and_changes_nothing() {
 async fn loading_applies_once_and_records_the_module_on_its_events() {
     let app = TestApp::new().await;
     let module = DataModule::parse(DEMO).unwrap();
-    let report = load(&app.backend.state, &module, false, "tester")
+    let report = load(&app.backend.state, &module, Loading::APPLY, "tester")
         .await
         .unwrap();
     assert!(report.applied);
@@ -101,7 +101,7 @@ async fn loading_applies_once_and_records_the_module_on_its_events() {
                { "node": { "name": "Camptocamp", "address": { "city": null }, "isCustomer": false } }])
     );
 
-    let again = load(&app.backend.state, &module, false, "tester")
+    let again = load(&app.backend.state, &module, Loading::APPLY, "tester")
         .await
         .unwrap();
     assert!(again.is_empty(), "{again:?}");
@@ -116,7 +116,7 @@ async fn loading_applies_once_and_records_the_module_on_its_events() {
         .replace("\"rate\": \"21\"", "\"rate\": \"20\"")
         .replace("info@agrolait.be", "sales@agrolait.be");
     let newer = DataModule::parse(&newer).unwrap();
-    let update = load(&app.backend.state, &newer, false, "tester")
+    let update = load(&app.backend.state, &newer, Loading::APPLY, "tester")
         .await
         .unwrap();
     assert_eq!(
@@ -171,7 +171,7 @@ async fn a_malformed_file_is_refused_with_its_line_and_nothing_is_applied() {
     ))
     .unwrap();
     let before = app.event_count().await;
-    let outcome = load(&app.backend.state, &unknown_field, false, "tester").await;
+    let outcome = load(&app.backend.state, &unknown_field, Loading::APPLY, "tester").await;
     match outcome {
         Err(LoadError::Refused(refusal)) => {
             assert_eq!(refusal.line, 3);
@@ -196,7 +196,7 @@ const BRANCH: &str = r#"{"data_module": "branch_north", "version": "1.0.0", "req
 async fn a_data_module_brings_a_company_with_its_own_settings_and_partners() {
     let app = TestApp::new().await;
     let module = DataModule::parse(BRANCH).unwrap();
-    let report = load(&app.backend.state, &module, false, "tester")
+    let report = load(&app.backend.state, &module, Loading::APPLY, "tester")
         .await
         .unwrap();
     assert!(report.applied, "{report:?}");
@@ -239,7 +239,7 @@ async fn a_data_module_brings_a_company_with_its_own_settings_and_partners() {
 
     // again: nothing changes.
     let written = app.event_count().await;
-    let again = load(&app.backend.state, &module, false, "tester")
+    let again = load(&app.backend.state, &module, Loading::APPLY, "tester")
         .await
         .unwrap();
     assert!(again.is_empty(), "{again:?}");
@@ -251,7 +251,7 @@ async fn a_data_module_brings_a_company_with_its_own_settings_and_partners() {
         "\"is_supplier\": true, \"company\": \"north\"}",
     ))
     .unwrap();
-    let update = load(&app.backend.state, &moved, false, "tester")
+    let update = load(&app.backend.state, &moved, Loading::APPLY, "tester")
         .await
         .unwrap();
     assert_eq!(update.partners, ["update partner 'Shared Supplier'"]);
@@ -293,7 +293,7 @@ async fn a_company_a_data_module_names_must_exist_and_be_well_formed() {
 
 /// Why loading `module` into `app`'s database is refused (it must be).
 async fn refused_load(app: &TestApp, module: &DataModule) -> Refusal {
-    let answer = load(&app.backend.state, module, false, "tester").await;
+    let answer = load(&app.backend.state, module, Loading::APPLY, "tester").await;
     let Err(LoadError::Refused(refusal)) = answer else {
         panic!("loaded: {answer:?}");
     };

@@ -2,7 +2,7 @@
 //! a database without the command line.
 
 use async_graphql::{Context, Object, Result, SimpleObject};
-use commands::data_module::{self, DataModule, LoadError};
+use commands::data_module::{self, DataModule, LoadError, Report};
 use commands::AppState;
 
 use super::auth::{actor, denied};
@@ -20,6 +20,9 @@ pub struct DataModulePayload {
     pub configuration: Vec<ConfigurationChange>,
     /// One sentence per partner created or changed.
     pub partners: Vec<String>,
+    /// Of a promotion's things (`promote` records), how many the database has as promoted
+    /// already (promoting twice: all of them).
+    pub already_promoted: usize,
     /// Why nothing was loaded: the line of the module at fault in the message.
     pub user_errors: Vec<UserError>,
 }
@@ -31,15 +34,21 @@ pub struct DataModuleMutation;
 impl DataModuleMutation {
     /// Loads a data module (its JSON-lines text, as `erp data load` reads a file): every
     /// record as a command, all in one append or none of it; loading the same module again
-    /// changes nothing. With `dryRun: true`, only says what it would change. Administrators
-    /// only.
+    /// changes nothing. With `dryRun: true`, only says what it would change. A promotion's
+    /// conflicts come one user error each (code CONFLICT, the line in the message). A
+    /// development version (odd middle number) is refused by a production database unless
+    /// `force: true`. Administrators only.
     async fn load_data_module(
         &self,
         ctx: &Context<'_>,
         content: String,
         dry_run: Option<bool>,
+        force: Option<bool>,
     ) -> Result<DataModulePayload> {
-        let dry_run = dry_run.unwrap_or(false);
+        let loading = data_module::Loading {
+            dry_run: dry_run.unwrap_or(false),
+            force: force.unwrap_or(false),
+        };
         let actor = actor(ctx).await?;
         actor.require_admin("load data modules").map_err(denied)?;
         let refused = |message: String| DataModulePayload {
@@ -73,33 +82,47 @@ impl DataModuleMutation {
                 }
             }
         }
-        let report = match data_module::load(state, &module, dry_run, &actor.login).await {
-            Ok(report) => report,
-            Err(LoadError::Refused(refusal)) => {
-                return Ok(DataModulePayload {
-                    module: Some(module.key()),
-                    ..refused(refusal.to_string())
-                })
-            }
+        let user_errors = match data_module::load(state, &module, loading, &actor.login).await {
+            Ok(report) => return Ok(loaded(state, &module, report).await),
             Err(LoadError::Internal(error)) => return Err(internal(ctx, error)),
+            Err(LoadError::Refused(refusal)) => refused(refusal.to_string()).user_errors,
+            Err(LoadError::DevelopmentVersion(message)) => vec![UserError::new(
+                &["force"],
+                message,
+                UserErrorCode::DevelopmentVersion,
+            )],
+            Err(LoadError::Conflicts(conflicts)) => conflicts
+                .iter()
+                .map(|c| UserError::new(&["content"], c.to_string(), UserErrorCode::Conflict))
+                .collect(),
         };
-        if let Some(at) = report.at {
-            // what the client reads next shows the module: its configuration and partners.
-            for progress in [&state.configuration_progress, &state.partner_progress] {
-                if !progress.wait_for(at, state.read_your_writes_timeout).await {
-                    tracing::warn!(
-                        ?at,
-                        "a read model did not catch up with a data module in time"
-                    );
-                }
-            }
-        }
         Ok(DataModulePayload {
             module: Some(module.key()),
-            applied: report.applied,
-            configuration: report.configuration.into_iter().map(Into::into).collect(),
-            partners: report.partners,
-            user_errors: vec![],
+            user_errors,
+            ..DataModulePayload::default()
         })
+    }
+}
+
+/// The payload of a module loaded (or a dry run), once the read models show it.
+async fn loaded(state: &AppState, module: &DataModule, report: Report) -> DataModulePayload {
+    if let Some(at) = report.at {
+        // what the client reads next shows the module: its configuration and partners.
+        for progress in [&state.configuration_progress, &state.partner_progress] {
+            if !progress.wait_for(at, state.read_your_writes_timeout).await {
+                tracing::warn!(
+                    ?at,
+                    "a read model did not catch up with a data module in time"
+                );
+            }
+        }
+    }
+    DataModulePayload {
+        module: Some(module.key()),
+        applied: report.applied,
+        configuration: report.configuration.into_iter().map(Into::into).collect(),
+        partners: report.partners,
+        already_promoted: report.already,
+        user_errors: vec![],
     }
 }

@@ -8,7 +8,7 @@ use commands::{stage as stages, AppState, Failure};
 use domain::configuration::{note, stage_name, Model, Right};
 use projections::configuration::{self as read_model, StageRow};
 
-use super::auth::{actor, require};
+use super::auth::{actor, denied, require};
 use super::configuration::{
     changes_seen, outcome, Configuration, ConfigurationChange, Outcome, SearchWhere,
 };
@@ -82,6 +82,17 @@ pub struct RestoreStagePayload {
     pub user_errors: Vec<UserError>,
 }
 
+/// A promotion written out as a data module.
+#[derive(SimpleObject, Default)]
+pub struct StageExport {
+    /// The data module's text (JSON Lines): load it into another database with
+    /// `loadDataModule` (`dryRun: true` first) or `erp data load`.
+    pub content: Option<String>,
+    /// How many configured things it promotes.
+    pub promotions: usize,
+    pub user_errors: Vec<UserError>,
+}
+
 async fn stage_named(ctx: &Context<'_>, name: &str) -> Result<Option<StageRow>> {
     let state = ctx.data::<AppState>()?;
     read_model::stage(state.reads(), name.trim())
@@ -137,6 +148,38 @@ impl StageQuery {
             Ok(changes) => Ok(changes_seen(&actor, changes)),
             Err(Failure::Internal(error)) => Err(internal(ctx, error)),
             Err(refused) => Err(refused.to_string().into()),
+        }
+    }
+
+    /// The configuration changes from stage `from` to stage `to` written as data module
+    /// `module` `version` (A.B.C; an odd B is a development version), which promotes them into
+    /// another database: each configured thing with what it was at `from` and what it is at
+    /// `to`, and this database, the stages and their positions in its header. Administrators
+    /// only: it holds every company's settings.
+    async fn stage_export(
+        &self,
+        ctx: &Context<'_>,
+        from: String,
+        to: String,
+        module: String,
+        version: String,
+    ) -> Result<StageExport> {
+        let actor = actor(ctx).await?;
+        actor
+            .require_admin("export configuration")
+            .map_err(denied)?;
+        let state = ctx.data::<AppState>()?;
+        match stages::export(state, &from, &to, &module, &version).await {
+            Ok(export) => Ok(StageExport {
+                content: Some(export.content),
+                promotions: export.promotions,
+                user_errors: vec![],
+            }),
+            Err(Failure::Internal(error)) => Err(internal(ctx, error)),
+            Err(refused) => Ok(StageExport {
+                user_errors: vec![refused.into()],
+                ..StageExport::default()
+            }),
         }
     }
 }

@@ -595,16 +595,11 @@ impl Server {
                     "the new database's read models did not catch up with its log".into(),
                 ));
             }
-            let loaded =
-                commands::data_module::load(&backend.state, module, false, "manager").await;
-            match loaded {
+            use commands::data_module::{load, LoadError, Loading};
+            match load(&backend.state, module, Loading::APPLY, "manager").await {
                 Ok(_) => {}
-                Err(commands::data_module::LoadError::Refused(refusal)) => {
-                    return Err(ManagerError::DataModule(refusal.to_string()))
-                }
-                Err(commands::data_module::LoadError::Internal(e)) => {
-                    return Err(ManagerError::Other(e))
-                }
+                Err(LoadError::Internal(e)) => return Err(ManagerError::Other(e)),
+                Err(refused) => return Err(ManagerError::DataModule(refused.to_string())),
             }
             // the new database's read models show the module before it is announced.
             if !backend.catch_up(Duration::from_secs(60)).await? {

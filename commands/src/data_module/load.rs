@@ -5,7 +5,8 @@ use std::fmt;
 
 use cqrs_es::Aggregate;
 use domain::configuration::{
-    changes, Change, Configuration, ConfigurationCommand, CONFIGURATION_ID,
+    changes, promotion_plan, Change, Configuration, ConfigurationCommand, ConfigurationError,
+    Promotion, CONFIGURATION_ID,
 };
 use domain::partner::{Partner, PartnerChanges, PartnerCommand};
 
@@ -26,6 +27,30 @@ pub struct Report {
     pub applied: bool,
     /// Where the changes landed in the log, when made.
     pub at: Option<projections::Checkpoint>,
+    /// Of a promotion's things, how many the database has as promoted already.
+    pub already: usize,
+}
+
+/// How to load a module.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Loading {
+    /// Only say what would change.
+    pub dry_run: bool,
+    /// Load a development version into a production database all the same.
+    pub force: bool,
+}
+
+impl Loading {
+    /// Make the changes.
+    pub const APPLY: Loading = Loading {
+        dry_run: false,
+        force: false,
+    };
+    /// Only say what would change.
+    pub const DRY_RUN: Loading = Loading {
+        dry_run: true,
+        force: false,
+    };
 }
 
 impl Report {
@@ -39,6 +64,12 @@ impl Report {
 pub enum LoadError {
     #[error("{0}")]
     Refused(Refusal),
+    /// A development version, and the database is production.
+    #[error("{0}")]
+    DevelopmentVersion(String),
+    /// What the database changed on its own since, or uses, that the module would change.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Conflicts(Vec<Refusal>),
     #[error("{0}")]
     Internal(String),
 }
@@ -48,11 +79,11 @@ fn internal(e: impl fmt::Display) -> LoadError {
 }
 
 /// Works out what `module` changes (every command decided on the configuration as it stands)
-/// and, unless `dry_run`, makes the changes as user `user`: all of them in one append, or none.
+/// and, unless a dry run, makes the changes as user `user`: all of them in one append, or none.
 pub async fn load(
     state: &AppState,
     module: &DataModule,
-    dry_run: bool,
+    loading: Loading,
     user: &str,
 ) -> Result<Report, LoadError> {
     let current = projections::configuration::current(&state.pool)
@@ -60,6 +91,12 @@ pub async fn load(
         .map_err(internal)?
         .map(|row| row.configuration)
         .unwrap_or_default();
+    if current.is_production() && module.version.is_development() && !loading.force {
+        return Err(LoadError::DevelopmentVersion(format!(
+            "{} is a development version (odd middle number); a production database loads it only when forced",
+            module.key()
+        )));
+    }
     // every command is decided in order on a scratch copy: a refusal names its line.
     let mut scratch: Configuration = current.clone();
     let mut commands = Vec::new();
@@ -81,8 +118,24 @@ pub async fn load(
         }
         commands.push(command);
     }
+    let mut already = 0;
+    if !module.promotions.is_empty() {
+        let (command, taken) = promotion(state, module, &scratch, loading.force).await?;
+        already = taken;
+        let events = scratch.decide(command.clone()).map_err(|e| match e {
+            e @ ConfigurationError::DevelopmentVersion { .. } => {
+                LoadError::DevelopmentVersion(e.to_string())
+            }
+            e => LoadError::Refused(refuse(0, e.to_string())),
+        })?;
+        for event in events {
+            scratch.apply(event);
+        }
+        commands.push(command);
+    }
     let mut report = Report {
         configuration: changes(current.settings(), scratch.settings()),
+        already,
         ..Report::default()
     };
     let mut partner_commands = Vec::new();
@@ -156,7 +209,7 @@ pub async fn load(
             }
         }
     }
-    if dry_run || report.is_empty() {
+    if loading.dry_run || report.is_empty() {
         return Ok(report);
     }
     let mut context = CommandContext::system(user);
@@ -186,4 +239,56 @@ pub async fn load(
     report.applied = true;
     report.at = at;
     Ok(report)
+}
+
+/// The command that takes `module`'s promoted things into `configuration` (the module's other
+/// records decided on it already), and how many of them it has as promoted already; every
+/// conflict, by line, if any.
+async fn promotion(
+    state: &AppState,
+    module: &DataModule,
+    configuration: &Configuration,
+    force: bool,
+) -> Result<(ConfigurationCommand, usize), LoadError> {
+    // what business records use may not be taken away: the business read models must show the
+    // whole log to tell.
+    if let Some(at) = projections::log::latest(&state.pool)
+        .await
+        .map_err(internal)?
+    {
+        if !state
+            .business_progress
+            .wait_for(at, state.read_your_writes_timeout)
+            .await
+        {
+            return Err(internal(
+                "the business read models are behind the log; try again in a moment",
+            ));
+        }
+    }
+    let in_use = projections::business::in_use(&state.pool)
+        .await
+        .map_err(internal)?;
+    let promotions: Vec<Promotion> = module.promotions().cloned().collect();
+    let plan =
+        promotion_plan(configuration.settings(), &promotions, &in_use).map_err(|conflicts| {
+            LoadError::Conflicts(
+                conflicts
+                    .into_iter()
+                    .map(|c| {
+                        refuse(
+                            module.promotions.get(c.index).map_or(0, |(line, _)| *line),
+                            c.reason,
+                        )
+                    })
+                    .collect(),
+            )
+        })?;
+    let command = ConfigurationCommand::Promote {
+        module: module.key(),
+        promotions,
+        in_use,
+        force,
+    };
+    Ok((command, plan.already))
 }

@@ -33,19 +33,39 @@
 //! Modules in `requires` are installed with the records. A partner's key (`agrolait`) is its
 //! external id: the module's name and the key give the partner its id, so loading the module
 //! again updates that partner instead of making another.
+//!
+//! A promotion (what `erp stage export` writes) is a module of `promote` records: each a
+//! configured thing of one area (`Area::name`: module, company, sequence, tax, currency,
+//! currency_rate, label, group, access, account, journal, business_settings, record_rule) with
+//! what it was in the source database at the first stage and what it is at the second, in the
+//! form the configuration's snapshots keep it; the header's `source` says where it came from:
+//!
+//! ```text
+//! {"data_module": "go_live", "version": "1.0.0", "source": {"database": "erp_test", ...}}
+//! {"promote": "tax", "key": "vat21", "was": {"name": "VAT 21%", "rate": "21", ...}, "to": {...}}
+//! {"promote": "label", "key": "partner.vat", "to": "VAT number"}
+//! ```
+//!
+//! Loading takes each thing where the database still has what the source had (and skips what
+//! it has as promoted already); a thing changed here since, or taken away while business
+//! records use it, is a conflict, listed by line, and nothing is loaded. A development version
+//! (odd middle number) is refused by a production database unless forced.
+//!
+//! (Over 600 lines: every record kind's fields and checks are here, one struct and one arm of
+//! `parse` each, so a file's format reads in one place.)
 
 mod load;
 
-pub use load::{load, LoadError, Report};
+pub use load::{load, LoadError, Loading, Report};
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::NaiveDate;
 use domain::configuration::{
-    currency_rate, display_name, label, Account, AccountKind, BusinessSettings, Code, Company,
-    ConfigurationCommand, Currency, CurrencyCode, FiscalYearStart, Journal, JournalKind, Model,
-    ModuleVersion, Rights, Sequence, Tax,
+    currency_rate, display_name, label, Account, AccountKind, Area, BusinessSettings, Code,
+    Company, ConfigurationCommand, Currency, CurrencyCode, FiscalYearStart, Item, Journal,
+    JournalKind, Model, ModuleVersion, Promotion, Rights, Sequence, Tax,
 };
 use domain::partner::{Address, Email, PartnerDetails, PartnerName, Phone, VatNumber};
 use domain::text::TextError;
@@ -91,8 +111,12 @@ pub struct DataModule {
     pub name: String,
     pub version: ModuleVersion,
     pub requires: Vec<String>,
+    /// Where a promotion comes from (the database, its stages and their log positions), as
+    /// the header records it.
+    pub source: Option<Value>,
     configuration: Vec<(usize, ConfigurationCommand)>,
     partners: Vec<(usize, Uuid, PartnerDetails)>,
+    promotions: Vec<(usize, Promotion)>,
 }
 
 #[derive(Deserialize)]
@@ -102,6 +126,20 @@ struct Header {
     version: String,
     #[serde(default)]
     requires: Vec<String>,
+    source: Option<Value>,
+}
+
+/// One configured thing promoted from another database: its area, its key, what it was there
+/// at the first stage and what it is at the second (null or left out: not there).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PromoteRecord {
+    promote: String,
+    key: String,
+    #[serde(default)]
+    was: Option<Value>,
+    #[serde(default)]
+    to: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -244,6 +282,7 @@ struct CompanyRecord {
 /// partners, accounts and business settings may name their `company`, and a company its
 /// `currency`.
 const KINDS: &[&str] = &[
+    "promote",
     "journal",
     "tax",
     "partner",
@@ -301,6 +340,40 @@ fn company(line: usize, r: &CompanyRecord) -> Result<Company, Refusal> {
     })
 }
 
+/// The thing a `promote` record carries, its values read as its area holds them.
+fn promotion(line: usize, r: PromoteRecord) -> Result<Promotion, Refusal> {
+    let area = Area::named(&r.promote).ok_or_else(|| {
+        let names: Vec<&str> = Area::ALL.iter().map(|a| a.name()).collect();
+        refuse(
+            line,
+            format!(
+                "promote: there is no area '{}' (one of {})",
+                r.promote,
+                names.join(", ")
+            ),
+        )
+    })?;
+    let item = |side: &str, value: Option<Value>| {
+        value
+            .map(|value| Item::from_json(area, value))
+            .transpose()
+            .map_err(|e| refuse(line, format!("{side}: not a {}: {e}", area.name())))
+    };
+    let (was, to) = (item("was", r.was)?, item("to", r.to)?);
+    if was.is_none() && to.is_none() {
+        return Err(refuse(
+            line,
+            "a promoted thing has what it was (`was`), what it becomes (`to`), or both",
+        ));
+    }
+    Ok(Promotion {
+        area,
+        key: r.key,
+        was,
+        to,
+    })
+}
+
 fn record<T: DeserializeOwned>(line: usize, value: Value) -> Result<T, Refusal> {
     serde_json::from_value(value).map_err(|e| refuse(line, e.to_string()))
 }
@@ -352,9 +425,10 @@ fn rights(line: usize, raw: &BTreeMap<String, String>) -> Result<Vec<(Model, Rig
 impl DataModule {
     /// Parses a whole file; the first problem found refuses it.
     pub fn parse(file: &str) -> Result<Self, Refusal> {
-        let mut header: Option<(String, ModuleVersion, Vec<String>)> = None;
+        let mut header: Option<(String, ModuleVersion, Vec<String>, Option<Value>)> = None;
         let mut configuration = Vec::new();
         let mut partners = Vec::new();
+        let mut promotions: Vec<(usize, Promotion)> = Vec::new();
         for (index, raw) in file.lines().enumerate() {
             let line = index + 1;
             let raw = raw.trim();
@@ -366,7 +440,7 @@ impl DataModule {
             if !value.is_object() {
                 return Err(refuse(line, "a record is a JSON object"));
             }
-            let Some((name, _, _)) = &header else {
+            let Some((name, _, _, _)) = &header else {
                 let parsed: Header = record(line, value).map_err(|e| {
                     refuse(
                         line,
@@ -378,7 +452,7 @@ impl DataModule {
                     .version
                     .parse()
                     .map_err(|e: String| refuse(line, format!("version: {e}")))?;
-                header = Some((name.to_string(), version, parsed.requires));
+                header = Some((name.to_string(), version, parsed.requires, parsed.source));
                 continue;
             };
             let kind = KINDS
@@ -394,6 +468,24 @@ impl DataModule {
                     )
                 })?;
             let command = match *kind {
+                "promote" => {
+                    let promotion = promotion(line, record(line, value)?)?;
+                    let same = |(_, p): &(usize, Promotion)| {
+                        p.area == promotion.area && p.key == promotion.key
+                    };
+                    if let Some((first, _)) = promotions.iter().find(|p| same(p)) {
+                        return Err(refuse(
+                            line,
+                            format!(
+                                "{} '{}' is promoted on line {first} already",
+                                promotion.area.name(),
+                                promotion.key
+                            ),
+                        ));
+                    }
+                    promotions.push((line, promotion));
+                    continue;
+                }
                 "tax" => {
                     let r: TaxRecord = record(line, value)?;
                     let mut tax = text(line, "rate", Tax::new(&r.name, r.rate, r.price_included))?;
@@ -533,21 +625,28 @@ impl DataModule {
             };
             configuration.push((line, command));
         }
-        let Some((name, version, requires)) = header else {
+        let Some((name, version, requires, source)) = header else {
             return Err(refuse(0, "the file has no records (not even the header)"));
         };
         Ok(Self {
             name,
             version,
             requires,
+            source,
             configuration,
             partners,
+            promotions,
         })
     }
 
     /// The configuration commands of the module, in file order.
     pub fn configuration_commands(&self) -> impl Iterator<Item = &ConfigurationCommand> {
         self.configuration.iter().map(|(_, command)| command)
+    }
+
+    /// The promoted things, in file order.
+    pub fn promotions(&self) -> impl Iterator<Item = &Promotion> {
+        self.promotions.iter().map(|(_, promotion)| promotion)
     }
 
     /// `name@version`, as events record it.

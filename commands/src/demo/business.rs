@@ -34,9 +34,14 @@ pub async fn business(
     }
     let module = crate::data_module::DataModule::parse(DEMO_COMPANY)
         .map_err(|e| anyhow::anyhow!("the demo company's data module: {e}"))?;
-    crate::data_module::load(&backend.state, &module, false, "demo")
-        .await
-        .map_err(|e| anyhow::anyhow!("loading the demo company's books: {e}"))?;
+    crate::data_module::load(
+        &backend.state,
+        &module,
+        crate::data_module::Loading::APPLY,
+        "demo",
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("loading the demo company's books: {e}"))?;
     backend.catch_up(std::time::Duration::from_secs(30)).await?;
     let config = projections::configuration::current(&state.pool)
         .await?

@@ -28,6 +28,48 @@ pub enum Area {
     RecordRule,
 }
 
+impl Area {
+    pub const ALL: [Area; 13] = [
+        Area::Module,
+        Area::Company,
+        Area::Sequence,
+        Area::Tax,
+        Area::Currency,
+        Area::CurrencyRate,
+        Area::Label,
+        Area::Group,
+        Area::Access,
+        Area::Account,
+        Area::Journal,
+        Area::Business,
+        Area::RecordRule,
+    ];
+
+    /// The area's name as files and the command line write it (`currency_rate`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Area::Module => "module",
+            Area::Company => "company",
+            Area::Sequence => "sequence",
+            Area::Tax => "tax",
+            Area::Currency => "currency",
+            Area::CurrencyRate => "currency_rate",
+            Area::Label => "label",
+            Area::Group => "group",
+            Area::Access => "access",
+            Area::Account => "account",
+            Area::Journal => "journal",
+            Area::Business => "business_settings",
+            Area::RecordRule => "record_rule",
+        }
+    }
+
+    /// The area named `name` (as [`Area::name`] writes it).
+    pub fn named(name: &str) -> Option<Area> {
+        Self::ALL.into_iter().find(|area| area.name() == name)
+    }
+}
+
 /// One difference between two configurations, as a person reads it. `before` is `None` for
 /// something added, `after` is `None` for something removed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

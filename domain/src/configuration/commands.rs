@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use super::access::{RecordRule, Rights};
 use super::accounts::{Account, BusinessSettings, Journal};
 use super::catalogue::Model;
+use super::promotion::Promotion;
 use super::restoration::InUse;
 use super::settings::Settings;
 use super::values::{Code, Company, Currency, CurrencyCode, Sequence, Tax};
@@ -130,6 +131,16 @@ pub enum ConfigurationCommand {
         target: Box<Settings>,
         in_use: InUse,
     },
+    /// Takes a promotion from another database (`module`, `name@version`): each thing as the
+    /// other database has it at its second stage, where this one still has it as the other had
+    /// it at the first; any conflict refuses the whole of it. `force` lets a production
+    /// database take a module whose version is a development one.
+    Promote {
+        module: String,
+        promotions: Vec<Promotion>,
+        in_use: InUse,
+        force: bool,
+    },
     /// Several commands as one: all of them apply, or none.
     Batch(Vec<ConfigurationCommand>),
 }
@@ -141,6 +152,6 @@ crate::command_names! {
         RemoveSequence, SetTax, RemoveTax, SetCurrency, SetCurrencyRate, RemoveCurrency,
         SetLabel, SetGroup, RemoveGroup, SetAccess, SetAccount, RemoveAccount, SetJournal,
         RemoveJournal, SetBusinessSettings, CreateStage, RestoreStage, SetCompany, RemoveCompany,
-        SetRecordRule, RemoveRecordRule, RemoveBusinessSettings, Batch => "ConfigurationBatch"
+        SetRecordRule, RemoveRecordRule, RemoveBusinessSettings, Promote, Batch => "ConfigurationBatch"
     ]
 }

@@ -80,4 +80,9 @@ pub enum ConfigurationError {
     DuplicateStage(String),
     #[error("there is no stage named '{0}'")]
     UnknownStage(String),
+    #[error("promotion {module} refused, nothing of it was taken: {}", .conflicts.join("; "))]
+    PromotionConflicts {
+        module: String,
+        conflicts: Vec<String>,
+    },
 }

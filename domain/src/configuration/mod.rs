@@ -13,6 +13,7 @@ mod commands;
 mod conversion;
 mod error;
 mod events;
+mod promotion;
 mod restoration;
 mod settings;
 mod values;
@@ -28,6 +29,7 @@ pub use commands::ConfigurationCommand;
 pub use conversion::{Conversion, ConversionError};
 pub use error::ConfigurationError;
 pub use events::ConfigurationEvent;
+pub use promotion::{items, plan as promotion_plan, promotions, Conflict, Item, Plan, Promotion};
 pub use restoration::{restoration, InUse, Restoration};
 pub use settings::Settings;
 pub use values::{
@@ -568,6 +570,27 @@ impl crate::Decide for Configuration {
                     events.push(E::StageRestored { name });
                 }
                 return Ok(events);
+            }
+            C::Promote {
+                module,
+                promotions,
+                in_use,
+                force,
+            } => {
+                if self.production && !force {
+                    if let Some(spec) = promotion::development_modules(&promotions).next() {
+                        return Err(Error::DevelopmentVersion {
+                            module: spec.name.to_owned(),
+                            version: spec.version,
+                        });
+                    }
+                }
+                return promotion::plan(settings, &promotions, &in_use)
+                    .map(|plan| plan.events)
+                    .map_err(|conflicts| Error::PromotionConflicts {
+                        module,
+                        conflicts: conflicts.into_iter().map(|c| c.reason).collect(),
+                    });
             }
             C::Batch(commands) => {
                 let mut scratch = self.clone();

@@ -621,3 +621,142 @@ fn restoring_a_stage_takes_away_a_company_it_lacks_unless_records_use_it() {
     let kept: Vec<&str> = plan.kept.iter().map(|c| c.key.as_str()).collect();
     assert_eq!(kept, ["b", "c"]);
 }
+
+fn tax_promotion(was: Option<i64>, to: Option<i64>) -> Promotion {
+    Promotion {
+        area: Area::Tax,
+        key: "vat21".into(),
+        was: was.map(|rate| Item::Tax(vat(rate))),
+        to: to.map(|rate| Item::Tax(vat(rate))),
+    }
+}
+
+fn promote(promotions: Vec<Promotion>, in_use: InUse) -> ConfigurationCommand {
+    ConfigurationCommand::Promote {
+        module: "go_live@1.0.0".into(),
+        promotions,
+        in_use,
+        force: false,
+    }
+}
+
+fn with_tax(rate: i64) -> Vec<ConfigurationEvent> {
+    let mut events = with_sales();
+    events.push(ConfigurationEvent::TaxSet {
+        code: code("vat21"),
+        tax: vat(rate),
+    });
+    events
+}
+
+#[test]
+fn a_promotion_takes_what_the_target_has_as_the_source_had_it() {
+    ConfigurationTest::with(())
+        .given(with_tax(21))
+        .when(promote(
+            vec![tax_promotion(Some(21), Some(22))],
+            InUse::default(),
+        ))
+        .then_expect_events(vec![ConfigurationEvent::TaxSet {
+            code: code("vat21"),
+            tax: vat(22),
+        }]);
+}
+
+#[test]
+fn a_promotion_the_target_has_already_changes_nothing() {
+    ConfigurationTest::with(())
+        .given(with_tax(22))
+        .when(promote(
+            vec![tax_promotion(Some(21), Some(22))],
+            InUse::default(),
+        ))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn a_thing_the_target_changed_on_its_own_is_a_conflict_and_nothing_is_taken() {
+    let label = Promotion {
+        area: Area::Label,
+        key: "partner.vat".into(),
+        was: None,
+        to: Some(Item::Label("VAT number".into())),
+    };
+    let error = ConfigurationTest::with(())
+        .given(with_tax(23))
+        .when(promote(
+            vec![label, tax_promotion(Some(21), Some(22))],
+            InUse::default(),
+        ))
+        .inspect_result()
+        .unwrap_err();
+    let ConfigurationError::PromotionConflicts { conflicts, .. } = error else {
+        panic!("not a conflict: {error:?}");
+    };
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert!(
+        conflicts[0].contains("tax 'vat21' was changed here"),
+        "{conflicts:?}"
+    );
+}
+
+#[test]
+fn a_promotion_may_not_take_away_what_business_records_use() {
+    let in_use = InUse {
+        taxes: [code("vat21")].into(),
+        ..InUse::default()
+    };
+    let error = ConfigurationTest::with(())
+        .given(with_tax(21))
+        .when(promote(vec![tax_promotion(Some(21), None)], in_use))
+        .inspect_result()
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("tax 'vat21' is used by business records"),
+        "{error}"
+    );
+    ConfigurationTest::with(())
+        .given(with_tax(21))
+        .when(promote(
+            vec![tax_promotion(Some(21), None)],
+            InUse::default(),
+        ))
+        .then_expect_events(vec![ConfigurationEvent::TaxRemoved {
+            code: code("vat21"),
+        }]);
+}
+
+#[test]
+fn promotions_list_every_thing_changed_between_two_configurations_and_put_them_back() {
+    let before = settings_after(&with_tax(21));
+    let mut after = before.clone();
+    after.taxes.insert(code("vat6"), vat(6));
+    after
+        .labels
+        .insert("partner.vat".into(), "VAT number".into());
+    after.taxes.remove(&code("vat21"));
+    let promoted = promotions(&before, &after);
+    let keys: Vec<(Area, &str)> = promoted.iter().map(|p| (p.area, p.key.as_str())).collect();
+    assert_eq!(
+        keys,
+        [
+            (Area::Tax, "vat21"),
+            (Area::Tax, "vat6"),
+            (Area::Label, "partner.vat")
+        ]
+    );
+    let plan = promotion_plan(&before, &promoted, &InUse::default()).unwrap();
+    let mut promoted_settings = before.clone();
+    for event in &plan.events {
+        promoted_settings.apply(event);
+    }
+    assert_eq!(promoted_settings, after);
+    assert_eq!(
+        promotion_plan(&after, &promoted, &InUse::default())
+            .unwrap()
+            .already,
+        3
+    );
+}
