@@ -111,7 +111,12 @@ fn write_new(file: &std::path::Path, content: &str) -> anyhow::Result<()> {
         .write(true)
         .create_new(true)
         .open(file)
-        .map_err(|e| anyhow::anyhow!("{}: {e} (nothing was written)", file.display()))?;
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{}: {e}; nothing was written (an export never replaces a file: name another)",
+                file.display()
+            )
+        })?;
     out.write_all(content.as_bytes())
         .and_then(|()| out.sync_all())
         .map_err(|e| {

@@ -237,7 +237,7 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
                         let lines: Vec<String> =
                             conflicts.iter().map(|c| format!("    {c}")).collect();
                         anyhow::anyhow!(
-                            "{}: nothing was loaded; what this database changed on its own since, or uses:\n{}",
+                            "{}: nothing was loaded; what does not fit this database:\n{}",
                             file.display(),
                             lines.join("\n")
                         )
@@ -686,6 +686,9 @@ async fn shutdown_signal() {
 
 /// Runs a `stage` subcommand on the database at `url`, as the administrator.
 async fn stage(command: StageCommand, url: &str, pool: sqlx::PgPool) -> anyhow::Result<()> {
+    // the stages' read model shows the whole log first: a stage another process just created
+    // is there.
+    let backend = caught_up(pool.clone(), Duration::from_secs(600)).await?;
     if let StageCommand::Restore {
         name,
         into: Some(target),
@@ -701,7 +704,6 @@ async fn stage(command: StageCommand, url: &str, pool: sqlx::PgPool) -> anyhow::
         );
         return Ok(());
     }
-    let backend = caught_up(pool, Duration::from_secs(600)).await?;
     cli::stage(&backend, command).await
 }
 

@@ -621,3 +621,64 @@ async fn an_auditor_writes_the_ledger_as_csv_from_the_command_line() {
         String::from_utf8_lossy(&wrong.stderr)
     );
 }
+
+#[tokio::test]
+async fn an_implementer_promotes_a_test_databases_configuration_into_production() {
+    let production = TestDb::new().await;
+    let url = TestDb::url_of(&production.name);
+    let books = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/demo_company.jsonl");
+    let setup = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/l10n_demo.jsonl");
+    stdout(&erp(&url, &["data", "load", books]));
+    // the copy right after the stage: the stage another process just made is there.
+    stdout(&erp(&url, &["stage", "create", "copied"]));
+    let test = TestDb::fresh_name();
+    stdout(&erp(&url, &["stage", "restore", "copied", "--into", &test]));
+    let test_db = TestDb::adopt(&test).await;
+    let test_url = TestDb::url_of(&test);
+
+    stdout(&erp(&test_url, &["stage", "create", "a"]));
+    stdout(&erp(&test_url, &["data", "load", setup]));
+    stdout(&erp(&test_url, &["stage", "create", "b"]));
+    let folder = std::env::temp_dir().join(format!("erp-promotion-{}", test_db.name));
+    std::fs::create_dir_all(&folder).unwrap();
+    let file = folder.join("go_live.jsonl");
+    let file = file.to_str().unwrap();
+    let export = &[
+        "stage",
+        "export",
+        "a",
+        "b",
+        "--module",
+        "go_live",
+        "--version",
+        "1.0.0",
+    ];
+    let written = stdout(&erp(&test_url, &[&export[..], &[file]].concat()));
+    // l10n_demo against the demo books: vat6, USD and its rate, sequence sale.order and the
+    // label are new; vat21 and the sales group are as the books have them; partners are
+    // business records, not configuration.
+    assert!(written.starts_with("5 things promoted"), "{written}");
+    let again = erp(&test_url, &[&export[..], &[file]].concat());
+    assert!(!again.status.success(), "an export never replaces a file");
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("nothing was written"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+
+    let dry = stdout(&erp(&url, &["data", "load", file, "--dry-run"]));
+    assert!(dry.contains("go_live@1.0.0 would change"), "{dry}");
+    assert!(dry.contains("vat6: add VAT 6%"), "{dry}");
+    assert_eq!(dry.lines().count(), 6, "{dry}");
+    let loaded = stdout(&erp(&url, &["data", "load", file]));
+    assert!(loaded.contains("did change"), "{loaded}");
+    let twice = stdout(&erp(&url, &["data", "load", file]));
+    assert!(twice.contains("nothing to change"), "{twice}");
+    assert!(twice.contains("5 promoted things are here"), "{twice}");
+    let diff = stdout(&erp(&url, &["stage", "diff", "copied"]));
+    assert!(
+        diff.contains("label partner.vat: added: VAT number"),
+        "{diff}"
+    );
+    let _ = std::fs::remove_dir_all(&folder);
+}

@@ -159,23 +159,23 @@ pub async fn export(
             "configuration_version": row.version,
         })
     };
-    let header = json!({
-        "data_module": name.to_string(),
-        "version": version.to_string(),
-        "source": {
-            "database": database,
-            "from": stage(&first),
-            "to": stage(&second),
-            "exported_at": chrono::Utc::now().to_rfc3339(),
-        },
+    let source = json!({
+        "database": database,
+        "from": stage(&first),
+        "to": stage(&second),
+        "exported_at": chrono::Utc::now().to_rfc3339(),
     });
     let promoted = promotions(
         first.configuration.settings(),
         second.configuration.settings(),
     );
-    let mut content = format!("{header}\n");
+    // written by hand so that the header and each record read in their fields' order.
+    let mut content = format!(
+        "{{\"data_module\":{},\"version\":{},\"source\":{source}}}\n",
+        Value::from(name.to_string()),
+        Value::from(version.to_string())
+    );
     for promotion in &promoted {
-        // written by hand so that a record reads in its fields' order: what, which, was, to.
         content.push_str(&format!(
             "{{\"promote\":{},\"key\":{}",
             Value::from(promotion.area.name()),

@@ -495,3 +495,43 @@ async fn an_export_names_what_is_wrong_with_its_arguments_and_only_administrator
         "{denied}"
     );
 }
+
+#[tokio::test]
+async fn a_promotion_with_a_bad_line_is_refused_at_that_line_and_nothing_is_loaded() {
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    let before = configuration(&app).await;
+    let events = app.event_count().await;
+    let header = r#"{"data_module":"go_live","version":"1.0.0"}"#;
+    let label = r#"{"promote":"label","key":"partner.vat","to":"VAT number"}"#;
+    for (bad, expected) in [
+        (
+            r#"{"promote":"tax","key":"vat9","to":{"name":"VAT 900%","rate":"900","price_included":false}}"#,
+            "line 3: to: tax: a tax rate is between 0 and 100 percent",
+        ),
+        (
+            r#"{"promote":"taxes","key":"vat9","to":{}}"#,
+            "line 3: promote: there is no area 'taxes'",
+        ),
+        (
+            r#"{"promote":"tax","key":"vat9"}"#,
+            "line 3: a promoted thing has what it was",
+        ),
+        (
+            r#"{"promote":"label","key":"partner.vat","to":"VAT"}"#,
+            "line 3: label 'partner.vat' is promoted on line 2 already",
+        ),
+        (
+            r#"{"promote":"journal","key":"cash","to":{"name":"Cash","kind":"general","sequence":"nowhere","account":null}}"#,
+            "line 3: the configuration promoted would not hold together here: journal 'cash' is numbered by sequence 'nowhere', which is not there",
+        ),
+    ] {
+        let content = format!("{header}\n{label}\n{bad}\n");
+        let refused = load(&app, &content, false, false).await;
+        assert_eq!(refused["applied"], false, "{bad}");
+        let message = refused["userErrors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with(expected), "{bad}: {refused}");
+    }
+    assert_eq!(app.event_count().await, events, "nothing was loaded");
+    assert_eq!(configuration(&app).await, before);
+}

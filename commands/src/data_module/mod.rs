@@ -355,9 +355,9 @@ fn promotion(line: usize, r: PromoteRecord) -> Result<Promotion, Refusal> {
     })?;
     let item = |side: &str, value: Option<Value>| {
         value
-            .map(|value| Item::from_json(area, value))
+            .map(|value| Item::read(area, value))
             .transpose()
-            .map_err(|e| refuse(line, format!("{side}: not a {}: {e}", area.name())))
+            .map_err(|e| refuse(line, format!("{side}: {e}")))
     };
     let (was, to) = (item("was", r.was)?, item("to", r.to)?);
     if was.is_none() && to.is_none() {

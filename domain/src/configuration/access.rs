@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::catalogue::Model;
+use super::error::ConfigurationError;
 use super::values::Code;
 
 /// A group of users and what its members may do, per model.
@@ -135,6 +136,49 @@ pub fn rule_states(model: Model) -> &'static [&'static str] {
 }
 
 impl RecordRule {
+    /// Nothing, if the rule holds together on its own: a model rules restrict, a condition
+    /// that model has, a name. (Its groups are the configuration's to check.)
+    pub fn check(&self) -> Result<(), ConfigurationError> {
+        let invalid = |reason: String| Err(ConfigurationError::InvalidRecordRule(reason));
+        if !RULED_MODELS.contains(&self.model) {
+            let ruled: Vec<&str> = RULED_MODELS.iter().map(|m| m.as_str()).collect();
+            return invalid(format!(
+                "record rules restrict {} only, not {}",
+                ruled.join(" and "),
+                self.model.as_str()
+            ));
+        }
+        match (&self.condition, self.model) {
+            (RuleCondition::PartnerCategories(categories), _) if categories.is_empty() => {
+                return invalid("a category rule names at least one category".into());
+            }
+            (RuleCondition::Own | RuleCondition::States(_), Model::Partner) => {
+                return invalid(
+                    "a rule on partners names their categories (partners have no owner and no \
+                     state)"
+                        .into(),
+                );
+            }
+            _ => {}
+        }
+        if let RuleCondition::States(states) = &self.condition {
+            if states.is_empty() {
+                return invalid("a state rule names at least one state".into());
+            }
+            let known = rule_states(self.model);
+            if let Some(state) = states.iter().find(|s| !known.contains(&s.as_str())) {
+                return invalid(format!(
+                    "'{state}' is not a state (one of {})",
+                    known.join(", ")
+                ));
+            }
+        }
+        if self.name.trim().is_empty() {
+            return invalid("a record rule needs a name".into());
+        }
+        Ok(())
+    }
+
     /// Whether the rule applies to a member of `groups` (a global rule applies to everyone).
     pub fn applies_to(&self, groups: &BTreeSet<Code>) -> bool {
         self.groups.is_empty() || !self.groups.is_disjoint(groups)

@@ -384,59 +384,13 @@ impl crate::Decide for Configuration {
                 Some(E::GroupRemoved { code })
             }
             C::SetRecordRule { code, rule } => {
-                if !access::RULED_MODELS.contains(&rule.model) {
-                    return Err(Error::InvalidRecordRule(format!(
-                        "record rules restrict {} only, not {}",
-                        access::RULED_MODELS
-                            .iter()
-                            .map(|m| m.as_str())
-                            .collect::<Vec<_>>()
-                            .join(" and "),
-                        rule.model.as_str()
-                    )));
-                }
+                rule.check()?;
                 if let Some(group) = rule
                     .groups
                     .iter()
                     .find(|g| !settings.groups.contains_key(*g) && g.as_str() != ADMIN_GROUP)
                 {
                     return Err(Error::UnknownGroup(group.to_string()));
-                }
-                match (&rule.condition, rule.model) {
-                    (RuleCondition::PartnerCategories(categories), _) if categories.is_empty() => {
-                        return Err(Error::InvalidRecordRule(
-                            "a category rule names at least one category".into(),
-                        ));
-                    }
-                    (RuleCondition::Own | RuleCondition::States(_), Model::Partner) => {
-                        return Err(Error::InvalidRecordRule(
-                            "a rule on partners names their categories (partners have no \
-                             owner and no state)"
-                                .into(),
-                        ));
-                    }
-                    _ => {}
-                }
-                if let RuleCondition::States(states) = &rule.condition {
-                    if states.is_empty() {
-                        return Err(Error::InvalidRecordRule(
-                            "a state rule names at least one state".into(),
-                        ));
-                    }
-                    if let Some(state) = states
-                        .iter()
-                        .find(|s| !access::rule_states(rule.model).contains(&s.as_str()))
-                    {
-                        return Err(Error::InvalidRecordRule(format!(
-                            "'{state}' is not a state (one of {})",
-                            access::rule_states(rule.model).join(", ")
-                        )));
-                    }
-                }
-                if rule.name.trim().is_empty() {
-                    return Err(Error::InvalidRecordRule(
-                        "a record rule needs a name".into(),
-                    ));
                 }
                 (settings.record_rules.get(&code) != Some(&rule))
                     .then_some(E::RecordRuleSet { code, rule })

@@ -15,14 +15,19 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::access::{RecordRule, Rights, ADMIN_GROUP};
+use super::access::{RecordRule, Rights, RuleCondition, ADMIN_GROUP};
 use super::accounts::{Account, BusinessSettings, Journal};
 use super::catalogue::{self, Model, ModuleVersion};
 use super::changes::Area;
 use super::events::ConfigurationEvent;
 use super::restoration::{restoration, InUse};
 use super::settings::Settings;
-use super::values::{Code, Company, Currency, CurrencyCode, Sequence, Tax, MAIN_COMPANY};
+use super::values::{
+    currency_rate, display_name, label, Code, Company, Currency, CurrencyCode, FiscalYearStart,
+    Sequence, Tax, MAIN_COMPANY,
+};
+use crate::partner::Address;
+use crate::text::TextError;
 
 /// One configured thing's value, of the kind its area holds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -46,8 +51,15 @@ pub enum Item {
 }
 
 impl Item {
-    /// Reads the value a promotion file gives for a thing of `area`.
-    pub fn from_json(area: Area, value: Value) -> Result<Self, serde_json::Error> {
+    /// Reads the value a promotion file gives for a thing of `area`, with the checks a command
+    /// setting it makes (names, rates, codes, dates).
+    pub fn read(area: Area, value: Value) -> Result<Self, String> {
+        let item =
+            Self::from_json(area, value).map_err(|e| format!("not a {}: {e}", area.name()))?;
+        item.checked().map_err(|e| format!("{}: {e}", area.name()))
+    }
+
+    fn from_json(area: Area, value: Value) -> Result<Self, serde_json::Error> {
         use serde_json::from_value as read;
         Ok(match area {
             Area::Module => Item::Module(read(value)?),
@@ -70,9 +82,97 @@ impl Item {
         })
     }
 
-    /// The value as a promotion file writes it.
+    /// The value as a promotion file writes it (a currency without its rates, which are
+    /// things of their own).
     pub fn to_json(&self) -> Result<Value, serde_json::Error> {
-        serde_json::to_value(self)
+        let mut value = serde_json::to_value(self)?;
+        if let (Item::Currency(_), Some(fields)) = (self, value.as_object_mut()) {
+            fields.remove("rates");
+        }
+        Ok(value)
+    }
+}
+
+/// `code` if it is one (a file's value is read without the checks a command makes).
+fn code(code: &Code) -> Result<Code, TextError> {
+    Code::parse(code.as_str())
+}
+
+fn codes<'a>(all: impl IntoIterator<Item = &'a Code>) -> Result<(), TextError> {
+    all.into_iter().try_for_each(|c| code(c).map(|_| ()))
+}
+
+impl Item {
+    /// The item as the command that sets it would have made it, or why no command would.
+    fn checked(self) -> Result<Self, TextError> {
+        Ok(match self {
+            Item::Module(version) => Item::Module(version),
+            Item::Company(company) => {
+                let address = &company.address;
+                let lines = [
+                    &address.street,
+                    &address.city,
+                    &address.zip,
+                    &address.country,
+                ]
+                .map(Option::as_deref);
+                let [street, city, zip, country] = lines;
+                let address = Address::parse(street, city, zip, country).map_err(|errors| {
+                    let reasons: Vec<String> = errors
+                        .iter()
+                        .map(|e| format!("{}: {}", e.field, e.error))
+                        .collect();
+                    TextError::Invalid(reasons.join("; "))
+                })?;
+                let start = &company.fiscal_year_start;
+                Item::Company(Company {
+                    name: display_name(&company.name)?,
+                    currency: CurrencyCode::parse(company.currency.as_str())?,
+                    address,
+                    fiscal_year_start: FiscalYearStart::new(start.month(), start.day())?,
+                    parent: company.parent.as_ref().map(code).transpose()?,
+                })
+            }
+            Item::Sequence(s) => {
+                Item::Sequence(Sequence::new(&s.name, &s.prefix, s.padding, s.next_number)?)
+            }
+            Item::Tax(tax) => {
+                let mut checked = Tax::new(&tax.name, tax.rate, tax.price_included)?;
+                checked.company = tax.company.as_ref().map(code).transpose()?;
+                Item::Tax(checked)
+            }
+            Item::Currency(c) => Item::Currency(Currency::new(&c.name, &c.symbol, c.decimals)?),
+            Item::CurrencyRate(rate) => Item::CurrencyRate(currency_rate(rate)?),
+            Item::Label(text) => Item::Label(label(&text)?),
+            Item::Group(name) => Item::Group(display_name(&name)?),
+            Item::Access(rights) => Item::Access(rights),
+            Item::Account(account) => {
+                let mut checked = Account::new(&account.name, account.kind)?;
+                checked.company = account.company.as_ref().map(code).transpose()?;
+                Item::Account(checked)
+            }
+            Item::Journal(j) => {
+                let account = j.account.as_ref().map(code).transpose()?;
+                let mut checked = Journal::new(&j.name, j.kind, code(&j.sequence)?, account)?;
+                checked.company = j.company.as_ref().map(code).transpose()?;
+                Item::Journal(checked)
+            }
+            Item::Business(business) => {
+                codes(business.accounts().into_iter().map(|(_, c)| c))?;
+                codes(business.journals().into_iter().map(|(_, c)| c))?;
+                codes(business.sequences().into_iter().map(|(_, c)| c))?;
+                Item::Business(business)
+            }
+            Item::RecordRule(rule) => {
+                rule.check()
+                    .map_err(|e| TextError::Invalid(e.to_string()))?;
+                codes(&rule.groups)?;
+                if let RuleCondition::PartnerCategories(categories) = &rule.condition {
+                    codes(categories)?;
+                }
+                Item::RecordRule(rule)
+            }
+        })
     }
 }
 
@@ -278,7 +378,7 @@ pub fn plan(
         if ours != promotion.was.as_ref() {
             let reason = match ours {
                 None => format!("{what} is not in this database (it was where the module comes from): it was removed here since"),
-                Some(_) if promotion.was.is_none() => format!("{what} was added here since, otherwise than the module has it"),
+                Some(_) if promotion.was.is_none() => format!("{what} is here already, otherwise than the module adds it"),
                 Some(_) => format!("{what} was changed here since the module's first stage; change it back or promote it by hand"),
             };
             conflicts.push(Conflict { index, reason });
@@ -296,17 +396,30 @@ pub fn plan(
     if conflicts.is_empty() {
         // what the promotion would leave naming what is not there (what this database lacked
         // already is not the promotion's doing).
-        let before = missing(current);
-        let index = taken.first().copied().unwrap_or(0);
-        for reason in missing(&target) {
-            if !before.contains(&reason) {
-                conflicts.push(Conflict {
-                    index,
-                    reason: format!(
-                        "the configuration promoted would not hold together here: {reason}"
-                    ),
-                });
+        let before: Vec<String> = missing(current).into_iter().map(|m| m.reason).collect();
+        for missing in missing(&target) {
+            if before.contains(&missing.reason) {
+                continue;
             }
+            // the line of the thing naming, or else of the thing named, or else the first.
+            let index = missing
+                .about
+                .iter()
+                .find_map(|(area, key)| {
+                    taken
+                        .iter()
+                        .copied()
+                        .find(|i| promotions[*i].area == *area && promotions[*i].key == *key)
+                })
+                .or(taken.first().copied())
+                .unwrap_or(0);
+            conflicts.push(Conflict {
+                index,
+                reason: format!(
+                    "the configuration promoted would not hold together here: {}",
+                    missing.reason
+                ),
+            });
         }
     }
     let restored = restoration(current, &target, in_use);
@@ -338,7 +451,7 @@ pub fn plan(
 /// Sets (or, with `to` none, takes away) one thing of `settings`.
 fn put(settings: &mut Settings, promotion: &Promotion) -> Result<(), String> {
     let key = promotion.key.as_str();
-    let code = || Code::parse(key).map_err(|e| format!("'{key}': {e}"));
+    let code = || Code::parse(key).map_err(|e| e.to_string());
     match (promotion.area, promotion.to.clone()) {
         (Area::Module, to) => {
             if !catalogue::MODULES.iter().any(|spec| spec.name == key) {
@@ -374,7 +487,7 @@ fn put(settings: &mut Settings, promotion: &Promotion) -> Result<(), String> {
             _ => None,
         }),
         (Area::Currency, to) => {
-            let code = CurrencyCode::parse(key).map_err(|e| format!("'{key}': {e}"))?;
+            let code = CurrencyCode::parse(key).map_err(|e| e.to_string())?;
             // the rates stay: each is a thing of its own.
             let rates = settings
                 .currencies
@@ -440,7 +553,7 @@ fn put(settings: &mut Settings, promotion: &Promotion) -> Result<(), String> {
         }
         (Area::Access, to) => {
             let (group, model) = key.split_once('/').ok_or("a right's key is group/model")?;
-            let group = Code::parse(group).map_err(|e| format!("'{group}': {e}"))?;
+            let group = Code::parse(group).map_err(|e| e.to_string())?;
             let model = Model::ALL
                 .into_iter()
                 .find(|m| m.as_str() == model)
@@ -511,73 +624,142 @@ fn set<K: Ord, V>(
     }
 }
 
+/// One thing named and not there: the reason, and the things it is about (the one naming, the
+/// one named), by area and key.
+struct Missing {
+    reason: String,
+    about: [(Area, String); 2],
+}
+
 /// What `settings` names that is not in it: a company's currency or parent, a setting's
-/// company, a journal's sequence or account, what business settings name, an installed
-/// module's dependencies.
-fn missing(settings: &Settings) -> Vec<String> {
+/// company, a journal's sequence or account, what business settings name, a record rule's
+/// groups, an installed module's dependencies.
+fn missing(settings: &Settings) -> Vec<Missing> {
     let mut missing = Vec::new();
+    let mut push = |reason: String, namer: (Area, &str), named: (Area, &str)| {
+        missing.push(Missing {
+            reason,
+            about: [(namer.0, namer.1.to_owned()), (named.0, named.1.to_owned())],
+        });
+    };
     let all = settings.all_companies();
     for (code, company) in &all {
+        let code = code.as_str();
         if !settings.currencies.contains_key(&company.currency) {
-            missing.push(format!(
-                "company '{code}' is in currency '{}', which is not there",
-                company.currency
-            ));
+            let currency = company.currency.as_str();
+            push(
+                format!("company '{code}' is in currency '{currency}', which is not there"),
+                (Area::Company, code),
+                (Area::Currency, currency),
+            );
         }
         if let Some(parent) = company.parent.as_ref().filter(|p| !all.contains_key(*p)) {
-            missing.push(format!(
-                "company '{code}' is under '{parent}', which is not there"
-            ));
+            push(
+                format!("company '{code}' is under '{parent}', which is not there"),
+                (Area::Company, code),
+                (Area::Company, parent.as_str()),
+            );
         }
     }
-    let mut company_of = |what: &str, code: &Code, company: Option<&Code>| {
+    let owners = settings
+        .taxes
+        .iter()
+        .map(|(code, tax)| (Area::Tax, code, tax.company.as_ref()))
+        .chain(
+            settings
+                .accounts
+                .iter()
+                .map(|(code, account)| (Area::Account, code, account.company.as_ref())),
+        )
+        .chain(
+            settings
+                .journals
+                .iter()
+                .map(|(code, journal)| (Area::Journal, code, journal.company.as_ref())),
+        )
+        .chain(
+            settings
+                .business_of
+                .keys()
+                .map(|company| (Area::Business, company, Some(company))),
+        );
+    for (area, code, company) in owners {
         if let Some(company) = company.filter(|c| !all.contains_key(*c)) {
-            missing.push(format!(
-                "{what} '{code}' is company '{company}''s, which is not there"
-            ));
+            push(
+                format!(
+                    "{} '{code}' is company '{company}''s, which is not there",
+                    area.name()
+                ),
+                (area, code.as_str()),
+                (Area::Company, company.as_str()),
+            );
         }
-    };
-    for (code, tax) in &settings.taxes {
-        company_of("tax", code, tax.company.as_ref());
-    }
-    for (code, account) in &settings.accounts {
-        company_of("account", code, account.company.as_ref());
     }
     for (code, journal) in &settings.journals {
-        company_of("journal", code, journal.company.as_ref());
-    }
-    for company in settings.business_of.keys() {
-        company_of("business settings", company, Some(company));
-    }
-    for (code, journal) in &settings.journals {
+        let code = code.as_str();
         if !settings.sequences.contains_key(&journal.sequence) {
-            missing.push(format!(
-                "journal '{code}' is numbered by sequence '{}', which is not there",
-                journal.sequence
-            ));
+            let sequence = journal.sequence.as_str();
+            push(
+                format!(
+                    "journal '{code}' is numbered by sequence '{sequence}', which is not there"
+                ),
+                (Area::Journal, code),
+                (Area::Sequence, sequence),
+            );
         }
         if let Some(account) = journal
             .account
             .as_ref()
             .filter(|a| !settings.accounts.contains_key(*a))
         {
-            missing.push(format!(
-                "journal '{code}' names account '{account}', which is not there"
-            ));
+            push(
+                format!("journal '{code}' names account '{account}', which is not there"),
+                (Area::Journal, code),
+                (Area::Account, account.as_str()),
+            );
         }
     }
-    for business in settings.every_business() {
+    let businesses = std::iter::once((MAIN_COMPANY, &settings.business)).chain(
+        settings
+            .business_of
+            .iter()
+            .map(|(company, business)| (company.as_str(), business)),
+    );
+    for (company, business) in businesses {
         if let Err(error) = settings.check_business(business) {
-            missing.push(error.to_string());
+            // the account, journal or sequence at fault is in the message; the settings are
+            // the thing naming it.
+            push(
+                format!("business settings '{company}': {error}"),
+                (Area::Business, company),
+                (Area::Business, company),
+            );
+        }
+    }
+    for (code, rule) in &settings.record_rules {
+        let unknown = rule
+            .groups
+            .iter()
+            .find(|g| g.as_str() != ADMIN_GROUP && !settings.groups.contains_key(*g));
+        if let Some(group) = unknown {
+            push(
+                format!("record rule '{code}' names group '{group}', which is not there"),
+                (Area::RecordRule, code.as_str()),
+                (Area::Group, group.as_str()),
+            );
         }
     }
     for spec in catalogue::MODULES {
         if settings.is_installed(spec.name) {
             if let Some(needed) = spec.depends.iter().find(|d| !settings.is_installed(d)) {
-                missing.push(format!(
-                    "module '{}' needs module '{needed}', which is not installed",
-                    spec.name
-                ));
+                push(
+                    format!(
+                        "module '{}' needs module '{needed}', which is not installed",
+                        spec.name
+                    ),
+                    (Area::Module, spec.name),
+                    (Area::Module, needed),
+                );
             }
         }
     }

@@ -742,10 +742,11 @@ fn promotions_list_every_thing_changed_between_two_configurations_and_put_them_b
     assert_eq!(
         keys,
         [
-            (Area::Tax, "vat21"),
             (Area::Tax, "vat6"),
-            (Area::Label, "partner.vat")
-        ]
+            (Area::Label, "partner.vat"),
+            (Area::Tax, "vat21")
+        ],
+        "what is added first, area by area; what is taken away last"
     );
     let plan = promotion_plan(&before, &promoted, &InUse::default()).unwrap();
     let mut promoted_settings = before.clone();

@@ -250,6 +250,7 @@ pub struct Currency {
     /// Decimal places amounts are rounded to.
     pub decimals: u8,
     /// Units of this currency per unit of the company currency, from each date on.
+    #[serde(default)]
     pub rates: BTreeMap<NaiveDate, Decimal>,
 }
 
