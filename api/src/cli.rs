@@ -69,8 +69,13 @@ pub async fn stage(backend: &Backend, command: StageCommand) -> anyhow::Result<(
                 print!("{}", export.content);
             } else {
                 write_new(&file, &export.content)?;
+                let settings = if export.promotions == 1 {
+                    "setting"
+                } else {
+                    "settings"
+                };
                 println!(
-                    "{} things promoted from stage {from} to stage {to} written to {}.",
+                    "{} {settings} promoted from stage {from} to stage {to} written to {}.",
                     export.promotions,
                     file.display()
                 );

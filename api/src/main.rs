@@ -251,7 +251,7 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
                 println!("{}: nothing to change.", module.key());
                 if report.already > 0 {
                     println!(
-                        "    ({} promoted things are here as promoted already)",
+                        "    ({} of the promoted settings are here as promoted already)",
                         report.already
                     );
                 }

@@ -657,7 +657,7 @@ async fn an_implementer_promotes_a_test_databases_configuration_into_production(
     // l10n_demo against the demo books: vat6, USD and its rate, sequence sale.order and the
     // label are new; vat21 and the sales group are as the books have them; partners are
     // business records, not configuration.
-    assert!(written.starts_with("5 things promoted"), "{written}");
+    assert!(written.starts_with("5 settings promoted"), "{written}");
     let again = erp(&test_url, &[&export[..], &[file]].concat());
     assert!(!again.status.success(), "an export never replaces a file");
     assert!(
@@ -674,7 +674,10 @@ async fn an_implementer_promotes_a_test_databases_configuration_into_production(
     assert!(loaded.contains("did change"), "{loaded}");
     let twice = stdout(&erp(&url, &["data", "load", file]));
     assert!(twice.contains("nothing to change"), "{twice}");
-    assert!(twice.contains("5 promoted things are here"), "{twice}");
+    assert!(
+        twice.contains("5 of the promoted settings are here"),
+        "{twice}"
+    );
     let diff = stdout(&erp(&url, &["stage", "diff", "copied"]));
     assert!(
         diff.contains("label partner.vat: added: VAT number"),

@@ -346,6 +346,20 @@ impl TestApp {
         app
     }
 
+    /// A copy of this database as its log stands now, served like this one: a test database
+    /// made from production.
+    pub async fn copy(&self) -> TestApp {
+        let position: i64 = sqlx::query_scalar("select coalesce(max(position), 0) from events")
+            .fetch_one(&self.db.pool)
+            .await
+            .unwrap();
+        let name = TestDb::fresh_name();
+        api::fork::fork(&self.db.pool, position, &TestDb::url_of(&name), |_| {})
+            .await
+            .unwrap();
+        TestApp::on(TestDb::adopt(&name).await).await
+    }
+
     /// Serves this database on a port of 127.0.0.1 as `erp serve` does (the database at
     /// `/graphql` and `/db/<name>/graphql`, the manager, the web client and GraphiQL) until the
     /// test ends; returns the address (`http://127.0.0.1:<port>`).

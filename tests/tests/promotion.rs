@@ -9,7 +9,7 @@ use std::time::Duration;
 use commands::CommandContext;
 use domain::configuration::ConfigurationCommand;
 use serde_json::{json, Value};
-use tests::{TestApp, TestDb};
+use tests::TestApp;
 
 /// Everything the configuration query shows of what a promotion carries, for comparing two
 /// configurations whole.
@@ -77,24 +77,6 @@ async fn demo() -> TestApp {
     commands::demo::business(&app.backend, today).await.unwrap();
     assert!(app.backend.catch_up(Duration::from_secs(30)).await.unwrap());
     app
-}
-
-/// A copy of `production` as it stands: the test database.
-async fn copy_of(production: &TestApp) -> TestApp {
-    let position: i64 = sqlx::query_scalar("select max(position) from events")
-        .fetch_one(&production.db.pool)
-        .await
-        .unwrap();
-    let name = TestDb::fresh_name();
-    api::fork::fork(
-        &production.db.pool,
-        position,
-        &TestDb::url_of(&name),
-        |_| {},
-    )
-    .await
-    .unwrap();
-    TestApp::on(TestDb::adopt(&name).await).await
 }
 
 async fn export(app: &TestApp, from: &str, to: &str, version: &str) -> (String, usize) {
@@ -186,7 +168,7 @@ async fn a_configuration_promoted_from_test_makes_production_equal_to_test_and_k
         "mutation { a: setAccount(input: { code: \"499000\", name: \"Suspense\", kind: LIABILITY }) { userErrors { message } } }",
     )
     .await;
-    let test = copy_of(&production).await;
+    let test = production.copy().await;
     create_stage(&production, "before_promotion").await;
     let production_before = configuration(&production).await;
     let north_before = north(&production).await;
@@ -304,7 +286,7 @@ async fn what_production_changed_or_uses_since_is_a_conflict_by_line_and_nothing
         "mutation { t: setTax(input: { code: \"vat6\", name: \"VAT 6%\", rate: \"6\" }) { userErrors { message } } }",
     )
     .await;
-    let test = copy_of(&production).await;
+    let test = production.copy().await;
     create_stage(&test, "a").await;
     change(
         &test,
@@ -390,7 +372,7 @@ async fn what_production_changed_or_uses_since_is_a_conflict_by_line_and_nothing
 async fn a_production_database_takes_a_development_version_of_a_promotion_only_when_forced() {
     let production = TestApp::new().await;
     tests::books::set_up_the_books(&production).await;
-    let test = copy_of(&production).await;
+    let test = production.copy().await;
     create_stage(&test, "a").await;
     change(
         &test,

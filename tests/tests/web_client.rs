@@ -1638,3 +1638,161 @@ async fn an_answer_arriving_after_the_person_went_elsewhere_does_not_replace_the
     );
     assert_eq!(browser.problems().await, Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn an_implementer_exports_a_promotion_from_test_and_dry_runs_and_loads_it_in_production() {
+    let production = TestApp::new().await;
+    let test = production.copy().await;
+    for (stage, label) in [("a", None), ("b", Some("VAT number"))] {
+        if let Some(label) = label {
+            let set = test
+                .graphql(
+                    "mutation($label: String) { setLabel(input: { form: \"partner\", field: \"vat\", label: $label }) { userErrors { message } } }",
+                    json!({ "label": label }),
+                )
+                .await;
+            assert_eq!(set["setLabel"]["userErrors"], json!([]), "{set}");
+        }
+        let made = test
+            .graphql(
+                "mutation($name: String!) { createStage(input: { name: $name }) { userErrors { message } } }",
+                json!({ "name": stage }),
+            )
+            .await;
+        assert_eq!(made["createStage"]["userErrors"], json!([]), "{made}");
+    }
+
+    // in the test database: pick the two stages, export.
+    let test_address = test.listen().await;
+    let mut browser = Browser::start().await;
+    browser.goto(&format!("{test_address}/")).await;
+    browser.sign_in("admin", ADMIN_PASSWORD).await;
+    browser.click("a[data-admin=stages]").await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector(\"form[aria-label='Export stages']\")",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    browser
+        .eval(
+            "const f = document.querySelector(\"form[aria-label='Export stages']\");
+             f.elements.from.value = 'a'; f.elements.to.value = 'b'; f.elements.module.value = 'go_live';",
+        )
+        .await;
+    browser
+        .click("form[aria-label='Export stages'] button")
+        .await;
+    assert!(
+        browser
+            .wait_until("document.querySelector('pre.module')", WAIT)
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    let content = browser
+        .eval("document.querySelector('pre.module').textContent")
+        .await;
+    let content = content.as_str().unwrap().to_owned();
+    assert!(
+        content.starts_with("{\"data_module\":\"go_live\",\"version\":\"1.0.0\""),
+        "{content}"
+    );
+    assert!(
+        content.contains("{\"promote\":\"label\",\"key\":\"partner.vat\",\"to\":\"VAT number\"}"),
+        "{content}"
+    );
+    let download = browser
+        .eval("[document.querySelector('a[download]').getAttribute('download'), document.querySelector('a[download]').href.startsWith('blob:')]")
+        .await;
+    assert_eq!(download, json!(["go_live-1.0.0.jsonl", true]));
+    browser
+        .screenshot(&screenshot_path("client-stage-export"))
+        .await;
+
+    // in production: the dry run shows the change and changes nothing; loading makes it.
+    let production_address = production.listen().await;
+    browser.goto(&format!("{production_address}/")).await;
+    browser.sign_in("admin", ADMIN_PASSWORD).await;
+    browser.click("a[data-admin=data]").await;
+    assert!(
+        browser
+            .wait_until("document.querySelector('main textarea')", WAIT)
+            .await
+    );
+    browser
+        .eval(&format!(
+            "document.querySelector('main textarea').value = {}",
+            json!(content)
+        ))
+        .await;
+    let events = production.event_count().await;
+    browser
+        .eval("[...document.querySelectorAll('main button')].find(b => b.innerText === 'Dry run').click()")
+        .await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('main [role=region]')?.innerText.includes('VAT number')",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    assert_eq!(production.event_count().await, events);
+    browser
+        .eval("[...document.querySelectorAll('main button')].find(b => b.innerText === 'Load').click()")
+        .await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('main [role=region] h2')?.innerText.includes('go_live@1.0.0 loaded')",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    let label = production
+        .graphql(
+            "{ configuration { forms { name fields { field label } } } }",
+            json!({}),
+        )
+        .await;
+    let vat = label["configuration"]["forms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "partner")
+        .and_then(|f| {
+            f["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|field| field["field"] == "vat")
+                .cloned()
+        })
+        .unwrap();
+    assert_eq!(vat["label"], "VAT number");
+
+    // loading it again: nothing left to change, and the page says why.
+    browser
+        .eval("[...document.querySelectorAll('main button')].find(b => b.innerText === 'Load').click()")
+        .await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('main [role=region]')?.innerText.includes('1 of the promoted settings is here as promoted already')",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    assert_eq!(browser.problems().await, Vec::<String>::new());
+}

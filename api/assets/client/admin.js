@@ -1,5 +1,6 @@
 // The implementer's pages: modules (installed with what they depend on, removed with what
-// depends on them), labels, stages (made, compared side by side, restored) and data modules
+// depends on them), labels, stages (made, compared side by side, restored, their differences
+// exported as a data module that promotes them into another database) and data modules
 // (tried, then loaded).
 
 import { h, show, uniqueId } from "./dom.js";
@@ -188,7 +189,16 @@ async function stages(app, root) {
   );
   const list = data.stages.nodes;
   const errors = h("div", { role: "alert" });
-  const ids = { name: uniqueId("stage-name"), note: uniqueId("stage-note"), from: uniqueId("from"), to: uniqueId("to") };
+  const ids = {
+    name: uniqueId("stage-name"),
+    note: uniqueId("stage-note"),
+    from: uniqueId("from"),
+    to: uniqueId("to"),
+    exportFrom: uniqueId("export-from"),
+    exportTo: uniqueId("export-to"),
+    module: uniqueId("export-module"),
+    version: uniqueId("export-version"),
+  };
   const create = h(
     "form",
     {
@@ -238,6 +248,48 @@ async function stages(app, root) {
     h("div", { class: "filter" }, h("label", { for: ids.to }, "To"), h("select", { id: ids.to, name: "to" }, options("now"))),
     h("button", { type: "submit" }, "Compare"),
   );
+  const exportOut = h("div", { role: "region", "aria-label": "Promotion" });
+  const exportErrors = h("div", { role: "alert" });
+  const exporter = h(
+    "form",
+    {
+      class: "search",
+      "aria-label": "Export stages",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        show(exportOut);
+        const f = exporter.elements;
+        const variables = { from: f.from.value, to: f.to.value, module: f.module.value.trim(), version: f.version.value.trim() };
+        const done = await run(
+          app,
+          exportErrors,
+          `query($from: String!, $to: String!, $module: String!, $version: String!) {
+            result: stageExport(from: $from, to: $to, module: $module, version: $version) {
+              content promotions userErrors { message } } }`,
+          variables,
+        );
+        if (!done) return;
+        const name = `${variables.module}-${variables.version}.jsonl`;
+        const href = URL.createObjectURL(new Blob([done.content], { type: "application/jsonl" }));
+        show(
+          exportOut,
+          h(
+            "p",
+            { class: "status" },
+            `${done.promotions} ${done.promotions === 1 ? "setting" : "settings"} promoted from stage ${variables.from} to stage ${variables.to}.`,
+          ),
+          h("p", {}, h("a", { href, download: name }, `Download ${name}`), " and load it in the other database's Data Modules page, as a dry run first."),
+          h("pre", { class: "module", "aria-label": "Data module" }, done.content),
+        );
+      },
+    },
+    h("div", { class: "filter" }, h("label", { for: ids.exportFrom }, "From"), h("select", { id: ids.exportFrom, name: "from" }, options(null))),
+    h("div", { class: "filter" }, h("label", { for: ids.exportTo }, "To"), h("select", { id: ids.exportTo, name: "to" }, options(null))),
+    h("div", { class: "filter" }, h("label", { for: ids.module }, "Module"), h("input", { id: ids.module, name: "module", required: true, placeholder: "go_live" })),
+    h("div", { class: "filter" }, h("label", { for: ids.version }, "Version"), h("input", { id: ids.version, name: "version", required: true, value: "1.0.0" })),
+    h("button", { type: "submit" }, "Export"),
+  );
+  if (list.length) exporter.elements.to.value = list[list.length - 1].name;
   const rows = list.map((stage) =>
     h(
       "tr",
@@ -291,6 +343,16 @@ async function stages(app, root) {
     h("h2", {}, "Compare"),
     compare,
     diffOut,
+    h("h2", {}, "Promote to another database"),
+    h(
+      "p",
+      {},
+      "What changed from one stage to the next, written as a data module: each setting with what it was and what it became. " +
+        "Loaded in another database, it takes each setting that database still has as this one had it; anything changed there since is listed and nothing is loaded.",
+    ),
+    exporter,
+    exportErrors,
+    exportOut,
   );
 }
 
@@ -332,21 +394,39 @@ async function data(app, root) {
       if (file.files[0]) text.value = await file.files[0].text();
     },
   });
+  const forceId = uniqueId("force");
+  const force = h("input", { id: forceId, type: "checkbox", name: "force" });
   const load = async (dryRun) => {
     show(out);
     const result = await run(
       app,
       errors,
-      `mutation($content: String!, $dryRun: Boolean) { result: loadDataModule(content: $content, dryRun: $dryRun) {
-        module applied configuration { ${CHANGE} } partners userErrors { message } } }`,
-      { content: text.value, dryRun },
+      `mutation($content: String!, $dryRun: Boolean, $force: Boolean) {
+        result: loadDataModule(content: $content, dryRun: $dryRun, force: $force) {
+        module applied alreadyPromoted configuration { ${CHANGE} } partners userErrors { message } } }`,
+      { content: text.value, dryRun, force: force.checked },
     );
     if (!result) return;
     show(
       out,
-      h("h2", {}, dryRun ? `What loading ${result.module} would change` : `${result.module} loaded`),
+      h(
+        "h2",
+        {},
+        dryRun
+          ? `What loading ${result.module} would change`
+          : result.applied
+            ? `${result.module} loaded`
+            : `${result.module}: nothing to change`,
+      ),
       sideBySide("before", "after", result.configuration),
       result.partners.length ? h("ul", {}, result.partners.map((p) => h("li", {}, p))) : null,
+      result.alreadyPromoted
+        ? h(
+            "p",
+            { class: "status" },
+            `${result.alreadyPromoted} of the promoted settings ${result.alreadyPromoted === 1 ? "is" : "are"} here as promoted already.`,
+          )
+        : null,
     );
   };
   show(
@@ -354,6 +434,12 @@ async function data(app, root) {
     h("h1", {}, "Data Modules"),
     h("div", { class: "field" }, h("label", { for: fileId }, "From a file"), file),
     h("div", { class: "field" }, h("label", { for: id }, "Module (JSON lines)"), text),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: forceId }, "Load a development version (odd middle number) into this production database"),
+      force,
+    ),
     h(
       "div",
       { class: "buttons" },
