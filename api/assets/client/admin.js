@@ -2,7 +2,7 @@
 // depends on them), labels, stages (made, compared side by side, restored) and data modules
 // (tried, then loaded).
 
-import { h, show, uniqueId } from "./dom.js";
+import { formOf, h, labelled, show, uniqueId } from "./dom.js";
 
 export const ADMIN_PAGES = [
   { name: "modules", title: "Modules" },
@@ -169,7 +169,7 @@ async function labels(app, root, rest) {
   show(
     root,
     h("h1", {}, "Labels"),
-    h("div", { class: "filter" }, h("label", { for: pickId }, "Form"), picker),
+    labelled("Form", picker),
     errors,
     h(
       "table",
@@ -189,24 +189,19 @@ async function stages(app, root) {
   const list = data.stages.nodes;
   const errors = h("div", { role: "alert" });
   const ids = { name: uniqueId("stage-name"), note: uniqueId("stage-note"), from: uniqueId("from"), to: uniqueId("to") };
-  const create = h(
-    "form",
-    {
-      class: "search",
-      "aria-label": "New stage",
-      onsubmit: async (event) => {
-        event.preventDefault();
-        const done = await run(
-          app,
-          errors,
-          "mutation($input: CreateStageInput!) { result: createStage(input: $input) { userErrors { message } } }",
-          { input: { name: create.elements.name.value, note: create.elements.note.value } },
-        );
-        if (done) app.refresh();
-      },
+  const create = formOf(
+    { class: "search", "aria-label": "New stage" },
+    async () => {
+      const done = await run(
+        app,
+        errors,
+        "mutation($input: CreateStageInput!) { result: createStage(input: $input) { userErrors { message } } }",
+        { input: { name: create.elements.name.value, note: create.elements.note.value } },
+      );
+      if (done) app.refresh();
     },
-    h("div", { class: "filter" }, h("label", { for: ids.name }, "Name"), h("input", { id: ids.name, name: "name", required: true })),
-    h("div", { class: "filter" }, h("label", { for: ids.note }, "Note"), h("input", { id: ids.note, name: "note" })),
+    labelled("Name", h("input", { id: ids.name, name: "name", required: true })),
+    labelled("Note", h("input", { id: ids.note, name: "note" })),
     h("button", { type: "submit", class: "primary" }, "Create a stage"),
   );
   const diffOut = h("div", { class: "diff", role: "region", "aria-label": "Differences" });
@@ -214,28 +209,23 @@ async function stages(app, root) {
     none ? h("option", { value: "" }, none) : null,
     list.map((s) => h("option", { value: s.name }, s.name)),
   ];
-  const compare = h(
-    "form",
-    {
-      class: "search",
-      "aria-label": "Compare stages",
-      onsubmit: async (event) => {
-        event.preventDefault();
-        const from = compare.elements.from.value;
-        const to = compare.elements.to.value || null;
-        try {
-          const diff = await app.api.request(
-            `query($from: String!, $to: String) { stageDiff(from: $from, to: $to) { ${CHANGE} } }`,
-            { from, to },
-          );
-          show(diffOut, sideBySide(from, to || "now", diff.stageDiff));
-        } catch (error) {
-          show(diffOut, h("p", { class: "error" }, error.message));
-        }
-      },
+  const compare = formOf(
+    { class: "search", "aria-label": "Compare stages" },
+    async () => {
+      const from = compare.elements.from.value;
+      const to = compare.elements.to.value || null;
+      try {
+        const diff = await app.api.request(
+          `query($from: String!, $to: String) { stageDiff(from: $from, to: $to) { ${CHANGE} } }`,
+          { from, to },
+        );
+        show(diffOut, sideBySide(from, to || "now", diff.stageDiff));
+      } catch (error) {
+        show(diffOut, h("p", { class: "error" }, error.message));
+      }
     },
-    h("div", { class: "filter" }, h("label", { for: ids.from }, "From"), h("select", { id: ids.from, name: "from" }, options(null))),
-    h("div", { class: "filter" }, h("label", { for: ids.to }, "To"), h("select", { id: ids.to, name: "to" }, options("now"))),
+    labelled("From", h("select", { id: ids.from, name: "from" }, options(null))),
+    labelled("To", h("select", { id: ids.to, name: "to" }, options("now"))),
     h("button", { type: "submit" }, "Compare"),
   );
   const rows = list.map((stage) =>
