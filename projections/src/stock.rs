@@ -126,6 +126,17 @@ pub async fn levels(
                           and (${time}::timestamptz is null or c.recorded_at <= ${time}))"
         )
     };
+    // what the warehouse still awaits from (or owes to) the confirmed orders of `side`.
+    let undelivered = |side: &str| {
+        format!(
+            "coalesce((select sum(l.quantity - l.delivered) from order_line l
+                         join business_order o on o.id = l.order_id
+                        where $4 = 'stock' and l.product_id = p.id and l.goods
+                          and l.quantity <> l.delivered
+                          and o.side = '{side}' and o.state = 'confirmed'
+                          and o.company = any($9)), 0)"
+        )
+    };
     let (after, limit) = match &which.page {
         Some((after, limit)) => (after.clone(), Some(*limit)),
         None => (None, None),
@@ -150,18 +161,8 @@ pub async fn levels(
                                and ($1::date is null or m.move_date <= $1)
                                and (m.position > $2 or m.recorded_at > $3)
                                and m.company = any($9)), 0) as on_hand,
-                coalesce((select sum(l.quantity - l.delivered) from order_line l
-                            join business_order o on o.id = l.order_id
-                           where $4 = 'stock' and l.product_id = p.id and l.goods
-                             and l.quantity <> l.delivered
-                             and o.side = 'purchase' and o.state = 'confirmed'
-                             and o.company = any($9)), 0) as incoming,
-                coalesce((select sum(l.quantity - l.delivered) from order_line l
-                            join business_order o on o.id = l.order_id
-                           where $4 = 'stock' and l.product_id = p.id and l.goods
-                             and l.quantity <> l.delivered
-                             and o.side = 'sale' and o.state = 'confirmed'
-                             and o.company = any($9)), 0) as outgoing,
+                {} as incoming,
+                {} as outgoing,
                 coalesce((select c.cost from product_cost c
                            where c.product_id = p.id
                              and ($2::bigint is null or c.position <= $2)
@@ -171,6 +172,8 @@ pub async fn levels(
           where {}
             and ($6::text is null or (p.reference, p.id) > ($6, $7))
           order by p.reference, p.id limit $8",
+        undelivered("purchase"),
+        undelivered("sale"),
         kept(5, 2, 3, 9)
     ))
     .bind(date)

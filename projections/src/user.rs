@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
 use domain::user::{User, UserEvent};
+use sqlx::postgres::PgArguments;
+use sqlx::query::Query;
 use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
@@ -51,13 +53,6 @@ async fn apply_one(
     event: &StoredEvent,
     payload: UserEvent,
 ) -> Result<(), sqlx::Error> {
-    // every write is guarded by the version, so applying an event twice changes nothing.
-    let update = |set: &'static str| {
-        format!(
-            "update app_user set {set}, version = $2, updated_at = $3
-              where id = $1 and version < $2"
-        )
-    };
     match payload {
         UserEvent::UserCreated {
             login,
@@ -85,45 +80,50 @@ async fn apply_one(
             .await?;
         }
         UserEvent::UserCompaniesSet { companies } => {
-            sqlx::query(&update("companies = $4, company = $5"))
-                .bind(id)
-                .bind(event.sequence)
-                .bind(event.recorded_at)
+            update(&set("companies = $4, company = $5"), id, event)
                 .bind(codes(companies.allowed()))
                 .bind(companies.current().as_str())
                 .execute(tx)
                 .await?;
         }
         UserEvent::UserUpdated { name, groups } => {
-            sqlx::query(&update("name = $4, groups = $5"))
-                .bind(id)
-                .bind(event.sequence)
-                .bind(event.recorded_at)
+            update(&set("name = $4, groups = $5"), id, event)
                 .bind(name.as_str())
                 .bind(groups.iter().map(|g| g.to_string()).collect::<Vec<_>>())
                 .execute(tx)
                 .await?;
         }
         UserEvent::PasswordChanged { password_hash } => {
-            sqlx::query(&update("password_hash = $4"))
-                .bind(id)
-                .bind(event.sequence)
-                .bind(event.recorded_at)
+            update(&set("password_hash = $4"), id, event)
                 .bind(password_hash.as_str())
                 .execute(tx)
                 .await?;
         }
         UserEvent::UserDeactivated {} | UserEvent::UserActivated {} => {
-            sqlx::query(&update("active = $4"))
-                .bind(id)
-                .bind(event.sequence)
-                .bind(event.recorded_at)
+            update(&set("active = $4"), id, event)
                 .bind(matches!(payload, UserEvent::UserActivated {}))
                 .execute(tx)
                 .await?;
         }
     }
     Ok(())
+}
+
+/// The statement that sets `set` (values from `$4` on) on user `id`'s row, as of `event`. Every
+/// write is guarded by the version, so applying an event twice changes nothing.
+fn set(set: &str) -> String {
+    format!(
+        "update app_user set {set}, version = $2, updated_at = $3
+          where id = $1 and version < $2"
+    )
+}
+
+/// `sql` (made by [`set`]) for user `id` as of `event`: its first three values bound.
+fn update<'q>(sql: &'q str, id: Uuid, event: &StoredEvent) -> Query<'q, Postgres, PgArguments> {
+    sqlx::query(sql)
+        .bind(id)
+        .bind(event.sequence)
+        .bind(event.recorded_at)
 }
 
 fn codes(codes: &std::collections::BTreeSet<domain::configuration::Code>) -> Vec<String> {

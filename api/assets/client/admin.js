@@ -3,7 +3,7 @@
 // exported as a data module that promotes them into another database) and data modules
 // (tried, then loaded).
 
-import { h, show, uniqueId } from "./dom.js";
+import { formOf, h, labelled, show, uniqueId } from "./dom.js";
 
 export const ADMIN_PAGES = [
   { name: "modules", title: "Modules" },
@@ -170,7 +170,7 @@ async function labels(app, root, rest) {
   show(
     root,
     h("h1", {}, "Labels"),
-    h("div", { class: "filter" }, h("label", { for: pickId }, "Form"), picker),
+    labelled("Form", picker),
     errors,
     h(
       "table",
@@ -199,24 +199,19 @@ async function stages(app, root) {
     module: uniqueId("export-module"),
     version: uniqueId("export-version"),
   };
-  const create = h(
-    "form",
-    {
-      class: "search",
-      "aria-label": "New stage",
-      onsubmit: async (event) => {
-        event.preventDefault();
-        const done = await run(
-          app,
-          errors,
-          "mutation($input: CreateStageInput!) { result: createStage(input: $input) { userErrors { message } } }",
-          { input: { name: create.elements.name.value, note: create.elements.note.value } },
-        );
-        if (done) app.refresh();
-      },
+  const create = formOf(
+    { class: "search", "aria-label": "New stage" },
+    async () => {
+      const done = await run(
+        app,
+        errors,
+        "mutation($input: CreateStageInput!) { result: createStage(input: $input) { userErrors { message } } }",
+        { input: { name: create.elements.name.value, note: create.elements.note.value } },
+      );
+      if (done) app.refresh();
     },
-    h("div", { class: "filter" }, h("label", { for: ids.name }, "Name"), h("input", { id: ids.name, name: "name", required: true })),
-    h("div", { class: "filter" }, h("label", { for: ids.note }, "Note"), h("input", { id: ids.note, name: "note" })),
+    labelled("Name", h("input", { id: ids.name, name: "name", required: true })),
+    labelled("Note", h("input", { id: ids.note, name: "note" })),
     h("button", { type: "submit", class: "primary" }, "Create a stage"),
   );
   const diffOut = h("div", { class: "diff", role: "region", "aria-label": "Differences" });
@@ -224,69 +219,59 @@ async function stages(app, root) {
     none ? h("option", { value: "" }, none) : null,
     list.map((s) => h("option", { value: s.name }, s.name)),
   ];
-  const compare = h(
-    "form",
-    {
-      class: "search",
-      "aria-label": "Compare stages",
-      onsubmit: async (event) => {
-        event.preventDefault();
-        const from = compare.elements.from.value;
-        const to = compare.elements.to.value || null;
-        try {
-          const diff = await app.api.request(
-            `query($from: String!, $to: String) { stageDiff(from: $from, to: $to) { ${CHANGE} } }`,
-            { from, to },
-          );
-          show(diffOut, sideBySide(from, to || "now", diff.stageDiff));
-        } catch (error) {
-          show(diffOut, h("p", { class: "error" }, error.message));
-        }
-      },
+  const compare = formOf(
+    { class: "search", "aria-label": "Compare stages" },
+    async () => {
+      const from = compare.elements.from.value;
+      const to = compare.elements.to.value || null;
+      try {
+        const diff = await app.api.request(
+          `query($from: String!, $to: String) { stageDiff(from: $from, to: $to) { ${CHANGE} } }`,
+          { from, to },
+        );
+        show(diffOut, sideBySide(from, to || "now", diff.stageDiff));
+      } catch (error) {
+        show(diffOut, h("p", { class: "error" }, error.message));
+      }
     },
-    h("div", { class: "filter" }, h("label", { for: ids.from }, "From"), h("select", { id: ids.from, name: "from" }, options(null))),
-    h("div", { class: "filter" }, h("label", { for: ids.to }, "To"), h("select", { id: ids.to, name: "to" }, options("now"))),
+    labelled("From", h("select", { id: ids.from, name: "from" }, options(null))),
+    labelled("To", h("select", { id: ids.to, name: "to" }, options("now"))),
     h("button", { type: "submit" }, "Compare"),
   );
   const exportOut = h("div", { role: "region", "aria-label": "Promotion" });
   const exportErrors = h("div", { role: "alert" });
-  const exporter = h(
-    "form",
-    {
-      class: "search",
-      "aria-label": "Export stages",
-      onsubmit: async (event) => {
-        event.preventDefault();
-        show(exportOut);
-        const f = exporter.elements;
-        const variables = { from: f.from.value, to: f.to.value, module: f.module.value.trim(), version: f.version.value.trim() };
-        const done = await run(
-          app,
-          exportErrors,
-          `query($from: String!, $to: String!, $module: String!, $version: String!) {
-            result: stageExport(from: $from, to: $to, module: $module, version: $version) {
-              content promotions userErrors { message } } }`,
-          variables,
-        );
-        if (!done) return;
-        const name = `${variables.module}-${variables.version}.jsonl`;
-        const href = URL.createObjectURL(new Blob([done.content], { type: "application/jsonl" }));
-        show(
-          exportOut,
-          h(
-            "p",
-            { class: "status" },
-            `${done.promotions} ${done.promotions === 1 ? "setting" : "settings"} promoted from stage ${variables.from} to stage ${variables.to}.`,
-          ),
-          h("p", {}, h("a", { href, download: name }, `Download ${name}`), " and load it in the other database's Data Modules page, as a dry run first."),
-          h("pre", { class: "module", "aria-label": "Data module" }, done.content),
-        );
-      },
+  const exporter = formOf(
+    { class: "search", "aria-label": "Export stages" },
+    async () => {
+      show(exportOut);
+      const f = exporter.elements;
+      const variables = { from: f.from.value, to: f.to.value, module: f.module.value.trim(), version: f.version.value.trim() };
+      const done = await run(
+        app,
+        exportErrors,
+        `query($from: String!, $to: String!, $module: String!, $version: String!) {
+          result: stageExport(from: $from, to: $to, module: $module, version: $version) {
+            content promotions userErrors { message } } }`,
+        variables,
+      );
+      if (!done) return;
+      const name = `${variables.module}-${variables.version}.jsonl`;
+      const href = URL.createObjectURL(new Blob([done.content], { type: "application/jsonl" }));
+      show(
+        exportOut,
+        h(
+          "p",
+          { class: "status" },
+          `${done.promotions} ${done.promotions === 1 ? "setting" : "settings"} promoted from stage ${variables.from} to stage ${variables.to}.`,
+        ),
+        h("p", {}, h("a", { href, download: name }, `Download ${name}`), " and load it in the other database's Data Modules page, as a dry run first."),
+        h("pre", { class: "module", "aria-label": "Data module" }, done.content),
+      );
     },
-    h("div", { class: "filter" }, h("label", { for: ids.exportFrom }, "From"), h("select", { id: ids.exportFrom, name: "from" }, options(null))),
-    h("div", { class: "filter" }, h("label", { for: ids.exportTo }, "To"), h("select", { id: ids.exportTo, name: "to" }, options(null))),
-    h("div", { class: "filter" }, h("label", { for: ids.module }, "Module"), h("input", { id: ids.module, name: "module", required: true, placeholder: "go_live" })),
-    h("div", { class: "filter" }, h("label", { for: ids.version }, "Version"), h("input", { id: ids.version, name: "version", required: true, value: "1.0.0" })),
+    labelled("From", h("select", { id: ids.exportFrom, name: "from" }, options(null))),
+    labelled("To", h("select", { id: ids.exportTo, name: "to" }, options(null))),
+    labelled("Module", h("input", { id: ids.module, name: "module", required: true, placeholder: "go_live" })),
+    labelled("Version", h("input", { id: ids.version, name: "version", required: true, value: "1.0.0" })),
     h("button", { type: "submit" }, "Export"),
   );
   if (list.length) exporter.elements.to.value = list[list.length - 1].name;

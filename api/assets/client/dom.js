@@ -43,3 +43,20 @@ export function uniqueId(prefix) {
   counter += 1;
   return `${prefix}-${counter}`;
 }
+
+/**
+ * `formOf({ class: "search", "aria-label": "New stage" }, submit, ...children)`: a form that
+ * stays on the page when sent: `submit` runs instead of the browser's submission.
+ */
+export function formOf(attributes, submit, ...children) {
+  const onsubmit = (event) => {
+    event.preventDefault();
+    return submit();
+  };
+  return h("form", { ...attributes, onsubmit }, ...children);
+}
+
+/** `control` (an element with an id) under its label, as filters and small forms show them. */
+export function labelled(label, control) {
+  return h("div", { class: "filter" }, h("label", { for: control.id }, label), control);
+}

@@ -2,7 +2,7 @@
 // actions as buttons; saved with the version it was read at, so that a change someone else
 // saved first is a clear conflict, not lost.
 
-import { h, show, uniqueId } from "./dom.js";
+import { formOf, h, show, uniqueId } from "./dom.js";
 import { format, input, inputValue, isNumeric, referenceKey, valueAt } from "./fields.js";
 import { isList, named } from "./schema.js";
 
@@ -95,17 +95,9 @@ class RecordForm {
     const groups = view.form.map((group) => this.group(group));
     const canSave = this.asOf === null &&
       (!this.isNew ? view.update && view.access.write : view.create && view.access.create);
-    this.element = h(
-      "form",
-      {
-        class: "record",
-        "aria-label": title,
-        novalidate: true,
-        onsubmit: (event) => {
-          event.preventDefault();
-          this.save();
-        },
-      },
+    this.element = formOf(
+      { class: "record", "aria-label": title, novalidate: true },
+      () => this.save(),
       h(
         "div",
         { class: "title-bar" },

@@ -1,7 +1,7 @@
 // A view's list, drawn from its definition: the search's filters, the columns, sorting where
 // the list query sorts, and paging by cursor.
 
-import { h, show, uniqueId } from "./dom.js";
+import { formOf, h, labelled, show, uniqueId } from "./dom.js";
 import { format, input, inputValue, isNumeric, valueAt } from "./fields.js";
 import { named } from "./schema.js";
 
@@ -150,27 +150,22 @@ function searchForm(app, view, state) {
             h("option", { value: "false", selected: value === false }, "No"),
           )
         : input(app.catalogue, field, value, { id, options: app.optionsOf(filter.relation) });
-    return h("div", { class: "filter" }, h("label", { for: id }, filter.label), control);
+    return labelled(filter.label, control);
   });
-  const form = h(
-    "form",
-    {
-      class: "search",
-      role: "search",
-      onsubmit: (event) => {
-        event.preventDefault();
-        const filters = {};
-        for (const element of form.querySelectorAll("[name]")) {
-          const filter = view.search.find((f) => f.name === element.name);
-          if (!filter) continue;
-          if (filter.type === "BOOLEAN") {
-            filters[filter.name] = element.value === "" ? null : element.value === "true";
-          } else {
-            filters[filter.name] = inputValue(filter, element);
-          }
+  const form = formOf(
+    { class: "search", role: "search" },
+    () => {
+      const filters = {};
+      for (const element of form.querySelectorAll("[name]")) {
+        const filter = view.search.find((f) => f.name === element.name);
+        if (!filter) continue;
+        if (filter.type === "BOOLEAN") {
+          filters[filter.name] = element.value === "" ? null : element.value === "true";
+        } else {
+          filters[filter.name] = inputValue(filter, element);
         }
-        app.go({ ...state, filters, cursors: [null] });
-      },
+      }
+      app.go({ ...state, filters, cursors: [null] });
     },
     controls,
     h("button", { type: "submit" }, "Search"),

@@ -4,7 +4,7 @@
 // once, without a reload.
 
 import { Api, ApiError } from "./api.js";
-import { h, show, uniqueId } from "./dom.js";
+import { formOf, h, show, uniqueId } from "./dom.js";
 import { drawForm } from "./form.js";
 import { ADMIN_PAGES, drawAdmin } from "./admin.js";
 import { drawHistory } from "./history.js";
@@ -89,27 +89,22 @@ class App {
       password: uniqueId("password"),
     };
     const error = h("p", { class: "error", role: "alert" }, message || "");
-    const form = h(
-      "form",
-      {
-        class: "sign-in",
-        "aria-label": "Sign in",
-        onsubmit: async (event) => {
-          event.preventDefault();
-          const button = form.querySelector("button");
-          button.disabled = true;
-          error.textContent = "";
-          try {
-            await this.signIn(
-              form.elements.database.value.trim(),
-              form.elements.login.value.trim(),
-              form.elements.password.value,
-            );
-          } catch (e) {
-            error.textContent = e.message;
-            button.disabled = false;
-          }
-        },
+    const form = formOf(
+      { class: "sign-in", "aria-label": "Sign in" },
+      async () => {
+        const button = form.querySelector("button");
+        button.disabled = true;
+        error.textContent = "";
+        try {
+          await this.signIn(
+            form.elements.database.value.trim(),
+            form.elements.login.value.trim(),
+            form.elements.password.value,
+          );
+        } catch (e) {
+          error.textContent = e.message;
+          button.disabled = false;
+        }
       },
       h("h1", {}, "Sign in"),
       h("label", { for: ids.database }, "Database"),
@@ -300,60 +295,36 @@ class App {
     const implementer = [...this.catalogue.views.values()].some(
       (v) => v.model === "CONFIGURATION" && v.access.read,
     );
+    // a menu section: its title, and a link for each of `items` (`link` gives its address,
+    // its data attribute and its text).
+    const section = (title, items, link) =>
+      h(
+        "section",
+        {},
+        h("h2", {}, title),
+        h(
+          "ul",
+          {},
+          items.map((item) => {
+            const [href, data, text] = link(item);
+            return h("li", {}, h("a", { href, ...data }, text));
+          }),
+        ),
+      );
     show(
       this.menu,
       implementer
-        ? h(
-            "section",
-            {},
-            h("h2", {}, "Implementation"),
-            h(
-              "ul",
-              {},
-              ADMIN_PAGES.map((p) =>
-                h("li", {}, h("a", { href: `#/admin/${p.name}`, "data-admin": p.name }, p.title)),
-              ),
-            ),
-          )
+        ? section("Implementation", ADMIN_PAGES, (p) => [`#/admin/${p.name}`, { "data-admin": p.name }, p.title])
         : null,
       reports.length
-        ? h(
-            "section",
-            {},
-            h("h2", {}, "Reports"),
-            h(
-              "ul",
-              {},
-              reports.map((r) =>
-                h("li", {}, h("a", { href: `#/report/${r.name}`, "data-report": r.name }, r.title)),
-              ),
-            ),
-          )
+        ? section("Reports", reports, (r) => [`#/report/${r.name}`, { "data-report": r.name }, r.title])
         : null,
       [...modules].map(([module, views]) =>
-        h(
-          "section",
-          {},
-          h("h2", {}, module),
-          h(
-            "ul",
-            {},
-            views.map((view) =>
-              h(
-                "li",
-                {},
-                h(
-                  "a",
-                  {
-                    href: view.source.kind === "SINGLE" ? `#/form/${view.name}` : `#/list/${view.name}`,
-                    "data-view": view.name,
-                  },
-                  view.title,
-                ),
-              ),
-            ),
-          ),
-        ),
+        section(module, views, (view) => [
+          view.source.kind === "SINGLE" ? `#/form/${view.name}` : `#/list/${view.name}`,
+          { "data-view": view.name },
+          view.title,
+        ]),
       ),
     );
   }
@@ -594,27 +565,23 @@ class App {
       const dialog = h(
         "dialog",
         { "aria-label": title },
-        h(
-          "form",
-          {
-            method: "dialog",
-            onsubmit: (event) => {
-              event.preventDefault();
-              const values = {};
-              for (const { need, line, element, field } of controls) {
-                if (line) {
-                  values[need.name] = values[need.name] || [];
-                  if (element.value.trim() !== "" && Number(element.value) !== 0) {
-                    values[need.name].push({ line: line.line, quantity: element.value.trim() });
-                  }
-                } else if (field) {
-                  values[need.name] = inputValue(field, element);
-                } else {
-                  values[need.name] = element.value.trim();
+        formOf(
+          { method: "dialog" },
+          () => {
+            const values = {};
+            for (const { need, line, element, field } of controls) {
+              if (line) {
+                values[need.name] = values[need.name] || [];
+                if (element.value.trim() !== "" && Number(element.value) !== 0) {
+                  values[need.name].push({ line: line.line, quantity: element.value.trim() });
                 }
+              } else if (field) {
+                values[need.name] = inputValue(field, element);
+              } else {
+                values[need.name] = element.value.trim();
               }
-              close(values);
-            },
+            }
+            close(values);
           },
           h("h2", {}, title),
           body,

@@ -2,7 +2,7 @@
 // mark production, drop) behind the master password, through the manager's GraphQL API.
 
 import { Api } from "./api.js";
-import { h, show, uniqueId } from "./dom.js";
+import { formOf, h, labelled, show, uniqueId } from "./dom.js";
 
 const MANAGER = "/manager/graphql";
 
@@ -19,22 +19,17 @@ export async function drawManager(root, state) {
   const errors = h("div", { role: "alert", class: "form-errors" });
   if (!state.master) {
     const id = uniqueId("master");
-    const form = h(
-      "form",
-      {
-        class: "sign-in",
-        "aria-label": "Database manager",
-        onsubmit: async (event) => {
-          event.preventDefault();
-          const master = form.elements.master.value;
-          try {
-            await api.request("query($m: String!) { databases(masterPassword: $m) { name } }", { m: master });
-            state.master = master;
-            drawManager(root, state);
-          } catch (error) {
-            show(errors, h("p", { class: "error" }, error.message));
-          }
-        },
+    const form = formOf(
+      { class: "sign-in", "aria-label": "Database manager" },
+      async () => {
+        const master = form.elements.master.value;
+        try {
+          await api.request("query($m: String!) { databases(masterPassword: $m) { name } }", { m: master });
+          state.master = master;
+          drawManager(root, state);
+        } catch (error) {
+          show(errors, h("p", { class: "error" }, error.message));
+        }
       },
       h("h1", {}, "Databases"),
       h("label", { for: id }, "Master password"),
@@ -83,70 +78,49 @@ export async function drawManager(root, state) {
       show(errors, h("p", { class: "error" }, error.message));
     }
   };
-  const field = (label, attributes) => {
-    const id = uniqueId("manager");
-    return h("div", { class: "filter" }, h("label", { for: id }, label), h("input", { id, ...attributes }));
-  };
-  const createForm = h(
-    "form",
-    {
-      class: "search",
-      "aria-label": "New database",
-      onsubmit: (event) => {
-        event.preventDefault();
-        const f = createForm.elements;
-        act("createDatabase", [["name", "String!"], ["demo", "Boolean!"]], { name: f.name.value.trim(), demo: f.demo.checked }, `Database ${f.name.value.trim()} created.`);
-      },
+  const field = (label, attributes) => labelled(label, h("input", { id: uniqueId("manager"), ...attributes }));
+  const createForm = formOf(
+    { class: "search", "aria-label": "New database" },
+    () => {
+      const f = createForm.elements;
+      act("createDatabase", [["name", "String!"], ["demo", "Boolean!"]], { name: f.name.value.trim(), demo: f.demo.checked }, `Database ${f.name.value.trim()} created.`);
     },
     field("Name", { name: "name", required: true, autocomplete: "off" }),
     field("With demo data", { name: "demo", type: "checkbox" }),
     h("button", { type: "submit", class: "primary" }, "Create"),
   );
-  const duplicateForm = h(
-    "form",
-    {
-      class: "search",
-      "aria-label": "Duplicate a database",
-      onsubmit: (event) => {
-        event.preventDefault();
-        const f = duplicateForm.elements;
-        const stage = f.stage.value.trim() || null;
-        act(
-          "duplicateDatabase",
-          [["from", "String!"], ["to", "String!"], ["stage", "String"]],
-          { from: f.from.value, to: f.to.value.trim(), stage },
-          `Database ${f.to.value.trim()} made from ${f.from.value}${stage ? ` at stage ${stage}` : ""}.`,
-        );
-      },
+  const duplicateForm = formOf(
+    { class: "search", "aria-label": "Duplicate a database" },
+    () => {
+      const f = duplicateForm.elements;
+      const stage = f.stage.value.trim() || null;
+      act(
+        "duplicateDatabase",
+        [["from", "String!"], ["to", "String!"], ["stage", "String"]],
+        { from: f.from.value, to: f.to.value.trim(), stage },
+        `Database ${f.to.value.trim()} made from ${f.from.value}${stage ? ` at stage ${stage}` : ""}.`,
+      );
     },
-    (() => {
-      const id = uniqueId("from");
-      return h("div", { class: "filter" }, h("label", { for: id }, "From"), h("select", { id, name: "from" }, databases.map((d) => h("option", { value: d.name }, d.name))));
-    })(),
+    labelled("From", h("select", { id: uniqueId("from"), name: "from" }, databases.map((d) => h("option", { value: d.name }, d.name)))),
     field("Into", { name: "to", required: true, autocomplete: "off" }),
     field("At stage (empty: now)", { name: "stage", autocomplete: "off" }),
     h("button", { type: "submit" }, "Duplicate"),
   );
-  const restoreForm = h(
-    "form",
-    {
-      class: "search",
-      "aria-label": "Restore a backup",
-      onsubmit: (event) => {
-        event.preventDefault();
-        const f = restoreForm.elements;
-        act(
-          "restoreDatabase",
-          [["file", "String!"], ["name", "String!"], ["replace", "Boolean!"]],
-          { file: f.file.value, name: f.name.value.trim(), replace: f.replace.checked },
-          `Backup ${f.file.value} restored as ${f.name.value.trim()}.`,
-        );
-      },
+  const restoreForm = formOf(
+    { class: "search", "aria-label": "Restore a backup" },
+    () => {
+      const f = restoreForm.elements;
+      act(
+        "restoreDatabase",
+        [["file", "String!"], ["name", "String!"], ["replace", "Boolean!"]],
+        { file: f.file.value, name: f.name.value.trim(), replace: f.replace.checked },
+        `Backup ${f.file.value} restored as ${f.name.value.trim()}.`,
+      );
     },
-    (() => {
-      const id = uniqueId("file");
-      return h("div", { class: "filter" }, h("label", { for: id }, "Backup"), h("select", { id, name: "file" }, backups.map((b) => h("option", { value: b.file }, `${b.file} (${b.bytes} bytes)`))));
-    })(),
+    labelled(
+      "Backup",
+      h("select", { id: uniqueId("file"), name: "file" }, backups.map((b) => h("option", { value: b.file }, `${b.file} (${b.bytes} bytes)`))),
+    ),
     field("As database", { name: "name", required: true, autocomplete: "off" }),
     field("Replace an existing one", { name: "replace", type: "checkbox" }),
     h("button", { type: "submit", disabled: backups.length === 0 }, "Restore"),

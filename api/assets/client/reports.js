@@ -2,7 +2,7 @@
 // month as a line, stock levels; each over a date range (or on a date) and "as of" a point in
 // time, answered by the server as it stood then.
 
-import { h, show, uniqueId } from "./dom.js";
+import { formOf, h, labelled, show, uniqueId } from "./dom.js";
 
 /**
  * Each report: the module and view whose rights it goes with, its query, the arguments it
@@ -119,19 +119,14 @@ export async function drawReport(app, root, name, state) {
   }
   const ids = { from: uniqueId("from"), to: uniqueId("to"), date: uniqueId("date"), asOf: uniqueId("as-of") };
   const control = (id, label, type, key) =>
-    h("div", { class: "filter" }, h("label", { for: id }, label), h("input", { id, name: key, type, value: state[key] || "" }));
-  const form = h(
-    "form",
-    {
-      class: "search",
-      "aria-label": "Report options",
-      onsubmit: (event) => {
-        event.preventDefault();
-        const next = {};
-        for (const element of form.querySelectorAll("input")) next[element.name] = element.value;
-        app.reportStates.set(name, next);
-        drawReport(app, root, name, next);
-      },
+    labelled(label, h("input", { id, name: key, type, value: state[key] || "" }));
+  const form = formOf(
+    { class: "search", "aria-label": "Report options" },
+    () => {
+      const next = {};
+      for (const element of form.querySelectorAll("input")) next[element.name] = element.value;
+      app.reportStates.set(name, next);
+      drawReport(app, root, name, next);
     },
     report.range
       ? [control(ids.from, "From", "date", "from"), control(ids.to, "To", "date", "to")]

@@ -3,13 +3,15 @@
 //! (`mutation createPartner`): names the schema bounds, whatever a client calls its operations.
 
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
 };
-use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection};
-use async_graphql::{Name, Response, ServerResult, Value, Variables};
+use async_graphql::parser::types::{
+    ExecutableDocument, Field, OperationDefinition, OperationType, Selection,
+};
+use async_graphql::{Name, Positioned, Response, ServerResult, Value, Variables};
 
 use crate::metrics::{Labels, COMMANDS, LATENCY, METRICS, REQUESTS};
 
@@ -58,6 +60,93 @@ impl<T> Operations<T> {
     }
 }
 
+/// What an extension that watches every request does: it makes something of each operation of
+/// the request's document, at parsing; once the request is answered, it is given what it made
+/// of the operation that ran.
+pub(super) trait Watch: Send + Sync + 'static {
+    /// What it makes of an operation.
+    type Made: Send + 'static;
+
+    /// What it makes of each operation of the document parsed, by operation name.
+    fn parsed(&self, parsed: Parsed<'_>) -> Vec<(Option<String>, Self::Made)>;
+
+    /// The request was answered `response` after `took`, having run the operation it made
+    /// `ran` of (none if it did not get that far).
+    fn answered(&self, response: &Response, ran: Option<Self::Made>, took: Duration);
+}
+
+/// A request's document, just parsed.
+pub(super) struct Parsed<'a> {
+    pub ctx: &'a ExtensionContext<'a>,
+    pub document: &'a ExecutableDocument,
+    pub variables: &'a Variables,
+}
+
+/// The extension of a request that `watch` watches.
+pub(super) struct Watching<W: Watch> {
+    watch: W,
+    operations: Operations<W::Made>,
+}
+
+impl<W: Watch> Watching<W> {
+    /// The extension, for the factory to hand out.
+    pub(super) fn extension(watch: W) -> Arc<dyn Extension> {
+        Arc::new(Self {
+            watch,
+            operations: Operations::default(),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl<W: Watch> Extension for Watching<W> {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let started = Instant::now();
+        let response = next.run(ctx).await;
+        let took = started.elapsed();
+        self.watch.answered(&response, self.operations.ran(), took);
+        response
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        let parsed = Parsed {
+            ctx,
+            document: &document,
+            variables,
+        };
+        self.operations.keep(self.watch.parsed(parsed));
+        Ok(document)
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        self.operations.choose(operation_name);
+        next.run(ctx, operation_name).await
+    }
+}
+
+/// The fields at the root of `operation` (those of fragments left out).
+pub(super) fn root_fields(
+    operation: &OperationDefinition,
+) -> impl Iterator<Item = &Positioned<Field>> {
+    let items = operation.selection_set.node.items.iter();
+    items.filter_map(|item| match &item.node {
+        Selection::Field(field) => Some(field),
+        _ => None,
+    })
+}
+
 /// Observes the requests of database `database`.
 pub struct Observe {
     pub database: String,
@@ -65,9 +154,8 @@ pub struct Observe {
 
 impl ExtensionFactory for Observe {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Observed {
+        Watching::extension(Observed {
             database: self.database.clone(),
-            operations: Operations::default(),
         })
     }
 }
@@ -81,7 +169,6 @@ struct Operation {
 
 struct Observed {
     database: String,
-    operations: Operations<Operation>,
 }
 
 fn operations(document: &ExecutableDocument) -> Vec<(Option<String>, Operation)> {
@@ -94,18 +181,12 @@ fn operations(document: &ExecutableDocument) -> Vec<(Option<String>, Operation)>
                 OperationType::Mutation => "mutation",
                 OperationType::Subscription => "subscription",
             };
-            let fields: Vec<(String, String)> = operation
-                .node
-                .selection_set
-                .node
-                .items
-                .iter()
-                .filter_map(|item| match &item.node {
-                    Selection::Field(field) => Some((
+            let fields: Vec<(String, String)> = root_fields(&operation.node)
+                .map(|field| {
+                    (
                         field.node.response_key().node.to_string(),
                         field.node.name.node.to_string(),
-                    )),
-                    _ => None,
+                    )
                 })
                 .collect();
             let first = fields.first().map_or("", |(_, name)| name.as_str());
@@ -156,14 +237,16 @@ pub(super) fn outcome(response: &Response, key: &str) -> String {
     }
 }
 
-#[async_trait::async_trait]
-impl Extension for Observed {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let started = Instant::now();
-        let response = next.run(ctx).await;
-        let seconds = started.elapsed().as_secs_f64();
-        let operation = self.operations.ran();
-        let operation = operation.as_ref();
+impl Watch for Observed {
+    type Made = Operation;
+
+    fn parsed(&self, parsed: Parsed<'_>) -> Vec<(Option<String>, Operation)> {
+        operations(parsed.document)
+    }
+
+    fn answered(&self, response: &Response, ran: Option<Operation>, took: Duration) {
+        let seconds = took.as_secs_f64();
+        let operation = ran.as_ref();
         let label = operation.map_or("invalid", |o| o.label.as_str());
         let labels = || -> Labels {
             vec![
@@ -182,32 +265,9 @@ impl Extension for Observed {
                 vec![
                     ("database", self.database.clone()),
                     ("mutation", mutation.clone()),
-                    ("outcome", outcome(&response, key)),
+                    ("outcome", outcome(response, key)),
                 ],
             );
         }
-        response
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        self.operations.keep(operations(&document));
-        Ok(document)
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        self.operations.choose(operation_name);
-        next.run(ctx, operation_name).await
     }
 }

@@ -373,19 +373,47 @@ where
     N: OutputType,
 {
     rows.sort_by(|(a, _), (b, _)| a.cmp(b));
+    page_in_memory(
+        ctx,
+        after,
+        first,
+        rows,
+        |key, after: &K| key > after,
+        K::clone,
+    )
+    .await
+}
+
+/// A page of `rows`, `(key, node)` in the list's order, held whole in memory: the rows `past`
+/// the cursor's, at most `first` of them; `cursor` says where a row's key stands.
+async fn page_in_memory<C, K, N>(
+    ctx: &Context<'_>,
+    after: Option<String>,
+    first: Option<i32>,
+    rows: Vec<(K, N)>,
+    past: impl Fn(&K, &C) -> bool,
+    cursor: impl Fn(&K) -> C,
+) -> Result<Connection<OpaqueCursor<C>, N, TotalCount>>
+where
+    C: Serialize + DeserializeOwned + Send + Sync,
+    N: OutputType,
+{
     let total_count = i64::try_from(rows.len()).unwrap_or(i64::MAX);
     forward_connection(
         ctx,
         after,
         first,
-        |after: Option<OpaqueCursor<K>>, limit| async move {
+        |after: Option<OpaqueCursor<C>>, limit| async move {
             let rows: Vec<(K, N)> = match after {
-                Some(after) => rows.into_iter().filter(|(k, _)| *k > after.0).collect(),
+                Some(OpaqueCursor(after)) => rows
+                    .into_iter()
+                    .filter(|(key, _)| past(key, &after))
+                    .collect(),
                 None => rows,
             };
             Ok::<_, std::convert::Infallible>(Page::of(rows, limit, total_count))
         },
-        |(key, _)| OpaqueCursor(key.clone()),
+        |(key, _)| OpaqueCursor(cursor(key)),
         |(_, node)| node,
     )
     .await
@@ -464,33 +492,19 @@ where
     if descending {
         keyed.reverse();
     }
-    let total_count = i64::try_from(keyed.len()).unwrap_or(i64::MAX);
-    forward_connection(
-        ctx,
-        after,
-        first,
-        |after: Option<OpaqueCursor<MemoryCursor>>, limit| async move {
-            let rows: Vec<((SortValue, String), N)> = match after {
-                Some(OpaqueCursor(cursor)) => {
-                    let at = (cursor.value, cursor.code);
-                    keyed
-                        .into_iter()
-                        .filter(|(key, _)| if descending { *key < at } else { *key > at })
-                        .collect()
-                }
-                None => keyed,
-            };
-            Ok::<_, std::convert::Infallible>(Page::of(rows, limit, total_count))
-        },
-        |((value, code), _)| {
-            OpaqueCursor(MemoryCursor {
-                sort: name.to_owned(),
-                descending,
-                value: value.clone(),
-                code: code.clone(),
-            })
-        },
-        |(_, row)| row,
-    )
-    .await
+    let past = |(value, code): &(SortValue, String), at: &MemoryCursor| {
+        let (key, at) = ((value, code), (&at.value, &at.code));
+        if descending {
+            key < at
+        } else {
+            key > at
+        }
+    };
+    let cursor = |(value, code): &(SortValue, String)| MemoryCursor {
+        sort: name.to_owned(),
+        descending,
+        value: value.clone(),
+        code: code.clone(),
+    };
+    page_in_memory(ctx, after, first, keyed, past, cursor).await
 }

@@ -27,7 +27,7 @@ use super::event::Event;
 use super::input::{page_size, AsOfInput};
 use super::loader::batch_keys;
 use super::page::{count_if, invalid_cursor, valid_cursor, OrderDirection, TotalCount};
-use super::payload::{payload, send_one_returning, Payload};
+use super::payload::{payload, send_one, Payload};
 use super::record::{get_as_of, now_and_then, seen_then, At, History, Whose};
 use commands::policy::Actor;
 use commands::{AppState, CommandBus};
@@ -641,7 +641,7 @@ async fn send(
             )]));
         }
     }
-    send_one_returning(
+    send_one(
         ctx,
         &actor,
         parsed,

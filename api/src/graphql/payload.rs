@@ -73,20 +73,40 @@ macro_rules! payload {
 }
 pub(crate) use payload;
 
+/// What a bus method answers for one record: where the command's events stand in the log, and
+/// the record's row as the command wrote it, if it wrote one.
+pub trait Sent<Row> {
+    fn split(self) -> (Checkpoint, Option<Row>);
+}
+
+impl<Row> Sent<Row> for Checkpoint {
+    fn split(self) -> (Checkpoint, Option<Row>) {
+        (self, None)
+    }
+}
+
+impl<Row> Sent<Row> for (Checkpoint, Option<Row>) {
+    fn split(self) -> (Checkpoint, Option<Row>) {
+        self
+    }
+}
+
 /// Sends the command `parsed` gives for its record as `actor`, by `dispatch` (the bus's method
-/// for the record's kind); waits until the read model (`progress` of the state) shows it, and
-/// answers with the record as `read` finds it then. The user errors of the input, if any, with
-/// nothing sent.
-pub async fn send_one<'a, P, C, Read>(
+/// for the record's kind), and answers with the record: the row the command wrote, if any (it
+/// shows the command: nothing to wait for); else the record as `read` finds it once the read
+/// model (`progress` of the state) shows the command. The user errors of the input, if any,
+/// with nothing sent.
+pub async fn send_one<'a, P, C, S, Read>(
     ctx: &Context<'a>,
     actor: &Actor,
     parsed: Result<(Uuid, C), Vec<UserError>>,
-    dispatch: impl AsyncFnOnce(&'a CommandBus, Uuid, C, &CommandContext) -> Result<Checkpoint, Failure>,
+    dispatch: impl AsyncFnOnce(&'a CommandBus, Uuid, C, &CommandContext) -> Result<S, Failure>,
     progress: impl FnOnce(&AppState) -> &Progress,
     read: impl FnOnce(&'a PgPool, Uuid) -> Read,
 ) -> Result<P>
 where
     P: Payload,
+    S: Sent<P::Row>,
     Read: Future<Output = Result<Option<P::Row>, QueryError>>,
 {
     let state = ctx.data::<AppState>()?;
@@ -95,53 +115,9 @@ where
         Err(user_errors) => return Ok(P::refused(user_errors)),
     };
     let context = RequestContext::of(ctx).command_context(&actor.login);
-    let result = dispatch(&state.bus, id, command, &context).await;
-    answer(ctx, id, result.map(|at| (at, None)), progress, read).await
-}
-
-/// [`send_one`] for a bus method that answers with the record's row as its command wrote it:
-/// the payload is that row, read (once `progress` shows the command) only when there is none.
-pub async fn send_one_returning<'a, P, C, Read>(
-    ctx: &Context<'a>,
-    actor: &Actor,
-    parsed: Result<(Uuid, C), Vec<UserError>>,
-    dispatch: impl AsyncFnOnce(
-        &'a CommandBus,
-        Uuid,
-        C,
-        &CommandContext,
-    ) -> Result<(Checkpoint, Option<P::Row>), Failure>,
-    progress: impl FnOnce(&AppState) -> &Progress,
-    read: impl FnOnce(&'a PgPool, Uuid) -> Read,
-) -> Result<P>
-where
-    P: Payload,
-    Read: Future<Output = Result<Option<P::Row>, QueryError>>,
-{
-    let state = ctx.data::<AppState>()?;
-    let (id, command) = match parsed {
-        Ok(parsed) => parsed,
-        Err(user_errors) => return Ok(P::refused(user_errors)),
-    };
-    let context = RequestContext::of(ctx).command_context(&actor.login);
-    let result = dispatch(&state.bus, id, command, &context).await;
-    answer(ctx, id, result, progress, read).await
-}
-
-/// The payload of what was sent for record `id`: the row the command wrote, if any, else the
-/// record as `read` finds it once `progress` shows the command; or the refusal.
-async fn answer<'a, P, Read>(
-    ctx: &Context<'a>,
-    id: Uuid,
-    result: Result<(Checkpoint, Option<P::Row>), Failure>,
-    progress: impl FnOnce(&AppState) -> &Progress,
-    read: impl FnOnce(&'a PgPool, Uuid) -> Read,
-) -> Result<P>
-where
-    P: Payload,
-    Read: Future<Output = Result<Option<P::Row>, QueryError>>,
-{
-    let state = ctx.data::<AppState>()?;
+    let result = dispatch(&state.bus, id, command, &context)
+        .await
+        .map(S::split);
     // a row written with the events shows them: nothing to wait for. Without one (the command
     // changed nothing, or the row was behind and left to the runner), the read model is waited
     // for.

@@ -3,14 +3,13 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
-};
-use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection};
-use async_graphql::{Response, ServerResult, Variables};
+use async_graphql::extensions::{Extension, ExtensionFactory};
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::{Response, Variables};
 
-use super::observe::{outcome, Operations};
+use super::observe::{outcome, root_fields, Parsed, Watch, Watching};
 use super::RequestContext;
 use crate::manager::trail::{self, Entry, SECRET};
 
@@ -24,9 +23,8 @@ pub struct Trail {
 
 impl ExtensionFactory for Trail {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Trailing {
+        Watching::extension(Trailing {
             data_dir: self.data_dir.clone(),
-            operations: Operations::default(),
             who: Mutex::new(by(&RequestContext::anonymous())),
         })
     }
@@ -37,7 +35,6 @@ type Fields = Vec<(String, String, serde_json::Map<String, serde_json::Value>)>;
 
 struct Trailing {
     data_dir: PathBuf,
-    operations: Operations<Fields>,
     /// Who sent the request (known once the request's data is, at parsing).
     who: Mutex<String>,
 }
@@ -56,16 +53,7 @@ fn mutations(
                 // a query changes nothing: nothing to write down.
                 return (name.map(|n| n.to_string()), vec![]);
             }
-            let fields = operation
-                .node
-                .selection_set
-                .node
-                .items
-                .iter()
-                .filter_map(|item| match &item.node {
-                    Selection::Field(field) => Some(field),
-                    _ => None,
-                })
+            let fields = root_fields(&operation.node)
                 .map(|field| {
                     let arguments = field
                         .node
@@ -116,11 +104,19 @@ pub fn by(request: &RequestContext) -> String {
     }
 }
 
-#[async_trait::async_trait]
-impl Extension for Trailing {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let response = next.run(ctx).await;
-        let fields = self.operations.ran().unwrap_or_default();
+impl Watch for Trailing {
+    type Made = Fields;
+
+    fn parsed(&self, parsed: Parsed<'_>) -> Vec<(Option<String>, Fields)> {
+        let request = parsed.ctx.data_opt::<RequestContext>();
+        if let (Some(request), Ok(mut who)) = (request, self.who.lock()) {
+            *who = by(request);
+        }
+        mutations(parsed.document, parsed.variables)
+    }
+
+    fn answered(&self, response: &Response, ran: Option<Fields>, _: Duration) {
+        let fields = ran.unwrap_or_default();
         let who = self.who.lock().map(|w| w.clone()).unwrap_or_default();
         for (key, name, arguments) in &fields {
             let entry = Entry {
@@ -128,37 +124,11 @@ impl Extension for Trailing {
                 operation: name.clone(),
                 arguments: arguments.clone(),
                 by: who.clone(),
-                outcome: outcome(&response, key),
+                outcome: outcome(response, key),
             };
             if let Err(error) = trail::record(&self.data_dir, &entry) {
                 tracing::error!(%error, operation = %name, "cannot write the manager's trail");
             }
         }
-        response
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        self.operations.keep(mutations(&document, variables));
-        if let (Some(request), Ok(mut who)) = (ctx.data_opt::<RequestContext>(), self.who.lock()) {
-            *who = by(request);
-        }
-        Ok(document)
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        self.operations.choose(operation_name);
-        next.run(ctx, operation_name).await
     }
 }

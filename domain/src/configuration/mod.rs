@@ -2,8 +2,6 @@
 //! groups and access rights, and the stages an implementer can go back to. One stream for the
 //! whole database: configuration changes are rare, and one stream gives every change a place in
 //! one order, which is what the configuration version counts.
-//! (Over 600 lines: every configuration command is decided in the one `decide` below, so the
-//! checks between settings read in one place.)
 
 mod access;
 mod accounts;
@@ -168,11 +166,19 @@ fn not_named_by_business(
     code: &Code,
     named: Vec<(&'static str, &Code)>,
 ) -> Result<(), ConfigurationError> {
-    match named.into_iter().find(|(_, named)| *named == code) {
-        Some((used_as, _)) => Err(ConfigurationError::Used {
+    let used_as = named.into_iter().find(|(_, named)| *named == code);
+    let by = used_as.map(|(used_as, _)| format!("the business settings (as {used_as})"));
+    unused(what, code, by)
+}
+
+/// The refusal to remove `code` (a `what`: `account`) while something uses it, if `by` names
+/// what does.
+fn unused(what: &'static str, code: &Code, by: Option<String>) -> Result<(), ConfigurationError> {
+    match by {
+        Some(by) => Err(ConfigurationError::Used {
             what,
             code: code.to_string(),
-            by: format!("the business settings (as {used_as})"),
+            by,
         }),
         None => Ok(()),
     }
@@ -262,14 +268,9 @@ impl crate::Decide for Configuration {
                 let child = settings
                     .all_companies()
                     .into_iter()
-                    .find(|(_, c)| c.parent.as_ref() == Some(&code));
-                if let Some((child, _)) = child {
-                    return Err(Error::Used {
-                        what: "company",
-                        code: code.to_string(),
-                        by: format!("company '{child}' (as its parent)"),
-                    });
-                }
+                    .find(|(_, c)| c.parent.as_ref() == Some(&code))
+                    .map(|(child, _)| format!("company '{child}' (as its parent)"));
+                unused("company", &code, child)?;
                 let named = |owner: Option<&Code>| owner == Some(&code);
                 let user = (settings.taxes.iter())
                     .find(|(_, t)| named(t.company.as_ref()))
@@ -288,13 +289,7 @@ impl crate::Decide for Configuration {
                     (settings.business_of.contains_key(&code))
                         .then(|| "its own business settings".to_owned())
                 });
-                if let Some(by) = user {
-                    return Err(Error::Used {
-                        what: "company",
-                        code: code.to_string(),
-                        by,
-                    });
-                }
+                unused("company", &code, user)?;
                 Some(E::CompanyRemoved { code })
             }
             C::SetSequence { code, sequence } => (settings.sequences.get(&code) != Some(&sequence))
@@ -373,14 +368,9 @@ impl crate::Decide for Configuration {
                 let rule = settings
                     .record_rules
                     .iter()
-                    .find(|(_, r)| r.groups.contains(&code));
-                if let Some((rule, _)) = rule {
-                    return Err(Error::Used {
-                        what: "group",
-                        code: code.to_string(),
-                        by: format!("record rule '{rule}'"),
-                    });
-                }
+                    .find(|(_, r)| r.groups.contains(&code))
+                    .map(|(rule, _)| format!("record rule '{rule}'"));
+                unused("group", &code, rule)?;
                 Some(E::GroupRemoved { code })
             }
             C::SetRecordRule { code, rule } => {
@@ -428,14 +418,9 @@ impl crate::Decide for Configuration {
                 let journal = settings
                     .journals
                     .iter()
-                    .find(|(_, j)| j.account.as_ref() == Some(&code));
-                if let Some((journal, _)) = journal {
-                    return Err(Error::Used {
-                        what: "account",
-                        code: code.to_string(),
-                        by: format!("journal '{journal}'"),
-                    });
-                }
+                    .find(|(_, j)| j.account.as_ref() == Some(&code))
+                    .map(|(journal, _)| format!("journal '{journal}'"));
+                unused("account", &code, journal)?;
                 for business in settings.every_business() {
                     not_named_by_business("account", &code, business.accounts())?;
                 }
