@@ -235,13 +235,20 @@ where
     Fut: Future<Output = bool>,
 {
     let mut openings: BTreeMap<String, Decimal> = BTreeMap::new();
-    let before =
-        journal::opening_balances(pool, companies, &ask.accounts, ask.dates.from, ask.as_of)
-            .await?;
-    for opening in before
-        .into_iter()
-        .filter(|o| ask.partner.is_none() || o.partner_id == ask.partner)
-    {
+    let by = match ask.partner {
+        Some(partner) => journal::Openings::ByPartner(Some(partner)),
+        None => journal::Openings::ByAccount,
+    };
+    let before = journal::opening_balances(
+        pool,
+        companies,
+        &ask.accounts,
+        ask.dates.from,
+        ask.as_of,
+        by,
+    )
+    .await?;
+    for opening in before {
         *openings.entry(opening.account).or_default() += opening.balance;
     }
     let decimals = commands::business::decimals(settings);

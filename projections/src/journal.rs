@@ -1,6 +1,7 @@
 //! The books' read model: `journal_entry`, every entry posted, and `journal_item`, its lines,
 //! each with the log position and time it was recorded at; `account_day`, each account's
-//! debits and credits kept per day (posted entries never change, so a day's sums only grow);
+//! debits and credits kept per day (posted entries never change, so a day's sums only grow),
+//! and `partner_day`, the same per partner;
 //! and the reports drawn from them: the trial balance (from the kept sums, so it costs as much
 //! at any size of the books), the general and partner ledgers.
 //! (Over 600 lines: the books' read model and every report read from it, the trial balance,
@@ -18,7 +19,12 @@ use crate::page::{push_some, sort, Companies, Filter, KeyType, List, Page, Sort}
 use crate::reports::{Dates, ReportBinds};
 
 /// The tables this read model owns.
-pub(crate) const TABLES: [&str; 3] = ["journal_entry", "journal_item", "account_day"];
+pub(crate) const TABLES: [&str; 4] = [
+    "journal_entry",
+    "journal_item",
+    "account_day",
+    "partner_day",
+];
 
 /// What an entry was posted for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
@@ -117,6 +123,25 @@ pub(crate) async fn post(
     .bind(entry.company.as_str())
     .bind(entry.date)
     .bind(&accounts)
+    .bind(&debits)
+    .bind(&credits)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "insert into partner_day (company, account, partner_id, day, debit, credit, items)
+         select $1, a, p, $2, sum(d), sum(c), count(*)
+           from unnest($3::text[], $4::uuid[], $5::numeric[], $6::numeric[]) as t(a, p, d, c)
+          where p is not null
+          group by a, p
+         on conflict (company, partner_id, account, day) do update
+            set debit = partner_day.debit + excluded.debit,
+                credit = partner_day.credit + excluded.credit,
+                items = partner_day.items + excluded.items",
+    )
+    .bind(entry.company.as_str())
+    .bind(entry.date)
+    .bind(&accounts)
+    .bind(&partners)
     .bind(&debits)
     .bind(&credits)
     .execute(&mut *tx)
@@ -650,31 +675,78 @@ pub struct OpeningBalance {
     pub balance: Decimal,
 }
 
-/// Balances before `from` of `accounts` (all when empty), per account, partner and company.
+/// Whose balances before a day a ledger opens with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Openings {
+    /// Each account's (`partner_id` none).
+    ByAccount,
+    /// Each partner's on each account (items without a partner left out), of one partner or
+    /// every one.
+    ByPartner(Option<Uuid>),
+}
+
+/// Balances before `from` of `accounts` (all when empty), per account (and partner, as `by`
+/// says) and company: read from the sums kept per day, less what was recorded after `as_of`
+/// (it was not in the books then). An account (or partner) none of whose items before `from`
+/// were in the books is left out.
 pub async fn opening_balances(
     pool: &PgPool,
     companies: &Companies,
     accounts: &[String],
     from: Option<NaiveDate>,
     as_of: Option<AsOf>,
+    by: Openings,
 ) -> Result<Vec<OpeningBalance>, sqlx::Error> {
     let Some(from) = from else {
         return Ok(vec![]);
     };
-    sqlx::query_as(
-        "select account, partner_id, company, sum(debit - credit) as balance
-           from journal_item
-          where (cardinality($1::text[]) = 0 or account = any($1))
-            and entry_date < $2
-            and ($3::bigint is null or position <= $3)
-            and ($4::timestamptz is null or recorded_at <= $4)
-            and company = any($5)
-          group by account, partner_id, company",
-    )
-    .bind(accounts)
-    .bind(from)
-    .bind_as_of(as_of)
-    .bind(companies.codes())
-    .fetch_all(pool)
-    .await
+    // one statement: the kept sums and the items taken away from them read in one snapshot.
+    let sql = match by {
+        Openings::ByAccount => {
+            "select account, null::uuid as partner_id, company, sum(balance) as balance
+               from (select account, company, debit - credit as balance, items
+                       from account_day
+                      where day < $1
+                        and (cardinality($2::text[]) = 0 or account = any($2))
+                        and company = any($3)
+                     union all
+                     select account, company, credit - debit, -1
+                       from journal_item
+                      where (position > $4 or recorded_at > $5)
+                        and entry_date < $1
+                        and (cardinality($2::text[]) = 0 or account = any($2))
+                        and company = any($3)) kept
+              group by account, company
+             having sum(items) > 0"
+        }
+        Openings::ByPartner(_) => {
+            "select account, partner_id, company, sum(balance) as balance
+               from (select account, partner_id, company, debit - credit as balance, items
+                       from partner_day
+                      where day < $1
+                        and (cardinality($2::text[]) = 0 or account = any($2))
+                        and company = any($3)
+                        and ($6::uuid is null or partner_id = $6)
+                     union all
+                     select account, partner_id, company, credit - debit, -1
+                       from journal_item
+                      where (position > $4 or recorded_at > $5)
+                        and entry_date < $1
+                        and (cardinality($2::text[]) = 0 or account = any($2))
+                        and company = any($3)
+                        and partner_id is not null
+                        and ($6::uuid is null or partner_id = $6)) kept
+              group by account, partner_id, company
+             having sum(items) > 0"
+        }
+    };
+    let query = sqlx::query_as(sql)
+        .bind(from)
+        .bind(accounts)
+        .bind(companies.codes())
+        .bind_as_of(as_of);
+    match by {
+        Openings::ByPartner(partner) => query.bind(partner).fetch_all(pool).await,
+        Openings::ByAccount => query.fetch_all(pool).await,
+    }
 }

@@ -1,6 +1,7 @@
-//! Balances kept per account and day (issue 20): after random histories, rebuilds and stage
-//! restores they equal a recomputation from the journal items, and the trial balance read from
-//! them (now, for any dates, and as of any point of the log) equals the one summed item by item.
+//! Balances kept per account and day, and per partner and day (issue 20): after random
+//! histories, rebuilds and stage restores they equal a recomputation from the journal items,
+//! and the trial balance and the partner ledger's openings read from them (now, for any dates,
+//! and as of any point of the log) equal the ones summed item by item.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -193,6 +194,124 @@ async fn kept_balances_equal_the_items_after_random_histories_rebuilds_and_resto
         trial_balance(&app, Some("2026-02-14"), Some("2026-05-03"), None).await,
         summed(pool, Some("2026-02-14"), Some("2026-05-03"), None).await
     );
+}
+
+/// Kept sums per (company, account, partner, day).
+async fn kept_per_partner(
+    pool: &PgPool,
+) -> BTreeMap<(String, String, String, String), (Decimal, Decimal, i64)> {
+    per_partner(
+        pool,
+        "select company, account, partner_id::text, day::text, debit, credit, items from partner_day",
+    )
+    .await
+}
+
+async fn per_partner(
+    pool: &PgPool,
+    sql: &str,
+) -> BTreeMap<(String, String, String, String), (Decimal, Decimal, i64)> {
+    let rows: Vec<(String, String, String, String, Decimal, Decimal, i64)> =
+        sqlx::query_as(sql).fetch_all(pool).await.unwrap();
+    rows.into_iter()
+        .map(|(c, a, p, d, debit, credit, items)| ((c, a, p, d), (debit, credit, items)))
+        .collect()
+}
+
+/// Each partner's opening in the partner ledger from `from`, summed item by item from the
+/// receivable and payable items in the books at `position` (all without it): partner id ->
+/// opening, where it is not 0.
+async fn openings_summed(
+    pool: &PgPool,
+    from: &str,
+    position: Option<i64>,
+) -> BTreeMap<String, Decimal> {
+    let rows: Vec<(String, Decimal)> = sqlx::query_as(
+        "select partner_id::text, sum(debit - credit)
+           from journal_item
+          where partner_id is not null and account in ('411000', '401000')
+            and entry_date < $1::date and ($2::bigint is null or position <= $2)
+          group by partner_id",
+    )
+    .bind(from)
+    .bind(position)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    // the ledger shows a partner with nothing before `from` at 0: compared where not 0.
+    rows.into_iter().filter(|(_, o)| !o.is_zero()).collect()
+}
+
+async fn partner_openings(
+    app: &TestApp,
+    from: &str,
+    position: Option<i64>,
+) -> BTreeMap<String, Decimal> {
+    let as_of = position.map(|p| json!({ "position": p }));
+    let data = app
+        .graphql(
+            "query($from: NaiveDate, $asOf: AsOfInput) {
+                partnerLedger(from: $from, asOf: $asOf) { key opening } }",
+            json!({ "from": from, "asOf": as_of }),
+        )
+        .await;
+    data["partnerLedger"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                text(&l["key"]).to_owned(),
+                text(&l["opening"]).parse::<Decimal>().unwrap(),
+            )
+        })
+        .filter(|(_, opening)| !opening.is_zero())
+        .collect()
+}
+
+#[tokio::test]
+async fn partner_balances_kept_per_day_open_the_partner_ledger_at_any_day_and_point() {
+    let app = TestApp::new().await;
+    set_up_the_books(&app).await;
+    let pool = &app.db.pool;
+    let cast = Cast::new(&app).await;
+    let recomputed = "select company, account, partner_id::text, entry_date::text,
+                             sum(debit), sum(credit), count(*)
+                        from journal_item where partner_id is not null
+                       group by company, account, partner_id, entry_date";
+    let mut points = vec![position(pool).await];
+    for seed in [21_u64, 22, 23] {
+        let mut rng = StdRng::seed_from_u64(seed);
+        grow(&app, &cast, &mut rng, 8).await;
+        points.push(position(pool).await);
+        assert_eq!(
+            kept_per_partner(pool).await,
+            per_partner(pool, recomputed).await,
+            "after seed {seed}"
+        );
+    }
+    assert!(!kept_per_partner(pool).await.is_empty());
+    let mut compared = 0;
+    for from in ["2026-02-14", "2026-04-01", "2026-06-30", "2027-01-01"] {
+        let now = openings_summed(pool, from, None).await;
+        assert_eq!(partner_openings(&app, from, None).await, now, "from {from}");
+        compared += now.len();
+        for &point in &points {
+            assert_eq!(
+                partner_openings(&app, from, Some(point)).await,
+                openings_summed(pool, from, Some(point)).await,
+                "from {from} as of {point}"
+            );
+        }
+    }
+    assert!(compared > 0, "some partner had a balance before some day");
+
+    let before = kept_per_partner(pool).await;
+    read_models::rebuild(pool, "business", &|_| {})
+        .await
+        .expect("the business projection")
+        .expect("rebuilt");
+    assert_eq!(kept_per_partner(pool).await, before);
 }
 
 /// Every page of `account`'s ledger, `size` lines at a time: each page's opening and closing

@@ -16,7 +16,7 @@ use domain::ledger::{EntryLine, PeriodId};
 use domain::money::round;
 use domain::order::Side;
 use projections::journal::{
-    self, EntryFilter, EntryRow, ItemRow, LedgerItem, LedgerKey, OpeningBalance,
+    self, EntryFilter, EntryRow, ItemRow, LedgerItem, LedgerKey, OpeningBalance, Openings,
 };
 use projections::order::GroupBy;
 use projections::page::Companies;
@@ -612,7 +612,14 @@ impl AccountingQuery {
                 as_of,
                 LEDGER_LINES_MAX + 1
             ),
-            journal::opening_balances(state.reads(), &companies, &accounts, dates.from, as_of),
+            journal::opening_balances(
+                state.reads(),
+                &companies,
+                &accounts,
+                dates.from,
+                as_of,
+                Openings::ByAccount
+            ),
         )
         .map_err(|e| internal(ctx, e))?;
         within_bounds(
@@ -754,7 +761,14 @@ impl AccountingQuery {
                 as_of,
                 LEDGER_LINES_MAX + 1
             ),
-            journal::opening_balances(state.reads(), &companies, &accounts, dates.from, as_of),
+            journal::opening_balances(
+                state.reads(),
+                &companies,
+                &accounts,
+                dates.from,
+                as_of,
+                Openings::ByPartner(partner)
+            ),
         )
         .map_err(|e| internal(ctx, e))?;
         within_bounds(
