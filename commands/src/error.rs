@@ -242,6 +242,7 @@ impl Refusal for domain::configuration::ConfigurationError {
             E::DuplicateStage(_) => ErrorCode::AlreadyExists,
             E::WrongKind { .. } | E::OtherCompany { .. } => ErrorCode::Invalid,
             E::PromotionConflicts { .. } => ErrorCode::Conflict,
+            E::PaymentDays(_) => ErrorCode::Invalid,
         }
     }
 
@@ -267,6 +268,7 @@ impl Refusal for domain::configuration::ConfigurationError {
             E::DuplicateStage(_) | E::UnknownStage(_) => &["input", "name"],
             E::UnknownAccount(_) | E::UnknownJournal(_) | E::WrongKind { .. } => &["input"],
             E::PromotionConflicts { .. } => &["content"],
+            E::PaymentDays(_) => &["input", "paymentDays"],
         })
     }
 }

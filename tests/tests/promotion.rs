@@ -505,15 +505,57 @@ async fn a_promotion_with_a_bad_line_is_refused_at_that_line_and_nothing_is_load
         ),
         (
             r#"{"promote":"journal","key":"cash","to":{"name":"Cash","kind":"general","sequence":"nowhere","account":null}}"#,
-            "line 3: the configuration promoted would not hold together here: journal 'cash' is numbered by sequence 'nowhere', which is not there",
+            "line 3: journal 'cash': there is no sequence 'nowhere'",
+        ),
+        (
+            r#"{"promote":"sequence","key":"huge","to":{"name":"Huge","prefix":"H","padding":3,"next_number":18446744073709551615}}"#,
+            "line 3: to: sequence: the next number must be at most",
+        ),
+        (
+            r#"{"promote":"journal","key":"cash","to":{"name":"Cash","kind":"bank","sequence":"bnk","account":"700000"}}"#,
+            "line 3: journal 'cash': ",
+        ),
+        (
+            r#"{"promote":"business_settings","key":"north","to":{"payment_days":4294967295,"invoice_policy":"ordered","allow_negative_stock":false}}"#,
+            "line 3: business_settings 'north': ",
+        ),
+        (
+            r#"{"promote":"company","key":"main","was":{"name":"My Company","currency":"EUR","address":{"street":null,"city":null,"zip":null,"country":null},"fiscal_year_start":{"month":1,"day":1}},"to":{"name":"My Company","currency":"EUR","address":{"street":null,"city":null,"zip":null,"country":null},"fiscal_year_start":{"month":1,"day":1},"parent":"main"}}"#,
+            "line 3: company 'main': ",
+        ),
+        (
+            r#"{"promote":"module","key":"sale","was":"1.0.0","to":"2.0.0"}"#,
+            "line 3: module 'sale': this build ships sale 1.0.0, not 2.0.0",
         ),
     ] {
         let content = format!("{header}\n{label}\n{bad}\n");
         let refused = load(&app, &content, false, false).await;
         assert_eq!(refused["applied"], false, "{bad}");
-        let message = refused["userErrors"][0]["message"].as_str().unwrap_or_default();
+        let message = refused["userErrors"][0]["message"]
+            .as_str()
+            .unwrap_or_default();
         assert!(message.starts_with(expected), "{bad}: {refused}");
     }
     assert_eq!(app.event_count().await, events, "nothing was loaded");
     assert_eq!(configuration(&app).await, before);
+}
+
+#[tokio::test]
+async fn a_setting_of_a_module_the_database_lacks_is_refused_at_its_line() {
+    let app = TestApp::new().await;
+    let content = concat!(
+        r#"{"data_module":"go_live","version":"1.0.0"}"#,
+        "\n",
+        r#"{"promote":"tax","key":"vat6","to":{"name":"VAT 6%","rate":"6","price_included":false}}"#,
+        "\n"
+    );
+    let events = app.event_count().await;
+    let refused = load(&app, content, true, false).await;
+    assert_eq!(refused["userErrors"][0]["code"], "CONFLICT", "{refused}");
+    let message = refused["userErrors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("line 2: tax 'vat6': ") && message.contains("account"),
+        "{refused}"
+    );
+    assert_eq!(app.event_count().await, events);
 }

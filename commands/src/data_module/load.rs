@@ -12,7 +12,7 @@ use domain::partner::{Partner, PartnerChanges, PartnerCommand};
 
 use crate::app::AppState;
 use crate::bus::CommandContext;
-use crate::error::Failure;
+use crate::error::{ErrorCode, Failure};
 
 use super::{refuse, DataModule, Refusal};
 
@@ -233,9 +233,22 @@ pub async fn load(
         })
         .await
         .map_err(|e| match e {
+            // the configuration changed between the plan and the append.
+            e @ Failure::Refused {
+                code: ErrorCode::Conflict,
+                ..
+            } => LoadError::Conflicts(vec![refuse(0, e.to_string())]),
             e @ Failure::Refused { .. } => LoadError::Refused(refuse(0, e.to_string())),
             other => internal(other),
         })?;
+    if at.is_none() {
+        // decided again on what is stored, nothing was left to change: another load of the
+        // same module (at the same moment) made the changes.
+        return Ok(Report {
+            already: module.promotions.len(),
+            ..Report::default()
+        });
+    }
     report.applied = true;
     report.at = at;
     Ok(report)

@@ -340,6 +340,10 @@ fn company(line: usize, r: &CompanyRecord) -> Result<Company, Refusal> {
     })
 }
 
+/// The longest key a `promote` record may give (a code, a rate's currency and day, a right's
+/// group and model).
+const KEY_MAX: usize = 200;
+
 /// The thing a `promote` record carries, its values read as its area holds them.
 fn promotion(line: usize, r: PromoteRecord) -> Result<Promotion, Refusal> {
     let area = Area::named(&r.promote).ok_or_else(|| {
@@ -359,6 +363,9 @@ fn promotion(line: usize, r: PromoteRecord) -> Result<Promotion, Refusal> {
             .transpose()
             .map_err(|e| refuse(line, format!("{side}: {e}")))
     };
+    if r.key.chars().count() > KEY_MAX {
+        return Err(refuse(line, format!("key: at most {KEY_MAX} characters")));
+    }
     let (was, to) = (item("was", r.was)?, item("to", r.to)?);
     if was.is_none() && to.is_none() {
         return Err(refuse(
@@ -429,6 +436,8 @@ impl DataModule {
         let mut configuration = Vec::new();
         let mut partners = Vec::new();
         let mut promotions: Vec<(usize, Promotion)> = Vec::new();
+        // a byte-order mark some editors write first is not part of the first record.
+        let file = file.strip_prefix('\u{feff}').unwrap_or(file);
         for (index, raw) in file.lines().enumerate() {
             let line = index + 1;
             let raw = raw.trim();

@@ -72,6 +72,9 @@ pub enum JournalKind {
     General,
 }
 
+/// The most days after its date an invoice may fall due (ten years).
+pub const PAYMENT_DAYS_MAX: u32 = 3660;
+
 /// A journal: where entries of one kind are recorded and numbered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Journal {

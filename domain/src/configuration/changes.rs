@@ -218,11 +218,7 @@ impl Diff<'_> {
                 from.currency.to_string(),
                 to.currency.to_string(),
             ),
-            (
-                "address",
-                format!("{:?}", from.address),
-                format!("{:?}", to.address),
-            ),
+            ("address", address_of(from), address_of(to)),
             (
                 "fiscalYearStart",
                 from.fiscal_year_start.to_string(),
@@ -316,6 +312,20 @@ fn fields_of(b: &super::accounts::BusinessSettings) -> BTreeMap<String, String> 
     );
     map.insert("payment days".into(), b.payment_days.to_string());
     map
+}
+
+/// A company's address on one line, its lines joined by commas (`none` without one).
+fn address_of(company: &Company) -> String {
+    let a = &company.address;
+    let lines: Vec<&str> = [&a.street, &a.zip, &a.city, &a.country]
+        .into_iter()
+        .filter_map(|line| line.as_deref())
+        .collect();
+    if lines.is_empty() {
+        "none".to_owned()
+    } else {
+        lines.join(", ")
+    }
 }
 
 fn parent_of(company: &Company) -> String {

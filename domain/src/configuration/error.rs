@@ -80,6 +80,8 @@ pub enum ConfigurationError {
     DuplicateStage(String),
     #[error("there is no stage named '{0}'")]
     UnknownStage(String),
+    #[error("payment days are from 0 to 3660, not {0}")]
+    PaymentDays(u32),
     #[error("promotion {module} refused, nothing of it was taken: {}", .conflicts.join("; "))]
     PromotionConflicts {
         module: String,

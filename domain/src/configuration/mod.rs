@@ -517,7 +517,8 @@ impl crate::Decide for Configuration {
                 force,
             } => {
                 if self.production && !force {
-                    if let Some(spec) = promotion::development_modules(&promotions).next() {
+                    if let Some(spec) = promotion::development_modules(settings, &promotions).next()
+                    {
                         return Err(Error::DevelopmentVersion {
                             module: spec.name.to_owned(),
                             version: spec.version,

@@ -19,6 +19,7 @@ use super::access::{RecordRule, Rights, RuleCondition, ADMIN_GROUP};
 use super::accounts::{Account, BusinessSettings, Journal};
 use super::catalogue::{self, Model, ModuleVersion};
 use super::changes::Area;
+use super::commands::ConfigurationCommand;
 use super::events::ConfigurationEvent;
 use super::restoration::{restoration, InUse};
 use super::settings::Settings;
@@ -329,12 +330,13 @@ pub fn promotions(from: &Settings, to: &Settings) -> Vec<Promotion> {
 }
 
 /// The modules of this build in a development version that `promotions` install.
-pub fn development_modules(
-    promotions: &[Promotion],
-) -> impl Iterator<Item = &'static catalogue::ModuleSpec> + '_ {
+pub fn development_modules<'a>(
+    settings: &'a Settings,
+    promotions: &'a [Promotion],
+) -> impl Iterator<Item = &'static catalogue::ModuleSpec> + 'a {
     promotions
         .iter()
-        .filter(|p| p.area == Area::Module && p.was.is_none() && p.to.is_some())
+        .filter(|p| p.area == Area::Module && p.to.is_some() && !settings.is_installed(&p.key))
         .filter_map(|p| catalogue::module(&p.key))
         .filter(|spec| spec.version.is_development())
 }
@@ -371,11 +373,11 @@ pub fn plan(
         let key = (promotion.area, promotion.key.clone());
         let ours = here.get(&key);
         let what = format!("{} '{}'", promotion.area.name(), promotion.key);
-        if ours == promotion.to.as_ref() {
+        if same(ours, promotion.to.as_ref()) {
             already += 1;
             continue;
         }
-        if ours != promotion.was.as_ref() {
+        if !same(ours, promotion.was.as_ref()) {
             let reason = match ours {
                 None => format!("{what} is not in this database (it was where the module comes from): it was removed here since"),
                 Some(_) if promotion.was.is_none() => format!("{what} is here already, otherwise than the module adds it"),
@@ -393,7 +395,11 @@ pub fn plan(
         }
         taken.push(index);
     }
-    if conflicts.is_empty() {
+    // every setting taken, checked as the command setting it checks it against the
+    // configuration the promotion makes (its module installed, its accounts of the right kind,
+    // no company under itself, ...).
+    conflicts.extend(refused_by_commands(&target, promotions, &taken));
+    {
         // what the promotion would leave naming what is not there (what this database lacked
         // already is not the promotion's doing).
         let before: Vec<String> = missing(current).into_iter().map(|m| m.reason).collect();
@@ -401,6 +407,7 @@ pub fn plan(
             if before.contains(&missing.reason) {
                 continue;
             }
+            let said = |index: usize| conflicts.iter().any(|c: &Conflict| c.index == index);
             // the line of the thing naming, or else of the thing named, or else the first.
             let index = missing
                 .about
@@ -413,6 +420,10 @@ pub fn plan(
                 })
                 .or(taken.first().copied())
                 .unwrap_or(0);
+            if said(index) {
+                // its command's refusal says it already.
+                continue;
+            }
             conflicts.push(Conflict {
                 index,
                 reason: format!(
@@ -431,7 +442,7 @@ pub fn plan(
         conflicts.push(Conflict {
             index,
             reason: format!(
-                "{} '{}' is used by business records in this database and cannot be removed",
+                "{} '{}' is used by business records (or users) in this database and cannot be removed",
                 kept.area.name(),
                 kept.key
             ),
@@ -448,6 +459,114 @@ pub fn plan(
     }
 }
 
+/// Whether the value a database has is the one a promotion expects: equal, except that a
+/// sequence may have gone further (its next number only grows: a restore never lowers it).
+fn same(ours: Option<&Item>, expected: Option<&Item>) -> bool {
+    match (ours, expected) {
+        (Some(Item::Sequence(ours)), Some(Item::Sequence(expected))) => {
+            ours.next_number >= expected.next_number
+                && Sequence {
+                    next_number: expected.next_number,
+                    ..ours.clone()
+                } == *expected
+        }
+        (ours, expected) => ours == expected,
+    }
+}
+
+/// The command that sets what `promotion` promotes, if it sets something.
+fn command(promotion: &Promotion) -> Option<ConfigurationCommand> {
+    use ConfigurationCommand as C;
+    let key = promotion.key.as_str();
+    let code = || Code::parse(key).ok();
+    Some(match promotion.to.clone()? {
+        Item::Module(_) => C::InstallModule {
+            name: key.to_owned(),
+            force: true,
+        },
+        Item::Company(company) => C::SetCompany {
+            code: code()?,
+            company,
+        },
+        Item::Sequence(sequence) => C::SetSequence {
+            code: code()?,
+            sequence,
+        },
+        Item::Tax(tax) => C::SetTax { code: code()?, tax },
+        Item::Currency(currency) => C::SetCurrency {
+            code: CurrencyCode::parse(key).ok()?,
+            currency,
+        },
+        Item::CurrencyRate(rate) => {
+            let (code, date) = key.split_once(' ')?;
+            C::SetCurrencyRate {
+                code: CurrencyCode::parse(code).ok()?,
+                date: date.parse().ok()?,
+                rate,
+            }
+        }
+        Item::Label(label) => {
+            let (form, field) = key.split_once('.')?;
+            C::SetLabel {
+                form: form.to_owned(),
+                field: field.to_owned(),
+                label: Some(label),
+            }
+        }
+        Item::Group(name) => C::SetGroup {
+            code: code()?,
+            name,
+        },
+        Item::Access(rights) => {
+            let (group, model) = key.split_once('/')?;
+            C::SetAccess {
+                group: Code::parse(group).ok()?,
+                model: Model::ALL.into_iter().find(|m| m.as_str() == model)?,
+                rights,
+            }
+        }
+        Item::Account(account) => C::SetAccount {
+            code: code()?,
+            account,
+        },
+        Item::Journal(journal) => C::SetJournal {
+            code: code()?,
+            journal,
+        },
+        Item::Business(settings) => C::SetBusinessSettings {
+            settings,
+            company: (key != MAIN_COMPANY).then(code).flatten(),
+        },
+        Item::RecordRule(rule) => C::SetRecordRule {
+            code: code()?,
+            rule,
+        },
+    })
+}
+
+/// The promotions `taken` whose commands `target` refuses, each with the command's reason.
+fn refused_by_commands(
+    target: &Settings,
+    promotions: &[Promotion],
+    taken: &[usize],
+) -> Vec<Conflict> {
+    let scratch = super::Configuration {
+        settings: target.clone(),
+        ..super::Configuration::default()
+    };
+    taken
+        .iter()
+        .filter_map(|&index| {
+            let promotion = &promotions[index];
+            let error = crate::Decide::decide(&scratch, command(promotion)?).err()?;
+            Some(Conflict {
+                index,
+                reason: format!("{} '{}': {error}", promotion.area.name(), promotion.key),
+            })
+        })
+        .collect()
+}
+
 /// Sets (or, with `to` none, takes away) one thing of `settings`.
 fn put(settings: &mut Settings, promotion: &Promotion) -> Result<(), String> {
     let key = promotion.key.as_str();
@@ -456,6 +575,14 @@ fn put(settings: &mut Settings, promotion: &Promotion) -> Result<(), String> {
         (Area::Module, to) => {
             if !catalogue::MODULES.iter().any(|spec| spec.name == key) {
                 return Err("this build has no such module".into());
+            }
+            if let (Some(Item::Module(version)), Some(spec)) = (&to, catalogue::module(key)) {
+                if *version != spec.version {
+                    return Err(format!(
+                        "this build ships {key} {}, not {version}: modules are upgraded by installing a new build, not promoted",
+                        spec.version
+                    ));
+                }
             }
             set(
                 &mut settings.modules,

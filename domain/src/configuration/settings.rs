@@ -154,6 +154,9 @@ impl Settings {
     /// the right kind.
     pub fn check_business(&self, business: &BusinessSettings) -> Result<(), ConfigurationError> {
         use AccountKind as K;
+        if business.payment_days > super::accounts::PAYMENT_DAYS_MAX {
+            return Err(ConfigurationError::PaymentDays(business.payment_days));
+        }
         let accounts = [
             (
                 &business.receivable_account,

@@ -761,3 +761,44 @@ fn promotions_list_every_thing_changed_between_two_configurations_and_put_them_b
         3
     );
 }
+
+#[test]
+fn a_sequence_gone_further_in_the_target_is_still_the_one_the_promotion_expects() {
+    let sequence =
+        |next: u64| Item::Sequence(Sequence::new("Sales orders", "SO", 4, next).unwrap());
+    let mut target = settings_after(&with_sales());
+    target.sequences.insert(
+        code("so"),
+        Sequence::new("Sales orders", "SO", 4, 10).unwrap(),
+    );
+    let renamed = Promotion {
+        area: Area::Sequence,
+        key: "so".into(),
+        was: Some(sequence(1)),
+        to: Some(Item::Sequence(Sequence::new("Orders", "SO", 4, 1).unwrap())),
+    };
+    let plan = promotion_plan(&target, &[renamed], &InUse::default()).unwrap();
+    let mut promoted = target.clone();
+    for event in &plan.events {
+        promoted.apply(event);
+    }
+    let so = &promoted.sequences[&code("so")];
+    assert_eq!(
+        (so.name.as_str(), so.next_number),
+        ("Orders", 10),
+        "renamed, never lowered"
+    );
+}
+
+#[test]
+fn business_settings_give_invoices_at_most_ten_years_to_fall_due() {
+    let settings = settings_after(&with_sales());
+    let mut business = settings.business.clone();
+    business.payment_days = 3660;
+    assert!(settings.check_business(&business).is_ok());
+    business.payment_days = 3661;
+    assert_eq!(
+        settings.check_business(&business),
+        Err(ConfigurationError::PaymentDays(3661))
+    );
+}

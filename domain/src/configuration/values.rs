@@ -16,6 +16,9 @@ const PREFIX_MAX: usize = 20;
 const NOTE_MAX: usize = 2000;
 /// The most digits a sequence pads its numbers to.
 pub const PADDING_MAX: u8 = 12;
+/// The highest next number a sequence may be set to: far past any document count, and far
+/// below what the read models' integers hold.
+pub const NEXT_NUMBER_MAX: u64 = 999_999_999_999_999;
 /// The most decimal places a currency can have.
 pub const DECIMALS_MAX: u8 = 4;
 
@@ -174,6 +177,11 @@ impl Sequence {
         if padding > PADDING_MAX {
             return Err(TextError::Invalid(format!(
                 "padding must be at most {PADDING_MAX} digits"
+            )));
+        }
+        if next_number > NEXT_NUMBER_MAX {
+            return Err(TextError::Invalid(format!(
+                "the next number must be at most {NEXT_NUMBER_MAX}"
             )));
         }
         if next_number == 0 {
