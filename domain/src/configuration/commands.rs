@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use super::access::{RecordRule, Rights};
 use super::accounts::{Account, BusinessSettings, Journal};
 use super::catalogue::Model;
-use super::promotion::Promotion;
+use super::promoted::Promotion;
 use super::restoration::InUse;
 use super::settings::Settings;
 use super::values::{Code, Company, Currency, CurrencyCode, Sequence, Tax};

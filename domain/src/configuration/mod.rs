@@ -11,6 +11,7 @@ mod commands;
 mod conversion;
 mod error;
 mod events;
+mod promoted;
 mod promotion;
 mod restoration;
 mod settings;
