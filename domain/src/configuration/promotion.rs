@@ -24,7 +24,6 @@ use super::restoration::{restoration, InUse};
 use super::settings::Settings;
 use super::values::{Code, CurrencyCode, Sequence, MAIN_COMPANY};
 
-
 /// Every configured thing of `settings`, by area and key.
 pub fn items(settings: &Settings) -> BTreeMap<(Area, String), Item> {
     let mut items = BTreeMap::new();
