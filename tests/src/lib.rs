@@ -346,6 +346,19 @@ impl TestApp {
         app
     }
 
+    /// The demo company on a fresh database: partners, products, orders, invoices posted and
+    /// paid on 2026-11-23, a branch; the read models caught up.
+    pub async fn demo() -> TestApp {
+        let app = TestApp::new().await;
+        commands::demo::load(&app.db.pool, &app.backend.state.bus)
+            .await
+            .unwrap();
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        commands::demo::business(&app.backend, today).await.unwrap();
+        assert!(app.backend.catch_up(Duration::from_secs(30)).await.unwrap());
+        app
+    }
+
     /// A copy of this database as its log stands now, served like this one: a test database
     /// made from production.
     pub async fn copy(&self) -> TestApp {

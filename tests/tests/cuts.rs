@@ -4,22 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Duration;
-
 use serde_json::{json, Value};
 use tests::{TestApp, TestDb};
-
-/// The demo company: partners, products, orders, invoices posted and paid.
-async fn demo() -> TestApp {
-    let app = TestApp::new().await;
-    commands::demo::load(&app.db.pool, &app.backend.state.bus)
-        .await
-        .unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-    commands::demo::business(&app.backend, today).await.unwrap();
-    assert!(app.backend.catch_up(Duration::from_secs(30)).await.unwrap());
-    app
-}
 
 /// Every transaction of the log that wrote more than one event: (first, last) position.
 async fn multi_event_transactions(app: &TestApp) -> Vec<(i64, i64)> {
@@ -43,7 +29,7 @@ async fn trial_balance_at(app: &TestApp, position: i64) -> Value {
 
 #[tokio::test]
 async fn a_position_inside_a_transaction_is_refused_everywhere_with_its_boundaries() {
-    let app = demo().await;
+    let app = TestApp::demo().await;
     let transactions = multi_event_transactions(&app).await;
     // posting an invoice writes the invoice, its number and its entry together.
     assert!(
@@ -81,7 +67,7 @@ async fn a_position_inside_a_transaction_is_refused_everywhere_with_its_boundari
 
 #[tokio::test]
 async fn at_every_boundary_the_books_balance_and_receivables_match_the_aged_balance() {
-    let app = demo().await;
+    let app = TestApp::demo().await;
     for (_, last) in multi_event_transactions(&app).await {
         let data = app
             .graphql(
@@ -120,7 +106,7 @@ async fn at_every_boundary_the_books_balance_and_receivables_match_the_aged_bala
 
 #[tokio::test]
 async fn a_database_is_not_copied_up_to_a_position_inside_a_transaction() {
-    let app = demo().await;
+    let app = TestApp::demo().await;
     let transactions = multi_event_transactions(&app).await;
     let &(first, last) = transactions.iter().max_by_key(|(f, l)| l - f).unwrap();
     let name = TestDb::fresh_name();
@@ -155,7 +141,7 @@ async fn a_database_is_not_copied_up_to_a_position_inside_a_transaction() {
 
 #[tokio::test]
 async fn a_copy_of_the_log_keeps_the_boundaries_of_the_commands_it_copied() {
-    let app = demo().await;
+    let app = TestApp::demo().await;
     let transactions = multi_event_transactions(&app).await;
     let last: i64 = sqlx::query_scalar("select max(position) from events")
         .fetch_one(&app.db.pool)

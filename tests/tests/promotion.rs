@@ -4,8 +4,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Duration;
-
 use commands::CommandContext;
 use domain::configuration::ConfigurationCommand;
 use serde_json::{json, Value};
@@ -65,18 +63,6 @@ async fn create_stage(app: &TestApp, name: &str) {
         &format!("mutation {{ s: createStage(input: {{ name: \"{name}\" }}) {{ userErrors {{ message }} }} }}"),
     )
     .await;
-}
-
-/// The demo company (partners, products, orders, invoices posted and paid, a branch).
-async fn demo() -> TestApp {
-    let app = TestApp::new().await;
-    commands::demo::load(&app.db.pool, &app.backend.state.bus)
-        .await
-        .unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-    commands::demo::business(&app.backend, today).await.unwrap();
-    assert!(app.backend.catch_up(Duration::from_secs(30)).await.unwrap());
-    app
 }
 
 async fn export(app: &TestApp, from: &str, to: &str, version: &str) -> (String, usize) {
@@ -161,7 +147,7 @@ const EVERY_ASPECT: &str = "mutation {
 #[tokio::test]
 async fn a_configuration_promoted_from_test_makes_production_equal_to_test_and_keeps_its_business()
 {
-    let production = demo().await;
+    let production = TestApp::demo().await;
     // an account no business record uses, which the test database takes away.
     change(
         &production,
