@@ -109,9 +109,9 @@ pub async fn pages(pool: &PgPool, rules: bool, times: usize) -> anyhow::Result<f
                 pool,
                 &companies,
                 &filter,
-                order::LIST.default_order(),
-                None,
+                (order::LIST.default_order(), None),
                 20,
+                true,
             )
             .await?;
         anyhow::ensure!(page.total_count > 0, "no orders");

@@ -26,7 +26,13 @@ use crate::runner::ProjectionError;
 use crate::stored::{Named, Stored};
 
 /// The tables this read model owns.
-pub(crate) const TABLES: [&str; 4] = ["invoice", "invoice_line", "invoice_match", "open_due"];
+pub(crate) const TABLES: [&str; 5] = [
+    "invoice",
+    "invoice_line",
+    "invoice_match",
+    "open_due",
+    "open_total",
+];
 
 /// Applies one event of invoice `id`.
 pub(crate) async fn apply(
@@ -132,35 +138,39 @@ pub(crate) async fn apply(
 }
 
 /// Adds `amount` (a credit note's negated) to what posted document `id`'s partner owes by its
-/// due date, in `open_due`; a key nothing is open under any more is removed. Nothing for a
-/// document not posted.
+/// due date, in `open_due`, and in all, in `open_total`; a key nothing is open under any more
+/// is removed. Nothing for a document not posted.
 async fn keep_open(
     tx: &mut PgConnection,
     id: Uuid,
     amount: Decimal,
 ) -> Result<(), ProjectionError> {
-    sqlx::query(
-        "insert into open_due (company, kind, partner_id, due_date, amount)
-         select company, kind, partner_id, due_date,
-                (case when kind like '%credit_note' then -1 else 1 end) * $2
-           from invoice where id = $1 and posted_position is not null
-         on conflict (company, kind, partner_id, due_date)
-            do update set amount = open_due.amount + excluded.amount",
-    )
-    .bind(id)
-    .bind(amount)
-    .execute(&mut *tx)
-    .await?;
-    // (one statement cannot change a row and then remove it)
-    sqlx::query(
-        "delete from open_due o using invoice d
-          where d.id = $1 and o.amount = 0
-            and (o.company, o.kind, o.partner_id, o.due_date)
-              = (d.company, d.kind, d.partner_id, d.due_date)",
-    )
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
+    for (table, key) in [
+        ("open_due", "company, kind, partner_id, due_date"),
+        ("open_total", "company, kind, partner_id"),
+    ] {
+        let of = |alias: &str| format!("{alias}.{}", key.replace(", ", &format!(", {alias}.")));
+        sqlx::query(&format!(
+            "insert into {table} ({key}, amount)
+             select {key}, (case when kind like '%credit_note' then -1 else 1 end) * $2
+               from invoice where id = $1 and posted_position is not null
+             on conflict ({key}) do update set amount = {table}.amount + excluded.amount"
+        ))
+        .bind(id)
+        .bind(amount)
+        .execute(&mut *tx)
+        .await?;
+        // (one statement cannot change a row and then remove it)
+        sqlx::query(&format!(
+            "delete from {table} o using invoice d
+              where d.id = $1 and o.amount = 0 and ({}) = ({})",
+            of("o"),
+            of("d")
+        ))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    }
     Ok(())
 }
 
@@ -497,15 +507,16 @@ pub struct OpenAmount {
 }
 
 /// What posted documents of `kinds` dated up to `date` still owed on `date` (matches dated after
-/// it do not count), as recorded by `as_of`, by company, kind, partner and due date; none that
-/// owe nothing. Read from the amounts kept open now (`open_due`), with what was not in the
-/// books at that point put back: a recent point costs little, an old one the documents and
-/// matches recorded since.
+/// it do not count), as recorded by `as_of`, by company, kind, partner and due date; what fell
+/// due before `due_from` in one amount per company, kind and partner, dated the day before it.
+/// None that owe nothing. Read from the amounts kept open now (`open_total` in all, `open_due`
+/// by due date from `due_from` on), with what was not in the books at that point put back: a
+/// recent point costs little, an old one the documents and matches recorded since.
 pub async fn open_amounts(
     pool: &PgPool,
     companies: &Companies,
     kinds: &[InvoiceKind],
-    date: NaiveDate,
+    (date, due_from): (NaiveDate, NaiveDate),
     as_of: Option<AsOf>,
 ) -> Result<Vec<OpenAmount>, sqlx::Error> {
     let kinds: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
@@ -513,10 +524,20 @@ pub async fn open_amounts(
     let later = "(d.invoice_date > $2 or coalesce(d.posted_position > $3, false)
                   or coalesce(d.posted_at > $4, false))";
     let sign = "(case when d.kind like '%credit_note' then -1 else 1 end)";
+    let before = due_from.pred_opt().unwrap_or(due_from);
     sqlx::query_as(&format!(
-        "select company, partner_id, due_date, sum(amount) as amount from (
-            select company, kind, partner_id, due_date, amount from open_due
+        "select company, partner_id, greatest(due_date, $7) as due_date, sum(amount) as amount
+          from (
+            -- what each partner owes now in all, as if due the day before $6...
+            select company, kind, partner_id, $7 as due_date, amount from open_total
              where kind = any($1) and company = any($5)
+            union all
+            -- ...but what falls due from $6 on by its due date;
+            select o.company, o.kind, o.partner_id, k.due_date, k.amount
+              from open_due o
+             cross join lateral (values (o.due_date, o.amount), ($7, -o.amount))
+                   as k (due_date, amount)
+             where o.kind = any($1) and o.company = any($5) and o.due_date >= $6
             union all
             -- documents not in the books then: their totals taken away...
             select d.company, d.kind, d.partner_id, d.due_date, -{sign} * d.total
@@ -538,14 +559,16 @@ pub async fn open_amounts(
                and (m.match_date > $2 or coalesce(m.position > $3, false)
                     or coalesce(m.recorded_at > $4, false))
          ) open
-         group by company, kind, partner_id, due_date
+         group by company, kind, partner_id, greatest(due_date, $7)
         having sum(amount) <> 0
-         order by partner_id, due_date"
+         order by partner_id, 3"
     ))
     .bind(&kinds)
     .bind(date)
     .bind_as_of(as_of)
     .bind(companies.codes())
+    .bind(due_from)
+    .bind(before)
     .fetch_all(pool)
     .await
 }

@@ -22,6 +22,8 @@ pub struct Page<R> {
     pub has_more: bool,
     /// How many rows the filter selects, over all pages.
     pub total_count: i64,
+    /// Whether `total_count` is the planner's estimate (see [`count_rows`]).
+    pub total_count_is_estimate: bool,
 }
 
 impl<R> Page<R> {
@@ -34,8 +36,52 @@ impl<R> Page<R> {
             rows,
             has_more,
             total_count,
+            total_count_is_estimate: false,
         }
     }
+}
+
+/// How far a list is counted row by row: beyond, its count is the planner's estimate.
+pub const COUNTED_MAX: i64 = 10_000;
+
+/// How many rows a list selects, and whether that is an estimate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Count {
+    pub rows: i64,
+    pub estimate: bool,
+}
+
+/// How many rows the `from … where …` that `push` writes (after `select 1`) selects: counted up
+/// to [`COUNTED_MAX`]; beyond, PostgreSQL's planner's estimate of them (from the table's
+/// statistics, never less than what was counted), said to be one. So a count costs no more on
+/// a long list than on a short one; the estimate is what a list of many thousands shows as
+/// "about".
+pub async fn count_rows(
+    pool: &PgPool,
+    push: impl Fn(&mut QueryBuilder<'_, Postgres>),
+) -> Result<Count, sqlx::Error> {
+    let mut counted = QueryBuilder::new("select count(*) from (select 1");
+    push(&mut counted);
+    counted
+        .push(" limit ")
+        .push_bind(COUNTED_MAX + 1)
+        .push(") counted");
+    let rows: i64 = counted.build_query_scalar().fetch_one(pool).await?;
+    if rows <= COUNTED_MAX {
+        return Ok(Count {
+            rows,
+            estimate: false,
+        });
+    }
+    let mut explain = QueryBuilder::new("explain (format json) select 1");
+    push(&mut explain);
+    let plan: serde_json::Value = explain.build_query_scalar().fetch_one(pool).await?;
+    let planned = plan[0]["Plan"]["Plan Rows"].as_f64().unwrap_or(0.0);
+    Ok(Count {
+        // (a float the planner rounded: far inside i64)
+        rows: (planned.round() as i64).max(rows),
+        estimate: true,
+    })
 }
 
 /// Where a row stands in a list sorted by a key and then the id: what a cursor holds. The key
@@ -458,17 +504,18 @@ where
     }
 
     /// The first `limit` rows `filter` keeps after `after` in `order` (from the start without
-    /// it), each with where it stands, and the number of rows it keeps in all: of the rows of
-    /// `companies`, where rows belong to companies. `after` is taken to be of `order` (its key
-    /// of the sort's type: see [`KeyType::accepts`]).
+    /// it), each with where it stands, and, if `counted`, the number of rows it keeps in all
+    /// (see [`count_rows`]; 0 otherwise): of the rows of `companies`, where rows belong to
+    /// companies. `after` is taken to be of `order` (its key of the sort's type: see
+    /// [`KeyType::accepts`]).
     pub async fn page(
         &self,
         pool: &PgPool,
         companies: &Companies,
         filter: &F,
-        order: Order,
-        after: Option<After>,
+        (order, after): (Order, Option<After>),
         limit: usize,
+        counted: bool,
     ) -> Result<Page<(R, After)>, sqlx::Error> {
         let (table, columns) = (self.table, self.columns);
         let (key, key_type) = (order.sort.key, order.sort.key_type.sql());
@@ -504,21 +551,30 @@ where
                 Ok((R::from_row(row)?, after))
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        let mut count = QueryBuilder::new(format!("select count(*) from {table} where true"));
-        self.push_companies(&mut count, companies);
-        filter.push(&mut count);
-        let total_count: i64 = count.build_query_scalar().fetch_one(pool).await?;
-        Ok(Page::of(rows, limit, total_count))
+        let count = if counted {
+            count_rows(pool, |sql| {
+                sql.push(format!(" from {table} where true"));
+                self.push_companies(sql, companies);
+                filter.push(sql);
+            })
+            .await?
+        } else {
+            Count::default()
+        };
+        Ok(Page {
+            total_count_is_estimate: count.estimate,
+            ..Page::of(rows, limit, count.rows)
+        })
     }
 }
 
-/// `text` as an SQL string literal (quotes doubled). Only for values checked on the way in
-/// (logins, state names): what a record rule compares rows with.
 /// The SQL of the categories of the partner of a row (as `alias`) of orders or documents.
 fn partner_categories_of(alias: &str) -> String {
     format!("(select rp.categories from partner rp where rp.id = {alias}partner_id)")
 }
 
+/// `text` as an SQL string literal (quotes doubled). Only for values checked on the way in
+/// (logins, state names): what a record rule compares rows with.
 fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }

@@ -11,7 +11,7 @@ use store::{Rider, StreamAppend};
 use uuid::Uuid;
 
 use crate::log::{AsOf, StoredEvent};
-use crate::page::{push_some, Companies};
+use crate::page::{count_rows, push_some, Companies, Count};
 use crate::past::replayed;
 use crate::runner::{payload, projection, uuid_of, ProjectionError};
 
@@ -482,17 +482,20 @@ pub async fn list(
     Ok((rows, more))
 }
 
-/// How many partners the filter selects, whatever the page, of those shared or of `companies`.
+/// How many partners the filter selects, whatever the page, of those shared or of `companies`
+/// (see [`count_rows`]).
 pub async fn count(
     pool: &PgPool,
     companies: &Companies,
     filter: &PartnerFilter,
-) -> Result<i64, sqlx::Error> {
-    let mut sql = QueryBuilder::<Postgres>::new("select count(*) from partner where true");
-    companies.push_shared(&mut sql, "company");
-    sql.push(companies.partner_rules(""));
-    push_filter(&mut sql, filter);
-    sql.build_query_scalar().fetch_one(pool).await
+) -> Result<Count, sqlx::Error> {
+    count_rows(pool, |sql| {
+        sql.push(" from partner where true");
+        companies.push_shared(sql, "company");
+        sql.push(companies.partner_rules(""));
+        push_filter(sql, filter);
+    })
+    .await
 }
 
 fn push_filter(sql: &mut QueryBuilder<'_, Postgres>, filter: &PartnerFilter) {

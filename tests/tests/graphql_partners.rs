@@ -606,3 +606,65 @@ async fn creating_with_an_id_already_taken_is_refused_and_writes_nothing() {
     );
     assert_eq!(app.event_count().await, 1);
 }
+
+#[tokio::test]
+async fn a_long_lists_count_is_exact_to_ten_thousand_and_an_estimate_that_says_so_beyond() {
+    let app = TestApp::new().await;
+    let count = async |filter: Value| {
+        let data = app
+            .graphql(
+                "query($where: PartnerWhere) { partners(first: 1, where: $where) {
+                    totalCount totalCountIsEstimate nodes { name } } }",
+                json!({ "where": filter }),
+            )
+            .await;
+        data["partners"].clone()
+    };
+    let before = count(json!({})).await;
+    assert_eq!(before["totalCountIsEstimate"], false, "{before}");
+    let start = before["totalCount"].as_i64().unwrap();
+
+    // 10,050 partners in one data module, every third a supplier.
+    let mut module = String::from(r#"{"data_module": "many", "version": "1.0.0"}"#);
+    for n in 0..10_050 {
+        module.push_str(&format!(
+            "\n{{\"partner\":\"p{n}\",\"name\":\"Partner {n:05}\",\"is_supplier\":{}}}",
+            n % 3 == 0
+        ));
+    }
+    let loaded = app
+        .graphql(
+            "mutation($c: String!) { loadDataModule(content: $c) { applied userErrors { message } } }",
+            json!({ "c": module }),
+        )
+        .await;
+    assert_eq!(loaded["loadDataModule"]["applied"], true, "{loaded}");
+    let all = start + 10_050;
+
+    // beyond ten thousand: the database's estimate (never below what was counted), said to be
+    // one; the page itself is read as always.
+    let estimated = count(json!({})).await;
+    assert_eq!(estimated["totalCountIsEstimate"], true, "{estimated}");
+    let total = estimated["totalCount"].as_i64().unwrap();
+    assert!(
+        (10_001..=all * 2).contains(&total),
+        "{total} for {all} partners"
+    );
+    assert_eq!(estimated["nodes"].as_array().map(Vec::len), Some(1));
+    // a filter that selects fewer: counted exactly (3,350 suppliers of the module's, and those
+    // there were before).
+    let suppliers = count(json!({ "isSupplier": true })).await;
+    assert_eq!(suppliers["totalCountIsEstimate"], false, "{suppliers}");
+    let suppliers_before: i64 = sqlx::query_scalar(
+        "select count(*) from partner where is_supplier and name not like 'Partner %'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(suppliers["totalCount"], 3_350 + suppliers_before);
+    let one = count(json!({ "nameContains": "Partner 04321" })).await;
+    assert_eq!(
+        (&one["totalCount"], &one["totalCountIsEstimate"]),
+        (&json!(1), &json!(false))
+    );
+}

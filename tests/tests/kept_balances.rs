@@ -715,18 +715,19 @@ async fn owed_document_by_document(
     owed
 }
 
-/// The aged balance's totals per partner: what each owes on `date` as of `position`.
+/// The aged balance's lines per partner, what each owes on `date` as of `position`: not due,
+/// 0–30, 31–60, 61–90 and over 90 days late, and in all; lines of nothing but zeros left out.
 async fn aged(
     app: &TestApp,
     kind: &str,
     date: &str,
     position: Option<i64>,
-) -> BTreeMap<String, Decimal> {
+) -> BTreeMap<String, [Decimal; 6]> {
     let data = app
         .graphql(
             "query($kind: AgedKind!, $date: NaiveDate, $asOf: AsOfInput) {
                 agedBalance(kind: $kind, date: $date, asOf: $asOf) {
-                    lines { partner { id } total } } }",
+                    lines { partner { id } notDue days0To30 days31To60 days61To90 over90 total } } }",
             json!({ "kind": kind, "date": date, "asOf": position.map(|p| json!({ "position": p })) }),
         )
         .await;
@@ -735,12 +736,66 @@ async fn aged(
         .unwrap_or_else(|| panic!("{data}"))
         .iter()
         .map(|l| {
-            (
-                text(&l["partner"]["id"]).to_owned(),
-                text(&l["total"]).parse().unwrap(),
-            )
+            let amounts = [
+                "notDue",
+                "days0To30",
+                "days31To60",
+                "days61To90",
+                "over90",
+                "total",
+            ]
+            .map(|field| text(&l[field]).parse::<Decimal>().unwrap());
+            (text(&l["partner"]["id"]).to_owned(), amounts)
         })
+        .filter(|(_, amounts)| amounts.iter().any(|a| !a.is_zero()))
         .collect()
+}
+
+/// `owed` (by partner and due date) put in the aged balance's columns on `date` by hand: days
+/// late counted from the due date, each column and the total rounded to cents.
+fn bucketed(
+    owed: BTreeMap<(String, String), Decimal>,
+    date: &str,
+) -> BTreeMap<String, [Decimal; 6]> {
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let mut by: BTreeMap<String, [Decimal; 6]> = BTreeMap::new();
+    for ((partner, due), amount) in owed {
+        let late = (day(date) - day(&due)).num_days();
+        let column = if late < 0 {
+            0
+        } else {
+            (1 + (late - 1).max(0) / 30).min(4) as usize
+        };
+        let line = by.entry(partner).or_default();
+        line[column] += amount;
+        line[5] += amount;
+    }
+    by.into_iter()
+        .map(|(p, line)| (p, line.map(|a| a.round_dp(2))))
+        .filter(|(_, line)| line.iter().any(|a| !a.is_zero()))
+        .collect()
+}
+
+#[test]
+fn days_late_fall_in_the_columns_the_aged_balance_names() {
+    let owed = |due: &str| BTreeMap::from([(("p".to_owned(), due.to_owned()), Decimal::ONE)]);
+    // on 2026-06-30: due 07-01 not due; 06-30 (0 days) and 05-31 (30) in 0–30; 05-30 (31) and
+    // 05-01 (60) in 31–60; 04-30 (61) and 04-01 (90) in 61–90; 03-31 (91) over 90.
+    for (due, column) in [
+        ("2026-07-01", 0),
+        ("2026-06-30", 1),
+        ("2026-05-31", 1),
+        ("2026-05-30", 2),
+        ("2026-05-01", 2),
+        ("2026-04-30", 3),
+        ("2026-04-01", 3),
+        ("2026-03-31", 4),
+        ("2020-01-01", 4),
+    ] {
+        let line = bucketed(owed(due), "2026-06-30")["p"];
+        assert_eq!(line[column], Decimal::ONE, "due {due}");
+        assert_eq!(line.iter().filter(|a| !a.is_zero()).count(), 2, "due {due}");
+    }
 }
 
 #[tokio::test]
@@ -806,37 +861,42 @@ async fn open_amounts_kept_per_partner_give_the_aged_balance_of_any_day_and_poin
     );
 
     // the aged balance on dates that split the months, now and at each point, equals the
-    // documents' residuals summed one by one (per partner).
-    let per_partner = |owed: BTreeMap<(String, String), Decimal>| {
-        let mut by: BTreeMap<String, Decimal> = BTreeMap::new();
-        for ((partner, _), amount) in owed {
-            *by.entry(partner).or_default() += amount;
-        }
-        by.into_iter()
-            .map(|(p, a)| (p, a.round_dp(2)))
-            .collect::<BTreeMap<_, _>>()
-    };
+    // documents' residuals summed one by one, per partner and column.
     for (kind, kinds) in [
         ("RECEIVABLE", receivable),
         ("PAYABLE", ["vendor_bill", "vendor_credit_note"]),
     ] {
-        for date in ["2026-02-14", "2026-04-30", "2026-06-30", "2100-01-01"] {
+        for date in [
+            "2026-02-14",
+            "2026-04-30",
+            "2026-05-31",
+            "2026-06-30",
+            "2100-01-01",
+        ] {
             for point in points.iter().copied().map(Some).chain([None]) {
-                let expected =
-                    per_partner(owed_document_by_document(pool, &kinds, date, point).await);
-                let answered: BTreeMap<String, Decimal> = aged(&app, kind, date, point)
-                    .await
-                    .into_iter()
-                    .filter(|(_, total)| !total.is_zero())
-                    .collect();
-                let expected: BTreeMap<String, Decimal> = expected
-                    .into_iter()
-                    .filter(|(_, total)| !total.is_zero())
-                    .collect();
+                let expected = bucketed(
+                    owed_document_by_document(pool, &kinds, date, point).await,
+                    date,
+                );
+                let answered = aged(&app, kind, date, point).await;
                 assert_eq!(answered, expected, "{kind} on {date} as of {point:?}");
             }
         }
     }
+
+    // kept in all per partner: the sum of what is kept by due date.
+    let totals = "select company, kind, partner_id::text, amount from open_total order by 1, 2, 3";
+    let summed: Vec<(String, String, String, Decimal)> = sqlx::query_as(
+        "select company, kind, partner_id::text, sum(amount) from open_due
+          group by 1, 2, 3 having sum(amount) <> 0 order by 1, 2, 3",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let kept_totals: Vec<(String, String, String, Decimal)> =
+        sqlx::query_as(totals).fetch_all(pool).await.unwrap();
+    assert!(!kept_totals.is_empty());
+    assert_eq!(kept_totals, summed);
 
     // rebuilt from the log: the same open amounts.
     let before: Vec<(String, String, String, String, Decimal)> = sqlx::query_as(
@@ -856,4 +916,7 @@ async fn open_amounts_kept_per_partner_give_the_aged_balance_of_any_day_and_poin
     .await
     .unwrap();
     assert_eq!(after, before);
+    let rebuilt: Vec<(String, String, String, Decimal)> =
+        sqlx::query_as(totals).fetch_all(pool).await.unwrap();
+    assert_eq!(rebuilt, kept_totals);
 }

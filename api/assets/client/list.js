@@ -45,7 +45,7 @@ export async function drawList(app, root, view, state) {
   status.textContent =
     page.totalCount === 0
       ? "No records."
-      : `${first + 1}–${first + page.nodes.length} of ${page.totalCount}`;
+      : `${first + 1}–${first + page.nodes.length} of ${page.totalCountIsEstimate ? "about " : ""}${page.totalCount}`;
 
   const columns = view.list.columns;
   const sortHeader = (column) => {

@@ -173,7 +173,7 @@ export class Catalogue {
       vars.push(`$orderBy: ${named(orderBy.type)}`);
     }
     const page = `${view.source.list}(${args.join(", ")}) {
-      totalCount pageInfo { hasNextPage endCursor } nodes ${this.selection(view)} }`;
+      totalCount totalCountIsEstimate pageInfo { hasNextPage endCursor } nodes ${this.selection(view)} }`;
     const body = view.source.kind === "CONFIGURATION" ? `configuration { ${page} }` : page;
     return `query(${vars.join(", ")}) { ${body} }`;
   }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use async_graphql::connection::{query_with, Connection, Edge, OpaqueCursor};
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, Result, SimpleObject, ID};
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate};
 use domain::configuration::{AccountKind, Code, Conversion, Model, Right, Settings};
 use domain::invoice::InvoiceKind;
 use domain::ledger::{EntryLine, PeriodId};
@@ -831,7 +831,8 @@ impl AccountingQuery {
             state.reads(),
             &companies,
             kinds,
-            date,
+            // what fell due before is all "over 90 days": one amount per partner.
+            (date, date.checked_sub_days(Days::new(90)).unwrap_or(date)),
             point(ctx, as_of).await?,
         )
         .await

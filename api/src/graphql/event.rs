@@ -15,7 +15,7 @@ use projections::{PgPool, QueryError, StoredEvent};
 use super::auth::require;
 use super::error::internal;
 use super::input::page_size;
-use super::page::{count_if, valid_cursor, TotalCount};
+use super::page::{count_if, valid_cursor, wants_total, TotalCount};
 use commands::AppState;
 
 /// Something that happened to a record, as it is stored in the log.
@@ -112,17 +112,6 @@ impl ConnectionNameType for LogConnectionName {
     }
 }
 
-/// What the log's connection has beside its edges.
-#[derive(SimpleObject, Default)]
-pub struct LogCount {
-    /// How many events the filter selects, over all pages: counted up to 10,000; beyond that,
-    /// the database's estimate (then `totalCountIsEstimate`), so that counting a long log
-    /// costs no more than counting a short one.
-    pub total_count: i64,
-    /// Whether `totalCount` is an estimate (more than 10,000 events).
-    pub total_count_is_estimate: bool,
-}
-
 #[Object]
 impl LogQuery {
     /// The event log, in position order, a page at a time (at most 100): what happened, to
@@ -134,7 +123,7 @@ impl LogQuery {
         first: Option<i32>,
         after: Option<String>,
         #[graphql(name = "where")] filter: Option<LogWhere>,
-    ) -> Result<Connection<i64, Event, LogCount, EmptyFields, LogConnectionName>> {
+    ) -> Result<Connection<i64, Event, TotalCount, EmptyFields, LogConnectionName>> {
         require(ctx, Model::Log, Right::Read).await?;
         let state = ctx.data::<AppState>()?;
         let companies = &super::business::seen_companies(ctx).await?;
@@ -152,11 +141,11 @@ impl LogQuery {
             let page = log_page(state.reads(), companies, &filter, after, limit);
             let count = async {
                 if !wants_total {
-                    return Ok(LogCount::default());
+                    return Ok(TotalCount::default());
                 }
                 let (total_count, total_count_is_estimate) =
                     log_count(state.reads(), companies, &filter).await?;
-                Ok(LogCount {
+                Ok(TotalCount {
                     total_count,
                     total_count_is_estimate,
                 })
@@ -191,7 +180,7 @@ where
                 history::count_of(state.reads(), subject, until)
             ),
         )?;
-        Ok::<_, sqlx::Error>((events, TotalCount { total_count }))
+        Ok::<_, sqlx::Error>((events, TotalCount::exact(total_count)))
     })
     .await
 }
@@ -210,7 +199,7 @@ where
     Count: ObjectType,
     Name: ConnectionNameType,
 {
-    let wants_total = ctx.look_ahead().field("totalCount").exists();
+    let wants_total = wants_total(ctx);
     valid_cursor::<i64>(after.as_deref(), "after")?;
     query_with::<i64, _, _, _, _>(after, None, first, None, |after, _, first, _| async move {
         let limit = page_size(first)?;

@@ -10,7 +10,7 @@ use async_graphql::resolver_utils::EnumType;
 use async_graphql::ErrorExtensions;
 use async_graphql::{Context, Enum, InputObject, InputType, OutputType, Result, SimpleObject};
 use commands::AppState;
-use projections::page::{After, Filter, List, Order, Page};
+use projections::page::{After, Count, Filter, List, Order, Page};
 use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -22,22 +22,51 @@ use super::error::internal;
 use super::input::page_size;
 
 /// Fields a connection has beside its edges.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct TotalCount {
-    /// How many records the filter selects, over all pages.
+    /// How many records the filter selects, over all pages: of a long list (the log, products,
+    /// partners, orders, invoices), counted up to 10,000 and beyond that the database's
+    /// estimate (then `totalCountIsEstimate`), so that counting a long list costs no more than
+    /// counting a short one.
     pub total_count: i64,
+    /// Whether `totalCount` is an estimate (more than 10,000 records).
+    pub total_count_is_estimate: bool,
 }
 
-/// Runs a count only when the client asked for it (0 otherwise, which is never shown).
-pub async fn count_if<E>(
+impl TotalCount {
+    /// An exact count.
+    pub fn exact(total_count: i64) -> Self {
+        TotalCount {
+            total_count,
+            total_count_is_estimate: false,
+        }
+    }
+}
+
+impl From<Count> for TotalCount {
+    fn from(count: Count) -> Self {
+        TotalCount {
+            total_count: count.rows,
+            total_count_is_estimate: count.estimate,
+        }
+    }
+}
+
+/// Runs a count only when the client asked for it (nothing otherwise, which is never shown).
+pub async fn count_if<T: Default, E>(
     wanted: bool,
-    count: impl std::future::Future<Output = Result<i64, E>>,
-) -> Result<i64, E> {
+    count: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, E> {
     if wanted {
         count.await
     } else {
-        Ok(0)
+        Ok(T::default())
     }
+}
+
+/// Whether the client asked for the connection's `totalCount`.
+pub fn wants_total(ctx: &Context<'_>) -> bool {
+    ctx.look_ahead().field("totalCount").exists()
 }
 
 /// A cursor over a list sorted by a text and then id.
@@ -272,7 +301,14 @@ where
                 key: c.0.key,
                 id: c.0.id,
             });
-            list.page(state.reads(), &companies, &filter, order, after, limit)
+            list.page(
+                state.reads(),
+                &companies,
+                &filter,
+                (order, after),
+                limit,
+                wants_total(ctx),
+            )
         },
         |(_, after)| cursor(after),
         |(row, _)| node(row),
@@ -348,6 +384,7 @@ where
             page.has_more,
             TotalCount {
                 total_count: page.total_count,
+                total_count_is_estimate: page.total_count_is_estimate,
             },
         );
         connection.edges.extend(

@@ -26,7 +26,9 @@ use super::error::{internal, Problems, UserError, UserErrorCode};
 use super::event::Event;
 use super::input::{page_size, AsOfInput};
 use super::loader::batch_keys;
-use super::page::{count_if, invalid_cursor, valid_cursor, OrderDirection, TotalCount};
+use super::page::{
+    count_if, invalid_cursor, valid_cursor, wants_total, OrderDirection, TotalCount,
+};
 use super::payload::{payload, send_one, Payload};
 use super::record::{get_as_of, now_and_then, seen_then, At, History, Whose};
 use commands::policy::Actor;
@@ -280,7 +282,7 @@ impl PartnerQuery {
         require(ctx, Model::Partner, Right::Read).await?;
         let companies = seen_companies(ctx).await?;
         let state = ctx.data::<AppState>()?;
-        let wants_total = ctx.look_ahead().field("totalCount").exists();
+        let wants_total = wants_total(ctx);
         let filter = filter.unwrap_or(PartnerWhere {
             archived: Some(false),
             ..PartnerWhere::default()
@@ -348,7 +350,7 @@ impl PartnerQuery {
                 let mut connection = Connection::with_additional_fields(
                     has_previous,
                     has_next,
-                    TotalCount { total_count },
+                    TotalCount::from(total_count),
                 );
                 connection.edges.extend(rows.into_iter().map(|row| {
                     Edge::new(
