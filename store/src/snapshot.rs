@@ -26,10 +26,15 @@ pub async fn read<A: DeserializeOwned>(
                          and snapshot.event_hash is not distinct from event.hash
                          and snapshot.seal = {SEAL}, false)
            from aggregate_snapshot snapshot
-           left join events event
-             on event.aggregate_type = snapshot.aggregate_type
-            and event.aggregate_id = snapshot.aggregate_id
-            and event.sequence = snapshot.sequence
+           -- the one event by its whole key (a plain join let the generic plan of this
+           -- prepared statement read every event of the stream and filter the sequence: 20 ms
+           -- for a period of 2,700 postings, on every command that loads it).
+           left join lateral (
+                select e.sequence, e.hash from events e
+                 where e.aggregate_type = snapshot.aggregate_type
+                   and e.aggregate_id = snapshot.aggregate_id
+                   and e.sequence = snapshot.sequence
+                 limit 1) event on true
           where snapshot.aggregate_type = $1 and snapshot.aggregate_id = $2"
     ))
     .bind(aggregate_type)
