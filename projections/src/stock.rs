@@ -126,15 +126,13 @@ pub async fn levels(
                           and (${time}::timestamptz is null or c.recorded_at <= ${time}))"
         )
     };
-    // what the warehouse still awaits from (or owes to) the confirmed orders of `side`.
+    // what the warehouse still awaits from (or owes to) the confirmed orders of `side`, of the
+    // lines not delivered in full (read once, from their partial index: what is open, not the
+    // orders' history).
     let undelivered = |side: &str| {
         format!(
-            "coalesce((select sum(l.quantity - l.delivered) from order_line l
-                         join business_order o on o.id = l.order_id
-                        where $4 = 'stock' and l.product_id = p.id and l.goods
-                          and l.quantity <> l.delivered
-                          and o.side = '{side}' and o.state = 'confirmed'
-                          and o.company = any($9)), 0)"
+            "coalesce((select sum(u.quantity) from undelivered u
+                        where u.product_id = p.id and u.side = '{side}'), 0)"
         )
     };
     let (after, limit) = match &which.page {
@@ -146,7 +144,12 @@ pub async fn levels(
         None => (None, None),
     };
     let rows: Vec<StockLevel> = sqlx::query_as(&format!(
-        "select p.id as product_id, p.reference, p.name, p.uom,
+        "with undelivered as materialized (
+              select l.product_id, o.side, l.quantity - l.delivered as quantity
+                from order_line l join business_order o on o.id = l.order_id
+               where $4 = 'stock' and l.open
+                 and o.state = 'confirmed' and o.company = any($9))
+         select p.id as product_id, p.reference, p.name, p.uom,
                 -- the quantities kept per day, less the moves recorded after the point asked
                 -- for (none without one).
                 coalesce((select sum(k.quantity) from stock_day k
