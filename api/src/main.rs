@@ -730,7 +730,7 @@ async fn ledger(
         }
         // every company with something in its books.
         None => {
-            sqlx::query_scalar("select distinct company from account_day")
+            sqlx::query_scalar("select distinct company from account_month")
                 .fetch_all(state.reads())
                 .await?
         }

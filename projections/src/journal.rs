@@ -16,14 +16,16 @@ use uuid::Uuid;
 use crate::history::Subject;
 use crate::log::{AsOf, StoredEvent};
 use crate::page::{push_some, sort, Companies, Filter, KeyType, List, Page, Sort};
-use crate::reports::{Dates, ReportBinds};
+use crate::reports::{kept_sums_before, Dates, ReportBinds};
 
 /// The tables this read model owns.
-pub(crate) const TABLES: [&str; 4] = [
+pub(crate) const TABLES: [&str; 6] = [
     "journal_entry",
     "journal_item",
     "account_day",
+    "account_month",
     "partner_day",
+    "partner_month",
 ];
 
 /// What an entry was posted for.
@@ -110,42 +112,62 @@ pub(crate) async fn post(
     .bind(entry.company.as_str())
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
-        "insert into account_day (company, account, day, debit, credit, items)
-         select $1, a, $2, sum(d), sum(c), count(*)
-           from unnest($3::text[], $4::numeric[], $5::numeric[]) as t(a, d, c)
-          group by a
-         on conflict (company, account, day) do update
-            set debit = account_day.debit + excluded.debit,
-                credit = account_day.credit + excluded.credit,
-                items = account_day.items + excluded.items",
-    )
-    .bind(entry.company.as_str())
-    .bind(entry.date)
-    .bind(&accounts)
-    .bind(&debits)
-    .bind(&credits)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "insert into partner_day (company, account, partner_id, day, debit, credit, items)
-         select $1, a, p, $2, sum(d), sum(c), count(*)
-           from unnest($3::text[], $4::uuid[], $5::numeric[], $6::numeric[]) as t(a, p, d, c)
-          where p is not null
-          group by a, p
-         on conflict (company, partner_id, account, day) do update
-            set debit = partner_day.debit + excluded.debit,
-                credit = partner_day.credit + excluded.credit,
-                items = partner_day.items + excluded.items",
-    )
-    .bind(entry.company.as_str())
-    .bind(entry.date)
-    .bind(&accounts)
-    .bind(&partners)
-    .bind(&debits)
-    .bind(&credits)
-    .execute(&mut *tx)
-    .await?;
+    // the sums of the entry's day and of its month, per account and per partner.
+    for (table, day, key) in [
+        ("account_day", "day", "$2::date"),
+        (
+            "account_month",
+            "month",
+            "date_trunc('month', $2::date)::date",
+        ),
+    ] {
+        sqlx::query(&format!(
+            "insert into {table} (company, account, {day}, debit, credit, items)
+             select $1, a, {key}, sum(d), sum(c), count(*)
+               from unnest($3::text[], $4::numeric[], $5::numeric[]) as t(a, d, c)
+              group by a
+             on conflict (company, account, {day}) do update
+                set debit = {table}.debit + excluded.debit,
+                    credit = {table}.credit + excluded.credit,
+                    items = {table}.items + excluded.items"
+        ))
+        .bind(entry.company.as_str())
+        .bind(entry.date)
+        .bind(&accounts)
+        .bind(&debits)
+        .bind(&credits)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for (table, day, key) in [
+        ("partner_day", "day", "$2::date"),
+        (
+            "partner_month",
+            "month",
+            "date_trunc('month', $2::date)::date",
+        ),
+    ] {
+        sqlx::query(&format!(
+            "insert into {table} (company, account, partner_id, {day}, debit, credit, items)
+             select $1, a, p, {key}, sum(d), sum(c), count(*)
+               from unnest($3::text[], $4::uuid[], $5::numeric[], $6::numeric[])
+                    as t(a, p, d, c)
+              where p is not null
+              group by a, p
+             on conflict (company, partner_id, account, {day}) do update
+                set debit = {table}.debit + excluded.debit,
+                    credit = {table}.credit + excluded.credit,
+                    items = {table}.items + excluded.items"
+        ))
+        .bind(entry.company.as_str())
+        .bind(entry.date)
+        .bind(&accounts)
+        .bind(&partners)
+        .bind(&debits)
+        .bind(&credits)
+        .execute(&mut *tx)
+        .await?;
+    }
     Ok(())
 }
 
@@ -306,22 +328,30 @@ pub async fn trial_balance(
     as_of: Option<AsOf>,
     accounts: &[String],
 ) -> Result<Vec<AccountBalance>, sqlx::Error> {
-    let kept = sqlx::query_as::<_, KeptRow>(
+    // the sums up to `to`, and those before `from` (before `to`'s next day if that is sooner):
+    // the opening, and what is left the period.
+    let filter = "(cardinality($3::text[]) = 0 or account = any($3)) and company = any($4)";
+    let columns = "account, company, debit, credit, items";
+    let sql = format!(
         "select account, company,
-                coalesce(sum(debit - credit) filter (where day < $1), 0) as opening,
-                coalesce(sum(debit) filter (where $1::date is null or day >= $1), 0) as debit,
-                coalesce(sum(credit) filter (where $1::date is null or day >= $1), 0) as credit,
-                sum(items)::bigint as items
-           from account_day
-          where ($2::date is null or day <= $2)
-            and (cardinality($3::text[]) = 0 or account = any($3))
-            and company = any($4)
+                coalesce(sum(debit - credit) filter (where opening), 0) as opening,
+                coalesce(sum(debit) filter (where not opening), 0)
+                  - coalesce(sum(debit) filter (where opening), 0) as debit,
+                coalesce(sum(credit) filter (where not opening), 0)
+                  - coalesce(sum(credit) filter (where opening), 0) as credit,
+                coalesce(sum(items) filter (where not opening), 0)::bigint as items
+           from (select false as opening, {columns} from {} up_to
+                 union all
+                 select true, {columns} from {} before_from where $1::date is not null) kept
           group by account, company
           order by account, company",
-    )
-    .bind_dates(dates)
-    .bind(accounts)
-    .bind(companies.codes());
+        kept_sums_before("account", columns, filter, "($2::date + 1)"),
+        kept_sums_before("account", columns, filter, "least($1::date, $2::date + 1)"),
+    );
+    let kept = sqlx::query_as::<_, KeptRow>(&sql)
+        .bind_dates(dates)
+        .bind(accounts)
+        .bind(companies.codes());
     let Some(as_of) = as_of else {
         // now: one query, no transaction.
         let kept = kept.fetch_all(pool).await?;
@@ -595,13 +625,18 @@ async fn kept_before(
     days: &[NaiveDate],
     as_of: Option<AsOf>,
 ) -> Result<Vec<(Decimal, i64)>, sqlx::Error> {
-    let kept: Vec<(Option<Decimal>, Option<i64>)> = sqlx::query_as(
+    let kept: Vec<(Option<Decimal>, Option<i64>)> = sqlx::query_as(&format!(
         "select sum(k.debit - k.credit), sum(k.items)::bigint
            from unnest($3::date[]) with ordinality as d(day, n)
-           left join account_day k
-             on k.account = $1 and k.company = any($2) and k.day < d.day
+           left join lateral {} k on true
           group by d.n order by d.n",
-    )
+        kept_sums_before(
+            "account",
+            "debit, credit, items",
+            "account = $1 and company = any($2)",
+            "d.day"
+        )
+    ))
     .bind(account)
     .bind(companies.codes())
     .bind(days)
@@ -701,14 +736,12 @@ pub async fn opening_balances(
         return Ok(vec![]);
     };
     // one statement: the kept sums and the items taken away from them read in one snapshot.
+    let accounts_of = "(cardinality($2::text[]) = 0 or account = any($2)) and company = any($3)";
     let sql = match by {
-        Openings::ByAccount => {
+        Openings::ByAccount => format!(
             "select account, null::uuid as partner_id, company, sum(balance) as balance
                from (select account, company, debit - credit as balance, items
-                       from account_day
-                      where day < $1
-                        and (cardinality($2::text[]) = 0 or account = any($2))
-                        and company = any($3)
+                       from {} sums
                      union all
                      select account, company, credit - debit, -1
                        from journal_item
@@ -717,16 +750,18 @@ pub async fn opening_balances(
                         and (cardinality($2::text[]) = 0 or account = any($2))
                         and company = any($3)) kept
               group by account, company
-             having sum(items) > 0"
-        }
-        Openings::ByPartner(_) => {
+             having sum(items) > 0",
+            kept_sums_before(
+                "account",
+                "account, company, debit, credit, items",
+                accounts_of,
+                "$1::date"
+            )
+        ),
+        Openings::ByPartner(_) => format!(
             "select account, partner_id, company, sum(balance) as balance
                from (select account, partner_id, company, debit - credit as balance, items
-                       from partner_day
-                      where day < $1
-                        and (cardinality($2::text[]) = 0 or account = any($2))
-                        and company = any($3)
-                        and ($6::uuid is null or partner_id = $6)
+                       from {} sums
                      union all
                      select account, partner_id, company, credit - debit, -1
                        from journal_item
@@ -737,10 +772,16 @@ pub async fn opening_balances(
                         and partner_id is not null
                         and ($6::uuid is null or partner_id = $6)) kept
               group by account, partner_id, company
-             having sum(items) > 0"
-        }
+             having sum(items) > 0",
+            kept_sums_before(
+                "partner",
+                "account, partner_id, company, debit, credit, items",
+                &format!("{accounts_of} and ($6::uuid is null or partner_id = $6)"),
+                "$1::date"
+            )
+        ),
     };
-    let query = sqlx::query_as(sql)
+    let query = sqlx::query_as(&sql)
         .bind(from)
         .bind(accounts)
         .bind(companies.codes())

@@ -61,3 +61,18 @@ impl Dates {
         push_some(sql, &format!("{column} <="), self.to);
     }
 }
+
+/// The sums kept per day (`{kept}_day`) and per month (`{kept}_month`, a month by its first
+/// day) that make up the days before `before` (an SQL date; every day when it is null), of the
+/// rows `filter` (an SQL condition over both tables' columns) keeps: the whole months before
+/// `before`'s month and the days of that month before it. An SQL derived table of `columns`.
+/// So a balance costs the months of history and at most a month of days, not every day.
+pub(crate) fn kept_sums_before(kept: &str, columns: &str, filter: &str, before: &str) -> String {
+    format!(
+        "(select {columns} from {kept}_month
+           where ({before} is null or month < date_trunc('month', {before})::date) and {filter}
+          union all
+          select {columns} from {kept}_day
+           where day >= date_trunc('month', {before})::date and day < {before} and {filter})"
+    )
+}

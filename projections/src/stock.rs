@@ -10,12 +10,12 @@ use uuid::Uuid;
 
 use crate::log::{AsOf, StoredEvent};
 use crate::page::{After, Companies, Page};
-use crate::reports::ReportBinds;
+use crate::reports::{kept_sums_before, ReportBinds};
 use crate::runner::ProjectionError;
 use crate::stored::Stored;
 
 /// The tables this read model owns.
-pub(crate) const TABLES: [&str; 2] = ["stock_move", "stock_day"];
+pub(crate) const TABLES: [&str; 3] = ["stock_move", "stock_day", "stock_month"];
 
 /// Applies one event of the stock of `product`.
 pub(crate) async fn apply(
@@ -46,22 +46,31 @@ pub(crate) async fn apply(
     .bind(movement.company.as_str())
     .execute(&mut *tx)
     .await?;
-    // the day's quantities kept: into one location, out of the other.
-    sqlx::query(
-        "insert into stock_day (product_id, location, company, day, quantity, moves)
-         values ($1, $2, $4, $5, $6, 1), ($1, $3, $4, $5, -$6, 1)
-         on conflict (product_id, location, company, day) do update
-            set quantity = stock_day.quantity + excluded.quantity,
-                moves = stock_day.moves + 1",
-    )
-    .bind(product)
-    .bind(Stored(movement.to))
-    .bind(Stored(movement.from))
-    .bind(movement.company.as_str())
-    .bind(movement.date)
-    .bind(movement.quantity)
-    .execute(&mut *tx)
-    .await?;
+    // the day's and the month's quantities kept: into one location, out of the other.
+    for (table, day, key) in [
+        ("stock_day", "day", "$5::date"),
+        (
+            "stock_month",
+            "month",
+            "date_trunc('month', $5::date)::date",
+        ),
+    ] {
+        sqlx::query(&format!(
+            "insert into {table} (product_id, location, company, {day}, quantity, moves)
+             values ($1, $2, $4, {key}, $6, 1), ($1, $3, $4, {key}, -$6, 1)
+             on conflict (product_id, location, company, {day}) do update
+                set quantity = {table}.quantity + excluded.quantity,
+                    moves = {table}.moves + 1"
+        ))
+        .bind(product)
+        .bind(Stored(movement.to))
+        .bind(Stored(movement.from))
+        .bind(movement.company.as_str())
+        .bind(movement.date)
+        .bind(movement.quantity)
+        .execute(&mut *tx)
+        .await?;
+    }
     Ok(())
 }
 
@@ -118,7 +127,7 @@ pub async fn levels(
             -- shared, or of the reader's companies, or one whose stock they hold (a product
             -- moved to another company since leaves its stock where it was)
             and (p.company is null or p.company = any(${companies})
-                 or exists (select 1 from stock_day k
+                 or exists (select 1 from stock_month k
                              where k.product_id = p.id and k.company = any(${companies})))
             and (${products}::uuid[] is null or p.id = any(${products}))
             and exists (select 1 from product_cost c where c.product_id = p.id
@@ -152,10 +161,7 @@ pub async fn levels(
          select p.id as product_id, p.reference, p.name, p.uom,
                 -- the quantities kept per day, less the moves recorded after the point asked
                 -- for (none without one).
-                coalesce((select sum(k.quantity) from stock_day k
-                           where k.product_id = p.id and k.location = $4
-                             and ($1::date is null or k.day <= $1)
-                             and k.company = any($9)), 0)
+                coalesce((select sum(k.quantity) from {} k), 0)
                 - coalesce((select sum(case when m.to_location = $4 then m.quantity else -m.quantity end)
                               from stock_move m
                              where ($2::bigint is not null or $3::timestamptz is not null)
@@ -175,6 +181,12 @@ pub async fn levels(
           where {}
             and ($6::text is null or (p.reference, p.id) > ($6, $7))
           order by p.reference, p.id limit $8",
+        kept_sums_before(
+            "stock",
+            "quantity",
+            "product_id = p.id and location = $4 and company = any($9)",
+            "($1::date + 1)"
+        ),
         undelivered("purchase"),
         undelivered("sale"),
         kept(5, 2, 3, 9)
@@ -216,7 +228,7 @@ pub async fn on_hand(
     as_of: Option<AsOf>,
 ) -> Result<Decimal, sqlx::Error> {
     let (on_hand,): (Decimal,) = sqlx::query_as(
-        "select coalesce((select sum(quantity) from stock_day
+        "select coalesce((select sum(quantity) from stock_month
                            where product_id = $1 and location = $4 and company = any($5)), 0)
               - coalesce((select sum(case when to_location = $4 then quantity else -quantity end)
                             from stock_move

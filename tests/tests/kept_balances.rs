@@ -16,13 +16,16 @@ use sqlx::PgPool;
 use tests::books::{configure, grow, must, set_up_the_books, text, Cast};
 use tests::TestApp;
 
-/// Kept sums per (company, account, day): debit, credit, items.
+/// Kept sums per (company, account, day), and per month (`month 2026-03-01`): debit, credit,
+/// items.
 type Sums = BTreeMap<(String, String, String), (Decimal, Decimal, i64)>;
 
 async fn kept(pool: &PgPool) -> Sums {
     sums(
         pool,
-        "select company, account, day::text, debit, credit, items from account_day",
+        "select company, account, day::text, debit, credit, items from account_day
+         union all
+         select company, account, 'month ' || month, debit, credit, items from account_month",
     )
     .await
 }
@@ -32,7 +35,11 @@ async fn recomputed(pool: &PgPool) -> Sums {
     sums(
         pool,
         "select company, account, entry_date::text, sum(debit), sum(credit), count(*)
-           from journal_item group by company, account, entry_date",
+           from journal_item group by company, account, entry_date
+         union all
+         select company, account, 'month ' || date_trunc('month', entry_date)::date,
+                sum(debit), sum(credit), count(*)
+           from journal_item group by company, account, date_trunc('month', entry_date)",
     )
     .await
 }
@@ -196,13 +203,16 @@ async fn kept_balances_equal_the_items_after_random_histories_rebuilds_and_resto
     );
 }
 
-/// Kept sums per (company, account, partner, day).
+/// Kept sums per (company, account, partner, day), and per month.
 async fn kept_per_partner(
     pool: &PgPool,
 ) -> BTreeMap<(String, String, String, String), (Decimal, Decimal, i64)> {
     per_partner(
         pool,
-        "select company, account, partner_id::text, day::text, debit, credit, items from partner_day",
+        "select company, account, partner_id::text, day::text, debit, credit, items from partner_day
+         union all
+         select company, account, partner_id::text, 'month ' || month, debit, credit, items
+           from partner_month",
     )
     .await
 }
@@ -278,7 +288,13 @@ async fn partner_balances_kept_per_day_open_the_partner_ledger_at_any_day_and_po
     let recomputed = "select company, account, partner_id::text, entry_date::text,
                              sum(debit), sum(credit), count(*)
                         from journal_item where partner_id is not null
-                       group by company, account, partner_id, entry_date";
+                       group by company, account, partner_id, entry_date
+                      union all
+                      select company, account, partner_id::text,
+                             'month ' || date_trunc('month', entry_date)::date,
+                             sum(debit), sum(credit), count(*)
+                        from journal_item where partner_id is not null
+                       group by company, account, partner_id, date_trunc('month', entry_date)";
     let mut points = vec![position(pool).await];
     for seed in [21_u64, 22, 23] {
         let mut rng = StdRng::seed_from_u64(seed);
@@ -502,7 +518,7 @@ async fn a_ledger_longer_than_ten_thousand_lines_is_refused_whole_and_read_a_pag
     assert_eq!(first["ledgerLines"]["totalCount"], 11_000, "{first}");
 }
 
-/// Kept stock per (product, location, company, day): quantity, moves.
+/// Kept stock per (product, location, company, day), and per month: quantity, moves.
 type Stock = BTreeMap<(String, String, String, String), (Decimal, i64)>;
 
 async fn stock(pool: &PgPool, sql: &str) -> Stock {
@@ -516,7 +532,10 @@ async fn stock(pool: &PgPool, sql: &str) -> Stock {
 async fn kept_stock(pool: &PgPool) -> Stock {
     stock(
         pool,
-        "select product_id::text, location, company, day::text, quantity, moves from stock_day",
+        "select product_id::text, location, company, day::text, quantity, moves from stock_day
+         union all
+         select product_id::text, location, company, 'month ' || month, quantity, moves
+           from stock_month",
     )
     .await
 }
@@ -530,7 +549,15 @@ async fn moved(pool: &PgPool) -> Stock {
                    from stock_move
                  union all
                  select product_id, from_location, company, move_date, -quantity from stock_move) m
-          group by product_id, location, company, move_date",
+          group by product_id, location, company, move_date
+         union all
+         select product_id::text, location, company, 'month ' || date_trunc('month', move_date)::date,
+                sum(q), count(*)
+           from (select product_id, to_location as location, company, move_date, quantity as q
+                   from stock_move
+                 union all
+                 select product_id, from_location, company, move_date, -quantity from stock_move) m
+          group by product_id, location, company, date_trunc('month', move_date)",
     )
     .await
 }
