@@ -142,6 +142,7 @@ impl From<StoreError> for Failure {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Conflict => Failure::Conflict,
+            StoreError::Database(e) if store::writers_met(&e) => Failure::Conflict,
             StoreError::Declined(reason) => match reason.downcast::<Failure>() {
                 Ok(failure) => *failure,
                 Err(other) => Failure::refused(ErrorCode::Invalid, other.to_string()),
@@ -152,7 +153,12 @@ impl From<StoreError> for Failure {
 }
 
 impl From<sqlx::Error> for Failure {
+    /// A read model's write that met another writer's is a conflict too (see
+    /// [`store::writers_met`]).
     fn from(error: sqlx::Error) -> Self {
+        if store::writers_met(&error) {
+            return Failure::Conflict;
+        }
         Failure::internal(error)
     }
 }

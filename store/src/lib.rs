@@ -67,7 +67,18 @@ impl StoreError {
             {
                 StoreError::Conflict
             }
+            _ if writers_met(&error) => StoreError::Conflict,
             _ => StoreError::Database(error),
         }
+    }
+}
+
+/// Whether `error` is PostgreSQL giving up on a transaction because another one met it: a
+/// deadlock (two writers taking the same keys in opposite orders) or a serialization failure.
+/// Nothing of it was written; deciding again is the answer, as for any conflict.
+pub fn writers_met(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Database(db) => matches!(db.code().as_deref(), Some("40P01" | "40001")),
+        _ => false,
     }
 }

@@ -271,3 +271,41 @@ async fn a_row_behind_its_stream_is_left_to_the_runner() {
     assert!(caught_up.archived);
     assert_eq!(caught_up.version, 3);
 }
+
+/// Found growing the books with four writers (issue 20): two commands appending to the same two
+/// streams in opposite orders deadlocked in the log's key, and the one PostgreSQL chose to fail
+/// came out as an internal error. A deadlock is two writers meeting: a conflict, decided again.
+#[tokio::test]
+async fn appends_that_deadlock_are_a_conflict_not_an_internal_error() {
+    use store::{NewEvent, StreamAppend};
+    let db = TestDb::new().await;
+    let event = [NewEvent {
+        event_type: "Touched".to_owned(),
+        event_version: "1".to_owned(),
+        payload: "{}".to_owned(),
+    }];
+    let stream = |id: &'static str| StreamAppend {
+        aggregate_type: "Probe",
+        aggregate_id: id,
+        base: 0,
+        last_hash: None,
+        events: &event,
+    };
+    let (a, b) = ([stream("a")], [stream("b")]);
+    let mut one = db.pool.begin().await.unwrap();
+    let mut two = db.pool.begin().await.unwrap();
+    // each writes the first event of one stream, then of the other's.
+    store::append(&mut one, &a, "{}").await.unwrap();
+    store::append(&mut two, &b, "{}").await.unwrap();
+    let (first, second) = tokio::join!(store::append(&mut one, &b, "{}"), async {
+        // (the first waits on the second's key before the second asks for the first's)
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        store::append(&mut two, &a, "{}").await
+    });
+    let failed = match (first, second) {
+        (Err(e), _) | (_, Err(e)) => e,
+        (Ok(_), Ok(_)) => panic!("no deadlock"),
+    };
+    assert!(matches!(failed, store::StoreError::Conflict), "{failed:?}");
+    assert!(matches!(Failure::from(failed), Failure::Conflict));
+}
