@@ -113,48 +113,25 @@ pub(crate) async fn post(
     .execute(&mut *tx)
     .await?;
     // the sums of the entry's day and of its month, per account and per partner.
-    for (table, day, key) in [
-        ("account_day", "day", "$2::date"),
-        (
-            "account_month",
-            "month",
-            "date_trunc('month', $2::date)::date",
-        ),
+    let (day, month) = ("$2::date", "date_trunc('month', $2::date)::date");
+    for (table, by_partner, column, key) in [
+        ("account_day", false, "day", day),
+        ("account_month", false, "month", month),
+        ("partner_day", true, "day", day),
+        ("partner_month", true, "month", month),
     ] {
+        let (partner, p, only, group) = match by_partner {
+            true => ("partner_id, ", "p, ", "where p is not null", "a, p"),
+            false => ("", "", "", "a"),
+        };
         sqlx::query(&format!(
-            "insert into {table} (company, account, {day}, debit, credit, items)
-             select $1, a, {key}, sum(d), sum(c), count(*)
-               from unnest($3::text[], $4::numeric[], $5::numeric[]) as t(a, d, c)
-              group by a
-             on conflict (company, account, {day}) do update
-                set debit = {table}.debit + excluded.debit,
-                    credit = {table}.credit + excluded.credit,
-                    items = {table}.items + excluded.items"
-        ))
-        .bind(entry.company.as_str())
-        .bind(entry.date)
-        .bind(&accounts)
-        .bind(&debits)
-        .bind(&credits)
-        .execute(&mut *tx)
-        .await?;
-    }
-    for (table, day, key) in [
-        ("partner_day", "day", "$2::date"),
-        (
-            "partner_month",
-            "month",
-            "date_trunc('month', $2::date)::date",
-        ),
-    ] {
-        sqlx::query(&format!(
-            "insert into {table} (company, account, partner_id, {day}, debit, credit, items)
-             select $1, a, p, {key}, sum(d), sum(c), count(*)
+            "insert into {table} (company, account, {partner}{column}, debit, credit, items)
+             select $1, a, {p}{key}, sum(d), sum(c), count(*)
                from unnest($3::text[], $4::uuid[], $5::numeric[], $6::numeric[])
                     as t(a, p, d, c)
-              where p is not null
-              group by a, p
-             on conflict (company, partner_id, account, {day}) do update
+              {only}
+              group by {group}
+             on conflict (company, account, {partner}{column}) do update
                 set debit = {table}.debit + excluded.debit,
                     credit = {table}.credit + excluded.credit,
                     items = {table}.items + excluded.items"
