@@ -1,7 +1,8 @@
 //! The books' read model: `journal_entry`, every entry posted, and `journal_item`, its lines,
 //! each with the log position and time it was recorded at; `account_day`, each account's
 //! debits and credits kept per day (posted entries never change, so a day's sums only grow),
-//! and `partner_day`, the same per partner;
+//! and `partner_day`, the same per partner, each also per month (`account_month`,
+//! `partner_month`: a balance reads the months before and the days of its own month);
 //! and the reports drawn from them: the trial balance (from the kept sums, so it costs as much
 //! at any size of the books), the general and partner ledgers.
 //! (Over 600 lines: the books' read model and every report read from it, the trial balance,

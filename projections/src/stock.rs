@@ -153,11 +153,15 @@ pub async fn levels(
         None => (None, None),
     };
     let rows: Vec<StockLevel> = sqlx::query_as(&format!(
-        "with undelivered as materialized (
-              select l.product_id, o.side, l.quantity - l.delivered as quantity
-                from order_line l join business_order o on o.id = l.order_id
-               where $4 = 'stock' and l.open
-                 and o.state = 'confirmed' and o.company = any($9))
+        "with open_lines as materialized (
+              select product_id, order_id, quantity - delivered as quantity
+                from order_line where $4 = 'stock' and open),
+              -- (the open lines first, once: a planner without statistics yet, in a fresh
+              -- database, went from the orders to their lines, 50 ms at 1,000 orders)
+              undelivered as materialized (
+              select l.product_id, o.side, l.quantity
+                from open_lines l join business_order o on o.id = l.order_id
+               where o.state = 'confirmed' and o.company = any($9))
          select p.id as product_id, p.reference, p.name, p.uom,
                 -- the quantities kept per day, less the moves recorded after the point asked
                 -- for (none without one).
