@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use crate::log::{AsOf, StoredEvent, EVENT_COLUMNS};
-use crate::page::{push_some, Companies};
+use crate::page::{push_some, Companies, Count};
 use crate::reports::ReportBinds;
 
 /// Which events make one record's history: every event of its streams, and single events of
@@ -223,7 +223,7 @@ pub async fn log_count(
     pool: &PgPool,
     companies: &Companies,
     filter: &LogFilter,
-) -> Result<(i64, bool), sqlx::Error> {
+) -> Result<Count, sqlx::Error> {
     let mut query = QueryBuilder::new(
         "select count(*), min(position),
                 (select min(position) from events), (select max(position) from events)
@@ -236,16 +236,20 @@ pub async fn log_count(
         .push(") newest");
     let (counted, oldest_counted, first, last): (i64, Option<i64>, Option<i64>, Option<i64>) =
         query.build_query_as().fetch_one(pool).await?;
+    let exact = Count {
+        rows: counted,
+        estimate: false,
+    };
     let (Some(oldest_counted), Some(first), Some(last)) = (oldest_counted, first, last) else {
-        return Ok((counted, false));
+        return Ok(exact);
     };
     if counted <= LOG_COUNTED_MAX {
-        return Ok((counted, false));
+        return Ok(exact);
     }
-    Ok((
-        extrapolated(counted, last - oldest_counted + 1, last - first + 1),
-        true,
-    ))
+    Ok(Count {
+        rows: extrapolated(counted, last - oldest_counted + 1, last - first + 1),
+        estimate: true,
+    })
 }
 
 /// `counted` events found in the newest `span` positions of a log of `positions`, at the same

@@ -143,12 +143,9 @@ impl LogQuery {
                 if !wants_total {
                     return Ok(TotalCount::default());
                 }
-                let (total_count, total_count_is_estimate) =
-                    log_count(state.reads(), companies, &filter).await?;
-                Ok(TotalCount {
-                    total_count,
-                    total_count_is_estimate,
-                })
+                Ok(TotalCount::from(
+                    log_count(state.reads(), companies, &filter).await?,
+                ))
             };
             tokio::try_join!(page, count)
         })
