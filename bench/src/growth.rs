@@ -70,18 +70,24 @@ pub struct Growth {
 }
 
 /// Grows a company to each of `sizes` (invoices, ascending) in a database of `server_url`,
-/// measuring at each with the `erp` binary at `erp`.
+/// measuring at each with the `erp` binary at `erp`. The database is dropped at the end unless
+/// `keep`.
 pub async fn growth(
     server_url: &str,
     sizes: &[usize],
     erp: &Path,
+    keep: bool,
     progress: impl Fn(&str),
 ) -> anyhow::Result<Growth> {
     let stamp = chrono::Utc::now();
     let name = format!("erp_growth_{}", stamp.timestamp());
     let db = BenchDb::create(server_url, name.clone()).await?;
     let result = grow_and_measure(&db, server_url, sizes, erp, &progress).await;
-    db.drop().await?;
+    if keep {
+        progress(&format!("kept the grown database {name}"));
+    } else {
+        db.drop().await?;
+    }
     Ok(Growth {
         started_at: stamp.to_rfc3339(),
         machine: crate::machine(),

@@ -49,6 +49,11 @@ struct Args {
     /// next to this binary: `cargo build --release -p api -p bench`).
     #[arg(long)]
     erp: Option<PathBuf>,
+
+    /// With --growth: keep the grown database (its name is printed) to examine it afterwards,
+    /// e.g. with `explain analyze`; drop it by hand.
+    #[arg(long, requires = "growth")]
+    keep: bool,
 }
 
 /// mimalloc rather than glibc's malloc: glibc keeps the 19 MiB an argon2 password check works in
@@ -85,8 +90,10 @@ async fn main() -> anyhow::Result<()> {
         let mut sizes = args.growth.clone();
         sizes.sort_unstable();
         sizes.dedup();
-        let growth =
-            bench::growth::growth(&server_url, &sizes, &erp, |step| eprintln!("{step}...")).await?;
+        let growth = bench::growth::growth(&server_url, &sizes, &erp, args.keep, |step| {
+            eprintln!("{step}...")
+        })
+        .await?;
         println!("{}", bench::growth::table(&growth));
         if let Some(parent) = args.json.parent() {
             std::fs::create_dir_all(parent).ok();

@@ -1,6 +1,7 @@
 //! The order read model: `business_order`, one row per sales or purchase order for the form, the
 //! lists and the analyses; `order_line`, its lines with what was delivered and invoiced of each;
-//! `order_invoiced`, what each invoice made from an order billed, line by line.
+//! `order_invoiced`, what each invoice made from an order billed, line by line; `order_month`,
+//! what the confirmed orders add up to per month, partner and product, for the analyses.
 //!
 //! Each event changes the rows directly. Lines, quantities and dates come in the events; totals
 //! are the domain's (`Totals::of_lines`, rounded to the decimals the order was created with);
@@ -22,12 +23,22 @@ use crate::lines::{line_row, LineTable};
 use crate::log::{AsOf, StoredEvent};
 use crate::page::{push_some, sort, Companies, Filter, KeyType, List, Sort};
 use crate::past::{one_by_one, replayed};
-use crate::reports::{Dates, ReportBinds};
+use crate::reports::Dates;
 use crate::runner::ProjectionError;
 use crate::stored::Stored;
 
+mod analysis;
+
+use analysis::keep_month;
+pub use analysis::{analysis, AnalysisRow, GroupBy};
+
 /// The tables this read model owns.
-pub(crate) const TABLES: [&str; 3] = ["business_order", "order_line", "order_invoiced"];
+pub(crate) const TABLES: [&str; 4] = [
+    "business_order",
+    "order_line",
+    "order_invoiced",
+    "order_month",
+];
 
 /// How far the deliveries (or the invoices) of an order have got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
@@ -55,8 +66,21 @@ impl Status {
     }
 }
 
-/// Applies one event of order `id`.
+/// Applies one event of order `id`, and keeps its month's sums: what the order added up to
+/// before the event is taken out of them, what it adds up to after is put in.
 pub(crate) async fn apply(
+    tx: &mut PgConnection,
+    id: Uuid,
+    payload: OrderEvent,
+    event: &StoredEvent,
+) -> Result<(), ProjectionError> {
+    keep_month(tx, id, -1).await?;
+    apply_event(tx, id, payload, event).await?;
+    keep_month(tx, id, 1).await?;
+    Ok(())
+}
+
+async fn apply_event(
     tx: &mut PgConnection,
     id: Uuid,
     payload: OrderEvent,
@@ -515,69 +539,6 @@ const ORDER_SORTS: &[Sort] = &[
     sort("STATE", "state", KeyType::Text),
     sort("TOTAL", "total", KeyType::Numeric),
 ];
-
-/// One group of a sales or purchase analysis.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct AnalysisRow {
-    /// The partner's or product's id, or the month (`2026-11`).
-    pub key: String,
-    pub orders: i64,
-    pub quantity: Decimal,
-    pub untaxed: Decimal,
-    pub total: Decimal,
-    pub delivered: Decimal,
-    pub invoiced: Decimal,
-}
-
-/// What an analysis groups by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GroupBy {
-    Partner,
-    Product,
-    Month,
-}
-
-/// Confirmed (not cancelled) order lines of `side` dated in `dates`, grouped. `as_of` counts
-/// orders confirmed (and not yet cancelled) by then; delivered and invoiced quantities are as
-/// they now stand.
-pub async fn analysis(
-    pool: &PgPool,
-    companies: &Companies,
-    side: Side,
-    group: GroupBy,
-    dates: Dates,
-    as_of: Option<AsOf>,
-) -> Result<Vec<AnalysisRow>, sqlx::Error> {
-    let key = match group {
-        GroupBy::Partner => "o.partner_id::text",
-        GroupBy::Product => "coalesce(l.product_id::text, '')",
-        GroupBy::Month => "to_char(o.order_date, 'YYYY-MM')",
-    };
-    sqlx::query_as(&format!(
-        "select {key} as key, count(distinct o.id) as orders, sum(l.quantity) as quantity,
-                sum(l.untaxed) as untaxed, sum(l.total) as total,
-                sum(l.delivered) as delivered, sum(l.invoiced) as invoiced
-           from order_line l join business_order o on o.id = l.order_id
-          where o.side = $1 and o.confirmed_position is not null
-            and ($2::date is null or o.order_date >= $2)
-            and ($3::date is null or o.order_date <= $3)
-            and ($4::bigint is null or o.confirmed_position <= $4)
-            and ($5::timestamptz is null or o.confirmed_at <= $5)
-            and (o.cancelled_position is null
-                 or ($4::bigint is not null and o.cancelled_position > $4)
-                 or ($5::timestamptz is not null and o.cancelled_at > $5))
-            and o.company = any($6) {rules}
-          group by 1
-          order by 1",
-        rules = companies.order_rules("o.")
-    ))
-    .bind(Stored(side))
-    .bind_dates(dates)
-    .bind_as_of(as_of)
-    .bind(companies.codes())
-    .fetch_all(pool)
-    .await
-}
 
 #[cfg(test)]
 mod tests {
