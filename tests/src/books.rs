@@ -227,6 +227,14 @@ pub async fn pay(app: &TestApp, partner: &str, date: &str, amount: &str, invoice
     .await
 }
 
+/// The log's last position (0 before anything was written).
+pub async fn position(pool: &sqlx::PgPool) -> i64 {
+    sqlx::query_scalar("select coalesce(max(position), 0) from events")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
 pub fn text(value: &Value) -> &str {
     value
         .as_str()

@@ -14,7 +14,7 @@ use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use sqlx::PgPool;
-use tests::books::{deliver, invoice_and_post, must, order, partner, product, set_up_the_books};
+use tests::books::{deliver, invoice_and_post, must, order, position, set_up_the_books, Cast};
 use tests::TestApp;
 
 /// An analysis' lines by name: orders, quantity, untaxed, delivered, invoiced.
@@ -138,23 +138,16 @@ async fn recomputed(pool: &PgPool) -> Kept {
     .await
 }
 
-async fn position(pool: &PgPool) -> i64 {
-    sqlx::query_scalar("select coalesce(max(position), 0) from events")
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn the_sales_analysis_of_any_dates_is_worked_out_by_hand_from_months_kept_and_days() {
     let app = TestApp::new().await;
     set_up_the_books(&app).await;
     let pool = &app.db.pool;
-    let agrolait = partner(&app, "Agrolait", true, false).await;
-    let camptocamp = partner(&app, "Camptocamp", true, false).await;
-    let wood = partner(&app, "Wood Corner", false, true).await;
-    let desk = product(&app, "DESK", "CONSUMABLE", "300", "120").await;
-    let fee = product(&app, "FEE", "SERVICE", "45.50", "10").await;
+    let Cast {
+        customers: [agrolait, camptocamp],
+        supplier: wood,
+        products: [desk, fee],
+    } = Cast::new(&app).await;
     let line = |product: &str, quantity: &str| json!({ "product": product, "quantity": quantity });
 
     // January 31: 2 desks (600.00) for Agrolait.
@@ -323,15 +316,11 @@ async fn an_analysis_from_the_months_kept_equals_the_lines_summed_after_a_random
     let app = TestApp::new().await;
     set_up_the_books(&app).await;
     let pool = &app.db.pool;
-    let customers = [
-        partner(&app, "Agrolait", true, false).await,
-        partner(&app, "Camptocamp", true, false).await,
-    ];
-    let supplier = partner(&app, "Wood Corner", false, true).await;
-    let products = [
-        product(&app, "DESK", "CONSUMABLE", "300", "120").await,
-        product(&app, "FEE", "SERVICE", "45.50", "10").await,
-    ];
+    let Cast {
+        customers,
+        supplier,
+        products,
+    } = Cast::new(&app).await;
     let mut rng = StdRng::seed_from_u64(20);
     for _ in 0..30 {
         let purchase = rng.random_bool(0.3);

@@ -13,7 +13,7 @@ use rand::SeedableRng;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use sqlx::PgPool;
-use tests::books::{configure, grow, must, set_up_the_books, text, Cast};
+use tests::books::{configure, grow, must, position, set_up_the_books, text, Cast};
 use tests::TestApp;
 
 /// Kept sums per (company, account, day), and per month (`month 2026-03-01`): debit, credit,
@@ -107,13 +107,6 @@ async fn trial_balance(
             )
         })
         .collect()
-}
-
-async fn position(pool: &PgPool) -> i64 {
-    sqlx::query_scalar("select coalesce(max(position), 0) from events")
-        .fetch_one(pool)
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
