@@ -52,7 +52,7 @@ async fn the_growth_benchmark_measures_every_report_and_the_servers_memory_at_ea
         .unwrap()
         .join("erp");
     assert!(erp.exists(), "{} is not built", erp.display());
-    let growth = bench::growth::growth(&tests::server_url(), &[4, 12], &erp, |_| {})
+    let growth = bench::growth::growth(&tests::server_url(), &[4, 12], &erp, false, |_| {})
         .await
         .unwrap();
     assert_eq!(

@@ -10,7 +10,7 @@ use chrono::{Datelike, NaiveDate};
 use domain::configuration::{Model, RecordRule, RuleCondition};
 use rust_decimal::Decimal;
 use sqlx::postgres::PgRow;
-use sqlx::{Encode, FromRow, PgPool, Postgres, QueryBuilder, Row, Type};
+use sqlx::{Acquire, Encode, FromRow, PgConnection, Postgres, QueryBuilder, Row, Type};
 use uuid::Uuid;
 
 /// One page of a list.
@@ -57,7 +57,7 @@ pub struct Count {
 /// a long list than on a short one; the estimate is what a list of many thousands shows as
 /// "about".
 pub async fn count_rows(
-    pool: &PgPool,
+    db: &mut PgConnection,
     push: impl Fn(&mut QueryBuilder<'_, Postgres>),
 ) -> Result<Count, sqlx::Error> {
     let mut counted = QueryBuilder::new("select count(*) from (select 1");
@@ -66,7 +66,7 @@ pub async fn count_rows(
         .push(" limit ")
         .push_bind(COUNTED_MAX + 1)
         .push(") counted");
-    let rows: i64 = counted.build_query_scalar().fetch_one(pool).await?;
+    let rows: i64 = counted.build_query_scalar().fetch_one(&mut *db).await?;
     if rows <= COUNTED_MAX {
         return Ok(Count {
             rows,
@@ -75,7 +75,7 @@ pub async fn count_rows(
     }
     let mut explain = QueryBuilder::new("explain (format json) select 1");
     push(&mut explain);
-    let plan: serde_json::Value = explain.build_query_scalar().fetch_one(pool).await?;
+    let plan: serde_json::Value = explain.build_query_scalar().fetch_one(&mut *db).await?;
     let planned = plan[0]["Plan"]["Plan Rows"].as_f64().unwrap_or(0.0);
     Ok(Count {
         // (a float the planner rounded: far inside i64)
@@ -502,6 +502,10 @@ where
             Some(column) => companies.push(sql, column),
             None => {}
         }
+        self.push_rules(sql, companies);
+    }
+
+    fn push_rules(&self, sql: &mut QueryBuilder<'_, Postgres>, companies: &Companies) {
         match self.ruled {
             Some(Ruled::Orders) => {
                 sql.push(companies.order_rules(""));
@@ -518,21 +522,47 @@ where
     /// (see [`count_rows`]; 0 otherwise): of the rows of `companies`, where rows belong to
     /// companies. `after` is taken to be of `order` (its key of the sort's type: see
     /// [`KeyType::accepts`]).
-    pub async fn page(
+    ///
+    /// Of rows that belong to several companies, each company's first rows are read in order
+    /// (by its index on the company and the sort key) and merged: PostgreSQL 15 reads
+    /// `company = any(...)` in no order, so a page sorted every row of the companies (28 ms at
+    /// 26,000 invoices, and growing with them).
+    pub async fn page<'c>(
         &self,
-        pool: &PgPool,
+        db: impl Acquire<'c, Database = Postgres>,
         companies: &Companies,
         filter: &F,
         (order, after): (Order, Option<After>),
         limit: usize,
         counted: bool,
     ) -> Result<Page<(R, After)>, sqlx::Error> {
+        let mut db = db.acquire().await?;
         let (table, columns) = (self.table, self.columns);
         let (key, key_type) = (order.sort.key, order.sort.key_type.sql());
-        let mut sql = QueryBuilder::new(format!(
-            "select {columns}, ({key})::text as sort_key from {table} where true"
-        ));
-        self.push_companies(&mut sql, companies);
+        let rows_wanted = i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1);
+        let merged = match self.company {
+            Some(column) if !self.shared && companies.codes().len() > 1 => Some(column),
+            _ => None,
+        };
+        let mut sql = match merged {
+            Some(column) => {
+                let mut sql = QueryBuilder::new("select page.* from unnest(");
+                sql.push_bind(companies.codes().to_vec()).push(format!(
+                    "::text[]) reader (reader_company) cross join lateral (
+                       select {columns}, ({key})::text as sort_key, ({key}) as sort_value
+                         from {table} where {column} = reader.reader_company"
+                ));
+                self.push_rules(&mut sql, companies);
+                sql
+            }
+            None => {
+                let mut sql = QueryBuilder::new(format!(
+                    "select {columns}, ({key})::text as sort_key from {table} where true"
+                ));
+                self.push_companies(&mut sql, companies);
+                sql
+            }
+        };
         filter.push(&mut sql);
         let (after_op, direction) = if order.descending {
             ("<", " desc")
@@ -547,10 +577,16 @@ where
                 .push(")");
         }
         sql.push(format!(" order by {key}{direction}, id{direction} limit "))
-            .push_bind(i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1));
+            .push_bind(rows_wanted);
+        if merged.is_some() {
+            sql.push(format!(
+                ") page order by sort_value{direction}, id{direction} limit "
+            ))
+            .push_bind(rows_wanted);
+        }
         let rows = sql
             .build()
-            .fetch_all(pool)
+            .fetch_all(&mut *db)
             .await?
             .iter()
             .map(|row| {
@@ -562,7 +598,7 @@ where
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
         let count = if counted {
-            count_rows(pool, |sql| {
+            count_rows(&mut db, |sql| {
                 sql.push(format!(" from {table} where true"));
                 self.push_companies(sql, companies);
                 filter.push(sql);

@@ -489,7 +489,7 @@ pub async fn count(
     companies: &Companies,
     filter: &PartnerFilter,
 ) -> Result<Count, sqlx::Error> {
-    count_rows(pool, |sql| {
+    count_rows(&mut *pool.acquire().await?, |sql| {
         sql.push(" from partner where true");
         companies.push_shared(sql, "company");
         sql.push(companies.partner_rules(""));

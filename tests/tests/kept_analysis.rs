@@ -80,29 +80,18 @@ fn dates(from: Option<&str>, to: Option<&str>) -> String {
     arguments
 }
 
-/// What `order_month` keeps: (company, side, month, grouping, key) to orders and the sums.
-type Kept = BTreeMap<(String, String, String, String, String), (i64, [Decimal; 5])>;
+/// What `order_month` keeps: (company, side, month, grouping, key) to orders and the sums
+/// (quantity, untaxed, total, delivered, invoiced).
+type Kept = BTreeMap<(String, String, String, String, String), (i64, Vec<Decimal>)>;
 
+/// The rows of `sql`: the key's five columns, the orders, the sums as an array.
 async fn kept(pool: &PgPool, sql: &str) -> Kept {
-    let rows: Vec<(
-        String,
-        String,
-        String,
-        String,
-        String,
-        i64,
-        Decimal,
-        Decimal,
-        Decimal,
-        Decimal,
-        Decimal,
-    )> = sqlx::query_as(sql).fetch_all(pool).await.unwrap();
+    type Row = (String, String, String, String, String, i64, Vec<Decimal>);
+    let rows: Vec<Row> = sqlx::query_as(sql).fetch_all(pool).await.unwrap();
     rows.into_iter()
-        .map(|(c, s, m, g, k, orders, q, u, t, d, i)| {
-            (
-                (c, s, m, g, k),
-                (orders, [q, u, t, d, i].map(|x| x.normalize())),
-            )
+        .map(|(c, s, m, g, k, orders, sums)| {
+            let sums = sums.into_iter().map(|x| x.normalize()).collect();
+            ((c, s, m, g, k), (orders, sums))
         })
         .collect()
 }
@@ -110,8 +99,8 @@ async fn kept(pool: &PgPool, sql: &str) -> Kept {
 async fn kept_now(pool: &PgPool) -> Kept {
     kept(
         pool,
-        "select company, side, month::text, grouping, key, orders, quantity, untaxed, total,
-                delivered, invoiced
+        "select company, side, month::text, grouping, key, orders,
+                array[quantity, untaxed, total, delivered, invoiced]
            from order_month",
     )
     .await
@@ -122,15 +111,17 @@ async fn recomputed(pool: &PgPool) -> Kept {
     kept(
         pool,
         "select o.company, o.side, date_trunc('month', o.order_date)::date::text, 'partner',
-                o.partner_id::text, count(distinct o.id), sum(l.quantity), sum(l.untaxed),
-                sum(l.total), sum(l.delivered), sum(l.invoiced)
+                o.partner_id::text, count(distinct o.id),
+                array[sum(l.quantity), sum(l.untaxed), sum(l.total), sum(l.delivered),
+                      sum(l.invoiced)]
            from order_line l join business_order o on o.id = l.order_id
           where o.confirmed_position is not null and o.cancelled_position is null
           group by 1, 2, 3, 5
          union all
          select o.company, o.side, date_trunc('month', o.order_date)::date::text, 'product',
-                coalesce(l.product_id::text, ''), count(distinct o.id), sum(l.quantity),
-                sum(l.untaxed), sum(l.total), sum(l.delivered), sum(l.invoiced)
+                coalesce(l.product_id::text, ''), count(distinct o.id),
+                array[sum(l.quantity), sum(l.untaxed), sum(l.total), sum(l.delivered),
+                      sum(l.invoiced)]
            from order_line l join business_order o on o.id = l.order_id
           where o.confirmed_position is not null and o.cancelled_position is null
           group by 1, 2, 3, 5",
