@@ -29,8 +29,8 @@ use crate::stored::Stored;
 
 mod analysis;
 
-use analysis::keep_month;
 pub use analysis::{analysis, AnalysisRow, GroupBy};
+use analysis::{forget_empty_sums, keep_month, Keep};
 
 /// The tables this read model owns.
 pub(crate) const TABLES: [&str; 4] = [
@@ -66,17 +66,34 @@ impl Status {
     }
 }
 
-/// Applies one event of order `id`, and keeps its month's sums: what the order added up to
-/// before the event is taken out of them, what it adds up to after is put in.
+/// Applies one event of order `id`, and keeps its month's sums (see [`analysis`]): what the
+/// order added up to before the event is taken out of them, what it adds up to after is put
+/// in. Only a confirmed order adds up to anything: a draft's events change nothing there, a
+/// confirmation (of a draft: the domain confirms once) only puts in, a cancellation only takes
+/// out.
 pub(crate) async fn apply(
     tx: &mut PgConnection,
     id: Uuid,
     payload: OrderEvent,
     event: &StoredEvent,
 ) -> Result<(), ProjectionError> {
-    keep_month(tx, id, -1).await?;
+    let (before, after) = match &payload {
+        OrderEvent::OrderCreated { .. } | OrderEvent::OrderLinesReplaced { .. } => (false, false),
+        OrderEvent::OrderConfirmed {} => (false, true),
+        OrderEvent::OrderCancelled {} => (true, false),
+        OrderEvent::OrderDelivered { .. }
+        | OrderEvent::OrderInvoiced { .. }
+        | OrderEvent::OrderInvoiceReleased { .. } => (true, true),
+    };
+    if before {
+        keep_month(tx, id, Keep::TakeOut).await?;
+    }
     apply_event(tx, id, payload, event).await?;
-    keep_month(tx, id, 1).await?;
+    match (before, after) {
+        (_, true) => keep_month(tx, id, Keep::PutIn).await?,
+        (true, false) => forget_empty_sums(tx, id).await?,
+        (false, false) => {}
+    }
     Ok(())
 }
 

@@ -14,14 +14,24 @@ use crate::page::Companies;
 use crate::reports::{Dates, ReportBinds};
 use crate::stored::Stored;
 
-/// Adds what order `id` adds up to as it now stands, if it counts (confirmed, not cancelled),
-/// `sign` times to its month's sums by partner and by product in `order_month`. Taken out
-/// (`sign` -1), a sum no order adds to any more is removed, as if it had never been kept.
+/// Which way an order's part goes into the sums kept per month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Keep {
+    PutIn,
+    TakeOut,
+}
+
+/// Puts what order `id` adds up to as it now stands, if it counts (confirmed, not cancelled),
+/// into its month's sums by partner and by product in `order_month`, or takes it out.
 pub(super) async fn keep_month(
     tx: &mut PgConnection,
     id: Uuid,
-    sign: i64,
+    way: Keep,
 ) -> Result<(), sqlx::Error> {
+    let sign: i64 = match way {
+        Keep::PutIn => 1,
+        Keep::TakeOut => -1,
+    };
     sqlx::query(
         "insert into order_month as m (company, side, month, grouping, key, orders, quantity,
                                        untaxed, total, delivered, invoiced)
@@ -44,17 +54,21 @@ pub(super) async fn keep_month(
     .bind(sign)
     .execute(&mut *tx)
     .await?;
-    if sign < 0 {
-        sqlx::query(
-            "delete from order_month m
-              using business_order o
-              where o.id = $1 and m.company = o.company and m.side = o.side
-                and m.month = date_trunc('month', o.order_date)::date and m.orders = 0",
-        )
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    }
+    Ok(())
+}
+
+/// Removes the sums of order `id`'s month that no order adds to any more (after it was taken
+/// out for good), as if they had never been kept.
+pub(super) async fn forget_empty_sums(tx: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "delete from order_month m
+          using business_order o
+          where o.id = $1 and m.company = o.company and m.side = o.side
+            and m.month = date_trunc('month', o.order_date)::date and m.orders = 0",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 
