@@ -19,7 +19,8 @@ const READER: &str = "seller3";
 
 /// Fills the order read model with `orders` sales orders of one line each, over a year, of
 /// [`SELLERS`] salespeople, a tenth of them cancelled and half the rest confirmed: written
-/// straight into the tables, as the reads only need the rows.
+/// straight into the tables (with the sums the analyses keep per month), as the reads only
+/// need the rows.
 pub async fn prepare(pool: &PgPool, orders: usize) -> anyhow::Result<()> {
     let orders = i64::try_from(orders)?;
     let sellers = i64::try_from(SELLERS)?;
@@ -50,7 +51,23 @@ pub async fn prepare(pool: &PgPool, orders: usize) -> anyhow::Result<()> {
     )
     .execute(pool)
     .await?;
-    sqlx::query("analyze business_order, order_line")
+    // and what the analyses keep of them per month, as the order projection keeps it.
+    sqlx::query(
+        "insert into order_month (company, side, month, grouping, key, orders, quantity, untaxed,
+                                  total, delivered, invoiced)
+         select o.company, o.side, date_trunc('month', o.order_date)::date, g.grouping, g.key,
+                count(distinct o.id), sum(l.quantity), sum(l.untaxed), sum(l.total),
+                sum(l.delivered), sum(l.invoiced)
+           from order_line l
+           join business_order o on o.id = l.order_id
+          cross join lateral (values ('partner', o.partner_id::text),
+                                     ('product', coalesce(l.product_id::text, ''))) g (grouping, key)
+          where o.confirmed_position is not null and o.cancelled_position is null
+          group by 1, 2, 3, 4, 5",
+    )
+    .execute(pool)
+    .await?;
+    sqlx::query("analyze business_order, order_line, order_month")
         .execute(pool)
         .await?;
     Ok(())

@@ -30,7 +30,7 @@ use crate::stored::Stored;
 mod analysis;
 
 pub use analysis::{analysis, AnalysisRow, GroupBy};
-use analysis::{forget_empty_sums, keep_month, Keep};
+use analysis::{forget_empty_sums, keep_month, keep_progress, Keep, Progressed};
 
 /// The tables this read model owns.
 pub(crate) const TABLES: [&str; 4] = [
@@ -66,38 +66,12 @@ impl Status {
     }
 }
 
-/// Applies one event of order `id`, and keeps its month's sums (see [`analysis`]): what the
-/// order added up to before the event is taken out of them, what it adds up to after is put
-/// in. Only a confirmed order adds up to anything: a draft's events change nothing there, a
-/// confirmation (of a draft: the domain confirms once) only puts in, a cancellation only takes
-/// out.
+/// Applies one event of order `id`, and keeps what it changes of the sums kept per month (see
+/// [`analysis`]): only a confirmed, not cancelled order adds up to anything there, so a
+/// draft's events change nothing, a confirmation (of a draft: the domain confirms once) puts
+/// the order in, a cancellation takes it out, and a delivery or an invoice adds what it
+/// delivered or invoiced.
 pub(crate) async fn apply(
-    tx: &mut PgConnection,
-    id: Uuid,
-    payload: OrderEvent,
-    event: &StoredEvent,
-) -> Result<(), ProjectionError> {
-    let (before, after) = match &payload {
-        OrderEvent::OrderCreated { .. } | OrderEvent::OrderLinesReplaced { .. } => (false, false),
-        OrderEvent::OrderConfirmed {} => (false, true),
-        OrderEvent::OrderCancelled {} => (true, false),
-        OrderEvent::OrderDelivered { .. }
-        | OrderEvent::OrderInvoiced { .. }
-        | OrderEvent::OrderInvoiceReleased { .. } => (true, true),
-    };
-    if before {
-        keep_month(tx, id, Keep::TakeOut).await?;
-    }
-    apply_event(tx, id, payload, event).await?;
-    match (before, after) {
-        (_, true) => keep_month(tx, id, Keep::PutIn).await?,
-        (true, false) => forget_empty_sums(tx, id).await?,
-        (false, false) => {}
-    }
-    Ok(())
-}
-
-async fn apply_event(
     tx: &mut PgConnection,
     id: Uuid,
     payload: OrderEvent,
@@ -106,21 +80,31 @@ async fn apply_event(
     match payload {
         OrderEvent::OrderCreated { head, lines } => create(tx, id, event, &head, &lines).await,
         OrderEvent::OrderLinesReplaced { lines } => replace_lines(tx, id, event, &lines).await,
-        OrderEvent::OrderConfirmed {} => milestone(tx, id, event, Milestone::Confirmed).await,
-        OrderEvent::OrderCancelled {} => milestone(tx, id, event, Milestone::Cancelled).await,
+        OrderEvent::OrderConfirmed {} => {
+            milestone(tx, id, event, Milestone::Confirmed).await?;
+            Ok(keep_month(tx, id, Keep::PutIn).await?)
+        }
+        OrderEvent::OrderCancelled {} => {
+            keep_month(tx, id, Keep::TakeOut).await?;
+            milestone(tx, id, event, Milestone::Cancelled).await?;
+            Ok(forget_empty_sums(tx, id).await?)
+        }
         OrderEvent::OrderDelivered { quantities, .. } => {
-            progress(tx, id, event, &quantities, |line, q| line.delivered += q).await
+            progress(tx, id, event, &quantities, |line, q| line.delivered += q).await?;
+            Ok(keep_progress(tx, id, &quantities, Progressed::Delivered).await?)
         }
         OrderEvent::OrderInvoiced {
             invoice,
             quantities,
         } => {
             record_invoiced(tx, id, invoice, event, &quantities).await?;
-            progress(tx, id, event, &quantities, |line, q| line.invoiced += q).await
+            progress(tx, id, event, &quantities, |line, q| line.invoiced += q).await?;
+            Ok(keep_progress(tx, id, &quantities, Progressed::Invoiced).await?)
         }
         OrderEvent::OrderInvoiceReleased { invoice } => {
             let released = release_invoiced(tx, id, invoice).await?;
-            progress(tx, id, event, &released, |line, q| line.invoiced -= q).await
+            progress(tx, id, event, &released, |line, q| line.invoiced -= q).await?;
+            Ok(keep_progress(tx, id, &released, Progressed::Released).await?)
         }
     }
 }

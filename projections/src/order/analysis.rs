@@ -4,7 +4,7 @@
 //! whole months there and only the days around them from the lines.
 
 use chrono::{Datelike, Months, NaiveDate};
-use domain::order::Side;
+use domain::order::{LineQuantity, Side};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -44,6 +44,9 @@ pub(super) async fn keep_month(
                                      ('product', coalesce(l.product_id::text, ''))) g (grouping, key)
           where o.id = $1 and o.confirmed_position is not null and o.cancelled_position is null
           group by 1, 2, 3, 4, 5
+          -- the rows locked in one order by every writer: two orders' writers wait, never
+          -- deadlock.
+          order by 4, 5
          on conflict (company, side, month, grouping, key) do update
             set orders = m.orders + excluded.orders, quantity = m.quantity + excluded.quantity,
                 untaxed = m.untaxed + excluded.untaxed, total = m.total + excluded.total,
@@ -52,6 +55,60 @@ pub(super) async fn keep_month(
     )
     .bind(id)
     .bind(sign)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// What a delivery or an invoice did to an order's lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Progressed {
+    Delivered,
+    Invoiced,
+    /// An invoice cancelled as a draft: what it invoiced is not any more.
+    Released,
+}
+
+/// Adds what `lines` of order `id` delivered or invoiced (or no longer invoice) to its month's
+/// sums, if the order counts: one write, where taking the order out and putting it back would
+/// be two of every row it adds to.
+pub(super) async fn keep_progress(
+    tx: &mut PgConnection,
+    id: Uuid,
+    lines: &[LineQuantity],
+    progressed: Progressed,
+) -> Result<(), sqlx::Error> {
+    let (delivered, invoiced): (i64, i64) = match progressed {
+        Progressed::Delivered => (1, 0),
+        Progressed::Invoiced => (0, 1),
+        Progressed::Released => (0, -1),
+    };
+    let numbers: Vec<i64> = lines
+        .iter()
+        .map(|l| i64::try_from(l.line).unwrap_or(i64::MAX))
+        .collect();
+    sqlx::query(
+        "insert into order_month as m (company, side, month, grouping, key, orders, quantity,
+                                       untaxed, total, delivered, invoiced)
+         select o.company, o.side, date_trunc('month', o.order_date)::date, g.grouping, g.key,
+                0, 0, 0, 0, $4 * sum(d.quantity), $5 * sum(d.quantity)
+           from unnest($2::bigint[], $3::numeric[]) d (line_no, quantity)
+           join order_line l on l.order_id = $1 and l.line_no = d.line_no
+           join business_order o on o.id = $1
+          cross join lateral (values ('partner', o.partner_id::text),
+                                     ('product', coalesce(l.product_id::text, ''))) g (grouping, key)
+          where o.confirmed_position is not null and o.cancelled_position is null
+          group by 1, 2, 3, 4, 5
+          order by 4, 5
+         on conflict (company, side, month, grouping, key) do update
+            set delivered = m.delivered + excluded.delivered,
+                invoiced = m.invoiced + excluded.invoiced",
+    )
+    .bind(id)
+    .bind(numbers)
+    .bind(lines.iter().map(|l| l.quantity).collect::<Vec<_>>())
+    .bind(delivered)
+    .bind(invoiced)
     .execute(&mut *tx)
     .await?;
     Ok(())
