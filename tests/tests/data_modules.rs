@@ -162,6 +162,16 @@ async fn a_malformed_file_is_refused_with_its_line_and_nothing_is_applied() {
     assert_eq!(extra_field.line, 2);
     assert!(extra_field.reason.contains("colour"), "{extra_field}");
 
+    // a key given twice: refused, not the last one taken.
+    let twice = refused(&format!(
+        "{header}\n{{\"tax\": \"vat21\", \"name\": \"VAT\", \"rate\": \"21\", \"rate\": \"6\"}}\n"
+    ));
+    assert_eq!(twice.line, 2);
+    assert!(
+        twice.reason.contains("the key \"rate\" is given twice"),
+        "{twice}"
+    );
+
     let no_header = refused("{\"tax\": \"vat21\", \"name\": \"VAT\", \"rate\": \"21\"}\n");
     assert_eq!(no_header.line, 1);
 

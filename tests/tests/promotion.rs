@@ -513,6 +513,19 @@ async fn a_promotion_with_a_bad_line_is_refused_at_that_line_and_nothing_is_load
             r#"{"promote":"module","key":"sale","was":"1.0.0","to":"2.0.0"}"#,
             "line 3: module 'sale': this build ships sale 1.0.0, not 2.0.0",
         ),
+        // a key given twice is not the last one taken; a misspelled field is not ignored.
+        (
+            r#"{"promote":"tax","key":"vat9","to":{"name":"VAT 9%","rate":"9","rate":"90","price_included":false}}"#,
+            r#"line 3: not JSON: the key "rate" is given twice"#,
+        ),
+        (
+            r#"{"promote":"tax","key":"vat9","to":{"name":"VAT 9%","rate":"9","price_included":false,"acount":"451000"}}"#,
+            r#"line 3: to: not a tax: there is no field "acount""#,
+        ),
+        (
+            r#"{"promote":"company","key":"north","to":{"name":"North","currency":"EUR","address":{"city":"Namur","colour":"blue"},"fiscal_year_start":{"month":1,"day":1}}}"#,
+            r#"line 3: to: not a company: there is no field "address.colour""#,
+        ),
     ] {
         let content = format!("{header}\n{label}\n{bad}\n");
         let refused = load(&app, &content, false, false).await;

@@ -54,6 +54,7 @@
 //! (Over 600 lines: every record kind's fields and checks are here, one struct and one arm of
 //! `parse` each, so a file's format reads in one place.)
 
+mod json;
 mod load;
 
 pub use load::{load, LoadError, Loading, Report};
@@ -444,8 +445,7 @@ impl DataModule {
             if raw.is_empty() || raw.starts_with('#') {
                 continue;
             }
-            let value: Value =
-                serde_json::from_str(raw).map_err(|e| refuse(line, format!("not JSON: {e}")))?;
+            let value = json::parse(raw).map_err(|reason| refuse(line, reason))?;
             if !value.is_object() {
                 return Err(refuse(line, "a record is a JSON object"));
             }

@@ -47,26 +47,27 @@ impl Item {
         item.checked().map_err(|e| format!("{}: {e}", area.name()))
     }
 
+    /// The value of `area` in `value`: a field its kind does not have is refused, not ignored
+    /// (what an implementer misspelled would otherwise be lost without a word).
     fn from_json(area: Area, value: Value) -> Result<Self, serde_json::Error> {
-        use serde_json::from_value as read;
         Ok(match area {
-            Area::Module => Item::Module(read(value)?),
-            Area::Company => Item::Company(read(value)?),
-            Area::Sequence => Item::Sequence(read(value)?),
-            Area::Tax => Item::Tax(read(value)?),
+            Area::Module => Item::Module(strictly(value)?),
+            Area::Company => Item::Company(strictly(value)?),
+            Area::Sequence => Item::Sequence(strictly(value)?),
+            Area::Tax => Item::Tax(strictly(value)?),
             Area::Currency => {
-                let mut currency: Currency = read(value)?;
+                let mut currency: Currency = strictly(value)?;
                 currency.rates.clear();
                 Item::Currency(currency)
             }
-            Area::CurrencyRate => Item::CurrencyRate(read(value)?),
-            Area::Label => Item::Label(read(value)?),
-            Area::Group => Item::Group(read(value)?),
-            Area::Access => Item::Access(read(value)?),
-            Area::Account => Item::Account(read(value)?),
-            Area::Journal => Item::Journal(read(value)?),
-            Area::Business => Item::Business(read(value)?),
-            Area::RecordRule => Item::RecordRule(read(value)?),
+            Area::CurrencyRate => Item::CurrencyRate(strictly(value)?),
+            Area::Label => Item::Label(strictly(value)?),
+            Area::Group => Item::Group(strictly(value)?),
+            Area::Access => Item::Access(strictly(value)?),
+            Area::Account => Item::Account(strictly(value)?),
+            Area::Journal => Item::Journal(strictly(value)?),
+            Area::Business => Item::Business(strictly(value)?),
+            Area::RecordRule => Item::RecordRule(strictly(value)?),
         })
     }
 
@@ -78,6 +79,22 @@ impl Item {
             fields.remove("rates");
         }
         Ok(value)
+    }
+}
+
+/// `value` read as a `T`, refused if it has a field a `T` does not (named by its path, as
+/// `address.colour`).
+fn strictly<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, serde_json::Error> {
+    use serde::de::Error;
+    let mut unknown = None;
+    let read = serde_ignored::deserialize(value, |path| {
+        unknown.get_or_insert_with(|| path.to_string());
+    })?;
+    match unknown {
+        Some(field) => Err(serde_json::Error::custom(format!(
+            "there is no field \"{field}\""
+        ))),
+        None => Ok(read),
     }
 }
 
