@@ -2,6 +2,9 @@
 //! paging, so a page costs the same wherever it starts), and how many rows the filter selects.
 //! Products, orders and invoices are listed through the one [`List::page`], each read model
 //! giving its [`List`] (table, the ways it may be sorted, row, filter).
+//!
+//! (Over 600 lines: a page's SQL is written from the list, its sorts and cursors, and the
+//! companies and record rules every read takes; they read as one.)
 
 use std::marker::PhantomData;
 use std::str::FromStr;
