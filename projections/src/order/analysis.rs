@@ -44,8 +44,7 @@ pub(super) async fn keep_month(
                                      ('product', coalesce(l.product_id::text, ''))) g (grouping, key)
           where o.id = $1 and o.confirmed_position is not null and o.cancelled_position is null
           group by 1, 2, 3, 4, 5
-          -- the rows locked in one order by every writer: two orders' writers wait, never
-          -- deadlock.
+          -- rows written (and locked) in key order.
           order by 4, 5
          on conflict (company, side, month, grouping, key) do update
             set orders = m.orders + excluded.orders, quantity = m.quantity + excluded.quantity,
@@ -167,9 +166,9 @@ pub async fn analysis(
     as_of: Option<AsOf>,
 ) -> Result<Vec<AnalysisRow>, sqlx::Error> {
     let rules = companies.order_rules("o.");
-    match Split::of(dates) {
+    let rows: Vec<AnalysisRow> = match Split::of(dates) {
         Some(split) if as_of.is_none() && rules.is_empty() => {
-            kept_analysis(pool, companies, side, group, split).await
+            kept_analysis(pool, companies, side, group, split).await?
         }
         _ => {
             sqlx::query_as(&format!(
@@ -195,9 +194,20 @@ pub async fn analysis(
             .bind_as_of(as_of)
             .bind(companies.codes())
             .fetch_all(pool)
-            .await
+            .await?
         }
-    }
+    };
+    // quantities without the trailing zeros a sum keeps (1.000 and 1 are one quantity, and a
+    // sum kept after an order was taken out of it keeps the decimals it had).
+    Ok(rows
+        .into_iter()
+        .map(|row| AnalysisRow {
+            quantity: row.quantity.normalize(),
+            delivered: row.delivered.normalize(),
+            invoiced: row.invoiced.normalize(),
+            ..row
+        })
+        .collect())
 }
 
 impl GroupBy {
