@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::NaiveDate;
+use domain::invoice::InvoiceKind;
 use projections::invoice::{InvoiceFilter, InvoiceRow, LIST};
 use projections::page::{After, Companies, Order};
 use rand::rngs::StdRng;
@@ -15,8 +16,9 @@ use sqlx::PgPool;
 use tests::TestDb;
 use uuid::Uuid;
 
-/// A document of the list as the test wrote it: id, company, date, total.
-type Written = (Uuid, String, NaiveDate, Decimal);
+/// A document of the list as the test wrote it: id, company, date, total, whether a vendor
+/// bill (else a customer invoice).
+type Written = (Uuid, String, NaiveDate, Decimal, bool);
 
 /// `per_company` posted customer invoices in each of `companies`, on random days of a year (many
 /// on the same day) with random totals, written straight into the read model.
@@ -29,22 +31,25 @@ async fn documents(pool: &PgPool, companies: &[&str], per_company: usize) -> Vec
         .map(|company| {
             let day = start + chrono::Days::new(rng.random_range(0..365));
             let total = Decimal::new(rng.random_range(100..100_000), 2);
-            (Uuid::new_v4(), company.to_owned(), day, total)
+            let bill = rng.random_bool(0.3);
+            (Uuid::new_v4(), company.to_owned(), day, total, bill)
         })
         .collect();
     sqlx::query(
         "insert into invoice (id, kind, partner_id, number, invoice_date, due_date, state,
                               untaxed, tax, total, residual, reference, version, created_at,
                               updated_at, decimals, company)
-         select id, 'customer_invoice', gen_random_uuid(), null, day, day, 'posted', total, 0,
-                total, total, '', 2, now(), now(), 2, company
-           from unnest($1::uuid[], $2::text[], $3::date[], $4::numeric[])
-                as w (id, company, day, total)",
+         select id, case when bill then 'vendor_bill' else 'customer_invoice' end,
+                gen_random_uuid(), null, day, day, 'posted', total, 0, total, total, '', 2, now(),
+                now(), 2, company
+           from unnest($1::uuid[], $2::text[], $3::date[], $4::numeric[], $5::bool[])
+                as w (id, company, day, total, bill)",
     )
     .bind(written.iter().map(|w| w.0).collect::<Vec<_>>())
     .bind(written.iter().map(|w| w.1.clone()).collect::<Vec<_>>())
     .bind(written.iter().map(|w| w.2).collect::<Vec<_>>())
     .bind(written.iter().map(|w| w.3).collect::<Vec<_>>())
+    .bind(written.iter().map(|w| w.4).collect::<Vec<_>>())
     .execute(pool)
     .await
     .unwrap();
@@ -52,14 +57,19 @@ async fn documents(pool: &PgPool, companies: &[&str], per_company: usize) -> Vec
     written
 }
 
-/// Every row of the list in `order`, read `size` at a time: the ids.
-async fn walk(pool: &PgPool, companies: &Companies, order: Order, size: usize) -> Vec<Uuid> {
-    let filter = InvoiceFilter::default();
+/// Every row of the list `filter` keeps in `order`, read `size` at a time: the ids.
+async fn walk(
+    pool: &PgPool,
+    companies: &Companies,
+    filter: &InvoiceFilter,
+    order: Order,
+    size: usize,
+) -> Vec<Uuid> {
     let mut after: Option<After> = None;
     let mut ids = Vec::new();
     loop {
         let page = LIST
-            .page(pool, companies, &filter, (order, after.take()), size, false)
+            .page(pool, companies, filter, (order, after.take()), size, false)
             .await
             .unwrap();
         ids.extend(
@@ -84,7 +94,22 @@ async fn a_page_of_several_companies_rows_holds_one_order_across_pages() {
     let mut expected: Vec<&Written> = written.iter().filter(|w| w.1 != "c").collect();
     expected.sort_by_key(|w| std::cmp::Reverse((w.2, w.0)));
     let ids: Vec<Uuid> = expected.iter().map(|w| w.0).collect();
-    assert_eq!(walk(&db.pool, &both, LIST.default_order(), 7).await, ids);
+    let all = InvoiceFilter::default();
+    assert_eq!(
+        walk(&db.pool, &both, &all, LIST.default_order(), 7).await,
+        ids
+    );
+    // the vendor bills only: the filter holds in each company's part.
+    let bills = InvoiceFilter {
+        kind: Some(InvoiceKind::VendorBill),
+        ..InvoiceFilter::default()
+    };
+    let bill_ids: Vec<Uuid> = expected.iter().filter(|w| w.4).map(|w| w.0).collect();
+    assert!(!bill_ids.is_empty());
+    assert_eq!(
+        walk(&db.pool, &both, &bills, LIST.default_order(), 5).await,
+        bill_ids
+    );
 
     // by total, lowest first.
     expected.sort_by_key(|w| (w.3, w.0));
@@ -93,7 +118,7 @@ async fn a_page_of_several_companies_rows_holds_one_order_across_pages() {
         sort: LIST.sort("TOTAL").unwrap(),
         descending: false,
     };
-    assert_eq!(walk(&db.pool, &both, by_total, 20).await, ids);
+    assert_eq!(walk(&db.pool, &both, &all, by_total, 20).await, ids);
 }
 
 #[tokio::test]
