@@ -362,10 +362,7 @@ impl TestApp {
     /// A copy of this database as its log stands now, served like this one: a test database
     /// made from production.
     pub async fn copy(&self) -> TestApp {
-        let position: i64 = sqlx::query_scalar("select coalesce(max(position), 0) from events")
-            .fetch_one(&self.db.pool)
-            .await
-            .unwrap();
+        let position = books::position(&self.db.pool).await;
         let name = TestDb::fresh_name();
         api::fork::fork(&self.db.pool, position, &TestDb::url_of(&name), |_| {})
             .await
