@@ -498,7 +498,7 @@ async fn db_run(
                 _ => Point::Now,
             };
             let (_, events) = server.duplicate(&from, &to, point).await?;
-            println!("Duplicated {from} into {to}: {events} events.");
+            println!("Duplicated {from} into {to}: {events} events; {to} is a test database.");
         }
         DbCommand::Backup { name, file } => {
             let backup = server.backup_to(&name, &file).await?;
@@ -517,7 +517,8 @@ async fn db_run(
         } => {
             let (_, events) = server.restore_from(&file, &name, replace).await?;
             println!(
-                "Restored {name} from {}: {events} events, verified.",
+                "Restored {name} from {}: {events} events, verified; {name} is a test database \
+                 (`erp db mark {name} --production` makes it production).",
                 file.display()
             );
         }
@@ -812,7 +813,10 @@ async fn fork_into(
     .await?;
     end_progress();
     eprintln!("rebuilding the read models of {target}...");
-    caught_up(fork_pool, Duration::from_secs(3600)).await?;
+    let copy = caught_up(fork_pool, Duration::from_secs(3600)).await?;
+    if copy.mark_copy_as_test(Duration::from_secs(600)).await? {
+        eprintln!("{target} is a test database: the log said production, and says it no longer is");
+    }
     Ok(copied)
 }
 
@@ -1010,10 +1014,17 @@ async fn replay(command: ReplayCommand, url: &str, pool: sqlx::PgPool) -> anyhow
             };
             end_progress();
             eprintln!("rebuilding the read models of {into}...");
-            caught_up(target, Duration::from_secs(3600)).await?;
+            let copy = caught_up(target, Duration::from_secs(3600)).await?;
+            let marked = copy.mark_copy_as_test(Duration::from_secs(600)).await?;
             println!(
-                "Database {into} holds the {} imported events (last position {}); they verify.",
-                manifest.events, manifest.last_position
+                "Database {into} holds the {} imported events (last position {}); they verify.{}",
+                manifest.events,
+                manifest.last_position,
+                if marked {
+                    " It is a test database: the log said production, and says it no longer is."
+                } else {
+                    ""
+                }
             );
             Ok(true)
         }

@@ -685,3 +685,90 @@ async fn an_implementer_promotes_a_test_databases_configuration_into_production(
     );
     let _ = std::fs::remove_dir_all(&folder);
 }
+
+/// Whether database `name`'s configuration (its read model, from its log) says production, and
+/// who marked it, oldest first.
+async fn production_by_log(name: &str) -> (bool, Vec<String>) {
+    let db = TestDb::adopt(name).await;
+    let production = projections::configuration::current(&db.pool)
+        .await
+        .unwrap()
+        .is_some_and(|row| row.configuration.is_production());
+    let marked_by = sqlx::query_scalar(
+        "select metadata->>'user' from events where event_type = 'DatabaseMarked'
+          order by position",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    (production, marked_by)
+}
+
+#[tokio::test]
+async fn a_database_copied_from_a_production_log_is_a_test_database_by_its_log_too() {
+    let production = TestDb::new().await;
+    let url = TestDb::url_of(&production.name);
+    let data_dir = std::env::temp_dir().join(format!("erp-db-mark-{}", production.name));
+    let marked = Command::new(env!("CARGO_BIN_EXE_erp"))
+        .args(["db", "mark", &production.name, "--production"])
+        .env("DATABASE_URL", &url)
+        .env("ERP_DATA_DIR", &data_dir)
+        .env("ERP_MASTER_PASSWORD", "master-password-for-the-cli")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("erp runs");
+    assert!(stdout(&marked).contains("is now a production database"));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    stdout(&erp(&url, &["stage", "create", "live"]));
+    let at_stage = TestDb::fresh_name();
+    let said = erp(&url, &["stage", "restore", "live", "--into", &at_stage]);
+    assert!(
+        String::from_utf8_lossy(&said.stderr).contains("is a test database"),
+        "{}",
+        String::from_utf8_lossy(&said.stderr)
+    );
+    stdout(&said);
+    let last: i64 = sqlx::query_scalar("select max(position) from events")
+        .fetch_one(&production.pool)
+        .await
+        .unwrap();
+    let at_position = TestDb::fresh_name();
+    let position = last.to_string();
+    stdout(&erp(
+        &url,
+        &[
+            "replay",
+            "to",
+            "--position",
+            &position,
+            "--into",
+            &at_position,
+        ],
+    ));
+    let file = std::env::temp_dir().join(format!("erp-copy-{}.jsonl", production.name));
+    let file = file.to_str().unwrap();
+    stdout(&erp(&url, &["replay", "export", file]));
+    let imported = TestDb::fresh_name();
+    let import = stdout(&erp(&url, &["replay", "import", file, "--into", &imported]));
+    assert!(import.contains("It is a test database"), "{import}");
+    let _ = std::fs::remove_file(file);
+
+    for copy in [&at_stage, &at_position, &imported] {
+        assert_eq!(
+            production_by_log(copy).await,
+            (false, vec!["manager".to_owned(), "copy".to_owned()]),
+            "{copy}"
+        );
+        assert_eq!(
+            database_mark(&production.pool, copy).await,
+            Some(Some("erp:test".to_owned()))
+        );
+        let verified = erp(&TestDb::url_of(copy), &["replay", "verify"]);
+        assert!(stdout(&verified).contains("The log is intact"), "{copy}");
+    }
+    // the source is what it was.
+    assert_eq!(
+        production_by_log(&production.name).await,
+        (true, vec!["manager".to_owned()])
+    );
+}

@@ -15,7 +15,10 @@ use projections::{Progress, Projection, Wake};
 use sqlx::PgPool;
 use tokio::task::JoinHandle;
 
-use crate::bus::CommandBus;
+use domain::configuration::ConfigurationCommand;
+
+use crate::bus::{CommandBus, CommandContext};
+use crate::error::Failure;
 use crate::policy::ConfigCache;
 use crate::sessions::Sessions;
 use crate::throttle::SignIns;
@@ -181,6 +184,30 @@ impl Backend {
             lags.push((name, events, seconds));
         }
         Ok(lags)
+    }
+
+    /// Makes a database just copied from another's log (a duplicate, a restored backup, a copy
+    /// up to a stage or a point) a test database in its own log too: where the copied log says
+    /// production, one event by `copy` records that the copy is not, and the read models are
+    /// waited for (up to `timeout`). Returns whether the copied log said production.
+    pub async fn mark_copy_as_test(&self, timeout: Duration) -> Result<bool, Failure> {
+        let copied = projections::configuration::current(&self.state.pool)
+            .await
+            .map_err(Failure::internal)?;
+        if !copied.is_some_and(|row| row.configuration.is_production()) {
+            return Ok(false);
+        }
+        let mark = ConfigurationCommand::MarkDatabase { production: false };
+        self.state
+            .bus
+            .configure(mark, &CommandContext::system("copy"))
+            .await?;
+        if !self.catch_up(timeout).await.map_err(Failure::internal)? {
+            return Err(Failure::internal(
+                "the copy's read models did not catch up with its mark as a test database",
+            ));
+        }
+        Ok(true)
     }
 
     /// Waits (up to `timeout`) until every read model shows the log as it is now; false if

@@ -628,3 +628,128 @@ async fn a_database_is_made_from_a_data_module_whole_or_not_at_all() {
     .await;
     assert_eq!(dropped["dropDatabase"]["done"], true);
 }
+
+/// `configuration { production }` of database `name`, and the user errors of installing a
+/// development module version (`crm`) in it.
+async fn production_by_log(m: &Managed, name: &str) -> (bool, Value) {
+    let token = sign_in(m, name).await;
+    let (_, configuration) = post(
+        &m.router,
+        &format!("/db/{name}/graphql"),
+        &token,
+        "{ configuration { production } }",
+        json!({}),
+    )
+    .await;
+    let (_, crm) = post(
+        &m.router,
+        &format!("/db/{name}/graphql"),
+        &token,
+        "mutation { installModule(input: { name: \"crm\" }) { userErrors { code } } }",
+        json!({}),
+    )
+    .await;
+    (
+        configuration["data"]["configuration"]["production"] == json!(true),
+        crm["data"]["installModule"]["userErrors"].clone(),
+    )
+}
+
+/// Whether the manager lists `name` as production.
+async fn listed_production(m: &Managed, name: &str) -> Option<bool> {
+    let listed = manage(
+        m,
+        "query($pw: String!) { databases(masterPassword: $pw) { name production } }",
+        json!({}),
+    )
+    .await;
+    listed["databases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == name)
+        .and_then(|d| d["production"].as_bool())
+}
+
+#[tokio::test]
+async fn a_copy_of_a_production_database_is_a_test_database_by_its_log_too() {
+    let m = managed().await;
+    let name = TestDb::fresh_name();
+    manage(
+        &m,
+        "mutation($pw: String!, $n: String!) { createDatabase(masterPassword: $pw, name: $n) { userErrors { code } } }",
+        json!({ "n": name }),
+    )
+    .await;
+    manage(
+        &m,
+        "mutation($pw: String!, $n: String!) { markDatabase(masterPassword: $pw, name: $n, production: true) { userErrors { code } } }",
+        json!({ "n": name }),
+    )
+    .await;
+    let (production, refused) = production_by_log(&m, &name).await;
+    assert!(production);
+    assert_eq!(refused[0]["code"], "DEVELOPMENT_VERSION", "{refused}");
+
+    // duplicated, and restored from a backup: each copy is a test database, listed so and by
+    // its own configuration, which then takes a development version.
+    let duplicate = TestDb::fresh_name();
+    let duplicated = manage(
+        &m,
+        "mutation($pw: String!, $from: String!, $to: String!) {
+            duplicateDatabase(masterPassword: $pw, from: $from, to: $to) {
+              database { production } userErrors { message } } }",
+        json!({ "from": name, "to": duplicate }),
+    )
+    .await;
+    assert_eq!(
+        duplicated["duplicateDatabase"],
+        json!({ "database": { "production": false }, "userErrors": [] })
+    );
+    let backup = manage(
+        &m,
+        "mutation($pw: String!, $n: String!) { backupDatabase(masterPassword: $pw, name: $n) {
+            backup { file } } }",
+        json!({ "n": name }),
+    )
+    .await;
+    let restored = TestDb::fresh_name();
+    let restore = manage(
+        &m,
+        "mutation($pw: String!, $f: String!, $n: String!) {
+            restoreDatabase(masterPassword: $pw, file: $f, name: $n, replace: false) {
+              database { production } userErrors { message } } }",
+        json!({ "f": backup["backupDatabase"]["backup"]["file"], "n": restored }),
+    )
+    .await;
+    assert_eq!(
+        restore["restoreDatabase"],
+        json!({ "database": { "production": false }, "userErrors": [] })
+    );
+    for copy in [&duplicate, &restored] {
+        assert_eq!(listed_production(&m, copy).await, Some(false), "{copy}");
+        assert_eq!(
+            production_by_log(&m, copy).await,
+            (false, json!([])),
+            "{copy}"
+        );
+        let db = TestDb::adopt(copy).await;
+        let marked: Vec<(String,)> = sqlx::query_as(
+            "select metadata->>'user' from events where event_type = 'DatabaseMarked' order by position",
+        )
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            marked,
+            [("manager".to_owned(),), ("copy".to_owned(),)],
+            "{copy}: marked production at the source, then test by the copy"
+        );
+        let problems = replay::verify::verify_log(&db.pool, |_| {}).await.unwrap();
+        assert_eq!(problems, vec![], "{copy}");
+    }
+    // the source is untouched.
+    assert_eq!(listed_production(&m, &name).await, Some(true));
+    assert!(production_by_log(&m, &name).await.0);
+    drop(TestDb::adopt(&name).await);
+}

@@ -295,7 +295,8 @@ impl ManagerMutation {
     }
 
     /// A copy of database `from` as it is now, or as it was at a stage, a log position or a
-    /// time (give at most one), as new database `to`; `from` is only read.
+    /// time (give at most one), as new database `to`; `from` is only read. The copy is a test
+    /// database, by its own log too.
     #[allow(clippy::too_many_arguments)] // the arguments are the GraphQL field's
     async fn duplicate_database(
         &self,
@@ -348,7 +349,8 @@ impl ManagerMutation {
     }
 
     /// Makes database `name` from backup `file` (of the backup folder), which must match its
-    /// manifest and verify. Over an existing database only with `replace: true`.
+    /// manifest and verify. Over an existing database only with `replace: true`. It is a test
+    /// database, by its own log too, until marked production.
     async fn restore_database(
         &self,
         ctx: &Context<'_>,

@@ -466,7 +466,8 @@ impl Server {
     }
 
     /// A database just made as a copy (a duplicate, a restored backup): marked as a test
-    /// database, served, and its read models caught up with its log.
+    /// database (in its log too, if the copied log said production), served, and its read
+    /// models caught up with its log.
     async fn open_copy(&self, to: String) -> Result<DatabaseInfo, ManagerError> {
         self.set_mark(&to, false).await?;
         let backend = self.backend(&to).await?;
@@ -475,6 +476,10 @@ impl Server {
                 "the read models of {to} did not catch up"
             )));
         }
+        backend
+            .mark_copy_as_test(Duration::from_secs(600))
+            .await
+            .map_err(|e| ManagerError::Other(e.to_string()))?;
         Ok(DatabaseInfo {
             name: to,
             production: false,
