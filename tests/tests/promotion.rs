@@ -24,7 +24,7 @@ const CONFIGURATION: &str = "production
     main: businessSettings { receivableAccount payableAccount incomeAccount expenseAccount
         taxCollectedAccount taxDeductibleAccount saleJournal purchaseJournal generalJournal
         saleOrderSequence purchaseOrderSequence invoicePolicy allowNegativeStock paymentDays }
-    recordRules { code name model groups own states partnerCategories }
+    recordRules(first: 100) { nodes { code name model groups own states partnerCategories } }
     forms { name fields { field label } }";
 
 /// The demo branch's business settings (its own, once it has them).

@@ -313,12 +313,12 @@ async fn record_rules_restrict_orders_everywhere_and_group_rules_widen_each_othe
     assert_eq!(asked["data"]["saleOrders"]["totalCount"], 2, "{asked}");
     let rules = app
         .graphql(
-            "{ configuration { recordRules { code groups own states } } }",
+            "{ configuration { recordRules { nodes { code groups own states } } } }",
             json!({}),
         )
         .await;
     assert_eq!(
-        rules["configuration"]["recordRules"],
+        rules["configuration"]["recordRules"]["nodes"],
         json!([
             { "code": "all", "groups": ["managers"], "own": false,
               "states": ["cancelled", "confirmed", "draft"] },
@@ -584,12 +584,12 @@ async fn record_rules_by_partner_category_restrict_partners_and_their_documents(
     }
     let rules = app
         .graphql(
-            "{ configuration { recordRules { code model partnerCategories states own } } }",
+            "{ configuration { recordRules { nodes { code model partnerCategories states own } } } }",
             json!({}),
         )
         .await;
     assert_eq!(
-        rules["configuration"]["recordRules"][2],
+        rules["configuration"]["recordRules"]["nodes"][2],
         json!({ "code": "north_partners", "model": "PARTNER",
                 "partnerCategories": ["region.north"], "states": null, "own": false }),
         "{rules}"

@@ -1796,3 +1796,94 @@ async fn an_implementer_exports_a_promotion_from_test_and_dry_runs_and_loads_it_
     );
     assert_eq!(browser.problems().await, Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn an_implementer_sets_a_record_rule_through_its_form_and_finds_it_in_the_list() {
+    let (app, mut browser) = signed_in().await;
+    tests::books::configure(
+        &app,
+        "setGroup",
+        "SetGroupInput",
+        json!({ "code": "sales", "name": "Sales" }),
+    )
+    .await;
+    browser.click("a[data-view=record_rule]").await;
+    browser.click("a.button.primary").await;
+    browser
+        .type_into("[data-field=code] input", "own_orders")
+        .await;
+    browser
+        .type_into("[data-field=name] input", "Own sales orders")
+        .await;
+    pick(&mut browser, "[data-field=model] select", "Sales Orders").await;
+    browser
+        .type_into("[data-field=groups] input", "sales")
+        .await;
+
+    // no condition yet: refused, saying what to give, and nothing written.
+    let events = app.event_count().await;
+    save_form(&mut browser).await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('.form-errors')?.innerText.includes('one condition')",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    assert_eq!(app.event_count().await, events);
+
+    // their own orders: saved, the empty lists of the other conditions taken as none.
+    browser.click("[data-field=own] input").await;
+    save_form(&mut browser).await;
+    assert!(
+        browser
+            .wait_until("location.hash === '#/form/record_rule/own_orders'", WAIT)
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    // its form shows it as saved.
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('[data-field=own] input')?.checked === true",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    let rule = app
+        .graphql(
+            "{ configuration { recordRule(code: \"own_orders\") {
+                name model groups own states partnerCategories } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        rule["configuration"]["recordRule"],
+        json!({ "name": "Own sales orders", "model": "SALE_ORDER", "groups": ["sales"],
+                "own": true, "states": null, "partnerCategories": null })
+    );
+
+    // listed with its model's label.
+    browser.click("a[data-view=record_rule]").await;
+    assert!(
+        browser
+            .wait_until(
+                "document.querySelector('table.list tbody')?.innerText.includes('Sales Orders')",
+                WAIT
+            )
+            .await,
+        "{}",
+        browser.text("main").await
+    );
+    assert_eq!(first_column(&mut browser).await, ["own_orders"]);
+    browser
+        .screenshot(&screenshot_path("record-rules-list"))
+        .await;
+    assert_eq!(browser.problems().await, Vec::<String>::new());
+}

@@ -411,6 +411,13 @@ class RecordForm {
     }
     this.app.notify(done);
     this.dirty = false;
+    // a configuration record made (its payload answers the configuration, not the record):
+    // its form, by the key it was given.
+    const given = this.view.source.key && input[this.view.source.key];
+    if (this.isNew && !result.record && given) {
+      window.location.hash = `#/form/${this.view.name}/${encodeURIComponent(given)}`;
+      return;
+    }
     if (result.record) {
       const key = result.record[this.view.source.key || "id"];
       if (this.isNew || key !== this.key()) {

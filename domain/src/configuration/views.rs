@@ -318,6 +318,14 @@ const ENTRY_ORIGINS: &[(&str, &str)] = &[
     ("PAYMENT", "Payment"),
     ("MANUAL", "Manual"),
 ];
+/// The models record rules restrict (their GraphQL names).
+const RULED_MODELS: &[(&str, &str)] = &[
+    ("SALE_ORDER", "Sales Orders"),
+    ("PURCHASE_ORDER", "Purchase Orders"),
+    ("INVOICE", "Invoices and Bills"),
+    ("PARTNER", "Partners"),
+];
+
 const ACCOUNT_KINDS: &[(&str, &str)] = &[
     ("RECEIVABLE", "Receivable"),
     ("PAYABLE", "Payable"),
@@ -1150,6 +1158,49 @@ pub const VIEWS: &[ViewSpec] = &[
         create: Some("setGroup"),
         update: Some("setGroup"),
         actions: &[action("remove", "Delete", "removeGroup", &[], Right::Write)],
+    },
+    ViewSpec {
+        name: "record_rule",
+        title: "Record Rule",
+        module: "base",
+        model: Model::Configuration,
+        type_name: "RecordRuleObject",
+        source: Source::Configuration {
+            one: "recordRule",
+            list: "recordRules",
+            key: "code",
+        },
+        state: None,
+        groups: &[
+            main(&[
+                f("code", "Code", Code).required().editable_in(CREATION),
+                f("name", "Name", Text).required(),
+                f("model", "Applies To", Selection(RULED_MODELS)).required(),
+                f("groups", "Groups", Codes).help("None: everyone but administrators"),
+            ]),
+            group(
+                "Lets Through",
+                &[
+                    f("own", "Their Own", Boolean).help("The orders and documents they created"),
+                    f("states", "States", Codes).help("Such as draft: orders and documents"),
+                    f("partnerCategories", "Partner Categories", Codes)
+                        .help("Partners in one of them, and their orders and documents"),
+                ],
+            ),
+        ],
+        columns: &["code", "name", "model", "groups"],
+        order: "code",
+        filters: &[filter("search", "Search", Text)],
+        fixed: &[],
+        create: Some("setRecordRule"),
+        update: Some("setRecordRule"),
+        actions: &[action(
+            "remove",
+            "Delete",
+            "removeRecordRule",
+            &[],
+            Right::Write,
+        )],
     },
 ];
 

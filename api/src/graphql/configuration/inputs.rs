@@ -590,7 +590,19 @@ impl TryFrom<SetRecordRuleInput> for ConfigurationCommand {
             .filter_map(|g| problems.text(&["input", "groups"], Code::parse(g)))
             .collect();
         let groups = (problems.0.len() == before).then_some(groups);
-        let condition = match (input.own, input.states, input.partner_categories) {
+        // an empty list beside another condition is no condition (a form sends every field);
+        // alone, it is the rule the domain refuses as naming nothing.
+        let given = |list: &Option<Vec<String>>| list.as_ref().is_some_and(|l| !l.is_empty());
+        let any = input.own || given(&input.states) || given(&input.partner_categories);
+        let keep = |list: Option<Vec<String>>| match list {
+            Some(l) if any && l.is_empty() => None,
+            list => list,
+        };
+        let condition = match (
+            input.own,
+            keep(input.states),
+            keep(input.partner_categories),
+        ) {
             (true, None, None) => Some(RuleCondition::Own),
             (false, Some(states), None) => {
                 Some(RuleCondition::States(states.into_iter().collect()))

@@ -11,9 +11,7 @@ use std::sync::Arc;
 
 use async_graphql::connection::{Connection, OpaqueCursor};
 use async_graphql::{Context, Object, Result, SimpleObject, Subscription};
-use domain::configuration::{
-    catalogue, changes, ConfigurationCommand, Model, Right, RuleCondition, Settings,
-};
+use domain::configuration::{catalogue, changes, ConfigurationCommand, Model, Right, Settings};
 use futures::Stream;
 use projections::log::AsOf;
 
@@ -344,28 +342,36 @@ impl Configuration {
     }
 
     /// The record rules, by code.
-    async fn record_rules(&self) -> Vec<RecordRuleObject> {
-        self.settings()
-            .record_rules
-            .iter()
-            .map(|(code, rule)| RecordRuleObject {
-                code: code.to_string(),
-                name: rule.name.clone(),
-                model: rule.model.into(),
-                groups: rule.groups.iter().map(ToString::to_string).collect(),
-                own: rule.condition == RuleCondition::Own,
-                states: match &rule.condition {
-                    RuleCondition::States(states) => Some(states.iter().cloned().collect()),
-                    _ => None,
-                },
-                partner_categories: match &rule.condition {
-                    RuleCondition::PartnerCategories(categories) => {
-                        Some(categories.iter().map(ToString::to_string).collect())
-                    }
-                    _ => None,
-                },
-            })
-            .collect()
+    async fn record_rules(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(name = "where")] filter: Option<SearchWhere>,
+        order_by: Option<SortBy<CodeNameOrderField>>,
+    ) -> Result<Connection<OpaqueCursor<MemoryCursor>, RecordRuleObject, TotalCount>> {
+        let filter = filter.unwrap_or_default();
+        let rows = records::record_rules(self.settings())
+            .filter(|r| filter.keeps(&r.code, &r.name))
+            .map(|r| (r.code.clone(), r))
+            .collect();
+        sorted_memory_connection(
+            ctx,
+            after,
+            first,
+            rows,
+            order_by,
+            |r: &RecordRuleObject, field| match field {
+                CodeNameOrderField::Code => SortValue::Text(r.code.clone()),
+                CodeNameOrderField::Name => SortValue::folded(&r.name),
+            },
+        )
+        .await
+    }
+
+    /// The record rule `code`.
+    async fn record_rule(&self, code: String) -> Option<RecordRuleObject> {
+        records::record_rules(self.settings()).find(|r| r.code == code)
     }
 
     /// The group `code`.

@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 
 use async_graphql::InputObject;
-use domain::configuration::Settings;
+use domain::configuration::{RuleCondition, Settings};
 
 use super::objects::{
     AccessRight, AccountKindName, AccountObject, Currency, CurrencyRate, Group, JournalKindName,
-    JournalObject, Sequence, Tax,
+    JournalObject, RecordRuleObject, Sequence, Tax,
 };
 
 /// Which records a configuration list shows.
@@ -146,4 +146,27 @@ pub fn groups(settings: &Settings) -> impl Iterator<Item = Group> + '_ {
             })
             .collect(),
     })
+}
+
+pub fn record_rules(settings: &Settings) -> impl Iterator<Item = RecordRuleObject> + '_ {
+    settings
+        .record_rules
+        .iter()
+        .map(|(code, rule)| RecordRuleObject {
+            code: code.to_string(),
+            name: rule.name.clone(),
+            model: rule.model.into(),
+            groups: rule.groups.iter().map(ToString::to_string).collect(),
+            own: rule.condition == RuleCondition::Own,
+            states: match &rule.condition {
+                RuleCondition::States(states) => Some(states.iter().cloned().collect()),
+                _ => None,
+            },
+            partner_categories: match &rule.condition {
+                RuleCondition::PartnerCategories(categories) => {
+                    Some(categories.iter().map(ToString::to_string).collect())
+                }
+                _ => None,
+            },
+        })
 }
