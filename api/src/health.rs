@@ -1,5 +1,6 @@
 //! What an operator's probes ask: `/healthz` (the process answers), `/readyz` (the default
-//! database answers and its read models are within [`READY_MAX_LAG`] events of the log), and
+//! database answers and its read models are within [`READY_MAX_LAG`] events and
+//! [`READY_MAX_AGE`] of the log), and
 //! `/metrics` (Prometheus' text format).
 
 use std::sync::Arc;
@@ -15,6 +16,10 @@ use crate::metrics::{gauge, Labels, METRICS};
 
 /// The most events a read model may be behind the log for the server to be ready.
 pub const READY_MAX_LAG: i64 = 1_000;
+/// The oldest an event a read model has not applied may be for the server to be ready: a read
+/// model that stopped (a batch that fails again and again) is not ready however few events
+/// wait.
+pub const READY_MAX_AGE: Duration = Duration::from_secs(60);
 /// How long a probe waits for the database.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -24,7 +29,7 @@ pub async fn healthz() -> Response {
 }
 
 /// `/readyz`: 200 when the default database answers and each read model is at most
-/// [`READY_MAX_LAG`] events behind; 503 saying what is not, otherwise.
+/// [`READY_MAX_LAG`] events and [`READY_MAX_AGE`] behind; 503 saying what is not, otherwise.
 pub async fn readyz(server: Arc<Server>) -> Response {
     let name = server.default_name().to_owned();
     let problem = match tokio::time::timeout(PROBE_TIMEOUT, server.backend(&name)).await {
@@ -35,11 +40,15 @@ pub async fn readyz(server: Arc<Server>) -> Response {
             Ok(Err(error)) => Some(format!("database {name}: {error}")),
             Ok(Ok(lags)) => lags
                 .iter()
-                .find(|(_, events, _)| *events > READY_MAX_LAG)
-                .map(|(projection, events, _)| {
+                .find(|(_, events, seconds)| {
+                    *events > READY_MAX_LAG || *seconds > READY_MAX_AGE.as_secs_f64()
+                })
+                .map(|(projection, events, seconds)| {
                     format!(
-                        "read model {projection} of {name} is {events} events behind the log \
-                         (at most {READY_MAX_LAG})"
+                        "read model {projection} of {name} is {events} events behind the log, \
+                         the oldest of them {seconds:.0} s old (at most {READY_MAX_LAG} events \
+                         and {} s)",
+                        READY_MAX_AGE.as_secs()
                     )
                 }),
         },

@@ -132,7 +132,37 @@ pub fn app(schema: AppSchema) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(peer))
         .layer(axum::middleware::from_fn(assets::security_headers))
+        .layer(axum::middleware::from_fn(survive_panics))
         .with_state(schema)
+}
+
+/// A request whose handling panicked (a bug: every input a client can send has its own
+/// answer) is answered with a GraphQL error and status 500, not a dropped connection. The
+/// panic itself is logged.
+pub async fn survive_panics(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use futures::FutureExt;
+    match std::panic::AssertUnwindSafe(next.run(request))
+        .catch_unwind()
+        .await
+    {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::error!("a request's handling panicked: answered 500");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                axum::Json(json!({ "errors": [{
+                    "message": "internal error: the server failed on this request (a bug, \
+                                logged): read the records again before retrying, as a change \
+                                may have been made",
+                    "extensions": { "code": "INTERNAL" }
+                }] })),
+            )
+                .into_response()
+        }
+    }
 }
 
 /// The application of a server of many databases: the default one at `/graphql`, each at
@@ -289,6 +319,7 @@ pub fn server_app(server: Arc<Server>) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(peer))
         .layer(axum::middleware::from_fn(assets::security_headers))
+        .layer(axum::middleware::from_fn(survive_panics))
         .with_state(server)
 }
 

@@ -130,7 +130,7 @@ impl Line {
         discount: Decimal,
         taxes: Vec<LineTax>,
     ) -> Result<Self, LineError> {
-        Ok(Self {
+        let line = Self {
             product,
             description: single_line(description, DESCRIPTION_MAX)
                 .map_err(LineError::Description)?,
@@ -138,7 +138,14 @@ impl Line {
             unit_price: price(unit_price).map_err(LineError::UnitPrice)?,
             discount: self::discount(discount).map_err(LineError::Discount)?,
             taxes,
-        })
+        };
+        // each figure may be large, not their product: a line's amount stays within what a
+        // document, and the sums of many documents, can hold.
+        let amount = line.quantity.checked_mul(line.unit_price);
+        if amount.is_none_or(|amount| amount > AMOUNT_MAX) {
+            return Err(LineError::Amount);
+        }
+        Ok(line)
     }
 
     /// This line's figures for `quantity` of it (the line's own quantity, or the part of it
@@ -200,6 +207,8 @@ pub enum LineError {
     UnitPrice(FigureError),
     #[error("discount: {0}")]
     Discount(FigureError),
+    #[error("amount (quantity × unit price) is too large (at most {AMOUNT_MAX})")]
+    Amount,
 }
 
 /// A line's rounded figures.

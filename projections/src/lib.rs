@@ -43,5 +43,7 @@ pub fn riding(
     partner::rider(streams).map_err(|e| match e {
         ProjectionError::Database(e) => store::StoreError::Database(e),
         ProjectionError::Payload { source, .. } => store::StoreError::Encode(source),
+        // only a runner catches a panic; a rider's would unwind through the append.
+        panicked @ ProjectionError::Panicked(_) => store::StoreError::Declined(Box::new(panicked)),
     })
 }

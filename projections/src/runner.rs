@@ -24,6 +24,7 @@ use uuid::Uuid;
 use crate::lease::Lease;
 use crate::log::{events_below, horizon, Checkpoint, StoredEvent};
 pub use crate::wake::{Announcer, Wake};
+use futures::FutureExt;
 
 /// Why a projection could not apply a batch. The batch is rolled back and tried again later:
 /// an event is never skipped.
@@ -37,6 +38,19 @@ pub enum ProjectionError {
         event_type: String,
         source: serde_json::Error,
     },
+    /// Applying the batch panicked (a bug): it is rolled back and tried again, and the
+    /// projection's growing lag says it is stuck.
+    #[error("applying the batch panicked: {0}")]
+    Panicked(String),
+}
+
+/// What a panic said, as text.
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_owned())
 }
 
 impl ProjectionError {
@@ -245,7 +259,12 @@ pub async fn spawn_leased<P: Projection>(
                 }
                 continue;
             }
-            match run_batch(&pool, &projection, at, options.batch_size).await {
+            let batch = run_batch(&pool, &projection, at, options.batch_size);
+            match std::panic::AssertUnwindSafe(batch)
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|panic| Err(ProjectionError::Panicked(panic_message(&panic))))
+            {
                 Ok(Outcome::Applied {
                     to,
                     count,

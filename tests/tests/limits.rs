@@ -175,3 +175,33 @@ async fn an_expired_token_no_longer_signs_in() {
         "{expired}"
     );
 }
+
+#[tokio::test]
+async fn a_request_whose_handling_panics_gets_a_500_graphql_error_not_a_dropped_connection() {
+    use axum::body::Body;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    // no input a client can send panics today: a handler that does stands in for a bug.
+    let panicking = axum::Router::new()
+        .route(
+            "/graphql",
+            axum::routing::post(|| async {
+                if std::hint::black_box(true) {
+                    panic!("a bug");
+                }
+                "never"
+            }),
+        )
+        .layer(axum::middleware::from_fn(api::http::survive_panics));
+    let request = axum::http::Request::post("/graphql")
+        .body(Body::from("{}"))
+        .unwrap();
+    let response = panicking.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "INTERNAL",
+        "{body}"
+    );
+}

@@ -198,3 +198,63 @@ async fn two_processes_running_one_projection_apply_each_event_once() {
         "every event applied exactly once"
     );
 }
+
+/// Panics on the first `panics` batches it is given after writing part of them (a bug met on
+/// an event), then records like [`SlowRecorder`].
+struct PanicsFirst {
+    panics: Arc<AtomicUsize>,
+}
+
+impl Projection for PanicsFirst {
+    fn name(&self) -> &'static str {
+        "slow_recorder"
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut PgConnection,
+        events: &[StoredEvent],
+    ) -> Result<(), ProjectionError> {
+        for event in events.iter().filter(|e| e.aggregate_type == "Test") {
+            sqlx::query("insert into seen (position) values ($1)")
+                .bind(event.position)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let left = self.panics.load(Ordering::SeqCst);
+        if left > 0 {
+            self.panics.store(left - 1, Ordering::SeqCst);
+            panic!("a bug met on an event");
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_projection_that_panics_keeps_running_rolls_the_batch_back_and_tries_again() {
+    let db = TestDb::new().await;
+    prepare(&db.pool, 2).await;
+    let panics = Arc::new(AtomicUsize::new(3));
+    let options = RunnerOptions {
+        batch_size: 50,
+        poll_interval: Duration::from_millis(20),
+        ..RunnerOptions::default()
+    };
+    let projection = PanicsFirst {
+        panics: panics.clone(),
+    };
+    let (_, task) = runner::spawn(db.pool.clone(), projection, &Wake::default(), options)
+        .await
+        .unwrap();
+    let done = tests::eventually(Duration::from_secs(30), || async {
+        checkpoint(&db.pool).await == end_of_log(&db.pool).await
+    })
+    .await;
+    let finished = task.is_finished();
+    task.abort();
+    assert_eq!(panics.load(Ordering::SeqCst), 0, "it never panicked");
+    assert!(!finished, "the runner died with the panic");
+    assert!(done, "the runner did not go on after the panics");
+    // what the panicking batches wrote was rolled back: each event once.
+    assert_eq!(seen(&db.pool).await, (200, 200));
+}

@@ -304,8 +304,9 @@ pub struct StockLevelLine {
     /// On hand + incoming − outgoing.
     pub forecast: Decimal,
     pub cost: Decimal,
-    /// On hand × cost, rounded to the currency.
-    pub value: Decimal,
+    /// On hand × cost, rounded to the currency: none when it is beyond what a figure holds.
+    #[graphql(skip)]
+    pub value: Option<Decimal>,
 }
 
 #[derive(SimpleObject)]
@@ -469,6 +470,23 @@ impl AgedLine {
 impl StockLevelLine {
     async fn product(&self, ctx: &Context<'_>) -> Result<Option<Product>> {
         load_one(ctx, ProductKey(self.product), Product::from).await
+    }
+
+    /// On hand × cost, rounded to the currency.
+    async fn value(&self) -> Result<Decimal> {
+        self.value.ok_or_else(|| self.too_large())
+    }
+}
+
+impl StockLevelLine {
+    /// Why the line's value cannot be shown: an absurd count or cost, which the user can
+    /// put right.
+    fn too_large(&self) -> async_graphql::Error {
+        async_graphql::Error::new(format!(
+            "the value of {} ({} on hand × cost {}) is beyond what a figure holds: count its \
+             stock again or correct its cost",
+            self.reference, self.on_hand, self.cost
+        ))
     }
 }
 
@@ -990,10 +1008,15 @@ impl AccountingQuery {
         .into_iter()
         .filter(|l| !l.on_hand.is_zero())
         .collect();
+        let mut total = Decimal::ZERO;
+        for line in &lines {
+            total = line
+                .value
+                .and_then(|value| total.checked_add(value))
+                .ok_or_else(|| line.too_large())?;
+        }
         Ok(StockValuation {
-            total_value: money(actor.config.configuration.settings())(
-                lines.iter().map(|l| l.value).sum(),
-            ),
+            total_value: money(actor.config.configuration.settings())(total),
             lines,
         })
     }
@@ -1307,7 +1330,7 @@ fn level_line(settings: &Settings) -> impl Fn(StockLevel) -> StockLevelLine {
     move |r| StockLevelLine {
         product: r.product_id,
         forecast: r.forecast(),
-        value: round(r.on_hand * r.cost, decimals),
+        value: r.on_hand.checked_mul(r.cost).map(|v| round(v, decimals)),
         reference: r.reference,
         name: r.name,
         uom: r.uom,

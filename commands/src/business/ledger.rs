@@ -17,8 +17,8 @@ use crate::error::{ErrorCode, Failure};
 use crate::work::Work;
 
 use super::{
-    account_owner, claim_entry, fits, in_books, missing, not_found, not_in_company, partner_of,
-    take_number,
+    account_owner, claim_entry, decimals_of, fits, in_books, missing, not_found, not_in_company,
+    partner_of, take_number,
 };
 
 /// A payment: money in (or out of) a bank journal, set against posted documents.
@@ -213,8 +213,18 @@ pub async fn post_entry(
         .clone();
     let company = &input.company;
     journal_in_books(&input.journal, &journal, company)?;
+    let decimals = decimals_of(settings, company);
     for (n, line) in input.lines.iter().enumerate() {
         let n = n.to_string();
+        for (side, amount) in [("debit", line.debit), ("credit", line.credit)] {
+            if amount.normalize().scale() > decimals {
+                return Err(Failure::refused(
+                    ErrorCode::Invalid,
+                    format!("{amount} has more decimals than the company's currency ({decimals})"),
+                )
+                .at(&["input", "lines", n.as_str(), side]));
+            }
+        }
         let field = ["input", "lines", n.as_str(), "account"];
         if !settings.accounts.contains_key(&line.account) {
             return Err(Failure::refused(

@@ -281,10 +281,19 @@ pub(crate) async fn build_line(
             domain::money::LineError::Quantity(_) => "quantity",
             domain::money::LineError::UnitPrice(_) => "unitPrice",
             domain::money::LineError::Discount(_) => "discount",
+            domain::money::LineError::Amount => "quantity",
         };
         Failure::refused(ErrorCode::Invalid, e.to_string()).at(&at(field))
     })?;
     Ok((line, product.map(|p| p.kind)))
+}
+
+/// The decimals of the currency `company` keeps its books in (2 if it is unknown).
+pub fn decimals_of(settings: &Settings, company: &Code) -> u32 {
+    settings
+        .currency_of(company)
+        .and_then(|currency| settings.currencies.get(currency))
+        .map_or(2, |c| u32::from(c.decimals))
 }
 
 /// The decimals of the company currency.

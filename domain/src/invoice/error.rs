@@ -34,6 +34,8 @@ pub enum InvoiceError {
     OverMatched { amount: Decimal, residual: Decimal },
     #[error("an amount matched must be above zero")]
     NoAmount,
+    #[error("{amount} has more decimals than the document's currency ({decimals})")]
+    TooPrecise { amount: Decimal, decimals: u32 },
     #[error("this payment (or credit note) is already set against the document")]
     AlreadyMatched,
     #[error("a credit note reverses an invoice or bill, not another credit note")]

@@ -226,6 +226,12 @@ impl crate::Decide for Invoice {
                 if amount <= Decimal::ZERO {
                     return Err(InvoiceError::NoAmount);
                 }
+                // a fraction of the currency's smallest unit would leave a residual that
+                // rounds to what was never owed (9.995 paid on 10.00 leaves 0.01 open).
+                let decimals = current.draft.decimals;
+                if amount.normalize().scale() > decimals {
+                    return Err(InvoiceError::TooPrecise { amount, decimals });
+                }
                 if current.matches.contains(&with) {
                     return Err(InvoiceError::AlreadyMatched);
                 }

@@ -478,6 +478,22 @@ fn a_payment_matched_in_parts_lowers_the_residual() {
 }
 
 #[test]
+fn a_fraction_of_a_cent_is_not_matched() {
+    // 9.995 against 242.00 would leave 232.005 open, shown as 232.01: a cent never owed.
+    InvoiceTest::with(())
+        .given(posted())
+        .when(match_("9.995"))
+        .then_expect_error(InvoiceError::TooPrecise {
+            amount: d("9.995"),
+            decimals: 2,
+        });
+    InvoiceTest::with(())
+        .given(posted())
+        .when(match_("9.990"))
+        .then_expect_events(vec![matched("9.990")]);
+}
+
+#[test]
 fn the_same_payment_is_set_against_a_document_once() {
     InvoiceTest::with(())
         .given(partly_paid())

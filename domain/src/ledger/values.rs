@@ -170,6 +170,10 @@ impl JournalEntry {
             if line.debit < Decimal::ZERO || line.credit < Decimal::ZERO || !one_side {
                 return Err(LedgerError::BadLine { line: n });
             }
+            // the books' sums (an account's balance over years) stay within what they hold.
+            if line.debit.max(line.credit) > crate::money::AMOUNT_MAX {
+                return Err(LedgerError::TooLarge { line: n });
+            }
         }
         let (debit, credit) = self.sums();
         if debit != credit {

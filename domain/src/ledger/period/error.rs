@@ -22,6 +22,8 @@ pub enum LedgerError {
     TooManyLines,
     #[error("line {line}: each line has either a debit or a credit, above zero")]
     BadLine { line: usize },
+    #[error("line {line}: an amount is at most {}", crate::money::AMOUNT_MAX)]
+    TooLarge { line: usize },
     #[error("this entry was already posted")]
     AlreadyPosted,
 }

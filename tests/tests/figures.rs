@@ -1,0 +1,229 @@
+//! Figures a client can send that no business has (a line's amount beyond any document, a
+//! fraction of a cent, an entry beyond what the books sum, a stock worth more than a figure
+//! holds): each gets a clear error naming where it is, nothing is written, and what comes after
+//! still works. Found by a tester driving the server: the first stopped a database's read
+//! models for good, the others dropped the connection or left an invoice overpaid.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::{json, Value};
+use tests::books::{self, must, mutate, set_up_the_books, INVOICE, ORDER};
+use tests::TestApp;
+
+async fn booked() -> (TestApp, String) {
+    let app = TestApp::new().await;
+    set_up_the_books(&app).await;
+    let customer = books::partner(&app, "Agrolait", true, false).await;
+    (app, customer)
+}
+
+fn sale(partner: &str, quantity: &str, price: &str) -> Value {
+    json!({ "partner": partner, "date": "2026-03-02",
+            "lines": [{ "description": "Goods", "quantity": quantity, "unitPrice": price,
+                        "taxes": [] }] })
+}
+
+#[tokio::test]
+async fn a_line_whose_amount_no_document_holds_is_refused_and_the_books_go_on() {
+    let (app, customer) = booked().await;
+    let events = app.event_count().await;
+    // each figure is within its own limit (10^15); their product is not.
+    let refused = mutate(
+        &app,
+        "createSaleOrder",
+        "CreateOrderInput",
+        sale(&customer, "999999999999999", "999999999999999"),
+        ORDER,
+    )
+    .await;
+    assert_eq!(refused["order"], Value::Null);
+    assert_eq!(
+        refused["userErrors"][0]["field"],
+        json!(["input", "lines", "0", "quantity"]),
+        "{refused}"
+    );
+    assert_eq!(refused["userErrors"][0]["code"], "INVALID");
+    assert!(
+        refused["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too large"),
+        "{refused}"
+    );
+    assert_eq!(app.event_count().await, events, "nothing written");
+
+    // 1,000 × 10^12 = 10^15, the largest amount: taken, and shown whole.
+    let largest = must(
+        &app,
+        "createSaleOrder",
+        "CreateOrderInput",
+        sale(&customer, "1000", "1000000000000"),
+        ORDER,
+    )
+    .await;
+    assert_eq!(largest["order"]["untaxed"], "1000000000000000.00");
+    // and the next order is written and read back: the read models did not stop.
+    let next = must(
+        &app,
+        "createSaleOrder",
+        "CreateOrderInput",
+        sale(&customer, "2", "10"),
+        ORDER,
+    )
+    .await;
+    assert_eq!(next["order"]["untaxed"], "20.00", "{next}");
+}
+
+#[tokio::test]
+async fn a_payment_of_a_fraction_of_a_cent_is_refused_and_never_overpays() {
+    let (app, customer) = booked().await;
+    let drafted = must(
+        &app,
+        "createInvoice",
+        "CreateInvoiceInput",
+        json!({ "kind": "CUSTOMER_INVOICE", "partner": customer, "date": "2026-03-02",
+                "lines": [{ "description": "Ten", "quantity": "1", "unitPrice": "10",
+                            "taxes": [] }] }),
+        INVOICE,
+    )
+    .await;
+    let invoice = drafted["invoice"]["id"].as_str().unwrap().to_owned();
+    must(
+        &app,
+        "postInvoice",
+        "InvoiceIdInput",
+        json!({ "id": invoice }),
+        INVOICE,
+    )
+    .await;
+    let events = app.event_count().await;
+    // 9.995 would leave 0.005 open, shown as 0.01; a cent more would then overpay.
+    let refused = books::pay(&app, &customer, "2026-03-03", "9.995", &invoice).await;
+    assert_eq!(
+        refused["userErrors"][0]["field"],
+        json!(["input", "allocations", "0", "amount"]),
+        "{refused}"
+    );
+    assert!(
+        refused["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("decimals"),
+        "{refused}"
+    );
+    assert_eq!(app.event_count().await, events, "nothing written");
+    let part = books::pay(&app, &customer, "2026-03-03", "9.99", &invoice).await;
+    assert_eq!(part["invoices"][0]["residual"], "0.01", "{part}");
+    let rest = books::pay(&app, &customer, "2026-03-04", "0.01", &invoice).await;
+    assert_eq!(
+        rest["invoices"][0],
+        json!({ "id": invoice, "residual": "0.00", "paymentState": "PAID" }),
+        "{rest}"
+    );
+}
+
+#[tokio::test]
+async fn a_manual_entry_finer_than_the_currency_or_beyond_the_largest_amount_is_refused() {
+    let app = TestApp::new().await;
+    set_up_the_books(&app).await;
+    let events = app.event_count().await;
+    let entry = |amount: &str| {
+        json!({ "journal": "misc", "date": "2026-03-02",
+                "lines": [{ "account": "550000", "debit": amount },
+                          { "account": "100000", "credit": amount }] })
+    };
+    let finer = mutate(
+        &app,
+        "postEntry",
+        "PostEntryInput",
+        entry("0.001"),
+        "entry { number }",
+    )
+    .await;
+    assert_eq!(
+        finer["userErrors"][0]["field"],
+        json!(["input", "lines", "0", "debit"]),
+        "{finer}"
+    );
+    // Decimal's largest is about 7.9 × 10^28: two such lines would not even sum.
+    let beyond = mutate(
+        &app,
+        "postEntry",
+        "PostEntryInput",
+        entry("40000000000000000000000000000"),
+        "entry { number }",
+    )
+    .await;
+    assert!(
+        beyond["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 1000000000000000"),
+        "{beyond}"
+    );
+    assert_eq!(app.event_count().await, events, "nothing written");
+    // the books still answer.
+    let balance = app
+        .graphql(
+            "{ trialBalance(from: \"2026-01-01\", to: \"2026-12-31\") { lines { account } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(balance["trialBalance"]["lines"], json!([]));
+}
+
+#[tokio::test]
+async fn a_stock_worth_more_than_a_figure_holds_is_an_error_naming_the_product() {
+    let app = TestApp::new().await;
+    set_up_the_books(&app).await;
+    let huge = books::product(&app, "HUGE", "STOCKABLE", "1", "999999999999999").await;
+    let desk = books::product(&app, "DESK", "STOCKABLE", "10", "4").await;
+    for (product, counted) in [(&huge, "999999999999999"), (&desk, "3")] {
+        must(
+            &app,
+            "countStock",
+            "CountStockInput",
+            json!({ "product": product, "counted": counted }),
+            "level { onHand }",
+        )
+        .await;
+    }
+    // an answer, not a dropped connection: the error names the product and what to do.
+    let response = app
+        .graphql_with(
+            &app.admin_token,
+            "{ stockValuation { totalValue } }",
+            json!({}),
+        )
+        .await;
+    let message = response["errors"][0]["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains("HUGE") && message.contains("count its stock again"),
+        "{response}"
+    );
+    // a product worth what a figure holds is still shown, alone or beside the other.
+    let desk_only = app
+        .graphql(
+            "query($p: [ID!]) { stockLevels(where: { products: $p }) { nodes { reference value } } }",
+            json!({ "p": [desk] }),
+        )
+        .await;
+    assert_eq!(
+        desk_only["stockLevels"]["nodes"],
+        json!([{ "reference": "DESK", "value": "12.00" }])
+    );
+    let both = app
+        .graphql_with(
+            &app.admin_token,
+            "{ stockLevels { nodes { reference onHand } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        both["data"]["stockLevels"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
