@@ -48,6 +48,9 @@ pub struct CommandContext {
     pub client: Option<String>,
     /// The data module (`name@version`) the command comes from, when it comes from one.
     pub data_module: Option<String>,
+    /// The bearer token of the request that sends it, if one: the session a user changing
+    /// their own password stays signed in with (never written anywhere).
+    pub token: Option<String>,
 }
 
 impl CommandContext {
@@ -59,6 +62,7 @@ impl CommandContext {
             causation_id: None,
             client: Some(concat!("erp/", env!("CARGO_PKG_VERSION")).to_owned()),
             data_module: None,
+            token: None,
         }
     }
 
@@ -223,10 +227,15 @@ impl CommandBus {
     ) -> Result<Checkpoint, Failure> {
         let creates = command.creates();
         let field = crate::admins::may_remove_one(&command);
+        let ends = crate::auth::ends_sessions(&command);
         let target = id.to_string();
-        let guard =
-            move || crate::admins::keeps_an_admin(field.unwrap_or_default(), target.clone());
-        let guard: Option<Guard<'_>> = field.is_some().then_some(&guard);
+        let keep = context.token.clone();
+        let guard = move || {
+            let admins = field.map(|field| crate::admins::keeps_an_admin(field, target.clone()));
+            let sessions = ends.then(|| crate::auth::end_sessions(id, keep.clone()));
+            store::streams::both(admins, sessions)
+        };
+        let guard: Option<Guard<'_>> = (field.is_some() || ends).then_some(&guard);
         Ok(self
             .one::<User>(
                 &id.to_string(),

@@ -60,6 +60,24 @@ pub type AlongWith<'a> = Box<
         + 'a,
 >;
 
+/// Two checks run one after the other in the append's transaction (either may be none).
+pub fn both(
+    first: Option<AlongWith<'static>>,
+    second: Option<AlongWith<'static>>,
+) -> AlongWith<'static> {
+    Box::new(move |conn, appended| {
+        Box::pin(async move {
+            if let Some(first) = first {
+                first(&mut *conn, appended).await?;
+            }
+            if let Some(second) = second {
+                second(&mut *conn, appended).await?;
+            }
+            Ok(())
+        })
+    })
+}
+
 /// Where an operation's events landed, and what the rider of their append answered with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Committed {

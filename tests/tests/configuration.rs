@@ -546,3 +546,83 @@ async fn a_subscriber_hears_of_each_configuration_change() {
         Some(async_graphql::Value::from("UNAUTHENTICATED"))
     );
 }
+
+#[tokio::test]
+async fn a_new_password_or_a_deactivation_ends_the_users_other_sessions() {
+    let app = TestApp::new().await;
+    let me = "{ me { login } }";
+    let works = |response: &Value| response["data"]["me"]["login"] == "carol";
+    app.user("carol", &[]).await;
+    let carol_id = app
+        .graphql("{ users { nodes { id login } } }", json!({}))
+        .await["users"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["login"] == "carol")
+        .unwrap()["id"]
+        .clone();
+    let set_password =
+        "mutation($id: ID!, $p: String!) { setUserPassword(input: { id: $id, password: $p }) {
+        userErrors { code } } }";
+
+    // her own new password: the session that set it goes on, her others end.
+    let laptop = app.login("carol", USER_PASSWORD).await;
+    let phone = app.login("carol", USER_PASSWORD).await;
+    assert!(works(&app.graphql_with(&phone, me, json!({})).await));
+    let changed = app
+        .graphql_with(
+            &laptop,
+            set_password,
+            json!({ "id": carol_id, "p": "a new long password" }),
+        )
+        .await;
+    assert_eq!(
+        changed["data"]["setUserPassword"]["userErrors"],
+        json!([]),
+        "{changed}"
+    );
+    assert!(works(&app.graphql_with(&laptop, me, json!({})).await));
+    assert_eq!(
+        error_code(&app.graphql_with(&phone, me, json!({})).await),
+        "UNAUTHENTICATED"
+    );
+
+    // set by an administrator: every one of hers ends.
+    let changed = app
+        .graphql(
+            set_password,
+            json!({ "id": carol_id, "p": "another long password" }),
+        )
+        .await;
+    assert_eq!(changed["setUserPassword"]["userErrors"], json!([]));
+    assert_eq!(
+        error_code(&app.graphql_with(&laptop, me, json!({})).await),
+        "UNAUTHENTICATED"
+    );
+
+    // deactivated, then activated again: the sessions from before stay ended.
+    let session = app.login("carol", "another long password").await;
+    assert!(works(&app.graphql_with(&session, me, json!({})).await));
+    for mutation in ["deactivateUser", "activateUser"] {
+        let done = app
+            .graphql(
+                &format!("mutation($id: ID!) {{ {mutation}(input: {{ id: $id }}) {{ userErrors {{ code }} }} }}"),
+                json!({ "id": carol_id }),
+            )
+            .await;
+        assert_eq!(done[mutation]["userErrors"], json!([]), "{done}");
+    }
+    assert_eq!(
+        error_code(&app.graphql_with(&session, me, json!({})).await),
+        "UNAUTHENTICATED"
+    );
+    let anew = app.login("carol", "another long password").await;
+    assert!(works(&app.graphql_with(&anew, me, json!({})).await));
+    // the administrator's own session was never touched.
+    assert!(app
+        .graphql_with(&app.admin_token, me, json!({}))
+        .await
+        .get("errors")
+        .is_none());
+}

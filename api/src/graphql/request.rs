@@ -73,6 +73,7 @@ impl RequestContext {
             causation_id: Some(self.request_id),
             client: self.client.clone(),
             data_module: None,
+            token: self.token.clone(),
         }
     }
 
