@@ -196,13 +196,25 @@ impl CommandBus {
         command: ConfigurationCommand,
         context: &CommandContext,
     ) -> Result<Checkpoint, Failure> {
-        let removed_company = match &command {
-            ConfigurationCommand::RemoveCompany { code } => Some(code.to_string()),
+        // what no single aggregate can tell: whether a user or a record still uses it.
+        type Check = fn(String) -> AlongWith<'static>;
+        let removing: Option<(String, Check)> = match &command {
+            ConfigurationCommand::RemoveCompany { code } => {
+                Some((code.to_string(), crate::companies::unused))
+            }
+            ConfigurationCommand::RemoveGroup { code } => {
+                Some((code.to_string(), crate::companies::group_unused))
+            }
             _ => None,
         };
-        let guard = move || crate::companies::unused(removed_company.clone().unwrap_or_default());
-        let guard: Option<Guard<'_>> =
-            matches!(command, ConfigurationCommand::RemoveCompany { .. }).then_some(&guard);
+        let check = removing.clone();
+        let guard = move || {
+            let (code, check) = check
+                .clone()
+                .unwrap_or((String::new(), crate::companies::unused));
+            check(code)
+        };
+        let guard: Option<Guard<'_>> = removing.is_some().then_some(&guard);
         Ok(self
             .one::<Configuration>(
                 CONFIGURATION_ID,

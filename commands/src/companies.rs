@@ -1,5 +1,6 @@
-//! Policy on companies that no single aggregate can decide: a company is removed only when no
-//! user works in it and no record belongs to it.
+//! Policy on companies and groups that no single aggregate can decide: a company is removed
+//! only when no user works in it and no record belongs to it, a group only when no user is in
+//! it (else the user would keep the code, and the rights of any group later made under it).
 
 use store::StoreError;
 
@@ -18,6 +19,30 @@ pub(crate) fn unused(code: String) -> AlongWith<'static> {
             let refusal = Failure::refused(
                 ErrorCode::InUse,
                 format!("company '{code}' is used by {user}; change that first"),
+            )
+            .at(&["input", "code"]);
+            Err(StoreError::Declined(Box::new(refusal)))
+        })
+    })
+}
+
+/// The check, run in the append's transaction: declines removing group `code` while a user is
+/// in it, naming one.
+pub(crate) fn group_unused(code: String) -> AlongWith<'static> {
+    Box::new(move |conn, _| {
+        Box::pin(async move {
+            let user: Option<String> = sqlx::query_scalar(
+                "select login from app_user where $1 = any(groups) order by login limit 1",
+            )
+            .bind(&code)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let Some(user) = user else {
+                return Ok(());
+            };
+            let refusal = Failure::refused(
+                ErrorCode::InUse,
+                format!("group '{code}' has user '{user}' in it; take them out of it first"),
             )
             .at(&["input", "code"]);
             Err(StoreError::Declined(Box::new(refusal)))

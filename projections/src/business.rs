@@ -108,7 +108,11 @@ pub async fn in_use(pool: &sqlx::PgPool) -> Result<domain::configuration::InUse,
     )
     .fetch_all(pool)
     .await?;
+    let groups: Vec<String> = sqlx::query_scalar("select distinct unnest(groups) from app_user")
+        .fetch_all(pool)
+        .await?;
     Ok(domain::configuration::InUse {
+        groups: codes(groups),
         companies: codes(companies),
         taxes: codes(taxes),
         currencies: Default::default(),

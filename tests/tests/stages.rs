@@ -334,3 +334,79 @@ async fn restoring_a_stage_as_a_new_database_replays_the_log_up_to_it() {
     assert_eq!(configuration(&fork_a).await, at_a);
     assert_eq!(partner_names(&fork_a).await, ["Agrolait", "Camptocamp"]);
 }
+
+#[tokio::test]
+async fn a_group_users_are_in_is_neither_removed_nor_taken_away_by_a_restore() {
+    let app = TestApp::new().await;
+    create_stage(&app, "before_groups", "").await;
+    change(
+        &app,
+        "mutation { a: setGroup(input: { code: \"auditors\", name: \"Auditors\" }) { userErrors { message } }
+                    b: setGroup(input: { code: \"temps\", name: \"Temps\" }) { userErrors { message } } }",
+    )
+    .await;
+    app.user("bea", &["auditors"]).await;
+    let events = app.event_count().await;
+
+    // removed by hand: refused while bea is in it, naming her.
+    let removed = app
+        .graphql(
+            "mutation { removeGroup(input: { code: \"auditors\" }) { userErrors { field code message } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        removed["removeGroup"]["userErrors"],
+        json!([{ "field": ["input", "code"], "code": "IN_USE",
+                 "message": "group 'auditors' has user 'bea' in it; take them out of it first" }])
+    );
+    assert_eq!(app.event_count().await, events, "nothing written");
+
+    // a restore to before the groups: the one no one is in goes, the one bea is in stays.
+    let restored = app
+        .graphql(
+            "mutation { restoreStage(input: { name: \"before_groups\" }) {
+                restored kept { area key } userErrors { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        restored["restoreStage"],
+        json!({ "restored": true, "kept": [{ "area": "GROUP", "key": "auditors" }],
+                "userErrors": [] })
+    );
+    let groups = app
+        .graphql("{ configuration { groups { nodes { code } } } }", json!({}))
+        .await;
+    let codes: Vec<&str> = groups["configuration"]["groups"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"auditors") && !codes.contains(&"temps"),
+        "{codes:?}"
+    );
+
+    // bea out of it: the group goes.
+    let bea = app
+        .graphql("{ users { nodes { id login } } }", json!({}))
+        .await["users"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["login"] == "bea")
+        .unwrap()["id"]
+        .clone();
+    change(
+        &app,
+        &format!("mutation {{ u: updateUser(input: {{ id: {bea}, groups: [] }}) {{ userErrors {{ message }} }} }}"),
+    )
+    .await;
+    change(
+        &app,
+        "mutation { r: removeGroup(input: { code: \"auditors\" }) { userErrors { message } } }",
+    )
+    .await;
+}

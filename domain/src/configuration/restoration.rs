@@ -21,6 +21,9 @@ pub struct InUse {
     pub sequences: BTreeSet<Code>,
     pub accounts: BTreeSet<Code>,
     pub journals: BTreeSet<Code>,
+    /// Groups users are in: taken away, a user would be left in a group that no longer is, and
+    /// get its rights back should one of that code be made again.
+    pub groups: BTreeSet<Code>,
 }
 
 /// The events that bring `current` to `target`, and what was kept because it is in use.
@@ -255,12 +258,12 @@ pub fn restoration(current: &Settings, target: &Settings, in_use: &InUse) -> Res
         }
     }
 
-    // no business record names a group: a group the stage lacks always goes.
+    // a group users are in stays; one no one is in goes.
     let groups = (&current.groups, &target.groups);
     plan.remove_missing(
         Area::Group,
         groups,
-        |_| false,
+        |code| in_use.groups.contains(code),
         |group| group.name.clone(),
         |code| E::GroupRemoved { code },
     );
