@@ -207,14 +207,14 @@ impl CommandBus {
             }
             _ => None,
         };
-        let check = removing.clone();
-        let guard = move || {
-            let (code, check) = check
-                .clone()
-                .unwrap_or((String::new(), crate::companies::unused));
-            check(code)
+        let currency_change = self.currency_changed(&command).await?;
+        let guarded = removing.is_some() || currency_change.is_some();
+        let guard = move || match (&removing, &currency_change) {
+            (Some((code, check)), _) => check(code.clone()),
+            (None, Some(change)) => crate::companies::no_books_in(change.clone()),
+            (None, None) => store::streams::both(None, None),
         };
-        let guard: Option<Guard<'_>> = removing.is_some().then_some(&guard);
+        let guard: Option<Guard<'_>> = guarded.then_some(&guard);
         Ok(self
             .one::<Configuration>(
                 CONFIGURATION_ID,
@@ -226,6 +226,31 @@ impl CommandBus {
             )
             .await?
             .at)
+    }
+
+    /// The company whose currency `command` changes, with the currency its books are in now
+    /// and the one asked for; none if it changes no currency.
+    async fn currency_changed(
+        &self,
+        command: &ConfigurationCommand,
+    ) -> Result<Option<crate::companies::CurrencyChange>, Failure> {
+        let (code, asked) = match command {
+            ConfigurationCommand::UpdateCompany { company } => (
+                domain::configuration::Code::main_company(),
+                &company.currency,
+            ),
+            ConfigurationCommand::SetCompany { code, company } => (code.clone(), &company.currency),
+            _ => return Ok(None),
+        };
+        let current = projections::configuration::current(&self.pool).await?;
+        let now = current.and_then(|row| row.configuration.settings().currency_of(&code).cloned());
+        Ok(now
+            .filter(|now| now != asked)
+            .map(|now| crate::companies::CurrencyChange {
+                company: code.to_string(),
+                from: now.to_string(),
+                to: asked.to_string(),
+            }))
     }
 
     /// Executes a command on user `id`; returns the log position its events reached. A change

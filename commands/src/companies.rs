@@ -49,3 +49,44 @@ pub(crate) fn group_unused(code: String) -> AlongWith<'static> {
         })
     })
 }
+
+/// A company's currency about to change.
+#[derive(Debug, Clone)]
+pub(crate) struct CurrencyChange {
+    pub company: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// The check, run in the append's transaction: declines changing a company's currency once it
+/// has business records (their amounts are in the old one, and would be relabelled, not
+/// converted), naming one.
+pub(crate) fn no_books_in(change: CurrencyChange) -> AlongWith<'static> {
+    Box::new(move |conn, _| {
+        Box::pin(async move {
+            let CurrencyChange { company, from, to } = change;
+            let record: Option<String> = sqlx::query_scalar(
+                "(select 'order ' || number from business_order where company = $1 limit 1)
+                 union all (select 'invoice ' || coalesce(number, 'draft') from invoice
+                             where company = $1 limit 1)
+                 union all (select 'entry ' || number from journal_entry where company = $1 limit 1)
+                 limit 1",
+            )
+            .bind(&company)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let Some(record) = record else {
+                return Ok(());
+            };
+            let refusal = Failure::refused(
+                ErrorCode::InUse,
+                format!(
+                    "company '{company}' keeps its books in {from} ({record}, ...): its amounts \
+                     would read as {to} without being converted, so its currency stays"
+                ),
+            )
+            .at(&["input", "currency"]);
+            Err(StoreError::Declined(Box::new(refusal)))
+        })
+    })
+}

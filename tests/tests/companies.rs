@@ -2676,3 +2676,57 @@ async fn a_manager_of_users_of_one_company_changes_no_one_elses_nor_makes_admini
         "{renamed}"
     );
 }
+
+#[tokio::test]
+async fn a_companys_currency_stays_once_it_has_books() {
+    // the demo: north has invoices, posted, and an entry of its own.
+    let app = TestApp::demo().await;
+    let usd = app
+        .graphql(
+            "mutation { setCurrency(input: { code: \"USD\", name: \"US Dollar\", symbol: \"$\" }) {
+                userErrors { message } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(usd["setCurrency"]["userErrors"], json!([]));
+    let events = app.event_count().await;
+    for code in ["north", "main"] {
+        let errors = set_company(&app, json!({ "code": code, "currency": "USD" })).await;
+        assert_eq!(errors[0]["code"], "IN_USE", "{code}: {errors}");
+        assert_eq!(errors[0]["field"], json!(["input", "currency"]));
+        let message = errors[0]["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("company '{code}' keeps its books in EUR")),
+            "{message}"
+        );
+    }
+    assert_eq!(app.event_count().await, events, "nothing written");
+    // its name still changes; a company without records changes its currency freely.
+    assert_eq!(
+        set_company(&app, json!({ "code": "north", "name": "North Branch" })).await,
+        json!([])
+    );
+    assert_eq!(
+        set_company(
+            &app,
+            json!({ "code": "south", "name": "South", "parent": "main" })
+        )
+        .await,
+        json!([])
+    );
+    assert_eq!(
+        set_company(&app, json!({ "code": "south", "currency": "USD" })).await,
+        json!([])
+    );
+    let companies = app.graphql(COMPANIES, json!({})).await;
+    let currencies: Vec<(&str, &str)> = companies["configuration"]["companies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["code"].as_str().unwrap(), c["currency"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        currencies,
+        [("main", "EUR"), ("north", "EUR"), ("south", "USD")]
+    );
+}
