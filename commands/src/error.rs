@@ -249,6 +249,7 @@ impl Refusal for domain::configuration::ConfigurationError {
             E::WrongKind { .. } | E::OtherCompany { .. } => ErrorCode::Invalid,
             E::PromotionConflicts { .. } => ErrorCode::Conflict,
             E::PaymentDays(_) => ErrorCode::Invalid,
+            E::PrefixTaken { .. } => ErrorCode::AlreadyExists,
         }
     }
 
@@ -275,6 +276,7 @@ impl Refusal for domain::configuration::ConfigurationError {
             E::UnknownAccount(_) | E::UnknownJournal(_) | E::WrongKind { .. } => &["input"],
             E::PromotionConflicts { .. } => &["content"],
             E::PaymentDays(_) => &["input", "paymentDays"],
+            E::PrefixTaken { .. } => &["input", "prefix"],
         })
     }
 }

@@ -1203,3 +1203,34 @@ async fn a_sequence_shows_the_number_it_gives_next_and_is_never_set_below_one_gi
         json!({ "nextNumber": 4, "nextPreview": "INV/2026/0004" })
     );
 }
+
+#[tokio::test]
+async fn two_sequences_of_one_prefix_are_refused_so_no_number_is_given_twice() {
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    let events = app.event_count().await;
+    let twin = tests::books::mutate(
+        &app,
+        "setSequence",
+        "SetSequenceInput",
+        json!({ "code": "inv2", "name": "Invoices bis", "prefix": "INV/2026/", "padding": 4 }),
+        "configuration { version }",
+    )
+    .await;
+    assert_eq!(
+        twin["userErrors"],
+        json!([{ "field": ["input", "prefix"], "code": "ALREADY_EXISTS",
+                 "message": "sequence 'inv' numbers with prefix 'INV/2026/' already: two sequences of one prefix would give the same numbers twice" }])
+    );
+    assert_eq!(app.event_count().await, events, "nothing written");
+    // the sequence itself may be saved again with its prefix; another prefix is another's.
+    for (code, prefix) in [("inv", "INV/2026/"), ("inv2", "INV2/2026/")] {
+        tests::books::configure(
+            &app,
+            "setSequence",
+            "SetSequenceInput",
+            json!({ "code": code, "name": "Invoices", "prefix": prefix, "padding": 4 }),
+        )
+        .await;
+    }
+}

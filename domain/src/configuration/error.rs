@@ -64,6 +64,8 @@ pub enum ConfigurationError {
     UnknownAccount(String),
     #[error("there is no journal '{0}'")]
     UnknownJournal(String),
+    #[error("sequence '{by}' numbers with prefix '{prefix}' already: two sequences of one prefix would give the same numbers twice")]
+    PrefixTaken { prefix: String, by: String },
     #[error("{what} '{code}' is used by {by}; change that first")]
     Used {
         what: &'static str,

@@ -293,8 +293,20 @@ impl crate::Decide for Configuration {
                 unused("company", &code, user)?;
                 Some(E::CompanyRemoved { code })
             }
-            C::SetSequence { code, sequence } => (settings.sequences.get(&code) != Some(&sequence))
-                .then_some(E::SequenceSet { code, sequence }),
+            C::SetSequence { code, sequence } => {
+                if let Some((by, _)) = settings
+                    .sequences
+                    .iter()
+                    .find(|(other, s)| **other != code && s.prefix == sequence.prefix)
+                {
+                    return Err(Error::PrefixTaken {
+                        prefix: sequence.prefix,
+                        by: by.to_string(),
+                    });
+                }
+                (settings.sequences.get(&code) != Some(&sequence))
+                    .then_some(E::SequenceSet { code, sequence })
+            }
             C::RemoveSequence { code } => {
                 known(&settings.sequences, &code, Error::UnknownSequence)?;
                 Some(E::SequenceRemoved { code })
