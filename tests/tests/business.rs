@@ -1234,3 +1234,65 @@ async fn two_sequences_of_one_prefix_are_refused_so_no_number_is_given_twice() {
         .await;
     }
 }
+
+#[tokio::test]
+async fn a_product_with_stock_on_hand_stays_stockable_until_counted_to_zero() {
+    let app = TestApp::new().await;
+    set_up_the_books(&app).await;
+    let desk = product(&app, "DESK", "STOCKABLE", "100", "40").await;
+    let count = |counted: &'static str| json!({ "product": desk, "counted": counted, "date": "2026-03-02" });
+    must(
+        &app,
+        "countStock",
+        "CountStockInput",
+        count("13"),
+        "level { onHand }",
+    )
+    .await;
+    let events = app.event_count().await;
+    let to_service = json!({ "id": desk, "kind": "SERVICE" });
+    let refused = mutate(
+        &app,
+        "updateProduct",
+        "UpdateProductInput",
+        to_service.clone(),
+        "product { kind }",
+    )
+    .await;
+    assert_eq!(refused["userErrors"][0]["code"], "IN_USE", "{refused}");
+    assert_eq!(refused["userErrors"][0]["field"], json!(["input", "kind"]));
+    assert!(
+        refused["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("13 of it are on hand"),
+        "{refused}"
+    );
+    assert_eq!(app.event_count().await, events, "nothing written");
+    // its name still changes; counted to zero, it becomes a service.
+    must(
+        &app,
+        "updateProduct",
+        "UpdateProductInput",
+        json!({ "id": desk, "name": "Desk (oak)" }),
+        "product { kind }",
+    )
+    .await;
+    must(
+        &app,
+        "countStock",
+        "CountStockInput",
+        count("0"),
+        "level { onHand }",
+    )
+    .await;
+    let service = must(
+        &app,
+        "updateProduct",
+        "UpdateProductInput",
+        to_service,
+        "product { kind }",
+    )
+    .await;
+    assert_eq!(service["product"]["kind"], "SERVICE");
+}

@@ -506,8 +506,10 @@ impl ProductMutation {
                 ctx,
                 "UpdateProduct",
                 change,
-                |work, _, (id, expected, details)| {
-                    Box::pin(business::update_product(work, id, expected, details))
+                |work, settings, (id, expected, details)| {
+                    Box::pin(business::update_product(
+                        work, settings, id, expected, details,
+                    ))
                 },
             )
             .await?;

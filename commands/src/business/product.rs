@@ -1,10 +1,12 @@
 //! Products: created and changed, each holding its internal reference (a claim).
 
 use domain::claim::{key_id, Claim, ClaimCommand};
-use domain::product::{Product, ProductCommand, ProductDetails};
+use domain::configuration::Settings;
+use domain::product::{Product, ProductCommand, ProductDetails, ProductKind};
+use domain::stock::{self, Stock};
 use uuid::Uuid;
 
-use crate::error::Failure;
+use crate::error::{ErrorCode, Failure};
 use crate::work::Work;
 
 use super::{claim, PRODUCT_REFERENCE};
@@ -32,15 +34,37 @@ pub(crate) async fn claim_reference(
     claim(work, PRODUCT_REFERENCE, reference, id, taken, field).await
 }
 
-/// Replaces product `id`'s details; a new reference is claimed and the old one let go.
+/// Replaces product `id`'s details; a new reference is claimed and the old one let go. A
+/// stockable product stays one while any company has some of it on hand (its stock and its
+/// value would vanish from the reports while the goods are still there).
 pub async fn update_product(
     work: &mut Work,
+    settings: &Settings,
     id: Uuid,
     expected_version: Option<u64>,
     details: ProductDetails,
 ) -> Result<(), Failure> {
     let product = work.get::<Product>(&id.to_string()).await?;
     let old = product.details().map(|d| d.reference.clone());
+    let was_stockable = product
+        .details()
+        .is_some_and(|d| d.kind == ProductKind::Stockable);
+    if was_stockable && details.kind != ProductKind::Stockable {
+        for company in settings.all_companies().into_keys() {
+            let stock = work.get::<Stock>(&stock::stream_id(&company, id)).await?;
+            if !stock.on_hand().is_zero() {
+                return Err(Failure::refused(
+                    ErrorCode::InUse,
+                    format!(
+                        "{} of it are on hand (company '{company}'): a product stays stockable \
+                         until its stock is counted to zero",
+                        stock.on_hand()
+                    ),
+                )
+                .at(&["input", "kind"]));
+            }
+        }
+    }
     if let Some(old) = old.filter(|old| *old != details.reference) {
         claim_reference(work, id, &details.reference).await?;
         work.decide::<Claim>(
