@@ -122,6 +122,21 @@ async fn an_operator_manages_databases_from_the_command_line() {
     let file = data_dir.join("backup.jsonl");
     let backed = stdout(&db_cmd(&["backup", &name, file.to_str().unwrap()], MASTER));
     assert!(backed.contains("events"), "{backed}");
+    // a backup never replaces a file: the one there stays as it was.
+    let kept = std::fs::read(&file).unwrap();
+    stdout(&db_cmd(&["create", &format!("{name}_b"), "--demo"], MASTER));
+    let again = db_cmd(
+        &["backup", &format!("{name}_b"), file.to_str().unwrap()],
+        MASTER,
+    );
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("exists already"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), kept);
+    stdout(&db_cmd(&["drop", &format!("{name}_b")], MASTER));
     let refused = db_cmd(&["restore", file.to_str().unwrap(), &name], MASTER);
     assert!(
         !refused.status.success(),

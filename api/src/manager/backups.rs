@@ -14,6 +14,15 @@ use super::{name, random_password, BackupInfo, DatabaseInfo, ManagerError, Serve
 impl Server {
     /// Writes `name`'s log to `file` (the replay export format: JSON lines and a manifest).
     pub async fn backup_to(&self, name: &str, file: &Path) -> Result<BackupInfo, ManagerError> {
+        let exists = || {
+            ManagerError::Refused(format!(
+                "{} exists already: a backup never replaces a file; name another",
+                file.display()
+            ))
+        };
+        if file.exists() {
+            return Err(exists());
+        }
         let backend = self.backend(name).await?;
         if let Some(parent) = file.parent() {
             std::fs::create_dir_all(parent)?;
@@ -23,7 +32,13 @@ impl Server {
         let manifest = replay::export::export(&backend.state.pool, writer, |_, _| {})
             .await
             .map_err(|e| ManagerError::Other(e.to_string()))?;
-        std::fs::rename(&temporary, file)?;
+        // linked, not renamed: a file made meanwhile under the name is not replaced either.
+        let linked = std::fs::hard_link(&temporary, file);
+        let _ = std::fs::remove_file(&temporary);
+        match linked {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(exists()),
+            linked => linked?,
+        }
         Ok(BackupInfo {
             file: file
                 .file_name()
