@@ -233,6 +233,38 @@ async fn a_month_of_a_small_company() {
     )
     .await;
     assert_eq!(changed["userErrors"][0]["code"], "WRONG_STATE", "{changed}");
+    // a credit note of a credit note is refused, on the field that names what it reverses.
+    let of_itself = mutate(
+        &app,
+        "createCreditNote",
+        "CreateCreditNoteInput",
+        json!({ "invoice": inv2_id, "date": "2026-11-16" }),
+        "invoice { id }",
+    )
+    .await;
+    assert_eq!(of_itself["userErrors"], json!([]), "{of_itself}");
+    let credited = text(&of_itself["invoice"]["id"]).to_owned();
+    let refused = mutate(
+        &app,
+        "createCreditNote",
+        "CreateCreditNoteInput",
+        json!({ "invoice": credited, "date": "2026-11-16" }),
+        "invoice { id }",
+    )
+    .await;
+    assert_eq!(
+        refused["userErrors"][0]["field"],
+        json!(["input", "invoice"]),
+        "{refused}"
+    );
+    must(
+        &app,
+        "cancelInvoice",
+        "InvoiceIdInput",
+        json!({ "id": credited }),
+        "invoice { id }",
+    )
+    .await;
     let credit = must(
         &app,
         "createCreditNote",

@@ -149,7 +149,7 @@ pub async fn create_invoice(
                 ErrorCode::Invalid,
                 "a credit note reverses a posted invoice (or bill) of the same partner and company",
             )
-            .at(&["input", "reverses"]));
+            .at(&["input", "invoice"]));
         }
     }
     let lines = invoice_lines(work, settings, (side, &input.company), &input.lines).await?;
