@@ -408,6 +408,18 @@ async fn page_sizes_and_cursors_are_checked() {
             .contains("sorted another way"),
         "{other_order}"
     );
+    // the same field the other way: refused too (its rows are on the other side of it).
+    let other_direction = app
+        .graphql_with(
+            &app.admin_token,
+            "query($after: String) { partners(after: $after, orderBy: { field: NAME, direction: DESC }) { totalCount } }",
+            json!({ "after": cursor }),
+        )
+        .await;
+    assert_eq!(
+        other_direction["errors"][0]["extensions"]["code"], "INVALID_CURSOR",
+        "{other_direction}"
+    );
 }
 
 #[tokio::test]

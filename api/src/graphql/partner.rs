@@ -188,32 +188,46 @@ pub struct PartnerOrderBy {
     pub direction: OrderDirection,
 }
 
-/// What a partner list cursor holds: where its row stands in the list's order.
+/// What a partner list cursor holds: where its row stands in the list's order, and which way
+/// that order runs.
 #[derive(Serialize, Deserialize)]
-enum PartnerCursor {
+struct PartnerCursor {
+    #[serde(rename = "k")]
+    key: PartnerPlace,
+    #[serde(rename = "d")]
+    descending: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+enum PartnerPlace {
     #[serde(rename = "n")]
     Name(String, Uuid),
     #[serde(rename = "c")]
     CreatedAt(i64),
 }
 
-impl From<SortKey> for PartnerCursor {
-    fn from(key: SortKey) -> Self {
-        match key {
-            SortKey::Name { name_sort, id } => PartnerCursor::Name(name_sort, id),
-            SortKey::CreatedAt { position } => PartnerCursor::CreatedAt(position),
-        }
-    }
-}
-
 impl PartnerCursor {
-    /// The cursor as a key of a list sorted by `sort`; given as `argument`.
-    fn into_key(self, sort: PartnerSort, argument: &str) -> Result<SortKey> {
-        match (self, sort) {
-            (PartnerCursor::Name(name_sort, id), PartnerSort::Name) => {
+    /// The cursor of `key` in a list read `descending` or not.
+    fn new(key: SortKey, descending: bool) -> Self {
+        let key = match key {
+            SortKey::Name { name_sort, id } => PartnerPlace::Name(name_sort, id),
+            SortKey::CreatedAt { position } => PartnerPlace::CreatedAt(position),
+        };
+        Self { key, descending }
+    }
+
+    /// The cursor as a key of a list sorted by `sort`, `descending` or not; given as
+    /// `argument`.
+    fn into_key(self, sort: PartnerSort, descending: bool, argument: &str) -> Result<SortKey> {
+        match (self.key, sort) {
+            (PartnerPlace::Name(name_sort, id), PartnerSort::Name)
+                if self.descending == descending =>
+            {
                 Ok(SortKey::Name { name_sort, id })
             }
-            (PartnerCursor::CreatedAt(position), PartnerSort::CreatedAt) => {
+            (PartnerPlace::CreatedAt(position), PartnerSort::CreatedAt)
+                if self.descending == descending =>
+            {
                 Ok(SortKey::CreatedAt { position })
             }
             _ => Err(invalid_cursor(
@@ -322,12 +336,16 @@ impl PartnerQuery {
                 }
                 let from_end = last.is_some();
                 let limit = page_size(first.or(last))?;
-                let after = after.map(|c| c.0.into_key(sort, "after")).transpose()?;
-                let before = before.map(|c| c.0.into_key(sort, "before")).transpose()?;
+                let descending = order_by.direction == OrderDirection::Desc;
+                let key = |cursor: OpaqueCursor<PartnerCursor>, argument| {
+                    cursor.0.into_key(sort, descending, argument)
+                };
+                let after = after.map(|c| key(c, "after")).transpose()?;
+                let before = before.map(|c| key(c, "before")).transpose()?;
                 let page = PartnerPage {
                     filter,
                     sort,
-                    descending: order_by.direction == OrderDirection::Desc,
+                    descending,
                     after,
                     before,
                     limit,
@@ -354,7 +372,7 @@ impl PartnerQuery {
                 );
                 connection.edges.extend(rows.into_iter().map(|row| {
                     Edge::new(
-                        OpaqueCursor(SortKey::of(&row, sort).into()),
+                        OpaqueCursor(PartnerCursor::new(SortKey::of(&row, sort), descending)),
                         Partner::from(row),
                     )
                 }));
