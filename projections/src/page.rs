@@ -454,6 +454,11 @@ impl<R, F> List<R, F> {
     }
 
     /// Its order when none is asked for.
+    /// The table it lists: what tells its cursors from another list's.
+    pub fn table(&self) -> &'static str {
+        self.table
+    }
+
     pub fn default_order(&self) -> Order {
         Order {
             sort: &self.sorts[0],

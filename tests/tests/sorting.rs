@@ -235,14 +235,14 @@ async fn a_cursor_holds_its_place_in_one_order_only_and_a_forged_one_is_refused(
         );
     }
     // a cursor of our shape whose key no row of the list can have: refused, not a database error.
-    for (list, sort, key) in [
-        ("products", "SALE_PRICE", "cheap"),
-        ("saleOrders", "DATE", "2026-02-30"),
-        ("saleOrders", "DATE", "0000-01-01"),
-        ("invoices", "TOTAL", "1e999999"),
-        ("products", "NAME", "a\u{0}b"),
+    for (list, table, sort, key) in [
+        ("products", "product", "SALE_PRICE", "cheap"),
+        ("saleOrders", "business_order", "DATE", "2026-02-30"),
+        ("saleOrders", "business_order", "DATE", "0000-01-01"),
+        ("invoices", "invoice", "TOTAL", "1e999999"),
+        ("products", "product", "NAME", "a\u{0}b"),
     ] {
-        let forged = OpaqueCursor(json!({ "s": sort, "d": false, "k": key,
+        let forged = OpaqueCursor(json!({ "t": table, "s": sort, "d": false, "k": key,
                                           "i": "00000000-0000-0000-0000-000000000000" }))
         .encode_cursor();
         let field = sort.to_owned();
@@ -257,6 +257,23 @@ async fn a_cursor_holds_its_place_in_one_order_only_and_a_forged_one_is_refused(
             "{list} {key:?}: {answer}"
         );
     }
+    // another list's cursor: refused, not read as a place in this one.
+    let answer = app
+        .graphql_with(
+            &token,
+            "query($c: String) { saleOrders(first: 5, after: $c, orderBy: { field: DATE }) { totalCount } }",
+            json!({ "c": cursor }),
+        )
+        .await;
+    let error = &answer["errors"][0];
+    assert_eq!(error["extensions"]["code"], "INVALID_CURSOR", "{answer}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("another list's cursor"),
+        "{answer}"
+    );
 }
 
 #[tokio::test]

@@ -234,6 +234,9 @@ pub fn name_of<E: EnumType>(value: E) -> &'static str {
 /// in it (as text) and its id.
 #[derive(Serialize, Deserialize)]
 pub struct SortedCursor {
+    /// The list's table (orders, invoices, ...).
+    #[serde(rename = "t")]
+    table: String,
     #[serde(rename = "s")]
     sort: String,
     #[serde(rename = "d")]
@@ -269,6 +272,12 @@ where
         let cursor = OpaqueCursor::<SortedCursor>::decode_cursor(raw)
             .map_err(|_| invalid_cursor("after", "is not a cursor of this list"))?
             .0;
+        if cursor.table != list.table() {
+            return Err(invalid_cursor(
+                "after",
+                "is another list's cursor: give a startCursor or endCursor this list returned",
+            ));
+        }
         if cursor.sort != order.sort.name || cursor.descending != order.descending {
             return Err(invalid_cursor(
                 "after",
@@ -286,6 +295,7 @@ where
     let companies = super::business::seen_companies(ctx).await?;
     let cursor = |after: &After| {
         OpaqueCursor(SortedCursor {
+            table: list.table().to_owned(),
             sort: order.sort.name.to_owned(),
             descending: order.descending,
             key: after.key.clone(),
