@@ -753,3 +753,45 @@ async fn a_copy_of_a_production_database_is_a_test_database_by_its_log_too() {
     assert!(production_by_log(&m, &name).await.0);
     drop(TestDb::adopt(&name).await);
 }
+
+#[tokio::test]
+async fn a_database_dropped_from_outside_is_no_longer_served_not_an_internal_error() {
+    let m = managed().await;
+    let name = TestDb::fresh_name();
+    manage(
+        &m,
+        "mutation($pw: String!, $n: String!) { createDatabase(masterPassword: $pw, name: $n) { userErrors { code } } }",
+        json!({ "n": name }),
+    )
+    .await;
+    let token = sign_in(&m, &name).await;
+    create_partner(&m, &name, &token, "Served").await;
+    // another process drops it (`erp db drop`, `dropdb`), its connections cut.
+    let other = tests::connect_database("postgres", 1).await;
+    sqlx::query(&format!("drop database \"{name}\" with (force)"))
+        .execute(&other)
+        .await
+        .unwrap();
+    other.close().await;
+    // within a couple of seconds, its address says there is no such database.
+    let gone = tests::eventually(std::time::Duration::from_secs(10), || async {
+        let (status, _) = post(
+            &m.router,
+            &format!("/db/{name}/graphql"),
+            &token,
+            "{ partners { nodes { name } } }",
+            json!({}),
+        )
+        .await;
+        status == StatusCode::NOT_FOUND
+    })
+    .await;
+    assert!(gone, "still served after it was dropped");
+    let listed = manage(
+        &m,
+        "query($pw: String!) { databases(masterPassword: $pw) { name } }",
+        json!({}),
+    )
+    .await;
+    assert!(!listed.to_string().contains(&name), "{listed}");
+}

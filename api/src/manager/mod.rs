@@ -196,7 +196,13 @@ struct Served {
     schema: crate::graphql::AppSchema,
     /// When it was last asked for, in milliseconds since the server started.
     used: Arc<std::sync::atomic::AtomicU64>,
+    /// When the server was last asked whether the database still exists (ditto).
+    checked: Arc<std::sync::atomic::AtomicU64>,
 }
+
+/// How often a served database is looked for on the server again, at most: one dropped from
+/// outside (`erp db drop` in another process, `dropdb`) is no longer served after that long.
+const RECHECK_MS: u64 = 2_000;
 
 impl Served {
     fn new(backend: Backend, introspection: crate::graphql::Introspection) -> Self {
@@ -205,6 +211,7 @@ impl Served {
             backend: Arc::new(backend),
             schema,
             used: Arc::default(),
+            checked: Arc::default(),
         }
     }
 }
@@ -258,12 +265,31 @@ impl Server {
                     return;
                 };
                 server.close_idle(server.pools.idle).await;
+                server.close_gone().await;
             }
         });
     }
 
     fn now(&self) -> u64 {
         u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Closes the served databases that were dropped from outside (their runners would
+    /// otherwise fail on, and log, for as long as the server lives).
+    async fn close_gone(&self) {
+        let served: Vec<(String, Served)> = self
+            .backends
+            .read()
+            .await
+            .iter()
+            .map(|(name, served)| (name.clone(), served.clone()))
+            .collect();
+        for (name, served) in served {
+            if let Ok(false) = self.still_there(&name, &served).await {
+                tracing::warn!(database = %name, "the database was dropped from outside: no longer served");
+                self.stop(&name).await;
+            }
+        }
     }
 
     /// Closes the served databases (other than the default) unused for `idle`, and says how
@@ -378,8 +404,14 @@ impl Server {
                 .store(self.now(), std::sync::atomic::Ordering::Relaxed);
             served.clone()
         };
-        if let Some(served) = self.backends.read().await.get(&name) {
-            return Ok(used(served));
+        let cached = self.backends.read().await.get(&name).cloned();
+        if let Some(served) = cached {
+            if self.still_there(&name, &served).await? {
+                return Ok(used(&served));
+            }
+            tracing::warn!(database = %name, "the database was dropped from outside: no longer served");
+            self.stop(&name).await;
+            return Err(ManagerError::Unknown(name));
         }
         let _starting = self.starting.lock().await;
         if let Some(served) = self.backends.read().await.get(&name) {
@@ -423,6 +455,19 @@ impl Server {
         };
         self.backends.write().await.insert(name, served.clone());
         Ok(used(&served))
+    }
+
+    /// Whether served database `name` still exists on the server: asked again at most every
+    /// [`RECHECK_MS`] (the default database is never dropped while served).
+    async fn still_there(&self, name: &str, served: &Served) -> Result<bool, ManagerError> {
+        use std::sync::atomic::Ordering;
+        let now = self.now();
+        let checked = served.checked.load(Ordering::Relaxed);
+        if name == self.default || now.saturating_sub(checked) < RECHECK_MS {
+            return Ok(true);
+        }
+        served.checked.store(now, Ordering::Relaxed);
+        self.exists(name).await
     }
 
     /// Stops serving `name` and closes its connections.
