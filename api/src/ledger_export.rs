@@ -127,6 +127,18 @@ impl LedgerAsk {
             as_of,
         })
     }
+
+    /// Nothing, if every account asked for is in the chart of `settings`: an account that is
+    /// not would give an empty ledger that reads as "nothing happened".
+    pub fn check(&self, settings: &Settings) -> Result<(), String> {
+        let known = |account: &String| {
+            Code::parse(account).is_ok_and(|code| settings.accounts.contains_key(&code))
+        };
+        match self.accounts.iter().find(|a| !known(a)) {
+            Some(unknown) => Err(format!("accounts: there is no account '{unknown}'")),
+            None => Ok(()),
+        }
+    }
 }
 
 /// The body of `GET .../ledger.csv` on the database of `state` for the holder of `token`: the
@@ -169,6 +181,8 @@ pub async fn stream(
         ));
     }
     let ask = LedgerAsk::parse(params).map_err(|message| (StatusCode::BAD_REQUEST, message))?;
+    ask.check(actor.config.configuration.settings())
+        .map_err(|message| (StatusCode::BAD_REQUEST, message))?;
     let codes: Vec<String> = match params.get("company") {
         Some(code) if actor.companies.contains(code) => vec![code.clone()],
         Some(code) => {

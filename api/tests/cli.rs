@@ -635,6 +635,14 @@ async fn an_auditor_writes_the_ledger_as_csv_from_the_command_line() {
         "{}",
         String::from_utf8_lossy(&wrong.stderr)
     );
+    // so is an account the chart does not have (not an empty ledger).
+    let unknown = run(&["ledger", "--accounts", "999999"]).await;
+    assert!(!unknown.status.success());
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("there is no account '999999'"),
+        "{}",
+        String::from_utf8_lossy(&unknown.stderr)
+    );
 }
 
 #[tokio::test]

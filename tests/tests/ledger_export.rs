@@ -103,6 +103,13 @@ async fn the_ledger_comes_as_csv_with_the_general_ledgers_figures() {
             StatusCode::BAD_REQUEST,
             "acounts",
         ),
+        // an account the chart does not have: said, not an empty ledger.
+        (
+            "/ledger.csv?accounts=411000,999999",
+            token.as_str(),
+            StatusCode::BAD_REQUEST,
+            "there is no account '999999'",
+        ),
         (
             "/ledger.csv?company=elsewhere",
             token.as_str(),
