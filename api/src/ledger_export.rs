@@ -128,6 +128,16 @@ impl LedgerAsk {
         })
     }
 
+    /// Nothing, if the point asked for (`asOfPosition`) is one the log can be cut at in `pool`:
+    /// not inside a command's events, which a ledger would show half written.
+    pub async fn check_point(&self, pool: &PgPool) -> Result<Result<(), String>, sqlx::Error> {
+        let Some(AsOf::Position(position)) = self.as_of else {
+            return Ok(Ok(()));
+        };
+        let cut = projections::log::check_cut(pool, position).await?;
+        Ok(cut.map_err(|inside| format!("asOfPosition: {inside}")))
+    }
+
     /// Nothing, if every account asked for is in the chart of `settings`: an account that is
     /// not would give an empty ledger that reads as "nothing happened".
     pub fn check(&self, settings: &Settings) -> Result<(), String> {
@@ -183,6 +193,17 @@ pub async fn stream(
     let ask = LedgerAsk::parse(params).map_err(|message| (StatusCode::BAD_REQUEST, message))?;
     ask.check(actor.config.configuration.settings())
         .map_err(|message| (StatusCode::BAD_REQUEST, message))?;
+    match ask.check_point(state.reads()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(message)) => return Err((StatusCode::BAD_REQUEST, message)),
+        Err(error) => {
+            tracing::error!(%error, "the log position could not be checked");
+            return Err((
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the log position could not be checked: try again".to_owned(),
+            ));
+        }
+    }
     let codes: Vec<String> = match params.get("company") {
         Some(code) if actor.companies.contains(code) => vec![code.clone()],
         Some(code) => {

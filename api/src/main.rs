@@ -722,6 +722,9 @@ async fn ledger(
     let config = state.config.at_least(state.reads(), 1).await?;
     let settings = config.configuration.settings();
     ask.check(settings).map_err(anyhow::Error::msg)?;
+    ask.check_point(state.reads())
+        .await?
+        .map_err(anyhow::Error::msg)?;
     let companies: Vec<String> = match company {
         Some(code) => {
             let known = domain::configuration::Code::parse(code)

@@ -133,6 +133,30 @@ async fn the_ledger_comes_as_csv_with_the_general_ledgers_figures() {
         assert_eq!(got, status, "{path}: {body}");
         assert!(body.contains(reason), "{path}: {body}");
     }
+    // a point inside one command's events (a posting: the invoice, its number, its entry) is
+    // refused as GraphQL's asOf refuses it; the command's last event is a point.
+    let (inside, last): (i64, i64) = sqlx::query_as(
+        "select e.position, (select max(f.position) from events f
+                              where f.metadata->>'command_id' = e.metadata->>'command_id')
+           from events e
+          where exists (select 1 from events f
+                         where f.metadata->>'command_id' = e.metadata->>'command_id'
+                           and f.position > e.position)
+          order by e.position desc limit 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let (got, _, body) = get(
+        &router,
+        &format!("/ledger.csv?asOfPosition={inside}"),
+        &token,
+    )
+    .await;
+    assert_eq!(got, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("asOfPosition"), "{body}");
+    let (got, _, body) = get(&router, &format!("/ledger.csv?asOfPosition={last}"), &token).await;
+    assert_eq!(got, StatusCode::OK, "{body}");
 }
 
 #[tokio::test]
