@@ -795,3 +795,33 @@ async fn a_database_dropped_from_outside_is_no_longer_served_not_an_internal_err
     .await;
     assert!(!listed.to_string().contains(&name), "{listed}");
 }
+
+#[tokio::test]
+async fn a_copy_from_before_the_log_began_is_refused_not_made_empty() {
+    let m = managed().await;
+    let to = TestDb::fresh_name();
+    let refused = manage(
+        &m,
+        "mutation($pw: String!, $from: String!, $to: String!) {
+            duplicateDatabase(masterPassword: $pw, from: $from, to: $to, time: \"1970-01-01T00:00:00Z\") {
+              database { name } userErrors { code message } } }",
+        json!({ "from": m.app.db.name, "to": to }),
+    )
+    .await;
+    let errors = &refused["duplicateDatabase"]["userErrors"];
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("nothing recorded by then"),
+        "{refused}"
+    );
+    assert_eq!(refused["duplicateDatabase"]["database"], Value::Null);
+    let listed = manage(
+        &m,
+        "query($pw: String!) { databases(masterPassword: $pw) { name } }",
+        json!({}),
+    )
+    .await;
+    assert!(!listed.to_string().contains(&to), "{listed}");
+}

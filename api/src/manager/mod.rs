@@ -702,6 +702,17 @@ impl Server {
                 "a log position is never negative".into(),
             ));
         }
+        let something: bool =
+            sqlx::query_scalar("select exists (select 1 from events where position <= $1)")
+                .bind(position)
+                .fetch_one(pool)
+                .await?;
+        if !something {
+            // an empty copy: no user in it, no one could even sign in.
+            return Err(ManagerError::Refused(format!(
+                "{from} had nothing recorded by then: its log starts later"
+            )));
+        }
         let (copy, events) = fork::fork(pool, position, &self.url_of(&to)?, |_| {}).await?;
         copy.close().await;
         Ok((self.open_or_discard(to).await?, events))
