@@ -92,6 +92,18 @@ async fn the_log_is_listed_with_filters_for_auditors_only() {
         )
         .await;
     assert_eq!(page["log"]["pageInfo"]["hasNextPage"], json!(true));
+    // a position the log never has is not a cursor of it.
+    let negative = app
+        .graphql_with(
+            &app.admin_token,
+            "{ log(first: 1, after: \"-5\") { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        negative["errors"][0]["extensions"]["code"], "INVALID_CURSOR",
+        "{negative}"
+    );
 
     let refused = app
         .graphql_with(&alice, "{ log(first: 5) { totalCount } }", json!({}))

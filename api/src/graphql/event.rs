@@ -15,7 +15,7 @@ use projections::{PgPool, QueryError, StoredEvent};
 use super::auth::require;
 use super::error::internal;
 use super::input::page_size;
-use super::page::{count_if, valid_cursor, wants_total, TotalCount};
+use super::page::{count_if, invalid_cursor, valid_cursor, wants_total, TotalCount};
 use commands::AppState;
 
 /// Something that happened to a record, as it is stored in the log.
@@ -198,6 +198,13 @@ where
 {
     let wants_total = wants_total(ctx);
     valid_cursor::<i64>(after.as_deref(), "after")?;
+    // a log position: never negative (a cursor of the log is the position of an event).
+    if after.as_deref().is_some_and(|raw| raw.starts_with('-')) {
+        return Err(invalid_cursor(
+            "after",
+            "is not a position of the log: give an endCursor it returned",
+        ));
+    }
     query_with::<i64, _, _, _, _>(after, None, first, None, |after, _, first, _| async move {
         let limit = page_size(first)?;
         let after = after.unwrap_or(0);
