@@ -98,6 +98,15 @@ async fn an_update_changes_what_it_names_and_clears_what_is_null() {
     assert_eq!(partner["isSupplier"], true);
     assert_eq!(partner["version"], 2);
     assert_eq!(&form(&app, id).await, partner);
+    // a name is changed, never cleared: null is refused, not taken for "left out".
+    let before = app.event_count().await;
+    let cleared = update(&app, json!({ "id": id, "name": null, "isSupplier": false })).await;
+    assert_eq!(
+        cleared["userErrors"],
+        json!([{ "code": "REQUIRED", "field": ["input", "name"],
+                 "message": "a partner always has a name: it can be changed, not cleared" }])
+    );
+    assert_eq!(app.event_count().await, before, "nothing written");
 }
 
 #[tokio::test]

@@ -424,7 +424,8 @@ pub struct UpdatePartnerInput {
     /// The `version` the client's form shows: the change is refused if the partner has changed
     /// since. Leave it out to change whatever the current version is.
     pub expected_version: Option<i64>,
-    pub name: Option<String>,
+    /// Left out: as it is (a partner always has a name: `null` is refused).
+    pub name: MaybeUndefined<String>,
     pub email: MaybeUndefined<String>,
     pub phone: MaybeUndefined<String>,
     /// Replaces the whole address.
@@ -584,10 +585,18 @@ impl UpdatePartnerInput {
         // a negative version is noted as a problem, so nothing is sent
         let expected_version = problems.expected(self.expected_version).flatten();
         let name = match &self.name {
-            Some(name) => problems
+            MaybeUndefined::Value(name) => problems
                 .text(&["input", "name"], PartnerName::parse(name))
                 .map(Some),
-            None => Some(None),
+            MaybeUndefined::Undefined => Some(None),
+            MaybeUndefined::Null => {
+                problems.add(
+                    &["input", "name"],
+                    "a partner always has a name: it can be changed, not cleared",
+                    UserErrorCode::Required,
+                );
+                None
+            }
         };
         let email = problems.text(&["input", "email"], change(&self.email, Email::parse));
         let phone = problems.text(&["input", "phone"], change(&self.phone, Phone::parse));
