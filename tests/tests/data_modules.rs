@@ -172,6 +172,19 @@ async fn a_malformed_file_is_refused_with_its_line_and_nothing_is_applied() {
         "{twice}"
     );
 
+    // the same tax on two lines (its code in any case): refused, not the last one taken.
+    let again = refused(&format!(
+        "{header}\n{{\"tax\": \"vat21\", \"name\": \"VAT\", \"rate\": \"21\"}}\n\
+         {{\"tax\": \"VAT21\", \"name\": \"VAT\", \"rate\": \"6\"}}\n"
+    ));
+    assert_eq!(again.line, 3);
+    assert!(
+        again
+            .reason
+            .contains("tax 'vat21' is set on line 2 already"),
+        "{again}"
+    );
+
     let no_header = refused("{\"tax\": \"vat21\", \"name\": \"VAT\", \"rate\": \"21\"}\n");
     assert_eq!(no_header.line, 1);
 

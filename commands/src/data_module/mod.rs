@@ -437,6 +437,9 @@ impl DataModule {
         let mut configuration = Vec::new();
         let mut partners = Vec::new();
         let mut promotions: Vec<(usize, Promotion)> = Vec::new();
+        // what each keyed record set, and on which line: a second record of the same thing
+        // would silently win over the first.
+        let mut keyed: Vec<(&str, String, usize)> = Vec::new();
         // a byte-order mark some editors write first is not part of the first record.
         let file = file.strip_prefix('\u{feff}').unwrap_or(file);
         for (index, raw) in file.lines().enumerate() {
@@ -476,6 +479,23 @@ impl DataModule {
                         ),
                     )
                 })?;
+            const KEYED: [&str; 7] = [
+                "tax", "company", "currency", "sequence", "account", "journal", "group",
+            ];
+            if let Some(key) = KEYED
+                .contains(kind)
+                .then(|| value.get(*kind).and_then(Value::as_str))
+                .flatten()
+            {
+                let key = key.trim().to_lowercase();
+                if let Some((_, _, first)) = keyed.iter().find(|(k, x, _)| k == kind && *x == key) {
+                    return Err(refuse(
+                        line,
+                        format!("{kind} '{key}' is set on line {first} already: give it once"),
+                    ));
+                }
+                keyed.push((kind, key, line));
+            }
             let command = match *kind {
                 "promote" => {
                     let promotion = promotion(line, record(line, value)?)?;
