@@ -322,7 +322,8 @@ impl Refusal for domain::order::OrderError {
 impl Refusal for domain::stock::StockError {
     fn code(&self) -> ErrorCode {
         match self {
-            domain::stock::StockError::NotEnough { .. } => ErrorCode::NotEnoughStock,
+            domain::stock::StockError::NotEnough { .. }
+            | domain::stock::StockError::NotEnoughThen { .. } => ErrorCode::NotEnoughStock,
             _ => ErrorCode::Invalid,
         }
     }

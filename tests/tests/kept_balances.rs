@@ -662,10 +662,13 @@ async fn kept_stock_equals_the_moves_after_random_histories_and_rebuilds() {
         .await;
         let sent = rng.random_range(1..=2);
         *outgoing.entry(product.clone()).or_default() += Decimal::from(3 - sent);
+        // in July, after every receipt: a delivery dated back before the goods came in is
+        // refused (the stock of every day since must hold it).
+        let july = format!("2026-07-{:02}", rng.random_range(1..=28));
         let answer = tests::books::deliver(
             &app,
             text(&sale["id"]),
-            &day(&mut rng),
+            &july,
             json!([{ "line": 0, "quantity": sent.to_string() }]),
         )
         .await;

@@ -1,5 +1,6 @@
 //! Why a stock move or count was refused.
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use thiserror::Error;
 
@@ -10,6 +11,14 @@ pub enum StockError {
     )]
     NotEnough {
         on_hand: Decimal,
+        requested: Decimal,
+    },
+    #[error(
+        "only {on_hand} on hand on {day}, {requested} requested: a move dated back leaves every day since with what it takes (the settings do not allow negative stock)"
+    )]
+    NotEnoughThen {
+        on_hand: Decimal,
+        day: NaiveDate,
         requested: Decimal,
     },
     #[error("a move goes from one location to another")]

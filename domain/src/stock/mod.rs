@@ -12,6 +12,10 @@ pub use error::StockError;
 pub use events::StockEvent;
 pub use values::{Location, MoveOrigin, StockMove};
 
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -33,17 +37,51 @@ pub fn product_of(id: &str) -> Option<Uuid> {
     Uuid::parse_str(id.split_once('@').map_or(id, |(product, _)| product)).ok()
 }
 
-/// What is on hand of one product.
-#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+/// What is on hand of one product, and how it changed day by day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stock {
     on_hand: Decimal,
+    /// What came in less what went out, by the moves' dates: a move dated back must leave
+    /// every day from its date on with something on hand, not only today. None in a snapshot
+    /// taken before it was kept: such a stream's moves are then checked against today only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    by_day: Option<BTreeMap<NaiveDate, Decimal>>,
 }
 
 crate::aggregate! { Stock, "Stock", StockCommand, StockEvent, StockError }
 
+impl Default for Stock {
+    /// A stream before its first event: its days are known from the start.
+    fn default() -> Self {
+        Self {
+            on_hand: Decimal::ZERO,
+            by_day: Some(BTreeMap::new()),
+        }
+    }
+}
+
 impl Stock {
     pub fn on_hand(&self) -> Decimal {
         self.on_hand
+    }
+
+    /// The least on hand on any day from `date` on (today's on hand if the days are not
+    /// known), and the day it is reached.
+    fn least_from(&self, date: NaiveDate) -> (Decimal, Option<NaiveDate>) {
+        let Some(by_day) = &self.by_day else {
+            return (self.on_hand, None);
+        };
+        // on hand at the end of each day from `date` on (what came in that day counts).
+        let mut running: Decimal = by_day.range(..=date).map(|(_, change)| *change).sum();
+        let mut least = (running, date);
+        let later = (Bound::Excluded(date), Bound::Unbounded);
+        for (day, change) in by_day.range(later) {
+            running += *change;
+            if running < least.0 {
+                least = (running, *day);
+            }
+        }
+        (least.0, Some(least.1))
     }
 }
 
@@ -60,14 +98,23 @@ impl crate::Decide for Stock {
                 if movement.quantity <= Decimal::ZERO {
                     return Err(StockError::NoQuantity);
                 }
-                if check_on_hand
-                    && movement.from == Location::Stock
-                    && movement.quantity > self.on_hand
-                {
-                    return Err(StockError::NotEnough {
-                        on_hand: self.on_hand,
-                        requested: movement.quantity,
-                    });
+                if check_on_hand && movement.from == Location::Stock {
+                    if movement.quantity > self.on_hand {
+                        return Err(StockError::NotEnough {
+                            on_hand: self.on_hand,
+                            requested: movement.quantity,
+                        });
+                    }
+                    // dated back: every day since would have to have had it.
+                    if let (least, Some(day)) = self.least_from(movement.date) {
+                        if movement.quantity > least {
+                            return Err(StockError::NotEnoughThen {
+                                on_hand: least,
+                                day,
+                                requested: movement.quantity,
+                            });
+                        }
+                    }
                 }
                 Ok(vec![StockEvent::StockMoved { movement }])
             }
@@ -109,11 +156,17 @@ impl Stock {
     /// Folds one event in: what `Aggregate::apply` does.
     fn fold(&mut self, event: StockEvent) {
         let StockEvent::StockMoved { movement } = event;
+        let mut change = Decimal::ZERO;
         if movement.from == Location::Stock {
-            self.on_hand -= movement.quantity;
+            change -= movement.quantity;
         }
         if movement.to == Location::Stock {
-            self.on_hand += movement.quantity;
+            change += movement.quantity;
+        }
+        self.on_hand += change;
+        // a stream folded from its first event knows its days; one from an older snapshot not.
+        if let Some(by_day) = &mut self.by_day {
+            *by_day.entry(movement.date).or_default() += change;
         }
     }
 }

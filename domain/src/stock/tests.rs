@@ -347,3 +347,81 @@ fn each_company_has_its_own_stock_stream_of_a_product_and_the_main_one_keeps_the
     assert_eq!(product_of(&b), Some(product));
     assert_eq!(product_of("nonsense"), None);
 }
+
+fn dated(n: u128, from: Location, to: Location, quantity: &str, day: u32) -> StockEvent {
+    let StockEvent::StockMoved { mut movement } = moved(n, from, to, quantity, delivery());
+    movement.date = march(day);
+    StockEvent::StockMoved { movement }
+}
+
+fn deliver_on(n: u128, quantity: &str, day: u32) -> StockCommand {
+    let StockCommand::MoveStock { mut movement, .. } =
+        move_stock(n, Location::Stock, Location::Customers, quantity, true)
+    else {
+        unreachable!("move_stock makes a move");
+    };
+    movement.date = march(day);
+    StockCommand::MoveStock {
+        movement,
+        check_on_hand: true,
+    }
+}
+
+#[test]
+fn a_delivery_dated_back_needs_the_goods_on_every_day_since() {
+    // 5 in on the 4th, 3 out on the 6th, 10 in on the 10th: on hand 5, 5, 2, 2, 12 from the
+    // 4th; 12 today.
+    let history = vec![
+        dated(1, Location::Suppliers, Location::Stock, "5", 4),
+        dated(2, Location::Stock, Location::Customers, "3", 6),
+        dated(3, Location::Suppliers, Location::Stock, "10", 10),
+    ];
+    assert_eq!(after::<Stock>(history.clone()).on_hand(), d("12"));
+    // before anything came in: nothing on hand on the 2nd.
+    StockTest::with(())
+        .given(history.clone())
+        .when(deliver_on(4, "1", 2))
+        .then_expect_error(StockError::NotEnoughThen {
+            on_hand: d("0"),
+            day: march(2),
+            requested: d("1"),
+        });
+    // on the 5th: 5 then, but only 2 from the 6th to the 9th.
+    StockTest::with(())
+        .given(history.clone())
+        .when(deliver_on(4, "3", 5))
+        .then_expect_error(StockError::NotEnoughThen {
+            on_hand: d("2"),
+            day: march(6),
+            requested: d("3"),
+        });
+    // 2 on the 5th leaves 0 on the 6th: taken.
+    StockTest::with(())
+        .given(history.clone())
+        .when(deliver_on(4, "2", 5))
+        .then_expect_events(vec![dated(4, Location::Stock, Location::Customers, "2", 5)]);
+    // on the 10th, 12 are there.
+    StockTest::with(())
+        .given(history)
+        .when(deliver_on(4, "12", 10))
+        .then_expect_events(vec![dated(
+            4,
+            Location::Stock,
+            Location::Customers,
+            "12",
+            10,
+        )]);
+}
+
+#[test]
+fn a_snapshot_from_before_the_days_were_kept_checks_today_only() {
+    // what an older snapshot reads as: on hand, no days.
+    let old: Stock = serde_json::from_str(r#"{"on_hand": "7"}"#).unwrap();
+    assert_eq!(old.on_hand(), d("7"));
+    let mut later = old.clone();
+    later.fold(dated(1, Location::Stock, Location::Customers, "2", 20));
+    assert_eq!(later.on_hand(), d("5"));
+    // dated back to the 1st: only today's 5 is known, and 5 are there.
+    assert!(crate::Decide::decide(&later, deliver_on(2, "5", 1)).is_ok());
+    assert!(crate::Decide::decide(&later, deliver_on(2, "6", 1)).is_err());
+}
