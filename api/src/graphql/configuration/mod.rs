@@ -322,23 +322,9 @@ impl Configuration {
         #[graphql(name = "where")] filter: Option<SearchWhere>,
         order_by: Option<SortBy<CodeNameOrderField>>,
     ) -> Result<Connection<OpaqueCursor<MemoryCursor>, Group, TotalCount>> {
-        let filter = filter.unwrap_or_default();
-        let rows = records::groups(self.settings())
-            .filter(|g| filter.keeps(&g.code, &g.name))
-            .map(|g| (g.code.clone(), g))
-            .collect();
-        sorted_memory_connection(
-            ctx,
-            after,
-            first,
-            rows,
-            order_by,
-            |g: &Group, field| match field {
-                CodeNameOrderField::Code => SortValue::Text(g.code.clone()),
-                CodeNameOrderField::Name => SortValue::folded(&g.name),
-            },
-        )
-        .await
+        let groups = records::groups(self.settings());
+        let page = (first, after, filter, order_by);
+        code_name_page(ctx, groups, page, |g: &Group| (&g.code, &g.name)).await
     }
 
     /// The record rules, by code.
@@ -350,23 +336,9 @@ impl Configuration {
         #[graphql(name = "where")] filter: Option<SearchWhere>,
         order_by: Option<SortBy<CodeNameOrderField>>,
     ) -> Result<Connection<OpaqueCursor<MemoryCursor>, RecordRuleObject, TotalCount>> {
-        let filter = filter.unwrap_or_default();
-        let rows = records::record_rules(self.settings())
-            .filter(|r| filter.keeps(&r.code, &r.name))
-            .map(|r| (r.code.clone(), r))
-            .collect();
-        sorted_memory_connection(
-            ctx,
-            after,
-            first,
-            rows,
-            order_by,
-            |r: &RecordRuleObject, field| match field {
-                CodeNameOrderField::Code => SortValue::Text(r.code.clone()),
-                CodeNameOrderField::Name => SortValue::folded(&r.name),
-            },
-        )
-        .await
+        let rules = records::record_rules(self.settings());
+        let page = (first, after, filter, order_by);
+        code_name_page(ctx, rules, page, |r: &RecordRuleObject| (&r.code, &r.name)).await
     }
 
     /// The record rule `code`.
@@ -383,6 +355,41 @@ impl Configuration {
     async fn forms(&self) -> Vec<Form> {
         forms_of(&self.0)
     }
+}
+
+/// What a list of records known by code and name is asked for: `first`, `after`, its search
+/// and its order.
+type CodeNamePage = (
+    Option<i32>,
+    Option<String>,
+    Option<SearchWhere>,
+    Option<SortBy<CodeNameOrderField>>,
+);
+
+/// A page of `records` (by their code and name, as `names` gives them): those the search
+/// keeps, sorted by code or by name.
+async fn code_name_page<N: async_graphql::OutputType>(
+    ctx: &Context<'_>,
+    records: impl Iterator<Item = N>,
+    (first, after, filter, order_by): CodeNamePage,
+    names: fn(&N) -> (&str, &str),
+) -> Result<Connection<OpaqueCursor<MemoryCursor>, N, TotalCount>> {
+    let filter = filter.unwrap_or_default();
+    let rows = records
+        .filter(|r| {
+            let (code, name) = names(r);
+            filter.keeps(code, name)
+        })
+        .map(|r| (names(&r).0.to_owned(), r))
+        .collect();
+    sorted_memory_connection(ctx, after, first, rows, order_by, |r: &N, field| {
+        let (code, name) = names(r);
+        match field {
+            CodeNameOrderField::Code => SortValue::Text(code.to_owned()),
+            CodeNameOrderField::Name => SortValue::folded(name),
+        }
+    })
+    .await
 }
 
 /// The last number each sequence gave (up to log position `upto`, if given), by code.
