@@ -126,33 +126,6 @@ pub async fn close_session(state: &AppState, token: &str) -> Result<bool, sqlx::
     Ok(done.rows_affected() > 0)
 }
 
-/// Whether `command` ends the user's sessions: a new password (but the session that sets it),
-/// a deactivation (all of them: activated again, the user signs in anew).
-pub(crate) fn ends_sessions(command: &domain::user::UserCommand) -> bool {
-    use domain::user::UserCommand;
-    matches!(
-        command,
-        UserCommand::ChangePassword { .. } | UserCommand::DeactivateUser
-    )
-}
-
-/// Ends, in the append's transaction, the sessions of user `id` but the one of token `keep`.
-pub(crate) fn end_sessions(id: Uuid, keep: Option<String>) -> store::streams::AlongWith<'static> {
-    Box::new(move |conn, _| {
-        Box::pin(async move {
-            sqlx::query(
-                "delete from user_session where user_id = $1
-                   and token_hash is distinct from sha256(convert_to($2, 'UTF8'))",
-            )
-            .bind(id)
-            .bind(keep)
-            .execute(&mut *conn)
-            .await?;
-            Ok(())
-        })
-    })
-}
-
 /// Why a request has no actor.
 #[derive(Debug, Clone)]
 pub enum AuthFailure {

@@ -264,12 +264,12 @@ impl CommandBus {
     ) -> Result<Checkpoint, Failure> {
         let creates = command.creates();
         let field = crate::admins::may_remove_one(&command);
-        let ends = crate::auth::ends_sessions(&command);
+        let ends = crate::sessions::ends_sessions(&command);
         let target = id.to_string();
         let keep = context.token.clone();
         let guard = move || {
             let admins = field.map(|field| crate::admins::keeps_an_admin(field, target.clone()));
-            let sessions = ends.then(|| crate::auth::end_sessions(id, keep.clone()));
+            let sessions = ends.then(|| crate::sessions::end_sessions(id, keep.clone()));
             store::streams::both(admins, sessions)
         };
         let guard: Option<Guard<'_>> = (field.is_some() || ends).then_some(&guard);

@@ -7,6 +7,9 @@
 //! deactivated, a group changed, a right removed is seen at once), while no session has ended
 //! here since, and for at most [`FRESH_FOR`]: a session ended through another process serving
 //! the same database is honoured here for at most that long.
+//!
+//! Sessions a user's new password or deactivation ends are deleted in the transaction that
+//! appends its event ([`end_sessions`]).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -115,6 +118,33 @@ impl Sessions {
             remembered.remove(&key(token));
         }
     }
+}
+
+/// Whether `command` ends the user's sessions: a new password (but the session that sets it),
+/// a deactivation (all of them: activated again, the user signs in anew).
+pub(crate) fn ends_sessions(command: &domain::user::UserCommand) -> bool {
+    use domain::user::UserCommand;
+    matches!(
+        command,
+        UserCommand::ChangePassword { .. } | UserCommand::DeactivateUser
+    )
+}
+
+/// Ends, in the append's transaction, the sessions of user `id` but the one of token `keep`.
+pub(crate) fn end_sessions(id: Uuid, keep: Option<String>) -> store::streams::AlongWith<'static> {
+    Box::new(move |conn, _| {
+        Box::pin(async move {
+            sqlx::query(
+                "delete from user_session where user_id = $1
+                   and token_hash is distinct from sha256(convert_to($2, 'UTF8'))",
+            )
+            .bind(id)
+            .bind(keep)
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        })
+    })
 }
 
 /// What a session is remembered by: its token's SHA-256.
