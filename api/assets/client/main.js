@@ -2,6 +2,8 @@
 // rights, and every list and form drawn from the view definitions the API serves. It listens
 // to configuration changes, so a renamed label, a module installed or a right removed shows at
 // once, without a reload.
+// (Over 600 lines: the app shell, its router, the menus and the live configuration are one
+// piece of state; the pages themselves live in their own modules.)
 
 import { Api, ApiError } from "./api.js";
 import { formOf, h, show, uniqueId } from "./dom.js";

@@ -1,6 +1,8 @@
 //! Data modules: files of records (taxes, currencies, sequences, labels, groups, partners)
 //! loaded as commands. A dry run says what would change; loading twice changes nothing the
 //! second time; every event records the module and version it came from.
+//! (Over 600 lines: the format's every kind of record, read line by line with the refusal of
+//! each naming its line; loading lives in `load.rs`.)
 //!
 //! The format is JSON Lines (one JSON object per line; blank lines and lines starting with `#`
 //! are skipped), so an error names its line. The first record is the header:

@@ -1,4 +1,6 @@
 //! What the configuration mutations take, and the command each input comes to.
+//! (Over 600 lines: one input per configuration record, each beside the checks that turn it
+//! into its command.)
 
 use async_graphql::{InputObject, MaybeUndefined};
 use chrono::NaiveDate;

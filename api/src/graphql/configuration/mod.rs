@@ -1,5 +1,7 @@
 //! Configuration in GraphQL: modules, company, sequences, taxes, currencies, labels, groups and
 //! rights; the forms frontends draw from; the mutations that change them.
+//! (Over 600 lines: the `configuration` object is one type, a field per kind of record, each
+//! read now or as of a point; its inputs, objects and views have modules of their own.)
 
 mod inputs;
 mod mutations;
