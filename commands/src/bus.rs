@@ -266,7 +266,10 @@ impl CommandBus {
         let field = crate::admins::may_remove_one(&command);
         let ends = crate::sessions::ends_sessions(&command);
         let target = id.to_string();
-        let keep = context.token.clone();
+        // a new password keeps the session that set it; a deactivation keeps none.
+        let keep = matches!(command, UserCommand::ChangePassword { .. })
+            .then(|| context.token.clone())
+            .flatten();
         let guard = move || {
             let admins = field.map(|field| crate::admins::keeps_an_admin(field, target.clone()));
             let sessions = ends.then(|| crate::sessions::end_sessions(id, keep.clone()));

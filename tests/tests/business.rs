@@ -1328,3 +1328,66 @@ async fn a_product_with_stock_on_hand_stays_stockable_until_counted_to_zero() {
     .await;
     assert_eq!(service["product"]["kind"], "SERVICE");
 }
+
+#[tokio::test]
+async fn a_delivery_dated_back_is_checked_against_that_day_past_a_stock_snapshot() {
+    let app = TestApp::new().await;
+    set_up_the_books(&app).await;
+    let customer = partner(&app, "Agrolait", true, false).await;
+    let desk = product(&app, "DESK", "STOCKABLE", "100", "40").await;
+    // 120 counts on the 10th (1, 2, 1, 2, ...): the stream passes a snapshot at its 100th move.
+    for n in 0..120 {
+        let counted = if n % 2 == 0 { "1" } else { "2" };
+        must(
+            &app,
+            "countStock",
+            "CountStockInput",
+            json!({ "product": desk, "counted": counted, "date": "2026-03-10" }),
+            "level { onHand }",
+        )
+        .await;
+    }
+    let snapshots: i64 = sqlx::query_scalar(
+        "select count(*) from aggregate_snapshot where aggregate_type = 'Stock'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(snapshots, 1, "the stream was snapshotted");
+    // 2 on hand today, none on the 5th: a delivery dated the 5th is refused, naming the day.
+    let sale = order(
+        &app,
+        "sale",
+        &customer,
+        "2026-03-05",
+        json!([{ "product": desk, "quantity": "1" }]),
+    )
+    .await;
+    let id = sale["id"].as_str().unwrap();
+    let early = deliver(
+        &app,
+        id,
+        "2026-03-05",
+        json!([{ "line": 0, "quantity": "1" }]),
+    )
+    .await;
+    assert_eq!(
+        early["userErrors"][0]["code"], "NOT_ENOUGH_STOCK",
+        "{early}"
+    );
+    assert!(
+        early["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("only 0 on hand on 2026-03-05"),
+        "{early}"
+    );
+    let later = deliver(
+        &app,
+        id,
+        "2026-03-11",
+        json!([{ "line": 0, "quantity": "1" }]),
+    )
+    .await;
+    assert_eq!(later["userErrors"], json!([]), "{later}");
+}

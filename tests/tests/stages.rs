@@ -409,4 +409,8 @@ async fn a_group_users_are_in_is_neither_removed_nor_taken_away_by_a_restore() {
         "mutation { r: removeGroup(input: { code: \"auditors\" }) { userErrors { message } } }",
     )
     .await;
+    let groups = app
+        .graphql("{ configuration { groups { nodes { code } } } }", json!({}))
+        .await;
+    assert!(!groups.to_string().contains("auditors"), "{groups}");
 }

@@ -27,7 +27,9 @@ impl Server {
         if let Some(parent) = file.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        let temporary = file.with_extension("partial");
+        let mut temporary = file.as_os_str().to_owned();
+        temporary.push(".erp-partial");
+        let temporary = std::path::PathBuf::from(temporary);
         let writer = std::io::BufWriter::new(crate::private::create(&temporary)?);
         let manifest = replay::export::export(&backend.state.pool, writer, |_, _| {})
             .await

@@ -217,6 +217,13 @@ pub async fn post_entry(
     for (n, line) in input.lines.iter().enumerate() {
         let n = n.to_string();
         for (side, amount) in [("debit", line.debit), ("credit", line.credit)] {
+            if amount > domain::money::AMOUNT_MAX {
+                return Err(Failure::refused(
+                    ErrorCode::Invalid,
+                    format!("an amount is at most {}", domain::money::AMOUNT_MAX),
+                )
+                .at(&["input", "lines", n.as_str(), side]));
+            }
             if amount.normalize().scale() > decimals {
                 return Err(Failure::refused(
                     ErrorCode::Invalid,

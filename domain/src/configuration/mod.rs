@@ -294,9 +294,16 @@ impl crate::Decide for Configuration {
                 Some(E::CompanyRemoved { code })
             }
             C::SetSequence { code, sequence } => {
+                // checked when the prefix is given anew: two sequences of one prefix from
+                // before are left as they are, and saved unchanged.
+                let same_prefix = settings
+                    .sequences
+                    .get(&code)
+                    .is_some_and(|current| current.prefix == sequence.prefix);
                 if let Some((by, _)) = settings
                     .sequences
                     .iter()
+                    .filter(|_| !same_prefix)
                     .find(|(other, s)| **other != code && s.prefix == sequence.prefix)
                 {
                     return Err(Error::PrefixTaken {

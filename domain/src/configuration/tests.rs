@@ -802,3 +802,38 @@ fn business_settings_give_invoices_at_most_ten_years_to_fall_due() {
         Err(ConfigurationError::PaymentDays(3661))
     );
 }
+
+#[test]
+fn a_prefix_given_anew_must_be_the_sequences_own_but_two_of_before_are_saved_as_they_are() {
+    let set = |c: &str, prefix: &str| ConfigurationEvent::SequenceSet {
+        code: code(c),
+        sequence: Sequence::new("Orders", prefix, 4, 1).unwrap(),
+    };
+    let command = |c: &str, prefix: &str| ConfigurationCommand::SetSequence {
+        code: code(c),
+        sequence: Sequence::new("Orders", prefix, 4, 1).unwrap(),
+    };
+    // a new sequence, or one changed, to a prefix another has: refused, naming it.
+    ConfigurationTest::with(())
+        .given(vec![installed("base", true), set("so", "SO")])
+        .when(command("so2", "SO"))
+        .then_expect_error(ConfigurationError::PrefixTaken {
+            prefix: "SO".into(),
+            by: "so".into(),
+        });
+    // two of one prefix from before (made before the rule): each is saved unchanged without a
+    // refusal; given another prefix, it goes.
+    let before = vec![
+        installed("base", true),
+        set("so", "SO"),
+        set("sale.order", "SO"),
+    ];
+    ConfigurationTest::with(())
+        .given(before.clone())
+        .when(command("sale.order", "SO"))
+        .then_expect_events(vec![]);
+    ConfigurationTest::with(())
+        .given(before)
+        .when(command("sale.order", "SO-"))
+        .then_expect_events(vec![set("sale.order", "SO-")]);
+}

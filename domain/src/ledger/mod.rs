@@ -14,5 +14,6 @@ mod values;
 pub use numbering::{Numbering, NumberingCommand, NumberingError, NumberingEvent};
 pub use period::{LedgerError, Period, PeriodCommand, PeriodEvent};
 pub use values::{
-    label, Allocation, EntryLine, EntryOrigin, JournalEntry, PeriodId, ENTRY_LINES_MAX, LABEL_MAX,
+    label, Allocation, EntryLine, EntryOrigin, JournalEntry, PeriodId, ENTRY_AMOUNT_MAX,
+    ENTRY_LINES_MAX, LABEL_MAX,
 };

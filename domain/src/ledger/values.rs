@@ -101,6 +101,10 @@ impl EntryLine {
     }
 }
 
+/// The largest amount of an entry's line: what a document's receivable line can reach (its
+/// lines at most 10^15 each, with their taxes), and far inside what the books' sums hold.
+pub const ENTRY_AMOUNT_MAX: Decimal = Decimal::from_parts(0xA764_0000, 0x0DE0_B6B3, 0, false, 0); // 10^18
+
 /// A line's label, checked.
 pub fn label(raw: &str) -> Result<String, TextError> {
     single_line(raw, LABEL_MAX)
@@ -171,7 +175,7 @@ impl JournalEntry {
                 return Err(LedgerError::BadLine { line: n });
             }
             // the books' sums (an account's balance over years) stay within what they hold.
-            if line.debit.max(line.credit) > crate::money::AMOUNT_MAX {
+            if line.debit.max(line.credit) > ENTRY_AMOUNT_MAX {
                 return Err(LedgerError::TooLarge { line: n });
             }
         }

@@ -38,39 +38,25 @@ pub fn product_of(id: &str) -> Option<Uuid> {
 }
 
 /// What is on hand of one product, and how it changed day by day.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stock {
     on_hand: Decimal,
     /// What came in less what went out, by the moves' dates: a move dated back must leave
-    /// every day from its date on with something on hand, not only today. None in a snapshot
-    /// taken before it was kept: such a stream's moves are then checked against today only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    by_day: Option<BTreeMap<NaiveDate, Decimal>>,
+    /// every day from its date on with something on hand, not only today. (A snapshot of the
+    /// shape before it does not read, and its stream is replayed whole.)
+    by_day: BTreeMap<NaiveDate, Decimal>,
 }
 
 crate::aggregate! { Stock, "Stock", StockCommand, StockEvent, StockError }
-
-impl Default for Stock {
-    /// A stream before its first event: its days are known from the start.
-    fn default() -> Self {
-        Self {
-            on_hand: Decimal::ZERO,
-            by_day: Some(BTreeMap::new()),
-        }
-    }
-}
 
 impl Stock {
     pub fn on_hand(&self) -> Decimal {
         self.on_hand
     }
 
-    /// The least on hand on any day from `date` on (today's on hand if the days are not
-    /// known), and the day it is reached.
-    fn least_from(&self, date: NaiveDate) -> (Decimal, Option<NaiveDate>) {
-        let Some(by_day) = &self.by_day else {
-            return (self.on_hand, None);
-        };
+    /// The least on hand at the end of any day from `date` on, and the day it is reached.
+    fn least_from(&self, date: NaiveDate) -> (Decimal, NaiveDate) {
+        let by_day = &self.by_day;
         // on hand at the end of each day from `date` on (what came in that day counts).
         let mut running: Decimal = by_day.range(..=date).map(|(_, change)| *change).sum();
         let mut least = (running, date);
@@ -81,7 +67,7 @@ impl Stock {
                 least = (running, *day);
             }
         }
-        (least.0, Some(least.1))
+        least
     }
 }
 
@@ -106,14 +92,13 @@ impl crate::Decide for Stock {
                         });
                     }
                     // dated back: every day since would have to have had it.
-                    if let (least, Some(day)) = self.least_from(movement.date) {
-                        if movement.quantity > least {
-                            return Err(StockError::NotEnoughThen {
-                                on_hand: least,
-                                day,
-                                requested: movement.quantity,
-                            });
-                        }
+                    let (least, day) = self.least_from(movement.date);
+                    if movement.quantity > least {
+                        return Err(StockError::NotEnoughThen {
+                            on_hand: least,
+                            day,
+                            requested: movement.quantity,
+                        });
                     }
                 }
                 Ok(vec![StockEvent::StockMoved { movement }])
@@ -164,10 +149,7 @@ impl Stock {
             change += movement.quantity;
         }
         self.on_hand += change;
-        // a stream folded from its first event knows its days; one from an older snapshot not.
-        if let Some(by_day) = &mut self.by_day {
-            *by_day.entry(movement.date).or_default() += change;
-        }
+        *self.by_day.entry(movement.date).or_default() += change;
     }
 }
 

@@ -414,14 +414,7 @@ fn a_delivery_dated_back_needs_the_goods_on_every_day_since() {
 }
 
 #[test]
-fn a_snapshot_from_before_the_days_were_kept_checks_today_only() {
-    // what an older snapshot reads as: on hand, no days.
-    let old: Stock = serde_json::from_str(r#"{"on_hand": "7"}"#).unwrap();
-    assert_eq!(old.on_hand(), d("7"));
-    let mut later = old.clone();
-    later.fold(dated(1, Location::Stock, Location::Customers, "2", 20));
-    assert_eq!(later.on_hand(), d("5"));
-    // dated back to the 1st: only today's 5 is known, and 5 are there.
-    assert!(crate::Decide::decide(&later, deliver_on(2, "5", 1)).is_ok());
-    assert!(crate::Decide::decide(&later, deliver_on(2, "6", 1)).is_err());
+fn a_snapshot_from_before_the_days_were_kept_does_not_read() {
+    // what an older snapshot holds: on hand, no days; its stream is replayed whole instead.
+    assert!(serde_json::from_str::<Stock>(r#"{"on_hand": "7"}"#).is_err());
 }

@@ -22,7 +22,10 @@ pub enum LedgerError {
     TooManyLines,
     #[error("line {line}: each line has either a debit or a credit, above zero")]
     BadLine { line: usize },
-    #[error("line {line}: an amount is at most {}", crate::money::AMOUNT_MAX)]
+    #[error(
+        "line {line}: an amount is at most {}",
+        crate::ledger::ENTRY_AMOUNT_MAX
+    )]
     TooLarge { line: usize },
     #[error("this entry was already posted")]
     AlreadyPosted,

@@ -169,14 +169,15 @@ fn a_line_on_neither_side_or_on_both_is_refused() {
 
 #[test]
 fn a_line_above_the_largest_amount_is_refused() {
-    // 10^15 passes; a cent more is refused, as two lines of it would overflow their sum.
-    let largest = "1000000000000000";
+    // 10^18 passes; a cent more is refused, as a few such lines would overflow their sum.
+    assert_eq!(crate::ledger::ENTRY_AMOUNT_MAX, d("1000000000000000000"));
+    let largest = "1000000000000000000";
     let lines = vec![debit("613000", largest), credit("512000", largest)];
     PeriodTest::with(())
         .given_no_previous_events()
         .when(post(entry_with(1, march(2), lines.clone())))
         .then_expect_events(vec![posted(entry_with(1, march(2), lines))]);
-    let above = "1000000000000000.01";
+    let above = "1000000000000000000.01";
     let lines = vec![debit("613000", above), credit("512000", above)];
     PeriodTest::with(())
         .given_no_previous_events()
