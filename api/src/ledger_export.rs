@@ -128,26 +128,26 @@ impl LedgerAsk {
         })
     }
 
-    /// Nothing, if the point asked for (`asOfPosition`) is one the log can be cut at in `pool`:
-    /// not inside a command's events, which a ledger would show half written.
-    pub async fn check_point(&self, pool: &PgPool) -> Result<Result<(), String>, sqlx::Error> {
+    /// Nothing, if the ask can be answered: every account it names is in the chart of
+    /// `settings` (one that is not would give an empty ledger that reads as "nothing
+    /// happened"), and its point (`asOfPosition`) is one the log of `pool` can be cut at, not
+    /// inside a command's events, which a ledger would show half written.
+    pub async fn check(
+        &self,
+        settings: &Settings,
+        pool: &PgPool,
+    ) -> Result<Result<(), String>, sqlx::Error> {
+        let known = |account: &String| {
+            Code::parse(account).is_ok_and(|code| settings.accounts.contains_key(&code))
+        };
+        if let Some(unknown) = self.accounts.iter().find(|a| !known(a)) {
+            return Ok(Err(format!("accounts: there is no account '{unknown}'")));
+        }
         let Some(AsOf::Position(position)) = self.as_of else {
             return Ok(Ok(()));
         };
         let cut = projections::log::check_cut(pool, position).await?;
         Ok(cut.map_err(|inside| format!("asOfPosition: {inside}")))
-    }
-
-    /// Nothing, if every account asked for is in the chart of `settings`: an account that is
-    /// not would give an empty ledger that reads as "nothing happened".
-    pub fn check(&self, settings: &Settings) -> Result<(), String> {
-        let known = |account: &String| {
-            Code::parse(account).is_ok_and(|code| settings.accounts.contains_key(&code))
-        };
-        match self.accounts.iter().find(|a| !known(a)) {
-            Some(unknown) => Err(format!("accounts: there is no account '{unknown}'")),
-            None => Ok(()),
-        }
     }
 }
 
@@ -191,16 +191,17 @@ pub async fn stream(
         ));
     }
     let ask = LedgerAsk::parse(params).map_err(|message| (StatusCode::BAD_REQUEST, message))?;
-    ask.check(actor.config.configuration.settings())
-        .map_err(|message| (StatusCode::BAD_REQUEST, message))?;
-    match ask.check_point(state.reads()).await {
+    match ask
+        .check(actor.config.configuration.settings(), state.reads())
+        .await
+    {
         Ok(Ok(())) => {}
         Ok(Err(message)) => return Err((StatusCode::BAD_REQUEST, message)),
         Err(error) => {
-            tracing::error!(%error, "the log position could not be checked");
+            tracing::error!(%error, "the ledger asked for could not be checked");
             return Err((
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "the log position could not be checked: try again".to_owned(),
+                "the ledger asked for could not be checked: try again".to_owned(),
             ));
         }
     }

@@ -721,8 +721,7 @@ async fn ledger(
     // the configuration as the log has it now (the first version is 1).
     let config = state.config.at_least(state.reads(), 1).await?;
     let settings = config.configuration.settings();
-    ask.check(settings).map_err(anyhow::Error::msg)?;
-    ask.check_point(state.reads())
+    ask.check(settings, state.reads())
         .await?
         .map_err(anyhow::Error::msg)?;
     let companies: Vec<String> = match company {

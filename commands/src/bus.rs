@@ -209,10 +209,11 @@ impl CommandBus {
         };
         let currency_change = self.currency_changed(&command).await?;
         let guarded = removing.is_some() || currency_change.is_some();
-        let guard = move || match (&removing, &currency_change) {
-            (Some((code, check)), _) => check(code.clone()),
-            (None, Some(change)) => crate::companies::no_books_in(change.clone()),
-            (None, None) => store::streams::both(None, None),
+        let guard = move || {
+            store::streams::both(
+                removing.clone().map(|(code, check)| check(code)),
+                currency_change.clone().map(crate::companies::no_books_in),
+            )
         };
         let guard: Option<Guard<'_>> = guarded.then_some(&guard);
         Ok(self

@@ -31,13 +31,7 @@ pub(crate) fn unused(code: String) -> AlongWith<'static> {
 pub(crate) fn group_unused(code: String) -> AlongWith<'static> {
     Box::new(move |conn, _| {
         Box::pin(async move {
-            let user: Option<String> = sqlx::query_scalar(
-                "select login from app_user where $1 = any(groups) order by login limit 1",
-            )
-            .bind(&code)
-            .fetch_optional(&mut *conn)
-            .await?;
-            let Some(user) = user else {
+            let Some(user) = projections::user::member_of(&mut *conn, &code).await? else {
                 return Ok(());
             };
             let refusal = Failure::refused(
@@ -65,16 +59,7 @@ pub(crate) fn no_books_in(change: CurrencyChange) -> AlongWith<'static> {
     Box::new(move |conn, _| {
         Box::pin(async move {
             let CurrencyChange { company, from, to } = change;
-            let record: Option<String> = sqlx::query_scalar(
-                "(select 'order ' || number from business_order where company = $1 limit 1)
-                 union all (select 'invoice ' || coalesce(number, 'draft') from invoice
-                             where company = $1 limit 1)
-                 union all (select 'entry ' || number from journal_entry where company = $1 limit 1)
-                 limit 1",
-            )
-            .bind(&company)
-            .fetch_optional(&mut *conn)
-            .await?;
+            let record = projections::business::company_books_record(&mut *conn, &company).await?;
             let Some(record) = record else {
                 return Ok(());
             };

@@ -128,20 +128,35 @@ pub async fn company_used_by(
     conn: &mut PgConnection,
     code: &str,
 ) -> Result<Option<String>, sqlx::Error> {
-    let user: Option<String> = sqlx::query_scalar(
+    let user: Option<String> = sqlx::query_scalar(&format!(
         "(select format('user ''%s''', login) from app_user
            where $1 = any(companies) or company = $1 limit 1)
-         union all (select 'order ' || number from business_order where company = $1 limit 1)
-         union all (select 'invoice ' || coalesce(number, 'draft') from invoice
-                     where company = $1 limit 1)
-         union all (select 'entry ' || number from journal_entry where company = $1 limit 1)
+         union all {BOOKS_OF}
          union all (select 'stock' from stock_move where company = $1 limit 1)
-         limit 1",
-    )
+         limit 1"
+    ))
     .bind(code)
     .fetch_optional(&mut *conn)
     .await?;
     Ok(user)
+}
+
+/// A record (`order SO0001`, `invoice draft`, `entry MISC/0001`) of company `$1`'s books.
+const BOOKS_OF: &str = "(select 'order ' || number from business_order where company = $1 limit 1)
+     union all (select 'invoice ' || coalesce(number, 'draft') from invoice
+                 where company = $1 limit 1)
+     union all (select 'entry ' || number from journal_entry where company = $1 limit 1)";
+
+/// One of company `code`'s orders, documents or entries, named, if it has any: what its
+/// amounts are written in the currency of.
+pub async fn company_books_record(
+    conn: &mut PgConnection,
+    code: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(&format!("{BOOKS_OF} limit 1"))
+        .bind(code)
+        .fetch_optional(&mut *conn)
+        .await
 }
 
 /// The last number each sequence gave (up to log position `upto`, if given), by sequence code

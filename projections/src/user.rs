@@ -151,6 +151,14 @@ pub async fn by_login<'e>(
         .await
 }
 
+/// The first user (by login) in group `code`, if any.
+pub async fn member_of(conn: &mut PgConnection, code: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("select login from app_user where $1 = any(groups) order by login limit 1")
+        .bind(code)
+        .fetch_optional(&mut *conn)
+        .await
+}
+
 /// One user.
 pub async fn get<'e>(db: impl PgExecutor<'e>, id: Uuid) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as("select * from app_user where id = $1")

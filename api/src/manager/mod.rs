@@ -286,8 +286,7 @@ impl Server {
             .collect();
         for (name, served) in served {
             if let Ok(false) = self.still_there(&name, &served).await {
-                tracing::warn!(database = %name, "the database was dropped from outside: no longer served");
-                self.stop(&name).await;
+                self.forget_gone(&name).await;
             }
         }
     }
@@ -409,8 +408,7 @@ impl Server {
             if self.still_there(&name, &served).await? {
                 return Ok(used(&served));
             }
-            tracing::warn!(database = %name, "the database was dropped from outside: no longer served");
-            self.stop(&name).await;
+            self.forget_gone(&name).await;
             return Err(ManagerError::Unknown(name));
         }
         let _starting = self.starting.lock().await;
@@ -468,6 +466,12 @@ impl Server {
         }
         served.checked.store(now, Ordering::Relaxed);
         self.exists(name).await
+    }
+
+    /// Stops serving `name`, which was dropped from outside.
+    async fn forget_gone(&self, name: &str) {
+        tracing::warn!(database = %name, "the database was dropped from outside: no longer served");
+        self.stop(name).await;
     }
 
     /// Stops serving `name` and closes its connections.
