@@ -119,6 +119,15 @@ pub(crate) async fn apply(
             .await?;
             keep_open(tx, id, -amount).await
         }
+        InvoiceEvent::InvoiceCredited { .. } => {
+            sqlx::query("update invoice set version = $2, updated_at = $3 where id = $1")
+                .bind(id)
+                .bind(event.sequence)
+                .bind(event.recorded_at)
+                .execute(&mut *tx)
+                .await?;
+            Ok(())
+        }
         InvoiceEvent::InvoiceCancelled {} => {
             let state = InvoiceState::Cancelled;
             sqlx::query(

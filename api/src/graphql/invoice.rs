@@ -306,7 +306,8 @@ impl InvoiceMutation {
     }
 
     /// A draft credit note reversing a posted invoice or bill, all of it or the lines given.
-    /// Posting it sets it against the document it reverses.
+    /// Posting it sets it against the document it reverses. The credit notes of a document add
+    /// up to its total at most; one of all its lines lets an order it billed bill them again.
     async fn create_credit_note(
         &self,
         ctx: &Context<'_>,

@@ -4,10 +4,11 @@
 use chrono::{Days, NaiveDate};
 use domain::configuration::{BusinessSettings, Code, Settings};
 use domain::invoice::{
-    Invoice, InvoiceCommand, InvoiceDraft, InvoiceKind, InvoiceLine, InvoiceState, PostingAccounts,
+    Invoice, InvoiceCommand, InvoiceDraft, InvoiceError, InvoiceKind, InvoiceLine, InvoiceState,
+    PostingAccounts,
 };
 use domain::ledger::{Numbering, Period, PeriodCommand, PeriodId};
-use domain::money::Line;
+use domain::money::{Line, Totals};
 use domain::order::{Order, OrderCommand, OrderEvent, Side};
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -136,8 +137,11 @@ pub async fn create_invoice(
 ) -> Result<(), Failure> {
     let side = input.kind.side();
     check_partner(work, input.partner, side, &input.company).await?;
-    if let Some(reversed) = input.reverses {
-        let original = work.get::<Invoice>(&reversed.to_string()).await?;
+    let original = match input.reverses {
+        Some(reversed) => Some(work.get::<Invoice>(&reversed.to_string()).await?.clone()),
+        None => None,
+    };
+    if let Some(original) = &original {
         let fits = original.draft().is_some_and(|d| {
             d.kind.credit_note() == input.kind
                 && !d.kind.is_credit_note()
@@ -153,6 +157,18 @@ pub async fn create_invoice(
         }
     }
     let lines = invoice_lines(work, settings, (side, &input.company), &input.lines).await?;
+    if let Some(original) = &original {
+        // said at once rather than at posting, where it is decided (other drafts may be
+        // posted first).
+        let total = Totals::of_lines(&lines, decimals(settings)).total;
+        let creditable = original.creditable();
+        if total > creditable {
+            return Err(
+                Failure::from(InvoiceError::OverCredited { total, creditable })
+                    .at(&["input", "invoice"]),
+            );
+        }
+    }
     work.decide::<Invoice>(
         &id.to_string(),
         InvoiceCommand::DraftInvoice {
@@ -327,6 +343,7 @@ pub async fn post_invoice(
     )
     .await?;
     if let Some(original) = reverses {
+        credit(work, original, id).await?;
         let open = work.get::<Invoice>(&original.to_string()).await?.residual();
         let amount = open.min(residual);
         if amount > Decimal::ZERO {
@@ -352,6 +369,34 @@ pub async fn post_invoice(
         }
     }
     Ok(number)
+}
+
+/// Posted credit note `credit_note` credits document `original`: at most what is left of its
+/// total. A credit note of the document's own lines reverses it as a whole, and an order it
+/// billed can bill those quantities again.
+async fn credit(work: &mut Work, original: Uuid, credit_note: Uuid) -> Result<(), Failure> {
+    let note = work.get::<Invoice>(&credit_note.to_string()).await?;
+    let total = note.totals().total;
+    let lines = note.draft().map(|d| d.lines.clone()).unwrap_or_default();
+    let reversed = work.get::<Invoice>(&original.to_string()).await?;
+    let order = reversed
+        .draft()
+        .and_then(|d| d.order)
+        .filter(|_| reversed.reversed_whole_by(&lines));
+    work.decide::<Invoice>(
+        &original.to_string(),
+        InvoiceCommand::CreditInvoice { credit_note, total },
+    )
+    .await
+    .map_err(|f| f.at(&["input", "id"]))?;
+    if let Some(order) = order {
+        work.decide::<Order>(
+            &order.to_string(),
+            OrderCommand::ReleaseInvoice { invoice: original },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Cancels draft invoice `id`; an order it billed can bill those quantities again.

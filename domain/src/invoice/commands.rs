@@ -29,9 +29,14 @@ pub enum InvoiceCommand {
     CancelInvoice {
         expected_version: Option<u64>,
     },
+    /// Credit note `credit_note`, of `total`, is posted against the document.
+    CreditInvoice {
+        credit_note: Uuid,
+        total: Decimal,
+    },
 }
 
 crate::command_names! {
     InvoiceCommand,
-    [DraftInvoice, ReplaceInvoiceLines, PostInvoice, MatchInvoice, CancelInvoice]
+    [DraftInvoice, ReplaceInvoiceLines, PostInvoice, MatchInvoice, CancelInvoice, CreditInvoice]
 }

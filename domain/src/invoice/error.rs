@@ -40,6 +40,10 @@ pub enum InvoiceError {
     AlreadyMatched,
     #[error("a credit note reverses an invoice or bill, not another credit note")]
     NotCreditNote,
+    #[error(
+        "a credit note of {total} is more than the {creditable} of the document not yet credited"
+    )]
+    OverCredited { total: Decimal, creditable: Decimal },
 }
 
 crate::version_refusals!(InvoiceError);

@@ -28,9 +28,15 @@ pub enum InvoiceEvent {
         date: NaiveDate,
     },
     InvoiceCancelled {},
+    /// Credit note `credit_note`, of `total`, was posted against the document.
+    InvoiceCredited {
+        credit_note: Uuid,
+        total: Decimal,
+    },
 }
 
 crate::event_names! {
     InvoiceEvent, "1.0",
-    [InvoiceDrafted, InvoiceLinesReplaced, InvoicePosted, InvoiceMatched, InvoiceCancelled]
+    [InvoiceDrafted, InvoiceLinesReplaced, InvoicePosted, InvoiceMatched, InvoiceCancelled,
+     InvoiceCredited]
 }

@@ -45,6 +45,11 @@ struct Current {
     /// The payments and credit notes set against it.
     #[serde(default)]
     matches: Vec<Uuid>,
+    /// The posted credit notes that reverse it, and what they add up to.
+    #[serde(default)]
+    credit_notes: Vec<Uuid>,
+    #[serde(default)]
+    credited: Decimal,
 }
 
 impl Invoice {
@@ -83,6 +88,27 @@ impl Invoice {
             }
             _ => Decimal::ZERO,
         }
+    }
+
+    /// What credit notes may still credit of the posted document: its total less what posted
+    /// credit notes already reverse.
+    pub fn creditable(&self) -> Decimal {
+        match &self.current {
+            Some(c) if c.state == InvoiceState::Posted => self.totals().total - c.credited,
+            _ => Decimal::ZERO,
+        }
+    }
+
+    /// Whether `lines` are the document's own, line for line: a credit note of them reverses
+    /// it as a whole (accounts aside, which follow the settings).
+    pub fn reversed_whole_by(&self, lines: &[InvoiceLine]) -> bool {
+        self.draft().is_some_and(|d| {
+            d.lines.len() == lines.len()
+                && d.lines
+                    .iter()
+                    .zip(lines)
+                    .all(|(own, other)| own.line == other.line)
+        })
     }
 
     fn existing(&self, expected_version: Option<u64>) -> Result<&Current, InvoiceError> {
@@ -253,6 +279,18 @@ impl crate::Decide for Invoice {
                 )?;
                 E::InvoiceCancelled {}
             }
+            C::CreditInvoice { credit_note, total } => {
+                let current = self.existing(None)?;
+                in_state(current, InvoiceState::Posted, "posted")?;
+                if current.credit_notes.contains(&credit_note) {
+                    return Ok(vec![]);
+                }
+                let creditable = self.creditable();
+                if total > creditable {
+                    return Err(InvoiceError::OverCredited { total, creditable });
+                }
+                E::InvoiceCredited { credit_note, total }
+            }
         };
         Ok(vec![event])
     }
@@ -270,6 +308,8 @@ impl Invoice {
                 number: None,
                 matched: Decimal::ZERO,
                 matches: Vec::new(),
+                credit_notes: Vec::new(),
+                credited: Decimal::ZERO,
             });
             return;
         }
@@ -288,6 +328,10 @@ impl Invoice {
                 current.matches.push(with);
             }
             E::InvoiceCancelled {} => current.state = InvoiceState::Cancelled,
+            E::InvoiceCredited { credit_note, total } => {
+                current.credited += total;
+                current.credit_notes.push(credit_note);
+            }
         }
     }
 }

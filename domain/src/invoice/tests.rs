@@ -778,3 +778,74 @@ fn an_invoice_that_does_not_exist_has_no_entry() {
     );
     assert_eq!(entry, None);
 }
+
+fn credit(credit_note: u128, total: &str) -> InvoiceCommand {
+    InvoiceCommand::CreditInvoice {
+        credit_note: id(credit_note),
+        total: d(total),
+    }
+}
+
+fn credited(credit_note: u128, total: &str) -> InvoiceEvent {
+    InvoiceEvent::InvoiceCredited {
+        credit_note: id(credit_note),
+        total: d(total),
+    }
+}
+
+#[test]
+fn credit_notes_credit_at_most_the_total_of_the_posted_document() {
+    // two desks: 242.00; 100.00 credited leaves 142.00 to credit, and not a cent more.
+    InvoiceTest::with(())
+        .given(posted())
+        .when(credit(500, "100.00"))
+        .then_expect_events(vec![credited(500, "100.00")]);
+    let mut partly = posted();
+    partly.push(credited(500, "100.00"));
+    assert_eq!(after::<Invoice>(partly.clone()).creditable(), d("142.00"));
+    InvoiceTest::with(())
+        .given(partly.clone())
+        .when(credit(501, "142.01"))
+        .then_expect_error(InvoiceError::OverCredited {
+            total: d("142.01"),
+            creditable: d("142.00"),
+        });
+    InvoiceTest::with(())
+        .given(partly.clone())
+        .when(credit(501, "142.00"))
+        .then_expect_events(vec![credited(501, "142.00")]);
+    // the same credit note told twice counts once.
+    InvoiceTest::with(())
+        .given(partly)
+        .when(credit(500, "100.00"))
+        .then_expect_events(vec![]);
+    // payments do not lower what may be credited: a paid invoice is refunded by a credit note.
+    assert_eq!(after::<Invoice>(partly_paid()).creditable(), d("242.00"));
+}
+
+#[test]
+fn only_a_posted_document_is_credited() {
+    InvoiceTest::with(())
+        .given(draft())
+        .when(credit(500, "1.00"))
+        .then_expect_error(InvoiceError::WrongState {
+            actual: InvoiceState::Draft,
+            needed: "posted",
+        });
+}
+
+#[test]
+fn a_credit_note_of_the_same_lines_reverses_the_whole_document() {
+    let invoice = after::<Invoice>(posted());
+    let lines = invoice.draft().map(|d| d.lines.clone()).unwrap_or_default();
+    assert!(!lines.is_empty());
+    assert!(invoice.reversed_whole_by(&lines));
+    assert!(!invoice.reversed_whole_by(&lines[..lines.len() - 1]));
+    let mut fewer = lines.clone();
+    fewer[0].line.quantity -= d("1");
+    assert!(!invoice.reversed_whole_by(&fewer));
+    // the accounts follow the settings of the day: they do not make it another reversal.
+    let mut elsewhere = lines;
+    elsewhere[0].account = code("700100");
+    assert!(invoice.reversed_whole_by(&elsewhere));
+}

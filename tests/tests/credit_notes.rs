@@ -1,0 +1,217 @@
+//! Credit notes: what they may credit, and what a whole one does to the order it bills. Every
+//! figure is worked out by hand: a service at 50.00 with VAT 21%, so one unit is 60.50 and two
+//! are 121.00.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::{json, Value};
+use tests::books::*;
+use tests::TestApp;
+
+/// The books, a customer, a service at 50.00 (VAT 21%), and a confirmed order of two of it
+/// billed and posted: (customer, service, order id, posted invoice).
+async fn an_invoiced_order(app: &TestApp) -> (String, String, String, Value) {
+    set_up_the_books(app).await;
+    let customer = partner(app, "Agrolait", true, false).await;
+    let setup = product(app, "SETUP", "SERVICE", "50", "0").await;
+    let so = order(
+        app,
+        "sale",
+        &customer,
+        "2026-11-02",
+        json!([{ "product": setup, "quantity": "2" }]),
+    )
+    .await;
+    let so = text(&so["id"]).to_owned();
+    let invoice = invoice_and_post(app, &so, "2026-11-03").await;
+    assert_eq!(text(&invoice["total"]), "121.00");
+    (customer, setup, so, invoice)
+}
+
+async fn credit_note(app: &TestApp, invoice: &str, lines: Option<Value>) -> Value {
+    let mut input = json!({ "invoice": invoice, "date": "2026-11-05" });
+    if let Some(lines) = lines {
+        input["lines"] = lines;
+    }
+    mutate(
+        app,
+        "createCreditNote",
+        "CreateCreditNoteInput",
+        input,
+        "invoice { id total }",
+    )
+    .await
+}
+
+async fn post(app: &TestApp, id: &str) -> Value {
+    mutate(
+        app,
+        "postInvoice",
+        "InvoiceIdInput",
+        json!({ "id": id }),
+        INVOICE,
+    )
+    .await
+}
+
+async fn the_order(app: &TestApp, id: &str) -> Value {
+    app.graphql(
+        "query($id: ID!) { order(id: $id) { invoiceStatus lines { invoiced } } }",
+        json!({ "id": id }),
+    )
+    .await["order"]
+        .clone()
+}
+
+#[tokio::test]
+async fn credit_notes_never_credit_more_than_the_invoice() {
+    let app = TestApp::new().await;
+    let (_, setup, _, invoice) = an_invoiced_order(&app).await;
+    let invoice_id = text(&invoice["id"]).to_owned();
+
+    // one of the two is credited: 60.50.
+    let one = credit_note(
+        &app,
+        &invoice_id,
+        Some(json!([{ "product": setup, "quantity": "1" }])),
+    )
+    .await;
+    assert_eq!(one["userErrors"], json!([]), "{one}");
+    assert_eq!(text(&one["invoice"]["total"]), "60.50");
+    let posted = post(&app, text(&one["invoice"]["id"])).await;
+    assert_eq!(posted["userErrors"], json!([]), "{posted}");
+
+    // the whole invoice again (121.00) would credit 181.50 of 121.00: refused, nothing written.
+    let before = app.event_count().await;
+    let whole = credit_note(&app, &invoice_id, None).await;
+    assert_eq!(whole["userErrors"][0]["code"], "INVALID", "{whole}");
+    assert_eq!(
+        whole["userErrors"][0]["field"],
+        json!(["input", "invoice"]),
+        "{whole}"
+    );
+    let message = text(&whole["userErrors"][0]["message"]);
+    assert!(message.contains("60.50"), "says what is left: {message}");
+    assert_eq!(app.event_count().await, before);
+
+    // the other one is credited: the invoice is then credited in full.
+    let other = credit_note(
+        &app,
+        &invoice_id,
+        Some(json!([{ "product": setup, "quantity": "1" }])),
+    )
+    .await;
+    assert_eq!(other["userErrors"], json!([]), "{other}");
+    let other_id = text(&other["invoice"]["id"]).to_owned();
+    // a third draft, made before the second is posted, is then too much when it is posted.
+    let third = credit_note(
+        &app,
+        &invoice_id,
+        Some(json!([{ "product": setup, "quantity": "1" }])),
+    )
+    .await;
+    assert_eq!(third["userErrors"], json!([]), "{third}");
+    let posted = post(&app, &other_id).await;
+    assert_eq!(posted["userErrors"], json!([]), "{posted}");
+    let before = app.event_count().await;
+    let too_much = post(&app, text(&third["invoice"]["id"])).await;
+    assert_eq!(too_much["userErrors"][0]["code"], "INVALID", "{too_much}");
+    assert_eq!(
+        app.event_count().await,
+        before,
+        "nothing written, no number taken"
+    );
+    let left = app
+        .graphql(
+            "query($id: ID!) { invoice(id: $id) { state number } }",
+            json!({ "id": text(&third["invoice"]["id"]) }),
+        )
+        .await;
+    assert_eq!(left["invoice"]["state"], "DRAFT");
+    assert_eq!(left["invoice"]["number"], Value::Null);
+
+    let original = app
+        .graphql(
+            "query($id: ID!) { invoice(id: $id) { residual paymentState } }",
+            json!({ "id": invoice_id }),
+        )
+        .await;
+    assert_eq!(text(&original["invoice"]["residual"]), "0.00");
+    assert_eq!(original["invoice"]["paymentState"], "PAID");
+}
+
+#[tokio::test]
+async fn two_whole_credit_notes_posted_at_once_credit_the_invoice_once() {
+    let app = TestApp::new().await;
+    let (_, _, _, invoice) = an_invoiced_order(&app).await;
+    let invoice_id = text(&invoice["id"]).to_owned();
+    let first = credit_note(&app, &invoice_id, None).await;
+    let second = credit_note(&app, &invoice_id, None).await;
+    let (a, b) = tokio::join!(
+        post(&app, text(&first["invoice"]["id"])),
+        post(&app, text(&second["invoice"]["id"]))
+    );
+    let posted = [&a, &b]
+        .iter()
+        .filter(|p| p["userErrors"] == json!([]))
+        .count();
+    assert_eq!(posted, 1, "{a}\n{b}");
+    let credit_notes = app
+        .graphql(
+            "{ invoices(where: { kind: CUSTOMER_CREDIT_NOTE, state: POSTED }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(credit_notes["invoices"]["totalCount"], 1);
+}
+
+#[tokio::test]
+async fn a_credit_note_of_lines_of_its_own_leaves_the_order_billed() {
+    let app = TestApp::new().await;
+    let (_, setup, so, invoice) = an_invoiced_order(&app).await;
+    let invoice_id = text(&invoice["id"]).to_owned();
+    let billed = the_order(&app, &so).await;
+    assert_eq!(billed["invoiceStatus"], "FULL");
+    assert_eq!(text(&billed["lines"][0]["invoiced"]), "2");
+
+    // a part credited with lines of its own is a correction of money: the order stays billed.
+    let part = credit_note(
+        &app,
+        &invoice_id,
+        Some(json!([{ "product": setup, "quantity": "1", "unitPrice": "10" }])),
+    )
+    .await;
+    assert_eq!(text(&part["invoice"]["total"]), "12.10");
+    let posted = post(&app, text(&part["invoice"]["id"])).await;
+    assert_eq!(posted["userErrors"], json!([]), "{posted}");
+    assert_eq!(the_order(&app, &so).await, billed);
+
+    let original = app
+        .graphql(
+            "query($id: ID!) { invoice(id: $id) { residual } }",
+            json!({ "id": invoice_id }),
+        )
+        .await;
+    assert_eq!(text(&original["invoice"]["residual"]), "108.90");
+}
+
+#[tokio::test]
+async fn the_whole_invoice_credited_makes_its_quantities_billable_again() {
+    let app = TestApp::new().await;
+    let (_, _, so, invoice) = an_invoiced_order(&app).await;
+    let invoice_id = text(&invoice["id"]).to_owned();
+
+    let whole = credit_note(&app, &invoice_id, None).await;
+    assert_eq!(text(&whole["invoice"]["total"]), "121.00");
+    let posted = post(&app, text(&whole["invoice"]["id"])).await;
+    assert_eq!(posted["userErrors"], json!([]), "{posted}");
+    assert_eq!(text(&posted["invoice"]["residual"]), "0.00");
+
+    let order = the_order(&app, &so).await;
+    assert_eq!(order["invoiceStatus"], "NOTHING", "{order}");
+    assert_eq!(text(&order["lines"][0]["invoiced"]), "0");
+    // and it is billed again: two more at 121.00.
+    let again = invoice_and_post(&app, &so, "2026-11-06").await;
+    assert_eq!(text(&again["total"]), "121.00");
+    assert_eq!(the_order(&app, &so).await["invoiceStatus"], "FULL");
+}
