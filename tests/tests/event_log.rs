@@ -187,18 +187,36 @@ async fn under_concurrent_writers_and_held_transactions_every_event_is_projected
         }));
     }
     // ...while some writers hold their transaction open, and two of them roll back. Half of
-    // them take their positions at once, before the clients' first commands, and hold them at
-    // least 100 ms, so some commit after events of higher positions (what the check at the end
-    // asks for, whatever the speed of the machine); the others start later.
+    // them write their first event, then wait for clients' commands that began after it to
+    // commit, then write two more: their transaction is older than those commands' but its
+    // last positions are higher (what the check at the end asks for, however loaded the
+    // machine); the others start later.
     for held in 0..8 {
         let pool = writers_pool.clone();
+        let watcher = db.pool.clone();
         tasks.push(tokio::spawn(async move {
             let pause = Duration::from_millis(100 + rand::rng().random_range(50..150) * held);
             if held >= 4 {
                 tokio::time::sleep(pause / 3).await;
             }
             let mut tx = pool.begin().await.unwrap();
-            for sequence in 1..=3 {
+            append(&mut tx, &format!("held-{held}"), 1).await;
+            if held < 4 {
+                // each client has one command in flight at most: past eight more committed,
+                // one began after this transaction's first write.
+                let partners = "select count(distinct aggregate_id) from events
+                                 where aggregate_type = 'Partner'";
+                let before = count(&watcher, partners).await;
+                let overtaken = eventually(Duration::from_secs(60), || async {
+                    count(&watcher, partners).await > before + 8
+                })
+                .await;
+                assert!(
+                    overtaken,
+                    "the clients did not commit while held-{held} was open"
+                );
+            }
+            for sequence in 2..=3 {
                 append(&mut tx, &format!("held-{held}"), sequence).await;
             }
             tokio::time::sleep(pause).await;
