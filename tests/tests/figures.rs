@@ -227,3 +227,151 @@ async fn a_stock_worth_more_than_a_figure_holds_is_an_error_naming_the_product()
         2
     );
 }
+
+#[tokio::test]
+async fn a_date_no_business_has_is_refused_on_its_field() {
+    let (app, customer) = booked().await;
+    let setup = books::product(&app, "SETUP", "SERVICE", "50", "0").await;
+    let goods = books::product(&app, "DESK", "STOCKABLE", "300", "120").await;
+    let events = app.event_count().await;
+    let refused = |payload: &Value, field: &[&str]| {
+        assert_eq!(payload["userErrors"][0]["code"], "INVALID", "{payload}");
+        assert_eq!(payload["userErrors"][0]["field"], json!(field), "{payload}");
+        let message = payload["userErrors"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains("1900") && message.contains("2199"),
+            "{message}"
+        );
+    };
+    // a year typed wrong (0206 for 2026), the first day there is, the last: all refused.
+    for date in [
+        "0206-11-02",
+        "0001-01-01",
+        "1899-12-31",
+        "2200-01-01",
+        "9999-12-31",
+    ] {
+        let order = mutate(
+            &app,
+            "createSaleOrder",
+            "CreateOrderInput",
+            json!({ "partner": customer, "date": date,
+                    "lines": [{ "product": setup, "quantity": "1" }] }),
+            ORDER,
+        )
+        .await;
+        refused(&order, &["input", "date"]);
+        let invoice = mutate(
+            &app,
+            "createInvoice",
+            "CreateInvoiceInput",
+            json!({ "kind": "CUSTOMER_INVOICE", "partner": customer, "date": "2026-11-02",
+                    "dueDate": date, "lines": [{ "product": setup, "quantity": "1" }] }),
+            INVOICE,
+        )
+        .await;
+        // before the invoice's date, or beyond the years: either way its due date is wrong.
+        assert_eq!(invoice["userErrors"][0]["code"], "INVALID", "{invoice}");
+        let entry = mutate(
+            &app,
+            "postEntry",
+            "PostEntryInput",
+            json!({ "journal": "misc", "date": date, "lines": [
+                { "account": "550000", "debit": "10" },
+                { "account": "100000", "credit": "10" } ] }),
+            "entry { id }",
+        )
+        .await;
+        refused(&entry, &["input", "date"]);
+        let count = mutate(
+            &app,
+            "countStock",
+            "CountStockInput",
+            json!({ "product": goods, "counted": "3", "date": date }),
+            "level { name }",
+        )
+        .await;
+        refused(&count, &["input", "date"]);
+    }
+    let invoice = mutate(
+        &app,
+        "createInvoice",
+        "CreateInvoiceInput",
+        json!({ "kind": "CUSTOMER_INVOICE", "partner": customer, "date": "2026-11-02",
+                "dueDate": "2200-01-01", "lines": [{ "product": setup, "quantity": "1" }] }),
+        INVOICE,
+    )
+    .await;
+    refused(&invoice, &["input", "dueDate"]);
+    assert_eq!(app.event_count().await, events, "nothing written");
+
+    // the first and the last day of the years a business has are taken.
+    for date in ["1900-01-01", "2199-12-31"] {
+        let order = must(
+            &app,
+            "createSaleOrder",
+            "CreateOrderInput",
+            json!({ "partner": customer, "date": date,
+                    "lines": [{ "product": setup, "quantity": "1" }] }),
+            ORDER,
+        )
+        .await;
+        let id = order["order"]["id"].as_str().unwrap().to_owned();
+        must(
+            &app,
+            "confirmOrder",
+            "OrderIdInput",
+            json!({ "id": id }),
+            ORDER,
+        )
+        .await;
+        // what follows from the order takes its own date, checked as well.
+        let late = mutate(
+            &app,
+            "invoiceOrder",
+            "InvoiceOrderInput",
+            json!({ "id": id, "date": "9999-01-01" }),
+            "invoice { id }",
+        )
+        .await;
+        refused(&late, &["input", "date"]);
+    }
+    let supplier = books::partner(&app, "Wood Supplies", false, true).await;
+    let order = must(
+        &app,
+        "createPurchaseOrder",
+        "CreateOrderInput",
+        json!({ "partner": supplier, "date": "2026-11-02",
+                "lines": [{ "product": goods, "quantity": "1" }] }),
+        ORDER,
+    )
+    .await;
+    let id = order["order"]["id"].as_str().unwrap().to_owned();
+    must(
+        &app,
+        "confirmOrder",
+        "OrderIdInput",
+        json!({ "id": id }),
+        ORDER,
+    )
+    .await;
+    let delivered = mutate(
+        &app,
+        "deliverOrder",
+        "DeliverOrderInput",
+        json!({ "id": id, "date": "0001-01-01", "lines": [{ "line": 0, "quantity": "1" }] }),
+        ORDER,
+    )
+    .await;
+    refused(&delivered, &["input", "date"]);
+    let paid = mutate(
+        &app,
+        "registerPayment",
+        "RegisterPaymentInput",
+        json!({ "journal": "bank", "partner": customer, "date": "0001-01-01", "amount": "1",
+                "allocations": [] }),
+        "number",
+    )
+    .await;
+    refused(&paid, &["input", "date"]);
+}

@@ -54,6 +54,7 @@ pub async fn invoice_order(
     invoice: Uuid,
     date: NaiveDate,
 ) -> Result<(), Failure> {
+    super::business_date(date, &["input", "date"])?;
     let order = order_on(work, id, side).await?.clone();
     // what an order bills is the order's company's, on its business settings.
     let company = order.company().cloned().unwrap_or_else(Code::main_company);
@@ -136,6 +137,10 @@ pub async fn create_invoice(
     input: &InvoiceInput,
 ) -> Result<(), Failure> {
     let side = input.kind.side();
+    super::business_date(input.date, &["input", "date"])?;
+    if let Some(due) = input.due_date {
+        super::business_date(due, &["input", "dueDate"])?;
+    }
     check_partner(work, input.partner, side, &input.company).await?;
     let original = match input.reverses {
         Some(reversed) => Some(work.get::<Invoice>(&reversed.to_string()).await?.clone()),

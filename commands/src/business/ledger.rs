@@ -40,6 +40,7 @@ pub async fn register_payment(
     id: Uuid,
     input: &PaymentInput,
 ) -> Result<String, Failure> {
+    super::business_date(input.date, &["input", "date"])?;
     let journal = settings
         .journal_of_kind(&input.journal, "journal", JournalKind::Bank)
         .map_err(|e| Failure::refused(ErrorCode::Invalid, e.to_string()).at(&["input", "journal"]))?
@@ -200,6 +201,7 @@ pub async fn post_entry(
     id: Uuid,
     input: &EntryInput,
 ) -> Result<String, Failure> {
+    super::business_date(input.date, &["input", "date"])?;
     let journal = settings
         .journals
         .get(&input.journal)
@@ -300,6 +302,7 @@ pub async fn count_stock(
     counted: Decimal,
     date: NaiveDate,
 ) -> Result<(), Failure> {
+    super::business_date(date, &["input", "date"])?;
     let found = work.get::<Product>(&product.to_string()).await?;
     let details = found.details();
     // another company's product is, for this company's warehouse, no product at all.

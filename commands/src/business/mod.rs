@@ -18,6 +18,7 @@ pub use ledger::*;
 pub use order::*;
 pub use product::*;
 
+use chrono::{Datelike, NaiveDate};
 use domain::claim::{key_id, Claim, ClaimCommand};
 use domain::configuration::{fits, Code, Settings};
 use domain::ledger::{Numbering, NumberingCommand, NumberingEvent};
@@ -286,6 +287,26 @@ pub(crate) async fn build_line(
         Failure::refused(ErrorCode::Invalid, e.to_string()).at(&at(field))
     })?;
     Ok((line, product.map(|p| p.kind)))
+}
+
+/// The years a business date is in. A date outside them is a slip of the keyboard (0206 for
+/// 2026), and a document or entry dated so would stay in the books for good.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2199;
+
+/// Refuses a date outside [`YEARS`], on input field `field`.
+pub(crate) fn business_date(date: NaiveDate, field: &[&str]) -> Result<(), Failure> {
+    if YEARS.contains(&date.year()) {
+        return Ok(());
+    }
+    Err(Failure::refused(
+        ErrorCode::Invalid,
+        format!(
+            "{date} is not a date of business: dates are from {}-01-01 to {}-12-31",
+            YEARS.start(),
+            YEARS.end()
+        ),
+    )
+    .at(field))
 }
 
 /// The decimals of the currency `company` keeps its books in (2 if it is unknown).

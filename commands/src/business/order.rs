@@ -53,6 +53,7 @@ pub async fn create_order(
         date,
         company,
     } = order;
+    super::business_date(date, &["input", "date"])?;
     check_partner(work, partner, side, &company).await?;
     let lines = order_lines(work, settings, (side, &company), lines).await?;
     let sequence = match side {
@@ -146,6 +147,7 @@ pub async fn deliver_order(
     date: NaiveDate,
     quantities: Vec<LineQuantity>,
 ) -> Result<(), Failure> {
+    super::business_date(date, &["input", "date"])?;
     let order = order_on(work, id, side).await?;
     let products: Vec<Option<Uuid>> = order.lines().iter().map(|l| l.line.product).collect();
     // the goods go out of (or into) the warehouse of the order's company.
