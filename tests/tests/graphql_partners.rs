@@ -150,6 +150,34 @@ async fn bad_input_comes_back_as_user_errors_for_every_field_and_writes_nothing(
 }
 
 #[tokio::test]
+async fn two_letters_that_are_no_country_are_refused() {
+    let app = TestApp::new().await;
+    for code in ["ZZ", "xx", "EU", "UK", "AA"] {
+        let payload = create(
+            &app,
+            json!({ "name": "Agrolait", "address": { "country": code } }),
+        )
+        .await;
+        assert_eq!(
+            payload["userErrors"][0]["field"],
+            json!(["input", "address", "country"]),
+            "{code}: {payload}"
+        );
+        assert_eq!(payload["userErrors"][0]["code"], "INVALID");
+    }
+    assert_eq!(app.event_count().await, 0);
+    // countries of every part of the world are taken, whatever their case.
+    for code in ["be", "GB", "US", "CW", "SS", "JP", "NZ", "XK"] {
+        let payload = create(
+            &app,
+            json!({ "name": format!("Partner in {code}"), "address": { "country": code } }),
+        )
+        .await;
+        assert_eq!(payload["userErrors"], json!([]), "{code}: {payload}");
+    }
+}
+
+#[tokio::test]
 async fn changing_an_unknown_partner_is_a_user_error() {
     let app = TestApp::new().await;
     let unknown = uuid::Uuid::new_v4().to_string();

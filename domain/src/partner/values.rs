@@ -90,6 +90,27 @@ impl Phone {
     }
 }
 
+/// The countries of ISO 3166-1 alpha-2 (its 249 codes, in order), and Kosovo's `XK`, which
+/// the European Commission and most address systems use.
+const COUNTRIES: &[&str] = &[
+    "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ",
+    "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS",
+    "BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN",
+    "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM", "DO", "DZ", "EC", "EE",
+    "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF",
+    "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM",
+    "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM",
+    "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC",
+    "LI", "LK", "LR", "LS", "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK",
+    "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA",
+    "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG",
+    "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW",
+    "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS",
+    "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO",
+    "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI",
+    "VN", "VU", "WF", "WS", "XK", "YE", "YT", "ZA", "ZM", "ZW",
+];
+
 /// A VAT number, normalised: upper case, without spaces, dots or dashes; a two-letter country
 /// prefix followed by 2 to 18 letters or digits (`BE0477472701`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,11 +180,11 @@ impl Address {
         let zip = line("zip", zip, ZIP_MAX);
         let country = line("country", country, ADDRESS_LINE_MAX).map(|c| c.to_uppercase());
         if let Some(code) = &country {
-            if code.len() != 2 || !code.chars().all(|c| c.is_ascii_alphabetic()) {
+            if COUNTRIES.binary_search(&code.as_str()).is_err() {
                 errors.push(AddressError {
                     field: "country",
                     error: TextError::Invalid(format!(
-                        "'{code}' is not a two-letter country code (ISO 3166-1, like BE or FR)"
+                        "'{code}' is not a country's two-letter code (ISO 3166-1, like BE or FR)"
                     )),
                 });
             }
@@ -276,6 +297,13 @@ mod tests {
         assert!(Phone::parse("+32 (0)81 81.37.00").is_ok());
         assert!(Phone::parse("call me").is_err());
         assert!(Phone::parse("12").is_err());
+    }
+
+    #[test]
+    fn the_countries_are_in_order_for_the_binary_search() {
+        assert!(COUNTRIES.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(COUNTRIES.len(), 250);
+        assert!(Address::parse(None, None, None, Some("zz")).is_err());
     }
 
     #[test]
