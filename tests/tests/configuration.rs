@@ -626,3 +626,33 @@ async fn a_new_password_or_a_deactivation_ends_the_users_other_sessions() {
         .get("errors")
         .is_none());
 }
+
+#[tokio::test]
+async fn a_record_is_found_by_its_code_as_it_was_typed_when_it_was_made() {
+    let app = TestApp::new().await;
+    install(&app, "account", false).await;
+    let made = app
+        .graphql(
+            "mutation {
+                a: setCurrency(input: { code: \"usd\", name: \"US Dollar\", symbol: \"$\" }) { userErrors { code } }
+                b: setTax(input: { code: \" vat21 \", name: \"VAT 21%\", rate: \"21\" }) { userErrors { code } }
+            }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(made["a"]["userErrors"], json!([]), "{made}");
+    assert_eq!(made["b"]["userErrors"], json!([]), "{made}");
+    // what a form opens after saving: the record, by the code the person typed.
+    let found = app
+        .graphql(
+            "{ configuration {
+                usd: currency(code: \"usd\") { code name }
+                tax: tax(code: \" vat21 \") { code rate }
+                none: currency(code: \"usx\") { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(found["configuration"]["usd"]["code"], "USD", "{found}");
+    assert_eq!(found["configuration"]["tax"]["code"], "vat21", "{found}");
+    assert_eq!(found["configuration"]["none"], Value::Null);
+}

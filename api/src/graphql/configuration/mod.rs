@@ -134,9 +134,10 @@ impl Configuration {
         .await
     }
 
-    /// The sequence `code`.
+    /// The sequence `code` (as it was given: around spaces do not count).
     async fn sequence(&self, ctx: &Context<'_>, code: String) -> Result<Option<Sequence>> {
         let taken = numbers_taken(ctx, self.1).await?;
+        let code = code.trim();
         let sequence = records::sequences(self.settings(), &taken).find(|s| s.code == code);
         Ok(sequence)
     }
@@ -175,6 +176,7 @@ impl Configuration {
     /// The account `code` of the chart.
     async fn account(&self, ctx: &Context<'_>, code: String) -> Result<Option<AccountObject>> {
         let actor = actor(ctx).await?;
+        let code = code.trim();
         Ok(records::accounts(self.settings())
             .find(|a| a.code == code && theirs(&actor, a.company.as_deref())))
     }
@@ -213,6 +215,7 @@ impl Configuration {
     /// The journal `code`.
     async fn journal(&self, ctx: &Context<'_>, code: String) -> Result<Option<JournalObject>> {
         let actor = actor(ctx).await?;
+        let code = code.trim();
         Ok(records::journals(self.settings())
             .find(|j| j.code == code && theirs(&actor, j.company.as_deref())))
     }
@@ -281,6 +284,7 @@ impl Configuration {
     async fn tax(&self, ctx: &Context<'_>, code: String) -> Result<Option<Tax>> {
         let actor = actor(ctx).await?;
         require_module(&actor, "account")?;
+        let code = code.trim();
         Ok(records::taxes(self.settings())
             .find(|t| t.code == code && theirs(&actor, t.company.as_deref())))
     }
@@ -309,8 +313,9 @@ impl Configuration {
         .await
     }
 
-    /// The currency `code` (ISO 4217).
+    /// The currency `code` (ISO 4217, in either case: `usd` is `USD`, as it is when set).
     async fn currency(&self, code: String) -> Option<Currency> {
+        let code = code.trim().to_ascii_uppercase();
         records::currencies(self.settings()).find(|c| c.code == code)
     }
 
@@ -345,11 +350,13 @@ impl Configuration {
 
     /// The record rule `code`.
     async fn record_rule(&self, code: String) -> Option<RecordRuleObject> {
+        let code = code.trim();
         records::record_rules(self.settings()).find(|r| r.code == code)
     }
 
     /// The group `code`.
     async fn group(&self, code: String) -> Option<Group> {
+        let code = code.trim();
         records::groups(self.settings()).find(|g| g.code == code)
     }
 
