@@ -287,7 +287,7 @@ where
     for opening in before {
         *openings.entry(opening.account).or_default() += opening.balance;
     }
-    let decimals = commands::business::decimals(settings);
+    let decimals = commands::business::decimals_of_first(settings, companies.codes());
     let money = |amount: Decimal| round(amount, decimals).to_string();
     let name = |code: &str| {
         Code::parse(code)

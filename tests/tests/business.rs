@@ -963,7 +963,10 @@ async fn a_payment_sent_twice_is_registered_once() {
         )
         .await;
     assert_eq!(text(&invoice["invoice"]["residual"]), "60.00");
-    assert_eq!(invoice["invoice"]["matches"], json!([{ "amount": "40" }]));
+    assert_eq!(
+        invoice["invoice"]["matches"],
+        json!([{ "amount": "40.00" }])
+    );
 }
 
 #[tokio::test]

@@ -215,3 +215,66 @@ async fn the_whole_invoice_credited_makes_its_quantities_billable_again() {
     assert_eq!(text(&again["total"]), "121.00");
     assert_eq!(the_order(&app, &so).await["invoiceStatus"], "FULL");
 }
+
+#[tokio::test]
+async fn nothing_is_set_against_a_document_before_its_date() {
+    let app = TestApp::new().await;
+    // the invoice of 3 November, 121.00.
+    let (customer, _, _, invoice) = an_invoiced_order(&app).await;
+    let invoice_id = text(&invoice["id"]).to_owned();
+    let events = app.event_count().await;
+    let early = pay(&app, &customer, "2026-11-02", "10", &invoice_id).await;
+    assert_eq!(early["userErrors"][0]["code"], "INVALID", "{early}");
+    assert_eq!(early["userErrors"][0]["field"], json!(["input", "date"]));
+    let message = text(&early["userErrors"][0]["message"]);
+    assert!(message.contains("2026-11-03"), "{message}");
+    let mut input = json!({ "invoice": invoice_id, "date": "2026-11-02" });
+    let credit = mutate(
+        &app,
+        "createCreditNote",
+        "CreateCreditNoteInput",
+        input.clone(),
+        "invoice { id }",
+    )
+    .await;
+    assert_eq!(credit["userErrors"][0]["code"], "INVALID", "{credit}");
+    assert_eq!(credit["userErrors"][0]["field"], json!(["input", "date"]));
+    assert_eq!(app.event_count().await, events, "nothing written");
+
+    // on the invoice's own day both are taken, and the aged balance is the receivable account's
+    // balance on every day: 121.00 − 10.00 − 60.50 = 50.50 from the 3rd.
+    let paid = pay(&app, &customer, "2026-11-03", "10", &invoice_id).await;
+    assert_eq!(paid["userErrors"], json!([]), "{paid}");
+    input["date"] = json!("2026-11-03");
+    input["lines"] = json!([{ "description": "Half", "quantity": "1", "unitPrice": "50",
+                              "taxes": ["vat21"] }]);
+    let credit = must(
+        &app,
+        "createCreditNote",
+        "CreateCreditNoteInput",
+        input,
+        "invoice { id }",
+    )
+    .await;
+    post(&app, text(&credit["invoice"]["id"])).await;
+    for (date, expected) in [("2026-11-02", "0.00"), ("2026-11-03", "50.50")] {
+        let both = app
+            .graphql(
+                "query($date: NaiveDate!) {
+                    agedBalance(kind: RECEIVABLE, date: $date) { totals { total } }
+                    trialBalance(to: $date, accounts: [\"411000\"]) { totalBalance } }",
+                json!({ "date": date }),
+            )
+            .await;
+        assert_eq!(
+            text(&both["agedBalance"]["totals"]["total"]),
+            expected,
+            "{date}: {both}"
+        );
+        assert_eq!(
+            text(&both["trialBalance"]["totalBalance"]),
+            expected,
+            "{date}: {both}"
+        );
+    }
+}

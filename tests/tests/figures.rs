@@ -375,3 +375,136 @@ async fn a_date_no_business_has_is_refused_on_its_field() {
     .await;
     refused(&paid, &["input", "date"]);
 }
+
+/// A customer of company `company`, and an invoice of 3 × `price` (VAT 21%) to them, posted.
+async fn invoiced_in(app: &TestApp, company: &str, price: &str) -> (String, Value) {
+    let token = app.admin_token.clone();
+    let partner = app
+        .graphql_in(
+            &token,
+            Some(company),
+            "mutation { createPartner(input: { name: \"Agrolait\", isCustomer: true }) {
+                partner { id } } }",
+            json!({}),
+        )
+        .await;
+    let customer = partner["data"]["createPartner"]["partner"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{partner}"))
+        .to_owned();
+    let created = app
+        .graphql_in(
+            &token,
+            Some(company),
+            "mutation($input: CreateInvoiceInput!) { createInvoice(input: $input) {
+                invoice { id } userErrors { field message } } }",
+            json!({ "input": { "kind": "CUSTOMER_INVOICE", "partner": customer,
+                    "date": "2026-11-02",
+                    "lines": [{ "description": "Goods", "quantity": "3", "unitPrice": price,
+                                "taxes": ["vat21"] }] } }),
+        )
+        .await;
+    let id = created["data"]["createInvoice"]["invoice"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created}"))
+        .to_owned();
+    let posted = app
+        .graphql_in(
+            &token,
+            Some(company),
+            "mutation($id: ID!) { postInvoice(input: { id: $id }) {
+                invoice { id untaxed tax total residual } userErrors { message } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    (customer, posted["data"]["postInvoice"]["invoice"].clone())
+}
+
+#[tokio::test]
+async fn a_company_in_yen_or_dinar_bills_and_books_to_its_currency_s_decimals() {
+    let (app, _) = booked().await;
+    for (currency, decimals, company) in [("JPY", 0, "jp"), ("KWD", 3, "kw")] {
+        let set = app
+            .graphql(
+                "mutation($c: String!, $d: Int!, $company: String!) {
+                    a: setCurrency(input: { code: $c, name: $c, symbol: $c, decimals: $d }) {
+                        userErrors { message } }
+                    b: setCompany(input: { code: $company, name: $company, currency: $c,
+                                           parent: \"main\" }) { userErrors { message } } }",
+                json!({ "c": currency, "d": decimals, "company": company }),
+            )
+            .await;
+        assert_eq!(set["a"]["userErrors"], json!([]), "{set}");
+        assert_eq!(set["b"]["userErrors"], json!([]), "{set}");
+    }
+    // 3 × 100.5 = 301.5, to the yen 302 (half away from zero); VAT 21% of 302 = 63.42 → 63.
+    let (yen_customer, yen) = invoiced_in(&app, "jp", "100.5").await;
+    assert_eq!(
+        (&yen["untaxed"], &yen["tax"], &yen["total"]),
+        (&json!("302"), &json!("63"), &json!("365")),
+        "{yen}"
+    );
+    // 3 × 1.2345 = 3.7035 → 3.704; VAT 21% of 3.704 = 0.77784 → 0.778; 4.482 in all.
+    let (dinar_customer, dinar) = invoiced_in(&app, "kw", "1.2345").await;
+    assert_eq!(
+        (&dinar["untaxed"], &dinar["tax"], &dinar["total"]),
+        (&json!("3.704"), &json!("0.778"), &json!("4.482")),
+        "{dinar}"
+    );
+    // a payment of a fils is a payment in dinar; half a yen is not one in yen.
+    let token = app.admin_token.clone();
+    let paid = app
+        .graphql_in(
+            &token,
+            Some("kw"),
+            "mutation($input: RegisterPaymentInput!) { registerPayment(input: $input) {
+                invoices { residual } userErrors { field message } } }",
+            json!({ "input": { "journal": "bank", "partner": dinar_customer, "date": "2026-11-03",
+                    "amount": "1.001", "allocations": [{ "invoice": dinar["id"], "amount": "1.001" }] } }),
+        )
+        .await;
+    assert_eq!(
+        paid["data"]["registerPayment"]["invoices"][0]["residual"], "3.481",
+        "{paid}"
+    );
+    let half = app
+        .graphql_in(
+            &token,
+            Some("jp"),
+            "mutation($input: RegisterPaymentInput!) { registerPayment(input: $input) {
+                invoices { residual } userErrors { field message } } }",
+            json!({ "input": { "journal": "bank", "partner": yen_customer, "date": "2026-11-03",
+                    "amount": "100.5", "allocations": [{ "invoice": yen["id"], "amount": "100.5" }] } }),
+        )
+        .await;
+    assert_ne!(
+        half["data"]["registerPayment"]["userErrors"],
+        json!([]),
+        "{half}"
+    );
+    // the yen company's trial balance: whole yen, and each line adds up.
+    let balance = app
+        .graphql(
+            "{ trialBalance(company: { code: \"jp\" }) { lines { account debit credit balance } } }",
+            json!({}),
+        )
+        .await;
+    let lines: Vec<(String, String, String, String)> = balance["trialBalance"]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let t = |k: &str| l[k].as_str().unwrap().to_owned();
+            (t("account"), t("debit"), t("credit"), t("balance"))
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("411000".into(), "365".into(), "0".into(), "365".into()),
+            ("451000".into(), "0".into(), "63".into(), "-63".into()),
+            ("700000".into(), "0".into(), "302".into(), "-302".into()),
+        ],
+        "{balance}"
+    );
+}

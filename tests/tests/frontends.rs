@@ -5,7 +5,7 @@
 
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
-use tests::{TestApp, STANDARD_INTROSPECTION};
+use tests::{TestApp, ADMIN_PASSWORD, STANDARD_INTROSPECTION, USER_PASSWORD};
 
 async fn post(app: &TestApp, token: &str, query: &str) -> (StatusCode, Value) {
     post_with(app, token, query, json!({})).await
@@ -574,8 +574,11 @@ async fn two_administrators_demoting_each_other_at_once_leave_one() {
     let second = user_id(&app, &second_token).await;
     let mut checked = 0;
     for round in 0..8 {
+        // a deactivation ends the user's sessions: each round both sign in anew.
+        let admin_token = app.login("admin", ADMIN_PASSWORD).await;
+        let second_token = app.login("second", USER_PASSWORD).await;
         let (a, b) = tokio::join!(
-            app.graphql_with(&app.admin_token, DEACTIVATE, json!({ "id": second })),
+            app.graphql_with(&admin_token, DEACTIVATE, json!({ "id": second })),
             app.graphql_with(&second_token, DEACTIVATE, json!({ "id": admin })),
         );
         let done = |answer: &Value| answer["data"]["deactivateUser"]["userErrors"] == json!([]);
@@ -607,7 +610,7 @@ async fn two_administrators_demoting_each_other_at_once_leave_one() {
         .unwrap();
         assert_eq!(active.iter().filter(|a| **a).count(), 1, "round {round}");
         let (left_token, other) = if a["data"]["deactivateUser"]["userErrors"] == json!([]) {
-            (&app.admin_token, &second)
+            (&admin_token, &second)
         } else {
             (&second_token, &admin)
         };

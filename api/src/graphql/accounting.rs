@@ -70,12 +70,6 @@ async fn point(
     }
 }
 
-/// Amounts in the company currency, to its decimals (`0.00`, not `0`).
-fn money(settings: &Settings) -> impl Fn(Decimal) -> Decimal {
-    let decimals = business::decimals(settings);
-    move |amount| round(amount, decimals)
-}
-
 /// Rounds to the decimals of the currency figures were converted into.
 fn money_in(settings: &Settings, conversion: &Conversion) -> impl Fn(Decimal) -> Decimal {
     let decimals = settings
@@ -380,7 +374,7 @@ impl JournalEntry {
 
     /// Debit (= credit) of the entry, with at least the currency's decimals.
     async fn amount(&self, ctx: &Context<'_>) -> Decimal {
-        padded(ctx, self.0.amount).await
+        padded(ctx, &self.0.company, self.0.amount).await
     }
 
     /// Where in the log it was recorded.
@@ -393,13 +387,21 @@ impl JournalEntry {
     }
 
     async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<JournalItem>> {
-        load_each(ctx, EntryLinesKey(self.0.id), JournalItem).await
+        let company = &self.0.company;
+        load_each(ctx, EntryLinesKey(self.0.id), |row| {
+            JournalItem(row, company.clone())
+        })
+        .await
     }
 
     /// For a payment, the documents it paid and how much of each (as `registerPayment`'s
     /// `allocations` gave them).
     async fn allocations(&self, ctx: &Context<'_>) -> Result<Vec<Allocation>> {
-        load_each(ctx, AllocationsKey(self.0.id), Allocation).await
+        let company = &self.0.company;
+        load_each(ctx, AllocationsKey(self.0.id), |row| {
+            Allocation(row, company.clone())
+        })
+        .await
     }
 
     /// The entry's history: its posting and, for a payment, the documents it was set against.
@@ -490,8 +492,8 @@ impl StockLevelLine {
     }
 }
 
-/// A line of a journal entry.
-pub struct JournalItem(pub ItemRow);
+/// A line of a journal entry, with the entry's company.
+pub struct JournalItem(pub ItemRow, pub String);
 
 #[Object]
 impl JournalItem {
@@ -504,11 +506,11 @@ impl JournalItem {
     }
 
     async fn debit(&self, ctx: &Context<'_>) -> Decimal {
-        padded(ctx, self.0.debit).await
+        padded(ctx, &self.1, self.0.debit).await
     }
 
     async fn credit(&self, ctx: &Context<'_>) -> Decimal {
-        padded(ctx, self.0.credit).await
+        padded(ctx, &self.1, self.0.credit).await
     }
 
     /// The customer or supplier the line is about.
@@ -524,8 +526,8 @@ batch_keys! {
     AllocationsKey => many MatchRow where with_id, projections::invoice::matches_with;
 }
 
-/// Part of a payment set against a document.
-pub struct Allocation(MatchRow);
+/// Part of a payment set against a document, with the payment's company.
+pub struct Allocation(MatchRow, String);
 
 #[Object]
 impl Allocation {
@@ -536,7 +538,7 @@ impl Allocation {
     }
 
     async fn amount(&self, ctx: &Context<'_>) -> Decimal {
-        padded(ctx, self.0.amount).await
+        padded(ctx, &self.1, self.0.amount).await
     }
 }
 
@@ -978,7 +980,7 @@ impl AccountingQuery {
                     id: level.product_id,
                 })
             },
-            level_line(actor.config.configuration.settings()),
+            level_line(actor.config.configuration.settings(), companies),
         )
         .await
     }
@@ -1016,7 +1018,7 @@ impl AccountingQuery {
                 .ok_or_else(|| line.too_large())?;
         }
         Ok(StockValuation {
-            total_value: money(actor.config.configuration.settings())(total),
+            total_value: money_in(actor.config.configuration.settings(), &conversion)(total),
             lines,
         })
     }
@@ -1259,7 +1261,7 @@ async fn analysis(
     )
     .await
     .map_err(|e| internal(ctx, e))?;
-    let m = money(actor.config.configuration.settings());
+    let m = money_in(actor.config.configuration.settings(), &conversion);
     let names: BTreeMap<String, String> = match group_by {
         AnalysisGroup::Month => BTreeMap::new(),
         AnalysisGroup::Partner => partner_names(state.reads(), rows.iter().map(|r| r.key.clone()))
@@ -1320,13 +1322,14 @@ async fn stock(
     let page = projections::stock::levels(state.reads(), companies, location, date, as_of, which)
         .await
         .map_err(|e| internal(ctx, e))?;
-    let line = level_line(actor.config.configuration.settings());
+    let line = level_line(actor.config.configuration.settings(), companies);
     Ok(page.rows.into_iter().map(line).collect())
 }
 
-/// A product's stock level as a report shows it: its value rounded to the currency.
-fn level_line(settings: &Settings) -> impl Fn(StockLevel) -> StockLevelLine {
-    let decimals = business::decimals(settings);
+/// A product's stock level as a report shows it: its value rounded to the currency of the
+/// (first) company it is of.
+fn level_line(settings: &Settings, companies: &Companies) -> impl Fn(StockLevel) -> StockLevelLine {
+    let decimals = business::decimals_of_first(settings, companies.codes());
     move |r| StockLevelLine {
         product: r.product_id,
         forecast: r.forecast(),

@@ -348,15 +348,22 @@ pub fn date_or_today(date: Option<NaiveDate>) -> NaiveDate {
     date.unwrap_or_else(|| chrono::Utc::now().date_naive())
 }
 
-/// `amount` as given, with at least the company currency's decimals (`121.00`, not `121`), and
-/// never rounded: an entry may hold finer amounts than the currency shows.
-pub async fn padded(ctx: &Context<'_>, amount: Decimal) -> Decimal {
-    let decimals = match ctx.data::<AppState>() {
-        Ok(state) => {
-            commands::business::decimals(state.config.cached().await.configuration.settings())
-        }
+/// The decimals of the currency company `company` (as read models keep it) keeps its books in.
+async fn decimals_in(ctx: &Context<'_>, company: &str) -> u32 {
+    match ctx.data::<AppState>() {
+        Ok(state) => commands::business::decimals_of_first(
+            state.config.cached().await.configuration.settings(),
+            std::slice::from_ref(&company.to_owned()),
+        ),
         Err(_) => 2,
-    };
+    }
+}
+
+/// `amount` of company `company`, as given, with at least its currency's decimals (`121.00`,
+/// not `121`; `365` in yen), and never rounded: an entry may hold finer amounts than the
+/// currency shows.
+pub async fn padded(ctx: &Context<'_>, company: &str, amount: Decimal) -> Decimal {
+    let decimals = decimals_in(ctx, company).await;
     let mut padded = amount;
     if padded.scale() < decimals {
         padded.rescale(decimals);
@@ -364,14 +371,9 @@ pub async fn padded(ctx: &Context<'_>, amount: Decimal) -> Decimal {
     padded
 }
 
-/// `amount` in the company currency, to its decimals: `0.00`, not `0` (PostgreSQL keeps the
-/// scale of amounts, except of a zero).
-pub async fn cents(ctx: &Context<'_>, amount: Decimal) -> Decimal {
-    let decimals = match ctx.data::<AppState>() {
-        Ok(state) => {
-            commands::business::decimals(state.config.cached().await.configuration.settings())
-        }
-        Err(_) => 2,
-    };
+/// `amount` of company `company`, to its currency's decimals: `0.00`, not `0` (PostgreSQL keeps
+/// the scale of amounts, except of a zero).
+pub async fn cents(ctx: &Context<'_>, company: &str, amount: Decimal) -> Decimal {
+    let decimals = decimals_in(ctx, company).await;
     domain::money::round(amount, decimals)
 }

@@ -15,7 +15,7 @@ use projections::order::{OrderLineRow, OrderRow, OrderThen, Status};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::business::cents;
+use super::business::{cents, padded};
 use super::error::internal;
 use super::loader::{batch_keys, load_each, load_one};
 use super::partner::{Partner, PartnerKey};
@@ -157,15 +157,15 @@ impl Order {
     }
 
     async fn untaxed(&self, ctx: &Context<'_>) -> Decimal {
-        cents(ctx, self.0.untaxed).await
+        cents(ctx, &self.0.company, self.0.untaxed).await
     }
 
     async fn tax(&self, ctx: &Context<'_>) -> Decimal {
-        cents(ctx, self.0.tax).await
+        cents(ctx, &self.0.company, self.0.tax).await
     }
 
     async fn total(&self, ctx: &Context<'_>) -> Decimal {
-        cents(ctx, self.0.total).await
+        cents(ctx, &self.0.company, self.0.total).await
     }
 
     /// Deliveries (receipts) of the order's goods.
@@ -179,12 +179,11 @@ impl Order {
 
     async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<OrderLine>> {
         let point = self.1.point();
+        let company = &self.0.company;
+        let line = |row| OrderLine(row, point, company.clone());
         match &self.1 {
-            At::Now => load_each(ctx, OrderLinesKey(self.0.id), |row| OrderLine(row, point)).await,
-            At::Then(_, lines) => Ok(lines
-                .iter()
-                .map(|row| OrderLine(row.clone(), point))
-                .collect()),
+            At::Now => load_each(ctx, OrderLinesKey(self.0.id), line).await,
+            At::Then(_, lines) => Ok(lines.iter().cloned().map(line).collect()),
         }
     }
 
@@ -223,7 +222,8 @@ impl Order {
 }
 
 /// An order line, with how much of it was delivered and invoiced.
-pub struct OrderLine(pub OrderLineRow, pub Option<AsOf>);
+/// An order's line, as of a point if one is given, with its order's company.
+pub struct OrderLine(pub OrderLineRow, pub Option<AsOf>, pub String);
 
 #[Object]
 impl OrderLine {
@@ -268,15 +268,15 @@ impl OrderLine {
     }
 
     async fn untaxed(&self, ctx: &Context<'_>) -> Decimal {
-        cents(ctx, self.0.untaxed).await
+        cents(ctx, &self.2, self.0.untaxed).await
     }
 
     async fn tax(&self, ctx: &Context<'_>) -> Decimal {
-        cents(ctx, self.0.tax).await
+        cents(ctx, &self.2, self.0.tax).await
     }
 
     async fn total(&self, ctx: &Context<'_>) -> Decimal {
-        cents(ctx, self.0.total).await
+        cents(ctx, &self.2, self.0.total).await
     }
 
     async fn delivered(&self) -> Decimal {
@@ -387,20 +387,20 @@ impl Invoice {
     }
 
     async fn untaxed(&self, ctx: &Context<'_>) -> Decimal {
-        cents(ctx, self.0.untaxed).await
+        cents(ctx, &self.0.company, self.0.untaxed).await
     }
 
     async fn tax(&self, ctx: &Context<'_>) -> Decimal {
-        cents(ctx, self.0.tax).await
+        cents(ctx, &self.0.company, self.0.tax).await
     }
 
     async fn total(&self, ctx: &Context<'_>) -> Decimal {
-        cents(ctx, self.0.total).await
+        cents(ctx, &self.0.company, self.0.total).await
     }
 
     /// What is still to be paid (or, for a credit note, still to be refunded or set off).
     async fn residual(&self, ctx: &Context<'_>) -> Decimal {
-        cents(ctx, self.0.residual).await
+        cents(ctx, &self.0.company, self.0.residual).await
     }
 
     /// The order it bills, if any.
@@ -448,10 +448,16 @@ impl Invoice {
 
     /// Payments and credit notes set against it, oldest first.
     async fn matches(&self, ctx: &Context<'_>) -> Result<Vec<Match>> {
-        match &self.1 {
-            At::Now => load_each(ctx, MatchesKey(self.0.id), Match::from).await,
-            At::Then(_, (_, matches)) => Ok(matches.iter().cloned().map(Match::from).collect()),
+        let matches = match &self.1 {
+            At::Now => load_each(ctx, MatchesKey(self.0.id), Match::from).await?,
+            At::Then(_, (_, matches)) => matches.iter().cloned().map(Match::from).collect(),
+        };
+        let mut shown = Vec::with_capacity(matches.len());
+        for mut m in matches {
+            m.amount = padded(ctx, &self.0.company, m.amount).await;
+            shown.push(m);
         }
+        Ok(shown)
     }
 
     #[graphql(flatten)]

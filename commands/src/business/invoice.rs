@@ -18,8 +18,8 @@ use crate::work::Work;
 
 use super::order::order_on;
 use super::{
-    account_owner, build_line, check_partner, decimals, in_books, missing, not_found, take_number,
-    LineInput,
+    account_owner, build_line, check_partner, decimals_of, in_books, missing, not_found,
+    take_number, LineInput,
 };
 
 fn line_account(business: &BusinessSettings, side: Side) -> Result<Code, Failure> {
@@ -160,12 +160,24 @@ pub async fn create_invoice(
             )
             .at(&["input", "invoice"]));
         }
+        if let Some(dated) = original.draft().map(|d| d.date).filter(|d| input.date < *d) {
+            return Err(Failure::refused(
+                ErrorCode::Invalid,
+                format!(
+                    "the credit note's date {} is before the date of {} ({})",
+                    input.date,
+                    original.number().unwrap_or("the document"),
+                    dated
+                ),
+            )
+            .at(&["input", "date"]));
+        }
     }
     let lines = invoice_lines(work, settings, (side, &input.company), &input.lines).await?;
     if let Some(original) = &original {
         // said at once rather than at posting, where it is decided (other drafts may be
         // posted first).
-        let total = Totals::of_lines(&lines, decimals(settings)).total;
+        let total = Totals::of_lines(&lines, decimals_of(settings, &input.company)).total;
         let creditable = original.creditable();
         if total > creditable {
             return Err(
@@ -186,7 +198,7 @@ pub async fn create_invoice(
                     input.date,
                     input.due_date,
                 ),
-                decimals: decimals(settings),
+                decimals: decimals_of(settings, &input.company),
                 lines,
                 order: None,
                 reverses: input.reverses,

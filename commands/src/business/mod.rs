@@ -317,6 +317,15 @@ pub fn decimals_of(settings: &Settings, company: &Code) -> u32 {
         .map_or(2, |c| u32::from(c.decimals))
 }
 
+/// The decimals of the currency of the first of `companies` (codes as read models keep them):
+/// what a report of theirs rounds to.
+pub fn decimals_of_first(settings: &Settings, companies: &[String]) -> u32 {
+    companies
+        .first()
+        .and_then(|code| Code::parse(code).ok())
+        .map_or_else(|| decimals(settings), |code| decimals_of(settings, &code))
+}
+
 /// The decimals of the company currency.
 pub fn decimals(settings: &Settings) -> u32 {
     settings

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::error::Failure;
 use crate::work::Work;
 
-use super::{build_line, check_partner, decimals, missing, not_found, take_number, LineInput};
+use super::{build_line, check_partner, decimals_of, missing, not_found, take_number, LineInput};
 
 async fn order_lines(
     work: &mut Work,
@@ -73,7 +73,7 @@ pub async fn create_order(
                 number: number.clone(),
                 partner,
                 date,
-                decimals: decimals(settings),
+                decimals: decimals_of(settings, &company),
                 company,
             },
             lines,

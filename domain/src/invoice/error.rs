@@ -44,6 +44,10 @@ pub enum InvoiceError {
         "a credit note of {total} is more than the {creditable} of the document not yet credited"
     )]
     OverCredited { total: Decimal, creditable: Decimal },
+    #[error(
+        "{date} is before the document's date {dated}: nothing is set against it before it exists"
+    )]
+    MatchedBeforeDate { date: NaiveDate, dated: NaiveDate },
 }
 
 crate::version_refusals!(InvoiceError);

@@ -261,6 +261,13 @@ impl crate::Decide for Invoice {
                 if current.matches.contains(&with) {
                     return Err(InvoiceError::AlreadyMatched);
                 }
+                // the aged balance at a date holds what the books hold then.
+                if date < current.draft.date {
+                    return Err(InvoiceError::MatchedBeforeDate {
+                        date,
+                        dated: current.draft.date,
+                    });
+                }
                 let residual = self.residual();
                 if amount > residual {
                     return Err(InvoiceError::OverMatched { amount, residual });

@@ -849,3 +849,31 @@ fn a_credit_note_of_the_same_lines_reverses_the_whole_document() {
     elsewhere[0].account = code("700100");
     assert!(invoice.reversed_whole_by(&elsewhere));
 }
+
+#[test]
+fn nothing_is_matched_before_the_document_s_date() {
+    // posted on 2 March: a payment of 1 March is refused, one of the 2nd is taken.
+    InvoiceTest::with(())
+        .given(posted())
+        .when(InvoiceCommand::MatchInvoice {
+            with: id(300),
+            amount: d("10.00"),
+            date: march(1),
+        })
+        .then_expect_error(InvoiceError::MatchedBeforeDate {
+            date: march(1),
+            dated: march(2),
+        });
+    InvoiceTest::with(())
+        .given(posted())
+        .when(InvoiceCommand::MatchInvoice {
+            with: id(300),
+            amount: d("10.00"),
+            date: march(2),
+        })
+        .then_expect_events(vec![InvoiceEvent::InvoiceMatched {
+            with: id(300),
+            amount: d("10.00"),
+            date: march(2),
+        }]);
+}
