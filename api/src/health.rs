@@ -17,8 +17,8 @@ use crate::metrics::{gauge, Labels, METRICS};
 /// The most events a read model may be behind the log for the server to be ready.
 pub const READY_MAX_LAG: i64 = 1_000;
 /// The oldest an event a read model has not applied may be for the server to be ready: a read
-/// model that stopped (a batch that fails again and again) is not ready however few events
-/// wait.
+/// model that stopped (in another process, whose failures this one does not see) is not ready
+/// however few events wait. One that fails here is not ready at once.
 pub const READY_MAX_AGE: Duration = Duration::from_secs(60);
 /// How long a probe waits for the database.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -35,6 +35,11 @@ pub async fn readyz(server: Arc<Server>) -> Response {
     let problem = match tokio::time::timeout(PROBE_TIMEOUT, server.backend(&name)).await {
         Err(_) => Some(format!("database {name} did not answer in time")),
         Ok(Err(error)) => Some(format!("database {name}: {error}")),
+        Ok(Ok(backend)) if !backend.failing().is_empty() => Some(format!(
+            "read model {} of {name} fails to apply the log's next events (tried again, later \
+             and later; the server log says why)",
+            backend.failing().join(", ")
+        )),
         Ok(Ok(backend)) => match tokio::time::timeout(PROBE_TIMEOUT, backend.lags()).await {
             Err(_) => Some(format!("database {name} did not answer in time")),
             Ok(Err(error)) => Some(format!("database {name}: {error}")),

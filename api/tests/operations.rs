@@ -153,6 +153,35 @@ async fn probes_and_metrics_answer_and_logs_are_json_lines_without_colour() {
         "the default pool size: {metrics}"
     );
 
+    // an event the business read model cannot apply (as a bug would make one): not ready at
+    // once, not only once the event is a minute old.
+    sqlx::query(
+        "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version,
+                             payload, metadata)
+         values ('Invoice', $1, 1, 'InvoiceDrafted', '1.0', '{\"InvoiceDrafted\": 7}', '{}')",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let started = Instant::now();
+    let reason = loop {
+        let (status, body) = exchange(port, "GET", "/readyz", "", "").await.unwrap();
+        if status == 503 {
+            break serde_json::from_str::<Value>(&body).unwrap()["reason"].clone();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "still ready 20 s after a read model stopped: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let reason = reason.as_str().unwrap_or_default();
+    assert!(
+        reason.contains("business") && reason.contains("fails"),
+        "{reason}"
+    );
+
     server.kill().unwrap();
     let _ = server.wait();
     let logged = std::fs::read_to_string(&log).unwrap();

@@ -176,6 +176,15 @@ impl Backend {
 
     /// How far each read model is behind the log: by name, the events it has not applied and
     /// the age in seconds of the oldest of them.
+    /// The read models whose last batch failed in this process (tried again, later and later).
+    pub fn failing(&self) -> Vec<&'static str> {
+        self.runners()
+            .into_iter()
+            .filter(|(_, progress)| progress.failing())
+            .map(|(name, _)| name)
+            .collect()
+    }
+
     pub async fn lags(&self) -> Result<Vec<(&'static str, i64, f64)>, sqlx::Error> {
         let mut lags = vec![];
         for (name, progress) in self.runners() {

@@ -10,6 +10,7 @@
 //! other processes' command buses, and by polling as a fallback.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -137,9 +138,17 @@ pub struct Progress {
     at: watch::Receiver<Checkpoint>,
     /// Someone waits for the runner: it runs at once instead of gathering appends.
     wanted: Arc<Notify>,
+    /// Whether the runner's last batch failed (it is tried again, later and later).
+    failing: Arc<AtomicBool>,
 }
 
 impl Progress {
+    /// Whether the runner's last batch failed: the read model is stuck until what fails is put
+    /// right (the batch is tried again, later and later).
+    pub fn failing(&self) -> bool {
+        self.failing.load(Ordering::Relaxed)
+    }
+
     /// The progress of a read model written in the statement that appends its events
     /// ([`crate::riding`]): it shows every command once the command is in the log, so there is
     /// nothing to wait for.
@@ -151,6 +160,7 @@ impl Progress {
         Self {
             at,
             wanted: Arc::default(),
+            failing: Arc::default(),
         }
     }
 
@@ -231,9 +241,11 @@ pub async fn spawn_leased<P: Projection>(
     let start = load_checkpoint(&pool, projection.name()).await?;
     let (progress_tx, progress_rx) = watch::channel(start);
     let wanted = Arc::new(Notify::new());
+    let failing = Arc::new(AtomicBool::new(false));
     let progress = Progress {
         at: progress_rx,
         wanted: wanted.clone(),
+        failing: failing.clone(),
     };
     let mut wake_rx = wake.subscribe();
     let task = tokio::spawn(async move {
@@ -260,11 +272,12 @@ pub async fn spawn_leased<P: Projection>(
                 continue;
             }
             let batch = run_batch(&pool, &projection, at, options.batch_size);
-            match std::panic::AssertUnwindSafe(batch)
+            let outcome = std::panic::AssertUnwindSafe(batch)
                 .catch_unwind()
                 .await
-                .unwrap_or_else(|panic| Err(ProjectionError::Panicked(panic_message(&panic))))
-            {
+                .unwrap_or_else(|panic| Err(ProjectionError::Panicked(panic_message(&panic))));
+            failing.store(outcome.is_err(), Ordering::Relaxed);
+            match outcome {
                 Ok(Outcome::Applied {
                     to,
                     count,

@@ -709,6 +709,58 @@ async fn a_malformed_figure_or_date_names_its_path_and_writes_nothing() {
 }
 
 #[tokio::test]
+async fn a_figure_sent_as_a_number_is_taken_only_as_sent_and_a_date_only_of_years_1_to_9999() {
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    let customer = tests::books::partner(&app, "Agrolait", true, false).await;
+    let bearer = format!("Bearer {}", app.admin_token);
+    let before = app.event_count().await;
+    let create = "mutation($input: CreateOrderInput!) { createSaleOrder(input: $input) {
+        order { lines { unitPrice quantity } } userErrors { field code } } }";
+    // numbers a float cannot hold as sent: the scalar would read 0.3 and 12345678901234568.
+    for (price, quantity) in [
+        (json!(0.30000000000000004), json!(1)),
+        (json!("10"), json!(12345678901234567_u64)),
+    ] {
+        let input = json!({ "partner": customer, "date": "2026-11-02",
+            "lines": [{ "description": "Desk", "quantity": quantity, "unitPrice": price }] });
+        let (status, answer) = post_with(&app, &bearer, create, json!({ "input": input })).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(
+            answer["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{answer}"
+        );
+        let message = answer["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains("string"), "{message}");
+    }
+    assert_eq!(app.event_count().await, before, "nothing was written");
+    // a number that reads as sent is taken as it is.
+    let input = json!({ "partner": customer, "date": "2026-11-02",
+        "lines": [{ "description": "Desk", "quantity": 2, "unitPrice": 10.25 }] });
+    let (_, answer) = post_with(&app, &bearer, create, json!({ "input": input })).await;
+    assert_eq!(
+        answer["data"]["createSaleOrder"]["order"]["lines"][0],
+        json!({ "unitPrice": "10.25", "quantity": "2" }),
+        "{answer}"
+    );
+    // dates PostgreSQL cannot hold, in a report's arguments or a list's filter: a clear error,
+    // not an internal one.
+    for query in [
+        "{ trialBalance(from: \"-5000-01-01\") { totalBalance } }",
+        "{ stockLevels(date: \"+10000-01-01\") { totalCount } }",
+        "{ invoices(where: { from: \"-5000-01-01\" }) { totalCount } }",
+    ] {
+        let (_, answer) = post(&app, &bearer, query).await;
+        assert_eq!(
+            answer["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{query}: {answer}"
+        );
+        let message = answer["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains("9999-12-31"), "{message}");
+    }
+}
+
+#[tokio::test]
 async fn a_refused_line_names_the_line_and_its_field() {
     let app = TestApp::new().await;
     tests::books::set_up_the_books(&app).await;

@@ -6,7 +6,9 @@
 //!   input object or list) is refused with `BAD_USER_INPUT`, naming the field and the argument.
 //! - **Figures and dates that parse.** A decimal, date or time that does not read as one is
 //!   refused the same way, with the path to it (`input.lines.0.quantity`): the scalar's own
-//!   parser, run where the schema says the value goes. (Left to the executor, the error would
+//!   parser, run where the schema says the value goes. A decimal sent as a JSON number must
+//!   read as the figure sent (the scalar reads numbers through a float: `0.30000000000000004`
+//!   would become `0.3`), and a date is of the years 1 to 9999. (Left to the executor, the error would
 //!   name only the input type.) Other values of the wrong type are refused by validation, whose
 //!   errors get the same code and path here.
 //! - **Depth.** Fields within fields, counted through fragments.
@@ -198,17 +200,45 @@ fn parses<T: ScalarType>(value: ConstValue) -> bool {
     T::parse(value).is_ok()
 }
 
+/// A decimal as its text says: a JSON number goes through a float in the scalar's parser, so
+/// `0.30000000000000004` or `12345678901234567` would be taken as another figure than the one
+/// sent. Those are refused (strings are read exactly).
+fn exact_decimal(value: ConstValue) -> bool {
+    use std::str::FromStr;
+    let sent = match &value {
+        ConstValue::Number(n) => {
+            let text = n.to_string();
+            rust_decimal::Decimal::from_str(&text)
+                .or_else(|_| rust_decimal::Decimal::from_scientific(&text))
+                .ok()
+        }
+        _ => None,
+    };
+    match (<rust_decimal::Decimal as ScalarType>::parse(value), sent) {
+        (Ok(read), Some(sent)) => read == sent,
+        (read, _) => read.is_ok(),
+    }
+}
+
+/// A date of the years 1 to 9999: what PostgreSQL and every report can hold (chrono reads
+/// `-5000-01-01` and `+10000-01-01` too).
+fn a_date(value: ConstValue) -> bool {
+    use chrono::Datelike;
+    <chrono::NaiveDate as ScalarType>::parse(value).is_ok_and(|d| (1..=9999).contains(&d.year()))
+}
+
 fn parsed_scalars() -> [Parsed; 3] {
     [
         Parsed {
             name: rust_decimal::Decimal::type_name(),
-            parses: parses::<rust_decimal::Decimal>,
-            example: "a decimal number, such as \"1250.50\"",
+            parses: exact_decimal,
+            example: "a decimal number, such as \"1250.50\" (a string: a JSON number is read \
+                      through a float, and this one would not be read as sent)",
         },
         Parsed {
             name: chrono::NaiveDate::type_name(),
-            parses: parses::<chrono::NaiveDate>,
-            example: "a date, such as \"2026-12-31\"",
+            parses: a_date,
+            example: "a date from 0001-01-01 to 9999-12-31, such as \"2026-12-31\"",
         },
         Parsed {
             name: chrono::DateTime::<chrono::Utc>::type_name(),
