@@ -355,6 +355,7 @@ impl Refusal for domain::ledger::LedgerError {
         use domain::ledger::LedgerError as E;
         match self {
             E::Closed(_) | E::AlreadyClosed(_) => ErrorCode::PeriodClosed,
+            E::NotClosed(_) => ErrorCode::WrongState,
             E::Unbalanced { .. } => ErrorCode::Unbalanced,
             E::AlreadyPosted => ErrorCode::AlreadyExists,
             _ => ErrorCode::Invalid,

@@ -45,6 +45,7 @@ async fn apply(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<(), Proj
                     period::count_entry(tx, event).await?;
                 }
                 PeriodEvent::PeriodClosed { .. } => period::close(tx, event).await?,
+                PeriodEvent::PeriodReopened { .. } => period::reopen(tx, event).await?,
             }
             continue;
         }

@@ -46,6 +46,18 @@ pub(crate) async fn close(tx: &mut PgConnection, event: &StoredEvent) -> Result<
     Ok(())
 }
 
+/// Opens the period of `event` again: it shows as open, closed by nobody.
+pub(crate) async fn reopen(tx: &mut PgConnection, event: &StoredEvent) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update accounting_period set closed = false, closed_at = null, closed_by = null
+          where id = $1",
+    )
+    .bind(&event.aggregate_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
 /// The company whose books the period stream of `event` is of (`2026-11@b`: `b`).
 fn company_of(event: &StoredEvent) -> &str {
     event

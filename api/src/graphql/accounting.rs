@@ -1380,6 +1380,36 @@ pub struct ClosePeriodInput {
     pub period: String,
 }
 
+#[derive(InputObject)]
+pub struct ReopenPeriodInput {
+    /// `2026-11`.
+    pub period: String,
+}
+
+/// Runs `operation` (named `name`) on month `raw` of the books of the company the request works
+/// in, with the accounting write right, and answers the month as it then is.
+async fn on_period(
+    ctx: &Context<'_>,
+    name: &'static str,
+    raw: &str,
+    operation: super::business::Operation<(Code, PeriodId), ()>,
+) -> Result<PeriodPayload> {
+    let acting = acting(ctx, Model::Accounting, Right::Write, "account").await?;
+    let Some(period) = PeriodId::parse(raw) else {
+        return Ok(PeriodPayload::refused(vec![UserError::new(
+            &["input", "period"],
+            format!("'{raw}' is not a month as YYYY-MM"),
+            UserErrorCode::Invalid,
+        )]));
+    };
+    let company = acting.company()?;
+    let stream = period.stream_of(&company);
+    let (_, user_errors) = acting.run(ctx, name, (company, period), operation).await?;
+    let state = ctx.data::<AppState>()?;
+    let read = projections::period::get(state.reads(), &stream);
+    PeriodPayload::reload(ctx, user_errors, read).await
+}
+
 payload!(EntryPayload { entry: JournalEntry, user_errors } from EntryRow => JournalEntry::from);
 payload!(PeriodPayload { period: Period, user_errors } from PeriodRow => Period::from);
 
@@ -1484,35 +1514,39 @@ impl AccountingMutation {
         EntryPayload::reload(ctx, user_errors, entry).await
     }
 
-    /// Closes a month of the books: nothing posts into it afterwards.
+    /// Closes a month of the books once it has ended: nothing posts into it afterwards, until
+    /// it is reopened.
     async fn close_period(
         &self,
         ctx: &Context<'_>,
         input: ClosePeriodInput,
     ) -> Result<PeriodPayload> {
-        let acting = acting(ctx, Model::Accounting, Right::Write, "account").await?;
-        let Some(period) = PeriodId::parse(&input.period) else {
-            return Ok(PeriodPayload::refused(vec![UserError::new(
-                &["input", "period"],
-                format!("'{}' is not a month as YYYY-MM", input.period),
-                UserErrorCode::Invalid,
-            )]));
-        };
-        let company = acting.company()?;
-        let stream = period.stream_of(&company);
-        let (_, user_errors) = acting
-            .run(
-                ctx,
-                "ClosePeriod",
-                (company, period),
-                |work, _, (company, period)| {
-                    Box::pin(business::close_period(work, company, period))
-                },
-            )
-            .await?;
-        let state = ctx.data::<AppState>()?;
-        let read = projections::period::get(state.reads(), &stream);
-        PeriodPayload::reload(ctx, user_errors, read).await
+        on_period(
+            ctx,
+            "ClosePeriod",
+            &input.period,
+            |work, _, (company, period)| {
+                let today = chrono::Utc::now().date_naive();
+                Box::pin(business::close_period(work, company, period, today))
+            },
+        )
+        .await
+    }
+
+    /// Opens a closed month again (closed by mistake, or to put an entry right): entries post
+    /// into it until it is closed again. Its history keeps both.
+    async fn reopen_period(
+        &self,
+        ctx: &Context<'_>,
+        input: ReopenPeriodInput,
+    ) -> Result<PeriodPayload> {
+        on_period(
+            ctx,
+            "ReopenPeriod",
+            &input.period,
+            |work, _, (company, period)| Box::pin(business::reopen_period(work, company, period)),
+        )
+        .await
     }
 
     /// An inventory count: the product's stock becomes what was counted, the difference going

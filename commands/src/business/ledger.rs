@@ -294,13 +294,49 @@ pub async fn post_entry(
     Ok(number)
 }
 
-/// Closes month `period` of `company`'s books.
-pub async fn close_period(work: &mut Work, company: Code, period: PeriodId) -> Result<(), Failure> {
+/// Closes month `period` of `company`'s books, once it is over (`today` is after it): a month
+/// still running, or one of the years no business has, is refused.
+pub async fn close_period(
+    work: &mut Work,
+    company: Code,
+    period: PeriodId,
+    today: NaiveDate,
+) -> Result<(), Failure> {
+    let refused = |message: String| {
+        Err(Failure::refused(ErrorCode::Invalid, message).at(&["input", "period"]))
+    };
+    if !super::YEARS.contains(&period.year) {
+        return refused(format!(
+            "{period} is not a month of business: the years are {} to {}",
+            super::YEARS.start(),
+            super::YEARS.end()
+        ));
+    }
+    if PeriodId::of(today) <= period {
+        return refused(format!(
+            "{period} is not over: a month is closed once it has ended (today is {today})"
+        ));
+    }
     work.decide::<Period>(
         &period.stream_of(&company),
         PeriodCommand::ClosePeriod { period },
     )
     .await?;
+    Ok(())
+}
+
+/// Opens month `period` of `company`'s books again, closed by mistake or to put an entry right.
+pub async fn reopen_period(
+    work: &mut Work,
+    company: Code,
+    period: PeriodId,
+) -> Result<(), Failure> {
+    work.decide::<Period>(
+        &period.stream_of(&company),
+        PeriodCommand::ReopenPeriod { period },
+    )
+    .await
+    .map_err(|f| f.at(&["input", "period"]))?;
     Ok(())
 }
 

@@ -11,6 +11,10 @@ pub enum PeriodCommand {
     ClosePeriod {
         period: PeriodId,
     },
+    /// Opens a closed month again: entries post into it until it is closed again.
+    ReopenPeriod {
+        period: PeriodId,
+    },
 }
 
-crate::command_names! { PeriodCommand, [PostEntry, ClosePeriod] }
+crate::command_names! { PeriodCommand, [PostEntry, ClosePeriod, ReopenPeriod] }

@@ -12,6 +12,8 @@ pub enum LedgerError {
     Closed(PeriodId),
     #[error("period {0} is already closed")]
     AlreadyClosed(PeriodId),
+    #[error("period {0} is not closed")]
+    NotClosed(PeriodId),
     #[error("the entry is dated {date}, outside period {period}")]
     OutsidePeriod { date: NaiveDate, period: PeriodId },
     #[error("the entry does not balance: debit {debit}, credit {credit}")]

@@ -9,6 +9,7 @@ use crate::ledger::{JournalEntry, PeriodId};
 pub enum PeriodEvent {
     EntryPosted { entry: JournalEntry },
     PeriodClosed { period: PeriodId },
+    PeriodReopened { period: PeriodId },
 }
 
-crate::event_names! { PeriodEvent, "1.0", [EntryPosted, PeriodClosed] }
+crate::event_names! { PeriodEvent, "1.0", [EntryPosted, PeriodClosed, PeriodReopened] }

@@ -63,6 +63,12 @@ impl crate::Decide for Period {
                 }
                 Ok(vec![PeriodEvent::PeriodClosed { period }])
             }
+            PeriodCommand::ReopenPeriod { period } => {
+                if !self.closed {
+                    return Err(LedgerError::NotClosed(period));
+                }
+                Ok(vec![PeriodEvent::PeriodReopened { period }])
+            }
         }
     }
 }
@@ -79,6 +85,7 @@ impl Period {
                 }
             }
             PeriodEvent::PeriodClosed { .. } => self.closed = true,
+            PeriodEvent::PeriodReopened { .. } => self.closed = false,
         }
     }
 }

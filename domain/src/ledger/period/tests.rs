@@ -207,6 +207,27 @@ fn closing_an_open_period_records_it() {
 }
 
 #[test]
+fn a_closed_period_is_reopened_and_takes_entries_again() {
+    PeriodTest::with(())
+        .given(vec![closed()])
+        .when(PeriodCommand::ReopenPeriod { period: MARCH })
+        .then_expect_events(vec![PeriodEvent::PeriodReopened { period: MARCH }]);
+    let reopened = vec![closed(), PeriodEvent::PeriodReopened { period: MARCH }];
+    assert!(!after::<Period>(reopened.clone()).is_closed());
+    PeriodTest::with(())
+        .given(reopened)
+        .when(PeriodCommand::PostEntry {
+            period: MARCH,
+            entry: rent(1, march(1)),
+        })
+        .then_expect_events(vec![posted(rent(1, march(1)))]);
+    PeriodTest::with(())
+        .given(vec![])
+        .when(PeriodCommand::ReopenPeriod { period: MARCH })
+        .then_expect_error(LedgerError::NotClosed(MARCH));
+}
+
+#[test]
 fn closing_a_closed_period_is_refused() {
     PeriodTest::with(())
         .given(vec![closed()])
