@@ -220,6 +220,27 @@ pub async fn latest_of_aggregate(
     .await
 }
 
+/// For each of `positions`, where the log can be read as of just after it: the last event of
+/// the command that wrote it (commands told apart as [`check_cut`] does), so that a record is
+/// shown as that command left it.
+pub async fn command_ends(
+    executor: impl PgExecutor<'_>,
+    positions: &[i64],
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "select e.position,
+                coalesce((select max(n.position) from events n
+                           where n.position between e.position and e.position + 2000
+                             and coalesce(n.metadata->>'command_id', n.transaction_id::text)
+                               = coalesce(e.metadata->>'command_id', e.transaction_id::text)),
+                         e.position)
+           from events e where e.position = any($1)",
+    )
+    .bind(positions)
+    .fetch_all(executor)
+    .await
+}
+
 /// A position that falls inside a transaction: the log there would hold part of what one
 /// command wrote (an invoice posted without its journal entry).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

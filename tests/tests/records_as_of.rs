@@ -514,3 +514,75 @@ async fn a_users_history_hides_password_hashes() {
     assert_eq!(created["login"], "carol");
     assert_eq!(created["password_hash"], "[redacted]", "{created}");
 }
+
+#[tokio::test]
+async fn each_event_of_a_history_names_the_point_that_shows_what_its_command_left() {
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    let customer = tests::books::partner(&app, "Agrolait", true, false).await;
+    let setup = tests::books::product(&app, "SETUP", "SERVICE", "50", "0").await;
+    let order = tests::books::order(
+        &app,
+        "sale",
+        &customer,
+        "2026-11-02",
+        json!([{ "product": setup, "quantity": "1" }]),
+    )
+    .await;
+    let invoice = tests::books::invoice_and_post(&app, text(&order["id"]), "2026-11-03").await;
+    let id = text(&invoice["id"]).to_owned();
+    let history = app
+        .graphql(
+            "query($id: ID!) { invoice(id: $id) {
+                history(first: 20) { nodes { position asOf type } } } }",
+            json!({ "id": id }),
+        )
+        .await["invoice"]["history"]["nodes"]
+        .clone();
+    let events = history.as_array().unwrap().clone();
+    let posted = events
+        .iter()
+        .find(|e| e["type"] == "InvoicePosted")
+        .unwrap_or_else(|| panic!("{history}"));
+    // posting writes the invoice's event and then its journal entry's, in one command: the
+    // point after the invoice's event alone is inside that command.
+    assert!(
+        posted["asOf"].as_i64() > posted["position"].as_i64(),
+        "{history}"
+    );
+    let at = |position: &Value| {
+        let app = &app;
+        let id = id.clone();
+        let position = position.clone();
+        async move {
+            app.graphql_with(
+                &app.admin_token,
+                "query($id: ID!, $p: Int!) { invoice(id: $id, asOf: { position: $p }) { state } }",
+                json!({ "id": id, "p": position }),
+            )
+            .await
+        }
+    };
+    let inside = at(&posted["position"]).await;
+    assert!(
+        inside["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("falls inside one transaction")),
+        "{inside}"
+    );
+    // every event's point shows the record as its command left it.
+    for event in &events {
+        let then = at(&event["asOf"]).await;
+        assert!(then.get("errors").is_none(), "{event}: {then}");
+    }
+    assert_eq!(
+        at(&posted["asOf"]).await["data"]["invoice"]["state"],
+        "POSTED"
+    );
+    let drafted = &events[0];
+    assert_eq!(drafted["type"], "InvoiceDrafted");
+    assert_eq!(
+        at(&drafted["asOf"]).await["data"]["invoice"]["state"],
+        "DRAFT"
+    );
+}

@@ -642,6 +642,62 @@ async fn the_history_slider_shows_a_record_as_it_stood_after_each_event() {
     assert_eq!(browser.problems().await, Vec::<String>::new());
 }
 
+#[tokio::test]
+async fn the_history_slider_shows_an_invoice_as_its_posting_left_it() {
+    let (app, mut browser) = signed_in().await;
+    tests::books::set_up_the_books(&app).await;
+    let customer = tests::books::partner(&app, "Agrolait", true, false).await;
+    let setup = tests::books::product(&app, "SETUP", "SERVICE", "50", "0").await;
+    let order = tests::books::order(
+        &app,
+        "sale",
+        &customer,
+        "2026-11-02",
+        json!([{ "product": setup, "quantity": "1" }]),
+    )
+    .await;
+    let order = order["id"].as_str().unwrap();
+    let invoice = tests::books::invoice_and_post(&app, order, "2026-11-03").await;
+    let id = invoice["id"].as_str().unwrap();
+    browser
+        .eval(&format!("location.hash = '#/history/invoice/{id}'"))
+        .await;
+    let shows = |state: &str| {
+        format!(
+            "!document.querySelector('.as-of-record .error') && \
+             (document.querySelector('.as-of-record')?.innerText ?? '').includes({})",
+            json!(state)
+        )
+    };
+    assert!(
+        browser.wait_until(&shows("INV/2026/0001"), WAIT).await,
+        "{}",
+        browser.text("main").await
+    );
+    // back to the draft, then forward to the posting: its command also wrote the journal
+    // entry, and the point after it shows the invoice posted, not an error.
+    browser
+        .eval("document.querySelector('input[type=range]').focus()")
+        .await;
+    browser.press("ArrowLeft").await;
+    assert!(
+        browser.wait_until(&shows("Draft"), WAIT).await,
+        "{}",
+        browser.text("main").await
+    );
+    browser.press("ArrowRight").await;
+    assert!(
+        browser.wait_until(&shows("INV/2026/0001"), WAIT).await,
+        "{}",
+        browser.text("main").await
+    );
+    assert!(browser
+        .text(".as-of")
+        .await
+        .starts_with("As of event 2 of 2: InvoicePosted"));
+    assert_eq!(browser.problems().await, Vec::<String>::new());
+}
+
 /// The texts of the cells of the report's table rows (`tbody` or `tfoot`).
 async fn cells(browser: &mut Browser, rows: &str) -> Vec<Vec<String>> {
     let found = browser

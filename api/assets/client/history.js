@@ -18,7 +18,7 @@ export async function drawHistory(app, root, view, key) {
         `query($key: ID!, $after: String) { record: ${view.source.one}(id: $key) {
            history(first: ${PAGE}, after: $after) {
              pageInfo { hasNextPage endCursor }
-             nodes { position sequence type recordedAt user command } } } }`,
+             nodes { position asOf sequence type recordedAt user command } } } }`,
         { key, after },
       );
       if (!data.record) {
@@ -71,7 +71,7 @@ export async function drawHistory(app, root, view, key) {
     slider.setAttribute("aria-valuetext", text);
     rows.forEach((row, i) => row.classList.toggle("current", i === n - 1));
     const page = h("div", {});
-    await drawForm(app, page, view, key, event.position);
+    await drawForm(app, page, view, key, event.asOf);
     if (turn === picks) show(record, page);
   };
   slider.addEventListener("input", () => {

@@ -24,6 +24,9 @@ use commands::AppState;
 pub struct Event {
     /// Where the event stands in the global log.
     pub position: i64,
+    /// The position to read the log as of (`asOf: { position }`) to see what the event's command
+    /// left: its last event. A position inside a command's events is refused as a point.
+    pub as_of: i64,
     /// The event's number within its record's history, from 1.
     pub sequence: i64,
     /// What happened (`PartnerCreated`, ...).
@@ -72,6 +75,7 @@ impl From<StoredEvent> for Event {
         domain::user::redact(&mut payload);
         Self {
             position: event.position,
+            as_of: event.position,
             sequence: event.sequence,
             event_type: event.event_type,
             version: event.event_version,
@@ -212,13 +216,22 @@ where
             .await
             .map_err(|e| internal(ctx, e))?;
         let more = events.len() > limit;
-        let mut connection = Connection::with_additional_fields(after > 0, more, total_count);
-        connection.edges.extend(
-            events
+        let positions: Vec<i64> = events.iter().take(limit).map(|e| e.position).collect();
+        let state = ctx.data::<AppState>()?;
+        let ends: std::collections::HashMap<i64, i64> =
+            projections::log::command_ends(state.reads(), &positions)
+                .await
+                .map_err(|e| internal(ctx, e))?
                 .into_iter()
-                .take(limit)
-                .map(|e| Edge::new(e.position, Event::from(e))),
-        );
+                .collect();
+        let mut connection = Connection::with_additional_fields(after > 0, more, total_count);
+        connection
+            .edges
+            .extend(events.into_iter().take(limit).map(|e| {
+                let mut event = Event::from(e);
+                event.as_of = ends.get(&event.position).copied().unwrap_or(event.position);
+                Edge::new(event.position, event)
+            }));
         Ok::<_, async_graphql::Error>(connection)
     })
     .await
