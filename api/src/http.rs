@@ -130,6 +130,7 @@ pub fn app(schema: AppSchema) -> Router {
         .route("/", get(assets::client_page))
         .route(assets::ASSETS_PATH, get(assets::asset))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(too_large))
         .layer(axum::middleware::from_fn(peer))
         .layer(axum::middleware::from_fn(assets::security_headers))
         .layer(axum::middleware::from_fn(survive_panics))
@@ -163,6 +164,26 @@ pub async fn survive_panics(
                 .into_response()
         }
     }
+}
+
+/// A body over [`BODY_LIMIT`] is answered as GraphQL answers every refusal, in JSON with a
+/// code (axum's own answer is a line of plain text).
+async fn too_large(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
+        return response;
+    }
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        axum::Json(json!({ "errors": [{
+            "message": format!(
+                "the request body is over {} bytes: send less at a time",
+                BODY_LIMIT
+            ),
+            "extensions": { "code": "PAYLOAD_TOO_LARGE" }
+        }] })),
+    )
+        .into_response()
 }
 
 /// The application of a server of many databases: the default one at `/graphql`, each at
@@ -317,6 +338,7 @@ pub fn server_app(server: Arc<Server>) -> Router {
         )
         .route(assets::ASSETS_PATH, get(assets::asset))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(too_large))
         .layer(axum::middleware::from_fn(peer))
         .layer(axum::middleware::from_fn(assets::security_headers))
         .layer(axum::middleware::from_fn(survive_panics))

@@ -656,3 +656,25 @@ async fn a_record_is_found_by_its_code_as_it_was_typed_when_it_was_made() {
     assert_eq!(found["configuration"]["tax"]["code"], "vat21", "{found}");
     assert_eq!(found["configuration"]["none"], Value::Null);
 }
+
+#[tokio::test]
+async fn a_currency_s_decimals_are_refused_on_their_field() {
+    let app = TestApp::new().await;
+    for decimals in [-1, 5, 300] {
+        let set = app
+            .graphql(
+                "mutation($d: Int!) { setCurrency(input: { code: \"JPY\", name: \"Yen\",
+                    symbol: \"¥\", decimals: $d }) { userErrors { field message code } } }",
+                json!({ "d": decimals }),
+            )
+            .await;
+        let error = &set["setCurrency"]["userErrors"][0];
+        assert_eq!(error["field"], json!(["input", "decimals"]), "{set}");
+        assert_eq!(error["code"], "INVALID", "{set}");
+        assert!(
+            error["message"].as_str().unwrap().contains("0 to 4"),
+            "{set}"
+        );
+    }
+    assert_eq!(app.event_count().await, 0);
+}

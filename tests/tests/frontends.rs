@@ -761,6 +761,31 @@ async fn a_figure_sent_as_a_number_is_taken_only_as_sent_and_a_date_only_of_year
 }
 
 #[tokio::test]
+async fn every_error_a_client_meets_has_a_code() {
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    let bearer = format!("Bearer {}", app.admin_token);
+    for query in [
+        "{ partners {",
+        "{ partners(first: -1) { totalCount } }",
+        "{ invoice(id: \"zzz\") { id } }",
+        "{ configuration(asOf: { position: -5 }) { version } }",
+        "{ log(after: \"not a cursor\") { totalCount } }",
+    ] {
+        let (_, answer) = post(&app, &bearer, query).await;
+        let errors = answer["errors"].as_array().cloned().unwrap_or_default();
+        assert!(!errors.is_empty(), "{query}: {answer}");
+        for error in errors {
+            let code = error["extensions"]["code"].as_str().unwrap_or_default();
+            assert!(
+                ["BAD_USER_INPUT", "INVALID_CURSOR"].contains(&code),
+                "{query}: {answer}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_refused_line_names_the_line_and_its_field() {
     let app = TestApp::new().await;
     tests::books::set_up_the_books(&app).await;

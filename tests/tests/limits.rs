@@ -23,6 +23,13 @@ async fn a_body_over_the_limit_is_refused_with_413() {
         "{}",
         response.body
     );
+    // said as every refusal is: in JSON, with a code.
+    let answer = response.json();
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE",
+        "{}",
+        response.body
+    );
     // and the server still answers.
     let ok = app.graphql("{ __typename }", json!({})).await;
     assert_eq!(ok["__typename"], "QueryRoot");

@@ -27,15 +27,15 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
 };
 use async_graphql::parser::types::{
     ExecutableDocument, Field, OperationType, Selection, SelectionSet,
 };
 use async_graphql::registry::{MetaField, MetaType, MetaTypeName, Registry};
 use async_graphql::{
-    ErrorExtensionValues, InputType, Pos, ScalarType, ServerError, ServerResult, ValidationResult,
-    Variables,
+    ErrorExtensionValues, InputType, Pos, Response, ScalarType, ServerError, ServerResult,
+    ValidationResult, Variables,
 };
 use async_graphql_value::{ConstValue, Value};
 
@@ -109,6 +109,26 @@ async fn signed_in(ctx: &ExtensionContext<'_>) -> bool {
 
 #[async_trait::async_trait]
 impl Extension for Checks {
+    /// Every error answered has a code: one the resolver gave (`FORBIDDEN`, `INTERNAL`, ...),
+    /// else `BAD_USER_INPUT`: what is left is the client's (a document that does not parse, a
+    /// cursor or an id that is not one, a point of the log that is not one).
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        for error in &mut response.errors {
+            let coded = error
+                .extensions
+                .as_ref()
+                .is_some_and(|e| e.get("code").is_some());
+            if !coded {
+                error
+                    .extensions
+                    .get_or_insert_with(ErrorExtensionValues::default)
+                    .set("code", "BAD_USER_INPUT");
+            }
+        }
+        response
+    }
+
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,

@@ -4,7 +4,7 @@
 
 use std::fmt::Display;
 
-use async_graphql::{Context, SimpleObject};
+use async_graphql::{Context, ErrorExtensions, SimpleObject};
 use commands::{AppState, Failure};
 use domain::text::TextError;
 use projections::{Checkpoint, Progress};
@@ -153,4 +153,5 @@ pub fn internal(ctx: &Context<'_>, error: impl Display) -> async_graphql::Error 
     async_graphql::Error::new(format!(
         "internal error; the server log has the details under request id {request_id}"
     ))
+    .extend_with(|_, e| e.set("code", "INTERNAL"))
 }

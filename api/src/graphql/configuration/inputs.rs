@@ -312,11 +312,26 @@ impl TryFrom<SetCurrencyInput> for ConfigurationCommand {
     fn try_from(input: SetCurrencyInput) -> Parsed {
         let mut problems = Problems::default();
         let code = problems.text(&["input", "code"], CurrencyCode::parse(&input.code));
-        let decimals = u8::try_from(input.decimals).unwrap_or(u8::MAX);
-        let currency = problems.text(
-            &["input"],
-            DomainCurrency::new(&input.name, &input.symbol, decimals),
-        );
+        let decimals = u8::try_from(input.decimals)
+            .ok()
+            .filter(|d| *d <= domain::configuration::DECIMALS_MAX);
+        if decimals.is_none() {
+            problems.add(
+                &["input", "decimals"],
+                format!(
+                    "a currency has 0 to {} decimal places, not {}",
+                    domain::configuration::DECIMALS_MAX,
+                    input.decimals
+                ),
+                UserErrorCode::Invalid,
+            );
+        }
+        let currency = decimals.and_then(|decimals| {
+            problems.text(
+                &["input"],
+                DomainCurrency::new(&input.name, &input.symbol, decimals),
+            )
+        });
         problems.finish(
             code.zip(currency)
                 .map(|(code, currency)| ConfigurationCommand::SetCurrency { code, currency }),
