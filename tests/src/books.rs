@@ -215,6 +215,26 @@ pub async fn invoice_and_post(app: &TestApp, order: &str, date: &str) -> Value {
         .clone()
 }
 
+/// The books, a customer, a service at 50.00 (VAT 21%), and a confirmed sale order of
+/// `quantity` of it, billed on 2026-11-03 and posted: (customer, service, order id, the posted
+/// invoice).
+pub async fn a_billed_order(app: &TestApp, quantity: &str) -> (String, String, String, Value) {
+    set_up_the_books(app).await;
+    let customer = partner(app, "Agrolait", true, false).await;
+    let service = product(app, "SETUP", "SERVICE", "50", "0").await;
+    let so = order(
+        app,
+        "sale",
+        &customer,
+        "2026-11-02",
+        json!([{ "product": service, "quantity": quantity }]),
+    )
+    .await;
+    let so = so["id"].as_str().unwrap().to_owned();
+    let invoice = invoice_and_post(app, &so, "2026-11-03").await;
+    (customer, service, so, invoice)
+}
+
 pub async fn pay(app: &TestApp, partner: &str, date: &str, amount: &str, invoice: &str) -> Value {
     mutate(
         app,
@@ -318,11 +338,14 @@ pub async fn grow(app: &TestApp, cast: &Cast, rng: &mut StdRng, documents: usize
             } else {
                 (total / Decimal::from(3)).round_dp(2)
             };
+            // paid on a day of its own, never before the invoice's (the ISO dates compare as
+            // text).
+            let paid_on = std::cmp::max(day.clone(), date(rng));
             must(
                 app,
                 "registerPayment",
                 "RegisterPaymentInput",
-                json!({ "journal": "bank", "partner": partner, "date": date(rng),
+                json!({ "journal": "bank", "partner": partner, "date": paid_on,
                         "amount": amount.to_string(),
                         "allocations": [{ "invoice": posted["invoice"]["id"], "amount": amount.to_string() }] }),
                 "number",

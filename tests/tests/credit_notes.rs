@@ -8,24 +8,12 @@ use serde_json::{json, Value};
 use tests::books::*;
 use tests::TestApp;
 
-/// The books, a customer, a service at 50.00 (VAT 21%), and a confirmed order of two of it
-/// billed and posted: (customer, service, order id, posted invoice).
+/// A sale order of two of the service, billed and posted (121.00) on 3 November:
+/// (customer, service, order id, posted invoice).
 async fn an_invoiced_order(app: &TestApp) -> (String, String, String, Value) {
-    set_up_the_books(app).await;
-    let customer = partner(app, "Agrolait", true, false).await;
-    let setup = product(app, "SETUP", "SERVICE", "50", "0").await;
-    let so = order(
-        app,
-        "sale",
-        &customer,
-        "2026-11-02",
-        json!([{ "product": setup, "quantity": "2" }]),
-    )
-    .await;
-    let so = text(&so["id"]).to_owned();
-    let invoice = invoice_and_post(app, &so, "2026-11-03").await;
-    assert_eq!(text(&invoice["total"]), "121.00");
-    (customer, setup, so, invoice)
+    let billed = a_billed_order(app, "2").await;
+    assert_eq!(text(&billed.3["total"]), "121.00");
+    billed
 }
 
 async fn credit_note(app: &TestApp, invoice: &str, lines: Option<Value>) -> Value {

@@ -307,24 +307,15 @@ async fn a_date_no_business_has_is_refused_on_its_field() {
 
     // the first and the last day of the years a business has are taken.
     for date in ["1900-01-01", "2199-12-31"] {
-        let order = must(
+        let order = books::order(
             &app,
-            "createSaleOrder",
-            "CreateOrderInput",
-            json!({ "partner": customer, "date": date,
-                    "lines": [{ "product": setup, "quantity": "1" }] }),
-            ORDER,
+            "sale",
+            &customer,
+            date,
+            json!([{ "product": setup, "quantity": "1" }]),
         )
         .await;
-        let id = order["order"]["id"].as_str().unwrap().to_owned();
-        must(
-            &app,
-            "confirmOrder",
-            "OrderIdInput",
-            json!({ "id": id }),
-            ORDER,
-        )
-        .await;
+        let id = order["id"].as_str().unwrap().to_owned();
         // what follows from the order takes its own date, checked as well.
         let late = mutate(
             &app,
@@ -337,24 +328,15 @@ async fn a_date_no_business_has_is_refused_on_its_field() {
         refused(&late, &["input", "date"]);
     }
     let supplier = books::partner(&app, "Wood Supplies", false, true).await;
-    let order = must(
+    let order = books::order(
         &app,
-        "createPurchaseOrder",
-        "CreateOrderInput",
-        json!({ "partner": supplier, "date": "2026-11-02",
-                "lines": [{ "product": goods, "quantity": "1" }] }),
-        ORDER,
+        "purchase",
+        &supplier,
+        "2026-11-02",
+        json!([{ "product": goods, "quantity": "1" }]),
     )
     .await;
-    let id = order["order"]["id"].as_str().unwrap().to_owned();
-    must(
-        &app,
-        "confirmOrder",
-        "OrderIdInput",
-        json!({ "id": id }),
-        ORDER,
-    )
-    .await;
+    let id = order["id"].as_str().unwrap().to_owned();
     let delivered = mutate(
         &app,
         "deliverOrder",
@@ -420,6 +402,26 @@ async fn invoiced_in(app: &TestApp, company: &str, price: &str) -> (String, Valu
     (customer, posted["data"]["postInvoice"]["invoice"].clone())
 }
 
+/// Pays `amount` of `invoice` of `customer`, in company `company`: the payload.
+async fn paid_in(
+    app: &TestApp,
+    company: &str,
+    customer: &str,
+    invoice: &Value,
+    amount: &str,
+) -> Value {
+    app.graphql_in(
+        &app.admin_token,
+        Some(company),
+        "mutation($input: RegisterPaymentInput!) { registerPayment(input: $input) {
+            invoices { residual } userErrors { field message } } }",
+        json!({ "input": { "journal": "bank", "partner": customer, "date": "2026-11-03",
+                "amount": amount, "allocations": [{ "invoice": invoice, "amount": amount }] } }),
+    )
+    .await["data"]["registerPayment"]
+        .clone()
+}
+
 #[tokio::test]
 async fn a_company_in_yen_or_dinar_bills_and_books_to_its_currency_s_decimals() {
     let (app, _) = booked().await;
@@ -452,36 +454,10 @@ async fn a_company_in_yen_or_dinar_bills_and_books_to_its_currency_s_decimals() 
         "{dinar}"
     );
     // a payment of a fils is a payment in dinar; half a yen is not one in yen.
-    let token = app.admin_token.clone();
-    let paid = app
-        .graphql_in(
-            &token,
-            Some("kw"),
-            "mutation($input: RegisterPaymentInput!) { registerPayment(input: $input) {
-                invoices { residual } userErrors { field message } } }",
-            json!({ "input": { "journal": "bank", "partner": dinar_customer, "date": "2026-11-03",
-                    "amount": "1.001", "allocations": [{ "invoice": dinar["id"], "amount": "1.001" }] } }),
-        )
-        .await;
-    assert_eq!(
-        paid["data"]["registerPayment"]["invoices"][0]["residual"], "3.481",
-        "{paid}"
-    );
-    let half = app
-        .graphql_in(
-            &token,
-            Some("jp"),
-            "mutation($input: RegisterPaymentInput!) { registerPayment(input: $input) {
-                invoices { residual } userErrors { field message } } }",
-            json!({ "input": { "journal": "bank", "partner": yen_customer, "date": "2026-11-03",
-                    "amount": "100.5", "allocations": [{ "invoice": yen["id"], "amount": "100.5" }] } }),
-        )
-        .await;
-    assert_ne!(
-        half["data"]["registerPayment"]["userErrors"],
-        json!([]),
-        "{half}"
-    );
+    let paid = paid_in(&app, "kw", &dinar_customer, &dinar["id"], "1.001").await;
+    assert_eq!(paid["invoices"][0]["residual"], "3.481", "{paid}");
+    let half = paid_in(&app, "jp", &yen_customer, &yen["id"], "100.5").await;
+    assert_ne!(half["userErrors"], json!([]), "{half}");
     // the yen company's trial balance: whole yen, and each line adds up.
     let balance = app
         .graphql(

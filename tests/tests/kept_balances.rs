@@ -869,9 +869,10 @@ async fn open_amounts_kept_per_partner_give_the_aged_balance_of_any_day_and_poin
         grow(&app, &cast, &mut rng, 10).await;
         points.push(position(pool).await);
     }
-    // a credit note against a posted invoice, posted: it counts negative.
-    let invoice: String = sqlx::query_scalar(
-        "select id::text from invoice where kind = 'customer_invoice' and posted_position is not null
+    // a credit note against a posted invoice, posted on the invoice's day: it counts negative.
+    let (invoice, day): (String, String) = sqlx::query_as(
+        "select id::text, invoice_date::text from invoice
+          where kind = 'customer_invoice' and posted_position is not null
           order by posted_position limit 1",
     )
     .fetch_one(pool)
@@ -881,7 +882,7 @@ async fn open_amounts_kept_per_partner_give_the_aged_balance_of_any_day_and_poin
         &app,
         "createCreditNote",
         "CreateCreditNoteInput",
-        json!({ "invoice": invoice, "date": "2026-04-02" }),
+        json!({ "invoice": invoice, "date": day }),
         "invoice { id }",
     )
     .await;

@@ -518,18 +518,7 @@ async fn a_users_history_hides_password_hashes() {
 #[tokio::test]
 async fn each_event_of_a_history_names_the_point_that_shows_what_its_command_left() {
     let app = TestApp::new().await;
-    tests::books::set_up_the_books(&app).await;
-    let customer = tests::books::partner(&app, "Agrolait", true, false).await;
-    let setup = tests::books::product(&app, "SETUP", "SERVICE", "50", "0").await;
-    let order = tests::books::order(
-        &app,
-        "sale",
-        &customer,
-        "2026-11-02",
-        json!([{ "product": setup, "quantity": "1" }]),
-    )
-    .await;
-    let invoice = tests::books::invoice_and_post(&app, text(&order["id"]), "2026-11-03").await;
+    let (_, _, _, invoice) = a_billed_order(&app, "1").await;
     let id = text(&invoice["id"]).to_owned();
     let history = app
         .graphql(

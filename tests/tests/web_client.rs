@@ -645,19 +645,7 @@ async fn the_history_slider_shows_a_record_as_it_stood_after_each_event() {
 #[tokio::test]
 async fn the_history_slider_shows_an_invoice_as_its_posting_left_it() {
     let (app, mut browser) = signed_in().await;
-    tests::books::set_up_the_books(&app).await;
-    let customer = tests::books::partner(&app, "Agrolait", true, false).await;
-    let setup = tests::books::product(&app, "SETUP", "SERVICE", "50", "0").await;
-    let order = tests::books::order(
-        &app,
-        "sale",
-        &customer,
-        "2026-11-02",
-        json!([{ "product": setup, "quantity": "1" }]),
-    )
-    .await;
-    let order = order["id"].as_str().unwrap();
-    let invoice = tests::books::invoice_and_post(&app, order, "2026-11-03").await;
+    let (_, _, _, invoice) = tests::books::a_billed_order(&app, "1").await;
     let id = invoice["id"].as_str().unwrap();
     browser
         .eval(&format!("location.hash = '#/history/invoice/{id}'"))
