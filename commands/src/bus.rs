@@ -121,7 +121,7 @@ impl Attempts {
 }
 
 /// A check run in the transaction of each append an operation tries (see [`AlongWith`]).
-type Guard<'g> = &'g (dyn Fn() -> AlongWith<'static> + Send + Sync);
+pub(crate) type Guard<'g> = &'g (dyn Fn() -> AlongWith<'static> + Send + Sync);
 
 /// Sends commands to aggregates and reports where their events landed in the log.
 pub struct CommandBus {
@@ -207,12 +207,13 @@ impl CommandBus {
             }
             _ => None,
         };
-        let currency_change = self.currency_changed(&command).await?;
-        let guarded = removing.is_some() || currency_change.is_some();
+        let currency_changes = self.currency_changes(&command).await?;
+        let guarded = removing.is_some() || !currency_changes.is_empty();
         let guard = move || {
             store::streams::both(
                 removing.clone().map(|(code, check)| check(code)),
-                currency_change.clone().map(crate::companies::no_books_in),
+                (!currency_changes.is_empty())
+                    .then(|| crate::companies::no_books_in(currency_changes.clone())),
             )
         };
         let guard: Option<Guard<'_>> = guarded.then_some(&guard);
@@ -229,29 +230,30 @@ impl CommandBus {
             .at)
     }
 
-    /// The company whose currency `command` changes, with the currency its books are in now
-    /// and the one asked for; none if it changes no currency.
-    async fn currency_changed(
+    /// The companies whose currency `command` changes (a company's own change, a batch of a
+    /// data module, a stage restored), with the currency their books are in now and the one
+    /// they would be in: the command decided on the configuration as it now is. None if it
+    /// changes none, or is refused anyway.
+    pub(crate) async fn currency_changes(
         &self,
         command: &ConfigurationCommand,
-    ) -> Result<Option<crate::companies::CurrencyChange>, Failure> {
-        let (code, asked) = match command {
-            ConfigurationCommand::UpdateCompany { company } => (
-                domain::configuration::Code::main_company(),
-                &company.currency,
-            ),
-            ConfigurationCommand::SetCompany { code, company } => (code.clone(), &company.currency),
-            _ => return Ok(None),
+    ) -> Result<Vec<crate::companies::CurrencyChange>, Failure> {
+        use cqrs_es::Aggregate;
+        let Some(row) = projections::configuration::current(&self.pool).await? else {
+            return Ok(vec![]);
         };
-        let current = projections::configuration::current(&self.pool).await?;
-        let now = current.and_then(|row| row.configuration.settings().currency_of(&code).cloned());
-        Ok(now
-            .filter(|now| now != asked)
-            .map(|now| crate::companies::CurrencyChange {
-                company: code.to_string(),
-                from: now.to_string(),
-                to: asked.to_string(),
-            }))
+        let before = row.configuration;
+        let Ok(events) = before.decide(command.clone()) else {
+            return Ok(vec![]);
+        };
+        let mut after = before.clone();
+        for event in events {
+            after.apply(event);
+        }
+        Ok(crate::companies::currency_changes(
+            before.settings(),
+            after.settings(),
+        ))
     }
 
     /// Executes a command on user `id`; returns the log position its events reached. A change
@@ -339,6 +341,20 @@ impl CommandBus {
     ) -> Result<(T, Option<Checkpoint>), Failure> {
         let (output, committed) = self
             .attempts(context, command, Attempts::RETRY, None, operation)
+            .await?;
+        Ok((output, committed.map(|c| c.at)))
+    }
+
+    /// Like [`Self::run`], with `guard`'s check run in the append's transaction.
+    pub(crate) async fn run_guarded<T>(
+        &self,
+        context: &CommandContext,
+        command: &str,
+        guard: Option<Guard<'_>>,
+        operation: impl for<'w> FnMut(&'w mut Work) -> BoxFuture<'w, Result<T, Failure>>,
+    ) -> Result<(T, Option<Checkpoint>), Failure> {
+        let (output, committed) = self
+            .attempts(context, command, Attempts::RETRY, guard, operation)
             .await?;
         Ok((output, committed.map(|c| c.at)))
     }

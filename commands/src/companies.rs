@@ -2,6 +2,7 @@
 //! only when no user works in it and no record belongs to it, a group only when no user is in
 //! it (else the user would keep the code, and the rights of any group later made under it).
 
+use domain::configuration::{Code, Settings};
 use store::StoreError;
 
 use crate::error::{ErrorCode, Failure};
@@ -52,26 +53,49 @@ pub(crate) struct CurrencyChange {
     pub to: String,
 }
 
+/// The companies whose currency differs from `before` to `after`.
+pub(crate) fn currency_changes(before: &Settings, after: &Settings) -> Vec<CurrencyChange> {
+    let mut companies: Vec<Code> = before.all_companies().into_keys().collect();
+    companies.extend(after.all_companies().into_keys());
+    companies.sort();
+    companies.dedup();
+    companies
+        .iter()
+        .filter_map(|code| {
+            let (from, to) = (before.currency_of(code)?, after.currency_of(code)?);
+            (from != to).then(|| CurrencyChange {
+                company: code.to_string(),
+                from: from.to_string(),
+                to: to.to_string(),
+            })
+        })
+        .collect()
+}
+
 /// The check, run in the append's transaction: declines changing a company's currency once it
 /// has business records (their amounts are in the old one, and would be relabelled, not
 /// converted), naming one.
-pub(crate) fn no_books_in(change: CurrencyChange) -> AlongWith<'static> {
+pub(crate) fn no_books_in(changes: Vec<CurrencyChange>) -> AlongWith<'static> {
     Box::new(move |conn, _| {
         Box::pin(async move {
-            let CurrencyChange { company, from, to } = change;
-            let record = projections::business::company_books_record(&mut *conn, &company).await?;
-            let Some(record) = record else {
-                return Ok(());
-            };
-            let refusal = Failure::refused(
-                ErrorCode::InUse,
-                format!(
-                    "company '{company}' keeps its books in {from} ({record}, ...): its amounts \
-                     would read as {to} without being converted, so its currency stays"
-                ),
-            )
-            .at(&["input", "currency"]);
-            Err(StoreError::Declined(Box::new(refusal)))
+            for CurrencyChange { company, from, to } in changes {
+                let record =
+                    projections::business::company_books_record(&mut *conn, &company).await?;
+                let Some(record) = record else {
+                    continue;
+                };
+                let refusal = Failure::refused(
+                    ErrorCode::InUse,
+                    format!(
+                        "company '{company}' keeps its books in {from} ({record}, ...): its \
+                         amounts would read as {to} without being converted, so its currency \
+                         stays"
+                    ),
+                )
+                .at(&["input", "currency"]);
+                return Err(StoreError::Declined(Box::new(refusal)));
+            }
+            Ok(())
         })
     })
 }

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use commands::data_module::{load, DataModule, LoadError, Loading};
 use serde_json::{json, Value};
 use tests::{TestApp, TestDb};
 
@@ -413,4 +414,77 @@ async fn a_group_users_are_in_is_neither_removed_nor_taken_away_by_a_restore() {
         .graphql("{ configuration { groups { nodes { code } } } }", json!({}))
         .await;
     assert!(!groups.to_string().contains("auditors"), "{groups}");
+}
+
+#[tokio::test]
+async fn a_stage_or_data_module_changes_no_currency_of_a_company_with_books() {
+    let app = TestApp::new().await;
+    tests::books::set_up_the_books(&app).await;
+    let set = app
+        .graphql(
+            "mutation {
+                a: setCurrency(input: { code: \"USD\", name: \"US Dollar\", symbol: \"$\" }) { userErrors { message } }
+                b: setCompany(input: { code: \"south\", name: \"South\", currency: \"USD\", parent: \"main\" }) { userErrors { message } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(set["a"]["userErrors"], json!([]), "{set}");
+    assert_eq!(set["b"]["userErrors"], json!([]), "{set}");
+    create_stage(&app, "usd", "south in dollars").await;
+    // no books yet: south changes its currency freely, then keeps books in euros.
+    let euro = app
+        .graphql(
+            "mutation { setCompany(input: { code: \"south\", currency: \"EUR\" }) { userErrors { message } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(euro["setCompany"]["userErrors"], json!([]), "{euro}");
+    let entry = app
+        .graphql_in(
+            &app.admin_token,
+            Some("south"),
+            "mutation { postEntry(input: { journal: \"misc\", date: \"2026-11-02\", lines: [
+                { account: \"550000\", debit: \"10\" }, { account: \"100000\", credit: \"10\" } ] }) {
+                userErrors { message } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        entry["data"]["postEntry"]["userErrors"],
+        json!([]),
+        "{entry}"
+    );
+    let before = app.event_count().await;
+
+    // the stage of dollars would relabel south's euros: refused, naming the company.
+    let restored = app
+        .graphql(
+            "mutation { restoreStage(input: { name: \"usd\" }) { restored userErrors { code message } } }",
+            json!({}),
+        )
+        .await;
+    let error = &restored["restoreStage"]["userErrors"][0];
+    assert_eq!(error["code"], "IN_USE", "{restored}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("company 'south' keeps its books in EUR"),
+        "{restored}"
+    );
+    // so would a data module that sets it in dollars.
+    let module = DataModule::parse(
+        r#"{"data_module": "south_usd", "version": "1.0.0", "requires": ["account"]}
+{"company": "south", "name": "South", "currency": "USD", "parent": "main"}
+"#,
+    )
+    .unwrap();
+    match load(&app.backend.state, &module, Loading::APPLY, "tester").await {
+        Err(LoadError::Refused(refusal)) => assert!(
+            refusal.reason.contains("keeps its books in EUR"),
+            "{refusal}"
+        ),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(app.event_count().await, before, "nothing written");
 }

@@ -215,9 +215,22 @@ pub async fn load(
     let mut context = CommandContext::system(user);
     context.data_module = Some(module.key());
     let configuration = (!report.configuration.is_empty()).then_some(commands);
+    // a company whose currency the module changes keeps it once it has books, as when it is
+    // changed by hand.
+    let changes = match &configuration {
+        Some(commands) => state
+            .bus
+            .currency_changes(&ConfigurationCommand::Batch(commands.clone()))
+            .await
+            .map_err(internal)?,
+        None => vec![],
+    };
+    let guarded = !changes.is_empty();
+    let guard = move || crate::companies::no_books_in(changes.clone());
+    let guard: Option<crate::bus::Guard<'_>> = guarded.then_some(&guard);
     let (_, at) = state
         .bus
-        .run(&context, "LoadDataModule", |work| {
+        .run_guarded(&context, "LoadDataModule", guard, |work| {
             let (configuration, partners) = (configuration.clone(), partner_commands.clone());
             Box::pin(async move {
                 if let Some(commands) = configuration {
