@@ -345,6 +345,7 @@ impl Refusal for domain::invoice::InvoiceError {
         use domain::invoice::InvoiceError as E;
         match self {
             E::NoLines | E::TooManyLines => path(&["input", "lines"]),
+            E::MatchedBeforeDate { .. } => path(&["input", "date"]),
             _ => vec![],
         }
     }

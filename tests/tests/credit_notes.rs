@@ -266,3 +266,107 @@ async fn nothing_is_set_against_a_document_before_its_date() {
         );
     }
 }
+
+async fn apply(app: &TestApp, input: Value) -> Value {
+    mutate(
+        app,
+        "applyCreditNote",
+        "ApplyCreditNoteInput",
+        input,
+        "invoice { id residual paymentState }",
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_open_credit_note_is_set_against_another_invoice_of_its_partner() {
+    let app = TestApp::new().await;
+    // invoice A (121.00) paid in full, then credited in full: the credit note stays open.
+    let (customer, setup, _, first) = an_invoiced_order(&app).await;
+    let first_id = text(&first["id"]).to_owned();
+    let paid = pay(&app, &customer, "2026-11-04", "121", &first_id).await;
+    assert_eq!(paid["userErrors"], json!([]), "{paid}");
+    let note = credit_note(&app, &first_id, None).await;
+    let note_id = text(&note["invoice"]["id"]).to_owned();
+    let posted = post(&app, &note_id).await;
+    assert_eq!(text(&posted["invoice"]["residual"]), "121.00", "{posted}");
+    // invoice B, of one more: 60.50.
+    let second = must(
+        &app,
+        "createInvoice",
+        "CreateInvoiceInput",
+        json!({ "kind": "CUSTOMER_INVOICE", "partner": customer, "date": "2026-11-06",
+                "lines": [{ "product": setup, "quantity": "1" }] }),
+        "invoice { id }",
+    )
+    .await;
+    let second_id = text(&second["invoice"]["id"]).to_owned();
+    post(&app, &second_id).await;
+
+    // what is refused writes nothing: more than the credit note has, before B's date, a
+    // supplier's bill, a draft.
+    let events = app.event_count().await;
+    let over = apply(
+        &app,
+        json!({ "creditNote": note_id, "invoice": second_id, "amount": "121.01", "date": "2026-11-06" }),
+    )
+    .await;
+    assert_eq!(
+        over["userErrors"][0]["field"],
+        json!(["input", "amount"]),
+        "{over}"
+    );
+    let early = apply(
+        &app,
+        json!({ "creditNote": note_id, "invoice": second_id, "date": "2026-11-05" }),
+    )
+    .await;
+    assert_eq!(
+        early["userErrors"][0]["field"],
+        json!(["input", "date"]),
+        "{early}"
+    );
+    let backwards = apply(
+        &app,
+        json!({ "creditNote": second_id, "invoice": note_id, "date": "2026-11-06" }),
+    )
+    .await;
+    assert_eq!(backwards["userErrors"][0]["code"], "INVALID", "{backwards}");
+    assert_eq!(app.event_count().await, events, "nothing written");
+
+    // all that both have open: 60.50. B is paid; the credit note still credits 60.50, and the
+    // aged balance is the receivable account's.
+    let applied = apply(
+        &app,
+        json!({ "creditNote": note_id, "invoice": second_id, "date": "2026-11-06" }),
+    )
+    .await;
+    assert_eq!(applied["userErrors"], json!([]), "{applied}");
+    assert_eq!(text(&applied["invoice"]["residual"]), "0.00");
+    assert_eq!(applied["invoice"]["paymentState"], "PAID");
+    let note_now = app
+        .graphql(
+            "query($id: ID!) { invoice(id: $id) { residual matches { amount } } }",
+            json!({ "id": note_id }),
+        )
+        .await;
+    assert_eq!(text(&note_now["invoice"]["residual"]), "60.50");
+    let both = app
+        .graphql(
+            "{ agedBalance(kind: RECEIVABLE, date: \"2026-11-30\") { totals { total } }
+               trialBalance(to: \"2026-11-30\", accounts: [\"411000\"]) { totalBalance } }",
+            json!({}),
+        )
+        .await;
+    // 121.00 + 60.50 invoiced, 121.00 paid, 121.00 credited: −60.50 owed to the customer.
+    assert_eq!(
+        text(&both["agedBalance"]["totals"]["total"]),
+        "-60.50",
+        "{both}"
+    );
+    assert_eq!(
+        text(&both["trialBalance"]["totalBalance"]),
+        "-60.50",
+        "{both}"
+    );
+}

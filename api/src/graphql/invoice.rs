@@ -165,6 +165,19 @@ pub struct CreateCreditNoteInput {
     pub lines: Option<Vec<LineInputObject>>,
 }
 
+/// An open credit note set against an invoice (or bill) of its partner.
+#[derive(InputObject)]
+pub struct ApplyCreditNoteInput {
+    /// A posted credit note with credit still open.
+    pub credit_note: ID,
+    /// A posted invoice (or bill) of the same partner, side and company.
+    pub invoice: ID,
+    /// How much; left out, all that both still have open.
+    pub amount: Option<Decimal>,
+    /// Defaults to today; on or after both documents' dates.
+    pub date: Option<NaiveDate>,
+}
+
 #[derive(InputObject)]
 pub struct AllocationInput {
     pub invoice: ID,
@@ -435,6 +448,52 @@ impl InvoiceMutation {
             Box::pin(business::cancel_invoice(work, id, expected))
         })
         .await
+    }
+
+    /// Sets a credit note's open credit against another invoice (or bill) of the same partner:
+    /// the invoice owes that much less, without a payment. Answers the invoice as it now stands.
+    async fn apply_credit_note(
+        &self,
+        ctx: &Context<'_>,
+        input: ApplyCreditNoteInput,
+    ) -> Result<InvoicePayload> {
+        let acting = acting(ctx, Model::Invoice, Right::Write, "account").await?;
+        let mut problems = Problems::default();
+        let note = problems.uuid(&["input", "creditNote"], &input.credit_note, "credit note");
+        let invoice = problems.uuid(&["input", "invoice"], &input.invoice, "invoice");
+        if input.amount.is_some_and(|a| a <= Decimal::ZERO) {
+            problems.add(
+                &["input", "amount"],
+                "an amount set against an invoice is above zero",
+                UserErrorCode::Invalid,
+            );
+        }
+        for (id, field) in [(note, "creditNote"), (invoice, "invoice")] {
+            // a document of a company the user does not work in is as one that does not exist.
+            if let Some(id) = id {
+                if seen(ctx, id).await?.is_none() {
+                    problems.0.push(no_invoice(&["input", field]));
+                }
+            }
+        }
+        let (note, invoice) = match problems.finish(note.zip(invoice)) {
+            Ok(parsed) => parsed,
+            Err(errors) => return Ok(InvoicePayload::refused(errors)),
+        };
+        let date = date_or_today(input.date);
+        let (_, user_errors) = acting
+            .run(
+                ctx,
+                "ApplyCreditNote",
+                (note, invoice, input.amount, date),
+                |work, _, (note, invoice, amount, date)| {
+                    Box::pin(business::apply_credit_note(
+                        work, note, invoice, amount, date,
+                    ))
+                },
+            )
+            .await?;
+        answer(ctx, invoice, user_errors).await
     }
 
     /// Registers a payment received (or made) and sets it against the documents it pays.

@@ -416,6 +416,69 @@ async fn credit(work: &mut Work, original: Uuid, credit_note: Uuid) -> Result<()
     Ok(())
 }
 
+/// Sets `amount` of posted credit note `credit_note`'s open credit (all that both still have
+/// open, if `None`) against posted document `invoice` of the same partner, side and company, on
+/// `date` (on or after both): the invoice owes that much less, the credit note credits that much
+/// less. No entry is written: both stand on the partner's receivable (payable) account, whose
+/// balance is already the difference.
+pub async fn apply_credit_note(
+    work: &mut Work,
+    credit_note: Uuid,
+    invoice: Uuid,
+    amount: Option<Decimal>,
+    date: NaiveDate,
+) -> Result<Decimal, Failure> {
+    super::business_date(date, &["input", "date"])?;
+    let note = work.get::<Invoice>(&credit_note.to_string()).await?.clone();
+    let document = work.get::<Invoice>(&invoice.to_string()).await?.clone();
+    let (Some(n), Some(d)) = (note.draft(), document.draft()) else {
+        let field = if note.draft().is_none() {
+            "creditNote"
+        } else {
+            "invoice"
+        };
+        return Err(not_found("document", credit_note, &["input", field]));
+    };
+    let refused = |message: &str, field: &str| {
+        Err(Failure::refused(ErrorCode::Invalid, message).at(&["input", field]))
+    };
+    if !n.kind.is_credit_note() || note.state() != Some(InvoiceState::Posted) {
+        return refused("this is not a posted credit note", "creditNote");
+    }
+    if d.kind.is_credit_note() || document.state() != Some(InvoiceState::Posted) {
+        return refused("this is not a posted invoice or bill", "invoice");
+    }
+    if d.kind.credit_note() != n.kind || d.partner != n.partner || d.company != n.company {
+        return refused(
+            "a credit note is set against an invoice (or bill) of its own partner, side and company",
+            "invoice",
+        );
+    }
+    let amount = amount.unwrap_or_else(|| note.residual().min(document.residual()));
+    if amount > note.residual() {
+        return Err(Failure::refused(
+            ErrorCode::Invalid,
+            format!(
+                "{amount} is more than the {} the credit note still credits",
+                note.residual()
+            ),
+        )
+        .at(&["input", "amount"]));
+    }
+    for (id, with) in [(invoice, credit_note), (credit_note, invoice)] {
+        work.decide::<Invoice>(
+            &id.to_string(),
+            InvoiceCommand::MatchInvoice { with, amount, date },
+        )
+        .await
+        .map_err(|f| match &f {
+            Failure::Refused { field, .. } if field.is_empty() => f.at(&["input", "amount"]),
+            _ => f,
+        })?;
+    }
+    Ok(amount)
+}
+
 /// Cancels draft invoice `id`; an order it billed can bill those quantities again.
 pub async fn cancel_invoice(
     work: &mut Work,
