@@ -1,3 +1,7 @@
+//! Over 600 lines: one read model of five tables (documents, lines, matches, and the open
+//! amounts kept per partner by due date and in total), each event's writes and the typed reads
+//! beside them.
+//!
 //! The invoice read model: `invoice`, one row per customer invoice, vendor bill or credit note
 //! for the form, the lists and the aged balances; `invoice_line`, its lines; `invoice_match`, the
 //! payments and credit notes set against it, with the log position and time each was recorded at.

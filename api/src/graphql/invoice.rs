@@ -1,3 +1,6 @@
+//! Over 600 lines: the documents' mutations are one object (drafts, lines, posting, credit
+//! notes, payments), with their inputs.
+//!
 //! Invoices, bills, credit notes and payments in GraphQL.
 
 use async_graphql::connection::{Connection, OpaqueCursor};
