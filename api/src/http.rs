@@ -130,7 +130,7 @@ pub fn app(schema: AppSchema) -> Router {
         .route("/", get(assets::client_page))
         .route(assets::ASSETS_PATH, get(assets::asset))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(axum::middleware::from_fn(too_large))
+        .layer(axum::middleware::from_fn(coded_refusals))
         .layer(axum::middleware::from_fn(peer))
         .layer(axum::middleware::from_fn(assets::security_headers))
         .layer(axum::middleware::from_fn(survive_panics))
@@ -166,24 +166,71 @@ pub async fn survive_panics(
     }
 }
 
-/// A body over [`BODY_LIMIT`] is answered as GraphQL answers every refusal, in JSON with a
-/// code (axum's own answer is a line of plain text).
-async fn too_large(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+/// A request to a GraphQL endpoint refused before GraphQL ran (a body over [`BODY_LIMIT`], JSON
+/// that does not parse, no query, the wrong content type or method, no such database) is
+/// answered as GraphQL answers every refusal: in JSON, each error with a code (axum's and the
+/// GraphQL integration's own answers are plain text, or errors without one).
+async fn coded_refusals(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let graphql = request.uri().path().ends_with("/graphql");
     let response = next.run(request).await;
-    if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
+    let status = response.status();
+    if !graphql || !status.is_client_error() {
         return response;
     }
-    (
-        StatusCode::PAYLOAD_TOO_LARGE,
-        axum::Json(json!({ "errors": [{
-            "message": format!(
-                "the request body is over {} bytes: send less at a time",
-                BODY_LIMIT
-            ),
-            "extensions": { "code": "PAYLOAD_TOO_LARGE" }
-        }] })),
-    )
-        .into_response()
+    let code = match status {
+        StatusCode::NOT_FOUND => "NOT_FOUND",
+        StatusCode::METHOD_NOT_ALLOWED => "METHOD_NOT_ALLOWED",
+        StatusCode::PAYLOAD_TOO_LARGE => "PAYLOAD_TOO_LARGE",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "UNSUPPORTED_MEDIA_TYPE",
+        StatusCode::UNAUTHORIZED => "UNAUTHENTICATED",
+        StatusCode::FORBIDDEN => "FORBIDDEN",
+        _ => "BAD_REQUEST",
+    };
+    let (parts, body) = response.into_parts();
+    // a refusal's text is short; one that is not is passed on as it is.
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (
+            status,
+            axum::Json(json!({ "errors": [{
+            "message": "the request was refused", "extensions": { "code": code } }] })),
+        )
+            .into_response();
+    };
+    let mut answer: serde_json::Value = serde_json::from_slice(&bytes)
+        .ok()
+        .filter(|a: &serde_json::Value| a.get("errors").is_some_and(|e| e.is_array()))
+        .unwrap_or_else(|| {
+            let text = String::from_utf8_lossy(&bytes);
+            let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                format!("the request body is over {BODY_LIMIT} bytes: send less at a time")
+            } else {
+                text.trim().to_owned()
+            };
+            json!({ "errors": [{ "message": message }] })
+        });
+    if let Some(errors) = answer.get_mut("errors").and_then(|e| e.as_array_mut()) {
+        for error in errors.iter_mut().filter_map(|e| e.as_object_mut()) {
+            let extensions = error.entry("extensions").or_insert_with(|| json!({}));
+            if let Some(extensions) = extensions.as_object_mut() {
+                extensions.entry("code").or_insert_with(|| json!(code));
+            }
+        }
+    }
+    let mut response = (status, axum::Json(answer)).into_response();
+    // the headers said of the refusal stay (Allow, the GraphQL response type), but its length.
+    for (name, value) in parts.headers.iter() {
+        if name != axum::http::header::CONTENT_LENGTH && name != axum::http::header::CONTENT_TYPE {
+            response.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    if let Some(kind) = parts.headers.get(axum::http::header::CONTENT_TYPE) {
+        if kind.to_str().is_ok_and(|k| k.contains("json")) {
+            response
+                .headers_mut()
+                .insert(axum::http::header::CONTENT_TYPE, kind.clone());
+        }
+    }
+    response
 }
 
 /// The application of a server of many databases: the default one at `/graphql`, each at
@@ -338,7 +385,7 @@ pub fn server_app(server: Arc<Server>) -> Router {
         )
         .route(assets::ASSETS_PATH, get(assets::asset))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(axum::middleware::from_fn(too_large))
+        .layer(axum::middleware::from_fn(coded_refusals))
         .layer(axum::middleware::from_fn(peer))
         .layer(axum::middleware::from_fn(assets::security_headers))
         .layer(axum::middleware::from_fn(survive_panics))

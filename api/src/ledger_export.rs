@@ -57,8 +57,16 @@ impl LedgerAsk {
                 .get(name)
                 .filter(|v| !v.is_empty())
                 .map(|v| {
-                    v.parse()
-                        .map_err(|_| format!("{name}: '{v}' is not a date (YYYY-MM-DD)"))
+                    use chrono::Datelike;
+                    v.parse::<NaiveDate>()
+                        .ok()
+                        .filter(|d| (1..=9999).contains(&d.year()))
+                        .ok_or_else(|| {
+                            format!(
+                                "{name}: '{v}' is not a date (YYYY-MM-DD, from 0001-01-01 to \
+                                 9999-12-31)"
+                            )
+                        })
                 })
                 .transpose()
         };

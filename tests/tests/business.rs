@@ -1394,3 +1394,33 @@ async fn a_delivery_dated_back_is_checked_against_that_day_past_a_stock_snapshot
     .await;
     assert_eq!(later["userErrors"], json!([]), "{later}");
 }
+
+#[tokio::test]
+async fn a_manual_entry_on_a_receivable_or_payable_account_is_refused() {
+    let app = TestApp::new().await;
+    set_up_the_books(&app).await;
+    let agrolait = partner(&app, "Agrolait", true, false).await;
+    let before = app.event_count().await;
+    for (account, line) in [("411000", 1), ("401000", 0)] {
+        let mut lines = vec![
+            json!({ "account": "550000", "debit": "1" }),
+            json!({ "account": account, "credit": "1", "partner": agrolait }),
+        ];
+        lines.swap(0, 1 - line);
+        let entry = mutate(
+            &app,
+            "postEntry",
+            "PostEntryInput",
+            json!({ "journal": "misc", "date": "2026-11-02", "lines": lines }),
+            "entry { id }",
+        )
+        .await;
+        assert_eq!(entry["userErrors"][0]["code"], "INVALID", "{entry}");
+        assert_eq!(
+            entry["userErrors"][0]["field"],
+            json!(["input", "lines", line.to_string(), "account"]),
+            "{entry}"
+        );
+    }
+    assert_eq!(app.event_count().await, before, "nothing written");
+}

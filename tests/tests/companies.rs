@@ -2730,3 +2730,81 @@ async fn a_companys_currency_stays_once_it_has_books() {
         [("main", "EUR"), ("north", "EUR"), ("south", "USD")]
     );
 }
+
+#[tokio::test]
+async fn a_user_manager_of_one_company_changes_no_user_of_another() {
+    let app = TestApp::new().await;
+    set_company(&app, json!({ "code": "b", "name": "B Ltd" })).await;
+    tests::books::configure(
+        &app,
+        "setGroup",
+        "SetGroupInput",
+        json!({ "code": "people", "name": "People" }),
+    )
+    .await;
+    tests::books::configure(
+        &app,
+        "setAccess",
+        "SetAccessInput",
+        json!({ "group": "people", "model": "USER", "read": true, "create": true, "write": true }),
+    )
+    .await;
+    let bea = app.user_in("bea", &["people"], &["b"]).await;
+    app.user_in("cy", &["user"], &["main", "b"]).await;
+    app.user_in("dee", &["user"], &["b"]).await;
+    let users = app
+        .graphql("{ users(first: 10) { nodes { id login } } }", json!({}))
+        .await;
+    let id_of = |login: &str| {
+        users["users"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["login"] == login)
+            .map(|u| u["id"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    let (cy, dee) = (id_of("cy"), id_of("dee"));
+    let before = app.event_count().await;
+    // cy works in main too, where bea does not: her password, her companies and her access
+    // stay out of bea's hands (a new password would open main's books to bea).
+    for mutation in [
+        "setUserPassword(input: { id: $id, password: \"takeover-12345\" })",
+        "updateUser(input: { id: $id, companies: [\"b\"] })",
+        "deactivateUser(input: { id: $id })",
+    ] {
+        let answer = app
+            .graphql_with(
+                &bea,
+                &format!("mutation($id: ID!) {{ {mutation} {{ userErrors {{ code }} }} }}"),
+                json!({ "id": cy }),
+            )
+            .await;
+        assert_eq!(
+            answer["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{mutation}: {answer}"
+        );
+        assert!(
+            answer["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("company 'main'"),
+            "{answer}"
+        );
+    }
+    assert_eq!(app.event_count().await, before, "nothing written");
+    // dee works in b alone: bea manages her.
+    let set = app
+        .graphql_with(
+            &bea,
+            "mutation($id: ID!) { setUserPassword(input: { id: $id, password: \"new-password-12345\" }) {
+                userErrors { code } } }",
+            json!({ "id": dee }),
+        )
+        .await;
+    assert_eq!(
+        set["data"]["setUserPassword"]["userErrors"],
+        json!([]),
+        "{set}"
+    );
+}

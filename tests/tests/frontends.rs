@@ -749,6 +749,8 @@ async fn a_figure_sent_as_a_number_is_taken_only_as_sent_and_a_date_only_of_year
         "{ trialBalance(from: \"-5000-01-01\") { totalBalance } }",
         "{ stockLevels(date: \"+10000-01-01\") { totalCount } }",
         "{ invoices(where: { from: \"-5000-01-01\" }) { totalCount } }",
+        "{ log(where: { from: \"-5000-01-01T00:00:00Z\" }) { totalCount } }",
+        "{ trialBalance(asOf: { time: \"-5000-01-01T00:00:00Z\" }) { totalBalance } }",
     ] {
         let (_, answer) = post(&app, &bearer, query).await;
         assert_eq!(
@@ -756,7 +758,7 @@ async fn a_figure_sent_as_a_number_is_taken_only_as_sent_and_a_date_only_of_year
             "{query}: {answer}"
         );
         let message = answer["errors"][0]["message"].as_str().unwrap();
-        assert!(message.contains("9999-12-31"), "{message}");
+        assert!(message.contains("9999"), "{message}");
     }
 }
 

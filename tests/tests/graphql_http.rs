@@ -164,6 +164,13 @@ async fn malformed_requests_get_a_clear_4xx_and_run_nothing() {
             .unwrap_or_default()
             .to_owned();
         assert!(message.contains(says), "{case}: {message}");
+        // with a code, as every refusal a client meets.
+        let code = response.json()["errors"][0]["extensions"]["code"].clone();
+        assert!(
+            code.as_str().is_some_and(|c| !c.is_empty()),
+            "{case}: {}",
+            response.body
+        );
     }
     let raw_invalid_utf8 = app
         .http(

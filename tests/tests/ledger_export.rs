@@ -97,6 +97,13 @@ async fn the_ledger_comes_as_csv_with_the_general_ledgers_figures() {
             StatusCode::BAD_REQUEST,
             "from",
         ),
+        // a date PostgreSQL cannot hold: said before the first line, not a stream cut short.
+        (
+            "/ledger.csv?from=-5000-01-01",
+            token.as_str(),
+            StatusCode::BAD_REQUEST,
+            "from",
+        ),
         (
             "/ledger.csv?acounts=411000",
             token.as_str(),

@@ -216,10 +216,6 @@ struct Parsed {
     example: &'static str,
 }
 
-fn parses<T: ScalarType>(value: ConstValue) -> bool {
-    T::parse(value).is_ok()
-}
-
 /// A decimal as its text says: a JSON number goes through a float in the scalar's parser, so
 /// `0.30000000000000004` or `12345678901234567` would be taken as another figure than the one
 /// sent. Those are refused (strings are read exactly).
@@ -247,6 +243,13 @@ fn a_date(value: ConstValue) -> bool {
     <chrono::NaiveDate as ScalarType>::parse(value).is_ok_and(|d| (1..=9999).contains(&d.year()))
 }
 
+/// A time of the years 1 to 9999, as [`a_date`].
+fn a_time(value: ConstValue) -> bool {
+    use chrono::Datelike;
+    <chrono::DateTime<chrono::Utc> as ScalarType>::parse(value)
+        .is_ok_and(|t| (1..=9999).contains(&t.year()))
+}
+
 fn parsed_scalars() -> [Parsed; 3] {
     [
         Parsed {
@@ -262,8 +265,9 @@ fn parsed_scalars() -> [Parsed; 3] {
         },
         Parsed {
             name: chrono::DateTime::<chrono::Utc>::type_name(),
-            parses: parses::<chrono::DateTime<chrono::Utc>>,
-            example: "a time with its offset, such as \"2026-12-31T23:59:59Z\"",
+            parses: a_time,
+            example: "a time with its offset, of the years 1 to 9999, such as \
+                      \"2026-12-31T23:59:59Z\"",
         },
     ]
 }

@@ -351,7 +351,9 @@ async fn send(
 ) -> Result<UserPayload> {
     if let Ok((id, command)) = &parsed {
         // another user: one who works in a company of the actor's (an administrator: any),
-        // and an administrator only by an administrator.
+        // changed only if they work in none but the actor's companies (their password or
+        // memberships would otherwise open another company's books), and an administrator only
+        // by an administrator.
         let creates = matches!(command, UserCommand::CreateUser { .. });
         if !creates && *id != actor.user_id && !actor.is_admin() {
             let state = ctx.data::<AppState>()?;
@@ -371,6 +373,23 @@ async fn send(
                         "only an administrator may change an administrator",
                         "FORBIDDEN",
                     ))
+                }
+                Some(user) => {
+                    if let Some(other) = user
+                        .companies
+                        .iter()
+                        .find(|c| !actor.companies.contains(c.as_str()))
+                    {
+                        return Err(coded(
+                            format!(
+                                "{} works in company '{other}' too, which you do not: only an \
+                                 administrator, or a user of every company they work in, may \
+                                 change them",
+                                user.login
+                            ),
+                            "FORBIDDEN",
+                        ));
+                    }
                 }
                 _ => {}
             }

@@ -247,10 +247,28 @@ pub async fn post_entry(
             }
         }
         let field = ["input", "lines", n.as_str(), "account"];
-        if !settings.accounts.contains_key(&line.account) {
+        let Some(account) = settings.accounts.get(&line.account) else {
             return Err(Failure::refused(
                 ErrorCode::NotFound,
                 format!("there is no account '{}'", line.account),
+            )
+            .at(&field));
+        };
+        // what a partner owes, or is owed, is what its documents leave open: a line by hand
+        // would be in the account and in no aged balance.
+        if matches!(
+            account.kind,
+            domain::configuration::AccountKind::Receivable
+                | domain::configuration::AccountKind::Payable
+        ) {
+            return Err(Failure::refused(
+                ErrorCode::Invalid,
+                format!(
+                    "account '{}' is a receivable or payable account: what stands on it comes \
+                     from invoices, bills, credit notes and payments, so that the aged balance \
+                     is the account's",
+                    line.account
+                ),
             )
             .at(&field));
         }
