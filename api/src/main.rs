@@ -588,9 +588,24 @@ async fn reset_admin(cli: &Cli, login: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The most a data module file may hold: a configuration's text, not a dump (a device or a
+/// file that never ends is refused, not read for ever).
+const DATA_MODULE_MAX: u64 = 16 * 1024 * 1024;
+
 /// The data module in `file`, or why it is not one.
 fn data_module_file(file: &std::path::Path) -> anyhow::Result<data_module::DataModule> {
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(DATA_MODULE_MAX + 1).read_to_end(&mut bytes))
+        .with_context(|| format!("reading {}", file.display()))?;
+    if bytes.len() as u64 > DATA_MODULE_MAX {
+        anyhow::bail!(
+            "{} is over {} MiB: not a data module; nothing was loaded",
+            file.display(),
+            DATA_MODULE_MAX / 1024 / 1024
+        );
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
         anyhow::anyhow!(
             "{} is not UTF-8 text (byte {})",

@@ -39,6 +39,11 @@ async fn an_operator_loads_data_stages_restores_and_verifies_from_the_command_li
     assert!(loaded.contains("did change"), "{loaded}");
     let again = stdout(&erp(&url, &["data", "load", module]));
     assert!(again.contains("nothing to change"), "{again}");
+    // a file that never ends is refused, not read for ever.
+    let endless = erp(&url, &["data", "load", "/dev/zero"]);
+    assert!(!endless.status.success());
+    let said = String::from_utf8_lossy(&endless.stderr);
+    assert!(said.contains("not a data module"), "{said}");
 
     let created = stdout(&erp(
         &url,
