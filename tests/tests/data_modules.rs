@@ -322,3 +322,14 @@ async fn refused_load(app: &TestApp, module: &DataModule) -> Refusal {
     };
     refusal
 }
+
+#[tokio::test]
+async fn a_bad_tax_name_is_refused_on_its_name() {
+    let refusal = DataModule::parse(
+        "{\"data_module\": \"bad_name\", \"version\": \"1.0.0\", \"requires\": [\"account\"]}\n\
+         {\"tax\": \"vat21\", \"name\": \"VAT\\u0000 21%\", \"rate\": \"21\"}\n",
+    )
+    .expect_err("a NUL in a name");
+    assert_eq!(refusal.line, 2);
+    assert!(refusal.reason.starts_with("name"), "{refusal}");
+}

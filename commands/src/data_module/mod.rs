@@ -519,6 +519,7 @@ impl DataModule {
                 }
                 "tax" => {
                     let r: TaxRecord = record(line, value)?;
+                    text(line, "name", display_name(&r.name))?;
                     let mut tax = text(line, "rate", Tax::new(&r.name, r.rate, r.price_included))?;
                     tax.company = owner(line, r.company.as_deref())?;
                     ConfigurationCommand::SetTax {
