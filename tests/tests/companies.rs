@@ -1865,13 +1865,28 @@ async fn a_parent_consolidates_a_child_in_another_currency_at_the_rate_of_the_la
             &admin,
             None,
             "query($to: NaiveDate!) { trialBalance(company: { code: \"main\", consolidated: true }, to: $to) {
-                totalDebit totalCredit totalBalance } }",
+                lines { opening debit credit balance } totalDebit totalCredit totalBalance } }",
             json!({ "to": to }),
         )
         .await;
         let tb = &balanced["data"]["trialBalance"];
         assert_eq!(tb["totalDebit"], tb["totalCredit"], "{balanced}");
         assert_eq!(tb["totalBalance"], "0.00", "{balanced}");
+        // each converted line adds up as shown.
+        for line in tb["lines"].as_array().unwrap() {
+            let n = |k: &str| {
+                line[k]
+                    .as_str()
+                    .unwrap()
+                    .parse::<rust_decimal::Decimal>()
+                    .unwrap()
+            };
+            assert_eq!(
+                n("opening") + n("debit") - n("credit"),
+                n("balance"),
+                "{line}"
+            );
+        }
     }
     // reports that sum as they are refuse two currencies, and take one company.
     for (query, named) in [

@@ -484,3 +484,52 @@ async fn a_company_in_yen_or_dinar_bills_and_books_to_its_currency_s_decimals() 
         "{balance}"
     );
 }
+
+#[tokio::test]
+async fn a_consolidated_line_in_another_currency_adds_up_as_shown() {
+    let (app, _) = booked().await;
+    let set = app
+        .graphql(
+            "mutation {
+                a: setCurrency(input: { code: \"JPY\", name: \"Yen\", symbol: \"¥\", decimals: 0 }) { userErrors { message } }
+                b: setCurrencyRate(input: { code: \"JPY\", date: \"2026-01-01\", rate: \"160\" }) { userErrors { message } }
+                c: setCompany(input: { code: \"jp\", name: \"Japan\", currency: \"JPY\", parent: \"main\" }) { userErrors { message } } }",
+            json!({}),
+        )
+        .await;
+    for k in ["a", "b", "c"] {
+        assert_eq!(set[k]["userErrors"], json!([]), "{set}");
+    }
+    // the bank of jp: 5 yen in, 1 yen out. In euros at 160 yen: 0.03125 → 0.03 in, 0.00625 →
+    // 0.01 out, so the line shows a balance of 0.02 (not 4 / 160 = 0.025 → 0.03).
+    for (debit, credit, amount) in [("550000", "100000", "5"), ("600000", "550000", "1")] {
+        let posted = app
+            .graphql_in(
+                &app.admin_token,
+                Some("jp"),
+                "mutation($d: String!, $c: String!, $a: Decimal!) { postEntry(input: {
+                    journal: \"misc\", date: \"2026-11-02\",
+                    lines: [{ account: $d, debit: $a }, { account: $c, credit: $a }] }) {
+                    userErrors { message } } }",
+                json!({ "d": debit, "c": credit, "a": amount }),
+            )
+            .await;
+        assert_eq!(
+            posted["data"]["postEntry"]["userErrors"],
+            json!([]),
+            "{posted}"
+        );
+    }
+    let report = app
+        .graphql(
+            "{ trialBalance(company: { code: \"main\", consolidated: true }, to: \"2026-11-30\",
+                            accounts: [\"550000\"]) { lines { opening debit credit balance } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        report["trialBalance"]["lines"],
+        json!([{ "opening": "0.00", "debit": "0.03", "credit": "0.01", "balance": "0.02" }]),
+        "{report}"
+    );
+}

@@ -587,13 +587,17 @@ impl AccountingQuery {
                 });
         let lines: Vec<TrialBalanceLine> = by_account
             .into_iter()
-            .map(|(account, [opening, debit, credit])| TrialBalanceLine {
-                name: account_name(settings, &account),
-                balance: m(opening + debit - credit),
-                account,
-                opening: m(opening),
-                debit: m(debit),
-                credit: m(credit),
+            .map(|(account, [opening, debit, credit])| {
+                // each line adds up as shown: its balance from its rounded figures.
+                let (opening, debit, credit) = (m(opening), m(debit), m(credit));
+                TrialBalanceLine {
+                    name: account_name(settings, &account),
+                    balance: opening + debit - credit,
+                    account,
+                    opening,
+                    debit,
+                    credit,
+                }
             })
             .collect();
         Ok(TrialBalance {
