@@ -339,10 +339,7 @@ impl CommandBus {
         command: &str,
         operation: impl for<'w> FnMut(&'w mut Work) -> BoxFuture<'w, Result<T, Failure>>,
     ) -> Result<(T, Option<Checkpoint>), Failure> {
-        let (output, committed) = self
-            .attempts(context, command, Attempts::RETRY, None, operation)
-            .await?;
-        Ok((output, committed.map(|c| c.at)))
+        self.run_guarded(context, command, None, operation).await
     }
 
     /// Like [`Self::run`], with `guard`'s check run in the append's transaction.

@@ -160,18 +160,7 @@ pub async fn create_invoice(
             )
             .at(&["input", "invoice"]));
         }
-        if let Some(dated) = original.draft().map(|d| d.date).filter(|d| input.date < *d) {
-            return Err(Failure::refused(
-                ErrorCode::Invalid,
-                format!(
-                    "the credit note's date {} is before the date of {} ({})",
-                    input.date,
-                    original.number().unwrap_or("the document"),
-                    dated
-                ),
-            )
-            .at(&["input", "date"]));
-        }
+        super::not_before(input.date, original, "the credit note")?;
     }
     let lines = invoice_lines(work, settings, (side, &input.company), &input.lines).await?;
     if let Some(original) = &original {

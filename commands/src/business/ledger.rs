@@ -75,18 +75,7 @@ pub async fn register_payment(
                     .at(&field),
             );
         }
-        if input.date < draft.date {
-            return Err(Failure::refused(
-                ErrorCode::Invalid,
-                format!(
-                    "the payment's date {} is before the date of {} ({}): a document is paid once it exists",
-                    input.date,
-                    invoice.number().unwrap_or("the document"),
-                    draft.date
-                ),
-            )
-            .at(&["input", "date"]));
-        }
+        super::not_before(input.date, invoice, "the payment")?;
         match &company {
             None => company = Some(draft.company.clone()),
             Some(c) if *c != draft.company => {

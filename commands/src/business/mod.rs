@@ -309,6 +309,31 @@ pub(crate) fn business_date(date: NaiveDate, field: &[&str]) -> Result<(), Failu
     .at(field))
 }
 
+/// Refuses `date` (of `what`, given as `input.date`) if it is before posted document
+/// `document`'s: nothing is set against a document before it exists.
+pub(crate) fn not_before(
+    date: NaiveDate,
+    document: &domain::invoice::Invoice,
+    what: &str,
+) -> Result<(), Failure> {
+    match document
+        .draft()
+        .map(|d| d.date)
+        .filter(|dated| date < *dated)
+    {
+        None => Ok(()),
+        Some(dated) => Err(Failure::refused(
+            ErrorCode::Invalid,
+            format!(
+                "{what}'s date {date} is before the date of {} ({dated}): nothing is set against a \
+                 document before it exists",
+                document.number().unwrap_or("the document"),
+            ),
+        )
+        .at(&["input", "date"])),
+    }
+}
+
 /// The decimals of the currency `company` keeps its books in (2 if it is unknown).
 pub fn decimals_of(settings: &Settings, company: &Code) -> u32 {
     settings
