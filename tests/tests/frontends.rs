@@ -1305,10 +1305,15 @@ async fn an_administrator_loads_a_data_module_over_graphql() {
     assert_eq!(appends, 1, "one transaction");
     let now = app
         .graphql(
-            "{ configuration { taxes { nodes { code } } } partners { totalCount } }",
+            "{ configuration { version taxes { nodes { code } } } partners { totalCount } }",
             json!({}),
         )
         .await;
+    // the answer named the configuration the module made, as a change by hand does.
+    assert_eq!(
+        loaded["extensions"]["configurationVersion"], now["configuration"]["version"],
+        "{loaded}"
+    );
     assert_eq!(
         now["configuration"]["taxes"]["nodes"],
         json!([{ "code": "vat21" }, { "code": "vat6" }])

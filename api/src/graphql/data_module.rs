@@ -8,6 +8,7 @@ use commands::AppState;
 use super::auth::{actor, denied};
 use super::configuration::ConfigurationChange;
 use super::error::{internal, UserError, UserErrorCode};
+use super::request::RequestContext;
 
 /// What loading a data module did, or would do.
 #[derive(SimpleObject, Default)]
@@ -83,7 +84,20 @@ impl DataModuleMutation {
             }
         }
         let user_errors = match data_module::load(state, &module, loading, &actor.login).await {
-            Ok(report) => return Ok(loaded(state, &module, report).await),
+            Ok(report) => {
+                let changed = report.applied && !report.configuration.is_empty();
+                let payload = loaded(state, &module, report).await;
+                if changed {
+                    // the answer names the configuration the module made, as a change by hand.
+                    let view = state
+                        .config
+                        .at_least(&state.pool, actor.config.version + 1)
+                        .await
+                        .map_err(|e| internal(ctx, e))?;
+                    RequestContext::of(ctx).saw_configuration(view.version);
+                }
+                return Ok(payload);
+            }
             Err(LoadError::Internal(error)) => return Err(internal(ctx, error)),
             Err(LoadError::Refused(refusal)) => refused(refusal.to_string()).user_errors,
             Err(LoadError::DevelopmentVersion(message)) => vec![UserError::new(
