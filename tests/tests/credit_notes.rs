@@ -334,8 +334,15 @@ async fn an_open_credit_note_is_set_against_another_invoice_of_its_partner() {
     assert_eq!(backwards["userErrors"][0]["code"], "INVALID", "{backwards}");
     assert_eq!(app.event_count().await, events, "nothing written");
 
-    // all that both have open: 60.50. B is paid; the credit note still credits 60.50, and the
-    // aged balance is the receivable account's.
+    // 20.00 first, then all that both still have open: 40.50. B is paid; the credit note
+    // still credits 60.50, and the aged balance is the receivable account's.
+    let part = apply(
+        &app,
+        json!({ "creditNote": note_id, "invoice": second_id, "amount": "20", "date": "2026-11-06" }),
+    )
+    .await;
+    assert_eq!(part["userErrors"], json!([]), "{part}");
+    assert_eq!(text(&part["invoice"]["residual"]), "40.50");
     let applied = apply(
         &app,
         json!({ "creditNote": note_id, "invoice": second_id, "date": "2026-11-06" }),
@@ -351,6 +358,11 @@ async fn an_open_credit_note_is_set_against_another_invoice_of_its_partner() {
         )
         .await;
     assert_eq!(text(&note_now["invoice"]["residual"]), "60.50");
+    assert_eq!(
+        note_now["invoice"]["matches"],
+        json!([{ "amount": "20.00" }, { "amount": "40.50" }]),
+        "{note_now}"
+    );
     let both = app
         .graphql(
             "{ agedBalance(kind: RECEIVABLE, date: \"2026-11-30\") { totals { total } }

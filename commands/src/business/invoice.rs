@@ -457,7 +457,7 @@ pub async fn apply_credit_note(
     for (id, with) in [(invoice, credit_note), (credit_note, invoice)] {
         work.decide::<Invoice>(
             &id.to_string(),
-            InvoiceCommand::MatchInvoice { with, amount, date },
+            InvoiceCommand::SetOff { with, amount, date },
         )
         .await
         .map_err(|f| match &f {

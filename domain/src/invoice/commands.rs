@@ -26,6 +26,13 @@ pub enum InvoiceCommand {
         amount: Decimal,
         date: NaiveDate,
     },
+    /// Sets more of open credit note `with` against the document (or of the document against
+    /// the credit note): a credit note is applied in as many parts as it has credit.
+    SetOff {
+        with: Uuid,
+        amount: Decimal,
+        date: NaiveDate,
+    },
     CancelInvoice {
         expected_version: Option<u64>,
     },
@@ -38,5 +45,5 @@ pub enum InvoiceCommand {
 
 crate::command_names! {
     InvoiceCommand,
-    [DraftInvoice, ReplaceInvoiceLines, PostInvoice, MatchInvoice, CancelInvoice, CreditInvoice]
+    [DraftInvoice, ReplaceInvoiceLines, PostInvoice, MatchInvoice, SetOff, CancelInvoice, CreditInvoice]
 }

@@ -247,33 +247,16 @@ impl crate::Decide for Invoice {
                 }
             }
             C::MatchInvoice { with, amount, date } => {
-                let current = self.existing(None)?;
-                in_state(current, InvoiceState::Posted, "posted")?;
-                if amount <= Decimal::ZERO {
-                    return Err(InvoiceError::NoAmount);
-                }
-                // a fraction of the currency's smallest unit would leave a residual that
-                // rounds to what was never owed (9.995 paid on 10.00 leaves 0.01 open).
-                let decimals = current.draft.decimals;
-                if amount.normalize().scale() > decimals {
-                    return Err(InvoiceError::TooPrecise { amount, decimals });
-                }
-                if current.matches.contains(&with) {
+                if self
+                    .current
+                    .as_ref()
+                    .is_some_and(|c| c.matches.contains(&with))
+                {
                     return Err(InvoiceError::AlreadyMatched);
                 }
-                // the aged balance at a date holds what the books hold then.
-                if date < current.draft.date {
-                    return Err(InvoiceError::MatchedBeforeDate {
-                        date,
-                        dated: current.draft.date,
-                    });
-                }
-                let residual = self.residual();
-                if amount > residual {
-                    return Err(InvoiceError::OverMatched { amount, residual });
-                }
-                E::InvoiceMatched { with, amount, date }
+                self.matched(with, amount, date)?
             }
+            C::SetOff { with, amount, date } => self.matched(with, amount, date)?,
             C::CancelInvoice { expected_version } => {
                 let current = self.existing(expected_version)?;
                 if current.state == InvoiceState::Cancelled {
@@ -304,6 +287,38 @@ impl crate::Decide for Invoice {
 }
 
 impl Invoice {
+    /// `amount` of `with` set against the posted document on `date`, if it may be.
+    fn matched(
+        &self,
+        with: Uuid,
+        amount: Decimal,
+        date: chrono::NaiveDate,
+    ) -> Result<InvoiceEvent, InvoiceError> {
+        let current = self.existing(None)?;
+        in_state(current, InvoiceState::Posted, "posted")?;
+        if amount <= Decimal::ZERO {
+            return Err(InvoiceError::NoAmount);
+        }
+        // a fraction of the currency's smallest unit would leave a residual that rounds to
+        // what was never owed (9.995 paid on 10.00 leaves 0.01 open).
+        let decimals = current.draft.decimals;
+        if amount.normalize().scale() > decimals {
+            return Err(InvoiceError::TooPrecise { amount, decimals });
+        }
+        // the aged balance at a date holds what the books hold then.
+        if date < current.draft.date {
+            return Err(InvoiceError::MatchedBeforeDate {
+                date,
+                dated: current.draft.date,
+            });
+        }
+        let residual = self.residual();
+        if amount > residual {
+            return Err(InvoiceError::OverMatched { amount, residual });
+        }
+        Ok(InvoiceEvent::InvoiceMatched { with, amount, date })
+    }
+
     /// Folds one event in: what `Aggregate::apply` does.
     fn fold(&mut self, event: InvoiceEvent) {
         use InvoiceEvent as E;
