@@ -207,13 +207,12 @@ impl CommandBus {
             }
             _ => None,
         };
-        let currency_changes = self.currency_changes(&command).await?;
-        let guarded = removing.is_some() || !currency_changes.is_empty();
+        let held = self.held_changes(&command).await?;
+        let guarded = removing.is_some() || !held.is_empty();
         let guard = move || {
             store::streams::both(
                 removing.clone().map(|(code, check)| check(code)),
-                (!currency_changes.is_empty())
-                    .then(|| crate::companies::no_books_in(currency_changes.clone())),
+                (!held.is_empty()).then(|| held.guard()),
             )
         };
         let guard: Option<Guard<'_>> = guarded.then_some(&guard);
@@ -230,27 +229,28 @@ impl CommandBus {
             .at)
     }
 
-    /// The companies whose currency `command` changes (a company's own change, a batch of a
-    /// data module, a stage restored), with the currency their books are in now and the one
-    /// they would be in: the command decided on the configuration as it now is. None if it
-    /// changes none, or is refused anyway.
-    pub(crate) async fn currency_changes(
+    /// What `command` changes that business records hold to: the companies whose currency it
+    /// changes (a company's own change, a batch of a data module, a stage restored), with the
+    /// currency their books are in now and the one they would be in, and the accounts it makes
+    /// receivable or payable, or no longer so. The command is decided on the configuration as it
+    /// now is; nothing if it is refused anyway.
+    pub(crate) async fn held_changes(
         &self,
         command: &ConfigurationCommand,
-    ) -> Result<Vec<crate::companies::CurrencyChange>, Failure> {
+    ) -> Result<crate::companies::HeldChanges, Failure> {
         use cqrs_es::Aggregate;
         let Some(row) = projections::configuration::current(&self.pool).await? else {
-            return Ok(vec![]);
+            return Ok(Default::default());
         };
         let before = row.configuration;
         let Ok(events) = before.decide(command.clone()) else {
-            return Ok(vec![]);
+            return Ok(Default::default());
         };
         let mut after = before.clone();
         for event in events {
             after.apply(event);
         }
-        Ok(crate::companies::currency_changes(
+        Ok(crate::companies::HeldChanges::between(
             before.settings(),
             after.settings(),
         ))

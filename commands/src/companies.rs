@@ -3,6 +3,7 @@
 //! it (else the user would keep the code, and the rights of any group later made under it).
 
 use domain::configuration::{Code, Settings};
+use sqlx::PgConnection;
 use store::StoreError;
 
 use crate::error::{ErrorCode, Failure};
@@ -53,49 +54,103 @@ pub(crate) struct CurrencyChange {
     pub to: String,
 }
 
-/// The companies whose currency differs from `before` to `after`.
-pub(crate) fn currency_changes(before: &Settings, after: &Settings) -> Vec<CurrencyChange> {
-    let mut companies: Vec<Code> = before.all_companies().into_keys().collect();
-    companies.extend(after.all_companies().into_keys());
-    companies.sort();
-    companies.dedup();
-    companies
-        .iter()
-        .filter_map(|code| {
-            let (from, to) = (before.currency_of(code)?, after.currency_of(code)?);
-            (from != to).then(|| CurrencyChange {
-                company: code.to_string(),
-                from: from.to_string(),
-                to: to.to_string(),
-            })
-        })
-        .collect()
+/// What a configuration change alters that business records hold to: the companies whose
+/// currency it changes, and the accounts it makes receivable or payable, or no longer so (what
+/// the aged balances sum).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HeldChanges {
+    pub currencies: Vec<CurrencyChange>,
+    pub kinds: Vec<String>,
 }
 
-/// The check, run in the append's transaction: declines changing a company's currency once it
-/// has business records (their amounts are in the old one, and would be relabelled, not
-/// converted), naming one.
-pub(crate) fn no_books_in(changes: Vec<CurrencyChange>) -> AlongWith<'static> {
-    Box::new(move |conn, _| {
-        Box::pin(async move {
-            for CurrencyChange { company, from, to } in changes {
-                let record =
-                    projections::business::company_books_record(&mut *conn, &company).await?;
-                let Some(record) = record else {
-                    continue;
-                };
-                let refusal = Failure::refused(
-                    ErrorCode::InUse,
-                    format!(
-                        "company '{company}' keeps its books in {from} ({record}, ...): its \
-                         amounts would read as {to} without being converted, so its currency \
-                         stays"
-                    ),
-                )
-                .at(&["input", "currency"]);
-                return Err(StoreError::Declined(Box::new(refusal)));
+impl HeldChanges {
+    /// What differs from `before` to `after`.
+    pub(crate) fn between(before: &Settings, after: &Settings) -> Self {
+        use domain::configuration::AccountKind::{Payable, Receivable};
+        let mut companies: Vec<Code> = before.all_companies().into_keys().collect();
+        companies.extend(after.all_companies().into_keys());
+        companies.sort();
+        companies.dedup();
+        let currencies = companies
+            .iter()
+            .filter_map(|code| {
+                let (from, to) = (before.currency_of(code)?, after.currency_of(code)?);
+                (from != to).then(|| CurrencyChange {
+                    company: code.to_string(),
+                    from: from.to_string(),
+                    to: to.to_string(),
+                })
+            })
+            .collect();
+        let aged = |kind: &domain::configuration::AccountKind| matches!(kind, Receivable | Payable);
+        let kinds = before
+            .accounts
+            .iter()
+            .filter_map(|(code, account)| {
+                let now = after.accounts.get(code)?;
+                (now.kind != account.kind && (aged(&now.kind) || aged(&account.kind)))
+                    .then(|| code.to_string())
+            })
+            .collect();
+        Self { currencies, kinds }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.currencies.is_empty() && self.kinds.is_empty()
+    }
+
+    /// The refusal, if business records hold to what changes: a company's currency once it has
+    /// books (their amounts would be relabelled, not converted), an account's kind once it has
+    /// items (the aged balance would no longer be the account's).
+    pub(crate) async fn held(
+        &self,
+        conn: &mut PgConnection,
+    ) -> Result<Option<Failure>, sqlx::Error> {
+        for CurrencyChange { company, from, to } in &self.currencies {
+            if let Some(record) =
+                projections::business::company_books_record(&mut *conn, company).await?
+            {
+                return Ok(Some(
+                    Failure::refused(
+                        ErrorCode::InUse,
+                        format!(
+                            "company '{company}' keeps its books in {from} ({record}, ...): its \
+                             amounts would read as {to} without being converted, so its currency \
+                             stays"
+                        ),
+                    )
+                    .at(&["input", "currency"]),
+                ));
             }
-            Ok(())
+        }
+        for account in &self.kinds {
+            if projections::journal::account_has_items(&mut *conn, account).await? {
+                return Ok(Some(
+                    Failure::refused(
+                        ErrorCode::InUse,
+                        format!(
+                            "account '{account}' has entries: it becomes receivable or payable, \
+                             or stops being so, only while it has none (the aged balances are \
+                             the receivable and payable accounts')"
+                        ),
+                    )
+                    .at(&["input", "kind"]),
+                ));
+            }
+        }
+        Ok(None)
+    }
+
+    /// [`Self::held`] as a check run in the append's transaction.
+    pub(crate) fn guard(&self) -> AlongWith<'static> {
+        let changes = self.clone();
+        Box::new(move |conn, _| {
+            Box::pin(async move {
+                match changes.held(conn).await? {
+                    Some(refusal) => Err(StoreError::Declined(Box::new(refusal))),
+                    None => Ok(()),
+                }
+            })
         })
-    })
+    }
 }

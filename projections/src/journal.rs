@@ -454,6 +454,17 @@ pub async fn ledger_items(
 
 /// Whether an entry of any company has id `id` (the entry's claim guards the entries posted
 /// since claims covered documents' postings; this, those posted before).
+/// Whether account `account` has an item in the books (of any company).
+pub async fn account_has_items(
+    conn: &mut sqlx::PgConnection,
+    account: &str,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("select exists (select 1 from journal_item where account = $1)")
+        .bind(account)
+        .fetch_one(&mut *conn)
+        .await
+}
+
 pub async fn exists(pool: &PgPool, id: Uuid) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar("select exists (select 1 from journal_entry where id = $1)")
         .bind(id)

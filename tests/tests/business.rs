@@ -1424,3 +1424,62 @@ async fn a_manual_entry_on_a_receivable_or_payable_account_is_refused() {
     }
     assert_eq!(app.event_count().await, before, "nothing written");
 }
+
+#[tokio::test]
+async fn an_account_with_entries_keeps_being_receivable_or_payable_or_not() {
+    let app = TestApp::new().await;
+    set_up_the_books(&app).await;
+    let supplier = partner(&app, "Wood Supplies", false, true).await;
+    let desk = product(&app, "DESK", "SERVICE", "300", "120").await;
+    // a bill: 600000 (expenses) and 401000 (payable) have items.
+    let bill = must(
+        &app,
+        "createInvoice",
+        "CreateInvoiceInput",
+        json!({ "kind": "VENDOR_BILL", "partner": supplier, "date": "2026-11-02",
+                "lines": [{ "product": desk, "quantity": "1" }] }),
+        "invoice { id }",
+    )
+    .await;
+    must(
+        &app,
+        "postInvoice",
+        "InvoiceIdInput",
+        json!({ "id": bill["invoice"]["id"] }),
+        "invoice { id }",
+    )
+    .await;
+    app.backend.catch_up(Duration::from_secs(10)).await.unwrap();
+    let before = app.event_count().await;
+    for (code, kind) in [("600000", "PAYABLE"), ("401000", "LIABILITY")] {
+        let changed = mutate(
+            &app,
+            "setAccount",
+            "SetAccountInput",
+            json!({ "code": code, "name": "Changed", "kind": kind }),
+            "configuration { version }",
+        )
+        .await;
+        assert_eq!(changed["userErrors"][0]["code"], "IN_USE", "{changed}");
+        assert_eq!(
+            changed["userErrors"][0]["field"],
+            json!(["input", "kind"]),
+            "{changed}"
+        );
+    }
+    assert_eq!(app.event_count().await, before, "nothing written");
+    // an account without items changes its kind freely; one with items its name.
+    for (code, name, kind) in [
+        ("100000", "Capital", "RECEIVABLE"),
+        ("600000", "Purchases of goods", "EXPENSE"),
+    ] {
+        must(
+            &app,
+            "setAccount",
+            "SetAccountInput",
+            json!({ "code": code, "name": name, "kind": kind }),
+            "configuration { version }",
+        )
+        .await;
+    }
+}

@@ -105,6 +105,9 @@ impl DataModuleMutation {
                 message,
                 UserErrorCode::DevelopmentVersion,
             )],
+            Err(LoadError::InUse(message)) => {
+                vec![UserError::new(&["content"], message, UserErrorCode::InUse)]
+            }
             Err(LoadError::Conflicts(conflicts)) => conflicts
                 .iter()
                 .map(|c| UserError::new(&["content"], c.to_string(), UserErrorCode::Conflict))

@@ -70,6 +70,10 @@ pub enum LoadError {
     /// What the database changed on its own since, or uses, that the module would change.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Conflicts(Vec<Refusal>),
+    /// What business records hold to, that the module would change (a company's currency, an
+    /// account's kind).
+    #[error("{0}")]
+    InUse(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -209,24 +213,29 @@ pub async fn load(
             }
         }
     }
+    // a company whose currency the module changes keeps it once it has books, and an account
+    // with items keeps being receivable or payable (or not), as when they are changed by hand:
+    // said by a dry run too.
+    let held = if report.configuration.is_empty() {
+        Default::default()
+    } else {
+        let batch = ConfigurationCommand::Batch(commands.clone());
+        state.bus.held_changes(&batch).await.map_err(internal)?
+    };
+    if loading.dry_run && !held.is_empty() {
+        let mut conn = state.pool.acquire().await.map_err(internal)?;
+        if let Some(refusal) = held.held(&mut conn).await.map_err(internal)? {
+            return Err(LoadError::InUse(refusal.to_string()));
+        }
+    }
     if loading.dry_run || report.is_empty() {
         return Ok(report);
     }
     let mut context = CommandContext::system(user);
     context.data_module = Some(module.key());
     let configuration = (!report.configuration.is_empty()).then_some(commands);
-    // a company whose currency the module changes keeps it once it has books, as when it is
-    // changed by hand.
-    let changes = match &configuration {
-        Some(commands) => state
-            .bus
-            .currency_changes(&ConfigurationCommand::Batch(commands.clone()))
-            .await
-            .map_err(internal)?,
-        None => vec![],
-    };
-    let guarded = !changes.is_empty();
-    let guard = move || crate::companies::no_books_in(changes.clone());
+    let guarded = !held.is_empty();
+    let guard = move || held.guard();
     let guard: Option<crate::bus::Guard<'_>> = guarded.then_some(&guard);
     let (_, at) = state
         .bus
@@ -251,6 +260,10 @@ pub async fn load(
                 code: ErrorCode::Conflict,
                 ..
             } => LoadError::Conflicts(vec![refuse(0, e.to_string())]),
+            e @ Failure::Refused {
+                code: ErrorCode::InUse,
+                ..
+            } => LoadError::InUse(e.to_string()),
             e @ Failure::Refused { .. } => LoadError::Refused(refuse(0, e.to_string())),
             other => internal(other),
         })?;
