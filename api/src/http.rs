@@ -171,7 +171,10 @@ pub async fn survive_panics(
 /// answered as GraphQL answers every refusal: in JSON, each error with a code (axum's and the
 /// GraphQL integration's own answers are plain text, or errors without one).
 async fn coded_refusals(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let graphql = request.uri().path().ends_with("/graphql");
+    let path = request.uri().path();
+    let graphql = ["/graphql", "/graphql/ws", "/ledger.csv"]
+        .iter()
+        .any(|end| path.ends_with(end));
     let response = next.run(request).await;
     let status = response.status();
     if !graphql || !status.is_client_error() {
@@ -201,10 +204,20 @@ async fn coded_refusals(request: axum::extract::Request, next: axum::middleware:
         .filter(|a: &serde_json::Value| a.get("errors").is_some_and(|e| e.is_array()))
         .unwrap_or_else(|| {
             let text = String::from_utf8_lossy(&bytes);
-            let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                format!("the request body is over {BODY_LIMIT} bytes: send less at a time")
-            } else {
-                text.trim().to_owned()
+            let message = match status {
+                StatusCode::PAYLOAD_TOO_LARGE => {
+                    format!("the request body is over {BODY_LIMIT} bytes: send less at a time")
+                }
+                _ if !text.trim().is_empty() => text.trim().to_owned(),
+                StatusCode::METHOD_NOT_ALLOWED => {
+                    "this method is not served here: GraphQL takes GET and POST, its \
+                     subscriptions a WebSocket, the ledger GET"
+                        .to_owned()
+                }
+                _ => status
+                    .canonical_reason()
+                    .unwrap_or("refused")
+                    .to_lowercase(),
             };
             json!({ "errors": [{ "message": message }] })
         });

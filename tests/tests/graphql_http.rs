@@ -172,6 +172,28 @@ async fn malformed_requests_get_a_clear_4xx_and_run_nothing() {
             response.body
         );
     }
+    // other methods and endpoints: JSON, a code, and a message that says something.
+    for (method, path) in [
+        (Method::PUT, "/graphql"),
+        (Method::DELETE, "/graphql"),
+        (Method::POST, "/graphql/ws"),
+        (Method::GET, "/ledger.csv?from=-5000-01-01"),
+    ] {
+        let response = app
+            .http(method.clone(), path, &[("content-type", JSON)], "{}")
+            .await;
+        assert!(response.status.is_client_error(), "{method} {path}");
+        let answer = response.json();
+        let error = &answer["errors"][0];
+        assert!(
+            error["extensions"]["code"]
+                .as_str()
+                .is_some_and(|c| !c.is_empty())
+                && error["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{method} {path}: {}",
+            response.body
+        );
+    }
     let raw_invalid_utf8 = app
         .http(
             Method::POST,

@@ -374,22 +374,21 @@ async fn send(
                         "FORBIDDEN",
                     ))
                 }
-                Some(user) => {
-                    if let Some(other) = user
+                // the other company is not named: the manager is not to learn of it.
+                Some(user)
+                    if user
                         .companies
                         .iter()
-                        .find(|c| !actor.companies.contains(c.as_str()))
-                    {
-                        return Err(coded(
-                            format!(
-                                "{} works in company '{other}' too, which you do not: only an \
-                                 administrator, or a user of every company they work in, may \
-                                 change them",
-                                user.login
-                            ),
-                            "FORBIDDEN",
-                        ));
-                    }
+                        .any(|c| !actor.companies.contains(c.as_str())) =>
+                {
+                    return Err(coded(
+                        format!(
+                            "{} works in a company you do not too: only an administrator, or a \
+                             user of every company they work in, may change them",
+                            user.login
+                        ),
+                        "FORBIDDEN",
+                    ));
                 }
                 _ => {}
             }
