@@ -8,7 +8,6 @@ use commands::AppState;
 use super::auth::{actor, denied};
 use super::configuration::ConfigurationChange;
 use super::error::{internal, UserError, UserErrorCode};
-use super::request::RequestContext;
 
 /// What loading a data module did, or would do.
 #[derive(SimpleObject, Default)]
@@ -89,12 +88,7 @@ impl DataModuleMutation {
                 let payload = loaded(state, &module, report).await;
                 if changed {
                     // the answer names the configuration the module made, as a change by hand.
-                    let view = state
-                        .config
-                        .at_least(&state.pool, actor.config.version + 1)
-                        .await
-                        .map_err(|e| internal(ctx, e))?;
-                    RequestContext::of(ctx).saw_configuration(view.version);
+                    super::configuration::changed_configuration(ctx, &actor).await?;
                 }
                 return Ok(payload);
             }

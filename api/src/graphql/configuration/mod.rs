@@ -549,6 +549,19 @@ pub async fn send(
     outcome(ctx, actor, result).await
 }
 
+/// The configuration after a change `actor` sent (the version after theirs, at least), noted
+/// as the one the request saw: its answer names it.
+pub async fn changed_configuration(ctx: &Context<'_>, actor: &Actor) -> Result<Arc<ConfigView>> {
+    let state = ctx.data::<AppState>()?;
+    let view = state
+        .config
+        .at_least(&state.pool, actor.config.version + 1)
+        .await
+        .map_err(|e| internal(ctx, e))?;
+    RequestContext::of(ctx).saw_configuration(view.version);
+    Ok(view)
+}
+
 /// What a configuration command came to: the configuration the read model shows afterwards,
 /// and the user errors if it was refused.
 pub async fn outcome(
@@ -558,12 +571,7 @@ pub async fn outcome(
 ) -> Result<Outcome> {
     let state = ctx.data::<AppState>()?;
     let user_errors = settle_at(ctx, result, &state.configuration_progress).await?;
-    let view = state
-        .config
-        .at_least(&state.pool, actor.config.version + 1)
-        .await
-        .map_err(|e| internal(ctx, e))?;
-    RequestContext::of(ctx).saw_configuration(view.version);
+    let view = changed_configuration(ctx, actor).await?;
     Ok(if user_errors.is_empty() {
         Outcome::Done(view)
     } else {
