@@ -113,7 +113,13 @@ pub async fn restore(
         target: Box::new(target),
         in_use,
     };
-    let at = state.bus.configure(command, context).await?;
+    // a refusal is of the stage as a whole: it names no input field (a company's currency in
+    // use is `input.currency` of setCompany, not of this).
+    let at = state
+        .bus
+        .configure(command, context)
+        .await
+        .map_err(|f| f.at(&[]))?;
     Ok(Restored {
         restored: !plan.events.is_empty(),
         kept: plan.kept,

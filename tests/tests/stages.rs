@@ -459,12 +459,14 @@ async fn a_stage_or_data_module_changes_no_currency_of_a_company_with_books() {
     // the stage of dollars would relabel south's euros: refused, naming the company.
     let restored = app
         .graphql(
-            "mutation { restoreStage(input: { name: \"usd\" }) { restored userErrors { code message } } }",
+            "mutation { restoreStage(input: { name: \"usd\" }) { restored userErrors { code field message } } }",
             json!({}),
         )
         .await;
     let error = &restored["restoreStage"]["userErrors"][0];
     assert_eq!(error["code"], "IN_USE", "{restored}");
+    // of the stage as a whole: no field of restoreStage's input is wrong.
+    assert_eq!(error["field"], Value::Null, "{restored}");
     assert!(
         error["message"]
             .as_str()
