@@ -239,6 +239,20 @@ impl CommandBus {
         command: &ConfigurationCommand,
     ) -> Result<crate::companies::HeldChanges, Failure> {
         use cqrs_es::Aggregate;
+        // only these change a company's currency or an account's kind: the others need not
+        // read and decide the configuration once more.
+        let may_hold = matches!(
+            command,
+            ConfigurationCommand::UpdateCompany { .. }
+                | ConfigurationCommand::SetCompany { .. }
+                | ConfigurationCommand::SetAccount { .. }
+                | ConfigurationCommand::RestoreStage { .. }
+                | ConfigurationCommand::Promote { .. }
+                | ConfigurationCommand::Batch(_)
+        );
+        if !may_hold {
+            return Ok(Default::default());
+        }
         let Some(row) = projections::configuration::current(&self.pool).await? else {
             return Ok(Default::default());
         };

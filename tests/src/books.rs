@@ -215,6 +215,20 @@ pub async fn invoice_and_post(app: &TestApp, order: &str, date: &str) -> Value {
         .clone()
 }
 
+/// A manual entry of 10.00 dated `date`: bank against capital. The payload.
+pub async fn capital_entry(app: &TestApp, date: &str) -> Value {
+    mutate(
+        app,
+        "postEntry",
+        "PostEntryInput",
+        json!({ "journal": "misc", "date": date, "lines": [
+            { "account": "550000", "debit": "10" },
+            { "account": "100000", "credit": "10" } ] }),
+        "entry { id }",
+    )
+    .await
+}
+
 /// The books, a customer, a service at 50.00 (VAT 21%), and a confirmed sale order of
 /// `quantity` of it, billed on 2026-11-03 and posted: (customer, service, order id, the posted
 /// invoice).

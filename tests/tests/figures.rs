@@ -272,16 +272,7 @@ async fn a_date_no_business_has_is_refused_on_its_field() {
         .await;
         // before the invoice's date, or beyond the years: either way its due date is wrong.
         assert_eq!(invoice["userErrors"][0]["code"], "INVALID", "{invoice}");
-        let entry = mutate(
-            &app,
-            "postEntry",
-            "PostEntryInput",
-            json!({ "journal": "misc", "date": date, "lines": [
-                { "account": "550000", "debit": "10" },
-                { "account": "100000", "credit": "10" } ] }),
-            "entry { id }",
-        )
-        .await;
+        let entry = books::capital_entry(&app, date).await;
         refused(&entry, &["input", "date"]);
         let count = mutate(
             &app,

@@ -34,16 +34,7 @@ async fn reopen(app: &TestApp, period: &str) -> Value {
 
 /// A manual entry of 10.00 (bank against capital) dated `date`.
 async fn entry(app: &TestApp, date: &str) -> Value {
-    mutate(
-        app,
-        "postEntry",
-        "PostEntryInput",
-        json!({ "journal": "misc", "date": date, "lines": [
-            { "account": "550000", "debit": "10" },
-            { "account": "100000", "credit": "10" } ] }),
-        "entry { id }",
-    )
-    .await
+    capital_entry(app, date).await
 }
 
 #[tokio::test]

@@ -351,9 +351,9 @@ pub fn date_or_today(date: Option<NaiveDate>) -> NaiveDate {
 /// The decimals of the currency company `company` (as read models keep it) keeps its books in.
 async fn decimals_in(ctx: &Context<'_>, company: &str) -> u32 {
     match ctx.data::<AppState>() {
-        Ok(state) => commands::business::decimals_of_first(
+        Ok(state) => commands::business::decimals_of_code(
             state.config.cached().await.configuration.settings(),
-            std::slice::from_ref(&company.to_owned()),
+            company,
         ),
         Err(_) => 2,
     }

@@ -345,10 +345,15 @@ pub fn decimals_of(settings: &Settings, company: &Code) -> u32 {
 /// The decimals of the currency of the first of `companies` (codes as read models keep them):
 /// what a report of theirs rounds to.
 pub fn decimals_of_first(settings: &Settings, companies: &[String]) -> u32 {
-    companies
-        .first()
-        .and_then(|code| Code::parse(code).ok())
-        .map_or_else(|| decimals(settings), |code| decimals_of(settings, &code))
+    companies.first().map_or_else(
+        || decimals(settings),
+        |code| decimals_of_code(settings, code),
+    )
+}
+
+/// The decimals of the currency of company `code` (as read models keep it).
+pub fn decimals_of_code(settings: &Settings, code: &str) -> u32 {
+    Code::parse(code).map_or_else(|_| decimals(settings), |code| decimals_of(settings, &code))
 }
 
 /// The decimals of the company currency.
